@@ -1,0 +1,449 @@
+/* Kernel dispatch: chooses a kernel set once per context, splits output rows across the
+ * thread pool, records which kernel ran each operation, and applies strict mode by
+ * swapping in refusing entry points at creation (nothing is checked per call). */
+#include "bn_dispatch.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bn_cpu.h"
+#include "bn_error.h"
+#include "bn_kernels_int.h"
+#include "bn_pool.h"
+#include "bn_strict.h"
+
+static const struct bn_kernel_impl *const bn_kernels[BN_KERNEL_COUNT] = {
+	&bn_kernel_ref, &bn_kernel_avx2, &bn_kernel_avx512, &bn_kernel_amx,
+};
+
+static const char *const bn_op_names[BN_OP_COUNT] = {"gemm", "gemv", "quant"};
+
+typedef int (*bn_gemm_entry)(struct bn_ctx *, int32_t *, size_t, const struct bn_qact *,
+			     const struct bn_tmat *, int is_gemv);
+typedef int (*bn_quant_entry)(struct bn_ctx *, struct bn_qact *, const float *, size_t, int);
+
+struct bn_ctx {
+	const struct bn_kernel_impl *kernel;  /* chosen set */
+	const struct bn_kernel_impl *quant;   /* whose quant_row runs */
+	int threads;
+	struct bn_pool *pool;
+	struct bn_scratch *scratch;           /* one per thread */
+	struct bn_scratch prep;               /* the kernel's rearranged activations */
+	int ran[BN_OP_COUNT];                 /* kernel id last run per op, -1 never */
+	bn_gemm_entry run_gemm;               /* real, or refusing in strict mode */
+	bn_quant_entry run_quant;
+	char asked[192];                      /* strict refusal: what was asked for */
+	char available[32];                   /* and what would have served it */
+};
+
+const char *bn_kernel_name(int id)
+{
+	return (id >= 0 && id < BN_KERNEL_COUNT) ? bn_kernels[id]->name : "?";
+}
+
+const char *bn_op_name(int op) { return (op >= 0 && op < BN_OP_COUNT) ? bn_op_names[op] : "?"; }
+
+int bn_kernel_from_name(int *out, const char *name)
+{
+	for (int i = 0; i < BN_KERNEL_COUNT; i++)
+		if (!strcmp(name, bn_kernels[i]->name)) {
+			*out = i;
+			return 0;
+		}
+	return bn_error_set(BN_EINVAL, "unknown kernel '%.40s': expected ref, avx2, avx512 or amx",
+			    name);
+}
+
+/* What the CPU offers for a kernel, ignoring an OS refusal of AMX. */
+static int cpu_has(int id, const char **why)
+{
+	unsigned f = bn_cpu_get()->features;
+	unsigned need = 0;
+	const char *msg = NULL;
+	switch (id) {
+	case BN_KERNEL_REF:
+		return 1;
+	case BN_KERNEL_AVX2:
+		need = BN_CPU_AVX2;
+		msg = "this CPU lacks avx2";
+		break;
+	case BN_KERNEL_AVX512:
+		need = BN_CPU_AVX512F | BN_CPU_AVX512BW | BN_CPU_AVX512VL | BN_CPU_AVX512VNNI;
+		msg = "this CPU lacks avx512f/avx512bw/avx512vl/avx512_vnni";
+		break;
+	case BN_KERNEL_AMX:
+		need = BN_CPU_AMX_TILE | BN_CPU_AMX_INT8 | BN_CPU_AVX512F | BN_CPU_AVX512BW |
+		       BN_CPU_AVX512VL | BN_CPU_AVX512VNNI;
+		msg = "this CPU lacks amx_tile/amx_int8 (with avx512_vnni)";
+		break;
+	default:
+		if (why)
+			*why = "no such kernel";
+		return 0;
+	}
+	if ((f & need) == need)
+		return 1;
+	if (why)
+		*why = msg;
+	return 0;
+}
+
+int bn_kernel_available(int id, const char **why)
+{
+	if (!cpu_has(id, why))
+		return 0;
+	const struct bn_cpu *c = bn_cpu_get();
+	if (id == BN_KERNEL_AMX && !c->amx_permitted) {
+		if (why)
+			*why = c->amx_refusal;
+		return 0;
+	}
+	return 1;
+}
+
+int bn_kernel_best(void)
+{
+	for (int id = BN_KERNEL_COUNT - 1; id > 0; id--)
+		if (bn_kernel_available(id, NULL))
+			return id;
+	return BN_KERNEL_REF;
+}
+
+/* ---- running the kernels ---- */
+
+struct gemm_job {
+	const struct bn_kernel_impl *k;
+	int32_t *y;
+	size_t ldy;
+	const struct bn_qact *x;
+	const void *prep;
+	const struct bn_tmat *w;
+	struct bn_scratch *scratch;
+	int is_gemv;
+	int chunk;              /* output rows per claim */
+	atomic_int next;        /* next unclaimed output row */
+	atomic_int err;         /* first kernel error */
+};
+
+static void gemm_worker(void *arg, int tid)
+{
+	struct gemm_job *j = arg;
+	for (;;) {
+		int n0 = atomic_fetch_add_explicit(&j->next, j->chunk, memory_order_relaxed);
+		if (n0 >= j->w->n)
+			return;
+		int n1 = n0 + j->chunk < j->w->n ? n0 + j->chunk : j->w->n;
+		int rc = j->is_gemv ? j->k->gemv(j->y, j->x, j->prep, j->w, n0, n1, &j->scratch[tid])
+				    : j->k->gemm(j->y, j->ldy, j->x, j->prep, j->w, n0, n1,
+						 &j->scratch[tid]);
+		if (rc) {
+			int zero = 0;
+			atomic_compare_exchange_strong(&j->err, &zero, rc);
+			return;
+		}
+	}
+}
+
+static int run_gemm(struct bn_ctx *ctx, int32_t *y, size_t ldy, const struct bn_qact *x,
+		    const struct bn_tmat *w, int is_gemv)
+{
+	const struct bn_kernel_impl *k = ctx->kernel;
+	const void *prep = NULL;
+	if (k->prep) {
+		void *p = bn_scratch_get(&ctx->prep, k->prep_size(x->m, x->k_pad));
+		if (!p)
+			return bn_error_set(BN_ENOMEM, "%s: out of memory for %s activations",
+					    is_gemv ? "gemv" : "gemm", k->name);
+		k->prep(p, x);
+		prep = p;
+	}
+	struct gemm_job job = {
+		.k = k, .y = y, .ldy = ldy, .x = x, .prep = prep, .w = w,
+		.scratch = ctx->scratch, .is_gemv = is_gemv,
+	};
+	/* About four claims per thread keeps threads busy when one is slowed down. */
+	int per = (w->n + ctx->threads * 4 - 1) / (ctx->threads * 4);
+	int a = k->n_align > 0 ? k->n_align : 1;
+	if (per < 16)
+		per = 16;
+	job.chunk = (per + a - 1) / a * a;
+	atomic_init(&job.next, 0);
+	atomic_init(&job.err, 0);
+	if (ctx->threads == 1 || w->n <= job.chunk)
+		gemm_worker(&job, 0);
+	else
+		bn_pool_run(ctx->pool, gemm_worker, &job);
+	int rc = atomic_load(&job.err);
+	if (rc)
+		return bn_error_set(rc, "%s %dx%dx%d: %s kernel out of memory",
+				    is_gemv ? "gemv" : "gemm", x->m, w->n, w->k, k->name);
+	ctx->ran[is_gemv ? BN_OP_GEMV : BN_OP_GEMM] = k->id;
+	return 0;
+}
+
+struct quant_job {
+	const struct bn_kernel_impl *k;
+	struct bn_qact *a;
+	const float *x;
+	size_t ldx;
+	int m;
+	atomic_int next;
+	atomic_int bad_row;     /* first row with NaN/inf, or -1 */
+};
+
+static void quant_worker(void *arg, int tid)
+{
+	struct quant_job *j = arg;
+	for (;;) {
+		int i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+		if (i >= j->m)
+			return;
+		struct bn_qact *a = j->a;
+		if (j->k->quant_row(a->q + (size_t)i * a->k_pad, &a->scale[i], &a->rowsum[i],
+				    j->x + (size_t)i * j->ldx, a->k, a->k_pad)) {
+			int cur = atomic_load(&j->bad_row);
+			while ((cur == -1 || i < cur) &&
+			       !atomic_compare_exchange_weak(&j->bad_row, &cur, i))
+				;
+		}
+	}
+}
+
+static int run_quant(struct bn_ctx *ctx, struct bn_qact *a, const float *x, size_t ldx, int m)
+{
+	struct quant_job job = {.k = ctx->quant, .a = a, .x = x, .ldx = ldx, .m = m};
+	atomic_init(&job.next, 0);
+	atomic_init(&job.bad_row, -1);
+	if (ctx->threads == 1 || m < 4)
+		quant_worker(&job, 0);
+	else
+		bn_pool_run(ctx->pool, quant_worker, &job);
+	int bad = atomic_load(&job.bad_row);
+	if (bad >= 0)
+		return bn_error_set(BN_EFORMAT,
+				    "quantize %dx%d: row %d holds NaN or infinity; no int8 scale "
+				    "represents it", m, a->k, bad);
+	ctx->ran[BN_OP_QUANT] = ctx->quant->id;
+	return 0;
+}
+
+static int refuse_gemm(struct bn_ctx *ctx, int32_t *y, size_t ldy, const struct bn_qact *x,
+		       const struct bn_tmat *w, int is_gemv)
+{
+	char shape[64];
+	if (is_gemv)
+		snprintf(shape, sizeof(shape), "%dx%d", w->k, w->n);
+	else
+		snprintf(shape, sizeof(shape), "%dx%dx%d", x->m, w->n, w->k);
+	return bn_strict_refuse(is_gemv ? "gemv" : "gemm", shape, ctx->asked, ctx->available);
+}
+
+static int refuse_quant(struct bn_ctx *ctx, struct bn_qact *a, const float *x, size_t ldx, int m)
+{
+	char shape[64];
+	snprintf(shape, sizeof(shape), "%dx%d", m, a->k);
+	return bn_strict_refuse("quant", shape, ctx->asked, ctx->available);
+}
+
+/* ---- public entry points ---- */
+
+static int check_gemm_args(const char *op, const struct bn_qact *x, const struct bn_tmat *w)
+{
+	if (!x || !w)
+		return bn_error_set(BN_EINVAL, "%s: missing activations or weights", op);
+	if (x->k != w->k || x->k_pad != w->k_pad)
+		return bn_error_set(BN_EINVAL,
+				    "%s: activations have %d columns but weights %dx%d expect %d",
+				    op, x->k, w->n, w->k, w->k);
+	return 0;
+}
+
+int bn_gemm(struct bn_ctx *ctx, int32_t *y, size_t ldy, const struct bn_qact *x,
+	    const struct bn_tmat *w)
+{
+	int rc = check_gemm_args("gemm", x, w);
+	if (rc)
+		return rc;
+	if (ldy < (size_t)w->n)
+		return bn_error_set(BN_EINVAL, "gemm %dx%dx%d: output stride %zu is less than %d",
+				    x->m, w->n, w->k, ldy, w->n);
+	return ctx->run_gemm(ctx, y, ldy, x, w, 0);
+}
+
+int bn_gemv(struct bn_ctx *ctx, int32_t *y, const struct bn_qact *x, const struct bn_tmat *w)
+{
+	int rc = check_gemm_args("gemv", x, w);
+	if (rc)
+		return rc;
+	if (x->m != 1)
+		return bn_error_set(BN_EINVAL, "gemv %dx%d: expected one activation row, got %d",
+				    w->k, w->n, x->m);
+	return ctx->run_gemm(ctx, y, (size_t)w->n, x, w, 1);
+}
+
+int bn_quantize(struct bn_ctx *ctx, struct bn_qact *a, const float *x, size_t ldx, int m)
+{
+	if (!a || !x || m <= 0 || m > a->m || ldx < (size_t)a->k)
+		return bn_error_set(BN_EINVAL,
+				    "quantize: %d rows into %dx%d activations with row stride %zu",
+				    m, a ? a->m : 0, a ? a->k : 0, ldx);
+	return ctx->run_quant(ctx, a, x, ldx, m);
+}
+
+int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
+{
+	*out = NULL;
+	int strict = bn_strict_mode();
+	if (strict < 0)
+		return bn_error_set(BN_EINVAL, "%s", bn_strict_env_error());
+	int threads = opts && opts->threads > 0 ? opts->threads : 1;
+	int want = opts ? opts->kernel : BN_KERNEL_AUTO;
+	int from_env = 0;
+	int fallback = 0;
+	char asked[192] = "", available[32] = "";
+	const char *why = NULL;
+
+	if (want == BN_KERNEL_AUTO) {
+		const char *env = getenv("BITNET_KERNEL");
+		if (env && *env) {
+			if (bn_kernel_from_name(&want, env))
+				return bn_error_set(BN_EINVAL,
+						    "BITNET_KERNEL=%.40s: unknown kernel (expected ref, "
+						    "avx2, avx512 or amx)", env);
+			from_env = 1;
+		}
+	}
+	if (want == BN_KERNEL_AUTO) {
+		want = bn_kernel_best();
+		/* AMX on the CPU but refused by the OS: a fallback, which strict mode refuses. */
+		if (want != BN_KERNEL_AMX && cpu_has(BN_KERNEL_AMX, NULL)) {
+			fallback = 1;
+			snprintf(asked, sizeof(asked), "amx (%s)", bn_cpu_get()->amx_refusal);
+		}
+	} else if (want < 0 || want >= BN_KERNEL_COUNT) {
+		return bn_error_set(BN_EINVAL, "kernel id %d: no such kernel", want);
+	}
+	if (!bn_kernel_available(want, &why))
+		return bn_error_set(BN_EUNSUPPORTED, "%s%s: not available here: %s (CPU: %s; best "
+						     "available: %s)",
+				    from_env ? "BITNET_KERNEL=" : "kernel ", bn_kernel_name(want), why,
+				    bn_cpu_get()->model, bn_kernel_name(bn_kernel_best()));
+	if (from_env && want == BN_KERNEL_REF && bn_kernel_best() != BN_KERNEL_REF) {
+		fallback = 1;
+		snprintf(asked, sizeof(asked), "ref (BITNET_KERNEL=ref)");
+	}
+	if (fallback)
+		snprintf(available, sizeof(available), "%s", bn_kernel_name(bn_kernel_best()));
+
+	struct bn_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return bn_error_set(BN_ENOMEM, "kernel context: out of memory");
+	ctx->kernel = bn_kernels[want];
+	ctx->quant = bn_kernels[bn_kernels[want]->quant_id];
+	ctx->threads = threads;
+	for (int i = 0; i < BN_OP_COUNT; i++)
+		ctx->ran[i] = -1;
+	ctx->scratch = calloc((size_t)threads, sizeof(*ctx->scratch));
+	int rc = ctx->scratch ? bn_pool_new(&ctx->pool, threads)
+			      : bn_error_set(BN_ENOMEM, "kernel context: out of memory");
+	if (rc) {
+		bn_ctx_free(ctx);
+		return rc;
+	}
+	ctx->run_gemm = run_gemm;
+	ctx->run_quant = run_quant;
+	if (fallback && strict) {
+		memcpy(ctx->asked, asked, sizeof(asked));
+		memcpy(ctx->available, available, sizeof(available));
+		ctx->run_gemm = refuse_gemm;
+		ctx->run_quant = refuse_quant;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void bn_ctx_free(struct bn_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	bn_pool_free(ctx->pool);
+	if (ctx->scratch)
+		for (int i = 0; i < ctx->threads; i++)
+			bn_scratch_release(&ctx->scratch[i]);
+	free(ctx->scratch);
+	bn_scratch_release(&ctx->prep);
+	free(ctx);
+}
+
+int bn_ctx_kernel(const struct bn_ctx *ctx) { return ctx->kernel->id; }
+int bn_ctx_threads(const struct bn_ctx *ctx) { return ctx->threads; }
+int bn_ctx_ran(const struct bn_ctx *ctx, enum bn_op op)
+{
+	return (op >= 0 && op < BN_OP_COUNT) ? ctx->ran[op] : -1;
+}
+
+void *bn_scratch_get(struct bn_scratch *s, size_t bytes)
+{
+	if (bytes <= s->cap)
+		return s->p;
+	size_t cap = (bytes + 4095) / 4096 * 4096;
+	void *p = aligned_alloc(64, cap);
+	if (!p)
+		return NULL;
+	free(s->p);
+	s->p = p;
+	s->cap = cap;
+	return p;
+}
+
+void bn_scratch_release(struct bn_scratch *s)
+{
+	free(s->p);
+	s->p = NULL;
+	s->cap = 0;
+}
+
+/* ---- memory bandwidth ---- */
+
+struct membw_job {
+	const uint64_t *buf;
+	size_t words;
+	int threads;
+	uint64_t sums[256]; /* one per thread (the pool allows 256) */
+};
+
+static void membw_worker(void *arg, int tid)
+{
+	struct membw_job *j = arg;
+	size_t lines = j->words / 8;
+	size_t l0 = lines * (size_t)tid / (size_t)j->threads;
+	size_t l1 = lines * (size_t)(tid + 1) / (size_t)j->threads;
+	const uint64_t *p = j->buf + l0 * 8;
+	uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+	for (size_t l = l0; l < l1; l++, p += 8) {
+		a0 += p[0];
+		a1 += p[1];
+		a2 += p[2];
+		a3 += p[3];
+		a4 += p[4];
+		a5 += p[5];
+		a6 += p[6];
+		a7 += p[7];
+	}
+	j->sums[tid] = a0 ^ a1 ^ a2 ^ a3 ^ a4 ^ a5 ^ a6 ^ a7;
+}
+
+uint64_t bn_membw_read(struct bn_ctx *ctx, const void *buf, size_t bytes)
+{
+	struct membw_job job = {.buf = buf, .words = bytes / 8, .threads = ctx->threads};
+	if (ctx->threads == 1)
+		membw_worker(&job, 0);
+	else
+		bn_pool_run(ctx->pool, membw_worker, &job);
+	uint64_t s = 0;
+	for (int i = 0; i < ctx->threads; i++)
+		s += job.sums[i];
+	return s;
+}

@@ -1,0 +1,77 @@
+/* Kernel dispatch: a context picks one kernel set once (the best this CPU and OS allow, or
+ * the one BITNET_KERNEL or the caller names), owns the worker threads, and runs the
+ * ternary GEMM/GEMV and activation quantization. It records which kernel actually ran
+ * each operation, so callers report observed kernel IDs, never assumed ones.
+ *
+ * Results are exact integers: identical for every kernel and every thread count. */
+#ifndef BN_DISPATCH_H
+#define BN_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bn_pack.h"
+#include "bn_quant.h"
+
+enum bn_kernel_id {
+	BN_KERNEL_AUTO = -1, /* BITNET_KERNEL if set, else the best available */
+	BN_KERNEL_REF = 0,   /* plain scalar C: the oracle */
+	BN_KERNEL_AVX2,      /* AVX2 vpmaddubsw */
+	BN_KERNEL_AVX512,    /* AVX-512 VNNI vpdpbusd */
+	BN_KERNEL_AMX,       /* AMX int8 tiles (tdpbusd) */
+	BN_KERNEL_COUNT
+};
+
+enum bn_op { BN_OP_GEMM, BN_OP_GEMV, BN_OP_QUANT, BN_OP_COUNT };
+
+/* "ref", "avx2", "avx512", "amx"; "?" for anything else. */
+const char *bn_kernel_name(int id);
+const char *bn_op_name(int op);
+
+/* Parses a kernel name; an unknown one is BN_EINVAL listing the valid names. */
+int bn_kernel_from_name(int *out, const char *name);
+
+/* 1 if the kernel can run here; otherwise 0 and *why (if not NULL) says what is missing. */
+int bn_kernel_available(int id, const char **why);
+
+/* The best kernel this machine runs (amx > avx512 > avx2 > ref). */
+int bn_kernel_best(void);
+
+struct bn_ctx_opts {
+	int kernel;  /* BN_KERNEL_AUTO or an explicit id (an explicit choice ignores the env) */
+	int threads; /* worker threads including the caller; 0 means 1 */
+};
+
+struct bn_ctx;
+
+/* Creates a context. Errors: BITNET_KERNEL (or opts->kernel) unknown (BN_EINVAL) or not
+ * supported here (BN_EUNSUPPORTED, saying what the CPU lacks); BITNET_STRICT_MODE unusable.
+ * In strict mode, a context whose kernel is a fallback (BITNET_KERNEL=ref where a SIMD
+ * kernel exists, or AMX refused by the OS) is created, but each operation fails with
+ * BN_ESTRICT naming the operation, the shape, the kernel asked for and the one available. */
+int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts);
+void bn_ctx_free(struct bn_ctx *ctx);
+
+int bn_ctx_kernel(const struct bn_ctx *ctx);  /* the kernel set chosen */
+int bn_ctx_threads(const struct bn_ctx *ctx);
+
+/* The kernel that last ran op in this context, or -1 if op never ran. */
+int bn_ctx_ran(const struct bn_ctx *ctx, enum bn_op op);
+
+/* Quantizes m rows of x (row stride ldx floats, k = a->k columns) into a (a->m >= m). */
+int bn_quantize(struct bn_ctx *ctx, struct bn_qact *a, const float *x, size_t ldx, int m);
+
+/* y[i * ldy + j] = sum_k x.q[i][k] * w[j][k] for i < x->m, j < w->n: int32, exact.
+ * x->k must equal w->k. */
+int bn_gemm(struct bn_ctx *ctx, int32_t *y, size_t ldy, const struct bn_qact *x,
+	    const struct bn_tmat *w);
+
+/* The same for one activation row (x->m == 1): y[j] for j < w->n. */
+int bn_gemv(struct bn_ctx *ctx, int32_t *y, const struct bn_qact *x, const struct bn_tmat *w);
+
+/* Reads bytes of buf (64-byte aligned, a multiple of 64 bytes) with the context's threads
+ * and returns a checksum so the reads cannot be optimised away: the STREAM-like read that
+ * GEMV bandwidth is compared with. */
+uint64_t bn_membw_read(struct bn_ctx *ctx, const void *buf, size_t bytes);
+
+#endif

@@ -1,0 +1,62 @@
+/* Internal: the table each kernel set (ref, avx2, avx512, amx) fills in, and the helpers
+ * the per-ISA files share. Not installed; programs use bn_dispatch.h. */
+#ifndef BN_KERNELS_INT_H
+#define BN_KERNELS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bn_pack.h"
+#include "bn_quant.h"
+
+/* Per-thread scratch memory that kernels may grow; owned by the context. */
+struct bn_scratch {
+	void *p;
+	size_t cap;
+};
+
+/* Returns at least bytes of 64-byte aligned memory, or NULL (out of memory). */
+void *bn_scratch_get(struct bn_scratch *s, size_t bytes);
+void bn_scratch_release(struct bn_scratch *s);
+
+struct bn_kernel_impl {
+	int id;            /* BN_KERNEL_* */
+	const char *name;  /* as in BITNET_KERNEL */
+	int n_align;       /* output rows are handed out in multiples of this (tile height) */
+
+	/* Optional: rearranges all of x once per call, before the threads start, into prep
+	 * (prep_size bytes, 64-byte aligned). NULL when the kernel reads x as it is. */
+	size_t (*prep_size)(int m, int k_pad);
+	void (*prep)(void *prep, const struct bn_qact *x);
+
+	/* Output rows [n0, n1) of y = x * w^T for every row of x. Return 0 or BN_ENOMEM. */
+	int (*gemm)(int32_t *y, size_t ldy, const struct bn_qact *x, const void *prep,
+		    const struct bn_tmat *w, int n0, int n1, struct bn_scratch *s);
+	/* The same for x->m == 1. */
+	int (*gemv)(int32_t *y, const struct bn_qact *x, const void *prep, const struct bn_tmat *w,
+		    int n0, int n1, struct bn_scratch *s);
+
+	/* Quantizes one row (k floats) into q (k_pad bytes, padding zeroed), its scale and the
+	 * sum of q. Returns 0, or 1 when the row holds NaN or infinity (q then unspecified). */
+	int (*quant_row)(int8_t *q, float *scale, int32_t *sum, const float *x, int k, int k_pad);
+	int quant_id;      /* the kernel whose quant_row this is (AMX has none of its own) */
+};
+
+extern const struct bn_kernel_impl bn_kernel_ref;
+extern const struct bn_kernel_impl bn_kernel_avx2;
+extern const struct bn_kernel_impl bn_kernel_avx512;
+extern const struct bn_kernel_impl bn_kernel_amx;
+
+/* Scalar quantization of one row: the definition in bn_quant.h; SIMD files reuse it for
+ * their tails. */
+int bn_ref_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int k, int k_pad);
+
+/* The scale for a row whose max |x| is amax: 127 / amax, or 0 when that is not finite
+ * (amax 0 or so small the division overflows). */
+static inline float bn_act_scale(float amax)
+{
+	float s = 127.0f / amax;
+	return (amax > 0.0f && s <= 3.4028234663852886e38f) ? s : 0.0f;
+}
+
+#endif

@@ -1,0 +1,93 @@
+/* bitnet-bench: the bitgate-bench/1 JSON writer (schema in shared DESIGN.md). */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "bn_cpu.h"
+#include "bn_dispatch.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double bench_median(const double *v, int n)
+{
+	if (n <= 0)
+		return 0.0;
+	double *t = malloc(sizeof(double) * (size_t)n);
+	if (!t)
+		return 0.0;
+	memcpy(t, v, sizeof(double) * (size_t)n);
+	qsort(t, (size_t)n, sizeof(double), cmp_double);
+	double m = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+	free(t);
+	return m;
+}
+
+static cJSON *context_json(const struct bench_context *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *isa[16];
+	int nisa = bn_cpu_feature_names(isa, 16);
+	cJSON_AddStringToObject(o, "program", "bitnet-bench");
+	cJSON_AddStringToObject(o, "version", c->version);
+	cJSON_AddStringToObject(o, "cpu", bn_cpu_get()->model);
+	cJSON *a = cJSON_AddArrayToObject(o, "isa");
+	for (int i = 0; i < nisa; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(isa[i]));
+	cJSON *k = cJSON_AddArrayToObject(o, "kernels");
+	for (int id = 0; id < BN_KERNEL_COUNT; id++)
+		if (c->kernels_seen & (1u << id))
+			cJSON_AddItemToArray(k, cJSON_CreateString(bn_kernel_name(id)));
+	cJSON_AddStringToObject(o, "kernel_best", bn_kernel_name(bn_kernel_best()));
+	cJSON_AddNumberToObject(o, "threads", c->threads);
+	cJSON_AddBoolToObject(o, "strict_mode", c->strict_mode);
+	cJSON_AddStringToObject(o, "build_type", c->build_type);
+	cJSON_AddNumberToObject(o, "min_time_s", c->min_time);
+	cJSON_AddNumberToObject(o, "repetitions", c->repetitions);
+	return o;
+}
+
+static cJSON *result_json(const struct bench_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", r->name);
+	cJSON_AddStringToObject(o, "unit", r->unit);
+	if (r->skipped[0]) {
+		cJSON_AddStringToObject(o, "skipped", r->skipped);
+		return o;
+	}
+	cJSON *s = cJSON_AddArrayToObject(o, "samples");
+	for (int i = 0; i < r->nsamples; i++)
+		cJSON_AddItemToArray(s, cJSON_CreateNumber(r->samples[i]));
+	cJSON_AddNumberToObject(o, "iterations", (double)r->iterations);
+	cJSON_AddNumberToObject(o, "elements", r->elements);
+	cJSON_AddNumberToObject(o, "bytes", r->bytes);
+	if (r->kernel >= 0)
+		cJSON_AddStringToObject(o, "kernel", bn_kernel_name(r->kernel));
+	cJSON_AddBoolToObject(o, "checked", r->checked);
+	return o;
+}
+
+int bench_write_json(FILE *f, const struct bench_context *c, const struct bench_result *r, int n)
+{
+	cJSON *root = cJSON_CreateObject();
+	if (!root)
+		return -1;
+	cJSON_AddStringToObject(root, "schema", "bitgate-bench/1");
+	cJSON_AddItemToObject(root, "context", context_json(c));
+	cJSON *arr = cJSON_AddArrayToObject(root, "benchmarks");
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, result_json(&r[i]));
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return -1;
+	fputs(text, f);
+	fputc('\n', f);
+	cJSON_free(text);
+	return 0;
+}

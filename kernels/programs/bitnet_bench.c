@@ -1,0 +1,736 @@
+/* bitnet-bench: times libbitnet's kernels and prints a table or bitgate-bench/1 JSON.
+ * Every kernel benchmark first checks the kernel's output against the reference kernel
+ * and refuses to time a kernel that is wrong. Thin program over the library (bn_*.h). */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <regex.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "bench.h"
+#include "bn_cpu.h"
+#include "bn_dispatch.h"
+#include "bn_error.h"
+#include "bn_strict.h"
+
+#ifndef BITGATE_VERSION
+#define BITGATE_VERSION "0.0.0"
+#endif
+#ifndef BITGATE_BUILD_TYPE
+#define BITGATE_BUILD_TYPE "unknown"
+#endif
+
+#define EXIT_WRONG 1   /* a kernel failed its check against the reference */
+#define EXIT_USAGE 2
+#define EXIT_FAILED 3  /* could not run (out of memory, bad environment) */
+
+#define DRAM_STACK_BYTES (1ull << 30) /* weights streamed from a stack over 1 GiB */
+
+enum bench_kind { K_MATMUL, K_GEMV, K_GEMV_DRAM, K_QUANT, K_MEMBW };
+
+struct bench_def {
+	enum bench_kind kind;
+	int kernel;      /* kernel id, -1 for membw */
+	int m, n, k;     /* matmul: M x N x K; gemv: K x N (m = 1); quant: n values */
+	char name[96];
+};
+
+struct options {
+	int list;
+	const char *filter;
+	double min_time;
+	int repetitions;
+	int threads;
+	int json;
+	int inject_fault;  /* kernel id whose checked output is corrupted (tests), -1 none */
+};
+
+static const char *prog = "bitnet-bench";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bitnet-bench [options]\n"
+		"\n"
+		"Times libbitnet's ternary kernels. Each benchmark checks its kernel against the\n"
+		"reference kernel first and refuses to time a kernel whose output differs.\n"
+		"\n"
+		"options:\n"
+		"  --list              list the benchmarks (with why any is skipped here) and exit\n"
+		"  --filter REGEX      run only benchmarks whose name matches (POSIX extended)\n"
+		"  --min-time SEC      minimum time of each repetition (default 0.1)\n"
+		"  --repetitions N     samples per benchmark (default 5)\n"
+		"  --threads N         worker threads per kernel call (default 1)\n"
+		"  --format table|json output format (default table; json is bitgate-bench/1)\n"
+		"  --inject-fault K    testing: corrupt kernel K's checked output, to show the refusal\n"
+		"  -h, --help          this help\n"
+		"\n"
+		"names: matmul/<kernel>/<M>x<N>x<K>, gemv/<kernel>/<K>x<N>[/dram], quant/<kernel>/<n>,\n"
+		"membw/read; <kernel> is ref, avx2, avx512 or amx.\n"
+		"environment: BITNET_KERNEL=K benchmarks only kernel K (through the dispatch);\n"
+		"BITNET_STRICT_MODE=1 turns fallbacks into errors.\n"
+		"exit status: 0 ok, 1 a kernel was wrong, 2 usage, 3 could not run.\n");
+}
+
+/* ---- small helpers ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng_next(void)
+{
+	/* splitmix64: deterministic data, the same in every run */
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static void *xalloc(size_t bytes)
+{
+	size_t sz = (bytes + 4095) / 4096 * 4096;
+	void *p = aligned_alloc(4096, sz);
+	if (!p) {
+		fprintf(stderr, "%s: out of memory (%zu bytes)\n", prog, bytes);
+		exit(EXIT_FAILED);
+	}
+	return p;
+}
+
+/* Random activations over the whole int8 range, extremes included. */
+static void fill_acts(struct bn_qact *a)
+{
+	for (int i = 0; i < a->m; i++)
+		for (int c = 0; c < a->k; c++)
+			a->q[(size_t)i * a->k_pad + c] = (int8_t)(rng_next() & 0xff);
+	for (int i = 0; i < a->m; i++)
+		a->scale[i] = 1.0f;
+	bn_qact_finish(a);
+}
+
+/* Random valid codes (0, 1, 2) in a row's first k weights, code 1 in the padding. */
+static void fill_codes(uint8_t *codes, int n, int k, int k_pad)
+{
+	int8_t *t = xalloc((size_t)n * (size_t)k);
+	for (size_t i = 0; i < (size_t)n * (size_t)k; i++)
+		t[i] = (int8_t)((int)(rng_next() % 3) - 1);
+	struct bn_tmat w = {.codes = codes, .n = n, .k = k, .k_pad = k_pad,
+			    .row_bytes = (size_t)k_pad / 4};
+	if (bn_tmat_pack(&w, t, 1.0f)) {
+		fprintf(stderr, "%s: %s\n", prog, bn_error_last());
+		exit(EXIT_FAILED);
+	}
+	free(t);
+}
+
+/* ---- the benchmark list ---- */
+
+static const int matmul_sizes[] = {32, 64, 128, 256, 512};
+static const int gemv_shapes[][2] = {{2560, 2560}, {2560, 6912}, {6912, 2560}};
+static const int quant_sizes[] = {2560, 6912};
+
+static int add_def(struct bench_def *d, int n, enum bench_kind kind, int kernel, int m, int nn,
+		   int k)
+{
+	struct bench_def *b = &d[n];
+	b->kind = kind;
+	b->kernel = kernel;
+	b->m = m;
+	b->n = nn;
+	b->k = k;
+	const char *kn = kernel >= 0 ? bn_kernel_name(kernel) : "";
+	switch (kind) {
+	case K_MATMUL:
+		snprintf(b->name, sizeof(b->name), "matmul/%s/%dx%dx%d", kn, m, nn, k);
+		break;
+	case K_GEMV:
+		snprintf(b->name, sizeof(b->name), "gemv/%s/%dx%d", kn, k, nn);
+		break;
+	case K_GEMV_DRAM:
+		snprintf(b->name, sizeof(b->name), "gemv/%s/%dx%d/dram", kn, k, nn);
+		break;
+	case K_QUANT:
+		snprintf(b->name, sizeof(b->name), "quant/%s/%d", kn, nn);
+		break;
+	case K_MEMBW:
+		snprintf(b->name, sizeof(b->name), "membw/read");
+		break;
+	}
+	return n + 1;
+}
+
+/* All benchmarks, grouped by shape so that the kernels of one shape run side by side.
+ * membw/read comes first so GEMV figures can be compared with it. kernels: bitmask. */
+static int build_defs(struct bench_def *d, unsigned kernels)
+{
+	int n = add_def(d, 0, K_MEMBW, -1, 0, 0, 0);
+	for (size_t s = 0; s < sizeof(matmul_sizes) / sizeof(matmul_sizes[0]); s++)
+		for (int id = 0; id < BN_KERNEL_COUNT; id++)
+			if (kernels & (1u << id))
+				n = add_def(d, n, K_MATMUL, id, matmul_sizes[s], matmul_sizes[s],
+					    matmul_sizes[s]);
+	for (int dram = 0; dram < 2; dram++)
+		for (size_t s = 0; s < sizeof(gemv_shapes) / sizeof(gemv_shapes[0]); s++)
+			for (int id = 0; id < BN_KERNEL_COUNT; id++)
+				if (kernels & (1u << id))
+					n = add_def(d, n, dram ? K_GEMV_DRAM : K_GEMV, id, 1,
+						    gemv_shapes[s][1], gemv_shapes[s][0]);
+	for (size_t s = 0; s < sizeof(quant_sizes) / sizeof(quant_sizes[0]); s++)
+		for (int id = 0; id < BN_KERNEL_COUNT; id++)
+			if ((kernels & (1u << id)) && id != BN_KERNEL_AMX) /* AMX has no quantizer */
+				n = add_def(d, n, K_QUANT, id, 1, quant_sizes[s], 0);
+	return n;
+}
+
+/* ---- one benchmark ---- */
+
+/* What one timed iteration does; returns 0 or a bn error. */
+struct bench_state {
+	const struct bench_def *def;
+	struct bn_ctx *ctx;
+	struct bn_qact *x;
+	struct bn_tmat *w;        /* matmul, gemv */
+	struct bn_tmat *stack;    /* gemv dram: layers sharing one allocation */
+	int layers;
+	int next_layer;
+	int32_t *y;
+	float *fin;               /* quant input */
+	void *membuf;             /* membw */
+	size_t membytes;
+	volatile uint64_t sink;
+};
+
+static int run_once(struct bench_state *s)
+{
+	switch (s->def->kind) {
+	case K_MATMUL:
+		return bn_gemm(s->ctx, s->y, (size_t)s->w->n, s->x, s->w);
+	case K_GEMV:
+		return bn_gemv(s->ctx, s->y, s->x, s->w);
+	case K_GEMV_DRAM: {
+		int rc = bn_gemv(s->ctx, s->y, s->x, &s->stack[s->next_layer]);
+		s->next_layer = (s->next_layer + 1) % s->layers;
+		return rc;
+	}
+	case K_QUANT:
+		return bn_quantize(s->ctx, s->x, s->fin, (size_t)s->def->n, 1);
+	case K_MEMBW:
+		s->sink += bn_membw_read(s->ctx, s->membuf, s->membytes);
+		return 0;
+	}
+	return 0;
+}
+
+/* One DRAM stack at a time, kept for the next kernel of the same shape. */
+static struct {
+	int n, k, layers;
+	uint8_t *mem;
+	struct bn_tmat *mats;
+} dram;
+
+static void dram_release(void)
+{
+	free(dram.mem);
+	free(dram.mats);
+	memset(&dram, 0, sizeof(dram));
+}
+
+static void dram_prepare(int n, int k)
+{
+	if (dram.mem && dram.n == n && dram.k == k)
+		return;
+	dram_release();
+	int k_pad = bn_i2s_k_pad(k);
+	size_t layer = (size_t)n * (size_t)k_pad / 4;
+	int layers = (int)((DRAM_STACK_BYTES + layer - 1) / layer) + 1;
+	size_t total = layer * (size_t)layers;
+	dram.mem = xalloc(total);
+	madvise(dram.mem, (total + 4095) / 4096 * 4096, MADV_HUGEPAGE);
+	fill_codes(dram.mem, n, k, k_pad);
+	for (int l = 1; l < layers; l++)
+		memcpy(dram.mem + layer * (size_t)l, dram.mem, layer);
+	dram.mats = calloc((size_t)layers, sizeof(*dram.mats));
+	if (!dram.mats) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		exit(EXIT_FAILED);
+	}
+	for (int l = 0; l < layers; l++)
+		dram.mats[l] = (struct bn_tmat){.codes = dram.mem + layer * (size_t)l, .scale = 1.0f,
+						.n = n, .k = k, .k_pad = k_pad, .row_bytes = layer / n};
+	dram.n = n;
+	dram.k = k;
+	dram.layers = layers;
+}
+
+static void die_bn(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, what, bn_error_last());
+	exit(EXIT_FAILED);
+}
+
+/* Creates the context for a benchmark's kernel: through BITNET_KERNEL when it is set (so the
+ * dispatch validates it and strict mode applies), explicitly otherwise. */
+static struct bn_ctx *make_ctx(int kernel, int threads, int via_env)
+{
+	struct bn_ctx *ctx;
+	struct bn_ctx_opts o = {.kernel = via_env ? BN_KERNEL_AUTO : kernel, .threads = threads};
+	if (bn_ctx_new(&ctx, &o))
+		die_bn("kernel context");
+	return ctx;
+}
+
+/* Compares the kernel's output for this benchmark with the reference kernel's. Returns 1
+ * when they match; prints the first difference and returns 0 otherwise. */
+static int check_against_ref(struct bench_state *s, const struct options *opt)
+{
+	const struct bench_def *d = s->def;
+	if (d->kind == K_MEMBW)
+		return 1;
+	struct bn_ctx *ref = make_ctx(BN_KERNEL_REF, 1, 0);
+	int ok = 1;
+	if (d->kind == K_QUANT) {
+		struct bn_qact *want;
+		if (bn_qact_new(&want, 1, d->n) || bn_quantize(ref, want, s->fin, (size_t)d->n, 1) ||
+		    bn_quantize(s->ctx, s->x, s->fin, (size_t)d->n, 1))
+			die_bn(d->name);
+		if (opt->inject_fault == d->kernel)
+			s->x->q[d->n / 2] ^= 1;
+		for (int c = 0; c < s->x->k_pad && ok; c++)
+			if (s->x->q[c] != want->q[c]) {
+				fprintf(stderr,
+					"%s: %s: kernel %s is wrong: q[%d] = %d, reference %d; refusing "
+					"to time it\n", prog, d->name, bn_kernel_name(d->kernel), c,
+					s->x->q[c], want->q[c]);
+				ok = 0;
+			}
+		if (ok && (s->x->scale[0] != want->scale[0] || s->x->rowsum[0] != want->rowsum[0])) {
+			fprintf(stderr, "%s: %s: kernel %s is wrong: scale/sum %g/%d, reference %g/%d; "
+					"refusing to time it\n", prog, d->name, bn_kernel_name(d->kernel),
+				(double)s->x->scale[0], s->x->rowsum[0], (double)want->scale[0],
+				want->rowsum[0]);
+			ok = 0;
+		}
+		bn_qact_free(want);
+	} else {
+		const struct bn_tmat *w = d->kind == K_GEMV_DRAM ? &s->stack[0] : s->w;
+		size_t ny = (size_t)s->x->m * (size_t)w->n;
+		int32_t *want = xalloc(ny * sizeof(int32_t));
+		int rc = d->kind == K_MATMUL ? bn_gemm(ref, want, (size_t)w->n, s->x, w)
+					     : bn_gemv(ref, want, s->x, w);
+		if (!rc)
+			rc = d->kind == K_MATMUL ? bn_gemm(s->ctx, s->y, (size_t)w->n, s->x, w)
+						 : bn_gemv(s->ctx, s->y, s->x, w);
+		if (rc)
+			die_bn(d->name);
+		if (opt->inject_fault == d->kernel)
+			s->y[ny / 2] ^= 1;
+		for (size_t i = 0; i < ny && ok; i++)
+			if (s->y[i] != want[i]) {
+				fprintf(stderr,
+					"%s: %s: kernel %s is wrong: y[%zu][%zu] = %d, reference %d; "
+					"refusing to time it\n", prog, d->name, bn_kernel_name(d->kernel),
+					i / (size_t)w->n, i % (size_t)w->n, s->y[i], want[i]);
+				ok = 0;
+			}
+		free(want);
+	}
+	bn_ctx_free(ref);
+	return ok;
+}
+
+static void setup(struct bench_state *s, const struct options *opt, int via_env)
+{
+	const struct bench_def *d = s->def;
+	if (d->kind == K_MEMBW) {
+		s->ctx = make_ctx(BN_KERNEL_REF, opt->threads, 0);
+		s->membytes = DRAM_STACK_BYTES;
+		s->membuf = xalloc(s->membytes);
+		madvise(s->membuf, s->membytes, MADV_HUGEPAGE);
+		for (size_t i = 0; i < s->membytes / 8; i++)
+			((uint64_t *)s->membuf)[i] = i;
+		return;
+	}
+	s->ctx = make_ctx(d->kernel, opt->threads, via_env);
+	if (d->kind == K_QUANT) {
+		if (bn_qact_new(&s->x, 1, d->n))
+			die_bn(d->name);
+		s->fin = xalloc(sizeof(float) * (size_t)d->n);
+		for (int c = 0; c < d->n; c++)
+			s->fin[c] = (float)((double)(int64_t)(rng_next() >> 11) / 9007199254740992.0 *
+					    8.0 - 4.0);
+		return;
+	}
+	if (bn_qact_new(&s->x, d->m, d->k))
+		die_bn(d->name);
+	fill_acts(s->x);
+	s->y = xalloc(sizeof(int32_t) * (size_t)d->m * (size_t)d->n);
+	if (d->kind == K_GEMV_DRAM) {
+		dram_prepare(d->n, d->k);
+		s->stack = dram.mats;
+		s->layers = dram.layers;
+	} else {
+		if (bn_tmat_new(&s->w, d->n, d->k))
+			die_bn(d->name);
+		fill_codes(s->w->codes, d->n, d->k, s->w->k_pad);
+	}
+}
+
+static void teardown(struct bench_state *s)
+{
+	bn_ctx_free(s->ctx);
+	bn_qact_free(s->x);
+	bn_tmat_free(s->w);
+	free(s->y);
+	free(s->fin);
+	free(s->membuf);
+}
+
+static double elements_of(const struct bench_def *d, double *bytes)
+{
+	switch (d->kind) {
+	case K_MATMUL: {
+		double kp = (double)bn_i2s_k_pad(d->k);
+		*bytes = (double)d->n * kp / 4 + (double)d->m * kp + 4.0 * d->m * d->n;
+		return (double)d->m * d->n * d->k;
+	}
+	case K_GEMV:
+	case K_GEMV_DRAM: {
+		double kp = (double)bn_i2s_k_pad(d->k);
+		*bytes = (double)d->n * kp / 4 + kp + 4.0 * d->n;
+		return (double)d->n * d->k;
+	}
+	case K_QUANT:
+		*bytes = 5.0 * d->n;
+		return (double)d->n;
+	case K_MEMBW:
+		*bytes = (double)DRAM_STACK_BYTES;
+		return (double)DRAM_STACK_BYTES;
+	}
+	return 0;
+}
+
+static void fail_run(struct bench_state *s)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, s->def->name, bn_error_last());
+	exit(EXIT_FAILED);
+}
+
+/* Checks, warms up, calibrates and times one benchmark. Returns 0, or EXIT_WRONG. */
+static int run_bench(const struct bench_def *d, const struct options *opt, int via_env,
+		     struct bench_result *r)
+{
+	struct bench_state s = {.def = d};
+	setup(&s, opt, via_env);
+	if (!check_against_ref(&s, opt)) {
+		teardown(&s);
+		return EXIT_WRONG;
+	}
+	r->checked = d->kind != K_MEMBW;
+	/* Warm-up (not stored): a DRAM stack is walked once whole so pages are mapped. */
+	int warm = d->kind == K_GEMV_DRAM ? s.layers : 1;
+	for (int i = 0; i < warm; i++)
+		if (run_once(&s))
+			fail_run(&s);
+	/* Calibrate: double the iterations until a batch takes a tenth of min-time. */
+	long long iters = 1;
+	double t;
+	for (;;) {
+		double t0 = now_s();
+		for (long long i = 0; i < iters; i++)
+			if (run_once(&s))
+				fail_run(&s);
+		t = now_s() - t0;
+		if (t >= opt->min_time / 10 || iters >= (1LL << 40))
+			break;
+		iters *= 2;
+	}
+	double per = t / (double)iters;
+	long long n = per > 0 ? (long long)ceil(opt->min_time / per) : 1;
+	r->iterations = n < 1 ? 1 : n;
+	r->samples = calloc((size_t)opt->repetitions, sizeof(double));
+	if (!r->samples) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		exit(EXIT_FAILED);
+	}
+	for (int rep = 0; rep < opt->repetitions; rep++) {
+		double t0 = now_s();
+		for (long long i = 0; i < r->iterations; i++)
+			if (run_once(&s))
+				fail_run(&s);
+		r->samples[rep] = (now_s() - t0) * 1e9 / (double)r->iterations;
+	}
+	r->nsamples = opt->repetitions;
+	r->elements = elements_of(d, &r->bytes);
+	switch (d->kind) {
+	case K_MATMUL: r->kernel = bn_ctx_ran(s.ctx, BN_OP_GEMM); break;
+	case K_GEMV:
+	case K_GEMV_DRAM: r->kernel = bn_ctx_ran(s.ctx, BN_OP_GEMV); break;
+	case K_QUANT: r->kernel = bn_ctx_ran(s.ctx, BN_OP_QUANT); break;
+	case K_MEMBW: r->kernel = -1; break;
+	}
+	teardown(&s);
+	return 0;
+}
+
+/* ---- output ---- */
+
+static const struct bench_result *find_result(const struct bench_result *r, int n,
+					      const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(r[i].name, name) && r[i].nsamples > 0)
+			return &r[i];
+	return NULL;
+}
+
+/* The same benchmark's name with kernel ref in place of this one's. */
+static void ref_name(char *out, size_t cap, const struct bench_result *r)
+{
+	const char *a = strchr(r->name, '/');
+	const char *b = a ? strchr(a + 1, '/') : NULL;
+	if (!b) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out, cap, "%.*sref%s", (int)(a - r->name + 1), r->name, b);
+}
+
+static void print_table(FILE *f, const struct bench_context *c, const struct bench_result *r,
+			int n)
+{
+	fprintf(f, "bitnet-bench %s (%s) on %s, %d thread%s%s; medians of %d samples\n",
+		c->version, c->build_type, bn_cpu_get()->model, c->threads,
+		c->threads == 1 ? "" : "s", c->strict_mode ? ", strict mode" : "", c->repetitions);
+	fprintf(f, "%-32s %-7s %12s %8s %10s %9s %9s  %s\n", "benchmark", "kernel", "median",
+		"spread", "Gelem/s", "GB/s", "vs ref", "note");
+	const struct bench_result *mem = find_result(r, n, "membw/read");
+	double mem_bw = mem ? mem->bytes / bench_median(mem->samples, mem->nsamples) : 0;
+	for (int i = 0; i < n; i++) {
+		const struct bench_result *x = &r[i];
+		if (x->skipped[0]) {
+			fprintf(f, "%-32s %-7s %12s  skipped: %s\n", x->name, "-", "-", x->skipped);
+			continue;
+		}
+		double med = bench_median(x->samples, x->nsamples);
+		double lo = x->samples[0], hi = x->samples[0];
+		for (int j = 1; j < x->nsamples; j++) {
+			lo = x->samples[j] < lo ? x->samples[j] : lo;
+			hi = x->samples[j] > hi ? x->samples[j] : hi;
+		}
+		char medbuf[32], spread[16], gel[16], gbs[16], vs[16] = "", note[48] = "";
+		if (med >= 1e6)
+			snprintf(medbuf, sizeof(medbuf), "%.3f ms", med / 1e6);
+		else if (med >= 1e3)
+			snprintf(medbuf, sizeof(medbuf), "%.2f us", med / 1e3);
+		else
+			snprintf(medbuf, sizeof(medbuf), "%.1f ns", med);
+		snprintf(spread, sizeof(spread), "%.1f%%", med > 0 ? 100.0 * (hi - lo) / med : 0.0);
+		snprintf(gel, sizeof(gel), "%.2f", strcmp(x->family, "membw") ? x->elements / med : 0);
+		if (!strcmp(x->family, "membw"))
+			snprintf(gel, sizeof(gel), "-");
+		snprintf(gbs, sizeof(gbs), "%.2f", x->bytes / med);
+		char rn[96];
+		ref_name(rn, sizeof(rn), x);
+		const struct bench_result *ref = rn[0] ? find_result(r, n, rn) : NULL;
+		if (ref && ref != x)
+			snprintf(vs, sizeof(vs), "%.1fx", bench_median(ref->samples, ref->nsamples) / med);
+		if (strstr(x->name, "/dram") && mem_bw > 0)
+			snprintf(note, sizeof(note), "%.0f%% of membw/read", 100.0 * x->bytes / med / mem_bw);
+		fprintf(f, "%-32s %-7s %12s %8s %10s %9s %9s  %s\n", x->name,
+			x->kernel >= 0 ? bn_kernel_name(x->kernel) : "-", medbuf, spread, gel, gbs, vs,
+			note);
+	}
+	fprintf(f, "spread: (max - min) / median over the samples; vs ref: ref median / median, "
+		   "same shape, same run\n");
+}
+
+/* ---- main ---- */
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	*o = (struct options){.min_time = 0.1, .repetitions = 5, .threads = 1, .inject_fault = -1};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "--list")) {
+			o->list = 1;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr, "%s: %s: unknown option or missing value (see --help)\n", prog, a);
+			return -1;
+		}
+		i++;
+		if (!strcmp(a, "--filter")) {
+			o->filter = v;
+		} else if (!strcmp(a, "--min-time")) {
+			char *end;
+			o->min_time = strtod(v, &end);
+			if (*end || !(o->min_time >= 0.0 && o->min_time <= 3600.0)) {
+				fprintf(stderr, "%s: --min-time %s: expected seconds in 0..3600\n", prog, v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--repetitions")) {
+			if (parse_int(v, 1, 100000, &o->repetitions)) {
+				fprintf(stderr, "%s: --repetitions %s: expected 1..100000\n", prog, v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--threads")) {
+			if (parse_int(v, 1, 256, &o->threads)) {
+				fprintf(stderr, "%s: --threads %s: expected 1..256\n", prog, v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--format")) {
+			if (!strcmp(v, "json"))
+				o->json = 1;
+			else if (strcmp(v, "table")) {
+				fprintf(stderr, "%s: --format %s: expected table or json\n", prog, v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--inject-fault")) {
+			if (bn_kernel_from_name(&o->inject_fault, v)) {
+				fprintf(stderr, "%s: --inject-fault: %s\n", prog, bn_error_last());
+				return -1;
+			}
+		} else {
+			fprintf(stderr, "%s: %s: unknown option (see --help)\n", prog, a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	if (parse_args(argc, argv, &opt))
+		return EXIT_USAGE;
+	if (bn_strict_mode() < 0) {
+		fprintf(stderr, "%s: %s\n", prog, bn_strict_env_error());
+		return EXIT_USAGE;
+	}
+	/* BITNET_KERNEL narrows the run to one kernel, validated by the dispatch itself. */
+	unsigned kernels = (1u << BN_KERNEL_COUNT) - 1;
+	int via_env = 0;
+	const char *env = getenv("BITNET_KERNEL");
+	if (env && *env) {
+		struct bn_ctx *probe;
+		struct bn_ctx_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 1};
+		if (bn_ctx_new(&probe, &o)) {
+			fprintf(stderr, "%s: %s\n", prog, bn_error_last());
+			return bn_error_last()[0] && strstr(bn_error_last(), "unknown") ? EXIT_USAGE
+											  : EXIT_FAILED;
+		}
+		kernels = 1u << bn_ctx_kernel(probe);
+		bn_ctx_free(probe);
+		via_env = 1;
+	}
+	regex_t re;
+	if (opt.filter) {
+		int rc = regcomp(&re, opt.filter, REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			char msg[128];
+			regerror(rc, &re, msg, sizeof(msg));
+			fprintf(stderr, "%s: --filter '%s': %s\n", prog, opt.filter, msg);
+			return EXIT_USAGE;
+		}
+	}
+	struct bench_def defs[256];
+	int ndefs = build_defs(defs, kernels);
+	struct bench_result *res = calloc((size_t)ndefs, sizeof(*res));
+	if (!res)
+		return EXIT_FAILED;
+	int nres = 0;
+	for (int i = 0; i < ndefs; i++) {
+		if (opt.filter && regexec(&re, defs[i].name, 0, NULL, 0) != 0)
+			continue;
+		struct bench_result *r = &res[nres++];
+		snprintf(r->name, sizeof(r->name), "%s", defs[i].name);
+		r->unit = "ns";
+		r->kernel = -1;
+		r->family = defs[i].kind == K_MATMUL ? "matmul"
+			    : defs[i].kind == K_QUANT ? "quant"
+			    : defs[i].kind == K_MEMBW ? "membw" : "gemv";
+		const char *why = NULL;
+		if (defs[i].kernel >= 0 && !bn_kernel_available(defs[i].kernel, &why))
+			snprintf(r->skipped, sizeof(r->skipped), "%s", why);
+	}
+	if (opt.filter)
+		regfree(&re);
+	if (opt.list) {
+		for (int i = 0; i < nres; i++)
+			if (res[i].skipped[0])
+				printf("%s (skipped: %s)\n", res[i].name, res[i].skipped);
+			else
+				printf("%s\n", res[i].name);
+		free(res);
+		return 0;
+	}
+	if (nres == 0) {
+		fprintf(stderr, "%s: no benchmark matches --filter '%s' (see --list)\n", prog,
+			opt.filter ? opt.filter : "");
+		free(res);
+		return EXIT_USAGE;
+	}
+	struct bench_context ctx = {
+		.version = BITGATE_VERSION, .build_type = BITGATE_BUILD_TYPE,
+		.threads = opt.threads, .strict_mode = bn_strict_mode() > 0,
+		.min_time = opt.min_time, .repetitions = opt.repetitions,
+	};
+	int status = 0;
+	double t0 = now_s();
+	for (int i = 0, j = 0; i < ndefs; i++) {
+		if (j >= nres || strcmp(defs[i].name, res[j].name))
+			continue;
+		struct bench_result *r = &res[j++];
+		if (r->skipped[0])
+			continue;
+		fprintf(stderr, "[%d/%d %5.1fs] %s\n", j, nres, now_s() - t0, r->name);
+		if (run_bench(&defs[i], &opt, via_env, r)) {
+			status = EXIT_WRONG;
+			break;
+		}
+		if (r->kernel >= 0)
+			ctx.kernels_seen |= 1u << r->kernel;
+	}
+	dram_release();
+	if (status == 0) {
+		if (opt.json) {
+			if (bench_write_json(stdout, &ctx, res, nres)) {
+				fprintf(stderr, "%s: out of memory writing JSON\n", prog);
+				status = EXIT_FAILED;
+			}
+		} else {
+			print_table(stdout, &ctx, res, nres);
+		}
+	}
+	for (int i = 0; i < nres; i++)
+		free(res[i].samples);
+	free(res);
+	return status;
+}

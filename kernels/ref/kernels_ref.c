@@ -1,0 +1,72 @@
+/* The reference kernel set: plain scalar C, written for clarity. It is the oracle every
+ * other kernel is checked against, bit for bit, and the fallback when no SIMD kernel runs. */
+#include <math.h>
+
+#include "../bn_kernels_int.h"
+
+/* The weight of row j, column c of w: code - 1 (code 3, invalid, would count as +2 in every
+ * kernel alike, since all compute sum(code * x) - sum(x)). */
+static inline int ref_weight(const struct bn_tmat *w, int j, int c)
+{
+	const uint8_t *block = w->codes + (size_t)j * w->row_bytes +
+			       (size_t)(c / BN_I2S_BLOCK) * BN_I2S_BLOCK_BYTES;
+	int pos = c % BN_I2S_BLOCK;
+	int code = (block[pos % BN_I2S_GROUP] >> (6 - 2 * (pos / BN_I2S_GROUP))) & 3;
+	return code - 1;
+}
+
+static int ref_gemm(int32_t *y, size_t ldy, const struct bn_qact *x, const void *prep,
+		    const struct bn_tmat *w, int n0, int n1, struct bn_scratch *s)
+{
+	for (int j = n0; j < n1; j++) {
+		for (int i = 0; i < x->m; i++) {
+			const int8_t *xr = x->q + (size_t)i * x->k_pad;
+			int32_t acc = 0;
+			for (int c = 0; c < w->k_pad; c++)
+				acc += ref_weight(w, j, c) * xr[c];
+			y[(size_t)i * ldy + j] = acc;
+		}
+	}
+	return 0;
+}
+
+static int ref_gemv(int32_t *y, const struct bn_qact *x, const void *prep,
+		    const struct bn_tmat *w, int n0, int n1, struct bn_scratch *s)
+{
+	return ref_gemm(y, 0, x, prep, w, n0, n1, s);
+}
+
+int bn_ref_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int k, int k_pad)
+{
+	float amax = 0.0f;
+	for (int c = 0; c < k; c++) {
+		if (!isfinite(x[c]))
+			return 1;
+		float a = fabsf(x[c]);
+		if (a > amax)
+			amax = a;
+	}
+	float s = bn_act_scale(amax);
+	int32_t total = 0;
+	for (int c = 0; c < k; c++) {
+		float v = nearbyintf(x[c] * s);
+		v = v > 127.0f ? 127.0f : (v < -128.0f ? -128.0f : v);
+		q[c] = (int8_t)v;
+		total += q[c];
+	}
+	for (int c = k; c < k_pad; c++)
+		q[c] = 0;
+	*scale = s;
+	*sum = total;
+	return 0;
+}
+
+const struct bn_kernel_impl bn_kernel_ref = {
+	.id = 0,
+	.name = "ref",
+	.n_align = 1,
+	.gemm = ref_gemm,
+	.gemv = ref_gemv,
+	.quant_row = bn_ref_quant_row,
+	.quant_id = 0,
+};

@@ -1,0 +1,147 @@
+/* The dispatch: kernel names, BITNET_KERNEL forcing, clear errors for unknown and
+ * unsupported kernels, and the kernel ID reported for what actually ran. */
+#include <string.h>
+
+#include "bn_cpu.h"
+#include "bn_dispatch.h"
+#include "bn_error.h"
+#include "bn_test.h"
+
+static int run_small_gemm(struct bn_ctx *ctx)
+{
+	struct bn_tmat *w;
+	struct bn_qact *x;
+	int32_t y[4 * 8];
+	BN_CHECK_EQ(bn_tmat_new(&w, 8, 130), 0);
+	BN_CHECK_EQ(bn_qact_new(&x, 4, 130), 0);
+	int rc = bn_gemm(ctx, y, 8, x, w);
+	bn_tmat_free(w);
+	bn_qact_free(x);
+	return rc;
+}
+
+BN_TEST(dispatch__names_round_trip)
+{
+	for (int id = 0; id < BN_KERNEL_COUNT; id++) {
+		int back = -1;
+		BN_CHECK_EQ(bn_kernel_from_name(&back, bn_kernel_name(id)), 0);
+		BN_CHECK_EQ(back, id);
+	}
+	int id;
+	BN_CHECK_EQ(bn_kernel_from_name(&id, "sse9"), BN_EINVAL);
+	BN_CHECK(strstr(bn_error_last(), "sse9") && strstr(bn_error_last(), "avx512"), "message: %s",
+		 bn_error_last());
+	BN_CHECK(!strcmp(bn_kernel_name(99), "?"), "bad id name");
+}
+
+BN_TEST(dispatch__auto_picks_best_and_reports_it)
+{
+	struct bn_ctx *ctx;
+	BN_CHECK_EQ(bn_ctx_new(&ctx, NULL), 0);
+	BN_CHECK_EQ(bn_ctx_kernel(ctx), bn_kernel_best());
+	BN_CHECK_EQ(bn_ctx_ran(ctx, BN_OP_GEMM), -1);
+	BN_CHECK_EQ(run_small_gemm(ctx), 0);
+	BN_CHECK_EQ(bn_ctx_ran(ctx, BN_OP_GEMM), bn_kernel_best());
+	BN_CHECK_EQ(bn_ctx_threads(ctx), 1);
+	bn_ctx_free(ctx);
+	/* ref is always there, and the best is at least as good as what the CPU bits allow */
+	BN_CHECK_EQ(bn_kernel_available(BN_KERNEL_REF, NULL), 1);
+	unsigned f = bn_cpu_get()->features;
+	if (f & BN_CPU_AVX2)
+		BN_CHECK(bn_kernel_best() >= BN_KERNEL_AVX2, "avx2 CPU but best is %s",
+			 bn_kernel_name(bn_kernel_best()));
+}
+
+BN_TEST(dispatch__env_forces_each_available_kernel)
+{
+	for (int id = 0; id < BN_KERNEL_COUNT; id++) {
+		if (!bn_kernel_available(id, NULL))
+			continue;
+		setenv("BITNET_KERNEL", bn_kernel_name(id), 1);
+		struct bn_ctx *ctx;
+		struct bn_ctx_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 2};
+		BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
+		BN_CHECK_EQ(bn_ctx_kernel(ctx), id);
+		BN_CHECK_EQ(run_small_gemm(ctx), 0);
+		BN_CHECK_EQ(bn_ctx_ran(ctx, BN_OP_GEMM), id);
+		bn_ctx_free(ctx);
+	}
+	/* an explicit choice in the options wins over the environment */
+	setenv("BITNET_KERNEL", "ref", 1);
+	struct bn_ctx *ctx;
+	struct bn_ctx_opts o = {.kernel = bn_kernel_best(), .threads = 1};
+	BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
+	BN_CHECK_EQ(bn_ctx_kernel(ctx), bn_kernel_best());
+	bn_ctx_free(ctx);
+}
+
+BN_TEST(dispatch__env_unknown_kernel_is_an_error)
+{
+	setenv("BITNET_KERNEL", "avx9000", 1);
+	struct bn_ctx *ctx = (void *)1;
+	BN_CHECK_EQ(bn_ctx_new(&ctx, NULL), BN_EINVAL);
+	BN_CHECK(ctx == NULL, "out not cleared");
+	BN_CHECK(strstr(bn_error_last(), "BITNET_KERNEL=avx9000") &&
+			 strstr(bn_error_last(), "unknown"),
+		 "message: %s", bn_error_last());
+}
+
+BN_TEST(dispatch__env_unsupported_kernel_is_an_error)
+{
+	int missing = -1;
+	for (int id = BN_KERNEL_COUNT - 1; id > 0; id--)
+		if (!bn_kernel_available(id, NULL))
+			missing = id;
+	if (missing < 0)
+		BN_SKIP("every kernel runs on this machine");
+	setenv("BITNET_KERNEL", bn_kernel_name(missing), 1);
+	struct bn_ctx *ctx;
+	BN_CHECK_EQ(bn_ctx_new(&ctx, NULL), BN_EUNSUPPORTED);
+	char want[64];
+	snprintf(want, sizeof(want), "BITNET_KERNEL=%s", bn_kernel_name(missing));
+	BN_CHECK(strstr(bn_error_last(), want) && strstr(bn_error_last(), "not available"),
+		 "message: %s", bn_error_last());
+	/* and explicitly through the options */
+	struct bn_ctx_opts o = {.kernel = missing, .threads = 1};
+	BN_CHECK_EQ(bn_ctx_new(&ctx, &o), BN_EUNSUPPORTED);
+}
+
+BN_TEST(dispatch__empty_env_means_auto)
+{
+	setenv("BITNET_KERNEL", "", 1);
+	struct bn_ctx *ctx;
+	BN_CHECK_EQ(bn_ctx_new(&ctx, NULL), 0);
+	BN_CHECK_EQ(bn_ctx_kernel(ctx), bn_kernel_best());
+	bn_ctx_free(ctx);
+}
+
+BN_TEST(dispatch__cpu_model_and_features)
+{
+	const struct bn_cpu *c = bn_cpu_get();
+	BN_CHECK(c->model[0] != '\0', "empty CPU model");
+	const char *names[16];
+	int n = bn_cpu_feature_names(names, 16);
+	BN_CHECK(n >= 0 && n <= 16, "feature count %d", n);
+	for (int i = 0; i < n; i++)
+		BN_CHECK(names[i] && names[i][0], "empty feature name");
+	BN_CHECK(bn_cpu_get() == c, "detection is not cached");
+}
+
+BN_TEST(dispatch__membw_reads_everything)
+{
+	size_t bytes = 1 << 20;
+	uint64_t *buf = aligned_alloc(64, bytes);
+	for (size_t i = 0; i < bytes / 8; i++)
+		buf[i] = 0;
+	for (int t = 1; t <= 4; t++) {
+		struct bn_ctx *ctx;
+		struct bn_ctx_opts o = {.kernel = BN_KERNEL_REF, .threads = t};
+		BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
+		BN_CHECK_EQ(bn_membw_read(ctx, buf, bytes), 0);
+		buf[bytes / 8 - 1] = 5; /* the last word is read too */
+		BN_CHECK(bn_membw_read(ctx, buf, bytes) != 0, "last word not read with %d threads", t);
+		buf[bytes / 8 - 1] = 0;
+		bn_ctx_free(ctx);
+	}
+	free(buf);
+}
