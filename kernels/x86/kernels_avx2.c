@@ -15,6 +15,9 @@
 #include "../bn_kernels_int.h"
 
 #define WIDEN_EVERY 8 /* blocks accumulated in int16 before widening */
+#ifndef GEMV_PREFETCH
+#define GEMV_PREFETCH 8192 /* bytes of weights fetched ahead in GEMV */
+#endif
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -89,6 +92,11 @@ INLINE void tile(int mr, int nr, int32_t *y, size_t ldy, const int8_t *x, size_t
 						a16[m][n] = _mm256_add_epi16(
 							a16[m][n], _mm256_maddubs_epi16(c[n], xv));
 				}
+				/* Pin each accumulator after every run: left alone, GCC
+				 * reassociates the adds of all four runs into trees and spills. */
+				for (int m = 0; m < mr; m++)
+					for (int n = 0; n < nr; n++)
+						__asm__("" : "+x"(a16[m][n]));
 			}
 		}
 		for (int m = 0; m < mr; m++)
@@ -175,6 +183,12 @@ INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const
 		for (int n = 0; n < nr; n++)
 			a16[n] = _mm256_setzero_si256();
 		for (int b = b0; b < b1; b++) {
+			/* These nr rows are one contiguous run of nr * ldw bytes, read as nr short
+			 * interleaved streams that hardware prefetchers do not pick up: fetch the
+			 * run ahead ourselves, at the rate it is consumed. */
+			const char *pf = (const char *)w + GEMV_PREFETCH + (size_t)b * nr * 32;
+			for (int l = 0; l < nr * 32; l += 64)
+				_mm_prefetch(pf + l, _MM_HINT_T0);
 			__m256i wv[4];
 			for (int n = 0; n < nr; n++)
 				wv[n] = _mm256_load_si256((const __m256i *)(w + n * ldw + (size_t)b * 32));
@@ -184,6 +198,8 @@ INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const
 				for (int n = 0; n < nr; n++)
 					a16[n] = _mm256_add_epi16(
 						a16[n], _mm256_maddubs_epi16(run_codes(wv[n], g, mask3), xv));
+				for (int n = 0; n < nr; n++)
+					__asm__("" : "+x"(a16[n]));
 			}
 		}
 		for (int n = 0; n < nr; n++)
