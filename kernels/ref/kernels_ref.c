@@ -2,28 +2,36 @@
  * other kernel is checked against, bit for bit, and the fallback when no SIMD kernel runs. */
 #include <math.h>
 
+#include "../bn_error.h"
 #include "../bn_kernels_int.h"
 
-/* The weight of row j, column c of w: code - 1 (code 3, invalid, would count as +2 in every
- * kernel alike, since all compute sum(code * x) - sum(x)). */
-static inline int ref_weight(const struct bn_tmat *w, int j, int c)
+/* Unpacks row j of w into t (k_pad values, code - 1 each). Code 3, which no valid matrix
+ * holds, comes out as +2 here and in every kernel alike, since all of them compute
+ * sum(code * x) - sum(x). */
+static void ref_unpack_row(int8_t *t, const struct bn_tmat *w, int j)
 {
-	const uint8_t *block = w->codes + (size_t)j * w->row_bytes +
-			       (size_t)(c / BN_I2S_BLOCK) * BN_I2S_BLOCK_BYTES;
-	int pos = c % BN_I2S_BLOCK;
-	int code = (block[pos % BN_I2S_GROUP] >> (6 - 2 * (pos / BN_I2S_GROUP))) & 3;
-	return code - 1;
+	const uint8_t *row = w->codes + (size_t)j * w->row_bytes;
+	for (int c = 0; c < w->k_pad; c++) {
+		const uint8_t *block = row + (size_t)(c / BN_I2S_BLOCK) * BN_I2S_BLOCK_BYTES;
+		int pos = c % BN_I2S_BLOCK;
+		int code = (block[pos % BN_I2S_GROUP] >> (6 - 2 * (pos / BN_I2S_GROUP))) & 3;
+		t[c] = (int8_t)(code - 1);
+	}
 }
 
 static int ref_gemm(int32_t *y, size_t ldy, const struct bn_qact *x, const void *prep,
 		    const struct bn_tmat *w, int n0, int n1, struct bn_scratch *s)
 {
+	int8_t *t = bn_scratch_get(s, (size_t)w->k_pad);
+	if (!t)
+		return BN_ENOMEM;
 	for (int j = n0; j < n1; j++) {
+		ref_unpack_row(t, w, j);
 		for (int i = 0; i < x->m; i++) {
 			const int8_t *xr = x->q + (size_t)i * x->k_pad;
 			int32_t acc = 0;
 			for (int c = 0; c < w->k_pad; c++)
-				acc += ref_weight(w, j, c) * xr[c];
+				acc += t[c] * xr[c];
 			y[(size_t)i * ldy + j] = acc;
 		}
 	}

@@ -168,20 +168,25 @@ static int avx2_gemm(int32_t *y, size_t ldy, const struct bn_qact *x, const void
 	return 0;
 }
 
-/* GEMV: four weight rows at a time share each activation load. */
+/* GEMV: four weight rows at a time share each activation load. With one activation row the
+ * decode is the largest cost, so it takes one shift instead of three: with t = v >> 4
+ * (16-bit lanes), runs 1 and 3 are t & 3 and v & 3, and runs 0 and 2 are taken unshifted
+ * as t & 12 and v & 12, that is 4 * code, into an accumulator of four-fold sums. Pairs
+ * there reach 2 * 12 * 128 = 3072, so that accumulator widens every 4 blocks. */
 INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const uint8_t *w,
 		      size_t ldw, int nblocks)
 {
 	const __m256i mask3 = _mm256_set1_epi8(3);
+	const __m256i mask12 = _mm256_set1_epi8(12);
 	const __m256i ones = _mm256_set1_epi16(1);
 	__m256i acc[4];
 	for (int n = 0; n < nr; n++)
 		acc[n] = _mm256_setzero_si256();
-	for (int b0 = 0; b0 < nblocks; b0 += WIDEN_EVERY) {
-		int b1 = b0 + WIDEN_EVERY < nblocks ? b0 + WIDEN_EVERY : nblocks;
-		__m256i a16[4];
+	for (int b0 = 0; b0 < nblocks; b0 += 4) {
+		int b1 = b0 + 4 < nblocks ? b0 + 4 : nblocks;
+		__m256i a1[4], a4[4];
 		for (int n = 0; n < nr; n++)
-			a16[n] = _mm256_setzero_si256();
+			a1[n] = a4[n] = _mm256_setzero_si256();
 		for (int b = b0; b < b1; b++) {
 			/* These nr rows are one contiguous run of nr * ldw bytes, read as nr short
 			 * interleaved streams that hardware prefetchers do not pick up: fetch the
@@ -189,21 +194,28 @@ INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const
 			const char *pf = (const char *)w + GEMV_PREFETCH + (size_t)b * nr * 32;
 			for (int l = 0; l < nr * 32; l += 64)
 				_mm_prefetch(pf + l, _MM_HINT_T0);
-			__m256i wv[4];
-			for (int n = 0; n < nr; n++)
-				wv[n] = _mm256_load_si256((const __m256i *)(w + n * ldw + (size_t)b * 32));
-			for (int g = 0; g < 4; g++) {
-				__m256i xv = _mm256_load_si256(
-					(const __m256i *)(x + (size_t)b * 128 + g * 32));
-				for (int n = 0; n < nr; n++)
-					a16[n] = _mm256_add_epi16(
-						a16[n], _mm256_maddubs_epi16(run_codes(wv[n], g, mask3), xv));
-				for (int n = 0; n < nr; n++)
-					__asm__("" : "+x"(a16[n]));
+			const int8_t *xb = x + (size_t)b * 128;
+			const __m256i x0 = _mm256_load_si256((const __m256i *)xb);
+			const __m256i x1 = _mm256_load_si256((const __m256i *)(xb + 32));
+			const __m256i x2 = _mm256_load_si256((const __m256i *)(xb + 64));
+			const __m256i x3 = _mm256_load_si256((const __m256i *)(xb + 96));
+			for (int n = 0; n < nr; n++) {
+				__m256i v = _mm256_load_si256((const __m256i *)(w + n * ldw + (size_t)b * 32));
+				__m256i t = _mm256_srli_epi16(v, 4);
+				__m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(t, mask12), x0);
+				__m256i p1 = _mm256_maddubs_epi16(_mm256_and_si256(t, mask3), x1);
+				__m256i p2 = _mm256_maddubs_epi16(_mm256_and_si256(v, mask12), x2);
+				__m256i p3 = _mm256_maddubs_epi16(_mm256_and_si256(v, mask3), x3);
+				a4[n] = _mm256_add_epi16(a4[n], _mm256_add_epi16(p0, p2));
+				a1[n] = _mm256_add_epi16(a1[n], _mm256_add_epi16(p1, p3));
 			}
 		}
+		/* a4 holds multiples of 4: the shift is exact. Both halves stay below
+		 * 8 * 768 = 6144 in magnitude, so their int16 sum cannot overflow. */
 		for (int n = 0; n < nr; n++)
-			acc[n] = _mm256_add_epi32(acc[n], _mm256_madd_epi16(a16[n], ones));
+			acc[n] = _mm256_add_epi32(
+				acc[n], _mm256_madd_epi16(
+						_mm256_add_epi16(a1[n], _mm256_srai_epi16(a4[n], 2)), ones));
 	}
 	for (int n = 0; n < nr; n++)
 		y[n] = hsum_epi32(acc[n]) - rowsum;

@@ -169,3 +169,43 @@ BN_TEST(matmul__rejects_mismatched_shapes)
 	bn_qact_free(x2);
 	bn_ctx_free(ctx);
 }
+
+/* Raw bytes, the invalid code 3 included (a matrix that skipped validation): every kernel
+ * still agrees with ref, because all compute sum(code * x) - sum(x) without overflow. */
+BN_TEST(matmul__any_bytes_agree_with_ref)
+{
+	struct bn_ctx *ref;
+	struct bn_ctx_opts ro = {.kernel = BN_KERNEL_REF, .threads = 1};
+	BN_CHECK_EQ(bn_ctx_new(&ref, &ro), 0);
+	struct bn_tmat *w;
+	struct bn_qact *x;
+	int m = 5, n = 13, k = 2000;
+	BN_CHECK_EQ(bn_tmat_new(&w, n, k), 0);
+	BN_CHECK_EQ(bn_qact_new(&x, m, k), 0);
+	for (size_t i = 0; i < (size_t)n * w->row_bytes; i++)
+		w->codes[i] = (i % 7) ? (uint8_t)bn_test_rand() : 0xff; /* runs of code 3 too */
+	for (size_t i = 0; i < (size_t)m * x->k_pad; i++)
+		x->q[i] = (i % 5) ? (int8_t)bn_test_rand() : -128;
+	bn_qact_finish(x);
+	int32_t want[5 * 13], got[5 * 13];
+	BN_CHECK_EQ(bn_gemm(ref, want, (size_t)n, x, w), 0);
+	for (int id = 1; id < BN_KERNEL_COUNT; id++) {
+		if (!bn_kernel_available(id, NULL))
+			continue;
+		struct bn_ctx *ctx;
+		struct bn_ctx_opts o = {.kernel = id, .threads = 2};
+		BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
+		BN_CHECK_EQ(bn_gemm(ctx, got, (size_t)n, x, w), 0);
+		BN_CHECK(memcmp(want, got, sizeof(want)) == 0, "%s gemm differs from ref",
+			 bn_kernel_name(id));
+		struct bn_qact one = *x;
+		one.m = 1;
+		BN_CHECK_EQ(bn_gemv(ctx, got, &one, w), 0);
+		BN_CHECK(memcmp(want, got, (size_t)n * sizeof(int32_t)) == 0, "%s gemv differs from ref",
+			 bn_kernel_name(id));
+		bn_ctx_free(ctx);
+	}
+	bn_tmat_free(w);
+	bn_qact_free(x);
+	bn_ctx_free(ref);
+}
