@@ -48,6 +48,19 @@ void bn_test_skip(const char *fmt, ...)
 	longjmp(skip_jump, 1);
 }
 
+int bn_test_max_threads(int want)
+{
+#ifdef BN_TEST_THREADS_CAP
+	int cap = BN_TEST_THREADS_CAP;
+#else
+	int cap = 256;
+#endif
+	const char *v = getenv("BN_TEST_MAX_THREADS");
+	if (v && atoi(v) >= 1)
+		cap = atoi(v);
+	return want < cap ? want : cap;
+}
+
 static unsigned long long rng = 0x243f6a8885a308d3ull;
 
 void bn_test_seed(unsigned long long seed) { rng = seed ? seed : 1; }

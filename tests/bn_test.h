@@ -37,6 +37,11 @@ void bn_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), nor
 
 #define BN_SKIP(...) bn_test_skip(__VA_ARGS__)
 
+/* want, or fewer where threads cannot be made: BN_TEST_MAX_THREADS in the environment, or
+ * the BN_TEST_THREADS_CAP build definition (static builds run under the AVX-512/AMX
+ * emulator, which has no threads). */
+int bn_test_max_threads(int want);
+
 /* Deterministic random numbers for test data. */
 unsigned long long bn_test_rand(void);
 void bn_test_seed(unsigned long long seed);

@@ -56,7 +56,7 @@ static void free_problem(struct problem *p)
 
 static void check_product(int kernel, const struct problem *p, int gemv)
 {
-	for (int threads = 1; threads <= 4; threads++) {
+	for (int threads = 1; threads <= bn_test_max_threads(4); threads++) {
 		struct bn_ctx *ctx;
 		struct bn_ctx_opts o = {.kernel = kernel, .threads = threads};
 		BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
@@ -193,7 +193,7 @@ BN_TEST(matmul__any_bytes_agree_with_ref)
 		if (!bn_kernel_available(id, NULL))
 			continue;
 		struct bn_ctx *ctx;
-		struct bn_ctx_opts o = {.kernel = id, .threads = 2};
+		struct bn_ctx_opts o = {.kernel = id, .threads = bn_test_max_threads(2)};
 		BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
 		BN_CHECK_EQ(bn_gemm(ctx, got, (size_t)n, x, w), 0);
 		BN_CHECK(memcmp(want, got, sizeof(want)) == 0, "%s gemm differs from ref",

@@ -135,7 +135,7 @@ BN_TEST(quant__act_every_kernel_matches_plain_reference)
 {
 	static const int ks[] = {1, 7, 8, 31, 32, 33, 100, 128, 129, 300, 2560, 6912};
 	for (int kern = 0; kern < BN_KERNEL_COUNT; kern++) {
-		struct bn_ctx *ctx = ctx_for(kern, 1 + kern % 3);
+		struct bn_ctx *ctx = ctx_for(kern, bn_test_max_threads(1 + kern % 3));
 		if (!ctx)
 			continue;
 		for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
@@ -172,7 +172,7 @@ BN_TEST(quant__act_every_kernel_matches_plain_reference)
 BN_TEST(quant__act_rejects_non_finite)
 {
 	for (int kern = 0; kern < BN_KERNEL_COUNT; kern++) {
-		struct bn_ctx *ctx = ctx_for(kern, 2);
+		struct bn_ctx *ctx = ctx_for(kern, bn_test_max_threads(2));
 		if (!ctx)
 			continue;
 		float x[3 * 40];
