@@ -102,10 +102,14 @@ int bn_cpu_feature_names(const char **names, int max)
 		unsigned bit;
 		const char *name;
 	} table[] = {
-		{BN_CPU_AVX2, "avx2"},           {BN_CPU_FMA, "fma"},
-		{BN_CPU_F16C, "f16c"},           {BN_CPU_AVX512F, "avx512f"},
-		{BN_CPU_AVX512BW, "avx512bw"},   {BN_CPU_AVX512VL, "avx512vl"},
-		{BN_CPU_AVX512VNNI, "avx512_vnni"}, {BN_CPU_AMX_TILE, "amx_tile"},
+		{BN_CPU_AVX2, "avx2"},
+		{BN_CPU_FMA, "fma"},
+		{BN_CPU_F16C, "f16c"},
+		{BN_CPU_AVX512F, "avx512f"},
+		{BN_CPU_AVX512BW, "avx512bw"},
+		{BN_CPU_AVX512VL, "avx512vl"},
+		{BN_CPU_AVX512VNNI, "avx512_vnni"},
+		{BN_CPU_AMX_TILE, "amx_tile"},
 		{BN_CPU_AMX_INT8, "amx_int8"},
 	};
 	const struct bn_cpu *c = bn_cpu_get();

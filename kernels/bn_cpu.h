@@ -4,21 +4,21 @@
 #define BN_CPU_H
 
 enum bn_cpu_feature {
-	BN_CPU_AVX2 = 1u << 0,        /* AVX2 with OS support for YMM state */
-	BN_CPU_AVX512F = 1u << 1,     /* AVX-512 F with OS support for ZMM/opmask state */
+	BN_CPU_AVX2 = 1u << 0,    /* AVX2 with OS support for YMM state */
+	BN_CPU_AVX512F = 1u << 1, /* AVX-512 F with OS support for ZMM/opmask state */
 	BN_CPU_AVX512BW = 1u << 2,
 	BN_CPU_AVX512VL = 1u << 3,
 	BN_CPU_AVX512VNNI = 1u << 4,
-	BN_CPU_AMX_TILE = 1u << 5,    /* CPUID says AMX-TILE and XCR0 enables tile state */
+	BN_CPU_AMX_TILE = 1u << 5, /* CPUID says AMX-TILE and XCR0 enables tile state */
 	BN_CPU_AMX_INT8 = 1u << 6,
 	BN_CPU_FMA = 1u << 7,
 	BN_CPU_F16C = 1u << 8,
 };
 
 struct bn_cpu {
-	char model[64];       /* brand string from CPUID, trimmed */
-	unsigned features;    /* BN_CPU_* bits */
-	int amx_permitted;    /* 1: the kernel granted XTILEDATA to this process */
+	char model[64];        /* brand string from CPUID, trimmed */
+	unsigned features;     /* BN_CPU_* bits */
+	int amx_permitted;     /* 1: the kernel granted XTILEDATA to this process */
 	char amx_refusal[128]; /* why AMX cannot be used when the CPU has it ("" otherwise) */
 };
 

@@ -15,7 +15,10 @@
 #include "bn_strict.h"
 
 static const struct bn_kernel_impl *const bn_kernels[BN_KERNEL_COUNT] = {
-	&bn_kernel_ref, &bn_kernel_avx2, &bn_kernel_avx512, &bn_kernel_amx,
+	&bn_kernel_ref,
+	&bn_kernel_avx2,
+	&bn_kernel_avx512,
+	&bn_kernel_amx,
 };
 
 static const char *const bn_op_names[BN_OP_COUNT] = {"gemm", "gemv", "quant"};
@@ -25,17 +28,17 @@ typedef int (*bn_gemm_entry)(struct bn_ctx *, int32_t *, size_t, const struct bn
 typedef int (*bn_quant_entry)(struct bn_ctx *, struct bn_qact *, const float *, size_t, int);
 
 struct bn_ctx {
-	const struct bn_kernel_impl *kernel;  /* chosen set */
-	const struct bn_kernel_impl *quant;   /* whose quant_row runs */
+	const struct bn_kernel_impl *kernel; /* chosen set */
+	const struct bn_kernel_impl *quant;  /* whose quant_row runs */
 	int threads;
 	struct bn_pool *pool;
-	struct bn_scratch *scratch;           /* one per thread */
-	struct bn_scratch prep;               /* the kernel's rearranged activations */
-	int ran[BN_OP_COUNT];                 /* kernel id last run per op, -1 never */
-	bn_gemm_entry run_gemm;               /* real, or refusing in strict mode */
+	struct bn_scratch *scratch; /* one per thread */
+	struct bn_scratch prep;     /* the kernel's rearranged activations */
+	int ran[BN_OP_COUNT];       /* kernel id last run per op, -1 never */
+	bn_gemm_entry run_gemm;     /* real, or refusing in strict mode */
 	bn_quant_entry run_quant;
-	char asked[192];                      /* strict refusal: what was asked for */
-	char available[32];                   /* and what would have served it */
+	char asked[192];    /* strict refusal: what was asked for */
+	char available[32]; /* and what would have served it */
 };
 
 const char *bn_kernel_name(int id)
@@ -43,7 +46,10 @@ const char *bn_kernel_name(int id)
 	return (id >= 0 && id < BN_KERNEL_COUNT) ? bn_kernels[id]->name : "?";
 }
 
-const char *bn_op_name(int op) { return (op >= 0 && op < BN_OP_COUNT) ? bn_op_names[op] : "?"; }
+const char *bn_op_name(int op)
+{
+	return (op >= 0 && op < BN_OP_COUNT) ? bn_op_names[op] : "?";
+}
 
 int bn_kernel_from_name(int *out, const char *name)
 {
@@ -63,8 +69,7 @@ static int cpu_has(int id, const char **why)
 	unsigned need = 0;
 	const char *msg = NULL;
 	switch (id) {
-	case BN_KERNEL_REF:
-		return 1;
+	case BN_KERNEL_REF: return 1;
 	case BN_KERNEL_AVX2:
 		need = BN_CPU_AVX2;
 		msg = "this CPU lacks avx2";
@@ -122,9 +127,9 @@ struct gemm_job {
 	const struct bn_tmat *w;
 	struct bn_scratch *scratch;
 	int is_gemv;
-	int chunk;              /* output rows per claim */
-	atomic_int next;        /* next unclaimed output row */
-	atomic_int err;         /* first kernel error */
+	int chunk;       /* output rows per claim */
+	atomic_int next; /* next unclaimed output row */
+	atomic_int err;  /* first kernel error */
 };
 
 static void gemm_worker(void *arg, int tid)
@@ -135,9 +140,10 @@ static void gemm_worker(void *arg, int tid)
 		if (n0 >= j->w->n)
 			return;
 		int n1 = n0 + j->chunk < j->w->n ? n0 + j->chunk : j->w->n;
-		int rc = j->is_gemv ? j->k->gemv(j->y, j->x, j->prep, j->w, n0, n1, &j->scratch[tid])
-				    : j->k->gemm(j->y, j->ldy, j->x, j->prep, j->w, n0, n1,
-						 &j->scratch[tid]);
+		int rc = j->is_gemv
+				 ? j->k->gemv(j->y, j->x, j->prep, j->w, n0, n1, &j->scratch[tid])
+				 : j->k->gemm(j->y, j->ldy, j->x, j->prep, j->w, n0, n1,
+					      &j->scratch[tid]);
 		if (rc) {
 			int zero = 0;
 			atomic_compare_exchange_strong(&j->err, &zero, rc);
@@ -160,8 +166,14 @@ static int run_gemm(struct bn_ctx *ctx, int32_t *y, size_t ldy, const struct bn_
 		prep = p;
 	}
 	struct gemm_job job = {
-		.k = k, .y = y, .ldy = ldy, .x = x, .prep = prep, .w = w,
-		.scratch = ctx->scratch, .is_gemv = is_gemv,
+		.k = k,
+		.y = y,
+		.ldy = ldy,
+		.x = x,
+		.prep = prep,
+		.w = w,
+		.scratch = ctx->scratch,
+		.is_gemv = is_gemv,
 	};
 	/* About four claims per thread keeps threads busy when one is slowed down. */
 	int per = (w->n + ctx->threads * 4 - 1) / (ctx->threads * 4);
@@ -190,7 +202,7 @@ struct quant_job {
 	size_t ldx;
 	int m;
 	atomic_int next;
-	atomic_int bad_row;     /* first row with NaN/inf, or -1 */
+	atomic_int bad_row; /* first row with NaN/inf, or -1 */
 };
 
 static void quant_worker(void *arg, int tid)
@@ -224,7 +236,8 @@ static int run_quant(struct bn_ctx *ctx, struct bn_qact *a, const float *x, size
 	if (bad >= 0)
 		return bn_error_set(BN_EFORMAT,
 				    "quantize %dx%d: row %d holds NaN or infinity; no int8 scale "
-				    "represents it", m, a->k, bad);
+				    "represents it",
+				    m, a->k, bad);
 	ctx->ran[BN_OP_QUANT] = ctx->quant->id;
 	return 0;
 }
@@ -309,9 +322,11 @@ int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
 		const char *env = getenv("BITNET_KERNEL");
 		if (env && *env) {
 			if (bn_kernel_from_name(&want, env))
-				return bn_error_set(BN_EINVAL,
-						    "BITNET_KERNEL=%.40s: unknown kernel (expected ref, "
-						    "avx2, avx512 or amx)", env);
+				return bn_error_set(
+					BN_EINVAL,
+					"BITNET_KERNEL=%.40s: unknown kernel (expected ref, "
+					"avx2, avx512 or amx)",
+					env);
 			from_env = 1;
 		}
 	}
@@ -326,10 +341,11 @@ int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
 		return bn_error_set(BN_EINVAL, "kernel id %d: no such kernel", want);
 	}
 	if (!bn_kernel_available(want, &why))
-		return bn_error_set(BN_EUNSUPPORTED, "%s%s: not available here: %s (CPU: %s; best "
-						     "available: %s)",
-				    from_env ? "BITNET_KERNEL=" : "kernel ", bn_kernel_name(want), why,
-				    bn_cpu_get()->model, bn_kernel_name(bn_kernel_best()));
+		return bn_error_set(BN_EUNSUPPORTED,
+				    "%s%s: not available here: %s (CPU: %s; best "
+				    "available: %s)",
+				    from_env ? "BITNET_KERNEL=" : "kernel ", bn_kernel_name(want),
+				    why, bn_cpu_get()->model, bn_kernel_name(bn_kernel_best()));
 	if (from_env && want == BN_KERNEL_REF && bn_kernel_best() != BN_KERNEL_REF) {
 		fallback = 1;
 		snprintf(asked, sizeof(asked), "ref (BITNET_KERNEL=ref)");
@@ -377,8 +393,14 @@ void bn_ctx_free(struct bn_ctx *ctx)
 	free(ctx);
 }
 
-int bn_ctx_kernel(const struct bn_ctx *ctx) { return ctx->kernel->id; }
-int bn_ctx_threads(const struct bn_ctx *ctx) { return ctx->threads; }
+int bn_ctx_kernel(const struct bn_ctx *ctx)
+{
+	return ctx->kernel->id;
+}
+int bn_ctx_threads(const struct bn_ctx *ctx)
+{
+	return ctx->threads;
+}
 int bn_ctx_ran(const struct bn_ctx *ctx, enum bn_op op)
 {
 	return (op >= 0 && op < BN_OP_COUNT) ? ctx->ran[op] : -1;

@@ -18,7 +18,7 @@ enum bn_kernel_id {
 	BN_KERNEL_REF = 0,   /* plain scalar C: the oracle */
 	BN_KERNEL_AVX2,      /* AVX2 vpmaddubsw */
 	BN_KERNEL_AVX512,    /* AVX-512 VNNI vpdpbusd */
-	BN_KERNEL_AMX,       /* AMX int8 tiles (tdpbusd) */
+	BN_KERNEL_AMX,       /* AMX int8 tiles (tdpbssd) */
 	BN_KERNEL_COUNT
 };
 
@@ -52,7 +52,7 @@ struct bn_ctx;
 int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts);
 void bn_ctx_free(struct bn_ctx *ctx);
 
-int bn_ctx_kernel(const struct bn_ctx *ctx);  /* the kernel set chosen */
+int bn_ctx_kernel(const struct bn_ctx *ctx); /* the kernel set chosen */
 int bn_ctx_threads(const struct bn_ctx *ctx);
 
 /* The kernel that last ran op in this context, or -1 if op never ran. */

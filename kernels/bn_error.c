@@ -6,9 +6,15 @@
 
 static _Thread_local char bn_error_msg[512];
 
-const char *bn_error_last(void) { return bn_error_msg; }
+const char *bn_error_last(void)
+{
+	return bn_error_msg;
+}
 
-void bn_error_clear(void) { bn_error_msg[0] = '\0'; }
+void bn_error_clear(void)
+{
+	bn_error_msg[0] = '\0';
+}
 
 int bn_error_set(int code, const char *fmt, ...)
 {

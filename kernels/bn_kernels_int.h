@@ -20,9 +20,9 @@ void *bn_scratch_get(struct bn_scratch *s, size_t bytes);
 void bn_scratch_release(struct bn_scratch *s);
 
 struct bn_kernel_impl {
-	int id;            /* BN_KERNEL_* */
-	const char *name;  /* as in BITNET_KERNEL */
-	int n_align;       /* output rows are handed out in multiples of this (tile height) */
+	int id;           /* BN_KERNEL_* */
+	const char *name; /* as in BITNET_KERNEL */
+	int n_align;      /* output rows are handed out in multiples of this (tile height) */
 
 	/* Optional: rearranges all of x once per call, before the threads start, into prep
 	 * (prep_size bytes, 64-byte aligned). NULL when the kernel reads x as it is. */
@@ -39,7 +39,7 @@ struct bn_kernel_impl {
 	/* Quantizes one row (k floats) into q (k_pad bytes, padding zeroed), its scale and the
 	 * sum of q. Returns 0, or 1 when the row holds NaN or infinity (q then unspecified). */
 	int (*quant_row)(int8_t *q, float *scale, int32_t *sum, const float *x, int k, int k_pad);
-	int quant_id;      /* the kernel whose quant_row this is (AMX has none of its own) */
+	int quant_id; /* the kernel whose quant_row this is (AMX has none of its own) */
 };
 
 extern const struct bn_kernel_impl bn_kernel_ref;

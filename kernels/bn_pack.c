@@ -31,8 +31,10 @@ int bn_tmat_new(struct bn_tmat **out, int n, int k)
 	*out = NULL;
 	int k_pad = bn_i2s_k_pad(k);
 	if (n <= 0 || k_pad == 0)
-		return bn_error_set(BN_EINVAL, "ternary matrix %dx%d: rows must be > 0 and columns "
-					       "in 1..%d", n, k, BN_MAX_K);
+		return bn_error_set(BN_EINVAL,
+				    "ternary matrix %dx%d: rows must be > 0 and columns "
+				    "in 1..%d",
+				    n, k, BN_MAX_K);
 	size_t row_bytes = (size_t)k_pad / 4;
 	size_t bytes = row_bytes * (size_t)n;
 	bytes = (bytes + 63) / 64 * 64;
@@ -69,9 +71,11 @@ int bn_tmat_pack(struct bn_tmat *w, const int8_t *t, float scale)
 		for (int c = 0; c < w->k; c++) {
 			int8_t v = t[(size_t)j * w->k + c];
 			if (v < -1 || v > 1)
-				return bn_error_set(BN_EINVAL,
-						    "pack %dx%d: value %d at row %d, column %d is not "
-						    "ternary (-1, 0, +1)", w->n, w->k, v, j, c);
+				return bn_error_set(
+					BN_EINVAL,
+					"pack %dx%d: value %d at row %d, column %d is not "
+					"ternary (-1, 0, +1)",
+					w->n, w->k, v, j, c);
 		}
 	memset(w->codes, 0, w->row_bytes * (size_t)w->n);
 	for (int j = 0; j < w->n; j++) {
@@ -91,13 +95,16 @@ int bn_tmat_validate(const struct bn_tmat *w)
 	for (int j = 0; j < w->n; j++) {
 		const uint8_t *row = w->codes + (size_t)j * w->row_bytes;
 		for (int c = 0; c < w->k_pad; c++) {
-			unsigned code = get_code(row + (size_t)(c / BN_I2S_BLOCK) * BN_I2S_BLOCK_BYTES,
-						 c % BN_I2S_BLOCK);
+			unsigned code =
+				get_code(row + (size_t)(c / BN_I2S_BLOCK) * BN_I2S_BLOCK_BYTES,
+					 c % BN_I2S_BLOCK);
 			if (code == 3 || (c >= w->k && code != 1))
-				return bn_error_set(BN_EFORMAT,
-						    "ternary matrix %dx%d: invalid code %u at row %d, "
-						    "column %d%s", w->n, w->k, code, j, c,
-						    c >= w->k ? " (padding must be code 1)" : "");
+				return bn_error_set(
+					BN_EFORMAT,
+					"ternary matrix %dx%d: invalid code %u at row %d, "
+					"column %d%s",
+					w->n, w->k, code, j, c,
+					c >= w->k ? " (padding must be code 1)" : "");
 		}
 	}
 	return 0;
@@ -113,8 +120,9 @@ int bn_tmat_unpack(int8_t *t, const struct bn_tmat *w)
 		for (int c = 0; c < w->k; c++)
 			t[(size_t)j * w->k + c] =
 				(int8_t)((int)get_code(row + (size_t)(c / BN_I2S_BLOCK) *
-								      BN_I2S_BLOCK_BYTES,
-						       c % BN_I2S_BLOCK) - 1);
+								       BN_I2S_BLOCK_BYTES,
+						       c % BN_I2S_BLOCK) -
+					 1);
 	}
 	return 0;
 }
@@ -134,7 +142,8 @@ int bn_tmat_dequantize(float *out, const struct bn_tmat *w)
 		const uint8_t *row = w->codes + (size_t)j * w->row_bytes;
 		for (int c = 0; c < w->k; c++) {
 			int v = (int)get_code(row + (size_t)(c / BN_I2S_BLOCK) * BN_I2S_BLOCK_BYTES,
-					      c % BN_I2S_BLOCK) - 1;
+					      c % BN_I2S_BLOCK) -
+				1;
 			out[(size_t)j * w->k + c] = (float)v * w->scale;
 		}
 	}
@@ -149,7 +158,8 @@ int bn_i2s_pack(uint8_t *dst, const int8_t *src, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (src[i] < -1 || src[i] > 1)
 			return bn_error_set(BN_EINVAL,
-					    "I2_S pack: value %d at index %zu is not ternary", src[i], i);
+					    "I2_S pack: value %d at index %zu is not ternary",
+					    src[i], i);
 	memset(dst, 0, n / 4);
 	for (size_t i = 0; i < n; i++)
 		put_code(dst + i / BN_I2S_BLOCK * BN_I2S_BLOCK_BYTES, (int)(i % BN_I2S_BLOCK),
@@ -166,9 +176,9 @@ int bn_i2s_unpack(int8_t *dst, const uint8_t *src, size_t n)
 		unsigned code = get_code(src + i / BN_I2S_BLOCK * BN_I2S_BLOCK_BYTES,
 					 (int)(i % BN_I2S_BLOCK));
 		if (code == 3)
-			return bn_error_set(BN_EFORMAT,
-					    "I2_S unpack: invalid code 3 at index %zu (byte %zu)", i,
-					    i / BN_I2S_BLOCK * BN_I2S_BLOCK_BYTES + i % BN_I2S_GROUP);
+			return bn_error_set(
+				BN_EFORMAT, "I2_S unpack: invalid code 3 at index %zu (byte %zu)",
+				i, i / BN_I2S_BLOCK * BN_I2S_BLOCK_BYTES + i % BN_I2S_GROUP);
 		dst[i] = (int8_t)((int)code - 1);
 	}
 	return 0;

@@ -22,14 +22,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BN_I2S_BLOCK 128       /* weights per block */
-#define BN_I2S_BLOCK_BYTES 32  /* bytes per block: 2 bits per weight */
-#define BN_I2S_GROUPS 4        /* runs of consecutive weights in a block */
-#define BN_I2S_GROUP 32        /* weights per run; a run is one byte lane of the block */
-#define BN_I2S_SCALE_TAIL 32   /* bytes after the codes in a GGUF I2_S tensor */
+#define BN_I2S_BLOCK 128      /* weights per block */
+#define BN_I2S_BLOCK_BYTES 32 /* bytes per block: 2 bits per weight */
+#define BN_I2S_GROUPS 4       /* runs of consecutive weights in a block */
+#define BN_I2S_GROUP 32       /* weights per run; a run is one byte lane of the block */
+#define BN_I2S_SCALE_TAIL 32  /* bytes after the codes in a GGUF I2_S tensor */
 
 _Static_assert(BN_I2S_BLOCK * 2 == BN_I2S_BLOCK_BYTES * 8, "I2_S stores 2 bits per weight");
-_Static_assert(BN_I2S_GROUPS * BN_I2S_GROUP == BN_I2S_BLOCK, "a block is four runs");
+_Static_assert(BN_I2S_GROUPS *BN_I2S_GROUP == BN_I2S_BLOCK, "a block is four runs");
 _Static_assert(BN_I2S_GROUP == BN_I2S_BLOCK_BYTES, "a run spans the block's bytes once");
 _Static_assert(BN_I2S_SCALE_TAIL >= sizeof(float), "the scale fits in the tail");
 
@@ -39,12 +39,12 @@ _Static_assert(BN_I2S_SCALE_TAIL >= sizeof(float), "the scale fits in the tail")
 
 /* A packed ternary weight matrix. Owns codes (64-byte aligned). */
 struct bn_tmat {
-	uint8_t *codes;    /* n rows of row_bytes bytes, I2_S blocks */
-	float scale;       /* per-tensor scale: real weight = (code - 1) * scale */
-	int n;             /* rows: output features */
-	int k;             /* columns: input features */
-	int k_pad;         /* k rounded up to a multiple of BN_I2S_BLOCK */
-	size_t row_bytes;  /* k_pad / 4 */
+	uint8_t *codes;   /* n rows of row_bytes bytes, I2_S blocks */
+	float scale;      /* per-tensor scale: real weight = (code - 1) * scale */
+	int n;            /* rows: output features */
+	int k;            /* columns: input features */
+	int k_pad;        /* k rounded up to a multiple of BN_I2S_BLOCK */
+	size_t row_bytes; /* k_pad / 4 */
 };
 
 /* k rounded up to the block size; 0 when k is out of range. */

@@ -18,14 +18,14 @@ struct bn_worker {
 
 struct bn_pool {
 	int threads;
-	struct bn_worker *workers;    /* threads - 1 of them; the caller is thread 0 */
+	struct bn_worker *workers; /* threads - 1 of them; the caller is thread 0 */
 	pthread_mutex_t mu;
-	pthread_cond_t start;         /* gen changed or stop */
-	pthread_cond_t done;          /* remaining reached 0 */
-	atomic_uint gen;              /* incremented for each job */
-	atomic_int remaining;         /* workers still running the current job */
+	pthread_cond_t start; /* gen changed or stop */
+	pthread_cond_t done;  /* remaining reached 0 */
+	atomic_uint gen;      /* incremented for each job */
+	atomic_int remaining; /* workers still running the current job */
 	atomic_int stop;
-	bn_pool_fn fn;                /* the current job, written before gen is bumped */
+	bn_pool_fn fn; /* the current job, written before gen is bumped */
 	void *arg;
 };
 
@@ -122,8 +122,8 @@ int bn_pool_new(struct bn_pool **out, int threads)
 		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 			p->threads = i; /* join only those that started */
 			bn_pool_free(p);
-			return bn_error_set(BN_EIO, "thread pool: could not start thread %d of %d", i,
-					    threads);
+			return bn_error_set(BN_EIO, "thread pool: could not start thread %d of %d",
+					    i, threads);
 		}
 	}
 	*out = p;
@@ -147,7 +147,10 @@ void bn_pool_free(struct bn_pool *p)
 	free(p);
 }
 
-int bn_pool_threads(const struct bn_pool *p) { return p->threads; }
+int bn_pool_threads(const struct bn_pool *p)
+{
+	return p->threads;
+}
 
 void bn_pool_run(struct bn_pool *p, bn_pool_fn fn, void *arg)
 {

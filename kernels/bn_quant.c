@@ -16,7 +16,8 @@ int bn_quant_ternary(int8_t *q, float *scale, const float *w, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!isfinite(w[i]))
 			return bn_error_set(BN_EFORMAT,
-					    "ternary quantization: non-finite weight at index %zu", i);
+					    "ternary quantization: non-finite weight at index %zu",
+					    i);
 		sum += fabs((double)w[i]);
 	}
 	float s = (float)(sum / (double)n);
@@ -34,8 +35,10 @@ int bn_qact_new(struct bn_qact **out, int m, int k)
 	*out = NULL;
 	int k_pad = (k > 0 && k <= (1 << 22)) ? (k + 127) / 128 * 128 : 0;
 	if (m <= 0 || k_pad == 0)
-		return bn_error_set(BN_EINVAL, "activations %dx%d: rows must be > 0 and columns in "
-					       "1..%d", m, k, 1 << 22);
+		return bn_error_set(BN_EINVAL,
+				    "activations %dx%d: rows must be > 0 and columns in "
+				    "1..%d",
+				    m, k, 1 << 22);
 	struct bn_qact *a = calloc(1, sizeof(*a));
 	size_t qbytes = ((size_t)m * k_pad + 63) / 64 * 64;
 	size_t rbytes = ((size_t)m * 4 + 63) / 64 * 64;

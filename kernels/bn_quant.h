@@ -21,12 +21,12 @@ int bn_quant_ternary(int8_t *q, float *scale, const float *w, size_t n);
 /* Quantized activations: m rows of k int8 values, each row zero-padded to k_pad (a
  * multiple of 128) so kernels read whole blocks. Owns all buffers (64-byte aligned). */
 struct bn_qact {
-	int8_t *q;        /* m rows of k_pad bytes; columns k..k_pad-1 are 0 */
-	float *scale;     /* per row: 127 / max|x| (0 for a zero row); x ~ q / scale */
-	int32_t *rowsum;  /* per row: sum of q, used by kernels that compute with codes w+1 */
-	int m;            /* rows (tokens) */
-	int k;            /* columns (features) */
-	int k_pad;        /* k rounded up to a multiple of 128 */
+	int8_t *q;       /* m rows of k_pad bytes; columns k..k_pad-1 are 0 */
+	float *scale;    /* per row: 127 / max|x| (0 for a zero row); x ~ q / scale */
+	int32_t *rowsum; /* per row: sum of q, used by kernels that compute with codes w+1 */
+	int m;           /* rows (tokens) */
+	int k;           /* columns (features) */
+	int k_pad;       /* k rounded up to a multiple of 128 */
 };
 
 int bn_qact_new(struct bn_qact **out, int m, int k);

@@ -9,7 +9,7 @@
 
 #include "bn_error.h"
 
-static int bn_strict_state;        /* 0 off, 1 on, -1 unusable value */
+static int bn_strict_state; /* 0 off, 1 on, -1 unusable value */
 static char bn_strict_bad[160];
 static pthread_once_t bn_strict_once = PTHREAD_ONCE_INIT;
 
@@ -29,8 +29,10 @@ static void read_env(void)
 		if (!strcasecmp(v, off[i]))
 			return;
 	bn_strict_state = -1;
-	snprintf(bn_strict_bad, sizeof(bn_strict_bad),
-		 "BITNET_STRICT_MODE=%.64s: expected 1, true, yes, on (strict) or 0, false, no, off", v);
+	snprintf(
+		bn_strict_bad, sizeof(bn_strict_bad),
+		"BITNET_STRICT_MODE=%.64s: expected 1, true, yes, on (strict) or 0, false, no, off",
+		v);
 }
 
 int bn_strict_mode(void)

@@ -13,7 +13,7 @@ static struct {
 } tests[MAX_TESTS];
 static int ntests;
 static const char *current = "?";
-static jmp_buf skip_jump;  /* a skipped case returns here so the others still run */
+static jmp_buf skip_jump; /* a skipped case returns here so the others still run */
 static int skipped;
 
 void bn_test_register(const char *name, bn_test_fn fn)
@@ -63,7 +63,10 @@ int bn_test_max_threads(int want)
 
 static unsigned long long rng = 0x243f6a8885a308d3ull;
 
-void bn_test_seed(unsigned long long seed) { rng = seed ? seed : 1; }
+void bn_test_seed(unsigned long long seed)
+{
+	rng = seed ? seed : 1;
+}
 
 unsigned long long bn_test_rand(void)
 {

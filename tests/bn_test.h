@@ -13,26 +13,26 @@ void bn_test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
 void bn_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-#define BN_TEST(name)                                                                      \
-	static void name(void);                                                            \
-	__attribute__((constructor)) static void bn_test_reg_##name(void)                  \
-	{                                                                                  \
-		bn_test_register(#name, name);                                             \
-	}                                                                                  \
+#define BN_TEST(name)                                                                              \
+	static void name(void);                                                                    \
+	__attribute__((constructor)) static void bn_test_reg_##name(void)                          \
+	{                                                                                          \
+		bn_test_register(#name, name);                                                     \
+	}                                                                                          \
 	static void name(void)
 
-#define BN_CHECK(cond, ...)                                                                \
-	do {                                                                               \
-		if (!(cond))                                                               \
-			bn_test_fail(__FILE__, __LINE__, __VA_ARGS__);                     \
+#define BN_CHECK(cond, ...)                                                                        \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			bn_test_fail(__FILE__, __LINE__, __VA_ARGS__);                             \
 	} while (0)
 
-#define BN_CHECK_EQ(a, b)                                                                  \
-	do {                                                                               \
-		long long bn_a_ = (long long)(a), bn_b_ = (long long)(b);                  \
-		if (bn_a_ != bn_b_)                                                        \
-			bn_test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, \
-				     bn_a_, bn_b_);                                        \
+#define BN_CHECK_EQ(a, b)                                                                          \
+	do {                                                                                       \
+		long long bn_a_ = (long long)(a), bn_b_ = (long long)(b);                          \
+		if (bn_a_ != bn_b_)                                                                \
+			bn_test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, bn_a_,  \
+				     bn_b_);                                                       \
 	} while (0)
 
 #define BN_SKIP(...) bn_test_skip(__VA_ARGS__)

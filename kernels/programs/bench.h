@@ -6,10 +6,10 @@
 #include <stdio.h>
 
 struct bench_result {
-	char name[96];        /* e.g. matmul/avx2/256x256x256 */
-	const char *family;   /* matmul, gemv, quant, membw */
-	const char *unit;     /* "ns": samples are ns per iteration */
-	double *samples;      /* one per repetition; NULL when skipped */
+	char name[96];      /* e.g. matmul/avx2/256x256x256 */
+	const char *family; /* matmul, gemv, quant, membw */
+	const char *unit;   /* "ns": samples are ns per iteration */
+	double *samples;    /* one per repetition; NULL when skipped */
 	int nsamples;
 	long long iterations; /* iterations behind each sample */
 	double elements;      /* work per iteration: MACs, values quantized, bytes read */
@@ -30,8 +30,7 @@ struct bench_context {
 };
 
 /* Writes the whole run as bitgate-bench/1 JSON to f. Returns 0, or -1 out of memory. */
-int bench_write_json(FILE *f, const struct bench_context *ctx, const struct bench_result *r,
-		     int n);
+int bench_write_json(FILE *f, const struct bench_context *ctx, const struct bench_result *r, int n);
 
 /* Median of a sample array (copied, not reordered). */
 double bench_median(const double *v, int n);

@@ -25,9 +25,9 @@
 #define BITGATE_BUILD_TYPE "unknown"
 #endif
 
-#define EXIT_WRONG 1   /* a kernel failed its check against the reference */
+#define EXIT_WRONG 1 /* a kernel failed its check against the reference */
 #define EXIT_USAGE 2
-#define EXIT_FAILED 3  /* could not run (out of memory, bad environment) */
+#define EXIT_FAILED 3 /* could not run (out of memory, bad environment) */
 
 #define DRAM_STACK_BYTES (1ull << 30) /* weights streamed from a stack over 1 GiB */
 
@@ -35,8 +35,8 @@ enum bench_kind { K_MATMUL, K_GEMV, K_GEMV_DRAM, K_QUANT, K_MEMBW };
 
 struct bench_def {
 	enum bench_kind kind;
-	int kernel;      /* kernel id, -1 for membw */
-	int m, n, k;     /* matmul: M x N x K; gemv: K x N (m = 1); quant: n values */
+	int kernel;  /* kernel id, -1 for membw */
+	int m, n, k; /* matmul: M x N x K; gemv: K x N (m = 1); quant: n values */
 	char name[96];
 };
 
@@ -47,7 +47,7 @@ struct options {
 	int repetitions;
 	int threads;
 	int json;
-	int inject_fault;  /* kernel id whose checked output is corrupted (tests), -1 none */
+	int inject_fault; /* kernel id whose checked output is corrupted (tests), -1 none */
 };
 
 static const char *prog = "bitnet-bench";
@@ -61,16 +61,19 @@ static void usage(FILE *f)
 		"reference kernel first and refuses to time a kernel whose output differs.\n"
 		"\n"
 		"options:\n"
-		"  --list              list the benchmarks (with why any is skipped here) and exit\n"
+		"  --list              list the benchmarks (with why any is skipped here) and "
+		"exit\n"
 		"  --filter REGEX      run only benchmarks whose name matches (POSIX extended)\n"
 		"  --min-time SEC      minimum time of each repetition (default 0.1)\n"
 		"  --repetitions N     samples per benchmark (default 5)\n"
 		"  --threads N         worker threads per kernel call (default 1)\n"
 		"  --format table|json output format (default table; json is bitgate-bench/1)\n"
-		"  --inject-fault K    testing: corrupt kernel K's checked output, to show the refusal\n"
+		"  --inject-fault K    testing: corrupt kernel K's checked output, to show the "
+		"refusal\n"
 		"  -h, --help          this help\n"
 		"\n"
-		"names: matmul/<kernel>/<M>x<N>x<K>, gemv/<kernel>/<K>x<N>[/dram], quant/<kernel>/<n>,\n"
+		"names: matmul/<kernel>/<M>x<N>x<K>, gemv/<kernel>/<K>x<N>[/dram], "
+		"quant/<kernel>/<n>,\n"
 		"membw/read; <kernel> is ref, avx2, avx512 or amx.\n"
 		"environment: BITNET_KERNEL=K benchmarks only kernel K (through the dispatch);\n"
 		"BITNET_STRICT_MODE=1 turns fallbacks into errors.\n"
@@ -136,8 +139,8 @@ static void fill_codes(uint8_t *codes, int n, int k, int k_pad)
 	int8_t *t = xalloc((size_t)n * (size_t)k);
 	for (size_t i = 0; i < (size_t)n * (size_t)k; i++)
 		t[i] = (int8_t)((int)(rng_next() % 3) - 1);
-	struct bn_tmat w = {.codes = codes, .n = n, .k = k, .k_pad = k_pad,
-			    .row_bytes = (size_t)k_pad / 4};
+	struct bn_tmat w = {
+		.codes = codes, .n = n, .k = k, .k_pad = k_pad, .row_bytes = (size_t)k_pad / 4};
 	if (bn_tmat_pack(&w, t, 1.0f)) {
 		fprintf(stderr, "%s: %s\n", prog, bn_error_last());
 		exit(EXIT_FAILED);
@@ -165,18 +168,12 @@ static int add_def(struct bench_def *d, int n, enum bench_kind kind, int kernel,
 	case K_MATMUL:
 		snprintf(b->name, sizeof(b->name), "matmul/%s/%dx%dx%d", kn, m, nn, k);
 		break;
-	case K_GEMV:
-		snprintf(b->name, sizeof(b->name), "gemv/%s/%dx%d", kn, k, nn);
-		break;
+	case K_GEMV: snprintf(b->name, sizeof(b->name), "gemv/%s/%dx%d", kn, k, nn); break;
 	case K_GEMV_DRAM:
 		snprintf(b->name, sizeof(b->name), "gemv/%s/%dx%d/dram", kn, k, nn);
 		break;
-	case K_QUANT:
-		snprintf(b->name, sizeof(b->name), "quant/%s/%d", kn, nn);
-		break;
-	case K_MEMBW:
-		snprintf(b->name, sizeof(b->name), "membw/read");
-		break;
+	case K_QUANT: snprintf(b->name, sizeof(b->name), "quant/%s/%d", kn, nn); break;
+	case K_MEMBW: snprintf(b->name, sizeof(b->name), "membw/read"); break;
 	}
 	return n + 1;
 }
@@ -199,7 +196,8 @@ static int build_defs(struct bench_def *d, unsigned kernels)
 						    gemv_shapes[s][1], gemv_shapes[s][0]);
 	for (size_t s = 0; s < sizeof(quant_sizes) / sizeof(quant_sizes[0]); s++)
 		for (int id = 0; id < BN_KERNEL_COUNT; id++)
-			if ((kernels & (1u << id)) && id != BN_KERNEL_AMX) /* AMX has no quantizer */
+			if ((kernels & (1u << id)) &&
+			    id != BN_KERNEL_AMX) /* AMX has no quantizer */
 				n = add_def(d, n, K_QUANT, id, 1, quant_sizes[s], 0);
 	return n;
 }
@@ -211,13 +209,13 @@ struct bench_state {
 	const struct bench_def *def;
 	struct bn_ctx *ctx;
 	struct bn_qact *x;
-	struct bn_tmat *w;        /* matmul, gemv */
-	struct bn_tmat *stack;    /* gemv dram: layers sharing one allocation */
+	struct bn_tmat *w;     /* matmul, gemv */
+	struct bn_tmat *stack; /* gemv dram: layers sharing one allocation */
 	int layers;
 	int next_layer;
 	int32_t *y;
-	float *fin;               /* quant input */
-	void *membuf;             /* membw */
+	float *fin;   /* quant input */
+	void *membuf; /* membw */
 	size_t membytes;
 	volatile uint64_t sink;
 };
@@ -225,20 +223,15 @@ struct bench_state {
 static int run_once(struct bench_state *s)
 {
 	switch (s->def->kind) {
-	case K_MATMUL:
-		return bn_gemm(s->ctx, s->y, (size_t)s->w->n, s->x, s->w);
-	case K_GEMV:
-		return bn_gemv(s->ctx, s->y, s->x, s->w);
+	case K_MATMUL: return bn_gemm(s->ctx, s->y, (size_t)s->w->n, s->x, s->w);
+	case K_GEMV: return bn_gemv(s->ctx, s->y, s->x, s->w);
 	case K_GEMV_DRAM: {
 		int rc = bn_gemv(s->ctx, s->y, s->x, &s->stack[s->next_layer]);
 		s->next_layer = (s->next_layer + 1) % s->layers;
 		return rc;
 	}
-	case K_QUANT:
-		return bn_quantize(s->ctx, s->x, s->fin, (size_t)s->def->n, 1);
-	case K_MEMBW:
-		s->sink += bn_membw_read(s->ctx, s->membuf, s->membytes);
-		return 0;
+	case K_QUANT: return bn_quantize(s->ctx, s->x, s->fin, (size_t)s->def->n, 1);
+	case K_MEMBW: s->sink += bn_membw_read(s->ctx, s->membuf, s->membytes); return 0;
 	}
 	return 0;
 }
@@ -277,8 +270,12 @@ static void dram_prepare(int n, int k)
 		exit(EXIT_FAILED);
 	}
 	for (int l = 0; l < layers; l++)
-		dram.mats[l] = (struct bn_tmat){.codes = dram.mem + layer * (size_t)l, .scale = 1.0f,
-						.n = n, .k = k, .k_pad = k_pad, .row_bytes = layer / n};
+		dram.mats[l] = (struct bn_tmat){.codes = dram.mem + layer * (size_t)l,
+						.scale = 1.0f,
+						.n = n,
+						.k = k,
+						.k_pad = k_pad,
+						.row_bytes = layer / n};
 	dram.n = n;
 	dram.k = k;
 	dram.layers = layers;
@@ -312,7 +309,8 @@ static int check_against_ref(struct bench_state *s, const struct options *opt)
 	int ok = 1;
 	if (d->kind == K_QUANT) {
 		struct bn_qact *want;
-		if (bn_qact_new(&want, 1, d->n) || bn_quantize(ref, want, s->fin, (size_t)d->n, 1) ||
+		if (bn_qact_new(&want, 1, d->n) ||
+		    bn_quantize(ref, want, s->fin, (size_t)d->n, 1) ||
 		    bn_quantize(s->ctx, s->x, s->fin, (size_t)d->n, 1))
 			die_bn(d->name);
 		if (opt->inject_fault == d->kernel)
@@ -320,16 +318,20 @@ static int check_against_ref(struct bench_state *s, const struct options *opt)
 		for (int c = 0; c < s->x->k_pad && ok; c++)
 			if (s->x->q[c] != want->q[c]) {
 				fprintf(stderr,
-					"%s: %s: kernel %s is wrong: q[%d] = %d, reference %d; refusing "
-					"to time it\n", prog, d->name, bn_kernel_name(d->kernel), c,
-					s->x->q[c], want->q[c]);
+					"%s: %s: kernel %s is wrong: q[%d] = %d, reference %d; "
+					"refusing "
+					"to time it\n",
+					prog, d->name, bn_kernel_name(d->kernel), c, s->x->q[c],
+					want->q[c]);
 				ok = 0;
 			}
-		if (ok && (s->x->scale[0] != want->scale[0] || s->x->rowsum[0] != want->rowsum[0])) {
-			fprintf(stderr, "%s: %s: kernel %s is wrong: scale/sum %g/%d, reference %g/%d; "
-					"refusing to time it\n", prog, d->name, bn_kernel_name(d->kernel),
-				(double)s->x->scale[0], s->x->rowsum[0], (double)want->scale[0],
-				want->rowsum[0]);
+		if (ok &&
+		    (s->x->scale[0] != want->scale[0] || s->x->rowsum[0] != want->rowsum[0])) {
+			fprintf(stderr,
+				"%s: %s: kernel %s is wrong: scale/sum %g/%d, reference %g/%d; "
+				"refusing to time it\n",
+				prog, d->name, bn_kernel_name(d->kernel), (double)s->x->scale[0],
+				s->x->rowsum[0], (double)want->scale[0], want->rowsum[0]);
 			ok = 0;
 		}
 		bn_qact_free(want);
@@ -349,9 +351,11 @@ static int check_against_ref(struct bench_state *s, const struct options *opt)
 		for (size_t i = 0; i < ny && ok; i++)
 			if (s->y[i] != want[i]) {
 				fprintf(stderr,
-					"%s: %s: kernel %s is wrong: y[%zu][%zu] = %d, reference %d; "
-					"refusing to time it\n", prog, d->name, bn_kernel_name(d->kernel),
-					i / (size_t)w->n, i % (size_t)w->n, s->y[i], want[i]);
+					"%s: %s: kernel %s is wrong: y[%zu][%zu] = %d, reference "
+					"%d; "
+					"refusing to time it\n",
+					prog, d->name, bn_kernel_name(d->kernel), i / (size_t)w->n,
+					i % (size_t)w->n, s->y[i], want[i]);
 				ok = 0;
 			}
 		free(want);
@@ -378,8 +382,9 @@ static void setup(struct bench_state *s, const struct options *opt, int via_env)
 			die_bn(d->name);
 		s->fin = xalloc(sizeof(float) * (size_t)d->n);
 		for (int c = 0; c < d->n; c++)
-			s->fin[c] = (float)((double)(int64_t)(rng_next() >> 11) / 9007199254740992.0 *
-					    8.0 - 4.0);
+			s->fin[c] = (float)((double)(int64_t)(rng_next() >> 11) /
+						    9007199254740992.0 * 8.0 -
+					    4.0);
 		return;
 	}
 	if (bn_qact_new(&s->x, d->m, d->k))
@@ -421,12 +426,8 @@ static double elements_of(const struct bench_def *d, double *bytes)
 		*bytes = (double)d->n * kp / 4 + kp + 4.0 * d->n;
 		return (double)d->n * d->k;
 	}
-	case K_QUANT:
-		*bytes = 5.0 * d->n;
-		return (double)d->n;
-	case K_MEMBW:
-		*bytes = (double)DRAM_STACK_BYTES;
-		return (double)DRAM_STACK_BYTES;
+	case K_QUANT: *bytes = 5.0 * d->n; return (double)d->n;
+	case K_MEMBW: *bytes = (double)DRAM_STACK_BYTES; return (double)DRAM_STACK_BYTES;
 	}
 	return 0;
 }
@@ -496,8 +497,7 @@ static int run_bench(const struct bench_def *d, const struct options *opt, int v
 
 /* ---- output ---- */
 
-static const struct bench_result *find_result(const struct bench_result *r, int n,
-					      const char *name)
+static const struct bench_result *find_result(const struct bench_result *r, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
 		if (!strcmp(r[i].name, name) && r[i].nsamples > 0)
@@ -517,12 +517,11 @@ static void ref_name(char *out, size_t cap, const struct bench_result *r)
 	snprintf(out, cap, "%.*sref%s", (int)(a - r->name + 1), r->name, b);
 }
 
-static void print_table(FILE *f, const struct bench_context *c, const struct bench_result *r,
-			int n)
+static void print_table(FILE *f, const struct bench_context *c, const struct bench_result *r, int n)
 {
-	fprintf(f, "bitnet-bench %s (%s) on %s, %d thread%s%s; medians of %d samples\n",
-		c->version, c->build_type, bn_cpu_get()->model, c->threads,
-		c->threads == 1 ? "" : "s", c->strict_mode ? ", strict mode" : "", c->repetitions);
+	fprintf(f, "bitnet-bench %s (%s) on %s, %d thread%s%s; medians of %d samples\n", c->version,
+		c->build_type, bn_cpu_get()->model, c->threads, c->threads == 1 ? "" : "s",
+		c->strict_mode ? ", strict mode" : "", c->repetitions);
 	fprintf(f, "%-32s %-7s %12s %8s %10s %9s %9s  %s\n", "benchmark", "kernel", "median",
 		"spread", "Gelem/s", "GB/s", "vs ref", "note");
 	const struct bench_result *mem = find_result(r, n, "membw/read");
@@ -547,7 +546,8 @@ static void print_table(FILE *f, const struct bench_context *c, const struct ben
 		else
 			snprintf(medbuf, sizeof(medbuf), "%.1f ns", med);
 		snprintf(spread, sizeof(spread), "%.1f%%", med > 0 ? 100.0 * (hi - lo) / med : 0.0);
-		snprintf(gel, sizeof(gel), "%.2f", strcmp(x->family, "membw") ? x->elements / med : 0);
+		snprintf(gel, sizeof(gel), "%.2f",
+			 strcmp(x->family, "membw") ? x->elements / med : 0);
 		if (!strcmp(x->family, "membw"))
 			snprintf(gel, sizeof(gel), "-");
 		snprintf(gbs, sizeof(gbs), "%.2f", x->bytes / med);
@@ -555,12 +555,14 @@ static void print_table(FILE *f, const struct bench_context *c, const struct ben
 		ref_name(rn, sizeof(rn), x);
 		const struct bench_result *ref = rn[0] ? find_result(r, n, rn) : NULL;
 		if (ref && ref != x)
-			snprintf(vs, sizeof(vs), "%.1fx", bench_median(ref->samples, ref->nsamples) / med);
+			snprintf(vs, sizeof(vs), "%.1fx",
+				 bench_median(ref->samples, ref->nsamples) / med);
 		if (strstr(x->name, "/dram") && mem_bw > 0)
-			snprintf(note, sizeof(note), "%.0f%% of membw/read", 100.0 * x->bytes / med / mem_bw);
+			snprintf(note, sizeof(note), "%.0f%% of membw/read",
+				 100.0 * x->bytes / med / mem_bw);
 		fprintf(f, "%-32s %-7s %12s %8s %10s %9s %9s  %s\n", x->name,
-			x->kernel >= 0 ? bn_kernel_name(x->kernel) : "-", medbuf, spread, gel, gbs, vs,
-			note);
+			x->kernel >= 0 ? bn_kernel_name(x->kernel) : "-", medbuf, spread, gel, gbs,
+			vs, note);
 	}
 	fprintf(f, "spread: (max - min) / median over the samples; vs ref: ref median / median, "
 		   "same shape, same run\n");
@@ -582,7 +584,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			continue;
 		}
 		if (!v) {
-			fprintf(stderr, "%s: %s: unknown option or missing value (see --help)\n", prog, a);
+			fprintf(stderr, "%s: %s: unknown option or missing value (see --help)\n",
+				prog, a);
 			return -1;
 		}
 		i++;
@@ -592,12 +595,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 			char *end;
 			o->min_time = strtod(v, &end);
 			if (*end || !(o->min_time >= 0.0 && o->min_time <= 3600.0)) {
-				fprintf(stderr, "%s: --min-time %s: expected seconds in 0..3600\n", prog, v);
+				fprintf(stderr, "%s: --min-time %s: expected seconds in 0..3600\n",
+					prog, v);
 				return -1;
 			}
 		} else if (!strcmp(a, "--repetitions")) {
 			if (parse_int(v, 1, 100000, &o->repetitions)) {
-				fprintf(stderr, "%s: --repetitions %s: expected 1..100000\n", prog, v);
+				fprintf(stderr, "%s: --repetitions %s: expected 1..100000\n", prog,
+					v);
 				return -1;
 			}
 		} else if (!strcmp(a, "--threads")) {
@@ -609,7 +614,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (!strcmp(v, "json"))
 				o->json = 1;
 			else if (strcmp(v, "table")) {
-				fprintf(stderr, "%s: --format %s: expected table or json\n", prog, v);
+				fprintf(stderr, "%s: --format %s: expected table or json\n", prog,
+					v);
 				return -1;
 			}
 		} else if (!strcmp(a, "--inject-fault")) {
@@ -643,8 +649,9 @@ int main(int argc, char **argv)
 		struct bn_ctx_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 1};
 		if (bn_ctx_new(&probe, &o)) {
 			fprintf(stderr, "%s: %s\n", prog, bn_error_last());
-			return bn_error_last()[0] && strstr(bn_error_last(), "unknown") ? EXIT_USAGE
-											  : EXIT_FAILED;
+			return bn_error_last()[0] && strstr(bn_error_last(), "unknown")
+				       ? EXIT_USAGE
+				       : EXIT_FAILED;
 		}
 		kernels = 1u << bn_ctx_kernel(probe);
 		bn_ctx_free(probe);
@@ -673,9 +680,10 @@ int main(int argc, char **argv)
 		snprintf(r->name, sizeof(r->name), "%s", defs[i].name);
 		r->unit = "ns";
 		r->kernel = -1;
-		r->family = defs[i].kind == K_MATMUL ? "matmul"
+		r->family = defs[i].kind == K_MATMUL  ? "matmul"
 			    : defs[i].kind == K_QUANT ? "quant"
-			    : defs[i].kind == K_MEMBW ? "membw" : "gemv";
+			    : defs[i].kind == K_MEMBW ? "membw"
+						      : "gemv";
 		const char *why = NULL;
 		if (defs[i].kernel >= 0 && !bn_kernel_available(defs[i].kernel, &why))
 			snprintf(r->skipped, sizeof(r->skipped), "%s", why);
@@ -698,9 +706,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct bench_context ctx = {
-		.version = BITGATE_VERSION, .build_type = BITGATE_BUILD_TYPE,
-		.threads = opt.threads, .strict_mode = bn_strict_mode() > 0,
-		.min_time = opt.min_time, .repetitions = opt.repetitions,
+		.version = BITGATE_VERSION,
+		.build_type = BITGATE_BUILD_TYPE,
+		.threads = opt.threads,
+		.strict_mode = bn_strict_mode() > 0,
+		.min_time = opt.min_time,
+		.repetitions = opt.repetitions,
 	};
 	int status = 0;
 	double t0 = now_s();

@@ -38,8 +38,8 @@ static int ref_gemm(int32_t *y, size_t ldy, const struct bn_qact *x, const void 
 	return 0;
 }
 
-static int ref_gemv(int32_t *y, const struct bn_qact *x, const void *prep,
-		    const struct bn_tmat *w, int n0, int n1, struct bn_scratch *s)
+static int ref_gemv(int32_t *y, const struct bn_qact *x, const void *prep, const struct bn_tmat *w,
+		    int n0, int n1, struct bn_scratch *s)
 {
 	return ref_gemm(y, 0, x, prep, w, n0, n1, s);
 }

@@ -25,9 +25,9 @@ extern int bn_avx512_quant_row(int8_t *q, float *scale, int32_t *sum, const floa
 
 #define INLINE static inline __attribute__((always_inline))
 
-#define TILE 16                    /* rows (and int32 columns) of a tile */
-#define PANEL_ROWS (2 * TILE)      /* weight rows decoded at once: two B tiles */
-#define TILE_BYTES (TILE * 64)     /* one 16 x 64-byte tile */
+#define TILE 16                /* rows (and int32 columns) of a tile */
+#define PANEL_ROWS (2 * TILE)  /* weight rows decoded at once: two B tiles */
+#define TILE_BYTES (TILE * 64) /* one 16 x 64-byte tile */
 
 /* Tile numbers: the intrinsics paste them into the instruction, so they must be literals.
  * C[a][b] = activation group a x weight half b; A[a] = activations; B[b] = weights. */
@@ -45,7 +45,7 @@ struct tile_config {
 	uint8_t palette;
 	uint8_t start_row;
 	uint8_t reserved[14];
-	uint16_t colsb[16];  /* bytes per row of each tile */
+	uint16_t colsb[16]; /* bytes per row of each tile */
 	uint8_t rows[16];
 };
 _Static_assert(sizeof(struct tile_config) == 64, "LDTILECFG reads 64 bytes");
@@ -53,7 +53,10 @@ _Static_assert(sizeof(struct tile_config) == 64, "LDTILECFG reads 64 bytes");
 /* The tile intrinsics are asm statements that do not tell the compiler they read memory
  * (ldtilecfg names only 8 of its 64 bytes): this keeps every store to p and to other
  * memory (the decoded panel, the config) ahead of the tile instructions after it. */
-INLINE void keep_stores(const void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
+INLINE void keep_stores(const void *p)
+{
+	__asm__ volatile("" : : "r"(p) : "memory");
+}
 
 /* gemm: every tile 16 x 64 bytes. gemv: one activation row, so A and C have one row and
  * the tile unit does 1/16 of the work of a full tile per weight panel. */
@@ -74,7 +77,10 @@ static void load_config(int act_rows)
  * so tile loads never read past x->q (zero activations add nothing; full groups are read
  * in place), then for each group of 16 rows a C tile holding -rowsum of each row in all 16
  * columns (0 for padding rows), which the accumulators start from. */
-static size_t tail_bytes(int k_pad) { return (size_t)TILE * (size_t)k_pad; }
+static size_t tail_bytes(int k_pad)
+{
+	return (size_t)TILE * (size_t)k_pad;
+}
 
 static size_t amx_prep_size(int m, int k_pad)
 {
@@ -99,14 +105,14 @@ static void amx_prep(void *prep, const struct bn_qact *x)
 /* C[r][c] for r < mrows, c < ncols to y (row stride ldy): a full tile (tile_rows rows as
  * configured, 16 columns) is stored in place, a ragged one through tmp so that nothing
  * outside those rows and columns is written. */
-#define STORE_C(C, y, ldy, tmp, tile_rows, mrows, ncols)                                    \
-	do {                                                                                \
-		if ((mrows) == (tile_rows) && (ncols) == TILE) {                            \
-			_tile_stored(C, y, (long)((ldy) * sizeof(int32_t)));                \
-		} else {                                                                    \
-			_tile_stored(C, tmp, 64);                                           \
-			store_ragged(tmp, y, ldy, mrows, ncols);                            \
-		}                                                                           \
+#define STORE_C(C, y, ldy, tmp, tile_rows, mrows, ncols)                                           \
+	do {                                                                                       \
+		if ((mrows) == (tile_rows) && (ncols) == TILE) {                                   \
+			_tile_stored(C, y, (long)((ldy) * sizeof(int32_t)));                       \
+		} else {                                                                           \
+			_tile_stored(C, tmp, 64);                                                  \
+			store_ragged(tmp, y, ldy, mrows, ncols);                                   \
+		}                                                                                  \
 	} while (0)
 
 static void store_ragged(const int32_t *tmp, int32_t *y, size_t ldy, int mrows, int ncols)
@@ -121,9 +127,8 @@ static void store_ragged(const int32_t *tmp, int32_t *y, size_t ldy, int mrows, 
  * chunk, with constant ng/nh so the unused tiles fold away. a0/a1 point at the activation
  * groups (row stride lda), c0/c1 at their -rowsum tiles, b at the decoded panel (half h at
  * b + h * half_bytes). */
-INLINE void block(int ng, int nh, const int8_t *a0, const int8_t *a1, size_t lda,
-		  const int32_t *c0, const int32_t *c1, const uint8_t *b, size_t half_bytes,
-		  size_t nchunks)
+INLINE void block(int ng, int nh, const int8_t *a0, const int8_t *a1, size_t lda, const int32_t *c0,
+		  const int32_t *c1, const uint8_t *b, size_t half_bytes, size_t nchunks)
 {
 	_tile_loadd(C00, c0, 64);
 	if (nh == 2)
@@ -177,7 +182,8 @@ static int amx_gemm(int32_t *y, size_t ldy, const struct bn_qact *x, const void 
 		for (int g = 0; g < groups; g += 2) {
 			const int ng = groups - g >= 2 ? 2 : 1;
 			/* Only the last group can be ragged; it is read from the padded copy. */
-			const int8_t *a0 = (g + 1) * TILE <= x->m ? x->q + (size_t)g * TILE * lda : tail;
+			const int8_t *a0 =
+				(g + 1) * TILE <= x->m ? x->q + (size_t)g * TILE * lda : tail;
 			const int8_t *a1 =
 				(g + 2) * TILE <= x->m ? x->q + (size_t)(g + 1) * TILE * lda : tail;
 			const int32_t *c0 = bias + (size_t)g * TILE * 16;
@@ -212,8 +218,8 @@ static int amx_gemm(int32_t *y, size_t ldy, const struct bn_qact *x, const void 
 
 /* GEMV on the tiles: A and C are one row (the activation row and its 16 outputs per half,
  * C starting from -rowsum); the weight panel is decoded exactly as for GEMM. */
-static int amx_gemv(int32_t *y, const struct bn_qact *x, const void *prep,
-		    const struct bn_tmat *w, int n0, int n1, struct bn_scratch *s)
+static int amx_gemv(int32_t *y, const struct bn_qact *x, const void *prep, const struct bn_tmat *w,
+		    int n0, int n1, struct bn_scratch *s)
 {
 	const size_t half_bytes = (size_t)TILE * (size_t)w->k_pad;
 	const size_t nchunks = (size_t)w->k_pad / 64;

@@ -5,36 +5,23 @@
  * the unsigned codes with the signed activations and adds pairs into int16, so
  * sum(w * x) = sum(c * x) - sum(x), where sum(x) is the row sum the quantizer stored.
  * A pair is at most 2 * 3 * 128 = 768 in magnitude (even for the invalid code 3), so 32
- * pairs (8 blocks) accumulate in int16 without overflow before widening to int32. There is
- * no saturation anywhere: the result is exact, equal to the reference for every input. */
+ * pairs accumulate in int16 without overflow before widening to int32. There is no
+ * saturation anywhere: the result is exact, equal to the reference for every input.
+ * GEMM decodes 16 weight rows at a time into a panel and reuses it for every activation
+ * row; GEMV, with no reuse, decodes in registers. */
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>
 
 #include "../bn_dispatch.h"
+#include "../bn_error.h"
 #include "../bn_kernels_int.h"
 
-#define WIDEN_EVERY 8 /* blocks accumulated in int16 before widening */
 #ifndef GEMV_PREFETCH
 #define GEMV_PREFETCH 8192 /* bytes of weights fetched ahead in GEMV */
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
-
-/* Codes of run g (0..3) of a 32-byte block: bits 7-6, 5-4, 3-2, 1-0 of each byte. */
-INLINE __m256i run_codes(__m256i v, int g, __m256i mask3)
-{
-	switch (g) {
-	case 0:
-		return _mm256_and_si256(_mm256_srli_epi16(v, 6), mask3);
-	case 1:
-		return _mm256_and_si256(_mm256_srli_epi16(v, 4), mask3);
-	case 2:
-		return _mm256_and_si256(_mm256_srli_epi16(v, 2), mask3);
-	default:
-		return _mm256_and_si256(v, mask3);
-	}
-}
 
 INLINE int32_t hsum_epi32(__m256i v)
 {
@@ -44,125 +31,134 @@ INLINE int32_t hsum_epi32(__m256i v)
 	return _mm_cvtsi128_si32(s);
 }
 
-/* Sums each of eight vectors: out[i] = sum of v[i]. */
-INLINE __m256i hsum8_epi32(const __m256i v[8])
+/* ---- GEMM on a decoded panel ----
+ * A panel holds 16 weight rows in the VNNI layout: for each group of 4 columns kg, 64 bytes
+ * = 4 codes (one byte each, column order) for each of the 16 rows. One activation dword
+ * (4 columns) broadcast to all lanes against a panel vector gives, after vpmaddubsw and a
+ * final vpmaddwd with ones, one int32 output per lane: no horizontal sums, so small K
+ * costs little, and the panel is decoded once per call for every activation row. Pairs
+ * are at most 2 * 3 * 128 = 768, so 32 groups accumulate in int16 before widening. */
+#define PANEL_ROWS 16
+#define PANEL_LD 64    /* bytes per group of 4 columns */
+#define PANEL_WIDEN 32 /* column groups accumulated in int16 */
+
+/* Decodes rows j0 .. j0 + rows - 1 (rows <= 16) of w into a panel; missing rows get code 0
+ * (they add nothing and are never stored). Dword d of a row holds, for run g, the codes of
+ * columns 128 (d / 8) + 32 g + 4 (d % 8) + i at bits 7-2g .. 6-2g of its byte i. */
+static void decode_panel(uint8_t *panel, const struct bn_tmat *w, int j0, int rows)
 {
-	__m256i t0 = _mm256_hadd_epi32(v[0], v[1]);
-	__m256i t1 = _mm256_hadd_epi32(v[2], v[3]);
-	__m256i t2 = _mm256_hadd_epi32(v[4], v[5]);
-	__m256i t3 = _mm256_hadd_epi32(v[6], v[7]);
-	__m256i u0 = _mm256_hadd_epi32(t0, t1);
-	__m256i u1 = _mm256_hadd_epi32(t2, t3);
-	return _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20),
-				_mm256_permute2x128_si256(u0, u1, 0x31));
+	const uint8_t *base = w->codes + (size_t)j0 * w->row_bytes;
+	const __m256i mask3 = _mm256_set1_epi8(3);
+	const size_t ndw = w->row_bytes / 4;
+	for (int h = 0; h < 2; h++) {
+		int live = rows - 8 * h;
+		if (live <= 0) {
+			for (size_t kg = 0; kg < ndw * 4; kg++)
+				_mm256_store_si256((__m256i *)(panel + kg * PANEL_LD + 32 * h),
+						   _mm256_setzero_si256());
+			continue;
+		}
+		const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+		const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(live), lanes);
+		const __m256i offs =
+			_mm256_mullo_epi32(_mm256_add_epi32(lanes, _mm256_set1_epi32(8 * h)),
+					   _mm256_set1_epi32((int)w->row_bytes));
+		for (size_t d = 0; d < ndw; d++) {
+			__m256i v = _mm256_mask_i32gather_epi32(
+				_mm256_setzero_si256(), (const int *)(base + 4 * d), offs, keep, 1);
+			uint8_t *o = panel + ((d >> 3) * 32 + (d & 7)) * PANEL_LD + 32 * h;
+			_mm256_store_si256((__m256i *)o,
+					   _mm256_and_si256(_mm256_srli_epi32(v, 6), mask3));
+			_mm256_store_si256((__m256i *)(o + 8 * PANEL_LD),
+					   _mm256_and_si256(_mm256_srli_epi32(v, 4), mask3));
+			_mm256_store_si256((__m256i *)(o + 16 * PANEL_LD),
+					   _mm256_and_si256(_mm256_srli_epi32(v, 2), mask3));
+			_mm256_store_si256((__m256i *)(o + 24 * PANEL_LD),
+					   _mm256_and_si256(v, mask3));
+		}
+	}
 }
 
-/* One MR x NR tile of y: rows x[0..MR) against weight rows w[0..NR), all k_pad columns.
- * Called with constant mr/nr so the accumulators live in registers. */
-INLINE void tile(int mr, int nr, int32_t *y, size_t ldy, const int8_t *x, size_t ldx,
-		 const int32_t *rowsum, const uint8_t *w, size_t ldw, int nblocks)
+INLINE __m256i bcast4(const int8_t *p)
 {
-	const __m256i mask3 = _mm256_set1_epi8(3);
+	int32_t v;
+	memcpy(&v, p, sizeof(v));
+	return _mm256_set1_epi32(v);
+}
+
+/* One mr x 16 tile: activation rows x[0..mr) against a panel over k4 column groups; the
+ * first ncols panel rows are stored. Constant mr, so the accumulators live in registers. */
+INLINE void panel_tile(int mr, int32_t *y, size_t ldy, const int8_t *x, size_t ldx,
+		       const int32_t *rowsum, const uint8_t *panel, size_t k4, int ncols)
+{
 	const __m256i ones = _mm256_set1_epi16(1);
-	/* The int32 sums live in memory: the inner loop needs every register for the int16
-	 * accumulators, and they are touched once per WIDEN_EVERY blocks. */
 	__m256i acc[4][2];
 	for (int m = 0; m < mr; m++)
-		for (int n = 0; n < nr; n++)
-			acc[m][n] = _mm256_setzero_si256();
-	for (int b0 = 0; b0 < nblocks; b0 += WIDEN_EVERY) {
-		int b1 = b0 + WIDEN_EVERY < nblocks ? b0 + WIDEN_EVERY : nblocks;
+		acc[m][0] = acc[m][1] = _mm256_setzero_si256();
+	for (size_t k0 = 0; k0 < k4; k0 += PANEL_WIDEN) {
+		size_t k1 = k0 + PANEL_WIDEN < k4 ? k0 + PANEL_WIDEN : k4;
 		__asm__ volatile("" : : "r"(acc) : "memory");
 		__m256i a16[4][2];
 		for (int m = 0; m < mr; m++)
-			for (int n = 0; n < nr; n++)
-				a16[m][n] = _mm256_setzero_si256();
-		for (int b = b0; b < b1; b++) {
-			__m256i wv[2];
-			for (int n = 0; n < nr; n++)
-				wv[n] = _mm256_load_si256((const __m256i *)(w + n * ldw + (size_t)b * 32));
-			for (int g = 0; g < 4; g++) {
-				__m256i c[2];
-				for (int n = 0; n < nr; n++)
-					c[n] = run_codes(wv[n], g, mask3);
-				for (int m = 0; m < mr; m++) {
-					__m256i xv = _mm256_load_si256(
-						(const __m256i *)(x + m * ldx + (size_t)b * 128 + g * 32));
-					for (int n = 0; n < nr; n++)
-						a16[m][n] = _mm256_add_epi16(
-							a16[m][n], _mm256_maddubs_epi16(c[n], xv));
-				}
-				/* Pin each accumulator after every run: left alone, GCC
-				 * reassociates the adds of all four runs into trees and spills. */
-				for (int m = 0; m < mr; m++)
-					for (int n = 0; n < nr; n++)
-						__asm__("" : "+x"(a16[m][n]));
+			a16[m][0] = a16[m][1] = _mm256_setzero_si256();
+		for (size_t kg = k0; kg < k1; kg++) {
+			const __m256i c0 =
+				_mm256_load_si256((const __m256i *)(panel + kg * PANEL_LD));
+			const __m256i c1 =
+				_mm256_load_si256((const __m256i *)(panel + kg * PANEL_LD + 32));
+			for (int m = 0; m < mr; m++) {
+				const __m256i xb = bcast4(x + m * ldx + 4 * kg);
+				a16[m][0] =
+					_mm256_add_epi16(a16[m][0], _mm256_maddubs_epi16(c0, xb));
+				a16[m][1] =
+					_mm256_add_epi16(a16[m][1], _mm256_maddubs_epi16(c1, xb));
 			}
+			for (int m = 0; m < mr; m++)
+				__asm__("" : "+x"(a16[m][0]), "+x"(a16[m][1]));
 		}
 		for (int m = 0; m < mr; m++)
-			for (int n = 0; n < nr; n++)
-				acc[m][n] = _mm256_add_epi32(acc[m][n],
-							     _mm256_madd_epi16(a16[m][n], ones));
+			for (int v = 0; v < 2; v++)
+				acc[m][v] = _mm256_add_epi32(acc[m][v],
+							     _mm256_madd_epi16(a16[m][v], ones));
 	}
-	if (mr == 4 && nr == 2) {
-		__m256i v[8];
-		for (int m = 0; m < 4; m++)
-			for (int n = 0; n < 2; n++)
-				v[m * 2 + n] = acc[m][n];
-		int32_t s[8];
-		_mm256_storeu_si256((__m256i *)s, hsum8_epi32(v));
-		for (int m = 0; m < 4; m++)
-			for (int n = 0; n < 2; n++)
-				y[m * ldy + n] = s[m * 2 + n] - rowsum[m];
-	} else {
-		for (int m = 0; m < mr; m++)
-			for (int n = 0; n < nr; n++)
-				y[m * ldy + n] = hsum_epi32(acc[m][n]) - rowsum[m];
+	const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	const __m256i keep0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(ncols), lanes);
+	const __m256i keep1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(ncols - 8), lanes);
+	for (int m = 0; m < mr; m++) {
+		const __m256i rs = _mm256_set1_epi32(rowsum[m]);
+		_mm256_maskstore_epi32(y + m * ldy, keep0, _mm256_sub_epi32(acc[m][0], rs));
+		_mm256_maskstore_epi32(y + m * ldy + 8, keep1, _mm256_sub_epi32(acc[m][1], rs));
 	}
 }
 
-/* Dispatches a tile of any size up to 4 x 2 to a specialised copy. */
-static void tile_any(int mr, int nr, int32_t *y, size_t ldy, const int8_t *x, size_t ldx,
-		     const int32_t *rowsum, const uint8_t *w, size_t ldw, int nblocks)
+static __attribute__((noinline)) void panel_tile_any(int mr, int32_t *y, size_t ldy,
+						     const int8_t *x, size_t ldx,
+						     const int32_t *rowsum, const uint8_t *panel,
+						     size_t k4, int ncols)
 {
-#define T(M, N) tile(M, N, y, ldy, x, ldx, rowsum, w, ldw, nblocks)
-	if (nr == 2) {
-		switch (mr) {
-		case 4: T(4, 2); return;
-		case 3: T(3, 2); return;
-		case 2: T(2, 2); return;
-		default: T(1, 2); return;
-		}
-	}
 	switch (mr) {
-	case 4: T(4, 1); return;
-	case 3: T(3, 1); return;
-	case 2: T(2, 1); return;
-	default: T(1, 1); return;
+	case 4: panel_tile(4, y, ldy, x, ldx, rowsum, panel, k4, ncols); return;
+	case 3: panel_tile(3, y, ldy, x, ldx, rowsum, panel, k4, ncols); return;
+	case 2: panel_tile(2, y, ldy, x, ldx, rowsum, panel, k4, ncols); return;
+	default: panel_tile(1, y, ldy, x, ldx, rowsum, panel, k4, ncols); return;
 	}
-#undef T
 }
 
 static int avx2_gemm(int32_t *y, size_t ldy, const struct bn_qact *x, const void *prep,
 		     const struct bn_tmat *w, int n0, int n1, struct bn_scratch *s)
 {
-	const int nblocks = w->k_pad / BN_I2S_BLOCK;
+	const size_t k4 = (size_t)w->k_pad / 4;
 	const size_t ldx = (size_t)x->k_pad;
-	/* Rows of x per pass: about 16 KiB of activations stay in L1 while the weight rows of
-	 * this range stream past them. */
-	int mb = (int)(16384 / ldx) / 4 * 4;
-	if (mb < 4)
-		mb = 4;
-	for (int i0 = 0; i0 < x->m; i0 += mb) {
-		int i1 = i0 + mb < x->m ? i0 + mb : x->m;
-		for (int j = n0; j < n1; j += 2) {
-			int nr = n1 - j >= 2 ? 2 : 1;
-			const uint8_t *wr = w->codes + (size_t)j * w->row_bytes;
-			for (int i = i0; i < i1; i += 4) {
-				int mr = i1 - i >= 4 ? 4 : i1 - i;
-				tile_any(mr, nr, y + (size_t)i * ldy + j, ldy, x->q + (size_t)i * ldx,
-					 ldx, x->rowsum + i, wr, w->row_bytes, nblocks);
-			}
+	uint8_t *panel = bn_scratch_get(s, (size_t)PANEL_ROWS * (size_t)w->k_pad);
+	if (!panel)
+		return BN_ENOMEM;
+	for (int j = n0; j < n1; j += PANEL_ROWS) {
+		int ncols = n1 - j < PANEL_ROWS ? n1 - j : PANEL_ROWS;
+		decode_panel(panel, w, j, ncols);
+		for (int i = 0; i < x->m; i += 4) {
+			int mr = x->m - i < 4 ? x->m - i : 4;
+			panel_tile_any(mr, y + (size_t)i * ldy + j, ldy, x->q + (size_t)i * ldx,
+				       ldx, x->rowsum + i, panel, k4, ncols);
 		}
 	}
 	return 0;
@@ -200,7 +196,8 @@ INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const
 			const __m256i x2 = _mm256_load_si256((const __m256i *)(xb + 64));
 			const __m256i x3 = _mm256_load_si256((const __m256i *)(xb + 96));
 			for (int n = 0; n < nr; n++) {
-				__m256i v = _mm256_load_si256((const __m256i *)(w + n * ldw + (size_t)b * 32));
+				__m256i v = _mm256_load_si256(
+					(const __m256i *)(w + n * ldw + (size_t)b * 32));
 				__m256i t = _mm256_srli_epi16(v, 4);
 				__m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(t, mask12), x0);
 				__m256i p1 = _mm256_maddubs_epi16(_mm256_and_si256(t, mask3), x1);
@@ -214,15 +211,17 @@ INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const
 		 * 8 * 768 = 6144 in magnitude, so their int16 sum cannot overflow. */
 		for (int n = 0; n < nr; n++)
 			acc[n] = _mm256_add_epi32(
-				acc[n], _mm256_madd_epi16(
-						_mm256_add_epi16(a1[n], _mm256_srai_epi16(a4[n], 2)), ones));
+				acc[n],
+				_mm256_madd_epi16(
+					_mm256_add_epi16(a1[n], _mm256_srai_epi16(a4[n], 2)),
+					ones));
 	}
 	for (int n = 0; n < nr; n++)
 		y[n] = hsum_epi32(acc[n]) - rowsum;
 }
 
-static int avx2_gemv(int32_t *y, const struct bn_qact *x, const void *prep,
-		     const struct bn_tmat *w, int n0, int n1, struct bn_scratch *s)
+static int avx2_gemv(int32_t *y, const struct bn_qact *x, const void *prep, const struct bn_tmat *w,
+		     int n0, int n1, struct bn_scratch *s)
 {
 	const int nblocks = w->k_pad / BN_I2S_BLOCK;
 	int j = n0;
@@ -237,8 +236,7 @@ static int avx2_gemv(int32_t *y, const struct bn_qact *x, const void *prep,
 
 /* Absmax quantization of one row, bit-identical to bn_ref_quant_row: max is exact in any
  * order, and each element is one multiply and one round-half-even, as in the scalar code. */
-static int avx2_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int k,
-			  int k_pad)
+static int avx2_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int k, int k_pad)
 {
 	const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
 	__m256 vmax = _mm256_setzero_ps();
@@ -300,7 +298,7 @@ static int avx2_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x,
 const struct bn_kernel_impl bn_kernel_avx2 = {
 	.id = BN_KERNEL_AVX2,
 	.name = "avx2",
-	.n_align = 4,
+	.n_align = PANEL_ROWS,
 	.gemm = avx2_gemm,
 	.gemv = avx2_gemv,
 	.quant_row = avx2_quant_row,

@@ -26,19 +26,17 @@
  * accumulators plus NV code vectors and one broadcast in the 32 zmm registers. */
 #define MR 8
 #define NV 3
-#define PANEL_ROWS (16 * NV)   /* weight rows decoded at once */
-#define PANEL_LD (64 * NV)     /* bytes per group of 4 columns in a decoded panel */
+#define PANEL_ROWS (16 * NV) /* weight rows decoded at once */
+#define PANEL_LD (64 * NV)   /* bytes per group of 4 columns in a decoded panel */
 
-#define GEMV_ROWS 8            /* weight rows sharing each activation load in GEMV */
+#define GEMV_ROWS 8 /* weight rows sharing each activation load in GEMV */
 #ifndef GEMV_PREFETCH
-#define GEMV_PREFETCH 1024     /* bytes of each weight row fetched ahead in GEMV */
+#define GEMV_PREFETCH 1024 /* bytes of each weight row fetched ahead in GEMV */
 #endif
 
 /* Shared with kernels_amx.c (declared there too; bn_kernels_int.h is not ours to grow). */
-void bn_avx512_decode_vnni16(uint8_t *dst, size_t ld, const struct bn_tmat *w, int j0,
-			     int rows);
-int bn_avx512_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int k,
-			int k_pad);
+void bn_avx512_decode_vnni16(uint8_t *dst, size_t ld, const struct bn_tmat *w, int j0, int rows);
+int bn_avx512_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int k, int k_pad);
 
 /* Decodes weight rows j0 .. j0 + rows - 1 (rows <= 16) of w into the VNNI layout: for each
  * group of 4 columns kg (columns 4kg .. 4kg + 3), 64 bytes at dst + kg * ld holding 4 codes
@@ -48,8 +46,7 @@ int bn_avx512_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, i
  * Packed dword d of a row holds bytes 4(d%8) .. +3 of block d/8, that is columns
  * 128(d/8) + 32g + 4(d%8) + i of run g at bits 7-2g .. 6-2g of byte i: one gather of that
  * dword from 16 rows and one shift + mask per run give four 64-byte VNNI groups. */
-void bn_avx512_decode_vnni16(uint8_t *dst, size_t ld, const struct bn_tmat *w, int j0,
-			     int rows)
+void bn_avx512_decode_vnni16(uint8_t *dst, size_t ld, const struct bn_tmat *w, int j0, int rows)
 {
 	const uint8_t *base = w->codes + (size_t)j0 * w->row_bytes;
 	const __m512i offs = _mm512_mullo_epi32(
@@ -62,8 +59,7 @@ void bn_avx512_decode_vnni16(uint8_t *dst, size_t ld, const struct bn_tmat *w, i
 		__m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), live, offs,
 							base + 4 * d, 1);
 		uint8_t *o = dst + ((d >> 3) * 32 + (d & 7)) * ld;
-		_mm512_store_si512((__m512i *)o,
-				   _mm512_and_si512(_mm512_srli_epi32(v, 6), mask3));
+		_mm512_store_si512((__m512i *)o, _mm512_and_si512(_mm512_srli_epi32(v, 6), mask3));
 		_mm512_store_si512((__m512i *)(o + 8 * ld),
 				   _mm512_and_si512(_mm512_srli_epi32(v, 4), mask3));
 		_mm512_store_si512((__m512i *)(o + 16 * ld),
@@ -97,30 +93,28 @@ INLINE void dpbusd_acc(__m512i *acc, __m512i u, __m512i s)
 /* The tile's accumulators are named variables, not an array: GCC keeps an array of 24 zmm
  * in memory and round-trips it through the stack every step; named ones stay in registers.
  * Row m of the tile uses acc m0 .. m2 (weight rows 0-15, 16-31, 32-47 of the panel). */
-#define TILE_ACC(m)                                                                  \
-	__m512i acc##m##0 = _mm512_setzero_si512(), acc##m##1 = _mm512_setzero_si512(), \
-		acc##m##2 = _mm512_setzero_si512();                                   \
+#define TILE_ACC(m)                                                                                \
+	__m512i acc##m##0 = _mm512_setzero_si512(), acc##m##1 = _mm512_setzero_si512(),            \
+		acc##m##2 = _mm512_setzero_si512();                                                \
 	const int8_t *x##m = x + (size_t)(mr > m ? m : 0) * ldx
-#define TILE_STEP(m)                                         \
-	if (mr > m) {                                        \
-		__m512i xb = bcast4(x##m + 4 * kg);          \
-		dpbusd_acc(&acc##m##0, c0, xb);              \
-		if (nv > 1)                                  \
-			dpbusd_acc(&acc##m##1, c1, xb);      \
-		if (nv > 2)                                  \
-			dpbusd_acc(&acc##m##2, c2, xb);      \
+#define TILE_STEP(m)                                                                               \
+	if (mr > m) {                                                                              \
+		__m512i xb = bcast4(x##m + 4 * kg);                                                \
+		dpbusd_acc(&acc##m##0, c0, xb);                                                    \
+		if (nv > 1)                                                                        \
+			dpbusd_acc(&acc##m##1, c1, xb);                                            \
+		if (nv > 2)                                                                        \
+			dpbusd_acc(&acc##m##2, c2, xb);                                            \
 	}
-#define TILE_STORE(m)                                                                \
-	if (mr > m) {                                                                \
-		__m512i rs = _mm512_set1_epi32(rowsum[m]);                           \
-		int32_t *yr = y + (size_t)m * ldy;                                   \
-		_mm512_mask_storeu_epi32(yr, k0, _mm512_sub_epi32(acc##m##0, rs));   \
-		if (nv > 1)                                                          \
-			_mm512_mask_storeu_epi32(yr + 16, k1,                        \
-						 _mm512_sub_epi32(acc##m##1, rs));   \
-		if (nv > 2)                                                          \
-			_mm512_mask_storeu_epi32(yr + 32, k2,                        \
-						 _mm512_sub_epi32(acc##m##2, rs));   \
+#define TILE_STORE(m)                                                                              \
+	if (mr > m) {                                                                              \
+		__m512i rs = _mm512_set1_epi32(rowsum[m]);                                         \
+		int32_t *yr = y + (size_t)m * ldy;                                                 \
+		_mm512_mask_storeu_epi32(yr, k0, _mm512_sub_epi32(acc##m##0, rs));                 \
+		if (nv > 1)                                                                        \
+			_mm512_mask_storeu_epi32(yr + 16, k1, _mm512_sub_epi32(acc##m##1, rs));    \
+		if (nv > 2)                                                                        \
+			_mm512_mask_storeu_epi32(yr + 32, k2, _mm512_sub_epi32(acc##m##2, rs));    \
 	}
 
 /* One mr x (16 nv) tile of y: activation rows x[0..mr) against a decoded panel, all k4
@@ -171,33 +165,36 @@ INLINE void tile(int mr, int nv, int32_t *y, size_t ldy, const int8_t *x, size_t
 
 /* One out-of-line copy per tile size: each then gets the register allocator to itself
  * (inlined side by side into one function, GCC spills the accumulators inside the loop). */
-#define TILE_FN(M, N)                                                                     \
-	static __attribute__((noinline)) void tile_##M##x##N(                             \
-		int32_t *y, size_t ldy, const int8_t *x, size_t ldx, const int32_t *rowsum, \
-		const uint8_t *panel, size_t k4, int ncols)                               \
-	{                                                                                 \
-		tile(M, N, y, ldy, x, ldx, rowsum, panel, k4, ncols);                     \
+#define TILE_FN(M, N)                                                                              \
+	static __attribute__((noinline)) void tile_##M##x##N(                                      \
+		int32_t *y, size_t ldy, const int8_t *x, size_t ldx, const int32_t *rowsum,        \
+		const uint8_t *panel, size_t k4, int ncols)                                        \
+	{                                                                                          \
+		tile(M, N, y, ldy, x, ldx, rowsum, panel, k4, ncols);                              \
 	}
-#define TILE_FNS(N)     \
-	TILE_FN(1, N)   \
-	TILE_FN(2, N)   \
-	TILE_FN(3, N)   \
-	TILE_FN(4, N)   \
-	TILE_FN(5, N)   \
-	TILE_FN(6, N)   \
-	TILE_FN(7, N)   \
+#define TILE_FNS(N)                                                                                \
+	TILE_FN(1, N)                                                                              \
+	TILE_FN(2, N)                                                                              \
+	TILE_FN(3, N)                                                                              \
+	TILE_FN(4, N)                                                                              \
+	TILE_FN(5, N)                                                                              \
+	TILE_FN(6, N)                                                                              \
+	TILE_FN(7, N)                                                                              \
 	TILE_FN(8, N)
 TILE_FNS(1)
 TILE_FNS(2)
 TILE_FNS(3)
 
-typedef void (*tile_fn)(int32_t *, size_t, const int8_t *, size_t, const int32_t *,
-			const uint8_t *, size_t, int);
+typedef void (*tile_fn)(int32_t *, size_t, const int8_t *, size_t, const int32_t *, const uint8_t *,
+			size_t, int);
 
 /* tiles[nv - 1][mr - 1]: every tile size up to MR x NV. */
 static const tile_fn tiles[NV][MR] = {
-#define TILE_ROW(N) {tile_1x##N, tile_2x##N, tile_3x##N, tile_4x##N, \
-		     tile_5x##N, tile_6x##N, tile_7x##N, tile_8x##N}
+#define TILE_ROW(N)                                                                                \
+	{                                                                                          \
+		tile_1x##N, tile_2x##N, tile_3x##N, tile_4x##N, tile_5x##N, tile_6x##N,            \
+			tile_7x##N, tile_8x##N                                                     \
+	}
 	TILE_ROW(1),
 	TILE_ROW(2),
 	TILE_ROW(3),
@@ -235,14 +232,10 @@ static int avx512_gemm(int32_t *y, size_t ldy, const struct bn_qact *x, const vo
 INLINE __m512i run_codes(__m512i v, int g, __m512i mask3)
 {
 	switch (g) {
-	case 0:
-		return _mm512_and_si512(_mm512_srli_epi16(v, 6), mask3);
-	case 1:
-		return _mm512_and_si512(_mm512_srli_epi16(v, 4), mask3);
-	case 2:
-		return _mm512_and_si512(_mm512_srli_epi16(v, 2), mask3);
-	default:
-		return _mm512_and_si512(v, mask3);
+	case 0: return _mm512_and_si512(_mm512_srli_epi16(v, 6), mask3);
+	case 1: return _mm512_and_si512(_mm512_srli_epi16(v, 4), mask3);
+	case 2: return _mm512_and_si512(_mm512_srli_epi16(v, 2), mask3);
+	default: return _mm512_and_si512(v, mask3);
 	}
 }
 
@@ -251,27 +244,30 @@ INLINE __m512i run_codes(__m512i v, int g, __m512i mask3)
  * half; that activation vector is built once per run and shared by the nr rows. An odd last
  * block is loaded into the low half with zeros above (zero codes add nothing). The nr rows
  * are nr interleaved streams that hardware prefetchers miss, so each is fetched ahead. */
-#define GEMV_ROW(n, load_w, prefetch)                                                   \
-	if (nr > n) {                                                                   \
-		const uint8_t *wp = w + (size_t)n * ldw + (size_t)b * BN_I2S_BLOCK_BYTES; \
-		__m512i wv = load_w(wp);                                                 \
-		if (prefetch)                                                            \
-			_mm_prefetch((const char *)wp + GEMV_PREFETCH, _MM_HINT_T0);     \
-		for (int g = 0; g < 4; g++)                                              \
-			dpbusd_acc(&acc##n, run_codes(wv, g, mask3), xv[g]);             \
+#define GEMV_ROW(n, load_w, prefetch)                                                              \
+	if (nr > n) {                                                                              \
+		const uint8_t *wp = w + (size_t)n * ldw + (size_t)b * BN_I2S_BLOCK_BYTES;          \
+		__m512i wv = load_w(wp);                                                           \
+		if (prefetch)                                                                      \
+			_mm_prefetch((const char *)wp + GEMV_PREFETCH, _MM_HINT_T0);               \
+		for (int g = 0; g < 4; g++)                                                        \
+			dpbusd_acc(&acc##n, run_codes(wv, g, mask3), xv[g]);                       \
 	}
-#define GEMV_STEP(load_w, prefetch)          \
-	GEMV_ROW(0, load_w, prefetch)        \
-	GEMV_ROW(1, load_w, prefetch)        \
-	GEMV_ROW(2, load_w, prefetch)        \
-	GEMV_ROW(3, load_w, prefetch)        \
-	GEMV_ROW(4, load_w, prefetch)        \
-	GEMV_ROW(5, load_w, prefetch)        \
-	GEMV_ROW(6, load_w, prefetch)        \
+#define GEMV_STEP(load_w, prefetch)                                                                \
+	GEMV_ROW(0, load_w, prefetch)                                                              \
+	GEMV_ROW(1, load_w, prefetch)                                                              \
+	GEMV_ROW(2, load_w, prefetch)                                                              \
+	GEMV_ROW(3, load_w, prefetch)                                                              \
+	GEMV_ROW(4, load_w, prefetch)                                                              \
+	GEMV_ROW(5, load_w, prefetch)                                                              \
+	GEMV_ROW(6, load_w, prefetch)                                                              \
 	GEMV_ROW(7, load_w, prefetch)
 
 /* Two blocks of weights, or one block with zeros above. */
-INLINE __m512i load_w2(const uint8_t *p) { return _mm512_loadu_si512((const void *)p); }
+INLINE __m512i load_w2(const uint8_t *p)
+{
+	return _mm512_loadu_si512((const void *)p);
+}
 INLINE __m512i load_w1(const uint8_t *p)
 {
 	return _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)p));
@@ -282,15 +278,16 @@ INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const
 {
 	_Static_assert(GEMV_ROWS == 8, "gemv_rows() names GEMV_ROWS accumulators");
 	const __m512i mask3 = _mm512_set1_epi8(3);
-	__m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0,
-		acc4 = acc0, acc5 = acc0, acc6 = acc0, acc7 = acc0;
+	__m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0, acc4 = acc0,
+		acc5 = acc0, acc6 = acc0, acc7 = acc0;
 	int b = 0;
 	for (; b + 2 <= nblocks; b += 2) {
 		const int8_t *xb = x + (size_t)b * BN_I2S_BLOCK;
 		__m512i xv[4];
 		for (int g = 0; g < 4; g++)
 			xv[g] = _mm512_inserti64x4(
-				_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(xb + 32 * g))),
+				_mm512_castsi256_si512(
+					_mm256_loadu_si256((const __m256i *)(xb + 32 * g))),
 				_mm256_loadu_si256((const __m256i *)(xb + 128 + 32 * g)), 1);
 		GEMV_STEP(load_w2, 1)
 	}
@@ -337,8 +334,7 @@ static int avx512_gemv(int32_t *y, const struct bn_qact *x, const void *prep,
  * order, and each element is one float multiply and one round-half-even (roundscale with
  * the rounding in the immediate), as in the scalar code. The tail uses masked loads, which
  * read zeros past k: they neither raise the max nor add to the sum. */
-int bn_avx512_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int k,
-			int k_pad)
+int bn_avx512_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int k, int k_pad)
 {
 	const __m512 inf = _mm512_set1_ps(INFINITY);
 	__m512 vmax = _mm512_setzero_ps();

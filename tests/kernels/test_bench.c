@@ -12,9 +12,9 @@
 #include "bn_test.h"
 
 struct output {
-	int status;    /* exit code, or 128 + signal */
-	char *out;     /* stdout, NUL-terminated */
-	char *err;     /* stderr */
+	int status; /* exit code, or 128 + signal */
+	char *out;  /* stdout, NUL-terminated */
+	char *err;  /* stderr */
 };
 
 static char *slurp(FILE *f)
@@ -81,9 +81,18 @@ static const cJSON *get(const cJSON *o, const char *key, int type_ok)
 
 BN_TEST(bench__json_schema_and_fields)
 {
-	const char *args[] = {"--format", "json", "--filter",
-			      "^(matmul/[a-z0-9]+/32x32x32|gemv/[a-z0-9]+/2560x2560|quant/[a-z0-9]+/2560)$",
-			      "--min-time", "0.001", "--repetitions", "3", "--threads", "2", NULL};
+	const char *args[] = {
+		"--format",
+		"json",
+		"--filter",
+		"^(matmul/[a-z0-9]+/32x32x32|gemv/[a-z0-9]+/2560x2560|quant/[a-z0-9]+/2560)$",
+		"--min-time",
+		"0.001",
+		"--repetitions",
+		"3",
+		"--threads",
+		"2",
+		NULL};
 	struct output r = run_bench(args, NULL);
 	BN_CHECK(r.status == 0, "exit %d: %s", r.status, r.err);
 	cJSON *root = cJSON_Parse(r.out);
@@ -109,13 +118,17 @@ BN_TEST(bench__json_schema_and_fields)
 		char kern[16] = "";
 		int m = 0, n = 0, k = 0;
 		const cJSON *sk = cJSON_GetObjectItem(b, "skipped");
-		BN_CHECK(sscanf(name, "%*[a-z]/%15[a-z0-9]/", kern) == 1, "%s: no kernel in name", name);
+		BN_CHECK(sscanf(name, "%*[a-z]/%15[a-z0-9]/", kern) == 1, "%s: no kernel in name",
+			 name);
 		int id;
 		BN_CHECK_EQ(bn_kernel_from_name(&id, kern), 0);
 		if (sk) {
-			BN_CHECK(cJSON_IsString(sk) && sk->valuestring[0], "%s: empty skip reason", name);
-			BN_CHECK(!cJSON_GetObjectItem(b, "samples"), "%s: skipped but has samples", name);
-			BN_CHECK(!bn_kernel_available(id, NULL), "%s skipped but its kernel runs here", name);
+			BN_CHECK(cJSON_IsString(sk) && sk->valuestring[0], "%s: empty skip reason",
+				 name);
+			BN_CHECK(!cJSON_GetObjectItem(b, "samples"), "%s: skipped but has samples",
+				 name);
+			BN_CHECK(!bn_kernel_available(id, NULL),
+				 "%s skipped but its kernel runs here", name);
 			skipped++;
 			continue;
 		}
@@ -128,7 +141,8 @@ BN_TEST(bench__json_schema_and_fields)
 		BN_CHECK(GET_NUMBER(b, "iterations")->valuedouble >= 1, "%s: iterations", name);
 		BN_CHECK(GET_NUMBER(b, "bytes")->valuedouble > 0, "%s: bytes", name);
 		BN_CHECK(!strcmp(GET_STRING(b, "kernel")->valuestring, kern),
-			 "%s: dispatch reported kernel %s", name, GET_STRING(b, "kernel")->valuestring);
+			 "%s: dispatch reported kernel %s", name,
+			 GET_STRING(b, "kernel")->valuestring);
 		BN_CHECK(cJSON_IsTrue(GET_BOOL(b, "checked")), "%s: not checked", name);
 		double elements = GET_NUMBER(b, "elements")->valuedouble;
 		if (sscanf(name, "matmul/%*[a-z0-9]/%dx%dx%d", &m, &n, &k) == 3)
@@ -153,11 +167,17 @@ BN_TEST(bench__json_schema_and_fields)
 
 BN_TEST(bench__table_has_ratio_to_ref)
 {
-	const char *args[] = {"--filter", "^matmul/[a-z0-9]+/64x64x64$", "--min-time", "0.001",
-			      "--repetitions", "2", NULL};
+	const char *args[] = {"--filter",
+			      "^matmul/[a-z0-9]+/64x64x64$",
+			      "--min-time",
+			      "0.001",
+			      "--repetitions",
+			      "2",
+			      NULL};
 	struct output r = run_bench(args, NULL);
 	BN_CHECK(r.status == 0, "exit %d: %s", r.status, r.err);
-	BN_CHECK(strstr(r.out, "matmul/ref/64x64x64") && strstr(r.out, "Gelem/s"), "table: %s", r.out);
+	BN_CHECK(strstr(r.out, "matmul/ref/64x64x64") && strstr(r.out, "Gelem/s"), "table: %s",
+		 r.out);
 	if (bn_kernel_best() != BN_KERNEL_REF) {
 		regex_t re;
 		BN_CHECK_EQ(regcomp(&re, "matmul/[a-z0-9]+/64x64x64 .* [0-9.]+x", REG_EXTENDED), 0);
@@ -172,8 +192,8 @@ BN_TEST(bench__refuses_wrong_kernel)
 	const char *kern = bn_kernel_name(bn_kernel_best());
 	char filter[64];
 	snprintf(filter, sizeof(filter), "^matmul/%s/32x32x32$", kern);
-	const char *args[] = {"--filter", filter, "--format", "json", "--inject-fault", kern,
-			      "--min-time", "0.001", NULL};
+	const char *args[] = {"--filter", filter,       "--format", "json", "--inject-fault",
+			      kern,       "--min-time", "0.001",    NULL};
 	struct output r = run_bench(args, NULL);
 	BN_CHECK(r.status == 1, "exit %d, want 1: %s", r.status, r.err);
 	char want[64];
@@ -190,15 +210,17 @@ BN_TEST(bench__refuses_wrong_kernel)
 
 BN_TEST(bench__environment_errors)
 {
-	const char *args[] = {"--filter", "^matmul/[a-z0-9]+/32x32x32$", "--min-time", "0.001", NULL};
+	const char *args[] = {"--filter", "^matmul/[a-z0-9]+/32x32x32$", "--min-time", "0.001",
+			      NULL};
 	const char *unknown[] = {"BITNET_KERNEL=neon", NULL};
 	struct output r = run_bench(args, unknown);
-	BN_CHECK(r.status == 2 && strstr(r.err, "BITNET_KERNEL=neon"), "exit %d: %s", r.status, r.err);
+	BN_CHECK(r.status == 2 && strstr(r.err, "BITNET_KERNEL=neon"), "exit %d: %s", r.status,
+		 r.err);
 	free_output(&r);
 	const char *bad_strict[] = {"BITNET_STRICT_MODE=perhaps", NULL};
 	r = run_bench(args, bad_strict);
-	BN_CHECK(r.status == 2 && strstr(r.err, "BITNET_STRICT_MODE=perhaps"), "exit %d: %s", r.status,
-		 r.err);
+	BN_CHECK(r.status == 2 && strstr(r.err, "BITNET_STRICT_MODE=perhaps"), "exit %d: %s",
+		 r.status, r.err);
 	free_output(&r);
 	if (bn_kernel_best() != BN_KERNEL_REF) {
 		const char *strict_ref[] = {"BITNET_STRICT_MODE=1", "BITNET_KERNEL=ref", NULL};
@@ -209,10 +231,12 @@ BN_TEST(bench__environment_errors)
 	}
 	/* BITNET_KERNEL narrows the run to that kernel, and strict mode shows in the context */
 	const char *only_ref[] = {"BITNET_KERNEL=ref", NULL};
-	const char *jargs[] = {"--filter", "32x32x32", "--format", "json", "--min-time", "0.001", NULL};
+	const char *jargs[] = {"--filter",   "32x32x32", "--format", "json",
+			       "--min-time", "0.001",    NULL};
 	r = run_bench(jargs, only_ref);
 	BN_CHECK(r.status == 0 && strstr(r.out, "matmul/ref/32x32x32") &&
-			 !strstr(r.out, "matmul/avx2/"), "exit %d: %s", r.status, r.err);
+			 !strstr(r.out, "matmul/avx2/"),
+		 "exit %d: %s", r.status, r.err);
 	free_output(&r);
 	const char *strict_on[] = {"BITNET_STRICT_MODE=1", NULL};
 	r = run_bench(jargs, strict_on);
@@ -224,8 +248,9 @@ BN_TEST(bench__environment_errors)
 BN_TEST(bench__usage_errors)
 {
 	static const char *const bad[][3] = {
-		{"--threads", "0", NULL},   {"--repetitions", "x", NULL}, {"--format", "xml", NULL},
-		{"--min-time", "-1", NULL}, {"--filter", "(", NULL},      {"--bogus", NULL, NULL},
+		{"--threads", "0", NULL},        {"--repetitions", "x", NULL},
+		{"--format", "xml", NULL},       {"--min-time", "-1", NULL},
+		{"--filter", "(", NULL},         {"--bogus", NULL, NULL},
 		{"--filter", "^nothing$", NULL},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

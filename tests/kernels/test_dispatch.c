@@ -29,8 +29,8 @@ BN_TEST(dispatch__names_round_trip)
 	}
 	int id;
 	BN_CHECK_EQ(bn_kernel_from_name(&id, "sse9"), BN_EINVAL);
-	BN_CHECK(strstr(bn_error_last(), "sse9") && strstr(bn_error_last(), "avx512"), "message: %s",
-		 bn_error_last());
+	BN_CHECK(strstr(bn_error_last(), "sse9") && strstr(bn_error_last(), "avx512"),
+		 "message: %s", bn_error_last());
 	BN_CHECK(!strcmp(bn_kernel_name(99), "?"), "bad id name");
 }
 
@@ -139,7 +139,8 @@ BN_TEST(dispatch__membw_reads_everything)
 		BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
 		BN_CHECK_EQ(bn_membw_read(ctx, buf, bytes), 0);
 		buf[bytes / 8 - 1] = 5; /* the last word is read too */
-		BN_CHECK(bn_membw_read(ctx, buf, bytes) != 0, "last word not read with %d threads", t);
+		BN_CHECK(bn_membw_read(ctx, buf, bytes) != 0, "last word not read with %d threads",
+			 t);
 		buf[bytes / 8 - 1] = 0;
 		bn_ctx_free(ctx);
 	}

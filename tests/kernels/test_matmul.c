@@ -13,8 +13,8 @@ struct problem {
 	int m, n, k;
 	struct bn_tmat *w;
 	struct bn_qact *x;
-	int8_t *t;       /* n x k ternary */
-	int32_t *want;   /* m x n */
+	int8_t *t;     /* n x k ternary */
+	int32_t *want; /* m x n */
 };
 
 /* wfill: 0 random, 1 all -1, 2 all +1 */
@@ -25,14 +25,18 @@ static void make_problem(struct problem *p, int m, int n, int k, enum fill xf, i
 	p->k = k;
 	p->t = malloc((size_t)n * k);
 	for (size_t i = 0; i < (size_t)n * k; i++)
-		p->t[i] = wfill == 1 ? -1 : wfill == 2 ? 1 : (int8_t)((int)(bn_test_rand() % 3) - 1);
+		p->t[i] = wfill == 1   ? -1
+			  : wfill == 2 ? 1
+				       : (int8_t)((int)(bn_test_rand() % 3) - 1);
 	BN_CHECK_EQ(bn_tmat_new(&p->w, n, k), 0);
 	BN_CHECK_EQ(bn_tmat_pack(p->w, p->t, 1.0f), 0);
 	BN_CHECK_EQ(bn_qact_new(&p->x, m, k), 0);
 	for (int i = 0; i < m; i++)
 		for (int c = 0; c < k; c++) {
-			int8_t v = xf == F_ZERO_X ? 0 : xf == F_MIN_X ? -128 : xf == F_MAX_X ? 127
-				   : (int8_t)(bn_test_rand() & 0xff);
+			int8_t v = xf == F_ZERO_X  ? 0
+				   : xf == F_MIN_X ? -128
+				   : xf == F_MAX_X ? 127
+						   : (int8_t)(bn_test_rand() & 0xff);
 			p->x->q[(size_t)i * p->x->k_pad + c] = v;
 		}
 	bn_qact_finish(p->x);
@@ -41,7 +45,8 @@ static void make_problem(struct problem *p, int m, int n, int k, enum fill xf, i
 		for (int j = 0; j < n; j++) {
 			long long s = 0;
 			for (int c = 0; c < k; c++)
-				s += (long long)p->t[(size_t)j * k + c] * p->x->q[(size_t)i * p->x->k_pad + c];
+				s += (long long)p->t[(size_t)j * k + c] *
+				     p->x->q[(size_t)i * p->x->k_pad + c];
 			p->want[(size_t)i * n + j] = (int32_t)s;
 		}
 }
@@ -66,15 +71,16 @@ static void check_product(int kernel, const struct problem *p, int gemv)
 		for (size_t i = 0; i < (size_t)p->m * ldy; i++)
 			y[i] = 0x5a5a5a5a;
 		int rc = gemv ? bn_gemv(ctx, y, p->x, p->w) : bn_gemm(ctx, y, ldy, p->x, p->w);
-		BN_CHECK(rc == 0, "%s %s %dx%dx%d: %s", bn_kernel_name(kernel), gemv ? "gemv" : "gemm",
-			 p->m, p->n, p->k, bn_error_last());
+		BN_CHECK(rc == 0, "%s %s %dx%dx%d: %s", bn_kernel_name(kernel),
+			 gemv ? "gemv" : "gemm", p->m, p->n, p->k, bn_error_last());
 		BN_CHECK_EQ(bn_ctx_ran(ctx, gemv ? BN_OP_GEMV : BN_OP_GEMM), kernel);
 		for (int i = 0; i < p->m; i++) {
 			for (int j = 0; j < p->n; j++)
 				BN_CHECK(y[i * ldy + j] == p->want[(size_t)i * p->n + j],
 					 "%s %s %dx%dx%d, %d threads: y[%d][%d] = %d, want %d",
-					 bn_kernel_name(kernel), gemv ? "gemv" : "gemm", p->m, p->n, p->k,
-					 threads, i, j, y[i * ldy + j], p->want[(size_t)i * p->n + j]);
+					 bn_kernel_name(kernel), gemv ? "gemv" : "gemm", p->m, p->n,
+					 p->k, threads, i, j, y[i * ldy + j],
+					 p->want[(size_t)i * p->n + j]);
 			for (size_t j = (size_t)p->n; j < ldy; j++)
 				BN_CHECK(y[i * ldy + j] == 0x5a5a5a5a, "%s wrote past row %d",
 					 bn_kernel_name(kernel), i);
@@ -95,8 +101,8 @@ static void gemm_suite(int kernel)
 {
 	require_kernel(kernel);
 	static const int shapes[][3] = {
-		{1, 1, 1},   {1, 2, 3},     {3, 5, 7},     {4, 2, 128},  {5, 3, 129},
-		{7, 9, 255}, {16, 16, 256}, {17, 33, 300}, {32, 32, 32}, {33, 31, 384},
+		{1, 1, 1},    {1, 2, 3},     {3, 5, 7},     {4, 2, 128},   {5, 3, 129},
+		{7, 9, 255},  {16, 16, 256}, {17, 33, 300}, {32, 32, 32},  {33, 31, 384},
 		{64, 64, 64}, {2, 70, 1000}, {20, 48, 640}, {1, 40, 2560},
 	};
 	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
@@ -110,8 +116,8 @@ static void gemm_suite(int kernel)
 	static const struct {
 		enum fill xf;
 		int wfill;
-	} edges[] = {{F_ZERO_X, 0}, {F_MIN_X, 1}, {F_MIN_X, 2}, {F_MAX_X, 1}, {F_MAX_X, 2},
-		     {F_MIN_X, 0}};
+	} edges[] = {{F_ZERO_X, 0}, {F_MIN_X, 1}, {F_MIN_X, 2},
+		     {F_MAX_X, 1},  {F_MAX_X, 2}, {F_MIN_X, 0}};
 	for (size_t e = 0; e < sizeof(edges) / sizeof(edges[0]); e++) {
 		struct problem p;
 		make_problem(&p, 5, 6, 4100, edges[e].xf, edges[e].wfill);
@@ -123,7 +129,7 @@ static void gemm_suite(int kernel)
 static void gemv_suite(int kernel)
 {
 	require_kernel(kernel);
-	static const int shapes[][2] = {{1, 1},   {5, 3},     {128, 4},   {129, 17},
+	static const int shapes[][2] = {{1, 1},    {5, 3},     {128, 4},   {129, 17},
 					{255, 33}, {2560, 64}, {300, 100}, {6912, 20}};
 	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
 		struct problem p;
@@ -139,14 +145,38 @@ static void gemv_suite(int kernel)
 	}
 }
 
-BN_TEST(matmul__ref) { gemm_suite(BN_KERNEL_REF); }
-BN_TEST(matmul__avx2) { gemm_suite(BN_KERNEL_AVX2); }
-BN_TEST(matmul__avx512) { gemm_suite(BN_KERNEL_AVX512); }
-BN_TEST(matmul__amx) { gemm_suite(BN_KERNEL_AMX); }
-BN_TEST(gemv__ref) { gemv_suite(BN_KERNEL_REF); }
-BN_TEST(gemv__avx2) { gemv_suite(BN_KERNEL_AVX2); }
-BN_TEST(gemv__avx512) { gemv_suite(BN_KERNEL_AVX512); }
-BN_TEST(gemv__amx) { gemv_suite(BN_KERNEL_AMX); }
+BN_TEST(matmul__ref)
+{
+	gemm_suite(BN_KERNEL_REF);
+}
+BN_TEST(matmul__avx2)
+{
+	gemm_suite(BN_KERNEL_AVX2);
+}
+BN_TEST(matmul__avx512)
+{
+	gemm_suite(BN_KERNEL_AVX512);
+}
+BN_TEST(matmul__amx)
+{
+	gemm_suite(BN_KERNEL_AMX);
+}
+BN_TEST(gemv__ref)
+{
+	gemv_suite(BN_KERNEL_REF);
+}
+BN_TEST(gemv__avx2)
+{
+	gemv_suite(BN_KERNEL_AVX2);
+}
+BN_TEST(gemv__avx512)
+{
+	gemv_suite(BN_KERNEL_AVX512);
+}
+BN_TEST(gemv__amx)
+{
+	gemv_suite(BN_KERNEL_AMX);
+}
 
 BN_TEST(matmul__rejects_mismatched_shapes)
 {
@@ -161,8 +191,8 @@ BN_TEST(matmul__rejects_mismatched_shapes)
 	int32_t y[16];
 	BN_CHECK_EQ(bn_gemm(ctx, y, 4, x, w), BN_EINVAL);
 	BN_CHECK(strstr(bn_error_last(), "101 columns"), "message: %s", bn_error_last());
-	BN_CHECK_EQ(bn_gemm(ctx, y, 3, x2, w), BN_EINVAL);  /* output stride < n */
-	BN_CHECK_EQ(bn_gemv(ctx, y, x2, w), BN_EINVAL);     /* two rows for a gemv */
+	BN_CHECK_EQ(bn_gemm(ctx, y, 3, x2, w), BN_EINVAL); /* output stride < n */
+	BN_CHECK_EQ(bn_gemv(ctx, y, x2, w), BN_EINVAL);    /* two rows for a gemv */
 	BN_CHECK(strstr(bn_error_last(), "one activation row"), "message: %s", bn_error_last());
 	bn_tmat_free(w);
 	bn_qact_free(x);
@@ -188,22 +218,31 @@ BN_TEST(matmul__any_bytes_agree_with_ref)
 		x->q[i] = (i % 5) ? (int8_t)bn_test_rand() : -128;
 	bn_qact_finish(x);
 	int32_t want[5 * 13], got[5 * 13];
-	BN_CHECK_EQ(bn_gemm(ref, want, (size_t)n, x, w), 0);
-	for (int id = 1; id < BN_KERNEL_COUNT; id++) {
-		if (!bn_kernel_available(id, NULL))
-			continue;
-		struct bn_ctx *ctx;
-		struct bn_ctx_opts o = {.kernel = id, .threads = bn_test_max_threads(2)};
-		BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
-		BN_CHECK_EQ(bn_gemm(ctx, got, (size_t)n, x, w), 0);
-		BN_CHECK(memcmp(want, got, sizeof(want)) == 0, "%s gemm differs from ref",
-			 bn_kernel_name(id));
-		struct bn_qact one = *x;
-		one.m = 1;
-		BN_CHECK_EQ(bn_gemv(ctx, got, &one, w), 0);
-		BN_CHECK(memcmp(want, got, (size_t)n * sizeof(int32_t)) == 0, "%s gemv differs from ref",
-			 bn_kernel_name(id));
-		bn_ctx_free(ctx);
+	for (int pass = 0; pass < 3; pass++) {
+		if (pass > 0) {
+			/* the worst case for any int16 accumulator: code 3 everywhere, x all
+			 * -128/127 */
+			memset(w->codes, 0xff, (size_t)n * w->row_bytes);
+			memset(x->q, pass == 1 ? -128 : 127, (size_t)m * x->k_pad);
+			bn_qact_finish(x);
+		}
+		BN_CHECK_EQ(bn_gemm(ref, want, (size_t)n, x, w), 0);
+		for (int id = 1; id < BN_KERNEL_COUNT; id++) {
+			if (!bn_kernel_available(id, NULL))
+				continue;
+			struct bn_ctx *ctx;
+			struct bn_ctx_opts o = {.kernel = id, .threads = bn_test_max_threads(2)};
+			BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
+			BN_CHECK_EQ(bn_gemm(ctx, got, (size_t)n, x, w), 0);
+			BN_CHECK(memcmp(want, got, sizeof(want)) == 0, "%s gemm differs from ref",
+				 bn_kernel_name(id));
+			struct bn_qact one = *x;
+			one.m = 1;
+			BN_CHECK_EQ(bn_gemv(ctx, got, &one, w), 0);
+			BN_CHECK(memcmp(want, got, (size_t)n * sizeof(int32_t)) == 0,
+				 "%s gemv differs from ref", bn_kernel_name(id));
+			bn_ctx_free(ctx);
+		}
 	}
 	bn_tmat_free(w);
 	bn_qact_free(x);

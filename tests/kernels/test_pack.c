@@ -21,9 +21,9 @@ BN_TEST(pack__i2s_layout_fixture)
 	BN_CHECK_EQ(bn_i2s_pack(out, w, 128), 0);
 	for (int b = 0; b < 32; b++)
 		BN_CHECK(out[b] == 0x55, "all-zero block byte %d is 0x%02x, want 0x55", b, out[b]);
-	w[0] = 1;   /* byte 0, bits 7-6 = 10 */
-	w[33] = -1; /* byte 1, bits 5-4 = 00 */
-	w[66] = 1;  /* byte 2, bits 3-2 = 10 */
+	w[0] = 1;    /* byte 0, bits 7-6 = 10 */
+	w[33] = -1;  /* byte 1, bits 5-4 = 00 */
+	w[66] = 1;   /* byte 2, bits 3-2 = 10 */
 	w[127] = -1; /* byte 31, bits 1-0 = 00 */
 	BN_CHECK_EQ(bn_i2s_pack(out, w, 128), 0);
 	BN_CHECK_EQ(out[0], 0x95);
@@ -49,7 +49,7 @@ BN_TEST(pack__flat_roundtrip)
 
 BN_TEST(pack__matrix_roundtrip_shapes)
 {
-	static const int shapes[][2] = {{1, 1}, {1, 127}, {3, 128}, {5, 129}, {17, 255},
+	static const int shapes[][2] = {{1, 1},   {1, 127}, {3, 128},   {5, 129}, {17, 255},
 					{2, 256}, {7, 300}, {64, 2560}, {3, 6912}};
 	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
 		int n = shapes[s][0], k = shapes[s][1];
@@ -58,7 +58,8 @@ BN_TEST(pack__matrix_roundtrip_shapes)
 		random_ternary(t, (size_t)n * k);
 		BN_CHECK_EQ(bn_tmat_new(&w, n, k), 0);
 		BN_CHECK_EQ(w->k_pad % BN_I2S_BLOCK, 0);
-		BN_CHECK(w->k_pad >= k && w->k_pad - k < BN_I2S_BLOCK, "k_pad %d for k %d", w->k_pad, k);
+		BN_CHECK(w->k_pad >= k && w->k_pad - k < BN_I2S_BLOCK, "k_pad %d for k %d",
+			 w->k_pad, k);
 		BN_CHECK_EQ(w->row_bytes, (size_t)w->k_pad / 4);
 		BN_CHECK_EQ(bn_tmat_pack(w, t, 0.75f), 0);
 		BN_CHECK_EQ(bn_tmat_validate(w), 0);
@@ -82,7 +83,8 @@ BN_TEST(pack__matrix_is_flat_i2s)
 	BN_CHECK_EQ(bn_tmat_new(&w, n, k), 0);
 	BN_CHECK_EQ(bn_tmat_pack(w, t, 1.0f), 0);
 	BN_CHECK_EQ(bn_i2s_pack(flat, t, (size_t)n * k), 0);
-	BN_CHECK(memcmp(flat, w->codes, (size_t)n * k / 4) == 0, "matrix rows differ from flat I2_S");
+	BN_CHECK(memcmp(flat, w->codes, (size_t)n * k / 4) == 0,
+		 "matrix rows differ from flat I2_S");
 	bn_tmat_free(w);
 	free(t);
 	free(flat);

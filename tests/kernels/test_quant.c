@@ -157,7 +157,8 @@ BN_TEST(quant__act_every_kernel_matches_plain_reference)
 					 bn_kernel_name(kern), k, r);
 				BN_CHECK(ws == a->scale[r], "kernel %s k=%d row %d: scale %g vs %g",
 					 bn_kernel_name(kern), k, r, a->scale[r], ws);
-				BN_CHECK(wsum == a->rowsum[r], "kernel %s k=%d row %d: sum %d vs %d",
+				BN_CHECK(wsum == a->rowsum[r],
+					 "kernel %s k=%d row %d: sum %d vs %d",
 					 bn_kernel_name(kern), k, r, a->rowsum[r], wsum);
 				for (int c = k; c < a->k_pad; c++)
 					BN_CHECK_EQ(a->q[(size_t)r * a->k_pad + c], 0);
@@ -205,8 +206,8 @@ BN_TEST(quant__act_dequantizes_within_half_step)
 	BN_CHECK_EQ(bn_quantize(ctx, a, x, (size_t)k, 1), 0);
 	for (int c = 0; c < k; c++) {
 		float back = (float)a->q[c] / a->scale[0];
-		BN_CHECK(fabsf(back - x[c]) <= 0.5f / a->scale[0] * 1.0001f, "x[%d] = %g came back %g", c,
-			 x[c], back);
+		BN_CHECK(fabsf(back - x[c]) <= 0.5f / a->scale[0] * 1.0001f,
+			 "x[%d] = %g came back %g", c, x[c], back);
 	}
 	bn_qact_free(a);
 	bn_ctx_free(ctx);

@@ -122,7 +122,8 @@ BN_TEST(strict__unusable_value_is_an_error)
 	BN_CHECK_EQ(bn_strict_mode(), -1);
 	struct bn_ctx *ctx;
 	BN_CHECK_EQ(bn_ctx_new(&ctx, NULL), BN_EINVAL);
-	BN_CHECK(strstr(bn_error_last(), "BITNET_STRICT_MODE=maybe"), "message: %s", bn_error_last());
+	BN_CHECK(strstr(bn_error_last(), "BITNET_STRICT_MODE=maybe"), "message: %s",
+		 bn_error_last());
 }
 
 BN_TEST(strict__off_values)
