@@ -147,11 +147,6 @@ void bn_pool_free(struct bn_pool *p)
 	free(p);
 }
 
-int bn_pool_threads(const struct bn_pool *p)
-{
-	return p->threads;
-}
-
 void bn_pool_run(struct bn_pool *p, bn_pool_fn fn, void *arg)
 {
 	if (p->threads == 1) {

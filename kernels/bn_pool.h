@@ -10,7 +10,6 @@ typedef void (*bn_pool_fn)(void *arg, int tid);
 
 int bn_pool_new(struct bn_pool **out, int threads);
 void bn_pool_free(struct bn_pool *pool);
-int bn_pool_threads(const struct bn_pool *pool);
 void bn_pool_run(struct bn_pool *pool, bn_pool_fn fn, void *arg);
 
 #endif

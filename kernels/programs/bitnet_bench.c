@@ -432,10 +432,14 @@ static double elements_of(const struct bench_def *d, double *bytes)
 	return 0;
 }
 
-static void fail_run(struct bench_state *s)
+/* Runs n iterations and returns the seconds they took; a failing call ends the program. */
+static double run_timed(struct bench_state *s, long long n)
 {
-	fprintf(stderr, "%s: %s: %s\n", prog, s->def->name, bn_error_last());
-	exit(EXIT_FAILED);
+	double t0 = now_s();
+	for (long long i = 0; i < n; i++)
+		if (run_once(s))
+			die_bn(s->def->name);
+	return now_s() - t0;
 }
 
 /* Checks, warms up, calibrates and times one benchmark. Returns 0, or EXIT_WRONG. */
@@ -450,19 +454,12 @@ static int run_bench(const struct bench_def *d, const struct options *opt, int v
 	}
 	r->checked = d->kind != K_MEMBW;
 	/* Warm-up (not stored): a DRAM stack is walked once whole so pages are mapped. */
-	int warm = d->kind == K_GEMV_DRAM ? s.layers : 1;
-	for (int i = 0; i < warm; i++)
-		if (run_once(&s))
-			fail_run(&s);
+	run_timed(&s, d->kind == K_GEMV_DRAM ? s.layers : 1);
 	/* Calibrate: double the iterations until a batch takes a tenth of min-time. */
 	long long iters = 1;
 	double t;
 	for (;;) {
-		double t0 = now_s();
-		for (long long i = 0; i < iters; i++)
-			if (run_once(&s))
-				fail_run(&s);
-		t = now_s() - t0;
+		t = run_timed(&s, iters);
 		if (t >= opt->min_time / 10 || iters >= (1LL << 40))
 			break;
 		iters *= 2;
@@ -475,13 +472,8 @@ static int run_bench(const struct bench_def *d, const struct options *opt, int v
 		fprintf(stderr, "%s: out of memory\n", prog);
 		exit(EXIT_FAILED);
 	}
-	for (int rep = 0; rep < opt->repetitions; rep++) {
-		double t0 = now_s();
-		for (long long i = 0; i < r->iterations; i++)
-			if (run_once(&s))
-				fail_run(&s);
-		r->samples[rep] = (now_s() - t0) * 1e9 / (double)r->iterations;
-	}
+	for (int rep = 0; rep < opt->repetitions; rep++)
+		r->samples[rep] = run_timed(&s, r->iterations) * 1e9 / (double)r->iterations;
 	r->nsamples = opt->repetitions;
 	r->elements = elements_of(d, &r->bytes);
 	switch (d->kind) {
