@@ -1,0 +1,56 @@
+/* A growable byte buffer, always NUL-terminated once anything is in it, and the small
+ * string and time helpers everything in bitgate uses. */
+#ifndef BG_BUF_H
+#define BG_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct bg_buf {
+	char *ptr;  /* the bytes followed by a NUL; NULL until the first write */
+	size_t len; /* bytes in use, not counting the NUL */
+	size_t cap; /* bytes allocated */
+};
+
+#define BG_BUF_INIT {NULL, 0, 0}
+
+/* Each returns 0 or BG_ENOMEM. */
+int bg_buf_grow(struct bg_buf *b, size_t extra);
+int bg_buf_put(struct bg_buf *b, const void *data, size_t n);
+int bg_buf_puts(struct bg_buf *b, const char *s);
+int bg_buf_putc(struct bg_buf *b, char c);
+int bg_buf_printf(struct bg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The contents as a C string ("" when empty). Borrowed. */
+const char *bg_buf_cstr(const struct bg_buf *b);
+
+/* Empties the buffer and keeps its memory. */
+void bg_buf_clear(struct bg_buf *b);
+
+/* Frees the memory and resets to BG_BUF_INIT. */
+void bg_buf_free(struct bg_buf *b);
+
+/* Hands the string to the caller (free() it; never NULL unless out of memory) and resets
+ * the buffer. */
+char *bg_buf_detach(struct bg_buf *b);
+
+/* Appends a copy of s to a NULL-terminated string vector of *n entries (*v may be NULL). */
+int bg_strv_push(char ***v, size_t *n, const char *s);
+
+/* strdup that sets BG_ENOMEM's message on failure; NULL in gives NULL out. */
+char *bg_strdup(const char *s);
+
+/* Parses a whole decimal integer or number; 0 or BG_EINPUT (no message set). */
+int bg_parse_i64(const char *s, int64_t *out);
+int bg_parse_double(const char *s, double *out);
+
+/* Monotonic seconds, for durations. */
+double bg_now(void);
+
+/* Wall-clock Unix time in seconds. */
+int64_t bg_unix_time(void);
+
+/* Formats a Unix time as "2026-11-24 13:05:09" (UTC) into out (20 bytes at least). */
+void bg_format_time(char *out, size_t size, int64_t t);
+
+#endif

@@ -1,0 +1,237 @@
+/* File-system helpers. */
+#include "bg_fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bg_error.h"
+
+int bg_fs_read(struct bg_buf *out, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bg_error_set(errno == ENOENT ? BG_ENOTFOUND : BG_EINFRA, "%s: %s", path,
+				    strerror(errno));
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			return bg_error_set(BG_EINFRA, "%s: read: %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		if (bg_buf_put(out, chunk, (size_t)n) < 0) {
+			close(fd);
+			return BG_ENOMEM;
+		}
+	}
+	close(fd);
+	if (!out->ptr)
+		return bg_buf_grow(out, 0) < 0 ? BG_ENOMEM : (out->ptr[0] = '\0', 0);
+	return 0;
+}
+
+static int write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int bg_fs_write(const char *path, const void *data, size_t n)
+{
+	struct bg_buf tmp = BG_BUF_INIT;
+	if (bg_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return BG_ENOMEM;
+	int fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int rc = bg_error_set(BG_EINFRA, "%s: %s", path, strerror(errno));
+		bg_buf_free(&tmp);
+		return rc;
+	}
+	if (write_all(fd, data, n) < 0 || close(fd) < 0) {
+		int rc = bg_error_set(BG_EINFRA, "%s: write: %s", path, strerror(errno));
+		unlink(tmp.ptr);
+		bg_buf_free(&tmp);
+		return rc;
+	}
+	if (rename(tmp.ptr, path) < 0) {
+		int rc = bg_error_set(BG_EINFRA, "%s: rename: %s", path, strerror(errno));
+		unlink(tmp.ptr);
+		bg_buf_free(&tmp);
+		return rc;
+	}
+	bg_buf_free(&tmp);
+	return 0;
+}
+
+int bg_fs_mkdirs(const char *path)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof(p))
+		return bg_error_set(BG_EINPUT, "bad directory path '%s'", path);
+	memcpy(p, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		char c = p[i];
+		p[i] = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return bg_error_set(BG_EINFRA, "mkdir %s: %s", p, strerror(errno));
+		p[i] = c;
+	}
+	if (!bg_fs_is_dir(path))
+		return bg_error_set(BG_EINFRA, "%s: not a directory", path);
+	return 0;
+}
+
+int bg_fs_rmtree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0
+				       : bg_error_set(BG_EINFRA, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			return bg_error_set(BG_EINFRA, "rm %s: %s", path, strerror(errno));
+		return 0;
+	}
+	DIR *d = opendir(path);
+	if (!d)
+		return bg_error_set(BG_EINFRA, "%s: %s", path, strerror(errno));
+	struct dirent *e;
+	struct bg_buf child = BG_BUF_INIT;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if ((rc = bg_path_join(&child, path, e->d_name)) < 0)
+			break;
+		if ((rc = bg_fs_rmtree(child.ptr)) < 0)
+			break;
+	}
+	closedir(d);
+	bg_buf_free(&child);
+	if (rc == 0 && rmdir(path) < 0 && errno != ENOENT)
+		rc = bg_error_set(BG_EINFRA, "rmdir %s: %s", path, strerror(errno));
+	return rc;
+}
+
+int bg_fs_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+int bg_fs_is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int bg_fs_tail(struct bg_buf *out, const char *path, size_t max_bytes)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return 0;
+	}
+	off_t start = st.st_size > (off_t)max_bytes ? st.st_size - (off_t)max_bytes : 0;
+	size_t want = (size_t)(st.st_size - start);
+	struct bg_buf tmp = BG_BUF_INIT;
+	if (bg_buf_grow(&tmp, want) < 0) {
+		close(fd);
+		return BG_ENOMEM;
+	}
+	ssize_t got = pread(fd, tmp.ptr, want, start);
+	close(fd);
+	if (got <= 0) {
+		bg_buf_free(&tmp);
+		return 0;
+	}
+	tmp.len = (size_t)got;
+	tmp.ptr[tmp.len] = '\0';
+	const char *s = tmp.ptr;
+	if (start > 0) {
+		/* skip the partial first line when a line break is near */
+		const char *nl = memchr(s, '\n', tmp.len < 200 ? tmp.len : 200);
+		if (nl && (size_t)(nl + 1 - s) < tmp.len)
+			s = nl + 1;
+	}
+	int rc = bg_buf_put(out, s, tmp.len - (size_t)(s - tmp.ptr));
+	bg_buf_free(&tmp);
+	return rc;
+}
+
+int64_t bg_fs_du(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return S_ISREG(st.st_mode) ? (int64_t)st.st_size : 0;
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	int64_t total = 0;
+	struct dirent *e;
+	struct bg_buf child = BG_BUF_INIT;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (bg_path_join(&child, path, e->d_name) < 0)
+			break;
+		total += bg_fs_du(child.ptr);
+	}
+	closedir(d);
+	bg_buf_free(&child);
+	return total;
+}
+
+int bg_path_join(struct bg_buf *out, const char *a, const char *b)
+{
+	bg_buf_clear(out);
+	size_t n = strlen(a);
+	while (n > 1 && a[n - 1] == '/')
+		n--;
+	if (bg_buf_put(out, a, n) < 0)
+		return BG_ENOMEM;
+	while (*b == '/')
+		b++;
+	if (n && a[n - 1] != '/' && bg_buf_putc(out, '/') < 0)
+		return BG_ENOMEM;
+	return bg_buf_puts(out, b);
+}
+
+char *bg_fs_realpath(const char *path)
+{
+	char *p = realpath(path, NULL);
+	if (!p)
+		bg_error_set(errno == ENOENT ? BG_ENOTFOUND : BG_EINFRA, "%s: %s", path,
+			     strerror(errno));
+	return p;
+}

@@ -1,0 +1,227 @@
+/* bitgate's store: every machine, commit, build, run, raw sample, kernel ID, test result
+ * and error, in SQLite. The only module that contains SQL. It records; it decides nothing.
+ *
+ * Consistency: each write below is one transaction (BEGIN IMMEDIATE, so two bitgate
+ * processes writing one database wait for each other instead of failing; WAL and a busy
+ * timeout). A run is created incomplete and only bg_db_run_finish(..., complete=1) marks it
+ * complete, so a process killed at any moment leaves an incomplete run that gates never use.
+ *
+ * Records returned by queries own their strings: release them with the matching _clear or
+ * _free function. Records passed in are borrowed. */
+#ifndef BG_DB_H
+#define BG_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bg_buf.h"
+#include "bg_model.h"
+
+struct bg_db;
+
+/* Opens (creating it and its directory if needed) and migrates the database to the current
+ * schema (PRAGMA user_version). A database from a newer bitgate is refused. BG_EDB with the
+ * path and SQLite's message on any failure. */
+int bg_db_open(struct bg_db **out, const char *path);
+void bg_db_close(struct bg_db *db);
+
+/* The schema version this build writes. */
+int bg_db_schema_version(void);
+
+/* PRAGMA integrity_check and foreign_key_check, plus bitgate's own invariants (complete
+ * runs have a finish time, samples belong to existing runs). Appends one line per problem
+ * to report (or "ok"); returns 0 when clean, BG_EDB when not. */
+int bg_db_check(struct bg_db *db, struct bg_buf *report);
+
+/* --- machines ------------------------------------------------------------------------ */
+
+struct bg_machine_rec {
+	int64_t id;
+	char *fingerprint; /* stable key: SHA-256 of the fields below except hostname */
+	char *hostname;
+	char *cpu;         /* CPU model string */
+	char *flags;       /* space-separated ISA flags relevant to kernels */
+	int cores;         /* online logical CPUs */
+	int64_t mem_bytes; /* physical memory */
+	char *os;          /* "Linux 6.1.0-... x86_64" */
+	char *gpu;         /* GPU model or NULL */
+};
+
+/* Inserts the machine unless its fingerprint is known; sets *id. */
+int bg_db_machine_put(struct bg_db *db, const struct bg_machine_rec *m, int64_t *id);
+int bg_db_machine_get(struct bg_db *db, int64_t id, struct bg_machine_rec *out);
+void bg_db_machine_clear(struct bg_machine_rec *m);
+
+/* --- commits ------------------------------------------------------------------------- */
+
+struct bg_commit_rec {
+	char *sha;      /* 40 hex */
+	char *tree;     /* 40 hex */
+	char *parent;   /* first parent, or NULL for a root commit */
+	char *subject;  /* first line of the message */
+	char *author;   /* "Name <email>" */
+	int64_t time;   /* committer time, Unix seconds */
+};
+
+/* Inserts or leaves as is (commits never change). */
+int bg_db_commit_put(struct bg_db *db, const struct bg_commit_rec *c);
+
+/* Looks a commit up by full SHA or unique prefix: BG_ENOTFOUND or BG_EINPUT (ambiguous). */
+int bg_db_commit_get(struct bg_db *db, const char *sha_prefix, struct bg_commit_rec *out);
+void bg_db_commit_clear(struct bg_commit_rec *c);
+
+/* --- builds -------------------------------------------------------------------------- */
+
+struct bg_build_rec {
+	int64_t id;
+	int64_t machine_id;
+	char *tree;        /* tree id built (the working tree's computed tree id for WORKTREE) */
+	char *config_hash; /* hash of the build configuration */
+	char *status;      /* "ok" or "failed" */
+	double duration_s; /* wall time of all build steps */
+	char *log_tail;    /* last lines of the failing step's output (failed builds); may be NULL */
+	char *binary_hash; /* SHA-256 over the bench program and test binaries; NULL if failed */
+	char *dir;         /* cache directory holding the built tree; NULL once pruned */
+	int64_t created;   /* Unix seconds */
+	int64_t last_used; /* Unix seconds */
+	int64_t size_bytes; /* size of dir at build time (0 unknown) */
+};
+
+/* Inserts a build, or replaces the one with the same (machine, tree, config_hash); *id. */
+int bg_db_build_put(struct bg_db *db, const struct bg_build_rec *b, int64_t *id);
+
+/* The build of (machine, tree, config_hash): 0 and *found=1 with out filled, or *found=0. */
+int bg_db_build_find(struct bg_db *db, int64_t machine_id, const char *tree,
+		     const char *config_hash, struct bg_build_rec *out, int *found);
+
+/* Marks a build used now (for pruning by age). */
+int bg_db_build_touch(struct bg_db *db, int64_t id);
+
+/* Builds whose dir is still present in the cache (dir not NULL), least recently used first. */
+int bg_db_build_list(struct bg_db *db, struct bg_build_rec **out, size_t *n);
+
+/* Forgets the cache directory of a build (the row stays: runs refer to it). */
+int bg_db_build_forget_dir(struct bg_db *db, int64_t id);
+
+void bg_db_build_clear(struct bg_build_rec *b);
+void bg_db_build_list_free(struct bg_build_rec *v, size_t n);
+
+/* --- runs ---------------------------------------------------------------------------- */
+
+struct bg_run_rec {
+	int64_t id;
+	char *uuid;            /* globally unique (for db export/import merges); made by begin */
+	char *kind;            /* "ci", "nightly" or "local" */
+	char *commit_sha;      /* the commit measured (HEAD's commit for WORKTREE) */
+	int worktree;          /* 1 when the subject was the working tree with its changes */
+	char *tree;            /* tree id measured */
+	int64_t machine_id;
+	int64_t build_id;      /* 0 when there was no build (it failed before one was made) */
+	char *config_hash;     /* hash of the whole bitgate.json used */
+	char *env_json;        /* JSON object of the environment additions the subject saw */
+	char *harness_version; /* bitgate's version */
+	char *label;           /* free text, e.g. "base" / "head" for a comparison; may be NULL */
+	int64_t started;       /* Unix seconds */
+	int64_t finished;      /* Unix seconds; 0 while running or when killed */
+	int complete;          /* 1 only when everything configured ran and was stored */
+	char *status;          /* "running", "ok", "build-failed", "bench-failed", "tests-failed",
+				  "interrupted", "error" */
+	int64_t n_samples;     /* filled by queries: samples stored for the run */
+};
+
+/* Creates the run (incomplete, status "running", started now if 0); sets run->id and, when
+ * NULL, run->uuid (owned by the caller afterwards: it is malloc'd). */
+int bg_db_run_begin(struct bg_db *db, struct bg_run_rec *run);
+
+/* Stores one bench process's output for the run in one transaction: the series (benchmark,
+ * params, metric, mode) are created as needed, then every sample, the kernel ID and
+ * checked flag, or the skip reason. round numbers the bench process within the run (0, 1,
+ * ...); mode is "default" or "strict" (or any other measurement mode). params describes
+ * what else identifies the series, e.g. "threads=2" (may be ""). */
+int bg_db_run_add_bench(struct bg_db *db, int64_t run_id, int round, const char *mode,
+			const char *params, const struct bg_bench_set *set);
+
+/* Stores a test suite's results (summary and every case) in one transaction. */
+int bg_db_run_add_tests(struct bg_db *db, int64_t run_id, const struct bg_test_suite *suite);
+
+/* Records an error of the run: stage ("build", "bench", "tests", "config", ...), a one-line
+ * message and details (e.g. the tail of stderr; may be NULL). */
+int bg_db_run_add_error(struct bg_db *db, int64_t run_id, const char *stage,
+			const char *message, const char *detail);
+
+/* Sets status, finished = now, and complete. */
+int bg_db_run_finish(struct bg_db *db, int64_t run_id, const char *status, int complete);
+
+/* Links a run to its build (set once the build is known). */
+int bg_db_run_set_build(struct bg_db *db, int64_t run_id, int64_t build_id);
+
+struct bg_run_filter {
+	const char *commit_prefix; /* only runs of this commit (SHA prefix); NULL for all */
+	const char *kind;          /* NULL for all */
+	int only_complete;         /* 1: complete runs only */
+	int64_t since;             /* started >= since (0: all) */
+	size_t limit;              /* 0: no limit */
+};
+
+/* Runs matching the filter, newest first (started desc, id desc). */
+int bg_db_run_list(struct bg_db *db, const struct bg_run_filter *f, struct bg_run_rec **out,
+		   size_t *n);
+int bg_db_run_get(struct bg_db *db, int64_t id, struct bg_run_rec *out);
+void bg_db_run_clear(struct bg_run_rec *r);
+void bg_db_run_list_free(struct bg_run_rec *v, size_t n);
+
+/* One series' measurements in one run. */
+struct bg_result_rec {
+	char *benchmark; /* the benchmark's name */
+	char *params;    /* "" when none */
+	char *metric;    /* the samples' unit as a metric: "ns" (per iteration) */
+	char *mode;      /* "default", "strict", ... */
+	char *kernel;    /* kernel IDs observed, comma-separated when rounds differed; may be NULL */
+	int checked;     /* 1 when every round said checked, 0 if any said not, -1 not said */
+	char *skipped;   /* skip reason, NULL when it ran */
+	int64_t iterations; /* iterations per sample (of the last round) */
+	double elements;
+	double bytes;
+	double *samples; /* every sample of every round, by round then order */
+	int *rounds;     /* the round of each sample */
+	size_t n;
+};
+
+/* Every series measured in a run, ordered by benchmark name then mode. */
+int bg_db_run_results(struct bg_db *db, int64_t run_id, struct bg_result_rec **out, size_t *n);
+void bg_db_results_free(struct bg_result_rec *v, size_t n);
+
+/* Test suites of a run (each with its cases). */
+int bg_db_run_tests(struct bg_db *db, int64_t run_id, struct bg_test_suite ***out, size_t *n);
+void bg_db_tests_free(struct bg_test_suite **v, size_t n);
+
+struct bg_error_rec {
+	char *stage;
+	char *message;
+	char *detail; /* may be NULL */
+	int64_t time;
+};
+int bg_db_run_errors(struct bg_db *db, int64_t run_id, struct bg_error_rec **out, size_t *n);
+void bg_db_errors_free(struct bg_error_rec *v, size_t n);
+
+/* --- pooling results of several machines --------------------------------------------- */
+
+/* Writes every complete or incomplete run started at or after since (0: all) as one JSON
+ * object per line: the run with its machine, commit, build summary, results (samples),
+ * tests and errors, self-contained. Returns the number of runs written in *n_runs. */
+int bg_db_export(struct bg_db *db, FILE *out, int64_t since, size_t *n_runs);
+
+struct bg_import_stats {
+	size_t lines;         /* lines read */
+	size_t runs_added;    /* runs new to this database */
+	size_t runs_present;  /* runs already here (same uuid): skipped */
+	size_t samples_added; /* samples inserted */
+};
+
+/* Merges an export: runs whose uuid is already present are skipped, so importing the same
+ * file twice adds nothing. All or nothing: one transaction; a malformed line is BG_EINPUT
+ * naming origin and the line number, and nothing of the file is stored. */
+int bg_db_import(struct bg_db *db, FILE *in, const char *origin, struct bg_import_stats *st);
+
+#endif

@@ -1,0 +1,91 @@
+/* Opening the repository, the state directory and the database for a command. */
+#include "bg_app.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_buf.h"
+#include "bg_error.h"
+#include "bg_fs.h"
+#include "bg_log.h"
+
+int bg_app_fail(int code)
+{
+	bg_log_error("%s", bg_error_last());
+	return bg_error_exit_code(code);
+}
+
+int bg_app_open(struct bg_app *app, int flags)
+{
+	memset(app, 0, sizeof(*app));
+	app->g = bg_cli_global();
+	bg_log_init(app->g->quiet, app->g->verbose);
+	int rc;
+	if (flags & (BG_APP_REPO | BG_APP_REPO_IF_ANY) || !app->g->db) {
+		rc = bg_repo_open(&app->repo, app->g->repo);
+		if (rc < 0) {
+			if (flags & BG_APP_REPO || !app->g->db) {
+				if (!app->g->db && !(flags & BG_APP_REPO))
+					bg_error_wrap("no --db given and no repository for the "
+						      "default .bitgate/bitgate.db");
+				return bg_app_fail(rc);
+			}
+			bg_error_clear();
+		} else {
+			app->workdir = bg_strdup(bg_repo_workdir(app->repo));
+			struct bg_buf b = BG_BUF_INIT;
+			if (!app->workdir || bg_path_join(&b, app->workdir, ".bitgate") < 0)
+				return bg_app_fail(BG_ENOMEM);
+			app->state_dir = bg_buf_detach(&b);
+		}
+	}
+	if (app->g->db) {
+		app->db_path = bg_strdup(app->g->db);
+	} else {
+		struct bg_buf b = BG_BUF_INIT;
+		if (bg_path_join(&b, app->state_dir, "bitgate.db") < 0)
+			return bg_app_fail(BG_ENOMEM);
+		app->db_path = bg_buf_detach(&b);
+	}
+	if (!app->state_dir) {
+		/* no repository: keep state next to the database */
+		char *d = bg_strdup(app->db_path);
+		if (!d)
+			return bg_app_fail(BG_ENOMEM);
+		char *slash = strrchr(d, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			strcpy(d, ".");
+		app->state_dir = d;
+	}
+	if (flags & BG_APP_DB) {
+		rc = bg_db_open(&app->db, app->db_path);
+		if (rc < 0)
+			return bg_app_fail(rc);
+	}
+	return 0;
+}
+
+int bg_app_machine(struct bg_app *app)
+{
+	if (app->machine_id)
+		return 0;
+	int rc = bg_machine_detect(&app->machine);
+	if (rc < 0)
+		return rc;
+	return bg_db_machine_put(app->db, &app->machine, &app->machine_id);
+}
+
+void bg_app_close(struct bg_app *app)
+{
+	if (app->db)
+		bg_db_close(app->db);
+	if (app->repo)
+		bg_repo_free(app->repo);
+	bg_db_machine_clear(&app->machine);
+	free(app->workdir);
+	free(app->state_dir);
+	free(app->db_path);
+	memset(app, 0, sizeof(*app));
+}

@@ -1,0 +1,792 @@
+/* Readers of bench output: bitgate-bench/1 (our own protocol, checked strictly) and Google
+ * Benchmark's --benchmark_format=json (repetitions become samples). Also the JSON helpers
+ * bitgate.json's reader shares: one parse routine so every JSON error reads the same way. */
+#include "bg_parse.h"
+
+#include <cJSON.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_buf.h"
+#include "bg_error.h"
+
+/* ---- JSON helpers ---- */
+
+static bool json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* 1-based line and byte column of offset off, the way editors count. */
+static void line_col(const char *text, size_t off, size_t *line, size_t *col)
+{
+	size_t l = 1, start = 0;
+	for (size_t i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			l++;
+			start = i + 1;
+		}
+	}
+	*line = l;
+	*col = off - start + 1;
+}
+
+/* A short, printable excerpt of the text at p for messages: up to the end of the line. */
+static void excerpt(char *out, size_t size, const char *p)
+{
+	size_t n = 0;
+	while (p[n] && p[n] != '\n' && p[n] != '\r' && n + 1 < size) {
+		unsigned char c = (unsigned char)p[n];
+		out[n] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+		n++;
+	}
+	out[n] = '\0';
+}
+
+/* cJSON reports the character after the culprit when an object key does not start with a
+ * quote (parse_string has already stepped past it). That is the one failure whose previous
+ * character is neither blank nor a quote and follows '{' or ','; step back onto it. */
+static size_t error_offset(const char *text, size_t off)
+{
+	if (off == 0 || json_space(text[off - 1]) || text[off - 1] == '"')
+		return off;
+	size_t i = off - 1;
+	while (i > 0 && json_space(text[i - 1]))
+		i--;
+	if (i > 0 && (text[i - 1] == '{' || text[i - 1] == ','))
+		return off - 1;
+	return off;
+}
+
+int bg_json_parse(struct cJSON **out, const char *text, size_t len, const char *origin)
+{
+	*out = NULL;
+	if (!origin)
+		origin = "JSON input";
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+		text += 3;
+		len -= 3;
+	}
+	size_t first = 0;
+	while (first < len && json_space(text[first]))
+		first++;
+	if (first == len)
+		return bg_error_set(BG_EINPUT, "%s: empty, expected a JSON document", origin);
+	const char *nul = memchr(text, '\0', len);
+	if (nul) {
+		size_t line, col;
+		line_col(text, (size_t)(nul - text), &line, &col);
+		return bg_error_set(BG_EINPUT,
+				    "%s: a NUL byte at line %zu, column %zu: not JSON text", origin,
+				    line, col);
+	}
+
+	/* cJSON wants a NUL-terminated string: the caller's text need not be one. */
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return bg_error_oom();
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+
+	/* return_parse_end is the same position cJSON_GetErrorPtr reports, without its
+	 * process-wide state. require_null_terminated rejects text after the document. */
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithOpts(copy, &end, 1);
+	int rc = 0;
+	if (!root) {
+		size_t off = end && end >= copy && end <= copy + len ? (size_t)(end - copy) : len;
+		off = error_offset(copy, off);
+		size_t line, col;
+		char near[41];
+		line_col(copy, off, &line, &col);
+		excerpt(near, sizeof(near), copy + off);
+		if (off >= len)
+			rc = bg_error_set(
+				BG_EINPUT,
+				"%s: JSON ends early at line %zu, column %zu (truncated?)", origin,
+				line, col);
+		else if (off == first)
+			rc = bg_error_set(BG_EINPUT, "%s: not JSON: line %zu starts with `%s`",
+					  origin, line, near);
+		else
+			rc = bg_error_set(BG_EINPUT,
+					  "%s: malformed JSON at line %zu, column %zu near `%s`",
+					  origin, line, col, near);
+	}
+	free(copy);
+	*out = root;
+	return rc;
+}
+
+const char *bg_json_type_name(const struct cJSON *item)
+{
+	if (!item)
+		return "nothing";
+	switch (item->type & 0xff) {
+	case cJSON_False:
+	case cJSON_True: return "a boolean";
+	case cJSON_NULL: return "null";
+	case cJSON_Number: return "a number";
+	case cJSON_String: return "a string";
+	case cJSON_Array: return "an array";
+	case cJSON_Object: return "an object";
+	default: return "an invalid value";
+	}
+}
+
+int bg_json_integer(const struct cJSON *item, int64_t min, int64_t max, int64_t *out)
+{
+	if (!cJSON_IsNumber(item))
+		return BG_EINPUT;
+	double v = item->valuedouble;
+	/* Beyond 2^53 a double no longer holds every integer, so such a value is not exact. */
+	if (!isfinite(v) || v != trunc(v) || fabs(v) > 9007199254740992.0)
+		return BG_EINPUT;
+	int64_t i = (int64_t)v;
+	if (i < min || i > max)
+		return BG_EINPUT;
+	*out = i;
+	return 0;
+}
+
+int bg_json_fail(const char *origin, const char *path, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return bg_error_set(BG_EINPUT, "%s: %s: %s", origin, path, msg);
+}
+
+/* A path that does not fit is cut with "...": paths only ever go into messages. */
+static void fit(char *out, size_t size, int n)
+{
+	if ((n < 0 || (size_t)n >= size) && size > 4)
+		memcpy(out + size - 4, "...", 4);
+}
+
+void bg_json_path_key(char *out, size_t size, const char *parent, const char *key)
+{
+	if (!key[0]) /* an empty key would vanish from the path */
+		key = "\"\"";
+	if (parent && parent[0])
+		fit(out, size, snprintf(out, size, "%s.%s", parent, key));
+	else
+		fit(out, size, snprintf(out, size, "%s", key));
+}
+
+void bg_json_path_index(char *out, size_t size, const char *parent, size_t i)
+{
+	fit(out, size, snprintf(out, size, "%s[%zu]", parent, i));
+}
+
+/* ---- shared by both formats ---- */
+
+/* Object members are looked up case-sensitively: cJSON_GetObjectItem ignores case, which
+ * would let "Samples" stand in for "samples". */
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+/* An optional string member, copied into *out (left NULL when absent). */
+static int opt_string(char **out, const cJSON *obj, const char *parent, const char *key,
+		      const char *origin)
+{
+	const cJSON *v = member(obj, key);
+	if (!v)
+		return 0;
+	char path[256];
+	bg_json_path_key(path, sizeof(path), parent, key);
+	if (!cJSON_IsString(v))
+		return bg_json_fail(origin, path, "expected a string, got %s",
+				    bg_json_type_name(v));
+	*out = bg_strdup(v->valuestring);
+	return *out ? 0 : BG_ENOMEM;
+}
+
+/* An optional array of strings, copied into *out / *n. */
+static int opt_strv(char ***out, size_t *n, const cJSON *obj, const char *parent, const char *key,
+		    const char *origin)
+{
+	const cJSON *v = member(obj, key);
+	if (!v)
+		return 0;
+	char path[256];
+	bg_json_path_key(path, sizeof(path), parent, key);
+	if (!cJSON_IsArray(v))
+		return bg_json_fail(origin, path, "expected an array of strings, got %s",
+				    bg_json_type_name(v));
+	size_t count = (size_t)cJSON_GetArraySize(v);
+	*out = calloc(count ? count : 1, sizeof(char *));
+	if (!*out)
+		return bg_error_oom();
+	size_t i = 0;
+	for (const cJSON *e = v->child; e; e = e->next, i++) {
+		if (!cJSON_IsString(e)) {
+			char epath[300];
+			bg_json_path_index(epath, sizeof(epath), path, i);
+			return bg_json_fail(origin, epath, "expected a string, got %s",
+					    bg_json_type_name(e));
+		}
+		(*out)[i] = bg_strdup(e->valuestring);
+		if (!(*out)[i])
+			return BG_ENOMEM;
+		*n = i + 1;
+	}
+	return 0;
+}
+
+/* The context object kept verbatim as unformatted JSON ("{}" when the output has none), so
+ * what the program said about itself is stored even where this reader does not look. */
+static int keep_json(char **out, const cJSON *ctx)
+{
+	if (!ctx) {
+		*out = bg_strdup("{}");
+		return *out ? 0 : BG_ENOMEM;
+	}
+	char *s = cJSON_PrintUnformatted(ctx);
+	if (!s)
+		return bg_error_oom();
+	/* cJSON may allocate with its own hooks; the model frees with free(). */
+	*out = bg_strdup(s);
+	cJSON_free(s);
+	return *out ? 0 : BG_ENOMEM;
+}
+
+/* ---- bitgate-bench/1 ---- */
+
+static int read_bitgate_ctx(struct bg_bench_ctx *ctx, const cJSON *root, const char *origin)
+{
+	const cJSON *c = member(root, "context");
+	if (c && !cJSON_IsObject(c))
+		return bg_json_fail(origin, "context", "expected an object, got %s",
+				    bg_json_type_name(c));
+	if (c) {
+		int rc;
+		if ((rc = opt_string(&ctx->program, c, "context", "program", origin)) < 0 ||
+		    (rc = opt_string(&ctx->version, c, "context", "version", origin)) < 0 ||
+		    (rc = opt_string(&ctx->cpu, c, "context", "cpu", origin)) < 0 ||
+		    (rc = opt_string(&ctx->build_type, c, "context", "build_type", origin)) < 0 ||
+		    (rc = opt_strv(&ctx->isa, &ctx->n_isa, c, "context", "isa", origin)) < 0 ||
+		    (rc = opt_strv(&ctx->kernels, &ctx->n_kernels, c, "context", "kernels",
+				   origin)) < 0)
+			return rc;
+		const cJSON *t = member(c, "threads");
+		int64_t threads;
+		if (t && bg_json_integer(t, 0, INT_MAX, &threads) < 0)
+			return bg_json_fail(origin, "context.threads",
+					    "expected an integer >= 0, got %s",
+					    bg_json_type_name(t));
+		if (t)
+			ctx->threads = (int)threads;
+		const cJSON *s = member(c, "strict_mode");
+		if (s && !cJSON_IsBool(s))
+			return bg_json_fail(origin, "context.strict_mode",
+					    "expected a boolean, got %s", bg_json_type_name(s));
+		if (s)
+			ctx->strict_mode = cJSON_IsTrue(s) ? 1 : 0;
+	}
+	return keep_json(&ctx->json, c);
+}
+
+static int opt_nonneg(double *out, const cJSON *obj, const char *parent, const char *key,
+		      const char *origin)
+{
+	const cJSON *v = member(obj, key);
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
+		char path[256];
+		bg_json_path_key(path, sizeof(path), parent, key);
+		if (cJSON_IsNumber(v))
+			return bg_json_fail(origin, path, "expected a finite number >= 0, got %g",
+					    v->valuedouble);
+		return bg_json_fail(origin, path, "expected a finite number >= 0, got %s",
+				    bg_json_type_name(v));
+	}
+	*out = v->valuedouble;
+	return 0;
+}
+
+static int read_samples(struct bg_bench *b, const cJSON *v, const char *path, const char *origin)
+{
+	if (!cJSON_IsArray(v))
+		return bg_json_fail(origin, path, "expected an array of numbers, got %s",
+				    bg_json_type_name(v));
+	size_t n = (size_t)cJSON_GetArraySize(v);
+	if (n == 0)
+		return bg_json_fail(origin, path,
+				    "empty: a benchmark that ran needs samples (or \"skipped\")");
+	b->samples = malloc(n * sizeof(double));
+	if (!b->samples)
+		return bg_error_oom();
+	size_t i = 0;
+	for (const cJSON *e = v->child; e; e = e->next, i++) {
+		/* NaN and infinity print as null in cJSON's output; both mean a broken timer. */
+		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || e->valuedouble <= 0) {
+			char epath[128];
+			bg_json_path_index(epath, sizeof(epath), path, i);
+			if (cJSON_IsNumber(e))
+				return bg_json_fail(origin, epath,
+						    "expected a finite number > 0, got %g",
+						    e->valuedouble);
+			return bg_json_fail(origin, epath, "expected a finite number > 0, got %s",
+					    bg_json_type_name(e));
+		}
+		b->samples[i] = e->valuedouble;
+	}
+	b->n_samples = n;
+	return 0;
+}
+
+static int read_bitgate_bench(struct bg_bench_set *set, size_t idx, const cJSON *o,
+			      const char *origin)
+{
+	struct bg_bench *b = &set->v[idx];
+	char path[64], fpath[96];
+	bg_json_path_index(path, sizeof(path), "benchmarks", idx);
+	b->checked = -1;
+	if (!cJSON_IsObject(o))
+		return bg_json_fail(origin, path, "expected an object, got %s",
+				    bg_json_type_name(o));
+
+	const cJSON *name = member(o, "name");
+	bg_json_path_key(fpath, sizeof(fpath), path, "name");
+	if (!name)
+		return bg_json_fail(origin, fpath, "required");
+	if (!cJSON_IsString(name) || !name->valuestring[0])
+		return bg_json_fail(origin, fpath, "expected a non-empty string, got %s",
+				    cJSON_IsString(name) ? "\"\"" : bg_json_type_name(name));
+	for (size_t j = 0; j < idx; j++)
+		if (!strcmp(set->v[j].name, name->valuestring))
+			return bg_json_fail(origin, fpath,
+					    "duplicate name \"%.200s\" (also benchmarks[%zu])",
+					    name->valuestring, j);
+	if (!(b->name = bg_strdup(name->valuestring)))
+		return BG_ENOMEM;
+
+	const cJSON *unit = member(o, "unit");
+	bg_json_path_key(fpath, sizeof(fpath), path, "unit");
+	if (!unit)
+		return bg_json_fail(origin, fpath, "required");
+	if (!cJSON_IsString(unit) || !unit->valuestring[0])
+		return bg_json_fail(origin, fpath, "expected a non-empty string, got %s",
+				    cJSON_IsString(unit) ? "\"\"" : bg_json_type_name(unit));
+	if (!(b->unit = bg_strdup(unit->valuestring)))
+		return BG_ENOMEM;
+
+	int rc;
+	if ((rc = opt_string(&b->skipped, o, path, "skipped", origin)) < 0)
+		return rc;
+	const cJSON *samples = member(o, "samples");
+	bg_json_path_key(fpath, sizeof(fpath), path, "samples");
+	if (b->skipped) {
+		/* A skipped benchmark carrying numbers would be ambiguous: did it run or not? */
+		if (samples && !(cJSON_IsArray(samples) && cJSON_GetArraySize(samples) == 0))
+			return bg_json_fail(origin, fpath, "a skipped benchmark has no samples");
+	} else {
+		if (!samples)
+			return bg_json_fail(origin, fpath,
+					    "required (or \"skipped\" with a reason)");
+		if ((rc = read_samples(b, samples, fpath, origin)) < 0)
+			return rc;
+	}
+
+	const cJSON *it = member(o, "iterations");
+	if (it && bg_json_integer(it, 0, INT64_MAX, &b->iterations) < 0) {
+		bg_json_path_key(fpath, sizeof(fpath), path, "iterations");
+		return bg_json_fail(origin, fpath, "expected an integer >= 0, got %s",
+				    bg_json_type_name(it));
+	}
+	if ((rc = opt_nonneg(&b->elements, o, path, "elements", origin)) < 0 ||
+	    (rc = opt_nonneg(&b->bytes, o, path, "bytes", origin)) < 0 ||
+	    (rc = opt_string(&b->kernel, o, path, "kernel", origin)) < 0)
+		return rc;
+	const cJSON *checked = member(o, "checked");
+	if (checked && !cJSON_IsBool(checked)) {
+		bg_json_path_key(fpath, sizeof(fpath), path, "checked");
+		return bg_json_fail(origin, fpath, "expected a boolean, got %s",
+				    bg_json_type_name(checked));
+	}
+	if (checked)
+		b->checked = cJSON_IsTrue(checked) ? 1 : 0;
+	return 0;
+}
+
+/* Unknown members are ignored: the protocol promises fields may be added, never removed. */
+static int read_bitgate(struct bg_bench_set *set, const cJSON *root, const char *origin)
+{
+	const cJSON *schema = member(root, "schema");
+	if (!schema)
+		return bg_json_fail(origin, "schema",
+				    "required (\"%s\"): is this bitgate-bench/1 output?",
+				    BG_FORMAT_BITGATE);
+	if (!cJSON_IsString(schema))
+		return bg_json_fail(origin, "schema", "expected \"%s\", got %s", BG_FORMAT_BITGATE,
+				    bg_json_type_name(schema));
+	if (strcmp(schema->valuestring, BG_FORMAT_BITGATE) != 0)
+		return bg_json_fail(origin, "schema", "expected \"%s\", got \"%.100s\"",
+				    BG_FORMAT_BITGATE, schema->valuestring);
+
+	int rc = read_bitgate_ctx(&set->ctx, root, origin);
+	if (rc < 0)
+		return rc;
+
+	const cJSON *list = member(root, "benchmarks");
+	if (!list)
+		return bg_json_fail(origin, "benchmarks", "required");
+	if (!cJSON_IsArray(list))
+		return bg_json_fail(origin, "benchmarks", "expected an array, got %s",
+				    bg_json_type_name(list));
+	size_t n = (size_t)cJSON_GetArraySize(list);
+	if (n == 0)
+		return bg_json_fail(origin, "benchmarks",
+				    "empty: the bench program reported no benchmark");
+	/* All entries exist (zeroed) from the start, so bg_bench_set_free can undo a failure
+	 * half-way through. */
+	set->v = calloc(n, sizeof(*set->v));
+	if (!set->v)
+		return bg_error_oom();
+	set->n = n;
+	size_t i = 0;
+	for (const cJSON *e = list->child; e; e = e->next, i++)
+		if ((rc = read_bitgate_bench(set, i, e, origin)) < 0)
+			return rc;
+	return 0;
+}
+
+/* ---- Google Benchmark ---- */
+
+/* Google Benchmark prints non-finite counters as bare NaN / Infinity, which JSON (and
+ * cJSON) rejects; outside strings they become null, so only a field we read can fail. */
+static int gbench_clean(struct bg_buf *out, const char *text, size_t len)
+{
+	bool in_string = false;
+	size_t i = 0;
+	while (i < len) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\' && i + 1 < len) {
+				if (bg_buf_put(out, text + i, 2) < 0)
+					return BG_ENOMEM;
+				i += 2;
+				continue;
+			}
+			if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else {
+			static const char *const words[] = {"-Infinity", "Infinity", "NaN"};
+			bool replaced = false;
+			for (size_t w = 0; w < 3 && !replaced; w++) {
+				size_t wl = strlen(words[w]);
+				if (len - i >= wl && !memcmp(text + i, words[w], wl)) {
+					if (bg_buf_puts(out, "null") < 0)
+						return BG_ENOMEM;
+					i += wl;
+					replaced = true;
+				}
+			}
+			if (replaced)
+				continue;
+		}
+		if (bg_buf_putc(out, c) < 0)
+			return BG_ENOMEM;
+		i++;
+	}
+	return 0;
+}
+
+static int read_gbench_ctx(struct bg_bench_ctx *ctx, const cJSON *root, const char *origin)
+{
+	const cJSON *c = member(root, "context");
+	if (c && !cJSON_IsObject(c))
+		return bg_json_fail(origin, "context", "expected an object, got %s",
+				    bg_json_type_name(c));
+	const cJSON *exe = c ? member(c, "executable") : NULL;
+	if (exe && !cJSON_IsString(exe))
+		return bg_json_fail(origin, "context.executable", "expected a string, got %s",
+				    bg_json_type_name(exe));
+	if (exe && exe->valuestring[0]) {
+		/* The program's name, as bitnet-bench names itself; the path is in ctx.json. */
+		const char *slash = strrchr(exe->valuestring, '/');
+		const char *base = slash && slash[1] ? slash + 1 : exe->valuestring;
+		if (!(ctx->program = bg_strdup(base)))
+			return BG_ENOMEM;
+	}
+	/* library_build_type and library_version describe Google Benchmark itself, not the
+	 * program under test, so build_type and version stay unknown. */
+	return keep_json(&ctx->json, c);
+}
+
+static double time_unit_ns(const char *u)
+{
+	if (!strcmp(u, "ns"))
+		return 1.0;
+	if (!strcmp(u, "us"))
+		return 1e3;
+	if (!strcmp(u, "ms"))
+		return 1e6;
+	if (!strcmp(u, "s"))
+		return 1e9;
+	return 0.0;
+}
+
+/* An optional boolean member; false when absent. */
+static int opt_bool(bool *out, const cJSON *obj, const char *parent, const char *key,
+		    const char *origin)
+{
+	const cJSON *v = member(obj, key);
+	*out = false;
+	if (!v)
+		return 0;
+	if (!cJSON_IsBool(v)) {
+		char path[256];
+		bg_json_path_key(path, sizeof(path), parent, key);
+		return bg_json_fail(origin, path, "expected a boolean, got %s",
+				    bg_json_type_name(v));
+	}
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+/* One "iteration" entry: a sample of its group, or the reason the group is skipped. */
+static int read_gbench_entry(struct bg_bench_set *set, size_t *caps, const cJSON *o,
+			     const char *path, const char *origin)
+{
+	char fpath[96];
+	const cJSON *name = member(o, "name");
+	bg_json_path_key(fpath, sizeof(fpath), path, "name");
+	if (!name)
+		return bg_json_fail(origin, fpath, "required");
+	if (!cJSON_IsString(name) || !name->valuestring[0])
+		return bg_json_fail(origin, fpath, "expected a non-empty string, got %s",
+				    cJSON_IsString(name) ? "\"\"" : bg_json_type_name(name));
+	const cJSON *run_name = member(o, "run_name");
+	bg_json_path_key(fpath, sizeof(fpath), path, "run_name");
+	if (run_name && !cJSON_IsString(run_name))
+		return bg_json_fail(origin, fpath, "expected a string, got %s",
+				    bg_json_type_name(run_name));
+	/* Repetitions share run_name; versions before run_name existed repeat the name. */
+	const char *key =
+		run_name && run_name->valuestring[0] ? run_name->valuestring : name->valuestring;
+
+	bool error, skip;
+	int rc;
+	if ((rc = opt_bool(&error, o, path, "error_occurred", origin)) < 0 ||
+	    (rc = opt_bool(&skip, o, path, "skipped", origin)) < 0)
+		return rc;
+	char *why = NULL;
+	if (error && (rc = opt_string(&why, o, path, "error_message", origin)) < 0)
+		return rc;
+	if (!error && skip && (rc = opt_string(&why, o, path, "skip_message", origin)) < 0)
+		return rc;
+
+	double sample = 0;
+	int64_t iterations = 0;
+	if (!error && !skip) {
+		const cJSON *rt = member(o, "real_time");
+		bg_json_path_key(fpath, sizeof(fpath), path, "real_time");
+		if (!rt)
+			return bg_json_fail(origin, fpath, "required");
+		if (!cJSON_IsNumber(rt))
+			return bg_json_fail(origin, fpath, "expected a finite number > 0, got %s",
+					    bg_json_type_name(rt));
+		if (!isfinite(rt->valuedouble) || rt->valuedouble <= 0)
+			return bg_json_fail(origin, fpath, "expected a finite number > 0, got %g",
+					    rt->valuedouble);
+		const cJSON *tu = member(o, "time_unit");
+		double scale = 1.0;
+		bg_json_path_key(fpath, sizeof(fpath), path, "time_unit");
+		if (tu && !cJSON_IsString(tu))
+			return bg_json_fail(origin, fpath, "expected a string, got %s",
+					    bg_json_type_name(tu));
+		if (tu && (scale = time_unit_ns(tu->valuestring)) == 0.0)
+			return bg_json_fail(
+				origin, fpath,
+				"expected \"ns\", \"us\", \"ms\" or \"s\", got \"%.32s\"",
+				tu->valuestring);
+		sample = rt->valuedouble * scale;
+		const cJSON *it = member(o, "iterations");
+		if (it && bg_json_integer(it, 0, INT64_MAX, &iterations) < 0) {
+			bg_json_path_key(fpath, sizeof(fpath), path, "iterations");
+			return bg_json_fail(origin, fpath, "expected an integer >= 0, got %s",
+					    bg_json_type_name(it));
+		}
+	}
+
+	size_t g = 0;
+	while (g < set->n && strcmp(set->v[g].name, key) != 0)
+		g++;
+	struct bg_bench *b = &set->v[g];
+	if (g == set->n) {
+		set->n++;
+		b->checked = -1;
+		if (!(b->name = bg_strdup(key)) || !(b->unit = bg_strdup("ns"))) {
+			free(why);
+			return BG_ENOMEM;
+		}
+	}
+	if (b->skipped) {
+		/* Already failed: the first error's message stands; later repetitions add
+		 * nothing a reader could trust. */
+		free(why);
+		return 0;
+	}
+	if (error || skip) {
+		/* A benchmark that failed in any repetition is not measured: its other
+		 * repetitions are dropped rather than passed off as a complete run. */
+		b->skipped = why ? why : bg_strdup(error ? "error occurred" : "skipped");
+		if (!b->skipped)
+			return BG_ENOMEM;
+		free(b->samples);
+		b->samples = NULL;
+		b->n_samples = 0;
+		return 0;
+	}
+	if (b->n_samples == caps[g]) {
+		size_t cap = caps[g] ? caps[g] * 2 : 4;
+		double *p = realloc(b->samples, cap * sizeof(double));
+		if (!p)
+			return bg_error_oom();
+		b->samples = p;
+		caps[g] = cap;
+	}
+	b->samples[b->n_samples++] = sample;
+	if (!b->iterations)
+		b->iterations = iterations;
+	return 0;
+}
+
+static int read_gbench(struct bg_bench_set *set, const cJSON *root, const char *origin)
+{
+	int rc = read_gbench_ctx(&set->ctx, root, origin);
+	if (rc < 0)
+		return rc;
+	const cJSON *list = member(root, "benchmarks");
+	if (!list)
+		return bg_json_fail(origin, "benchmarks", "required");
+	if (!cJSON_IsArray(list))
+		return bg_json_fail(origin, "benchmarks", "expected an array, got %s",
+				    bg_json_type_name(list));
+	size_t n = (size_t)cJSON_GetArraySize(list);
+	if (n == 0)
+		return bg_json_fail(origin, "benchmarks",
+				    "empty: the bench program reported no benchmark");
+	/* At most one group per entry; set->n counts the groups made so far. */
+	set->v = calloc(n, sizeof(*set->v));
+	size_t *caps = calloc(n, sizeof(size_t));
+	if (!set->v || !caps) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	size_t i = 0;
+	for (const cJSON *e = list->child; e; e = e->next, i++) {
+		char path[64];
+		bg_json_path_index(path, sizeof(path), "benchmarks", i);
+		if (!cJSON_IsObject(e)) {
+			rc = bg_json_fail(origin, path, "expected an object, got %s",
+					  bg_json_type_name(e));
+			goto done;
+		}
+		const cJSON *type = member(e, "run_type");
+		if (type && !(cJSON_IsString(type) && (!strcmp(type->valuestring, "iteration") ||
+						       !strcmp(type->valuestring, "aggregate")))) {
+			char tpath[96];
+			bg_json_path_key(tpath, sizeof(tpath), path, "run_type");
+			if (cJSON_IsString(type))
+				rc = bg_json_fail(
+					origin, tpath,
+					"expected \"iteration\" or \"aggregate\", got \"%.32s\"",
+					type->valuestring);
+			else
+				rc = bg_json_fail(origin, tpath,
+						  "expected \"iteration\" or \"aggregate\", got %s",
+						  bg_json_type_name(type));
+			goto done;
+		}
+		/* mean, median, stddev, cv, BigO, RMS: computed from the samples we keep. */
+		if (type && !strcmp(type->valuestring, "aggregate"))
+			continue;
+		if ((rc = read_gbench_entry(set, caps, e, path, origin)) < 0)
+			goto done;
+	}
+	if (set->n == 0)
+		rc = bg_json_fail(
+			origin, "benchmarks",
+			"no entry of run_type \"iteration\" (aggregates only? run without "
+			"--benchmark_report_aggregates_only)");
+done:
+	free(caps);
+	return rc;
+}
+
+/* ---- entry point ---- */
+
+int bg_bench_parse(struct bg_bench_set **out, const char *text, size_t len, const char *format,
+		   const char *origin)
+{
+	struct bg_bench_set *set = NULL;
+	struct bg_buf clean = BG_BUF_INIT;
+	cJSON *root = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (!origin)
+		origin = "bench output";
+	if (!format)
+		format = BG_FORMAT_BITGATE;
+	bool gbench = !strcmp(format, BG_FORMAT_GBENCH);
+	if (!gbench && strcmp(format, BG_FORMAT_BITGATE) != 0)
+		return bg_error_set(BG_EINPUT,
+				    "%s: unknown bench format \"%s\" (expected \"%s\" or \"%s\")",
+				    origin, format, BG_FORMAT_BITGATE, BG_FORMAT_GBENCH);
+	size_t first = 0;
+	while (first < len && json_space(text[first]))
+		first++;
+	if (first == len)
+		return bg_error_set(BG_EINPUT,
+				    "%s: empty: the bench program printed nothing on stdout",
+				    origin);
+
+	if (gbench) {
+		if ((rc = gbench_clean(&clean, text, len)) < 0)
+			goto done;
+		text = bg_buf_cstr(&clean);
+		len = clean.len;
+	}
+	if ((rc = bg_json_parse(&root, text, len, origin)) < 0)
+		goto done;
+	if (!cJSON_IsObject(root)) {
+		rc = bg_error_set(BG_EINPUT, "%s: expected a JSON object at the top level, got %s",
+				  origin, bg_json_type_name(root));
+		goto done;
+	}
+	set = calloc(1, sizeof(*set));
+	if (!set) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	set->ctx.strict_mode = -1;
+	if (!(set->format = bg_strdup(format))) {
+		rc = BG_ENOMEM;
+		goto done;
+	}
+	rc = gbench ? read_gbench(set, root, origin) : read_bitgate(set, root, origin);
+done:
+	if (rc < 0)
+		bg_bench_set_free(set);
+	else
+		*out = set;
+	cJSON_Delete(root);
+	bg_buf_free(&clean);
+	return rc;
+}

@@ -1,0 +1,127 @@
+/* bitgate db: pooling results of several machines (export / import as JSON lines) and an
+ * integrity check. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bg_app.h"
+#include "bg_cmds.h"
+#include "bg_error.h"
+#include "bg_log.h"
+
+static const struct bg_cmd_info info = {
+	"db",
+	"bitgate db export [--since WHEN] [-o FILE] | import FILE... | check",
+	"export writes every run (with its machine, commit, build, samples, tests and errors)\n"
+	"as one JSON object per line; import merges such files into this database (a run\n"
+	"already present is skipped, so importing twice adds nothing; a file is all or\n"
+	"nothing); check runs SQLite's integrity and foreign-key checks and bitgate's own.",
+	"WHEN is a date (2026-11-24), a date and time (2026-11-24T13:00:00, UTC) or Unix\n"
+	"seconds.\n\n"
+	"exit status: 0 done (check: clean); 2 bad usage or a malformed import file; 3 the\n"
+	"database is unusable or damaged.\n",
+};
+
+static int parse_when(const char *s, int64_t *out)
+{
+	if (bg_parse_i64(s, out) == 0)
+		return 0;
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end || *end) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+	}
+	if (!end || *end)
+		return BG_EINPUT;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+int cmd_db(int argc, char **argv)
+{
+	const char *since_s = NULL, *out_path = NULL;
+	const struct bg_opt opts[] = {
+		{"since", 0, BG_OPT_STR, &since_s, "WHEN", "export: runs started at or after WHEN"},
+		{"output", 'o', BG_OPT_STR, &out_path, "FILE",
+		 "export: write to FILE (default stdout)"},
+		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+	};
+	char **pos = NULL;
+	int npos = 0;
+	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
+	if (rc)
+		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
+	const char *sub = npos ? pos[0] : "";
+	int64_t since = 0;
+	int status = BG_EXIT_OK;
+	if (strcmp(sub, "export") && strcmp(sub, "import") && strcmp(sub, "check"))
+		status = bg_cli_usage_error(&info, "expected export, import or check");
+	else if (!strcmp(sub, "import") && npos < 2)
+		status = bg_cli_usage_error(&info, "import needs at least one FILE");
+	else if (strcmp(sub, "import") && npos > 1)
+		status = bg_cli_usage_error(&info, "%s takes no file argument", sub);
+	else if (since_s && parse_when(since_s, &since) < 0)
+		status = bg_cli_usage_error(&info, "--since %s: expected a date or Unix seconds",
+					    since_s);
+	if (status) {
+		free(pos);
+		return status;
+	}
+	struct bg_app app;
+	if ((status = bg_app_open(&app, BG_APP_DB | BG_APP_REPO_IF_ANY))) {
+		free(pos);
+		bg_app_close(&app);
+		return status;
+	}
+	if (!strcmp(sub, "export")) {
+		FILE *f = out_path ? fopen(out_path, "w") : stdout;
+		size_t n = 0;
+		if (!f) {
+			rc = bg_error_set(BG_EINFRA, "%s: %s", out_path, strerror(errno));
+		} else {
+			rc = bg_db_export(app.db, f, since, &n);
+			if (out_path && fclose(f) != 0 && rc == 0)
+				rc = bg_error_set(BG_EINFRA, "%s: %s", out_path, strerror(errno));
+			else if (!out_path)
+				fflush(stdout);
+		}
+		if (rc == 0)
+			bg_log_info("exported %zu run%s", n, n == 1 ? "" : "s");
+	} else if (!strcmp(sub, "import")) {
+		for (int i = 1; i < npos && rc == 0; i++) {
+			FILE *f = strcmp(pos[i], "-") ? fopen(pos[i], "r") : stdin;
+			if (!f) {
+				rc = bg_error_set(errno == ENOENT ? BG_ENOTFOUND : BG_EINFRA,
+						  "%s: %s", pos[i], strerror(errno));
+				break;
+			}
+			struct bg_import_stats st;
+			memset(&st, 0, sizeof(st));
+			rc = bg_db_import(app.db, f, pos[i], &st);
+			if (f != stdin)
+				fclose(f);
+			if (rc == 0)
+				bg_log_info(
+					"%s: %zu run%s added (%zu samples), %zu already present",
+					pos[i], st.runs_added, st.runs_added == 1 ? "" : "s",
+					st.samples_added, st.runs_present);
+		}
+	} else {
+		struct bg_buf report = BG_BUF_INIT;
+		rc = bg_db_check(app.db, &report);
+		printf("%s%s", bg_buf_cstr(&report),
+		       report.len && report.ptr[report.len - 1] != '\n' ? "\n" : "");
+		bg_buf_free(&report);
+		if (rc < 0 && !bg_error_last()[0])
+			bg_error_set(rc, "%s: the database has problems (listed above)",
+				     app.db_path);
+	}
+	status = rc < 0 ? bg_app_fail(rc) : BG_EXIT_OK;
+	free(pos);
+	bg_app_close(&app);
+	return status;
+}

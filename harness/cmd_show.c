@@ -1,0 +1,316 @@
+/* bitgate show: one stored run, from the database alone: where and how it ran, each
+ * series' samples summarised (median, MAD, range, throughput), kernel IDs, tests, errors. */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_app.h"
+#include "bg_cmds.h"
+#include "bg_error.h"
+#include "bg_log.h"
+#include "bg_stats.h"
+#include "bg_table.h"
+
+static const struct bg_cmd_info info = {
+	"show",
+	"bitgate show [options] [RUN | COMMIT]",
+	"Shows a stored run: RUN is a run number (as `bitgate log` lists them); COMMIT a\n"
+	"revision or SHA prefix, whose newest run is shown. Default: the newest run.",
+	"Every figure is computed from the raw samples stored in the database.\n\n"
+	"exit status: 0 shown; 2 no such run or commit; 3 the database is unusable.\n",
+};
+
+static int is_number(const char *s)
+{
+	if (*s == '#')
+		s++;
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* The run the argument names (0 when there is none, with an error set). */
+static int64_t pick_run(struct bg_app *app, const char *arg)
+{
+	struct bg_run_filter f = {.limit = 1};
+	if (arg && is_number(arg))
+		return strtoll(arg[0] == '#' ? arg + 1 : arg, NULL, 10);
+	char sha[41] = "";
+	if (arg) {
+		struct bg_commit_rec c;
+		memset(&c, 0, sizeof(c));
+		if (bg_db_commit_get(app->db, arg, &c) == 0) {
+			snprintf(sha, sizeof(sha), "%s", c.sha);
+			bg_db_commit_clear(&c);
+		} else if (app->repo) {
+			struct bg_commit gc;
+			memset(&gc, 0, sizeof(gc));
+			int rc = bg_git_resolve(app->repo, arg, &gc);
+			if (rc < 0)
+				return 0;
+			snprintf(sha, sizeof(sha), "%s", gc.sha);
+			bg_commit_clear(&gc);
+		} else {
+			return 0;
+		}
+		f.commit_prefix = sha;
+	}
+	struct bg_run_rec *runs = NULL;
+	size_t n = 0;
+	if (bg_db_run_list(app->db, &f, &runs, &n) < 0)
+		return -1;
+	int64_t id = n ? runs[0].id : 0;
+	bg_db_run_list_free(runs, n);
+	if (!id)
+		bg_error_set(BG_ENOTFOUND, arg ? "no run of %s is stored" : "no run is stored%s",
+			     arg ? arg : "");
+	return id;
+}
+
+static void summarise(const struct bg_result_rec *r, double *med, double *mad, double *lo,
+		      double *hi)
+{
+	*med = bg_stats_median(r->samples, r->n);
+	*mad = bg_stats_mad(r->samples, r->n);
+	*lo = bg_stats_min(r->samples, r->n);
+	*hi = bg_stats_max(r->samples, r->n);
+}
+
+static void print_json(const struct bg_run_rec *run, const struct bg_machine_rec *m,
+		       const struct bg_result_rec *res, size_t nres, struct bg_test_suite **ts,
+		       size_t nts, const struct bg_error_rec *errs, size_t nerr)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "run", (double)run->id);
+	cJSON_AddStringToObject(o, "uuid", run->uuid);
+	cJSON_AddStringToObject(o, "kind", run->kind);
+	cJSON_AddStringToObject(o, "commit", run->commit_sha);
+	cJSON_AddBoolToObject(o, "worktree", run->worktree);
+	cJSON_AddStringToObject(o, "tree", run->tree ? run->tree : "");
+	cJSON_AddStringToObject(o, "status", run->status);
+	cJSON_AddBoolToObject(o, "complete", run->complete);
+	cJSON_AddNumberToObject(o, "started", (double)run->started);
+	cJSON_AddNumberToObject(o, "finished", (double)run->finished);
+	if (run->config_hash)
+		cJSON_AddStringToObject(o, "config_hash", run->config_hash);
+	if (run->label)
+		cJSON_AddStringToObject(o, "label", run->label);
+	cJSON_AddStringToObject(o, "machine", m->fingerprint ? m->fingerprint : "");
+	cJSON_AddStringToObject(o, "cpu", m->cpu ? m->cpu : "");
+	cJSON *arr = cJSON_AddArrayToObject(o, "results");
+	for (size_t i = 0; i < nres; i++) {
+		const struct bg_result_rec *r = &res[i];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "benchmark", r->benchmark);
+		cJSON_AddStringToObject(x, "params", r->params ? r->params : "");
+		cJSON_AddStringToObject(x, "metric", r->metric);
+		cJSON_AddStringToObject(x, "mode", r->mode);
+		if (r->kernel)
+			cJSON_AddStringToObject(x, "kernel", r->kernel);
+		if (r->checked >= 0)
+			cJSON_AddBoolToObject(x, "checked", r->checked);
+		if (r->skipped)
+			cJSON_AddStringToObject(x, "skipped", r->skipped);
+		if (r->n) {
+			double med, mad, lo, hi;
+			summarise(r, &med, &mad, &lo, &hi);
+			cJSON_AddNumberToObject(x, "median", med);
+			cJSON_AddNumberToObject(x, "mad", mad);
+			cJSON_AddNumberToObject(x, "min", lo);
+			cJSON_AddNumberToObject(x, "max", hi);
+		}
+		cJSON_AddItemToObject(x, "samples", cJSON_CreateDoubleArray(r->samples, (int)r->n));
+		cJSON_AddItemToArray(arr, x);
+	}
+	arr = cJSON_AddArrayToObject(o, "tests");
+	for (size_t i = 0; i < nts; i++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "suite", ts[i]->suite);
+		cJSON_AddNumberToObject(x, "passed", ts[i]->passed);
+		cJSON_AddNumberToObject(x, "failed", ts[i]->failed);
+		cJSON_AddNumberToObject(x, "skipped", ts[i]->skipped);
+		cJSON_AddNumberToObject(x, "errored", ts[i]->errored);
+		cJSON_AddItemToArray(arr, x);
+	}
+	arr = cJSON_AddArrayToObject(o, "errors");
+	for (size_t i = 0; i < nerr; i++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "stage", errs[i].stage);
+		cJSON_AddStringToObject(x, "message", errs[i].message);
+		if (errs[i].detail)
+			cJSON_AddStringToObject(x, "detail", errs[i].detail);
+		cJSON_AddItemToArray(arr, x);
+	}
+	char *text = cJSON_Print(o);
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(o);
+}
+
+static void print_table(const struct bg_run_rec *run, const struct bg_machine_rec *m,
+			const struct bg_result_rec *res, size_t nres, struct bg_test_suite **ts,
+			size_t nts, const struct bg_error_rec *errs, size_t nerr)
+{
+	char t0[32], t1[32] = "-";
+	bg_format_time(t0, sizeof(t0), run->started);
+	if (run->finished)
+		bg_format_time(t1, sizeof(t1), run->finished);
+	printf("run %lld (%s) of %s%s, %s\n", (long long)run->id, run->kind, run->commit_sha,
+	       run->worktree ? " + working tree changes" : "", run->label ? run->label : "");
+	printf("status:  %s, %s\n", run->status,
+	       run->complete ? "complete" : "INCOMPLETE (never used by a gate)");
+	printf("time:    %s .. %s UTC\n", t0, t1);
+	printf("machine: %s, %d CPUs, %s [%.12s]\n", m->cpu ? m->cpu : "?", m->cores,
+	       m->os ? m->os : "?", m->fingerprint ? m->fingerprint : "?");
+	printf("config:  %.12s   tree: %.12s   bitgate %s\n\n",
+	       run->config_hash ? run->config_hash : "-", run->tree ? run->tree : "-",
+	       run->harness_version ? run->harness_version : "?");
+	static const char *const hdr[] = {"benchmark", "mode", "kernel",  "n",    "median", "MAD %",
+					  "min",       "max",  "Gelem/s", "GB/s", NULL};
+	struct bg_table *t;
+	if (bg_table_new(&t, hdr) < 0)
+		return;
+	for (int c = 3; c <= 9; c++)
+		bg_table_align(t, (size_t)c, BG_RIGHT);
+	for (size_t i = 0; i < nres; i++) {
+		const struct bg_result_rec *r = &res[i];
+		char name[200];
+		snprintf(name, sizeof(name), "%s%s%s", r->benchmark,
+			 r->params && *r->params ? " " : "", r->params ? r->params : "");
+		bg_table_cell(t, name);
+		bg_table_cell(t, r->mode);
+		if (r->skipped) {
+			bg_table_cell(t, "-");
+			bg_table_cellf(t, "skipped: %s", r->skipped);
+			for (int c = 0; c < 6; c++)
+				bg_table_cell(t, "");
+			continue;
+		}
+		bg_table_cellf(t, "%s%s", r->kernel ? r->kernel : "-",
+			       r->checked == 0 ? " UNCHECKED" : "");
+		bg_table_cellf(t, "%zu", r->n);
+		double med, mad, lo, hi;
+		summarise(r, &med, &mad, &lo, &hi);
+		char a[32], b[32], c[32];
+		int ns = !strcmp(r->metric, "ns");
+		if (ns) {
+			bg_fmt_ns(a, sizeof(a), med);
+			bg_fmt_ns(b, sizeof(b), lo);
+			bg_fmt_ns(c, sizeof(c), hi);
+		} else {
+			snprintf(a, sizeof(a), "%.4g %s", med, r->metric);
+			snprintf(b, sizeof(b), "%.4g", lo);
+			snprintf(c, sizeof(c), "%.4g", hi);
+		}
+		bg_table_cell(t, a);
+		bg_table_cellf(t, "%.2f", med > 0 ? 100.0 * mad / med : 0.0);
+		bg_table_cell(t, b);
+		bg_table_cell(t, c);
+		if (ns && r->elements > 0 && med > 0)
+			bg_table_cellf(t, "%.2f", r->elements / med);
+		else
+			bg_table_cell(t, "-");
+		if (ns && r->bytes > 0 && med > 0)
+			bg_table_cellf(t, "%.2f", r->bytes / med);
+		else
+			bg_table_cell(t, "-");
+	}
+	bg_table_print(t, stdout);
+	bg_table_free(t);
+	if (nts) {
+		printf("\ntests:\n");
+		for (size_t i = 0; i < nts; i++) {
+			const struct bg_test_suite *s = ts[i];
+			printf("  %-8s %d passed, %d failed, %d errored, %d skipped (of %zu)\n",
+			       s->suite, s->passed, s->failed, s->errored, s->skipped, s->n);
+			for (size_t k = 0; k < s->n; k++)
+				if (s->cases[k].outcome == BG_TEST_FAILED ||
+				    s->cases[k].outcome == BG_TEST_ERRORED)
+					printf("    %s %s\n", bg_outcome_name(s->cases[k].outcome),
+					       s->cases[k].name);
+		}
+	}
+	if (nerr) {
+		printf("\nerrors:\n");
+		for (size_t i = 0; i < nerr; i++) {
+			printf("  [%s] %s\n", errs[i].stage, errs[i].message);
+			if (errs[i].detail && *errs[i].detail) {
+				/* the detail is the tail of a log: indent it */
+				for (const char *p = errs[i].detail; *p;) {
+					const char *nl = strchr(p, '\n');
+					int len = nl ? (int)(nl - p) : (int)strlen(p);
+					printf("      | %.*s\n", len, p);
+					p += len + (nl ? 1 : 0);
+				}
+			}
+		}
+	}
+}
+
+int cmd_show(int argc, char **argv)
+{
+	const char *format = "table";
+	const struct bg_opt opts[] = {
+		{"format", 0, BG_OPT_STR, &format, "table|json", "output format (default table)"},
+		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+	};
+	char **pos = NULL;
+	int npos = 0;
+	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
+	if (rc)
+		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
+	const char *arg = npos ? pos[0] : NULL;
+	free(pos);
+	if (npos > 1)
+		return bg_cli_usage_error(&info, "expected at most one RUN or COMMIT");
+	if (strcmp(format, "table") && strcmp(format, "json"))
+		return bg_cli_usage_error(&info, "--format %s: expected table or json", format);
+	struct bg_app app;
+	int status = bg_app_open(&app, BG_APP_DB | BG_APP_REPO_IF_ANY);
+	if (status) {
+		bg_app_close(&app);
+		return status;
+	}
+	struct bg_run_rec run;
+	struct bg_machine_rec m;
+	memset(&run, 0, sizeof(run));
+	memset(&m, 0, sizeof(m));
+	struct bg_result_rec *res = NULL;
+	struct bg_test_suite **ts = NULL;
+	struct bg_error_rec *errs = NULL;
+	size_t nres = 0, nts = 0, nerr = 0;
+	int64_t id = pick_run(&app, arg);
+	if (id <= 0) {
+		status = bg_app_fail(id < 0            ? BG_EDB
+				     : bg_error_code() ? bg_error_code()
+						       : BG_ENOTFOUND);
+		goto done;
+	}
+	if ((rc = bg_db_run_get(app.db, id, &run)) < 0 ||
+	    (rc = bg_db_machine_get(app.db, run.machine_id, &m)) < 0 ||
+	    (rc = bg_db_run_results(app.db, id, &res, &nres)) < 0 ||
+	    (rc = bg_db_run_tests(app.db, id, &ts, &nts)) < 0 ||
+	    (rc = bg_db_run_errors(app.db, id, &errs, &nerr)) < 0) {
+		status = bg_app_fail(rc);
+		goto done;
+	}
+	if (!strcmp(format, "json"))
+		print_json(&run, &m, res, nres, ts, nts, errs, nerr);
+	else
+		print_table(&run, &m, res, nres, ts, nts, errs, nerr);
+done:
+	bg_db_run_clear(&run);
+	bg_db_machine_clear(&m);
+	bg_db_results_free(res, nres);
+	bg_db_tests_free(ts, nts);
+	bg_db_errors_free(errs, nerr);
+	bg_app_close(&app);
+	return status;
+}

@@ -1,0 +1,633 @@
+/* bitgate.json: read with cJSON, checked strictly (unknown keys, wrong types, bad
+ * placeholders are errors naming the JSON path, the first one in document order), and the
+ * placeholder expansion the runner applies to argv, cwd, env values and junit paths. */
+#include "bg_config.h"
+
+#include <cJSON.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_buf.h"
+#include "bg_error.h"
+#include "bg_fs.h"
+#include "bg_hash.h"
+#include "bg_parse.h"
+
+/* ---- placeholders ---- */
+
+/* Walks s once for both jobs: with vars NULL it only checks the placeholders; with vars it
+ * appends the expansion to out. On a bad placeholder it returns BG_EINPUT with the problem
+ * in why (no message set, so each caller says where the string came from). */
+static int expand(struct bg_buf *out, const char *s, const struct bg_vars *vars, char *why,
+		  size_t why_size)
+{
+	const char *p = s;
+	while (*p) {
+		size_t run = strcspn(p, "{}");
+		if (run) {
+			if (vars && bg_buf_put(out, p, run) < 0)
+				return BG_ENOMEM;
+			p += run;
+			continue;
+		}
+		if (p[0] == p[1]) { /* "{{" or "}}": a literal brace */
+			if (vars && bg_buf_putc(out, p[0]) < 0)
+				return BG_ENOMEM;
+			p += 2;
+			continue;
+		}
+		if (p[0] == '}') {
+			snprintf(why, why_size, "a lone '}' (write '}}' for a literal brace)");
+			return BG_EINPUT;
+		}
+		const char *close = strchr(p + 1, '}');
+		if (!close) {
+			snprintf(why, why_size,
+				 "unclosed placeholder \"%.40s\" (write '{{' for a literal brace)",
+				 p);
+			return BG_EINPUT;
+		}
+		int n = (int)(close - p - 1);
+		const char *name = p + 1;
+		const char *value = NULL;
+		bool known = true, is_jobs = false;
+		if (n == 3 && !memcmp(name, "src", 3))
+			value = vars ? vars->src : NULL;
+		else if (n == 5 && !memcmp(name, "build", 5))
+			value = vars ? vars->build : NULL;
+		else if (n == 3 && !memcmp(name, "out", 3))
+			value = vars ? vars->out : NULL;
+		else if (n == 4 && !memcmp(name, "jobs", 4))
+			is_jobs = true;
+		else
+			known = false;
+		if (!known) {
+			snprintf(why, why_size,
+				 "unknown placeholder {%.*s} (known: {src} {build} {out} {jobs})",
+				 n > 64 ? 64 : n, name);
+			return BG_EINPUT;
+		}
+		if (vars) {
+			int rc;
+			if (is_jobs) {
+				rc = bg_buf_printf(out, "%d", vars->jobs);
+			} else if (!value) {
+				snprintf(why, why_size, "placeholder {%.*s} has no value here", n,
+					 name);
+				return BG_EINPUT;
+			} else {
+				rc = bg_buf_puts(out, value);
+			}
+			if (rc < 0)
+				return rc;
+		}
+		p = close + 1;
+	}
+	return 0;
+}
+
+int bg_config_expand_str(char **out, const char *s, const struct bg_vars *vars)
+{
+	struct bg_buf b = BG_BUF_INIT;
+	char why[160];
+	*out = NULL;
+	int rc = expand(&b, s, vars, why, sizeof(why));
+	if (rc == BG_EINPUT)
+		rc = bg_error_set(BG_EINPUT, "\"%.200s\": %s", s, why);
+	if (rc < 0) {
+		bg_buf_free(&b);
+		return rc;
+	}
+	*out = bg_buf_detach(&b);
+	return *out ? 0 : BG_ENOMEM;
+}
+
+int bg_config_expand_argv(char ***out, char *const *argv, const struct bg_vars *vars)
+{
+	size_t n = 0;
+	*out = NULL;
+	while (argv[n])
+		n++;
+	char **v = calloc(n + 1, sizeof(char *));
+	if (!v)
+		return bg_error_oom();
+	for (size_t i = 0; i < n; i++) {
+		int rc = bg_config_expand_str(&v[i], argv[i], vars);
+		if (rc < 0) {
+			bg_strv_free(v);
+			return rc;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+void bg_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* ---- the reader ---- */
+
+/* cJSON keeps both copies of a repeated key and lookups see only the first; a repeated key
+ * is almost always an edit gone wrong, so it is reported rather than half-ignored. */
+static int check_unique_key(const cJSON *obj, const cJSON *m, const char *path, const char *origin)
+{
+	for (const cJSON *o = obj->child; o != m; o = o->next)
+		if (!strcmp(o->string, m->string))
+			return bg_json_fail(origin, path, "duplicate key");
+	return 0;
+}
+
+/* A string value with placeholders checked, copied into *out. */
+static int read_string(char **out, const cJSON *v, const char *path, bool placeholders,
+		       const char *origin)
+{
+	if (!cJSON_IsString(v))
+		return bg_json_fail(origin, path, "expected a string, got %s",
+				    bg_json_type_name(v));
+	if (!v->valuestring[0])
+		return bg_json_fail(origin, path, "expected a non-empty string");
+	char why[160];
+	if (placeholders && expand(NULL, v->valuestring, NULL, why, sizeof(why)) < 0)
+		return bg_json_fail(origin, path, "%s", why);
+	*out = bg_strdup(v->valuestring);
+	return *out ? 0 : BG_ENOMEM;
+}
+
+static int read_argv(struct bg_step *step, const cJSON *v, const char *path, const char *origin)
+{
+	if (!cJSON_IsArray(v))
+		return bg_json_fail(origin, path, "expected an array of strings, got %s",
+				    bg_json_type_name(v));
+	size_t n = (size_t)cJSON_GetArraySize(v);
+	if (n == 0)
+		return bg_json_fail(origin, path, "empty: needs at least the program to run");
+	step->argv = calloc(n + 1, sizeof(char *));
+	if (!step->argv)
+		return bg_error_oom();
+	size_t i = 0;
+	for (const cJSON *e = v->child; e; e = e->next, i++) {
+		char epath[300];
+		bg_json_path_index(epath, sizeof(epath), path, i);
+		if (!cJSON_IsString(e))
+			return bg_json_fail(origin, epath, "expected a string, got %s",
+					    bg_json_type_name(e));
+		/* An empty argument is legitimate; an empty program name is not. */
+		if (i == 0 && !e->valuestring[0])
+			return bg_json_fail(origin, epath, "expected a program, got \"\"");
+		char why[160];
+		if (expand(NULL, e->valuestring, NULL, why, sizeof(why)) < 0)
+			return bg_json_fail(origin, epath, "%s", why);
+		if (!(step->argv[i] = bg_strdup(e->valuestring)))
+			return BG_ENOMEM;
+		step->argc = i + 1;
+	}
+	return 0;
+}
+
+static bool env_name_ok(const char *s)
+{
+	if (!s[0] || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (; *s; s++) {
+		char c = *s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* An env object ({"KEY": "value"}) into a NULL-terminated "KEY=value" array. */
+static int read_env(char ***out, size_t *n_out, const cJSON *v, const char *path,
+		    const char *origin)
+{
+	if (!cJSON_IsObject(v))
+		return bg_json_fail(origin, path, "expected an object of strings, got %s",
+				    bg_json_type_name(v));
+	size_t n = (size_t)cJSON_GetArraySize(v);
+	char **env = calloc(n + 1, sizeof(char *));
+	if (!env)
+		return bg_error_oom();
+	*out = env;
+	for (const cJSON *m = v->child; m; m = m->next) {
+		char mpath[300];
+		bg_json_path_key(mpath, sizeof(mpath), path, m->string);
+		int rc = check_unique_key(v, m, mpath, origin);
+		if (rc < 0)
+			return rc;
+		if (!env_name_ok(m->string))
+			return bg_json_fail(
+				origin, mpath,
+				"not a valid environment variable name (letters, digits and "
+				"'_', not starting with a digit)");
+		if (!cJSON_IsString(m))
+			return bg_json_fail(origin, mpath, "expected a string, got %s",
+					    bg_json_type_name(m));
+		char why[160];
+		if (expand(NULL, m->valuestring, NULL, why, sizeof(why)) < 0)
+			return bg_json_fail(origin, mpath, "%s", why);
+		struct bg_buf kv = BG_BUF_INIT;
+		if (bg_buf_printf(&kv, "%s=%s", m->string, m->valuestring) < 0) {
+			bg_buf_free(&kv);
+			return BG_ENOMEM;
+		}
+		env[*n_out] = bg_buf_detach(&kv);
+		if (!env[*n_out])
+			return BG_ENOMEM;
+		(*n_out)++;
+	}
+	return 0;
+}
+
+/* An env array that is present even when empty, so callers can walk it without a check. */
+static int empty_env(char ***out)
+{
+	if (*out)
+		return 0;
+	*out = calloc(1, sizeof(char *));
+	return *out ? 0 : bg_error_oom();
+}
+
+enum step_kind { STEP_BUILD, STEP_BENCH, STEP_TEST };
+
+/* One build step, the bench command or one test suite; keys are checked in document order
+ * and the required ones afterwards. */
+static int read_step(struct bg_config *cfg, struct bg_step *step, struct bg_test_cfg *test,
+		     const cJSON *obj, const char *path, enum step_kind kind, const char *origin)
+{
+	static const double default_timeout[] = {
+		[STEP_BUILD] = BG_CONFIG_BUILD_TIMEOUT,
+		[STEP_BENCH] = BG_CONFIG_BENCH_TIMEOUT,
+		[STEP_TEST] = BG_CONFIG_TEST_TIMEOUT,
+	};
+	if (!cJSON_IsObject(obj))
+		return bg_json_fail(origin, path, "expected an object, got %s",
+				    bg_json_type_name(obj));
+	step->timeout_s = default_timeout[kind];
+	int rc = 0;
+	for (const cJSON *m = obj->child; m; m = m->next) {
+		const char *key = m->string;
+		char mpath[300];
+		bg_json_path_key(mpath, sizeof(mpath), path, key);
+		if ((rc = check_unique_key(obj, m, mpath, origin)) < 0)
+			return rc;
+		if (!strcmp(key, "argv")) {
+			rc = read_argv(step, m, mpath, origin);
+		} else if (!strcmp(key, "timeout_s")) {
+			if (!cJSON_IsNumber(m))
+				return bg_json_fail(origin, mpath,
+						    "expected a number of seconds, got %s",
+						    bg_json_type_name(m));
+			if (!isfinite(m->valuedouble) || m->valuedouble <= 0)
+				return bg_json_fail(origin, mpath,
+						    "expected a positive number, got %g",
+						    m->valuedouble);
+			step->timeout_s = m->valuedouble;
+		} else if (!strcmp(key, "env")) {
+			rc = read_env(&step->env, &step->n_env, m, mpath, origin);
+		} else if (!strcmp(key, "cwd")) {
+			rc = read_string(&step->cwd, m, mpath, true, origin);
+		} else if (kind == STEP_BUILD && !strcmp(key, "name")) {
+			rc = read_string(&step->name, m, mpath, false, origin);
+		} else if (kind == STEP_BENCH && !strcmp(key, "format")) {
+			if (!cJSON_IsString(m))
+				return bg_json_fail(origin, mpath, "expected a string, got %s",
+						    bg_json_type_name(m));
+			if (strcmp(m->valuestring, BG_FORMAT_BITGATE) != 0 &&
+			    strcmp(m->valuestring, BG_FORMAT_GBENCH) != 0)
+				return bg_json_fail(
+					origin, mpath, "expected \"%s\" or \"%s\", got \"%.64s\"",
+					BG_FORMAT_BITGATE, BG_FORMAT_GBENCH, m->valuestring);
+			if (!(cfg->bench_format = bg_strdup(m->valuestring)))
+				return BG_ENOMEM;
+		} else if (kind == STEP_BENCH && !strcmp(key, "warmup")) {
+			int64_t w;
+			if (bg_json_integer(m, 0, INT_MAX, &w) < 0)
+				return bg_json_fail(origin, mpath,
+						    "expected an integer >= 0, got %s",
+						    bg_json_type_name(m));
+			cfg->bench_warmup = (int)w;
+		} else if (kind == STEP_TEST && !strcmp(key, "suite")) {
+			rc = read_string(&step->name, m, mpath, false, origin);
+		} else if (kind == STEP_TEST && !strcmp(key, "junit")) {
+			rc = read_string(&test->junit, m, mpath, true, origin);
+		} else {
+			return bg_json_fail(origin, mpath, "unknown key");
+		}
+		if (rc < 0)
+			return rc;
+	}
+
+	char rpath[300];
+	if (kind == STEP_BUILD && !step->name) {
+		bg_json_path_key(rpath, sizeof(rpath), path, "name");
+		return bg_json_fail(origin, rpath, "required");
+	}
+	if (kind == STEP_TEST && !step->name) {
+		bg_json_path_key(rpath, sizeof(rpath), path, "suite");
+		return bg_json_fail(origin, rpath, "required");
+	}
+	if (!step->argv) {
+		bg_json_path_key(rpath, sizeof(rpath), path, "argv");
+		return bg_json_fail(origin, rpath, "required");
+	}
+	if (kind == STEP_TEST && !test->junit) {
+		bg_json_path_key(rpath, sizeof(rpath), path, "junit");
+		return bg_json_fail(origin, rpath, "required");
+	}
+	if (kind == STEP_BENCH && !(step->name = bg_strdup("bench")))
+		return BG_ENOMEM;
+	return empty_env(&step->env);
+}
+
+static int read_build(struct bg_config *cfg, const cJSON *v, const char *origin)
+{
+	if (!cJSON_IsArray(v))
+		return bg_json_fail(origin, "build", "expected an array of steps, got %s",
+				    bg_json_type_name(v));
+	size_t n = (size_t)cJSON_GetArraySize(v);
+	if (n == 0)
+		return 0;
+	cfg->build = calloc(n, sizeof(*cfg->build));
+	if (!cfg->build)
+		return bg_error_oom();
+	/* Counted before reading so bg_config_free sees (and frees) a half-read step. */
+	cfg->n_build = n;
+	size_t i = 0;
+	for (const cJSON *e = v->child; e; e = e->next, i++) {
+		char path[64];
+		bg_json_path_index(path, sizeof(path), "build", i);
+		int rc = read_step(cfg, &cfg->build[i], NULL, e, path, STEP_BUILD, origin);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int read_tests(struct bg_config *cfg, const cJSON *v, const char *origin)
+{
+	if (!cJSON_IsArray(v))
+		return bg_json_fail(origin, "tests", "expected an array of suites, got %s",
+				    bg_json_type_name(v));
+	size_t n = (size_t)cJSON_GetArraySize(v);
+	if (n == 0)
+		return 0;
+	cfg->tests = calloc(n, sizeof(*cfg->tests));
+	if (!cfg->tests)
+		return bg_error_oom();
+	cfg->n_tests = n;
+	size_t i = 0;
+	for (const cJSON *e = v->child; e; e = e->next, i++) {
+		char path[64];
+		bg_json_path_index(path, sizeof(path), "tests", i);
+		struct bg_test_cfg *t = &cfg->tests[i];
+		int rc = read_step(cfg, &t->step, t, e, path, STEP_TEST, origin);
+		if (rc < 0)
+			return rc;
+		/* Suite names key the stored results: two suites with one name would mix. */
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(cfg->tests[j].step.name, t->step.name)) {
+				char spath[80];
+				bg_json_path_key(spath, sizeof(spath), path, "suite");
+				return bg_json_fail(origin, spath,
+						    "duplicate suite \"%.100s\" (also tests[%zu])",
+						    t->step.name, j);
+			}
+		}
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_strv(cJSON *parent, const char *key, char *const *v, size_t n, bool sorted)
+{
+	cJSON *a = cJSON_AddArrayToObject(parent, key);
+	if (!a)
+		return bg_error_oom();
+	char **copy = NULL;
+	if (sorted && n) {
+		copy = malloc(n * sizeof(char *));
+		if (!copy)
+			return bg_error_oom();
+		memcpy(copy, v, n * sizeof(char *));
+		qsort(copy, n, sizeof(char *), cmp_str);
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		cJSON *s = cJSON_CreateString(copy ? copy[i] : v[i]);
+		if (!s || !cJSON_AddItemToArray(a, s)) {
+			cJSON_Delete(s);
+			rc = bg_error_oom();
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+/* The build hash keys the build cache, so it covers exactly what can change the binaries:
+ * each build step's name, argv and cwd, the env of the steps and the top-level env (which
+ * every command, build steps included, receives). It leaves out timeouts (they stop a build,
+ * they do not change its output), bench and tests (editing a bench timeout or adding a suite
+ * must not force a rebuild), gates and everything else. Strings are hashed unexpanded: {src}
+ * and {build} name per-run directories, not inputs. The serialisation is the unformatted
+ * JSON of {"build-hash":1,"build":[{"name","argv","cwd","env"}...],"env":[...]} with env
+ * entries sorted, so reordering env keys does not change it. */
+static int compute_build_hash(struct bg_config *cfg)
+{
+	int rc = 0;
+	char *text = NULL;
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *steps = NULL;
+	if (!doc || !cJSON_AddNumberToObject(doc, "build-hash", 1) ||
+	    !(steps = cJSON_AddArrayToObject(doc, "build"))) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	for (size_t i = 0; i < cfg->n_build; i++) {
+		const struct bg_step *s = &cfg->build[i];
+		cJSON *o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(steps, o)) {
+			cJSON_Delete(o);
+			rc = bg_error_oom();
+			goto done;
+		}
+		cJSON *cwd = s->cwd ? cJSON_AddStringToObject(o, "cwd", s->cwd)
+				    : cJSON_AddNullToObject(o, "cwd");
+		if (!cJSON_AddStringToObject(o, "name", s->name) || !cwd) {
+			rc = bg_error_oom();
+			goto done;
+		}
+		if ((rc = add_strv(o, "argv", s->argv, s->argc, false)) < 0 ||
+		    (rc = add_strv(o, "env", s->env, s->n_env, true)) < 0)
+			goto done;
+	}
+	if ((rc = add_strv(doc, "env", cfg->env, cfg->n_env, true)) < 0)
+		goto done;
+	if (!(text = cJSON_PrintUnformatted(doc))) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	bg_sha256_hex(cfg->build_hash, text, strlen(text));
+done:
+	cJSON_free(text);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+static int read_root(struct bg_config *cfg, const cJSON *root, const char *origin)
+{
+	bool have_version = false, have_bench = false;
+	int rc = 0;
+	for (const cJSON *m = root->child; m; m = m->next) {
+		const char *key = m->string;
+		if ((rc = check_unique_key(root, m, key, origin)) < 0)
+			return rc;
+		if (!strcmp(key, "version")) {
+			if (!cJSON_IsNumber(m))
+				return bg_json_fail(origin, key, "expected 1, got %s",
+						    bg_json_type_name(m));
+			if (m->valuedouble != 1.0)
+				return bg_json_fail(origin, key, "expected 1, got %g",
+						    m->valuedouble);
+			cfg->version = 1;
+			have_version = true;
+		} else if (!strcmp(key, "default_branch")) {
+			rc = read_string(&cfg->default_branch, m, key, false, origin);
+		} else if (!strcmp(key, "build")) {
+			rc = read_build(cfg, m, origin);
+		} else if (!strcmp(key, "bench")) {
+			rc = read_step(cfg, &cfg->bench, NULL, m, key, STEP_BENCH, origin);
+			have_bench = true;
+		} else if (!strcmp(key, "tests")) {
+			rc = read_tests(cfg, m, origin);
+		} else if (!strcmp(key, "env")) {
+			rc = read_env(&cfg->env, &cfg->n_env, m, key, origin);
+		} else if (!strcmp(key, "gates")) {
+			/* Checked by the gates module, which owns its rules. */
+			if (!cJSON_IsObject(m))
+				return bg_json_fail(origin, key, "expected an object, got %s",
+						    bg_json_type_name(m));
+		} else if (!strcmp(key, "acknowledge")) {
+			if (!cJSON_IsArray(m))
+				return bg_json_fail(origin, key, "expected an array, got %s",
+						    bg_json_type_name(m));
+		} else if (strncmp(key, "x-", 2) != 0) {
+			return bg_json_fail(origin, key, "unknown key");
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (!have_version)
+		return bg_json_fail(origin, "version", "required (1)");
+	if (!have_bench)
+		return bg_json_fail(origin, "bench", "required");
+	if (!cfg->default_branch && !(cfg->default_branch = bg_strdup("main")))
+		return BG_ENOMEM;
+	if (!cfg->bench_format && !(cfg->bench_format = bg_strdup(BG_FORMAT_BITGATE)))
+		return BG_ENOMEM;
+	return empty_env(&cfg->env);
+}
+
+int bg_config_parse(struct bg_config **out, const char *text, size_t len, const char *origin)
+{
+	struct bg_config *cfg = NULL;
+	cJSON *root = NULL;
+	char *canon = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!origin)
+		origin = "bitgate.json";
+	if ((rc = bg_json_parse(&root, text, len, origin)) < 0)
+		goto done;
+	if (!cJSON_IsObject(root)) {
+		rc = bg_error_set(BG_EINPUT, "%s: expected a JSON object at the top level, got %s",
+				  origin, bg_json_type_name(root));
+		goto done;
+	}
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	cfg->bench_warmup = 1;
+	if (!(cfg->origin = bg_strdup(origin))) {
+		rc = BG_ENOMEM;
+		goto done;
+	}
+	if ((rc = read_root(cfg, root, origin)) < 0)
+		goto done;
+	if (!(canon = cJSON_PrintUnformatted(root))) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	bg_sha256_hex(cfg->hash, canon, strlen(canon));
+	if ((rc = compute_build_hash(cfg)) < 0)
+		goto done;
+	cfg->root = root;
+	root = NULL;
+done:
+	cJSON_free(canon);
+	cJSON_Delete(root);
+	if (rc < 0)
+		bg_config_free(cfg);
+	else
+		*out = cfg;
+	return rc;
+}
+
+int bg_config_load(struct bg_config **out, const char *path)
+{
+	struct bg_buf text = BG_BUF_INIT;
+	*out = NULL;
+	int rc = bg_fs_read(&text, path);
+	if (rc == 0)
+		rc = bg_config_parse(out, bg_buf_cstr(&text), text.len, path);
+	bg_buf_free(&text);
+	return rc;
+}
+
+static void step_free(struct bg_step *s)
+{
+	free(s->name);
+	/* Arrays are calloc'd one longer than their entries, so even a half-read one is
+	 * NULL-terminated. */
+	bg_strv_free(s->argv);
+	bg_strv_free(s->env);
+	free(s->cwd);
+}
+
+void bg_config_free(struct bg_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->default_branch);
+	for (size_t i = 0; i < cfg->n_build; i++)
+		step_free(&cfg->build[i]);
+	free(cfg->build);
+	step_free(&cfg->bench);
+	free(cfg->bench_format);
+	for (size_t i = 0; i < cfg->n_tests; i++) {
+		step_free(&cfg->tests[i].step);
+		free(cfg->tests[i].junit);
+	}
+	free(cfg->tests);
+	bg_strv_free(cfg->env);
+	cJSON_Delete(cfg->root);
+	free(cfg->origin);
+	free(cfg);
+}

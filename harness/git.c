@@ -1,0 +1,950 @@
+/* Commits through libgit2: revspecs, ranges and merge-bases resolved to bg_commit, and trees
+ * written into directories of their own. Nothing here writes into the user's repository: not
+ * the index, not HEAD, not the object database, not the working tree. */
+#include "bg_git.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <git2/sys/repository.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bg_buf.h"
+#include "bg_error.h"
+#include "bg_fs.h"
+
+struct bg_repo {
+	git_repository *git; /* the user's repository, opened once */
+	char *workdir;       /* absolute, no trailing slash */
+};
+
+/* One file of the working tree as `git add -A` would stage it. */
+struct wt_entry {
+	char *path;    /* relative to the working directory, '/'-separated */
+	uint32_t mode; /* git file mode: 100644, 100755, 120000 or 160000 */
+	git_oid id;    /* the blob (or submodule commit) when has_id */
+	int has_id;    /* 0: hash the file on disk when the id is needed */
+};
+
+struct wt_list {
+	struct wt_entry *v;
+	size_t n, cap;
+};
+
+struct commit_vec {
+	struct bg_commit *v;
+	size_t n, cap;
+};
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+static int lib_status;
+
+static void lib_init_once(void)
+{
+	lib_status = git_libgit2_init();
+}
+
+static int lib_init(void)
+{
+	pthread_once(&lib_once, lib_init_once);
+	if (lib_status < 0)
+		return bg_error_set(BG_EINFRA, "cannot initialise libgit2");
+	return 0;
+}
+
+/* libgit2's own message for the last failure, for the tail of ours. */
+static const char *git_msg(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+static int is_worktree_spec(const char *spec)
+{
+	return !strcmp(spec, BG_WORKTREE);
+}
+
+int bg_repo_open(struct bg_repo **out, const char *path)
+{
+	*out = NULL;
+	int rc = lib_init();
+	if (rc < 0)
+		return rc;
+	char cwd[4096];
+	const char *shown = path;
+	if (!shown)
+		shown = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
+	git_repository *g = NULL;
+	int e = git_repository_open_ext(&g, path ? path : ".", 0, NULL);
+	if (e == GIT_ENOTFOUND)
+		return bg_error_set(BG_ENOTFOUND, "no git repository at or above '%s'", shown);
+	if (e < 0)
+		return bg_error_set(BG_EINFRA, "cannot open the git repository at '%s': %s", shown,
+				    git_msg());
+	if (git_repository_is_bare(g)) {
+		rc = bg_error_set(
+			BG_EINPUT,
+			"'%s' is a bare repository; bitgate needs one with a working tree",
+			git_repository_path(g));
+		git_repository_free(g);
+		return rc;
+	}
+	struct bg_repo *r = calloc(1, sizeof(*r));
+	char *wd = bg_strdup(git_repository_workdir(g));
+	if (!r || !wd) {
+		free(r);
+		free(wd);
+		git_repository_free(g);
+		return bg_error_oom();
+	}
+	size_t n = strlen(wd);
+	while (n > 1 && wd[n - 1] == '/')
+		wd[--n] = '\0';
+	r->git = g;
+	r->workdir = wd;
+	*out = r;
+	return 0;
+}
+
+void bg_repo_free(struct bg_repo *repo)
+{
+	if (!repo)
+		return;
+	git_repository_free(repo->git);
+	free(repo->workdir);
+	free(repo);
+}
+
+const char *bg_repo_workdir(const struct bg_repo *repo)
+{
+	return repo->workdir;
+}
+
+void bg_commit_clear(struct bg_commit *c)
+{
+	if (!c)
+		return;
+	free(c->subject);
+	free(c->author);
+	memset(c, 0, sizeof(*c));
+}
+
+void bg_commit_list_free(struct bg_commit *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		bg_commit_clear(&v[i]);
+	free(v);
+}
+
+static int format_author(char **out, const git_signature *sig)
+{
+	struct bg_buf b = BG_BUF_INIT;
+	if (bg_buf_printf(&b, "%s <%s>", sig && sig->name ? sig->name : "",
+			  sig && sig->email ? sig->email : "") < 0)
+		return BG_ENOMEM;
+	*out = bg_buf_detach(&b);
+	return *out ? 0 : bg_error_oom();
+}
+
+static int commit_fill(struct bg_commit *out, const git_commit *c)
+{
+	memset(out, 0, sizeof(*out));
+	git_oid_tostr(out->sha, sizeof(out->sha), git_commit_id(c));
+	git_oid_tostr(out->tree, sizeof(out->tree), git_commit_tree_id(c));
+	if (git_commit_parentcount(c) > 0)
+		git_oid_tostr(out->parent, sizeof(out->parent), git_commit_parent_id(c, 0));
+	const char *msg = git_commit_message(c);
+	if (!msg)
+		msg = "";
+	size_t len = strcspn(msg, "\n");
+	if (len && msg[len - 1] == '\r')
+		len--;
+	struct bg_buf b = BG_BUF_INIT;
+	if (bg_buf_put(&b, msg, len) < 0 || !(out->subject = bg_buf_detach(&b))) {
+		bg_buf_free(&b);
+		return bg_error_oom();
+	}
+	int rc = format_author(&out->author, git_commit_author(c));
+	if (rc < 0) {
+		bg_commit_clear(out);
+		return rc;
+	}
+	out->time = (int64_t)git_commit_time(c);
+	return 0;
+}
+
+/* Revparse + peel to a commit, with errors that name the spec. WORKTREE and ranges are the
+ * callers' business. */
+static int lookup_commit(git_commit **out, struct bg_repo *repo, const char *spec)
+{
+	*out = NULL;
+	if (!spec || !*spec)
+		return bg_error_set(BG_EINPUT, "empty revision");
+	if (strstr(spec, ".."))
+		return bg_error_set(BG_EINPUT, "'%s' is a range; one revision is needed here",
+				    spec);
+	git_object *obj = NULL, *peeled = NULL;
+	int e = git_revparse_single(&obj, repo->git, spec);
+	if (e == GIT_ENOTFOUND)
+		return bg_error_set(BG_ENOTFOUND, "unknown revision '%s'", spec);
+	if (e == GIT_EAMBIGUOUS)
+		return bg_error_set(
+			BG_EINPUT,
+			"ambiguous revision '%s' (%s); give more of the SHA or the full "
+			"ref name",
+			spec, git_msg());
+	if (e < 0)
+		return bg_error_set(BG_EINPUT, "invalid revision '%s': %s", spec, git_msg());
+	e = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
+	if (e < 0) {
+		int rc = bg_error_set(BG_EINPUT, "revision '%s' names a %s, not a commit", spec,
+				      git_object_type2string(git_object_type(obj)));
+		git_object_free(obj);
+		return rc;
+	}
+	git_object_free(obj);
+	*out = (git_commit *)peeled;
+	return 0;
+}
+
+/* ---- the working tree as a tree ---------------------------------------------------------- */
+
+static void wt_list_free(struct wt_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int wt_push(struct wt_list *l, const char *path, uint32_t mode, const git_oid *id)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct wt_entry *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return bg_error_oom();
+		l->v = v;
+		l->cap = cap;
+	}
+	struct wt_entry *e = &l->v[l->n];
+	memset(e, 0, sizeof(*e));
+	if (!(e->path = bg_strdup(path)))
+		return BG_ENOMEM;
+	e->mode = mode;
+	if (id) {
+		git_oid_cpy(&e->id, id);
+		e->has_id = 1;
+	}
+	l->n++;
+	return 0;
+}
+
+static int wt_entry_cmp(const void *a, const void *b)
+{
+	/* Full-path byte order is git's tree order: a directory's entries sort as "dir/..." */
+	return strcmp(((const struct wt_entry *)a)->path, ((const struct wt_entry *)b)->path);
+}
+
+/* Git's mode for a file on disk, for entries whose mode libgit2 did not give. */
+static int disk_mode(const char *full, uint32_t *mode)
+{
+	struct stat st;
+	if (lstat(full, &st) < 0)
+		return -1;
+	if (S_ISLNK(st.st_mode))
+		*mode = GIT_FILEMODE_LINK;
+	else if (S_ISREG(st.st_mode))
+		*mode = (st.st_mode & S_IXUSR) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+	else
+		return -1;
+	return 0;
+}
+
+/* Path has a component named .git: never part of a tree, never copied. */
+static int has_dotgit(const char *path)
+{
+	for (const char *p = path; p; p = strchr(p, '/')) {
+		if (*p == '/')
+			p++;
+		if (!strncmp(p, ".git", 4) && (p[4] == '/' || p[4] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+/* The files `git add -A` would stage: tracked files as they are on disk (deleted ones left
+ * out) and untracked files that are not ignored. Unmodified files keep the index's id; the
+ * others are hashed later, from disk. Reads the index and the working tree, writes nothing
+ * (no GIT_STATUS_OPT_UPDATE_INDEX). */
+static int worktree_entries(struct bg_repo *repo, struct wt_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	git_status_options so;
+	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+	so.show = GIT_STATUS_SHOW_WORKDIR_ONLY;
+	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+		   GIT_STATUS_OPT_INCLUDE_UNMODIFIED | GIT_STATUS_OPT_SORT_CASE_SENSITIVELY;
+	git_status_list *st = NULL;
+	struct bg_buf full = BG_BUF_INIT;
+	int rc = 0;
+	if (git_status_list_new(&st, repo->git, &so) < 0) {
+		rc = bg_error_set(BG_EINFRA, "cannot read the status of the working tree '%s': %s",
+				  repo->workdir, git_msg());
+		goto done;
+	}
+	size_t count = git_status_list_entrycount(st);
+	for (size_t i = 0; i < count; i++) {
+		const git_status_entry *se = git_status_byindex(st, i);
+		const git_diff_delta *d = se ? se->index_to_workdir : NULL;
+		/* no workdir side: removed from the index and absent from disk */
+		if (!d || d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_IGNORED)
+			continue;
+		const char *path = d->new_file.path ? d->new_file.path : d->old_file.path;
+		size_t plen = path ? strlen(path) : 0;
+		/* an untracked directory listed whole is a nested repository: git add -A would
+		 * not take its files either */
+		if (!plen || path[plen - 1] == '/' || has_dotgit(path))
+			continue;
+		/* bitgate's own state (build cache, database) is never part of a subject, even
+		 * where the repository does not ignore it */
+		if (d->status == GIT_DELTA_UNTRACKED && !strncmp(path, ".bitgate/", 9))
+			continue;
+		uint32_t mode = d->new_file.mode ? d->new_file.mode : d->old_file.mode;
+		if (mode == GIT_FILEMODE_COMMIT) {
+			const git_oid *id = !git_oid_is_zero(&d->new_file.id) ? &d->new_file.id
+									      : &d->old_file.id;
+			if ((rc = wt_push(out, path, mode, id)) < 0)
+				goto done;
+			continue;
+		}
+		if (d->status == GIT_DELTA_UNMODIFIED) {
+			if ((rc = wt_push(out, path, d->old_file.mode, &d->old_file.id)) < 0)
+				goto done;
+			continue;
+		}
+		if ((rc = bg_path_join(&full, repo->workdir, path)) < 0)
+			goto done;
+		uint32_t dmode;
+		if (disk_mode(full.ptr, &dmode) < 0)
+			continue; /* gone (or not a file) since the status was taken */
+		if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE &&
+		    mode != GIT_FILEMODE_LINK)
+			mode = dmode;
+		if ((rc = wt_push(out, path, mode, NULL)) < 0)
+			goto done;
+	}
+	qsort(out->v, out->n, sizeof(*out->v), wt_entry_cmp);
+done:
+	git_status_list_free(st);
+	bg_buf_free(&full);
+	if (rc < 0)
+		wt_list_free(out);
+	return rc;
+}
+
+static int read_link(struct bg_buf *out, const char *full)
+{
+	bg_buf_clear(out);
+	char target[4096];
+	ssize_t n = readlink(full, target, sizeof(target));
+	if (n < 0 || (size_t)n >= sizeof(target))
+		return bg_error_set(BG_EINFRA, "readlink %s: %s", full,
+				    n < 0 ? strerror(errno) : "target too long");
+	return bg_buf_put(out, target, (size_t)n);
+}
+
+/* The blob id `git add` would give the file: links hash their target, files go through the
+ * repository's filters (line endings and the like) as git add does. Nothing is written. */
+static int hash_entry(struct bg_repo *repo, struct wt_entry *e)
+{
+	struct bg_buf full = BG_BUF_INIT, link = BG_BUF_INIT;
+	int rc = bg_path_join(&full, repo->workdir, e->path);
+	if (rc < 0)
+		goto done;
+	if (e->mode == GIT_FILEMODE_LINK) {
+		if ((rc = read_link(&link, full.ptr)) < 0)
+			goto done;
+		if (git_odb_hash(&e->id, link.ptr ? link.ptr : "", link.len, GIT_OBJECT_BLOB) < 0) {
+			rc = bg_error_set(BG_EINFRA, "cannot hash %s: %s", full.ptr, git_msg());
+			goto done;
+		}
+	} else if (git_repository_hashfile(&e->id, repo->git, full.ptr, GIT_OBJECT_BLOB, e->path) <
+		   0) {
+		rc = bg_error_set(BG_EINFRA, "cannot hash %s: %s", full.ptr, git_msg());
+		goto done;
+	}
+	e->has_id = 1;
+done:
+	bg_buf_free(&full);
+	bg_buf_free(&link);
+	return rc;
+}
+
+/* Hashes the tree of entries [lo, hi), which all start with the same plen-byte directory
+ * prefix. The tree object is serialised here and only hashed: building it with a treebuilder
+ * would go through an object database, and writing an object that already exists freshens
+ * (touches) the user's loose object file. */
+static int hash_tree(struct wt_entry *e, size_t lo, size_t hi, size_t plen, git_oid *out)
+{
+	struct bg_buf body = BG_BUF_INIT;
+	int rc = 0;
+	size_t i = lo;
+	while (i < hi) {
+		const char *name = e[i].path + plen;
+		const char *slash = strchr(name, '/');
+		const git_oid *id;
+		git_oid sub;
+		uint32_t mode;
+		size_t nlen;
+		if (!slash) {
+			nlen = strlen(name);
+			mode = e[i].mode;
+			id = &e[i].id;
+			i++;
+		} else {
+			nlen = (size_t)(slash - name);
+			size_t j = i + 1;
+			while (j < hi && !strncmp(e[j].path + plen, name, nlen + 1))
+				j++;
+			if ((rc = hash_tree(e, i, j, plen + nlen + 1, &sub)) < 0)
+				goto done;
+			mode = GIT_FILEMODE_TREE;
+			id = &sub;
+			i = j;
+		}
+		if ((rc = bg_buf_printf(&body, "%o ", (unsigned)mode)) < 0 ||
+		    (rc = bg_buf_put(&body, name, nlen)) < 0 ||
+		    (rc = bg_buf_putc(&body, '\0')) < 0 ||
+		    (rc = bg_buf_put(&body, id->id, GIT_OID_RAWSZ)) < 0)
+			goto done;
+	}
+	if (git_odb_hash(out, body.ptr ? body.ptr : "", body.len, GIT_OBJECT_TREE) < 0)
+		rc = bg_error_set(BG_EINFRA, "cannot hash a tree: %s", git_msg());
+done:
+	bg_buf_free(&body);
+	return rc;
+}
+
+static int worktree_tree_id(struct bg_repo *repo, git_oid *out)
+{
+	struct wt_list l;
+	int rc = worktree_entries(repo, &l);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < l.n && rc == 0; i++)
+		if (!l.v[i].has_id)
+			rc = hash_entry(repo, &l.v[i]);
+	if (rc == 0)
+		rc = hash_tree(l.v, 0, l.n, 0, out);
+	wt_list_free(&l);
+	return rc;
+}
+
+static int resolve_worktree(struct bg_repo *repo, struct bg_commit *out)
+{
+	git_commit *head = NULL;
+	git_signature *me = NULL;
+	int rc;
+	int unborn = git_repository_head_unborn(repo->git);
+	if (unborn == 1)
+		return bg_error_set(BG_ENOTFOUND,
+				    "WORKTREE: HEAD of '%s' has no commit yet; commit once first",
+				    repo->workdir);
+	if (unborn < 0)
+		return bg_error_set(BG_EINFRA, "WORKTREE: cannot read HEAD of '%s': %s",
+				    repo->workdir, git_msg());
+	if ((rc = lookup_commit(&head, repo, "HEAD")) < 0)
+		return bg_error_wrap("WORKTREE");
+	if ((rc = commit_fill(out, head)) < 0)
+		goto done;
+	git_oid tree;
+	if ((rc = worktree_tree_id(repo, &tree)) < 0)
+		goto done;
+	git_oid_tostr(out->tree, sizeof(out->tree), &tree);
+	memcpy(out->parent, out->sha, sizeof(out->parent));
+	free(out->subject);
+	struct bg_buf b = BG_BUF_INIT;
+	if ((rc = bg_buf_printf(&b, "working tree (on %.7s)", out->sha)) < 0 ||
+	    !(out->subject = bg_buf_detach(&b))) {
+		out->subject = NULL;
+		bg_buf_free(&b);
+		rc = bg_error_oom();
+		goto done;
+	}
+	/* the person who would commit it; HEAD's author when no identity is configured */
+	if (git_signature_default(&me, repo->git) == 0) {
+		free(out->author);
+		out->author = NULL;
+		if ((rc = format_author(&out->author, me)) < 0)
+			goto done;
+	} else {
+		git_error_clear();
+	}
+	out->time = bg_unix_time();
+	out->worktree = 1;
+done:
+	git_signature_free(me);
+	git_commit_free(head);
+	if (rc < 0)
+		bg_commit_clear(out);
+	return rc;
+}
+
+int bg_git_resolve(struct bg_repo *repo, const char *spec, struct bg_commit *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (spec && is_worktree_spec(spec))
+		return resolve_worktree(repo, out);
+	git_commit *c = NULL;
+	int rc = lookup_commit(&c, repo, spec);
+	if (rc < 0)
+		return rc;
+	rc = commit_fill(out, c);
+	git_commit_free(c);
+	return rc;
+}
+
+/* ---- ranges ---------------------------------------------------------------------------- */
+
+static int vec_push(struct commit_vec *v, struct bg_commit *c)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		struct bg_commit *p = realloc(v->v, cap * sizeof(*p));
+		if (!p)
+			return bg_error_oom();
+		v->v = p;
+		v->cap = cap;
+	}
+	v->v[v->n++] = *c; /* takes ownership of c's strings */
+	memset(c, 0, sizeof(*c));
+	return 0;
+}
+
+static int range_endpoint(git_oid *out, struct bg_repo *repo, const char *spec)
+{
+	if (spec && is_worktree_spec(spec))
+		return bg_error_set(BG_EINPUT, "WORKTREE cannot be an end of a range");
+	git_commit *c = NULL;
+	int rc = lookup_commit(&c, repo, spec);
+	if (rc < 0)
+		return rc;
+	git_oid_cpy(out, git_commit_id(c));
+	git_commit_free(c);
+	return 0;
+}
+
+static int range_into(struct commit_vec *v, struct bg_repo *repo, const char *a, const char *b,
+		      int first_parent)
+{
+	git_oid ida, idb;
+	int rc;
+	if ((rc = range_endpoint(&ida, repo, a)) < 0 || (rc = range_endpoint(&idb, repo, b)) < 0)
+		return bg_error_wrap("range %s..%s", a ? a : "", b ? b : "");
+	git_revwalk *w = NULL;
+	git_commit *c = NULL;
+	struct bg_commit bc;
+	memset(&bc, 0, sizeof(bc));
+	if (git_revwalk_new(&w, repo->git) < 0 ||
+	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(w, &idb) < 0 || git_revwalk_hide(w, &ida) < 0 ||
+	    (first_parent && git_revwalk_simplify_first_parent(w) < 0)) {
+		rc = bg_error_set(BG_EINFRA, "cannot walk %s..%s: %s", a, b, git_msg());
+		goto done;
+	}
+	git_oid id;
+	int e;
+	while ((e = git_revwalk_next(&id, w)) == 0) {
+		if (git_commit_lookup(&c, repo->git, &id) < 0) {
+			rc = bg_error_set(BG_EINFRA, "cannot read a commit of %s..%s: %s", a, b,
+					  git_msg());
+			goto done;
+		}
+		if ((rc = commit_fill(&bc, c)) < 0 || (rc = vec_push(v, &bc)) < 0)
+			goto done;
+		git_commit_free(c);
+		c = NULL;
+	}
+	if (e != GIT_ITEROVER)
+		rc = bg_error_set(BG_EINFRA, "cannot walk %s..%s: %s", a, b, git_msg());
+done:
+	bg_commit_clear(&bc);
+	git_commit_free(c);
+	git_revwalk_free(w);
+	return rc;
+}
+
+int bg_git_range(struct bg_repo *repo, const char *a, const char *b, int first_parent,
+		 struct bg_commit **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	struct commit_vec v = {NULL, 0, 0};
+	int rc = range_into(&v, repo, a, b, first_parent);
+	if (rc < 0) {
+		bg_commit_list_free(v.v, v.n);
+		return rc;
+	}
+	*out = v.v;
+	*n = v.n;
+	return 0;
+}
+
+static uint64_t commit_key_hash(const struct bg_commit *c)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (const char *p = c->sha; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return (h ^ (uint64_t)(c->worktree != 0)) * 1099511628211ull;
+}
+
+static int same_commit(const struct bg_commit *a, const struct bg_commit *b)
+{
+	return !strcmp(a->sha, b->sha) && !a->worktree == !b->worktree;
+}
+
+/* Drops repeats (same sha and worktree flag), keeping first occurrences in order. A hash set
+ * of indices, since a nightly range may hold thousands of commits. */
+static int dedup(struct commit_vec *v)
+{
+	if (v->n < 2)
+		return 0;
+	size_t size = 16;
+	while (size < v->n * 2)
+		size *= 2;
+	size_t *slots = calloc(size, sizeof(*slots)); /* index + 1; 0 is empty */
+	if (!slots)
+		return bg_error_oom();
+	size_t kept = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		size_t s = (size_t)commit_key_hash(&v->v[i]) & (size - 1);
+		int dup = 0;
+		while (slots[s]) {
+			if (same_commit(&v->v[slots[s] - 1], &v->v[i])) {
+				dup = 1;
+				break;
+			}
+			s = (s + 1) & (size - 1);
+		}
+		if (dup) {
+			bg_commit_clear(&v->v[i]);
+			continue;
+		}
+		v->v[kept] = v->v[i];
+		if (kept != i)
+			memset(&v->v[i], 0, sizeof(v->v[i]));
+		slots[s] = ++kept;
+	}
+	v->n = kept;
+	free(slots);
+	return 0;
+}
+
+static int expand_one(struct commit_vec *v, struct bg_repo *repo, const char *arg, int first_parent)
+{
+	const char *dots = arg ? strstr(arg, "..") : NULL;
+	if (!dots) {
+		struct bg_commit c;
+		int rc = bg_git_resolve(repo, arg, &c);
+		if (rc < 0)
+			return rc;
+		rc = vec_push(v, &c);
+		bg_commit_clear(&c);
+		return rc;
+	}
+	if (dots[2] == '.')
+		return bg_error_set(
+			BG_EINPUT, "'%s': symmetric ranges A...B are not supported; use A..B", arg);
+	if (strstr(dots + 2, ".."))
+		return bg_error_set(BG_EINPUT, "'%s' is not a range A..B", arg);
+	/* "A.." means A..HEAD and "..B" HEAD..B, as git has it */
+	struct bg_buf a = BG_BUF_INIT;
+	if (bg_buf_put(&a, arg, (size_t)(dots - arg)) < 0)
+		return BG_ENOMEM;
+	const char *sa = a.len ? a.ptr : "HEAD";
+	const char *sb = dots[2] ? dots + 2 : "HEAD";
+	int rc = a.len || dots[2] ? range_into(v, repo, sa, sb, first_parent)
+				  : bg_error_set(BG_EINPUT, "'%s' is not a range A..B", arg);
+	bg_buf_free(&a);
+	return rc;
+}
+
+int bg_git_expand(struct bg_repo *repo, char *const *args, size_t nargs, int first_parent,
+		  struct bg_commit **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	struct commit_vec v = {NULL, 0, 0};
+	int rc = 0;
+	for (size_t i = 0; i < nargs && rc == 0; i++)
+		rc = expand_one(&v, repo, args[i], first_parent);
+	if (rc == 0)
+		rc = dedup(&v);
+	if (rc < 0) {
+		bg_commit_list_free(v.v, v.n);
+		return rc;
+	}
+	*out = v.v;
+	*n = v.n;
+	return 0;
+}
+
+int bg_git_merge_base(struct bg_repo *repo, const char *a, const char *b, struct bg_commit *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* WORKTREE's history is HEAD's */
+	const char *sa = a && is_worktree_spec(a) ? "HEAD" : a;
+	const char *sb = b && is_worktree_spec(b) ? "HEAD" : b;
+	git_commit *ca = NULL, *cb = NULL, *base = NULL;
+	int rc;
+	if ((rc = lookup_commit(&ca, repo, sa)) < 0 || (rc = lookup_commit(&cb, repo, sb)) < 0) {
+		rc = bg_error_wrap("merge-base of %s and %s", a ? a : "", b ? b : "");
+		goto done;
+	}
+	git_oid id;
+	int e = git_merge_base(&id, repo->git, git_commit_id(ca), git_commit_id(cb));
+	if (e == GIT_ENOTFOUND) {
+		rc = bg_error_set(BG_ENOTFOUND, "'%s' and '%s' have no common ancestor", a, b);
+		goto done;
+	}
+	if (e < 0 || git_commit_lookup(&base, repo->git, &id) < 0) {
+		rc = bg_error_set(BG_EINFRA, "cannot find the merge-base of '%s' and '%s': %s", a,
+				  b, git_msg());
+		goto done;
+	}
+	rc = commit_fill(out, base);
+done:
+	git_commit_free(ca);
+	git_commit_free(cb);
+	git_commit_free(base);
+	return rc;
+}
+
+/* ---- materialising ---------------------------------------------------------------------- */
+
+/* dir must not exist (it is created) or be an empty directory. */
+static int prepare_target(const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) < 0) {
+		if (errno != ENOENT)
+			return bg_error_set(BG_EINFRA, "%s: %s", dir, strerror(errno));
+		return bg_fs_mkdirs(dir);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return bg_error_set(BG_EINPUT, "cannot write a tree into '%s': not a directory",
+				    dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return bg_error_set(BG_EINFRA, "%s: %s", dir, strerror(errno));
+	struct dirent *e;
+	int empty = 1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	if (!empty)
+		return bg_error_set(BG_EINPUT, "cannot write a tree into '%s': it is not empty",
+				    dir);
+	return 0;
+}
+
+/* git checkout of one tree into dir. It runs on a second repository object whose index is
+ * an empty in-memory one: checkout compares against that index (so every file is written,
+ * as in a first checkout) and can neither read nor write the user's index file. */
+static int materialise_tree(struct bg_repo *repo, const struct bg_commit *c, const char *dir)
+{
+	git_repository *g = NULL;
+	git_index *idx = NULL;
+	git_tree *tree = NULL;
+	git_oid id;
+	int rc = 0;
+	if (git_oid_fromstr(&id, c->tree) < 0) {
+		rc = bg_error_set(BG_EINPUT, "bad tree id '%s' for commit %s", c->tree, c->sha);
+		goto done;
+	}
+	/* by its git directory, which also finds linked worktrees and core.worktree setups */
+	if (git_repository_open(&g, git_repository_path(repo->git)) < 0 ||
+	    git_index_new(&idx) < 0) {
+		rc = bg_error_set(BG_EINFRA, "cannot open '%s' for a checkout: %s", repo->workdir,
+				  git_msg());
+		goto done;
+	}
+	if (git_repository_set_index(g, idx) < 0) {
+		rc = bg_error_set(BG_EINFRA, "cannot prepare a checkout of '%s': %s", repo->workdir,
+				  git_msg());
+		goto done;
+	}
+	if (git_tree_lookup(&tree, g, &id) < 0) {
+		rc = bg_error_set(BG_ENOTFOUND, "tree %s of commit %s: %s", c->tree, c->sha,
+				  git_msg());
+		goto done;
+	}
+	git_checkout_options co;
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	/* NO_REFRESH: an in-memory index cannot be re-read from disk */
+	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX |
+			       GIT_CHECKOUT_DONT_WRITE_INDEX | GIT_CHECKOUT_NO_REFRESH;
+	co.target_directory = dir;
+	if (git_checkout_tree(g, (const git_object *)tree, &co) < 0)
+		rc = bg_error_set(BG_EINFRA, "cannot write commit %.12s into '%s': %s", c->sha, dir,
+				  git_msg());
+done:
+	git_tree_free(tree);
+	git_index_free(idx);
+	git_repository_free(g);
+	return rc;
+}
+
+static int copy_file(const char *src, const char *dst, mode_t mode)
+{
+	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return bg_error_set(BG_EINFRA, "%s: %s", src, strerror(errno));
+	int outfd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (outfd < 0) {
+		int rc = bg_error_set(BG_EINFRA, "%s: %s", dst, strerror(errno));
+		close(in);
+		return rc;
+	}
+	char buf[65536];
+	int rc = 0;
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = bg_error_set(BG_EINFRA, "read %s: %s", src, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(outfd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				rc = bg_error_set(BG_EINFRA, "write %s: %s", dst, strerror(errno));
+				goto done;
+			}
+			off += w;
+		}
+	}
+done:
+	close(in);
+	if (close(outfd) < 0 && rc == 0)
+		rc = bg_error_set(BG_EINFRA, "write %s: %s", dst, strerror(errno));
+	return rc;
+}
+
+static int mkdirs_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	struct bg_buf p = BG_BUF_INIT;
+	int rc = bg_buf_put(&p, path, (size_t)(slash - path));
+	if (rc == 0)
+		rc = bg_fs_mkdirs(p.ptr);
+	bg_buf_free(&p);
+	return rc;
+}
+
+/* The working tree's files, as they are on disk, copied into dir. */
+static int materialise_worktree(struct bg_repo *repo, const char *dir)
+{
+	struct wt_list l;
+	struct bg_buf src = BG_BUF_INIT, dst = BG_BUF_INIT, link = BG_BUF_INIT;
+	int rc = worktree_entries(repo, &l);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct wt_entry *e = &l.v[i];
+		if ((rc = bg_path_join(&src, repo->workdir, e->path)) < 0 ||
+		    (rc = bg_path_join(&dst, dir, e->path)) < 0)
+			goto done;
+		if (e->mode == GIT_FILEMODE_COMMIT) {
+			/* a submodule: an empty directory, as git checkout leaves it */
+			if ((rc = bg_fs_mkdirs(dst.ptr)) < 0)
+				goto done;
+			continue;
+		}
+		if ((rc = mkdirs_parent(dst.ptr)) < 0)
+			goto done;
+		if (e->mode == GIT_FILEMODE_LINK) {
+			if ((rc = read_link(&link, src.ptr)) < 0)
+				goto done;
+			if (symlink(link.ptr ? link.ptr : "", dst.ptr) < 0) {
+				rc = bg_error_set(BG_EINFRA, "symlink %s: %s", dst.ptr,
+						  strerror(errno));
+				goto done;
+			}
+			continue;
+		}
+		mode_t m = e->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
+		if ((rc = copy_file(src.ptr, dst.ptr, m)) < 0)
+			goto done;
+	}
+done:
+	wt_list_free(&l);
+	bg_buf_free(&src);
+	bg_buf_free(&dst);
+	bg_buf_free(&link);
+	return rc;
+}
+
+int bg_git_read_file(struct bg_repo *repo, const struct bg_commit *c, const char *path,
+		     struct bg_buf *out)
+{
+	if (c->worktree) {
+		struct bg_buf full = BG_BUF_INIT;
+		int rc = bg_path_join(&full, repo->workdir, path);
+		if (rc == 0)
+			rc = bg_fs_read(out, full.ptr);
+		bg_buf_free(&full);
+		return rc;
+	}
+	git_oid id;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	int rc = 0;
+	if (git_oid_fromstr(&id, c->sha) < 0 || git_commit_lookup(&commit, repo->git, &id) < 0 ||
+	    git_commit_tree(&tree, commit) < 0) {
+		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s: %s", c->sha, git_msg());
+		goto done;
+	}
+	if (git_tree_entry_bypath(&entry, tree, path) < 0 ||
+	    git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s has no file %s", c->sha, path);
+		goto done;
+	}
+	if (git_blob_lookup(&blob, repo->git, git_tree_entry_id(entry)) < 0) {
+		rc = bg_error_set(BG_EINFRA, "commit %.12s: %s: %s", c->sha, path, git_msg());
+		goto done;
+	}
+	rc = bg_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}
+
+int bg_git_materialise(struct bg_repo *repo, const struct bg_commit *c, const char *dir)
+{
+	int rc = prepare_target(dir);
+	if (rc < 0)
+		return rc;
+	return c->worktree ? materialise_worktree(repo, dir) : materialise_tree(repo, c, dir);
+}

@@ -1,0 +1,534 @@
+/* db/ export and import: a database exported and imported into a fresh one exports the
+ * same bytes, importing twice adds nothing, a malformed line stores nothing. The import
+ * benchmark runs only with BG_DB_IMPORT_BENCH=1 and asserts no time. */
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bg_db.h"
+#include "bg_error.h"
+#include "bg_fs.h"
+#include "bn_test.h"
+
+#define SHA_A "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+#define SHA_C "c0ffee0000000000000000000000000000000000"
+
+#define CHECK_OK(expr)                                                                             \
+	do {                                                                                       \
+		int rc_ = (expr);                                                                  \
+		BN_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
+	} while (0)
+
+static const char *const tables[] = {"machines", "commits",    "builds",     "runs",
+				     "series",   "results",    "samples",    "test_suites",
+				     "test_cases", "errors",   "bench_outputs"};
+#define N_TABLES (sizeof(tables) / sizeof(tables[0]))
+
+struct tmp {
+	char dir[256];
+};
+
+static void tmp_init(struct tmp *t)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(t->dir, sizeof(t->dir), "%s/bgdbioXXXXXX", tmp && *tmp ? tmp : "/tmp");
+	BN_CHECK(mkdtemp(t->dir), "mkdtemp %s", t->dir);
+}
+
+/* dir/name into out. */
+static void tmp_path(const struct tmp *t, const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%s", t->dir, name);
+}
+
+static int64_t raw_count(const char *path, const char *table)
+{
+	char sql[128];
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	BN_CHECK(sqlite3_open(path, &h) == SQLITE_OK, "open %s", path);
+	BN_CHECK(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+		 sqlite3_errmsg(h));
+	BN_CHECK(sqlite3_step(s) == SQLITE_ROW, "%s", sql);
+	int64_t v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
+static struct bg_bench_set *make_set(const char *const *names, size_t n, size_t k,
+				     const char *kernel, const double *values)
+{
+	struct bg_bench_set *s = calloc(1, sizeof(*s));
+	BN_CHECK(s, "oom");
+	s->format = strdup("bitgate-bench/1");
+	s->ctx.json = strdup("{\"program\":\"bitnet-bench\",\"isa\":[\"avx2\"],\"threads\":2}");
+	s->v = calloc(n, sizeof(*s->v));
+	s->n = n;
+	for (size_t i = 0; i < n; i++) {
+		struct bg_bench *b = &s->v[i];
+		b->name = strdup(names[i]);
+		b->unit = strdup("ns");
+		b->kernel = kernel ? strdup(kernel) : NULL;
+		b->checked = i % 3 == 2 ? -1 : 1;
+		b->iterations = 250;
+		b->elements = 16777216;
+		b->bytes = i ? 4259840 : 0;
+		b->samples = calloc(k, sizeof(double));
+		b->n_samples = k;
+		for (size_t j = 0; j < k; j++)
+			b->samples[j] = values[(i * k + j) % 7] * (double)(i + 1);
+	}
+	return s;
+}
+
+static const double awkward[] = {40112.5, 0.1, 1e-300, 123456789.123456789, -5, 1.0 / 3.0,
+				 6.02214076e23};
+
+/* Database A: two machines, two commits, a build, three runs (one never finished) with
+ * rounds, modes, a skipped benchmark, tests and errors. */
+static void fill(struct bg_db *db)
+{
+	int64_t m1, m2, build;
+	struct bg_machine_rec ma = {.fingerprint = "fp-one", .hostname = "one", .cpu = "Xeon",
+				    .flags = "avx2 avx512f", .cores = 16, .mem_bytes = 68719476736LL,
+				    .os = "Linux 6.1.0 x86_64", .gpu = "H100"};
+	struct bg_machine_rec mb = {.fingerprint = "fp-two", .hostname = "two", .cores = 2};
+	CHECK_OK(bg_db_machine_put(db, &ma, &m1));
+	CHECK_OK(bg_db_machine_put(db, &mb, &m2));
+	struct bg_commit_rec ca = {.sha = SHA_A, .tree = "1111", .subject = "root \"quoted\"",
+				   .author = "A <a@x>", .time = 1700000000};
+	struct bg_commit_rec cc = {.sha = SHA_C, .tree = "2222", .parent = SHA_A,
+				   .subject = "ünïcode ✓", .author = "C <c@x>", .time = 1700000500};
+	CHECK_OK(bg_db_commit_put(db, &ca));
+	CHECK_OK(bg_db_commit_put(db, &cc));
+	struct bg_build_rec b = {.machine_id = m1, .tree = "1111", .config_hash = "cfg",
+				 .status = "ok", .duration_s = 3.25, .binary_hash = "binhash",
+				 .dir = "/cache/1111", .created = 1700000010, .size_bytes = 99};
+	CHECK_OK(bg_db_build_put(db, &b, &build));
+
+	static const char *const names[] = {"gemv/avx2/4096x4096", "matmul/amx/256x256x256",
+					    "matmul/avx2/256x256x256"};
+	struct bg_run_rec r1 = {.kind = "ci", .commit_sha = SHA_A, .tree = "1111",
+				.machine_id = m1, .build_id = build, .config_hash = "cfg",
+				.env_json = "{\"BITNET_KERNEL\": \"avx2\"}",
+				.harness_version = "0.1.0", .label = "base", .started = 1000};
+	CHECK_OK(bg_db_run_begin(db, &r1));
+	struct bg_bench_set *s = make_set(names, 3, 5, "avx2", awkward);
+	free(s->v[1].samples);
+	s->v[1].samples = NULL;
+	s->v[1].n_samples = 0;
+	s->v[1].skipped = strdup("no AMX on this CPU");
+	CHECK_OK(bg_db_run_add_bench(db, r1.id, 0, "default", "threads=2", s));
+	free(s->v[0].kernel);
+	s->v[0].kernel = strdup("avx512");
+	CHECK_OK(bg_db_run_add_bench(db, r1.id, 1, "default", "threads=2", s));
+	CHECK_OK(bg_db_run_add_bench(db, r1.id, 0, "strict", "threads=2", s));
+	bg_bench_set_free(s);
+	struct bg_test_case cases[] = {
+		{.name = "ok_case", .classname = "k", .outcome = BG_TEST_PASSED, .time_s = 0.125},
+		{.name = "bad_case", .outcome = BG_TEST_FAILED, .message = "line1\nline2"},
+	};
+	struct bg_test_suite suite = {.suite = "cpu", .passed = 1, .failed = 1, .cases = cases,
+				      .n = 2};
+	CHECK_OK(bg_db_run_add_tests(db, r1.id, &suite));
+	struct bg_test_suite empty = {.suite = "gpu", .skipped = 0};
+	CHECK_OK(bg_db_run_add_tests(db, r1.id, &empty));
+	CHECK_OK(bg_db_run_add_error(db, r1.id, "tests", "1 failed", "tail\tof\nstderr"));
+	CHECK_OK(bg_db_run_finish(db, r1.id, "tests-failed", 1));
+
+	struct bg_run_rec r2 = {.kind = "nightly", .commit_sha = SHA_C, .worktree = 1,
+				.machine_id = m2, .started = 2000};
+	CHECK_OK(bg_db_run_begin(db, &r2));
+	s = make_set(names, 2, 7, NULL, awkward + 3);
+	CHECK_OK(bg_db_run_add_bench(db, r2.id, 0, "default", "", s));
+	bg_bench_set_free(s);
+	CHECK_OK(bg_db_run_add_error(db, r2.id, "bench", "crashed", NULL));
+	CHECK_OK(bg_db_run_finish(db, r2.id, "bench-failed", 1));
+
+	struct bg_run_rec r3 = {.kind = "local", .commit_sha = SHA_C, .machine_id = m1,
+				.env_json = "not json", .started = 3000};
+	CHECK_OK(bg_db_run_begin(db, &r3));
+	s = make_set(names, 1, 3, "ref", awkward);
+	CHECK_OK(bg_db_run_add_bench(db, r3.id, 0, "default", "", s));
+	bg_bench_set_free(s);
+	free(r1.uuid);
+	free(r2.uuid);
+	free(r3.uuid);
+}
+
+static void export_to(struct bg_db *db, const char *path, int64_t since, size_t want_runs)
+{
+	FILE *f = fopen(path, "w");
+	BN_CHECK(f, "fopen %s", path);
+	size_t n = 0;
+	CHECK_OK(bg_db_export(db, f, since, &n));
+	BN_CHECK(fclose(f) == 0, "fclose");
+	BN_CHECK_EQ(n, want_runs);
+}
+
+static int import_from(struct bg_db *db, const char *path, struct bg_import_stats *st)
+{
+	FILE *f = fopen(path, "r");
+	BN_CHECK(f, "fopen %s", path);
+	int rc = bg_db_import(db, f, path, st);
+	fclose(f);
+	return rc;
+}
+
+static char *slurp(const char *path)
+{
+	struct bg_buf b = BG_BUF_INIT;
+	CHECK_OK(bg_fs_read(&b, path));
+	return bg_buf_detach(&b);
+}
+
+static void check_same_counts(const char *a, const char *b)
+{
+	for (size_t i = 0; i < N_TABLES; i++) {
+		int64_t na = raw_count(a, tables[i]), nb = raw_count(b, tables[i]);
+		BN_CHECK(na == nb, "%s: %lld rows in A, %lld in B", tables[i], (long long)na,
+			 (long long)nb);
+	}
+}
+
+BN_TEST(db__export_import_roundtrip)
+{
+	struct tmp t;
+	char pa[300], pb[300], ea[300], eb[300];
+	tmp_init(&t);
+	tmp_path(&t, "a.db", pa, sizeof(pa));
+	tmp_path(&t, "b.db", pb, sizeof(pb));
+	tmp_path(&t, "a.jsonl", ea, sizeof(ea));
+	tmp_path(&t, "b.jsonl", eb, sizeof(eb));
+	struct bg_db *a, *b;
+	CHECK_OK(bg_db_open(&a, pa));
+	fill(a);
+	export_to(a, ea, 0, 3);
+
+	CHECK_OK(bg_db_open(&b, pb));
+	struct bg_import_stats st;
+	CHECK_OK(import_from(b, ea, &st));
+	BN_CHECK_EQ(st.lines, 3);
+	BN_CHECK_EQ(st.runs_added, 3);
+	BN_CHECK_EQ(st.runs_present, 0);
+	BN_CHECK_EQ(st.samples_added, raw_count(pa, "samples"));
+	BN_CHECK(st.samples_added > 0, "no samples");
+	export_to(b, eb, 0, 3);
+
+	char *xa = slurp(ea), *xb = slurp(eb);
+	BN_CHECK(!strcmp(xa, xb), "exports differ:\nA: %s\nB: %s", xa, xb);
+	check_same_counts(pa, pb);
+
+	/* the lines are self-contained and carry what was asked, not the cache dir */
+	char *nl = strchr(xa, '\n');
+	BN_CHECK(nl, "no newline");
+	cJSON *j = cJSON_ParseWithLength(xa, (size_t)(nl - xa));
+	BN_CHECK(j, "first line is not JSON");
+	BN_CHECK(!strcmp(cJSON_GetObjectItem(j, "kind")->valuestring, "ci"), "kind");
+	cJSON *m = cJSON_GetObjectItem(j, "machine");
+	BN_CHECK(!strcmp(cJSON_GetObjectItem(m, "gpu")->valuestring, "H100"), "machine.gpu");
+	BN_CHECK(cJSON_GetObjectItem(m, "mem_bytes")->valuedouble == 68719476736.0, "mem");
+	cJSON *bl = cJSON_GetObjectItem(j, "build");
+	BN_CHECK(cJSON_IsObject(bl) && !cJSON_GetObjectItem(bl, "dir"), "build summary");
+	BN_CHECK(!strcmp(cJSON_GetObjectItem(bl, "binary_hash")->valuestring, "binhash"), "hash");
+	BN_CHECK(!strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "env"), "BITNET_KERNEL")
+				 ->valuestring,
+			 "avx2"),
+		 "env");
+	cJSON *c = cJSON_GetObjectItem(j, "commit");
+	BN_CHECK(!strcmp(cJSON_GetObjectItem(c, "subject")->valuestring, "root \"quoted\""),
+		 "subject");
+	BN_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "results")), 9);
+	BN_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "tests")), 2);
+	BN_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "errors")), 1);
+	BN_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "benches")), 3);
+	cJSON_Delete(j);
+	free(xa);
+	free(xb);
+
+	/* B holds the same runs: samples compare exactly, incomplete stays incomplete */
+	struct bg_run_rec *va, *vb;
+	size_t na, nb;
+	CHECK_OK(bg_db_run_list(a, NULL, &va, &na));
+	CHECK_OK(bg_db_run_list(b, NULL, &vb, &nb));
+	BN_CHECK_EQ(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		BN_CHECK(!strcmp(va[i].uuid, vb[i].uuid), "uuid %zu", i);
+		BN_CHECK_EQ(va[i].complete, vb[i].complete);
+		BN_CHECK_EQ(va[i].finished, vb[i].finished);
+		BN_CHECK_EQ(va[i].n_samples, vb[i].n_samples);
+		struct bg_result_rec *ra, *rb;
+		size_t ka, kb;
+		CHECK_OK(bg_db_run_results(a, va[i].id, &ra, &ka));
+		CHECK_OK(bg_db_run_results(b, vb[i].id, &rb, &kb));
+		BN_CHECK_EQ(ka, kb);
+		for (size_t k = 0; k < ka; k++) {
+			BN_CHECK_EQ(ra[k].n, rb[k].n);
+			BN_CHECK(!memcmp(ra[k].samples, rb[k].samples, ra[k].n * sizeof(double)),
+				 "samples of %s differ", ra[k].benchmark);
+		}
+		bg_db_results_free(ra, ka);
+		bg_db_results_free(rb, kb);
+	}
+	BN_CHECK_EQ(va[0].complete, 0); /* the local run, never finished */
+	bg_db_run_list_free(va, na);
+	bg_db_run_list_free(vb, nb);
+	struct bg_build_rec *bv;
+	size_t nbv;
+	CHECK_OK(bg_db_build_list(b, &bv, &nbv));
+	BN_CHECK_EQ(nbv, 0); /* imported builds have no directory here */
+	bg_db_build_list_free(bv, nbv);
+	CHECK_OK(bg_db_check(b, NULL));
+
+	/* since: only runs started at or after it */
+	export_to(a, eb, 2000, 2);
+	bg_db_close(a);
+	bg_db_close(b);
+	bg_fs_rmtree(t.dir);
+}
+
+BN_TEST(db__import_twice_adds_nothing)
+{
+	struct tmp t;
+	char pa[300], pb[300], ea[300], eb[300];
+	tmp_init(&t);
+	tmp_path(&t, "a.db", pa, sizeof(pa));
+	tmp_path(&t, "b.db", pb, sizeof(pb));
+	tmp_path(&t, "a.jsonl", ea, sizeof(ea));
+	tmp_path(&t, "b.jsonl", eb, sizeof(eb));
+	struct bg_db *a, *b;
+	CHECK_OK(bg_db_open(&a, pa));
+	fill(a);
+	export_to(a, ea, 0, 3);
+	CHECK_OK(bg_db_open(&b, pb));
+	struct bg_import_stats st;
+	CHECK_OK(import_from(b, ea, &st));
+	BN_CHECK_EQ(st.runs_added, 3);
+	CHECK_OK(import_from(b, ea, &st));
+	BN_CHECK_EQ(st.lines, 3);
+	BN_CHECK_EQ(st.runs_added, 0);
+	BN_CHECK_EQ(st.runs_present, 3);
+	BN_CHECK_EQ(st.samples_added, 0);
+	check_same_counts(pa, pb);
+	/* and into the database it came from */
+	CHECK_OK(import_from(a, ea, &st));
+	BN_CHECK_EQ(st.runs_added, 0);
+	BN_CHECK_EQ(st.runs_present, 3);
+	check_same_counts(pa, pb);
+	export_to(b, eb, 0, 3);
+	char *xa = slurp(ea), *xb = slurp(eb);
+	BN_CHECK(!strcmp(xa, xb), "exports differ after a second import");
+	free(xa);
+	free(xb);
+	bg_db_close(a);
+	bg_db_close(b);
+	bg_fs_rmtree(t.dir);
+}
+
+/* Writes lines (each without its newline) to path. */
+static void write_lines(const char *path, const char *const *lines, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	BN_CHECK(f, "fopen %s", path);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", lines[i]);
+	BN_CHECK(fclose(f) == 0, "fclose");
+}
+
+/* Line i (0-based) of an export, malloc'd. */
+static char *nth_line(const char *text, int i)
+{
+	for (; i > 0; i--) {
+		text = strchr(text, '\n');
+		BN_CHECK(text, "too few lines");
+		text++;
+	}
+	return strndup(text, strcspn(text, "\n"));
+}
+
+/* The line with one member of its first result replaced. */
+static char *with_result_member(const char *line, const char *key, cJSON *value)
+{
+	cJSON *j = cJSON_Parse(line);
+	BN_CHECK(j, "line not JSON");
+	cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 0);
+	BN_CHECK(r, "no result");
+	cJSON_ReplaceItemInObject(r, key, value);
+	char *out = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return out;
+}
+
+static void expect_bad_import(const char *db_path, const char *file, const char *want_line,
+			      const char *want_text)
+{
+	struct bg_db *b;
+	struct bg_import_stats st;
+	CHECK_OK(bg_db_open(&b, db_path));
+	int rc = import_from(b, file, &st);
+	BN_CHECK_EQ(rc, BG_EINPUT);
+	char prefix[400];
+	snprintf(prefix, sizeof(prefix), "%s:%s: ", file, want_line);
+	BN_CHECK(!strncmp(bg_error_last(), prefix, strlen(prefix)), "message %s, want %s...",
+		 bg_error_last(), prefix);
+	BN_CHECK(strstr(bg_error_last(), want_text), "message %s lacks %s", bg_error_last(),
+		 want_text);
+	BN_CHECK_EQ(st.runs_added, 0);
+	bg_db_close(b);
+	/* nothing of the file was stored, not even the lines before the bad one */
+	for (size_t i = 0; i < N_TABLES; i++)
+		BN_CHECK(raw_count(db_path, tables[i]) == 0, "%s has rows after a failed import",
+			 tables[i]);
+}
+
+BN_TEST(db__import_malformed_line)
+{
+	struct tmp t;
+	char pa[300], pb[300], ea[300], bad[300];
+	tmp_init(&t);
+	tmp_path(&t, "a.db", pa, sizeof(pa));
+	tmp_path(&t, "b.db", pb, sizeof(pb));
+	tmp_path(&t, "a.jsonl", ea, sizeof(ea));
+	tmp_path(&t, "bad.jsonl", bad, sizeof(bad));
+	struct bg_db *a;
+	CHECK_OK(bg_db_open(&a, pa));
+	fill(a);
+	export_to(a, ea, 0, 3);
+	bg_db_close(a);
+	char *x = slurp(ea);
+	char *l0 = nth_line(x, 0), *l1 = nth_line(x, 1);
+
+	/* truncated JSON on line 4 (line 3 is blank) */
+	const char *trunc[] = {l0, l1, "", "{\"uuid\": \"x\", \"kind\":"};
+	write_lines(bad, trunc, 4);
+	expect_bad_import(pb, bad, "4", "not valid JSON");
+
+	/* trailing garbage after the object */
+	char *garbage = malloc(strlen(l1) + 8);
+	memcpy(garbage, l1, strlen(l1));
+	memcpy(garbage + strlen(l1), " xyz", 5);
+	const char *trail[] = {l0, garbage};
+	write_lines(bad, trail, 2);
+	expect_bad_import(pb, bad, "2", "not valid JSON");
+
+	/* well-formed JSON, wrong content */
+	char *s = with_result_member(l1, "samples", cJSON_Parse("[1, \"oops\", 3]"));
+	const char *wrong[] = {l0, s};
+	write_lines(bad, wrong, 2);
+	expect_bad_import(pb, bad, "2", "samples");
+	free(s);
+
+	s = with_result_member(l0, "benchmark", cJSON_CreateNumber(5));
+	const char *wrong2[] = {s, l1};
+	write_lines(bad, wrong2, 2);
+	expect_bad_import(pb, bad, "1", "benchmark");
+	free(s);
+
+	const char *notobj[] = {l0, "[1, 2, 3]"};
+	write_lines(bad, notobj, 2);
+	expect_bad_import(pb, bad, "2", "object");
+
+	cJSON *j = cJSON_Parse(l1);
+	cJSON_ReplaceItemInObject(j, "kind", cJSON_CreateString("weekly"));
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	const char *kind[] = {l0, s};
+	write_lines(bad, kind, 2);
+	expect_bad_import(pb, bad, "2", "weekly");
+	free(s);
+
+	j = cJSON_Parse(l0);
+	cJSON_DeleteItemFromObject(j, "machine");
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	const char *nomachine[] = {s};
+	write_lines(bad, nomachine, 1);
+	expect_bad_import(pb, bad, "1", "machine");
+	free(s);
+
+	/* and the good lines alone import fine into the same database */
+	const char *good[] = {l0, "", l1};
+	write_lines(bad, good, 3);
+	struct bg_db *b;
+	struct bg_import_stats st;
+	CHECK_OK(bg_db_open(&b, pb));
+	CHECK_OK(import_from(b, bad, &st));
+	BN_CHECK_EQ(st.lines, 3);
+	BN_CHECK_EQ(st.runs_added, 2);
+	bg_db_close(b);
+	free(garbage);
+	free(l0);
+	free(l1);
+	free(x);
+	bg_fs_rmtree(t.dir);
+}
+
+/* 100 runs x 100 series x 100 samples, as an export would write them. */
+static void write_bench_file(const char *path, int runs, int series, int samples)
+{
+	FILE *f = fopen(path, "w");
+	BN_CHECK(f, "fopen %s", path);
+	bn_test_seed(42);
+	for (int r = 0; r < runs; r++) {
+		fprintf(f,
+			"{\"uuid\":\"00000000-0000-4000-8000-%012d\",\"kind\":\"nightly\","
+			"\"commit\":{\"sha\":\"%040d\",\"tree\":\"%040d\",\"parent\":null,"
+			"\"subject\":\"commit %d\",\"author\":\"A <a@x>\",\"time\":%d},"
+			"\"worktree\":false,\"tree\":\"%040d\",\"machine\":{\"fingerprint\":\"fp\","
+			"\"hostname\":\"h\",\"cpu\":\"cpu\",\"flags\":\"avx2\",\"cores\":2,"
+			"\"mem_bytes\":8589934592,\"os\":\"Linux\",\"gpu\":null},\"build\":null,"
+			"\"config_hash\":\"cfg\",\"env\":{},\"harness_version\":\"0.1.0\","
+			"\"label\":null,\"started\":%d,\"finished\":%d,\"complete\":true,"
+			"\"status\":\"ok\",\"benches\":[{\"round\":0,\"mode\":\"default\","
+			"\"params\":\"\",\"format\":\"bitgate-bench/1\",\"context\":{}}],"
+			"\"results\":[",
+			r, r, r, r, 1700000000 + r, r, 1700000000 + r, 1700000100 + r);
+		for (int s = 0; s < series; s++) {
+			fprintf(f,
+				"%s{\"benchmark\":\"matmul/avx2/%dx256x256\",\"params\":\"\","
+				"\"metric\":\"ns\",\"mode\":\"default\",\"round\":0,\"kernel\":"
+				"\"avx2\",\"checked\":true,\"skipped\":null,\"iterations\":250,"
+				"\"elements\":16777216,\"bytes\":0,\"samples\":[",
+				s ? "," : "", s);
+			for (int k = 0; k < samples; k++)
+				fprintf(f, "%s%.15g", k ? "," : "",
+					40000.0 + (double)(bn_test_rand() % 1000000) / 64.0);
+			fputs("]}", f);
+		}
+		fputs("],\"tests\":[],\"errors\":[]}\n", f);
+	}
+	BN_CHECK(fclose(f) == 0, "fclose");
+}
+
+BN_TEST(db__import_bench)
+{
+	const char *on = getenv("BG_DB_IMPORT_BENCH");
+	if (!on || strcmp(on, "1"))
+		BN_SKIP("set BG_DB_IMPORT_BENCH=1 to time importing 1,000,000 samples");
+	struct tmp t;
+	char pdb[300], file[300];
+	tmp_init(&t);
+	tmp_path(&t, "bench.db", pdb, sizeof(pdb));
+	tmp_path(&t, "bench.jsonl", file, sizeof(file));
+	write_bench_file(file, 100, 100, 100);
+	struct bg_db *db;
+	CHECK_OK(bg_db_open(&db, pdb));
+	struct bg_import_stats st;
+	double t0 = bg_now();
+	CHECK_OK(import_from(db, file, &st));
+	double t1 = bg_now();
+	BN_CHECK_EQ(st.runs_added, 100);
+	BN_CHECK_EQ(st.samples_added, 1000000);
+	bg_db_close(db);
+	double t2 = bg_now();
+	printf("import of %zu runs, %zu samples (%lld bytes of JSON lines): %.3f s "
+	       "(close with checkpoint: %.3f s)\n",
+	       st.runs_added, st.samples_added, (long long)bg_fs_du(file), t1 - t0, t2 - t1);
+	BN_CHECK_EQ(raw_count(pdb, "samples"), 1000000);
+	bg_fs_rmtree(t.dir);
+}

@@ -1,0 +1,544 @@
+/* Bench output readers: bitgate-bench/1 as bitnet-bench prints it (fixtures copied from its
+ * real output) and Google Benchmark JSON (written by hand from its documented format), good
+ * and broken, checking every field and that errors name the origin and the JSON path. */
+#include <cJSON.h>
+#include <string.h>
+
+#include "bg_error.h"
+#include "bg_parse.h"
+#include "bn_test.h"
+
+#define ORIGIN "bench output of abc1234"
+
+/* Trimmed from `bitnet-bench --filter quant --min-time 0.01 --format json` (cJSON_Print
+ * output, tabs and all), with one benchmark given the DESIGN.md fields it lacked. */
+static const char bitgate_ok[] =
+	"{\n"
+	"\t\"schema\":\t\"bitgate-bench/1\",\n"
+	"\t\"context\":\t{\n"
+	"\t\t\"program\":\t\"bitnet-bench\",\n"
+	"\t\t\"version\":\t\"0.1.0\",\n"
+	"\t\t\"cpu\":\t\"AMD EPYC\",\n"
+	"\t\t\"isa\":\t[\"avx2\", \"fma\", \"f16c\"],\n"
+	"\t\t\"kernels\":\t[\"ref\", \"avx2\"],\n"
+	"\t\t\"kernel_best\":\t\"avx2\",\n"
+	"\t\t\"threads\":\t1,\n"
+	"\t\t\"strict_mode\":\tfalse,\n"
+	"\t\t\"build_type\":\t\"Release\",\n"
+	"\t\t\"min_time_s\":\t0.01,\n"
+	"\t\t\"repetitions\":\t5\n"
+	"\t},\n"
+	"\t\"benchmarks\":\t[{\n"
+	"\t\t\t\"name\":\t\"quant/ref/2560\",\n"
+	"\t\t\t\"unit\":\t\"ns\",\n"
+	"\t\t\t\"samples\":\t[10466.25, 10755.5, 10570.75],\n"
+	"\t\t\t\"iterations\":\t826,\n"
+	"\t\t\t\"elements\":\t2560,\n"
+	"\t\t\t\"bytes\":\t12800,\n"
+	"\t\t\t\"kernel\":\t\"ref\",\n"
+	"\t\t\t\"checked\":\ttrue\n"
+	"\t\t}, {\n"
+	"\t\t\t\"name\":\t\"quant/avx512/2560\",\n"
+	"\t\t\t\"unit\":\t\"ns\",\n"
+	"\t\t\t\"skipped\":\t\"this CPU lacks avx512f/avx512bw/avx512vl/avx512_vnni\"\n"
+	"\t\t}, {\n"
+	"\t\t\t\"name\":\t\"matmul/avx2/256x256x256\",\n"
+	"\t\t\t\"unit\":\t\"ns\",\n"
+	"\t\t\t\"samples\":\t[40112.5],\n"
+	"\t\t\t\"checked\":\tfalse,\n"
+	"\t\t\t\"future_field\":\t{\"a\": 1}\n"
+	"\t\t}]\n"
+	"}\n";
+
+/* Parses text, expects BG_EINPUT, nothing returned and a message containing want. */
+static void expect_fail(const char *text, const char *format, const char *want)
+{
+	struct bg_bench_set *set = (struct bg_bench_set *)&set; /* not NULL: must be reset */
+	int rc = bg_bench_parse(&set, text, strlen(text), format, ORIGIN);
+	BN_CHECK(rc == BG_EINPUT, "rc %d for %.60s (message: %s)", rc, text, bg_error_last());
+	BN_CHECK(set == NULL, "a set came back with an error");
+	BN_CHECK(strstr(bg_error_last(), want), "message \"%s\" lacks \"%s\"", bg_error_last(),
+		 want);
+	BN_CHECK(!strncmp(bg_error_last(), ORIGIN ": ", strlen(ORIGIN) + 2),
+		 "message \"%s\" does not start with the origin", bg_error_last());
+}
+
+/* A bitgate-bench/1 document with one benchmark whose body is given. */
+static void expect_bench_fail(const char *bench_body, const char *want)
+{
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "{\"schema\": \"bitgate-bench/1\", \"benchmarks\": ["
+		 "{\"name\": \"a\", \"unit\": \"ns\", \"samples\": [1]}, {%s}]}",
+		 bench_body);
+	expect_fail(text, BG_FORMAT_BITGATE, want);
+}
+
+BN_TEST(bench_parse__bitgate_every_field)
+{
+	struct bg_bench_set *set = NULL;
+	int rc = bg_bench_parse(&set, bitgate_ok, strlen(bitgate_ok), BG_FORMAT_BITGATE, ORIGIN);
+	BN_CHECK(rc == 0, "rc %d: %s", rc, bg_error_last());
+	BN_CHECK(!strcmp(set->format, "bitgate-bench/1"), "format %s", set->format);
+
+	const struct bg_bench_ctx *c = &set->ctx;
+	BN_CHECK(!strcmp(c->program, "bitnet-bench"), "program");
+	BN_CHECK(!strcmp(c->version, "0.1.0"), "version");
+	BN_CHECK(!strcmp(c->cpu, "AMD EPYC"), "cpu");
+	BN_CHECK(!strcmp(c->build_type, "Release"), "build_type");
+	BN_CHECK_EQ(c->n_isa, 3);
+	BN_CHECK(!strcmp(c->isa[0], "avx2") && !strcmp(c->isa[2], "f16c"), "isa");
+	BN_CHECK_EQ(c->n_kernels, 2);
+	BN_CHECK(!strcmp(c->kernels[0], "ref") && !strcmp(c->kernels[1], "avx2"), "kernels");
+	BN_CHECK_EQ(c->threads, 1);
+	BN_CHECK_EQ(c->strict_mode, 0);
+	/* The whole context, fields this reader ignores included, in unformatted JSON. */
+	BN_CHECK(c->json && c->json[0] == '{' && !strchr(c->json, '\n') &&
+			 strstr(c->json, "\"kernel_best\":\"avx2\"") &&
+			 strstr(c->json, "\"repetitions\":5"),
+		 "json %s", c->json);
+
+	BN_CHECK_EQ(set->n, 3);
+	const struct bg_bench *b = &set->v[0];
+	BN_CHECK(!strcmp(b->name, "quant/ref/2560"), "name %s", b->name);
+	BN_CHECK(!strcmp(b->unit, "ns"), "unit");
+	BN_CHECK_EQ(b->n_samples, 3);
+	BN_CHECK(b->samples[0] == 10466.25 && b->samples[1] == 10755.5 && b->samples[2] == 10570.75,
+		 "samples");
+	BN_CHECK_EQ(b->iterations, 826);
+	BN_CHECK(b->elements == 2560.0 && b->bytes == 12800.0, "elements/bytes");
+	BN_CHECK(!strcmp(b->kernel, "ref"), "kernel");
+	BN_CHECK_EQ(b->checked, 1);
+	BN_CHECK(b->skipped == NULL, "not skipped");
+
+	b = &set->v[1];
+	BN_CHECK(!strcmp(b->name, "quant/avx512/2560"), "name %s", b->name);
+	BN_CHECK(b->skipped && strstr(b->skipped, "lacks avx512f"), "skipped");
+	BN_CHECK(b->samples == NULL && b->n_samples == 0, "no samples when skipped");
+	BN_CHECK_EQ(b->checked, -1);
+	BN_CHECK(b->kernel == NULL, "kernel not said");
+	BN_CHECK_EQ(b->iterations, 0);
+
+	b = &set->v[2];
+	BN_CHECK_EQ(b->n_samples, 1);
+	BN_CHECK(b->samples[0] == 40112.5, "sample");
+	BN_CHECK_EQ(b->checked, 0);
+	BN_CHECK(b->elements == 0 && b->bytes == 0, "not said is 0");
+	bg_bench_set_free(set);
+}
+
+BN_TEST(bench_parse__bitgate_minimal_context_absent)
+{
+	static const char text[] = "{\"schema\":\"bitgate-bench/1\",\"benchmarks\":"
+				   "[{\"name\":\"x\",\"unit\":\"ns\",\"samples\":[2],"
+				   "\"skipped\":null}]}";
+	struct bg_bench_set *set = NULL;
+	/* "skipped": null is a wrong type, not "not skipped". */
+	int rc = bg_bench_parse(&set, text, strlen(text), NULL, ORIGIN);
+	BN_CHECK(rc == BG_EINPUT && set == NULL, "rc %d", rc);
+	BN_CHECK(strstr(bg_error_last(), "benchmarks[0].skipped: expected a string, got null"),
+		 "%s", bg_error_last());
+
+	static const char ok2[] = "{\"schema\":\"bitgate-bench/1\",\"benchmarks\":"
+				  "[{\"name\":\"x\",\"unit\":\"ms\",\"samples\":[2, 3]}]}";
+	/* format NULL means bitgate-bench/1 */
+	rc = bg_bench_parse(&set, ok2, strlen(ok2), NULL, ORIGIN);
+	BN_CHECK(rc == 0, "%s", bg_error_last());
+	BN_CHECK(set->ctx.json && !strcmp(set->ctx.json, "{}"), "json %s", set->ctx.json);
+	BN_CHECK_EQ(set->ctx.strict_mode, -1);
+	BN_CHECK_EQ(set->ctx.threads, 0);
+	BN_CHECK(set->ctx.program == NULL && set->ctx.cpu == NULL && set->ctx.n_isa == 0,
+		 "context fields absent");
+	BN_CHECK(!strcmp(set->v[0].unit, "ms"), "unit");
+	BN_CHECK_EQ(set->v[0].n_samples, 2);
+	bg_bench_set_free(set);
+}
+
+BN_TEST(bench_parse__skipped_with_empty_samples)
+{
+	static const char text[] = "{\"schema\":\"bitgate-bench/1\",\"benchmarks\":"
+				   "[{\"name\":\"gpu/x\",\"unit\":\"ns\",\"samples\":[],"
+				   "\"skipped\":\"no CUDA device\"}]}";
+	struct bg_bench_set *set = NULL;
+	int rc = bg_bench_parse(&set, text, strlen(text), BG_FORMAT_BITGATE, ORIGIN);
+	BN_CHECK(rc == 0, "%s", bg_error_last());
+	BN_CHECK(!strcmp(set->v[0].skipped, "no CUDA device"), "skipped");
+	BN_CHECK(set->v[0].n_samples == 0 && set->v[0].samples == NULL, "no samples");
+	bg_bench_set_free(set);
+
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"skipped\": \"x\", \"samples\": [1]",
+			  "benchmarks[1].samples: a skipped benchmark has no samples");
+}
+
+BN_TEST(bench_parse__wrong_schema)
+{
+	expect_fail("{\"schema\": \"bitgate-bench/2\", \"benchmarks\": []}", BG_FORMAT_BITGATE,
+		    ORIGIN ": schema: expected \"bitgate-bench/1\", got \"bitgate-bench/2\"");
+	expect_fail("{\"benchmarks\": [{\"name\": \"a\", \"unit\": \"ns\", \"samples\": [1]}]}",
+		    BG_FORMAT_BITGATE, ORIGIN ": schema: required");
+	expect_fail("{\"schema\": 1, \"benchmarks\": []}", BG_FORMAT_BITGATE,
+		    "schema: expected \"bitgate-bench/1\", got a number");
+	expect_fail("{\"schema\": \"bitgate-bench/1\"}", BG_FORMAT_BITGATE,
+		    ORIGIN ": benchmarks: required");
+	expect_fail("[1, 2]", BG_FORMAT_BITGATE,
+		    "expected a JSON object at the top level, got an array");
+}
+
+BN_TEST(bench_parse__garbage_and_empty)
+{
+	expect_fail("Segmentation fault (core dumped)\n", BG_FORMAT_BITGATE,
+		    ORIGIN ": not JSON: line 1 starts with `Segmentation fault (core dumped)`");
+	expect_fail("terminate called after throwing an instance of 'std::bad_alloc'\n"
+		    "  what():  std::bad_alloc\n#0 0x7f3a in main bench.c:12\n",
+		    BG_FORMAT_BITGATE, "not JSON");
+	expect_fail("", BG_FORMAT_BITGATE, ORIGIN ": empty");
+	expect_fail(" \n\t\n", BG_FORMAT_GBENCH, ORIGIN ": empty");
+	/* A stray line before the JSON (a debug print on stdout) is not silently skipped. */
+	expect_fail("warming up...\n{\"schema\": \"bitgate-bench/1\"}", BG_FORMAT_BITGATE,
+		    "not JSON: line 1 starts with `warming up...`");
+	/* ...nor after it. */
+	expect_fail("{\"schema\": \"bitgate-bench/1\", \"benchmarks\": []}\ndone\n",
+		    BG_FORMAT_BITGATE, "malformed JSON at line 2, column 1 near `done`");
+	/* A NUL byte inside the text. */
+	struct bg_bench_set *set = NULL;
+	int rc = bg_bench_parse(&set, "{\"a\"\0}", 6, BG_FORMAT_BITGATE, ORIGIN);
+	BN_CHECK(rc == BG_EINPUT && !set && strstr(bg_error_last(), "NUL byte at line 1, column 5"),
+		 "%s", bg_error_last());
+}
+
+BN_TEST(bench_parse__truncated)
+{
+	/* The bench program died half-way through printing. */
+	char text[sizeof(bitgate_ok)];
+	size_t cut = 700;
+	BN_CHECK(cut < strlen(bitgate_ok), "fixture too short");
+	memcpy(text, bitgate_ok, cut);
+	text[cut] = '\0';
+	expect_fail(text, BG_FORMAT_BITGATE, "JSON ends early at line");
+	expect_fail("{\"schema\": \"bitgate-bench/1\", \"benchmarks\": [", BG_FORMAT_BITGATE,
+		    ORIGIN ": JSON ends early at line 1, column 46 (truncated?)");
+	/* Missing a value in the middle: a malformed document, at the right place. */
+	expect_fail("{\n  \"schema\": \"bitgate-bench/1\",\n  \"benchmarks\": [1,,2]\n}",
+		    BG_FORMAT_BITGATE, "malformed JSON at line 3, column 20 near `,2]`");
+}
+
+BN_TEST(bench_parse__bad_samples)
+{
+	/* cJSON prints NaN and infinity as null: that is how a broken timer arrives. */
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [1.5, null]", ORIGIN
+			  ": benchmarks[1].samples[1]: expected a finite number > 0, got null");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [1, 2, -3]",
+			  "benchmarks[1].samples[2]: expected a finite number > 0, got -3");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [0]",
+			  "benchmarks[1].samples[0]: expected a finite number > 0, got 0");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [1e999]",
+			  "benchmarks[1].samples[0]: expected a finite number > 0, got inf");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [\"12\"]",
+			  "benchmarks[1].samples[0]: expected a finite number > 0, got a string");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": []",
+			  "benchmarks[1].samples: empty");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": 12",
+			  "benchmarks[1].samples: expected an array of numbers, got a number");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\"", "benchmarks[1].samples: required");
+	/* NaN written out literally is not JSON at all. */
+	expect_fail("{\"schema\": \"bitgate-bench/1\", \"benchmarks\": [{\"name\": \"b\", "
+		    "\"unit\": \"ns\", \"samples\": [NaN]}]}",
+		    BG_FORMAT_BITGATE, "malformed JSON at line 1, column 86 near `NaN]}]}`");
+}
+
+BN_TEST(bench_parse__duplicate_and_missing_names)
+{
+	expect_bench_fail("\"name\": \"a\", \"unit\": \"ns\", \"samples\": [2]",
+			  ORIGIN ": benchmarks[1].name: duplicate name \"a\" (also benchmarks[0])");
+	expect_bench_fail("\"unit\": \"ns\", \"samples\": [2]", "benchmarks[1].name: required");
+	expect_bench_fail("\"name\": \"\", \"unit\": \"ns\", \"samples\": [2]",
+			  "benchmarks[1].name: expected a non-empty string, got \"\"");
+	expect_bench_fail("\"name\": 7, \"unit\": \"ns\", \"samples\": [2]",
+			  "benchmarks[1].name: expected a non-empty string, got a number");
+	expect_bench_fail("\"name\": \"b\", \"samples\": [2]", "benchmarks[1].unit: required");
+	/* Keys are case-sensitive: "Name" is not "name". */
+	expect_bench_fail("\"Name\": \"b\", \"unit\": \"ns\", \"samples\": [2]",
+			  "benchmarks[1].name: required");
+}
+
+BN_TEST(bench_parse__empty_benchmarks)
+{
+	expect_fail("{\"schema\": \"bitgate-bench/1\", \"context\": {}, \"benchmarks\": []}",
+		    BG_FORMAT_BITGATE, ORIGIN ": benchmarks: empty");
+	expect_fail("{\"schema\": \"bitgate-bench/1\", \"benchmarks\": {}}", BG_FORMAT_BITGATE,
+		    "benchmarks: expected an array, got an object");
+	expect_fail("{\"schema\": \"bitgate-bench/1\", \"benchmarks\": [3]}", BG_FORMAT_BITGATE,
+		    "benchmarks[0]: expected an object, got a number");
+}
+
+BN_TEST(bench_parse__wrong_types)
+{
+	static const char head[] = "{\"schema\": \"bitgate-bench/1\", \"context\": ";
+	static const char tail[] = ", \"benchmarks\": [{\"name\": \"a\", \"unit\": \"ns\", "
+				   "\"samples\": [1]}]}";
+	static const struct {
+		const char *ctx, *want;
+	} cases[] = {
+		{"[]", "context: expected an object, got an array"},
+		{"{\"program\": 1}", "context.program: expected a string, got a number"},
+		{"{\"cpu\": null}", "context.cpu: expected a string, got null"},
+		{"{\"isa\": \"avx2\"}", "context.isa: expected an array of strings, got a string"},
+		{"{\"kernels\": [\"ref\", 2]}",
+		 "context.kernels[1]: expected a string, got a number"},
+		{"{\"threads\": \"1\"}", "context.threads: expected an integer >= 0, got a string"},
+		{"{\"threads\": 1.5}", "context.threads: expected an integer >= 0, got a number"},
+		{"{\"threads\": -1}", "context.threads: expected an integer >= 0"},
+		{"{\"strict_mode\": 0}", "context.strict_mode: expected a boolean, got a number"},
+		{"{\"build_type\": {}}", "context.build_type: expected a string, got an object"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "%s%s%s", head, cases[i].ctx, tail);
+		expect_fail(text, BG_FORMAT_BITGATE, cases[i].want);
+	}
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [2], \"iterations\": -1",
+			  "benchmarks[1].iterations: expected an integer >= 0, got a number");
+	expect_bench_fail(
+		"\"name\": \"b\", \"unit\": \"ns\", \"samples\": [2], \"iterations\": 2.5",
+		"benchmarks[1].iterations: expected an integer >= 0");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [2], \"elements\": -4",
+			  "benchmarks[1].elements: expected a finite number >= 0, got -4");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [2], \"bytes\": \"1\"",
+			  "benchmarks[1].bytes: expected a finite number >= 0, got a string");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [2], \"kernel\": 3",
+			  "benchmarks[1].kernel: expected a string, got a number");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [2], \"checked\": 1",
+			  "benchmarks[1].checked: expected a boolean, got a number");
+	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"skipped\": false",
+			  "benchmarks[1].skipped: expected a string, got a boolean");
+}
+
+BN_TEST(bench_parse__unknown_format)
+{
+	expect_fail(bitgate_ok, "csv", ORIGIN ": unknown bench format \"csv\"");
+}
+
+/* Written from Google Benchmark's JSON reporter: a context block, BM_Quant/4096 run three
+ * times (iterations, then its aggregates), BM_Gemv/1024 in microseconds with repetitions
+ * interleaved with BM_Slow in milliseconds, an errored benchmark, a skipped one, a NaN
+ * counter and a single-run benchmark without run_name (an older version's output). */
+static const char gbench_ok[] =
+	"{\n"
+	"  \"context\": {\n"
+	"    \"date\": \"2026-11-24T08:00:00+00:00\",\n"
+	"    \"host_name\": \"ci-runner-7\",\n"
+	"    \"executable\": \"./build/bin/quant_bench\",\n"
+	"    \"num_cpus\": 16,\n"
+	"    \"mhz_per_cpu\": 2450,\n"
+	"    \"cpu_scaling_enabled\": false,\n"
+	"    \"caches\": [\n"
+	"      {\"type\": \"Data\", \"level\": 1, \"size\": 32768, \"num_sharing\": 2}\n"
+	"    ],\n"
+	"    \"load_avg\": [0.52, 0.4, 0.31],\n"
+	"    \"library_version\": \"v1.8.3\",\n"
+	"    \"library_build_type\": \"release\"\n"
+	"  },\n"
+	"  \"benchmarks\": [\n"
+	"    {\"name\": \"BM_Quant/4096\", \"family_index\": 0, \"per_family_instance_index\": 0,\n"
+	"     \"run_name\": \"BM_Quant/4096\", \"run_type\": \"iteration\", \"repetitions\": 3,\n"
+	"     \"repetition_index\": 0, \"threads\": 1, \"iterations\": 1000,\n"
+	"     \"real_time\": 1.25e+02, \"cpu_time\": 1.24e+02, \"time_unit\": \"ns\",\n"
+	"     \"items_per_second\": 3.2768e+10},\n"
+	"    {\"name\": \"BM_Quant/4096\", \"run_name\": \"BM_Quant/4096\",\n"
+	"     \"run_type\": \"iteration\", \"repetitions\": 3, \"repetition_index\": 1,\n"
+	"     \"threads\": 1, \"iterations\": 1000, \"real_time\": 1.5e+02, \"cpu_time\": "
+	"1.5e+02,\n"
+	"     \"time_unit\": \"ns\", \"items_per_second\": NaN},\n"
+	"    {\"name\": \"BM_Quant/4096\", \"run_name\": \"BM_Quant/4096\",\n"
+	"     \"run_type\": \"iteration\", \"repetitions\": 3, \"repetition_index\": 2,\n"
+	"     \"threads\": 1, \"iterations\": 1000, \"real_time\": 1.75e+02, \"cpu_time\": "
+	"1.7e+02,\n"
+	"     \"time_unit\": \"ns\", \"bytes_per_second\": Infinity, \"label\": \"NaN in a "
+	"string\"},\n"
+	"    {\"name\": \"BM_Quant/4096_mean\", \"run_name\": \"BM_Quant/4096\",\n"
+	"     \"run_type\": \"aggregate\", \"repetitions\": 3, \"threads\": 1,\n"
+	"     \"aggregate_name\": \"mean\", \"aggregate_unit\": \"time\", \"iterations\": 3,\n"
+	"     \"real_time\": 1.5e+02, \"cpu_time\": 1.48e+02, \"time_unit\": \"ns\"},\n"
+	"    {\"name\": \"BM_Quant/4096_median\", \"run_name\": \"BM_Quant/4096\",\n"
+	"     \"run_type\": \"aggregate\", \"repetitions\": 3, \"threads\": 1,\n"
+	"     \"aggregate_name\": \"median\", \"aggregate_unit\": \"time\", \"iterations\": 3,\n"
+	"     \"real_time\": 1.5e+02, \"cpu_time\": 1.5e+02, \"time_unit\": \"ns\"},\n"
+	"    {\"name\": \"BM_Quant/4096_stddev\", \"run_name\": \"BM_Quant/4096\",\n"
+	"     \"run_type\": \"aggregate\", \"repetitions\": 3, \"threads\": 1,\n"
+	"     \"aggregate_name\": \"stddev\", \"aggregate_unit\": \"time\", \"iterations\": 3,\n"
+	"     \"real_time\": 2.5e+01, \"cpu_time\": 2.3e+01, \"time_unit\": \"ns\"},\n"
+	"    {\"name\": \"BM_Quant/4096_cv\", \"run_name\": \"BM_Quant/4096\",\n"
+	"     \"run_type\": \"aggregate\", \"repetitions\": 3, \"threads\": 1,\n"
+	"     \"aggregate_name\": \"cv\", \"aggregate_unit\": \"percentage\", \"iterations\": 3,\n"
+	"     \"real_time\": 1.6e-01, \"cpu_time\": 1.5e-01, \"time_unit\": \"ns\"},\n"
+	"    {\"name\": \"BM_Gemv/1024/repeats:2\", \"run_name\": \"BM_Gemv/1024/repeats:2\",\n"
+	"     \"run_type\": \"iteration\", \"repetitions\": 2, \"repetition_index\": 0,\n"
+	"     \"threads\": 1, \"iterations\": 5000, \"real_time\": 1.5e+00, \"cpu_time\": "
+	"1.5e+00,\n"
+	"     \"time_unit\": \"us\"},\n"
+	"    {\"name\": \"BM_Slow\", \"run_name\": \"BM_Slow\", \"run_type\": \"iteration\",\n"
+	"     \"repetitions\": 1, \"repetition_index\": 0, \"threads\": 1, \"iterations\": 2,\n"
+	"     \"real_time\": 2.5e-01, \"cpu_time\": 2.5e-01, \"time_unit\": \"ms\"},\n"
+	"    {\"name\": \"BM_Gemv/1024/repeats:2\", \"run_name\": \"BM_Gemv/1024/repeats:2\",\n"
+	"     \"run_type\": \"iteration\", \"repetitions\": 2, \"repetition_index\": 1,\n"
+	"     \"threads\": 1, \"iterations\": 5000, \"real_time\": 2.0e+00, \"cpu_time\": "
+	"2.0e+00,\n"
+	"     \"time_unit\": \"us\"},\n"
+	"    {\"name\": \"BM_Amx\", \"run_name\": \"BM_Amx\", \"run_type\": \"iteration\",\n"
+	"     \"repetitions\": 1, \"repetition_index\": 0, \"threads\": 1,\n"
+	"     \"error_occurred\": true, \"error_message\": \"AMX not supported on this CPU\",\n"
+	"     \"iterations\": 0, \"real_time\": 0.0e+00, \"cpu_time\": 0.0e+00,\n"
+	"     \"time_unit\": \"ns\"},\n"
+	"    {\"name\": \"BM_Cuda\", \"run_name\": \"BM_Cuda\", \"run_type\": \"iteration\",\n"
+	"     \"repetitions\": 1, \"repetition_index\": 0, \"threads\": 1,\n"
+	"     \"skipped\": true, \"skip_message\": \"no device\",\n"
+	"     \"iterations\": 0, \"real_time\": 0.0e+00, \"cpu_time\": 0.0e+00,\n"
+	"     \"time_unit\": \"ns\"},\n"
+	"    {\"name\": \"BM_Whole\", \"iterations\": 10, \"real_time\": 3, \"cpu_time\": 3,\n"
+	"     \"time_unit\": \"s\"}\n"
+	"  ]\n"
+	"}\n";
+
+BN_TEST(bench_parse__gbench_repetitions_aggregates_errors)
+{
+	struct bg_bench_set *set = NULL;
+	int rc = bg_bench_parse(&set, gbench_ok, strlen(gbench_ok), BG_FORMAT_GBENCH, ORIGIN);
+	BN_CHECK(rc == 0, "rc %d: %s", rc, bg_error_last());
+	BN_CHECK(!strcmp(set->format, "googlebenchmark"), "format");
+	BN_CHECK(set->ctx.program && !strcmp(set->ctx.program, "quant_bench"), "program %s",
+		 set->ctx.program);
+	BN_CHECK(set->ctx.version == NULL && set->ctx.build_type == NULL && set->ctx.cpu == NULL,
+		 "Google Benchmark's own version and build type are not the program's");
+	BN_CHECK_EQ(set->ctx.threads, 0);
+	BN_CHECK_EQ(set->ctx.strict_mode, -1);
+	BN_CHECK(set->ctx.json && strstr(set->ctx.json, "\"host_name\":\"ci-runner-7\"") &&
+			 strstr(set->ctx.json, "\"executable\":\"./build/bin/quant_bench\""),
+		 "json %s", set->ctx.json);
+
+	/* Groups in first-appearance order; aggregates add none. */
+	BN_CHECK_EQ(set->n, 6);
+	const struct bg_bench *b = &set->v[0];
+	BN_CHECK(!strcmp(b->name, "BM_Quant/4096"), "name %s", b->name);
+	BN_CHECK(!strcmp(b->unit, "ns"), "unit");
+	BN_CHECK_EQ(b->n_samples, 3);
+	BN_CHECK(b->samples[0] == 125.0 && b->samples[1] == 150.0 && b->samples[2] == 175.0,
+		 "samples %g %g %g", b->samples[0], b->samples[1], b->samples[2]);
+	BN_CHECK_EQ(b->iterations, 1000);
+	BN_CHECK(b->kernel == NULL && b->checked == -1 && b->skipped == NULL, "not said");
+	BN_CHECK(b->elements == 0 && b->bytes == 0, "items_per_second is not used");
+
+	b = &set->v[1];
+	BN_CHECK(!strcmp(b->name, "BM_Gemv/1024/repeats:2"), "name %s", b->name);
+	BN_CHECK_EQ(b->n_samples, 2);
+	BN_CHECK(b->samples[0] == 1500.0 && b->samples[1] == 2000.0, "us to ns: %g %g",
+		 b->samples[0], b->samples[1]);
+	BN_CHECK_EQ(b->iterations, 5000);
+
+	b = &set->v[2];
+	BN_CHECK(!strcmp(b->name, "BM_Slow"), "name %s", b->name);
+	BN_CHECK(b->n_samples == 1 && b->samples[0] == 250000.0, "ms to ns: %g", b->samples[0]);
+
+	b = &set->v[3];
+	BN_CHECK(!strcmp(b->name, "BM_Amx"), "name %s", b->name);
+	BN_CHECK(b->skipped && !strcmp(b->skipped, "AMX not supported on this CPU"), "error");
+	BN_CHECK(b->samples == NULL && b->n_samples == 0, "an errored run has no samples");
+
+	b = &set->v[4];
+	BN_CHECK(!strcmp(b->name, "BM_Cuda") && b->skipped && !strcmp(b->skipped, "no device"),
+		 "skip_message");
+
+	b = &set->v[5];
+	BN_CHECK(!strcmp(b->name, "BM_Whole"), "name falls back to name");
+	BN_CHECK(b->n_samples == 1 && b->samples[0] == 3e9, "s to ns: %g", b->samples[0]);
+	BN_CHECK_EQ(b->iterations, 10);
+	bg_bench_set_free(set);
+}
+
+BN_TEST(bench_parse__gbench_error_in_one_repetition)
+{
+	/* Samples before and after the failed repetition are dropped: a benchmark that did
+	 * not run cleanly is not measured. */
+	static const char text[] =
+		"{\"benchmarks\": ["
+		"{\"name\": \"BM_A\", \"run_name\": \"BM_A\", \"run_type\": \"iteration\", "
+		"\"iterations\": 5, \"real_time\": 10, \"time_unit\": \"ns\"},"
+		"{\"name\": \"BM_A\", \"run_name\": \"BM_A\", \"run_type\": \"iteration\", "
+		"\"error_occurred\": true, \"error_message\": \"bad result\", \"iterations\": 0, "
+		"\"real_time\": 0, \"time_unit\": \"ns\"},"
+		"{\"name\": \"BM_A\", \"run_name\": \"BM_A\", \"run_type\": \"iteration\", "
+		"\"iterations\": 5, \"real_time\": 11, \"time_unit\": \"ns\"}]}";
+	struct bg_bench_set *set = NULL;
+	int rc = bg_bench_parse(&set, text, strlen(text), BG_FORMAT_GBENCH, ORIGIN);
+	BN_CHECK(rc == 0, "%s", bg_error_last());
+	BN_CHECK_EQ(set->n, 1);
+	BN_CHECK(set->v[0].skipped && !strcmp(set->v[0].skipped, "bad result"), "skipped");
+	BN_CHECK(set->v[0].n_samples == 0 && set->v[0].samples == NULL, "no samples");
+	BN_CHECK(!strcmp(set->ctx.json, "{}"), "no context: %s", set->ctx.json);
+	BN_CHECK(set->ctx.program == NULL, "no program");
+	bg_bench_set_free(set);
+}
+
+BN_TEST(bench_parse__gbench_malformed)
+{
+	expect_fail("{\"benchmarks\": [{\"name\": \"BM_A\", \"real_time\": 1, \"time_unit\": "
+		    "\"fortnights\"}]}",
+		    BG_FORMAT_GBENCH,
+		    ORIGIN
+		    ": benchmarks[0].time_unit: expected \"ns\", \"us\", \"ms\" or \"s\", got "
+		    "\"fortnights\"");
+	expect_fail("{\"benchmarks\": [{\"name\": \"BM_A\", \"time_unit\": \"ns\"}]}",
+		    BG_FORMAT_GBENCH, "benchmarks[0].real_time: required");
+	expect_fail("{\"benchmarks\": [{\"name\": \"BM_A\", \"real_time\": NaN}]}",
+		    BG_FORMAT_GBENCH,
+		    "benchmarks[0].real_time: expected a finite number > 0, got null");
+	expect_fail("{\"benchmarks\": [{\"name\": \"BM_A\", \"real_time\": -2}]}", BG_FORMAT_GBENCH,
+		    "benchmarks[0].real_time: expected a finite number > 0, got -2");
+	expect_fail("{\"benchmarks\": [{\"real_time\": 2}]}", BG_FORMAT_GBENCH,
+		    "benchmarks[0].name: required");
+	expect_fail(
+		"{\"benchmarks\": [{\"name\": \"BM_A\", \"run_type\": \"summary\", "
+		"\"real_time\": 2}]}",
+		BG_FORMAT_GBENCH,
+		"benchmarks[0].run_type: expected \"iteration\" or \"aggregate\", got \"summary\"");
+	expect_fail("{\"benchmarks\": [{\"name\": \"BM_A_mean\", \"run_name\": \"BM_A\", "
+		    "\"run_type\": \"aggregate\", \"real_time\": 2}]}",
+		    BG_FORMAT_GBENCH, "benchmarks: no entry of run_type \"iteration\"");
+	expect_fail("{\"benchmarks\": []}", BG_FORMAT_GBENCH, "benchmarks: empty");
+	expect_fail("{\"context\": {}}", BG_FORMAT_GBENCH, "benchmarks: required");
+	expect_fail("{\"context\": {\"executable\": 3}, \"benchmarks\": []}", BG_FORMAT_GBENCH,
+		    "context.executable: expected a string, got a number");
+	expect_fail("{\"benchmarks\": [{\"name\": \"BM_A\", \"real_time\": 2, \"iterations\": "
+		    "\"many\"}]}",
+		    BG_FORMAT_GBENCH, "benchmarks[0].iterations: expected an integer >= 0");
+	expect_fail("{\"benchmarks\": [{\"name\": \"BM_A\", \"error_occurred\": \"yes\"}]}",
+		    BG_FORMAT_GBENCH, "benchmarks[0].error_occurred: expected a boolean");
+	expect_fail("Illegal instruction\n", BG_FORMAT_GBENCH,
+		    "not JSON: line 1 starts with `Illegal instruction`");
+	/* bitgate-bench/1 output read as Google Benchmark has no iteration entries with
+	 * real_time: an error, not an empty success. */
+	expect_fail(bitgate_ok, BG_FORMAT_GBENCH, "benchmarks[0].real_time: required");
+}
+
+BN_TEST(bench_parse__json_helpers)
+{
+	cJSON *root = NULL;
+	static const char bom[] = "\xEF\xBB\xBF{\"a\": [1, 2]}";
+	static const char bad[] = "{\n\t\"a\": 1,\n\t\"b\" 2\n}";
+	/* A byte-order mark is skipped; line and column count from 1. */
+	int rc = bg_json_parse(&root, bom, strlen(bom), "x");
+	BN_CHECK(rc == 0 && cJSON_IsObject(root), "%s", bg_error_last());
+	int64_t v = 0;
+	BN_CHECK(bg_json_integer(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "a"), 1), 0, 5, &v) ==
+				 0 &&
+			 v == 2,
+		 "integer");
+	BN_CHECK(bg_json_integer(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "a"), 1), 3, 5, &v) ==
+			 BG_EINPUT,
+		 "range");
+	BN_CHECK(!strcmp(bg_json_type_name(root), "an object"), "type name");
+	cJSON_Delete(root);
+	rc = bg_json_parse(&root, bad, strlen(bad), "x");
+	BN_CHECK(rc == BG_EINPUT && root == NULL, "rc %d", rc);
+	BN_CHECK(!strcmp(bg_error_last(), "x: malformed JSON at line 3, column 6 near `2`"), "%s",
+		 bg_error_last());
+}

@@ -1,0 +1,534 @@
+/* Integration: bitgate run on throwaway git repositories (made with libgit2) holding a
+ * tiny C benchmark project whose cost changes between commits, plus commits that do not
+ * build, benchmarks that crash, hang or print garbage, a malformed bitgate.json, and the
+ * database checked through db/ after each. Timing is never asserted. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bg_buf.h"
+#include "bg_db.h"
+#include "bg_error.h"
+#include "bg_fs.h"
+#include "bg_proc.h"
+#include "bn_test.h"
+#include "tg_fixture.h"
+
+/* The subject: BEHAVIOUR 0 measures a loop of COST iterations, 1 crashes, 2 hangs (with
+ * a child that hangs too), 3 prints garbage. */
+static const char bench_c[] =
+	"#include <stdio.h>\n#include <stdlib.h>\n#include <time.h>\n#include <unistd.h>\n"
+	"#include \"cost.h\"\n"
+	"static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);\n"
+	"  return t.tv_sec * 1e9 + t.tv_nsec; }\n"
+	"int main(void) {\n"
+	"  if (BEHAVIOUR == 1) { fprintf(stderr, \"about to crash\\n\"); fflush(stderr); abort(); }\n"
+	"  if (BEHAVIOUR == 2) { fprintf(stderr, \"hanging\\n\"); fflush(stderr);\n"
+	"    if (fork() == 0) for (;;) pause();\n    for (;;) pause(); }\n"
+	"  if (BEHAVIOUR == 3) { printf(\"Segmentation fault (core dumped)\\n\"); return 0; }\n"
+	"  double s[5]; volatile unsigned long acc = 0;\n"
+	"  for (int r = 0; r < 5; r++) { double t0 = now();\n"
+	"    for (long i = 0; i < COST; i++) acc += (unsigned long)i * 7u;\n"
+	"    s[r] = now() - t0 + 1; }\n"
+	"  printf(\"{\\\"schema\\\": \\\"bitgate-bench/1\\\", \\\"context\\\": {\\\"program\\\": "
+	"\\\"tinybench\\\", \\\"threads\\\": 1, \\\"kernels\\\": [\\\"scalar\\\"]}, \"\n"
+	"         \"\\\"benchmarks\\\": [{\\\"name\\\": \\\"loop/scalar\\\", \\\"unit\\\": \\\"ns\\\", "
+	"\\\"samples\\\": [%.1f, %.1f, %.1f, %.1f, %.1f], \\\"iterations\\\": 1, "
+	"\\\"elements\\\": %d, \\\"kernel\\\": \\\"scalar\\\", \\\"checked\\\": true}, \"\n"
+	"         \"{\\\"name\\\": \\\"loop/simd\\\", \\\"unit\\\": \\\"ns\\\", \\\"skipped\\\": "
+	"\\\"no SIMD on this machine\\\"}]}\\n\", s[0], s[1], s[2], s[3], s[4], COST);\n"
+	"  return 0;\n}\n";
+
+/* Writes a JUnit report: two passing cases, one skipped, and a failing one with FAIL. */
+static const char test_c[] =
+	"#include <stdio.h>\n#include \"cost.h\"\n"
+	"int main(int argc, char **argv) {\n"
+	"  FILE *f = fopen(argv[1], \"w\"); if (!f) return 2;\n"
+	"  fprintf(f, \"<?xml version=\\\"1.0\\\"?>\\n<testsuites><testsuite name=\\\"tiny\\\">\\n\");\n"
+	"  fprintf(f, \"<testcase name=\\\"adds\\\" time=\\\"0.01\\\"/>\\n\");\n"
+	"  fprintf(f, \"<testcase name=\\\"multiplies\\\"/>\\n\");\n"
+	"  fprintf(f, \"<testcase name=\\\"gpu\\\"><skipped message=\\\"no GPU\\\"/></testcase>\\n\");\n"
+	"  if (FAIL) fprintf(f, \"<testcase name=\\\"breaks\\\"><failure message=\\\"1 != 2\\\"/></testcase>\\n\");\n"
+	"  fprintf(f, \"</testsuite></testsuites>\\n\"); fclose(f); return FAIL; }\n";
+
+static const char config_json[] =
+	"{\n  \"version\": 1,\n"
+	"  \"build\": [\n"
+	"    {\"name\": \"bench\", \"argv\": [\"cc\", \"-O1\", \"-o\", \"{build}/bench\", "
+	"\"{src}/bench.c\"], \"timeout_s\": 120},\n"
+	"    {\"name\": \"test\", \"argv\": [\"cc\", \"-O1\", \"-o\", \"{build}/test\", "
+	"\"{src}/test.c\"], \"timeout_s\": 120}\n  ],\n"
+	"  \"bench\": {\"argv\": [\"{build}/bench\"], \"format\": \"bitgate-bench/1\", "
+	"\"timeout_s\": 3, \"warmup\": 1},\n"
+	"  \"tests\": [{\"suite\": \"cpu\", \"argv\": [\"{build}/test\", \"{out}/cpu.xml\"], "
+	"\"junit\": \"{out}/cpu.xml\", \"timeout_s\": 60}]\n}\n";
+
+struct fx {
+	char root[512]; /* temporary directory holding everything */
+	char repo[600];
+	char db[600];
+};
+
+static void fx_init(struct fx *f, const char *tag)
+{
+	BN_CHECK(tg_tmpdir(f->root, sizeof(f->root), tag) == 0, "tmpdir");
+	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->root);
+	snprintf(f->db, sizeof(f->db), "%s/bitgate.db", f->root);
+	BN_CHECK(tg_repo_init(f->repo) == 0, "init");
+	BN_CHECK(tg_write(f->repo, "bench.c", bench_c) == 0, "write");
+	BN_CHECK(tg_write(f->repo, "test.c", test_c) == 0, "write");
+	BN_CHECK(tg_write(f->repo, "bitgate.json", config_json) == 0, "write");
+	BN_CHECK(tg_write(f->repo, ".gitignore", ".bitgate/\n") == 0, "write");
+}
+
+static void fx_done(struct fx *f)
+{
+	bg_fs_rmtree(f->root);
+}
+
+/* Commits cost.h with the given knobs; sha receives the commit. */
+static void commit_cost(struct fx *f, long cost, int behaviour, int fail, char *sha)
+{
+	char text[200], msg[100];
+	snprintf(text, sizeof(text), "#define COST %ldL\n#define BEHAVIOUR %d\n#define FAIL %d\n", cost,
+		 behaviour, fail);
+	snprintf(msg, sizeof(msg), "cost %ld behaviour %d", cost, behaviour);
+	BN_CHECK(tg_write(f->repo, "cost.h", text) == 0, "write cost.h");
+	BN_CHECK(tg_commit(f->repo, msg, sha) == 0, "commit");
+}
+
+static struct bg_buf out_text, err_text;
+
+/* Runs bitgate --repo R --db D ARGS... and returns its exit status; its stdout and stderr
+ * are in out_text / err_text. */
+static int bitgate(struct fx *f, ...)
+{
+	char *argv[40];
+	int n = 0;
+	argv[n++] = BG_BITGATE_PATH;
+	argv[n++] = "--repo";
+	argv[n++] = f->repo;
+	argv[n++] = "--db";
+	argv[n++] = f->db;
+	va_list ap;
+	va_start(ap, f);
+	const char *a;
+	while ((a = va_arg(ap, const char *)) && n < 39)
+		argv[n++] = (char *)a;
+	va_end(ap);
+	argv[n] = NULL;
+	char op[700], ep[700];
+	snprintf(op, sizeof(op), "%s/stdout.txt", f->root);
+	snprintf(ep, sizeof(ep), "%s/stderr.txt", f->root);
+	struct bg_proc_opts po = {.argv = argv, .stdout_path = op, .stderr_path = ep,
+				  .timeout_s = 240, .pin_cpu = -1};
+	struct bg_proc_result r;
+	BN_CHECK(bg_proc_run(&po, &r) == 0, "running bitgate: %s", bg_error_last());
+	bg_buf_clear(&out_text);
+	bg_buf_clear(&err_text);
+	bg_fs_read(&out_text, op);
+	bg_fs_read(&err_text, ep);
+	BN_CHECK(r.exited, "bitgate did not exit normally (signal %d); stderr:\n%s", r.signal,
+		 bg_buf_cstr(&err_text));
+	return r.exit_code;
+}
+
+#define EXPECT_EXIT(want, call)                                                                    \
+	do {                                                                                       \
+		int got_ = (call);                                                                 \
+		BN_CHECK(got_ == (want), "exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got_,       \
+			 (want), bg_buf_cstr(&out_text), bg_buf_cstr(&err_text));                  \
+	} while (0)
+
+static struct bg_db *open_db(struct fx *f)
+{
+	struct bg_db *db;
+	BN_CHECK(bg_db_open(&db, f->db) == 0, "open db: %s", bg_error_last());
+	return db;
+}
+
+/* The runs of a commit, newest first. */
+static size_t runs_of(struct bg_db *db, const char *sha, struct bg_run_rec **runs)
+{
+	struct bg_run_filter flt = {.commit_prefix = sha};
+	size_t n = 0;
+	BN_CHECK(bg_db_run_list(db, &flt, runs, &n) == 0, "run list: %s", bg_error_last());
+	return n;
+}
+
+static const struct bg_result_rec *find_result(const struct bg_result_rec *r, size_t n,
+					       const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(r[i].benchmark, name))
+			return &r[i];
+	return NULL;
+}
+
+BN_TEST(integration__range_stores_every_sample)
+{
+	struct fx f;
+	fx_init(&f, "range");
+	char c0[41], c1[41], c2[41], c3[41];
+	commit_cost(&f, 1000, 0, 0, c0);
+	commit_cost(&f, 20000, 0, 0, c1);
+	commit_cost(&f, 40000, 0, 1, c2);
+	commit_cost(&f, 80000, 0, 0, c3);
+	char range[100];
+	snprintf(range, sizeof(range), "%s..%s", c0, c3);
+	EXPECT_EXIT(0, bitgate(&f, "run", range, "--repetitions", "2", NULL));
+	BN_CHECK(strstr(out_text.ptr, "status") && strstr(out_text.ptr, "ok"), "summary:\n%s",
+		 out_text.ptr);
+
+	struct bg_db *db = open_db(&f);
+	const char *shas[] = {c1, c2, c3};
+	const long costs[] = {20000, 40000, 80000};
+	for (int i = 0; i < 3; i++) {
+		struct bg_run_rec *runs;
+		size_t n = runs_of(db, shas[i], &runs);
+		BN_CHECK_EQ(n, 1);
+		BN_CHECK(runs[0].complete && !strcmp(runs[0].status, "ok"), "run %s: %s",
+			 shas[i], runs[0].status);
+		BN_CHECK(runs[0].build_id > 0, "no build recorded");
+		struct bg_result_rec *res;
+		size_t nres;
+		BN_CHECK_EQ(bg_db_run_results(db, runs[0].id, &res, &nres), 0);
+		BN_CHECK_EQ(nres, 2);
+		const struct bg_result_rec *loop = find_result(res, nres, "loop/scalar");
+		const struct bg_result_rec *simd = find_result(res, nres, "loop/simd");
+		BN_CHECK(loop && simd, "benchmarks missing");
+		BN_CHECK_EQ(loop->n, 10); /* 2 rounds x 5 samples; the warm-up is not stored */
+		BN_CHECK_EQ(loop->rounds[0], 0);
+		BN_CHECK_EQ(loop->rounds[9], 1);
+		BN_CHECK(loop->kernel && !strcmp(loop->kernel, "scalar"), "kernel %s",
+			 loop->kernel);
+		BN_CHECK_EQ(loop->checked, 1);
+		BN_CHECK((long)loop->elements == costs[i], "elements %g", loop->elements);
+		BN_CHECK(!strcmp(loop->params, "threads=1"), "params '%s'", loop->params);
+		BN_CHECK(!strcmp(loop->mode, "default"), "mode %s", loop->mode);
+		BN_CHECK(simd->skipped && strstr(simd->skipped, "no SIMD") && simd->n == 0,
+			 "skipped benchmark");
+		struct bg_test_suite **ts;
+		size_t nts;
+		BN_CHECK_EQ(bg_db_run_tests(db, runs[0].id, &ts, &nts), 0);
+		BN_CHECK_EQ(nts, 1);
+		BN_CHECK(!strcmp(ts[0]->suite, "cpu"), "suite %s", ts[0]->suite);
+		BN_CHECK_EQ(ts[0]->passed, 2);
+		BN_CHECK_EQ(ts[0]->skipped, 1);
+		BN_CHECK_EQ(ts[0]->failed, i == 1 ? 1 : 0);
+		bg_db_tests_free(ts, nts);
+		bg_db_results_free(res, nres);
+		bg_db_run_list_free(runs, n);
+	}
+	struct bg_run_rec *runs;
+	BN_CHECK_EQ(runs_of(db, c0, &runs), 0); /* A..B excludes A */
+	bg_db_run_list_free(runs, 0);
+	struct bg_buf report = BG_BUF_INIT;
+	BN_CHECK(bg_db_check(db, &report) == 0, "check: %s", bg_buf_cstr(&report));
+	bg_buf_free(&report);
+	bg_db_close(db);
+
+	/* log and show read it back */
+	EXPECT_EXIT(0, bitgate(&f, "log", NULL));
+	BN_CHECK(strstr(out_text.ptr, c3 + 0) || strstr(out_text.ptr, "ok"), "log:\n%s",
+		 out_text.ptr);
+	char short3[11];
+	snprintf(short3, sizeof(short3), "%.10s", c3);
+	BN_CHECK(strstr(out_text.ptr, short3), "log lacks %s:\n%s", short3, out_text.ptr);
+	EXPECT_EXIT(0, bitgate(&f, "show", short3, NULL));
+	BN_CHECK(strstr(out_text.ptr, "loop/scalar") && strstr(out_text.ptr, "scalar") &&
+			 strstr(out_text.ptr, "skipped: no SIMD"),
+		 "show:\n%s", out_text.ptr);
+	EXPECT_EXIT(0, bitgate(&f, "show", "--format", "json", NULL));
+	BN_CHECK(strstr(out_text.ptr, "\"samples\""), "show json:\n%s", out_text.ptr);
+	fx_done(&f);
+}
+
+BN_TEST(integration__second_run_does_not_rebuild)
+{
+	struct fx f;
+	fx_init(&f, "cache");
+	char c0[41];
+	commit_cost(&f, 1000, 0, 0, c0);
+	EXPECT_EXIT(0, bitgate(&f, "run", c0, "--no-tests", "--format", "json", NULL));
+	BN_CHECK(strstr(out_text.ptr, "\"build_cached\":\tfalse"), "first run:\n%s",
+		 out_text.ptr);
+	EXPECT_EXIT(0, bitgate(&f, "run", c0, "--no-tests", "--format", "json", NULL));
+	BN_CHECK(strstr(out_text.ptr, "\"build_cached\":\ttrue"), "second run:\n%s",
+		 out_text.ptr);
+	struct bg_db *db = open_db(&f);
+	struct bg_run_rec *runs;
+	size_t n = runs_of(db, c0, &runs);
+	BN_CHECK_EQ(n, 2);
+	BN_CHECK_EQ(runs[0].build_id, runs[1].build_id);
+	bg_db_run_list_free(runs, n);
+	struct bg_build_rec *b;
+	size_t nb;
+	BN_CHECK_EQ(bg_db_build_list(db, &b, &nb), 0);
+	BN_CHECK_EQ(nb, 1);
+	bg_db_build_list_free(b, nb);
+	bg_db_close(db);
+	EXPECT_EXIT(0, bitgate(&f, "cache", "ls", NULL));
+	BN_CHECK(strstr(out_text.ptr, "1 cached build"), "cache ls:\n%s", out_text.ptr);
+	EXPECT_EXIT(0, bitgate(&f, "cache", "prune", "--all", NULL));
+	EXPECT_EXIT(0, bitgate(&f, "cache", "ls", NULL));
+	BN_CHECK(strstr(out_text.ptr, "0 cached builds"), "after prune:\n%s", out_text.ptr);
+	/* pruned: the next run builds again */
+	EXPECT_EXIT(0, bitgate(&f, "run", c0, "--no-tests", "--format", "json", NULL));
+	BN_CHECK(strstr(out_text.ptr, "\"build_cached\":\tfalse"), "after prune:\n%s",
+		 out_text.ptr);
+	fx_done(&f);
+}
+
+/* A range with a commit that does not build, one whose bench crashes, one that hangs, and
+ * one that prints garbage, between good ones: each failure is recorded, none gives a
+ * sample, the good commits are measured, and the exit status says infrastructure. */
+BN_TEST(integration__failures_are_recorded_and_the_range_goes_on)
+{
+	struct fx f;
+	fx_init(&f, "fail");
+	char c0[41], bad_build[41], crash[41], hang[41], garbage[41], good[41];
+	commit_cost(&f, 1000, 0, 0, c0);
+	BN_CHECK(tg_write(f.repo, "bench.c", "int main(void) { return syntax error; }\n") == 0, "w");
+	BN_CHECK(tg_commit(f.repo, "break the build", bad_build) == 0, "commit");
+	BN_CHECK(tg_write(f.repo, "bench.c", bench_c) == 0, "w");
+	commit_cost(&f, 1000, 1, 0, crash);
+	commit_cost(&f, 1000, 2, 0, hang);
+	commit_cost(&f, 1000, 3, 0, garbage);
+	commit_cost(&f, 2000, 0, 0, good);
+	char range[100];
+	snprintf(range, sizeof(range), "%s..%s", c0, good);
+	EXPECT_EXIT(3, bitgate(&f, "run", range, "--no-tests", NULL));
+
+	struct bg_db *db = open_db(&f);
+	struct {
+		const char *sha, *status, *stage, *needle, *detail;
+	} want[] = {
+		{bad_build, "build-failed", "build", "build step 'bench' failed", "error"},
+		{crash, "bench-failed", "bench", "signal 6", "about to crash"},
+		{hang, "bench-failed", "bench", "timed out", "hanging"},
+		{garbage, "bench-failed", "bench", "bench output of", NULL},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct bg_run_rec *runs;
+		size_t n = runs_of(db, want[i].sha, &runs);
+		BN_CHECK_EQ(n, 1);
+		BN_CHECK(!runs[0].complete, "%s: a failed run must be incomplete", want[i].status);
+		BN_CHECK(!strcmp(runs[0].status, want[i].status), "status %s, want %s",
+			 runs[0].status, want[i].status);
+		struct bg_result_rec *res;
+		size_t nres;
+		BN_CHECK_EQ(bg_db_run_results(db, runs[0].id, &res, &nres), 0);
+		size_t samples = 0;
+		for (size_t k = 0; k < nres; k++)
+			samples += res[k].n;
+		BN_CHECK_EQ(samples, 0);
+		bg_db_results_free(res, nres);
+		struct bg_error_rec *errs;
+		size_t nerr;
+		BN_CHECK_EQ(bg_db_run_errors(db, runs[0].id, &errs, &nerr), 0);
+		BN_CHECK(nerr >= 1, "%s: no error stored", want[i].status);
+		BN_CHECK(!strcmp(errs[0].stage, want[i].stage), "stage %s", errs[0].stage);
+		BN_CHECK(strstr(errs[0].message, want[i].needle), "message: %s", errs[0].message);
+		if (want[i].detail)
+			BN_CHECK(errs[0].detail && strstr(errs[0].detail, want[i].detail),
+				 "detail of %s: %s", want[i].status,
+				 errs[0].detail ? errs[0].detail : "(none)");
+		bg_db_errors_free(errs, nerr);
+		bg_db_run_list_free(runs, n);
+	}
+	struct bg_run_rec *runs;
+	size_t n = runs_of(db, good, &runs);
+	BN_CHECK_EQ(n, 1);
+	BN_CHECK(runs[0].complete && !strcmp(runs[0].status, "ok"), "the good commit after: %s",
+		 runs[0].status);
+	bg_db_run_list_free(runs, n);
+	bg_db_close(db);
+
+	/* the failed build is not retried on its own... */
+	EXPECT_EXIT(3, bitgate(&f, "run", bad_build, "--no-tests", NULL));
+	BN_CHECK(strstr(err_text.ptr, "failed before"), "stderr:\n%s", err_text.ptr);
+	/* ...and show says what went wrong */
+	EXPECT_EXIT(0, bitgate(&f, "show", crash, NULL));
+	BN_CHECK(strstr(out_text.ptr, "INCOMPLETE") && strstr(out_text.ptr, "about to crash"),
+		 "show:\n%s", out_text.ptr);
+	fx_done(&f);
+}
+
+BN_TEST(integration__bad_input_exits_2)
+{
+	struct fx f;
+	fx_init(&f, "input");
+	char c0[41], c1[41];
+	commit_cost(&f, 1000, 0, 0, c0);
+	EXPECT_EXIT(2, bitgate(&f, "run", "no-such-branch", NULL));
+	BN_CHECK(strstr(err_text.ptr, "no-such-branch"), "stderr:\n%s", err_text.ptr);
+	EXPECT_EXIT(2, bitgate(&f, "run", "--no-such-option", NULL));
+	EXPECT_EXIT(2, bitgate(&f, "frobnicate", NULL));
+	EXPECT_EXIT(2, bitgate(&f, "run", c0, "--filter", "([", NULL));
+
+	/* a malformed bitgate.json in a commit: recorded with its JSON path */
+	BN_CHECK(tg_write(f.repo, "bitgate.json",
+			  "{\"version\": 1, \"bench\": {\"argv\": [\"x\"]}, \"tests\": "
+			  "[{\"suite\": \"cpu\", \"argv\": [\"t\"], \"junit\": 3}]}") == 0,
+		 "w");
+	BN_CHECK(tg_commit(f.repo, "break the config", c1) == 0, "commit");
+	int code = bitgate(&f, "run", c1, NULL);
+	BN_CHECK(code == 2 || code == 3, "exit %d", code);
+	BN_CHECK(strstr(err_text.ptr, "tests[0].junit"), "stderr:\n%s", err_text.ptr);
+	/* and given with --config, refused before anything runs */
+	char cfg[700];
+	snprintf(cfg, sizeof(cfg), "%s/broken.json", f.root);
+	BN_CHECK(tg_write(f.root, "broken.json", "{\"version\": 1, \"bench\": {\"argv\": [\"x\"],}") == 0,
+		 "w");
+	EXPECT_EXIT(2, bitgate(&f, "run", c0, "--config", cfg, NULL));
+	BN_CHECK(strstr(err_text.ptr, "broken.json"), "stderr:\n%s", err_text.ptr);
+	fx_done(&f);
+}
+
+BN_TEST(integration__worktree_is_a_subject)
+{
+	struct fx f;
+	fx_init(&f, "worktree");
+	char c0[41];
+	commit_cost(&f, 1000, 0, 0, c0);
+	BN_CHECK(tg_write(f.repo, "cost.h",
+			  "#define COST 3000L\n#define BEHAVIOUR 0\n#define FAIL 0\n") == 0,
+		 "w");
+	EXPECT_EXIT(0, bitgate(&f, "run", "WORKTREE", "--no-tests", NULL));
+	struct bg_db *db = open_db(&f);
+	struct bg_run_rec *runs;
+	size_t n = runs_of(db, c0, &runs);
+	BN_CHECK_EQ(n, 1);
+	BN_CHECK_EQ(runs[0].worktree, 1);
+	struct bg_commit_rec c;
+	BN_CHECK_EQ(bg_db_commit_get(db, c0, &c), 0);
+	BN_CHECK(runs[0].tree && strcmp(runs[0].tree, c.tree), "the worktree's tree id must "
+								 "differ from HEAD's");
+	struct bg_result_rec *res;
+	size_t nres;
+	BN_CHECK_EQ(bg_db_run_results(db, runs[0].id, &res, &nres), 0);
+	const struct bg_result_rec *loop = find_result(res, nres, "loop/scalar");
+	BN_CHECK(loop && (long)loop->elements == 3000, "the uncommitted change was not built");
+	bg_db_results_free(res, nres);
+	bg_db_commit_clear(&c);
+	bg_db_run_list_free(runs, n);
+	bg_db_close(db);
+	fx_done(&f);
+}
+
+BN_TEST(integration__concurrent_runs_share_a_database)
+{
+	struct fx f;
+	fx_init(&f, "concurrent");
+	char c0[41], c1[41];
+	commit_cost(&f, 1000, 0, 0, c0);
+	commit_cost(&f, 2000, 0, 0, c1);
+	pid_t kids[2];
+	const char *shas[2] = {c0, c1};
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		BN_CHECK(kids[k] >= 0, "fork");
+		if (kids[k] == 0) {
+			char *argv[] = {BG_BITGATE_PATH, "--repo", f.repo, "--db", f.db, "-q",
+					"run", (char *)shas[k], "--repetitions", "3", NULL};
+			int fd = open("/dev/null", O_WRONLY);
+			dup2(fd, 1);
+			execv(argv[0], argv);
+			_exit(127);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		int st;
+		BN_CHECK(waitpid(kids[k], &st, 0) == kids[k], "wait");
+		BN_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "bitgate %d ended with %d", k, st);
+	}
+	struct bg_db *db = open_db(&f);
+	for (int k = 0; k < 2; k++) {
+		struct bg_run_rec *runs;
+		size_t n = runs_of(db, shas[k], &runs);
+		BN_CHECK_EQ(n, 1);
+		BN_CHECK(runs[0].complete, "run %d incomplete", k);
+		BN_CHECK_EQ(runs[0].n_samples, 15);
+		bg_db_run_list_free(runs, n);
+	}
+	bg_db_close(db);
+	fx_done(&f);
+}
+
+BN_TEST(integration__export_import_round_trip)
+{
+	struct fx f;
+	fx_init(&f, "export");
+	char c0[41], c1[41];
+	commit_cost(&f, 1000, 0, 0, c0);
+	commit_cost(&f, 2000, 0, 1, c1);
+	EXPECT_EXIT(0, bitgate(&f, "run", c0, c1, NULL));
+	char dump1[700], dump2[700], db2[600];
+	snprintf(dump1, sizeof(dump1), "%s/a.jsonl", f.root);
+	snprintf(dump2, sizeof(dump2), "%s/b.jsonl", f.root);
+	snprintf(db2, sizeof(db2), "%s/other.db", f.root);
+	EXPECT_EXIT(0, bitgate(&f, "db", "export", "-o", dump1, NULL));
+	struct fx g = f;
+	snprintf(g.db, sizeof(g.db), "%s", db2);
+	EXPECT_EXIT(0, bitgate(&g, "db", "import", dump1, NULL));
+	EXPECT_EXIT(0, bitgate(&g, "db", "import", dump1, NULL));
+	BN_CHECK(strstr(err_text.ptr, "0 runs added"), "second import:\n%s", err_text.ptr);
+	EXPECT_EXIT(0, bitgate(&g, "db", "export", "-o", dump2, NULL));
+	struct bg_buf a = BG_BUF_INIT, b = BG_BUF_INIT;
+	BN_CHECK_EQ(bg_fs_read(&a, dump1), 0);
+	BN_CHECK_EQ(bg_fs_read(&b, dump2), 0);
+	BN_CHECK(a.len > 100 && a.len == b.len && !memcmp(a.ptr, b.ptr, a.len),
+		 "exports differ (%zu vs %zu bytes)", a.len, b.len);
+	bg_buf_free(&a);
+	bg_buf_free(&b);
+	EXPECT_EXIT(0, bitgate(&g, "db", "check", NULL));
+	fx_done(&f);
+}
+
+BN_TEST(integration__interrupt_leaves_an_incomplete_run)
+{
+	struct fx f;
+	fx_init(&f, "interrupt");
+	char c0[41];
+	commit_cost(&f, 1000, 2, 0, c0); /* hangs; the timeout is 3 s */
+	pid_t pid = fork();
+	BN_CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		char *argv[] = {BG_BITGATE_PATH, "--repo", f.repo, "--db", f.db, "-q",
+				"run", c0, NULL};
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	/* wait until the bench is running (its run is stored), then interrupt */
+	int seen = 0;
+	for (int i = 0; i < 600 && !seen; i++) {
+		usleep(50 * 1000);
+		struct bg_buf p = BG_BUF_INIT;
+		bg_buf_printf(&p, "%s/.bitgate/runs", f.repo);
+		seen = bg_fs_is_dir(p.ptr) && bg_fs_du(p.ptr) > 0;
+		bg_buf_free(&p);
+	}
+	BN_CHECK(seen, "the bench never started");
+	kill(pid, SIGINT);
+	int st;
+	BN_CHECK(waitpid(pid, &st, 0) == pid, "wait");
+	BN_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %d", st);
+	struct bg_db *db = open_db(&f);
+	struct bg_run_rec *runs;
+	size_t n = runs_of(db, c0, &runs);
+	BN_CHECK_EQ(n, 1);
+	BN_CHECK(!runs[0].complete, "an interrupted run must be incomplete");
+	BN_CHECK(!strcmp(runs[0].status, "interrupted"), "status %s", runs[0].status);
+	bg_db_run_list_free(runs, n);
+	struct bg_buf report = BG_BUF_INIT;
+	BN_CHECK(bg_db_check(db, &report) == 0, "check: %s", bg_buf_cstr(&report));
+	bg_buf_free(&report);
+	bg_db_close(db);
+	fx_done(&f);
+}
