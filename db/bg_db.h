@@ -56,12 +56,12 @@ void bg_db_machine_clear(struct bg_machine_rec *m);
 /* --- commits ------------------------------------------------------------------------- */
 
 struct bg_commit_rec {
-	char *sha;      /* 40 hex */
-	char *tree;     /* 40 hex */
-	char *parent;   /* first parent, or NULL for a root commit */
-	char *subject;  /* first line of the message */
-	char *author;   /* "Name <email>" */
-	int64_t time;   /* committer time, Unix seconds */
+	char *sha;     /* 40 hex */
+	char *tree;    /* 40 hex */
+	char *parent;  /* first parent, or NULL for a root commit */
+	char *subject; /* first line of the message */
+	char *author;  /* "Name <email>" */
+	int64_t time;  /* committer time, Unix seconds */
 };
 
 /* Inserts or leaves as is (commits never change). */
@@ -80,11 +80,11 @@ struct bg_build_rec {
 	char *config_hash; /* hash of the build configuration */
 	char *status;      /* "ok" or "failed" */
 	double duration_s; /* wall time of all build steps */
-	char *log_tail;    /* last lines of the failing step's output (failed builds); may be NULL */
-	char *binary_hash; /* SHA-256 over the bench program and test binaries; NULL if failed */
-	char *dir;         /* cache directory holding the built tree; NULL once pruned */
-	int64_t created;   /* Unix seconds */
-	int64_t last_used; /* Unix seconds */
+	char *log_tail; /* last lines of the failing step's output (failed builds); may be NULL */
+	char *binary_hash;  /* SHA-256 over the bench program and test binaries; NULL if failed */
+	char *dir;          /* cache directory holding the built tree; NULL once pruned */
+	int64_t created;    /* Unix seconds */
+	int64_t last_used;  /* Unix seconds */
 	int64_t size_bytes; /* size of dir at build time (0 unknown) */
 };
 
@@ -111,11 +111,11 @@ void bg_db_build_list_free(struct bg_build_rec *v, size_t n);
 
 struct bg_run_rec {
 	int64_t id;
-	char *uuid;            /* globally unique (for db export/import merges); made by begin */
-	char *kind;            /* "ci", "nightly" or "local" */
-	char *commit_sha;      /* the commit measured (HEAD's commit for WORKTREE) */
-	int worktree;          /* 1 when the subject was the working tree with its changes */
-	char *tree;            /* tree id measured */
+	char *uuid;       /* globally unique (for db export/import merges); made by begin */
+	char *kind;       /* "ci", "nightly" or "local" */
+	char *commit_sha; /* the commit measured (HEAD's commit for WORKTREE) */
+	int worktree;     /* 1 when the subject was the working tree with its changes */
+	char *tree;       /* tree id measured */
 	int64_t machine_id;
 	int64_t build_id;      /* 0 when there was no build (it failed before one was made) */
 	char *config_hash;     /* hash of the whole bitgate.json used */
@@ -147,8 +147,8 @@ int bg_db_run_add_tests(struct bg_db *db, int64_t run_id, const struct bg_test_s
 
 /* Records an error of the run: stage ("build", "bench", "tests", "config", ...), a one-line
  * message and details (e.g. the tail of stderr; may be NULL). */
-int bg_db_run_add_error(struct bg_db *db, int64_t run_id, const char *stage,
-			const char *message, const char *detail);
+int bg_db_run_add_error(struct bg_db *db, int64_t run_id, const char *stage, const char *message,
+			const char *detail);
 
 /* Sets status, finished = now, and complete. */
 int bg_db_run_finish(struct bg_db *db, int64_t run_id, const char *status, int complete);
@@ -177,9 +177,9 @@ struct bg_result_rec {
 	char *params;    /* "" when none */
 	char *metric;    /* the samples' unit as a metric: "ns" (per iteration) */
 	char *mode;      /* "default", "strict", ... */
-	char *kernel;    /* kernel IDs observed, comma-separated when rounds differed; may be NULL */
-	int checked;     /* 1 when every round said checked, 0 if any said not, -1 not said */
-	char *skipped;   /* skip reason, NULL when it ran */
+	char *kernel;  /* kernel IDs observed, comma-separated when rounds differed; may be NULL */
+	int checked;   /* 1 when every round said checked, 0 if any said not, -1 not said */
+	char *skipped; /* skip reason, NULL when it ran */
 	int64_t iterations; /* iterations per sample (of the last round) */
 	double elements;
 	double bytes;

@@ -109,7 +109,8 @@ static int export_results(struct bg_db *db, struct jw *w, cJSON *run, int64_t ru
 			return err;
 		sqlite3_bind_int64(ss, 1, sqlite3_column_int64(s, 0));
 		while ((rc = sqlite3_step(ss)) == SQLITE_ROW && !w->oom)
-			jw_add_to_array(w, samples, cJSON_CreateNumber(sqlite3_column_double(ss, 0)));
+			jw_add_to_array(w, samples,
+					cJSON_CreateNumber(sqlite3_column_double(ss, 0)));
 		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 			return db_fail(db, "exporting samples");
 		sqlite3_reset(ss);
@@ -331,6 +332,7 @@ struct line_ctx {
 	const char *origin;
 	size_t line;
 	struct bg_import_stats st;
+	int reported;    /* bad() set the message: it names origin and line already */
 	double *samples; /* one result's samples, reused from result to result */
 	size_t samples_cap;
 };
@@ -345,6 +347,7 @@ static int bad(struct line_ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	c->reported = 1;
 	return bg_error_set(BG_EINPUT, "%s:%zu: %s", c->origin, c->line, msg);
 }
 
@@ -434,10 +437,9 @@ static int get_arr(struct line_ctx *c, const cJSON *o, const char *where, const 
 	return bad(c, "%s\"%s\": expected an array", where, key);
 }
 
-/* JSON to store as text: an object or array printed compactly, a string as is. *out is
- * malloc'd or NULL. */
-static int get_json_text(struct line_ctx *c, const cJSON *o, const char *where, const char *key,
-			 char **out)
+/* JSON to store as text (env, bench context): a string as is, any other value printed
+ * compactly, as export parsed it. *out is malloc'd or NULL. */
+static int get_json_text(const cJSON *o, const char *key, char **out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	*out = NULL;
@@ -445,10 +447,8 @@ static int get_json_text(struct line_ctx *c, const cJSON *o, const char *where, 
 		return 0;
 	if (cJSON_IsString(v))
 		*out = bg_strdup(v->valuestring);
-	else if (cJSON_IsObject(v) || cJSON_IsArray(v))
-		*out = cJSON_PrintUnformatted(v);
 	else
-		return bad(c, "%s\"%s\": expected an object", where, key);
+		*out = cJSON_PrintUnformatted(v);
 	return *out ? 0 : bg_error_oom();
 }
 
@@ -459,7 +459,8 @@ static int import_machine(struct line_ctx *c, const cJSON *run, int64_t *id)
 	double cores;
 	int err;
 	if ((err = get_obj(c, run, "machine", 1, &o)) < 0 ||
-	    (err = get_str(c, o, "machine.", "fingerprint", 1, (const char **)&m.fingerprint)) < 0 ||
+	    (err = get_str(c, o, "machine.", "fingerprint", 1, (const char **)&m.fingerprint)) <
+		    0 ||
 	    (err = get_str(c, o, "machine.", "hostname", 0, (const char **)&m.hostname)) < 0 ||
 	    (err = get_str(c, o, "machine.", "cpu", 0, (const char **)&m.cpu)) < 0 ||
 	    (err = get_str(c, o, "machine.", "flags", 0, (const char **)&m.flags)) < 0 ||
@@ -557,10 +558,10 @@ static int import_benches(struct line_ctx *c, const cJSON *run, int64_t run_id)
 		    (err = get_str(c, b, where, "mode", 1, &mode)) < 0 ||
 		    (err = get_str(c, b, where, "params", 0, &params)) < 0 ||
 		    (err = get_str(c, b, where, "format", 0, &format)) < 0 ||
-		    (err = get_json_text(c, b, where, "context", &context)) < 0)
+		    (err = get_json_text(b, "context", &context)) < 0)
 			return err;
-		err = db_bench_output_insert(c->db, run_id, round, mode, params ? params : "", format,
-					     context);
+		err = db_bench_output_insert(c->db, run_id, round, mode, params ? params : "",
+					     format, context);
 		free(context);
 		if (err < 0)
 			return err;
@@ -664,7 +665,8 @@ static int import_tests(struct line_ctx *c, const cJSON *run, int64_t run_id)
 				err = bad(c, "%s: expected an object", cw);
 				goto done;
 			}
-			if ((err = get_str(c, tc, cw, "name", 1, (const char **)&tcase->name)) < 0 ||
+			if ((err = get_str(c, tc, cw, "name", 1, (const char **)&tcase->name)) <
+				    0 ||
 			    (err = get_str(c, tc, cw, "classname", 0,
 					   (const char **)&tcase->classname)) < 0 ||
 			    (err = get_str(c, tc, cw, "outcome", 1, &outcome)) < 0 ||
@@ -767,7 +769,7 @@ static int import_run(struct line_ctx *c, const cJSON *j)
 	if ((err = import_machine(c, j, &r.machine_id)) < 0 ||
 	    (err = import_commit(c, j, (const char **)&r.commit_sha, &commit_id)) < 0 ||
 	    (err = import_build(c, j, r.machine_id, &r.build_id)) < 0 ||
-	    (err = get_json_text(c, j, "", "env", &env)) < 0)
+	    (err = get_json_text(j, "env", &env)) < 0)
 		goto done;
 	r.env_json = env;
 	if ((err = db_run_insert(c->db, &r, commit_id, &run_id)) < 0 ||
@@ -817,8 +819,9 @@ int bg_db_import(struct bg_db *db, FILE *in, const char *origin, struct bg_impor
 		err = import_run(&c, j);
 		cJSON_Delete(j);
 		if (err < 0) {
-			/* SQLite's own failures say the path; input problems the line */
-			if (bg_error_code() != BG_EINPUT)
+			/* a failure below the parsing (a benchmark twice in one round, SQLite)
+			 * still says which line it was on */
+			if (!c.reported)
 				bg_error_wrap("%s:%zu", c.origin, c.line);
 			goto done;
 		}

@@ -1,6 +1,6 @@
 /* bitgate.json: how to build, bench and test a repository, read with cJSON and checked
  * strictly. Every error names the JSON path ("tests[1].junit: expected a string"). Argv
- * arrays carry placeholders ({src}, {build}, {out}, {jobs}) that bg_config_expand fills;
+ * arrays carry placeholders ({src}, {build}, {out}, {jobs}, {filter}) that bg_config_expand fills;
  * nothing is ever passed to a shell. */
 #ifndef BG_CONFIG_H
 #define BG_CONFIG_H
@@ -33,6 +33,8 @@ struct bg_config {
 	size_t n_build;
 	struct bg_step bench;   /* the bench command (required) */
 	char *bench_format;     /* "bitgate-bench/1" (default) or "googlebenchmark" */
+	char **bench_filter_argv; /* appended to the bench argv for --filter RE ({filter}); NULL */
+	size_t bench_filter_argc;
 	int bench_warmup;       /* warm-up runs of the bench command before stored ones (default 1) */
 	struct bg_test_cfg *tests;
 	size_t n_tests;
@@ -66,6 +68,7 @@ struct bg_vars {
 	const char *build; /* {build}: its build directory */
 	const char *out;   /* {out}: the per-run output directory */
 	int jobs;          /* {jobs} */
+	const char *filter; /* {filter}: the --filter regex; NULL: none given */
 };
 
 /* Expands the placeholders of a string; "{{" and "}}" are literal braces; an unknown

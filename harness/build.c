@@ -124,7 +124,7 @@ static int run_steps(struct bg_app *app, const struct bg_config *cfg,
 		     const char *logs_dir, const char *out_dir)
 {
 	struct bg_vars vars = {res->src_dir, res->build_dir, out_dir,
-			       opts->jobs > 0 ? opts->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN)};
+			       opts->jobs > 0 ? opts->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN), NULL};
 	char **env = NULL;
 	size_t n_env = 0;
 	int rc = 0;
@@ -207,7 +207,7 @@ static int run_steps(struct bg_app *app, const struct bg_config *cfg,
 
 static int hash_binary(const struct bg_config *cfg, struct bg_build_result *res)
 {
-	struct bg_vars vars = {res->src_dir, res->build_dir, "", 1};
+	struct bg_vars vars = {res->src_dir, res->build_dir, "", 1, NULL};
 	char *prog = NULL;
 	if (bg_config_expand_str(&prog, cfg->bench.argv[0], &vars) < 0)
 		return 0;

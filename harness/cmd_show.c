@@ -162,8 +162,9 @@ static void print_table(const struct bg_run_rec *run, const struct bg_machine_re
 	bg_format_time(t0, sizeof(t0), run->started);
 	if (run->finished)
 		bg_format_time(t1, sizeof(t1), run->finished);
-	printf("run %lld (%s) of %s%s, %s\n", (long long)run->id, run->kind, run->commit_sha,
-	       run->worktree ? " + working tree changes" : "", run->label ? run->label : "");
+	printf("run %lld (%s) of %s%s%s%s\n", (long long)run->id, run->kind, run->commit_sha,
+	       run->worktree ? " + working tree changes" : "", run->label ? ", " : "",
+	       run->label ? run->label : "");
 	printf("status:  %s, %s\n", run->status,
 	       run->complete ? "complete" : "INCOMPLETE (never used by a gate)");
 	printf("time:    %s .. %s UTC\n", t0, t1);
@@ -188,13 +189,15 @@ static void print_table(const struct bg_run_rec *run, const struct bg_machine_re
 		bg_table_cell(t, r->mode);
 		if (r->skipped) {
 			bg_table_cell(t, "-");
-			bg_table_cellf(t, "skipped: %s", r->skipped);
+			bg_table_cell(t, "skipped");
 			for (int c = 0; c < 6; c++)
 				bg_table_cell(t, "");
 			continue;
 		}
+		/* a kernel the program did not verify is marked; a benchmark with no kernel
+		 * (memory bandwidth) has nothing to verify */
 		bg_table_cellf(t, "%s%s", r->kernel ? r->kernel : "-",
-			       r->checked == 0 ? " UNCHECKED" : "");
+			       r->kernel && r->checked == 0 ? " UNCHECKED" : "");
 		bg_table_cellf(t, "%zu", r->n);
 		double med, mad, lo, hi;
 		summarise(r, &med, &mad, &lo, &hi);
@@ -224,6 +227,9 @@ static void print_table(const struct bg_run_rec *run, const struct bg_machine_re
 	}
 	bg_table_print(t, stdout);
 	bg_table_free(t);
+	for (size_t i = 0; i < nres; i++)
+		if (res[i].skipped)
+			printf("skipped %s: %s\n", res[i].benchmark, res[i].skipped);
 	if (nts) {
 		printf("\ntests:\n");
 		for (size_t i = 0; i < nts; i++) {

@@ -63,11 +63,13 @@ static int expand(struct bg_buf *out, const char *s, const struct bg_vars *vars,
 			value = vars ? vars->out : NULL;
 		else if (n == 4 && !memcmp(name, "jobs", 4))
 			is_jobs = true;
+		else if (n == 6 && !memcmp(name, "filter", 6))
+			value = vars ? vars->filter : NULL;
 		else
 			known = false;
 		if (!known) {
 			snprintf(why, why_size,
-				 "unknown placeholder {%.*s} (known: {src} {build} {out} {jobs})",
+				 "unknown placeholder {%.*s} (known: {src} {build} {out} {jobs} {filter})",
 				 n > 64 ? 64 : n, name);
 			return BG_EINPUT;
 		}
@@ -310,6 +312,15 @@ static int read_step(struct bg_config *cfg, struct bg_step *step, struct bg_test
 					BG_FORMAT_BITGATE, BG_FORMAT_GBENCH, m->valuestring);
 			if (!(cfg->bench_format = bg_strdup(m->valuestring)))
 				return BG_ENOMEM;
+		} else if (kind == STEP_BENCH && !strcmp(key, "filter_argv")) {
+			/* what to append to argv so the program itself runs only the benchmarks
+			 * of --filter RE ({filter}); without it, all run and bitgate keeps the
+			 * matching ones */
+			struct bg_step tmp;
+			memset(&tmp, 0, sizeof(tmp));
+			rc = read_argv(&tmp, m, mpath, origin);
+			cfg->bench_filter_argv = tmp.argv;
+			cfg->bench_filter_argc = tmp.argc;
 		} else if (kind == STEP_BENCH && !strcmp(key, "warmup")) {
 			int64_t w;
 			if (bg_json_integer(m, 0, INT_MAX, &w) < 0)
@@ -621,6 +632,7 @@ void bg_config_free(struct bg_config *cfg)
 	free(cfg->build);
 	step_free(&cfg->bench);
 	free(cfg->bench_format);
+	bg_strv_free(cfg->bench_filter_argv);
 	for (size_t i = 0; i < cfg->n_tests; i++) {
 		step_free(&cfg->tests[i].step);
 		free(cfg->tests[i].junit);

@@ -152,7 +152,7 @@ static int collect_env(struct bg_subject *s)
 	const struct bg_config *cfg = s->cfg;
 	struct bg_vars vars = {s->build.src_dir ? s->build.src_dir : "",
 			       s->build.build_dir ? s->build.build_dir : "",
-			       s->out_dir ? s->out_dir : "", s->opts->jobs > 0 ? s->opts->jobs : 1};
+			       s->out_dir ? s->out_dir : "", s->opts->jobs > 0 ? s->opts->jobs : 1, NULL};
 	for (size_t i = 0; cfg && i < cfg->n_env && !rc; i++)
 		rc = bg_strv_push(&s->env, &s->n_env, cfg->env[i]);
 	for (size_t i = 0; cfg && i < cfg->bench.n_env && !rc; i++) {
@@ -251,10 +251,22 @@ static int run_bench_process(struct bg_app *app, struct bg_subject *s, const cha
 	const struct bg_step *b = &s->cfg->bench;
 	struct bg_vars vars = {s->build.src_dir, s->build.build_dir, s->out_dir,
 			       s->opts->jobs > 0 ? s->opts->jobs
-						 : (int)sysconf(_SC_NPROCESSORS_ONLN)};
+						 : (int)sysconf(_SC_NPROCESSORS_ONLN), NULL};
 	char **argv = NULL, *cwd = NULL;
 	struct bg_buf name = BG_BUF_INIT;
+	vars.filter = s->opts->filter;
 	int rc = bg_config_expand_argv(&argv, b->argv, &vars);
+	if (!rc && s->opts->filter && s->cfg->bench_filter_argv) {
+		/* the program runs only what --filter wants; bitgate still filters the output */
+		char **extra = NULL;
+		size_t n = 0;
+		while (argv[n])
+			n++;
+		rc = bg_config_expand_argv(&extra, s->cfg->bench_filter_argv, &vars);
+		for (size_t i = 0; !rc && extra[i]; i++)
+			rc = bg_strv_push(&argv, &n, extra[i]);
+		bg_strv_free(extra);
+	}
 	if (!rc)
 		rc = bg_config_expand_str(&cwd, b->cwd ? b->cwd : "{build}", &vars);
 	if (rc == BG_EINPUT) {
@@ -426,7 +438,7 @@ static int run_suite(struct bg_app *app, struct bg_subject *s, const struct bg_t
 {
 	struct bg_vars vars = {s->build.src_dir, s->build.build_dir, s->out_dir,
 			       s->opts->jobs > 0 ? s->opts->jobs
-						 : (int)sysconf(_SC_NPROCESSORS_ONLN)};
+						 : (int)sysconf(_SC_NPROCESSORS_ONLN), NULL};
 	char **argv = NULL, **env = NULL, *cwd = NULL, *junit = NULL, *log = NULL;
 	size_t n_env = 0;
 	struct bg_buf name = BG_BUF_INIT, m = BG_BUF_INIT, tail = BG_BUF_INIT;

@@ -28,7 +28,7 @@
 #define CHECK_STR(a, b)                                                                            \
 	do {                                                                                       \
 		const char *a_ = (a), *b_ = (b);                                                   \
-		BN_CHECK(a_ && b_ && !strcmp(a_, b_), "%s == %s: \"%s\" != \"%s\"", #a, #b,        \
+		BN_CHECK(a_ &&b_ && !strcmp(a_, b_), "%s == %s: \"%s\" != \"%s\"", #a, #b,         \
 			 a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                  \
 	} while (0)
 
@@ -54,12 +54,18 @@ static void fx_init(struct fx *f)
 static void fx_open(struct fx *f)
 {
 	CHECK_OK(bg_db_open(&f->db, f->path));
-	struct bg_machine_rec m = {.fingerprint = "fp-1", .hostname = "host1", .cpu = "Test CPU",
-				   .flags = "avx2 fma", .cores = 8, .mem_bytes = 34359738368LL,
+	struct bg_machine_rec m = {.fingerprint = "fp-1",
+				   .hostname = "host1",
+				   .cpu = "Test CPU",
+				   .flags = "avx2 fma",
+				   .cores = 8,
+				   .mem_bytes = 34359738368LL,
 				   .os = "Linux 6.1.0 x86_64"};
 	CHECK_OK(bg_db_machine_put(f->db, &m, &f->machine));
-	struct bg_commit_rec c = {.sha = SHA_A, .tree = "1111111111111111111111111111111111111111",
-				  .subject = "first", .author = "A U Thor <a@example.com>",
+	struct bg_commit_rec c = {.sha = SHA_A,
+				  .tree = "1111111111111111111111111111111111111111",
+				  .subject = "first",
+				  .author = "A U Thor <a@example.com>",
 				  .time = 1700000000};
 	CHECK_OK(bg_db_commit_put(f->db, &c));
 }
@@ -72,8 +78,8 @@ static void fx_done(struct fx *f)
 }
 
 /* A bench set of n benchmarks with k samples each; benchmark `skip` (or -1) is skipped. */
-static struct bg_bench_set *make_set(size_t n, size_t k, int skip, const char *kernel,
-				     int checked, double base)
+static struct bg_bench_set *make_set(size_t n, size_t k, int skip, const char *kernel, int checked,
+				     double base)
 {
 	struct bg_bench_set *s = calloc(1, sizeof(*s));
 	BN_CHECK(s, "oom");
@@ -143,10 +149,14 @@ static void raw_exec(const char *path, const char *sql)
 static int64_t begin_run(struct bg_db *db, int64_t machine, const char *sha, const char *kind,
 			 int64_t started)
 {
-	struct bg_run_rec r = {.kind = (char *)kind, .commit_sha = (char *)sha,
+	struct bg_run_rec r = {.kind = (char *)kind,
+			       .commit_sha = (char *)sha,
 			       .tree = "2222222222222222222222222222222222222222",
-			       .machine_id = machine, .config_hash = "cfg", .env_json = "{}",
-			       .harness_version = "0.1.0", .started = started};
+			       .machine_id = machine,
+			       .config_hash = "cfg",
+			       .env_json = "{}",
+			       .harness_version = "0.1.0",
+			       .started = started};
 	CHECK_OK(bg_db_run_begin(db, &r));
 	free(r.uuid);
 	return r.id;
@@ -162,9 +172,9 @@ BN_TEST(db__open_creates_schema)
 	BN_CHECK(bg_fs_exists(f.path), "database file %s not created", f.path);
 	BN_CHECK(bg_db_schema_version() >= 1, "schema version %d", bg_db_schema_version());
 	BN_CHECK_EQ(raw_count(f.path, "PRAGMA user_version"), bg_db_schema_version());
-	static const char *const tables[] = {"machines", "commits",     "builds",     "runs",
-					     "series",   "results",     "samples",    "test_suites",
-					     "test_cases", "errors",    "bench_outputs"};
+	static const char *const tables[] = {"machines",   "commits", "builds",       "runs",
+					     "series",     "results", "samples",      "test_suites",
+					     "test_cases", "errors",  "bench_outputs"};
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		char sql[160];
 		snprintf(sql, sizeof(sql),
@@ -210,8 +220,8 @@ BN_TEST(db__newer_schema_refused)
 	int rc = bg_db_open(&db, f.path);
 	BN_CHECK_EQ(rc, BG_EDB);
 	BN_CHECK(db == NULL, "out not NULL on failure");
-	BN_CHECK(strstr(bg_error_last(), "newer") && strstr(bg_error_last(), f.path),
-		 "message: %s", bg_error_last());
+	BN_CHECK(strstr(bg_error_last(), "newer") && strstr(bg_error_last(), f.path), "message: %s",
+		 bg_error_last());
 	fx_done(&f);
 }
 
@@ -238,8 +248,12 @@ BN_TEST(db__machine_put_idempotent)
 	fx_init(&f);
 	fx_open(&f);
 	int64_t id1, id2, id3;
-	struct bg_machine_rec m = {.fingerprint = "fp-2", .hostname = "h", .cpu = "c", .cores = 4,
-				   .mem_bytes = 1024, .gpu = "RTX"};
+	struct bg_machine_rec m = {.fingerprint = "fp-2",
+				   .hostname = "h",
+				   .cpu = "c",
+				   .cores = 4,
+				   .mem_bytes = 1024,
+				   .gpu = "RTX"};
 	CHECK_OK(bg_db_machine_put(f.db, &m, &id1));
 	m.hostname = "renamed"; /* same fingerprint: the same machine, left as it was */
 	CHECK_OK(bg_db_machine_put(f.db, &m, &id2));
@@ -275,8 +289,8 @@ BN_TEST(db__commit_put_idempotent)
 	struct fx f;
 	fx_init(&f);
 	fx_open(&f);
-	struct bg_commit_rec c = {.sha = SHA_A, .tree = "ffff", .subject = "changed?",
-				  .author = "B", .time = 1};
+	struct bg_commit_rec c = {
+		.sha = SHA_A, .tree = "ffff", .subject = "changed?", .author = "B", .time = 1};
 	CHECK_OK(bg_db_commit_put(f.db, &c)); /* commits never change: ignored */
 	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM commits"), 1);
 	struct bg_commit_rec got;
@@ -294,8 +308,12 @@ BN_TEST(db__commit_put_idempotent)
 	CHECK_OK(bg_db_commit_get(f.db, SHA_C, &got));
 	BN_CHECK(got.tree == NULL, "stub commit has a tree");
 	bg_db_commit_clear(&got);
-	struct bg_commit_rec c2 = {.sha = SHA_C, .tree = "3333", .parent = SHA_A,
-				   .subject = "second", .author = "C", .time = 1700000100};
+	struct bg_commit_rec c2 = {.sha = SHA_C,
+				   .tree = "3333",
+				   .parent = SHA_A,
+				   .subject = "second",
+				   .author = "C",
+				   .time = 1700000100};
 	CHECK_OK(bg_db_commit_put(f.db, &c2));
 	CHECK_OK(bg_db_commit_get(f.db, SHA_C, &got));
 	CHECK_STR(got.tree, "3333");
@@ -348,15 +366,29 @@ BN_TEST(db__build_cache_records)
 	fx_init(&f);
 	fx_open(&f);
 	int64_t a, b, c, a2;
-	struct bg_build_rec ba = {.machine_id = f.machine, .tree = "tA", .config_hash = "h1",
-				  .status = "ok", .duration_s = 12.5, .binary_hash = "bin-a",
-				  .dir = "/cache/a", .created = 90, .last_used = 100,
+	struct bg_build_rec ba = {.machine_id = f.machine,
+				  .tree = "tA",
+				  .config_hash = "h1",
+				  .status = "ok",
+				  .duration_s = 12.5,
+				  .binary_hash = "bin-a",
+				  .dir = "/cache/a",
+				  .created = 90,
+				  .last_used = 100,
 				  .size_bytes = 5000};
-	struct bg_build_rec bb = {.machine_id = f.machine, .tree = "tB", .config_hash = "h1",
-				  .status = "ok", .dir = "/cache/b", .created = 40,
+	struct bg_build_rec bb = {.machine_id = f.machine,
+				  .tree = "tB",
+				  .config_hash = "h1",
+				  .status = "ok",
+				  .dir = "/cache/b",
+				  .created = 40,
 				  .last_used = 50};
-	struct bg_build_rec bc = {.machine_id = f.machine, .tree = "tC", .config_hash = "h1",
-				  .status = "failed", .log_tail = "error: boom\n", .created = 60};
+	struct bg_build_rec bc = {.machine_id = f.machine,
+				  .tree = "tC",
+				  .config_hash = "h1",
+				  .status = "failed",
+				  .log_tail = "error: boom\n",
+				  .created = 60};
 	CHECK_OK(bg_db_build_put(f.db, &ba, &a));
 	CHECK_OK(bg_db_build_put(f.db, &bb, &b));
 	CHECK_OK(bg_db_build_put(f.db, &bc, &c));
@@ -365,7 +397,7 @@ BN_TEST(db__build_cache_records)
 	struct bg_build_rec *v;
 	size_t n;
 	CHECK_OK(bg_db_build_list(f.db, &v, &n));
-	BN_CHECK_EQ(n, 2); /* the failed build has no directory */
+	BN_CHECK_EQ(n, 2);       /* the failed build has no directory */
 	BN_CHECK_EQ(v[0].id, b); /* least recently used first */
 	BN_CHECK_EQ(v[1].id, a);
 	CHECK_STR(v[1].dir, "/cache/a");
@@ -438,13 +470,22 @@ BN_TEST(db__run_lifecycle)
 	fx_init(&f);
 	fx_open(&f);
 	int64_t build;
-	struct bg_build_rec b = {.machine_id = f.machine, .tree = "t", .config_hash = "h",
-				 .status = "ok", .dir = "/d", .binary_hash = "bh"};
+	struct bg_build_rec b = {.machine_id = f.machine,
+				 .tree = "t",
+				 .config_hash = "h",
+				 .status = "ok",
+				 .dir = "/d",
+				 .binary_hash = "bh"};
 	CHECK_OK(bg_db_build_put(f.db, &b, &build));
 
-	struct bg_run_rec r = {.kind = "ci", .commit_sha = SHA_A, .worktree = 1, .tree = "wt",
-			       .machine_id = f.machine, .config_hash = "cfg1",
-			       .env_json = "{\"BITNET_KERNEL\":\"avx2\"}", .harness_version = "0.1.0",
+	struct bg_run_rec r = {.kind = "ci",
+			       .commit_sha = SHA_A,
+			       .worktree = 1,
+			       .tree = "wt",
+			       .machine_id = f.machine,
+			       .config_hash = "cfg1",
+			       .env_json = "{\"BITNET_KERNEL\":\"avx2\"}",
+			       .harness_version = "0.1.0",
 			       .label = "head"};
 	CHECK_OK(bg_db_run_begin(f.db, &r));
 	BN_CHECK(r.id > 0, "run id %lld", (long long)r.id);
@@ -484,8 +525,8 @@ BN_TEST(db__run_lifecycle)
 		{.name = "t_fail", .outcome = BG_TEST_FAILED, .message = "expected 1 got 2"},
 		{.name = "t_skip", .outcome = BG_TEST_SKIPPED, .message = "no GPU"},
 	};
-	struct bg_test_suite suite = {.suite = "cpu", .passed = 1, .failed = 1, .skipped = 1,
-				      .cases = cases, .n = 3};
+	struct bg_test_suite suite = {
+		.suite = "cpu", .passed = 1, .failed = 1, .skipped = 1, .cases = cases, .n = 3};
 	CHECK_OK(bg_db_run_add_tests(f.db, r.id, &suite));
 	CHECK_OK(bg_db_run_add_error(f.db, r.id, "tests", "1 test failed", "t_fail: boom"));
 	CHECK_OK(bg_db_run_add_error(f.db, r.id, "bench", "slow", NULL));
@@ -525,8 +566,8 @@ BN_TEST(db__run_lifecycle)
 	BN_CHECK_EQ(res[0].checked, 1);
 	BN_CHECK(res[0].skipped == NULL, "ran but skipped");
 	BN_CHECK_EQ(res[0].n, 7);
-	static const double want0[] = {1000.25, 1001.25, 1002.25, 1003.25, 2000.25, 2001.25,
-				       2002.25};
+	static const double want0[] = {1000.25, 1001.25, 1002.25, 1003.25,
+				       2000.25, 2001.25, 2002.25};
 	static const int rounds0[] = {0, 0, 0, 0, 1, 1, 1};
 	for (size_t i = 0; i < 7; i++) {
 		BN_CHECK(res[0].samples[i] == want0[i], "sample %zu: %g", i, res[0].samples[i]);
@@ -542,7 +583,7 @@ BN_TEST(db__run_lifecycle)
 
 	CHECK_STR(res[2].benchmark, names3[2]);
 	CHECK_STR(res[2].kernel, "avx2");
-	BN_CHECK_EQ(res[2].checked, 0);  /* round 1 said not verified */
+	BN_CHECK_EQ(res[2].checked, 0);      /* round 1 said not verified */
 	BN_CHECK_EQ(res[2].iterations, 777); /* of the last round */
 	BN_CHECK_EQ(res[2].n, 7);
 	BN_CHECK(res[2].samples[6] == 4002.25, "last sample %g", res[2].samples[6]);
@@ -586,6 +627,51 @@ BN_TEST(db__run_lifecycle)
 	CHECK_OK(bg_db_check(f.db, &report));
 	bg_buf_free(&report);
 	free(uuid);
+	fx_done(&f);
+}
+
+BN_TEST(db__samples_kept_in_order)
+{
+	/* sizes around the 32-row insert batches */
+	static const size_t sizes[] = {1, 31, 32, 33, 64, 100, 257};
+	const size_t nb = sizeof(sizes) / sizeof(sizes[0]);
+	struct fx f;
+	fx_init(&f);
+	fx_open(&f);
+	int64_t id = begin_run(f.db, f.machine, SHA_A, "ci", 0);
+	bn_test_seed(7);
+	struct bg_bench_set *s = make_set(nb, 1, -1, "avx2", 1, 0);
+	for (size_t i = 0; i < nb; i++) {
+		struct bg_bench *b = &s->v[i];
+		free(b->samples);
+		b->samples = calloc(sizes[i], sizeof(double));
+		b->n_samples = sizes[i];
+		for (size_t k = 0; k < sizes[i]; k++)
+			b->samples[k] = (double)(bn_test_rand() >> 11) * 0x1p-40;
+	}
+	CHECK_OK(bg_db_run_add_bench(f.db, id, 0, "default", "", s));
+	CHECK_OK(bg_db_run_add_bench(f.db, id, 1, "default", "", s));
+	struct bg_result_rec *res;
+	size_t n;
+	CHECK_OK(bg_db_run_results(f.db, id, &res, &n));
+	BN_CHECK_EQ(n, nb);
+	for (size_t i = 0; i < nb; i++) {
+		const struct bg_bench *b = NULL;
+		for (size_t k = 0; k < nb; k++)
+			if (!strcmp(s->v[k].name, res[i].benchmark))
+				b = &s->v[k];
+		BN_CHECK(b, "unknown series %s", res[i].benchmark);
+		BN_CHECK_EQ(res[i].n, 2 * b->n_samples);
+		for (size_t k = 0; k < res[i].n; k++) {
+			size_t j = k % b->n_samples;
+			BN_CHECK(res[i].samples[k] == b->samples[j],
+				 "%s sample %zu: %.17g != %.17g", b->name, k, res[i].samples[k],
+				 b->samples[j]);
+			BN_CHECK_EQ(res[i].rounds[k], k >= b->n_samples);
+		}
+	}
+	bg_db_results_free(res, n);
+	bg_bench_set_free(s);
 	fx_done(&f);
 }
 
@@ -787,7 +873,8 @@ static void writer_forever(const char *path, int fd)
 		_exit(11);
 	struct bg_bench_set *s = make_set(KILL_BENCHES, KILL_SAMPLES, -1, "avx2", 1, 1);
 	for (int i = 0;; i++) {
-		struct bg_run_rec r = {.kind = "nightly", .commit_sha = SHA_A, .machine_id = machine};
+		struct bg_run_rec r = {
+			.kind = "nightly", .commit_sha = SHA_A, .machine_id = machine};
 		if (bg_db_run_begin(db, &r) < 0 ||
 		    bg_db_run_add_bench(db, r.id, 0, "default", "", s) < 0 ||
 		    bg_db_run_add_bench(db, r.id, 1, "default", "", s) < 0 ||

@@ -22,9 +22,9 @@
 		BN_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
 	} while (0)
 
-static const char *const tables[] = {"machines", "commits",    "builds",     "runs",
-				     "series",   "results",    "samples",    "test_suites",
-				     "test_cases", "errors",   "bench_outputs"};
+static const char *const tables[] = {"machines",   "commits", "builds",       "runs",
+				     "series",     "results", "samples",      "test_suites",
+				     "test_cases", "errors",  "bench_outputs"};
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
 
 struct tmp {
@@ -86,37 +86,61 @@ static struct bg_bench_set *make_set(const char *const *names, size_t n, size_t 
 	return s;
 }
 
-static const double awkward[] = {40112.5, 0.1, 1e-300, 123456789.123456789, -5, 1.0 / 3.0,
-				 6.02214076e23};
+static const double awkward[] = {40112.5, 0.1,       1e-300,       123456789.123456789,
+				 -5,      1.0 / 3.0, 6.02214076e23};
 
 /* Database A: two machines, two commits, a build, three runs (one never finished) with
  * rounds, modes, a skipped benchmark, tests and errors. */
 static void fill(struct bg_db *db)
 {
 	int64_t m1, m2, build;
-	struct bg_machine_rec ma = {.fingerprint = "fp-one", .hostname = "one", .cpu = "Xeon",
-				    .flags = "avx2 avx512f", .cores = 16, .mem_bytes = 68719476736LL,
-				    .os = "Linux 6.1.0 x86_64", .gpu = "H100"};
+	struct bg_machine_rec ma = {.fingerprint = "fp-one",
+				    .hostname = "one",
+				    .cpu = "Xeon",
+				    .flags = "avx2 avx512f",
+				    .cores = 16,
+				    .mem_bytes = 68719476736LL,
+				    .os = "Linux 6.1.0 x86_64",
+				    .gpu = "H100"};
 	struct bg_machine_rec mb = {.fingerprint = "fp-two", .hostname = "two", .cores = 2};
 	CHECK_OK(bg_db_machine_put(db, &ma, &m1));
 	CHECK_OK(bg_db_machine_put(db, &mb, &m2));
-	struct bg_commit_rec ca = {.sha = SHA_A, .tree = "1111", .subject = "root \"quoted\"",
-				   .author = "A <a@x>", .time = 1700000000};
-	struct bg_commit_rec cc = {.sha = SHA_C, .tree = "2222", .parent = SHA_A,
-				   .subject = "ünïcode ✓", .author = "C <c@x>", .time = 1700000500};
+	struct bg_commit_rec ca = {.sha = SHA_A,
+				   .tree = "1111",
+				   .subject = "root \"quoted\"",
+				   .author = "A <a@x>",
+				   .time = 1700000000};
+	struct bg_commit_rec cc = {.sha = SHA_C,
+				   .tree = "2222",
+				   .parent = SHA_A,
+				   .subject = "ünïcode ✓",
+				   .author = "C <c@x>",
+				   .time = 1700000500};
 	CHECK_OK(bg_db_commit_put(db, &ca));
 	CHECK_OK(bg_db_commit_put(db, &cc));
-	struct bg_build_rec b = {.machine_id = m1, .tree = "1111", .config_hash = "cfg",
-				 .status = "ok", .duration_s = 3.25, .binary_hash = "binhash",
-				 .dir = "/cache/1111", .created = 1700000010, .size_bytes = 99};
+	struct bg_build_rec b = {.machine_id = m1,
+				 .tree = "1111",
+				 .config_hash = "cfg",
+				 .status = "ok",
+				 .duration_s = 3.25,
+				 .binary_hash = "binhash",
+				 .dir = "/cache/1111",
+				 .created = 1700000010,
+				 .size_bytes = 99};
 	CHECK_OK(bg_db_build_put(db, &b, &build));
 
 	static const char *const names[] = {"gemv/avx2/4096x4096", "matmul/amx/256x256x256",
 					    "matmul/avx2/256x256x256"};
-	struct bg_run_rec r1 = {.kind = "ci", .commit_sha = SHA_A, .tree = "1111",
-				.machine_id = m1, .build_id = build, .config_hash = "cfg",
+	struct bg_run_rec r1 = {.kind = "ci",
+				.commit_sha = SHA_A,
+				.tree = "1111",
+				.machine_id = m1,
+				.build_id = build,
+				.config_hash = "cfg",
 				.env_json = "{\"BITNET_KERNEL\": \"avx2\"}",
-				.harness_version = "0.1.0", .label = "base", .started = 1000};
+				.harness_version = "0.1.0",
+				.label = "base",
+				.started = 1000};
 	CHECK_OK(bg_db_run_begin(db, &r1));
 	struct bg_bench_set *s = make_set(names, 3, 5, "avx2", awkward);
 	free(s->v[1].samples);
@@ -133,16 +157,19 @@ static void fill(struct bg_db *db)
 		{.name = "ok_case", .classname = "k", .outcome = BG_TEST_PASSED, .time_s = 0.125},
 		{.name = "bad_case", .outcome = BG_TEST_FAILED, .message = "line1\nline2"},
 	};
-	struct bg_test_suite suite = {.suite = "cpu", .passed = 1, .failed = 1, .cases = cases,
-				      .n = 2};
+	struct bg_test_suite suite = {
+		.suite = "cpu", .passed = 1, .failed = 1, .cases = cases, .n = 2};
 	CHECK_OK(bg_db_run_add_tests(db, r1.id, &suite));
 	struct bg_test_suite empty = {.suite = "gpu", .skipped = 0};
 	CHECK_OK(bg_db_run_add_tests(db, r1.id, &empty));
 	CHECK_OK(bg_db_run_add_error(db, r1.id, "tests", "1 failed", "tail\tof\nstderr"));
 	CHECK_OK(bg_db_run_finish(db, r1.id, "tests-failed", 1));
 
-	struct bg_run_rec r2 = {.kind = "nightly", .commit_sha = SHA_C, .worktree = 1,
-				.machine_id = m2, .started = 2000};
+	struct bg_run_rec r2 = {.kind = "nightly",
+				.commit_sha = SHA_C,
+				.worktree = 1,
+				.machine_id = m2,
+				.started = 2000};
 	CHECK_OK(bg_db_run_begin(db, &r2));
 	s = make_set(names, 2, 7, NULL, awkward + 3);
 	CHECK_OK(bg_db_run_add_bench(db, r2.id, 0, "default", "", s));
@@ -150,8 +177,11 @@ static void fill(struct bg_db *db)
 	CHECK_OK(bg_db_run_add_error(db, r2.id, "bench", "crashed", NULL));
 	CHECK_OK(bg_db_run_finish(db, r2.id, "bench-failed", 1));
 
-	struct bg_run_rec r3 = {.kind = "local", .commit_sha = SHA_C, .machine_id = m1,
-				.env_json = "not json", .started = 3000};
+	struct bg_run_rec r3 = {.kind = "local",
+				.commit_sha = SHA_C,
+				.machine_id = m1,
+				.env_json = "not json",
+				.started = 3000};
 	CHECK_OK(bg_db_run_begin(db, &r3));
 	s = make_set(names, 1, 3, "ref", awkward);
 	CHECK_OK(bg_db_run_add_bench(db, r3.id, 0, "default", "", s));
@@ -449,6 +479,17 @@ BN_TEST(db__import_malformed_line)
 	const char *nomachine[] = {s};
 	write_lines(bad, nomachine, 1);
 	expect_bad_import(pb, bad, "1", "machine");
+	free(s);
+
+	/* valid JSON whose rows clash: a series twice in one round */
+	j = cJSON_Parse(l0);
+	cJSON *results = cJSON_GetObjectItem(j, "results");
+	cJSON_AddItemToArray(results, cJSON_Duplicate(cJSON_GetArrayItem(results, 0), 1));
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	const char *twice[] = {l1, s};
+	write_lines(bad, twice, 2);
+	expect_bad_import(pb, bad, "2", "twice");
 	free(s);
 
 	/* and the good lines alone import fine into the same database */

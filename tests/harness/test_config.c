@@ -371,7 +371,7 @@ BN_TEST(config__first_problem_in_document_order)
 
 BN_TEST(config__expand)
 {
-	const struct bg_vars vars = {"/s", "/b", "/o", 8};
+	const struct bg_vars vars = {"/s", "/b", "/o", 8, NULL};
 	char *out = NULL;
 	BN_CHECK(bg_config_expand_str(&out, "{src}:{build}:{out}:-j{jobs}", &vars) == 0, "%s",
 		 bg_error_last());
@@ -390,7 +390,7 @@ BN_TEST(config__expand)
 	BN_CHECK(strstr(bg_error_last(), "unknown placeholder {sorce}") &&
 			 strstr(bg_error_last(), "{sorce}/x"),
 		 "%s", bg_error_last());
-	const struct bg_vars partial = {"/s", "/b", NULL, 1};
+	const struct bg_vars partial = {"/s", "/b", NULL, 1, NULL};
 	BN_CHECK(bg_config_expand_str(&out, "{out}/x", &partial) == BG_EINPUT, "no value");
 	BN_CHECK(strstr(bg_error_last(), "{out} has no value"), "%s", bg_error_last());
 
@@ -519,4 +519,23 @@ BN_TEST(config__load)
 	rc = bg_config_load(&cfg, path);
 	BN_CHECK(rc == BG_ENOTFOUND && cfg == NULL, "rc %d", rc);
 	BN_CHECK(strstr(bg_error_last(), path), "message names the path: %s", bg_error_last());
+}
+
+BN_TEST(config__bench_filter_argv)
+{
+	struct bg_config *cfg = parse_ok(
+		"{\"version\": 1, \"bench\": {\"argv\": [\"{build}/b\"], "
+		"\"filter_argv\": [\"--benchmark_filter={filter}\"]}}");
+	BN_CHECK_EQ(cfg->bench_filter_argc, 1);
+	struct bg_vars vars = {"/s", "/b", "/o", 2, "gemv/.*"};
+	char **argv = NULL;
+	BN_CHECK_EQ(bg_config_expand_argv(&argv, cfg->bench_filter_argv, &vars), 0);
+	BN_CHECK(argv[0] && !strcmp(argv[0], "--benchmark_filter=gemv/.*") && !argv[1], "%s",
+		 argv[0]);
+	bg_strv_free(argv);
+	/* {filter} with no filter given has no value */
+	vars.filter = NULL;
+	BN_CHECK_EQ(bg_config_expand_argv(&argv, cfg->bench_filter_argv, &vars), BG_EINPUT);
+	bg_config_free(cfg);
+	expect_fail_with("\"x\": 1", "x: unknown key");
 }
