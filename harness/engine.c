@@ -193,10 +193,10 @@ int bg_subject_prepare(struct bg_app *app, struct bg_subject *s, const struct bg
 
 	bg_progress_stage("build");
 	struct bg_build_opts bo = {opts->jobs, opts->rebuild};
-	double t0 = bg_now();
 	rc = bg_build_ensure(app, c, s->cfg, &bo, &s->build);
+	/* the build steps are the subject's time; materialising the tree is bitgate's own */
 	if (!s->build.cached)
-		s->proc_s += bg_now() - t0; /* materialising counts as bitgate's own: small */
+		s->proc_s += s->build.duration_s;
 	if (rc == BG_EINTR)
 		return rc;
 	if (rc < 0) {

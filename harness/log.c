@@ -100,6 +100,12 @@ void bg_progress_stage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(stage, sizeof(stage), fmt, ap);
 	va_end(ap);
+	if (!tty() && !log_quiet) {
+		/* no terminal (a CI log): one plain line per stage instead of a redrawn one */
+		fprintf(stderr, "bitgate: %s %s\n", line_prefix, stage);
+		fflush(stderr);
+		return;
+	}
 	last_draw = 0;
 	bg_progress_tick(NULL);
 }
