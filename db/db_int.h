@@ -1,6 +1,7 @@
-/* Internals shared by db.c (schema, transactions, typed access) and db_io.c (export and
- * import): the connection with its cached statements and the row-level inserts both use.
- * Nothing outside db/ includes this. */
+/* Internals shared by db.c (schema, transactions, statements), db_records.c (machines,
+ * commits, builds), db_runs.c (runs and their results) and db_io.c (export and import): the
+ * connection with its cached statements and the row-level inserts. Nothing outside db/
+ * includes this. */
 #ifndef BG_DB_INT_H
 #define BG_DB_INT_H
 
