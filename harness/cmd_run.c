@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bg_app.h"
 #include "bg_cmds.h"
@@ -147,6 +148,12 @@ int cmd_run(int argc, char **argv)
 		free(pos);
 		return bg_cli_usage_error(&info, "--kind %s: expected local, ci or nightly",
 					  eo.kind);
+	}
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	if (eo.pin_cpu < -1 || eo.pin_cpu >= ncpu) {
+		free(pos);
+		return bg_cli_usage_error(&info, "--pin %d: this machine has CPUs 0..%ld",
+					  eo.pin_cpu, ncpu - 1);
 	}
 	if (eo.filter) {
 		regex_t re;

@@ -242,7 +242,7 @@ BN_TEST(integration__range_stores_every_sample)
 	BN_CHECK(strstr(out_text.ptr, short3), "log lacks %s:\n%s", short3, out_text.ptr);
 	EXPECT_EXIT(0, bitgate(&f, "show", short3, NULL));
 	BN_CHECK(strstr(out_text.ptr, "loop/scalar") && strstr(out_text.ptr, "scalar") &&
-			 strstr(out_text.ptr, "skipped: no SIMD"),
+			 strstr(out_text.ptr, "skipped loop/simd: no SIMD"),
 		 "show:\n%s", out_text.ptr);
 	EXPECT_EXIT(0, bitgate(&f, "show", "--format", "json", NULL));
 	BN_CHECK(strstr(out_text.ptr, "\"samples\""), "show json:\n%s", out_text.ptr);
