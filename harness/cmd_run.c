@@ -27,8 +27,9 @@ static const struct bg_cmd_info info = {
 	"A commit that does not build, a benchmark that crashes, hangs or prints something\n"
 	"unreadable, or tests that leave no JUnit report: the error is stored with the run\n"
 	"(which stays incomplete, so no gate uses it) and the next commit is run.\n\n"
-	"exit status: 0 every commit measured; 2 bad usage, an unknown revision or a bad\n"
-	"--filter; 3 a commit could not be measured, or bitgate was interrupted.\n\n"
+	"exit status: 0 every commit measured; 2 bad usage, an unknown revision, a bad\n"
+	"--filter or an unusable bitgate.json; 3 a commit could not be built or measured,\n"
+	"or bitgate was interrupted.\n\n"
 	"examples:\n"
 	"  bitgate run HEAD~5..HEAD --first-parent\n"
 	"  bitgate run main WORKTREE --repetitions 3 --filter 'gemv/avx2'\n",
@@ -213,8 +214,13 @@ int cmd_run(int argc, char **argv)
 			    commits[i].subject ? commits[i].subject : "");
 		rc = bg_engine_run_one(&app, &subjects[i], &commits[i], &eo);
 		done = i + 1;
-		if (subjects[i].failed)
-			status = BG_EXIT_INFRA;
+		if (subjects[i].failed) {
+			/* a commit whose bitgate.json is unusable is bad input; anything else that
+			 * failed is infrastructure, which wins */
+			int bad_config = !subjects[i].cfg;
+			if (!bad_config || status == BG_EXIT_OK)
+				status = bad_config ? BG_EXIT_USAGE : BG_EXIT_INFRA;
+		}
 		if (rc < 0) {
 			bg_progress_clear();
 			if (rc == BG_EINTR)
