@@ -88,6 +88,9 @@ static struct bg_bench_set *make_set(const char *const *names, size_t n, size_t 
 
 static const double awkward[] = {40112.5, 0.1,       1e-300,       123456789.123456789,
 				 -5,      1.0 / 3.0, 6.02214076e23};
+/* the same values rotated, so a second set differs from the first */
+static const double awkward_rotated[] = {123456789.123456789, -5,   1.0 / 3.0, 6.02214076e23,
+					 40112.5,             0.1, 1e-300};
 
 /* Database A: two machines, two commits, a build, three runs (one never finished) with
  * rounds, modes, a skipped benchmark, tests and errors. */
@@ -171,7 +174,7 @@ static void fill(struct bg_db *db)
 				.machine_id = m2,
 				.started = 2000};
 	CHECK_OK(bg_db_run_begin(db, &r2));
-	s = make_set(names, 2, 7, NULL, awkward + 3);
+	s = make_set(names, 2, 7, NULL, awkward_rotated);
 	CHECK_OK(bg_db_run_add_bench(db, r2.id, 0, "default", "", s));
 	bg_bench_set_free(s);
 	CHECK_OK(bg_db_run_add_error(db, r2.id, "bench", "crashed", NULL));
