@@ -49,15 +49,13 @@ int bg_app_open(struct bg_app *app, int flags)
 	}
 	if (!app->state_dir) {
 		/* no repository: keep state next to the database */
-		char *d = bg_strdup(app->db_path);
-		if (!d)
+		const char *slash = strrchr(app->db_path, '/');
+		struct bg_buf d = BG_BUF_INIT;
+		if (bg_buf_put(&d, slash ? app->db_path : ".",
+			       slash ? (slash == app->db_path ? 1 : (size_t)(slash - app->db_path))
+				     : 1) < 0)
 			return bg_app_fail(BG_ENOMEM);
-		char *slash = strrchr(d, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			strcpy(d, ".");
-		app->state_dir = d;
+		app->state_dir = bg_buf_detach(&d);
 	}
 	if (flags & BG_APP_DB) {
 		rc = bg_db_open(&app->db, app->db_path);
