@@ -1,6 +1,7 @@
 /* Opening the repository, the state directory and the database for a command. */
 #include "bg_app.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,28 @@ int bg_app_machine(struct bg_app *app)
 	if (rc < 0)
 		return rc;
 	return bg_db_machine_put(app->db, &app->machine, &app->machine_id);
+}
+
+int bg_app_commit_sha(struct bg_app *app, const char *arg, char sha[41])
+{
+	struct bg_commit_rec c;
+	memset(&c, 0, sizeof(c));
+	int rc = bg_db_commit_get(app->db, arg, &c);
+	if (rc == 0) {
+		snprintf(sha, 41, "%s", c.sha);
+		bg_db_commit_clear(&c);
+		return 0;
+	}
+	if (!app->repo || rc == BG_EDB)
+		return rc;
+	/* not stored under that prefix: a branch, tag or HEAD~N names it */
+	struct bg_commit gc;
+	memset(&gc, 0, sizeof(gc));
+	if ((rc = bg_git_resolve(app->repo, arg, &gc)) < 0)
+		return rc;
+	snprintf(sha, 41, "%s", gc.sha);
+	bg_commit_clear(&gc);
+	return 0;
 }
 
 void bg_app_close(struct bg_app *app)

@@ -195,6 +195,22 @@ static const cJSON *member(const cJSON *obj, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(obj, key);
 }
 
+/* The "benchmarks" array both formats have: required, an array, not empty. */
+static int benchmark_list(const cJSON *root, const char *origin, const cJSON **list, size_t *n)
+{
+	*list = member(root, "benchmarks");
+	if (!*list)
+		return bg_json_fail(origin, "benchmarks", "required");
+	if (!cJSON_IsArray(*list))
+		return bg_json_fail(origin, "benchmarks", "expected an array, got %s",
+				    bg_json_type_name(*list));
+	*n = (size_t)cJSON_GetArraySize(*list);
+	if (*n == 0)
+		return bg_json_fail(origin, "benchmarks",
+				    "empty: the bench program reported no benchmark");
+	return 0;
+}
+
 /* An optional string member, copied into *out (left NULL when absent). */
 static int opt_string(char **out, const cJSON *obj, const char *parent, const char *key,
 		      const char *origin)
@@ -439,16 +455,10 @@ static int read_bitgate(struct bg_bench_set *set, const cJSON *root, const char 
 	if (rc < 0)
 		return rc;
 
-	const cJSON *list = member(root, "benchmarks");
-	if (!list)
-		return bg_json_fail(origin, "benchmarks", "required");
-	if (!cJSON_IsArray(list))
-		return bg_json_fail(origin, "benchmarks", "expected an array, got %s",
-				    bg_json_type_name(list));
-	size_t n = (size_t)cJSON_GetArraySize(list);
-	if (n == 0)
-		return bg_json_fail(origin, "benchmarks",
-				    "empty: the bench program reported no benchmark");
+	const cJSON *list;
+	size_t n;
+	if ((rc = benchmark_list(root, origin, &list, &n)) < 0)
+		return rc;
 	/* All entries exist (zeroed) from the start, so bg_bench_set_free can undo a failure
 	 * half-way through. */
 	set->v = calloc(n, sizeof(*set->v));
@@ -671,16 +681,10 @@ static int read_gbench(struct bg_bench_set *set, const cJSON *root, const char *
 	int rc = read_gbench_ctx(&set->ctx, root, origin);
 	if (rc < 0)
 		return rc;
-	const cJSON *list = member(root, "benchmarks");
-	if (!list)
-		return bg_json_fail(origin, "benchmarks", "required");
-	if (!cJSON_IsArray(list))
-		return bg_json_fail(origin, "benchmarks", "expected an array, got %s",
-				    bg_json_type_name(list));
-	size_t n = (size_t)cJSON_GetArraySize(list);
-	if (n == 0)
-		return bg_json_fail(origin, "benchmarks",
-				    "empty: the bench program reported no benchmark");
+	const cJSON *list;
+	size_t n;
+	if ((rc = benchmark_list(root, origin, &list, &n)) < 0)
+		return rc;
 	/* At most one group per entry; set->n counts the groups made so far. */
 	set->v = calloc(n, sizeof(*set->v));
 	size_t *caps = calloc(n, sizeof(size_t));

@@ -38,6 +38,10 @@ int bg_app_machine(struct bg_app *app);
 /* Fills m with this machine's description and fingerprint (strings malloc'd). */
 int bg_machine_detect(struct bg_machine_rec *m);
 
+/* The full SHA of a commit named by arg: a SHA prefix of a stored commit, else (with a
+ * repository) any revision. BG_ENOTFOUND / BG_EINPUT with the name otherwise. */
+int bg_app_commit_sha(struct bg_app *app, const char *arg, char sha[41]);
+
 /* Prints bg_error_last() as an error line and returns the exit status for code. */
 int bg_app_fail(int code);
 

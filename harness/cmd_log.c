@@ -50,22 +50,10 @@ int cmd_log(int argc, char **argv)
 		return status;
 	}
 	char sha[41] = "";
-	if (commit) {
-		struct bg_commit_rec c;
-		memset(&c, 0, sizeof(c));
-		struct bg_commit gc;
-		memset(&gc, 0, sizeof(gc));
-		if (bg_db_commit_get(app.db, commit, &c) == 0) {
-			snprintf(sha, sizeof(sha), "%s", c.sha);
-			bg_db_commit_clear(&c);
-		} else if (app.repo && (rc = bg_git_resolve(app.repo, commit, &gc)) == 0) {
-			snprintf(sha, sizeof(sha), "%s", gc.sha);
-			bg_commit_clear(&gc);
-		} else {
-			status = bg_app_fail(bg_error_code() ? bg_error_code() : BG_ENOTFOUND);
-			bg_app_close(&app);
-			return status;
-		}
+	if (commit && (rc = bg_app_commit_sha(&app, commit, sha)) < 0) {
+		status = bg_app_fail(rc);
+		bg_app_close(&app);
+		return status;
 	}
 	struct bg_run_filter f = {.commit_prefix = commit ? sha : NULL,
 				  .kind = kind,

@@ -43,22 +43,9 @@ static int64_t pick_run(struct bg_app *app, const char *arg)
 		return strtoll(arg[0] == '#' ? arg + 1 : arg, NULL, 10);
 	char sha[41] = "";
 	if (arg) {
-		struct bg_commit_rec c;
-		memset(&c, 0, sizeof(c));
-		if (bg_db_commit_get(app->db, arg, &c) == 0) {
-			snprintf(sha, sizeof(sha), "%s", c.sha);
-			bg_db_commit_clear(&c);
-		} else if (app->repo) {
-			struct bg_commit gc;
-			memset(&gc, 0, sizeof(gc));
-			int rc = bg_git_resolve(app->repo, arg, &gc);
-			if (rc < 0)
-				return 0;
-			snprintf(sha, sizeof(sha), "%s", gc.sha);
-			bg_commit_clear(&gc);
-		} else {
-			return 0;
-		}
+		int rc = bg_app_commit_sha(app, arg, sha);
+		if (rc < 0)
+			return rc == BG_EDB ? -1 : 0;
 		f.commit_prefix = sha;
 	}
 	struct bg_run_rec *runs = NULL;
