@@ -19,4 +19,51 @@ double bg_stats_mad(const double *x, size_t n);
 double bg_stats_min(const double *x, size_t n);
 double bg_stats_max(const double *x, size_t n);
 
+/* --- tests and intervals for comparisons (gates/compare.c etc. use them) ---------- */
+
+#include <stdint.h>
+
+struct bg_interval {
+	double estimate; /* the point estimate */
+	double lo, hi;   /* interval ends */
+};
+
+/* The Mann-Whitney U test of x against y (Mann & Whitney 1947). *u receives U of x: the
+ * number of pairs with x_i > y_j plus half the ties. *p the two-sided p-value: exact (the
+ * permutation distribution of U, by counting) when there are no ties and nx, ny <= 50;
+ * otherwise the normal approximation with the tie correction of the variance and a
+ * continuity correction (as R's wilcox.test with exact = FALSE, correct = TRUE). p = 1 when
+ * either sample is empty. Returns 0 or BG_ENOMEM. */
+int bg_stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, double *u,
+			  double *p);
+
+/* The Hodges-Lehmann estimate of the shift y - x: the median of all nx * ny differences
+ * y_j - x_i (Hodges & Lehmann 1963). NAN when either is empty. */
+double bg_stats_hodges_lehmann(const double *x, size_t nx, const double *y, size_t ny);
+
+/* A percentile bootstrap interval (Efron & Tibshirani 1993, ch. 13) of
+ * median(head) / median(base), paired by round: each resample draws rounds with
+ * replacement and takes both sides' samples of the drawn rounds together, so round-to-round
+ * drift (the machine getting slower for both) cancels in the ratio. With a single round the
+ * samples of each side are resampled independently. level is e.g. 0.95; resamples e.g.
+ * 2000; seed makes it repeatable. out->estimate is the ratio of the full samples' medians.
+ * Returns 0, BG_EINPUT (an empty side) or BG_ENOMEM. */
+int bg_stats_ratio_ci(const double *base, const int *base_round, size_t nb, const double *head,
+		      const int *head_round, size_t nh, double level, int resamples, uint64_t seed,
+		      struct bg_interval *out);
+
+/* Holm's step-down adjusted p-values (Holm 1979): controls the family-wise error rate over
+ * all n tests. adj may alias p. */
+void bg_stats_holm(const double *p, size_t n, double *adj);
+
+/* Benjamini-Hochberg adjusted p-values (Benjamini & Hochberg 1995): controls the false
+ * discovery rate. adj may alias p. */
+void bg_stats_bh(const double *p, size_t n, double *adj);
+
+/* The upper-tail probability of the standard normal, 1 - Phi(z). */
+double bg_stats_normal_sf(double z);
+
+/* A small deterministic generator (splitmix64) for resampling. */
+uint64_t bg_stats_rand(uint64_t *state);
+
 #endif

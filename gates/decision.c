@@ -1,0 +1,93 @@
+/* Names and freeing for decisions (see bg_decision.h). */
+#include "bg_decision.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const verdict_names[] = {"no change", "faster", "slower", "noisy",
+					    "missing"};
+static const char *const status_names[] = {"pass", "fail", "skipped"};
+static const char *const conclusion_names[] = {"success", "failure", "neutral"};
+
+const char *bg_verdict_name(enum bg_verdict v)
+{
+	return (unsigned)v < 5 ? verdict_names[v] : "unknown";
+}
+
+int bg_verdict_parse(const char *s)
+{
+	for (int i = 0; i < 5; i++)
+		if (s && !strcmp(s, verdict_names[i]))
+			return i;
+	return -1;
+}
+
+const char *bg_gate_status_name(enum bg_gate_status s)
+{
+	return (unsigned)s < 3 ? status_names[s] : "unknown";
+}
+
+int bg_gate_status_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (s && !strcmp(s, status_names[i]))
+			return i;
+	return -1;
+}
+
+const char *bg_conclusion_name(int c)
+{
+	return (unsigned)c < 3 ? conclusion_names[c] : "unknown";
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void side_clear(struct bg_side *s)
+{
+	free(s->sha);
+	free(s->subject);
+	free(s->binary_hash);
+	free(s->kernels);
+}
+
+void bg_decision_free(struct bg_decision *d)
+{
+	if (!d)
+		return;
+	free(d->kind);
+	side_clear(&d->base);
+	side_clear(&d->head);
+	free(d->machine);
+	free(d->fingerprint);
+	free_strv(d->commands, d->n_commands);
+	for (size_t i = 0; i < d->n_gates; i++) {
+		free(d->gates[i].name);
+		free(d->gates[i].evidence);
+	}
+	free(d->gates);
+	for (size_t i = 0; i < d->n_rows; i++) {
+		struct bg_row *r = &d->rows[i];
+		free(r->benchmark);
+		free(r->params);
+		free(r->mode);
+		free(r->kernel_base);
+		free(r->kernel_head);
+	}
+	free(d->rows);
+	for (size_t i = 0; i < d->n_suites; i++) {
+		struct bg_suite_cmp *s = &d->suites[i];
+		free(s->suite);
+		free_strv(s->new_failures, s->n_new_failures);
+		free(s->skipped);
+	}
+	free(d->suites);
+	free(d->strict.skipped);
+	free_strv(d->findings, d->n_findings);
+	free(d->method);
+	free(d);
+}

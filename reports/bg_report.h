@@ -1,0 +1,42 @@
+/* Renderers of a decision (gates/bg_decision.h): the Markdown check-run report, the GitHub
+ * check-run payload, a terminal table, and JSON (also the stored form, read back by
+ * `bitgate report`). Untrusted text (commit subjects, benchmark and test names) is escaped
+ * for each output. */
+#ifndef BG_REPORT_H
+#define BG_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "bg_buf.h"
+#include "bg_decision.h"
+
+/* The Markdown report (GitHub-flavoured, tables): the verdict on its first line; the gates
+ * table (Gate | Status | Evidence); key findings; the benchmark table (benchmark, base,
+ * head, change, 95% interval, threshold, detectable, verdict); the strict-mode overhead;
+ * tests per suite (passed/total, new failures by name); the evidence trail (commit SHAs and
+ * subjects, binary hashes, machine, kernel IDs, run ids, the exact commands); the method.
+ * Appends to out. 0 or BG_ENOMEM. */
+int bg_report_markdown(struct bg_buf *out, const struct bg_decision *d);
+
+/* GitHub's check-run payload as JSON: {"name", "head_sha", "status": "completed",
+ * "conclusion": "success"|"failure"|"neutral", "output": {"title", "summary", "text"}}, with
+ * title <= 255 characters and summary and text <= 65535 characters each (cut at a line
+ * boundary with a note saying so; never an invalid payload or a split UTF-8 sequence). */
+int bg_report_checkrun(struct bg_buf *out, const struct bg_decision *d, const char *name);
+
+/* The comparison as a terminal table (benchmark, base median, head median, change %, 95%
+ * interval, threshold, verdict), then the gates when there are any. */
+void bg_report_table(FILE *out, const struct bg_decision *d);
+
+/* The decision as JSON (every field), and back. from_json: BG_EINPUT naming origin on a
+ * malformed document. */
+int bg_decision_to_json(const struct bg_decision *d, char **out);
+int bg_decision_from_json(struct bg_decision **out, const char *text, size_t len,
+			  const char *origin);
+
+/* Escapes text for a GitHub Markdown table cell: '|' , backslash, backticks, '<', '>', '&',
+ * '*', '_', '[', ']' and newlines cannot break the table or inject HTML or links. */
+int bg_md_escape_cell(struct bg_buf *out, const char *text);
+
+#endif
