@@ -205,6 +205,36 @@ struct bg_error_rec {
 int bg_db_run_errors(struct bg_db *db, int64_t run_id, struct bg_error_rec **out, size_t *n);
 void bg_db_errors_free(struct bg_error_rec *v, size_t n);
 
+/* --- history and decisions ------------------------------------------------------------ */
+
+/* One earlier measurement of a series: a complete run on the machine, all its rounds. */
+struct bg_history_point {
+	int64_t run_id;
+	char *sha;        /* the commit measured */
+	int64_t started;  /* Unix seconds */
+	double *samples;  /* every sample of the series in that run */
+	size_t n;
+};
+
+/* The latest `limit` complete runs on machine_id that measured the series (benchmark,
+ * params, metric, mode) and started before `before` (Unix seconds; 0: any time), oldest
+ * first. Runs where the benchmark was skipped are left out. */
+int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *benchmark,
+			 const char *params, const char *metric, const char *mode, int64_t before,
+			 size_t limit, struct bg_history_point **out, size_t *n);
+void bg_db_history_free(struct bg_history_point *v, size_t n);
+
+/* Stores a comparison's decision (its JSON, as reports/ writes it); *id. Run ids may be 0
+ * (not made). conclusion is "success", "failure" or "neutral". */
+int bg_db_decision_put(struct bg_db *db, const char *kind, int64_t base_run, int64_t head_run,
+		       int64_t strict_run, const char *conclusion, const char *json, int64_t *id);
+
+/* The decision's JSON (malloc'd). id 0: the newest. BG_ENOTFOUND when there is none. */
+int bg_db_decision_get(struct bg_db *db, int64_t id, int64_t *id_out, char **json);
+
+/* The newest decision whose base, head or strict run is run_id; BG_ENOTFOUND if none. */
+int bg_db_decision_of_run(struct bg_db *db, int64_t run_id, int64_t *id);
+
 /* --- pooling results of several machines --------------------------------------------- */
 
 /* Writes every complete or incomplete run started at or after since (0: all) as one JSON

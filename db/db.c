@@ -153,6 +153,18 @@ static const char *const migrations[] = {
 	"	time INTEGER NOT NULL\n"
 	") STRICT;\n"
 	"CREATE INDEX errors_run ON errors (run_id);\n",
+	/* 2: decisions of comparisons (bitgate compare / ci), re-rendered by bitgate report */
+	"CREATE TABLE decisions (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	kind TEXT NOT NULL CHECK (kind IN ('compare', 'ci')),\n"
+	"	base_run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,\n"
+	"	head_run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,\n"
+	"	strict_run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,\n"
+	"	conclusion TEXT NOT NULL,\n"
+	"	created INTEGER NOT NULL,\n"
+	"	decision TEXT NOT NULL\n"
+	") STRICT;\n"
+	"CREATE INDEX decisions_head ON decisions (head_run_id);\n",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

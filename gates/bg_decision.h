@@ -33,29 +33,29 @@ int bg_gate_status_parse(const char *s);
 /* One benchmark, base against head. Times are ns per iteration, so a positive change is a
  * slowdown. */
 struct bg_row {
-	char *benchmark;     /* "matmul/avx2/256x256x256" */
-	char *params;        /* "threads=1" or "" */
-	char *mode;          /* "default" or "strict" */
-	char *kernel_base;   /* kernel IDs observed on each side; NULL when none reported */
+	char *benchmark;   /* "matmul/avx2/256x256x256" */
+	char *params;      /* "threads=1" or "" */
+	char *mode;        /* "default" or "strict" */
+	char *kernel_base; /* kernel IDs observed on each side; NULL when none reported */
 	char *kernel_head;
-	size_t n_base, n_head;     /* samples */
-	double base_median;  /* ns */
-	double head_median;  /* ns */
-	double change;       /* head_median / base_median - 1 */
-	double ci_lo, ci_hi; /* 95% bootstrap interval of the change */
-	double p;            /* Mann-Whitney U two-sided p-value */
-	double p_adjusted;   /* Holm-adjusted over every row of the table */
-	double threshold;    /* materiality threshold used: max(configured, noise floor) */
-	double noise_floor;  /* learned from the history of the series; < 0 when none */
-	double detectable;   /* smallest change this run could detect: max |interval end| */
-	double hl_shift;     /* Hodges-Lehmann estimate of head - base, ns */
-	double gelems_head;  /* head throughput, Gelem/s (elements / median); < 0 when unknown */
-	double floor_gelems; /* configured throughput floor; < 0 when none */
+	size_t n_base, n_head; /* samples */
+	double base_median;    /* ns */
+	double head_median;    /* ns */
+	double change;         /* head_median / base_median - 1 */
+	double ci_lo, ci_hi;   /* 95% bootstrap interval of the change */
+	double p;              /* Mann-Whitney U two-sided p-value */
+	double p_adjusted;     /* Holm-adjusted over every row of the table */
+	double threshold;      /* materiality threshold used: max(configured, noise floor) */
+	double noise_floor;    /* learned from the history of the series; < 0 when none */
+	double detectable;     /* smallest change this run could detect: max |interval end| */
+	double hl_shift;       /* Hodges-Lehmann estimate of head - base, ns */
+	double gelems_head;    /* head throughput, Gelem/s (elements / median); < 0 when unknown */
+	double floor_gelems;   /* configured throughput floor; < 0 when none */
 	enum bg_verdict verdict;
 };
 
 struct bg_gate {
-	char *name;     /* "build", "benchmarks", "perf", "tests" */
+	char *name; /* "build", "benchmarks", "perf", "tests" */
 	enum bg_gate_status status;
 	char *evidence; /* one line: what was measured, or the reason it was skipped */
 };
@@ -65,40 +65,41 @@ struct bg_suite_cmp {
 	char *suite;
 	int base_passed, base_total;
 	int head_passed, head_failed, head_skipped, head_total;
-	double pass_rate;       /* head_passed / (head_total - head_skipped) */
-	double floor;           /* required pass rate, e.g. 0.999 */
-	char **new_failures;    /* tests that passed on base and fail on head */
+	double pass_rate;    /* head_passed / (head_total - head_skipped) */
+	double floor;        /* required pass rate, e.g. 0.999 */
+	char **new_failures; /* tests that fail on head and did not fail on base (passed,
+				skipped, or absent: a new test that fails) */
 	size_t n_new_failures;
-	char *skipped;          /* why the suite could not run here; NULL when it ran */
+	char *skipped; /* why the suite could not run here; NULL when it ran */
 };
 
 struct bg_strict_cmp {
-	int measured;       /* 1 when the strict run was made and compared */
-	double overhead;    /* geometric mean over benchmarks of strict/default - 1 */
-	double lo, hi;      /* its 95% interval */
-	double limit;       /* allowed overhead, e.g. 0.01 */
+	int measured;    /* 1 when the strict run was made and compared */
+	double overhead; /* geometric mean over benchmarks of strict/default - 1 */
+	double lo, hi;   /* its 95% interval */
+	double limit;    /* allowed overhead, e.g. 0.01 */
 	size_t n_benchmarks;
-	int64_t run_id;     /* the strict-mode run */
-	char *skipped;      /* why it was not measured; NULL when measured */
+	int64_t run_id; /* the strict-mode run */
+	char *skipped;  /* why it was not measured; NULL when measured */
 };
 
 struct bg_side {
-	char *sha;          /* 40 hex */
+	char *sha; /* 40 hex */
 	char *subject;
-	char *binary_hash;  /* of the bench program; NULL when unknown */
-	char *kernels;      /* kernel IDs observed, comma-separated */
+	char *binary_hash; /* of the bench program; NULL when unknown */
+	char *kernels;     /* kernel IDs observed, comma-separated */
 	int64_t run_id;
 	int worktree;
 };
 
 struct bg_decision {
-	int64_t id;                 /* stored decision id (0 before storing) */
-	char *kind;                 /* "compare" or "ci" */
-	int64_t created;            /* Unix seconds */
+	int64_t id;      /* stored decision id (0 before storing) */
+	char *kind;      /* "compare" or "ci" */
+	int64_t created; /* Unix seconds */
 	struct bg_side base, head;
-	char *machine;              /* "AMD EPYC ..., 2 CPUs, Linux ... [fingerprint]" */
+	char *machine; /* "AMD EPYC ..., 2 CPUs, Linux ... [fingerprint]" */
 	char *fingerprint;
-	char **commands;            /* the exact commands behind the figures */
+	char **commands; /* the exact commands behind the figures */
 	size_t n_commands;
 	struct bg_gate *gates;
 	size_t n_gates;
@@ -107,12 +108,12 @@ struct bg_decision {
 	struct bg_suite_cmp *suites;
 	size_t n_suites;
 	struct bg_strict_cmp strict;
-	char **findings;            /* key findings, one line each, most important first */
+	char **findings; /* key findings, one line each, most important first */
 	size_t n_findings;
-	int rounds;                 /* interleaved rounds per side */
-	double alpha;               /* family-wise significance level (e.g. 0.05) */
-	int conclusion;             /* 0 success, 1 failure, 2 neutral (nothing decidable) */
-	char *method;               /* a paragraph: how the figures were computed */
+	int rounds;     /* interleaved rounds per side */
+	double alpha;   /* family-wise significance level (e.g. 0.05) */
+	int conclusion; /* 0 success, 1 failure, 2 neutral (nothing decidable) */
+	char *method;   /* a paragraph: how the figures were computed */
 };
 
 void bg_decision_free(struct bg_decision *d);

@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const verdict_names[] = {"no change", "faster", "slower", "noisy",
-					    "missing"};
+static const char *const verdict_names[] = {"no change", "faster", "slower", "noisy", "missing"};
 static const char *const status_names[] = {"pass", "fail", "skipped"};
 static const char *const conclusion_names[] = {"success", "failure", "neutral"};
 

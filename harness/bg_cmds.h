@@ -8,5 +8,8 @@ int cmd_show(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_ci(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

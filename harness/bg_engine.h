@@ -20,6 +20,8 @@ struct bg_engine_opts {
 	const char *config_path; /* use this bitgate.json instead of the commit's; may be NULL */
 	int repetitions;         /* bench rounds stored per subject (>= 1) */
 	const char *filter;      /* POSIX extended regex on benchmark names; NULL: all */
+	const char *keep;        /* a second regex applied to the stored results only (not
+				    passed to the program); NULL: none */
 	int tests;               /* run the test suites */
 	int pin_cpu;             /* pin the bench process to this CPU; -1: no pinning */
 	int jobs;                /* {jobs}; 0: online CPUs */

@@ -395,9 +395,11 @@ int bg_subject_bench_round(struct bg_app *app, struct bg_subject *s, int round)
 	rc = bg_bench_parse(&set, bg_buf_cstr(&text), text.len, s->cfg->bench_format, origin.ptr);
 	if (rc == 0 && s->opts->filter)
 		rc = apply_filter(set, s->opts->filter);
+	if (rc == 0 && s->opts->keep)
+		rc = apply_filter(set, s->opts->keep);
 	if (rc == 0 && set->n == 0)
-		rc = bg_error_set(BG_EINPUT, "%s: no benchmark matches --filter '%s'", origin.ptr,
-				  s->opts->filter);
+		rc = bg_error_set(BG_EINPUT, "%s: no benchmark matches '%s'", origin.ptr,
+				  s->opts->keep ? s->opts->keep : s->opts->filter);
 	if (rc == BG_EINPUT) {
 		struct bg_buf tail = BG_BUF_INIT;
 		bg_fs_tail(&tail, err_path, STDERR_TAIL_BYTES);

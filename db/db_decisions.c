@@ -1,0 +1,190 @@
+/* A series' history (for noise floors) and stored decisions of comparisons. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_error.h"
+#include "db_int.h"
+
+void bg_db_history_free(struct bg_history_point *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].sha);
+		free(v[i].samples);
+	}
+	free(v);
+}
+
+static int push_sample(struct bg_history_point *p, size_t *cap, double v)
+{
+	if (p->n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		double *s = realloc(p->samples, c * sizeof(*s));
+		if (!s)
+			return bg_error_oom();
+		p->samples = s;
+		*cap = c;
+	}
+	p->samples[p->n++] = v;
+	return 0;
+}
+
+int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *benchmark,
+			 const char *params, const char *metric, const char *mode, int64_t before,
+			 size_t limit, struct bg_history_point **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	/* newest first, so the limit keeps the latest runs; reversed at the end */
+	static const char sql[] =
+		"SELECT r.id, c.sha, r.started, sm.value FROM runs r "
+		"JOIN commits c ON c.id = r.commit_id "
+		"JOIN results x ON x.run_id = r.id "
+		"JOIN series se ON se.id = x.series_id "
+		"JOIN samples sm ON sm.result_id = x.id "
+		"WHERE r.machine_id = ?1 AND r.complete = 1 AND se.benchmark = ?2 "
+		"AND se.params = ?3 AND se.metric = ?4 AND se.mode = ?5 "
+		"AND (?6 = 0 OR r.started < ?6) AND x.skipped IS NULL "
+		"ORDER BY r.started DESC, r.id DESC, x.round, sm.idx";
+	sqlite3_stmt *s = NULL;
+	struct bg_history_point *v = NULL;
+	size_t len = 0, cap = 0, scap = 0;
+	int err = db_begin_read(db, "reading a series' history");
+	if (err < 0)
+		return err;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
+		err = db_fail(db, "reading a series' history");
+		goto done;
+	}
+	sqlite3_bind_int64(s, 1, machine_id);
+	db_bind_text(s, 2, benchmark);
+	db_bind_text(s, 3, params ? params : "");
+	db_bind_text(s, 4, metric);
+	db_bind_text(s, 5, mode);
+	sqlite3_bind_int64(s, 6, before);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t run = sqlite3_column_int64(s, 0);
+		if (!len || v[len - 1].run_id != run) {
+			if (limit && len == limit)
+				break;
+			if (len == cap) {
+				size_t c = cap ? cap * 2 : 16;
+				struct bg_history_point *nv = realloc(v, c * sizeof(*nv));
+				if (!nv) {
+					err = bg_error_oom();
+					goto done;
+				}
+				v = nv;
+				cap = c;
+			}
+			memset(&v[len], 0, sizeof(v[len]));
+			v[len].run_id = run;
+			v[len].started = sqlite3_column_int64(s, 2);
+			len++;
+			scap = 0;
+			if ((err = db_col_str(s, 1, &v[len - 1].sha)) < 0)
+				goto done;
+		}
+		if ((err = push_sample(&v[len - 1], &scap, sqlite3_column_double(s, 3))) < 0)
+			goto done;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = db_fail(db, "reading a series' history");
+done:
+	sqlite3_finalize(s);
+	err = db_end(db, err, "reading a series' history");
+	if (err < 0) {
+		bg_db_history_free(v, len);
+		return err;
+	}
+	for (size_t i = 0; i < len / 2; i++) {
+		struct bg_history_point t = v[i];
+		v[i] = v[len - 1 - i];
+		v[len - 1 - i] = t;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+static void bind_run(sqlite3_stmt *s, int i, int64_t run)
+{
+	if (run > 0)
+		sqlite3_bind_int64(s, i, run);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int bg_db_decision_put(struct bg_db *db, const char *kind, int64_t base_run, int64_t head_run,
+		       int64_t strict_run, const char *conclusion, const char *json, int64_t *id)
+{
+	static const char sql[] = "INSERT INTO decisions (kind, base_run_id, head_run_id, "
+				  "strict_run_id, conclusion, created, decision) "
+				  "VALUES (?1, ?2, ?3, ?4, ?5, strftime('%s', 'now'), ?6)";
+	sqlite3_stmt *s = NULL;
+	int err = db_begin(db, "storing a decision");
+	if (err < 0)
+		return err;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
+		err = db_fail(db, "storing a decision");
+		goto done;
+	}
+	db_bind_text(s, 1, kind);
+	bind_run(s, 2, base_run);
+	bind_run(s, 3, head_run);
+	bind_run(s, 4, strict_run);
+	db_bind_text(s, 5, conclusion);
+	db_bind_text(s, 6, json);
+	if ((err = db_step_done(db, s, "storing a decision")) == 0 && id)
+		*id = sqlite3_last_insert_rowid(db->h);
+done:
+	sqlite3_finalize(s);
+	return db_end(db, err, "storing a decision");
+}
+
+int bg_db_decision_get(struct bg_db *db, int64_t id, int64_t *id_out, char **json)
+{
+	*json = NULL;
+	static const char by_id[] = "SELECT id, decision FROM decisions WHERE id = ?1";
+	static const char newest[] = "SELECT id, decision FROM decisions ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *s = NULL;
+	int err = 0;
+	if (sqlite3_prepare_v2(db->h, id ? by_id : newest, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, "reading a decision");
+	if (id)
+		sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (id_out)
+			*id_out = sqlite3_column_int64(s, 0);
+		err = db_col_str(s, 1, json);
+	} else if (rc == SQLITE_DONE) {
+		err = id ? bg_error_set(BG_ENOTFOUND, "%s: no decision %lld", db->path,
+					(long long)id)
+			 : bg_error_set(BG_ENOTFOUND, "%s: no decision is stored", db->path);
+	} else {
+		err = db_fail(db, "reading a decision");
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
+int bg_db_decision_of_run(struct bg_db *db, int64_t run_id, int64_t *id)
+{
+	static const char sql[] = "SELECT id FROM decisions WHERE base_run_id = ?1 OR "
+				  "head_run_id = ?1 OR strict_run_id = ?1 ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, "finding a decision");
+	sqlite3_bind_int64(s, 1, run_id);
+	int rc = sqlite3_step(s), err = 0;
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		err = bg_error_set(BG_ENOTFOUND, "no decision involves run %lld",
+				   (long long)run_id);
+	else
+		err = db_fail(db, "finding a decision");
+	sqlite3_finalize(s);
+	return err;
+}

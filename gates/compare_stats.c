@@ -1,0 +1,591 @@
+/* Tests and intervals for comparing two sets of samples (see bg_stats.h): Mann-Whitney,
+ * Hodges-Lehmann, a round-paired bootstrap of the ratio of medians, Holm and
+ * Benjamini-Hochberg adjustment. Pure: no I/O, no state outside the arguments. */
+#include "bg_error.h"
+#include "bg_stats.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The exact Mann-Whitney distribution is counted up to this size of either sample. */
+#define MW_EXACT_MAX 50
+
+/* Holm and BH sort this many p-values on the stack; more are sorted in allocated memory. */
+#define PADJ_STACK 128
+
+/* Draws of rounds rejected in a row (one side came out empty) before a bootstrap resample
+ * is given up. A draw keeps both sides non-empty with probability at least (1 - 1/e)^2 ~ 0.4
+ * (each side has samples in at least one round), so 64 failures in a row happen with
+ * probability below 1e-14. */
+#define MAX_REDRAWS 64
+
+/* A fixed seed for the pivots of the Hodges-Lehmann selection: any value gives the same
+ * (exact) answer, a fixed one keeps the running time repeatable. */
+#define HL_PIVOT_SEED 0x6a09e667f3bcc909u
+
+/* --- helpers ------------------------------------------------------------------------ */
+
+/* Total order for doubles with NaN last (all NaNs equal), so qsort stays well-defined. */
+static int cmp_total(double a, double b)
+{
+	int an = isnan(a), bn = isnan(b);
+	if (an || bn)
+		return an - bn;
+	return (a > b) - (a < b);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	return cmp_total(*(const double *)a, *(const double *)b);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Splitmix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators",
+ * OOPSLA; constants of Vigna's reference splitmix64.c). */
+uint64_t bg_stats_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* 2^64 mod n: the draws below it are rejected so that r mod n is exactly uniform (the
+ * rejection method of OpenBSD's arc4random_uniform; Lemire 2019, "Fast random integer
+ * generation in an interval", ACM TOMACS 29(1), section 2). n > 0. */
+static uint64_t uniform_threshold(uint64_t n)
+{
+	return (0 - n) % n;
+}
+
+static size_t uniform_index(uint64_t *state, uint64_t n, uint64_t threshold)
+{
+	for (;;) {
+		uint64_t r = bg_stats_rand(state);
+		if (r >= threshold)
+			return (size_t)(r % n);
+	}
+}
+
+/* The k-th smallest (0-based) of a[0..n), reordering a so that a[i] <= a[k] for i < k and
+ * a[i] >= a[k] for i > k: Hoare's FIND as Wirth writes it (Wirth 1976, "Algorithms + Data
+ * Structures = Programs", 2.3.4). */
+static double select_inplace(double *a, size_t n, size_t k)
+{
+	ptrdiff_t l = 0, m = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+	while (l < m) {
+		double x = a[kk];
+		ptrdiff_t i = l, j = m;
+		do {
+			while (a[i] < x)
+				i++;
+			while (x < a[j])
+				j--;
+			if (i <= j) {
+				double t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				j--;
+			}
+		} while (i <= j);
+		if (j < kk)
+			l = i;
+		if (kk < i)
+			m = j;
+	}
+	return a[kk];
+}
+
+/* The median of a[0..n) (n > 0), reordering a; the same interpolation as bg_stats_median
+ * (Hyndman & Fan 1996, definition 7), so the two agree bit for bit. */
+static double median_inplace(double *a, size_t n)
+{
+	size_t k = (n - 1) / 2;
+	double lo = select_inplace(a, n, k);
+	if (n % 2)
+		return lo;
+	double hi = a[k + 1];
+	for (size_t i = k + 2; i < n; i++)
+		if (a[i] < hi)
+			hi = a[i];
+	return lo + 0.5 * (hi - lo);
+}
+
+/* --- Mann-Whitney ------------------------------------------------------------------- */
+
+struct mw_obs {
+	double v;
+	int is_x;
+};
+
+static int cmp_obs(const void *a, const void *b)
+{
+	return cmp_total(((const struct mw_obs *)a)->v, ((const struct mw_obs *)b)->v);
+}
+
+/* P(U <= kmax) under the null for samples of m and n with no ties, by the recurrence of
+ * Mann & Whitney (1947), in counts instead of probabilities: the largest observation is
+ * either an x, which beats all n y's, or a y, so c(k; m, n) = c(k - n; m - 1, n) + c(k; m, n - 1).
+ * Only k <= kmax is needed (U is symmetric about mn/2), and only additions of non-negative counts
+ * happen, so the doubles lose nothing but rounding. -1 when out of memory. */
+static double mw_exact_cdf(size_t m, size_t n, size_t kmax)
+{
+	size_t w = kmax + 1;
+	/* c[j * w + k] holds c(k; i, j) for the current i: row j of the previous i is read before
+	 * being overwritten because k runs downwards. */
+	double *c = calloc((n + 1) * w, sizeof(*c));
+	if (!c)
+		return -1;
+	for (size_t j = 0; j <= n; j++)
+		c[j * w] = 1; /* c(0; 0, j) = 1 */
+	for (size_t i = 1; i <= m; i++)
+		for (size_t j = 1; j <= n; j++) {
+			double *row = c + j * w, *left = c + (j - 1) * w;
+			for (size_t k = kmax + 1; k-- > 0;)
+				row[k] = (k >= j ? row[k - j] : 0) + left[k];
+		}
+	double below = 0;
+	for (size_t k = 0; k <= kmax; k++)
+		below += c[n * w + k];
+	free(c);
+	double total = 1; /* C(m + n, m) */
+	for (size_t i = 1; i <= m; i++)
+		total = total * (double)(n + i) / (double)i;
+	return below / total;
+}
+
+/* Mann & Whitney (1947), "On a test of whether one of two random variables is stochastically
+ * larger than the other", Ann. Math. Statist. 18(1). U counted over the pooled, sorted
+ * observations (each x beats the y's below its tie group and half the y's within it). Exact
+ * p: 2 * min(P(U <= u), P(U >= u)) = 2 * P(U <= min(u, nx ny - u)) by symmetry, as R's
+ * wilcox.test(exact = TRUE); note R counts exactly only below 50, this goes up to 50. Normal
+ * approximation: Lehmann (1975), "Nonparametrics", ch. 1 (ties) for the tie-corrected variance
+ * nx ny / 12 ((n + 1) - sum(t^3 - t) / (n (n - 1))), with a continuity correction of 0.5
+ * towards the mean, as R's wilcox.test(exact = FALSE, correct = TRUE). */
+int bg_stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, double *u,
+			  double *p)
+{
+	*u = 0;
+	*p = 1;
+	if (nx == 0 || ny == 0)
+		return 0;
+	size_t n = nx + ny;
+	struct mw_obs *obs = malloc(n * sizeof(*obs));
+	if (!obs)
+		return bg_error_oom();
+	for (size_t i = 0; i < nx; i++)
+		obs[i] = (struct mw_obs){x[i], 1};
+	for (size_t j = 0; j < ny; j++)
+		obs[nx + j] = (struct mw_obs){y[j], 0};
+	qsort(obs, n, sizeof(*obs), cmp_obs);
+
+	double ux = 0, tie_sum = 0;
+	size_t y_below = 0;
+	for (size_t g = 0; g < n;) {
+		size_t e = g, gx = 0;
+		while (e < n && cmp_total(obs[e].v, obs[g].v) == 0)
+			gx += (size_t)obs[e++].is_x;
+		double t = (double)(e - g), gy = t - (double)gx;
+		ux += (double)gx * ((double)y_below + 0.5 * gy);
+		tie_sum += t * t * t - t;
+		y_below += (size_t)gy;
+		g = e;
+	}
+	free(obs);
+	*u = ux;
+
+	double mn = (double)nx * (double)ny;
+	if (tie_sum == 0 && nx <= MW_EXACT_MAX && ny <= MW_EXACT_MAX) {
+		double lower = ux < mn - ux ? ux : mn - ux;
+		size_t m = nx < ny ? ny : nx, k = nx < ny ? nx : ny;
+		double cdf = mw_exact_cdf(m, k, (size_t)lower);
+		if (cdf < 0)
+			return bg_error_oom();
+		*p = fmin(1, 2 * cdf);
+		return 0;
+	}
+
+	double dn = (double)n;
+	double var = mn / 12 * ((dn + 1) - tie_sum / (dn * (dn - 1)));
+	if (!(var > 0)) /* every observation tied: no evidence either way */
+		return 0;
+	double d = ux - mn / 2;
+	double corr = d > 0 ? 0.5 : d < 0 ? -0.5 : 0;
+	double z = (d - corr) / sqrt(var);
+	*p = fmin(1, 2 * bg_stats_normal_sf(fabs(z)));
+	return 0;
+}
+
+/* Q(z) = erfc(z / sqrt 2) / 2 (Abramowitz & Stegun 1964, ch. 26, the normal probability
+ * function in terms of the error function): erfc keeps full relative accuracy far into the
+ * upper tail, where 1 - Phi(z) would cancel to 0. */
+double bg_stats_normal_sf(double z)
+{
+	return 0.5 * erfc(z / sqrt(2.0));
+}
+
+/* --- Hodges-Lehmann ------------------------------------------------------------------ */
+
+/* The nx x ny matrix d(i, j) = ys[j] - xs[i] over sorted xs, ys is sorted along rows
+ * (ascending in j) and down columns (descending in i), and stays so in floating point
+ * because rounding is monotone. Its k-th smallest entry (1-based) is found without forming
+ * the matrix: keep per row the candidate columns [lo, hi), draw a pivot uniformly among the
+ * candidates, count the entries below and at the pivot along a staircase in O(nx + ny), and
+ * drop the side that cannot hold the answer (Johnson & Mizoguchi 1978, "Selecting the Kth
+ * element in X + Y and X1 + X2 + ... + Xm", SIAM J. Comput. 7(2); the same scheme as
+ * Monahan 1984, ACM TOMS Algorithm 616). Every copy of the answer stays a candidate, and each
+ * round removes the pivot, so it ends; expected O(log(nx ny)) rounds. */
+struct hl_work {
+	const double *xs, *ys;
+	size_t nx, ny;
+	size_t *lo, *hi, *lt, *le; /* nx each */
+};
+
+static double hl_select(struct hl_work *w, size_t k, uint64_t *rng)
+{
+	size_t nx = w->nx, ny = w->ny;
+	for (size_t i = 0; i < nx; i++) {
+		w->lo[i] = 0;
+		w->hi[i] = ny;
+	}
+	for (;;) {
+		size_t cand = 0;
+		for (size_t i = 0; i < nx; i++)
+			if (w->hi[i] > w->lo[i])
+				cand += w->hi[i] - w->lo[i];
+		size_t r = uniform_index(rng, cand, uniform_threshold(cand)), pi = 0;
+		while (w->hi[pi] <= w->lo[pi] || r >= w->hi[pi] - w->lo[pi]) {
+			if (w->hi[pi] > w->lo[pi])
+				r -= w->hi[pi] - w->lo[pi];
+			pi++;
+		}
+		double pivot = w->ys[w->lo[pi] + r] - w->xs[pi];
+
+		size_t n_lt = 0, n_le = 0, jl = 0, je = 0;
+		for (size_t i = 0; i < nx; i++) {
+			while (jl < ny && w->ys[jl] - w->xs[i] < pivot)
+				jl++;
+			while (je < ny && w->ys[je] - w->xs[i] <= pivot)
+				je++;
+			w->lt[i] = jl;
+			w->le[i] = je;
+			n_lt += jl;
+			n_le += je;
+		}
+		if (k > n_lt && k <= n_le)
+			return pivot;
+		if (k <= n_lt) {
+			for (size_t i = 0; i < nx; i++)
+				if (w->lt[i] < w->hi[i])
+					w->hi[i] = w->lt[i];
+		} else {
+			for (size_t i = 0; i < nx; i++)
+				if (w->le[i] > w->lo[i])
+					w->lo[i] = w->le[i];
+		}
+	}
+}
+
+/* Hodges & Lehmann (1963), "Estimates of location based on rank tests", Ann. Math. Statist.
+ * 34(2): the median of the nx ny differences y_j - x_i, exact for any size (selection above,
+ * O((nx + ny) log) memory and time instead of nx ny). The two middle differences of an even
+ * count are interpolated as bg_stats_median does. NAN when either side is empty or memory is
+ * short. */
+double bg_stats_hodges_lehmann(const double *x, size_t nx, const double *y, size_t ny)
+{
+	if (nx == 0 || ny == 0 || nx > SIZE_MAX / ny)
+		return NAN;
+	double *xs = malloc((nx + ny) * sizeof(*xs));
+	size_t *idx = malloc(4 * nx * sizeof(*idx));
+	if (!xs || !idx) {
+		free(xs);
+		free(idx);
+		return NAN;
+	}
+	double *ys = xs + nx;
+	memcpy(xs, x, nx * sizeof(*xs));
+	memcpy(ys, y, ny * sizeof(*ys));
+	qsort(xs, nx, sizeof(*xs), cmp_double);
+	qsort(ys, ny, sizeof(*ys), cmp_double);
+	struct hl_work w = {xs, ys, nx, ny, idx, idx + nx, idx + 2 * nx, idx + 3 * nx};
+	uint64_t rng = HL_PIVOT_SEED;
+	size_t total = nx * ny, k = (total - 1) / 2 + 1;
+	double lo = hl_select(&w, k, &rng), v = lo;
+	if (total % 2 == 0) {
+		double hi = hl_select(&w, k + 1, &rng);
+		v = lo + 0.5 * (hi - lo);
+	}
+	free(xs);
+	free(idx);
+	return v;
+}
+
+/* --- bootstrap interval of the ratio of medians --------------------------------------- */
+
+/* One side's samples grouped by round: the samples of round r (an index into the sorted
+ * distinct round ids) are vals[off[r] .. off[r + 1]). */
+struct by_round {
+	double *vals;
+	size_t *off; /* nrounds + 1 */
+};
+
+static size_t round_index(const int *ids, size_t nids, int id)
+{
+	const int *at = bsearch(&id, ids, nids, sizeof(*ids), cmp_int);
+	return (size_t)(at - ids);
+}
+
+static void group_by_round(const double *v, const int *round, size_t n, const int *ids, size_t nids,
+			   struct by_round *g)
+{
+	memset(g->off, 0, (nids + 1) * sizeof(*g->off));
+	for (size_t i = 0; i < n; i++)
+		g->off[round_index(ids, nids, round ? round[i] : 0) + 1]++;
+	for (size_t r = 0; r < nids; r++)
+		g->off[r + 1] += g->off[r];
+	/* fill using off[r] as the cursor of round r, then shift the cursors back */
+	for (size_t i = 0; i < n; i++)
+		g->vals[g->off[round_index(ids, nids, round ? round[i] : 0)]++] = v[i];
+	for (size_t r = nids; r > 0; r--)
+		g->off[r] = g->off[r - 1];
+	g->off[0] = 0;
+}
+
+/* Grows *buf to hold n doubles. */
+static int reserve(double **buf, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return 0;
+	size_t want = n > 2 * *cap ? n : 2 * *cap;
+	double *b = realloc(*buf, want * sizeof(*b));
+	if (!b)
+		return bg_error_oom();
+	*buf = b;
+	*cap = want;
+	return 0;
+}
+
+/* Resamples a side's samples independently: n draws with replacement. */
+static double resample_median(const double *v, size_t n, double *scratch, uint64_t *rng)
+{
+	uint64_t thr = uniform_threshold(n);
+	for (size_t i = 0; i < n; i++)
+		scratch[i] = v[uniform_index(rng, n, thr)];
+	return median_inplace(scratch, n);
+}
+
+/* The percentile interval of Efron & Tibshirani (1993), "An Introduction to the Bootstrap",
+ * ch. 13: the alpha/2 and 1 - alpha/2 quantiles of the resampled ratios (taken with
+ * bg_stats_quantile, Hyndman & Fan definition 7). Resampling by round is the cluster bootstrap
+ * (Davison & Hinkley 1997, "Bootstrap Methods and their Application", 3.8, hierarchical data:
+ * resample the top-stage units): a round is the unit that shares the machine's state, so whole
+ * rounds are drawn, both sides together, out of the union of the round ids. A round one side
+ * lacks adds nothing to that side; a draw that leaves a side empty is drawn again. Round
+ * arrays may be NULL, meaning every sample is round 0. NaN samples are BG_EINPUT. */
+int bg_stats_ratio_ci(const double *base, const int *base_round, size_t nb, const double *head,
+		      const int *head_round, size_t nh, double level, int resamples, uint64_t seed,
+		      struct bg_interval *out)
+{
+	if (nb == 0 || nh == 0)
+		return bg_error_set(BG_EINPUT, "ratio interval: the %s side has no samples",
+				    nb == 0 ? "base" : "head");
+	if (!(level > 0 && level < 1) || resamples < 1)
+		return bg_error_set(BG_EINPUT,
+				    "ratio interval: level %g not in (0, 1) or %d resamples", level,
+				    resamples);
+	for (size_t i = 0; i < nb + nh; i++)
+		if (isnan(i < nb ? base[i] : head[i - nb]))
+			return bg_error_set(BG_EINPUT, "ratio interval: %s sample %zu is NaN",
+					    i < nb ? "base" : "head", i < nb ? i : i - nb);
+	double mb = bg_stats_median(base, nb), mh = bg_stats_median(head, nh);
+	if (mb == 0 || !isfinite(mh / mb)) /* NAN too: bg_stats_median's allocation failed */
+		return bg_error_set(BG_EINPUT, "ratio interval: no finite ratio %g / %g", mh, mb);
+	out->estimate = mh / mb;
+
+	int err = 0;
+	int *ids = malloc((nb + nh) * sizeof(*ids));
+	double *ratios = malloc((size_t)resamples * sizeof(*ratios));
+	double *bbuf = NULL, *hbuf = NULL;
+	size_t bcap = 0, hcap = 0, nids = 0;
+	struct by_round gb = {0}, gh = {0};
+	size_t *drawn = NULL;
+	if (!ids || !ratios) {
+		err = bg_error_oom();
+		goto done;
+	}
+	for (size_t i = 0; i < nb; i++)
+		ids[i] = base_round ? base_round[i] : 0;
+	for (size_t i = 0; i < nh; i++)
+		ids[nb + i] = head_round ? head_round[i] : 0;
+	qsort(ids, nb + nh, sizeof(*ids), cmp_int);
+	for (size_t i = 0; i < nb + nh; i++)
+		if (nids == 0 || ids[i] != ids[nids - 1])
+			ids[nids++] = ids[i];
+
+	uint64_t rng = seed;
+	size_t valid = 0;
+	if (nids < 2) {
+		if ((err = reserve(&bbuf, &bcap, nb)) || (err = reserve(&hbuf, &hcap, nh)))
+			goto done;
+		for (int s = 0; s < resamples; s++) {
+			double b = resample_median(base, nb, bbuf, &rng);
+			double h = resample_median(head, nh, hbuf, &rng);
+			ratios[valid++] = h / b;
+		}
+	} else {
+		gb.vals = malloc(nb * sizeof(*gb.vals));
+		gh.vals = malloc(nh * sizeof(*gh.vals));
+		gb.off = malloc((nids + 1) * sizeof(*gb.off));
+		gh.off = malloc((nids + 1) * sizeof(*gh.off));
+		drawn = malloc(nids * sizeof(*drawn));
+		if (!gb.vals || !gh.vals || !gb.off || !gh.off || !drawn) {
+			err = bg_error_oom();
+			goto done;
+		}
+		group_by_round(base, base_round, nb, ids, nids, &gb);
+		group_by_round(head, head_round, nh, ids, nids, &gh);
+		uint64_t thr = uniform_threshold(nids);
+		for (int s = 0; s < resamples; s++) {
+			size_t kb = 0, kh = 0;
+			for (int tries = 0; tries < MAX_REDRAWS && (kb == 0 || kh == 0); tries++) {
+				kb = kh = 0;
+				for (size_t r = 0; r < nids; r++) {
+					drawn[r] = uniform_index(&rng, nids, thr);
+					kb += gb.off[drawn[r] + 1] - gb.off[drawn[r]];
+					kh += gh.off[drawn[r] + 1] - gh.off[drawn[r]];
+				}
+			}
+			if (kb == 0 || kh == 0)
+				continue;
+			if ((err = reserve(&bbuf, &bcap, kb)) || (err = reserve(&hbuf, &hcap, kh)))
+				goto done;
+			kb = kh = 0;
+			for (size_t r = 0; r < nids; r++) {
+				size_t ob = gb.off[drawn[r]], cb = gb.off[drawn[r] + 1] - ob;
+				size_t oh = gh.off[drawn[r]], ch = gh.off[drawn[r] + 1] - oh;
+				memcpy(bbuf + kb, gb.vals + ob, cb * sizeof(*bbuf));
+				memcpy(hbuf + kh, gh.vals + oh, ch * sizeof(*hbuf));
+				kb += cb;
+				kh += ch;
+			}
+			ratios[valid++] = median_inplace(hbuf, kh) / median_inplace(bbuf, kb);
+		}
+	}
+	if (valid == 0) { /* unreachable in practice, see MAX_REDRAWS */
+		out->lo = out->hi = out->estimate;
+		goto done;
+	}
+	double alpha = 1 - level;
+	out->lo = bg_stats_quantile(ratios, valid, alpha / 2);
+	out->hi = bg_stats_quantile(ratios, valid, 1 - alpha / 2);
+	if (isnan(out->lo) || isnan(out->hi))
+		err = bg_error_oom(); /* bg_stats_quantile is NAN only when it has no memory */
+done:
+	free(ids);
+	free(ratios);
+	free(bbuf);
+	free(hbuf);
+	free(gb.vals);
+	free(gh.vals);
+	free(gb.off);
+	free(gh.off);
+	free(drawn);
+	return err;
+}
+
+/* --- multiple comparisons ------------------------------------------------------------- */
+
+struct pv {
+	double p;
+	size_t i;
+};
+
+static int cmp_pv(const void *a, const void *b)
+{
+	const struct pv *x = a, *y = b;
+	int c = cmp_total(x->p, y->p);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Sorts the non-NaN p-values ascending into *out (stack or heap); NaNs get NaN in adj right
+ * away (R's p.adjust leaves NAs out of the count too). Returns how many, or SIZE_MAX when out
+ * of memory. */
+static size_t sort_pvalues(const double *p, size_t n, double *adj, struct pv *stack,
+			   struct pv **out)
+{
+	struct pv *v = n <= PADJ_STACK ? stack : malloc(n * sizeof(*v));
+	if (!v)
+		return SIZE_MAX;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(p[i]))
+			v[m++] = (struct pv){p[i], i};
+	for (size_t i = 0; i < n; i++)
+		if (isnan(p[i]))
+			adj[i] = NAN;
+	qsort(v, m, sizeof(*v), cmp_pv);
+	*out = v;
+	return m;
+}
+
+/* Bonferroni, min(1, n p): larger than both Holm's and BH's adjustment, the answer when
+ * there is no memory to sort (more than PADJ_STACK p-values only). */
+static void bonferroni(const double *p, size_t n, double *adj)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		m += !isnan(p[i]);
+	for (size_t i = 0; i < n; i++)
+		adj[i] = isnan(p[i]) ? NAN : fmin(1, (double)m * p[i]);
+}
+
+/* Holm (1979), "A simple sequentially rejective multiple test procedure", Scand. J. Statist.
+ * 6(2): the i-th smallest p (1-based) is multiplied by n - i + 1 and the running maximum
+ * taken so the order is kept, capped at 1 (R's p.adjust(method = "holm")). */
+void bg_stats_holm(const double *p, size_t n, double *adj)
+{
+	struct pv stack[PADJ_STACK], *v;
+	size_t m = sort_pvalues(p, n, adj, stack, &v);
+	if (m == SIZE_MAX) {
+		bonferroni(p, n, adj);
+		return;
+	}
+	double run = 0;
+	for (size_t r = 0; r < m; r++) {
+		double a = (double)(m - r) * v[r].p;
+		run = a > run ? a : run;
+		adj[v[r].i] = fmin(1, run);
+	}
+	if (v != stack)
+		free(v);
+}
+
+/* Benjamini & Hochberg (1995), "Controlling the false discovery rate", J. R. Statist. Soc. B
+ * 57(1): the i-th smallest p (1-based) becomes n / i * p, then the running minimum from the
+ * largest down, capped at 1 (R's p.adjust(method = "BH")). */
+void bg_stats_bh(const double *p, size_t n, double *adj)
+{
+	struct pv stack[PADJ_STACK], *v;
+	size_t m = sort_pvalues(p, n, adj, stack, &v);
+	if (m == SIZE_MAX) {
+		bonferroni(p, n, adj);
+		return;
+	}
+	double run = INFINITY;
+	for (size_t r = m; r-- > 0;) {
+		double a = (double)m / (double)(r + 1) * v[r].p;
+		run = a < run ? a : run;
+		adj[v[r].i] = fmin(1, run);
+	}
+	if (v != stack)
+		free(v);
+}

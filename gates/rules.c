@@ -1,0 +1,654 @@
+/* Gate rules (see bg_rules.h). A regression is declared only when it is significant over
+ * the whole table (Mann-Whitney p-values, Holm-adjusted: the family-wise false-alarm rate
+ * stays at alpha however many benchmarks there are), its bootstrap interval excludes zero,
+ * and the estimated change exceeds the threshold: max(the configured threshold, the noise
+ * floor the series showed between earlier runs). */
+#include "bg_rules.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_buf.h"
+#include "bg_error.h"
+#include "bg_stats.h"
+
+void bg_gate_config_defaults(struct bg_gate_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->rounds = 5;
+	c->alpha = 0.05;
+	c->threshold = 0.05;
+	c->strict = 1;
+	c->strict_limit = 0.01;
+	c->test_floor = 0.999;
+	c->history = 30;
+	c->noise_quantile = 0.95;
+	c->bootstrap = 2000;
+}
+
+static void free_pv(struct bg_pattern_value *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].pattern);
+	free(v);
+}
+
+void bg_gate_config_clear(struct bg_gate_config *c)
+{
+	free_pv(c->thresholds, c->n_thresholds);
+	free_pv(c->floors, c->n_floors);
+	free_pv(c->suite_floors, c->n_suite_floors);
+	for (size_t i = 0; i < c->n_required; i++)
+		free(c->required[i]);
+	free(c->required);
+	free(c->strict_filter);
+	memset(c, 0, sizeof(*c));
+}
+
+static int glob_match(const char *pattern, const char *name)
+{
+	return fnmatch(pattern, name, 0) == 0;
+}
+
+double bg_gate_threshold_for(const struct bg_gate_config *c, const char *benchmark)
+{
+	for (size_t i = 0; i < c->n_thresholds; i++)
+		if (glob_match(c->thresholds[i].pattern, benchmark))
+			return c->thresholds[i].value;
+	return c->threshold;
+}
+
+static char *dup_or_null(const char *s, int *err)
+{
+	if (!s)
+		return NULL;
+	char *d = bg_strdup(s);
+	if (!d)
+		*err = BG_ENOMEM;
+	return d;
+}
+
+int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s, uint64_t seed,
+		 struct bg_row *row)
+{
+	int err = 0;
+	memset(row, 0, sizeof(*row));
+	row->benchmark = dup_or_null(s->benchmark, &err);
+	row->params = dup_or_null(s->params ? s->params : "", &err);
+	row->mode = dup_or_null(s->mode, &err);
+	row->kernel_base = dup_or_null(s->kernel_base, &err);
+	row->kernel_head = dup_or_null(s->kernel_head, &err);
+	if (err)
+		return err;
+	row->n_base = s->nb;
+	row->n_head = s->nh;
+	row->noise_floor = s->noise_floor;
+	double thr = bg_gate_threshold_for(cfg, s->benchmark);
+	row->threshold = s->noise_floor > thr ? s->noise_floor : thr;
+	row->gelems_head = -1;
+	row->floor_gelems = -1;
+	row->base_median = row->head_median = row->change = NAN;
+	row->ci_lo = row->ci_hi = row->detectable = row->hl_shift = NAN;
+	row->p = row->p_adjusted = 1;
+	if (!s->nb || !s->nh) {
+		row->verdict = BG_VERDICT_MISSING;
+		return 0;
+	}
+	row->base_median = bg_stats_median(s->base, s->nb);
+	row->head_median = bg_stats_median(s->head, s->nh);
+	row->change = row->head_median / row->base_median - 1;
+	struct bg_interval ci;
+	if ((err = bg_stats_ratio_ci(s->base, s->base_round, s->nb, s->head, s->head_round, s->nh,
+				     0.95, cfg->bootstrap, seed, &ci)) < 0)
+		return err;
+	row->ci_lo = ci.lo - 1;
+	row->ci_hi = ci.hi - 1;
+	row->detectable = (row->ci_hi - row->ci_lo) / 2;
+	double u;
+	if ((err = bg_stats_mann_whitney(s->base, s->nb, s->head, s->nh, &u, &row->p)) < 0)
+		return err;
+	row->p_adjusted = row->p;
+	row->hl_shift = bg_stats_hodges_lehmann(s->base, s->nb, s->head, s->nh);
+	if (s->elements > 0 && row->head_median > 0)
+		row->gelems_head = s->elements / row->head_median;
+	row->verdict = BG_VERDICT_NOISY; /* decided once the table's p-values are adjusted */
+	return 0;
+}
+
+/* The verdict of a row from its adjusted p-value, interval and threshold. */
+static enum bg_verdict verdict_of(const struct bg_row *r, double alpha)
+{
+	if (r->verdict == BG_VERDICT_MISSING)
+		return BG_VERDICT_MISSING;
+	int significant = r->p_adjusted < alpha && (r->ci_lo > 0 || r->ci_hi < 0);
+	if (significant && r->change > r->threshold)
+		return BG_VERDICT_SLOWER;
+	if (significant && r->change < -r->threshold)
+		return BG_VERDICT_FASTER;
+	/* the whole interval inside the threshold, or a real change too small to matter */
+	if ((r->ci_lo >= -r->threshold && r->ci_hi <= r->threshold) || significant)
+		return BG_VERDICT_NO_CHANGE;
+	return BG_VERDICT_NOISY;
+}
+
+/* --- accumulating strings ------------------------------------------------------------- */
+
+static int push_str(char ***v, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int push_str(char ***v, size_t *n, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return bg_strv_push(v, n, buf);
+}
+
+static int add_gate(struct bg_decision *d, const char *name, enum bg_gate_status st,
+		    const char *evidence)
+{
+	struct bg_gate *g = realloc(d->gates, (d->n_gates + 1) * sizeof(*g));
+	if (!g)
+		return bg_error_oom();
+	d->gates = g;
+	g = &d->gates[d->n_gates];
+	g->name = bg_strdup(name);
+	g->evidence = bg_strdup(evidence ? evidence : "");
+	g->status = st;
+	if (!g->name || !g->evidence) {
+		free(g->name);
+		free(g->evidence);
+		return BG_ENOMEM;
+	}
+	d->n_gates++;
+	return 0;
+}
+
+static const char *name_of(const struct bg_row *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", r->benchmark,
+		 r->mode && strcmp(r->mode, "default") ? "@" : "",
+		 r->mode && strcmp(r->mode, "default") ? r->mode : "");
+	return buf;
+}
+
+/* --- the gates ------------------------------------------------------------------------ */
+
+static int gate_build(const struct bg_cmp_input *in, struct bg_decision *d)
+{
+	struct bg_buf e = BG_BUF_INIT;
+	int ok = in->base.built && in->head.built;
+	if (ok)
+		bg_buf_puts(&e, "base and head built");
+	else
+		bg_buf_printf(&e, "%s%s%s", in->base.built ? "" : "base did not build",
+			      !in->base.built && !in->head.built ? "; " : "",
+			      in->head.built ? "" : "head did not build");
+	const char *why = !in->head.built   ? in->head.error
+			  : !in->base.built ? in->base.error
+					    : NULL;
+	if (why)
+		bg_buf_printf(&e, ": %.300s", why);
+	int rc = add_gate(d, "build", ok ? BG_GATE_PASS : BG_GATE_FAIL, bg_buf_cstr(&e));
+	bg_buf_free(&e);
+	return rc;
+}
+
+static int gate_benchmarks(const struct bg_cmp_input *in, struct bg_decision *d)
+{
+	const struct bg_gate_config *cfg = in->cfg;
+	struct bg_buf e = BG_BUF_INIT;
+	int fail = 0;
+	if (!in->head.complete || !in->base.complete) {
+		fail = 1;
+		bg_buf_printf(&e, "%s measurement incomplete: %.300s",
+			      !in->head.complete ? "head" : "base",
+			      !in->head.complete
+				      ? (in->head.error ? in->head.error : "no samples")
+				      : (in->base.error ? in->base.error : "no samples"));
+	}
+	size_t ran = 0;
+	for (size_t i = 0; i < in->n_series; i++) {
+		const struct bg_cmp_series *s = &in->series[i];
+		if (s->nh)
+			ran++;
+		if (s->nh && s->kernel_head && s->checked_head == 0) {
+			bg_buf_printf(&e, "%s%s: kernel %s not verified against the reference",
+				      e.len ? "; " : "", s->benchmark, s->kernel_head);
+			fail = 1;
+		}
+		if (s->nb && !s->nh) {
+			bg_buf_printf(&e, "%s%s ran on base but not on head%s%s", e.len ? "; " : "",
+				      s->benchmark, s->skipped_head ? " (skipped: " : "",
+				      s->skipped_head ? s->skipped_head : "");
+			if (s->skipped_head)
+				bg_buf_putc(&e, ')');
+			fail = 1;
+		}
+	}
+	for (size_t k = 0; k < cfg->n_required; k++) {
+		int found = 0;
+		for (size_t i = 0; i < in->n_series && !found; i++)
+			found = in->series[i].nh &&
+				glob_match(cfg->required[k], in->series[i].benchmark);
+		if (!found) {
+			bg_buf_printf(&e, "%srequired benchmark %s did not run on head",
+				      e.len ? "; " : "", cfg->required[k]);
+			fail = 1;
+		}
+	}
+	struct bg_buf floors = BG_BUF_INIT;
+	for (size_t k = 0; k < cfg->n_floors; k++) {
+		int matched = 0;
+		for (size_t i = 0; i < d->n_rows; i++) {
+			struct bg_row *r = &d->rows[i];
+			if (strcmp(r->mode, "default") ||
+			    !glob_match(cfg->floors[k].pattern, r->benchmark))
+				continue;
+			matched++;
+			r->floor_gelems = cfg->floors[k].value;
+			if (!(r->gelems_head >= cfg->floors[k].value)) {
+				bg_buf_printf(&e, "%s%s: %.2f Gelem/s below the floor %.2f",
+					      e.len ? "; " : "", r->benchmark, r->gelems_head,
+					      cfg->floors[k].value);
+				fail = 1;
+			} else {
+				bg_buf_printf(&floors, "%s%s %.2f >= %.2f Gelem/s",
+					      floors.len ? ", " : "", r->benchmark, r->gelems_head,
+					      cfg->floors[k].value);
+			}
+		}
+		if (!matched) {
+			bg_buf_printf(&e, "%sfloor %s matches no benchmark measured on both sides",
+				      e.len ? "; " : "", cfg->floors[k].pattern);
+			fail = 1;
+		}
+	}
+	if (!fail) {
+		bg_buf_printf(&e,
+			      "%zu benchmarks ran on head, every kernel checked against the "
+			      "reference; kernels %s",
+			      ran, d->head.kernels ? d->head.kernels : "(none reported)");
+		if (floors.len)
+			bg_buf_printf(&e, "; floors: %s", floors.ptr);
+	}
+	if (ran == 0 && !fail) {
+		bg_buf_clear(&e);
+		bg_buf_puts(&e, "no benchmark ran on head");
+		fail = 1;
+	}
+	int rc = add_gate(d, "benchmarks", fail ? BG_GATE_FAIL : BG_GATE_PASS, bg_buf_cstr(&e));
+	bg_buf_free(&e);
+	bg_buf_free(&floors);
+	return rc;
+}
+
+/* The strict-mode overhead: the geometric mean over benchmarks of median(strict) /
+ * median(default), with a percentile bootstrap interval that draws rounds jointly for all
+ * benchmarks (the same rounds carried both modes, interleaved). */
+static int strict_overhead(const struct bg_cmp_input *in, struct bg_strict_cmp *out)
+{
+	const struct bg_cmp_series *s = in->strict;
+	size_t n = 0;
+	double logsum = 0;
+	int maxround = -1;
+	for (size_t i = 0; i < in->n_strict; i++) {
+		if (!s[i].nb || !s[i].nh)
+			continue;
+		logsum += log(bg_stats_median(s[i].head, s[i].nh) /
+			      bg_stats_median(s[i].base, s[i].nb));
+		n++;
+		for (size_t k = 0; k < s[i].nb; k++)
+			if (s[i].base_round[k] > maxround)
+				maxround = s[i].base_round[k];
+		for (size_t k = 0; k < s[i].nh; k++)
+			if (s[i].head_round[k] > maxround)
+				maxround = s[i].head_round[k];
+	}
+	out->n_benchmarks = n;
+	if (!n)
+		return 0;
+	out->overhead = exp(logsum / (double)n) - 1;
+	int B = in->cfg->bootstrap > 0 ? in->cfg->bootstrap : 2000;
+	int R = maxround + 1;
+	double *stats = malloc((size_t)B * sizeof(double));
+	int *count = calloc((size_t)R, sizeof(int));
+	size_t cap = 0;
+	for (size_t i = 0; i < in->n_strict; i++)
+		cap = s[i].nb > cap ? s[i].nb : cap, cap = s[i].nh > cap ? s[i].nh : cap;
+	double *a = malloc((cap * (size_t)R + 1) * sizeof(double));
+	double *b = malloc((cap * (size_t)R + 1) * sizeof(double));
+	if (!stats || !count || !a || !b) {
+		free(stats), free(count), free(a), free(b);
+		return bg_error_oom();
+	}
+	uint64_t state = in->seed ^ 0x5171c7ULL;
+	for (int it = 0; it < B; it++) {
+		memset(count, 0, (size_t)R * sizeof(int));
+		for (int k = 0; k < R; k++)
+			count[bg_stats_rand(&state) % (uint64_t)R]++;
+		double ls = 0;
+		size_t used = 0;
+		for (size_t i = 0; i < in->n_strict; i++) {
+			if (!s[i].nb || !s[i].nh)
+				continue;
+			size_t na = 0, nb = 0;
+			for (size_t k = 0; k < s[i].nb; k++)
+				for (int c = 0; c < count[s[i].base_round[k]]; c++)
+					a[na++] = s[i].base[k];
+			for (size_t k = 0; k < s[i].nh; k++)
+				for (int c = 0; c < count[s[i].head_round[k]]; c++)
+					b[nb++] = s[i].head[k];
+			if (!na || !nb)
+				continue;
+			ls += log(bg_stats_median(b, nb) / bg_stats_median(a, na));
+			used++;
+		}
+		stats[it] = used ? exp(ls / (double)used) - 1 : out->overhead;
+	}
+	out->lo = bg_stats_quantile(stats, (size_t)B, 0.025);
+	out->hi = bg_stats_quantile(stats, (size_t)B, 0.975);
+	out->measured = 1;
+	free(stats), free(count), free(a), free(b);
+	return 0;
+}
+
+static int gate_perf(const struct bg_cmp_input *in, struct bg_decision *d)
+{
+	const struct bg_gate_config *cfg = in->cfg;
+	struct bg_buf e = BG_BUF_INIT;
+	int fail = 0, rc = 0;
+	size_t compared = 0, slower = 0;
+	char nb[300];
+	for (size_t i = 0; i < d->n_rows; i++) {
+		const struct bg_row *r = &d->rows[i];
+		if (r->verdict == BG_VERDICT_MISSING)
+			continue;
+		compared++;
+		if (r->verdict != BG_VERDICT_SLOWER)
+			continue;
+		if (slower++ < 3)
+			bg_buf_printf(&e, "%s%s %+.1f%% [%+.1f%%, %+.1f%%] beyond ±%.1f%%",
+				      e.len ? "; " : "", name_of(r, nb, sizeof(nb)),
+				      100 * r->change, 100 * r->ci_lo, 100 * r->ci_hi,
+				      100 * r->threshold);
+		fail = 1;
+	}
+	if (slower > 3)
+		bg_buf_printf(&e, "; and %zu more", slower - 3);
+	if (!in->base.complete || !in->head.complete) {
+		bg_buf_printf(&e, "%sthe comparison is incomplete", e.len ? "; " : "");
+		fail = 1;
+	} else if (!compared) {
+		bg_buf_printf(&e, "%sno benchmark was measured on both sides", e.len ? "; " : "");
+		fail = 1;
+	}
+	struct bg_strict_cmp *st = &d->strict;
+	st->limit = cfg->strict_limit;
+	if (!cfg->strict) {
+		st->skipped = bg_strdup("disabled in bitgate.json (gates.strict.enabled)");
+	} else if (!in->strict_ran) {
+		st->skipped = bg_strdup(in->strict_error ? in->strict_error
+							 : "the strict-mode run was not made");
+		bg_buf_printf(&e, "%sstrict-mode overhead not measured: %.200s", e.len ? "; " : "",
+			      st->skipped ? st->skipped : "");
+		fail = 1;
+	} else {
+		if ((rc = strict_overhead(in, st)) < 0)
+			goto done;
+		if (!st->measured) {
+			bg_buf_printf(&e,
+				      "%sstrict-mode overhead: no benchmark measured in both modes",
+				      e.len ? "; " : "");
+			fail = 1;
+		} else if (!(st->hi < st->limit)) {
+			bg_buf_printf(&e,
+				      "%sstrict-mode overhead %+.2f%% [%+.2f%%, %+.2f%%] not below "
+				      "%.2f%%",
+				      e.len ? "; " : "", 100 * st->overhead, 100 * st->lo,
+				      100 * st->hi, 100 * st->limit);
+			fail = 1;
+		}
+	}
+	if (!fail) {
+		bg_buf_printf(&e,
+			      "%zu benchmarks compared, none significantly slower beyond its "
+			      "threshold (Holm, family-wise alpha %.2f)",
+			      compared, cfg->alpha);
+		if (st->measured)
+			bg_buf_printf(
+				&e, "; strict-mode overhead %+.2f%% [%+.2f%%, %+.2f%%] < %.2f%%",
+				100 * st->overhead, 100 * st->lo, 100 * st->hi, 100 * st->limit);
+	}
+	rc = add_gate(d, "perf", fail ? BG_GATE_FAIL : BG_GATE_PASS, bg_buf_cstr(&e));
+done:
+	bg_buf_free(&e);
+	return rc;
+}
+
+static const struct bg_test_suite *find_suite(const struct bg_side_status *s, const char *name)
+{
+	for (size_t i = 0; s->suites && i < s->n_suites; i++)
+		if (!strcmp(s->suites[i]->suite, name))
+			return s->suites[i];
+	return NULL;
+}
+
+static double suite_floor(const struct bg_gate_config *cfg, const char *suite)
+{
+	for (size_t i = 0; i < cfg->n_suite_floors; i++)
+		if (!strcmp(cfg->suite_floors[i].pattern, suite))
+			return cfg->suite_floors[i].value;
+	return cfg->test_floor;
+}
+
+/* 1 when the test failed (or errored) on base too: then its failure on head is not new.
+ * A test absent from base (added by the change) that fails is new. */
+static int failed_on(const struct bg_test_suite *base, const struct bg_test_case *c)
+{
+	for (size_t i = 0; base && i < base->n; i++)
+		if (!strcmp(base->cases[i].name, c->name) &&
+		    !strcmp(base->cases[i].classname ? base->cases[i].classname : "",
+			    c->classname ? c->classname : ""))
+			return base->cases[i].outcome == BG_TEST_FAILED ||
+			       base->cases[i].outcome == BG_TEST_ERRORED;
+	return 0;
+}
+
+static int gate_tests(const struct bg_cmp_input *in, struct bg_decision *d)
+{
+	if (!in->tests_ran)
+		return add_gate(d, "tests", BG_GATE_SKIPPED, "tests not run (--no-tests)");
+	if (!in->n_suites_expected)
+		return add_gate(d, "tests", BG_GATE_SKIPPED,
+				"bitgate.json configures no test suite");
+	d->suites = calloc(in->n_suites_expected, sizeof(*d->suites));
+	if (!d->suites)
+		return bg_error_oom();
+	struct bg_buf e = BG_BUF_INIT;
+	int fail = 0, ran = 0, rc = 0;
+	for (size_t k = 0; k < in->n_suites_expected; k++) {
+		const char *name = in->suites_expected[k];
+		struct bg_suite_cmp *sc = &d->suites[d->n_suites++];
+		sc->suite = bg_strdup(name);
+		sc->floor = suite_floor(in->cfg, name);
+		sc->pass_rate = NAN;
+		if (!sc->suite) {
+			rc = BG_ENOMEM;
+			goto done;
+		}
+		const struct bg_test_suite *h = find_suite(&in->head, name);
+		const struct bg_test_suite *b = find_suite(&in->base, name);
+		if (b) {
+			sc->base_passed = b->passed;
+			sc->base_total = (int)b->n;
+		}
+		if (!h) {
+			bg_buf_printf(&e, "%s%s: no results on head", e.len ? "; " : "", name);
+			fail = 1;
+			continue;
+		}
+		sc->head_passed = h->passed;
+		sc->head_failed = h->failed + h->errored;
+		sc->head_skipped = h->skipped;
+		sc->head_total = (int)h->n;
+		int counted = sc->head_total - sc->head_skipped;
+		if (counted <= 0) {
+			/* nothing ran (no GPU here): skipped with the reason, never a pass */
+			const char *why = "no test ran";
+			for (size_t i = 0; i < h->n; i++)
+				if (h->cases[i].outcome == BG_TEST_SKIPPED && h->cases[i].message) {
+					why = h->cases[i].message;
+					break;
+				}
+			sc->skipped = bg_strdup(why);
+			continue;
+		}
+		ran++;
+		sc->pass_rate = (double)sc->head_passed / counted;
+		for (size_t i = 0; i < h->n; i++) {
+			const struct bg_test_case *c = &h->cases[i];
+			if ((c->outcome == BG_TEST_FAILED || c->outcome == BG_TEST_ERRORED) &&
+			    !failed_on(b, c) &&
+			    (rc = bg_strv_push(&sc->new_failures, &sc->n_new_failures, c->name)) <
+				    0)
+				goto done;
+		}
+		if (sc->pass_rate < sc->floor) {
+			bg_buf_printf(&e, "%s%s: %d/%d passed (%.2f%%) below %.2f%%",
+				      e.len ? "; " : "", name, sc->head_passed, counted,
+				      100 * sc->pass_rate, 100 * sc->floor);
+			fail = 1;
+		}
+		if (sc->n_new_failures) {
+			bg_buf_printf(&e, "%s%s: %zu new failure%s (%s%s)", e.len ? "; " : "", name,
+				      sc->n_new_failures, sc->n_new_failures == 1 ? "" : "s",
+				      sc->new_failures[0], sc->n_new_failures > 1 ? ", ..." : "");
+			fail = 1;
+		}
+	}
+	enum bg_gate_status st = fail ? BG_GATE_FAIL : ran ? BG_GATE_PASS : BG_GATE_SKIPPED;
+	if (!fail) {
+		for (size_t k = 0; k < d->n_suites; k++) {
+			const struct bg_suite_cmp *sc = &d->suites[k];
+			if (sc->skipped)
+				bg_buf_printf(&e, "%s%s skipped (%s)", e.len ? "; " : "", sc->suite,
+					      sc->skipped);
+			else
+				bg_buf_printf(&e, "%s%s %d/%d passed, no new failure",
+					      e.len ? "; " : "", sc->suite, sc->head_passed,
+					      sc->head_total - sc->head_skipped);
+		}
+	}
+	rc = add_gate(d, "tests", st, bg_buf_cstr(&e));
+done:
+	bg_buf_free(&e);
+	return rc;
+}
+
+static int findings(const struct bg_cmp_input *in, struct bg_decision *d)
+{
+	int rc = 0;
+	size_t noisy = 0, faster = 0;
+	double widest = 0;
+	char nb[300];
+	for (size_t i = 0; i < d->n_rows && !rc; i++) {
+		const struct bg_row *r = &d->rows[i];
+		if (r->verdict == BG_VERDICT_SLOWER)
+			rc = push_str(
+				&d->findings, &d->n_findings,
+				"%s is %.1f%% slower (95%% interval %+.1f%% to %+.1f%%, adjusted "
+				"p = %.2g; threshold %.1f%%)",
+				name_of(r, nb, sizeof(nb)), 100 * r->change, 100 * r->ci_lo,
+				100 * r->ci_hi, r->p_adjusted, 100 * r->threshold);
+		else if (r->verdict == BG_VERDICT_FASTER)
+			faster++;
+		else if (r->verdict == BG_VERDICT_NOISY) {
+			noisy++;
+			widest = r->detectable > widest ? r->detectable : widest;
+		} else if (r->verdict == BG_VERDICT_MISSING)
+			rc = push_str(&d->findings, &d->n_findings, "%s has no samples on %s",
+				      name_of(r, nb, sizeof(nb)), r->n_base ? "head" : "base");
+	}
+	for (size_t k = 0; k < d->n_suites && !rc; k++)
+		for (size_t i = 0; i < d->suites[k].n_new_failures && !rc; i++)
+			rc = push_str(&d->findings, &d->n_findings,
+				      "test %s (%s) fails on head and did "
+				      "not fail on base",
+				      d->suites[k].new_failures[i], d->suites[k].suite);
+	if (!rc && d->strict.measured)
+		rc = push_str(
+			&d->findings, &d->n_findings,
+			"strict-mode overhead %+.2f%% (95%% interval %+.2f%% to %+.2f%%) over "
+			"%zu benchmarks; limit %.2f%%",
+			100 * d->strict.overhead, 100 * d->strict.lo, 100 * d->strict.hi,
+			d->strict.n_benchmarks, 100 * d->strict.limit);
+	if (!rc && faster)
+		rc = push_str(&d->findings, &d->n_findings, "%zu benchmark%s significantly faster",
+			      faster, faster == 1 ? " is" : "s are");
+	if (!rc && noisy)
+		rc = push_str(&d->findings, &d->n_findings,
+			      "%zu of %zu benchmarks too noisy to decide at their threshold "
+			      "(widest interval half-width %.1f%%)",
+			      noisy, d->n_rows, 100 * widest);
+	(void)in;
+	return rc;
+}
+
+int bg_gates_decide(const struct bg_cmp_input *in, struct bg_decision *d)
+{
+	int rc = 0;
+	d->alpha = in->cfg->alpha;
+	if (in->n_series) {
+		d->rows = calloc(in->n_series, sizeof(*d->rows));
+		if (!d->rows)
+			return bg_error_oom();
+	}
+	for (size_t i = 0; i < in->n_series; i++) {
+		if ((rc = bg_gates_row(in->cfg, &in->series[i], in->seed + i, &d->rows[i])) < 0)
+			return rc;
+		d->n_rows++;
+	}
+	/* Holm over the rows that have both sides: the false alarms of the whole table */
+	double *p = malloc((d->n_rows + 1) * sizeof(double));
+	size_t *idx = malloc((d->n_rows + 1) * sizeof(size_t));
+	if (!p || !idx) {
+		free(p);
+		free(idx);
+		return bg_error_oom();
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < d->n_rows; i++)
+		if (d->rows[i].verdict != BG_VERDICT_MISSING) {
+			p[m] = d->rows[i].p;
+			idx[m++] = i;
+		}
+	bg_stats_holm(p, m, p);
+	for (size_t k = 0; k < m; k++)
+		d->rows[idx[k]].p_adjusted = p[k];
+	free(p);
+	free(idx);
+	for (size_t i = 0; i < d->n_rows; i++)
+		d->rows[i].verdict = verdict_of(&d->rows[i], in->cfg->alpha);
+
+	if ((rc = gate_build(in, d)) < 0 || (rc = gate_benchmarks(in, d)) < 0 ||
+	    (rc = gate_perf(in, d)) < 0 || (rc = gate_tests(in, d)) < 0 ||
+	    (rc = findings(in, d)) < 0)
+		return rc;
+	int failed = 0, build_ok = 0, perf_ok = 0;
+	for (size_t i = 0; i < d->n_gates; i++) {
+		failed |= d->gates[i].status == BG_GATE_FAIL;
+		if (!strcmp(d->gates[i].name, "build"))
+			build_ok = d->gates[i].status == BG_GATE_PASS;
+		if (!strcmp(d->gates[i].name, "perf"))
+			perf_ok = d->gates[i].status == BG_GATE_PASS;
+	}
+	d->conclusion = failed ? 1 : build_ok && perf_ok ? 0 : 2;
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* Options shared by `bitgate compare` and `bitgate ci`. */
+#ifndef BG_COMPARE_CLI_H
+#define BG_COMPARE_CLI_H
+
+#include "bg_cli.h"
+#include "bg_compare.h"
+
+struct bg_compare_cli {
+	struct bg_compare_opts o;
+	const char *format; /* table | json (| md for ci's stdout) */
+	int seed;           /* --seed: 0 keeps the fixed default */
+};
+
+void bg_compare_cli_defaults(struct bg_compare_cli *c);
+
+/* The option-table entries both commands take (rounds, filter, config, pin, jobs, rebuild,
+ * seed), to splice into each command's table. */
+#define BG_COMPARE_OPTS(c)                                                                          \
+	{"rounds",      'n', BG_OPT_INT,                                                            \
+	 &(c).o.rounds, "N", "interleaved rounds per side (default: gates.rounds, 5)"},             \
+		{"filter",   0,                                                                     \
+		 BG_OPT_STR, &(c).o.filter,                                                         \
+		 "RE",       "compare only benchmarks whose name matches (POSIX extended regex)"},  \
+		{"config",           0,      BG_OPT_STR,                                            \
+		 &(c).o.config_path, "FILE", "use this bitgate.json for both sides"},               \
+		{"pin", 0, BG_OPT_INT, &(c).o.pin_cpu, "CPU", "pin the bench processes to a CPU"},  \
+		{"jobs", 'j', BG_OPT_INT, &(c).o.jobs, "N", "{jobs} for builds (default: CPUs)"},   \
+		{"rebuild", 0, BG_OPT_FLAG, &(c).o.rebuild, NULL, "build again despite the cache"}, \
+	{                                                                                           \
+		"seed", 0, BG_OPT_INT, &(c).seed, "N", "bootstrap seed (default fixed)"             \
+	}
+
+/* "bitgate ARGS..." as typed, for the evidence trail (malloc'd). */
+char *bg_compare_cli_command(int argc, char **argv);
+
+#endif

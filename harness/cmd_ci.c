@@ -1,0 +1,128 @@
+/* bitgate ci: the pull-request gate. Compares head against base like `bitgate compare`,
+ * decides every gate, writes the Markdown report (also to $GITHUB_STEP_SUMMARY) and the
+ * GitHub check-run payload, and exits 1 when a gate fails. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_app.h"
+#include "bg_cmds.h"
+#include "bg_compare_cli.h"
+#include "bg_error.h"
+#include "bg_fs.h"
+#include "bg_log.h"
+#include "bg_proc.h"
+#include "bg_report.h"
+
+static const struct bg_cmd_info info = {
+	"ci",
+	"bitgate ci --base REV --head REV [--report-md FILE] [--check-run-json FILE] [options]",
+	"Gates a change: builds base and head (cached), runs them interleaved (and head again\n"
+	"with BITNET_STRICT_MODE=1), runs both sides' test suites, stores every sample and\n"
+	"decides the gates build, benchmarks, perf and tests with the thresholds, floors and\n"
+	"limits of the base's bitgate.json. Prints the verdict and the table; writes the\n"
+	"Markdown check-run report (appended to $GITHUB_STEP_SUMMARY when set) and the\n"
+	"check-run JSON payload when asked.",
+	"exit status: 0 every gate passed; 1 a gate failed; 2 bad usage, an unknown revision or\n"
+	"a bad bitgate.json; 3 the measurement itself failed (a build, a crash, a timeout: the\n"
+	"reports are still written and the failing gate says why).\n\n"
+	"example (GitHub Actions, pull request):\n"
+	"  bitgate ci --base origin/${GITHUB_BASE_REF} --head HEAD \\\n"
+	"             --report-md bitgate.md --check-run-json check-run.json\n",
+};
+
+static int write_file(const char *path, const struct bg_buf *b, int append)
+{
+	if (!append)
+		return bg_fs_write(path, bg_buf_cstr(b), b->len);
+	FILE *f = fopen(path, "a");
+	if (!f)
+		return bg_error_set(BG_EINFRA, "%s: %s", path, strerror(errno));
+	size_t w = fwrite(bg_buf_cstr(b), 1, b->len, f);
+	int bad = w != b->len || fclose(f) != 0;
+	return bad ? bg_error_set(BG_EINFRA, "%s: write failed", path) : 0;
+}
+
+int cmd_ci(int argc, char **argv)
+{
+	struct bg_compare_cli c;
+	bg_compare_cli_defaults(&c);
+	const char *md_path = NULL, *json_path = NULL, *name = "bitgate";
+	int strict = 1;
+	c.o.tests = 1;
+	const struct bg_opt opts[] = {
+		{"base", 0, BG_OPT_STR, &c.o.base_rev, "REV",
+		 "the base (default: merge-base with the default branch)"},
+		{"head", 0, BG_OPT_STR, &c.o.head_rev, "REV", "the head (default: HEAD)"},
+		{"report-md", 0, BG_OPT_STR, &md_path, "FILE", "write the Markdown report"},
+		{"check-run-json", 0, BG_OPT_STR, &json_path, "FILE",
+		 "write the GitHub check-run payload"},
+		{"name", 0, BG_OPT_STR, &name, "NAME", "check-run name (default bitgate)"},
+		BG_COMPARE_OPTS(c),
+		{"tests", 0, BG_OPT_NEGFLAG, &c.o.tests, NULL, "run the test suites (default on)"},
+		{"strict", 0, BG_OPT_NEGFLAG, &strict, NULL,
+		 "measure the strict-mode overhead (default: as gates.strict says)"},
+		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+	};
+	char **pos = NULL;
+	int npos = 0;
+	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
+	if (rc)
+		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
+	free(pos);
+	if (npos)
+		return bg_cli_usage_error(&info, "unexpected argument (use --base and --head)");
+	if (c.o.rounds < 0 || c.o.rounds > 1000)
+		return bg_cli_usage_error(&info, "--rounds %d: expected 1..1000", c.o.rounds);
+	if (!c.o.head_rev)
+		c.o.head_rev = "HEAD";
+	c.o.kind = "ci";
+	c.o.strict = strict ? -1 : 0;
+	if (c.seed)
+		c.o.seed = (uint64_t)c.seed;
+	char *command = bg_compare_cli_command(argc, argv);
+	c.o.command = command;
+	struct bg_app app;
+	int status = bg_app_open(&app, BG_APP_REPO | BG_APP_DB);
+	if (status) {
+		free(command);
+		bg_app_close(&app);
+		return status;
+	}
+	bg_signals_install();
+	struct bg_decision *d = NULL;
+	int incomplete = 0;
+	struct bg_buf md = BG_BUF_INIT, cr = BG_BUF_INIT;
+	rc = bg_compare_run(&app, &c.o, &d, &incomplete);
+	if (rc < 0) {
+		status = bg_app_fail(rc);
+		goto done;
+	}
+	if ((rc = bg_report_markdown(&md, d)) < 0 || (rc = bg_report_checkrun(&cr, d, name)) < 0) {
+		status = bg_app_fail(rc);
+		goto done;
+	}
+	const char *summary = getenv("GITHUB_STEP_SUMMARY");
+	if ((md_path && (rc = write_file(md_path, &md, 0)) < 0) ||
+	    (json_path && (rc = write_file(json_path, &cr, 0)) < 0) ||
+	    (summary && *summary && (rc = write_file(summary, &md, 1)) < 0)) {
+		status = bg_app_fail(rc);
+		goto done;
+	}
+	bg_report_table(stdout, d);
+	/* the verdict is the report's first line */
+	const char *nl = strchr(bg_buf_cstr(&md), '\n');
+	printf("%.*s\n", nl ? (int)(nl - md.ptr) : (int)md.len, bg_buf_cstr(&md));
+	printf("decision %lld stored%s%s%s%s\n", (long long)d->id, md_path ? "; report: " : "",
+	       md_path ? md_path : "", json_path ? "; check run: " : "",
+	       json_path ? json_path : "");
+	status = incomplete ? BG_EXIT_INFRA : d->conclusion == 1 ? BG_EXIT_GATE : BG_EXIT_OK;
+done:
+	bg_buf_free(&md);
+	bg_buf_free(&cr);
+	bg_decision_free(d);
+	free(command);
+	bg_app_close(&app);
+	return status;
+}

@@ -1,0 +1,517 @@
+/* A decision as JSON and back (see bg_report.h): the stored form `bitgate report` re-renders
+ * from, so every field survives the trip exactly. Doubles are written with the fewest digits
+ * that read back to the same bits; non-finite ones (NAN: unknown) as null. Integers beyond
+ * 2^53, which a JSON double cannot hold, are written as decimal strings. NULL strings are
+ * null, so "none" and "empty" stay apart. */
+#include "bg_report.h"
+
+#include <cJSON.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_error.h"
+
+#define SCHEMA "bitgate-decision/1"
+#define EXACT_INT 9007199254740992.0 /* 2^53: integers up to here are exact in a double */
+#define EXACT_I64 (INT64_C(1) << 53)
+
+/* ---- writing ---- */
+
+static int put_str(cJSON *o, const char *key, const char *s)
+{
+	return (s ? cJSON_AddStringToObject(o, key, s) : cJSON_AddNullToObject(o, key)) ? 0 : -1;
+}
+
+static int put_num(cJSON *o, const char *key, double v)
+{
+	if (!isfinite(v))
+		return cJSON_AddNullToObject(o, key) ? 0 : -1;
+	char text[40];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(text, sizeof(text), "%.*g", prec, v);
+		if (strtod(text, NULL) == v)
+			break;
+	}
+	return cJSON_AddRawToObject(o, key, text) ? 0 : -1;
+}
+
+static int put_i64(cJSON *o, const char *key, int64_t v)
+{
+	char text[32];
+	snprintf(text, sizeof(text), "%" PRId64, v);
+	if (v > EXACT_I64 || v < -EXACT_I64)
+		return cJSON_AddStringToObject(o, key, text) ? 0 : -1;
+	return cJSON_AddRawToObject(o, key, text) ? 0 : -1;
+}
+
+static int put_strv(cJSON *o, const char *key, char *const *v, size_t n)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, key);
+	if (!a)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *s = v[i] ? cJSON_CreateString(v[i]) : cJSON_CreateNull();
+		if (!s)
+			return -1;
+		cJSON_AddItemToArray(a, s);
+	}
+	return 0;
+}
+
+static int put_side(cJSON *o, const char *key, const struct bg_side *s)
+{
+	cJSON *j = cJSON_AddObjectToObject(o, key);
+	if (!j)
+		return -1;
+	return put_str(j, "sha", s->sha) || put_str(j, "subject", s->subject) ||
+			       put_str(j, "binary_hash", s->binary_hash) ||
+			       put_str(j, "kernels", s->kernels) ||
+			       put_i64(j, "run_id", s->run_id) ||
+			       put_i64(j, "worktree", s->worktree)
+		       ? -1
+		       : 0;
+}
+
+static int put_row(cJSON *a, const struct bg_row *r)
+{
+	cJSON *j = cJSON_CreateObject();
+	if (!j)
+		return -1;
+	cJSON_AddItemToArray(a, j);
+	return put_str(j, "benchmark", r->benchmark) || put_str(j, "params", r->params) ||
+			       put_str(j, "mode", r->mode) ||
+			       put_str(j, "kernel_base", r->kernel_base) ||
+			       put_str(j, "kernel_head", r->kernel_head) ||
+			       put_i64(j, "n_base", (int64_t)r->n_base) ||
+			       put_i64(j, "n_head", (int64_t)r->n_head) ||
+			       put_num(j, "base_median", r->base_median) ||
+			       put_num(j, "head_median", r->head_median) ||
+			       put_num(j, "change", r->change) || put_num(j, "ci_lo", r->ci_lo) ||
+			       put_num(j, "ci_hi", r->ci_hi) || put_num(j, "p", r->p) ||
+			       put_num(j, "p_adjusted", r->p_adjusted) ||
+			       put_num(j, "threshold", r->threshold) ||
+			       put_num(j, "noise_floor", r->noise_floor) ||
+			       put_num(j, "detectable", r->detectable) ||
+			       put_num(j, "hl_shift", r->hl_shift) ||
+			       put_num(j, "gelems_head", r->gelems_head) ||
+			       put_num(j, "floor_gelems", r->floor_gelems) ||
+			       put_str(j, "verdict", bg_verdict_name(r->verdict))
+		       ? -1
+		       : 0;
+}
+
+static int put_suite(cJSON *a, const struct bg_suite_cmp *s)
+{
+	cJSON *j = cJSON_CreateObject();
+	if (!j)
+		return -1;
+	cJSON_AddItemToArray(a, j);
+	return put_str(j, "suite", s->suite) || put_i64(j, "base_passed", s->base_passed) ||
+			       put_i64(j, "base_total", s->base_total) ||
+			       put_i64(j, "head_passed", s->head_passed) ||
+			       put_i64(j, "head_failed", s->head_failed) ||
+			       put_i64(j, "head_skipped", s->head_skipped) ||
+			       put_i64(j, "head_total", s->head_total) ||
+			       put_num(j, "pass_rate", s->pass_rate) ||
+			       put_num(j, "floor", s->floor) ||
+			       put_strv(j, "new_failures", s->new_failures, s->n_new_failures) ||
+			       put_str(j, "skipped", s->skipped)
+		       ? -1
+		       : 0;
+}
+
+static int put_strict(cJSON *o, const struct bg_strict_cmp *s)
+{
+	cJSON *j = cJSON_AddObjectToObject(o, "strict");
+	if (!j)
+		return -1;
+	return put_i64(j, "measured", s->measured) || put_num(j, "overhead", s->overhead) ||
+			       put_num(j, "lo", s->lo) || put_num(j, "hi", s->hi) ||
+			       put_num(j, "limit", s->limit) ||
+			       put_i64(j, "n_benchmarks", (int64_t)s->n_benchmarks) ||
+			       put_i64(j, "run_id", s->run_id) || put_str(j, "skipped", s->skipped)
+		       ? -1
+		       : 0;
+}
+
+static int put_decision(cJSON *o, const struct bg_decision *d)
+{
+	if (put_str(o, "schema", SCHEMA) || put_i64(o, "id", d->id) ||
+	    put_str(o, "kind", d->kind) || put_i64(o, "created", d->created) ||
+	    put_side(o, "base", &d->base) || put_side(o, "head", &d->head) ||
+	    put_str(o, "machine", d->machine) || put_str(o, "fingerprint", d->fingerprint) ||
+	    put_strv(o, "commands", d->commands, d->n_commands))
+		return -1;
+	cJSON *gates = cJSON_AddArrayToObject(o, "gates");
+	for (size_t i = 0; gates && i < d->n_gates; i++) {
+		cJSON *g = cJSON_CreateObject();
+		if (!g)
+			return -1;
+		cJSON_AddItemToArray(gates, g);
+		if (put_str(g, "name", d->gates[i].name) ||
+		    put_str(g, "status", bg_gate_status_name(d->gates[i].status)) ||
+		    put_str(g, "evidence", d->gates[i].evidence))
+			return -1;
+	}
+	cJSON *rows = cJSON_AddArrayToObject(o, "rows");
+	for (size_t i = 0; rows && i < d->n_rows; i++)
+		if (put_row(rows, &d->rows[i]))
+			return -1;
+	cJSON *suites = cJSON_AddArrayToObject(o, "suites");
+	for (size_t i = 0; suites && i < d->n_suites; i++)
+		if (put_suite(suites, &d->suites[i]))
+			return -1;
+	if (!gates || !rows || !suites)
+		return -1;
+	return put_strict(o, &d->strict) || put_strv(o, "findings", d->findings, d->n_findings) ||
+			       put_i64(o, "rounds", d->rounds) || put_num(o, "alpha", d->alpha) ||
+			       put_str(o, "conclusion", bg_conclusion_name(d->conclusion)) ||
+			       put_str(o, "method", d->method)
+		       ? -1
+		       : 0;
+}
+
+int bg_decision_to_json(const struct bg_decision *d, char **out)
+{
+	*out = NULL;
+	cJSON *o = cJSON_CreateObject();
+	if (!o || put_decision(o, d) || !(*out = cJSON_PrintUnformatted(o))) {
+		cJSON_Delete(o);
+		return bg_error_oom();
+	}
+	cJSON_Delete(o);
+	return 0;
+}
+
+/* ---- reading ---- */
+
+/* Where in the document a field is, for the one-line error. */
+struct reader {
+	const char *origin;
+	const char *path; /* "rows[3]", "base", or "" at the top */
+};
+
+static int bad(const struct reader *r, const char *key, const char *what)
+{
+	return bg_error_set(BG_EINPUT, "%s: not a valid bitgate decision: %s%s%s %s", r->origin,
+			    r->path, *r->path && *key ? "." : "", key, what);
+}
+
+/* Missing and null read as NULL. */
+static int get_str(const struct reader *r, const cJSON *o, const char *key, char **out)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+	*out = NULL;
+	if (!j || cJSON_IsNull(j))
+		return 0;
+	if (!cJSON_IsString(j))
+		return bad(r, key, "must be a string or null");
+	return (*out = bg_strdup(j->valuestring)) ? 0 : BG_ENOMEM;
+}
+
+/* Missing and null read as NAN. */
+static int get_num(const struct reader *r, const cJSON *o, const char *key, double *out)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+	*out = NAN;
+	if (!j || cJSON_IsNull(j))
+		return 0;
+	if (!cJSON_IsNumber(j))
+		return bad(r, key, "must be a number or null");
+	*out = j->valuedouble;
+	return 0;
+}
+
+/* Missing reads as 0; a number must be a whole one in [lo, hi], a string its decimal form. */
+static int get_int(const struct reader *r, const cJSON *o, const char *key, int64_t lo, int64_t hi,
+		   int64_t *out)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+	*out = 0;
+	if (!j)
+		return 0;
+	if (cJSON_IsNumber(j)) {
+		double v = j->valuedouble;
+		if (!(v >= -EXACT_INT && v <= EXACT_INT) || v != floor(v))
+			return bad(r, key, "must be a whole number");
+		*out = (int64_t)v;
+	} else if (!cJSON_IsString(j) || bg_parse_i64(j->valuestring, out) < 0) {
+		return bad(r, key, "must be an integer");
+	}
+	if (*out < lo || *out > hi)
+		return bad(r, key, "is out of range");
+	return 0;
+}
+
+static int get_i64(const struct reader *r, const cJSON *o, const char *key, int64_t *out)
+{
+	return get_int(r, o, key, INT64_MIN, INT64_MAX, out);
+}
+
+static int get_i32(const struct reader *r, const cJSON *o, const char *key, int *out)
+{
+	int64_t v;
+	int err = get_int(r, o, key, INT32_MIN, INT32_MAX, &v);
+	*out = (int)v;
+	return err;
+}
+
+static int get_size(const struct reader *r, const cJSON *o, const char *key, size_t *out)
+{
+	int64_t v;
+	int err = get_int(r, o, key, 0, INT64_MAX, &v);
+	*out = (size_t)v;
+	return err;
+}
+
+/* An array of strings; missing and null read as empty. */
+static int get_strv(const struct reader *r, const cJSON *o, const char *key, char ***v, size_t *n)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key), *j;
+	if (!a || cJSON_IsNull(a))
+		return 0;
+	if (!cJSON_IsArray(a))
+		return bad(r, key, "must be an array of strings");
+	cJSON_ArrayForEach(j, a)
+	{
+		if (!cJSON_IsString(j))
+			return bad(r, key, "must hold only strings");
+		if (bg_strv_push(v, n, j->valuestring) < 0)
+			return BG_ENOMEM;
+	}
+	return 0;
+}
+
+/* A name one of the parse functions knows; required. */
+static int get_name(const struct reader *r, const cJSON *o, const char *key,
+		    int (*parse)(const char *), int *out)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsString(j) || (*out = parse(j->valuestring)) < 0)
+		return bad(r, key, "is missing or not a known name");
+	return 0;
+}
+
+static int parse_conclusion(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, bg_conclusion_name(i)))
+			return i;
+	return -1;
+}
+
+/* The object o[key] (required), or an error. */
+static int get_object(const struct reader *r, const cJSON *o, const char *key, const cJSON **out)
+{
+	*out = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsObject(*out) ? 0 : bad(r, key, "must be an object");
+}
+
+/* The array o[key] and its length; missing and null read as empty. */
+static int get_array(const struct reader *r, const cJSON *o, const char *key, const cJSON **out,
+		     size_t *n)
+{
+	*out = cJSON_GetObjectItemCaseSensitive(o, key);
+	*n = 0;
+	if (!*out || cJSON_IsNull(*out))
+		return 0;
+	if (!cJSON_IsArray(*out))
+		return bad(r, key, "must be an array");
+	*n = (size_t)cJSON_GetArraySize(*out);
+	return 0;
+}
+
+static int get_side(const struct reader *top, const cJSON *o, const char *key, struct bg_side *s)
+{
+	const cJSON *j;
+	int err = get_object(top, o, key, &j);
+	if (err)
+		return err;
+	struct reader r = {top->origin, key};
+	int64_t worktree;
+	err = get_str(&r, j, "sha", &s->sha);
+	err = err ? err : get_str(&r, j, "subject", &s->subject);
+	err = err ? err : get_str(&r, j, "binary_hash", &s->binary_hash);
+	err = err ? err : get_str(&r, j, "kernels", &s->kernels);
+	err = err ? err : get_i64(&r, j, "run_id", &s->run_id);
+	err = err ? err : get_int(&r, j, "worktree", INT32_MIN, INT32_MAX, &worktree);
+	s->worktree = (int)worktree;
+	return err;
+}
+
+static int get_row(const struct reader *r, const cJSON *j, struct bg_row *w)
+{
+	if (!cJSON_IsObject(j))
+		return bad(r, "", "must be an object");
+	int v, err = get_str(r, j, "benchmark", &w->benchmark);
+	err = err ? err : get_str(r, j, "params", &w->params);
+	err = err ? err : get_str(r, j, "mode", &w->mode);
+	err = err ? err : get_str(r, j, "kernel_base", &w->kernel_base);
+	err = err ? err : get_str(r, j, "kernel_head", &w->kernel_head);
+	err = err ? err : get_size(r, j, "n_base", &w->n_base);
+	err = err ? err : get_size(r, j, "n_head", &w->n_head);
+	err = err ? err : get_num(r, j, "base_median", &w->base_median);
+	err = err ? err : get_num(r, j, "head_median", &w->head_median);
+	err = err ? err : get_num(r, j, "change", &w->change);
+	err = err ? err : get_num(r, j, "ci_lo", &w->ci_lo);
+	err = err ? err : get_num(r, j, "ci_hi", &w->ci_hi);
+	err = err ? err : get_num(r, j, "p", &w->p);
+	err = err ? err : get_num(r, j, "p_adjusted", &w->p_adjusted);
+	err = err ? err : get_num(r, j, "threshold", &w->threshold);
+	err = err ? err : get_num(r, j, "noise_floor", &w->noise_floor);
+	err = err ? err : get_num(r, j, "detectable", &w->detectable);
+	err = err ? err : get_num(r, j, "hl_shift", &w->hl_shift);
+	err = err ? err : get_num(r, j, "gelems_head", &w->gelems_head);
+	err = err ? err : get_num(r, j, "floor_gelems", &w->floor_gelems);
+	err = err ? err : get_name(r, j, "verdict", bg_verdict_parse, &v);
+	w->verdict = err ? BG_VERDICT_MISSING : (enum bg_verdict)v;
+	return err;
+}
+
+static int get_suite(const struct reader *r, const cJSON *j, struct bg_suite_cmp *s)
+{
+	if (!cJSON_IsObject(j))
+		return bad(r, "", "must be an object");
+	int err = get_str(r, j, "suite", &s->suite);
+	err = err ? err : get_i32(r, j, "base_passed", &s->base_passed);
+	err = err ? err : get_i32(r, j, "base_total", &s->base_total);
+	err = err ? err : get_i32(r, j, "head_passed", &s->head_passed);
+	err = err ? err : get_i32(r, j, "head_failed", &s->head_failed);
+	err = err ? err : get_i32(r, j, "head_skipped", &s->head_skipped);
+	err = err ? err : get_i32(r, j, "head_total", &s->head_total);
+	err = err ? err : get_num(r, j, "pass_rate", &s->pass_rate);
+	err = err ? err : get_num(r, j, "floor", &s->floor);
+	err = err ? err : get_strv(r, j, "new_failures", &s->new_failures, &s->n_new_failures);
+	err = err ? err : get_str(r, j, "skipped", &s->skipped);
+	return err;
+}
+
+static int get_strict(const struct reader *top, const cJSON *o, struct bg_strict_cmp *s)
+{
+	const cJSON *j;
+	int err = get_object(top, o, "strict", &j);
+	if (err)
+		return err;
+	struct reader r = {top->origin, "strict"};
+	err = get_i32(&r, j, "measured", &s->measured);
+	err = err ? err : get_num(&r, j, "overhead", &s->overhead);
+	err = err ? err : get_num(&r, j, "lo", &s->lo);
+	err = err ? err : get_num(&r, j, "hi", &s->hi);
+	err = err ? err : get_num(&r, j, "limit", &s->limit);
+	err = err ? err : get_size(&r, j, "n_benchmarks", &s->n_benchmarks);
+	err = err ? err : get_i64(&r, j, "run_id", &s->run_id);
+	err = err ? err : get_str(&r, j, "skipped", &s->skipped);
+	return err;
+}
+
+/* The arrays of structs: allocated at full length first, so a failure part way through
+ * leaves a decision bg_decision_free can free. */
+static int get_lists(const struct reader *r, const cJSON *o, struct bg_decision *d)
+{
+	const cJSON *a, *j;
+	char where[64];
+	size_t n, i;
+	int err = get_array(r, o, "gates", &a, &n);
+	if (err || (n && !(d->gates = calloc(n, sizeof(*d->gates)))))
+		return err ? err : bg_error_oom();
+	d->n_gates = n, i = 0;
+	cJSON_ArrayForEach(j, a)
+	{
+		struct bg_gate *g = &d->gates[i];
+		snprintf(where, sizeof(where), "gates[%zu]", i++);
+		struct reader rj = {r->origin, where};
+		int status = 0;
+		if (!cJSON_IsObject(j))
+			return bad(&rj, "", "must be an object");
+		err = get_str(&rj, j, "name", &g->name);
+		err = err ? err : get_name(&rj, j, "status", bg_gate_status_parse, &status);
+		err = err ? err : get_str(&rj, j, "evidence", &g->evidence);
+		g->status = (enum bg_gate_status)status;
+		if (err)
+			return err;
+	}
+	if ((err = get_array(r, o, "rows", &a, &n)) ||
+	    (n && !(d->rows = calloc(n, sizeof(*d->rows)))))
+		return err ? err : bg_error_oom();
+	d->n_rows = n, i = 0;
+	cJSON_ArrayForEach(j, a)
+	{
+		snprintf(where, sizeof(where), "rows[%zu]", i);
+		struct reader rj = {r->origin, where};
+		if ((err = get_row(&rj, j, &d->rows[i++])))
+			return err;
+	}
+	if ((err = get_array(r, o, "suites", &a, &n)) ||
+	    (n && !(d->suites = calloc(n, sizeof(*d->suites)))))
+		return err ? err : bg_error_oom();
+	d->n_suites = n, i = 0;
+	cJSON_ArrayForEach(j, a)
+	{
+		snprintf(where, sizeof(where), "suites[%zu]", i);
+		struct reader rj = {r->origin, where};
+		if ((err = get_suite(&rj, j, &d->suites[i++])))
+			return err;
+	}
+	return 0;
+}
+
+static int get_decision(const struct reader *r, const cJSON *o, struct bg_decision *d)
+{
+	const cJSON *schema = cJSON_GetObjectItemCaseSensitive(o, "schema");
+	if (!cJSON_IsString(schema) || strcmp(schema->valuestring, SCHEMA))
+		return bad(r, "schema", "must be \"" SCHEMA "\"");
+	int err = get_i64(r, o, "id", &d->id);
+	err = err ? err : get_str(r, o, "kind", &d->kind);
+	err = err ? err : get_i64(r, o, "created", &d->created);
+	err = err ? err : get_side(r, o, "base", &d->base);
+	err = err ? err : get_side(r, o, "head", &d->head);
+	err = err ? err : get_str(r, o, "machine", &d->machine);
+	err = err ? err : get_str(r, o, "fingerprint", &d->fingerprint);
+	err = err ? err : get_strv(r, o, "commands", &d->commands, &d->n_commands);
+	err = err ? err : get_lists(r, o, d);
+	err = err ? err : get_strict(r, o, &d->strict);
+	err = err ? err : get_strv(r, o, "findings", &d->findings, &d->n_findings);
+	err = err ? err : get_i32(r, o, "rounds", &d->rounds);
+	err = err ? err : get_num(r, o, "alpha", &d->alpha);
+	err = err ? err : get_name(r, o, "conclusion", parse_conclusion, &d->conclusion);
+	err = err ? err : get_str(r, o, "method", &d->method);
+	return err;
+}
+
+int bg_decision_from_json(struct bg_decision **out, const char *text, size_t len,
+			  const char *origin)
+{
+	struct reader r = {origin ? origin : "decision", ""};
+	const char *end = NULL;
+	*out = NULL;
+	cJSON *o = text ? cJSON_ParseWithLengthOpts(text, len, &end, 0) : NULL;
+	if (!o) {
+		size_t at = text && end && end >= text ? (size_t)(end - text) : 0;
+		return bg_error_set(BG_EINPUT, "%s: not valid JSON (near byte %zu)", r.origin, at);
+	}
+	while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (end != text + len) {
+		cJSON_Delete(o);
+		return bg_error_set(BG_EINPUT, "%s: not valid JSON (trailing data at byte %zu)",
+				    r.origin, (size_t)(end - text));
+	}
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return bg_error_set(BG_EINPUT, "%s: not a valid bitgate decision: not an object",
+				    r.origin);
+	}
+	struct bg_decision *d = calloc(1, sizeof(*d));
+	int err = d ? get_decision(&r, o, d) : bg_error_oom();
+	cJSON_Delete(o);
+	if (err) {
+		bg_decision_free(d);
+		return err;
+	}
+	*out = d;
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* The integration tests' throwaway project and helpers (it_fixture.c). */
+#ifndef IT_FIXTURE_H
+#define IT_FIXTURE_H
+
+#include <stddef.h>
+
+#include "bg_buf.h"
+#include "bg_db.h"
+
+/* bench.c (BEHAVIOUR 0 measures a loop of COST iterations, 1 crashes, 2 hangs with a child
+ * that hangs too, 3 prints garbage), test.c (writes JUnit; FAIL adds a failing case) and
+ * the bitgate.json that builds and runs them. */
+extern const char it_bench_c[], it_test_c[], it_config_json[];
+
+struct fx {
+	char root[512]; /* temporary directory holding everything */
+	char repo[600];
+	char db[600];
+};
+
+void fx_init(struct fx *f, const char *tag);
+void fx_done(struct fx *f);
+
+/* Commits cost.h with the given knobs; sha (41 bytes) receives the commit. */
+void commit_cost(struct fx *f, long cost, int behaviour, int fail, char *sha);
+
+/* stdout and stderr of the last bitgate() */
+extern struct bg_buf out_text, err_text;
+
+/* Runs bitgate --repo R --db D ARGS... (NULL-terminated) and returns its exit status. */
+int bitgate(struct fx *f, ...);
+
+#define EXPECT_EXIT(want, call)                                                                    \
+	do {                                                                                       \
+		int got_ = (call);                                                                 \
+		BN_CHECK(got_ == (want), "exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got_,       \
+			 (want), bg_buf_cstr(&out_text), bg_buf_cstr(&err_text));                  \
+	} while (0)
+
+struct bg_db *open_db(struct fx *f);
+
+/* The runs of a commit, newest first. */
+size_t runs_of(struct bg_db *db, const char *sha, struct bg_run_rec **runs);
+
+const struct bg_result_rec *find_result(const struct bg_result_rec *r, size_t n, const char *name);
+
+#endif

@@ -1,0 +1,123 @@
+/* Integration: `bitgate ci` and `bitgate compare` end to end on a throwaway repository: a
+ * head 20% slower fails the perf gate (exit 1), a head equal to its base passes (exit 0), a
+ * head with a new failing test fails the tests gate, a head whose bench crashes is a failed
+ * measurement (exit 3), and the stored decision renders again. The benchmark reports its
+ * cost with +-1% jitter instead of timing a loop (BEHAVIOUR 4): a test must not depend on
+ * this shared machine's speed, and the gates are what is under test. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_buf.h"
+#include "bg_fs.h"
+#include "bn_test.h"
+#include "it_fixture.h"
+#include "tg_fixture.h"
+
+/* it_config_json with a gates section spliced in before its closing brace. */
+static void write_config_with_gates(struct fx *f, const char *gates)
+{
+	struct bg_buf b = BG_BUF_INIT;
+	const char *end = strrchr(it_config_json, '}');
+	bg_buf_put(&b, it_config_json, (size_t)(end - it_config_json));
+	bg_buf_printf(&b, ",\n  \"gates\": %s\n}\n", gates);
+	BN_CHECK(tg_write(f->repo, "bitgate.json", b.ptr) == 0, "write bitgate.json");
+	bg_buf_free(&b);
+}
+
+static const char wide_gates[] =
+	"{\"rounds\": 3, \"perf\": {\"threshold\": 0.05}, "
+	"\"strict\": {\"enabled\": true, \"limit\": 0.05}, "
+	"\"benchmarks\": {\"required\": [\"loop/*\"]}, \"tests\": {\"floor\": 0.5}}";
+
+static void init_gated(struct fx *f, const char *tag, char *base)
+{
+	fx_init(f, tag);
+	write_config_with_gates(f, wide_gates);
+	commit_cost(f, 1000000, 4, 0, base);
+}
+
+static char md_path[700], cr_path[700];
+
+static int ci(struct fx *f, const char *base, const char *head)
+{
+	snprintf(md_path, sizeof(md_path), "%s/report.md", f->root);
+	snprintf(cr_path, sizeof(cr_path), "%s/check-run.json", f->root);
+	return bitgate(f, "ci", "--base", base, "--head", head, "--report-md", md_path,
+		       "--check-run-json", cr_path, NULL);
+}
+
+static char *slurp(const char *path)
+{
+	struct bg_buf b = BG_BUF_INIT;
+	BN_CHECK(bg_fs_read(&b, path) == 0, "read %s", path);
+	return bg_buf_detach(&b);
+}
+
+BN_TEST(integration__ci_slower_head_fails)
+{
+	struct fx f;
+	char base[41], head[41];
+	init_gated(&f, "ci-slow", base);
+	commit_cost(&f, 1200000, 4, 0, head);
+	EXPECT_EXIT(1, ci(&f, base, head));
+	char *md = slurp(md_path), *cr = slurp(cr_path);
+	BN_CHECK(strstr(md, "FAIL"), "the verdict line:\n%.300s", md);
+	BN_CHECK(strstr(md, "perf") && strstr(md, "slower"), "report:\n%s", md);
+	BN_CHECK(strstr(cr, "\"conclusion\":\"failure\"") ||
+			 strstr(cr, "\"conclusion\": \"failure\""),
+		 "check run:\n%.500s", cr);
+	BN_CHECK(strstr(cr, head), "check run names the head sha");
+	/* the decision renders again from the database alone */
+	EXPECT_EXIT(0, bitgate(&f, "report", "--format", "md", NULL));
+	BN_CHECK(!strcmp(out_text.ptr, md), "re-rendered report differs:\n%s\n---\n%s",
+		 out_text.ptr, md);
+	free(md);
+	free(cr);
+	fx_done(&f);
+}
+
+BN_TEST(integration__ci_equal_head_passes)
+{
+	struct fx f;
+	char base[41], head[41];
+	init_gated(&f, "ci-equal", base);
+	/* a change that does not touch the code: same cost */
+	BN_CHECK(tg_write(f.repo, "README", "docs only\n") == 0, "w");
+	BN_CHECK(tg_commit(f.repo, "docs", head) == 0, "commit");
+	EXPECT_EXIT(0, ci(&f, base, head));
+	char *md = slurp(md_path);
+	BN_CHECK(!strncmp(md, "**bitgate: PASS", 15) || strstr(md, "PASS"), "verdict:\n%.300s", md);
+	BN_CHECK(strstr(md, "strict"), "the strict-mode overhead is reported:\n%s", md);
+	free(md);
+	/* compare prints its table and stores a decision too */
+	EXPECT_EXIT(0, bitgate(&f, "compare", base, head, "--rounds", "2", NULL));
+	BN_CHECK(strstr(out_text.ptr, "loop/scalar"), "compare:\n%s", out_text.ptr);
+	fx_done(&f);
+}
+
+BN_TEST(integration__ci_new_test_failure_fails)
+{
+	struct fx f;
+	char base[41], head[41];
+	init_gated(&f, "ci-tests", base);
+	commit_cost(&f, 1000000, 4, 1, head); /* same cost, a failing test */
+	EXPECT_EXIT(1, ci(&f, base, head));
+	char *md = slurp(md_path);
+	BN_CHECK(strstr(md, "breaks"), "the new failure is named:\n%s", md);
+	free(md);
+	fx_done(&f);
+}
+
+BN_TEST(integration__ci_crashed_head_is_a_failed_measurement)
+{
+	struct fx f;
+	char base[41], head[41];
+	init_gated(&f, "ci-crash", base);
+	commit_cost(&f, 1000000, 1, 0, head);
+	EXPECT_EXIT(3, ci(&f, base, head));
+	char *md = slurp(md_path);
+	BN_CHECK(strstr(md, "FAIL"), "a crashed head must not pass:\n%.400s", md);
+	free(md);
+	fx_done(&f);
+}
