@@ -26,7 +26,7 @@ static void write_config_with_gates(struct fx *f, const char *gates)
 }
 
 static const char wide_gates[] =
-	"{\"rounds\": 3, \"perf\": {\"threshold\": 0.05}, "
+	"{\"rounds\": 6, \"perf\": {\"threshold\": 0.05}, "
 	"\"strict\": {\"enabled\": true, \"limit\": 0.05}, "
 	"\"benchmarks\": {\"required\": [\"loop/*\"]}, \"tests\": {\"floor\": 0.5}}";
 
