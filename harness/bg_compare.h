@@ -22,6 +22,8 @@ struct bg_compare_opts {
 	int pin_cpu;             /* -1: no pinning */
 	int jobs;
 	int rebuild;
+	char *const *head_env; /* "KEY=value" for the head's bench only (calibration: an
+				  injected slowdown); NULL-terminated or NULL */
 	const char *command; /* the command line, for the evidence trail */
 	uint64_t seed;       /* bootstrap seed */
 };

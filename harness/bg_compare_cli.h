@@ -9,7 +9,13 @@ struct bg_compare_cli {
 	struct bg_compare_opts o;
 	const char *format; /* table | json (| md for ci's stdout) */
 	int seed;           /* --seed: 0 keeps the fixed default */
+	const char *head_env; /* --head-env KEY=VALUE */
+	char *head_env_v[2];  /* o.head_env points here */
 };
+
+/* Applies what the parsed options imply (seed, head env); 0 or a message on stderr and
+ * BG_EXIT_USAGE. */
+int bg_compare_cli_finish(struct bg_compare_cli *c, const struct bg_cmd_info *info);
 
 void bg_compare_cli_defaults(struct bg_compare_cli *c);
 

@@ -79,8 +79,8 @@ int cmd_ci(int argc, char **argv)
 		c.o.head_rev = "HEAD";
 	c.o.kind = "ci";
 	c.o.strict = strict ? -1 : 0;
-	if (c.seed)
-		c.o.seed = (uint64_t)c.seed;
+	if (bg_compare_cli_finish(&c, &info))
+		return BG_EXIT_USAGE;
 	char *command = bg_compare_cli_command(argc, argv);
 	c.o.command = command;
 	struct bg_app app;

@@ -59,8 +59,8 @@ int cmd_compare(int argc, char **argv)
 		return bg_cli_usage_error(&info, "--rounds %d: expected 1..1000", c.o.rounds);
 	c.o.kind = "compare";
 	c.o.strict = strict ? -1 : 0;
-	if (c.seed)
-		c.o.seed = (uint64_t)c.seed;
+	if (bg_compare_cli_finish(&c, &info))
+		return BG_EXIT_USAGE;
 	char *command = bg_compare_cli_command(argc, argv);
 	c.o.command = command;
 	struct bg_app app;

@@ -248,8 +248,8 @@ int bg_compare_run(struct bg_app *app, const struct bg_compare_opts *o, struct b
 	size_t nsuites[2] = {0};
 	struct bg_cmp_series *series = NULL, *strict = NULL;
 	struct bg_decision *d = NULL;
-	char *json = NULL, **expected = NULL;
-	size_t n_expected = 0;
+	char *json = NULL, **expected = NULL, **strict_plus = NULL;
+	size_t n_expected = 0, n_strict_plus = 0;
 	int rc;
 	*out = NULL;
 	*incomplete = 0;
@@ -298,7 +298,17 @@ int bg_compare_run(struct bg_app *app, const struct bg_compare_opts *o, struct b
 			.rebuild = o->rebuild && s != SIDE_STRICT,
 		};
 	}
-	eo[SIDE_STRICT].extra_env = strict_env;
+	if (o->head_env) {
+		/* the strict side is the head too: it gets the same additions */
+		eo[SIDE_HEAD].extra_env = o->head_env;
+		for (char *const *e = o->head_env; *e && rc == 0; e++)
+			rc = bg_strv_push(&strict_plus, &n_strict_plus, *e);
+		if (rc == 0)
+			rc = bg_strv_push(&strict_plus, &n_strict_plus, strict_env[0]);
+		if (rc < 0)
+			goto done;
+	}
+	eo[SIDE_STRICT].extra_env = strict_plus ? strict_plus : strict_env;
 	eo[SIDE_STRICT].mode = "strict";
 	/* the strict side runs what the head runs; the overhead uses gates.strict.filter's */
 	eo[SIDE_STRICT].keep = g.strict_filter;
@@ -447,6 +457,7 @@ done:
 	for (int s = 0; s < 2; s++)
 		bg_db_tests_free(suites[s], nsuites[s]);
 	bg_gate_config_clear(&g);
+	bg_strv_free(strict_plus);
 	bg_config_free(head_cfg);
 	bg_config_free(gate_src);
 	bg_commit_clear(&base);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bg_buf.h"
+#include "bg_error.h"
 #include "bg_proc.h"
 
 void bg_compare_cli_defaults(struct bg_compare_cli *c)
@@ -30,4 +31,20 @@ char *bg_compare_cli_command(int argc, char **argv)
 	bg_argv_format(full, line, sizeof(line));
 	bg_buf_puts(&b, line);
 	return bg_buf_detach(&b);
+}
+
+int bg_compare_cli_finish(struct bg_compare_cli *c, const struct bg_cmd_info *info)
+{
+	if (c->seed)
+		c->o.seed = (uint64_t)c->seed;
+	if (c->head_env) {
+		const char *eq = strchr(c->head_env, '=');
+		if (!eq || eq == c->head_env)
+			return bg_cli_usage_error(info, "--head-env %s: expected KEY=VALUE",
+						  c->head_env);
+		c->head_env_v[0] = (char *)c->head_env;
+		c->head_env_v[1] = NULL;
+		c->o.head_env = c->head_env_v;
+	}
+	return 0;
 }

@@ -27,6 +27,7 @@ struct bench_context {
 	double min_time;
 	int repetitions;
 	unsigned kernels_seen; /* bit per kernel id observed at dispatch */
+	const char *slowdown;  /* BITNET_BENCH_SLOWDOWN when set (calibration only), else NULL */
 };
 
 /* Writes the whole run as bitgate-bench/1 JSON to f. Returns 0, or -1 out of memory. */

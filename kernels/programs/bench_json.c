@@ -45,6 +45,8 @@ static cJSON *context_json(const struct bench_context *c)
 	cJSON_AddStringToObject(o, "kernel_best", bn_kernel_name(bn_kernel_best()));
 	cJSON_AddNumberToObject(o, "threads", c->threads);
 	cJSON_AddBoolToObject(o, "strict_mode", c->strict_mode);
+	if (c->slowdown)
+		cJSON_AddStringToObject(o, "injected_slowdown", c->slowdown);
 	cJSON_AddStringToObject(o, "build_type", c->build_type);
 	cJSON_AddNumberToObject(o, "min_time_s", c->min_time);
 	cJSON_AddNumberToObject(o, "repetitions", c->repetitions);

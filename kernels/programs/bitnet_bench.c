@@ -76,7 +76,8 @@ static void usage(FILE *f)
 		"quant/<kernel>/<n>,\n"
 		"membw/read; <kernel> is ref, avx2, avx512 or amx.\n"
 		"environment: BITNET_KERNEL=K benchmarks only kernel K (through the dispatch);\n"
-		"BITNET_STRICT_MODE=1 turns fallbacks into errors.\n"
+		"BITNET_STRICT_MODE=1 turns fallbacks into errors; BITNET_BENCH_SLOWDOWN=RE:PCT\n"
+		"(gate calibration only) makes matching benchmarks PCT%% slower with real work.\n"
 		"exit status: 0 ok, 1 a kernel was wrong, 2 usage, 3 could not run.\n");
 }
 
@@ -432,6 +433,31 @@ static double elements_of(const struct bench_def *d, double *bytes)
 	return 0;
 }
 
+/* Calibration of a gate only: BITNET_BENCH_SLOWDOWN="REGEX:PERCENT" makes every benchmark
+ * whose name matches take PERCENT% longer per iteration, by spinning on the clock for that
+ * share of its own calibrated iteration time. Real work in the timed region, so a gate can
+ * be shown to catch a slowdown of known size; the JSON context says it was on. */
+static regex_t slowdown_re;
+static double slowdown_pct;  /* 0: off */
+static double extra_per_iter; /* seconds added per iteration of the current benchmark */
+
+static int slowdown_init(const char *spec)
+{
+	const char *colon = spec ? strrchr(spec, ':') : NULL;
+	char *end;
+	if (!colon)
+		return -1;
+	double pct = strtod(colon + 1, &end);
+	if (*end || !(pct > 0 && pct <= 1000))
+		return -1;
+	char re[256];
+	snprintf(re, sizeof(re), "%.*s", (int)(colon - spec), spec);
+	if (regcomp(&slowdown_re, re, REG_EXTENDED | REG_NOSUB))
+		return -1;
+	slowdown_pct = pct;
+	return 0;
+}
+
 /* Runs n iterations and returns the seconds they took; a failing call ends the program. */
 static double run_timed(struct bench_state *s, long long n)
 {
@@ -439,6 +465,11 @@ static double run_timed(struct bench_state *s, long long n)
 	for (long long i = 0; i < n; i++)
 		if (run_once(s))
 			die_bn(s->def->name);
+	if (extra_per_iter > 0) {
+		double until = now_s() + extra_per_iter * (double)n;
+		while (now_s() < until)
+			;
+	}
 	return now_s() - t0;
 }
 
@@ -465,6 +496,9 @@ static int run_bench(const struct bench_def *d, const struct options *opt, int v
 		iters *= 2;
 	}
 	double per = t / (double)iters;
+	extra_per_iter = slowdown_pct > 0 && !regexec(&slowdown_re, d->name, 0, NULL, 0)
+				 ? per * slowdown_pct / 100
+				 : 0;
 	long long n = per > 0 ? (long long)ceil(opt->min_time / per) : 1;
 	r->iterations = n < 1 ? 1 : n;
 	r->samples = calloc((size_t)opt->repetitions, sizeof(double));
@@ -697,7 +731,21 @@ int main(int argc, char **argv)
 		free(res);
 		return EXIT_USAGE;
 	}
+	const char *slow = getenv("BITNET_BENCH_SLOWDOWN");
+	if (slow && *slow) {
+		if (slowdown_init(slow)) {
+			fprintf(stderr, "%s: BITNET_BENCH_SLOWDOWN=%s: expected REGEX:PERCENT\n", prog,
+				slow);
+			free(res);
+			return EXIT_USAGE;
+		}
+		fprintf(stderr, "%s: injecting a %g%% slowdown into %s (calibration)\n", prog,
+			slowdown_pct, slow);
+	} else {
+		slow = NULL;
+	}
 	struct bench_context ctx = {
+		.slowdown = slow,
 		.version = BITGATE_VERSION,
 		.build_type = BITGATE_BUILD_TYPE,
 		.threads = opt.threads,
