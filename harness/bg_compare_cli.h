@@ -7,8 +7,8 @@
 
 struct bg_compare_cli {
 	struct bg_compare_opts o;
-	const char *format; /* table | json (| md for ci's stdout) */
-	int seed;           /* --seed: 0 keeps the fixed default */
+	const char *format;   /* table | json (| md for ci's stdout) */
+	int seed;             /* --seed: 0 keeps the fixed default */
 	const char *head_env; /* --head-env KEY=VALUE */
 	char *head_env_v[2];  /* o.head_env points here */
 };
@@ -21,20 +21,21 @@ void bg_compare_cli_defaults(struct bg_compare_cli *c);
 
 /* The option-table entries both commands take (rounds, filter, config, pin, jobs, rebuild,
  * seed), to splice into each command's table. */
-#define BG_COMPARE_OPTS(c)                                                                          \
-	{"rounds",      'n', BG_OPT_INT,                                                            \
-	 &(c).o.rounds, "N", "interleaved rounds per side (default: gates.rounds, 5)"},             \
-		{"filter",   0,                                                                     \
-		 BG_OPT_STR, &(c).o.filter,                                                         \
-		 "RE",       "compare only benchmarks whose name matches (POSIX extended regex)"},  \
-		{"config",           0,      BG_OPT_STR,                                            \
-		 &(c).o.config_path, "FILE", "use this bitgate.json for both sides"},               \
-		{"pin", 0, BG_OPT_INT, &(c).o.pin_cpu, "CPU", "pin the bench processes to a CPU"},  \
-		{"jobs", 'j', BG_OPT_INT, &(c).o.jobs, "N", "{jobs} for builds (default: CPUs)"},   \
-		{"rebuild", 0, BG_OPT_FLAG, &(c).o.rebuild, NULL, "build again despite the cache"}, \
-	{                                                                                           \
-		"seed", 0, BG_OPT_INT, &(c).seed, "N", "bootstrap seed (default fixed)"             \
-	}
+/* clang-format off */
+#define BG_COMPARE_OPTS(c)                                                                        \
+	{"rounds", 'n', BG_OPT_INT, &(c).o.rounds, "N",                                           \
+	 "interleaved rounds per side (default: gates.rounds)"},                                  \
+	{"filter", 0, BG_OPT_STR, &(c).o.filter, "RE",                                            \
+	 "compare only benchmarks whose name matches (POSIX extended regex)"},                    \
+	{"config", 0, BG_OPT_STR, &(c).o.config_path, "FILE",                                     \
+	 "use this bitgate.json for both sides"},                                                 \
+	{"pin", 0, BG_OPT_INT, &(c).o.pin_cpu, "CPU", "pin the bench processes to a CPU"},        \
+	{"jobs", 'j', BG_OPT_INT, &(c).o.jobs, "N", "{jobs} for builds (default: CPUs)"},         \
+	{"rebuild", 0, BG_OPT_FLAG, &(c).o.rebuild, NULL, "build again despite the cache"},       \
+	{"seed", 0, BG_OPT_INT, &(c).seed, "N", "bootstrap seed (default fixed)"},                \
+	{"head-env", 0, BG_OPT_STR, &(c).head_env, "KEY=VALUE",                                   \
+	 "set a variable for the head's bench only (calibration: BITNET_BENCH_SLOWDOWN)"}
+/* clang-format on */
 
 /* "bitgate ARGS..." as typed, for the evidence trail (malloc'd). */
 char *bg_compare_cli_command(int argc, char **argv);
