@@ -3,6 +3,7 @@
  * report_md.c writes) and the text (the rest), each cut to GitHub's size limits so the API
  * never rejects the payload. */
 #include "bg_report.h"
+#include "report_int.h"
 
 #include <cJSON.h>
 #include <stdint.h>
@@ -16,30 +17,6 @@
 #define TITLE_LIMIT 255
 #define ELLIPSIS "\xE2\x80\xA6" /* … */
 
-/* Bytes of the well-formed UTF-8 sequence at s[0..n), or 0 when it does not start one. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t v, min;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xE0) == 0xC0)
-		len = 2, v = s[0] & 0x1F, min = 0x80;
-	else if ((s[0] & 0xF0) == 0xE0)
-		len = 3, v = s[0] & 0x0F, min = 0x800;
-	else if ((s[0] & 0xF8) == 0xF0)
-		len = 4, v = s[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3F);
-	}
-	return v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ? 0 : len;
-}
 
 /* A copy of s[0..n) that is valid UTF-8 without control characters other than newlines:
  * JSON encoders pass bytes through, and a stray one makes the whole payload invalid. */
@@ -47,7 +24,7 @@ static int put_valid_utf8(struct bg_buf *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
-		size_t len = utf8_seq(p + i, n - i);
+		size_t len = bg_utf8_seq(p + i, n - i, NULL);
 		int err;
 		if (!len)
 			err = bg_buf_puts(out, "\xEF\xBF\xBD"), len = 1;

@@ -3,6 +3,7 @@
  * benchmarks, strict mode, tests, evidence and method. report_checkrun.c relies on that:
  * the check run's summary is everything before the first line starting with "### ". */
 #include "bg_report.h"
+#include "report_int.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -16,35 +17,6 @@
 #define DASH "\xE2\x80\x94"        /* U+2014, printed for unknown figures */
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD, printed for bytes that are not UTF-8 */
 
-/* Length of the well-formed UTF-8 sequence at s (1 to 4) with its code point, or 0 when s
- * does not start one (overlong forms, surrogates and values past U+10FFFF included). */
-static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
-{
-	size_t n;
-	uint32_t v, min;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xE0) == 0xC0) {
-		n = 2, v = s[0] & 0x1F, min = 0x80;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		n = 3, v = s[0] & 0x0F, min = 0x800;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		n = 4, v = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-			return 0;
-		v = v << 6 | (s[i] & 0x3F);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return n;
-}
 
 /* Characters that render invisibly but change what a reader sees: C1 controls and the
  * bidirectional overrides and isolates of "Trojan source" tricks. */
@@ -74,7 +46,7 @@ static int put_text(struct bg_buf *out, const char *text, int escape)
 	int err = 0;
 	while (*s && !err) {
 		uint32_t cp;
-		size_t n = utf8_seq(s, &cp);
+		size_t n = bg_utf8_seq(s, SIZE_MAX, &cp);
 		if (n == 1 && (cp <= ' ' || cp == 0x7F)) {
 			blank = 1, s++;
 			continue;
@@ -155,17 +127,6 @@ static int put_code(struct bg_buf *out, const char *s, const char *unknown)
 	return bg_buf_printf(out, "`%s`", s);
 }
 
-/* A fraction as a percentage: 1 decimal from 1% up, 2 below (so 0.04% is not "0.0%");
- * mag picks the decimals, so both ends of an interval agree. */
-static void fmt_pct(char *out, size_t size, double frac, double mag, int sign)
-{
-	if (!isfinite(frac)) {
-		snprintf(out, size, DASH);
-		return;
-	}
-	int dec = fabs(mag * 100) >= 1 ? 1 : 2;
-	snprintf(out, size, sign ? "%+.*f%%" : "%.*f%%", dec, frac * 100);
-}
 
 static void fmt_interval(char *out, size_t size, double lo, double hi)
 {
@@ -175,8 +136,8 @@ static void fmt_interval(char *out, size_t size, double lo, double hi)
 	}
 	char a[32], b[32];
 	double mag = fmax(fabs(lo), fabs(hi));
-	fmt_pct(a, sizeof(a), lo, mag, 1);
-	fmt_pct(b, sizeof(b), hi, mag, 1);
+	bg_fmt_pct(a, sizeof(a), lo, mag, 1, DASH);
+	bg_fmt_pct(b, sizeof(b), hi, mag, 1, DASH);
 	snprintf(out, size, "[%s, %s]", a, b);
 }
 
@@ -271,7 +232,7 @@ static int put_failed_gate(struct bg_buf *out, const struct bg_decision *d, cons
 	int err = bg_md_escape_cell(out, g->name) || bg_buf_puts(out, ": ");
 	if (!err && g->name && !strcmp(g->name, "perf") && w) {
 		char pct[32];
-		fmt_pct(pct, sizeof(pct), w->change, w->change, 1);
+		bg_fmt_pct(pct, sizeof(pct), w->change, w->change, 1, DASH);
 		err = bg_md_escape_cell(out, w->benchmark) ||
 		      bg_buf_printf(out, " %s slower", pct) ||
 		      (slower > 1 ? bg_buf_printf(out, " and %zu more", slower - 1) : 0);
@@ -372,11 +333,11 @@ static int put_row(struct bg_buf *out, const struct bg_row *r)
 	char base[32], head[32], change[32], ci[80], thr[32], floor[32], det[32], p[32];
 	fmt_time(base, sizeof(base), r->base_median);
 	fmt_time(head, sizeof(head), r->head_median);
-	fmt_pct(change, sizeof(change), r->change, r->change, 1);
+	bg_fmt_pct(change, sizeof(change), r->change, r->change, 1, DASH);
 	fmt_interval(ci, sizeof(ci), r->ci_lo, r->ci_hi);
-	fmt_pct(thr, sizeof(thr), r->threshold, r->threshold, 0);
-	fmt_pct(floor, sizeof(floor), r->noise_floor, r->noise_floor, 0);
-	fmt_pct(det, sizeof(det), r->detectable, r->detectable, 0);
+	bg_fmt_pct(thr, sizeof(thr), r->threshold, r->threshold, 0, DASH);
+	bg_fmt_pct(floor, sizeof(floor), r->noise_floor, r->noise_floor, 0, DASH);
+	bg_fmt_pct(det, sizeof(det), r->detectable, r->detectable, 0, DASH);
 	fmt_p(p, sizeof(p), r->p_adjusted);
 
 	int err = bg_buf_puts(out, "| ") || bg_md_escape_cell(out, r->benchmark);
@@ -469,9 +430,9 @@ static int put_strict(struct bg_buf *out, const struct bg_decision *d)
 			       ? BG_ENOMEM
 			       : 0;
 	char over[32], ci[80], limit[32];
-	fmt_pct(over, sizeof(over), s->overhead, s->overhead, 1);
+	bg_fmt_pct(over, sizeof(over), s->overhead, s->overhead, 1, DASH);
 	fmt_interval(ci, sizeof(ci), s->lo, s->hi);
-	fmt_pct(limit, sizeof(limit), s->limit, s->limit, 0);
+	bg_fmt_pct(limit, sizeof(limit), s->limit, s->limit, 0, DASH);
 	return bg_buf_printf(out,
 			     "`BITNET_STRICT_MODE=1` against the default mode: **%s** %s (95%% "
 			     "interval; geometric mean of strict/default - 1 over %zu benchmarks); "

@@ -2,6 +2,7 @@
  * benchmark in the decision's order, then the gates. Names from the repository are shown
  * with control characters replaced, so a benchmark name cannot drive the terminal. */
 #include "bg_report.h"
+#include "report_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,15 +26,6 @@ static int put_printable(struct bg_buf *out, const char *text)
 	return err;
 }
 
-/* 1 decimal from 1% up, 2 below; mag picks the decimals so an interval's ends agree. */
-static void fmt_pct(char *out, size_t size, double frac, double mag, int sign)
-{
-	if (!isfinite(frac))
-		snprintf(out, size, "-");
-	else
-		snprintf(out, size, sign ? "%+.*f%%" : "%.*f%%", fabs(mag * 100) >= 1 ? 1 : 2,
-			 frac * 100);
-}
 
 static int add_row(struct bg_table *t, const struct bg_row *r)
 {
@@ -43,11 +35,11 @@ static int add_row(struct bg_table *t, const struct bg_row *r)
 		bg_fmt_ns(base, sizeof(base), r->base_median);
 	if (isfinite(r->head_median))
 		bg_fmt_ns(head, sizeof(head), r->head_median);
-	fmt_pct(change, sizeof(change), r->change, r->change, 1);
+	bg_fmt_pct(change, sizeof(change), r->change, r->change, 1, "-");
 	double mag = fmax(fabs(r->ci_lo), fabs(r->ci_hi));
-	fmt_pct(lo, sizeof(lo), r->ci_lo, mag, 1);
-	fmt_pct(hi, sizeof(hi), r->ci_hi, mag, 1);
-	fmt_pct(thr, sizeof(thr), r->threshold, r->threshold, 0);
+	bg_fmt_pct(lo, sizeof(lo), r->ci_lo, mag, 1, "-");
+	bg_fmt_pct(hi, sizeof(hi), r->ci_hi, mag, 1, "-");
+	bg_fmt_pct(thr, sizeof(thr), r->threshold, r->threshold, 0, "-");
 	int err = put_printable(&name, r->benchmark);
 	if (!err && r->params && *r->params)
 		err = bg_buf_putc(&name, ' ') || put_printable(&name, r->params);

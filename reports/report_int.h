@@ -1,0 +1,19 @@
+/* Helpers the renderers share; private to reports/. */
+#ifndef BG_REPORT_INT_H
+#define BG_REPORT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Length of the well-formed UTF-8 sequence at s (1 to 4, at most n bytes) with its code
+ * point in *cp (may be NULL), or 0 when s does not start one: overlong forms, surrogates,
+ * values past U+10FFFF, a cut sequence. A NUL stops a sequence, so n may be SIZE_MAX for a
+ * NUL-terminated string. */
+size_t bg_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* A fraction as a percentage: 1 decimal from 1% up, 2 below (so 0.04% is not "0.0%"); mag
+ * picks the decimals, so both ends of an interval agree; sign adds '+'; unknown is printed
+ * for a non-finite value. */
+void bg_fmt_pct(char *out, size_t size, double frac, double mag, int sign, const char *unknown);
+
+#endif

@@ -1,0 +1,48 @@
+/* Helpers the renderers share (see report_int.h). */
+#include "report_int.h"
+
+#include <math.h>
+#include <stdio.h>
+
+size_t bg_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t v, min;
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		if (cp)
+			*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xE0) == 0xC0)
+		len = 2, v = s[0] & 0x1F, min = 0x80;
+	else if ((s[0] & 0xF0) == 0xE0)
+		len = 3, v = s[0] & 0x0F, min = 0x800;
+	else if ((s[0] & 0xF8) == 0xF0)
+		len = 4, v = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80) /* also stops at a terminating NUL */
+			return 0;
+		v = v << 6 | (s[i] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	if (cp)
+		*cp = v;
+	return len;
+}
+
+void bg_fmt_pct(char *out, size_t size, double frac, double mag, int sign, const char *unknown)
+{
+	if (!isfinite(frac)) {
+		snprintf(out, size, "%s", unknown);
+		return;
+	}
+	int dec = fabs(mag * 100) >= 1 ? 1 : 2;
+	snprintf(out, size, sign ? "%+.*f%%" : "%.*f%%", dec, frac * 100);
+}

@@ -1,0 +1,386 @@
+/* Gate rules on synthetic samples: a clear regression, a clear improvement, noise, missing
+ * data, a crashed head, a new test failure, a GPU suite that cannot run, the strict-mode
+ * overhead, throughput floors and the noise floor. Samples are made with a fixed generator,
+ * so each case decides the same way every time. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_decision.h"
+#include "bg_rules.h"
+#include "bn_test.h"
+
+#define ROUNDS 10
+#define PER 5
+#define N (ROUNDS * PER)
+
+struct side {
+	double v[N];
+	int r[N];
+};
+
+static unsigned long long state = 42;
+
+static double uniform(void)
+{
+	state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double)(state >> 11) / 9007199254740992.0;
+}
+
+/* center * (1 +- jitter), round by round; with slow_share > 0 a round is 1.6x slower with
+ * that probability (the bimodal processes of a shared VM) */
+static void fill(struct side *s, double center, double jitter, double slow_share)
+{
+	for (int r = 0; r < ROUNDS; r++) {
+		double mode = uniform() < slow_share ? 1.6 : 1.0;
+		for (int k = 0; k < PER; k++) {
+			s->v[r * PER + k] = center * mode * (1 + jitter * (2 * uniform() - 1));
+			s->r[r * PER + k] = r;
+		}
+	}
+}
+
+static struct bg_cmp_series series(const char *name, const struct side *b, const struct side *h)
+{
+	struct bg_cmp_series s = {
+		.benchmark = name,
+		.params = "threads=1",
+		.mode = "default",
+		.base = b ? b->v : NULL,
+		.base_round = b ? b->r : NULL,
+		.nb = b ? N : 0,
+		.head = h ? h->v : NULL,
+		.head_round = h ? h->r : NULL,
+		.nh = h ? N : 0,
+		.kernel_base = "avx2",
+		.kernel_head = "avx2",
+		.checked_head = 1,
+		.elements = 1e6,
+		.noise_floor = -1,
+	};
+	return s;
+}
+
+static struct bg_gate_config cfg(void)
+{
+	struct bg_gate_config c;
+	bg_gate_config_defaults(&c);
+	c.strict = 0;
+	return c;
+}
+
+static struct bg_cmp_input input(const struct bg_gate_config *c, const struct bg_cmp_series *s,
+				 size_t n)
+{
+	struct bg_cmp_input in = {
+		.cfg = c,
+		.base = {1, 1, NULL, NULL, 0},
+		.head = {1, 1, NULL, NULL, 0},
+		.series = s,
+		.n_series = n,
+		.seed = 7,
+	};
+	return in;
+}
+
+static struct bg_decision *decide(const struct bg_cmp_input *in)
+{
+	struct bg_decision *d = calloc(1, sizeof(*d));
+	BN_CHECK(d, "oom");
+	BN_CHECK_EQ(bg_gates_decide(in, d), 0);
+	return d;
+}
+
+static const struct bg_gate *gate(const struct bg_decision *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_gates; i++)
+		if (!strcmp(d->gates[i].name, name))
+			return &d->gates[i];
+	bn_test_fail(__FILE__, __LINE__, "no gate %s", name);
+}
+
+BN_TEST(rules__clear_regression_fails_perf)
+{
+	static struct side b, h, b2, h2;
+	fill(&b, 100, 0.01, 0);
+	fill(&h, 120, 0.01, 0);
+	fill(&b2, 50, 0.01, 0);
+	fill(&h2, 50, 0.01, 0);
+	struct bg_cmp_series s[] = {series("gemv/avx2/2560x6912", &b, &h),
+				    series("quant/avx2/6912", &b2, &h2)};
+	struct bg_gate_config c = cfg();
+	struct bg_cmp_input in = input(&c, s, 2);
+	struct bg_decision *d = decide(&in);
+	BN_CHECK_EQ(d->rows[0].verdict, BG_VERDICT_SLOWER);
+	BN_CHECK(fabs(d->rows[0].change - 0.20) < 0.02, "change %g", d->rows[0].change);
+	BN_CHECK(d->rows[0].ci_lo > 0.15 && d->rows[0].ci_hi < 0.25, "interval [%g, %g]",
+		 d->rows[0].ci_lo, d->rows[0].ci_hi);
+	BN_CHECK(d->rows[0].p_adjusted < 0.05, "p %g", d->rows[0].p_adjusted);
+	BN_CHECK_EQ(d->rows[1].verdict, BG_VERDICT_NO_CHANGE);
+	BN_CHECK_EQ(gate(d, "perf")->status, BG_GATE_FAIL);
+	BN_CHECK(strstr(gate(d, "perf")->evidence, "gemv/avx2/2560x6912"), "%s",
+		 gate(d, "perf")->evidence);
+	BN_CHECK_EQ(d->conclusion, 1);
+	BN_CHECK(d->n_findings >= 1 && strstr(d->findings[0], "slower"), "findings");
+	bg_decision_free(d);
+}
+
+BN_TEST(rules__clear_improvement_passes)
+{
+	static struct side b, h;
+	fill(&b, 100, 0.01, 0);
+	fill(&h, 80, 0.01, 0);
+	struct bg_cmp_series s[] = {series("gemv/avx2/2560x6912", &b, &h)};
+	struct bg_gate_config c = cfg();
+	struct bg_cmp_input in = input(&c, s, 1);
+	struct bg_decision *d = decide(&in);
+	BN_CHECK_EQ(d->rows[0].verdict, BG_VERDICT_FASTER);
+	BN_CHECK_EQ(gate(d, "perf")->status, BG_GATE_PASS);
+	BN_CHECK_EQ(gate(d, "build")->status, BG_GATE_PASS);
+	BN_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_PASS);
+	BN_CHECK_EQ(gate(d, "tests")->status, BG_GATE_SKIPPED);
+	BN_CHECK_EQ(d->conclusion, 0);
+	bg_decision_free(d);
+}
+
+/* the same distribution on both sides, processes landing in a slow mode at random: no
+ * slowdown may be declared */
+BN_TEST(rules__noise_is_not_a_regression)
+{
+	struct bg_gate_config c = cfg();
+	int slower = 0;
+	for (int t = 0; t < 40; t++) {
+		static struct side b, h;
+		fill(&b, 100, 0.02, 0.4);
+		fill(&h, 100, 0.02, 0.4);
+		struct bg_cmp_series s[] = {series("matmul/avx2/256x256x256", &b, &h)};
+		struct bg_cmp_input in = input(&c, s, 1);
+		in.seed = (uint64_t)t;
+		struct bg_decision *d = decide(&in);
+		slower += d->rows[0].verdict == BG_VERDICT_SLOWER;
+		BN_CHECK(d->rows[0].verdict != BG_VERDICT_MISSING, "missing");
+		bg_decision_free(d);
+	}
+	/* at alpha 0.05 an occasional alarm is possible; a rule that alarms on noise is not */
+	BN_CHECK(slower <= 3, "%d of 40 noisy A/A comparisons called slower", slower);
+}
+
+BN_TEST(rules__noise_floor_raises_the_threshold)
+{
+	static struct side b, h;
+	fill(&b, 100, 0.005, 0);
+	fill(&h, 108, 0.005, 0);
+	struct bg_cmp_series s[] = {series("gemv/avx2/2560x6912", &b, &h)};
+	struct bg_gate_config c = cfg();
+	struct bg_cmp_input in = input(&c, s, 1);
+	struct bg_decision *d = decide(&in);
+	BN_CHECK_EQ(d->rows[0].verdict, BG_VERDICT_SLOWER); /* 8% > 5% */
+	bg_decision_free(d);
+	s[0].noise_floor = 0.10; /* this series moves 10% between runs anyway */
+	d = decide(&in);
+	BN_CHECK(d->rows[0].threshold == 0.10, "threshold %g", d->rows[0].threshold);
+	BN_CHECK(d->rows[0].verdict != BG_VERDICT_SLOWER, "verdict %s",
+		 bg_verdict_name(d->rows[0].verdict));
+	BN_CHECK_EQ(gate(d, "perf")->status, BG_GATE_PASS);
+	bg_decision_free(d);
+}
+
+BN_TEST(rules__missing_data_fails_benchmarks)
+{
+	static struct side b, h;
+	fill(&b, 100, 0.01, 0);
+	fill(&h, 100, 0.01, 0);
+	struct bg_cmp_series s[] = {series("gemv/avx2/2560x6912", &b, &h),
+				    series("matmul/avx2/256x256x256", &b, NULL)};
+	struct bg_gate_config c = cfg();
+	struct bg_cmp_input in = input(&c, s, 2);
+	struct bg_decision *d = decide(&in);
+	BN_CHECK_EQ(d->rows[1].verdict, BG_VERDICT_MISSING);
+	BN_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_FAIL);
+	BN_CHECK(strstr(gate(d, "benchmarks")->evidence, "matmul/avx2/256x256x256"), "%s",
+		 gate(d, "benchmarks")->evidence);
+	BN_CHECK_EQ(d->conclusion, 1);
+	bg_decision_free(d);
+}
+
+BN_TEST(rules__crashed_head_never_passes)
+{
+	static struct side b;
+	fill(&b, 100, 0.01, 0);
+	struct bg_cmp_series s[] = {series("gemv/avx2/2560x6912", &b, NULL)};
+	struct bg_gate_config c = cfg();
+	struct bg_cmp_input in = input(&c, s, 1);
+	in.head.complete = 0;
+	in.head.error = "bench r1: killed by signal 11 (Segmentation fault)";
+	struct bg_decision *d = decide(&in);
+	BN_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_FAIL);
+	BN_CHECK(strstr(gate(d, "benchmarks")->evidence, "signal 11"), "%s",
+		 gate(d, "benchmarks")->evidence);
+	BN_CHECK_EQ(gate(d, "perf")->status, BG_GATE_FAIL);
+	BN_CHECK_EQ(d->conclusion, 1);
+	bg_decision_free(d);
+	/* nothing measured at all: still no pass */
+	in.n_series = 0;
+	d = decide(&in);
+	BN_CHECK_EQ(gate(d, "perf")->status, BG_GATE_FAIL);
+	BN_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_FAIL);
+	bg_decision_free(d);
+	/* a head that did not build */
+	in.head.built = 0;
+	in.head.error = "build step 'compile' failed: exit status 2";
+	d = decide(&in);
+	BN_CHECK_EQ(gate(d, "build")->status, BG_GATE_FAIL);
+	BN_CHECK(strstr(gate(d, "build")->evidence, "compile"), "%s", gate(d, "build")->evidence);
+	bg_decision_free(d);
+}
+
+static struct bg_test_case tc(const char *name, enum bg_outcome o, const char *msg)
+{
+	struct bg_test_case c = {(char *)name, NULL, o, 0, (char *)msg};
+	return c;
+}
+
+BN_TEST(rules__new_test_failure_and_skipped_gpu_suite)
+{
+	static struct side b, h;
+	fill(&b, 100, 0.01, 0);
+	fill(&h, 100, 0.01, 0);
+	struct bg_cmp_series s[] = {series("gemv/avx2/2560x6912", &b, &h)};
+	struct bg_test_case base_cases[] = {tc("pack__roundtrip", BG_TEST_PASSED, NULL),
+					    tc("matmul__avx2", BG_TEST_PASSED, NULL),
+					    tc("flaky__old", BG_TEST_FAILED, "was broken")};
+	struct bg_test_case head_cases[] = {tc("pack__roundtrip", BG_TEST_PASSED, NULL),
+					    tc("matmul__avx2", BG_TEST_FAILED, "1 != 2"),
+					    tc("flaky__old", BG_TEST_FAILED, "still broken")};
+	struct bg_test_case gpu_cases[] = {tc("gemv__cuda", BG_TEST_SKIPPED, "no CUDA device"),
+					   tc("gemm__cuda", BG_TEST_SKIPPED, "no CUDA device")};
+	struct bg_test_suite base_cpu = {"cpu", 2, 1, 0, 0, base_cases, 3};
+	struct bg_test_suite head_cpu = {"cpu", 1, 2, 0, 0, head_cases, 3};
+	struct bg_test_suite gpu = {"gpu", 0, 0, 2, 0, gpu_cases, 2};
+	const struct bg_test_suite *bs[] = {&base_cpu, &gpu}, *hs[] = {&head_cpu, &gpu};
+	const char *expected[] = {"cpu", "gpu"};
+	struct bg_gate_config c = cfg();
+	c.test_floor = 0.5;
+	struct bg_cmp_input in = input(&c, s, 1);
+	in.tests_ran = 1;
+	in.base.suites = bs;
+	in.base.n_suites = 2;
+	in.head.suites = hs;
+	in.head.n_suites = 2;
+	in.suites_expected = expected;
+	in.n_suites_expected = 2;
+	struct bg_decision *d = decide(&in);
+	BN_CHECK_EQ(d->n_suites, 2);
+	BN_CHECK_EQ(d->suites[0].n_new_failures, 1); /* flaky__old failed on base too */
+	BN_CHECK(!strcmp(d->suites[0].new_failures[0], "matmul__avx2"), "%s",
+		 d->suites[0].new_failures[0]);
+	BN_CHECK(d->suites[1].skipped && strstr(d->suites[1].skipped, "no CUDA device"),
+		 "gpu suite not skipped");
+	BN_CHECK_EQ(gate(d, "tests")->status, BG_GATE_FAIL);
+	BN_CHECK_EQ(d->conclusion, 1);
+	bg_decision_free(d);
+
+	/* without the new failure: cpu passes, gpu is skipped, never counted as passed */
+	head_cases[1].outcome = BG_TEST_PASSED;
+	head_cpu.passed = 2;
+	head_cpu.failed = 1;
+	d = decide(&in);
+	BN_CHECK_EQ(gate(d, "tests")->status, BG_GATE_PASS);
+	BN_CHECK(strstr(gate(d, "tests")->evidence, "gpu skipped (no CUDA device)"), "%s",
+		 gate(d, "tests")->evidence);
+	BN_CHECK(isnan(d->suites[1].pass_rate), "a skipped suite has no pass rate");
+	bg_decision_free(d);
+
+	/* only the GPU suite configured: the gate is skipped, not passed */
+	in.suites_expected = expected + 1;
+	in.n_suites_expected = 1;
+	d = decide(&in);
+	BN_CHECK_EQ(gate(d, "tests")->status, BG_GATE_SKIPPED);
+	bg_decision_free(d);
+	/* a configured suite with no results on head fails */
+	in.head.n_suites = 0;
+	in.suites_expected = expected;
+	in.n_suites_expected = 2;
+	d = decide(&in);
+	BN_CHECK_EQ(gate(d, "tests")->status, BG_GATE_FAIL);
+	bg_decision_free(d);
+}
+
+BN_TEST(rules__strict_mode_overhead)
+{
+	static struct side b, h, def, strict, slow;
+	fill(&b, 100, 0.005, 0);
+	fill(&h, 100, 0.005, 0);
+	fill(&def, 100, 0.002, 0);
+	fill(&strict, 100, 0.002, 0);
+	fill(&slow, 103, 0.002, 0);
+	struct bg_cmp_series s[] = {series("gemv/avx2/2560x6912", &b, &h)};
+	struct bg_cmp_series st[] = {series("gemv/avx2/2560x6912", &def, &strict)};
+	struct bg_gate_config c = cfg();
+	c.strict = 1;
+	struct bg_cmp_input in = input(&c, s, 1);
+	/* configured but not made: fail closed */
+	struct bg_decision *d = decide(&in);
+	BN_CHECK_EQ(gate(d, "perf")->status, BG_GATE_FAIL);
+	BN_CHECK(d->strict.skipped, "the reason is kept");
+	bg_decision_free(d);
+	in.strict_ran = 1;
+	in.strict = st;
+	in.n_strict = 1;
+	d = decide(&in);
+	BN_CHECK(d->strict.measured && fabs(d->strict.overhead) < 0.003, "overhead %g",
+		 d->strict.overhead);
+	BN_CHECK(d->strict.lo <= d->strict.overhead && d->strict.overhead <= d->strict.hi,
+		 "interval");
+	BN_CHECK(d->strict.hi < 0.01, "hi %g", d->strict.hi);
+	BN_CHECK_EQ(gate(d, "perf")->status, BG_GATE_PASS);
+	bg_decision_free(d);
+	/* 3% overhead: above the 1% limit */
+	st[0] = series("gemv/avx2/2560x6912", &def, &slow);
+	d = decide(&in);
+	BN_CHECK(fabs(d->strict.overhead - 0.03) < 0.005, "overhead %g", d->strict.overhead);
+	BN_CHECK_EQ(gate(d, "perf")->status, BG_GATE_FAIL);
+	BN_CHECK(strstr(gate(d, "perf")->evidence, "strict-mode overhead"), "%s",
+		 gate(d, "perf")->evidence);
+	bg_decision_free(d);
+}
+
+BN_TEST(rules__floors_and_required)
+{
+	static struct side b, h;
+	fill(&b, 100000, 0.01, 0); /* 1e6 elements / 1e5 ns = 10 Gelem/s */
+	fill(&h, 100000, 0.01, 0);
+	struct bg_cmp_series s[] = {series("matmul/avx2/256x256x256", &b, &h)};
+	struct bg_gate_config c = cfg();
+	struct bg_pattern_value floor = {"matmul/*/256x256x256", 5};
+	char *req[] = {"matmul/avx2/*"};
+	c.floors = &floor;
+	c.n_floors = 1;
+	c.required = req;
+	c.n_required = 1;
+	struct bg_cmp_input in = input(&c, s, 1);
+	struct bg_decision *d = decide(&in);
+	BN_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_PASS);
+	BN_CHECK(fabs(d->rows[0].gelems_head - 10) < 0.2, "Gelem/s %g", d->rows[0].gelems_head);
+	BN_CHECK(d->rows[0].floor_gelems == 5, "floor recorded");
+	bg_decision_free(d);
+	floor.value = 20;
+	d = decide(&in);
+	BN_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_FAIL);
+	BN_CHECK(strstr(gate(d, "benchmarks")->evidence, "below the floor"), "%s",
+		 gate(d, "benchmarks")->evidence);
+	bg_decision_free(d);
+	floor.value = 5;
+	req[0] = "gemv/avx512/*";
+	d = decide(&in);
+	BN_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_FAIL);
+	BN_CHECK(strstr(gate(d, "benchmarks")->evidence, "gemv/avx512/*"), "%s",
+		 gate(d, "benchmarks")->evidence);
+	bg_decision_free(d);
+	/* a kernel the bench did not verify */
+	req[0] = "matmul/avx2/*";
+	s[0].checked_head = 0;
+	d = decide(&in);
+	BN_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_FAIL);
+	bg_decision_free(d);
+}
