@@ -512,7 +512,9 @@ static int failed_on(const struct bg_test_suite *base, const struct bg_test_case
 static int gate_tests(const struct bg_cmp_input *in, struct bg_decision *d)
 {
 	if (!in->tests_ran)
-		return add_gate(d, "tests", BG_GATE_SKIPPED, "tests not run (--no-tests)");
+		return add_gate(
+			d, "tests", BG_GATE_SKIPPED,
+			"tests not run (bitgate ci --no-tests, or compare without --tests)");
 	if (!in->n_suites_expected)
 		return add_gate(d, "tests", BG_GATE_SKIPPED,
 				"bitgate.json configures no test suite");
