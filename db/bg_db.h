@@ -213,6 +213,7 @@ struct bg_history_point {
 	char *sha;        /* the commit measured */
 	int64_t started;  /* Unix seconds */
 	double *samples;  /* every sample of the series in that run */
+	int *rounds;      /* the round of each sample */
 	size_t n;
 };
 

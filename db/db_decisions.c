@@ -10,11 +10,12 @@ void bg_db_history_free(struct bg_history_point *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].sha);
 		free(v[i].samples);
+		free(v[i].rounds);
 	}
 	free(v);
 }
 
-static int push_sample(struct bg_history_point *p, size_t *cap, double v)
+static int push_sample(struct bg_history_point *p, size_t *cap, double v, int round)
 {
 	if (p->n == *cap) {
 		size_t c = *cap ? *cap * 2 : 16;
@@ -22,9 +23,14 @@ static int push_sample(struct bg_history_point *p, size_t *cap, double v)
 		if (!s)
 			return bg_error_oom();
 		p->samples = s;
+		int *r = realloc(p->rounds, c * sizeof(*r));
+		if (!r)
+			return bg_error_oom();
+		p->rounds = r;
 		*cap = c;
 	}
-	p->samples[p->n++] = v;
+	p->samples[p->n] = v;
+	p->rounds[p->n++] = round;
 	return 0;
 }
 
@@ -36,7 +42,7 @@ int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *bench
 	*n = 0;
 	/* newest first, so the limit keeps the latest runs; reversed at the end */
 	static const char sql[] =
-		"SELECT r.id, c.sha, r.started, sm.value FROM runs r "
+		"SELECT r.id, c.sha, r.started, sm.value, x.round FROM runs r "
 		"JOIN commits c ON c.id = r.commit_id "
 		"JOIN results x ON x.run_id = r.id "
 		"JOIN series se ON se.id = x.series_id "
@@ -85,7 +91,8 @@ int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *bench
 			if ((err = db_col_str(s, 1, &v[len - 1].sha)) < 0)
 				goto done;
 		}
-		if ((err = push_sample(&v[len - 1], &scap, sqlite3_column_double(s, 3))) < 0)
+		if ((err = push_sample(&v[len - 1], &scap, sqlite3_column_double(s, 3),
+				       sqlite3_column_int(s, 4))) < 0)
 			goto done;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -52,6 +52,25 @@ int bg_stats_ratio_ci(const double *base, const int *base_round, size_t nb, cons
 		      const int *head_round, size_t nh, double level, int resamples, uint64_t seed,
 		      struct bg_interval *out);
 
+/* The Wilcoxon signed-rank test of d (paired differences) against 0 (Wilcoxon 1945). Zeros
+ * are dropped; ranks of |d| with ties averaged. *w receives V, the sum of the ranks of the
+ * positive differences; *p the two-sided p-value: exact (all 2^n sign patterns, counted
+ * with a table of rank sums) when there are no ties and n <= 30, otherwise the normal
+ * approximation with the tie correction of the variance and a continuity correction (as
+ * R's wilcox.test(paired = TRUE) with exact = FALSE, correct = TRUE). p = 1 for n = 0.
+ * Returns 0 or BG_ENOMEM. */
+int bg_stats_signed_rank(const double *d, size_t n, double *w, double *p);
+
+/* Paired by round: for every round present on both sides, r_i = median(head samples of
+ * round i) / median(base samples of round i). out->estimate is the median of the r_i and
+ * the interval a percentile bootstrap of that median over the rounds (level, resamples,
+ * seed as bg_stats_ratio_ci). When ratios is not NULL it receives the r_i (room for
+ * min(nb, nh)) and *n_ratios their count. BG_EINPUT when fewer than 2 rounds are shared. */
+int bg_stats_paired_ratio_ci(const double *base, const int *base_round, size_t nb,
+			     const double *head, const int *head_round, size_t nh, double level,
+			     int resamples, uint64_t seed, struct bg_interval *out, double *ratios,
+			     size_t *n_ratios);
+
 /* Holm's step-down adjusted p-values (Holm 1979): controls the family-wise error rate over
  * all n tests. adj may alias p. */
 void bg_stats_holm(const double *p, size_t n, double *adj);

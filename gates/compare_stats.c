@@ -589,3 +589,152 @@ void bg_stats_bh(const double *p, size_t n, double *adj)
 	if (v != stack)
 		free(v);
 }
+
+/* --- paired by round ------------------------------------------------------------------ */
+
+/* Counts of rank-sum values over all sign patterns of ranks 1..n: c[v] = number of subsets
+ * of {1..n} summing to v (the null distribution of V, Wilcoxon 1945). */
+static double *signed_rank_counts(size_t n)
+{
+	size_t max = n * (n + 1) / 2;
+	double *c = calloc(max + 1, sizeof(double));
+	if (!c)
+		return NULL;
+	c[0] = 1;
+	for (size_t k = 1; k <= n; k++)
+		for (size_t v = max; v >= k; v--)
+			c[v] += c[v - k];
+	return c;
+}
+
+struct absrank {
+	double a;
+	int pos;
+};
+
+static int cmp_absrank(const void *x, const void *y)
+{
+	double a = ((const struct absrank *)x)->a, b = ((const struct absrank *)y)->a;
+	return (a > b) - (a < b);
+}
+
+int bg_stats_signed_rank(const double *d, size_t n, double *w, double *p)
+{
+	*w = 0;
+	*p = 1;
+	struct absrank *v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		return bg_error_oom();
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (d[i] != 0 && !isnan(d[i])) {
+			v[m].a = fabs(d[i]);
+			v[m++].pos = d[i] > 0;
+		}
+	if (m == 0) {
+		free(v);
+		return 0;
+	}
+	qsort(v, m, sizeof(*v), cmp_absrank);
+	double ties = 0, vplus = 0;
+	int tied = 0;
+	for (size_t i = 0; i < m;) {
+		size_t j = i;
+		while (j + 1 < m && v[j + 1].a == v[i].a)
+			j++;
+		double t = (double)(j - i + 1), rank = (double)(i + j + 2) / 2;
+		if (t > 1) {
+			tied = 1;
+			ties += t * t * t - t;
+		}
+		for (size_t k = i; k <= j; k++)
+			if (v[k].pos)
+				vplus += rank;
+		i = j + 1;
+	}
+	free(v);
+	*w = vplus;
+	double mean = (double)m * (double)(m + 1) / 4;
+	if (!tied && m <= 30) {
+		double *c = signed_rank_counts(m);
+		if (!c)
+			return bg_error_oom();
+		size_t max = m * (m + 1) / 2,
+		       lo = (size_t)llround(vplus < mean ? vplus : 2 * mean - vplus);
+		double total = ldexp(1.0, (int)m), tail = 0;
+		for (size_t k = 0; k <= lo && k <= max; k++)
+			tail += c[k];
+		free(c);
+		*p = fmin(1, 2 * tail / total);
+		return 0;
+	}
+	double var = (double)m * (double)(m + 1) * (double)(2 * m + 1) / 24 - ties / 48;
+	if (var <= 0)
+		return 0;
+	double diff = vplus - mean;
+	double z = (diff - (diff > 0 ? 0.5 : diff < 0 ? -0.5 : 0)) / sqrt(var);
+	*p = fmin(1, 2 * bg_stats_normal_sf(fabs(z)));
+	return 0;
+}
+
+int bg_stats_paired_ratio_ci(const double *base, const int *base_round, size_t nb,
+			     const double *head, const int *head_round, size_t nh, double level,
+			     int resamples, uint64_t seed, struct bg_interval *out, double *ratios,
+			     size_t *n_ratios)
+{
+	if (!base_round || !head_round || !nb || !nh || !(level > 0 && level < 1) || resamples < 1)
+		return bg_error_set(BG_EINPUT, "paired ratio: needs rounds on both sides");
+	size_t cap = nb < nh ? nb : nh;
+	double *r = malloc(cap * sizeof(double)),
+	       *tmp = malloc((nb > nh ? nb : nh) * sizeof(double));
+	double *boot = malloc((size_t)resamples * sizeof(double)),
+	       *draw = malloc(cap * sizeof(double));
+	int rc = 0;
+	if (!r || !tmp || !boot || !draw) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	size_t m = 0;
+	/* each base round id once, in order of first appearance */
+	for (size_t i = 0; i < nb && m < cap; i++) {
+		int id = base_round[i], seen = 0;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = base_round[k] == id;
+		if (seen)
+			continue;
+		size_t kb = 0, kh = 0;
+		for (size_t k = 0; k < nb; k++)
+			if (base_round[k] == id)
+				tmp[kb++] = base[k];
+		double mb = bg_stats_median(tmp, kb);
+		for (size_t k = 0; k < nh; k++)
+			if (head_round[k] == id)
+				tmp[kh++] = head[k];
+		if (!kh || !(mb > 0))
+			continue;
+		r[m++] = bg_stats_median(tmp, kh) / mb;
+	}
+	if (m < 2) {
+		rc = bg_error_set(BG_EINPUT, "paired ratio: fewer than 2 rounds on both sides");
+		goto done;
+	}
+	out->estimate = bg_stats_median(r, m);
+	uint64_t state = seed;
+	for (int b = 0; b < resamples; b++) {
+		for (size_t k = 0; k < m; k++)
+			draw[k] = r[bg_stats_rand(&state) % m];
+		boot[b] = bg_stats_median(draw, m);
+	}
+	out->lo = bg_stats_quantile(boot, (size_t)resamples, (1 - level) / 2);
+	out->hi = bg_stats_quantile(boot, (size_t)resamples, 1 - (1 - level) / 2);
+	if (ratios) {
+		memcpy(ratios, r, m * sizeof(double));
+		*n_ratios = m;
+	}
+done:
+	free(r);
+	free(tmp);
+	free(boot);
+	free(draw);
+	return rc;
+}

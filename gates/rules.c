@@ -134,17 +134,45 @@ int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s
 	}
 	row->base_median = bg_stats_median(s->base, s->nb);
 	row->head_median = bg_stats_median(s->head, s->nh);
-	row->change = row->head_median / row->base_median - 1;
+	/* Paired by round when there are rounds: base and head of one round ran a second
+	 * apart, so the bursts of host contention that slow whole processes for seconds hit
+	 * both, and the ratio within the round cancels them. */
+	size_t cap = s->nb < s->nh ? s->nb : s->nh, nr = 0;
+	double *ratios = malloc((cap ? cap : 1) * sizeof(double));
+	if (!ratios)
+		return bg_error_oom();
 	struct bg_interval ci;
-	if ((err = bg_stats_ratio_ci(s->base, s->base_round, s->nb, s->head, s->head_round, s->nh,
-				     0.95, cfg->bootstrap, seed, &ci)) < 0)
+	int paired = s->base_round && s->head_round &&
+		     bg_stats_paired_ratio_ci(s->base, s->base_round, s->nb, s->head, s->head_round,
+					      s->nh, 0.95, cfg->bootstrap, seed, &ci, ratios,
+					      &nr) == 0 &&
+		     nr >= 3;
+	bg_error_clear();
+	if (paired) {
+		for (size_t i = 0; i < nr; i++)
+			ratios[i] = log(ratios[i]);
+		double w;
+		err = bg_stats_signed_rank(ratios, nr, &w, &row->p);
+	} else {
+		err = bg_stats_ratio_ci(s->base, s->base_round, s->nb, s->head, s->head_round,
+					s->nh, 0.95, cfg->bootstrap, seed, &ci);
+	}
+	free(ratios);
+	if (err < 0)
 		return err;
+	row->change = ci.estimate - 1;
 	row->ci_lo = ci.lo - 1;
 	row->ci_hi = ci.hi - 1;
 	row->detectable = (row->ci_hi - row->ci_lo) / 2;
-	/* Samples of one bench process are not independent of each other (a process can land
-	 * on a slow core or an unlucky memory layout for its whole life), so the test compares
-	 * the per-round medians: one value per process. */
+	row->p_adjusted = row->p;
+	row->hl_shift = bg_stats_hodges_lehmann(s->base, s->nb, s->head, s->nh);
+	if (s->elements > 0 && row->head_median > 0)
+		row->gelems_head = s->elements / row->head_median;
+	row->verdict = BG_VERDICT_NOISY; /* decided once the table's p-values are adjusted */
+	if (paired)
+		return 0;
+	/* Unpaired (no shared rounds): samples of one bench process are not independent of
+	 * each other, so the test compares the per-round medians, one value per process. */
 	double *mb = malloc(s->nb * sizeof(double)), *mh = malloc(s->nh * sizeof(double));
 	if (!mb || !mh) {
 		free(mb);
@@ -160,10 +188,6 @@ int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s
 	if (err < 0)
 		return err;
 	row->p_adjusted = row->p;
-	row->hl_shift = bg_stats_hodges_lehmann(s->base, s->nb, s->head, s->nh);
-	if (s->elements > 0 && row->head_median > 0)
-		row->gelems_head = s->elements / row->head_median;
-	row->verdict = BG_VERDICT_NOISY; /* decided once the table's p-values are adjusted */
 	return 0;
 }
 

@@ -38,8 +38,38 @@ static int default_base(struct bg_app *app, const struct bg_commit *head, const 
 	return rc;
 }
 
+/* A run's level for the noise floor: the lower quartile of its per-round medians. On a
+ * host whose contention slows whole bench processes for seconds, the fast rounds are the
+ * code's speed and the slow ones the neighbours'; the median of a run swings with how
+ * many rounds a burst hit, the fast quartile much less. */
+static double run_level(const struct bg_history_point *h)
+{
+	double *m = malloc((h->n ? h->n : 1) * sizeof(double)),
+	       *tmp = malloc((h->n ? h->n : 1) * sizeof(double));
+	double level = NAN;
+	if (m && tmp) {
+		size_t k = 0;
+		for (size_t i = 0; i < h->n; i++) {
+			int seen = 0;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = h->rounds[j] == h->rounds[i];
+			if (seen)
+				continue;
+			size_t t = 0;
+			for (size_t j = i; j < h->n; j++)
+				if (h->rounds[j] == h->rounds[i])
+					tmp[t++] = h->samples[j];
+			m[k++] = bg_stats_median(tmp, t);
+		}
+		level = bg_stats_quantile(m, k, 0.25);
+	}
+	free(m);
+	free(tmp);
+	return level;
+}
+
 /* Noise floor of a series: the noise_quantile of |change| between consecutive earlier
- * runs' medians on this machine; -1 when there are fewer than 3 earlier runs. */
+ * runs' levels (run_level) on this machine; -1 when there are fewer than 3 earlier runs. */
 static double noise_floor(struct bg_app *app, const struct bg_gate_config *g,
 			  const struct bg_result_rec *r, int64_t before)
 {
@@ -57,9 +87,9 @@ static double noise_floor(struct bg_app *app, const struct bg_gate_config *g,
 		double *ch = malloc(n * sizeof(double));
 		if (ch) {
 			size_t m = 0;
-			double prev = bg_stats_median(h[0].samples, h[0].n);
+			double prev = run_level(&h[0]);
 			for (size_t i = 1; i < n; i++) {
-				double cur = bg_stats_median(h[i].samples, h[i].n);
+				double cur = run_level(&h[i]);
 				if (prev > 0 && cur > 0)
 					ch[m++] = fabs(cur / prev - 1);
 				prev = cur;
@@ -203,18 +233,20 @@ static char *method_text(const struct bg_gate_config *g, int rounds, int strict)
 		"then "
 		"reversed, alternating), after one warm-up run each that is not stored; every "
 		"sample "
-		"is stored in the database. Per benchmark: medians of all samples; change = head "
-		"median / base median - 1; 95%% interval by a percentile bootstrap (%d resamples, "
-		"fixed seed) of the ratio of medians, resampling rounds so drift shared by both "
-		"sides cancels; two-sided Mann-Whitney U test, p-values Holm-adjusted over the "
-		"whole "
-		"table (family-wise alpha %.2f). A benchmark is slower only when its adjusted p is "
-		"below alpha, its interval excludes zero and its change exceeds its threshold: "
-		"max(%.1f%% or the per-benchmark setting, its noise floor = the %.0fth percentile "
-		"of run-to-run changes over up to %d earlier runs on this machine). 'detectable' "
-		"is "
-		"the half-width of the interval: smaller changes cannot be told from noise in this "
-		"run.",
+		"is stored in the database. Per benchmark and round: the median of the round's "
+		"samples on each side and their ratio head/base (the two ran about a second apart, "
+		"so host contention that slows whole processes for seconds hits both and cancels). "
+		"Change = the median of the per-round ratios - 1; 95%% interval by a percentile "
+		"bootstrap of that median over rounds (%d resamples, fixed seed); two-sided "
+		"Wilcoxon signed-rank test of the per-round log ratios; p-values Holm-adjusted "
+		"over "
+		"the whole table (family-wise alpha %.2f). A benchmark is slower only when its "
+		"adjusted p is below alpha, its interval excludes zero and its change exceeds its "
+		"threshold: max(%.1f%% or the per-benchmark setting, its noise floor = the %.0fth "
+		"percentile of the changes between consecutive earlier runs on this machine, each "
+		"run taken at the lower quartile of its per-round medians, over up to %d runs). "
+		"'detectable' is the half-width of the interval: smaller changes cannot be told "
+		"from noise in this run.",
 		rounds, strict ? " S" : "", g->bootstrap, g->alpha, 100 * g->threshold,
 		100 * g->noise_quantile, g->history);
 	if (strict)

@@ -741,3 +741,61 @@ BN_TEST(cstats__ratio_bad_input)
 	BN_CHECK(strstr(bg_error_last(), "head sample 1 is NaN") != NULL, "message: %s",
 		 bg_error_last());
 }
+
+/* R's ?wilcox.test example (Hollander & Wolfe 1973, p. 29: depression scale before and
+ * after therapy): wilcox.test(x, y, paired = TRUE, alternative = "greater") gives V = 40,
+ * p-value = 0.01953; the two-sided p is twice that, 0.0390625 (= 20/512, counted below by
+ * enumerating all 2^9 sign patterns independently of the table the code uses). */
+BN_TEST(cstats__signed_rank_r_example)
+{
+	const double x[] = {1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30};
+	const double y[] = {0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29};
+	double d[9];
+	for (int i = 0; i < 9; i++)
+		d[i] = x[i] - y[i];
+	double w, p;
+	BN_CHECK_EQ(bg_stats_signed_rank(d, 9, &w, &p), 0);
+	BN_CHECK(w == 40, "V = %g", w);
+	BN_CHECK(fabs(p - 0.0390625) < 1e-12, "p = %.10g", p);
+	/* brute force: sign patterns of ranks 1..9 whose positive-rank sum is <= 5 (= 45 - 40)
+	 * or >= 40 */
+	int extreme = 0;
+	for (int mask = 0; mask < 512; mask++) {
+		int v = 0;
+		for (int r = 1; r <= 9; r++)
+			if (mask & (1 << (r - 1)))
+				v += r;
+		extreme += v >= 40 || v <= 5;
+	}
+	BN_CHECK(fabs(p - extreme / 512.0) < 1e-12, "enumeration %d/512 vs %g", extreme, p);
+	/* zeros are dropped; symmetric data are not significant */
+	const double z[] = {0, 1, -1, 2, -2, 0};
+	BN_CHECK_EQ(bg_stats_signed_rank(z, 6, &w, &p), 0);
+	BN_CHECK(p == 1 || p > 0.5, "p = %g", p);
+}
+
+BN_TEST(cstats__paired_ratio_cancels_shared_bursts)
+{
+	/* rounds where both sides are 1.5x slow together (a contention burst), head 5% slower
+	 * throughout: the per-round ratios are all 1.05 */
+	double b[40], h[40];
+	int rb[40], rh[40];
+	for (int r = 0; r < 10; r++)
+		for (int k = 0; k < 4; k++) {
+			double burst = (r % 3 == 0) ? 1.5 : 1.0;
+			b[r * 4 + k] = 100 * burst * (1 + 0.001 * k);
+			h[r * 4 + k] = 105 * burst * (1 + 0.001 * k);
+			rb[r * 4 + k] = rh[r * 4 + k] = r;
+		}
+	struct bg_interval ci;
+	double ratios[40];
+	size_t n = 0;
+	BN_CHECK_EQ(bg_stats_paired_ratio_ci(b, rb, 40, h, rh, 40, 0.95, 500, 3, &ci, ratios, &n),
+		    0);
+	BN_CHECK_EQ(n, 10);
+	BN_CHECK(fabs(ci.estimate - 1.05) < 1e-9 && ci.lo > 1.049 && ci.hi < 1.051,
+		 "estimate %g [%g, %g]", ci.estimate, ci.lo, ci.hi);
+	/* one shared round only: refused */
+	BN_CHECK_EQ(bg_stats_paired_ratio_ci(b, rb, 4, h, rh, 4, 0.95, 500, 3, &ci, NULL, NULL),
+		    BG_EINPUT);
+}
