@@ -219,7 +219,10 @@ struct bg_history_point {
 
 /* The latest `limit` complete runs on machine_id that measured the series (benchmark,
  * params, metric, mode) and started before `before` (Unix seconds; 0: any time), oldest
- * first. Runs where the benchmark was skipped are left out. */
+ * first. Runs where the benchmark was skipped are left out, and so are the heads of
+ * comparisons (label "head", "head-strict"): a change under review must not teach the
+ * noise floor it is judged against; runs of the main line (no label, or a comparison's
+ * base) do. */
 int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *benchmark,
 			 const char *params, const char *metric, const char *mode, int64_t before,
 			 size_t limit, struct bg_history_point **out, size_t *n);

@@ -50,6 +50,7 @@ int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *bench
 		"WHERE r.machine_id = ?1 AND r.complete = 1 AND se.benchmark = ?2 "
 		"AND se.params = ?3 AND se.metric = ?4 AND se.mode = ?5 "
 		"AND (?6 = 0 OR r.started < ?6) AND x.skipped IS NULL "
+		"AND (r.label IS NULL OR r.label = 'base') "
 		"ORDER BY r.started DESC, r.id DESC, x.round, sm.idx";
 	sqlite3_stmt *s = NULL;
 	struct bg_history_point *v = NULL;
