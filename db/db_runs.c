@@ -730,16 +730,26 @@ done:
 	return 0;
 }
 
+/* A read snapshot in which run_id is known to exist; on success the caller ends it with
+ * db_end, on failure it is already ended. */
+static int begin_run_read(struct bg_db *db, int64_t run_id, const char *what)
+{
+	int err = db_begin_read(db, what);
+	if (err < 0)
+		return err;
+	if ((err = need_run(db, run_id, what)) < 0)
+		return db_end(db, err, what);
+	return 0;
+}
+
 int bg_db_run_results(struct bg_db *db, int64_t run_id, struct bg_result_rec **out, size_t *n)
 {
 	int err;
 	*out = NULL;
 	*n = 0;
-	if ((err = db_begin_read(db, "reading results")) < 0)
+	if ((err = begin_run_read(db, run_id, "reading results")) < 0)
 		return err;
-	if ((err = need_run(db, run_id, "reading results")) == 0)
-		err = read_results(db, run_id, out, n);
-	return db_end(db, err, "reading results");
+	return db_end(db, read_results(db, run_id, out, n), "reading results");
 }
 
 void bg_db_results_free(struct bg_result_rec *v, size_t n)
@@ -834,11 +844,9 @@ int bg_db_run_tests(struct bg_db *db, int64_t run_id, struct bg_test_suite ***ou
 	int err;
 	*out = NULL;
 	*n = 0;
-	if ((err = db_begin_read(db, "reading test results")) < 0)
+	if ((err = begin_run_read(db, run_id, "reading test results")) < 0)
 		return err;
-	if ((err = need_run(db, run_id, "reading test results")) == 0)
-		err = read_suites(db, run_id, out, n);
-	return db_end(db, err, "reading test results");
+	return db_end(db, read_suites(db, run_id, out, n), "reading test results");
 }
 
 void bg_db_tests_free(struct bg_test_suite **v, size_t n)
@@ -893,11 +901,9 @@ int bg_db_run_errors(struct bg_db *db, int64_t run_id, struct bg_error_rec **out
 	int err;
 	*out = NULL;
 	*n = 0;
-	if ((err = db_begin_read(db, "reading errors")) < 0)
+	if ((err = begin_run_read(db, run_id, "reading errors")) < 0)
 		return err;
-	if ((err = need_run(db, run_id, "reading errors")) == 0)
-		err = read_errors(db, run_id, out, n);
-	return db_end(db, err, "reading errors");
+	return db_end(db, read_errors(db, run_id, out, n), "reading errors");
 }
 
 void bg_db_errors_free(struct bg_error_rec *v, size_t n)

@@ -52,6 +52,11 @@ int bg_stats_ratio_ci(const double *base, const int *base_round, size_t nb, cons
 		      const int *head_round, size_t nh, double level, int resamples, uint64_t seed,
 		      struct bg_interval *out);
 
+/* The median of each round's samples, in order of first appearance, into out (room for n);
+ * returns the number of rounds. Without round numbers (round NULL) every sample is its own
+ * round. */
+size_t bg_stats_round_medians(const double *x, const int *round, size_t n, double *out);
+
 /* The Wilcoxon signed-rank test of d (paired differences) against 0 (Wilcoxon 1945). Zeros
  * are dropped; ranks of |d| with ties averaged. *w receives V, the sum of the ranks of the
  * positive differences; *p the two-sided p-value: exact (all 2^n sign patterns, counted

@@ -738,3 +738,35 @@ done:
 	free(draw);
 	return rc;
 }
+
+size_t bg_stats_round_medians(const double *x, const int *round, size_t n, double *out)
+{
+	if (!round) {
+		memcpy(out, x, n * sizeof(double));
+		return n;
+	}
+	size_t m = 0;
+	double *tmp = malloc(n * sizeof(double));
+	char *done = calloc(n, 1);
+	if (!tmp || !done) {
+		/* out of memory: fall back to the samples themselves */
+		free(tmp);
+		free(done);
+		memcpy(out, x, n * sizeof(double));
+		return n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		size_t k = 0;
+		for (size_t j = i; j < n; j++)
+			if (!done[j] && round[j] == round[i]) {
+				tmp[k++] = x[j];
+				done[j] = 1;
+			}
+		out[m++] = bg_stats_median(tmp, k);
+	}
+	free(tmp);
+	free(done);
+	return m;
+}

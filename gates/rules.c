@@ -72,40 +72,6 @@ static char *dup_or_null(const char *s, int *err)
 	return d;
 }
 
-/* The median of each round's samples (out needs n entries); the count of rounds. Without
- * round numbers every sample is its own unit. */
-static size_t round_medians(const double *x, const int *round, size_t n, double *out)
-{
-	if (!round) {
-		memcpy(out, x, n * sizeof(double));
-		return n;
-	}
-	size_t m = 0;
-	double *tmp = malloc(n * sizeof(double));
-	char *done = calloc(n, 1);
-	if (!tmp || !done) {
-		/* out of memory: fall back to the samples themselves */
-		free(tmp);
-		free(done);
-		memcpy(out, x, n * sizeof(double));
-		return n;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (done[i])
-			continue;
-		size_t k = 0;
-		for (size_t j = i; j < n; j++)
-			if (!done[j] && round[j] == round[i]) {
-				tmp[k++] = x[j];
-				done[j] = 1;
-			}
-		out[m++] = bg_stats_median(tmp, k);
-	}
-	free(tmp);
-	free(done);
-	return m;
-}
-
 int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s, uint64_t seed,
 		 struct bg_row *row)
 {
@@ -179,8 +145,8 @@ int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s
 		free(mh);
 		return bg_error_oom();
 	}
-	size_t kb = round_medians(s->base, s->base_round, s->nb, mb);
-	size_t kh = round_medians(s->head, s->head_round, s->nh, mh);
+	size_t kb = bg_stats_round_medians(s->base, s->base_round, s->nb, mb);
+	size_t kh = bg_stats_round_medians(s->head, s->head_round, s->nh, mh);
 	double u;
 	err = bg_stats_mann_whitney(mb, kb, mh, kh, &u, &row->p);
 	free(mb);

@@ -44,27 +44,12 @@ static int default_base(struct bg_app *app, const struct bg_commit *head, const 
  * many rounds a burst hit, the fast quartile much less. */
 static double run_level(const struct bg_history_point *h)
 {
-	double *m = malloc((h->n ? h->n : 1) * sizeof(double)),
-	       *tmp = malloc((h->n ? h->n : 1) * sizeof(double));
-	double level = NAN;
-	if (m && tmp) {
-		size_t k = 0;
-		for (size_t i = 0; i < h->n; i++) {
-			int seen = 0;
-			for (size_t j = 0; j < i && !seen; j++)
-				seen = h->rounds[j] == h->rounds[i];
-			if (seen)
-				continue;
-			size_t t = 0;
-			for (size_t j = i; j < h->n; j++)
-				if (h->rounds[j] == h->rounds[i])
-					tmp[t++] = h->samples[j];
-			m[k++] = bg_stats_median(tmp, t);
-		}
-		level = bg_stats_quantile(m, k, 0.25);
-	}
+	double *m = malloc((h->n ? h->n : 1) * sizeof(double));
+	if (!m)
+		return NAN;
+	double level =
+		bg_stats_quantile(m, bg_stats_round_medians(h->samples, h->rounds, h->n, m), 0.25);
 	free(m);
-	free(tmp);
 	return level;
 }
 
