@@ -243,14 +243,19 @@ int bg_db_decision_of_run(struct bg_db *db, int64_t run_id, int64_t *id);
 
 /* Writes every complete or incomplete run started at or after since (0: all) as one JSON
  * object per line: the run with its machine, commit, build summary, results (samples),
- * tests and errors, self-contained. Returns the number of runs written in *n_runs. */
-int bg_db_export(struct bg_db *db, FILE *out, int64_t since, size_t *n_runs);
+ * tests and errors, self-contained. Then every decision made at or after since, one line
+ * each ({"record": "decision", ...}), naming its runs by uuid. Returns the number of runs
+ * written in *n_runs and of decisions in *n_decisions (either may be NULL). */
+int bg_db_export(struct bg_db *db, FILE *out, int64_t since, size_t *n_runs,
+		 size_t *n_decisions);
 
 struct bg_import_stats {
 	size_t lines;         /* lines read */
 	size_t runs_added;    /* runs new to this database */
 	size_t runs_present;  /* runs already here (same uuid): skipped */
 	size_t samples_added; /* samples inserted */
+	size_t decisions_added;   /* decisions new to this database */
+	size_t decisions_present; /* the same kind, time and runs already here: skipped */
 };
 
 /* Merges an export: runs whose uuid is already present are skipped, so importing the same

@@ -282,14 +282,97 @@ done:
 	return 0;
 }
 
-int bg_db_export(struct bg_db *db, FILE *out, int64_t since, size_t *n_runs)
+/* Decisions name their runs by uuid. The stored decision JSON (reports/ writes it) holds
+ * this database's ids: its "id" and the "run_id" of "base", "head" and "strict". They are
+ * written as 0 here and set to the importing database's ids there, so an export is the same
+ * from every database that holds the same records. */
+static const char *const decision_sides[] = {"base", "head", "strict"};
+
+static int put_line(struct bg_db *db, FILE *out, cJSON *o, const char *what)
+{
+	char *text = cJSON_PrintUnformatted(o);
+	if (!text)
+		return bg_error_oom();
+	int bad = fputs(text, out) == EOF || putc('\n', out) == EOF;
+	free(text);
+	return bad ? bg_error_set(BG_EINFRA, "%s: %s: write failed", db->path, what) : 0;
+}
+
+static int set_decision_ids(cJSON *d, const int64_t run_ids[3])
+{
+	cJSON *id = cJSON_GetObjectItemCaseSensitive(d, "id");
+	if (cJSON_IsNumber(id))
+		cJSON_SetNumberValue(id, 0);
+	for (int k = 0; k < 3; k++) {
+		cJSON *side = cJSON_GetObjectItemCaseSensitive(d, decision_sides[k]);
+		cJSON *rid = cJSON_GetObjectItemCaseSensitive(side, "run_id");
+		if (cJSON_IsNumber(rid))
+			cJSON_SetNumberValue(rid, (double)run_ids[k]);
+	}
+	return 0;
+}
+
+static int export_decisions(struct bg_db *db, FILE *out, int64_t since, size_t *count)
+{
+	static const char sql[] =
+		"SELECT d.kind, rb.uuid, rh.uuid, rs.uuid, d.conclusion, d.created, d.decision "
+		"FROM decisions d LEFT JOIN runs rb ON rb.id = d.base_run_id "
+		"LEFT JOIN runs rh ON rh.id = d.head_run_id "
+		"LEFT JOIN runs rs ON rs.id = d.strict_run_id WHERE d.created >= ?1 "
+		"ORDER BY d.created, rh.uuid, rb.uuid, rs.uuid, d.kind";
+	const char *what = "exporting decisions";
+	sqlite3_stmt *s = NULL;
+	int err = 0, rc;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, what);
+	sqlite3_bind_int64(s, 1, since);
+	static const int64_t zero[3] = {0, 0, 0};
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct jw w = {0};
+		cJSON *o = jw_check(&w, cJSON_CreateObject());
+		const char *text = (const char *)sqlite3_column_text(s, 6);
+		cJSON *d = text ? cJSON_Parse(text) : NULL;
+		if (!d) {
+			cJSON_Delete(o);
+			err = bg_error_set(BG_EDB, "%s: %s: a stored decision is not valid JSON",
+					   db->path, what);
+			break;
+		}
+		set_decision_ids(d, zero);
+		if (o) {
+			jw_add(&w, o, "record", cJSON_CreateString("decision"));
+			jw_col_str(&w, o, "kind", s, 0);
+			jw_col_str(&w, o, "base_run", s, 1);
+			jw_col_str(&w, o, "head_run", s, 2);
+			jw_col_str(&w, o, "strict_run", s, 3);
+			jw_col_str(&w, o, "conclusion", s, 4);
+			jw_col_int(&w, o, "created", s, 5);
+			jw_add(&w, o, "decision", d);
+		} else {
+			cJSON_Delete(d);
+		}
+		err = w.oom ? bg_error_oom() : put_line(db, out, o, what);
+		cJSON_Delete(o);
+		if (!err)
+			(*count)++;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_fail(db, what);
+	sqlite3_finalize(s);
+	return err;
+}
+
+int bg_db_export(struct bg_db *db, FILE *out, int64_t since, size_t *n_runs,
+		 size_t *n_decisions)
 {
 	const char *what = "exporting runs";
-	size_t count = 0;
+	size_t count = 0, decisions = 0;
 	sqlite3_stmt *s;
 	int err, rc;
 	if (n_runs)
 		*n_runs = 0;
+	if (n_decisions)
+		*n_decisions = 0;
 	/* one snapshot: a run finishing meanwhile is written whole or as it was */
 	if ((err = db_begin_read(db, what)) < 0)
 		return err;
@@ -316,12 +399,16 @@ int bg_db_export(struct bg_db *db, FILE *out, int64_t since, size_t *n_runs)
 	}
 	if (rc != SQLITE_DONE)
 		err = db_fail(db, what);
+	else if ((err = export_decisions(db, out, since, &decisions)) < 0)
+		goto done;
 	else if (fflush(out) == EOF)
 		err = bg_error_set(BG_EINFRA, "%s: %s: write failed", db->path, what);
 done:
 	err = db_end(db, err, what);
 	if (err == 0 && n_runs)
 		*n_runs = count;
+	if (err == 0 && n_decisions)
+		*n_decisions = decisions;
 	return err;
 }
 
@@ -716,7 +803,7 @@ static int import_errors(struct line_ctx *c, const cJSON *run, int64_t run_id)
 	return 0;
 }
 
-static int run_by_uuid(struct bg_db *db, const char *uuid, int *found)
+static int run_by_uuid(struct bg_db *db, const char *uuid, int *found, int64_t *id)
 {
 	sqlite3_stmt *s;
 	int err;
@@ -725,6 +812,8 @@ static int run_by_uuid(struct bg_db *db, const char *uuid, int *found)
 	db_bind_text(s, 1, uuid);
 	int rc = sqlite3_step(s);
 	*found = rc == SQLITE_ROW;
+	if (id)
+		*id = *found ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, "looking up a run");
 }
@@ -744,7 +833,7 @@ static int import_run(struct line_ctx *c, const cJSON *j)
 		return bad(c, "\"uuid\": empty");
 	if (!db_kind_valid(r.kind))
 		return bad(c, "\"kind\": \"%s\" is not ci, nightly or local", r.kind);
-	if ((err = run_by_uuid(c->db, r.uuid, &found)) < 0)
+	if ((err = run_by_uuid(c->db, r.uuid, &found, NULL)) < 0)
 		return err;
 	if (found) {
 		c->st.runs_present++;
@@ -782,6 +871,85 @@ done:
 	return err;
 }
 
+/* A decision line: its runs (by uuid) must be in this database or earlier in the file; it
+ * is skipped when a decision of the same kind, time and runs is already here. */
+static int import_decision(struct line_ctx *c, const cJSON *j)
+{
+	static const char *const keys[] = {"base_run", "head_run", "strict_run"};
+	static const char exists[] =
+		"SELECT 1 FROM decisions WHERE kind = ?1 AND created = ?2 AND base_run_id IS ?3 "
+		"AND head_run_id IS ?4 AND strict_run_id IS ?5";
+	static const char insert[] =
+		"INSERT INTO decisions (kind, base_run_id, head_run_id, strict_run_id, conclusion, "
+		"created, decision) VALUES (?1, ?3, ?4, ?5, ?6, ?2, ?7)";
+	const char *kind, *conclusion, *uuid;
+	int64_t created, ids[3];
+	int err, found;
+	if ((err = get_str(c, j, "", "kind", 1, &kind)) < 0 ||
+	    (err = get_str(c, j, "", "conclusion", 1, &conclusion)) < 0 ||
+	    (err = get_i64(c, j, "", "created", 1, &created)) < 0)
+		return err;
+	if (strcmp(kind, "compare") && strcmp(kind, "ci"))
+		return bad(c, "\"kind\": \"%s\" is not compare or ci", kind);
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "decision");
+	if (!cJSON_IsObject(d))
+		return bad(c, "\"decision\": expected an object");
+	for (int k = 0; k < 3; k++) {
+		if ((err = get_str(c, j, "", keys[k], 0, &uuid)) < 0)
+			return err;
+		ids[k] = 0;
+		if (!uuid)
+			continue;
+		if ((err = run_by_uuid(c->db, uuid, &found, &ids[k])) < 0)
+			return err;
+		if (!found)
+			return bad(c, "\"%s\": run %s is neither in this database nor earlier in "
+				      "the file",
+				   keys[k], uuid);
+	}
+	sqlite3_stmt *s = NULL;
+	const char *what = "importing a decision";
+	if (sqlite3_prepare_v2(c->db->h, exists, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(c->db, what);
+	db_bind_text(s, 1, kind);
+	sqlite3_bind_int64(s, 2, created);
+	for (int k = 0; k < 3; k++)
+		if (ids[k])
+			sqlite3_bind_int64(s, 3 + k, ids[k]);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW) {
+		c->st.decisions_present++;
+		return 0;
+	}
+	if (rc != SQLITE_DONE)
+		return db_fail(c->db, what);
+	cJSON *copy = cJSON_Duplicate(d, 1);
+	char *text = NULL;
+	if (!copy || set_decision_ids(copy, ids) < 0 || !(text = cJSON_PrintUnformatted(copy))) {
+		cJSON_Delete(copy);
+		return bg_error_oom();
+	}
+	cJSON_Delete(copy);
+	if (sqlite3_prepare_v2(c->db->h, insert, -1, &s, NULL) != SQLITE_OK) {
+		free(text);
+		return db_fail(c->db, what);
+	}
+	db_bind_text(s, 1, kind);
+	sqlite3_bind_int64(s, 2, created);
+	for (int k = 0; k < 3; k++)
+		if (ids[k])
+			sqlite3_bind_int64(s, 3 + k, ids[k]);
+	db_bind_text(s, 6, conclusion);
+	db_bind_text(s, 7, text);
+	err = db_step_done(c->db, s, what);
+	sqlite3_finalize(s);
+	free(text);
+	if (!err)
+		c->st.decisions_added++;
+	return err;
+}
+
 /* 1 when the line holds only white space. */
 static int blank(const char *s, size_t n)
 {
@@ -816,7 +984,14 @@ int bg_db_import(struct bg_db *db, FILE *in, const char *origin, struct bg_impor
 			err = bad(&c, "not valid JSON (near column %zu)", col);
 			goto done;
 		}
-		err = import_run(&c, j);
+		const cJSON *rec = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "record")
+						      : NULL;
+		if (!rec || (cJSON_IsString(rec) && !strcmp(rec->valuestring, "run")))
+			err = import_run(&c, j);
+		else if (cJSON_IsString(rec) && !strcmp(rec->valuestring, "decision"))
+			err = import_decision(&c, j);
+		else
+			err = bad(&c, "\"record\": expected \"run\" or \"decision\"");
 		cJSON_Delete(j);
 		if (err < 0) {
 			/* a failure below the parsing (a benchmark twice in one round, SQLite)
@@ -835,6 +1010,7 @@ done:
 	if (err < 0) {
 		/* rolled back: nothing was added */
 		c.st.runs_added = c.st.runs_present = c.st.samples_added = 0;
+		c.st.decisions_added = c.st.decisions_present = 0;
 	}
 	if (st)
 		*st = c.st;

@@ -79,18 +79,19 @@ int cmd_db(int argc, char **argv)
 	}
 	if (!strcmp(sub, "export")) {
 		FILE *f = out_path ? fopen(out_path, "w") : stdout;
-		size_t n = 0;
+		size_t n = 0, nd = 0;
 		if (!f) {
 			rc = bg_error_set(BG_EINFRA, "%s: %s", out_path, strerror(errno));
 		} else {
-			rc = bg_db_export(app.db, f, since, &n);
+			rc = bg_db_export(app.db, f, since, &n, &nd);
 			if (out_path && fclose(f) != 0 && rc == 0)
 				rc = bg_error_set(BG_EINFRA, "%s: %s", out_path, strerror(errno));
 			else if (!out_path)
 				fflush(stdout);
 		}
 		if (rc == 0)
-			bg_log_info("exported %zu run%s", n, n == 1 ? "" : "s");
+			bg_log_info("exported %zu run%s and %zu decision%s", n, n == 1 ? "" : "s",
+				    nd, nd == 1 ? "" : "s");
 	} else if (!strcmp(sub, "import")) {
 		for (int i = 1; i < npos && rc == 0; i++) {
 			FILE *f = strcmp(pos[i], "-") ? fopen(pos[i], "r") : stdin;
@@ -105,10 +106,12 @@ int cmd_db(int argc, char **argv)
 			if (f != stdin)
 				fclose(f);
 			if (rc == 0)
-				bg_log_info(
-					"%s: %zu run%s added (%zu samples), %zu already present",
-					pos[i], st.runs_added, st.runs_added == 1 ? "" : "s",
-					st.samples_added, st.runs_present);
+				bg_log_info("%s: %zu run%s added (%zu samples), %zu already "
+					    "present; %zu decision%s added, %zu already present",
+					    pos[i], st.runs_added, st.runs_added == 1 ? "" : "s",
+					    st.samples_added, st.runs_present, st.decisions_added,
+					    st.decisions_added == 1 ? "" : "s",
+					    st.decisions_present);
 		}
 	} else {
 		struct bg_buf report = BG_BUF_INIT;

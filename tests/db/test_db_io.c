@@ -24,7 +24,7 @@
 
 static const char *const tables[] = {"machines",   "commits", "builds",       "runs",
 				     "series",     "results", "samples",      "test_suites",
-				     "test_cases", "errors",  "bench_outputs"};
+				     "test_cases", "errors",  "bench_outputs", "decisions"};
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
 
 struct tmp {
@@ -199,7 +199,7 @@ static void export_to(struct bg_db *db, const char *path, int64_t since, size_t 
 	FILE *f = fopen(path, "w");
 	BN_CHECK(f, "fopen %s", path);
 	size_t n = 0;
-	CHECK_OK(bg_db_export(db, f, since, &n));
+	CHECK_OK(bg_db_export(db, f, since, &n, NULL));
 	BN_CHECK(fclose(f) == 0, "fclose");
 	BN_CHECK_EQ(n, want_runs);
 }
@@ -417,6 +417,131 @@ static void expect_bad_import(const char *db_path, const char *file, const char 
 	for (size_t i = 0; i < N_TABLES; i++)
 		BN_CHECK(raw_count(db_path, tables[i]) == 0, "%s has rows after a failed import",
 			 tables[i]);
+}
+
+/* The decision JSON of a comparison of runs a (base) and b (head), as reports/ would write
+ * it: its own id and the runs' ids of the database it is stored in. */
+static void put_decision(struct bg_db *db, int64_t a, int64_t b, const char *conclusion)
+{
+	char json[400];
+	snprintf(json, sizeof(json),
+		 "{\"schema\":\"bitgate-decision/1\",\"id\":0,\"base\":{\"sha\":\"x\",\"run_id\":%lld},"
+		 "\"head\":{\"run_id\":%lld},\"strict\":{\"measured\":0,\"run_id\":0},"
+		 "\"conclusion\":\"%s\"}",
+		 (long long)a, (long long)b, conclusion);
+	int64_t id;
+	CHECK_OK(bg_db_decision_put(db, "ci", a, b, 0, conclusion, json, &id));
+}
+
+BN_TEST(db__export_import_decisions)
+{
+	struct tmp t;
+	char pa[300], pb[300], ea[300], eb[300], bad[300];
+	tmp_init(&t);
+	tmp_path(&t, "a.db", pa, sizeof(pa));
+	tmp_path(&t, "b.db", pb, sizeof(pb));
+	tmp_path(&t, "a.jsonl", ea, sizeof(ea));
+	tmp_path(&t, "b.jsonl", eb, sizeof(eb));
+	tmp_path(&t, "bad.jsonl", bad, sizeof(bad));
+	struct bg_db *a, *b;
+	CHECK_OK(bg_db_open(&a, pa));
+	/* a run in B first, so the runs' ids differ between the two databases */
+	CHECK_OK(bg_db_open(&b, pb));
+	fill(b);
+	fill(a);
+	struct bg_run_rec *va;
+	size_t na;
+	CHECK_OK(bg_db_run_list(a, NULL, &va, &na));
+	BN_CHECK_EQ(na, 3);
+	put_decision(a, va[1].id, va[0].id, "failure");
+	put_decision(a, va[2].id, va[1].id, "success");
+	FILE *f = fopen(ea, "w");
+	size_t nr = 0, nd = 0;
+	CHECK_OK(bg_db_export(a, f, 0, &nr, &nd));
+	fclose(f);
+	BN_CHECK(nr == 3 && nd == 2, "%zu runs, %zu decisions", nr, nd);
+	char *xa = slurp(ea);
+	/* runs by uuid, this database's ids zeroed */
+	char want[200];
+	snprintf(want, sizeof(want), "\"record\":\"decision\",\"kind\":\"ci\",\"base_run\":\"%s\","
+		 "\"head_run\":\"%s\",\"strict_run\":null", va[1].uuid, va[0].uuid);
+	BN_CHECK(strstr(xa, want), "no decision line like %s in\n%s", want, xa);
+	BN_CHECK(!strstr(xa, "\"run_id\":1") && strstr(xa, "\"run_id\":0"), "ids kept:\n%s", xa);
+
+	/* into a database that already has other runs with the same ids: all or nothing */
+	struct bg_db *c;
+	char pc[300];
+	tmp_path(&t, "c.db", pc, sizeof(pc));
+	CHECK_OK(bg_db_open(&c, pc));
+	struct bg_import_stats st;
+	CHECK_OK(import_from(c, ea, &st));
+	BN_CHECK(st.runs_added == 3 && st.decisions_added == 2, "%zu runs, %zu decisions",
+		 st.runs_added, st.decisions_added);
+	CHECK_OK(import_from(c, ea, &st));
+	BN_CHECK(st.decisions_added == 0 && st.decisions_present == 2, "again: %zu added",
+		 st.decisions_added);
+	CHECK_OK(import_from(b, ea, &st)); /* B had 3 runs of its own: new ids here */
+	BN_CHECK(st.runs_added == 3 && st.decisions_added == 2, "B: %zu runs, %zu decisions",
+		 st.runs_added, st.decisions_added);
+	/* the stored decision names B's ids for A's runs */
+	int64_t id;
+	char *json;
+	CHECK_OK(bg_db_decision_get(b, 0, &id, &json));
+	struct bg_run_rec *vb;
+	size_t nb;
+	CHECK_OK(bg_db_run_list(b, NULL, &vb, &nb));
+	int64_t base_b = 0, head_b = 0;
+	for (size_t i = 0; i < nb; i++) {
+		if (!strcmp(vb[i].uuid, va[2].uuid))
+			base_b = vb[i].id;
+		if (!strcmp(vb[i].uuid, va[1].uuid))
+			head_b = vb[i].id;
+	}
+	BN_CHECK(base_b > 3 && head_b > 3, "ids %lld %lld", (long long)base_b, (long long)head_b);
+	cJSON *j = cJSON_Parse(json);
+	BN_CHECK(j, "stored decision is not JSON: %s", json);
+	BN_CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "base"), "run_id")->valuedouble ==
+				 (double)base_b &&
+			 cJSON_GetObjectItem(cJSON_GetObjectItem(j, "head"), "run_id")->valuedouble ==
+				 (double)head_b,
+		 "ids not rewritten: %s", json);
+	cJSON_Delete(j);
+	free(json);
+	int64_t of;
+	CHECK_OK(bg_db_decision_of_run(b, head_b, &of));
+	BN_CHECK_EQ(of, id);
+	/* C's export equals A's: the ids travel as uuids */
+	f = fopen(eb, "w");
+	CHECK_OK(bg_db_export(c, f, 0, &nr, &nd));
+	fclose(f);
+	char *xc = slurp(eb);
+	BN_CHECK(!strcmp(xa, xc), "exports differ:\nA: %s\nC: %s", xa, xc);
+
+	/* a decision whose run is nowhere: the file is refused whole */
+	f = fopen(bad, "w");
+	fprintf(f, "%s", xa);
+	fprintf(f, "{\"record\":\"decision\",\"kind\":\"ci\",\"base_run\":\"no-such-run\","
+		   "\"head_run\":null,\"strict_run\":null,\"conclusion\":\"success\",\"created\":5,"
+		   "\"decision\":{}}\n");
+	fclose(f);
+	struct bg_db *e;
+	char pe[300];
+	tmp_path(&t, "e.db", pe, sizeof(pe));
+	CHECK_OK(bg_db_open(&e, pe));
+	BN_CHECK_EQ(import_from(e, bad, &st), BG_EINPUT);
+	BN_CHECK(strstr(bg_error_last(), "bad.jsonl:6") && strstr(bg_error_last(), "no-such-run"),
+		 "message: %s", bg_error_last());
+	BN_CHECK(st.runs_added == 0 && st.decisions_added == 0 && raw_count(pe, "runs") == 0,
+		 "something was kept");
+	free(xa);
+	free(xc);
+	bg_db_run_list_free(va, na);
+	bg_db_run_list_free(vb, nb);
+	bg_db_close(a);
+	bg_db_close(b);
+	bg_db_close(c);
+	bg_db_close(e);
+	bg_fs_rmtree(t.dir);
 }
 
 BN_TEST(db__import_malformed_line)
