@@ -19,13 +19,18 @@
  * Appends to out. 0 or BG_ENOMEM. */
 int bg_report_markdown(struct bg_buf *out, const struct bg_decision *d);
 
+/* The same with at most max_rows rows in the benchmark table (the most important first:
+ * slower, missing, noisy, faster, no change) and a line counting the rows left out, by
+ * verdict. The check-run payload uses it to fit GitHub's limit. */
+int bg_report_markdown_rows(struct bg_buf *out, const struct bg_decision *d, size_t max_rows);
+
 /* GitHub's check-run payload as JSON: {"name", "head_sha", "status": "completed",
  * "conclusion": "success"|"failure"|"neutral", "output": {"title", "summary", "text"}}, with
  * title <= 255 characters and summary and text <= 65535 characters each (cut at a line
  * boundary with a note saying so; never an invalid payload or a split UTF-8 sequence). */
 int bg_report_checkrun(struct bg_buf *out, const struct bg_decision *d, const char *name);
 
-/* The comparison as a terminal table (benchmark, base median, head median, change %, 95%
+/* The comparison as a terminal table (benchmark, base and head times, change %, 95%
  * interval, threshold, verdict), then the gates when there are any. */
 void bg_report_table(FILE *out, const struct bg_decision *d);
 

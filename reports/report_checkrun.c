@@ -172,6 +172,18 @@ int bg_report_checkrun(struct bg_buf *out, const struct bg_decision *d, const ch
 		goto done;
 	const char *all = bg_buf_cstr(&md), *split = strstr(all, "\n### ");
 	size_t head = split ? (size_t)(split - all) + 1 : md.len;
+	/* too long for the text: fewer benchmark rows (the least important go first) before
+	 * cutting the end, so the tests, evidence and method stay */
+	for (size_t rows = d->n_rows / 2; md.len - head > OUTPUT_LIMIT; rows /= 2) {
+		md.len = 0;
+		if ((err = bg_report_markdown_rows(&md, d, rows)))
+			goto done;
+		all = bg_buf_cstr(&md);
+		split = strstr(all, "\n### ");
+		head = split ? (size_t)(split - all) + 1 : md.len;
+		if (rows == 0)
+			break;
+	}
 	/* a conclusion gates cannot name fails the check rather than pass it */
 	const char *conclusion =
 		(unsigned)d->conclusion < 3 ? bg_conclusion_name(d->conclusion) : "failure";
