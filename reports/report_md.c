@@ -331,8 +331,8 @@ static int put_findings(struct bg_buf *out, const struct bg_decision *d)
 static int put_row(struct bg_buf *out, const struct bg_row *r)
 {
 	char base[32], head[32], change[32], ci[80], thr[32], floor[32], det[32], p[32];
-	fmt_time(base, sizeof(base), r->base_median);
-	fmt_time(head, sizeof(head), r->head_median);
+	fmt_time(base, sizeof(base), r->base_time);
+	fmt_time(head, sizeof(head), r->head_time);
 	bg_fmt_pct(change, sizeof(change), r->change, r->change, 1, DASH);
 	fmt_interval(ci, sizeof(ci), r->ci_lo, r->ci_hi);
 	bg_fmt_pct(thr, sizeof(thr), r->threshold, r->threshold, 0, DASH);
@@ -379,12 +379,14 @@ static int put_row(struct bg_buf *out, const struct bg_row *r)
 	return err || bg_buf_puts(out, " |\n") ? BG_ENOMEM : 0;
 }
 
-static int put_benchmarks(struct bg_buf *out, const struct bg_decision *d)
+static int put_benchmarks(struct bg_buf *out, const struct bg_decision *d, size_t max_rows)
 {
 	size_t count[5] = {0};
 	for (size_t i = 0; i < d->n_rows; i++)
 		if ((unsigned)d->rows[i].verdict < 5)
 			count[d->rows[i].verdict]++;
+	char ql[16];
+	bg_fmt_quantile(ql, sizeof(ql), d->quantile);
 	int err = bg_buf_puts(out, "\n### Benchmarks\n\n");
 	if (!err && !d->n_rows)
 		return bg_buf_puts(out, "No benchmarks were compared.\n");
@@ -392,13 +394,14 @@ static int put_benchmarks(struct bg_buf *out, const struct bg_decision *d)
 	      bg_buf_printf(out,
 			    "%zu benchmarks, %d interleaved rounds per side, family-wise "
 			    "\xCE\xB1 = %g (Holm-adjusted p): %zu slower, %zu faster, %zu noisy, "
-			    "%zu missing, %zu no change. Times are medians per iteration, so a "
+			    "%zu missing, %zu no change. Times per iteration are each side's %s "
+			    "of all its samples, so a "
 			    "positive change is a slowdown; the threshold is the larger of the "
 			    "configured one and the benchmark's noise floor; detectable is the "
 			    "smallest change this run could have seen.\n\n",
 			    d->n_rows, d->rounds, d->alpha, count[BG_VERDICT_SLOWER],
 			    count[BG_VERDICT_FASTER], count[BG_VERDICT_NOISY],
-			    count[BG_VERDICT_MISSING], count[BG_VERDICT_NO_CHANGE]) ||
+			    count[BG_VERDICT_MISSING], count[BG_VERDICT_NO_CHANGE], ql) ||
 	      bg_buf_puts(out, "| Benchmark | Kernel | Base | Head | Change | 95% interval | "
 			       "Threshold | Detectable | p (adj.) | Gelem/s | Verdict |\n"
 			       "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
@@ -410,8 +413,28 @@ static int put_benchmarks(struct bg_buf *out, const struct bg_decision *d)
 	for (size_t i = 0; i < d->n_rows; i++)
 		order[i] = (struct ranked){verdict_rank(d->rows[i].verdict), i};
 	qsort(order, d->n_rows, sizeof(*order), cmp_ranked);
-	for (size_t i = 0; i < d->n_rows && !err; i++)
+	size_t shown = d->n_rows < max_rows ? d->n_rows : max_rows;
+	for (size_t i = 0; i < shown && !err; i++)
 		err = put_row(out, &d->rows[order[i].index]);
+	if (!err && shown < d->n_rows) {
+		size_t left[5] = {0};
+		for (size_t i = shown; i < d->n_rows; i++)
+			if ((unsigned)d->rows[order[i].index].verdict < 5)
+				left[d->rows[order[i].index].verdict]++;
+		err = bg_buf_printf(out, "\n_%zu more rows left out here (", d->n_rows - shown);
+		static const enum bg_verdict by_rank[] = {BG_VERDICT_SLOWER, BG_VERDICT_MISSING,
+							   BG_VERDICT_NOISY, BG_VERDICT_FASTER,
+							   BG_VERDICT_NO_CHANGE};
+		const char *sep = "";
+		for (int k = 0; k < 5 && !err; k++)
+			if (left[by_rank[k]]) {
+				enum bg_verdict v = by_rank[k];
+				err = bg_buf_printf(out, "%s%zu %s", sep, left[v], bg_verdict_name(v));
+				sep = ", ";
+			}
+		err = err || bg_buf_puts(out, "); the full report is in the job summary and the "
+					      "report artifact._\n");
+	}
 	free(order);
 	return err;
 }
@@ -556,11 +579,16 @@ static int put_method(struct bg_buf *out, const struct bg_decision *d)
 
 int bg_report_markdown(struct bg_buf *out, const struct bg_decision *d)
 {
+	return bg_report_markdown_rows(out, d, SIZE_MAX);
+}
+
+int bg_report_markdown_rows(struct bg_buf *out, const struct bg_decision *d, size_t max_rows)
+{
 	size_t mark = out->len;
 	int err = put_verdict(out, d);
 	err = err ? err : put_gates(out, d);
 	err = err ? err : put_findings(out, d);
-	err = err ? err : put_benchmarks(out, d);
+	err = err ? err : put_benchmarks(out, d, max_rows);
 	err = err ? err : put_strict(out, d);
 	err = err ? err : put_tests(out, d);
 	err = err ? err : put_evidence(out, d);
