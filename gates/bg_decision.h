@@ -39,17 +39,17 @@ struct bg_row {
 	char *kernel_base; /* kernel IDs observed on each side; NULL when none reported */
 	char *kernel_head;
 	size_t n_base, n_head; /* samples */
-	double base_median;    /* ns */
-	double head_median;    /* ns */
-	double change;         /* head_median / base_median - 1 */
-	double ci_lo, ci_hi;   /* 95% bootstrap interval of the change */
-	double p;              /* Mann-Whitney U two-sided p-value */
+	double base_time;      /* ns per iteration: the decision's quantile of all samples */
+	double head_time;      /* ns per iteration, likewise */
+	double change;         /* head_time / base_time - 1 */
+	double ci_lo, ci_hi;   /* 95% bootstrap interval of the change (rounds resampled) */
+	double p;              /* two-sided bootstrap p-value of no change */
 	double p_adjusted;     /* Holm-adjusted over every row of the table */
 	double threshold;      /* materiality threshold used: max(configured, noise floor) */
 	double noise_floor;    /* learned from the history of the series; < 0 when none */
 	double detectable;     /* smallest change this run could detect: max |interval end| */
 	double hl_shift;       /* Hodges-Lehmann estimate of head - base, ns */
-	double gelems_head;    /* head throughput, Gelem/s (elements / median); < 0 when unknown */
+	double gelems_head;    /* head throughput, Gelem/s (elements / head_time); < 0 unknown */
 	double floor_gelems;   /* configured throughput floor; < 0 when none */
 	enum bg_verdict verdict;
 };
@@ -110,7 +110,8 @@ struct bg_decision {
 	struct bg_strict_cmp strict;
 	char **findings; /* key findings, one line each, most important first */
 	size_t n_findings;
-	int rounds;     /* interleaved rounds per side */
+	int rounds;      /* interleaved rounds per side */
+	double quantile; /* the sample quantile base_time and head_time are read at (0.5: median) */
 	double alpha;   /* family-wise significance level (e.g. 0.05) */
 	int conclusion; /* 0 success, 1 failure, 2 neutral (nothing decidable) */
 	char *method;   /* a paragraph: how the figures were computed */

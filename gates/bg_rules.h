@@ -35,6 +35,8 @@ struct bg_gate_config {
 	size_t n_suite_floors;
 	int history;           /* earlier runs used to learn a series' noise floor (default 30) */
 	double noise_quantile; /* quantile of run-to-run changes taken as the floor (0.95) */
+	double quantile;       /* the sample quantile a side's time is read at (default 0.1: the
+				  fast part, which host contention moves least; 0.5: median) */
 	int bootstrap;         /* bootstrap resamples (default 2000) */
 };
 

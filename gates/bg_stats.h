@@ -52,6 +52,19 @@ int bg_stats_ratio_ci(const double *base, const int *base_round, size_t nb, cons
 		      const int *head_round, size_t nh, double level, int resamples, uint64_t seed,
 		      struct bg_interval *out);
 
+/* The same for the q-quantile (0 < q < 1) instead of the median: out->estimate =
+ * Q_q(head) / Q_q(base) over all samples of each side (bg_stats_quantile), the interval by
+ * the same round bootstrap. A low q (e.g. 0.1) reads the speed of the code in the moments the
+ * host left it alone: on a shared machine contention only ever adds time, in bursts that slow
+ * whole processes, so the fast part of the distribution moves with the code and much less
+ * with the neighbours. When p is not NULL it receives the bootstrap test of ratio = 1:
+ * two-sided, 2 (k + 1) / (B + 1) with k the resamples on the rarer side of 1, capped at 1.
+ * bg_stats_ratio_ci is this with q = 0.5 and no p. */
+int bg_stats_quantile_ratio_test(const double *base, const int *base_round, size_t nb,
+				 const double *head, const int *head_round, size_t nh, double q,
+				 double level, int resamples, uint64_t seed,
+				 struct bg_interval *out, double *p);
+
 /* The median of each round's samples, in order of first appearance, into out (room for n);
  * returns the number of rounds. Without round numbers (round NULL) every sample is its own
  * round. */

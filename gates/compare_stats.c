@@ -105,19 +105,23 @@ static double select_inplace(double *a, size_t n, size_t k)
 	return a[kk];
 }
 
-/* The median of a[0..n) (n > 0), reordering a; the same interpolation as bg_stats_median
- * (Hyndman & Fan 1996, definition 7), so the two agree bit for bit. */
-static double median_inplace(double *a, size_t n)
+/* The q-quantile of a[0..n) (n > 0), reordering a; the same interpolation as
+ * bg_stats_quantile (Hyndman & Fan 1996, definition 7), so the two agree bit for bit. */
+static double quantile_inplace(double *a, size_t n, double q)
 {
-	size_t k = (n - 1) / 2;
+	if (q <= 0 || q >= 1 || n == 1)
+		return select_inplace(a, n, q >= 1 ? n - 1 : 0);
+	double h = (double)(n - 1) * q;
+	size_t k = (size_t)floor(h);
+	double frac = h - (double)k;
 	double lo = select_inplace(a, n, k);
-	if (n % 2)
-		return lo;
+	if (k + 1 >= n)
+		return a[n - 1];
 	double hi = a[k + 1];
 	for (size_t i = k + 2; i < n; i++)
 		if (a[i] < hi)
 			hi = a[i];
-	return lo + 0.5 * (hi - lo);
+	return lo + frac * (hi - lo);
 }
 
 /* --- Mann-Whitney ------------------------------------------------------------------- */
@@ -375,12 +379,13 @@ static int reserve(double **buf, size_t *cap, size_t n)
 }
 
 /* Resamples a side's samples independently: n draws with replacement. */
-static double resample_median(const double *v, size_t n, double *scratch, uint64_t *rng)
+static double resample_quantile(const double *v, size_t n, double q, double *scratch,
+				uint64_t *rng)
 {
 	uint64_t thr = uniform_threshold(n);
 	for (size_t i = 0; i < n; i++)
 		scratch[i] = v[uniform_index(rng, n, thr)];
-	return median_inplace(scratch, n);
+	return quantile_inplace(scratch, n, q);
 }
 
 /* The percentile interval of Efron & Tibshirani (1993), "An Introduction to the Bootstrap",
@@ -395,6 +400,17 @@ int bg_stats_ratio_ci(const double *base, const int *base_round, size_t nb, cons
 		      const int *head_round, size_t nh, double level, int resamples, uint64_t seed,
 		      struct bg_interval *out)
 {
+	return bg_stats_quantile_ratio_test(base, base_round, nb, head, head_round, nh, 0.5, level,
+					    resamples, seed, out, NULL);
+}
+
+int bg_stats_quantile_ratio_test(const double *base, const int *base_round, size_t nb,
+				 const double *head, const int *head_round, size_t nh, double q,
+				 double level, int resamples, uint64_t seed,
+				 struct bg_interval *out, double *p)
+{
+	if (!(q > 0 && q < 1))
+		return bg_error_set(BG_EINPUT, "ratio interval: quantile %g not in (0, 1)", q);
 	if (nb == 0 || nh == 0)
 		return bg_error_set(BG_EINPUT, "ratio interval: the %s side has no samples",
 				    nb == 0 ? "base" : "head");
@@ -406,7 +422,7 @@ int bg_stats_ratio_ci(const double *base, const int *base_round, size_t nb, cons
 		if (isnan(i < nb ? base[i] : head[i - nb]))
 			return bg_error_set(BG_EINPUT, "ratio interval: %s sample %zu is NaN",
 					    i < nb ? "base" : "head", i < nb ? i : i - nb);
-	double mb = bg_stats_median(base, nb), mh = bg_stats_median(head, nh);
+	double mb = bg_stats_quantile(base, nb, q), mh = bg_stats_quantile(head, nh, q);
 	if (mb == 0 || !isfinite(mh / mb)) /* NAN too: bg_stats_median's allocation failed */
 		return bg_error_set(BG_EINPUT, "ratio interval: no finite ratio %g / %g", mh, mb);
 	out->estimate = mh / mb;
@@ -437,8 +453,8 @@ int bg_stats_ratio_ci(const double *base, const int *base_round, size_t nb, cons
 		if ((err = reserve(&bbuf, &bcap, nb)) || (err = reserve(&hbuf, &hcap, nh)))
 			goto done;
 		for (int s = 0; s < resamples; s++) {
-			double b = resample_median(base, nb, bbuf, &rng);
-			double h = resample_median(head, nh, hbuf, &rng);
+			double b = resample_quantile(base, nb, q, bbuf, &rng);
+			double h = resample_quantile(head, nh, q, hbuf, &rng);
 			ratios[valid++] = h / b;
 		}
 	} else {
@@ -477,12 +493,28 @@ int bg_stats_ratio_ci(const double *base, const int *base_round, size_t nb, cons
 				kb += cb;
 				kh += ch;
 			}
-			ratios[valid++] = median_inplace(hbuf, kh) / median_inplace(bbuf, kb);
+			ratios[valid++] = quantile_inplace(hbuf, kh, q) / quantile_inplace(bbuf, kb, q);
 		}
 	}
 	if (valid == 0) { /* unreachable in practice, see MAX_REDRAWS */
 		out->lo = out->hi = out->estimate;
+		if (p)
+			*p = 1;
 		goto done;
+	}
+	if (p) {
+		/* Monte Carlo p-value of the percentile test (Davison & Hinkley 1997, 4.2.1 and
+		 * eq. 4.11; Efron & Tibshirani 1993, 16.4): how far the resampled ratios sit on
+		 * one side of 1, doubled for two sides; (k + 1) / (B + 1) so it is never 0. */
+		size_t below = 0, above = 0;
+		for (size_t i = 0; i < valid; i++) {
+			below += ratios[i] <= 1;
+			above += ratios[i] >= 1;
+		}
+		size_t k = below < above ? below : above;
+		*p = 2.0 * (double)(k + 1) / (double)(valid + 1);
+		if (*p > 1)
+			*p = 1;
 	}
 	double alpha = 1 - level;
 	out->lo = bg_stats_quantile(ratios, valid, alpha / 2);

@@ -27,6 +27,7 @@ void bg_gate_config_defaults(struct bg_gate_config *c)
 	c->test_floor = 0.999;
 	c->history = 30;
 	c->noise_quantile = 0.95;
+	c->quantile = 0.1;
 	c->bootstrap = 2000;
 }
 
@@ -91,39 +92,24 @@ int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s
 	row->threshold = s->noise_floor > thr ? s->noise_floor : thr;
 	row->gelems_head = -1;
 	row->floor_gelems = -1;
-	row->base_median = row->head_median = row->change = NAN;
+	row->base_time = row->head_time = row->change = NAN;
 	row->ci_lo = row->ci_hi = row->detectable = row->hl_shift = NAN;
 	row->p = row->p_adjusted = 1;
 	if (!s->nb || !s->nh) {
 		row->verdict = BG_VERDICT_MISSING;
 		return 0;
 	}
-	row->base_median = bg_stats_median(s->base, s->nb);
-	row->head_median = bg_stats_median(s->head, s->nh);
-	/* Paired by round when there are rounds: base and head of one round ran a second
-	 * apart, so the bursts of host contention that slow whole processes for seconds hit
-	 * both, and the ratio within the round cancels them. */
-	size_t cap = s->nb < s->nh ? s->nb : s->nh, nr = 0;
-	double *ratios = malloc((cap ? cap : 1) * sizeof(double));
-	if (!ratios)
-		return bg_error_oom();
+	/* Each side's time is its samples' quantile cfg->quantile (the fast part: contention on
+	 * a shared host only adds time, in bursts that slow whole processes for a second or
+	 * more, so the fast samples follow the code). The interval and the test resample whole
+	 * rounds, both sides of a round together: base and head of a round ran a second
+	 * apart, so a burst that spans both cancels in the ratio. */
+	row->base_time = bg_stats_quantile(s->base, s->nb, cfg->quantile);
+	row->head_time = bg_stats_quantile(s->head, s->nh, cfg->quantile);
 	struct bg_interval ci;
-	int paired = s->base_round && s->head_round &&
-		     bg_stats_paired_ratio_ci(s->base, s->base_round, s->nb, s->head, s->head_round,
-					      s->nh, 0.95, cfg->bootstrap, seed, &ci, ratios,
-					      &nr) == 0 &&
-		     nr >= 3;
-	bg_error_clear();
-	if (paired) {
-		for (size_t i = 0; i < nr; i++)
-			ratios[i] = log(ratios[i]);
-		double w;
-		err = bg_stats_signed_rank(ratios, nr, &w, &row->p);
-	} else {
-		err = bg_stats_ratio_ci(s->base, s->base_round, s->nb, s->head, s->head_round,
-					s->nh, 0.95, cfg->bootstrap, seed, &ci);
-	}
-	free(ratios);
+	err = bg_stats_quantile_ratio_test(s->base, s->base_round, s->nb, s->head, s->head_round,
+					   s->nh, cfg->quantile, 0.95, cfg->bootstrap, seed, &ci,
+					   &row->p);
 	if (err < 0)
 		return err;
 	row->change = ci.estimate - 1;
@@ -132,28 +118,9 @@ int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s
 	row->detectable = (row->ci_hi - row->ci_lo) / 2;
 	row->p_adjusted = row->p;
 	row->hl_shift = bg_stats_hodges_lehmann(s->base, s->nb, s->head, s->nh);
-	if (s->elements > 0 && row->head_median > 0)
-		row->gelems_head = s->elements / row->head_median;
+	if (s->elements > 0 && row->head_time > 0)
+		row->gelems_head = s->elements / row->head_time;
 	row->verdict = BG_VERDICT_NOISY; /* decided once the table's p-values are adjusted */
-	if (paired)
-		return 0;
-	/* Unpaired (no shared rounds): samples of one bench process are not independent of
-	 * each other, so the test compares the per-round medians, one value per process. */
-	double *mb = malloc(s->nb * sizeof(double)), *mh = malloc(s->nh * sizeof(double));
-	if (!mb || !mh) {
-		free(mb);
-		free(mh);
-		return bg_error_oom();
-	}
-	size_t kb = bg_stats_round_medians(s->base, s->base_round, s->nb, mb);
-	size_t kh = bg_stats_round_medians(s->head, s->head_round, s->nh, mh);
-	double u;
-	err = bg_stats_mann_whitney(mb, kb, mh, kh, &u, &row->p);
-	free(mb);
-	free(mh);
-	if (err < 0)
-		return err;
-	row->p_adjusted = row->p;
 	return 0;
 }
 
@@ -327,20 +294,21 @@ static int gate_benchmarks(const struct bg_cmp_input *in, struct bg_decision *d)
 	return rc;
 }
 
-/* The strict-mode overhead: the geometric mean over benchmarks of median(strict) /
- * median(default), with a percentile bootstrap interval that draws rounds jointly for all
+/* The strict-mode overhead: the geometric mean over benchmarks of Q(strict) / Q(default),
+ * Q the configured quantile of the samples (as the perf rows), with a percentile bootstrap interval that draws rounds jointly for all
  * benchmarks (the same rounds carried both modes, interleaved). */
 static int strict_overhead(const struct bg_cmp_input *in, struct bg_strict_cmp *out)
 {
 	const struct bg_cmp_series *s = in->strict;
+	const double q = in->cfg->quantile;
 	size_t n = 0;
 	double logsum = 0;
 	int maxround = -1;
 	for (size_t i = 0; i < in->n_strict; i++) {
 		if (!s[i].nb || !s[i].nh)
 			continue;
-		logsum += log(bg_stats_median(s[i].head, s[i].nh) /
-			      bg_stats_median(s[i].base, s[i].nb));
+		logsum += log(bg_stats_quantile(s[i].head, s[i].nh, q) /
+			      bg_stats_quantile(s[i].base, s[i].nb, q));
 		n++;
 		for (size_t k = 0; k < s[i].nb; k++)
 			if (s[i].base_round[k] > maxround)
@@ -385,7 +353,7 @@ static int strict_overhead(const struct bg_cmp_input *in, struct bg_strict_cmp *
 					b[nb++] = s[i].head[k];
 			if (!na || !nb)
 				continue;
-			ls += log(bg_stats_median(b, nb) / bg_stats_median(a, na));
+			ls += log(bg_stats_quantile(b, nb, q) / bg_stats_quantile(a, na, q));
 			used++;
 		}
 		stats[it] = used ? exp(ls / (double)used) - 1 : out->overhead;
@@ -645,6 +613,7 @@ int bg_gates_decide(const struct bg_cmp_input *in, struct bg_decision *d)
 {
 	int rc = 0;
 	d->alpha = in->cfg->alpha;
+	d->quantile = in->cfg->quantile;
 	if (in->n_series) {
 		d->rows = calloc(in->n_series, sizeof(*d->rows));
 		if (!d->rows)

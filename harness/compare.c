@@ -38,19 +38,11 @@ static int default_base(struct bg_app *app, const struct bg_commit *head, const 
 	return rc;
 }
 
-/* A run's level for the noise floor: the lower quartile of its per-round medians. On a
- * host whose contention slows whole bench processes for seconds, the fast rounds are the
- * code's speed and the slow ones the neighbours'; the median of a run swings with how
- * many rounds a burst hit, the fast quartile much less. */
-static double run_level(const struct bg_history_point *h)
+/* A run's level for the noise floor: the same statistic the comparison reads, the
+ * configured quantile of all the run's samples (see bg_stats_quantile_ratio_test). */
+static double run_level(const struct bg_history_point *h, double q)
 {
-	double *m = malloc((h->n ? h->n : 1) * sizeof(double));
-	if (!m)
-		return NAN;
-	double level =
-		bg_stats_quantile(m, bg_stats_round_medians(h->samples, h->rounds, h->n, m), 0.25);
-	free(m);
-	return level;
+	return bg_stats_quantile(h->samples, h->n, q);
 }
 
 /* Noise floor of a series: the noise_quantile of |change| between consecutive earlier
@@ -72,9 +64,9 @@ static double noise_floor(struct bg_app *app, const struct bg_gate_config *g,
 		double *ch = malloc(n * sizeof(double));
 		if (ch) {
 			size_t m = 0;
-			double prev = run_level(&h[0]);
+			double prev = run_level(&h[0], g->quantile);
 			for (size_t i = 1; i < n; i++) {
-				double cur = run_level(&h[i]);
+				double cur = run_level(&h[i], g->quantile);
 				if (prev > 0 && cur > 0)
 					ch[m++] = fabs(cur / prev - 1);
 				prev = cur;
@@ -211,6 +203,11 @@ static int fill_side(struct bg_side *side, const struct bg_subject *s,
 static char *method_text(const struct bg_gate_config *g, int rounds, int strict)
 {
 	struct bg_buf b = BG_BUF_INIT;
+	char ql[48];
+	if (g->quantile == 0.5)
+		snprintf(ql, sizeof(ql), "median");
+	else
+		snprintf(ql, sizeof(ql), "%g%% quantile", 100 * g->quantile);
 	bg_buf_printf(
 		&b,
 		"Base and head were built from their own trees (build cache keyed by tree id and "
@@ -218,30 +215,29 @@ static char *method_text(const struct bg_gate_config *g, int rounds, int strict)
 		"then "
 		"reversed, alternating), after one warm-up run each that is not stored; every "
 		"sample "
-		"is stored in the database. Per benchmark and round: the median of the round's "
-		"samples on each side and their ratio head/base (the two ran about a second apart, "
-		"so host contention that slows whole processes for seconds hits both and cancels). "
-		"Change = the median of the per-round ratios - 1; 95%% interval by a percentile "
-		"bootstrap of that median over rounds (%d resamples, fixed seed); two-sided "
-		"Wilcoxon signed-rank test of the per-round log ratios; p-values Holm-adjusted "
-		"over "
-		"the whole table (family-wise alpha %.2f). A benchmark is slower only when its "
-		"adjusted p is below alpha, its interval excludes zero and its change exceeds its "
-		"threshold: max(%.1f%% or the per-benchmark setting, its noise floor = the %.0fth "
-		"percentile of the changes between consecutive earlier runs on this machine, each "
-		"run taken at the lower quartile of its per-round medians, over up to %d runs). "
-		"'detectable' is the half-width of the interval: smaller changes cannot be told "
-		"from noise in this run.",
-		rounds, strict ? " S" : "", g->bootstrap, g->alpha, 100 * g->threshold,
+		"is stored in the database. Per benchmark, each side's time is the %s of all its "
+		"samples (contention on a shared host only adds time, in bursts that slow whole "
+		"processes, so the fast samples follow the code). Change = head/base - 1; 95%% "
+		"interval by a percentile bootstrap that resamples whole rounds, both sides of a "
+		"round together (they ran about a second apart, so a burst spanning both cancels; "
+		"%d resamples, fixed seed); two-sided bootstrap p-value of no change, "
+		"Holm-adjusted over the whole table (family-wise alpha %.2f). A benchmark is "
+		"slower only when its adjusted p is below alpha, its interval excludes zero and "
+		"its change exceeds its threshold: max(%.1f%% or the per-benchmark setting, its "
+		"noise floor = the %.0fth percentile of the changes between consecutive earlier "
+		"main-line runs on this machine, each run read at the same quantile, over up to %d "
+		"runs). 'detectable' is the half-width of the interval: smaller changes cannot be "
+		"told from noise in this run.",
+		rounds, strict ? " S" : "", ql, g->bootstrap, g->alpha, 100 * g->threshold,
 		100 * g->noise_quantile, g->history);
 	if (strict)
 		bg_buf_printf(
 			&b,
 			" Strict-mode overhead: head with BITNET_STRICT_MODE=1 against head "
 			"without, in the same rounds; the geometric mean of the per-benchmark "
-			"ratios of medians, with a bootstrap interval over rounds; it passes "
+			"ratios of the %s, with a bootstrap interval over rounds; it passes "
 			"when the upper end is below %.2f%%.",
-			100 * g->strict_limit);
+			ql, 100 * g->strict_limit);
 	bg_buf_puts(&b, " Gate thresholds come from the base's bitgate.json (or --config), so a "
 			"change cannot loosen its own gate. A failed, missing or incomplete "
 			"measurement fails its gate.");

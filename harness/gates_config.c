@@ -2,7 +2,7 @@
  *   "gates": {
  *     "rounds": 5, "alpha": 0.05, "bootstrap": 2000,
  *     "perf": {"threshold": 0.05, "thresholds": {"membw/&ast;": 0.10}, "history": 30,
- *              "noise_quantile": 0.95},
+ *              "noise_quantile": 0.95, "quantile": 0.1},
  *     "strict": {"enabled": true, "limit": 0.01, "filter": "REGEX"},
  *     "benchmarks": {"required": ["matmul/avx2/&ast;"], "floors": {"matmul/avx2/256x256x256": 50}},
  *     "tests": {"floor": 0.999, "suites": {"gpu": 0.99}}
@@ -108,6 +108,8 @@ static int read_perf(const struct reader *r, const cJSON *o, struct bg_gate_conf
 			rc = integer(r, m, m->string, 0, 10000, &c->history);
 		else if (!strcmp(m->string, "noise_quantile"))
 			rc = number(r, m, m->string, 0.5, 1, &c->noise_quantile);
+		else if (!strcmp(m->string, "quantile"))
+			rc = number(r, m, m->string, 0.01, 0.5, &c->quantile);
 		else
 			rc = unknown(r, m->string);
 	}

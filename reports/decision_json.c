@@ -88,8 +88,8 @@ static int put_row(cJSON *a, const struct bg_row *r)
 			       put_str(j, "kernel_head", r->kernel_head) ||
 			       put_i64(j, "n_base", (int64_t)r->n_base) ||
 			       put_i64(j, "n_head", (int64_t)r->n_head) ||
-			       put_num(j, "base_median", r->base_median) ||
-			       put_num(j, "head_median", r->head_median) ||
+			       put_num(j, "base_time", r->base_time) ||
+			       put_num(j, "head_time", r->head_time) ||
 			       put_num(j, "change", r->change) || put_num(j, "ci_lo", r->ci_lo) ||
 			       put_num(j, "ci_hi", r->ci_hi) || put_num(j, "p", r->p) ||
 			       put_num(j, "p_adjusted", r->p_adjusted) ||
@@ -168,7 +168,8 @@ static int put_decision(cJSON *o, const struct bg_decision *d)
 	if (!gates || !rows || !suites)
 		return -1;
 	return put_strict(o, &d->strict) || put_strv(o, "findings", d->findings, d->n_findings) ||
-			       put_i64(o, "rounds", d->rounds) || put_num(o, "alpha", d->alpha) ||
+			       put_i64(o, "rounds", d->rounds) ||
+			       put_num(o, "quantile", d->quantile) || put_num(o, "alpha", d->alpha) ||
 			       put_str(o, "conclusion", bg_conclusion_name(d->conclusion)) ||
 			       put_str(o, "method", d->method)
 		       ? -1
@@ -354,8 +355,13 @@ static int get_row(const struct reader *r, const cJSON *j, struct bg_row *w)
 	err = err ? err : get_str(r, j, "kernel_head", &w->kernel_head);
 	err = err ? err : get_size(r, j, "n_base", &w->n_base);
 	err = err ? err : get_size(r, j, "n_head", &w->n_head);
-	err = err ? err : get_num(r, j, "base_median", &w->base_median);
-	err = err ? err : get_num(r, j, "head_median", &w->head_median);
+	err = err ? err : get_num(r, j, "base_time", &w->base_time);
+	err = err ? err : get_num(r, j, "head_time", &w->head_time);
+	/* decisions stored before the quantile was configurable called them medians */
+	if (!err && isnan(w->base_time))
+		err = get_num(r, j, "base_median", &w->base_time);
+	if (!err && isnan(w->head_time))
+		err = get_num(r, j, "head_median", &w->head_time);
 	err = err ? err : get_num(r, j, "change", &w->change);
 	err = err ? err : get_num(r, j, "ci_lo", &w->ci_lo);
 	err = err ? err : get_num(r, j, "ci_hi", &w->ci_hi);
@@ -476,6 +482,9 @@ static int get_decision(const struct reader *r, const cJSON *o, struct bg_decisi
 	err = err ? err : get_strict(r, o, &d->strict);
 	err = err ? err : get_strv(r, o, "findings", &d->findings, &d->n_findings);
 	err = err ? err : get_i32(r, o, "rounds", &d->rounds);
+	err = err ? err : get_num(r, o, "quantile", &d->quantile);
+	if (!err && isnan(d->quantile))
+		d->quantile = 0.5; /* decisions stored before the quantile was configurable */
 	err = err ? err : get_num(r, o, "alpha", &d->alpha);
 	err = err ? err : get_name(r, o, "conclusion", parse_conclusion, &d->conclusion);
 	err = err ? err : get_str(r, o, "method", &d->method);

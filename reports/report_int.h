@@ -16,4 +16,7 @@ size_t bg_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
  * for a non-finite value. */
 void bg_fmt_pct(char *out, size_t size, double frac, double mag, int sign, const char *unknown);
 
+/* How a decision's times were read: "median" for q = 0.5, else the percentile ("p10"). */
+void bg_fmt_quantile(char *out, size_t size, double q);
+
 #endif

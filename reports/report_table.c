@@ -31,10 +31,10 @@ static int add_row(struct bg_table *t, const struct bg_row *r)
 {
 	struct bg_buf name = BG_BUF_INIT;
 	char base[32] = "-", head[32] = "-", change[32], lo[32], hi[32], thr[32];
-	if (isfinite(r->base_median))
-		bg_fmt_ns(base, sizeof(base), r->base_median);
-	if (isfinite(r->head_median))
-		bg_fmt_ns(head, sizeof(head), r->head_median);
+	if (isfinite(r->base_time))
+		bg_fmt_ns(base, sizeof(base), r->base_time);
+	if (isfinite(r->head_time))
+		bg_fmt_ns(head, sizeof(head), r->head_time);
 	bg_fmt_pct(change, sizeof(change), r->change, r->change, 1, "-");
 	double mag = fmax(fabs(r->ci_lo), fabs(r->ci_hi));
 	bg_fmt_pct(lo, sizeof(lo), r->ci_lo, mag, 1, "-");
@@ -87,8 +87,12 @@ static void print_gates(FILE *out, const struct bg_decision *d)
 
 void bg_report_table(FILE *out, const struct bg_decision *d)
 {
-	static const char *const headers[] = {"benchmark", "base median", "head median", "change %",
-					      "95% CI",    "threshold",   "verdict",     NULL};
+	char ql[16], hb[32], hh[32];
+	bg_fmt_quantile(ql, sizeof(ql), d->quantile);
+	snprintf(hb, sizeof(hb), "base %s", ql);
+	snprintf(hh, sizeof(hh), "head %s", ql);
+	const char *const headers[] = {"benchmark", hb,        hh,        "change %",
+				       "95% CI",    "threshold", "verdict", NULL};
 	struct bg_table *t;
 	if (bg_table_new(&t, headers) < 0)
 		return;

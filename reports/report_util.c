@@ -46,3 +46,13 @@ void bg_fmt_pct(char *out, size_t size, double frac, double mag, int sign, const
 	int dec = fabs(mag * 100) >= 1 ? 1 : 2;
 	snprintf(out, size, sign ? "%+.*f%%" : "%.*f%%", dec, frac * 100);
 }
+
+void bg_fmt_quantile(char *out, size_t size, double q)
+{
+	if (!(q > 0 && q < 1) || fabs(q - 0.5) < 1e-9)
+		snprintf(out, size, "median");
+	else if (fabs(100 * q - round(100 * q)) < 1e-9)
+		snprintf(out, size, "p%.0f", 100 * q);
+	else
+		snprintf(out, size, "p%g", 100 * q);
+}
