@@ -11,11 +11,15 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "bench.h"
 #include "bn_cpu.h"
 #include "bn_dispatch.h"
 #include "bn_error.h"
+#include "bn_infer.h"
+#include "bn_model.h"
 #include "bn_strict.h"
 
 #ifndef BITGATE_VERSION
@@ -31,12 +35,17 @@
 
 #define DRAM_STACK_BYTES (1ull << 30) /* weights streamed from a stack over 1 GiB */
 
-enum bench_kind { K_MATMUL, K_GEMV, K_GEMV_DRAM, K_QUANT, K_MEMBW };
+enum bench_kind { K_MATMUL, K_GEMV, K_GEMV_DRAM, K_QUANT, K_MEMBW, K_PREFILL, K_DECODE };
+
+#define E2E_PROMPT 64 /* tokens of the prefill benchmark, and before every decode */
+#define E2E_DECODE 64 /* positions the decode benchmark cycles over after the prompt */
+#define E2E_CHECK 2   /* prompt tokens compared with the ref kernel before timing */
 
 struct bench_def {
 	enum bench_kind kind;
 	int kernel;  /* kernel id, -1 for membw */
 	int m, n, k; /* matmul: M x N x K; gemv: K x N (m = 1); quant: n values */
+	const char *config; /* e2e: the model preset */
 	char name[96];
 };
 
@@ -74,7 +83,11 @@ static void usage(FILE *f)
 		"\n"
 		"names: matmul/<kernel>/<M>x<N>x<K>, gemv/<kernel>/<K>x<N>[/dram], "
 		"quant/<kernel>/<n>,\n"
-		"membw/read; <kernel> is ref, avx2, avx512 or amx.\n"
+		"membw/read; <kernel> is ref, avx2, avx512 or amx. e2e/<config>/prefill64 and\n"
+		"e2e/<config>/decode (config tiny or 2b) run the whole model on the best kernel\n"
+		"(or BITNET_KERNEL): a prompt of 64 tokens as one batch, and one token after it;\n"
+		"the synthetic model is written to BITNET_MODEL_DIR (default ~/.cache/bitnet)\n"
+		"when missing (2b: about 1.2 GB).\n"
 		"environment: BITNET_KERNEL=K benchmarks only kernel K (through the dispatch);\n"
 		"BITNET_STRICT_MODE=1 turns fallbacks into errors; BITNET_BENCH_SLOWDOWN=RE:PCT\n"
 		"(gate calibration only) makes matching benchmarks PCT%% slower with real work.\n"
@@ -175,8 +188,19 @@ static int add_def(struct bench_def *d, int n, enum bench_kind kind, int kernel,
 		break;
 	case K_QUANT: snprintf(b->name, sizeof(b->name), "quant/%s/%d", kn, nn); break;
 	case K_MEMBW: snprintf(b->name, sizeof(b->name), "membw/read"); break;
+	case K_PREFILL:
+	case K_DECODE: break; /* named by add_e2e */
 	}
 	return n + 1;
+}
+
+static int add_e2e(struct bench_def *d, int n, enum bench_kind kind, const char *config)
+{
+	n = add_def(d, n, kind, -1, kind == K_PREFILL ? E2E_PROMPT : 1, 0, 0);
+	d[n - 1].config = config;
+	snprintf(d[n - 1].name, sizeof(d[n - 1].name), "e2e/%s/%s", config,
+		 kind == K_PREFILL ? "prefill64" : "decode");
+	return n;
 }
 
 /* All benchmarks, grouped by shape so that the kernels of one shape run side by side.
@@ -200,6 +224,11 @@ static int build_defs(struct bench_def *d, unsigned kernels)
 			if ((kernels & (1u << id)) &&
 			    id != BN_KERNEL_AMX) /* AMX has no quantizer */
 				n = add_def(d, n, K_QUANT, id, 1, quant_sizes[s], 0);
+	static const char *const configs[] = {"tiny", "2b"};
+	for (size_t c = 0; c < 2; c++) {
+		n = add_e2e(d, n, K_PREFILL, configs[c]);
+		n = add_e2e(d, n, K_DECODE, configs[c]);
+	}
 	return n;
 }
 
@@ -219,7 +248,20 @@ struct bench_state {
 	void *membuf; /* membw */
 	size_t membytes;
 	volatile uint64_t sink;
+	struct bn_model *model; /* e2e */
+	struct bn_infer *infer;
+	int32_t prompt[E2E_PROMPT];
 };
+
+/* The greedy next token: what decoding does between two steps. */
+static int32_t argmax_token(const float *logits, int n)
+{
+	int32_t best = 0;
+	for (int32_t i = 1; i < n; i++)
+		if (logits[i] > logits[best])
+			best = i;
+	return best;
+}
 
 static int run_once(struct bench_state *s)
 {
@@ -233,6 +275,16 @@ static int run_once(struct bench_state *s)
 	}
 	case K_QUANT: return bn_quantize(s->ctx, s->x, s->fin, (size_t)s->def->n, 1);
 	case K_MEMBW: s->sink += bn_membw_read(s->ctx, s->membuf, s->membytes); return 0;
+	case K_PREFILL:
+		bn_infer_truncate(s->infer, 0);
+		return bn_infer_eval(s->infer, s->prompt, E2E_PROMPT);
+	case K_DECODE: {
+		if (bn_infer_pos(s->infer) >= E2E_PROMPT + E2E_DECODE)
+			bn_infer_truncate(s->infer, E2E_PROMPT);
+		const struct bn_model_config *c = &s->model->cfg;
+		int32_t t = argmax_token(bn_infer_logits(s->infer), c->vocab);
+		return bn_infer_eval(s->infer, &t, 1);
+	}
 	}
 	return 0;
 }
@@ -299,6 +351,57 @@ static struct bn_ctx *make_ctx(int kernel, int threads, int via_env)
 	return ctx;
 }
 
+/* The whole model on the benchmark's kernel against the ref kernel: E2E_CHECK prompt tokens
+ * (GEMM) and one decoded token (GEMV) must give the same logits bit for bit (the forward
+ * pass is exact in its integer parts and fixed in its float order). Leaves the benchmark's
+ * own state at the end of its prompt. */
+static int check_e2e(struct bench_state *s, const struct options *opt)
+{
+	const struct bench_def *d = s->def;
+	const struct bn_model_config *c = &s->model->cfg;
+	struct bn_infer *ref;
+	struct bn_infer_opts ro = {.kernel = BN_KERNEL_REF, .threads = 1,
+				   .max_tokens = E2E_CHECK + 1};
+	if (bn_infer_new(&ref, s->model, &ro))
+		die_bn(d->name);
+	size_t bytes = (size_t)c->vocab * sizeof(float);
+	float *want = xalloc(bytes);
+	int ok = 1;
+	for (int step = 0; step < 2 && ok; step++) {
+		int32_t next = 0;
+		if (step == 0) {
+			if (bn_infer_eval(ref, s->prompt, E2E_CHECK) ||
+			    bn_infer_eval(s->infer, s->prompt, E2E_CHECK))
+				die_bn(d->name);
+		} else {
+			next = argmax_token(bn_infer_logits(ref), c->vocab);
+			if (bn_infer_eval(ref, &next, 1) || bn_infer_eval(s->infer, &next, 1))
+				die_bn(d->name);
+		}
+		memcpy(want, bn_infer_logits(ref), bytes);
+		const float *got = bn_infer_logits(s->infer);
+		if (opt->inject_fault == bn_ctx_kernel(bn_infer_ctx(s->infer)))
+			((float *)got)[c->vocab / 2] += 1.0f;
+		for (int i = 0; i < c->vocab && ok; i++)
+			if (memcmp(&got[i], &want[i], sizeof(float))) {
+				fprintf(stderr,
+					"%s: %s: kernel %s is wrong: %s logit %d = %.9g, ref kernel "
+					"%.9g; refusing to time it\n",
+					prog, d->name,
+					bn_kernel_name(bn_ctx_kernel(bn_infer_ctx(s->infer))),
+					step ? "decode" : "prefill", i, (double)got[i],
+					(double)want[i]);
+				ok = 0;
+			}
+	}
+	free(want);
+	bn_infer_free(ref);
+	bn_infer_truncate(s->infer, 0);
+	if (ok && bn_infer_eval(s->infer, s->prompt, E2E_PROMPT))
+		die_bn(d->name);
+	return ok;
+}
+
 /* Compares the kernel's output for this benchmark with the reference kernel's. Returns 1
  * when they match; prints the first difference and returns 0 otherwise. */
 static int check_against_ref(struct bench_state *s, const struct options *opt)
@@ -306,6 +409,8 @@ static int check_against_ref(struct bench_state *s, const struct options *opt)
 	const struct bench_def *d = s->def;
 	if (d->kind == K_MEMBW)
 		return 1;
+	if (d->kind == K_PREFILL || d->kind == K_DECODE)
+		return check_e2e(s, opt);
 	struct bn_ctx *ref = make_ctx(BN_KERNEL_REF, 1, 0);
 	int ok = 1;
 	if (d->kind == K_QUANT) {
@@ -365,6 +470,55 @@ static int check_against_ref(struct bench_state *s, const struct options *opt)
 	return ok;
 }
 
+/* The synthetic model of a preset, written into the model directory when missing. */
+static void model_path(char *out, size_t cap, const char *config)
+{
+	const char *dir = getenv("BITNET_MODEL_DIR"), *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char base[3072];
+	if (dir && *dir)
+		snprintf(base, sizeof(base), "%s", dir);
+	else if (xdg && *xdg)
+		snprintf(base, sizeof(base), "%s/bitnet", xdg);
+	else
+		snprintf(base, sizeof(base), "%s/.cache/bitnet", home && *home ? home : "/tmp");
+	/* make the directory and its parents */
+	for (char *p = base + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(base, 0777);
+			*p = '/';
+		}
+	mkdir(base, 0777);
+	snprintf(out, cap, "%s/synthetic-%s-seed1.gguf", base, config);
+}
+
+static void setup_e2e(struct bench_state *s, const struct options *opt)
+{
+	const struct bench_def *d = s->def;
+	char path[4096];
+	model_path(path, sizeof(path), d->config);
+	if (access(path, R_OK) != 0) {
+		struct bn_model_config c;
+		if (bn_model_preset(&c, d->config))
+			die_bn(d->name);
+		fprintf(stderr, "%s: writing the synthetic %s model to %s\n", prog, d->config, path);
+		double t0 = now_s();
+		if (bn_model_write_synthetic(&c, 1, path))
+			die_bn(d->name);
+		fprintf(stderr, "%s: wrote it in %.1f s\n", prog, now_s() - t0);
+	}
+	if (bn_model_open(&s->model, path))
+		die_bn(d->name);
+	struct bn_infer_opts io = {.kernel = BN_KERNEL_AUTO, .threads = opt->threads,
+				   .max_tokens = E2E_PROMPT + E2E_DECODE};
+	if (bn_infer_new(&s->infer, s->model, &io))
+		die_bn(d->name);
+	s->ctx = NULL;
+	for (int i = 0; i < E2E_PROMPT; i++)
+		s->prompt[i] = (int32_t)((i * 131 + 7) % (s->model->cfg.vocab < 256 ? s->model->cfg.vocab : 256));
+}
+
 static void setup(struct bench_state *s, const struct options *opt, int via_env)
 {
 	const struct bench_def *d = s->def;
@@ -375,6 +529,10 @@ static void setup(struct bench_state *s, const struct options *opt, int via_env)
 		madvise(s->membuf, s->membytes, MADV_HUGEPAGE);
 		for (size_t i = 0; i < s->membytes / 8; i++)
 			((uint64_t *)s->membuf)[i] = i;
+		return;
+	}
+	if (d->kind == K_PREFILL || d->kind == K_DECODE) {
+		setup_e2e(s, opt);
 		return;
 	}
 	s->ctx = make_ctx(d->kernel, opt->threads, via_env);
@@ -405,6 +563,8 @@ static void setup(struct bench_state *s, const struct options *opt, int via_env)
 
 static void teardown(struct bench_state *s)
 {
+	bn_infer_free(s->infer);
+	bn_model_close(s->model);
 	bn_ctx_free(s->ctx);
 	bn_qact_free(s->x);
 	bn_tmat_free(s->w);
@@ -429,6 +589,8 @@ static double elements_of(const struct bench_def *d, double *bytes)
 	}
 	case K_QUANT: *bytes = 5.0 * d->n; return (double)d->n;
 	case K_MEMBW: *bytes = (double)DRAM_STACK_BYTES; return (double)DRAM_STACK_BYTES;
+	case K_PREFILL:
+	case K_DECODE: *bytes = 0; return d->m; /* tokens per iteration */
 	}
 	return 0;
 }
@@ -516,7 +678,11 @@ static int run_bench(const struct bench_def *d, const struct options *opt, int v
 	case K_GEMV_DRAM: r->kernel = bn_ctx_ran(s.ctx, BN_OP_GEMV); break;
 	case K_QUANT: r->kernel = bn_ctx_ran(s.ctx, BN_OP_QUANT); break;
 	case K_MEMBW: r->kernel = -1; break;
+	case K_PREFILL: r->kernel = bn_ctx_ran(bn_infer_ctx(s.infer), BN_OP_GEMM); break;
+	case K_DECODE: r->kernel = bn_ctx_ran(bn_infer_ctx(s.infer), BN_OP_GEMV); break;
 	}
+	if (d->kind == K_PREFILL || d->kind == K_DECODE)
+		r->bytes = (double)s.model->weight_bytes; /* weights read per iteration */
 	teardown(&s);
 	return 0;
 }
@@ -576,6 +742,11 @@ static void print_table(FILE *f, const struct bench_context *c, const struct ben
 			 strcmp(x->family, "membw") ? x->elements / med : 0);
 		if (!strcmp(x->family, "membw"))
 			snprintf(gel, sizeof(gel), "-");
+		if (!strcmp(x->family, "e2e")) /* tokens, not elements */
+			snprintf(note, sizeof(note), "%.1f tokens/s", x->elements / med * 1e9);
+		if (!strcmp(x->family, "e2e") && mem_bw > 0 && !strstr(x->name, "prefill"))
+			snprintf(note, sizeof(note), "%.1f tokens/s, %.0f%% of roofline",
+				 x->elements / med * 1e9, 100.0 * x->bytes / med / mem_bw);
 		snprintf(gbs, sizeof(gbs), "%.2f", x->bytes / med);
 		char rn[96];
 		ref_name(rn, sizeof(rn), x);
@@ -583,6 +754,8 @@ static void print_table(FILE *f, const struct bench_context *c, const struct ben
 		if (ref && ref != x)
 			snprintf(vs, sizeof(vs), "%.1fx",
 				 bench_median(ref->samples, ref->nsamples) / med);
+		if (!strcmp(x->family, "e2e"))
+			snprintf(gel, sizeof(gel), "-");
 		if (strstr(x->name, "/dram") && mem_bw > 0)
 			snprintf(note, sizeof(note), "%.0f%% of membw/read",
 				 100.0 * x->bytes / med / mem_bw);
@@ -693,7 +866,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	struct bench_def defs[256];
+	struct bench_def defs[256] = {0};
 	int ndefs = build_defs(defs, kernels);
 	struct bench_result *res = calloc((size_t)ndefs, sizeof(*res));
 	if (!res)
@@ -706,10 +879,11 @@ int main(int argc, char **argv)
 		snprintf(r->name, sizeof(r->name), "%s", defs[i].name);
 		r->unit = "ns";
 		r->kernel = -1;
-		r->family = defs[i].kind == K_MATMUL  ? "matmul"
-			    : defs[i].kind == K_QUANT ? "quant"
-			    : defs[i].kind == K_MEMBW ? "membw"
-						      : "gemv";
+		r->family = defs[i].kind == K_MATMUL	? "matmul"
+			    : defs[i].kind == K_QUANT	? "quant"
+			    : defs[i].kind == K_MEMBW	? "membw"
+			    : defs[i].kind == K_PREFILL || defs[i].kind == K_DECODE ? "e2e"
+						: "gemv";
 		const char *why = NULL;
 		if (defs[i].kernel >= 0 && !bn_kernel_available(defs[i].kernel, &why))
 			snprintf(r->skipped, sizeof(r->skipped), "%s", why);

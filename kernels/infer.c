@@ -1,0 +1,492 @@
+/* The BitNet b1.58 forward pass, its KV cache, and sampling (see bn_infer.h). */
+#include "bn_infer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bn_cpu.h"
+#include "bn_error.h"
+#include "bn_half.h"
+#include "bn_pool.h"
+
+/* x86/dot_f16c.c: bn_dot_f16 with AVX2, FMA and F16C, bit for bit the same */
+float bn_dot_f16_f16c(const uint16_t *e, const float *x, int n);
+
+/* The lm_head's dot product of an F16 embedding row with x (n a multiple of 32), in one
+ * fixed order that the SIMD version follows exactly: four accumulators of 8 lanes, element
+ * i going to accumulator (i / 8) % 4, lane i % 8, by fused multiply-add; then lane-wise
+ * (a0 + a1) + (a2 + a3), then lanes (l0 + l4, l1 + l5, l2 + l6, l3 + l7) = v, then
+ * (v0 + v2) + (v1 + v3). */
+static float bn_dot_f16(const uint16_t *e, const float *x, int n)
+{
+	float a[4][8] = {{0}};
+	for (int i = 0; i < n; i += 32)
+		for (int b = 0; b < 4; b++)
+			for (int l = 0; l < 8; l++)
+				a[b][l] = fmaf(bn_f16_to_f32(e[i + 8 * b + l]), x[i + 8 * b + l],
+					       a[b][l]);
+	float s[8], v[4];
+	for (int l = 0; l < 8; l++)
+		s[l] = (a[0][l] + a[1][l]) + (a[2][l] + a[3][l]);
+	for (int l = 0; l < 4; l++)
+		v[l] = s[l] + s[l + 4];
+	return (v[0] + v[2]) + (v[1] + v[3]);
+}
+
+struct bn_infer {
+	const struct bn_model *m;
+	struct bn_ctx *ctx;
+	struct bn_pool *pool;
+	int threads;
+	float (*dot_f16)(const uint16_t *, const float *, int);
+	int max_tokens, pos;
+	int q_dim, kv_dim;
+	float *k_cache, *v_cache; /* layers x max_tokens x kv_dim */
+	double *inv_freq;         /* head_dim / 2 */
+	float *logits;            /* vocab */
+	/* per batch of up to cap rows */
+	int cap;
+	float *x, *h, *q, *k, *v, *att, *gate, *up, *scores;
+	int32_t *acc;
+	struct bn_qact *qa_hidden, *qa_ffn; /* quantized rows of k = hidden and k = ffn */
+};
+
+static void free_batch(struct bn_infer *s)
+{
+	free(s->x), free(s->h), free(s->q), free(s->k), free(s->v), free(s->att);
+	free(s->gate), free(s->up), free(s->scores), free(s->acc);
+	bn_qact_free(s->qa_hidden);
+	bn_qact_free(s->qa_ffn);
+	s->x = s->h = s->q = s->k = s->v = s->att = s->gate = s->up = s->scores = NULL;
+	s->acc = NULL;
+	s->qa_hidden = s->qa_ffn = NULL;
+	s->cap = 0;
+}
+
+static int ensure_batch(struct bn_infer *s, int n)
+{
+	if (n <= s->cap)
+		return 0;
+	free_batch(s);
+	const struct bn_model_config *c = &s->m->cfg;
+	size_t rows = (size_t)n;
+	size_t wide = (size_t)(c->ffn > c->hidden ? c->ffn : c->hidden);
+	s->x = malloc(rows * (size_t)c->hidden * sizeof(float));
+	s->h = malloc(rows * wide * sizeof(float));
+	s->q = malloc(rows * (size_t)s->q_dim * sizeof(float));
+	s->k = malloc(rows * (size_t)s->kv_dim * sizeof(float));
+	s->v = malloc(rows * (size_t)s->kv_dim * sizeof(float));
+	s->att = malloc(rows * (size_t)s->q_dim * sizeof(float));
+	s->gate = malloc(rows * (size_t)c->ffn * sizeof(float));
+	s->up = malloc(rows * (size_t)c->ffn * sizeof(float));
+	s->scores = malloc((size_t)s->max_tokens * sizeof(float));
+	s->acc = malloc(rows * wide * sizeof(int32_t));
+	int err = bn_qact_new(&s->qa_hidden, n, c->hidden);
+	err = err ? err : bn_qact_new(&s->qa_ffn, n, c->ffn);
+	if (err || !s->x || !s->h || !s->q || !s->k || !s->v || !s->att || !s->gate || !s->up ||
+	    !s->scores || !s->acc) {
+		free_batch(s);
+		return bn_error_set(BN_ENOMEM, "inference: out of memory for a batch of %d tokens", n);
+	}
+	s->cap = n;
+	return 0;
+}
+
+void bn_infer_free(struct bn_infer *s)
+{
+	if (!s)
+		return;
+	free_batch(s);
+	free(s->k_cache), free(s->v_cache), free(s->inv_freq), free(s->logits);
+	bn_pool_free(s->pool);
+	bn_ctx_free(s->ctx);
+	free(s);
+}
+
+int bn_infer_new(struct bn_infer **out, const struct bn_model *m,
+		 const struct bn_infer_opts *opts)
+{
+	*out = NULL;
+	const struct bn_model_config *c = &m->cfg;
+	struct bn_infer *s = calloc(1, sizeof(*s));
+	if (!s)
+		return bn_error_set(BN_ENOMEM, "inference: out of memory");
+	s->m = m;
+	s->threads = opts && opts->threads > 0 ? opts->threads : 1;
+	s->max_tokens = opts && opts->max_tokens > 0 ? opts->max_tokens : c->context;
+	if (s->max_tokens > c->context) {
+		bn_infer_free(s);
+		return bn_error_set(BN_EINVAL, "inference: %d tokens exceed the model's context of %d",
+				    opts->max_tokens, c->context);
+	}
+	s->q_dim = c->heads * c->head_dim;
+	s->kv_dim = c->kv_heads * c->head_dim;
+	struct bn_ctx_opts co = {.kernel = opts ? opts->kernel : BN_KERNEL_AUTO,
+				 .threads = s->threads};
+	int err = bn_ctx_new(&s->ctx, &co);
+	if (err) {
+		bn_infer_free(s);
+		return err;
+	}
+	if ((err = bn_pool_new(&s->pool, s->threads))) {
+		bn_infer_free(s);
+		return err;
+	}
+	size_t cache = (size_t)c->layers * (size_t)s->max_tokens * (size_t)s->kv_dim;
+	s->k_cache = calloc(cache, sizeof(float));
+	s->v_cache = calloc(cache, sizeof(float));
+	s->inv_freq = malloc((size_t)(c->head_dim / 2) * sizeof(double));
+	s->logits = malloc((size_t)c->vocab * sizeof(float));
+	if (!s->k_cache || !s->v_cache || !s->inv_freq || !s->logits) {
+		bn_infer_free(s);
+		return bn_error_set(BN_ENOMEM, "inference: out of memory for a cache of %d tokens",
+				    s->max_tokens);
+	}
+	for (int i = 0; i < c->head_dim / 2; i++)
+		s->inv_freq[i] = pow((double)c->rope_theta, -2.0 * i / c->head_dim);
+	/* the SIMD dot product only where the kernels are SIMD too; either gives the same */
+	const unsigned need = BN_CPU_AVX2 | BN_CPU_FMA | BN_CPU_F16C;
+	s->dot_f16 = bn_ctx_kernel(s->ctx) != BN_KERNEL_REF &&
+				     (bn_cpu_get()->features & need) == need
+			     ? bn_dot_f16_f16c
+			     : bn_dot_f16;
+	*out = s;
+	return 0;
+}
+
+void bn_infer_reset(struct bn_infer *s)
+{
+	s->pos = 0;
+}
+
+void bn_infer_truncate(struct bn_infer *s, int pos)
+{
+	if (pos >= 0 && pos < s->pos)
+		s->pos = pos;
+}
+
+int bn_infer_pos(const struct bn_infer *s)
+{
+	return s->pos;
+}
+
+const float *bn_infer_logits(const struct bn_infer *s)
+{
+	return s->logits;
+}
+
+struct bn_ctx *bn_infer_ctx(struct bn_infer *s)
+{
+	return s->ctx;
+}
+
+/* --- pieces -------------------------------------------------------------------------------- */
+
+/* out = v / sqrt(mean(v^2) + eps) * w, accumulated in double in index order. */
+static void rmsnorm(float *out, const float *v, const float *w, int n, float eps)
+{
+	double ss = 0;
+	for (int i = 0; i < n; i++)
+		ss += (double)v[i] * v[i];
+	float r = (float)(1.0 / sqrt(ss / n + eps));
+	for (int i = 0; i < n; i++)
+		out[i] = v[i] * r * w[i];
+}
+
+/* y (rows x w->n) = BitLinear of the rows already quantized in a. */
+static int bitlinear(struct bn_infer *s, float *y, struct bn_qact *a, int rows,
+		     const struct bn_tmat *w)
+{
+	int err = rows == 1 ? bn_gemv(s->ctx, s->acc, a, w)
+			    : bn_gemm(s->ctx, s->acc, (size_t)w->n, a, w);
+	if (err)
+		return err;
+	for (int i = 0; i < rows; i++) {
+		float rs = a->scale[i];
+		float f = rs > 0 ? w->scale / rs : 0;
+		const int32_t *acc = s->acc + (size_t)i * (size_t)w->n;
+		float *yi = y + (size_t)i * (size_t)w->n;
+		for (int j = 0; j < w->n; j++)
+			yi[j] = (float)acc[j] * f;
+	}
+	return 0;
+}
+
+/* Quantizes rows x k floats of x (stride k) into a, whose row count is set to rows: the
+ * kernels compute every row a says it has. */
+static int quantize(struct bn_infer *s, struct bn_qact *a, const float *x, int rows, int k)
+{
+	a->m = rows;
+	return bn_quantize(s->ctx, a, x, (size_t)k, rows);
+}
+
+static void rope(const struct bn_infer *s, float *v, int n_heads, int pos)
+{
+	int d = s->m->cfg.head_dim;
+	for (int i = 0; i < d / 2; i++) {
+		double ang = pos * s->inv_freq[i];
+		float c = (float)cos(ang), sn = (float)sin(ang);
+		for (int h = 0; h < n_heads; h++) {
+			float *p = v + (size_t)h * (size_t)d + 2 * i;
+			float a = p[0], b = p[1];
+			p[0] = a * c - b * sn;
+			p[1] = a * sn + b * c;
+		}
+	}
+}
+
+/* Attention of one query row at position pos over cache positions 0..pos of layer l. */
+static void attend(struct bn_infer *s, float *out, const float *q, int l, int pos)
+{
+	const struct bn_model_config *c = &s->m->cfg;
+	int d = c->head_dim, group = c->heads / c->kv_heads;
+	const float *kc = s->k_cache + (size_t)l * (size_t)s->max_tokens * (size_t)s->kv_dim;
+	const float *vc = s->v_cache + (size_t)l * (size_t)s->max_tokens * (size_t)s->kv_dim;
+	float scale = 1.0f / sqrtf((float)d);
+	for (int h = 0; h < c->heads; h++) {
+		const float *qh = q + (size_t)h * (size_t)d;
+		size_t kvo = (size_t)(h / group) * (size_t)d;
+		float mx = -INFINITY;
+		for (int t = 0; t <= pos; t++) {
+			const float *kt = kc + (size_t)t * (size_t)s->kv_dim + kvo;
+			float dot = 0;
+			for (int i = 0; i < d; i++)
+				dot += qh[i] * kt[i];
+			s->scores[t] = dot * scale;
+			if (s->scores[t] > mx)
+				mx = s->scores[t];
+		}
+		double sum = 0;
+		for (int t = 0; t <= pos; t++) {
+			s->scores[t] = expf(s->scores[t] - mx);
+			sum += s->scores[t];
+		}
+		float inv = (float)(1.0 / sum);
+		float *oh = out + (size_t)h * (size_t)d;
+		for (int i = 0; i < d; i++)
+			oh[i] = 0;
+		for (int t = 0; t <= pos; t++) {
+			const float *vt = vc + (size_t)t * (size_t)s->kv_dim + kvo;
+			float p = s->scores[t] * inv;
+			for (int i = 0; i < d; i++)
+				oh[i] += p * vt[i];
+		}
+	}
+}
+
+struct head_job {
+	struct bn_infer *s;
+	const float *x;
+	int threads;
+};
+
+/* logits[v] = E[v] . x, vocabulary rows split among the threads; each logit is one
+ * thread's sum in index order, so the thread count does not change it. */
+static void lm_head_worker(void *arg, int tid)
+{
+	const struct head_job *j = arg;
+	const struct bn_model *m = j->s->m;
+	int hidden = m->cfg.hidden, vocab = m->cfg.vocab;
+	int per = (vocab + j->threads - 1) / j->threads;
+	int lo = tid * per, hi = lo + per < vocab ? lo + per : vocab;
+	for (int v = lo; v < hi; v++) {
+		float acc = 0;
+		if (m->embd_f16) {
+			acc = j->s->dot_f16((const uint16_t *)m->embd + (size_t)v * (size_t)hidden,
+					    j->x, hidden);
+		} else {
+			const float *e = (const float *)m->embd + (size_t)v * (size_t)hidden;
+			for (int i = 0; i < hidden; i++)
+				acc += e[i] * j->x[i];
+		}
+		j->s->logits[v] = acc;
+	}
+}
+
+/* --- the forward pass -------------------------------------------------------------------- */
+
+int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n)
+{
+	const struct bn_model *m = s->m;
+	const struct bn_model_config *c = &m->cfg;
+	if (n <= 0)
+		return bn_error_set(BN_EINVAL, "inference: no tokens to evaluate");
+	if (n > s->max_tokens - s->pos)
+		return bn_error_set(BN_EINVAL,
+				    "inference: %d more tokens do not fit the cache (%d of %d used)",
+				    n, s->pos, s->max_tokens);
+	for (int i = 0; i < n; i++)
+		if (tokens[i] < 0 || tokens[i] >= c->vocab)
+			return bn_error_set(BN_EINVAL,
+					    "inference: token %d (at %d) is outside the vocabulary "
+					    "of %d",
+					    (int)tokens[i], i, c->vocab);
+	int err = ensure_batch(s, n);
+	if (err)
+		return err;
+	int H = c->hidden, F = c->ffn;
+	for (int i = 0; i < n; i++) {
+		float *xi = s->x + (size_t)i * (size_t)H;
+		if (m->embd_f16) {
+			const uint16_t *e = (const uint16_t *)m->embd + (size_t)tokens[i] * (size_t)H;
+			for (int k = 0; k < H; k++)
+				xi[k] = bn_f16_to_f32(e[k]);
+		} else {
+			memcpy(xi, (const float *)m->embd + (size_t)tokens[i] * (size_t)H,
+			       (size_t)H * sizeof(float));
+		}
+	}
+	for (int l = 0; l < c->layers; l++) {
+		const struct bn_layer_weights *w = &m->layer[l];
+		for (int i = 0; i < n; i++)
+			rmsnorm(s->h + (size_t)i * (size_t)H, s->x + (size_t)i * (size_t)H,
+				w->attn_norm, H, c->rms_eps);
+		if ((err = quantize(s, s->qa_hidden, s->h, n, H)) ||
+		    (err = bitlinear(s, s->q, s->qa_hidden, n, &w->wq)) ||
+		    (err = bitlinear(s, s->k, s->qa_hidden, n, &w->wk)) ||
+		    (err = bitlinear(s, s->v, s->qa_hidden, n, &w->wv)))
+			return err;
+		size_t base = (size_t)l * (size_t)s->max_tokens * (size_t)s->kv_dim;
+		for (int i = 0; i < n; i++) {
+			int pos = s->pos + i;
+			rope(s, s->q + (size_t)i * (size_t)s->q_dim, c->heads, pos);
+			rope(s, s->k + (size_t)i * (size_t)s->kv_dim, c->kv_heads, pos);
+			memcpy(s->k_cache + base + (size_t)pos * (size_t)s->kv_dim,
+			       s->k + (size_t)i * (size_t)s->kv_dim, (size_t)s->kv_dim * sizeof(float));
+			memcpy(s->v_cache + base + (size_t)pos * (size_t)s->kv_dim,
+			       s->v + (size_t)i * (size_t)s->kv_dim, (size_t)s->kv_dim * sizeof(float));
+		}
+		for (int i = 0; i < n; i++) {
+			float *ai = s->att + (size_t)i * (size_t)s->q_dim;
+			attend(s, ai, s->q + (size_t)i * (size_t)s->q_dim, l, s->pos + i);
+			rmsnorm(ai, ai, w->attn_sub_norm, s->q_dim, c->rms_eps);
+		}
+		if ((err = quantize(s, s->qa_hidden, s->att, n, s->q_dim)) ||
+		    (err = bitlinear(s, s->h, s->qa_hidden, n, &w->wo)))
+			return err;
+		for (size_t i = 0; i < (size_t)n * (size_t)H; i++)
+			s->x[i] += s->h[i];
+		for (int i = 0; i < n; i++)
+			rmsnorm(s->h + (size_t)i * (size_t)H, s->x + (size_t)i * (size_t)H,
+				w->ffn_norm, H, c->rms_eps);
+		if ((err = quantize(s, s->qa_hidden, s->h, n, H)) ||
+		    (err = bitlinear(s, s->gate, s->qa_hidden, n, &w->w_gate)) ||
+		    (err = bitlinear(s, s->up, s->qa_hidden, n, &w->w_up)))
+			return err;
+		for (size_t i = 0; i < (size_t)n * (size_t)F; i++) {
+			float g = s->gate[i] > 0 ? s->gate[i] : 0;
+			s->gate[i] = g * g * s->up[i];
+		}
+		for (int i = 0; i < n; i++) {
+			float *gi = s->gate + (size_t)i * (size_t)F;
+			rmsnorm(gi, gi, w->ffn_sub_norm, F, c->rms_eps);
+		}
+		if ((err = quantize(s, s->qa_ffn, s->gate, n, F)) ||
+		    (err = bitlinear(s, s->h, s->qa_ffn, n, &w->w_down)))
+			return err;
+		for (size_t i = 0; i < (size_t)n * (size_t)H; i++)
+			s->x[i] += s->h[i];
+	}
+	float *last = s->h;
+	rmsnorm(last, s->x + (size_t)(n - 1) * (size_t)H, m->output_norm, H, c->rms_eps);
+	struct head_job job = {.s = s, .x = last, .threads = s->threads};
+	bn_pool_run(s->pool, lm_head_worker, &job);
+	s->pos += n;
+	return 0;
+}
+
+/* --- sampling ------------------------------------------------------------------------------ */
+
+struct cand {
+	float logit;
+	int32_t id;
+};
+
+static uint64_t next_rand(uint64_t *st)
+{
+	uint64_t z = (*st += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+int bn_sampler_init(struct bn_sampler *s, const struct bn_sampler_opts *o, int vocab)
+{
+	memset(s, 0, sizeof(*s));
+	s->o = *o;
+	if (!(o->temperature >= 0) || o->top_k < 0 || !(o->top_p > 0 && o->top_p <= 1))
+		return bn_error_set(BN_EINVAL,
+				    "sampler: temperature %g must be >= 0, top-k %d >= 0, top-p %g "
+				    "in (0, 1]",
+				    (double)o->temperature, o->top_k, (double)o->top_p);
+	s->state = o->seed;
+	s->n = vocab;
+	s->prob = malloc((size_t)vocab * sizeof(float));
+	s->cand = malloc((size_t)vocab * sizeof(struct cand));
+	if (!s->prob || !s->cand) {
+		bn_sampler_clear(s);
+		return bn_error_set(BN_ENOMEM, "sampler: out of memory");
+	}
+	return 0;
+}
+
+void bn_sampler_clear(struct bn_sampler *s)
+{
+	free(s->prob);
+	free(s->cand);
+	s->prob = NULL;
+	s->cand = NULL;
+}
+
+/* Larger logit first; the lower id first among equals, so the order is total. */
+static int by_logit(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->logit != y->logit)
+		return x->logit > y->logit ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int32_t bn_sample(struct bn_sampler *s, const float *logits)
+{
+	int n = s->n;
+	if (s->o.temperature == 0) {
+		int32_t best = 0;
+		for (int32_t i = 1; i < n; i++)
+			if (logits[i] > logits[best])
+				best = i;
+		return best;
+	}
+	struct cand *c = s->cand;
+	for (int32_t i = 0; i < n; i++)
+		c[i] = (struct cand){logits[i], i};
+	qsort(c, (size_t)n, sizeof(*c), by_logit);
+	int keep = s->o.top_k > 0 && s->o.top_k < n ? s->o.top_k : n;
+	double mx = c[0].logit, sum = 0;
+	for (int i = 0; i < keep; i++) {
+		s->prob[i] = (float)exp((c[i].logit - mx) / s->o.temperature);
+		sum += s->prob[i];
+	}
+	if (s->o.top_p < 1) {
+		double run = 0;
+		for (int i = 0; i < keep; i++) {
+			run += s->prob[i] / sum;
+			if (run >= s->o.top_p) {
+				keep = i + 1;
+				break;
+			}
+		}
+		sum = 0;
+		for (int i = 0; i < keep; i++)
+			sum += s->prob[i];
+	}
+	double u = (double)(next_rand(&s->state) >> 11) * (1.0 / 9007199254740992.0) * sum;
+	double run = 0;
+	for (int i = 0; i < keep; i++) {
+		run += s->prob[i];
+		if (u < run)
+			return c[i].id;
+	}
+	return c[keep - 1].id;
+}

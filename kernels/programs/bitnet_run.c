@@ -1,0 +1,260 @@
+/* bitnet-run: loads a BitNet b1.58 GGUF model, runs a prompt and generates tokens, and
+ * reports prefill and decode speed, time to first token, peak memory and the kernels that
+ * ran. Thin program over bn_model.h and bn_infer.h. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "bn_dispatch.h"
+#include "bn_error.h"
+#include "bn_infer.h"
+#include "bn_model.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bitnet-run -m FILE -p TEXT [-n N] [options]\n"
+		"\n"
+		"Runs a BitNet b1.58 model (GGUF, architecture bitnet-25): the prompt as one batch\n"
+		"(prefill, GEMM kernels), then N tokens one at a time (decode, GEMV kernels).\n"
+		"Tokens are bytes: each byte of TEXT is one token id (0-255) and generated ids\n"
+		"are printed as bytes. That is what bitnet-mkmodel's synthetic models use; a real\n"
+		"model's tokenizer is not implemented, so its output will not be text.\n"
+		"\n"
+		"  -m, --model FILE  the model\n"
+		"  -p, --prompt TEXT the prompt (at least one byte)\n"
+		"  -n N              tokens to generate (default 32)\n"
+		"  --threads N       worker threads (default 1)\n"
+		"  --kernel K        ref, avx2, avx512 or amx (default: BITNET_KERNEL or the best)\n"
+		"  --temp T          temperature (default 0: greedy)\n"
+		"  --top-k K         keep the K most likely tokens (default 0: all)\n"
+		"  --top-p P         keep the smallest set reaching probability P (default 1)\n"
+		"  --seed S          sampling seed (default 1)\n"
+		"  --json            print a JSON receipt instead of text\n"
+		"  -h, --help        this help\n"
+		"\n"
+		"exit status: 0 done, 2 usage, 3 the model could not be loaded or run.\n");
+}
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < lo || v > hi) {
+		fprintf(stderr, "bitnet-run: %s: '%s' is not an integer in [%d, %d]\n", opt, s, lo,
+			hi);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_double(const char *opt, const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || end == s) {
+		fprintf(stderr, "bitnet-run: %s: '%s' is not a number\n", opt, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void print_token(int32_t t)
+{
+	if (t >= 32 && t < 127)
+		putchar((int)t);
+	else if (t == '\n' || t == '\t')
+		putchar((int)t);
+	else
+		printf("\\x%02x", (unsigned)(t & 0xFF));
+}
+
+int main(int argc, char **argv)
+{
+	const char *model = NULL, *prompt = NULL;
+	int n_gen = 32, threads = 1, kernel = BN_KERNEL_AUTO, json = 0, top_k = 0;
+	double temp = 0, top_p = 1;
+	unsigned long long seed = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--json")) {
+			json = 1;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "bitnet-run: %s: unknown option or missing value\n", a);
+			usage(stderr);
+			return 2;
+		}
+		const char *v = argv[++i];
+		int bad = 0;
+		if (!strcmp(a, "-m") || !strcmp(a, "--model"))
+			model = v;
+		else if (!strcmp(a, "-p") || !strcmp(a, "--prompt"))
+			prompt = v;
+		else if (!strcmp(a, "-n"))
+			bad = parse_int(a, v, 0, 1 << 20, &n_gen);
+		else if (!strcmp(a, "--threads"))
+			bad = parse_int(a, v, 1, 1024, &threads);
+		else if (!strcmp(a, "--top-k"))
+			bad = parse_int(a, v, 0, INT_MAX, &top_k);
+		else if (!strcmp(a, "--temp"))
+			bad = parse_double(a, v, &temp);
+		else if (!strcmp(a, "--top-p"))
+			bad = parse_double(a, v, &top_p);
+		else if (!strcmp(a, "--seed")) {
+			char *end;
+			errno = 0;
+			seed = strtoull(v, &end, 10);
+			bad = errno || *end || end == v || v[0] == '-';
+			if (bad)
+				fprintf(stderr, "bitnet-run: --seed: '%s' is not a number\n", v);
+		} else if (!strcmp(a, "--kernel")) {
+			if (bn_kernel_from_name(&kernel, v)) {
+				fprintf(stderr, "bitnet-run: --kernel: %s\n", bn_error_last());
+				bad = 1;
+			}
+		} else {
+			fprintf(stderr, "bitnet-run: unknown option %s\n", a);
+			usage(stderr);
+			return 2;
+		}
+		if (bad)
+			return 2;
+	}
+	if (!model || !prompt || !*prompt) {
+		fprintf(stderr, "bitnet-run: -m FILE and a non-empty -p TEXT are required\n");
+		usage(stderr);
+		return 2;
+	}
+	int n_prompt = (int)strlen(prompt);
+	double t_load = now();
+	struct bn_model *m;
+	if (bn_model_open(&m, model)) {
+		fprintf(stderr, "bitnet-run: %s\n", bn_error_last());
+		return 3;
+	}
+	t_load = now() - t_load;
+	if (m->cfg.vocab < 256) {
+		fprintf(stderr, "bitnet-run: %s: a vocabulary of %d cannot hold byte tokens\n", model,
+			m->cfg.vocab);
+		bn_model_close(m);
+		return 3;
+	}
+	struct bn_infer *s = NULL;
+	struct bn_sampler sp = {0};
+	struct bn_infer_opts io = {.kernel = kernel, .threads = threads,
+				   .max_tokens = n_prompt + n_gen};
+	struct bn_sampler_opts so = {.temperature = (float)temp, .top_k = top_k,
+				     .top_p = (float)top_p, .seed = seed};
+	int32_t *toks = malloc((size_t)(n_prompt + n_gen + 1) * sizeof(int32_t));
+	if (!toks || bn_infer_new(&s, m, &io) || bn_sampler_init(&sp, &so, m->cfg.vocab)) {
+		fprintf(stderr, "bitnet-run: %s\n", toks ? bn_error_last() : "out of memory");
+		goto fail;
+	}
+	for (int i = 0; i < n_prompt; i++)
+		toks[i] = (unsigned char)prompt[i];
+	double t0 = now();
+	if (bn_infer_eval(s, toks, n_prompt)) {
+		fprintf(stderr, "bitnet-run: prefill: %s\n", bn_error_last());
+		goto fail;
+	}
+	double t_prefill = now() - t0, ttft = 0, t_decode = 0;
+	int generated = 0;
+	for (; generated < n_gen; generated++) {
+		int32_t t = bn_sample(&sp, bn_infer_logits(s));
+		toks[n_prompt + generated] = t;
+		if (generated == 0)
+			ttft = now() - t0;
+		if (!json) {
+			print_token(t);
+			fflush(stdout);
+		}
+		if (generated + 1 == n_gen)
+			break;
+		double td = now();
+		if (bn_infer_eval(s, &t, 1)) {
+			fprintf(stderr, "\nbitnet-run: decode: %s\n", bn_error_last());
+			goto fail;
+		}
+		t_decode += now() - td;
+	}
+	if (n_gen > 0)
+		generated = n_gen;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double peak_mb = (double)ru.ru_maxrss / 1024.0;
+	int decoded = generated > 1 ? generated - 1 : 0;
+	double prefill_tps = t_prefill > 0 ? n_prompt / t_prefill : 0;
+	double decode_tps = t_decode > 0 ? decoded / t_decode : 0;
+	struct bn_ctx *ctx = bn_infer_ctx(s);
+	const char *k_gemm = bn_ctx_ran(ctx, BN_OP_GEMM) >= 0 ? bn_kernel_name(bn_ctx_ran(ctx, BN_OP_GEMM)) : NULL;
+	const char *k_gemv = bn_ctx_ran(ctx, BN_OP_GEMV) >= 0 ? bn_kernel_name(bn_ctx_ran(ctx, BN_OP_GEMV)) : NULL;
+	const char *k_quant = bn_ctx_ran(ctx, BN_OP_QUANT) >= 0 ? bn_kernel_name(bn_ctx_ran(ctx, BN_OP_QUANT)) : NULL;
+	if (json) {
+		cJSON *o = cJSON_CreateObject(), *k = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+		cJSON_AddStringToObject(o, "schema", "bitnet-run/1");
+		cJSON_AddStringToObject(o, "model", model);
+		cJSON_AddNumberToObject(o, "threads", threads);
+		cJSON_AddNumberToObject(o, "prompt_tokens", n_prompt);
+		cJSON_AddNumberToObject(o, "generated_tokens", generated);
+		for (int i = 0; i < generated; i++)
+			cJSON_AddItemToArray(arr, cJSON_CreateNumber(toks[n_prompt + i]));
+		cJSON_AddItemToObject(o, "tokens", arr);
+		cJSON_AddNumberToObject(o, "load_s", t_load);
+		cJSON_AddNumberToObject(o, "prefill_s", t_prefill);
+		cJSON_AddNumberToObject(o, "prefill_tokens_per_s", prefill_tps);
+		cJSON_AddNumberToObject(o, "time_to_first_token_s", ttft);
+		cJSON_AddNumberToObject(o, "decode_s", t_decode);
+		cJSON_AddNumberToObject(o, "decode_tokens_per_s", decode_tps);
+		cJSON_AddNumberToObject(o, "peak_rss_mb", peak_mb);
+		cJSON_AddNumberToObject(o, "weight_bytes_per_token", (double)m->weight_bytes);
+		cJSON_AddItemToObject(o, "kernels", k);
+		cJSON_AddItemToObject(k, "gemm", k_gemm ? cJSON_CreateString(k_gemm) : cJSON_CreateNull());
+		cJSON_AddItemToObject(k, "gemv", k_gemv ? cJSON_CreateString(k_gemv) : cJSON_CreateNull());
+		cJSON_AddItemToObject(k, "quant", k_quant ? cJSON_CreateString(k_quant) : cJSON_CreateNull());
+		char *text = cJSON_Print(o);
+		puts(text ? text : "{}");
+		free(text);
+		cJSON_Delete(o);
+	} else {
+		printf("\n\nprompt %d tokens: prefill %.2f tokens/s (%.3f s); time to first token "
+		       "%.3f s\n"
+		       "decode %d tokens: %.2f tokens/s; peak RSS %.1f MB; kernels gemm %s, gemv %s, "
+		       "quant %s\n",
+		       n_prompt, prefill_tps, t_prefill, ttft, decoded, decode_tps, peak_mb,
+		       k_gemm ? k_gemm : "-", k_gemv ? k_gemv : "-", k_quant ? k_quant : "-");
+	}
+	bn_sampler_clear(&sp);
+	bn_infer_free(s);
+	bn_model_close(m);
+	free(toks);
+	return 0;
+fail:
+	bn_sampler_clear(&sp);
+	bn_infer_free(s);
+	bn_model_close(m);
+	free(toks);
+	return 3;
+}
