@@ -15,9 +15,10 @@ static const struct bg_cmd_info info = {
 	"db",
 	"bitgate db export [--since WHEN] [-o FILE] | import FILE... | check",
 	"export writes every run (with its machine, commit, build, samples, tests and errors)\n"
-	"as one JSON object per line; import merges such files into this database (a run\n"
-	"already present is skipped, so importing twice adds nothing; a file is all or\n"
-	"nothing); check runs SQLite's integrity and foreign-key checks and bitgate's own.",
+	"as one JSON object per line, then every decision of compare and ci (naming its runs\n"
+	"by uuid); import merges such files into this database (a run or decision already\n"
+	"present is skipped, so importing twice adds nothing; a file is all or nothing);\n"
+	"check runs SQLite's integrity and foreign-key checks and bitgate's own.",
 	"WHEN is a date (2026-11-24), a date and time (2026-11-24T13:00:00, UTC) or Unix\n"
 	"seconds.\n\n"
 	"exit status: 0 done (check: clean); 2 bad usage or a malformed import file; 3 the\n"
@@ -45,7 +46,7 @@ int cmd_db(int argc, char **argv)
 {
 	const char *since_s = NULL, *out_path = NULL;
 	const struct bg_opt opts[] = {
-		{"since", 0, BG_OPT_STR, &since_s, "WHEN", "export: runs started at or after WHEN"},
+		{"since", 0, BG_OPT_STR, &since_s, "WHEN", "export: runs started and decisions made at or after WHEN"},
 		{"output", 'o', BG_OPT_STR, &out_path, "FILE",
 		 "export: write to FILE (default stdout)"},
 		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
