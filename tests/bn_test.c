@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_TESTS 256
 
@@ -66,6 +67,19 @@ static unsigned long long rng = 0x243f6a8885a308d3ull;
 void bn_test_seed(unsigned long long seed)
 {
 	rng = seed ? seed : 1;
+}
+
+char *bn_test_tmpfile(const char *tag)
+{
+	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	size_t n = strlen(dir) + strlen(tag) + 16;
+	char *p = malloc(n);
+	BN_CHECK(p, "out of memory");
+	snprintf(p, n, "%s/%s-XXXXXX", dir, tag);
+	int fd = mkstemp(p);
+	BN_CHECK(fd >= 0, "mkstemp %s", p);
+	close(fd);
+	return p;
 }
 
 unsigned long long bn_test_rand(void)

@@ -42,6 +42,10 @@ void bn_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), nor
  * emulator, which has no threads). */
 int bn_test_max_threads(int want);
 
+/* A new empty file under $TMPDIR (default /tmp) named after tag; malloc'd path. The
+ * caller unlinks and frees it. Fails the test when it cannot be made. */
+char *bn_test_tmpfile(const char *tag);
+
 /* Deterministic random numbers for test data. */
 unsigned long long bn_test_rand(void);
 void bn_test_seed(unsigned long long seed);

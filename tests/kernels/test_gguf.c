@@ -12,18 +12,6 @@
 #include "bn_gguf.h"
 #include "bn_test.h"
 
-static char *tmp_file(void)
-{
-	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char *p = malloc(strlen(dir) + 32);
-	BN_CHECK(p, "out of memory");
-	sprintf(p, "%s/bn-gguf-XXXXXX", dir);
-	int fd = mkstemp(p);
-	BN_CHECK(fd >= 0, "mkstemp");
-	close(fd);
-	return p;
-}
-
 BN_TEST(gguf__roundtrip_every_type)
 {
 	struct bn_gguf_writer *w;
@@ -70,7 +58,7 @@ BN_TEST(gguf__roundtrip_every_type)
 	BN_CHECK_EQ(bn_gguf_add_tensor(w, "w.tq2", BN_GGML_TQ2_0, 1, ne_tq, tq2, sizeof(tq2)), 0);
 	/* a size that disagrees with the shape */
 	BN_CHECK_EQ(bn_gguf_add_tensor(w, "bad", BN_GGML_F32, 1, ne_f16, f32, 12), BN_EINVAL);
-	char *path = tmp_file();
+	char *path = bn_test_tmpfile("bn-gguf");
 	BN_CHECK(bn_gguf_writer_write(w, path) == 0, "write: %s", bn_error_last());
 	bn_gguf_writer_free(w);
 
@@ -355,7 +343,7 @@ BN_TEST(gguf__open_errors)
 	struct bn_gguf *g;
 	BN_CHECK_EQ(bn_gguf_open(&g, "/nonexistent/model.gguf"), BN_EIO);
 	BN_CHECK(strstr(bn_error_last(), "/nonexistent/model.gguf"), "%s", bn_error_last());
-	char *path = tmp_file(); /* empty */
+	char *path = bn_test_tmpfile("bn-gguf"); /* empty */
 	BN_CHECK_EQ(bn_gguf_open(&g, path), BN_EFORMAT);
 	BN_CHECK(strstr(bn_error_last(), "empty file"), "%s", bn_error_last());
 	FILE *f = fopen(path, "wb");

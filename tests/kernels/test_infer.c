@@ -23,12 +23,7 @@
 
 static char *tiny_model(uint64_t seed)
 {
-	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char *p = malloc(strlen(dir) + 32);
-	sprintf(p, "%s/bn-infer-XXXXXX", dir);
-	int fd = mkstemp(p);
-	BN_CHECK(fd >= 0, "mkstemp");
-	close(fd);
+	char *p = bn_test_tmpfile("bn-infer");
 	struct bn_model_config c;
 	BN_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
 	BN_CHECK(bn_model_write_synthetic(&c, seed, p) == 0, "%s", bn_error_last());

@@ -13,18 +13,6 @@
 #include "bn_model.h"
 #include "bn_test.h"
 
-static char *tmp_file(void)
-{
-	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char *p = malloc(strlen(dir) + 32);
-	BN_CHECK(p, "out of memory");
-	sprintf(p, "%s/bn-model-XXXXXX", dir);
-	int fd = mkstemp(p);
-	BN_CHECK(fd >= 0, "mkstemp");
-	close(fd);
-	return p;
-}
-
 static unsigned char *slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
@@ -74,7 +62,8 @@ BN_TEST(model__tiny_synthetic_loads)
 	BN_CHECK_EQ(bn_model_preset(&c, "huge"), BN_EINVAL);
 	BN_CHECK(strstr(bn_error_last(), "tiny or 2b"), "%s", bn_error_last());
 	BN_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
-	char *a = tmp_file(), *b = tmp_file(), *d = tmp_file();
+	char *a = bn_test_tmpfile("bn-model"), *b = bn_test_tmpfile("bn-model");
+	char *d = bn_test_tmpfile("bn-model");
 	BN_CHECK(bn_model_write_synthetic(&c, 7, a) == 0, "%s", bn_error_last());
 	BN_CHECK_EQ(bn_model_write_synthetic(&c, 7, b), 0);
 	BN_CHECK_EQ(bn_model_write_synthetic(&c, 8, d), 0);
@@ -137,7 +126,7 @@ BN_TEST(model__bad_files_refused)
 {
 	struct bn_model_config c;
 	BN_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
-	char *a = tmp_file(), *bad = tmp_file();
+	char *a = bn_test_tmpfile("bn-model"), *bad = bn_test_tmpfile("bn-model");
 	BN_CHECK_EQ(bn_model_write_synthetic(&c, 3, a), 0);
 	size_t n;
 	unsigned char *x = slurp(a, &n);
