@@ -90,22 +90,52 @@ int bn_tmat_pack(struct bn_tmat *w, const int8_t *t, float scale)
 	return 0;
 }
 
+/* 1 when some 2-bit code in p[0..n) is 3 (both bits of a field set): eight bytes at a time,
+ * x & (x >> 1) has bit 2i set where field i is 3 (the bit shifted in from the next byte lands
+ * on an odd bit, which the mask drops). */
+static int has_code3(const uint8_t *p, size_t n)
+{
+	uint64_t acc = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, p + i, sizeof(x));
+		acc |= x & (x >> 1);
+	}
+	for (; i < n; i++)
+		acc |= (uint64_t)(p[i] & (p[i] >> 1));
+	return (acc & 0x5555555555555555ull) != 0;
+}
+
+/* The first invalid code of row j (code 3, or padding that is not code 1), or 0. */
+static int validate_row(const struct bn_tmat *w, int j)
+{
+	const uint8_t *row = w->codes + (size_t)j * w->row_bytes;
+	for (int c = 0; c < w->k_pad; c++) {
+		unsigned code = get_code(row + (size_t)(c / BN_I2S_BLOCK) * BN_I2S_BLOCK_BYTES,
+					 c % BN_I2S_BLOCK);
+		if (code == 3 || (c >= w->k && code != 1))
+			return bn_error_set(BN_EFORMAT,
+					    "ternary matrix %dx%d: invalid code %u at row %d, "
+					    "column %d%s",
+					    w->n, w->k, code, j, c,
+					    c >= w->k ? " (padding must be code 1)" : "");
+	}
+	return 0;
+}
+
 int bn_tmat_validate(const struct bn_tmat *w)
 {
+	/* a whole model is checked at load: scan bytes, and name the position only when a row
+	 * holds something wrong */
 	for (int j = 0; j < w->n; j++) {
 		const uint8_t *row = w->codes + (size_t)j * w->row_bytes;
-		for (int c = 0; c < w->k_pad; c++) {
-			unsigned code =
-				get_code(row + (size_t)(c / BN_I2S_BLOCK) * BN_I2S_BLOCK_BYTES,
-					 c % BN_I2S_BLOCK);
-			if (code == 3 || (c >= w->k && code != 1))
-				return bn_error_set(
-					BN_EFORMAT,
-					"ternary matrix %dx%d: invalid code %u at row %d, "
-					"column %d%s",
-					w->n, w->k, code, j, c,
-					c >= w->k ? " (padding must be code 1)" : "");
-		}
+		int suspect = has_code3(row, w->row_bytes);
+		for (int c = w->k; c < w->k_pad && !suspect; c++)
+			suspect = get_code(row + (size_t)(c / BN_I2S_BLOCK) * BN_I2S_BLOCK_BYTES,
+					   c % BN_I2S_BLOCK) != 1;
+		if (suspect)
+			return validate_row(w, j);
 	}
 	return 0;
 }
