@@ -2,6 +2,7 @@
 #ifndef BG_COMPARE_CLI_H
 #define BG_COMPARE_CLI_H
 
+#include "bg_app.h"
 #include "bg_cli.h"
 #include "bg_compare.h"
 
@@ -13,8 +14,8 @@ struct bg_compare_cli {
 	char *head_env_v[2];  /* o.head_env points here */
 };
 
-/* Applies what the parsed options imply (seed, head env); 0 or a message on stderr and
- * BG_EXIT_USAGE. */
+/* Checks --rounds and applies what the parsed options imply (seed, head env); 0 or a
+ * message on stderr and BG_EXIT_USAGE. */
 int bg_compare_cli_finish(struct bg_compare_cli *c, const struct bg_cmd_info *info);
 
 void bg_compare_cli_defaults(struct bg_compare_cli *c);
@@ -39,5 +40,11 @@ void bg_compare_cli_defaults(struct bg_compare_cli *c);
 
 /* "bitgate ARGS..." as typed, for the evidence trail (malloc'd). */
 char *bg_compare_cli_command(int argc, char **argv);
+
+/* What both commands do before running the comparison: keep the command line (in
+ * *command, malloc'd, and in c->o), open the repository and the database, install the
+ * signal handlers. 0, or the exit status (app closed, *command freed and NULL). */
+int bg_compare_cli_open(struct bg_compare_cli *c, int argc, char **argv, struct bg_app *app,
+			char **command);
 
 #endif

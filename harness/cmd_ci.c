@@ -73,24 +73,17 @@ int cmd_ci(int argc, char **argv)
 	free(pos);
 	if (npos)
 		return bg_cli_usage_error(&info, "unexpected argument (use --base and --head)");
-	if (c.o.rounds < 0 || c.o.rounds > 1000)
-		return bg_cli_usage_error(&info, "--rounds %d: expected 1..1000", c.o.rounds);
 	if (!c.o.head_rev)
 		c.o.head_rev = "HEAD";
 	c.o.kind = "ci";
 	c.o.strict = strict ? -1 : 0;
 	if (bg_compare_cli_finish(&c, &info))
 		return BG_EXIT_USAGE;
-	char *command = bg_compare_cli_command(argc, argv);
-	c.o.command = command;
+	char *command;
 	struct bg_app app;
-	int status = bg_app_open(&app, BG_APP_REPO | BG_APP_DB);
-	if (status) {
-		free(command);
-		bg_app_close(&app);
+	int status = bg_compare_cli_open(&c, argc, argv, &app, &command);
+	if (status)
 		return status;
-	}
-	bg_signals_install();
 	struct bg_decision *d = NULL;
 	int incomplete = 0;
 	struct bg_buf md = BG_BUF_INIT, cr = BG_BUF_INIT;

@@ -55,22 +55,15 @@ int cmd_compare(int argc, char **argv)
 		return bg_cli_usage_error(&info, "expected at most BASE and HEAD");
 	if (strcmp(c.format, "table") && strcmp(c.format, "json"))
 		return bg_cli_usage_error(&info, "--format %s: expected table or json", c.format);
-	if (c.o.rounds < 0 || c.o.rounds > 1000)
-		return bg_cli_usage_error(&info, "--rounds %d: expected 1..1000", c.o.rounds);
 	c.o.kind = "compare";
 	c.o.strict = strict ? -1 : 0;
 	if (bg_compare_cli_finish(&c, &info))
 		return BG_EXIT_USAGE;
-	char *command = bg_compare_cli_command(argc, argv);
-	c.o.command = command;
+	char *command;
 	struct bg_app app;
-	int status = bg_app_open(&app, BG_APP_REPO | BG_APP_DB);
-	if (status) {
-		free(command);
-		bg_app_close(&app);
+	int status = bg_compare_cli_open(&c, argc, argv, &app, &command);
+	if (status)
 		return status;
-	}
-	bg_signals_install();
 	struct bg_decision *d = NULL;
 	int incomplete = 0;
 	rc = bg_compare_run(&app, &c.o, &d, &incomplete);

@@ -35,6 +35,8 @@ char *bg_compare_cli_command(int argc, char **argv)
 
 int bg_compare_cli_finish(struct bg_compare_cli *c, const struct bg_cmd_info *info)
 {
+	if (c->o.rounds < 0 || c->o.rounds > 1000)
+		return bg_cli_usage_error(info, "--rounds %d: expected 1..1000", c->o.rounds);
 	if (c->seed)
 		c->o.seed = (uint64_t)c->seed;
 	if (c->head_env) {
@@ -46,5 +48,22 @@ int bg_compare_cli_finish(struct bg_compare_cli *c, const struct bg_cmd_info *in
 		c->head_env_v[1] = NULL;
 		c->o.head_env = c->head_env_v;
 	}
+	return 0;
+}
+
+int bg_compare_cli_open(struct bg_compare_cli *c, int argc, char **argv, struct bg_app *app,
+			char **command)
+{
+	*command = bg_compare_cli_command(argc, argv);
+	c->o.command = *command;
+	int status = bg_app_open(app, BG_APP_REPO | BG_APP_DB);
+	if (status) {
+		free(*command);
+		*command = NULL;
+		c->o.command = NULL;
+		bg_app_close(app);
+		return status;
+	}
+	bg_signals_install();
 	return 0;
 }
