@@ -401,6 +401,14 @@ int bn_ctx_threads(const struct bn_ctx *ctx)
 {
 	return ctx->threads;
 }
+
+void bn_ctx_parallel(struct bn_ctx *ctx, void (*fn)(void *arg, int tid), void *arg)
+{
+	if (ctx->threads == 1)
+		fn(arg, 0);
+	else
+		bn_pool_run(ctx->pool, fn, arg);
+}
 int bn_ctx_ran(const struct bn_ctx *ctx, enum bn_op op)
 {
 	return (op >= 0 && op < BN_OP_COUNT) ? ctx->ran[op] : -1;

@@ -55,6 +55,10 @@ void bn_ctx_free(struct bn_ctx *ctx);
 int bn_ctx_kernel(const struct bn_ctx *ctx); /* the kernel set chosen */
 int bn_ctx_threads(const struct bn_ctx *ctx);
 
+/* Runs fn(arg, tid) once on each of the context's threads (tid 0 is the caller) and returns
+ * when all are done: the same workers as the kernels, for work beside them. */
+void bn_ctx_parallel(struct bn_ctx *ctx, void (*fn)(void *arg, int tid), void *arg);
+
 /* The kernel that last ran op in this context, or -1 if op never ran. */
 int bn_ctx_ran(const struct bn_ctx *ctx, enum bn_op op);
 

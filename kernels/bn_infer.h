@@ -57,6 +57,18 @@ int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n);
 /* The logits of the last evaluated token (vocab floats), valid until the next eval. */
 const float *bn_infer_logits(const struct bn_infer *s);
 
+/* Wall time spent in each stage of the forward pass since the last reset, summed over
+ * evals: where a token's time goes. */
+struct bn_infer_stages {
+	double bitlinear_s; /* activation quantization, the ternary kernels, scaling back */
+	double attention_s; /* RoPE, the KV cache, softmax attention, attn_sub_norm */
+	double lm_head_s;   /* output norm and the tied F16 lm_head */
+	double other_s;     /* embedding, the other norms, residuals, relu^2 * up */
+};
+
+void bn_infer_stages_get(const struct bn_infer *s, struct bn_infer_stages *out);
+void bn_infer_stages_reset(struct bn_infer *s);
+
 /* The dispatch context, to read which kernel ran each operation (bn_ctx_ran). */
 struct bn_ctx *bn_infer_ctx(struct bn_infer *s);
 

@@ -2,13 +2,14 @@
 #include "bn_infer.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bn_cpu.h"
 #include "bn_error.h"
 #include "bn_half.h"
-#include "bn_pool.h"
 
 /* x86/dot_f16c.c: bn_dot_f16 with AVX2, FMA and F16C, bit for bit the same */
 float bn_dot_f16_f16c(const uint16_t *e, const float *x, int n);
@@ -37,7 +38,6 @@ static float bn_dot_f16(const uint16_t *e, const float *x, int n)
 struct bn_infer {
 	const struct bn_model *m;
 	struct bn_ctx *ctx;
-	struct bn_pool *pool;
 	int threads;
 	float (*dot_f16)(const uint16_t *, const float *, int);
 	int max_tokens, pos;
@@ -47,18 +47,48 @@ struct bn_infer {
 	float *logits;            /* vocab */
 	/* per batch of up to cap rows */
 	int cap;
-	float *x, *h, *q, *k, *v, *att, *gate, *up, *scores;
+	float *x, *h, *q, *k, *v, *att, *gate, *up;
+	float *rope_cs;           /* per row: cos, sin of each of the head_dim / 2 angles */
+	float *scores;            /* threads x max_tokens */
 	int32_t *acc;
 	struct bn_qact *qa_hidden, *qa_ffn; /* quantized rows of k = hidden and k = ffn */
+	struct bn_infer_stages stages;
+	double mark; /* the time the current stage began */
 };
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Adds the time since the last mark to *stage and moves the mark. */
+static void lap(struct bn_infer *s, double *stage)
+{
+	double t = now_s();
+	*stage += t - s->mark;
+	s->mark = t;
+}
+
+void bn_infer_stages_get(const struct bn_infer *s, struct bn_infer_stages *out)
+{
+	*out = s->stages;
+}
+
+void bn_infer_stages_reset(struct bn_infer *s)
+{
+	memset(&s->stages, 0, sizeof(s->stages));
+}
 
 static void free_batch(struct bn_infer *s)
 {
 	free(s->x), free(s->h), free(s->q), free(s->k), free(s->v), free(s->att);
-	free(s->gate), free(s->up), free(s->scores), free(s->acc);
+	free(s->gate), free(s->up), free(s->rope_cs), free(s->scores), free(s->acc);
 	bn_qact_free(s->qa_hidden);
 	bn_qact_free(s->qa_ffn);
 	s->x = s->h = s->q = s->k = s->v = s->att = s->gate = s->up = s->scores = NULL;
+	s->rope_cs = NULL;
 	s->acc = NULL;
 	s->qa_hidden = s->qa_ffn = NULL;
 	s->cap = 0;
@@ -80,12 +110,13 @@ static int ensure_batch(struct bn_infer *s, int n)
 	s->att = malloc(rows * (size_t)s->q_dim * sizeof(float));
 	s->gate = malloc(rows * (size_t)c->ffn * sizeof(float));
 	s->up = malloc(rows * (size_t)c->ffn * sizeof(float));
-	s->scores = malloc((size_t)s->max_tokens * sizeof(float));
+	s->rope_cs = malloc(rows * (size_t)c->head_dim * sizeof(float));
+	s->scores = malloc((size_t)s->threads * (size_t)s->max_tokens * sizeof(float));
 	s->acc = malloc(rows * wide * sizeof(int32_t));
 	int err = bn_qact_new(&s->qa_hidden, n, c->hidden);
 	err = err ? err : bn_qact_new(&s->qa_ffn, n, c->ffn);
 	if (err || !s->x || !s->h || !s->q || !s->k || !s->v || !s->att || !s->gate || !s->up ||
-	    !s->scores || !s->acc) {
+	    !s->rope_cs || !s->scores || !s->acc) {
 		free_batch(s);
 		return bn_error_set(BN_ENOMEM, "inference: out of memory for a batch of %d tokens", n);
 	}
@@ -99,7 +130,6 @@ void bn_infer_free(struct bn_infer *s)
 		return;
 	free_batch(s);
 	free(s->k_cache), free(s->v_cache), free(s->inv_freq), free(s->logits);
-	bn_pool_free(s->pool);
 	bn_ctx_free(s->ctx);
 	free(s);
 }
@@ -126,10 +156,6 @@ int bn_infer_new(struct bn_infer **out, const struct bn_model *m,
 				 .threads = s->threads};
 	int err = bn_ctx_new(&s->ctx, &co);
 	if (err) {
-		bn_infer_free(s);
-		return err;
-	}
-	if ((err = bn_pool_new(&s->pool, s->threads))) {
 		bn_infer_free(s);
 		return err;
 	}
@@ -221,57 +247,101 @@ static int quantize(struct bn_infer *s, struct bn_qact *a, const float *x, int r
 	return bn_quantize(s->ctx, a, x, (size_t)k, rows);
 }
 
-static void rope(const struct bn_infer *s, float *v, int n_heads, int pos)
+/* The cos and sin of each RoPE angle at positions pos .. pos + n - 1, computed once per eval
+ * for every layer: row i holds (cos, sin) of pos_i * theta^(-2j / head_dim) for each j. */
+static void rope_angles(struct bn_infer *s, int pos, int n)
+{
+	int half = s->m->cfg.head_dim / 2;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < half; j++) {
+			double ang = (pos + i) * s->inv_freq[j];
+			s->rope_cs[(size_t)i * 2 * half + 2 * j] = (float)cos(ang);
+			s->rope_cs[(size_t)i * 2 * half + 2 * j + 1] = (float)sin(ang);
+		}
+}
+
+static void rope(const struct bn_infer *s, float *v, int n_heads, const float *cs)
 {
 	int d = s->m->cfg.head_dim;
-	for (int i = 0; i < d / 2; i++) {
-		double ang = pos * s->inv_freq[i];
-		float c = (float)cos(ang), sn = (float)sin(ang);
-		for (int h = 0; h < n_heads; h++) {
-			float *p = v + (size_t)h * (size_t)d + 2 * i;
-			float a = p[0], b = p[1];
-			p[0] = a * c - b * sn;
-			p[1] = a * sn + b * c;
+	for (int h = 0; h < n_heads; h++) {
+		float *p = v + (size_t)h * (size_t)d;
+		for (int i = 0; i < d / 2; i++) {
+			float c = cs[2 * i], sn = cs[2 * i + 1];
+			float a = p[2 * i], b = p[2 * i + 1];
+			p[2 * i] = a * c - b * sn;
+			p[2 * i + 1] = a * sn + b * c;
 		}
 	}
 }
 
-/* Attention of one query row at position pos over cache positions 0..pos of layer l. */
-static void attend(struct bn_infer *s, float *out, const float *q, int l, int pos)
+/* a . b in a fixed order the compiler can vectorize: eight running sums, lane l taking
+ * elements i with i % 8 == l, then ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)). */
+static float dot8(const float *a, const float *b, int n)
+{
+	float acc[8] = {0};
+	int i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int l = 0; l < 8; l++)
+			acc[l] += a[i + l] * b[i + l];
+	for (int l = 0; i < n; i++, l++)
+		acc[l] += a[i] * b[i];
+	return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
+/* Attention of query head h of one row at position pos over cache positions 0..pos of
+ * layer l, into out (head_dim floats); scores is max_tokens floats of scratch. */
+static void attend_head(const struct bn_infer *s, float *out, const float *qh, int l, int h,
+			int pos, float *scores)
 {
 	const struct bn_model_config *c = &s->m->cfg;
 	int d = c->head_dim, group = c->heads / c->kv_heads;
-	const float *kc = s->k_cache + (size_t)l * (size_t)s->max_tokens * (size_t)s->kv_dim;
-	const float *vc = s->v_cache + (size_t)l * (size_t)s->max_tokens * (size_t)s->kv_dim;
+	size_t kvo = (size_t)(h / group) * (size_t)d;
+	const float *kc = s->k_cache + (size_t)l * (size_t)s->max_tokens * (size_t)s->kv_dim + kvo;
+	const float *vc = s->v_cache + (size_t)l * (size_t)s->max_tokens * (size_t)s->kv_dim + kvo;
 	float scale = 1.0f / sqrtf((float)d);
-	for (int h = 0; h < c->heads; h++) {
-		const float *qh = q + (size_t)h * (size_t)d;
-		size_t kvo = (size_t)(h / group) * (size_t)d;
-		float mx = -INFINITY;
-		for (int t = 0; t <= pos; t++) {
-			const float *kt = kc + (size_t)t * (size_t)s->kv_dim + kvo;
-			float dot = 0;
-			for (int i = 0; i < d; i++)
-				dot += qh[i] * kt[i];
-			s->scores[t] = dot * scale;
-			if (s->scores[t] > mx)
-				mx = s->scores[t];
-		}
-		double sum = 0;
-		for (int t = 0; t <= pos; t++) {
-			s->scores[t] = expf(s->scores[t] - mx);
-			sum += s->scores[t];
-		}
-		float inv = (float)(1.0 / sum);
-		float *oh = out + (size_t)h * (size_t)d;
+	float mx = -INFINITY;
+	for (int t = 0; t <= pos; t++) {
+		scores[t] = dot8(qh, kc + (size_t)t * (size_t)s->kv_dim, d) * scale;
+		if (scores[t] > mx)
+			mx = scores[t];
+	}
+	double sum = 0;
+	for (int t = 0; t <= pos; t++) {
+		scores[t] = expf(scores[t] - mx);
+		sum += scores[t];
+	}
+	float inv = (float)(1.0 / sum);
+	for (int i = 0; i < d; i++)
+		out[i] = 0;
+	for (int t = 0; t <= pos; t++) {
+		const float *vt = vc + (size_t)t * (size_t)s->kv_dim;
+		float p = scores[t] * inv;
 		for (int i = 0; i < d; i++)
-			oh[i] = 0;
-		for (int t = 0; t <= pos; t++) {
-			const float *vt = vc + (size_t)t * (size_t)s->kv_dim + kvo;
-			float p = s->scores[t] * inv;
-			for (int i = 0; i < d; i++)
-				oh[i] += p * vt[i];
-		}
+			out[i] += p * vt[i];
+	}
+}
+
+/* Attention of n rows over layer l, the (row, head) pairs shared out among the threads:
+ * each pair is one thread's work in a fixed order, so the thread count changes nothing. */
+struct attn_job {
+	struct bn_infer *s;
+	int l, n;
+	atomic_int next;
+};
+
+static void attn_worker(void *arg, int tid)
+{
+	struct attn_job *j = arg;
+	struct bn_infer *s = j->s;
+	int heads = s->m->cfg.heads, d = s->m->cfg.head_dim;
+	float *scores = s->scores + (size_t)tid * (size_t)s->max_tokens;
+	for (;;) {
+		int it = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+		if (it >= j->n * heads)
+			return;
+		int i = it / heads, h = it % heads;
+		size_t off = (size_t)i * (size_t)s->q_dim + (size_t)h * (size_t)d;
+		attend_head(s, s->att + off, s->q + off, j->l, h, s->pos + i, scores);
 	}
 }
 
@@ -326,6 +396,9 @@ int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n)
 	if (err)
 		return err;
 	int H = c->hidden, F = c->ffn;
+	struct bn_infer_stages *st = &s->stages;
+	s->mark = now_s();
+	rope_angles(s, s->pos, n);
 	for (int i = 0; i < n; i++) {
 		float *xi = s->x + (size_t)i * (size_t)H;
 		if (m->embd_f16) {
@@ -342,38 +415,47 @@ int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n)
 		for (int i = 0; i < n; i++)
 			rmsnorm(s->h + (size_t)i * (size_t)H, s->x + (size_t)i * (size_t)H,
 				w->attn_norm, H, c->rms_eps);
+		lap(s, &st->other_s);
 		if ((err = quantize(s, s->qa_hidden, s->h, n, H)) ||
 		    (err = bitlinear(s, s->q, s->qa_hidden, n, &w->wq)) ||
 		    (err = bitlinear(s, s->k, s->qa_hidden, n, &w->wk)) ||
 		    (err = bitlinear(s, s->v, s->qa_hidden, n, &w->wv)))
 			return err;
+		lap(s, &st->bitlinear_s);
 		size_t base = (size_t)l * (size_t)s->max_tokens * (size_t)s->kv_dim;
 		for (int i = 0; i < n; i++) {
 			int pos = s->pos + i;
-			rope(s, s->q + (size_t)i * (size_t)s->q_dim, c->heads, pos);
-			rope(s, s->k + (size_t)i * (size_t)s->kv_dim, c->kv_heads, pos);
+			const float *cs = s->rope_cs + (size_t)i * (size_t)c->head_dim;
+			rope(s, s->q + (size_t)i * (size_t)s->q_dim, c->heads, cs);
+			rope(s, s->k + (size_t)i * (size_t)s->kv_dim, c->kv_heads, cs);
 			memcpy(s->k_cache + base + (size_t)pos * (size_t)s->kv_dim,
 			       s->k + (size_t)i * (size_t)s->kv_dim, (size_t)s->kv_dim * sizeof(float));
 			memcpy(s->v_cache + base + (size_t)pos * (size_t)s->kv_dim,
 			       s->v + (size_t)i * (size_t)s->kv_dim, (size_t)s->kv_dim * sizeof(float));
 		}
+		struct attn_job aj = {.s = s, .l = l, .n = n};
+		atomic_init(&aj.next, 0);
+		bn_ctx_parallel(s->ctx, attn_worker, &aj);
 		for (int i = 0; i < n; i++) {
 			float *ai = s->att + (size_t)i * (size_t)s->q_dim;
-			attend(s, ai, s->q + (size_t)i * (size_t)s->q_dim, l, s->pos + i);
 			rmsnorm(ai, ai, w->attn_sub_norm, s->q_dim, c->rms_eps);
 		}
+		lap(s, &st->attention_s);
 		if ((err = quantize(s, s->qa_hidden, s->att, n, s->q_dim)) ||
 		    (err = bitlinear(s, s->h, s->qa_hidden, n, &w->wo)))
 			return err;
+		lap(s, &st->bitlinear_s);
 		for (size_t i = 0; i < (size_t)n * (size_t)H; i++)
 			s->x[i] += s->h[i];
 		for (int i = 0; i < n; i++)
 			rmsnorm(s->h + (size_t)i * (size_t)H, s->x + (size_t)i * (size_t)H,
 				w->ffn_norm, H, c->rms_eps);
+		lap(s, &st->other_s);
 		if ((err = quantize(s, s->qa_hidden, s->h, n, H)) ||
 		    (err = bitlinear(s, s->gate, s->qa_hidden, n, &w->w_gate)) ||
 		    (err = bitlinear(s, s->up, s->qa_hidden, n, &w->w_up)))
 			return err;
+		lap(s, &st->bitlinear_s);
 		for (size_t i = 0; i < (size_t)n * (size_t)F; i++) {
 			float g = s->gate[i] > 0 ? s->gate[i] : 0;
 			s->gate[i] = g * g * s->up[i];
@@ -382,16 +464,20 @@ int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n)
 			float *gi = s->gate + (size_t)i * (size_t)F;
 			rmsnorm(gi, gi, w->ffn_sub_norm, F, c->rms_eps);
 		}
+		lap(s, &st->other_s);
 		if ((err = quantize(s, s->qa_ffn, s->gate, n, F)) ||
 		    (err = bitlinear(s, s->h, s->qa_ffn, n, &w->w_down)))
 			return err;
+		lap(s, &st->bitlinear_s);
 		for (size_t i = 0; i < (size_t)n * (size_t)H; i++)
 			s->x[i] += s->h[i];
 	}
 	float *last = s->h;
 	rmsnorm(last, s->x + (size_t)(n - 1) * (size_t)H, m->output_norm, H, c->rms_eps);
+	lap(s, &st->other_s);
 	struct head_job job = {.s = s, .x = last, .threads = s->threads};
-	bn_pool_run(s->pool, lm_head_worker, &job);
+	bn_ctx_parallel(s->ctx, lm_head_worker, &job);
+	lap(s, &st->lm_head_s);
 	s->pos += n;
 	return 0;
 }

@@ -86,6 +86,26 @@ static void print_token(int32_t t)
 		printf("\\x%02x", (unsigned)(t & 0xFF));
 }
 
+/* Seconds per stage of the forward pass (bn_infer_stages). */
+static cJSON *stages_json(const struct bn_infer_stages *st)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "bitlinear", st->bitlinear_s);
+	cJSON_AddNumberToObject(o, "attention", st->attention_s);
+	cJSON_AddNumberToObject(o, "lm_head", st->lm_head_s);
+	cJSON_AddNumberToObject(o, "other", st->other_s);
+	return o;
+}
+
+static void print_stages(const char *what, const struct bn_infer_stages *st, double total)
+{
+	if (total <= 0)
+		return;
+	printf("%s time: bitlinear %.1f%%, attention %.1f%%, lm_head %.1f%%, other %.1f%%\n",
+	       what, 100 * st->bitlinear_s / total, 100 * st->attention_s / total,
+	       100 * st->lm_head_s / total, 100 * st->other_s / total);
+}
+
 int main(int argc, char **argv)
 {
 	const char *model = NULL, *prompt = NULL;
@@ -181,6 +201,9 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	double t_prefill = now() - t0, ttft = 0, t_decode = 0;
+	struct bn_infer_stages st_prefill, st_decode;
+	bn_infer_stages_get(s, &st_prefill);
+	bn_infer_stages_reset(s);
 	int generated = 0;
 	for (; generated < n_gen; generated++) {
 		int32_t t = bn_sample(&sp, bn_infer_logits(s));
@@ -202,6 +225,7 @@ int main(int argc, char **argv)
 	}
 	if (n_gen > 0)
 		generated = n_gen;
+	bn_infer_stages_get(s, &st_decode);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	double peak_mb = (double)ru.ru_maxrss / 1024.0;
@@ -230,6 +254,8 @@ int main(int argc, char **argv)
 		cJSON_AddNumberToObject(o, "decode_tokens_per_s", decode_tps);
 		cJSON_AddNumberToObject(o, "peak_rss_mb", peak_mb);
 		cJSON_AddNumberToObject(o, "weight_bytes_per_token", (double)m->weight_bytes);
+		cJSON_AddItemToObject(o, "prefill_stages_s", stages_json(&st_prefill));
+		cJSON_AddItemToObject(o, "decode_stages_s", stages_json(&st_decode));
 		cJSON_AddItemToObject(o, "kernels", k);
 		cJSON_AddItemToObject(k, "gemm", k_gemm ? cJSON_CreateString(k_gemm) : cJSON_CreateNull());
 		cJSON_AddItemToObject(k, "gemv", k_gemv ? cJSON_CreateString(k_gemv) : cJSON_CreateNull());
@@ -245,6 +271,8 @@ int main(int argc, char **argv)
 		       "quant %s\n",
 		       n_prompt, prefill_tps, t_prefill, ttft, decoded, decode_tps, peak_mb,
 		       k_gemm ? k_gemm : "-", k_gemv ? k_gemv : "-", k_quant ? k_quant : "-");
+		print_stages("prefill", &st_prefill, t_prefill);
+		print_stages("decode", &st_decode, t_decode);
 	}
 	bn_sampler_clear(&sp);
 	bn_infer_free(s);
