@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "bn_error.h"
 #include "bn_half.h"
@@ -353,6 +354,13 @@ int bn_model_open(struct bn_model **out, const char *path)
 	int err = bn_gguf_open(&m->file, path);
 	if (err)
 		goto fail;
+#ifdef MADV_POPULATE_READ
+	/* Every weight is read for every token: map the whole file now, as part of loading,
+	 * rather than page by page inside the first prompt. A kernel without it (before Linux
+	 * 5.14) says EINVAL and the pages are mapped on first touch as before. */
+	if (m->file->map)
+		(void)madvise(m->file->map, m->file->size, MADV_POPULATE_READ);
+#endif
 	if ((err = bn_gguf_get_str(m->file, "general.architecture", &arch))) {
 		err = BN_EFORMAT;
 		goto fail;

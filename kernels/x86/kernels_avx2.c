@@ -44,37 +44,55 @@ INLINE int32_t hsum_epi32(__m256i v)
 
 /* Decodes rows j0 .. j0 + rows - 1 (rows <= 16) of w into a panel; missing rows get code 0
  * (they add nothing and are never stored). Dword d of a row holds, for run g, the codes of
- * columns 128 (d / 8) + 32 g + 4 (d % 8) + i at bits 7-2g .. 6-2g of its byte i. */
+ * columns 128 (d / 8) + 32 g + 4 (d % 8) + i at bits 7-2g .. 6-2g of its byte i. Each
+ * 32-byte block of eight rows is loaded whole and transposed as an 8 x 8 matrix of dwords
+ * (24 shuffles), which gives the same vectors as eight gathers at a fraction of the cost. */
 static void decode_panel(uint8_t *panel, const struct bn_tmat *w, int j0, int rows)
 {
 	const uint8_t *base = w->codes + (size_t)j0 * w->row_bytes;
 	const __m256i mask3 = _mm256_set1_epi8(3);
-	const size_t ndw = w->row_bytes / 4;
+	const size_t nblk = w->row_bytes / BN_I2S_BLOCK_BYTES;
 	for (int h = 0; h < 2; h++) {
 		int live = rows - 8 * h;
 		if (live <= 0) {
-			for (size_t kg = 0; kg < ndw * 4; kg++)
+			for (size_t kg = 0; kg < nblk * 32; kg++)
 				_mm256_store_si256((__m256i *)(panel + kg * PANEL_LD + 32 * h),
 						   _mm256_setzero_si256());
 			continue;
 		}
-		const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-		const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(live), lanes);
-		const __m256i offs =
-			_mm256_mullo_epi32(_mm256_add_epi32(lanes, _mm256_set1_epi32(8 * h)),
-					   _mm256_set1_epi32((int)w->row_bytes));
-		for (size_t d = 0; d < ndw; d++) {
-			__m256i v = _mm256_mask_i32gather_epi32(
-				_mm256_setzero_si256(), (const int *)(base + 4 * d), offs, keep, 1);
-			uint8_t *o = panel + ((d >> 3) * 32 + (d & 7)) * PANEL_LD + 32 * h;
-			_mm256_store_si256((__m256i *)o,
-					   _mm256_and_si256(_mm256_srli_epi32(v, 6), mask3));
-			_mm256_store_si256((__m256i *)(o + 8 * PANEL_LD),
-					   _mm256_and_si256(_mm256_srli_epi32(v, 4), mask3));
-			_mm256_store_si256((__m256i *)(o + 16 * PANEL_LD),
-					   _mm256_and_si256(_mm256_srli_epi32(v, 2), mask3));
-			_mm256_store_si256((__m256i *)(o + 24 * PANEL_LD),
-					   _mm256_and_si256(v, mask3));
+		const uint8_t *rp[8];
+		for (int r = 0; r < 8; r++)
+			rp[r] = r < live ? base + (size_t)(8 * h + r) * w->row_bytes : NULL;
+		for (size_t b = 0; b < nblk; b++) {
+			__m256i r[8], t[8], u[8];
+			for (int i = 0; i < 8; i++)
+				r[i] = rp[i] ? _mm256_loadu_si256((const __m256i *)(rp[i] + 32 * b))
+					     : _mm256_setzero_si256();
+			for (int i = 0; i < 8; i += 2) {
+				t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);
+				t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]);
+			}
+			for (int q = 0; q < 8; q += 4) {
+				u[q] = _mm256_unpacklo_epi64(t[q], t[q + 2]);
+				u[q + 1] = _mm256_unpackhi_epi64(t[q], t[q + 2]);
+				u[q + 2] = _mm256_unpacklo_epi64(t[q + 1], t[q + 3]);
+				u[q + 3] = _mm256_unpackhi_epi64(t[q + 1], t[q + 3]);
+			}
+			for (int d = 0; d < 8; d++) {
+				/* dword d of rows 0-3 sits in lane d / 4 of u[d % 4], of rows 4-7
+				 * in the same lane of u[4 + d % 4] */
+				__m256i v = d < 4 ? _mm256_permute2x128_si256(u[d], u[d + 4], 0x20)
+						  : _mm256_permute2x128_si256(u[d - 4], u[d], 0x31);
+				uint8_t *o = panel + (b * 32 + (size_t)d) * PANEL_LD + 32 * h;
+				_mm256_store_si256((__m256i *)o,
+						   _mm256_and_si256(_mm256_srli_epi32(v, 6), mask3));
+				_mm256_store_si256((__m256i *)(o + 8 * PANEL_LD),
+						   _mm256_and_si256(_mm256_srli_epi32(v, 4), mask3));
+				_mm256_store_si256((__m256i *)(o + 16 * PANEL_LD),
+						   _mm256_and_si256(_mm256_srli_epi32(v, 2), mask3));
+				_mm256_store_si256((__m256i *)(o + 24 * PANEL_LD),
+						   _mm256_and_si256(v, mask3));
+			}
 		}
 	}
 }
