@@ -1,5 +1,6 @@
 /* The dispatch: kernel names, BITNET_KERNEL forcing, clear errors for unknown and
  * unsupported kernels, and the kernel ID reported for what actually ran. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "bn_cpu.h"
@@ -18,6 +19,37 @@ static int run_small_gemm(struct bn_ctx *ctx)
 	bn_tmat_free(w);
 	bn_qact_free(x);
 	return rc;
+}
+
+static void count_tid(void *arg, int tid)
+{
+	atomic_int *calls = arg;
+	if (tid >= 0 && tid < 8)
+		atomic_fetch_add(&calls[tid], 1);
+	else
+		atomic_fetch_add(&calls[8], 1);
+}
+
+/* bn_ctx_parallel runs the function once on each of the context's threads, tid 0 .. n-1. */
+BN_TEST(dispatch__parallel_runs_once_per_thread)
+{
+	for (int threads = 1; threads <= 4; threads++) {
+		struct bn_ctx *ctx;
+		struct bn_ctx_opts o = {.kernel = BN_KERNEL_REF, .threads = threads};
+		BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
+		for (int round = 0; round < 3; round++) {
+			atomic_int calls[9];
+			for (int i = 0; i < 9; i++)
+				atomic_init(&calls[i], 0);
+			bn_ctx_parallel(ctx, count_tid, calls);
+			for (int i = 0; i < 8; i++)
+				BN_CHECK(atomic_load(&calls[i]) == (i < threads ? 1 : 0),
+					 "%d threads, round %d: tid %d ran %d times", threads, round,
+					 i, atomic_load(&calls[i]));
+			BN_CHECK_EQ(atomic_load(&calls[8]), 0);
+		}
+		bn_ctx_free(ctx);
+	}
 }
 
 BN_TEST(dispatch__names_round_trip)

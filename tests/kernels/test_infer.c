@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bn_dispatch.h"
@@ -279,6 +280,47 @@ BN_TEST(infer__same_for_every_thread_count_and_kernel)
 	}
 	BN_CHECK(checked >= 3, "only %d configurations", checked);
 	free(base);
+	bn_model_close(m);
+	unlink(path);
+	free(path);
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The stage timers cover every stage, never add up to more than the evals took, and start
+ * again from zero after a reset. */
+BN_TEST(infer__stages_account_for_eval_time)
+{
+	char *path = tiny_model(4);
+	struct bn_model *m;
+	BN_CHECK_EQ(bn_model_open(&m, path), 0);
+	struct bn_infer *s;
+	struct bn_infer_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 2, .max_tokens = 32};
+	BN_CHECK_EQ(bn_infer_new(&s, m, &o), 0);
+	int32_t prompt[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	double t0 = wall_s();
+	BN_CHECK_EQ(bn_infer_eval(s, prompt, 8), 0);
+	for (int i = 0; i < 4; i++)
+		BN_CHECK_EQ(bn_infer_eval(s, &prompt[i], 1), 0);
+	double wall = wall_s() - t0;
+	struct bn_infer_stages st;
+	bn_infer_stages_get(s, &st);
+	BN_CHECK(st.bitlinear_s > 0 && st.attention_s > 0 && st.lm_head_s > 0 && st.other_s > 0,
+		 "a stage has no time: bitlinear %g, attention %g, lm_head %g, other %g",
+		 st.bitlinear_s, st.attention_s, st.lm_head_s, st.other_s);
+	double sum = st.bitlinear_s + st.attention_s + st.lm_head_s + st.other_s;
+	BN_CHECK(sum <= wall, "stages sum to %g s, more than the %g s the evals took", sum, wall);
+	bn_infer_stages_reset(s);
+	bn_infer_stages_get(s, &st);
+	BN_CHECK(st.bitlinear_s == 0 && st.attention_s == 0 && st.lm_head_s == 0 &&
+			 st.other_s == 0,
+		 "reset left time in a stage");
+	bn_infer_free(s);
 	bn_model_close(m);
 	unlink(path);
 	free(path);
