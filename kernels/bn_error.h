@@ -3,6 +3,10 @@
 #ifndef BN_ERROR_H
 #define BN_ERROR_H
 
+#ifdef __cplusplus
+extern "C" { /* gpu/ calls these from CUDA C++ */
+#endif
+
 enum bn_error_code {
 	BN_OK = 0,
 	BN_EINVAL = -1,       /* bad argument or shape */
@@ -21,5 +25,9 @@ const char *bn_error_last(void);
 int bn_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void bn_error_clear(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
