@@ -22,16 +22,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define BN_I2S_BLOCK 128      /* weights per block */
 #define BN_I2S_BLOCK_BYTES 32 /* bytes per block: 2 bits per weight */
 #define BN_I2S_GROUPS 4       /* runs of consecutive weights in a block */
 #define BN_I2S_GROUP 32       /* weights per run; a run is one byte lane of the block */
 #define BN_I2S_SCALE_TAIL 32  /* bytes after the codes in a GGUF I2_S tensor */
 
+#ifndef __cplusplus /* checked once, by the C compiler; gpu/ includes this from C++ */
 _Static_assert(BN_I2S_BLOCK * 2 == BN_I2S_BLOCK_BYTES * 8, "I2_S stores 2 bits per weight");
 _Static_assert(BN_I2S_GROUPS *BN_I2S_GROUP == BN_I2S_BLOCK, "a block is four runs");
 _Static_assert(BN_I2S_GROUP == BN_I2S_BLOCK_BYTES, "a run spans the block's bytes once");
 _Static_assert(BN_I2S_SCALE_TAIL >= sizeof(float), "the scale fits in the tail");
+#endif
 
 /* Largest k the kernels accept: with codes <= 3 and |x| <= 128 an int32 accumulator of
  * sum(code * x) stays below 2^31 for k <= 2^22. */
@@ -72,5 +78,9 @@ int bn_tmat_dequantize(float *out, const struct bn_tmat *w);
  * and back. Same errors as above, positions given as flat indices. */
 int bn_i2s_pack(uint8_t *dst, const int8_t *src, size_t n);
 int bn_i2s_unpack(int8_t *dst, const uint8_t *src, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -15,6 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Ternary quantization of n floats: q gets values in {-1, 0, +1}, *scale gets s. */
 int bn_quant_ternary(int8_t *q, float *scale, const float *w, size_t n);
 
@@ -35,5 +39,9 @@ void bn_qact_free(struct bn_qact *a);
 /* Fills a's padding and rowsum after q was written directly (tests, benchmarks that set
  * extreme values by hand). */
 void bn_qact_finish(struct bn_qact *a);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
