@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bn_model.h"
 #include "bn_pack.h"
 #include "bn_quant.h"
 
@@ -108,6 +109,29 @@ int bn_cuda_gemv(int32_t *y, const struct bn_cuda_qact *x, const struct bn_cuda_
 /* y[i * ldy + j] for i < x->m, j < w->n: the exact integers of bn_gemm. Queued. */
 int bn_cuda_gemm(int32_t *y, size_t ldy, const struct bn_cuda_qact *x,
 		 const struct bn_cuda_tmat *w);
+
+/* ---- the whole model on the device (gpu/infer.cu) ------------------------------------ */
+
+/* A forward pass with every layer on the device: the ternary matrices uploaded once (W16),
+ * norms and the embedding too, the KV cache in device memory. The integer parts are the
+ * CPU's exactly; the float parts (norms, RoPE, attention, the F16 lm_head) are the same
+ * formulas summed in another order, so logits agree with the CPU's to float rounding and
+ * greedy tokens are the same. */
+struct bn_cuda_infer;
+
+/* Uploads m (borrowed: it must outlive s) for a cache of max_tokens positions. */
+int bn_cuda_infer_new(struct bn_cuda_infer **out, const struct bn_model *m, int max_tokens);
+void bn_cuda_infer_free(struct bn_cuda_infer *s);
+/* Evaluates n tokens at the current position (prefill when n > 1, decode when n == 1) and
+ * copies the last one's logits to the host. Errors as bn_infer_eval's, plus device ones. */
+int bn_cuda_infer_eval(struct bn_cuda_infer *s, const int32_t *tokens, int n);
+/* The vocab logits of the last evaluated token (host memory owned by s). */
+const float *bn_cuda_infer_logits(const struct bn_cuda_infer *s);
+int bn_cuda_infer_pos(const struct bn_cuda_infer *s);
+/* Forgets positions pos and later (pos <= the current position). */
+void bn_cuda_infer_truncate(struct bn_cuda_infer *s, int pos);
+/* Bytes of device memory s holds (weights, cache, buffers). */
+size_t bn_cuda_infer_device_bytes(const struct bn_cuda_infer *s);
 
 #ifdef __cplusplus
 }

@@ -33,8 +33,9 @@ struct bn_cuda_qact;
 struct bn_cuda_tmat;
 
 /* bn_cuda_quantize in two halves, so a forward pass can queue many and check once: the
- * launch, and the wait that turns a NaN/inf row into BN_EFORMAT. */
-int bn_cu_quantize_async(struct bn_cuda_qact *a, const float *x, size_t ldx, int m,
+ * launch (reset: clear the bad-row flag first; 0 keeps an earlier call's bad row), and the
+ * wait that turns a NaN/inf row into BN_EFORMAT. */
+int bn_cu_quantize_async(struct bn_cuda_qact *a, const float *x, size_t ldx, int m, int reset,
 			 cudaStream_t stream);
 int bn_cu_quant_check(const struct bn_cuda_qact *a, cudaStream_t stream);
 

@@ -93,13 +93,15 @@ quant_rows(int8_t *q, float *scale, int32_t *rowsum, int *bad_row, const float *
 	}
 }
 
-int bn_cu_quantize_async(struct bn_cuda_qact *a, const float *x, size_t ldx, int m,
+int bn_cu_quantize_async(struct bn_cuda_qact *a, const float *x, size_t ldx, int m, int reset,
 			 cudaStream_t stream)
 {
 	if (m <= 0 || m > a->capacity || ldx < (size_t)a->k)
 		return bn_error_set(BN_EINVAL, "quantize %dx%d on the device: %d rows, capacity %d, "
 				    "row stride %zu", m, a->k, m, a->capacity, ldx);
-	BN_CU(cudaMemsetAsync(a->bad_row, 0x7f, sizeof(int), stream), "quantize on the device");
+	if (reset)
+		BN_CU(cudaMemsetAsync(a->bad_row, 0x7f, sizeof(int), stream),
+		      "quantize on the device");
 	quant_rows<<<m, QUANT_THREADS, 0, stream>>>(a->q, a->scale, a->rowsum, a->bad_row, x, ldx,
 						       a->k, a->k_pad);
 	BN_CU_LAUNCHED("quantize on the device");
@@ -123,6 +125,6 @@ int bn_cu_quant_check(const struct bn_cuda_qact *a, cudaStream_t stream)
 
 int bn_cuda_quantize(struct bn_cuda_qact *a, const float *x, size_t ldx, int m)
 {
-	int rc = bn_cu_quantize_async(a, x, ldx, m, 0);
+	int rc = bn_cu_quantize_async(a, x, ldx, m, 1, 0);
 	return rc ? rc : bn_cu_quant_check(a, 0);
 }

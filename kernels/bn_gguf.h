@@ -30,6 +30,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define BN_GGUF_MAGIC 0x46554747u /* "GGUF" read as a little-endian uint32 */
 #define BN_GGUF_VERSION 3
 #define BN_GGUF_DEFAULT_ALIGNMENT 32
@@ -178,5 +182,9 @@ int bn_gguf_add_tensor(struct bn_gguf_writer *w, const char *name, enum bn_ggml_
 /* Writes the file (GGUF version 3; to path.tmp, then renamed, so a reader never sees half a
  * file). The alignment is general.alignment when it was added, else 32. */
 int bn_gguf_writer_write(struct bn_gguf_writer *w, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,6 +5,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 static inline float bn_f16_to_f32(uint16_t h)
 {
 	uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1F, man = h & 0x3FF;
@@ -53,5 +57,9 @@ static inline uint16_t bn_f32_to_f16(float f)
 		h++; /* a carry into the exponent is right, up to infinity */
 	return (uint16_t)(sign | h);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -32,6 +32,10 @@
 #include "bn_gguf.h"
 #include "bn_pack.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct bn_model_config {
 	int hidden;    /* embedding_length */
 	int layers;    /* block_count */
@@ -83,5 +87,9 @@ struct bn_model {
  * an invalid ternary code), each naming the file and the tensor or key. */
 int bn_model_open(struct bn_model **out, const char *path);
 void bn_model_close(struct bn_model *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,10 +2,13 @@
  * reason the probe gave, never passed. */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bn_cuda.h"
 #include "bn_dispatch.h"
 #include "bn_error.h"
+#include "bn_infer.h"
+#include "bn_model.h"
 #include "bn_test.h"
 
 static void need_device(struct bn_cuda_device *d)
@@ -222,6 +225,8 @@ BN_TEST(gpu__gemm_matches_ref)
 	bn_ctx_free(ctx);
 }
 
+static struct bn_model *tiny_model(char **path);
+
 /* With no device every entry point fails with BN_EUNSUPPORTED and the probe's reason, and
  * nothing aborts. (With a device this case has nothing to check and says so.) */
 BN_TEST(gpu__no_device_fails_cleanly)
@@ -248,4 +253,88 @@ BN_TEST(gpu__no_device_fails_cleanly)
 	BN_CHECK(dx == NULL, "a failed allocation left activations");
 	struct bn_cuda_timer *t;
 	BN_CHECK_EQ(bn_cuda_timer_new(&t), BN_EUNSUPPORTED);
+	char *path;
+	struct bn_model *m = tiny_model(&path);
+	struct bn_cuda_infer *s = (struct bn_cuda_infer *)1;
+	BN_CHECK_EQ(bn_cuda_infer_new(&s, m, 16), BN_EUNSUPPORTED);
+	BN_CHECK(s == NULL, "a failed set-up left a pass");
+	bn_model_close(m);
+	unlink(path);
+	free(path);
+}
+
+/* ---- the whole model ------------------------------------------------------------------ */
+
+static struct bn_model *tiny_model(char **path)
+{
+	struct bn_model_config c;
+	struct bn_model *m;
+	*path = bn_test_tmpfile("gpu-tiny.gguf");
+	BN_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
+	BN_CHECK(bn_model_write_synthetic(&c, 5, *path) == 0, "%s", bn_error_last());
+	BN_CHECK(bn_model_open(&m, *path) == 0, "%s", bn_error_last());
+	return m;
+}
+
+static int32_t argmax(const float *v, int n)
+{
+	int32_t best = 0;
+	for (int32_t i = 1; i < n; i++)
+		if (v[i] > v[best])
+			best = i;
+	return best;
+}
+
+/* A prompt as one batch (GEMM) and then greedy decoding (GEMV) on the device and on the
+ * CPU: the same tokens at every step, and logits within float rounding of each other. */
+BN_TEST(gpu__decode_matches_cpu)
+{
+	struct bn_cuda_device dev;
+	need_device(&dev);
+	char *path;
+	struct bn_model *m = tiny_model(&path);
+	const int vocab = m->cfg.vocab, steps = 48;
+	struct bn_infer *cpu;
+	struct bn_infer_opts o = {.kernel = BN_KERNEL_REF, .threads = 1, .max_tokens = 64};
+	BN_CHECK_EQ(bn_infer_new(&cpu, m, &o), 0);
+	struct bn_cuda_infer *gpu;
+	BN_CHECK(bn_cuda_infer_new(&gpu, m, 64) == 0, "%s", bn_error_last());
+	BN_CHECK(bn_cuda_infer_device_bytes(gpu) > 0, "no device memory counted");
+	int32_t prompt[9] = {72, 101, 108, 108, 111, 44, 32, 119, 111};
+	BN_CHECK_EQ(bn_infer_eval(cpu, prompt, 9), 0);
+	BN_CHECK(bn_cuda_infer_eval(gpu, prompt, 9) == 0, "%s", bn_error_last());
+	for (int step = 0; step < steps; step++) {
+		const float *a = bn_infer_logits(cpu), *b = bn_cuda_infer_logits(gpu);
+		float amax = 0, dmax = 0;
+		for (int v = 0; v < vocab; v++) {
+			float d = fabsf(a[v] - b[v]);
+			dmax = d > dmax ? d : dmax;
+			amax = fabsf(a[v]) > amax ? fabsf(a[v]) : amax;
+		}
+		BN_CHECK(dmax <= 1e-3f * (amax > 1 ? amax : 1),
+			 "step %d: logits differ by up to %g (largest logit %g)", step, (double)dmax,
+			 (double)amax);
+		int32_t ta = argmax(a, vocab), tb = argmax(b, vocab);
+		BN_CHECK(ta == tb, "step %d: CPU token %d, device token %d", step, ta, tb);
+		BN_CHECK_EQ(bn_infer_eval(cpu, &ta, 1), 0);
+		BN_CHECK(bn_cuda_infer_eval(gpu, &tb, 1) == 0, "%s", bn_error_last());
+	}
+	BN_CHECK_EQ(bn_cuda_infer_pos(gpu), 9 + steps);
+	/* rewinding replays the same logits */
+	float first = bn_cuda_infer_logits(gpu)[0];
+	int32_t last = prompt[8];
+	bn_cuda_infer_truncate(gpu, 9 + steps - 1);
+	bn_infer_truncate(cpu, 9 + steps - 1);
+	BN_CHECK_EQ(bn_infer_eval(cpu, &last, 1), 0);
+	BN_CHECK_EQ(bn_cuda_infer_eval(gpu, &last, 1), 0);
+	BN_CHECK(fabsf(bn_cuda_infer_logits(gpu)[0] - bn_infer_logits(cpu)[0]) <= 1e-3f,
+		 "after a rewind: %g vs CPU %g (before: %g)", (double)bn_cuda_infer_logits(gpu)[0],
+		 (double)bn_infer_logits(cpu)[0], (double)first);
+	int32_t bad = vocab;
+	BN_CHECK_EQ(bn_cuda_infer_eval(gpu, &bad, 1), BN_EINVAL);
+	bn_cuda_infer_free(gpu);
+	bn_infer_free(cpu);
+	bn_model_close(m);
+	unlink(path);
+	free(path);
 }
