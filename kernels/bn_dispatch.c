@@ -58,6 +58,10 @@ int bn_kernel_from_name(int *out, const char *name)
 			*out = i;
 			return 0;
 		}
+	if (!strcmp(name, BN_KERNEL_CUDA_NAME))
+		return bn_error_set(BN_EUNSUPPORTED,
+				    "kernel 'cuda' runs on the GPU (libbitnet_cuda: bitnet-bench, "
+				    "bitnet-run), not in the CPU dispatch");
 	return bn_error_set(BN_EINVAL, "unknown kernel '%.40s': expected ref, avx2, avx512 or amx",
 			    name);
 }
@@ -322,11 +326,17 @@ int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
 		const char *env = getenv("BITNET_KERNEL");
 		if (env && *env) {
 			if (bn_kernel_from_name(&want, env))
-				return bn_error_set(
-					BN_EINVAL,
-					"BITNET_KERNEL=%.40s: unknown kernel (expected ref, "
-					"avx2, avx512 or amx)",
-					env);
+				return !strcmp(env, BN_KERNEL_CUDA_NAME)
+					       ? bn_error_set(BN_EUNSUPPORTED,
+							      "BITNET_KERNEL=cuda: the GPU is "
+							      "served by libbitnet_cuda "
+							      "(bitnet-bench, bitnet-run), not "
+							      "by the CPU dispatch")
+					       : bn_error_set(
+							 BN_EINVAL,
+							 "BITNET_KERNEL=%.40s: unknown kernel "
+							 "(expected ref, avx2, avx512 or amx)",
+							 env);
 			from_env = 1;
 		}
 	}

@@ -22,13 +22,18 @@ enum bn_kernel_id {
 	BN_KERNEL_COUNT
 };
 
+/* BITNET_KERNEL=cuda asks for the GPU: programs built with libbitnet_cuda serve it; the CPU
+ * dispatch answers BN_EUNSUPPORTED for it, saying so. */
+#define BN_KERNEL_CUDA_NAME "cuda"
+
 enum bn_op { BN_OP_GEMM, BN_OP_GEMV, BN_OP_QUANT, BN_OP_COUNT };
 
 /* "ref", "avx2", "avx512", "amx"; "?" for anything else. */
 const char *bn_kernel_name(int id);
 const char *bn_op_name(int op);
 
-/* Parses a kernel name; an unknown one is BN_EINVAL listing the valid names. */
+/* Parses a kernel name; an unknown one is BN_EINVAL listing the valid names, "cuda"
+ * BN_EUNSUPPORTED (the CPU dispatch does not run it). */
 int bn_kernel_from_name(int *out, const char *name);
 
 /* 1 if the kernel can run here; otherwise 0 and *why (if not NULL) says what is missing. */

@@ -64,6 +64,16 @@ BN_TEST(dispatch__names_round_trip)
 	BN_CHECK(strstr(bn_error_last(), "sse9") && strstr(bn_error_last(), "avx512"),
 		 "message: %s", bn_error_last());
 	BN_CHECK(!strcmp(bn_kernel_name(99), "?"), "bad id name");
+	/* cuda is a known name the CPU dispatch does not serve: unsupported, not unknown */
+	BN_CHECK_EQ(bn_kernel_from_name(&id, "cuda"), BN_EUNSUPPORTED);
+	BN_CHECK(strstr(bn_error_last(), "GPU") != NULL, "message: %s", bn_error_last());
+	setenv("BITNET_KERNEL", "cuda", 1);
+	struct bn_ctx *ctx = NULL;
+	struct bn_ctx_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 1};
+	BN_CHECK_EQ(bn_ctx_new(&ctx, &o), BN_EUNSUPPORTED);
+	BN_CHECK(strstr(bn_error_last(), "BITNET_KERNEL=cuda") != NULL, "message: %s",
+		 bn_error_last());
+	unsetenv("BITNET_KERNEL");
 }
 
 BN_TEST(dispatch__auto_picks_best_and_reports_it)
