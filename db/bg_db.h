@@ -263,4 +263,68 @@ struct bg_import_stats {
  * naming origin and the line number, and nothing of the file is stored. */
 int bg_db_import(struct bg_db *db, FILE *in, const char *origin, struct bg_import_stats *st);
 
+/* --- the nightly dashboard: series along a line of commits, and regressions ----------- */
+
+/* done[i] = 1 when machine_id has a complete, non-worktree run of kind for shas[i], else
+ * 0. Runs labelled "bisect" do not count: bisect measures one benchmark, not the set. */
+int bg_db_commits_measured(struct bg_db *db, int64_t machine_id, const char *kind,
+			   const char *const *shas, size_t n, int *done);
+
+/* One commit of a series: every sample of every complete run (and round) of that commit. */
+struct bg_walk_point {
+	size_t pos;      /* index into the caller's shas */
+	double *samples; /* in run, round, sample order */
+	size_t n;
+};
+
+/* A series (benchmark, params, metric, mode) along the caller's commits. */
+struct bg_walk_series {
+	char *benchmark, *params, *metric, *mode;
+	struct bg_walk_point *points; /* commits with samples, in the order of shas */
+	size_t n_points;
+};
+
+/* Every series that complete runs of kind on machine_id measured at the commits shas[0..n)
+ * (in the caller's order, e.g. first parents oldest first), skipped results left out.
+ * benchmark: only that benchmark's series (NULL: all). Series ordered by benchmark, params,
+ * metric, mode. Commits not in shas are ignored. */
+int bg_db_series_walk(struct bg_db *db, int64_t machine_id, const char *kind,
+		      const char *benchmark, const char *const *shas, size_t n,
+		      struct bg_walk_series **out, size_t *n_out);
+void bg_db_series_walk_free(struct bg_walk_series *v, size_t n);
+
+/* A lasting shift of one series on one machine, as the nightly found it. */
+struct bg_regression_rec {
+	int64_t id;
+	int64_t machine_id;
+	char *benchmark, *params, *metric, *mode;
+	char *good_sha;     /* the last measured commit before the shift */
+	char *bad_sha;      /* the first measured commit after it */
+	double rel, lo, hi; /* after / before - 1, with its interval */
+	double p;           /* the change point's significance */
+	char *state;        /* "detected", "acknowledged" or "fixed" */
+	char *reason;       /* acknowledged: why (from bitgate.json); else NULL */
+	char *fixed_sha;    /* fixed: the first commit after the shift that undid it */
+	char *suspect_sha;  /* bisect's first bad commit; NULL until bisected */
+	double suspect_rel, suspect_lo, suspect_hi; /* its measured ratio - 1 and interval */
+	int64_t detected;   /* Unix seconds: first stored */
+	int64_t updated;    /* Unix seconds: last stored */
+};
+
+/* Stores r: a new regression, or the same (machine, series, bad_sha) one updated with r's
+ * good_sha, magnitude, p, state, reason and fixed_sha (detected and suspect are kept).
+ * Sets r->id. One transaction. */
+int bg_db_regression_put(struct bg_db *db, struct bg_regression_rec *r);
+
+/* Records bisect's answer for regression id. */
+int bg_db_regression_set_suspect(struct bg_db *db, int64_t id, const char *sha, double rel,
+				 double lo, double hi);
+
+/* Regressions on machine_id (0: every machine), open ones (detected) first, then
+ * acknowledged, then fixed; newest first within a state. */
+int bg_db_regression_list(struct bg_db *db, int64_t machine_id, struct bg_regression_rec **out,
+			  size_t *n);
+void bg_db_regression_clear(struct bg_regression_rec *r);
+void bg_db_regression_list_free(struct bg_regression_rec *v, size_t n);
+
 #endif

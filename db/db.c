@@ -165,6 +165,29 @@ static const char *const migrations[] = {
 	"	decision TEXT NOT NULL\n"
 	") STRICT;\n"
 	"CREATE INDEX decisions_head ON decisions (head_run_id);\n",
+	/* 3: regressions the nightly found: a lasting shift of a series on a machine between
+	 * two measured commits, its state and what bisect blamed */
+	"CREATE TABLE regressions (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	machine_id INTEGER NOT NULL REFERENCES machines (id),\n"
+	"	series_id INTEGER NOT NULL REFERENCES series (id),\n"
+	"	good_sha TEXT NOT NULL,\n"
+	"	bad_sha TEXT NOT NULL,\n"
+	"	rel REAL NOT NULL,\n"
+	"	lo REAL NOT NULL,\n"
+	"	hi REAL NOT NULL,\n"
+	"	p REAL NOT NULL,\n"
+	"	state TEXT NOT NULL CHECK (state IN ('detected', 'acknowledged', 'fixed')),\n"
+	"	reason TEXT,\n"
+	"	fixed_sha TEXT,\n"
+	"	suspect_sha TEXT,\n"
+	"	suspect_rel REAL,\n"
+	"	suspect_lo REAL,\n"
+	"	suspect_hi REAL,\n"
+	"	detected INTEGER NOT NULL,\n"
+	"	updated INTEGER NOT NULL,\n"
+	"	UNIQUE (machine_id, series_id, bad_sha)\n"
+	") STRICT;\n",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
