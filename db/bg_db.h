@@ -265,8 +265,15 @@ int bg_db_import(struct bg_db *db, FILE *in, const char *origin, struct bg_impor
 
 /* --- the nightly dashboard: series along a line of commits, and regressions ----------- */
 
-/* done[i] = 1 when machine_id has a complete, non-worktree run of kind for shas[i], else
- * 0. Runs labelled "bisect" do not count: bisect measures one benchmark, not the set. */
+enum bg_commit_state {
+	BG_COMMIT_UNMEASURED = 0,   /* no complete run, and no failed build */
+	BG_COMMIT_MEASURED = 1,     /* a complete run */
+	BG_COMMIT_BUILD_FAILED = 2, /* no complete run, but a run whose build failed: running it
+				       again would fail again */
+};
+
+/* done[i] = the bg_commit_state of shas[i] for non-worktree runs of kind on machine_id. Runs
+ * labelled "bisect" do not count: bisect measures one benchmark, not the set. */
 int bg_db_commits_measured(struct bg_db *db, int64_t machine_id, const char *kind,
 			   const char *const *shas, size_t n, int *done);
 

@@ -14,9 +14,11 @@ int bg_db_commits_measured(struct bg_db *db, int64_t machine_id, const char *kin
 			   const char *const *shas, size_t n, int *done)
 {
 	static const char sql[] =
-		"SELECT EXISTS (SELECT 1 FROM runs r JOIN commits c ON c.id = r.commit_id "
-		"WHERE c.sha = ?1 AND r.machine_id = ?2 AND r.kind = ?3 AND r.complete = 1 "
-		"AND r.worktree = 0 AND (r.label IS NULL OR r.label <> 'bisect'))";
+		"SELECT coalesce(max(CASE WHEN r.complete = 1 THEN 2 "
+		"WHEN r.status = 'build-failed' THEN 1 ELSE 0 END), 0) "
+		"FROM runs r JOIN commits c ON c.id = r.commit_id "
+		"WHERE c.sha = ?1 AND r.machine_id = ?2 AND r.kind = ?3 AND r.worktree = 0 "
+		"AND (r.label IS NULL OR r.label <> 'bisect')";
 	sqlite3_stmt *s = NULL;
 	int err = db_begin_read(db, "finding measured commits");
 	if (err < 0)
@@ -34,7 +36,9 @@ int bg_db_commits_measured(struct bg_db *db, int64_t machine_id, const char *kin
 			err = db_fail(db, "finding measured commits");
 			goto done;
 		}
-		done[i] = sqlite3_column_int(s, 0);
+		static const int state[] = {BG_COMMIT_UNMEASURED, BG_COMMIT_BUILD_FAILED,
+					    BG_COMMIT_MEASURED};
+		done[i] = state[sqlite3_column_int(s, 0)];
 	}
 done:
 	sqlite3_finalize(s);

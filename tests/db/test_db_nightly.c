@@ -81,7 +81,7 @@ static int64_t store_run(struct fx *f, const char *sha, const char *kind, const 
 	return r.id;
 }
 
-BN_TEST(db_nightly__commits_measured_counts_complete_nightly_runs_only)
+BN_TEST(db_nightly__commits_measured_counts_complete_runs_and_failed_builds)
 {
 	struct fx f;
 	fx_open(&f);
@@ -90,16 +90,22 @@ BN_TEST(db_nightly__commits_measured_counts_complete_nightly_runs_only)
 	store_run(&f, f.sha[2], "ci", "base", 10, 0, 1);        /* another kind */
 	store_run(&f, f.sha[3], "nightly", "bisect", 10, 0, 1); /* a subset */
 	store_run(&f, f.sha[4], "nightly", NULL, 10, 1, 1);     /* with a skip: still complete */
+	struct bg_run_rec r = {.kind = "nightly", .commit_sha = f.sha[5], .machine_id = f.machine};
+	CHECK_OK(bg_db_run_begin(f.db, &r));
+	CHECK_OK(bg_db_run_finish(f.db, r.id, "build-failed", 0));
+	free(r.uuid);
 	const char *shas[6];
 	for (int i = 0; i < 6; i++)
 		shas[i] = f.sha[i];
 	int done[6];
 	CHECK_OK(bg_db_commits_measured(f.db, f.machine, "nightly", shas, 6, done));
-	static const int want[6] = {1, 0, 0, 0, 1, 0};
+	static const int want[6] = {BG_COMMIT_MEASURED,   BG_COMMIT_UNMEASURED,
+				    BG_COMMIT_UNMEASURED, BG_COMMIT_UNMEASURED,
+				    BG_COMMIT_MEASURED,   BG_COMMIT_BUILD_FAILED};
 	for (int i = 0; i < 6; i++)
 		BN_CHECK(done[i] == want[i], "commit %d: measured %d, want %d", i, done[i], want[i]);
 	CHECK_OK(bg_db_commits_measured(f.db, f.machine + 1, "nightly", shas, 6, done));
-	BN_CHECK(done[0] == 0, "another machine's runs counted");
+	BN_CHECK(done[0] == BG_COMMIT_UNMEASURED, "another machine's runs counted");
 	fx_done(&f);
 }
 
