@@ -1,5 +1,6 @@
 /* bitnet-bench: the bitgate-bench/1 JSON writer (schema in shared DESIGN.md). */
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,32 @@ double bench_median(const double *v, int n)
 	return m;
 }
 
+/* A CUDA version as text: 13000 is "13.0". */
+static void add_cuda_version(cJSON *o, const char *key, int v)
+{
+	char text[32];
+	snprintf(text, sizeof(text), "%d.%d", v / 1000, v % 1000 / 10);
+	cJSON_AddStringToObject(o, key, text);
+}
+
+static cJSON *gpu_json(const struct bench_gpu *g)
+{
+	cJSON *o = cJSON_CreateObject();
+	char cc[16];
+	snprintf(cc, sizeof(cc), "%d.%d", g->cc_major, g->cc_minor);
+	cJSON_AddStringToObject(o, "name", g->name);
+	cJSON_AddStringToObject(o, "compute_capability", cc);
+	cJSON_AddNumberToObject(o, "sm_count", g->sm_count);
+	cJSON_AddNumberToObject(o, "clock_mhz", g->clock_mhz);
+	cJSON_AddNumberToObject(o, "mem_clock_mhz", g->mem_clock_mhz);
+	cJSON_AddNumberToObject(o, "mem_bus_bits", g->mem_bus_bits);
+	cJSON_AddNumberToObject(o, "memory_bytes", g->memory_bytes);
+	add_cuda_version(o, "driver_version", g->driver_version);
+	add_cuda_version(o, "runtime_version", g->runtime_version);
+	cJSON_AddStringToObject(o, "built_for", g->built_for ? g->built_for : "");
+	return o;
+}
+
 static cJSON *context_json(const struct bench_context *c)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -42,6 +69,8 @@ static cJSON *context_json(const struct bench_context *c)
 	for (int id = 0; id < BN_KERNEL_COUNT; id++)
 		if (c->kernels_seen & (1u << id))
 			cJSON_AddItemToArray(k, cJSON_CreateString(bn_kernel_name(id)));
+	if (c->device_kernel)
+		cJSON_AddItemToArray(k, cJSON_CreateString(c->device_kernel));
 	cJSON_AddStringToObject(o, "kernel_best", bn_kernel_name(bn_kernel_best()));
 	cJSON_AddNumberToObject(o, "threads", c->threads);
 	cJSON_AddBoolToObject(o, "strict_mode", c->strict_mode);
@@ -50,6 +79,8 @@ static cJSON *context_json(const struct bench_context *c)
 	cJSON_AddStringToObject(o, "build_type", c->build_type);
 	cJSON_AddNumberToObject(o, "min_time_s", c->min_time);
 	cJSON_AddNumberToObject(o, "repetitions", c->repetitions);
+	if (c->gpu)
+		cJSON_AddItemToObject(o, "gpu", gpu_json(c->gpu));
 	return o;
 }
 
@@ -70,6 +101,8 @@ static cJSON *result_json(const struct bench_result *r)
 	cJSON_AddNumberToObject(o, "bytes", r->bytes);
 	if (r->kernel >= 0)
 		cJSON_AddStringToObject(o, "kernel", bn_kernel_name(r->kernel));
+	else if (r->kernel_name)
+		cJSON_AddStringToObject(o, "kernel", r->kernel_name);
 	cJSON_AddBoolToObject(o, "checked", r->checked);
 	return o;
 }

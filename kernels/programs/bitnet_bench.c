@@ -29,25 +29,13 @@
 #define BITGATE_BUILD_TYPE "unknown"
 #endif
 
-#define EXIT_WRONG 1 /* a kernel failed its check against the reference */
-#define EXIT_USAGE 2
-#define EXIT_FAILED 3 /* could not run (out of memory, bad environment) */
-
 #define DRAM_STACK_BYTES (1ull << 30) /* weights streamed from a stack over 1 GiB */
 
-enum bench_kind { K_MATMUL, K_GEMV, K_GEMV_DRAM, K_QUANT, K_MEMBW, K_PREFILL, K_DECODE };
+#define E2E_CHECK 2 /* prompt tokens compared with the ref kernel before timing */
 
-#define E2E_PROMPT 64 /* tokens of the prefill benchmark, and before every decode */
-#define E2E_DECODE 64 /* positions the decode benchmark cycles over after the prompt */
-#define E2E_CHECK 2   /* prompt tokens compared with the ref kernel before timing */
+#define FAULT_CUDA BN_KERNEL_COUNT /* --inject-fault cuda: the device's checked output */
 
-struct bench_def {
-	enum bench_kind kind;
-	int kernel;  /* kernel id, -1 for membw */
-	int m, n, k; /* matmul: M x N x K; gemv: K x N (m = 1); quant: n values */
-	const char *config; /* e2e: the model preset */
-	char name[96];
-};
+#define NO_CUDA_BUILD "built without CUDA (no nvcc at configure time)"
 
 struct options {
 	int list;
@@ -56,10 +44,10 @@ struct options {
 	int repetitions;
 	int threads;
 	int json;
-	int inject_fault; /* kernel id whose checked output is corrupted (tests), -1 none */
+	int inject_fault; /* kernel id (or FAULT_CUDA) whose checked output is corrupted, -1 none */
 };
 
-static const char *prog = "bitnet-bench";
+static const char *prog = BENCH_PROG;
 
 static void usage(FILE *f)
 {
@@ -77,8 +65,8 @@ static void usage(FILE *f)
 		"  --repetitions N     samples per benchmark (default 5)\n"
 		"  --threads N         worker threads per kernel call (default 1)\n"
 		"  --format table|json output format (default table; json is bitgate-bench/1)\n"
-		"  --inject-fault K    testing: corrupt kernel K's checked output, to show the "
-		"refusal\n"
+		"  --inject-fault K    testing: corrupt kernel K's checked output (K a CPU\n"
+		"                      kernel or cuda), to show the refusal\n"
 		"  -h, --help          this help\n"
 		"\n"
 		"names: matmul/<kernel>/<M>x<N>x<K>, gemv/<kernel>/<K>x<N>[/dram], "
@@ -88,19 +76,39 @@ static void usage(FILE *f)
 		"(or BITNET_KERNEL): a prompt of 64 tokens as one batch, and one token after it;\n"
 		"the synthetic model is written to BITNET_MODEL_DIR (default ~/.cache/bitnet)\n"
 		"when missing (2b: about 1.2 GB).\n"
-		"environment: BITNET_KERNEL=K benchmarks only kernel K (through the dispatch);\n"
-		"BITNET_STRICT_MODE=1 turns fallbacks into errors; BITNET_BENCH_SLOWDOWN=RE:PCT\n"
-		"(gate calibration only) makes matching benchmarks PCT%% slower with real work.\n"
+		"CUDA (device 0, kernel cuda-dp4a): membw/cuda-copy (a 256 MiB device-to-\n"
+		"device copy), gemv/cuda/<K>x<N> (weights rotated over 128 MiB of copies, so\n"
+		"they come from DRAM, not L2), matmul/cuda/<M>x<N>x<K> and\n"
+		"e2e/<config>/decode@cuda. Each is checked against the CPU first (gemv,\n"
+		"matmul: every output against the ref kernel; decode@cuda: the greedy tokens\n"
+		"after the prompt and 4 decode steps against the best CPU kernel) and timed\n"
+		"with CUDA events. Without a usable GPU, or built without nvcc, they are\n"
+		"listed as skipped with the reason.\n"
+		"environment: BITNET_KERNEL=K benchmarks only CPU kernel K (through the\n"
+		"dispatch); BITNET_KERNEL=cuda is BITNET_DEVICE=cuda. BITNET_DEVICE=cuda\n"
+		"benchmarks only the CUDA device, BITNET_DEVICE=cpu only the CPU (default:\n"
+		"both, or only the CPU when BITNET_KERNEL names a CPU kernel); any other value\n"
+		"is a usage error. BITNET_STRICT_MODE=1 turns fallbacks into errors; with\n"
+		"BITNET_DEVICE=cuda, no usable device is an error (exit 3), not skipped\n"
+		"benchmarks. BITNET_BENCH_SLOWDOWN=RE:PCT (gate calibration only) makes\n"
+		"matching benchmarks PCT%% slower with real work.\n"
 		"exit status: 0 ok, 1 a kernel was wrong, 2 usage, 3 could not run.\n");
 }
 
 /* ---- small helpers ---- */
 
-static double now_s(void)
+double bench_now_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void bench_spin(double seconds)
+{
+	double until = bench_now_s() + seconds;
+	while (bench_now_s() < until)
+		;
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -125,7 +133,7 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
-static void *xalloc(size_t bytes)
+void *bench_xalloc(size_t bytes)
 {
 	size_t sz = (bytes + 4095) / 4096 * 4096;
 	void *p = aligned_alloc(4096, sz);
@@ -137,7 +145,7 @@ static void *xalloc(size_t bytes)
 }
 
 /* Random activations over the whole int8 range, extremes included. */
-static void fill_acts(struct bn_qact *a)
+void bench_fill_acts(struct bn_qact *a)
 {
 	for (int i = 0; i < a->m; i++)
 		for (int c = 0; c < a->k; c++)
@@ -148,9 +156,9 @@ static void fill_acts(struct bn_qact *a)
 }
 
 /* Random valid codes (0, 1, 2) in a row's first k weights, code 1 in the padding. */
-static void fill_codes(uint8_t *codes, int n, int k, int k_pad)
+void bench_fill_codes(uint8_t *codes, int n, int k, int k_pad)
 {
-	int8_t *t = xalloc((size_t)n * (size_t)k);
+	int8_t *t = bench_xalloc((size_t)n * (size_t)k);
 	for (size_t i = 0; i < (size_t)n * (size_t)k; i++)
 		t[i] = (int8_t)((int)(rng_next() % 3) - 1);
 	struct bn_tmat w = {
@@ -167,17 +175,23 @@ static void fill_codes(uint8_t *codes, int n, int k, int k_pad)
 static const int matmul_sizes[] = {32, 64, 128, 256, 512};
 static const int gemv_shapes[][2] = {{2560, 2560}, {2560, 6912}, {6912, 2560}};
 static const int quant_sizes[] = {2560, 6912};
+/* CUDA only: the lm_head GEMV (K x N) and prefill GEMMs of 64 tokens (M x N x K) */
+static const int cuda_head_shape[2] = {2560, 128256};
+static const int cuda_prefill_shapes[][3] = {{64, 2560, 2560}, {64, 6912, 2560}, {64, 2560, 6912}};
+static const char *const e2e_configs[] = {"tiny", "2b"};
 
-static int add_def(struct bench_def *d, int n, enum bench_kind kind, int kernel, int m, int nn,
-		   int k)
+/* Appends a benchmark; kernel is a CPU kernel id, or -1 with cuda set for the device. */
+static int add_def(struct bench_def *d, int n, enum bench_kind kind, int kernel, int cuda, int m,
+		   int nn, int k)
 {
 	struct bench_def *b = &d[n];
 	b->kind = kind;
 	b->kernel = kernel;
+	b->cuda = cuda;
 	b->m = m;
 	b->n = nn;
 	b->k = k;
-	const char *kn = kernel >= 0 ? bn_kernel_name(kernel) : "";
+	const char *kn = cuda ? BN_KERNEL_CUDA_NAME : kernel >= 0 ? bn_kernel_name(kernel) : "";
 	switch (kind) {
 	case K_MATMUL:
 		snprintf(b->name, sizeof(b->name), "matmul/%s/%dx%dx%d", kn, m, nn, k);
@@ -187,47 +201,71 @@ static int add_def(struct bench_def *d, int n, enum bench_kind kind, int kernel,
 		snprintf(b->name, sizeof(b->name), "gemv/%s/%dx%d/dram", kn, k, nn);
 		break;
 	case K_QUANT: snprintf(b->name, sizeof(b->name), "quant/%s/%d", kn, nn); break;
-	case K_MEMBW: snprintf(b->name, sizeof(b->name), "membw/read"); break;
+	case K_MEMBW:
+		snprintf(b->name, sizeof(b->name), cuda ? "membw/cuda-copy" : "membw/read");
+		break;
 	case K_PREFILL:
 	case K_DECODE: break; /* named by add_e2e */
 	}
 	return n + 1;
 }
 
-static int add_e2e(struct bench_def *d, int n, enum bench_kind kind, const char *config)
+static int add_e2e(struct bench_def *d, int n, enum bench_kind kind, const char *config, int cuda)
 {
-	n = add_def(d, n, kind, -1, kind == K_PREFILL ? E2E_PROMPT : 1, 0, 0);
+	n = add_def(d, n, kind, -1, cuda, kind == K_PREFILL ? E2E_PROMPT : 1, 0, 0);
 	d[n - 1].config = config;
-	snprintf(d[n - 1].name, sizeof(d[n - 1].name), "e2e/%s/%s", config,
-		 kind == K_PREFILL ? "prefill64" : "decode");
+	snprintf(d[n - 1].name, sizeof(d[n - 1].name), "e2e/%s/%s%s", config,
+		 kind == K_PREFILL ? "prefill64" : "decode", cuda ? "@cuda" : "");
 	return n;
 }
 
-/* All benchmarks, grouped by shape so that the kernels of one shape run side by side.
- * membw/read comes first so GEMV figures can be compared with it. kernels: bitmask. */
-static int build_defs(struct bench_def *d, unsigned kernels)
+/* All benchmarks, grouped by shape so that the kernels of one shape (the CUDA one last)
+ * run side by side. The bandwidth benchmarks come first so GEMV figures can be compared
+ * with them. kernels: bitmask of CPU kernels (0: no CPU benchmark); cuda: list the CUDA
+ * benchmarks. */
+static int build_defs(struct bench_def *d, unsigned kernels, int cuda)
 {
-	int n = add_def(d, 0, K_MEMBW, -1, 0, 0, 0);
-	for (size_t s = 0; s < sizeof(matmul_sizes) / sizeof(matmul_sizes[0]); s++)
+	int n = 0;
+	if (kernels)
+		n = add_def(d, n, K_MEMBW, -1, 0, 0, 0, 0);
+	if (cuda)
+		n = add_def(d, n, K_MEMBW, -1, 1, 0, 0, 0);
+	for (size_t s = 0; s < sizeof(matmul_sizes) / sizeof(matmul_sizes[0]); s++) {
+		int z = matmul_sizes[s];
 		for (int id = 0; id < BN_KERNEL_COUNT; id++)
 			if (kernels & (1u << id))
-				n = add_def(d, n, K_MATMUL, id, matmul_sizes[s], matmul_sizes[s],
-					    matmul_sizes[s]);
+				n = add_def(d, n, K_MATMUL, id, 0, z, z, z);
+		if (cuda)
+			n = add_def(d, n, K_MATMUL, -1, 1, z, z, z);
+	}
+	for (size_t s = 0; cuda && s < sizeof(cuda_prefill_shapes) / sizeof(cuda_prefill_shapes[0]);
+	     s++)
+		n = add_def(d, n, K_MATMUL, -1, 1, cuda_prefill_shapes[s][0],
+			    cuda_prefill_shapes[s][1], cuda_prefill_shapes[s][2]);
 	for (int dram = 0; dram < 2; dram++)
-		for (size_t s = 0; s < sizeof(gemv_shapes) / sizeof(gemv_shapes[0]); s++)
+		for (size_t s = 0; s < sizeof(gemv_shapes) / sizeof(gemv_shapes[0]); s++) {
 			for (int id = 0; id < BN_KERNEL_COUNT; id++)
 				if (kernels & (1u << id))
-					n = add_def(d, n, dram ? K_GEMV_DRAM : K_GEMV, id, 1,
+					n = add_def(d, n, dram ? K_GEMV_DRAM : K_GEMV, id, 0, 1,
 						    gemv_shapes[s][1], gemv_shapes[s][0]);
+			if (cuda && !dram) /* the CUDA GEMV always streams its weights */
+				n = add_def(d, n, K_GEMV, -1, 1, 1, gemv_shapes[s][1],
+					    gemv_shapes[s][0]);
+		}
+	if (cuda)
+		n = add_def(d, n, K_GEMV, -1, 1, 1, cuda_head_shape[1], cuda_head_shape[0]);
 	for (size_t s = 0; s < sizeof(quant_sizes) / sizeof(quant_sizes[0]); s++)
 		for (int id = 0; id < BN_KERNEL_COUNT; id++)
 			if ((kernels & (1u << id)) &&
 			    id != BN_KERNEL_AMX) /* AMX has no quantizer */
-				n = add_def(d, n, K_QUANT, id, 1, quant_sizes[s], 0);
-	static const char *const configs[] = {"tiny", "2b"};
-	for (size_t c = 0; c < 2; c++) {
-		n = add_e2e(d, n, K_PREFILL, configs[c]);
-		n = add_e2e(d, n, K_DECODE, configs[c]);
+				n = add_def(d, n, K_QUANT, id, 0, 1, quant_sizes[s], 0);
+	for (size_t c = 0; c < sizeof(e2e_configs) / sizeof(e2e_configs[0]); c++) {
+		if (kernels) {
+			n = add_e2e(d, n, K_PREFILL, e2e_configs[c], 0);
+			n = add_e2e(d, n, K_DECODE, e2e_configs[c], 0);
+		}
+		if (cuda)
+			n = add_e2e(d, n, K_DECODE, e2e_configs[c], 1);
 	}
 	return n;
 }
@@ -251,10 +289,11 @@ struct bench_state {
 	struct bn_model *model; /* e2e */
 	struct bn_infer *infer;
 	int32_t prompt[E2E_PROMPT];
+	const struct bench_device *device; /* a device's benchmark (def->cuda): its backend */
+	struct bench_dev *dev;             /* and its state */
 };
 
-/* The greedy next token: what decoding does between two steps. */
-static int32_t argmax_token(const float *logits, int n)
+int32_t bench_argmax_token(const float *logits, int n)
 {
 	int32_t best = 0;
 	for (int32_t i = 1; i < n; i++)
@@ -282,7 +321,7 @@ static int run_once(struct bench_state *s)
 		if (bn_infer_pos(s->infer) >= E2E_PROMPT + E2E_DECODE)
 			bn_infer_truncate(s->infer, E2E_PROMPT);
 		const struct bn_model_config *c = &s->model->cfg;
-		int32_t t = argmax_token(bn_infer_logits(s->infer), c->vocab);
+		int32_t t = bench_argmax_token(bn_infer_logits(s->infer), c->vocab);
 		return bn_infer_eval(s->infer, &t, 1);
 	}
 	}
@@ -312,9 +351,9 @@ static void dram_prepare(int n, int k)
 	size_t layer = (size_t)n * (size_t)k_pad / 4;
 	int layers = (int)((DRAM_STACK_BYTES + layer - 1) / layer) + 1;
 	size_t total = layer * (size_t)layers;
-	dram.mem = xalloc(total);
+	dram.mem = bench_xalloc(total);
 	madvise(dram.mem, (total + 4095) / 4096 * 4096, MADV_HUGEPAGE);
-	fill_codes(dram.mem, n, k, k_pad);
+	bench_fill_codes(dram.mem, n, k, k_pad);
 	for (int l = 1; l < layers; l++)
 		memcpy(dram.mem + layer * (size_t)l, dram.mem, layer);
 	dram.mats = calloc((size_t)layers, sizeof(*dram.mats));
@@ -334,7 +373,7 @@ static void dram_prepare(int n, int k)
 	dram.layers = layers;
 }
 
-static void die_bn(const char *what)
+void bench_die_bn(const char *what)
 {
 	fprintf(stderr, "%s: %s: %s\n", prog, what, bn_error_last());
 	exit(EXIT_FAILED);
@@ -342,12 +381,12 @@ static void die_bn(const char *what)
 
 /* Creates the context for a benchmark's kernel: through BITNET_KERNEL when it is set (so the
  * dispatch validates it and strict mode applies), explicitly otherwise. */
-static struct bn_ctx *make_ctx(int kernel, int threads, int via_env)
+struct bn_ctx *bench_ctx_new(int kernel, int threads, int via_env)
 {
 	struct bn_ctx *ctx;
 	struct bn_ctx_opts o = {.kernel = via_env ? BN_KERNEL_AUTO : kernel, .threads = threads};
 	if (bn_ctx_new(&ctx, &o))
-		die_bn("kernel context");
+		bench_die_bn("kernel context");
 	return ctx;
 }
 
@@ -363,20 +402,20 @@ static int check_e2e(struct bench_state *s, const struct options *opt)
 	struct bn_infer_opts ro = {.kernel = BN_KERNEL_REF, .threads = 1,
 				   .max_tokens = E2E_CHECK + 1};
 	if (bn_infer_new(&ref, s->model, &ro))
-		die_bn(d->name);
+		bench_die_bn(d->name);
 	size_t bytes = (size_t)c->vocab * sizeof(float);
-	float *want = xalloc(bytes);
+	float *want = bench_xalloc(bytes);
 	int ok = 1;
 	for (int step = 0; step < 2 && ok; step++) {
 		int32_t next = 0;
 		if (step == 0) {
 			if (bn_infer_eval(ref, s->prompt, E2E_CHECK) ||
 			    bn_infer_eval(s->infer, s->prompt, E2E_CHECK))
-				die_bn(d->name);
+				bench_die_bn(d->name);
 		} else {
-			next = argmax_token(bn_infer_logits(ref), c->vocab);
+			next = bench_argmax_token(bn_infer_logits(ref), c->vocab);
 			if (bn_infer_eval(ref, &next, 1) || bn_infer_eval(s->infer, &next, 1))
-				die_bn(d->name);
+				bench_die_bn(d->name);
 		}
 		memcpy(want, bn_infer_logits(ref), bytes);
 		const float *got = bn_infer_logits(s->infer);
@@ -398,8 +437,22 @@ static int check_e2e(struct bench_state *s, const struct options *opt)
 	bn_infer_free(ref);
 	bn_infer_truncate(s->infer, 0);
 	if (ok && bn_infer_eval(s->infer, s->prompt, E2E_PROMPT))
-		die_bn(d->name);
+		bench_die_bn(d->name);
 	return ok;
+}
+
+int bench_check_ints(const char *name, const char *kernel, const int32_t *got, const int32_t *want,
+		     size_t count, size_t row_len)
+{
+	for (size_t i = 0; i < count; i++)
+		if (got[i] != want[i]) {
+			fprintf(stderr,
+				"%s: %s: kernel %s is wrong: y[%zu][%zu] = %d, reference %d; "
+				"refusing to time it\n",
+				prog, name, kernel, i / row_len, i % row_len, got[i], want[i]);
+			return 0;
+		}
+	return 1;
 }
 
 /* Compares the kernel's output for this benchmark with the reference kernel's. Returns 1
@@ -411,14 +464,14 @@ static int check_against_ref(struct bench_state *s, const struct options *opt)
 		return 1;
 	if (d->kind == K_PREFILL || d->kind == K_DECODE)
 		return check_e2e(s, opt);
-	struct bn_ctx *ref = make_ctx(BN_KERNEL_REF, 1, 0);
+	struct bn_ctx *ref = bench_ctx_new(BN_KERNEL_REF, 1, 0);
 	int ok = 1;
 	if (d->kind == K_QUANT) {
 		struct bn_qact *want;
 		if (bn_qact_new(&want, 1, d->n) ||
 		    bn_quantize(ref, want, s->fin, (size_t)d->n, 1) ||
 		    bn_quantize(s->ctx, s->x, s->fin, (size_t)d->n, 1))
-			die_bn(d->name);
+			bench_die_bn(d->name);
 		if (opt->inject_fault == d->kernel)
 			s->x->q[d->n / 2] ^= 1;
 		for (int c = 0; c < s->x->k_pad && ok; c++)
@@ -444,26 +497,18 @@ static int check_against_ref(struct bench_state *s, const struct options *opt)
 	} else {
 		const struct bn_tmat *w = d->kind == K_GEMV_DRAM ? &s->stack[0] : s->w;
 		size_t ny = (size_t)s->x->m * (size_t)w->n;
-		int32_t *want = xalloc(ny * sizeof(int32_t));
+		int32_t *want = bench_xalloc(ny * sizeof(int32_t));
 		int rc = d->kind == K_MATMUL ? bn_gemm(ref, want, (size_t)w->n, s->x, w)
 					     : bn_gemv(ref, want, s->x, w);
 		if (!rc)
 			rc = d->kind == K_MATMUL ? bn_gemm(s->ctx, s->y, (size_t)w->n, s->x, w)
 						 : bn_gemv(s->ctx, s->y, s->x, w);
 		if (rc)
-			die_bn(d->name);
+			bench_die_bn(d->name);
 		if (opt->inject_fault == d->kernel)
 			s->y[ny / 2] ^= 1;
-		for (size_t i = 0; i < ny && ok; i++)
-			if (s->y[i] != want[i]) {
-				fprintf(stderr,
-					"%s: %s: kernel %s is wrong: y[%zu][%zu] = %d, reference "
-					"%d; "
-					"refusing to time it\n",
-					prog, d->name, bn_kernel_name(d->kernel), i / (size_t)w->n,
-					i % (size_t)w->n, s->y[i], want[i]);
-				ok = 0;
-			}
+		ok = bench_check_ints(d->name, bn_kernel_name(d->kernel), s->y, want, ny,
+				      (size_t)w->n);
 		free(want);
 	}
 	bn_ctx_free(ref);
@@ -493,39 +538,52 @@ static void model_path(char *out, size_t cap, const char *config)
 	snprintf(out, cap, "%s/synthetic-%s-seed1.gguf", base, config);
 }
 
-static void setup_e2e(struct bench_state *s, const struct options *opt)
+struct bn_model *bench_model_open(const struct bench_def *d)
 {
-	const struct bench_def *d = s->def;
 	char path[4096];
 	model_path(path, sizeof(path), d->config);
 	if (access(path, R_OK) != 0) {
 		struct bn_model_config c;
 		if (bn_model_preset(&c, d->config))
-			die_bn(d->name);
-		fprintf(stderr, "%s: writing the synthetic %s model to %s\n", prog, d->config, path);
-		double t0 = now_s();
+			bench_die_bn(d->name);
+		fprintf(stderr, "%s: writing the synthetic %s model to %s\n", prog, d->config,
+			path);
+		double t0 = bench_now_s();
 		if (bn_model_write_synthetic(&c, 1, path))
-			die_bn(d->name);
-		fprintf(stderr, "%s: wrote it in %.1f s\n", prog, now_s() - t0);
+			bench_die_bn(d->name);
+		fprintf(stderr, "%s: wrote it in %.1f s\n", prog, bench_now_s() - t0);
 	}
-	if (bn_model_open(&s->model, path))
-		die_bn(d->name);
+	struct bn_model *m;
+	if (bn_model_open(&m, path))
+		bench_die_bn(d->name);
+	return m;
+}
+
+void bench_e2e_prompt(int32_t *prompt, int vocab)
+{
+	for (int i = 0; i < E2E_PROMPT; i++)
+		prompt[i] = (int32_t)((i * 131 + 7) % (vocab < 256 ? vocab : 256));
+}
+
+static void setup_e2e(struct bench_state *s, const struct options *opt)
+{
+	const struct bench_def *d = s->def;
+	s->model = bench_model_open(d);
 	struct bn_infer_opts io = {.kernel = BN_KERNEL_AUTO, .threads = opt->threads,
 				   .max_tokens = E2E_PROMPT + E2E_DECODE};
 	if (bn_infer_new(&s->infer, s->model, &io))
-		die_bn(d->name);
+		bench_die_bn(d->name);
 	s->ctx = NULL;
-	for (int i = 0; i < E2E_PROMPT; i++)
-		s->prompt[i] = (int32_t)((i * 131 + 7) % (s->model->cfg.vocab < 256 ? s->model->cfg.vocab : 256));
+	bench_e2e_prompt(s->prompt, s->model->cfg.vocab);
 }
 
 static void setup(struct bench_state *s, const struct options *opt, int via_env)
 {
 	const struct bench_def *d = s->def;
 	if (d->kind == K_MEMBW) {
-		s->ctx = make_ctx(BN_KERNEL_REF, opt->threads, 0);
+		s->ctx = bench_ctx_new(BN_KERNEL_REF, opt->threads, 0);
 		s->membytes = DRAM_STACK_BYTES;
-		s->membuf = xalloc(s->membytes);
+		s->membuf = bench_xalloc(s->membytes);
 		madvise(s->membuf, s->membytes, MADV_HUGEPAGE);
 		for (size_t i = 0; i < s->membytes / 8; i++)
 			((uint64_t *)s->membuf)[i] = i;
@@ -535,11 +593,11 @@ static void setup(struct bench_state *s, const struct options *opt, int via_env)
 		setup_e2e(s, opt);
 		return;
 	}
-	s->ctx = make_ctx(d->kernel, opt->threads, via_env);
+	s->ctx = bench_ctx_new(d->kernel, opt->threads, via_env);
 	if (d->kind == K_QUANT) {
 		if (bn_qact_new(&s->x, 1, d->n))
-			die_bn(d->name);
-		s->fin = xalloc(sizeof(float) * (size_t)d->n);
+			bench_die_bn(d->name);
+		s->fin = bench_xalloc(sizeof(float) * (size_t)d->n);
 		for (int c = 0; c < d->n; c++)
 			s->fin[c] = (float)((double)(int64_t)(rng_next() >> 11) /
 						    9007199254740992.0 * 8.0 -
@@ -547,17 +605,17 @@ static void setup(struct bench_state *s, const struct options *opt, int via_env)
 		return;
 	}
 	if (bn_qact_new(&s->x, d->m, d->k))
-		die_bn(d->name);
-	fill_acts(s->x);
-	s->y = xalloc(sizeof(int32_t) * (size_t)d->m * (size_t)d->n);
+		bench_die_bn(d->name);
+	bench_fill_acts(s->x);
+	s->y = bench_xalloc(sizeof(int32_t) * (size_t)d->m * (size_t)d->n);
 	if (d->kind == K_GEMV_DRAM) {
 		dram_prepare(d->n, d->k);
 		s->stack = dram.mats;
 		s->layers = dram.layers;
 	} else {
 		if (bn_tmat_new(&s->w, d->n, d->k))
-			die_bn(d->name);
-		fill_codes(s->w->codes, d->n, d->k, s->w->k_pad);
+			bench_die_bn(d->name);
+		bench_fill_codes(s->w->codes, d->n, d->k, s->w->k_pad);
 	}
 }
 
@@ -588,7 +646,10 @@ static double elements_of(const struct bench_def *d, double *bytes)
 		return (double)d->n * d->k;
 	}
 	case K_QUANT: *bytes = 5.0 * d->n; return (double)d->n;
-	case K_MEMBW: *bytes = (double)DRAM_STACK_BYTES; return (double)DRAM_STACK_BYTES;
+	case K_MEMBW:
+		*bytes = d->cuda ? 2.0 * (double)CUDA_COPY_BYTES /* read + written */
+				 : (double)DRAM_STACK_BYTES;
+		return *bytes;
 	case K_PREFILL:
 	case K_DECODE: *bytes = 0; return d->m; /* tokens per iteration */
 	}
@@ -623,27 +684,32 @@ static int slowdown_init(const char *spec)
 /* Runs n iterations and returns the seconds they took; a failing call ends the program. */
 static double run_timed(struct bench_state *s, long long n)
 {
-	double t0 = now_s();
+	if (s->dev) /* by the device's clock */
+		return s->device->run_timed(s->dev, n, extra_per_iter * (double)n);
+	double t0 = bench_now_s();
 	for (long long i = 0; i < n; i++)
 		if (run_once(s))
-			die_bn(s->def->name);
-	if (extra_per_iter > 0) {
-		double until = now_s() + extra_per_iter * (double)n;
-		while (now_s() < until)
-			;
-	}
-	return now_s() - t0;
+			bench_die_bn(s->def->name);
+	if (extra_per_iter > 0)
+		bench_spin(extra_per_iter * (double)n);
+	return bench_now_s() - t0;
 }
 
 /* Checks, warms up, calibrates and times one benchmark. Returns 0, or EXIT_WRONG. */
 static int run_bench(const struct bench_def *d, const struct options *opt, int via_env,
-		     struct bench_result *r)
+		     const struct bench_device *device, struct bench_result *r)
 {
 	struct bench_state s = {.def = d};
-	setup(&s, opt, via_env);
-	if (!check_against_ref(&s, opt)) {
-		teardown(&s);
-		return EXIT_WRONG;
+	if (d->cuda) {
+		s.device = device;
+		if (device->setup(&s.dev, d, opt->threads, opt->inject_fault == FAULT_CUDA))
+			return EXIT_WRONG;
+	} else {
+		setup(&s, opt, via_env);
+		if (!check_against_ref(&s, opt)) {
+			teardown(&s);
+			return EXIT_WRONG;
+		}
 	}
 	r->checked = d->kind != K_MEMBW;
 	/* Warm-up (not stored): a DRAM stack is walked once whole so pages are mapped. */
@@ -672,6 +738,14 @@ static int run_bench(const struct bench_def *d, const struct options *opt, int v
 		r->samples[rep] = run_timed(&s, r->iterations) * 1e9 / (double)r->iterations;
 	r->nsamples = opt->repetitions;
 	r->elements = elements_of(d, &r->bytes);
+	if (s.dev) {
+		r->kernel_name = d->kind == K_MEMBW ? NULL : device->kernel_name;
+		r->weight_bytes = device->weight_bytes(s.dev);
+		if (d->kind == K_DECODE)
+			r->bytes = r->weight_bytes; /* weights read per iteration */
+		device->teardown(s.dev);
+		return 0;
+	}
 	switch (d->kind) {
 	case K_MATMUL: r->kernel = bn_ctx_ran(s.ctx, BN_OP_GEMM); break;
 	case K_GEMV:
@@ -714,14 +788,22 @@ static void print_table(FILE *f, const struct bench_context *c, const struct ben
 	fprintf(f, "bitnet-bench %s (%s) on %s, %d thread%s%s; medians of %d samples\n", c->version,
 		c->build_type, bn_cpu_get()->model, c->threads, c->threads == 1 ? "" : "s",
 		c->strict_mode ? ", strict mode" : "", c->repetitions);
-	fprintf(f, "%-32s %-7s %12s %8s %10s %9s %9s  %s\n", "benchmark", "kernel", "median",
+	if (c->gpu)
+		fprintf(f,
+			"GPU: %s (compute capability %d.%d, %d SMs, %.0f GiB), kernels built for "
+			"%s\n",
+			c->gpu->name, c->gpu->cc_major, c->gpu->cc_minor, c->gpu->sm_count,
+			c->gpu->memory_bytes / (1024.0 * 1024 * 1024), c->gpu->built_for);
+	fprintf(f, "%-32s %-9s %12s %8s %10s %9s %9s  %s\n", "benchmark", "kernel", "median",
 		"spread", "Gelem/s", "GB/s", "vs ref", "note");
 	const struct bench_result *mem = find_result(r, n, "membw/read");
 	double mem_bw = mem ? mem->bytes / bench_median(mem->samples, mem->nsamples) : 0;
+	const struct bench_result *copy = find_result(r, n, "membw/cuda-copy");
+	double copy_bw = copy ? copy->bytes / bench_median(copy->samples, copy->nsamples) : 0;
 	for (int i = 0; i < n; i++) {
 		const struct bench_result *x = &r[i];
 		if (x->skipped[0]) {
-			fprintf(f, "%-32s %-7s %12s  skipped: %s\n", x->name, "-", "-", x->skipped);
+			fprintf(f, "%-32s %-9s %12s  skipped: %s\n", x->name, "-", "-", x->skipped);
 			continue;
 		}
 		double med = bench_median(x->samples, x->nsamples);
@@ -744,9 +826,11 @@ static void print_table(FILE *f, const struct bench_context *c, const struct ben
 			snprintf(gel, sizeof(gel), "-");
 		if (!strcmp(x->family, "e2e")) /* tokens, not elements */
 			snprintf(note, sizeof(note), "%.1f tokens/s", x->elements / med * 1e9);
-		if (!strcmp(x->family, "e2e") && mem_bw > 0 && !strstr(x->name, "prefill"))
+		/* a decode's roofline: its weights at the bandwidth of its own device */
+		double roof_bw = strstr(x->name, "@cuda") ? copy_bw : mem_bw;
+		if (!strcmp(x->family, "e2e") && roof_bw > 0 && !strstr(x->name, "prefill"))
 			snprintf(note, sizeof(note), "%.1f tokens/s, %.0f%% of roofline",
-				 x->elements / med * 1e9, 100.0 * x->bytes / med / mem_bw);
+				 x->elements / med * 1e9, 100.0 * x->bytes / med / roof_bw);
 		snprintf(gbs, sizeof(gbs), "%.2f", x->bytes / med);
 		char rn[96];
 		ref_name(rn, sizeof(rn), x);
@@ -759,9 +843,14 @@ static void print_table(FILE *f, const struct bench_context *c, const struct ben
 		if (strstr(x->name, "/dram") && mem_bw > 0)
 			snprintf(note, sizeof(note), "%.0f%% of membw/read",
 				 100.0 * x->bytes / med / mem_bw);
-		fprintf(f, "%-32s %-7s %12s %8s %10s %9s %9s  %s\n", x->name,
-			x->kernel >= 0 ? bn_kernel_name(x->kernel) : "-", medbuf, spread, gel, gbs,
-			vs, note);
+		if (!strncmp(x->name, "gemv/cuda/", 10) && copy_bw > 0) /* weights from DRAM */
+			snprintf(note, sizeof(note), "%.0f%% of membw/cuda-copy",
+				 100.0 * x->weight_bytes / med / copy_bw);
+		const char *kn = x->kernel >= 0   ? bn_kernel_name(x->kernel)
+				 : x->kernel_name ? x->kernel_name
+						  : "-";
+		fprintf(f, "%-32s %-9s %12s %8s %10s %9s %9s  %s\n", x->name, kn, medbuf, spread,
+			gel, gbs, vs, note);
 	}
 	fprintf(f, "spread: (max - min) / median over the samples; vs ref: ref median / median, "
 		   "same shape, same run\n");
@@ -818,8 +907,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return -1;
 			}
 		} else if (!strcmp(a, "--inject-fault")) {
-			if (bn_kernel_from_name(&o->inject_fault, v)) {
-				fprintf(stderr, "%s: --inject-fault: %s\n", prog, bn_error_last());
+			if (!strcmp(v, BN_KERNEL_CUDA_NAME)) {
+				o->inject_fault = FAULT_CUDA;
+			} else if (bn_kernel_from_name(&o->inject_fault, v)) {
+				fprintf(stderr, "%s: --inject-fault: %s (or cuda)\n", prog,
+					bn_error_last());
 				return -1;
 			}
 		} else {
@@ -827,6 +919,49 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* The CUDA benchmarks' backend when they can run here; NULL and why not otherwise. */
+static const struct bench_device *cuda_device(struct bench_gpu *gpu, const char **why)
+{
+#ifdef BITGATE_HAVE_CUDA
+	return bench_cuda_open(gpu, why);
+#else
+	(void)gpu;
+	*why = NO_CUDA_BUILD;
+	return NULL;
+#endif
+}
+
+/* Which devices to benchmark: BITNET_DEVICE=cpu or cuda narrows the run to one; unset, both,
+ * unless BITNET_KERNEL names a CPU kernel (then the CPU alone). BITNET_KERNEL=cuda is
+ * BITNET_DEVICE=cuda. *asked: the variable that asked for the CUDA device by name, else
+ * NULL. Returns 0, or -1 with the usage error printed. */
+static int select_devices(int *cpu, int *cuda, const char **asked)
+{
+	const char *dev = getenv("BITNET_DEVICE"), *kern = getenv("BITNET_KERNEL");
+	int kern_cuda = kern && !strcmp(kern, BN_KERNEL_CUDA_NAME);
+	*cpu = 1;
+	*cuda = !(kern && *kern) || kern_cuda;
+	*asked = kern_cuda ? "BITNET_KERNEL=cuda" : NULL;
+	if (dev && *dev) {
+		if (strcmp(dev, "cpu") && strcmp(dev, "cuda")) {
+			fprintf(stderr,
+				"%s: BITNET_DEVICE=%s: expected cpu or cuda (or unset for both)\n",
+				prog, dev);
+			return -1;
+		}
+		if (kern_cuda && !strcmp(dev, "cpu")) {
+			fprintf(stderr, "%s: BITNET_KERNEL=cuda contradicts BITNET_DEVICE=cpu\n",
+				prog);
+			return -1;
+		}
+		*cuda = !strcmp(dev, "cuda");
+		*asked = *cuda ? "BITNET_DEVICE=cuda" : NULL;
+	}
+	if (*asked)
+		*cpu = 0;
 	return 0;
 }
 
@@ -839,11 +974,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, bn_strict_env_error());
 		return EXIT_USAGE;
 	}
+	int cpu, cuda;
+	const char *cuda_asked;
+	if (select_devices(&cpu, &cuda, &cuda_asked))
+		return EXIT_USAGE;
+	/* The device is probed once, when a CUDA benchmark is listed or asked for by name. A
+	 * CUDA request that cannot be served is an error in strict mode, not skipped ones. */
+	struct bench_gpu gpu = {0};
+	const char *no_cuda = NULL;
+	const struct bench_device *device = NULL;
+	int probed = 0;
+	if (cuda_asked) {
+		device = cuda_device(&gpu, &no_cuda);
+		probed = 1;
+	}
+	if (cuda_asked && !device && bn_strict_mode() > 0) {
+		fprintf(stderr, "%s: %s in strict mode, but the CUDA benchmarks cannot run: %s\n",
+			prog, cuda_asked, no_cuda);
+		return EXIT_FAILED;
+	}
 	/* BITNET_KERNEL narrows the run to one kernel, validated by the dispatch itself. */
-	unsigned kernels = (1u << BN_KERNEL_COUNT) - 1;
+	unsigned kernels = cpu ? (1u << BN_KERNEL_COUNT) - 1 : 0;
 	int via_env = 0;
 	const char *env = getenv("BITNET_KERNEL");
-	if (env && *env) {
+	if (env && *env && strcmp(env, BN_KERNEL_CUDA_NAME)) {
 		struct bn_ctx *probe;
 		struct bn_ctx_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 1};
 		if (bn_ctx_new(&probe, &o)) {
@@ -852,7 +1006,7 @@ int main(int argc, char **argv)
 				       ? EXIT_USAGE
 				       : EXIT_FAILED;
 		}
-		kernels = 1u << bn_ctx_kernel(probe);
+		kernels = cpu ? 1u << bn_ctx_kernel(probe) : 0;
 		bn_ctx_free(probe);
 		via_env = 1;
 	}
@@ -867,7 +1021,7 @@ int main(int argc, char **argv)
 		}
 	}
 	struct bench_def defs[256] = {0};
-	int ndefs = build_defs(defs, kernels);
+	int ndefs = build_defs(defs, kernels, cuda);
 	struct bench_result *res = calloc((size_t)ndefs, sizeof(*res));
 	if (!res)
 		return EXIT_FAILED;
@@ -887,6 +1041,12 @@ int main(int argc, char **argv)
 		const char *why = NULL;
 		if (defs[i].kernel >= 0 && !bn_kernel_available(defs[i].kernel, &why))
 			snprintf(r->skipped, sizeof(r->skipped), "%s", why);
+		if (defs[i].cuda && !probed) {
+			device = cuda_device(&gpu, &no_cuda);
+			probed = 1;
+		}
+		if (defs[i].cuda && !device)
+			snprintf(r->skipped, sizeof(r->skipped), "%s", no_cuda);
 	}
 	if (opt.filter)
 		regfree(&re);
@@ -928,20 +1088,24 @@ int main(int argc, char **argv)
 		.repetitions = opt.repetitions,
 	};
 	int status = 0;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (int i = 0, j = 0; i < ndefs; i++) {
 		if (j >= nres || strcmp(defs[i].name, res[j].name))
 			continue;
 		struct bench_result *r = &res[j++];
 		if (r->skipped[0])
 			continue;
-		fprintf(stderr, "[%d/%d %5.1fs] %s\n", j, nres, now_s() - t0, r->name);
-		if (run_bench(&defs[i], &opt, via_env, r)) {
+		fprintf(stderr, "[%d/%d %5.1fs] %s\n", j, nres, bench_now_s() - t0, r->name);
+		if (run_bench(&defs[i], &opt, via_env, device, r)) {
 			status = EXIT_WRONG;
 			break;
 		}
 		if (r->kernel >= 0)
 			ctx.kernels_seen |= 1u << r->kernel;
+		if (r->kernel_name)
+			ctx.device_kernel = r->kernel_name;
+		if (defs[i].cuda)
+			ctx.gpu = &gpu;
 	}
 	dram_release();
 	if (status == 0) {

@@ -1,6 +1,7 @@
 /* bitnet-bench as a program: its bitgate-bench/1 JSON parses with cJSON and carries the
  * promised fields; it refuses to time a wrong kernel; bad options and environments give
- * clear errors and the documented exit codes. */
+ * clear errors and the documented exit codes; the CUDA benchmarks are listed, and skipped
+ * with the reason where no device can run them. */
 #include <cjson/cJSON.h>
 #include <regex.h>
 #include <stdio.h>
@@ -11,59 +12,13 @@
 #include "bn_dispatch.h"
 #include "bn_test.h"
 
-struct output {
-	int status; /* exit code, or 128 + signal */
-	char *out;  /* stdout, NUL-terminated */
-	char *err;  /* stderr */
-};
-
-static char *slurp(FILE *f)
-{
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	char *s = malloc((size_t)n + 1);
-	size_t got = fread(s, 1, (size_t)n, f);
-	s[got] = '\0';
-	return s;
-}
 
 /* Runs bitnet-bench with args; env is a NULL-terminated list of NAME=VALUE to set. */
-static struct output run_bench(const char *const *args, const char *const *env)
+static struct bn_test_output run_bench(const char *const *args, const char *const *env)
 {
-	FILE *o = tmpfile(), *e = tmpfile();
-	BN_CHECK(o && e, "tmpfile failed");
-	pid_t pid = fork();
-	BN_CHECK(pid >= 0, "fork failed");
-	if (pid == 0) {
-		dup2(fileno(o), 1);
-		dup2(fileno(e), 2);
-		unsetenv("BITNET_KERNEL");
-		unsetenv("BITNET_STRICT_MODE");
-		for (int i = 0; env && env[i]; i++)
-			putenv((char *)env[i]);
-		const char *argv[32] = {BN_BENCH_PATH};
-		int n = 1;
-		for (int i = 0; args[i] && n < 31; i++)
-			argv[n++] = args[i];
-		argv[n] = NULL;
-		execv(BN_BENCH_PATH, (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	waitpid(pid, &st, 0);
-	struct output r = {.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)};
-	r.out = slurp(o);
-	r.err = slurp(e);
-	fclose(o);
-	fclose(e);
-	return r;
-}
-
-static void free_output(struct output *r)
-{
-	free(r->out);
-	free(r->err);
+	static const char *const unset[] = {"BITNET_KERNEL", "BITNET_STRICT_MODE",
+					    "BITNET_DEVICE", NULL};
+	return bn_test_run(BN_BENCH_PATH, args, unset, env);
 }
 
 static const cJSON *get(const cJSON *o, const char *key, int type_ok)
@@ -93,7 +48,8 @@ BN_TEST(bench__json_schema_and_fields)
 		"--threads",
 		"2",
 		NULL};
-	struct output r = run_bench(args, NULL);
+	const char *cpu_only[] = {"BITNET_DEVICE=cpu", NULL}; /* the CUDA ones: below */
+	struct bn_test_output r = run_bench(args, cpu_only);
 	BN_CHECK(r.status == 0, "exit %d: %s", r.status, r.err);
 	cJSON *root = cJSON_Parse(r.out);
 	BN_CHECK(root != NULL, "stdout is not JSON: %.200s", r.out);
@@ -162,7 +118,7 @@ BN_TEST(bench__json_schema_and_fields)
 	BN_CHECK_EQ(ran, 2 * avail + quant_kernels);
 	BN_CHECK_EQ(ran + skipped, 2 * BN_KERNEL_COUNT + BN_KERNEL_COUNT - 1);
 	cJSON_Delete(root);
-	free_output(&r);
+	bn_test_output_free(&r);
 }
 
 BN_TEST(bench__table_has_ratio_to_ref)
@@ -174,7 +130,7 @@ BN_TEST(bench__table_has_ratio_to_ref)
 			      "--repetitions",
 			      "2",
 			      NULL};
-	struct output r = run_bench(args, NULL);
+	struct bn_test_output r = run_bench(args, NULL);
 	BN_CHECK(r.status == 0, "exit %d: %s", r.status, r.err);
 	BN_CHECK(strstr(r.out, "matmul/ref/64x64x64") && strstr(r.out, "Gelem/s"), "table: %s",
 		 r.out);
@@ -184,7 +140,7 @@ BN_TEST(bench__table_has_ratio_to_ref)
 		BN_CHECK(regexec(&re, r.out, 0, NULL, 0) == 0, "no ratio column: %s", r.out);
 		regfree(&re);
 	}
-	free_output(&r);
+	bn_test_output_free(&r);
 }
 
 BN_TEST(bench__refuses_wrong_kernel)
@@ -194,18 +150,18 @@ BN_TEST(bench__refuses_wrong_kernel)
 	snprintf(filter, sizeof(filter), "^matmul/%s/32x32x32$", kern);
 	const char *args[] = {"--filter", filter,       "--format", "json", "--inject-fault",
 			      kern,       "--min-time", "0.001",    NULL};
-	struct output r = run_bench(args, NULL);
+	struct bn_test_output r = run_bench(args, NULL);
 	BN_CHECK(r.status == 1, "exit %d, want 1: %s", r.status, r.err);
 	char want[64];
 	snprintf(want, sizeof(want), "kernel %s is wrong", kern);
 	BN_CHECK(strstr(r.err, want) && strstr(r.err, "refusing to time"), "stderr: %s", r.err);
 	BN_CHECK(r.out[0] == '\0', "printed results for a wrong kernel: %.200s", r.out);
-	free_output(&r);
+	bn_test_output_free(&r);
 	/* the quantizer's check too */
 	snprintf(filter, sizeof(filter), "^quant/%s/2560$", kern);
 	r = run_bench(args, NULL);
 	BN_CHECK(r.status == 1 && strstr(r.err, want), "quant: exit %d: %s", r.status, r.err);
-	free_output(&r);
+	bn_test_output_free(&r);
 }
 
 BN_TEST(bench__environment_errors)
@@ -213,21 +169,21 @@ BN_TEST(bench__environment_errors)
 	const char *args[] = {"--filter", "^matmul/[a-z0-9]+/32x32x32$", "--min-time", "0.001",
 			      NULL};
 	const char *unknown[] = {"BITNET_KERNEL=neon", NULL};
-	struct output r = run_bench(args, unknown);
+	struct bn_test_output r = run_bench(args, unknown);
 	BN_CHECK(r.status == 2 && strstr(r.err, "BITNET_KERNEL=neon"), "exit %d: %s", r.status,
 		 r.err);
-	free_output(&r);
+	bn_test_output_free(&r);
 	const char *bad_strict[] = {"BITNET_STRICT_MODE=perhaps", NULL};
 	r = run_bench(args, bad_strict);
 	BN_CHECK(r.status == 2 && strstr(r.err, "BITNET_STRICT_MODE=perhaps"), "exit %d: %s",
 		 r.status, r.err);
-	free_output(&r);
+	bn_test_output_free(&r);
 	if (bn_kernel_best() != BN_KERNEL_REF) {
 		const char *strict_ref[] = {"BITNET_STRICT_MODE=1", "BITNET_KERNEL=ref", NULL};
 		r = run_bench(args, strict_ref);
 		BN_CHECK(r.status == 3 && strstr(r.err, "STRICT") && strstr(r.err, "gemm 32x32x32"),
 			 "exit %d: %s", r.status, r.err);
-		free_output(&r);
+		bn_test_output_free(&r);
 	}
 	/* BITNET_KERNEL narrows the run to that kernel, and strict mode shows in the context */
 	const char *only_ref[] = {"BITNET_KERNEL=ref", NULL};
@@ -237,12 +193,12 @@ BN_TEST(bench__environment_errors)
 	BN_CHECK(r.status == 0 && strstr(r.out, "matmul/ref/32x32x32") &&
 			 !strstr(r.out, "matmul/avx2/"),
 		 "exit %d: %s", r.status, r.err);
-	free_output(&r);
+	bn_test_output_free(&r);
 	const char *strict_on[] = {"BITNET_STRICT_MODE=1", NULL};
 	r = run_bench(jargs, strict_on);
 	BN_CHECK(r.status == 0 && strstr(r.out, "\"strict_mode\":\ttrue"), "exit %d: %s %s",
 		 r.status, r.err, r.out);
-	free_output(&r);
+	bn_test_output_free(&r);
 }
 
 BN_TEST(bench__usage_errors)
@@ -254,19 +210,269 @@ BN_TEST(bench__usage_errors)
 		{"--filter", "^nothing$", NULL},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct output r = run_bench(bad[i], NULL);
+		struct bn_test_output r = run_bench(bad[i], NULL);
 		BN_CHECK(r.status == 2 && r.err[0], "%s %s: exit %d, stderr '%s'", bad[i][0],
 			 bad[i][1] ? bad[i][1] : "", r.status, r.err);
-		free_output(&r);
+		bn_test_output_free(&r);
 	}
 	const char *help[] = {"--help", NULL};
-	struct output r = run_bench(help, NULL);
+	struct bn_test_output r = run_bench(help, NULL);
 	BN_CHECK(r.status == 0 && strstr(r.out, "--min-time"), "--help: %d", r.status);
-	free_output(&r);
+	bn_test_output_free(&r);
 	const char *list[] = {"--list", NULL};
 	r = run_bench(list, NULL);
 	BN_CHECK(r.status == 0 && strstr(r.out, "gemv/ref/2560x6912/dram") &&
 			 strstr(r.out, "membw/read") && strstr(r.out, "matmul/amx/512x512x512"),
 		 "--list: %s", r.out);
-	free_output(&r);
+	bn_test_output_free(&r);
+}
+
+/* ---- the CUDA benchmarks ---- */
+
+static const char *const cuda_names[] = {
+	"membw/cuda-copy",          "matmul/cuda/32x32x32",     "matmul/cuda/64x64x64",
+	"matmul/cuda/128x128x128",  "matmul/cuda/256x256x256",  "matmul/cuda/512x512x512",
+	"matmul/cuda/64x2560x2560", "matmul/cuda/64x6912x2560", "matmul/cuda/64x2560x6912",
+	"gemv/cuda/2560x2560",      "gemv/cuda/2560x6912",      "gemv/cuda/6912x2560",
+	"gemv/cuda/2560x128256",    "e2e/tiny/decode@cuda",     "e2e/2b/decode@cuda",
+};
+#define N_CUDA_NAMES (int)(sizeof(cuda_names) / sizeof(cuda_names[0]))
+
+/* Whether bitnet-bench runs CUDA benchmarks here, asked of the program itself (it may have
+ * been built without nvcc): 1, or 0 with why (the skip reason it reports). */
+static int cuda_runs(char *why, size_t cap)
+{
+	const char *args[] = {"--format",          "json",       "--filter",
+			      "^membw/cuda-copy$", "--min-time", "0.001",
+			      "--repetitions",     "1",          NULL};
+	struct bn_test_output r = run_bench(args, NULL);
+	BN_CHECK(r.status == 0, "membw/cuda-copy: exit %d: %s", r.status, r.err);
+	cJSON *root = cJSON_Parse(r.out);
+	BN_CHECK(root != NULL, "stdout is not JSON: %.200s", r.out);
+	const cJSON *b = cJSON_GetArrayItem(GET_ARRAY(root, "benchmarks"), 0);
+	BN_CHECK(b && !strcmp(GET_STRING(b, "name")->valuestring, "membw/cuda-copy"),
+		 "no membw/cuda-copy in %.300s", r.out);
+	const cJSON *sk = cJSON_GetObjectItem(b, "skipped");
+	int runs = sk == NULL;
+	snprintf(why, cap, "%s", sk && cJSON_IsString(sk) ? sk->valuestring : "");
+	cJSON_Delete(root);
+	bn_test_output_free(&r);
+	return runs;
+}
+
+/* The no-device expectations only hold without one: a machine with a GPU skips them. */
+static void need_no_device(char *why, size_t cap)
+{
+	if (cuda_runs(why, cap))
+		BN_SKIP("a CUDA device runs the CUDA benchmarks here: the no-device behaviour "
+			"cannot be shown (the device cases cover it)");
+	BN_CHECK(why[0], "skipped with an empty reason");
+}
+
+static void need_device(void)
+{
+	char why[256];
+	if (!cuda_runs(why, sizeof(why)))
+		BN_SKIP("no CUDA device runs the CUDA benchmarks here: %s", why);
+}
+
+/* --list names every CUDA benchmark; without a device each says skipped, and why. */
+BN_TEST(bench__cuda_listed)
+{
+	char why[256], line[512];
+	int device = cuda_runs(why, sizeof(why));
+	const char *args[] = {"--list", NULL};
+	struct bn_test_output r = run_bench(args, NULL);
+	BN_CHECK(r.status == 0, "exit %d: %s", r.status, r.err);
+	for (int i = 0; i < N_CUDA_NAMES; i++) {
+		if (device)
+			snprintf(line, sizeof(line), "\n%s\n", cuda_names[i]);
+		else
+			snprintf(line, sizeof(line), "\n%s (skipped: %s)\n", cuda_names[i], why);
+		BN_CHECK(strstr(r.out, line), "--list lacks '%s': %s", line + 1, r.out);
+	}
+	bn_test_output_free(&r);
+}
+
+/* Without a device the JSON lists them with the reason and no samples, and no gpu context;
+ * so does BITNET_DEVICE=cuda outside strict mode, with nothing else in the run. */
+BN_TEST(bench__cuda_json_skipped_without_device)
+{
+	char why[256];
+	need_no_device(why, sizeof(why));
+	const char *args[] = {"--format", "json", "--filter", "cuda", "--min-time", "0.001", NULL};
+	const char *only_cuda[] = {"BITNET_DEVICE=cuda", NULL};
+	for (int pass = 0; pass < 2; pass++) {
+		struct bn_test_output r = run_bench(args, pass ? only_cuda : NULL);
+		BN_CHECK(r.status == 0, "pass %d: exit %d: %s", pass, r.status, r.err);
+		cJSON *root = cJSON_Parse(r.out);
+		BN_CHECK(root != NULL, "stdout is not JSON: %.200s", r.out);
+		const cJSON *c =
+			get(root, "context", cJSON_IsObject(cJSON_GetObjectItem(root, "context")));
+		BN_CHECK(!cJSON_GetObjectItem(c, "gpu"), "a gpu context with no CUDA run");
+		const cJSON *b;
+		int n = 0;
+		cJSON_ArrayForEach(b, GET_ARRAY(root, "benchmarks"))
+		{
+			const char *name = GET_STRING(b, "name")->valuestring;
+			BN_CHECK(n < N_CUDA_NAMES && !strcmp(name, cuda_names[n]),
+				 "entry %d is %s, want %s", n, name,
+				 n < N_CUDA_NAMES ? cuda_names[n] : "none");
+			BN_CHECK(!strcmp(GET_STRING(b, "skipped")->valuestring, why),
+				 "%s: skipped '%s', want '%s'", name,
+				 GET_STRING(b, "skipped")->valuestring, why);
+			BN_CHECK(!cJSON_GetObjectItem(b, "samples"), "%s: skipped but has samples",
+				 name);
+			n++;
+		}
+		BN_CHECK_EQ(n, N_CUDA_NAMES);
+		cJSON_Delete(root);
+		bn_test_output_free(&r);
+	}
+}
+
+/* Strict mode: a CUDA request that cannot be served is an error with the reason, exit 3. */
+BN_TEST(bench__cuda_strict_without_device)
+{
+	char why[256];
+	need_no_device(why, sizeof(why));
+	const char *args[] = {"--format", "json", "--filter", "cuda", "--min-time", "0.001", NULL};
+	const char *envs[][3] = {{"BITNET_STRICT_MODE=1", "BITNET_DEVICE=cuda", NULL},
+				 {"BITNET_STRICT_MODE=1", "BITNET_KERNEL=cuda", NULL}};
+	for (int i = 0; i < 2; i++) {
+		struct bn_test_output r = run_bench(args, envs[i]);
+		BN_CHECK(r.status == 3 && strstr(r.err, why) && strstr(r.err, envs[i][1]),
+			 "%s: exit %d, want 3 naming '%s': %s", envs[i][1], r.status, why, r.err);
+		BN_CHECK(r.out[0] == '\0', "%s: printed results: %.200s", envs[i][1], r.out);
+		BN_CHECK(!strchr(r.err, '\n') || strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+			 "%s: more than one line: %s", envs[i][1], r.err);
+		bn_test_output_free(&r);
+	}
+}
+
+/* BITNET_DEVICE narrows the run to one device; any value but cpu or cuda is a usage error. */
+BN_TEST(bench__device_environment)
+{
+	const char *list[] = {"--list", NULL};
+	const char *bogus[] = {"BITNET_DEVICE=bogus", NULL};
+	struct bn_test_output r = run_bench(list, bogus);
+	BN_CHECK(r.status == 2 && strstr(r.err, "BITNET_DEVICE=bogus"), "exit %d: %s", r.status,
+		 r.err);
+	bn_test_output_free(&r);
+	const char *contradiction[] = {"BITNET_DEVICE=cpu", "BITNET_KERNEL=cuda", NULL};
+	r = run_bench(list, contradiction);
+	BN_CHECK(r.status == 2 && r.err[0], "cpu and cuda: exit %d: %s", r.status, r.err);
+	bn_test_output_free(&r);
+	const char *cpu[] = {"BITNET_DEVICE=cpu", NULL};
+	r = run_bench(list, cpu);
+	BN_CHECK(r.status == 0 && strstr(r.out, "membw/read") && !strstr(r.out, "cuda"),
+		 "BITNET_DEVICE=cpu: exit %d: %s", r.status, r.out);
+	bn_test_output_free(&r);
+	const char *ref[] = {"BITNET_KERNEL=ref", NULL}; /* a CPU kernel: the CPU alone */
+	r = run_bench(list, ref);
+	BN_CHECK(r.status == 0 && strstr(r.out, "matmul/ref/") && !strstr(r.out, "cuda"),
+		 "BITNET_KERNEL=ref: exit %d: %s", r.status, r.out);
+	bn_test_output_free(&r);
+	const char *cuda_envs[][2] = {{"BITNET_DEVICE=cuda", NULL}, {"BITNET_KERNEL=cuda", NULL}};
+	for (int e = 0; e < 2; e++) {
+		r = run_bench(list, cuda_envs[e]);
+		BN_CHECK(r.status == 0, "%s: exit %d: %s", cuda_envs[e][0], r.status, r.err);
+		int lines = 0;
+		for (const char *p = r.out; *p; p = strchr(p, '\n') + 1) {
+			BN_CHECK(strchr(p, '\n'), "unterminated line");
+			int n = (int)(strchr(p, '\n') - p);
+			BN_CHECK(strstr(p, "cuda") && strstr(p, "cuda") < p + n,
+				 "%s lists a CPU benchmark: %.*s", cuda_envs[e][0], n, p);
+			lines++;
+		}
+		BN_CHECK_EQ(lines, N_CUDA_NAMES);
+		bn_test_output_free(&r);
+	}
+	const char *help[] = {"--help", NULL};
+	r = run_bench(help, NULL);
+	BN_CHECK(r.status == 0 && strstr(r.out, "BITNET_DEVICE") && strstr(r.out, "cuda"),
+		 "--help does not document BITNET_DEVICE: %s", r.out);
+	bn_test_output_free(&r);
+}
+
+/* --inject-fault cuda is accepted; where a device runs, the corrupted output is refused. */
+BN_TEST(bench__refuses_wrong_cuda_kernel)
+{
+	const char *args[] = {"--filter",
+			      "^(gemv/cuda/2560x2560|matmul/cuda/64x64x64)$",
+			      "--format",
+			      "json",
+			      "--inject-fault",
+			      "cuda",
+			      "--min-time",
+			      "0.001",
+			      NULL};
+	const char *only_cuda[] = {"BITNET_DEVICE=cuda", NULL};
+	struct bn_test_output r = run_bench(args, only_cuda);
+	BN_CHECK(r.status != 2, "--inject-fault cuda is a usage error: %s", r.err);
+	char why[256];
+	if (!cuda_runs(why, sizeof(why))) {
+		BN_CHECK(r.status == 0, "exit %d without a device: %s", r.status, r.err);
+		bn_test_output_free(&r);
+		BN_SKIP("no CUDA device runs the CUDA benchmarks here, so nothing to refuse: %s",
+			why);
+	}
+	BN_CHECK(r.status == 1, "exit %d, want 1: %s", r.status, r.err);
+	BN_CHECK(strstr(r.err, "kernel cuda-dp4a is wrong") && strstr(r.err, "refusing to time"),
+		 "stderr: %s", r.err);
+	BN_CHECK(r.out[0] == '\0', "printed results for a wrong kernel: %.200s", r.out);
+	bn_test_output_free(&r);
+}
+
+/* With a device: the CUDA results carry the kernel, the check, the bytes and the gpu. */
+BN_TEST(bench__cuda_json_fields_on_device)
+{
+	need_device();
+	const char *args[] = {"--format",
+			      "json",
+			      "--filter",
+			      "^(membw/cuda-copy|gemv/cuda/2560x2560|matmul/cuda/64x64x64)$",
+			      "--min-time",
+			      "0.001",
+			      "--repetitions",
+			      "2",
+			      NULL};
+	struct bn_test_output r = run_bench(args, NULL);
+	BN_CHECK(r.status == 0, "exit %d: %s", r.status, r.err);
+	cJSON *root = cJSON_Parse(r.out);
+	BN_CHECK(root != NULL, "stdout is not JSON: %.200s", r.out);
+	const cJSON *c = get(root, "context", cJSON_IsObject(cJSON_GetObjectItem(root, "context")));
+	const cJSON *g = get(c, "gpu", cJSON_IsObject(cJSON_GetObjectItem(c, "gpu")));
+	BN_CHECK(GET_STRING(g, "name")->valuestring[0], "gpu without a name");
+	int major = 0, minor = 0;
+	BN_CHECK(sscanf(GET_STRING(g, "compute_capability")->valuestring, "%d.%d", &major,
+			&minor) == 2 &&
+			 major >= 8,
+		 "compute capability %s", GET_STRING(g, "compute_capability")->valuestring);
+	BN_CHECK(GET_NUMBER(g, "sm_count")->valuedouble > 0, "sm_count");
+	BN_CHECK(GET_NUMBER(g, "memory_bytes")->valuedouble > 0, "memory_bytes");
+	GET_STRING(g, "driver_version");
+	GET_STRING(g, "runtime_version");
+	BN_CHECK(GET_STRING(g, "built_for")->valuestring[0], "built_for");
+	const cJSON *b;
+	int n = 0;
+	cJSON_ArrayForEach(b, GET_ARRAY(root, "benchmarks"))
+	{
+		const char *name = GET_STRING(b, "name")->valuestring;
+		BN_CHECK(!cJSON_GetObjectItem(b, "skipped"), "%s skipped with a device", name);
+		BN_CHECK_EQ(cJSON_GetArraySize(GET_ARRAY(b, "samples")), 2);
+		BN_CHECK(GET_NUMBER(b, "bytes")->valuedouble > 0, "%s: bytes", name);
+		if (!strcmp(name, "membw/cuda-copy")) {
+			BN_CHECK(GET_NUMBER(b, "bytes")->valuedouble == 2.0 * (256 << 20),
+				 "copy bytes %g", GET_NUMBER(b, "bytes")->valuedouble);
+		} else {
+			BN_CHECK(!strcmp(GET_STRING(b, "kernel")->valuestring, "cuda-dp4a"),
+				 "%s: kernel %s", name, GET_STRING(b, "kernel")->valuestring);
+			BN_CHECK(cJSON_IsTrue(GET_BOOL(b, "checked")), "%s: not checked", name);
+		}
+		n++;
+	}
+	BN_CHECK_EQ(n, 3);
+	cJSON_Delete(root);
+	bn_test_output_free(&r);
 }
