@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_TESTS 256
@@ -80,6 +81,58 @@ char *bn_test_tmpfile(const char *tag)
 	BN_CHECK(fd >= 0, "mkstemp %s", p);
 	close(fd);
 	return p;
+}
+
+static char *slurp(FILE *f)
+{
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *s = malloc((size_t)(n > 0 ? n : 0) + 1);
+	BN_CHECK(s, "out of memory");
+	size_t got = n > 0 ? fread(s, 1, (size_t)n, f) : 0;
+	s[got] = '\0';
+	return s;
+}
+
+struct bn_test_output bn_test_run(const char *path, const char *const *args,
+				  const char *const *unset, const char *const *env)
+{
+	FILE *o = tmpfile(), *e = tmpfile();
+	BN_CHECK(o && e, "tmpfile failed");
+	fflush(NULL);
+	pid_t pid = fork();
+	BN_CHECK(pid >= 0, "fork failed");
+	if (pid == 0) {
+		dup2(fileno(o), 1);
+		dup2(fileno(e), 2);
+		for (int i = 0; unset && unset[i]; i++)
+			unsetenv(unset[i]);
+		for (int i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		const char *argv[64] = {path};
+		int n = 1;
+		for (int i = 0; args[i] && n < 63; i++)
+			argv[n++] = args[i];
+		argv[n] = NULL;
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	struct bn_test_output r = {.status = WIFEXITED(st) ? WEXITSTATUS(st)
+							 : 128 + WTERMSIG(st)};
+	r.out = slurp(o);
+	r.err = slurp(e);
+	fclose(o);
+	fclose(e);
+	return r;
+}
+
+void bn_test_output_free(struct bn_test_output *r)
+{
+	free(r->out);
+	free(r->err);
 }
 
 unsigned long long bn_test_rand(void)

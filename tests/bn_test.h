@@ -46,6 +46,19 @@ int bn_test_max_threads(int want);
  * caller unlinks and frees it. Fails the test when it cannot be made. */
 char *bn_test_tmpfile(const char *tag);
 
+/* What a program run by bn_test_run printed and how it ended. */
+struct bn_test_output {
+	int status; /* exit code, or 128 + signal */
+	char *out;  /* stdout, NUL-terminated */
+	char *err;  /* stderr */
+};
+
+/* Runs path with args (NULL-terminated, argv[0] excluded) and no shell; the child first
+ * unsets each name in unset (NULL-terminated or NULL), then puts each NAME=VALUE of env. */
+struct bn_test_output bn_test_run(const char *path, const char *const *args,
+				  const char *const *unset, const char *const *env);
+void bn_test_output_free(struct bn_test_output *r);
+
 /* Deterministic random numbers for test data. */
 unsigned long long bn_test_rand(void);
 void bn_test_seed(unsigned long long seed);

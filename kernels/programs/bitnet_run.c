@@ -15,6 +15,10 @@
 #include "bn_error.h"
 #include "bn_infer.h"
 #include "bn_model.h"
+#include "bn_strict.h"
+#ifdef BITGATE_HAVE_CUDA
+#include "bn_cuda.h"
+#endif
 
 static void usage(FILE *f)
 {
@@ -31,7 +35,10 @@ static void usage(FILE *f)
 		"  -p, --prompt TEXT the prompt (at least one byte)\n"
 		"  -n N              tokens to generate (default 32)\n"
 		"  --threads N       worker threads (default 1)\n"
-		"  --kernel K        ref, avx2, avx512 or amx (default: BITNET_KERNEL or the best)\n"
+		"  --kernel K        ref, avx2, avx512, amx or cuda (default: BITNET_KERNEL or the\n"
+		"                    best CPU kernel); cuda runs every layer on the GPU when this\n"
+		"                    build has CUDA and a device is there, otherwise it says why\n"
+		"                    and runs on the CPU (BITNET_STRICT_MODE=1: it fails instead)\n"
 		"  --temp T          temperature (default 0: greedy)\n"
 		"  --top-k K         keep the K most likely tokens (default 0: all)\n"
 		"  --top-p P         keep the smallest set reaching probability P (default 1)\n"
@@ -106,10 +113,69 @@ static void print_stages(const char *what, const struct bn_infer_stages *st, dou
 	       100 * st->lm_head_s / total, 100 * st->other_s / total);
 }
 
+/* The forward pass on the CPU (bn_infer) or, with --kernel cuda, on the GPU. */
+struct runner {
+	struct bn_infer *cpu;
+#ifdef BITGATE_HAVE_CUDA
+	struct bn_cuda_infer *gpu;
+	struct bn_cuda_device dev;
+#endif
+};
+
+static int run_eval(struct runner *r, const int32_t *t, int n)
+{
+#ifdef BITGATE_HAVE_CUDA
+	if (r->gpu)
+		return bn_cuda_infer_eval(r->gpu, t, n);
+#endif
+	return bn_infer_eval(r->cpu, t, n);
+}
+
+static const float *run_logits(const struct runner *r)
+{
+#ifdef BITGATE_HAVE_CUDA
+	if (r->gpu)
+		return bn_cuda_infer_logits(r->gpu);
+#endif
+	return bn_infer_logits(r->cpu);
+}
+
+static void run_free(struct runner *r)
+{
+#ifdef BITGATE_HAVE_CUDA
+	bn_cuda_infer_free(r->gpu);
+#endif
+	bn_infer_free(r->cpu);
+}
+
+/* Sets up the GPU pass when cuda was asked for. Returns 1 when it runs on the GPU, 0 when
+ * the CPU takes over (after saying why on stderr), -1 when strict mode forbids that. */
+static int open_gpu(struct runner *r, const struct bn_model *m, int max_tokens)
+{
+	const char *why;
+#ifdef BITGATE_HAVE_CUDA
+	if (bn_cuda_probe(&r->dev) == 0 && bn_cuda_infer_new(&r->gpu, m, max_tokens) == 0)
+		return 1;
+	why = bn_error_last();
+#else
+	(void)r;
+	(void)m;
+	(void)max_tokens;
+	why = "this bitnet-run was built without CUDA (no nvcc at configure time)";
+#endif
+	if (bn_strict_mode() > 0) {
+		fprintf(stderr, "bitnet-run: kernel cuda cannot run: %s (BITNET_STRICT_MODE=1 "
+				"refuses a CPU fallback)\n", why);
+		return -1;
+	}
+	fprintf(stderr, "bitnet-run: kernel cuda cannot run: %s; running on the CPU\n", why);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *model = NULL, *prompt = NULL;
-	int n_gen = 32, threads = 1, kernel = BN_KERNEL_AUTO, json = 0, top_k = 0;
+	int n_gen = 32, threads = 1, kernel = BN_KERNEL_AUTO, json = 0, top_k = 0, cuda = 0;
 	double temp = 0, top_p = 1;
 	unsigned long long seed = 1;
 	for (int i = 1; i < argc; i++) {
@@ -151,7 +217,8 @@ int main(int argc, char **argv)
 			if (bad)
 				fprintf(stderr, "bitnet-run: --seed: '%s' is not a number\n", v);
 		} else if (!strcmp(a, "--kernel")) {
-			if (bn_kernel_from_name(&kernel, v)) {
+			cuda = !strcmp(v, BN_KERNEL_CUDA_NAME);
+			if (!cuda && bn_kernel_from_name(&kernel, v)) {
 				fprintf(stderr, "bitnet-run: --kernel: %s\n", bn_error_last());
 				bad = 1;
 			}
@@ -168,6 +235,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	const char *env = getenv("BITNET_KERNEL");
+	if (kernel == BN_KERNEL_AUTO && !cuda && env && !strcmp(env, BN_KERNEL_CUDA_NAME))
+		cuda = 1;
+	if (bn_strict_mode() < 0) {
+		fprintf(stderr, "bitnet-run: %s\n", bn_strict_env_error());
+		return 2;
+	}
 	int n_prompt = (int)strlen(prompt);
 	double t_load = now();
 	struct bn_model *m;
@@ -182,31 +256,39 @@ int main(int argc, char **argv)
 		bn_model_close(m);
 		return 3;
 	}
-	struct bn_infer *s = NULL;
+	struct runner run = {0};
 	struct bn_sampler sp = {0};
 	struct bn_infer_opts io = {.kernel = kernel, .threads = threads,
 				   .max_tokens = n_prompt + n_gen};
 	struct bn_sampler_opts so = {.temperature = (float)temp, .top_k = top_k,
 				     .top_p = (float)top_p, .seed = seed};
 	int32_t *toks = malloc((size_t)(n_prompt + n_gen + 1) * sizeof(int32_t));
-	if (!toks || bn_infer_new(&s, m, &io) || bn_sampler_init(&sp, &so, m->cfg.vocab)) {
+	int on_gpu = cuda ? open_gpu(&run, m, n_prompt + n_gen) : 0;
+	if (on_gpu < 0)
+		goto fail;
+	if (cuda && !on_gpu)
+		io.kernel = bn_kernel_best(); /* not BITNET_KERNEL=cuda, which the CPU cannot serve */
+	if (!toks || (!on_gpu && bn_infer_new(&run.cpu, m, &io)) ||
+	    bn_sampler_init(&sp, &so, m->cfg.vocab)) {
 		fprintf(stderr, "bitnet-run: %s\n", toks ? bn_error_last() : "out of memory");
 		goto fail;
 	}
 	for (int i = 0; i < n_prompt; i++)
 		toks[i] = (unsigned char)prompt[i];
 	double t0 = now();
-	if (bn_infer_eval(s, toks, n_prompt)) {
+	if (run_eval(&run, toks, n_prompt)) {
 		fprintf(stderr, "bitnet-run: prefill: %s\n", bn_error_last());
 		goto fail;
 	}
 	double t_prefill = now() - t0, ttft = 0, t_decode = 0;
-	struct bn_infer_stages st_prefill, st_decode;
-	bn_infer_stages_get(s, &st_prefill);
-	bn_infer_stages_reset(s);
+	struct bn_infer_stages st_prefill = {0}, st_decode = {0};
+	if (run.cpu) {
+		bn_infer_stages_get(run.cpu, &st_prefill);
+		bn_infer_stages_reset(run.cpu);
+	}
 	int generated = 0;
 	for (; generated < n_gen; generated++) {
-		int32_t t = bn_sample(&sp, bn_infer_logits(s));
+		int32_t t = bn_sample(&sp, run_logits(&run));
 		toks[n_prompt + generated] = t;
 		if (generated == 0)
 			ttft = now() - t0;
@@ -217,7 +299,7 @@ int main(int argc, char **argv)
 		if (generated + 1 == n_gen)
 			break;
 		double td = now();
-		if (bn_infer_eval(s, &t, 1)) {
+		if (run_eval(&run, &t, 1)) {
 			fprintf(stderr, "\nbitnet-run: decode: %s\n", bn_error_last());
 			goto fail;
 		}
@@ -225,22 +307,38 @@ int main(int argc, char **argv)
 	}
 	if (n_gen > 0)
 		generated = n_gen;
-	bn_infer_stages_get(s, &st_decode);
+	if (run.cpu)
+		bn_infer_stages_get(run.cpu, &st_decode);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	double peak_mb = (double)ru.ru_maxrss / 1024.0;
 	int decoded = generated > 1 ? generated - 1 : 0;
 	double prefill_tps = t_prefill > 0 ? n_prompt / t_prefill : 0;
 	double decode_tps = t_decode > 0 ? decoded / t_decode : 0;
-	struct bn_ctx *ctx = bn_infer_ctx(s);
-	const char *k_gemm = bn_ctx_ran(ctx, BN_OP_GEMM) >= 0 ? bn_kernel_name(bn_ctx_ran(ctx, BN_OP_GEMM)) : NULL;
-	const char *k_gemv = bn_ctx_ran(ctx, BN_OP_GEMV) >= 0 ? bn_kernel_name(bn_ctx_ran(ctx, BN_OP_GEMV)) : NULL;
-	const char *k_quant = bn_ctx_ran(ctx, BN_OP_QUANT) >= 0 ? bn_kernel_name(bn_ctx_ran(ctx, BN_OP_QUANT)) : NULL;
+	const char *k_gemm = NULL, *k_gemv = NULL, *k_quant = NULL, *device = NULL;
+	if (run.cpu) {
+		struct bn_ctx *ctx = bn_infer_ctx(run.cpu);
+		int g = bn_ctx_ran(ctx, BN_OP_GEMM), v = bn_ctx_ran(ctx, BN_OP_GEMV);
+		int q = bn_ctx_ran(ctx, BN_OP_QUANT);
+		k_gemm = g >= 0 ? bn_kernel_name(g) : NULL;
+		k_gemv = v >= 0 ? bn_kernel_name(v) : NULL;
+		k_quant = q >= 0 ? bn_kernel_name(q) : NULL;
+	}
+#ifdef BITGATE_HAVE_CUDA
+	if (run.gpu) { /* the device pass runs these and only these */
+		k_gemm = n_prompt > 1 ? BN_CUDA_KERNEL_NAME : NULL;
+		k_gemv = n_prompt == 1 || decoded > 0 ? BN_CUDA_KERNEL_NAME : NULL;
+		k_quant = BN_KERNEL_CUDA_NAME;
+		device = run.dev.name;
+	}
+#endif
 	if (json) {
 		cJSON *o = cJSON_CreateObject(), *k = cJSON_CreateObject(), *arr = cJSON_CreateArray();
 		cJSON_AddStringToObject(o, "schema", "bitnet-run/1");
 		cJSON_AddStringToObject(o, "model", model);
 		cJSON_AddNumberToObject(o, "threads", threads);
+		cJSON_AddItemToObject(o, "device",
+				      device ? cJSON_CreateString(device) : cJSON_CreateString("cpu"));
 		cJSON_AddNumberToObject(o, "prompt_tokens", n_prompt);
 		cJSON_AddNumberToObject(o, "generated_tokens", generated);
 		for (int i = 0; i < generated; i++)
@@ -271,17 +369,19 @@ int main(int argc, char **argv)
 		       "quant %s\n",
 		       n_prompt, prefill_tps, t_prefill, ttft, decoded, decode_tps, peak_mb,
 		       k_gemm ? k_gemm : "-", k_gemv ? k_gemv : "-", k_quant ? k_quant : "-");
+		if (device)
+			printf("device: %s\n", device);
 		print_stages("prefill", &st_prefill, t_prefill);
 		print_stages("decode", &st_decode, t_decode);
 	}
 	bn_sampler_clear(&sp);
-	bn_infer_free(s);
+	run_free(&run);
 	bn_model_close(m);
 	free(toks);
 	return 0;
 fail:
 	bn_sampler_clear(&sp);
-	bn_infer_free(s);
+	run_free(&run);
 	bn_model_close(m);
 	free(toks);
 	return 3;
