@@ -539,3 +539,16 @@ BN_TEST(config__bench_filter_argv)
 	bg_config_free(cfg);
 	expect_fail_with("\"x\": 1", "x: unknown key");
 }
+
+/* This repository's own bitgate.json loads, with the cpu and gpu suites apart (the tests
+ * gate reads them separately). */
+BN_TEST(config__repository_file)
+{
+	struct bg_config *cfg;
+	int rc = bg_config_load(&cfg, BG_REPO_CONFIG);
+	BN_CHECK(rc == 0, "%s: %s", BG_REPO_CONFIG, bg_error_last());
+	BN_CHECK_EQ(cfg->n_tests, 2);
+	BN_CHECK(!strcmp(cfg->tests[0].step.name, "cpu") && !strcmp(cfg->tests[1].step.name, "gpu"),
+		 "suites %s, %s", cfg->tests[0].step.name, cfg->tests[1].step.name);
+	bg_config_free(cfg);
+}
