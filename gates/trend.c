@@ -1,0 +1,117 @@
+/* Classifies a series' change points for the nightly (bg_trend.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_error.h"
+#include "bg_trend.h"
+
+char *bg_trend_series_name(char *out, size_t cap, const char *benchmark, const char *params,
+			   const char *mode)
+{
+	int with_params = params && *params;
+	int with_mode = mode && *mode && strcmp(mode, "default");
+	snprintf(out, cap, "%s%s%s%s%s%s%s", benchmark, with_params ? " [" : "",
+		 with_params ? params : "", with_params ? "]" : "", with_mode ? " [" : "",
+		 with_mode ? mode : "", with_mode ? "]" : "");
+	return out;
+}
+
+/* Glob match: * any run, ? one character, everything else literal. */
+static int glob(const char *p, const char *s)
+{
+	const char *star = NULL, *back = NULL;
+	while (*s) {
+		if (*p == '*') {
+			star = p++;
+			back = s;
+		} else if (*p == '?' || *p == *s) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star + 1;
+			s = ++back;
+		} else {
+			return 0;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+static const struct bg_trend_ack *find_ack(const struct bg_trend_ack *acks, size_t n,
+					   const char *name, const char *sha)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = acks[i].commit ? strlen(acks[i].commit) : 0;
+		if (len >= 7 && sha && !strncmp(sha, acks[i].commit, len) && acks[i].series &&
+		    glob(acks[i].series, name))
+			return &acks[i];
+	}
+	return NULL;
+}
+
+static int classify(const struct bg_changepoint *cp, double threshold)
+{
+	if (!bg_cp_level_shift(cp) || isnan(cp->rel))
+		return BG_TREND_NEUTRAL;
+	if (cp->rel >= threshold && cp->ci.lo > 1.0)
+		return BG_TREND_REGRESSION;
+	if (cp->rel <= -threshold && cp->ci.hi < 1.0)
+		return BG_TREND_IMPROVEMENT;
+	return BG_TREND_NEUTRAL;
+}
+
+int bg_trend_analyse(const double *medians, const char *const *shas, size_t n,
+		     const char *series_name, const struct bg_trend_ack *acks, size_t n_acks,
+		     double threshold, const struct bg_cp_opts *o, struct bg_trend_change **out,
+		     size_t *count)
+{
+	*out = NULL;
+	*count = 0;
+	if (!(threshold >= 0 && threshold < 1))
+		return bg_error_set(BG_EINPUT, "%s: threshold %g is not in [0, 1)", series_name,
+				    threshold);
+	struct bg_changepoint *cps = NULL;
+	size_t ncp = 0;
+	int err = bg_changepoints(medians, n, o, &cps, &ncp);
+	if (err < 0)
+		return bg_error_wrap("%s", series_name);
+	if (ncp == 0)
+		return 0;
+	struct bg_trend_change *v = calloc(ncp, sizeof(*v));
+	if (!v) {
+		free(cps);
+		return bg_error_oom();
+	}
+	for (size_t i = 0; i < ncp; i++) {
+		v[i].cp = cps[i];
+		v[i].kind = classify(&cps[i], threshold);
+		v[i].fixed_index = (size_t)-1;
+	}
+	free(cps);
+	for (size_t i = 0; i < ncp; i++) {
+		if (v[i].kind != BG_TREND_REGRESSION)
+			continue;
+		/* fixed: a later improvement after which the level is back near the old one */
+		for (size_t j = i + 1; j < ncp && v[i].fixed_index == (size_t)-1; j++)
+			if (v[j].kind == BG_TREND_IMPROVEMENT &&
+			    v[j].cp.after <= v[i].cp.before * (1.0 + threshold))
+				v[i].fixed_index = v[j].cp.index;
+		const struct bg_trend_ack *ack =
+			find_ack(acks, n_acks, series_name, shas ? shas[v[i].cp.index] : NULL);
+		if (v[i].fixed_index != (size_t)-1) {
+			v[i].state = "fixed";
+		} else if (ack) {
+			v[i].state = "acknowledged";
+			v[i].reason = ack->reason;
+		} else {
+			v[i].state = "detected";
+		}
+	}
+	*out = v;
+	*count = ncp;
+	return 0;
+}
