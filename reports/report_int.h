@@ -16,6 +16,15 @@ size_t bg_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
  * for a non-finite value. */
 void bg_fmt_pct(char *out, size_t size, double frac, double mag, int sign, const char *unknown);
 
+/* An interval of fractions as "[-1.2%, +3.4%]", both ends with the decimals the larger
+ * magnitude picks (bg_fmt_pct); unknown when either end is not finite. */
+void bg_fmt_interval(char *out, size_t size, double lo, double hi, const char *unknown);
+
+/* Characters that render invisibly but change what a reader sees: C1 controls and the
+ * bidirectional overrides and isolates of "Trojan source" tricks. Renderers print U+FFFD
+ * instead. */
+int bg_invisible_control(uint32_t cp);
+
 /* How a decision's times were read: "median" for q = 0.5, else the percentile ("p10"). */
 void bg_fmt_quantile(char *out, size_t size, double q);
 

@@ -18,14 +18,6 @@
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD, printed for bytes that are not UTF-8 */
 
 
-/* Characters that render invisibly but change what a reader sees: C1 controls and the
- * bidirectional overrides and isolates of "Trojan source" tricks. */
-static int invisible_control(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
-}
-
 /* Appends untrusted text as one line of valid UTF-8: control characters and runs of blanks
  * become one space (leading and trailing ones nothing), malformed bytes U+FFFD. With escape,
  * also every character that could end a table cell, start a block, emphasis, code, a link,
@@ -54,7 +46,7 @@ static int put_text(struct bg_buf *out, const char *text, int escape)
 		if (blank && bg_buf_putc(out, ' '))
 			return BG_ENOMEM;
 		blank = 0;
-		if (n == 0 || (n > 1 && invisible_control(cp))) {
+		if (n == 0 || (n > 1 && bg_invisible_control(cp))) {
 			err = bg_buf_puts(out, REPLACEMENT);
 			s += n ? n : 1;
 			continue;
@@ -127,19 +119,6 @@ static int put_code(struct bg_buf *out, const char *s, const char *unknown)
 	return bg_buf_printf(out, "`%s`", s);
 }
 
-
-static void fmt_interval(char *out, size_t size, double lo, double hi)
-{
-	if (!isfinite(lo) || !isfinite(hi)) {
-		snprintf(out, size, DASH);
-		return;
-	}
-	char a[32], b[32];
-	double mag = fmax(fabs(lo), fabs(hi));
-	bg_fmt_pct(a, sizeof(a), lo, mag, 1, DASH);
-	bg_fmt_pct(b, sizeof(b), hi, mag, 1, DASH);
-	snprintf(out, size, "[%s, %s]", a, b);
-}
 
 static void fmt_time(char *out, size_t size, double ns)
 {
@@ -334,7 +313,7 @@ static int put_row(struct bg_buf *out, const struct bg_row *r)
 	fmt_time(base, sizeof(base), r->base_time);
 	fmt_time(head, sizeof(head), r->head_time);
 	bg_fmt_pct(change, sizeof(change), r->change, r->change, 1, DASH);
-	fmt_interval(ci, sizeof(ci), r->ci_lo, r->ci_hi);
+	bg_fmt_interval(ci, sizeof(ci), r->ci_lo, r->ci_hi, DASH);
 	bg_fmt_pct(thr, sizeof(thr), r->threshold, r->threshold, 0, DASH);
 	bg_fmt_pct(floor, sizeof(floor), r->noise_floor, r->noise_floor, 0, DASH);
 	bg_fmt_pct(det, sizeof(det), r->detectable, r->detectable, 0, DASH);
@@ -454,7 +433,7 @@ static int put_strict(struct bg_buf *out, const struct bg_decision *d)
 			       : 0;
 	char over[32], ci[80], limit[32];
 	bg_fmt_pct(over, sizeof(over), s->overhead, s->overhead, 1, DASH);
-	fmt_interval(ci, sizeof(ci), s->lo, s->hi);
+	bg_fmt_interval(ci, sizeof(ci), s->lo, s->hi, DASH);
 	bg_fmt_pct(limit, sizeof(limit), s->limit, s->limit, 0, DASH);
 	return bg_buf_printf(out,
 			     "`BITNET_STRICT_MODE=1` against the default mode: **%s** %s (95%% "

@@ -47,6 +47,25 @@ void bg_fmt_pct(char *out, size_t size, double frac, double mag, int sign, const
 	snprintf(out, size, sign ? "%+.*f%%" : "%.*f%%", dec, frac * 100);
 }
 
+void bg_fmt_interval(char *out, size_t size, double lo, double hi, const char *unknown)
+{
+	if (!isfinite(lo) || !isfinite(hi)) {
+		snprintf(out, size, "%s", unknown);
+		return;
+	}
+	char a[32], b[32];
+	double mag = fmax(fabs(lo), fabs(hi));
+	bg_fmt_pct(a, sizeof(a), lo, mag, 1, unknown);
+	bg_fmt_pct(b, sizeof(b), hi, mag, 1, unknown);
+	snprintf(out, size, "[%s, %s]", a, b);
+}
+
+int bg_invisible_control(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
 void bg_fmt_quantile(char *out, size_t size, double q)
 {
 	if (!(q > 0 && q < 1) || fabs(q - 0.5) < 1e-9)

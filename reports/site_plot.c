@@ -1,0 +1,942 @@
+/* gnuplot plots for the dashboard and the comparison chart (bg_site.h, site_int.h): one data
+ * file per series and one script holding every plot, run by a single gnuplot process (argv,
+ * no shell, a timeout). gnuplot writes each image under a ".part" name that is renamed into
+ * place only once the image is complete, so a failed run never leaves a half-drawn plot. */
+#include "report_int.h"
+#include "site_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bg_error.h"
+#include "bg_fs.h"
+#include "bg_proc.h"
+#include "bg_stats.h"
+
+#define DEFAULT_TIMEOUT_S 300.0
+#define LARGE_W 960
+#define LARGE_H 480
+#define THUMB_W 320
+#define THUMB_H 140
+#define MAX_TICS 40  /* commit labels on a large plot: about what 960 px hold rotated */
+#define MAX_LABEL 48 /* characters of a benchmark name on the comparison chart */
+
+/* What a tic label keeps of a date: ISO dates and times, month names. */
+#define DATE_CHARS "0123456789:+./ -abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+#define COLOR_SAMPLE "#601f77b4" /* gnuplot's #AARRGGBB: translucent, so dense runs show */
+#define COLOR_MEDIAN "#e36209"
+#define COLOR_OUTLIER "#8250df"
+#define COLOR_BASE "#0969da"
+#define COLOR_HEAD "#cf222e"
+
+/* A change point's look by state: detected (still open), acknowledged, fixed. */
+static const struct {
+	const char *name;
+	const char *color;
+	int dash; /* gnuplot dashtype: 1 solid, 2 dashed, 3 dotted */
+} change_styles[] = {
+	{"detected", "#d1242f", 1},
+	{"acknowledged", "#6e7781", 2},
+	{"fixed", "#1a7f37", 3},
+};
+
+static int change_style(const char *state)
+{
+	if (state && !strcmp(state, "acknowledged"))
+		return 1;
+	if (state && !strcmp(state, "fixed"))
+		return 2;
+	return 0;
+}
+
+/* 1 when name is an executable file: a path as given, a bare name searched in PATH as
+ * execvp would (an empty PATH entry is the current directory). */
+static int program_found(const char *name)
+{
+	struct stat st;
+	if (!*name)
+		return 0;
+	if (strchr(name, '/'))
+		return stat(name, &st) == 0 && S_ISREG(st.st_mode) && access(name, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	struct bg_buf p = BG_BUF_INIT;
+	int found = 0;
+	for (;;) {
+		const char *end = strchr(path, ':');
+		size_t n = end ? (size_t)(end - path) : strlen(path);
+		bg_buf_clear(&p);
+		if (bg_buf_put(&p, n ? path : ".", n ? n : 1) == 0 && bg_buf_putc(&p, '/') == 0 &&
+		    bg_buf_puts(&p, name) == 0)
+			found = stat(p.ptr, &st) == 0 && S_ISREG(st.st_mode) &&
+				access(p.ptr, X_OK) == 0;
+		if (found || !end)
+			break;
+		path = end + 1;
+	}
+	bg_buf_free(&p);
+	return found;
+}
+
+/* Appends text as a gnuplot string expression of single-quoted pieces. Inside single quotes
+ * gnuplot expands nothing (no `command` substitution, no @macros, no backslash escapes);
+ * its tokenizer mishandles a doubled quote next to another, so a quote is joined on as
+ * . "'" . instead (the double-quoted piece holds nothing else). Controls become spaces and
+ * malformed UTF-8 U+FFFD so the SVG stays well-formed (the svg terminal escapes & and <
+ * itself); at most max_chars characters, an ellipsis marking a cut. */
+static int gp_quote(struct bg_buf *b, const char *text, size_t max_chars)
+{
+	const unsigned char *s = (const unsigned char *)(text ? text : "");
+	int err = bg_buf_putc(b, '\'');
+	for (size_t chars = 0; *s && !err; chars++) {
+		if (chars == max_chars) {
+			err = bg_buf_puts(b, "\xE2\x80\xA6"); /* U+2026 */
+			break;
+		}
+		uint32_t cp;
+		size_t n = bg_utf8_seq(s, SIZE_MAX, &cp);
+		if (n == 0 || (n > 1 && bg_invisible_control(cp)))
+			err = bg_buf_puts(b, "\xEF\xBF\xBD");
+		else if (n == 1 && (cp < ' ' || cp == 0x7F))
+			err = bg_buf_putc(b, ' ');
+		else if (n == 1 && cp == '\'')
+			err = bg_buf_puts(b, "' . \"'\" . '");
+		else
+			err = bg_buf_put(b, s, n);
+		s += n ? n : 1;
+	}
+	return err || bg_buf_putc(b, '\'') ? BG_ENOMEM : 0;
+}
+
+/* Appends the characters of s that are in keep, at most max of them. */
+static int put_filtered(struct bg_buf *b, const char *s, const char *keep, size_t max)
+{
+	for (size_t n = 0; s && *s && n < max; s++)
+		if (strchr(keep, *s)) {
+			if (bg_buf_putc(b, *s) < 0)
+				return BG_ENOMEM;
+			n++;
+		}
+	return 0;
+}
+
+/* "x y\n" into a data file; numbers in the C locale (bitgate never calls setlocale). */
+static int put_xy(struct bg_buf *b, double x, double y)
+{
+	if (bg_buf_grow(b, 64) < 0)
+		return BG_ENOMEM;
+	int n = snprintf(b->ptr + b->len, 64, "%.10g %.7g\n", x, y);
+	b->len += (size_t)n;
+	return 0;
+}
+
+/* Ends a data block (index n of the file); an empty block gets one undefined point so the
+ * indexes of the blocks after it stay put. */
+static int end_block(struct bg_buf *b, size_t rows)
+{
+	return bg_buf_puts(b, rows ? "\n\n" : "0 NaN\n\n\n");
+}
+
+static long add_out(struct site_plot_batch *b, const char *final, int png)
+{
+	if (b->n_outs == b->cap_outs) {
+		size_t cap = b->cap_outs ? 2 * b->cap_outs : 64;
+		struct site_plot_out *o = realloc(b->outs, cap * sizeof(*o));
+		if (!o)
+			return bg_error_oom();
+		b->outs = o;
+		b->cap_outs = cap;
+	}
+	struct site_plot_out *o = &b->outs[b->n_outs];
+	memset(o, 0, sizeof(*o));
+	o->png = png;
+	o->final = bg_strdup(final);
+	size_t n = strlen(final);
+	o->part = malloc(n + 6);
+	if (!o->final || !o->part) {
+		free(o->final);
+		free(o->part);
+		return bg_error_oom();
+	}
+	memcpy(o->part, final, n);
+	memcpy(o->part + n, ".part", 6);
+	return (long)b->n_outs++;
+}
+
+/* The ".png" sibling of an ".svg" name (or the name with ".png" appended). */
+static int png_name(struct bg_buf *out, const char *svg)
+{
+	size_t n = strlen(svg);
+	if (n > 4 && !strcmp(svg + n - 4, ".svg"))
+		n -= 4;
+	bg_buf_clear(out);
+	return bg_buf_put(out, svg, n) || bg_buf_puts(out, ".png") ? BG_ENOMEM : 0;
+}
+
+/* Registers an SVG and, when PNGs are asked for, its PNG sibling. */
+static int add_plot(struct site_plot_batch *b, const char *svg, struct site_plot_ids *ids)
+{
+	ids->svg = ids->png = -1;
+	long id = add_out(b, svg, 0);
+	if (id < 0)
+		return (int)id;
+	ids->svg = id;
+	if (b->png) {
+		struct bg_buf name = BG_BUF_INIT;
+		int rc = png_name(&name, svg);
+		id = rc < 0 ? rc : add_out(b, name.ptr, 1);
+		bg_buf_free(&name);
+		if (id < 0)
+			return (int)id;
+		ids->png = id;
+	}
+	return 0;
+}
+
+/* Opens a plot in the script: a clean state, the SVG terminal and its output. */
+static int begin_plot(struct site_plot_batch *b, const struct site_plot_ids *ids, int w, int h,
+		      int font)
+{
+	struct bg_buf *s = &b->script;
+	return bg_buf_printf(s,
+			     "reset\nset encoding utf8\nset terminal svg size %d,%d noenhanced "
+			     "font 'sans,%d' background '#ffffff'\nset output ",
+			     w, h, font) ||
+			       gp_quote(s, b->outs[ids->svg].part, SIZE_MAX) ||
+			       bg_buf_puts(
+				       s,
+				       "\nset border 3 lc rgb '#57606a'\nset tics nomirror out\n")
+		       ? BG_ENOMEM
+		       : 0;
+}
+
+/* Closes a plot: the PNG copy when asked for (pngcairo where gnuplot has it). */
+static int end_plot(struct site_plot_batch *b, const struct site_plot_ids *ids, int w, int h,
+		    int font)
+{
+	struct bg_buf *s = &b->script;
+	if (ids->png < 0)
+		return 0;
+	return bg_buf_printf(s,
+			     "set terminal @bg_png size %d,%d noenhanced font 'sans,%d' "
+			     "background '#ffffff'\nset output ",
+			     w, h, font) ||
+			       gp_quote(s, b->outs[ids->png].part, SIZE_MAX) ||
+			       bg_buf_puts(s, "\nreplot\n")
+		       ? BG_ENOMEM
+		       : 0;
+}
+
+/* Writes the scratch data buffer to work/name; its path in the script is work/name. */
+static int write_data(struct site_plot_batch *b, const char *name)
+{
+	int rc = bg_buf_printf(&b->path, "%s/%s/%s", b->dir, b->work, name);
+	if (rc == 0)
+		rc = bg_fs_write(b->path.ptr, bg_buf_cstr(&b->data), b->data.len);
+	bg_buf_clear(&b->path);
+	return rc;
+}
+
+int site_plot_open(struct site_plot_batch *b, const char *dir, const struct bg_site_opts *o)
+{
+	memset(b, 0, sizeof(*b));
+	b->dir = dir;
+	b->gnuplot = o && o->gnuplot && *o->gnuplot ? o->gnuplot : "gnuplot";
+	b->png = o && o->png;
+	b->timeout_s = o && o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S;
+	if (!program_found(b->gnuplot)) {
+		b->missing = 1;
+		snprintf(b->note, sizeof(b->note), "plot not rendered: gnuplot not found");
+		snprintf(b->error, sizeof(b->error),
+			 "gnuplot not found: '%s' is not an executable file%s; install gnuplot "
+			 "(Debian: gnuplot-nox) or name the program in the gnuplot option",
+			 b->gnuplot, strchr(b->gnuplot, '/') ? "" : " on PATH");
+		return 0;
+	}
+	if (bg_buf_printf(&b->path, "%s/.bg-plot-XXXXXX", dir) < 0)
+		return BG_ENOMEM;
+	if (!mkdtemp(b->path.ptr)) {
+		int rc = bg_error_set(BG_EINFRA, "%s: cannot make a directory for plot data: %s",
+				      dir, strerror(errno));
+		bg_buf_clear(&b->path);
+		return rc;
+	}
+	b->work = bg_strdup(strrchr(b->path.ptr, '/') + 1);
+	bg_buf_clear(&b->path);
+	if (!b->work)
+		return BG_ENOMEM;
+	/* one script for every plot: PNGs through cairo when this gnuplot has it */
+	return bg_buf_puts(
+		&b->script,
+		"# bitgate: every plot of one run, made by one gnuplot process\n"
+		"bg_png = strstrt(GPVAL_TERMINALS, 'pngcairo') > 0 ? 'pngcairo' : 'png'\n");
+}
+
+/* The y range of a series' large plot: every median and the bulk of the samples, with room
+ * for moderate outliers; samples further out are drawn at the edge as triangles, so one
+ * wild sample cannot flatten the series. vals are the finite samples, sorted. */
+static void large_range(const double *vals, size_t nv, double med_lo, double med_hi, double *lo,
+			double *hi)
+{
+	double core_lo = med_lo, core_hi = med_hi, all_lo = med_lo, all_hi = med_hi;
+	if (nv) {
+		double q01 = vals[(size_t)(0.01 * (double)(nv - 1))];
+		double q99 = vals[(size_t)ceil(0.99 * (double)(nv - 1))];
+		core_lo = isfinite(med_lo) ? fmin(q01, med_lo) : q01;
+		core_hi = isfinite(med_hi) ? fmax(q99, med_hi) : q99;
+		all_lo = fmin(vals[0], core_lo);
+		all_hi = fmax(vals[nv - 1], core_hi);
+	}
+	double w = core_hi - core_lo;
+	if (!(w > 0) || !isfinite(w))
+		w = fabs(core_hi) > 0 && isfinite(core_hi) ? fabs(core_hi) * 0.02 : 1;
+	*lo = fmax(all_lo, core_lo - 0.5 * w);
+	*hi = fmin(all_hi, core_hi + 0.5 * w);
+	double pad = *hi > *lo ? 0.04 * (*hi - *lo) : 0.5 * w;
+	*lo -= pad;
+	*hi += pad;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Change points as vertical lines between the two commits, with their size at the top when
+ * labels is set; present[state] is set for each style used, for the key. */
+static int put_changes(struct bg_buf *s, const struct bg_site_series *ser, int labels,
+		       int present[3])
+{
+	int err = 0;
+	for (size_t i = 0; i < ser->n_changes && !err; i++) {
+		const struct bg_site_change *c = &ser->changes[i];
+		int st = change_style(c->state);
+		double x = (double)c->index - 0.5;
+		present[st] = 1;
+		err = bg_buf_printf(s,
+				    "set arrow %zu from first %.1f, graph 0 to first %.1f, graph 1 "
+				    "nohead front lw %s lc rgb '%s' dt %d\n",
+				    i + 1, x, x, labels ? "1.5" : "1", change_styles[st].color,
+				    change_styles[st].dash);
+		if (!err && labels && isfinite(c->rel)) {
+			char pct[32];
+			bg_fmt_pct(pct, sizeof(pct), c->rel, c->rel, 1, "?");
+			err = bg_buf_printf(s,
+					    "set label %zu '%s' at first %.1f, graph 1 offset "
+					    "character 0.3,-0.8 left font ',8' tc rgb '%s' front\n",
+					    i + 1, pct, x, change_styles[st].color);
+		}
+	}
+	return err ? BG_ENOMEM : 0;
+}
+
+int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser, const char *large,
+		     const char *thumb, struct site_plot_ids *lids, struct site_plot_ids *tids)
+{
+	lids->svg = lids->png = tids->svg = tids->png = -1;
+	size_t total = 0, n_med = 0;
+	double med_lo = INFINITY, med_hi = -INFINITY;
+	for (size_t i = 0; i < ser->n_points; i++) {
+		const struct bg_site_point *p = &ser->points[i];
+		total += p->samples ? p->n : 0;
+		if (isfinite(p->median)) {
+			n_med++;
+			med_lo = fmin(med_lo, p->median);
+			med_hi = fmax(med_hi, p->median);
+		}
+	}
+	double *vals = total ? malloc(total * sizeof(*vals)) : NULL;
+	if (total && !vals)
+		return bg_error_oom();
+	size_t nv = 0;
+	for (size_t i = 0; i < ser->n_points; i++) {
+		const struct bg_site_point *p = &ser->points[i];
+		for (size_t k = 0; p->samples && k < p->n; k++)
+			if (isfinite(p->samples[k]))
+				vals[nv++] = p->samples[k];
+	}
+	int rc = 0;
+	if (nv == 0 && n_med == 0)
+		goto done; /* nothing to plot: the page says so */
+	if ((rc = add_plot(b, large, lids)) < 0)
+		goto done;
+	if (n_med && (rc = add_plot(b, thumb, tids)) < 0)
+		goto done;
+	if (b->missing)
+		goto done;
+
+	qsort(vals, nv, sizeof(*vals), cmp_double);
+	double lo, hi;
+	large_range(vals, nv, n_med ? med_lo : NAN, n_med ? med_hi : NAN, &lo, &hi);
+	if (!(hi > lo) || !isfinite(hi - lo)) {
+		lo = -1, hi = 1; /* only values too large to range: gnuplot still gets a plot */
+	}
+
+	/* data: 0 samples in range, 1 above it, 2 below it (at the edges), 3 medians (a blank
+	 * line, a break in the line, where a commit has none) */
+	struct bg_buf *d = &b->data;
+	bg_buf_clear(d);
+	size_t rows[4] = {0, 0, 0, 0};
+	double edge = 0.012 * (hi - lo);
+	for (int blk = 0; blk < 3 && rc == 0; blk++) {
+		for (size_t i = 0; i < ser->n_points && rc == 0; i++) {
+			const struct bg_site_point *p = &ser->points[i];
+			for (size_t k = 0; p->samples && k < p->n && rc == 0; k++) {
+				double v = p->samples[k];
+				if (!isfinite(v))
+					continue;
+				int where = v > hi ? 1 : v < lo ? 2 : 0;
+				if (where != blk)
+					continue;
+				rows[blk]++;
+				rc = put_xy(d, (double)i,
+					    blk == 0   ? v
+					    : blk == 1 ? hi - edge
+						       : lo + edge);
+			}
+		}
+		rc = rc ? rc : end_block(d, rows[blk]);
+	}
+	int gap = 0; /* one blank line per gap: two would end the block */
+	for (size_t i = 0; i < ser->n_points && rc == 0; i++) {
+		double m = ser->points[i].median;
+		if (isfinite(m)) {
+			rows[3]++, gap = 0;
+			rc = put_xy(d, (double)i, m);
+		} else if (rows[3] && !gap) {
+			gap = 1;
+			rc = bg_buf_putc(d, '\n');
+		}
+	}
+	rc = rc ? rc : end_block(d, rows[3]);
+	char data_name[256];
+	snprintf(data_name, sizeof(data_name), "%s.dat", ser->key);
+	if (rc < 0 || (rc = write_data(b, data_name)) < 0)
+		goto done;
+	{
+		struct bg_buf file = BG_BUF_INIT; /* the data file as the script names it */
+		if (bg_buf_printf(&file, "%s/%s", b->work, data_name) < 0) {
+			rc = BG_ENOMEM;
+			goto done;
+		}
+
+		/* the large plot */
+		struct bg_buf *s = &b->script;
+		int present[3] = {0, 0, 0};
+		double xmax = (double)ser->n_points - 0.5;
+		int err =
+			begin_plot(b, lids, LARGE_W, LARGE_H, 10) ||
+			bg_buf_printf(s,
+				      "set grid ytics lc rgb '#d8dee4'\n"
+				      "set key outside top center horizontal samplen 2 font ',9'\n"
+				      "set xrange [-0.5:%.1f]\nset yrange [%.10g:%.10g]\n"
+				      "set rmargin 9\n" /* room for the last rotated tic label */
+				      "set xlabel 'commits in first-parent order, oldest left' "
+				      "font ',9'\n",
+				      xmax, lo, hi);
+		if (!err && ser->unit_label && *ser->unit_label)
+			err = bg_buf_puts(s, "set ylabel ") || gp_quote(s, ser->unit_label, 80) ||
+			      bg_buf_putc(s, '\n');
+		/* commit tics: short SHA and date, thinned to at most MAX_TICS */
+		size_t step = (ser->n_points + MAX_TICS - 1) / MAX_TICS;
+		err = err || bg_buf_puts(s, "set xtics rotate by -60 font ',8' (");
+		for (size_t i = 0; i < ser->n_points && !err; i += step) {
+			const struct bg_site_point *p = &ser->points[i];
+			struct bg_buf label = BG_BUF_INIT;
+			err = put_filtered(&label, p->sha, "0123456789abcdefABCDEF", 7) ||
+			      (p->date && *p->date && bg_buf_putc(&label, ' ')) ||
+			      put_filtered(&label, p->date, DATE_CHARS, 25) ||
+			      (i ? bg_buf_puts(s, ", ") : 0) ||
+			      gp_quote(s, bg_buf_cstr(&label), SIZE_MAX) ||
+			      bg_buf_printf(s, " %zu", i);
+			bg_buf_free(&label);
+		}
+		err = err || bg_buf_puts(s, ")\n") || put_changes(s, ser, 1, present);
+		/* the plot: each element only when it has points, so gnuplot never warns of an
+		 * empty one; change point styles enter the key through empty (NaN) lines */
+		const char *sep = "plot ";
+		struct bg_buf *f = &file;
+		if (!err && rows[0]) {
+			err = bg_buf_printf(
+				s,
+				"%s'%s' index 0 using 1:2 with points pt 7 ps %s lc rgb "
+				"'%s' title 'samples'",
+				sep, f->ptr, nv > 5000 ? "0.3" : "0.45", COLOR_SAMPLE);
+			sep = ", ";
+		}
+		for (int blk = 1; blk <= 2 && !err; blk++)
+			if (rows[blk]) {
+				err = bg_buf_printf(
+					s,
+					"%s'%s' index %d using 1:2 with points pt %d "
+					"ps 0.7 lc rgb '%s' title '%s'",
+					sep, f->ptr, blk, blk == 1 ? 9 : 11, COLOR_OUTLIER,
+					blk == 1 || !rows[1] ? "beyond the range (at the edge)"
+							     : "");
+				sep = ", ";
+			}
+		if (!err && rows[3]) {
+			err = bg_buf_printf(s,
+					    "%s'%s' index 3 using 1:2 with %s lw 2 lc rgb '%s' "
+					    "title 'median'",
+					    sep, f->ptr, rows[3] > 1 ? "lines" : "linespoints pt 7",
+					    COLOR_MEDIAN);
+			sep = ", ";
+		}
+		for (int k = 0; k < 3 && !err; k++)
+			if (present[k]) {
+				err = bg_buf_printf(
+					s,
+					"%sNaN with lines lw 1.5 lc rgb '%s' dt %d title "
+					"'change: %s'",
+					sep, change_styles[k].color, change_styles[k].dash,
+					change_styles[k].name);
+				sep = ", ";
+			}
+		err = err || bg_buf_putc(s, '\n') || end_plot(b, lids, LARGE_W, LARGE_H, 10);
+
+		/* the thumbnail: medians and change points on a small, label-free plot */
+		if (!err && tids->svg >= 0) {
+			double tpad = med_hi > med_lo ? 0.08 * (med_hi - med_lo)
+						      : fmax(fabs(med_hi) * 0.05, 1e-9);
+			double tlo = med_lo - tpad, thi = med_hi + tpad;
+			if (!(thi > tlo) || !isfinite(thi - tlo))
+				tlo = -1, thi = 1;
+			int tpresent[3];
+			err = begin_plot(b, tids, THUMB_W, THUMB_H, 8) ||
+			      bg_buf_printf(
+				      s,
+				      "unset key\nunset xtics\nset ytics font ',7' scale 0.5\n"
+				      "set format y '%%.3s%%c'\nset lmargin 7\nset rmargin 1.5\n"
+				      "set tmargin 0.6\nset bmargin 0.6\n"
+				      "set xrange [-0.5:%.1f]\nset yrange [%.10g:%.10g]\n",
+				      xmax, tlo, thi) ||
+			      put_changes(s, ser, 0, tpresent) ||
+			      bg_buf_printf(
+				      s,
+				      "plot '%s' index 3 using 1:2 with %s lw 1.5 lc rgb '%s' "
+				      "notitle\n",
+				      f->ptr, rows[3] > 60 ? "lines" : "linespoints pt 7 ps 0.4",
+				      COLOR_MEDIAN) ||
+			      end_plot(b, tids, THUMB_W, THUMB_H, 8);
+		}
+		bg_buf_free(&file);
+		rc = err ? BG_ENOMEM : 0;
+	}
+done:
+	free(vals);
+	return rc;
+}
+
+/* 1 when the file at path is a complete image: an SVG that got to "</svg>", a PNG that got
+ * to its IEND chunk. */
+static int output_complete(const char *path, int png)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	char tail[65];
+	ssize_t n = -1;
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		off_t off = st.st_size > 64 ? st.st_size - 64 : 0;
+		n = pread(fd, tail, 64, off);
+	}
+	close(fd);
+	if (n <= 0)
+		return 0;
+	tail[n] = '\0';
+	return memmem(tail, (size_t)n, png ? "IEND" : "</svg>", png ? 4 : 6) != NULL;
+}
+
+/* The last line gnuplot printed (its error, when it failed), as printable ASCII. */
+static void last_log_line(const char *log, char *out, size_t size)
+{
+	struct bg_buf t = BG_BUF_INIT;
+	out[0] = '\0';
+	if (bg_fs_tail(&t, log, 4096) < 0 || !t.len) {
+		bg_buf_free(&t);
+		return;
+	}
+	size_t end = t.len;
+	while (end && (t.ptr[end - 1] == '\n' || t.ptr[end - 1] == '\r' || t.ptr[end - 1] == ' '))
+		end--;
+	size_t start = end;
+	while (start && t.ptr[start - 1] != '\n')
+		start--;
+	size_t k = 0;
+	for (size_t i = start; i < end && k + 1 < size; i++)
+		out[k++] = t.ptr[i] >= ' ' && t.ptr[i] < 0x7F ? t.ptr[i] : '?';
+	out[k] = '\0';
+	bg_buf_free(&t);
+}
+
+int site_plot_run(struct site_plot_batch *b)
+{
+	if (b->missing || !b->work || b->n_outs == 0)
+		return 0;
+	struct bg_buf script_path = BG_BUF_INIT, script_arg = BG_BUF_INIT, log = BG_BUF_INIT;
+	int rc = bg_buf_puts(&b->script, "unset output\n");
+	if (rc == 0 && (rc = bg_buf_printf(&script_path, "%s/%s/plots.gp", b->dir, b->work)) == 0 &&
+	    (rc = bg_buf_printf(&script_arg, "%s/plots.gp", b->work)) == 0 &&
+	    (rc = bg_buf_printf(&log, "%s/%s/gnuplot.log", b->dir, b->work)) == 0)
+		rc = bg_fs_write(script_path.ptr, bg_buf_cstr(&b->script), b->script.len);
+	if (rc < 0)
+		goto done;
+
+	/* -d: no ~/.gnuplot or other init file changes the plots; the C locale for numbers */
+	char *argv[] = {(char *)b->gnuplot, "-d", script_arg.ptr, NULL};
+	char *env[] = {"LC_ALL=", "LC_NUMERIC=C", NULL};
+	struct bg_proc_opts po = {
+		.argv = argv,
+		.env = env,
+		.cwd = b->dir,
+		.stdout_path = log.ptr,
+		.stderr_path = log.ptr,
+		.timeout_s = b->timeout_s,
+		.pin_cpu = -1,
+	};
+	struct bg_proc_result res;
+	int prc = bg_proc_run(&po, &res);
+	b->seconds = res.wall_s;
+	if (prc == BG_EINTR) {
+		rc = prc;
+	} else if (prc < 0) {
+		b->failed = 1;
+		snprintf(b->note, sizeof(b->note), "plot not rendered: gnuplot could not be run");
+		snprintf(b->error, sizeof(b->error), "%s", bg_error_last());
+		bg_error_clear();
+	} else if (!bg_proc_ok(&res)) {
+		char how[300], line[300];
+		bg_proc_describe(&res, how, sizeof(how));
+		last_log_line(log.ptr, line, sizeof(line));
+		b->failed = 1;
+		snprintf(b->note, sizeof(b->note), "plot not rendered: gnuplot failed (%.100s)",
+			 how);
+		snprintf(b->error, sizeof(b->error), "gnuplot failed (%.150s)%s%.300s", how,
+			 line[0] ? ": " : "", line);
+	}
+
+	/* every complete image into place; whatever is left of the others goes */
+	struct bg_buf part = BG_BUF_INIT, final = BG_BUF_INIT;
+	size_t incomplete = 0;
+	for (size_t i = 0; i < b->n_outs; i++) {
+		struct site_plot_out *o = &b->outs[i];
+		if (bg_path_join(&part, b->dir, o->part) < 0 ||
+		    bg_path_join(&final, b->dir, o->final) < 0) {
+			rc = rc ? rc : BG_ENOMEM;
+			break;
+		}
+		if (output_complete(part.ptr, o->png) && rename(part.ptr, final.ptr) == 0) {
+			o->done = 1;
+			continue;
+		}
+		unlink(part.ptr);
+		incomplete++;
+	}
+	bg_buf_free(&part);
+	bg_buf_free(&final);
+	if (incomplete && !b->failed && rc == 0) {
+		b->failed = 1;
+		snprintf(b->note, sizeof(b->note), "plot not rendered: gnuplot wrote no image");
+		snprintf(b->error, sizeof(b->error),
+			 "gnuplot exited normally but left %zu of %zu images incomplete",
+			 incomplete, b->n_outs);
+	}
+done:
+	bg_buf_free(&script_path);
+	bg_buf_free(&script_arg);
+	bg_buf_free(&log);
+	return rc;
+}
+
+int site_plot_done(const struct site_plot_batch *b, long id)
+{
+	return id >= 0 && (size_t)id < b->n_outs && b->outs[id].done;
+}
+
+void site_plot_stats(const struct site_plot_batch *b, struct bg_site_stats *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < b->n_outs; i++)
+		if (!b->outs[i].png) {
+			if (b->outs[i].done)
+				st->plots++;
+			else
+				st->plots_missing++;
+		}
+	st->gnuplot_missing |= b->missing;
+	st->gnuplot_failed |= b->failed;
+	if ((b->missing || b->failed) && !st->plot_error[0])
+		snprintf(st->plot_error, sizeof(st->plot_error), "%s", b->error);
+	st->plot_seconds += b->seconds;
+}
+
+void site_plot_close(struct site_plot_batch *b)
+{
+	struct bg_buf p = BG_BUF_INIT;
+	for (size_t i = 0; i < b->n_outs; i++) {
+		if (!b->outs[i].done && b->work && bg_path_join(&p, b->dir, b->outs[i].part) == 0)
+			unlink(p.ptr);
+		free(b->outs[i].part);
+		free(b->outs[i].final);
+	}
+	if (b->work && bg_path_join(&p, b->dir, b->work) == 0)
+		bg_fs_rmtree(p.ptr);
+	bg_buf_free(&p);
+	free(b->outs);
+	free(b->work);
+	bg_buf_free(&b->script);
+	bg_buf_free(&b->data);
+	bg_buf_free(&b->path);
+	memset(b, 0, sizeof(*b));
+}
+
+/* --- the comparison chart ------------------------------------------------------------- */
+
+/* Box statistics of one side of one benchmark, scaled by norm: quartiles, median, and the
+ * whiskers at the last samples within 1.5 IQR of the box (Tukey). */
+struct box {
+	double q1, med, q3, wlo, whi;
+};
+
+static size_t finite_copy(double *out, const double *x, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; x && i < n; i++)
+		if (isfinite(x[i]))
+			out[k++] = x[i];
+	return k;
+}
+
+static void box_of(const double *v, size_t n, double norm, struct box *b)
+{
+	b->q1 = bg_stats_quantile(v, n, 0.25);
+	b->med = bg_stats_quantile(v, n, 0.5);
+	b->q3 = bg_stats_quantile(v, n, 0.75);
+	double iqr = b->q3 - b->q1, lo_fence = b->q1 - 1.5 * iqr, hi_fence = b->q3 + 1.5 * iqr;
+	b->wlo = b->q1, b->whi = b->q3;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] >= lo_fence && v[i] < b->wlo)
+			b->wlo = v[i];
+		if (v[i] <= hi_fence && v[i] > b->whi)
+			b->whi = v[i];
+	}
+	b->q1 /= norm, b->med /= norm, b->q3 /= norm, b->wlo /= norm, b->whi /= norm;
+}
+
+/* A fixed spread of points around their box, the same on every run. */
+static double jitter(size_t k)
+{
+	uint32_t h = (uint32_t)(k * 2654435761u);
+	return ((double)(h >> 8) / (double)(1u << 24) - 0.5) * 0.14;
+}
+
+/* A sample on the chart: where it is drawn and which side it belongs to. */
+struct chart_point {
+	double x, y;
+	int side;
+};
+
+/* The data and the script of the chart. Data blocks: 0 base boxes, 1 head boxes (each
+ * "x q1 wlo whi q3 med"); then the points of base and head in range (2, 3), above it (4, 5)
+ * and below it (6, 7), those two drawn at the edge. The y range holds every box and the
+ * bulk of the points (large_range), so one wild sample cannot flatten the boxes.
+ * *any: whether anything has samples. */
+static int compare_plot(struct site_plot_batch *b, const struct bg_plot_cmp *c,
+			const struct site_plot_ids *ids, int *any)
+{
+	size_t maxn = 0, total = 0;
+	for (size_t i = 0; i < c->n_items; i++) {
+		const struct bg_plot_cmp_item *it = &c->items[i];
+		maxn = it->n_base > maxn ? it->n_base : maxn;
+		maxn = it->n_head > maxn ? it->n_head : maxn;
+		total += it->n_base + it->n_head;
+	}
+	double *base = malloc((maxn + 1) * sizeof(*base));
+	double *head = malloc((maxn + 1) * sizeof(*head));
+	double *ys = malloc((total + 1) * sizeof(*ys));
+	struct chart_point *pts = malloc((total + 1) * sizeof(*pts));
+	struct bg_buf *d = &b->data;
+	size_t rows[8] = {0}, np = 0;
+	double box_lo = 1, box_hi = 1; /* the base median's line is always in view */
+	int rc = 0;
+	if (!base || !head || !ys || !pts) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	bg_buf_clear(d);
+	*any = 0;
+	for (int side = 0; side < 2 && rc == 0; side++) {
+		for (size_t i = 0; i < c->n_items && rc == 0; i++) {
+			const struct bg_plot_cmp_item *it = &c->items[i];
+			size_t nb = finite_copy(base, it->base, it->n_base);
+			size_t nh = finite_copy(head, it->head, it->n_head);
+			double mb = bg_stats_median(base, nb), mh = bg_stats_median(head, nh);
+			double norm = nb && mb > 0 ? mb : nh && mh > 0 ? mh : NAN;
+			const double *v = side ? head : base;
+			size_t n = side ? nh : nb;
+			if (!isfinite(norm) || n == 0)
+				continue;
+			*any = 1;
+			struct box bx;
+			box_of(v, n, norm, &bx);
+			box_lo = fmin(box_lo, bx.wlo);
+			box_hi = fmax(box_hi, bx.whi);
+			double x = (double)i + (side ? 0.17 : -0.17);
+			rows[side]++;
+			if (bg_buf_printf(d, "%.10g %.7g %.7g %.7g %.7g %.7g\n", x, bx.q1, bx.wlo,
+					  bx.whi, bx.q3, bx.med) < 0)
+				rc = BG_ENOMEM;
+			for (size_t k = 0; k < n; k++) {
+				pts[np] = (struct chart_point){x + jitter(k), v[k] / norm, side};
+				ys[np++] = v[k] / norm;
+			}
+		}
+		if (rc == 0)
+			rc = rows[side] ? bg_buf_puts(d, "\n\n")
+					: bg_buf_puts(d, "0 NaN NaN NaN NaN NaN\n\n\n");
+	}
+	if (rc < 0 || !*any || b->missing)
+		goto done;
+	qsort(ys, np, sizeof(*ys), cmp_double);
+	double lo, hi;
+	large_range(ys, np, box_lo, box_hi, &lo, &hi);
+	if (!(hi > lo) || !isfinite(hi - lo))
+		lo = 0, hi = 2;
+	double edge = 0.012 * (hi - lo);
+	for (int blk = 2; blk < 8 && rc == 0; blk++) {
+		int side = blk & 1, where = (blk - 2) / 2; /* 0 in range, 1 above, 2 below */
+		for (size_t k = 0; k < np && rc == 0; k++) {
+			const struct chart_point *pt = &pts[k];
+			int w = pt->y > hi ? 1 : pt->y < lo ? 2 : 0;
+			if (pt->side != side || w != where)
+				continue;
+			rows[blk]++;
+			rc = put_xy(d, pt->x, w == 0 ? pt->y : w == 1 ? hi - edge : lo + edge);
+		}
+		rc = rc ? rc : end_block(d, rows[blk]);
+	}
+	if (rc < 0 || (rc = write_data(b, "compare.dat")) < 0)
+		goto done;
+
+	struct bg_buf *s = &b->script;
+	int w = (int)(160 + 48 * c->n_items);
+	w = w < 640 ? 640 : w > 4800 ? 4800 : w;
+	int err = begin_plot(b, ids, w, LARGE_H, 10) ||
+		  bg_buf_printf(s,
+				"set grid ytics lc rgb '#d8dee4'\n"
+				"set key outside top center horizontal samplen 2 font ',9'\n"
+				"set xrange [-0.6:%.1f]\nset yrange [%.10g:%.10g]\n"
+				"set boxwidth 0.26 absolute\n"
+				"set ylabel 'relative to the base median' font ',9'\n"
+				"set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead back "
+				"dt 3 lc rgb '#8c959f'\n"
+				"set xtics rotate by -40 font ',8' (",
+				(double)c->n_items - 0.4, lo, hi);
+	for (size_t i = 0; i < c->n_items && !err; i++)
+		err = (i ? bg_buf_puts(s, ", ") : 0) || gp_quote(s, c->items[i].name, MAX_LABEL) ||
+		      bg_buf_printf(s, " %zu", i);
+	err = err || bg_buf_puts(s, ")\n");
+	const char *sep = "plot ";
+	const char *color[2] = {COLOR_BASE, COLOR_HEAD};
+	const char *label[2] = {c->base_label ? c->base_label : "base",
+				c->head_label ? c->head_label : "head"};
+	for (int side = 0; side < 2 && !err; side++) {
+		if (!rows[side])
+			continue;
+		err = bg_buf_printf(s,
+				    "%s'%s/compare.dat' index %d using 1:2:3:4:5 with candlesticks "
+				    "whiskerbars 0.5 lw 1.2 lc rgb '%s' fs transparent solid 0.12 "
+				    "title ",
+				    sep, b->work, side, color[side]) ||
+		      gp_quote(s, label[side], 80) ||
+		      bg_buf_printf(s,
+				    ", '%s/compare.dat' index %d using 1:6:6:6:6 with candlesticks "
+				    "lw 2.5 lc rgb '%s' notitle",
+				    b->work, side, color[side]);
+		sep = ", ";
+		for (int where = 0; where < 3 && !err; where++) {
+			int blk = 2 + 2 * where + side;
+			if (rows[blk])
+				err = bg_buf_printf(
+					s,
+					", '%s/compare.dat' index %d using 1:2 with points "
+					"pt %d ps %s lc rgb '#80%s' notitle",
+					b->work, blk,
+					where == 0   ? 7
+					: where == 1 ? 9
+						     : 11,
+					where == 0 ? "0.35" : "0.7", color[side] + 1);
+		}
+	}
+	rc = err || bg_buf_putc(s, '\n') || end_plot(b, ids, w, LARGE_H, 10) ? BG_ENOMEM : 0;
+done:
+	free(base);
+	free(head);
+	free(ys);
+	free(pts);
+	return rc;
+}
+
+int bg_plot_compare(const struct bg_plot_cmp *c, const char *svg_path, const struct bg_site_opts *o,
+		    struct bg_site_stats *st)
+{
+	double t0 = bg_now();
+	if (st)
+		memset(st, 0, sizeof(*st));
+	const char *slash = strrchr(svg_path, '/');
+	const char *name = slash ? slash + 1 : svg_path;
+	if (!*name)
+		return bg_error_set(BG_EINPUT, "%s: the chart's path names a directory", svg_path);
+	for (const unsigned char *p = (const unsigned char *)name; *p;) {
+		/* gnuplot gets the name as it is: no byte gp_quote would change */
+		size_t n = bg_utf8_seq(p, SIZE_MAX, NULL);
+		if (n == 0 || (n == 1 && (*p < ' ' || *p == 0x7F)))
+			return bg_error_set(BG_EINPUT,
+					    "%s: the chart's file name has a control character or "
+					    "is not UTF-8",
+					    svg_path);
+		p += n;
+	}
+	struct bg_buf dir = BG_BUF_INIT;
+	int rc = slash ? bg_buf_put(&dir, svg_path,
+				    slash == svg_path ? 1 : (size_t)(slash - svg_path))
+		       : bg_buf_puts(&dir, ".");
+	if (rc < 0)
+		return rc;
+	struct site_plot_batch b;
+	int any = 0;
+	struct site_plot_ids ids = {-1, -1};
+	if ((rc = site_plot_open(&b, dir.ptr, o)) == 0 && (rc = add_plot(&b, name, &ids)) == 0 &&
+	    (rc = compare_plot(&b, c, &ids, &any)) == 0 && any)
+		rc = site_plot_run(&b);
+	if (rc == 0 && !any) {
+		/* nothing to draw: say so rather than leave an empty chart */
+		b.outs[ids.svg].done = 0;
+		b.missing = b.failed = 0;
+		if (st) {
+			st->plots_missing = 1;
+			snprintf(st->plot_error, sizeof(st->plot_error),
+				 "nothing to plot: no benchmark has samples");
+		}
+	} else if (rc == 0) {
+		site_plot_stats(&b, st);
+	}
+	site_plot_close(&b);
+	bg_buf_free(&dir);
+	if (st)
+		st->seconds = bg_now() - t0;
+	return rc;
+}

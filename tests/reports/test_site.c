@@ -1,0 +1,729 @@
+/* The dashboard renderer on a hand-made site: every page and plot written, open regressions
+ * before the series, hostile text escaped everywhere, pages parsed strictly (libxml2) with
+ * every link relative and present or a commit link, notes in place of plots when gnuplot is
+ * missing or fails, unsafe commit URL templates refused, SVGs well-formed, the comparison
+ * chart, and malformed input refused with a message. */
+#include <dirent.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bg_buf.h"
+#include "bg_error.h"
+#include "bg_fs.h"
+#include "bg_site.h"
+#include "bn_test.h"
+#include "site_fixture.h"
+
+static const char *const pages[] = {
+	"index.html",
+	"series/matmul-avx2-256x256x256-default.html",
+	"series/gemv-avx2-2560x6912.html",
+	"series/quant-ref-4096.html",
+	"series/e2e-bitnet-2b-decode.html",
+};
+#define N_PAGES (sizeof(pages) / sizeof(*pages))
+
+/* The series with something to plot have a large plot and a thumbnail each. */
+static const char *const plots[] = {
+	"plots/matmul-avx2-256x256x256-default.svg",
+	"plots/matmul-avx2-256x256x256-default.thumb.svg",
+	"plots/gemv-avx2-2560x6912.svg",
+	"plots/gemv-avx2-2560x6912.thumb.svg",
+	"plots/quant-ref-4096.svg",
+	"plots/quant-ref-4096.thumb.svg",
+};
+#define N_PLOTS (sizeof(plots) / sizeof(*plots))
+
+/* Renders the fixture (or f's site when given) into a new directory. */
+static char *render(const struct site_fixture *f, const struct bg_site_opts *o,
+		    struct bg_site_stats *st, const char *tag)
+{
+	char *dir = site_tmpdir(tag);
+	int rc = bg_site_write(&f->site, dir, o, st);
+	BN_CHECK(rc == 0, "bg_site_write: %d %s", rc, bg_error_last());
+	return dir;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* No temporary file or work directory is left behind in dir or dir/plots. */
+static void check_no_leftovers(const char *dir)
+{
+	const char *const subs[] = {"", "plots", "series"};
+	for (size_t i = 0; i < 3; i++) {
+		struct bg_buf p = BG_BUF_INIT;
+		BN_CHECK(bg_path_join(&p, dir, subs[i]) == 0, "oom");
+		DIR *d = opendir(p.ptr);
+		BN_CHECK(d || i > 0, "opendir %s", p.ptr);
+		if (!d) {
+			bg_buf_free(&p);
+			continue;
+		}
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			BN_CHECK(!strstr(e->d_name, ".bg-plot-"), "work directory left: %s",
+				 e->d_name);
+			BN_CHECK(!strstr(e->d_name, ".part"), "partial plot left: %s", e->d_name);
+			BN_CHECK(!strstr(e->d_name, ".tmp."), "temporary file left: %s", e->d_name);
+		}
+		closedir(d);
+		bg_buf_free(&p);
+	}
+}
+
+static xmlDoc *parse_xml(const char *text, const char *name)
+{
+	xmlDoc *doc = xmlReadMemory(text, (int)strlen(text), name, "UTF-8",
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	const xmlError *e = xmlGetLastError();
+	BN_CHECK(doc, "%s is not well-formed: %s", name, e && e->message ? e->message : "?");
+	return doc;
+}
+
+struct link_check {
+	const char *dir;           /* the site */
+	const char *page_dir;      /* the page's folder within it: "" or "series/" */
+	const char *commit_prefix; /* accepted absolute links; NULL: none */
+	size_t commit_links, local_links, imgs;
+	int has_charset, has_title;
+};
+
+/* A link must be a commit link (an <a> to the prefix and 40 hex digits) or a relative
+ * reference to a file of the site that exists (or a fragment of the page). */
+static void check_url(struct link_check *lc, const char *elem, const char *attr, const char *v)
+{
+	size_t np = lc->commit_prefix ? strlen(lc->commit_prefix) : 0;
+	if (np && !strncmp(v, lc->commit_prefix, np)) {
+		BN_CHECK(!strcmp(elem, "a") && !strcmp(attr, "href"), "<%s %s=\"%s\">", elem, attr,
+			 v);
+		BN_CHECK(strspn(v + np, "0123456789abcdef") == 40 && !v[np + 40],
+			 "commit link with more than a SHA: %s", v);
+		lc->commit_links++;
+		return;
+	}
+	size_t scheme = strcspn(v, ":/?#");
+	BN_CHECK(v[scheme] != ':', "absolute URL in <%s %s=\"%s\">", elem, attr, v);
+	BN_CHECK(v[0] != '/', "host- or root-relative URL in <%s %s=\"%s\">", elem, attr, v);
+	if (v[0] == '#')
+		return;
+	char target[512];
+	snprintf(target, sizeof(target), "%s%.*s", lc->page_dir, (int)strcspn(v, "#?"), v);
+	BN_CHECK(site_exists(lc->dir, target), "<%s %s=\"%s\">: %s/%s does not exist", elem, attr,
+		 v, lc->dir, target);
+	lc->local_links++;
+}
+
+static void walk(struct link_check *lc, xmlNode *n)
+{
+	static const char *const banned[] = {"script", "link", "iframe", "object",
+					     "embed",  "base", "form",   NULL};
+	static const char *const url_attrs[] = {"href",   "src",  "srcset", "action",
+						"poster", "data", NULL};
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		const char *name = (const char *)n->name;
+		for (size_t i = 0; banned[i]; i++)
+			BN_CHECK(strcmp(name, banned[i]), "<%s> in a page", name);
+		for (xmlAttr *a = n->properties; a; a = a->next) {
+			const char *an = (const char *)a->name;
+			BN_CHECK(strncmp(an, "on", 2) && strcmp(an, "style"), "attribute %s", an);
+			for (size_t i = 0; url_attrs[i]; i++)
+				if (!strcmp(an, url_attrs[i])) {
+					xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+					check_url(lc, name, an, v ? (const char *)v : "");
+					xmlFree(v);
+				}
+		}
+		if (!strcmp(name, "img")) {
+			xmlChar *alt = xmlGetProp(n, (const xmlChar *)"alt");
+			BN_CHECK(alt && alt[0], "an <img> without alt text");
+			xmlFree(alt);
+			lc->imgs++;
+		}
+		if (!strcmp(name, "meta")) {
+			xmlChar *cs = xmlGetProp(n, (const xmlChar *)"charset");
+			lc->has_charset |= cs && !strcmp((const char *)cs, "utf-8");
+			xmlFree(cs);
+		}
+		if (!strcmp(name, "title")) {
+			xmlChar *t = xmlNodeGetContent(n);
+			lc->has_title |= t && t[0];
+			xmlFree(t);
+		}
+		walk(lc, n->children);
+	}
+}
+
+/* Parses a page as XML and checks its skeleton and every link; returns what it found. */
+static struct link_check check_page(const char *dir, const char *rel, const char *prefix)
+{
+	char *text = site_read(dir, rel);
+	BN_CHECK(!strncmp(text, "<!DOCTYPE html>\n", 16), "%s: no HTML5 doctype", rel);
+	BN_CHECK(!strstr(text, "url(") && !strstr(text, "@import") && !strstr(text, "@font-face"),
+		 "%s: CSS fetching something", rel);
+	BN_CHECK(!strstr(text, "http://"), "%s: an http:// reference", rel);
+	xmlDoc *doc = parse_xml(text, rel);
+	xmlNode *root = xmlDocGetRootElement(doc);
+	BN_CHECK(root && !strcmp((const char *)root->name, "html"), "%s: root is not <html>", rel);
+	xmlChar *lang = xmlGetProp(root, (const xmlChar *)"lang");
+	BN_CHECK(lang && !strcmp((const char *)lang, "en"), "%s: no lang", rel);
+	xmlFree(lang);
+	struct link_check lc = {
+		.dir = dir, .page_dir = strchr(rel, '/') ? "series/" : "", .commit_prefix = prefix};
+	walk(&lc, root);
+	BN_CHECK(lc.has_charset && lc.has_title, "%s: no charset or no title", rel);
+	/* "https://" appears only in commit links */
+	BN_CHECK_EQ(count(text, "https://"), lc.commit_links);
+	xmlFreeDoc(doc);
+	free(text);
+	return lc;
+}
+
+BN_TEST(site__writes_every_page)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
+	struct bg_site_stats st;
+	char *dir = render(&f, &o, &st, "site-pages");
+	for (size_t i = 0; i < N_PAGES; i++)
+		BN_CHECK(site_exists(dir, pages[i]), "%s missing", pages[i]);
+	for (size_t i = 0; i < N_PLOTS; i++)
+		BN_CHECK(site_exists(dir, plots[i]), "%s missing (%s)", plots[i], st.plot_error);
+	BN_CHECK_EQ(st.pages, N_PAGES);
+	BN_CHECK_EQ(st.plots, N_PLOTS);
+	BN_CHECK_EQ(st.plots_missing, 0);
+	BN_CHECK(!st.gnuplot_missing && !st.gnuplot_failed && !st.plot_error[0], "%s",
+		 st.plot_error);
+	BN_CHECK(st.seconds >= st.plot_seconds && st.plot_seconds > 0, "times %g %g", st.seconds,
+		 st.plot_seconds);
+	BN_CHECK(!site_exists(dir, "plots/e2e-bitnet-2b-decode.svg"), "a plot of no data");
+	char *page = site_read(dir, "series/e2e-bitnet-2b-decode.html");
+	BN_CHECK(strstr(page, "nothing to plot: no measurements"), "no note for an empty series");
+	BN_CHECK(strstr(page, "No runs yet."), "no word on the missing runs");
+	free(page);
+	check_no_leftovers(dir);
+
+	/* a second run over the same directory replaces the files */
+	BN_CHECK(bg_site_write(&f.site, dir, &o, &st) == 0, "%s", bg_error_last());
+	BN_CHECK_EQ(st.plots, N_PLOTS);
+	check_no_leftovers(dir);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__open_regressions_before_series)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
+	char *dir = render(&f, &o, NULL, "site-order");
+	char *index = site_read(dir, "index.html");
+	const char *open = strstr(index, "<h2>Open regressions</h2>");
+	const char *series = strstr(index, "<section id=\"series\">");
+	const char *closed = strstr(index, "<section id=\"closed\">");
+	BN_CHECK(open && series && closed, "sections missing");
+	BN_CHECK(open < series && series < closed, "sections out of order");
+	/* the open regression (bad commit 25) is in the first table, before any series card */
+	char bad[8];
+	snprintf(bad, sizeof(bad), "%.7s", f.shas[25]);
+	const char *row = strstr(index, bad);
+	BN_CHECK(row && row > open && row < series, "the open regression is not first");
+	BN_CHECK(strstr(index, "<table class=\"regressions\">") < series, "no regressions table");
+	const char *card = strstr(index, "<figure class=\"card");
+	BN_CHECK(card && card > series, "a series card before the regressions");
+	/* the fixed and the acknowledged ones come after the series */
+	char fixed[8];
+	snprintf(fixed, sizeof(fixed), "%.7s", f.shas[5]);
+	const char *fixed_row = strstr(series, fixed);
+	BN_CHECK(fixed_row && fixed_row > closed, "the fixed regression is not with the closed");
+	const char *ack = strstr(index, "expected: &lt;b&gt;new layout");
+	BN_CHECK(ack && ack > closed, "the acknowledged regression is not with the closed");
+	BN_CHECK(strstr(index, "+7.2%") && strstr(index, "[+5.1%, +9.6%]"), "magnitude missing");
+	BN_CHECK(strstr(index, "3 commits"), "range length missing");
+	BN_CHECK_EQ(count(index, "<figure class=\"card"), SITE_N_SERIES);
+	BN_CHECK_EQ(count(index, "<figure class=\"card open\""), 1);
+	free(index);
+
+	/* no open regression: the index says so */
+	f.site.n_regressions = 1; /* only the fixed one */
+	BN_CHECK(bg_site_write(&f.site, dir, &o, NULL) == 0, "%s", bg_error_last());
+	index = site_read(dir, "index.html");
+	BN_CHECK(strstr(index, "No open regressions."), "no word on the empty table");
+	free(index);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__escapes_untrusted_text)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	struct bg_site_opts o = {.gnuplot = "/nonexistent/gnuplot"}; /* text only */
+	char *dir = render(&f, &o, NULL, "site-escape");
+	for (size_t i = 0; i < N_PAGES; i++) {
+		char *text = site_read(dir, pages[i]);
+		BN_CHECK(!strstr(text, SITE_HOSTILE), "%s: the raw hostile string", pages[i]);
+		BN_CHECK(!strstr(text, "<script"), "%s: a script element", pages[i]);
+		BN_CHECK(!strstr(text, "<b>") && !strstr(text, "<i>"), "%s: raw markup", pages[i]);
+		BN_CHECK(!strstr(text, "\xE2\x80\xAE"), "%s: a bidi override", pages[i]);
+		BN_CHECK(!strstr(text, "\xFF"), "%s: a byte that is not UTF-8", pages[i]);
+		free(text);
+	}
+	char *index = site_read(dir, "index.html");
+	BN_CHECK(strstr(index, SITE_HOSTILE_ESCAPED), "index: no escaped suspect subject");
+	BN_CHECK(strstr(index, "reverted in " SITE_HOSTILE_ESCAPED), "index: reason");
+	BN_CHECK(strstr(index, "github.com/example/bitnet &lt;&amp;&gt;"), "index: repo");
+	free(index);
+	char *s0 = site_read(dir, pages[1]);
+	BN_CHECK(strstr(s0, SITE_HOSTILE_ESCAPED), "series page: no escaped subject");
+	BN_CHECK(strstr(s0, "new compiler &lt;b&gt;expected&lt;/b&gt;"), "change reason");
+	free(s0);
+	char *s1 = site_read(dir, pages[2]);
+	BN_CHECK(strstr(s1, "k=&lt;i&gt;2560&lt;/i&gt; &amp; n=&quot;6912&quot;"), "params");
+	BN_CHECK(strstr(s1, "bidi \xEF\xBF\xBD"
+			    "evil\xEF\xBF\xBD and a bad byte \xEF\xBF\xBD"),
+		 "bidi controls and bad bytes not replaced");
+	free(s1);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__pages_are_local_html5)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
+	char *dir = render(&f, &o, NULL, "site-xml");
+	struct link_check idx = check_page(dir, "index.html", SITE_COMMIT_PREFIX);
+	BN_CHECK_EQ(idx.imgs, 3); /* a thumbnail per series with data */
+	BN_CHECK(idx.commit_links >= 6, "commit links on the index: %zu", idx.commit_links);
+	BN_CHECK(idx.local_links >= 2 * SITE_N_SERIES, "series links: %zu", idx.local_links);
+	for (size_t i = 1; i < N_PAGES; i++) {
+		struct link_check lc = check_page(dir, pages[i], SITE_COMMIT_PREFIX);
+		BN_CHECK(lc.local_links >= 1, "%s: no way back to the index", pages[i]);
+	}
+	/* every run has its commit linked: 40 runs, plus the facts, changes and regressions */
+	char *s0 = site_read(dir, pages[1]);
+	BN_CHECK(count(s0, "<tr id=\"run-") == 40, "runs table");
+	char link[128];
+	snprintf(link, sizeof(link), "href=\"" SITE_COMMIT_PREFIX "%s\"", f.shas[39]);
+	BN_CHECK(strstr(s0, link), "no link to the newest commit");
+	BN_CHECK(strstr(s0, "<tr id=\"run-25\" class=\"cp\">"), "the change point's run");
+	free(s0);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+/* Notes instead of plots, and the pages still complete and valid. */
+static void check_notes(const char *dir, const char *note)
+{
+	for (size_t i = 0; i < N_PAGES; i++) {
+		char *text = site_read(dir, pages[i]);
+		BN_CHECK(!strstr(text, "<img"), "%s: an image without a plot", pages[i]);
+		if (i != 4) /* the empty series has nothing to plot anyway */
+			BN_CHECK(strstr(text, note), "%s: no note '%s'", pages[i], note);
+		free(text);
+		check_page(dir, pages[i], SITE_COMMIT_PREFIX);
+	}
+	for (size_t i = 0; i < N_PLOTS; i++)
+		BN_CHECK(!site_exists(dir, plots[i]), "%s exists", plots[i]);
+	check_no_leftovers(dir);
+}
+
+BN_TEST(site__missing_gnuplot_leaves_notes)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	const char *const missing[] = {"/nonexistent/bin/gnuplot", "bitgate-no-such-gnuplot"};
+	for (size_t k = 0; k < 2; k++) {
+		struct bg_site_opts o = {.gnuplot = missing[k]};
+		struct bg_site_stats st;
+		char *dir = render(&f, &o, &st, "site-nognuplot");
+		BN_CHECK(st.gnuplot_missing && !st.gnuplot_failed, "%s: flags", missing[k]);
+		BN_CHECK_EQ(st.pages, N_PAGES);
+		BN_CHECK_EQ(st.plots, 0);
+		BN_CHECK_EQ(st.plots_missing, N_PLOTS);
+		BN_CHECK(strstr(st.plot_error, missing[k]), "error names the program: %s",
+			 st.plot_error);
+		check_notes(dir, "plot not rendered: gnuplot not found");
+		BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+		free(dir);
+	}
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__failing_gnuplot_leaves_notes)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	struct bg_site_opts o = {.gnuplot = "false"}; /* runs, writes nothing, exits 1 */
+	struct bg_site_stats st;
+	char *dir = render(&f, &o, &st, "site-badgnuplot");
+	BN_CHECK(st.gnuplot_failed && !st.gnuplot_missing, "flags");
+	BN_CHECK(strstr(st.plot_error, "exit status 1"), "error: %s", st.plot_error);
+	BN_CHECK_EQ(st.plots_missing, N_PLOTS);
+	check_notes(dir, "plot not rendered: gnuplot failed (exit status 1)");
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__gnuplot_timeout_leaves_notes)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	char *slow = bn_test_tmpfile("site-slow-gnuplot");
+	const char script[] = "#!/bin/sh\nexec sleep 60\n";
+	BN_CHECK(bg_fs_write(slow, script, sizeof(script) - 1) == 0, "%s", bg_error_last());
+	BN_CHECK(chmod(slow, 0755) == 0, "chmod %s", slow);
+	struct bg_site_opts o = {.gnuplot = slow, .timeout_s = 0.5};
+	struct bg_site_stats st;
+	char *dir = render(&f, &o, &st, "site-slow");
+	BN_CHECK(st.gnuplot_failed && strstr(st.plot_error, "timed out"), "%s", st.plot_error);
+	BN_CHECK(st.plot_seconds < 30, "gnuplot was not stopped: %g s", st.plot_seconds);
+	check_notes(dir, "plot not rendered: gnuplot failed (timed out after");
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	unlink(slow);
+	free(slow);
+	free(dir);
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__refuses_unsafe_commit_urls)
+{
+	static const char *const bad[] = {
+		"javascript:alert(1)//{sha}",
+		"JaVaScRiPt:alert(document.cookie)/{sha}",
+		"data:text/html,<script>alert(1)</script>{sha}",
+		"//evil.example/{sha}",
+		"https:///{sha}",
+		"ftp://example.com/{sha}",
+		"https://example.com/{sha}\"><script>alert(1)</script>",
+		"https://example.com/{sha} onmouseover=alert(1)",
+		"https://example.com/commit/", /* no {sha} */
+		" https://example.com/{sha}",
+	};
+	struct site_fixture f;
+	site_fixture_make(&f);
+	struct bg_site_opts o = {.gnuplot = "/nonexistent/gnuplot"};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(*bad); k++) {
+		f.site.commit_url = bad[k];
+		char *dir = render(&f, &o, NULL, "site-url");
+		for (size_t i = 0; i < N_PAGES; i++) {
+			char *text = site_read(dir, pages[i]);
+			BN_CHECK(!strstr(text, "javascript:") && !strstr(text, "JaVaScRiPt") &&
+					 !strstr(text, "data:") && !strstr(text, "evil.example") &&
+					 !strstr(text, "example.com"),
+				 "%s: template %s leaked", pages[i], bad[k]);
+			free(text);
+			struct link_check lc = check_page(dir, pages[i], NULL);
+			BN_CHECK_EQ(lc.commit_links, 0);
+		}
+		char *index = site_read(dir, "index.html");
+		BN_CHECK(strstr(index, "commits are not linked: commit_url"), "no word why: %s",
+			 bad[k]);
+		free(index);
+		BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+		free(dir);
+	}
+	/* no template: no links and nothing to explain */
+	f.site.commit_url = NULL;
+	char *dir = render(&f, &o, NULL, "site-url");
+	char *index = site_read(dir, "index.html");
+	BN_CHECK(!strstr(index, "commits are not linked") && !strstr(index, "https://"), "links");
+	free(index);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__commit_links_are_escaped)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	f.site.commit_url = "HTTPS://git.example/c?repo=a&id={sha}&again={sha}";
+	/* a SHA that is not hex is shown but never put in a URL */
+	f.points[0][3].sha = "zz\"><b>not-a-sha";
+	struct bg_site_opts o = {.gnuplot = "/nonexistent/gnuplot"};
+	char *dir = render(&f, &o, NULL, "site-links");
+	char *s0 = site_read(dir, pages[1]);
+	char want[256];
+	snprintf(want, sizeof(want), "href=\"HTTPS://git.example/c?repo=a&amp;id=%s&amp;again=%s\"",
+		 f.shas[39], f.shas[39]);
+	BN_CHECK(strstr(s0, want), "no escaped link %s", want);
+	BN_CHECK(strstr(s0,
+			"<code title=\"zz&quot;&gt;&lt;b&gt;not-a-sha\">zz&quot;&gt;&lt;b&gt;not-"),
+		 "the odd SHA is not shown escaped");
+	BN_CHECK(!strstr(s0, "id=zz"), "a non-hex SHA in a URL");
+	free(s0);
+	xmlDoc *doc = NULL;
+	char *index = site_read(dir, "index.html");
+	doc = parse_xml(index, "index.html");
+	xmlFreeDoc(doc);
+	free(index);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+/* An SVG file: well-formed XML with an <svg> root, nothing fetched from elsewhere. */
+static void check_svg(const char *dir, const char *rel)
+{
+	char *text = site_read(dir, rel);
+	xmlDoc *doc = parse_xml(text, rel);
+	xmlNode *root = xmlDocGetRootElement(doc);
+	BN_CHECK(root && !strcmp((const char *)root->name, "svg"), "%s: root is not <svg>", rel);
+	BN_CHECK(!strstr(text, "href=\"http") && !strstr(text, "href='http") &&
+			 !strstr(text, "<script"),
+		 "%s: an external reference or a script", rel);
+	xmlFreeDoc(doc);
+	free(text);
+}
+
+static void check_png(const char *dir, const char *rel)
+{
+	char *text = site_read(dir, rel);
+	BN_CHECK(!memcmp(text, "\x89PNG\r\n\x1a\n", 8), "%s: not a PNG", rel);
+	free(text);
+}
+
+BN_TEST(site__svg_plots_are_well_formed)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	struct bg_site_opts o = {.gnuplot = site_gnuplot(), .png = 1};
+	struct bg_site_stats st;
+	char *dir = render(&f, &o, &st, "site-svg");
+	BN_CHECK_EQ(st.plots, N_PLOTS);
+	for (size_t i = 0; i < N_PLOTS; i++) {
+		check_svg(dir, plots[i]);
+		char png[256];
+		snprintf(png, sizeof(png), "%.*s.png", (int)(strlen(plots[i]) - 4), plots[i]);
+		check_png(dir, png);
+	}
+	/* the large plot has its samples, median, change points and commit tics */
+	char *svg = site_read(dir, plots[0]);
+	char tic[32];
+	snprintf(tic, sizeof(tic), "%.7s 2026-11-0", f.shas[0]);
+	BN_CHECK(strstr(svg, tic), "no commit tic label '%s'", tic);
+	BN_CHECK(strstr(svg, "+7.2%") && strstr(svg, "-3.1%"), "no change point labels");
+	BN_CHECK(strstr(svg, "change: acknowledged") && strstr(svg, "change: detected"), "key");
+	BN_CHECK(strstr(svg, "ns per iteration"), "no unit");
+	free(svg);
+	svg = site_read(dir, "plots/quant-ref-4096.svg");
+	BN_CHECK(strstr(svg, "ns per op's ''run'' &lt;&amp;"), "quotes or markup in a unit");
+	free(svg);
+	char *s0 = site_read(dir, pages[1]);
+	BN_CHECK(strstr(s0, "../plots/matmul-avx2-256x256x256-default.png\">PNG</a>"), "PNG link");
+	free(s0);
+	check_no_leftovers(dir);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__thins_commit_tics)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	site_fixture_big_series(&f, 0, "big", 1000, 4);
+	f.site.n_regressions = 0; /* they point at the series replaced */
+	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
+	struct bg_site_stats st;
+	char *dir = render(&f, &o, &st, "site-thin");
+	char *svg = site_read(dir, "plots/big.svg");
+	size_t tics = 0;
+	for (size_t i = 0; i < 1000; i++) {
+		char tic[32];
+		snprintf(tic, sizeof(tic), ">%.7s 2026", f.shas[i]);
+		tics += strstr(svg, tic) != NULL;
+	}
+	BN_CHECK(tics >= 20 && tics <= 40, "%zu commit tics on a 1000-commit plot", tics);
+	free(svg);
+	check_svg(dir, "plots/big.thumb.svg");
+	char *page = site_read(dir, "series/big.html");
+	BN_CHECK_EQ(count(page, "<tr id=\"run-"), 1000);
+	free(page);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__odd_values_still_plot)
+{
+	/* values gnuplot could choke on: huge, tiny, negative, infinite, all equal; samples
+	 * without medians. One bad plot would stop the whole gnuplot run. */
+	static const double huge[] = {1e308, -1e308, 0, 5e-324, INFINITY, NAN};
+	static const double same[] = {7, 7, 7};
+	struct bg_site_point pts[4] = {
+		{"aaaaaaa1", "2026-11-01", "huge", huge, 6, 1e308},
+		{"aaaaaaa2", "2026-11-02", "huge", huge, 6, -1e308},
+		{"aaaaaaa3", NULL, NULL, same, 3, NAN},
+		{"aaaaaaa4", "'`x`'", "", same, 3, 7},
+	};
+	struct bg_site_point flat[3] = {
+		{"bbbbbbb1", "2026-11-01", "same", same, 3, 7},
+		{"bbbbbbb2", "2026-11-02", "same", same, 3, 7},
+		{"bbbbbbb3", "2026-11-03", "same", same, 3, 7},
+	};
+	struct bg_site_point no_median[2] = {
+		{"ccccccc1", "2026-11-01", "x", same, 3, NAN},
+		{"ccccccc2", "2026-11-02", "x", same, 3, NAN},
+	};
+	const struct bg_site_change ch = {2, NAN, NAN, NAN, "weird-state", NULL};
+	const struct bg_site_series series[] = {
+		{.key = "huge",
+		 .benchmark = "huge",
+		 .points = pts,
+		 .n_points = 4,
+		 .changes = &ch,
+		 .n_changes = 1},
+		{.key = "flat", .benchmark = "flat", .points = flat, .n_points = 3},
+		{.key = "no-median", .benchmark = "no-median", .points = no_median, .n_points = 2},
+	};
+	const struct bg_site site = {.series = series, .n_series = 3};
+	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
+	struct bg_site_stats st;
+	char *dir = site_tmpdir("site-odd");
+	BN_CHECK(bg_site_write(&site, dir, &o, &st) == 0, "%s", bg_error_last());
+	BN_CHECK(!st.gnuplot_failed, "gnuplot failed: %s", st.plot_error);
+	BN_CHECK_EQ(st.plots, 5); /* no thumbnail without medians */
+	check_svg(dir, "plots/huge.svg");
+	check_svg(dir, "plots/flat.thumb.svg");
+	check_svg(dir, "plots/no-median.svg");
+	check_page(dir, "index.html", NULL);
+	char *index = site_read(dir, "index.html");
+	BN_CHECK(strstr(index, "<title>bitgate dashboard</title>"), "default title");
+	free(index);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+}
+
+BN_TEST(site__rejects_malformed_input)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	struct bg_site_opts o = {.gnuplot = "/nonexistent/gnuplot"};
+	char *dir = site_tmpdir("site-bad");
+	struct bg_site_stats st;
+
+	f.series[2].key = "../../etc/passwd";
+	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	BN_CHECK(strstr(bg_error_last(), "../../etc/passwd") && strstr(bg_error_last(), "key"),
+		 "message: %s", bg_error_last());
+	f.series[2].key = "";
+	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	f.series[2].key = "Upper";
+	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	f.series[2].key = f.series[0].key;
+	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	BN_CHECK(strstr(bg_error_last(), "two series"), "message: %s", bg_error_last());
+	f.series[2].key = "quant-ref-4096";
+
+	f.changes[1].index = 40; /* one past the last point */
+	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	BN_CHECK(strstr(bg_error_last(), "change 1") && strstr(bg_error_last(), "matmul"),
+		 "message: %s", bg_error_last());
+	f.changes[1].index = 0;
+	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	f.changes[1].index = 25;
+
+	f.points[1][3].samples = NULL;
+	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	BN_CHECK(!site_exists(dir, "index.html"), "wrote a page from malformed input");
+	BN_CHECK_EQ(st.pages, 0);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__unwritable_directory_names_the_path)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	char *file = bn_test_tmpfile("site-file");
+	struct bg_buf dir = BG_BUF_INIT;
+	BN_CHECK(bg_path_join(&dir, file, "site") == 0, "oom");
+	int rc = bg_site_write(&f.site, dir.ptr, NULL, NULL);
+	BN_CHECK_EQ(rc, BG_EINFRA);
+	BN_CHECK(strstr(bg_error_last(), file), "message does not name the path: %s",
+		 bg_error_last());
+	bg_buf_free(&dir);
+	unlink(file);
+	free(file);
+	site_fixture_free(&f);
+}
+
+BN_TEST(site__compare_chart)
+{
+	double base[3][12], head[3][12];
+	bn_test_seed(7);
+	for (size_t i = 0; i < 12; i++) {
+		base[0][i] = 40000 * (1 + (double)(bn_test_rand() % 100) / 5000.0);
+		head[0][i] = 43000 * (1 + (double)(bn_test_rand() % 100) / 5000.0);
+		base[1][i] = 2.1e9 * (1 + (double)(bn_test_rand() % 100) / 2000.0);
+		head[1][i] = 2.0e9 * (1 + (double)(bn_test_rand() % 100) / 2000.0);
+		head[2][i] = 812 + (double)i;
+	}
+	base[0][3] = NAN;
+	head[0][4] = 400000; /* an outlier beyond the whiskers */
+	const struct bg_plot_cmp_item items[] = {
+		{"matmul/avx2/256x256x256", base[0], 12, head[0], 12},
+		{"e2e `touch PWNED` @foo 'q' <b>&amp;\" \xFF", base[1], 12, head[1], 12},
+		{"gemv/avx2/new", NULL, 0, head[2], 12},
+		{"skipped/cuda", NULL, 0, NULL, 0},
+	};
+	const struct bg_plot_cmp c = {"base 5f3c2a1", "head 'it''s' <b>&amp; 9a8b7c6", items, 4};
+	char *dir = site_tmpdir("site-compare");
+	struct bg_buf path = BG_BUF_INIT;
+	BN_CHECK(bg_path_join(&path, dir, "ci chart's.svg") == 0, "oom");
+	struct bg_site_opts o = {.gnuplot = site_gnuplot(), .png = 1};
+	struct bg_site_stats st;
+	int rc = bg_plot_compare(&c, path.ptr, &o, &st);
+	BN_CHECK(rc == 0, "%s", bg_error_last());
+	BN_CHECK(st.plots == 1 && !st.plots_missing && !st.gnuplot_failed, "%s", st.plot_error);
+	check_svg(dir, "ci chart's.svg");
+	check_png(dir, "ci chart's.png");
+	BN_CHECK(!site_exists(dir, "PWNED"), "gnuplot ran a command from a benchmark name");
+	char *svg = site_read(dir, "ci chart's.svg");
+	BN_CHECK(strstr(svg, "matmul/avx2/256x256x256") && strstr(svg, "@foo") &&
+			 strstr(svg, "head 'it''s' &lt;b>&amp;amp; 9a8b7c6"),
+		 "labels missing");
+	free(svg);
+
+	/* missing gnuplot: no file, the flag, not an error */
+	BN_CHECK(bg_path_join(&path, dir, "other.svg") == 0, "oom");
+	o.gnuplot = "/nonexistent/gnuplot";
+	BN_CHECK(bg_plot_compare(&c, path.ptr, &o, &st) == 0, "%s", bg_error_last());
+	BN_CHECK(st.gnuplot_missing && st.plots == 0 && st.plots_missing == 1, "flags");
+	BN_CHECK(!site_exists(dir, "other.svg"), "a chart without gnuplot");
+	/* nothing to plot: no file either */
+	const struct bg_plot_cmp empty = {NULL, NULL, items + 3, 1};
+	o.gnuplot = site_gnuplot();
+	BN_CHECK(bg_plot_compare(&empty, path.ptr, &o, &st) == 0, "%s", bg_error_last());
+	BN_CHECK(st.plots == 0 && st.plots_missing == 1 && strstr(st.plot_error, "nothing"),
+		 "empty chart: %s", st.plot_error);
+	BN_CHECK(!site_exists(dir, "other.svg"), "an empty chart");
+	check_no_leftovers(dir);
+	bg_buf_free(&path);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+}
