@@ -54,7 +54,7 @@ struct bg_config {
 /* Parses and validates. origin names the input in messages ("bitgate.json at 1a2b3c4").
  * BG_EINPUT with "ORIGIN: PATH: problem" for malformed JSON (with line and column), unknown
  * keys, wrong types, missing required fields, bad placeholders. Top-level keys starting with
- * "x-" are free for users; "gates" and "acknowledge" are accepted for later modules. */
+ * "x-" are free for users; "gates", "nightly" and "acknowledge" are read by their own modules. */
 int bg_config_parse(struct bg_config **out, const char *text, size_t len, const char *origin);
 
 /* Reads a file and parses it (BG_ENOTFOUND when the file does not exist). */

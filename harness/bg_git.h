@@ -39,7 +39,8 @@ void bg_commit_clear(struct bg_commit *c);
 int bg_git_resolve(struct bg_repo *repo, const char *spec, struct bg_commit *out);
 
 /* The commits of A..B (reachable from B, not from A), oldest first; first_parent follows
- * only first parents (like git rev-list --first-parent). */
+ * only first parents (like git rev-list --first-parent). A NULL or empty: every commit
+ * reachable from B. */
 int bg_git_range(struct bg_repo *repo, const char *a, const char *b, int first_parent,
 		 struct bg_commit **out, size_t *n);
 

@@ -532,6 +532,11 @@ static int read_root(struct bg_config *cfg, const cJSON *root, const char *origi
 			if (!cJSON_IsObject(m))
 				return bg_json_fail(origin, key, "expected an object, got %s",
 						    bg_json_type_name(m));
+		} else if (!strcmp(key, "nightly")) {
+			/* Checked by the nightly (nightly_config.c). */
+			if (!cJSON_IsObject(m))
+				return bg_json_fail(origin, key, "expected an object, got %s",
+						    bg_json_type_name(m));
 		} else if (!strcmp(key, "acknowledge")) {
 			if (!cJSON_IsArray(m))
 				return bg_json_fail(origin, key, "expected an array, got %s",

@@ -544,8 +544,9 @@ static int range_into(struct commit_vec *v, struct bg_repo *repo, const char *a,
 		      int first_parent)
 {
 	git_oid ida, idb;
-	int rc;
-	if ((rc = range_endpoint(&ida, repo, a)) < 0 || (rc = range_endpoint(&idb, repo, b)) < 0)
+	int rc, all = !a || !*a; /* no lower end: every ancestor of b */
+	if ((!all && (rc = range_endpoint(&ida, repo, a)) < 0) ||
+	    (rc = range_endpoint(&idb, repo, b)) < 0)
 		return bg_error_wrap("range %s..%s", a ? a : "", b ? b : "");
 	git_revwalk *w = NULL;
 	git_commit *c = NULL;
@@ -553,16 +554,16 @@ static int range_into(struct commit_vec *v, struct bg_repo *repo, const char *a,
 	memset(&bc, 0, sizeof(bc));
 	if (git_revwalk_new(&w, repo->git) < 0 ||
 	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) < 0 ||
-	    git_revwalk_push(w, &idb) < 0 || git_revwalk_hide(w, &ida) < 0 ||
+	    git_revwalk_push(w, &idb) < 0 || (!all && git_revwalk_hide(w, &ida) < 0) ||
 	    (first_parent && git_revwalk_simplify_first_parent(w) < 0)) {
-		rc = bg_error_set(BG_EINFRA, "cannot walk %s..%s: %s", a, b, git_msg());
+		rc = bg_error_set(BG_EINFRA, "cannot walk %s..%s: %s", a ? a : "", b, git_msg());
 		goto done;
 	}
 	git_oid id;
 	int e;
 	while ((e = git_revwalk_next(&id, w)) == 0) {
 		if (git_commit_lookup(&c, repo->git, &id) < 0) {
-			rc = bg_error_set(BG_EINFRA, "cannot read a commit of %s..%s: %s", a, b,
+			rc = bg_error_set(BG_EINFRA, "cannot read a commit of %s..%s: %s", a ? a : "", b,
 					  git_msg());
 			goto done;
 		}
@@ -572,7 +573,7 @@ static int range_into(struct commit_vec *v, struct bg_repo *repo, const char *a,
 		c = NULL;
 	}
 	if (e != GIT_ITEROVER)
-		rc = bg_error_set(BG_EINFRA, "cannot walk %s..%s: %s", a, b, git_msg());
+		rc = bg_error_set(BG_EINFRA, "cannot walk %s..%s: %s", a ? a : "", b, git_msg());
 done:
 	bg_commit_clear(&bc);
 	git_commit_free(c);

@@ -17,6 +17,8 @@ static const struct bg_cmd cmds[] = {
 	{"run", cmd_run, "build, bench and test commits; store every sample"},
 	{"compare", cmd_compare, "compare two commits (default: the working tree against main)"},
 	{"ci", cmd_ci, "gate a change: compare base and head, decide every gate, write reports"},
+	{"nightly", cmd_nightly,
+	 "measure new commits of a branch, find regressions, render the dashboard"},
 	{"report", cmd_report, "re-render a stored decision (md, json or table)"},
 	{"show", cmd_show, "show a stored run (its samples, kernels, tests and errors)"},
 	{"log", cmd_log, "list stored runs, newest first"},

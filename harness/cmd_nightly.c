@@ -1,0 +1,455 @@
+/* bitgate nightly: measure the branch's new first-parent commits, find change points in every
+ * series, store the regressions, and render the static dashboard. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bg_app.h"
+#include "bg_cmds.h"
+#include "bg_engine.h"
+#include "bg_error.h"
+#include "bg_log.h"
+#include "bg_nightly_config.h"
+#include "bg_proc.h"
+#include "bg_site.h"
+#include "bg_stats.h"
+#include "bg_trend.h"
+
+static const struct bg_cmd_info info = {
+	"nightly",
+	"bitgate nightly [options]",
+	"Measures the first-parent commits of a branch that have no complete nightly run on this\n"
+	"machine (the newest first; when more than --max-commits wait, the rest are spread\n"
+	"evenly over them), stores every sample, then finds the change points of every series\n"
+	"(E-Divisive means over each commit's median), stores the regressions with their\n"
+	"commit range and size, and writes the static dashboard (index, one page per series,\n"
+	"gnuplot plots). A second run with nothing new measures nothing.",
+	"A regression is a lasting shift to slower by at least the threshold (nightly.threshold\n"
+	"in bitgate.json, else gates.perf.threshold, else 3%) whose interval agrees. One that a\n"
+	"later shift undoes is shown fixed; one listed in bitgate.json's \"acknowledge\"\n"
+	"(series glob, first bad commit, reason) is shown acknowledged. A commit that does not\n"
+	"build is recorded (and not retried); the dashboard skips it.\n\n"
+	"exit status: 0 done (whatever the dashboard shows); 2 bad usage, an unknown branch or an\n"
+	"unusable bitgate.json; 3 a commit could not be measured for another reason than its\n"
+	"build, the site could not be written, or bitgate was interrupted.\n\n"
+	"examples:\n"
+	"  bitgate nightly --site public/\n"
+	"  bitgate nightly --max-commits 0 --site public/    (analyse and render only)\n",
+};
+
+/* Which of the m unmeasured commits (oldest first) to measure, at most max: the newest, then
+ * the others spread evenly from the oldest. Writes indices into pick, newest first. */
+static size_t choose(size_t m, size_t max, size_t *pick)
+{
+	if (m == 0 || max == 0)
+		return 0;
+	if (m <= max) {
+		for (size_t i = 0; i < m; i++)
+			pick[i] = m - 1 - i;
+		return m;
+	}
+	size_t k = 0;
+	pick[k++] = m - 1;
+	for (size_t j = 0; k < max && j + 1 < max; j++) {
+		size_t idx = (size_t)((double)j * (double)(m - 1) / (double)(max - 1) + 0.5);
+		int seen = 0;
+		for (size_t q = 0; q < k; q++)
+			seen |= pick[q] == idx;
+		if (!seen)
+			pick[k++] = idx;
+	}
+	return k;
+}
+
+/* A file-name-safe, stable key for a series: its name in [a-z0-9-], cut, and a hash of the
+ * whole name so two names that slug alike still differ. */
+static void series_key(char *out, size_t cap, const char *name)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	size_t n = 0;
+	for (const char *p = name; *p && n < 80; p++) {
+		char c = *p;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		if (ok)
+			out[n++] = c;
+		else if (n && out[n - 1] != '-')
+			out[n++] = '-';
+	}
+	while (n && out[n - 1] == '-')
+		n--;
+	snprintf(out + n, cap - n, "%s%08llx", n ? "-" : "", (unsigned long long)(h & 0xffffffffu));
+}
+
+/* Everything one series contributes to the site, owned here. */
+struct series_view {
+	char name[256];
+	char key[128];
+	struct bg_site_point *points;
+	struct bg_site_change *changes;
+	size_t n_changes;
+};
+
+struct analysis {
+	struct bg_walk_series *walk;
+	size_t n_walk;
+	struct series_view *views;
+	struct bg_site_series *series;
+	char (*dates)[16];
+	size_t regressions_found;
+};
+
+static void analysis_clear(struct analysis *a)
+{
+	for (size_t i = 0; a->views && i < a->n_walk; i++) {
+		free(a->views[i].points);
+		free(a->views[i].changes);
+	}
+	free(a->views);
+	free(a->series);
+	free(a->dates);
+	bg_db_series_walk_free(a->walk, a->n_walk);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Change points of every series along line (oldest first); regressions stored. */
+static int analyse(struct bg_app *app, const struct bg_commit *line, size_t n,
+		   const struct bg_nightly_config *nc, struct analysis *a)
+{
+	memset(a, 0, sizeof(*a));
+	const char **shas = malloc((n ? n : 1) * sizeof(*shas));
+	a->dates = calloc(n ? n : 1, sizeof(*a->dates));
+	if (!shas || !a->dates) {
+		free(shas);
+		return bg_error_oom();
+	}
+	for (size_t i = 0; i < n; i++) {
+		shas[i] = line[i].sha;
+		time_t t = (time_t)line[i].time;
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(a->dates[i], sizeof(a->dates[i]), "%Y-%m-%d", &tm);
+	}
+	int rc = bg_db_series_walk(app->db, app->machine_id, "nightly", NULL, shas, n, &a->walk,
+				   &a->n_walk);
+	free(shas);
+	if (rc < 0)
+		return rc;
+	a->views = calloc(a->n_walk ? a->n_walk : 1, sizeof(*a->views));
+	a->series = calloc(a->n_walk ? a->n_walk : 1, sizeof(*a->series));
+	if (!a->views || !a->series)
+		return bg_error_oom();
+	struct bg_cp_opts cpo;
+	bg_cp_opts_default(&cpo);
+	cpo.seed = 20261124; /* fixed: the dashboard repeats itself for the same data */
+	/* 999 permutations: with 199, p < 0.01 needs no shuffle at all to reach the observed
+	 * statistic, which a short series (a dozen commits) misses by chance about half the
+	 * time even for a clean 10% step */
+	cpo.permutations = 999;
+	for (size_t s = 0; s < a->n_walk; s++) {
+		const struct bg_walk_series *w = &a->walk[s];
+		struct series_view *v = &a->views[s];
+		bg_trend_series_name(v->name, sizeof(v->name), w->benchmark, w->params, w->mode);
+		series_key(v->key, sizeof(v->key), v->name);
+		size_t np = w->n_points;
+		double *med = malloc((np ? np : 1) * sizeof(double));
+		const char **psha = malloc((np ? np : 1) * sizeof(*psha));
+		v->points = calloc(np ? np : 1, sizeof(*v->points));
+		if (!med || !psha || !v->points) {
+			free(med);
+			free(psha);
+			return bg_error_oom();
+		}
+		for (size_t i = 0; i < np; i++) {
+			const struct bg_walk_point *p = &w->points[i];
+			med[i] = bg_stats_median(p->samples, p->n);
+			psha[i] = line[p->pos].sha;
+			v->points[i] = (struct bg_site_point){
+				.sha = line[p->pos].sha, .date = a->dates[p->pos],
+				.subject = line[p->pos].subject, .samples = p->samples, .n = p->n,
+				.median = med[i]};
+		}
+		struct bg_trend_change *ch = NULL;
+		size_t nch = 0;
+		rc = bg_trend_analyse(med, psha, np, v->name, nc->acks, nc->n_acks, nc->threshold,
+				      &cpo, &ch, &nch);
+		if (rc == 0 && nch && !(v->changes = calloc(nch, sizeof(*v->changes))))
+			rc = bg_error_oom();
+		for (size_t c = 0; rc == 0 && c < nch; c++) {
+			const struct bg_trend_change *t = &ch[c];
+			if (t->kind != BG_TREND_REGRESSION)
+				continue;
+			size_t at = t->cp.index;
+			struct bg_regression_rec r = {
+				.machine_id = app->machine_id, .benchmark = w->benchmark,
+				.params = w->params, .metric = w->metric, .mode = w->mode,
+				.good_sha = (char *)psha[at - 1], .bad_sha = (char *)psha[at],
+				.rel = t->cp.rel, .lo = t->cp.ci.lo - 1, .hi = t->cp.ci.hi - 1,
+				.p = t->cp.p, .state = (char *)t->state, .reason = (char *)t->reason,
+				.fixed_sha = t->fixed_index != (size_t)-1
+						     ? (char *)psha[t->fixed_index]
+						     : NULL};
+			rc = bg_db_regression_put(app->db, &r);
+			v->changes[v->n_changes++] = (struct bg_site_change){
+				.index = at, .rel = t->cp.rel, .lo = t->cp.ci.lo - 1,
+				.hi = t->cp.ci.hi - 1, .state = t->state, .reason = t->reason};
+			a->regressions_found++;
+		}
+		free(ch);
+		free(med);
+		free(psha);
+		if (rc < 0)
+			return rc;
+		a->series[s] = (struct bg_site_series){
+			.key = v->key, .benchmark = w->benchmark, .params = w->params,
+			.metric = w->metric, .mode = w->mode, .machine = app->machine.cpu,
+			.unit_label = !strcmp(w->metric, "ns") ? "ns per iteration" : w->metric,
+			.points = v->points, .n_points = np, .changes = v->changes,
+			.n_changes = v->n_changes};
+	}
+	return 0;
+}
+
+static ptrdiff_t line_pos(const struct bg_commit *line, size_t n, const char *sha)
+{
+	for (size_t i = 0; sha && i < n; i++)
+		if (!strcmp(line[i].sha, sha))
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+/* The site from the analysis and the stored regressions of this machine. */
+static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
+		  const struct bg_nightly_config *nc, const struct analysis *a, const char *dir,
+		  int png, const char *branch)
+{
+	struct bg_regression_rec *regs = NULL;
+	size_t nregs = 0;
+	int rc = bg_db_regression_list(app->db, app->machine_id, &regs, &nregs);
+	if (rc < 0)
+		return rc;
+	struct bg_site_regression *sr = calloc(nregs ? nregs : 1, sizeof(*sr));
+	char(*names)[256] = calloc(nregs ? nregs : 1, sizeof(*names));
+	char(*keys)[128] = calloc(nregs ? nregs : 1, sizeof(*keys));
+	if (!sr || !names || !keys) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	for (size_t i = 0; i < nregs; i++) {
+		const struct bg_regression_rec *r = &regs[i];
+		bg_trend_series_name(names[i], sizeof(names[i]), r->benchmark, r->params, r->mode);
+		series_key(keys[i], sizeof(keys[i]), names[i]);
+		ptrdiff_t g = line_pos(line, n, r->good_sha), b = line_pos(line, n, r->bad_sha);
+		ptrdiff_t sp = line_pos(line, n, r->suspect_sha);
+		sr[i] = (struct bg_site_regression){
+			.series_key = keys[i], .benchmark = names[i], .mode = r->mode,
+			.machine = app->machine.cpu, .good_sha = r->good_sha, .bad_sha = r->bad_sha,
+			.commits_in_range = g >= 0 && b > g ? (int)(b - g) : -1, .rel = r->rel,
+			.lo = r->lo, .hi = r->hi, .suspect_sha = r->suspect_sha,
+			.suspect_subject = sp >= 0 ? line[sp].subject : NULL, .state = r->state,
+			.reason = r->reason};
+	}
+	char title[160], when[64];
+	snprintf(title, sizeof(title), "bitgate nightly: %s", branch);
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
+	struct bg_site site = {.title = title, .repo = app->workdir, .commit_url = nc->commit_url,
+			       .generated = when, .series = a->series, .n_series = a->n_walk,
+			       .regressions = sr, .n_regressions = nregs};
+	struct bg_site_opts so = {.png = png};
+	struct bg_site_stats st;
+	bg_progress_clear();
+	bg_log_info("rendering %zu series and %zu regressions into %s", a->n_walk, nregs, dir);
+	if ((rc = bg_site_write(&site, dir, &so, &st)) < 0)
+		goto done;
+	size_t open = 0;
+	for (size_t i = 0; i < nregs; i++)
+		open += !strcmp(regs[i].state, "detected");
+	printf("nightly: %zu commits on %s, %zu series, %zu regressions (%zu open); site %s "
+	       "(%zu pages, %zu plots%s%s) in %.1f s\n",
+	       n, branch, a->n_walk, nregs, open, dir, st.pages, st.plots,
+	       st.plot_error[0] ? "; plots missing: " : "", st.plot_error, st.seconds);
+	for (size_t i = 0; i < nregs; i++)
+		if (!strcmp(regs[i].state, "detected"))
+			printf("  regression %s: %+.1f%% [%+.1f%%, %+.1f%%] between %.10s and %.10s\n",
+			       names[i], 100 * regs[i].rel, 100 * regs[i].lo, 100 * regs[i].hi,
+			       regs[i].good_sha, regs[i].bad_sha);
+done:
+	free(sr);
+	free(names);
+	free(keys);
+	bg_db_regression_list_free(regs, nregs);
+	return rc;
+}
+
+int cmd_nightly(int argc, char **argv)
+{
+	const char *branch = NULL, *site_dir = NULL;
+	int max_commits = 5, depth = 1000, tests = 1, png = 0;
+	struct bg_engine_opts eo = {.kind = "nightly", .repetitions = 3, .tests = 1, .pin_cpu = -1};
+	const struct bg_opt opts[] = {
+		{"branch", 'b', BG_OPT_STR, &branch, "NAME",
+		 "the branch to follow (default: bitgate.json's default_branch, else main)"},
+		{"max-commits", 'm', BG_OPT_INT, &max_commits, "N",
+		 "commits to measure in this run (default 5; 0 only analyses and renders)"},
+		{"depth", 0, BG_OPT_INT, &depth, "N",
+		 "first-parent commits the dashboard covers, newest back (default 1000)"},
+		{"site", 0, BG_OPT_STR, &site_dir, "DIR",
+		 "where the dashboard goes (default .bitgate/site)"},
+		{"png", 0, BG_OPT_FLAG, &png, NULL, "PNG plots too (SVG always)"},
+		{"repetitions", 'n', BG_OPT_INT, &eo.repetitions, "N",
+		 "bench rounds stored per commit (default 3)"},
+		{"tests", 0, BG_OPT_NEGFLAG, &tests, NULL, "run the test suites (default: on)"},
+		{"jobs", 'j', BG_OPT_INT, &eo.jobs, "N", "{jobs} for the build (default: CPUs)"},
+		{"pin", 0, BG_OPT_INT, &eo.pin_cpu, "CPU", "pin the bench process to one CPU"},
+		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+	};
+	char **pos = NULL;
+	int npos = 0;
+	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
+	if (rc)
+		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
+	free(pos);
+	if (npos)
+		return bg_cli_usage_error(&info, "no arguments expected (see --branch)");
+	if (max_commits < 0 || max_commits > 100000)
+		return bg_cli_usage_error(&info, "--max-commits %d: expected 0..100000", max_commits);
+	if (depth < 1 || depth > 1000000)
+		return bg_cli_usage_error(&info, "--depth %d: expected 1..1000000", depth);
+	if (eo.repetitions < 1 || eo.repetitions > 1000)
+		return bg_cli_usage_error(&info, "--repetitions %d: expected 1..1000",
+					  eo.repetitions);
+	eo.tests = tests;
+
+	struct bg_app app;
+	int status = bg_app_open(&app, BG_APP_REPO | BG_APP_DB);
+	if (status) {
+		bg_app_close(&app);
+		return status;
+	}
+	struct bg_commit head = {0}, tip = {0};
+	struct bg_config *cfg = NULL;
+	struct bg_nightly_config nc = {0};
+	struct bg_commit *line = NULL;
+	size_t n = 0;
+	struct analysis an = {0};
+	char *site_default = NULL;
+	if ((rc = bg_app_machine(&app)) < 0)
+		goto fail;
+	if (!branch) { /* the default branch, as HEAD's bitgate.json names it */
+		if ((rc = bg_git_resolve(app.repo, "HEAD", &head)) < 0 ||
+		    (rc = bg_engine_load_config(&app, &head, NULL, &cfg)) < 0)
+			goto fail;
+		branch = cfg->default_branch;
+	}
+	if ((rc = bg_git_resolve(app.repo, branch, &tip)) < 0)
+		goto fail;
+	if (cfg) {
+		bg_config_free(cfg);
+		cfg = NULL;
+	}
+	if ((rc = bg_engine_load_config(&app, &tip, NULL, &cfg)) < 0 ||
+	    (rc = bg_nightly_config_read(cfg, &nc)) < 0 ||
+	    (rc = bg_git_range(app.repo, NULL, tip.sha, 1, &line, &n)) < 0)
+		goto fail;
+	size_t first = n > (size_t)depth ? n - (size_t)depth : 0;
+	const struct bg_commit *walk = line + first;
+	size_t nw = n - first;
+
+	/* which commits wait to be measured */
+	const char **shas = malloc((nw ? nw : 1) * sizeof(*shas));
+	int *state = malloc((nw ? nw : 1) * sizeof(*state));
+	size_t *todo = malloc((nw ? nw : 1) * sizeof(*todo));
+	size_t *pick = malloc((nw ? nw : 1) * sizeof(*pick));
+	if (!shas || !state || !todo || !pick) {
+		free(shas), free(state), free(todo), free(pick);
+		rc = bg_error_oom();
+		goto fail;
+	}
+	for (size_t i = 0; i < nw; i++)
+		shas[i] = walk[i].sha;
+	rc = bg_db_commits_measured(app.db, app.machine_id, "nightly", shas, nw, state);
+	size_t m = 0, broken = 0;
+	for (size_t i = 0; rc == 0 && i < nw; i++) {
+		if (state[i] == BG_COMMIT_UNMEASURED)
+			todo[m++] = i;
+		broken += state[i] == BG_COMMIT_BUILD_FAILED;
+	}
+	size_t k = rc == 0 ? choose(m, (size_t)max_commits, pick) : 0;
+	free(shas);
+	free(state);
+	if (rc < 0) {
+		free(todo), free(pick);
+		goto fail;
+	}
+	bg_log_info("%s: %zu first-parent commits, %zu measured, %zu do not build, %zu new; "
+		    "measuring %zu", branch, nw, nw - m - broken, broken, m, k);
+
+	/* measure */
+	bg_signals_install();
+	status = BG_EXIT_OK;
+	for (size_t j = 0; j < k; j++) {
+		const struct bg_commit *c = &walk[todo[pick[j]]];
+		struct bg_subject subj;
+		memset(&subj, 0, sizeof(subj));
+		bg_progress_prefix("[%zu/%zu %.10s]", j + 1, k, c->sha);
+		bg_progress_start();
+		bg_log_info("[%zu/%zu] %.10s %s", j + 1, k, c->sha, c->subject ? c->subject : "");
+		rc = bg_engine_run_one(&app, &subj, c, &eo);
+		if (subj.failed && strcmp(subj.status, "build-failed")) {
+			bg_log_error("%.10s: %s", c->sha, subj.error ? subj.error : subj.status);
+			status = BG_EXIT_INFRA;
+		} else if (subj.failed) {
+			bg_log_info("%.10s does not build: recorded, not retried", c->sha);
+		}
+		bg_subject_clear(&subj);
+		if (rc < 0 || bg_interrupted(NULL)) {
+			free(todo), free(pick);
+			if (rc == BG_EINTR || bg_interrupted(NULL))
+				bg_log_error("interrupted: what was measured is kept");
+			else
+				bg_log_error("%s", bg_error_last());
+			rc = 0;
+			status = BG_EXIT_INFRA;
+			goto out;
+		}
+	}
+	free(todo);
+	free(pick);
+	bg_progress_clear();
+
+	/* analyse and render */
+	if (!site_dir) {
+		size_t len = strlen(app.state_dir) + 8;
+		if (!(site_default = malloc(len))) {
+			rc = bg_error_oom();
+			goto fail;
+		}
+		snprintf(site_default, len, "%s/site", app.state_dir);
+		site_dir = site_default;
+	}
+	if ((rc = analyse(&app, walk, nw, &nc, &an)) < 0 ||
+	    (rc = render(&app, walk, nw, &nc, &an, site_dir, png, branch)) < 0)
+		goto fail;
+	goto out;
+fail:
+	bg_progress_clear();
+	status = bg_app_fail(rc);
+	if (rc == BG_EINPUT || rc == BG_ENOTFOUND)
+		status = BG_EXIT_USAGE;
+out:
+	analysis_clear(&an);
+	free(site_default);
+	bg_nightly_config_clear(&nc);
+	bg_config_free(cfg);
+	bg_commit_list_free(line, n);
+	bg_commit_clear(&head);
+	bg_commit_clear(&tip);
+	bg_app_close(&app);
+	return status;
+}

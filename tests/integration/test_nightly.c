@@ -1,0 +1,141 @@
+/* Integration: `bitgate nightly` on a throwaway repository of 12 commits whose benchmark gets
+ * 10% slower at a known commit (it reports its cost with +-1% jitter, BEHAVIOUR 4, so the
+ * test does not depend on this machine's speed): the regression is reported at exactly
+ * that commit and the dashboard is written; a second nightly measures nothing; a commit
+ * that does not build is recorded once and not retried; with fewer commits allowed than
+ * wait, the newest and an even spread are measured. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_buf.h"
+#include "bg_db.h"
+#include "bg_error.h"
+#include "bg_fs.h"
+#include "bn_test.h"
+#include "it_fixture.h"
+#include "tg_fixture.h"
+
+#define N_COMMITS 12
+#define SLOW_AT 7 /* commits 7..11 are 10% slower */
+
+static char shas[N_COMMITS][41];
+
+/* The line: commit 0 .. 11, cost 1e6 (slightly different each, so every commit changes
+ * cost.h) and 1.1e6 from SLOW_AT on. broken: that commit's bench.c does not compile. */
+static void make_line(struct fx *f, const char *tag, int broken)
+{
+	fx_init(f, tag);
+	for (int i = 0; i < N_COMMITS; i++) {
+		if (i == broken) {
+			BN_CHECK(tg_write(f->repo, "bench.c", "int main(void) { return nope; }\n") == 0,
+				 "write");
+			BN_CHECK(tg_commit(f->repo, "break the build", shas[i]) == 0, "commit");
+			BN_CHECK(tg_write(f->repo, "bench.c", it_bench_c) == 0, "write");
+			continue;
+		}
+		long cost = (i >= SLOW_AT ? 1100000L : 1000000L) + i;
+		commit_cost(f, cost, 4, 0, shas[i]);
+	}
+}
+
+static size_t count_runs(struct bg_db *db)
+{
+	struct bg_run_filter flt = {.kind = "nightly"};
+	struct bg_run_rec *v;
+	size_t n;
+	BN_CHECK(bg_db_run_list(db, &flt, &v, &n) == 0, "%s", bg_error_last());
+	bg_db_run_list_free(v, n);
+	return n;
+}
+
+static int pos_of(const char *sha)
+{
+	for (int i = 0; i < N_COMMITS; i++)
+		if (!strcmp(shas[i], sha))
+			return i;
+	return -1;
+}
+
+BN_TEST(integration__nightly_reports_the_slow_commit)
+{
+	struct fx f;
+	make_line(&f, "nightly", -1);
+	char site[700];
+	snprintf(site, sizeof(site), "%s/site", f.root);
+	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits", "20",
+			       "--repetitions", "2", "--no-tests", "--site", site, NULL));
+	BN_CHECK(strstr(bg_buf_cstr(&out_text), "1 regressions (1 open)") != NULL,
+		 "summary:\n%s", bg_buf_cstr(&out_text));
+
+	struct bg_db *db = open_db(&f);
+	BN_CHECK_EQ(count_runs(db), N_COMMITS);
+	struct bg_regression_rec *r;
+	size_t n;
+	BN_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
+	BN_CHECK_EQ(n, 1);
+	BN_CHECK(!strcmp(r[0].benchmark, "loop/scalar") && !strcmp(r[0].state, "detected"),
+		 "%s %s", r[0].benchmark, r[0].state);
+	BN_CHECK(pos_of(r[0].bad_sha) == SLOW_AT && pos_of(r[0].good_sha) == SLOW_AT - 1,
+		 "range %d..%d, want %d..%d", pos_of(r[0].good_sha), pos_of(r[0].bad_sha),
+		 SLOW_AT - 1, SLOW_AT);
+	BN_CHECK(r[0].rel > 0.08 && r[0].rel < 0.12 && r[0].lo > 0, "rel %g [%g, %g]", r[0].rel,
+		 r[0].lo, r[0].hi);
+	bg_db_regression_list_free(r, n);
+
+	/* the dashboard: the regression's commit on the index, a page per series */
+	char path[800];
+	snprintf(path, sizeof(path), "%s/index.html", site);
+	struct bg_buf html = BG_BUF_INIT;
+	BN_CHECK(bg_fs_read(&html, path) == 0, "no %s", path);
+	char short_bad[11];
+	snprintf(short_bad, sizeof(short_bad), "%.10s", shas[SLOW_AT]);
+	BN_CHECK(strstr(bg_buf_cstr(&html), short_bad) || strstr(bg_buf_cstr(&html), shas[SLOW_AT]),
+		 "index does not name %s", short_bad);
+	BN_CHECK(strstr(bg_buf_cstr(&html), "loop/scalar") != NULL, "index lacks the series");
+	bg_buf_free(&html);
+
+	/* nothing new: nothing measured, the same single regression */
+	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--no-tests", "--site", site,
+			       NULL));
+	BN_CHECK(strstr(bg_buf_cstr(&err_text), "measuring 0") != NULL, "stderr:\n%s",
+		 bg_buf_cstr(&err_text));
+	BN_CHECK_EQ(count_runs(db), N_COMMITS);
+	BN_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
+	BN_CHECK_EQ(n, 1);
+	bg_db_regression_list_free(r, n);
+	bg_db_close(db);
+	fx_done(&f);
+}
+
+BN_TEST(integration__nightly_spreads_and_skips_broken_builds)
+{
+	struct fx f;
+	make_line(&f, "nightly-spread", 3);
+	char site[700];
+	snprintf(site, sizeof(site), "%s/site", f.root);
+	/* 4 of 12: the newest and an even spread (0, 4, 7 and 11 of the 12) */
+	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits", "4",
+			       "--repetitions", "1", "--no-tests", "--site", site, NULL));
+	struct bg_db *db = open_db(&f);
+	BN_CHECK_EQ(count_runs(db), 4);
+	struct bg_run_rec *runs;
+	BN_CHECK(runs_of(db, shas[N_COMMITS - 1], &runs) == 1, "the newest was not measured");
+	bg_db_run_list_free(runs, 1);
+	/* everything else, the broken commit included */
+	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits", "20",
+			       "--repetitions", "1", "--no-tests", "--site", site, NULL));
+	BN_CHECK_EQ(count_runs(db), N_COMMITS);
+	size_t n = runs_of(db, shas[3], &runs);
+	BN_CHECK(n == 1 && !strcmp(runs[0].status, "build-failed"), "broken commit: %zu runs",
+		 n);
+	bg_db_run_list_free(runs, n);
+	/* the broken commit is not tried again */
+	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--no-tests", "--site", site,
+			       NULL));
+	BN_CHECK_EQ(count_runs(db), N_COMMITS);
+	BN_CHECK(strstr(bg_buf_cstr(&err_text), "1 do not build") != NULL, "stderr:\n%s",
+		 bg_buf_cstr(&err_text));
+	bg_db_close(db);
+	fx_done(&f);
+}
