@@ -11,10 +11,11 @@
 
 #include "bg_changepoint.h"
 
-/* An acknowledged regression, as bitgate.json's nightly.acknowledged lists it. */
+/* An acknowledged regression, as bitgate.json's acknowledge list names it. */
 struct bg_trend_ack {
-	const char *series; /* glob (* and ?) on the series name: "benchmark" or
-			       "benchmark [mode]" as bg_trend_series_name writes it */
+	const char *series; /* glob (fnmatch, as the gates' patterns) on the series name:
+			       "benchmark" or "benchmark [mode]" as bg_trend_series_name
+			       writes it */
 	const char *commit; /* prefix (at least 7 hex digits) of the first bad commit */
 	const char *reason; /* why it is intended */
 };

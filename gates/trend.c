@@ -1,4 +1,5 @@
 /* Classifies a series' change points for the nightly (bg_trend.h). */
+#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,36 +19,13 @@ char *bg_trend_series_name(char *out, size_t cap, const char *benchmark, const c
 	return out;
 }
 
-/* Glob match: * any run, ? one character, everything else literal. */
-static int glob(const char *p, const char *s)
-{
-	const char *star = NULL, *back = NULL;
-	while (*s) {
-		if (*p == '*') {
-			star = p++;
-			back = s;
-		} else if (*p == '?' || *p == *s) {
-			p++;
-			s++;
-		} else if (star) {
-			p = star + 1;
-			s = ++back;
-		} else {
-			return 0;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
 static const struct bg_trend_ack *find_ack(const struct bg_trend_ack *acks, size_t n,
 					   const char *name, const char *sha)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t len = acks[i].commit ? strlen(acks[i].commit) : 0;
 		if (len >= 7 && sha && !strncmp(sha, acks[i].commit, len) && acks[i].series &&
-		    glob(acks[i].series, name))
+		    fnmatch(acks[i].series, name, 0) == 0)
 			return &acks[i];
 	}
 	return NULL;

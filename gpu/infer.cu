@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bn_cuda.h"
+#include "bn_infer.h"
 #include "cuda_int.h"
 
 #define ROW_THREADS 256 /* per-row kernels: norms, element-wise steps */
@@ -523,20 +524,10 @@ static int eval_layer(struct bn_cuda_infer *s, int l, int n)
 int bn_cuda_infer_eval(struct bn_cuda_infer *s, const int32_t *tokens, int n)
 {
 	const struct bn_model_config *c = &s->m->cfg;
-	if (n <= 0)
-		return bn_error_set(BN_EINVAL, "inference: no tokens to evaluate");
-	if (n > s->max_tokens - s->pos)
-		return bn_error_set(BN_EINVAL,
-				    "inference: %d more tokens do not fit the cache (%d of %d used)",
-				    n, s->pos, s->max_tokens);
-	for (int i = 0; i < n; i++)
-		if (tokens[i] < 0 || tokens[i] >= c->vocab)
-			return bn_error_set(BN_EINVAL,
-					    "inference: token %d (at %d) is outside the vocabulary "
-					    "of %d",
-					    (int)tokens[i], i, c->vocab);
-	int rc = ensure_batch(s, n);
+	int rc = bn_infer_check_tokens(c, s->pos, s->max_tokens, tokens, n);
 	if (rc)
+		return rc;
+	if ((rc = ensure_batch(s, n)))
 		return rc;
 	/* RoPE angles on the host, exactly as the CPU computes them */
 	const int half = c->head_dim / 2;

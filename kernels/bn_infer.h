@@ -26,6 +26,10 @@
 #include "bn_dispatch.h"
 #include "bn_model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct bn_infer_opts {
 	int kernel;  /* BN_KERNEL_AUTO or an explicit kernel */
 	int threads; /* 0 means 1 */
@@ -53,6 +57,11 @@ int bn_infer_pos(const struct bn_infer *s);
  * bn_infer_logits. BN_EINVAL for a token outside the vocabulary or a full cache; BN_ESTRICT
  * when strict mode refuses a kernel. */
 int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n);
+
+/* What bn_infer_eval (and the GPU pass) checks before it evaluates: n > 0 tokens that fit
+ * the cache after pos, each inside the vocabulary. BN_EINVAL with the reason. */
+int bn_infer_check_tokens(const struct bn_model_config *c, int pos, int max_tokens,
+			  const int32_t *tokens, int n);
 
 /* The logits of the last evaluated token (vocab floats), valid until the next eval. */
 const float *bn_infer_logits(const struct bn_infer *s);
@@ -94,5 +103,9 @@ void bn_sampler_clear(struct bn_sampler *s);
 
 /* The next token from logits (vocab values). */
 int32_t bn_sample(struct bn_sampler *s, const float *logits);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -376,23 +376,32 @@ static void lm_head_worker(void *arg, int tid)
 
 /* --- the forward pass -------------------------------------------------------------------- */
 
-int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n)
+int bn_infer_check_tokens(const struct bn_model_config *c, int pos, int max_tokens,
+			  const int32_t *tokens, int n)
 {
-	const struct bn_model *m = s->m;
-	const struct bn_model_config *c = &m->cfg;
 	if (n <= 0)
 		return bn_error_set(BN_EINVAL, "inference: no tokens to evaluate");
-	if (n > s->max_tokens - s->pos)
+	if (n > max_tokens - pos)
 		return bn_error_set(BN_EINVAL,
 				    "inference: %d more tokens do not fit the cache (%d of %d used)",
-				    n, s->pos, s->max_tokens);
+				    n, pos, max_tokens);
 	for (int i = 0; i < n; i++)
 		if (tokens[i] < 0 || tokens[i] >= c->vocab)
 			return bn_error_set(BN_EINVAL,
 					    "inference: token %d (at %d) is outside the vocabulary "
 					    "of %d",
 					    (int)tokens[i], i, c->vocab);
-	int err = ensure_batch(s, n);
+	return 0;
+}
+
+int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n)
+{
+	const struct bn_model *m = s->m;
+	const struct bn_model_config *c = &m->cfg;
+	int err = bn_infer_check_tokens(c, s->pos, s->max_tokens, tokens, n);
+	if (err)
+		return err;
+	err = ensure_batch(s, n);
 	if (err)
 		return err;
 	int H = c->hidden, F = c->ffn;
