@@ -9,6 +9,7 @@
 #include "bg_cmds.h"
 #include "bg_engine.h"
 #include "bg_error.h"
+#include "bg_hash.h"
 #include "bg_log.h"
 #include "bg_nightly_config.h"
 #include "bg_proc.h"
@@ -62,13 +63,12 @@ static size_t choose(size_t m, size_t max, size_t *pick)
 	return k;
 }
 
-/* A file-name-safe, stable key for a series: its name in [a-z0-9-], cut, and a hash of the
- * whole name so two names that slug alike still differ. */
+/* A file-name-safe, stable key for a series: its name in [a-z0-9-], cut, and the start of
+ * the name's SHA-256 so two names that slug alike still differ. */
 static void series_key(char *out, size_t cap, const char *name)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (const char *p = name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	char digest[65];
+	bg_sha256_hex(digest, name, strlen(name));
 	size_t n = 0;
 	for (const char *p = name; *p && n < 80; p++) {
 		char c = *p;
@@ -82,7 +82,7 @@ static void series_key(char *out, size_t cap, const char *name)
 	}
 	while (n && out[n - 1] == '-')
 		n--;
-	snprintf(out + n, cap - n, "%s%08llx", n ? "-" : "", (unsigned long long)(h & 0xffffffffu));
+	snprintf(out + n, cap - n, "%s%.8s", n ? "-" : "", digest);
 }
 
 /* Everything one series contributes to the site, owned here. */
@@ -440,8 +440,6 @@ int cmd_nightly(int argc, char **argv)
 fail:
 	bg_progress_clear();
 	status = bg_app_fail(rc);
-	if (rc == BG_EINPUT || rc == BG_ENOTFOUND)
-		status = BG_EXIT_USAGE;
 out:
 	analysis_clear(&an);
 	free(site_default);
