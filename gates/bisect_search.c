@@ -1,0 +1,60 @@
+/* The search of bitgate bisect (bg_bisect_search.h). */
+#include "bg_bisect_search.h"
+
+void bg_bisect_bounds(const unsigned char *marks, size_t n, size_t *good, size_t *bad)
+{
+	size_t b = n ? n - 1 : 0;
+	for (size_t i = 0; i < n; i++)
+		if (marks[i] == BG_BISECT_BAD) {
+			b = i;
+			break;
+		}
+	size_t g = 0;
+	for (size_t i = b; i-- > 0;)
+		if (marks[i] == BG_BISECT_GOOD) {
+			g = i;
+			break;
+		}
+	*good = g;
+	*bad = b;
+}
+
+/* Distance from the middle of (g, b), doubled so it stays whole. */
+static size_t off_middle(size_t i, size_t g, size_t b)
+{
+	size_t twice = 2 * i, mid2 = g + b;
+	return twice > mid2 ? twice - mid2 : mid2 - twice;
+}
+
+size_t bg_bisect_next(const unsigned char *marks, const unsigned char *stored, size_t n)
+{
+	size_t g, b;
+	bg_bisect_bounds(marks, n, &g, &b);
+	size_t best = (size_t)-1;
+	int best_stored = 0;
+	size_t best_off = 0;
+	for (size_t i = g + 1; i < b; i++) {
+		if (marks[i] != BG_BISECT_UNTESTED)
+			continue;
+		int st = stored && stored[i];
+		size_t off = off_middle(i, g, b);
+		/* stored before unstored; then nearer the middle; the lower first on a tie */
+		if (best == (size_t)-1 || st > best_stored || (st == best_stored && off < best_off)) {
+			best = i;
+			best_stored = st;
+			best_off = off;
+		}
+	}
+	return best;
+}
+
+int bg_bisect_judge(const double *good, size_t ng, const double *x, size_t nx, double cut,
+		    uint64_t seed, struct bg_interval *out, int *unsure)
+{
+	int rc = bg_stats_ratio_ci(good, NULL, ng, x, NULL, nx, 0.95, 2000, seed, out);
+	if (rc < 0)
+		return rc;
+	double edge = 1 + cut;
+	*unsure = out->lo < edge && out->hi >= edge;
+	return out->estimate >= edge ? BG_BISECT_BAD : BG_BISECT_GOOD;
+}
