@@ -273,9 +273,10 @@ enum bg_commit_state {
 };
 
 /* done[i] = the bg_commit_state of shas[i] for non-worktree runs of kind on machine_id. Runs
- * labelled "bisect" do not count: bisect measures one benchmark, not the set. */
+ * labelled "bisect" count only when with_bisect is 1: bisect measures one benchmark, not
+ * the set the nightly wants, but its failed builds are failed builds. */
 int bg_db_commits_measured(struct bg_db *db, int64_t machine_id, const char *kind,
-			   const char *const *shas, size_t n, int *done);
+			   int with_bisect, const char *const *shas, size_t n, int *done);
 
 /* One commit of a series: every sample of every complete run (and round) of that commit. */
 struct bg_walk_point {
@@ -318,10 +319,15 @@ struct bg_regression_rec {
 	int64_t updated;    /* Unix seconds: last stored */
 };
 
-/* Stores r: a new regression, or the same (machine, series, bad_sha) one updated with r's
- * good_sha, magnitude, p, state, reason and fixed_sha (detected and suspect are kept).
- * Sets r->id. One transaction. */
+/* Stores r: with r->id 0, a new regression, or the same (machine, series, bad_sha) one
+ * updated with r's good_sha, magnitude, p, state, reason and fixed_sha; with r->id set, that
+ * regression of r->machine_id updated with everything of r, its range included (an analysis
+ * with more commits measured narrowed it), BG_ENOTFOUND when there is none. Detected time
+ * and suspect are kept either way. Sets r->id. One transaction. */
 int bg_db_regression_put(struct bg_db *db, struct bg_regression_rec *r);
+
+/* Removes regression id (an analysis of the same commits no longer finds it). */
+int bg_db_regression_delete(struct bg_db *db, int64_t id);
 
 /* Records bisect's answer for regression id. */
 int bg_db_regression_set_suspect(struct bg_db *db, int64_t id, const char *sha, double rel,

@@ -11,14 +11,14 @@
 /* --- which commits are measured ---------------------------------------------------------- */
 
 int bg_db_commits_measured(struct bg_db *db, int64_t machine_id, const char *kind,
-			   const char *const *shas, size_t n, int *done)
+			   int with_bisect, const char *const *shas, size_t n, int *done)
 {
 	static const char sql[] =
 		"SELECT coalesce(max(CASE WHEN r.complete = 1 THEN 2 "
 		"WHEN r.status = 'build-failed' THEN 1 ELSE 0 END), 0) "
 		"FROM runs r JOIN commits c ON c.id = r.commit_id "
 		"WHERE c.sha = ?1 AND r.machine_id = ?2 AND r.kind = ?3 AND r.worktree = 0 "
-		"AND (r.label IS NULL OR r.label <> 'bisect')";
+		"AND (?4 = 1 OR r.label IS NULL OR r.label <> 'bisect')";
 	sqlite3_stmt *s = NULL;
 	int err = db_begin_read(db, "finding measured commits");
 	if (err < 0)
@@ -32,6 +32,7 @@ int bg_db_commits_measured(struct bg_db *db, int64_t machine_id, const char *kin
 		db_bind_text(s, 1, shas[i]);
 		sqlite3_bind_int64(s, 2, machine_id);
 		db_bind_text(s, 3, kind);
+		sqlite3_bind_int(s, 4, with_bisect);
 		if (sqlite3_step(s) != SQLITE_ROW) {
 			err = db_fail(db, "finding measured commits");
 			goto done;
@@ -237,7 +238,7 @@ static int valid_state(const char *s)
 
 int bg_db_regression_put(struct bg_db *db, struct bg_regression_rec *r)
 {
-	static const char sql[] =
+	static const char insert[] =
 		"INSERT INTO regressions (machine_id, series_id, good_sha, bad_sha, rel, lo, hi, p, "
 		"state, reason, fixed_sha, detected, updated) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) "
@@ -247,6 +248,12 @@ int bg_db_regression_put(struct bg_db *db, struct bg_regression_rec *r)
 		"reason = excluded.reason, fixed_sha = excluded.fixed_sha, "
 		"updated = excluded.updated "
 		"RETURNING id";
+	/* a known regression whose range the analysis narrowed or moved: keeps its id,
+	 * detected time and suspect */
+	static const char update[] =
+		"UPDATE regressions SET series_id = ?2, good_sha = ?3, bad_sha = ?4, rel = ?5, "
+		"lo = ?6, hi = ?7, p = ?8, state = ?9, reason = ?10, fixed_sha = ?11, updated = ?12 "
+		"WHERE id = ?13 AND machine_id = ?1 RETURNING id";
 	if (!valid_state(r->state) || !r->good_sha || !r->bad_sha || !r->benchmark || !r->metric ||
 	    !r->mode)
 		return bg_error_set(BG_EINPUT, "storing a regression of %s: incomplete record "
@@ -260,7 +267,7 @@ int bg_db_regression_put(struct bg_db *db, struct bg_regression_rec *r)
 	if ((err = db_series_id(db, r->benchmark, r->params ? r->params : "", r->metric, r->mode,
 				&series)) < 0)
 		goto done;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db->h, r->id > 0 ? update : insert, -1, &s, NULL) != SQLITE_OK) {
 		err = db_fail(db, "storing a regression");
 		goto done;
 	}
@@ -276,7 +283,15 @@ int bg_db_regression_put(struct bg_db *db, struct bg_regression_rec *r)
 	db_bind_text(s, 10, r->reason);
 	db_bind_text(s, 11, r->fixed_sha);
 	sqlite3_bind_int64(s, 12, (int64_t)time(NULL));
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	if (r->id > 0)
+		sqlite3_bind_int64(s, 13, r->id);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_DONE && r->id > 0) {
+		err = bg_error_set(BG_ENOTFOUND, "%s: no regression %lld on machine %lld", db->path,
+				   (long long)r->id, (long long)r->machine_id);
+		goto done;
+	}
+	if (step != SQLITE_ROW) {
 		err = db_fail(db, "storing a regression");
 		goto done;
 	}
@@ -314,6 +329,25 @@ int bg_db_regression_set_suspect(struct bg_db *db, int64_t id, const char *sha, 
 done:
 	sqlite3_finalize(s);
 	return db_end(db, err, "storing a bisect result");
+}
+
+int bg_db_regression_delete(struct bg_db *db, int64_t id)
+{
+	sqlite3_stmt *s = NULL;
+	int err = db_begin(db, "removing a regression");
+	if (err < 0)
+		return err;
+	if (sqlite3_prepare_v2(db->h, "DELETE FROM regressions WHERE id = ?1", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		err = db_fail(db, "removing a regression");
+		goto done;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		err = db_fail(db, "removing a regression");
+done:
+	sqlite3_finalize(s);
+	return db_end(db, err, "removing a regression");
 }
 
 void bg_db_regression_clear(struct bg_regression_rec *r)

@@ -98,14 +98,25 @@ BN_TEST(db_nightly__commits_measured_counts_complete_runs_and_failed_builds)
 	for (int i = 0; i < 6; i++)
 		shas[i] = f.sha[i];
 	int done[6];
-	CHECK_OK(bg_db_commits_measured(f.db, f.machine, "nightly", shas, 6, done));
+	CHECK_OK(bg_db_commits_measured(f.db, f.machine, "nightly", 0, shas, 6, done));
 	static const int want[6] = {BG_COMMIT_MEASURED,   BG_COMMIT_UNMEASURED,
 				    BG_COMMIT_UNMEASURED, BG_COMMIT_UNMEASURED,
 				    BG_COMMIT_MEASURED,   BG_COMMIT_BUILD_FAILED};
 	for (int i = 0; i < 6; i++)
 		BN_CHECK(done[i] == want[i], "commit %d: measured %d, want %d", i, done[i], want[i]);
-	CHECK_OK(bg_db_commits_measured(f.db, f.machine + 1, "nightly", shas, 6, done));
+	CHECK_OK(bg_db_commits_measured(f.db, f.machine + 1, "nightly", 0, shas, 6, done));
 	BN_CHECK(done[0] == BG_COMMIT_UNMEASURED, "another machine's runs counted");
+	/* bisect's own view: its runs count, a failed build of a bisect run included */
+	struct bg_run_rec rb = {.kind = "nightly", .commit_sha = f.sha[1], .machine_id = f.machine,
+				.label = "bisect"};
+	CHECK_OK(bg_db_run_begin(f.db, &rb));
+	CHECK_OK(bg_db_run_finish(f.db, rb.id, "build-failed", 0));
+	free(rb.uuid);
+	CHECK_OK(bg_db_commits_measured(f.db, f.machine, "nightly", 1, shas, 6, done));
+	BN_CHECK(done[3] == BG_COMMIT_MEASURED && done[1] == BG_COMMIT_BUILD_FAILED,
+		 "with bisect runs: %d %d", done[3], done[1]);
+	CHECK_OK(bg_db_commits_measured(f.db, f.machine, "nightly", 0, shas, 6, done));
+	BN_CHECK(done[1] == BG_COMMIT_UNMEASURED, "a bisect run counted for the nightly");
 	fx_done(&f);
 }
 
@@ -171,6 +182,7 @@ BN_TEST(db_nightly__regressions_upsert_and_order)
 	CHECK_OK(bg_db_regression_set_suspect(f.db, b.id, f.sha[2], 0.11, 0.09, 0.13));
 	/* the same regression stored again updates it and keeps its id and suspect */
 	struct bg_regression_rec b2 = b;
+	b2.id = 0; /* found again by its series and bad commit */
 	b2.rel = 0.2;
 	b2.good_sha = f.sha[0];
 	CHECK_OK(bg_db_regression_put(f.db, &b2));
@@ -193,5 +205,27 @@ BN_TEST(db_nightly__regressions_upsert_and_order)
 	struct bg_regression_rec bad = a;
 	bad.state = "maybe";
 	BN_CHECK_EQ(bg_db_regression_put(f.db, &bad), BG_EINPUT);
+
+	/* narrowed by id: the range moves, the id, detected time and suspect stay */
+	struct bg_regression_rec b4 = b;
+	b4.good_sha = f.sha[1];
+	b4.bad_sha = f.sha[3];
+	b4.rel = 0.12;
+	CHECK_OK(bg_db_regression_put(f.db, &b4));
+	BN_CHECK_EQ(b4.id, b.id);
+	CHECK_OK(bg_db_regression_list(f.db, f.machine, &v, &n));
+	BN_CHECK_EQ(n, 3);
+	BN_CHECK(!strcmp(v[0].bad_sha, f.sha[3]) && v[0].rel == 0.12 && v[0].suspect_sha,
+		 "move lost: %s %g", v[0].bad_sha, v[0].rel);
+	bg_db_regression_list_free(v, n);
+	b4.id = 9999;
+	BN_CHECK_EQ(bg_db_regression_put(f.db, &b4), BG_ENOTFOUND);
+	/* removed */
+	CHECK_OK(bg_db_regression_delete(f.db, c.id));
+	CHECK_OK(bg_db_regression_list(f.db, f.machine, &v, &n));
+	BN_CHECK_EQ(n, 2);
+	for (size_t i = 0; i < n; i++)
+		BN_CHECK(v[i].id != c.id, "regression %lld not removed", (long long)c.id);
+	bg_db_regression_list_free(v, n);
 	fx_done(&f);
 }
