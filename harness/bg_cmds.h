@@ -12,5 +12,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_ci(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_nightly(int argc, char **argv);
+int cmd_bisect(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "bg_app.h"
+#include "bg_bisect.h"
 #include "bg_cmds.h"
 #include "bg_engine.h"
 #include "bg_error.h"
@@ -30,13 +31,19 @@ static const struct bg_cmd_info info = {
 	"in bitgate.json, else gates.perf.threshold, else 3%) whose interval agrees. One that a\n"
 	"later shift undoes is shown fixed; one listed in bitgate.json's \"acknowledge\"\n"
 	"(series glob, first bad commit, reason) is shown acknowledged. A commit that does not\n"
-	"build is recorded (and not retried); the dashboard skips it.\n\n"
+	"build is recorded (and not retried); the dashboard skips it. With --bisect, each open\n"
+	"regression not bisected yet whose range holds several commits (the nightly measured\n"
+	"a spread) is bisected (see bitgate bisect): the first bad commit becomes its\n"
+	"suspect, the bisect's runs become points of the series, and the analysis runs again\n"
+	"so the range narrows to it. A regression the analysis no longer finds over the same\n"
+	"commits is removed; one whose range moved keeps its identity and suspect.\n\n"
 	"exit status: 0 done (whatever the dashboard shows); 2 bad usage, an unknown branch or an\n"
 	"unusable bitgate.json; 3 a commit could not be measured for another reason than its\n"
 	"build, the site could not be written, or bitgate was interrupted.\n\n"
 	"examples:\n"
 	"  bitgate nightly --site public/\n"
-	"  bitgate nightly --max-commits 0 --site public/    (analyse and render only)\n",
+	"  bitgate nightly --max-commits 0 --site public/    (analyse and render only)\n"
+	"  bitgate nightly --max-commits 20 --bisect\n",
 };
 
 /* Which of the m unmeasured commits (oldest first) to measure, at most max: the newest, then
@@ -116,6 +123,87 @@ static void analysis_clear(struct analysis *a)
 	memset(a, 0, sizeof(*a));
 }
 
+static ptrdiff_t line_pos(const struct bg_commit *line, size_t n, const char *sha)
+{
+	for (size_t i = 0; sha && i < n; i++)
+		if (!strcmp(line[i].sha, sha))
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+static int same_series(const struct bg_regression_rec *r, const struct bg_walk_series *w)
+{
+	return !strcmp(r->benchmark, w->benchmark) && !strcmp(r->params, w->params) &&
+	       !strcmp(r->metric, w->metric) && !strcmp(r->mode, w->mode);
+}
+
+/* The stored regression of w that the one found between line positions g and b is: the one
+ * with the same first bad commit, else (pass 1) one whose range overlaps (more commits
+ * measured moved it). Taken ones have id 0 in old. */
+static struct bg_regression_rec *match_old(const struct bg_commit *line, size_t n,
+					   const struct bg_walk_series *w, const char *bad_sha,
+					   ptrdiff_t g, ptrdiff_t b, struct bg_regression_rec *old,
+					   size_t n_old, int pass)
+{
+	for (size_t k = 0; k < n_old; k++) {
+		struct bg_regression_rec *o = &old[k];
+		if (!o->id || !same_series(o, w))
+			continue;
+		if (pass == 0 && !strcmp(o->bad_sha, bad_sha))
+			return o;
+		ptrdiff_t og = line_pos(line, n, o->good_sha), ob = line_pos(line, n, o->bad_sha);
+		if (pass == 1 && og >= 0 && ob >= 0 && og < b && g < ob)
+			return o;
+	}
+	return NULL;
+}
+
+/* Stores the regressions among a series' changes: a known one keeps its id (and bisect's
+ * suspect) even when its range moved; its entry in old is marked taken (id 0). */
+static int store_regressions(struct bg_app *app, const struct bg_commit *line, size_t n,
+			     const struct bg_walk_series *w, const char **psha,
+			     const struct bg_trend_change *ch, size_t nch,
+			     struct bg_regression_rec *old, size_t n_old, struct series_view *v)
+{
+	int64_t *ids = calloc(nch ? nch : 1, sizeof(*ids));
+	if (!ids)
+		return bg_error_oom();
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t c = 0; c < nch; c++) {
+			if (ch[c].kind != BG_TREND_REGRESSION || ids[c])
+				continue;
+			size_t at = ch[c].cp.index;
+			struct bg_regression_rec *o =
+				match_old(line, n, w, psha[at], line_pos(line, n, psha[at - 1]),
+					  line_pos(line, n, psha[at]), old, n_old, pass);
+			if (o) {
+				ids[c] = o->id;
+				o->id = 0;
+			}
+		}
+	int rc = 0;
+	for (size_t c = 0; rc == 0 && c < nch; c++) {
+		const struct bg_trend_change *t = &ch[c];
+		if (t->kind != BG_TREND_REGRESSION)
+			continue;
+		size_t at = t->cp.index;
+		struct bg_regression_rec r = {
+			.id = ids[c], .machine_id = app->machine_id, .benchmark = w->benchmark,
+			.params = w->params, .metric = w->metric, .mode = w->mode,
+			.good_sha = (char *)psha[at - 1], .bad_sha = (char *)psha[at],
+			.rel = t->cp.rel, .lo = t->cp.ci.lo - 1, .hi = t->cp.ci.hi - 1,
+			.p = t->cp.p, .state = (char *)t->state, .reason = (char *)t->reason,
+			.fixed_sha = t->fixed_index != (size_t)-1 ? (char *)psha[t->fixed_index]
+								  : NULL};
+		rc = bg_db_regression_put(app->db, &r);
+		v->changes[v->n_changes++] = (struct bg_site_change){
+			.index = at, .rel = t->cp.rel, .lo = t->cp.ci.lo - 1, .hi = t->cp.ci.hi - 1,
+			.state = t->state, .reason = t->reason};
+	}
+	free(ids);
+	return rc;
+}
+
 /* Change points of every series along line (oldest first); regressions stored. */
 static int analyse(struct bg_app *app, const struct bg_commit *line, size_t n,
 		   const struct bg_nightly_config *nc, struct analysis *a)
@@ -143,6 +231,11 @@ static int analyse(struct bg_app *app, const struct bg_commit *line, size_t n,
 	a->series = calloc(a->n_walk ? a->n_walk : 1, sizeof(*a->series));
 	if (!a->views || !a->series)
 		return bg_error_oom();
+	/* what earlier nightlies stored, to be kept, moved or removed */
+	struct bg_regression_rec *old = NULL;
+	size_t n_old = 0;
+	if ((rc = bg_db_regression_list(app->db, app->machine_id, &old, &n_old)) < 0)
+		return rc;
 	struct bg_cp_opts cpo;
 	bg_cp_opts_default(&cpo);
 	cpo.seed = 20261124; /* fixed: the dashboard repeats itself for the same data */
@@ -162,7 +255,8 @@ static int analyse(struct bg_app *app, const struct bg_commit *line, size_t n,
 		if (!med || !psha || !v->points) {
 			free(med);
 			free(psha);
-			return bg_error_oom();
+			rc = bg_error_oom();
+			break;
 		}
 		for (size_t i = 0; i < np; i++) {
 			const struct bg_walk_point *p = &w->points[i];
@@ -179,31 +273,14 @@ static int analyse(struct bg_app *app, const struct bg_commit *line, size_t n,
 				      &cpo, &ch, &nch);
 		if (rc == 0 && nch && !(v->changes = calloc(nch, sizeof(*v->changes))))
 			rc = bg_error_oom();
-		for (size_t c = 0; rc == 0 && c < nch; c++) {
-			const struct bg_trend_change *t = &ch[c];
-			if (t->kind != BG_TREND_REGRESSION)
-				continue;
-			size_t at = t->cp.index;
-			struct bg_regression_rec r = {
-				.machine_id = app->machine_id, .benchmark = w->benchmark,
-				.params = w->params, .metric = w->metric, .mode = w->mode,
-				.good_sha = (char *)psha[at - 1], .bad_sha = (char *)psha[at],
-				.rel = t->cp.rel, .lo = t->cp.ci.lo - 1, .hi = t->cp.ci.hi - 1,
-				.p = t->cp.p, .state = (char *)t->state, .reason = (char *)t->reason,
-				.fixed_sha = t->fixed_index != (size_t)-1
-						     ? (char *)psha[t->fixed_index]
-						     : NULL};
-			rc = bg_db_regression_put(app->db, &r);
-			v->changes[v->n_changes++] = (struct bg_site_change){
-				.index = at, .rel = t->cp.rel, .lo = t->cp.ci.lo - 1,
-				.hi = t->cp.ci.hi - 1, .state = t->state, .reason = t->reason};
-			a->regressions_found++;
-		}
+		if (rc == 0)
+			rc = store_regressions(app, line, n, w, psha, ch, nch, old, n_old, v);
+		a->regressions_found += v->n_changes;
 		free(ch);
 		free(med);
 		free(psha);
 		if (rc < 0)
-			return rc;
+			break;
 		a->series[s] = (struct bg_site_series){
 			.key = v->key, .benchmark = w->benchmark, .params = w->params,
 			.metric = w->metric, .mode = w->mode, .machine = app->machine.cpu,
@@ -211,15 +288,70 @@ static int analyse(struct bg_app *app, const struct bg_commit *line, size_t n,
 			.points = v->points, .n_points = np, .changes = v->changes,
 			.n_changes = v->n_changes};
 	}
-	return 0;
+	/* a regression stored before whose commits the analysis covered, and which it no
+	 * longer finds (the noise that made it is outweighed now): gone */
+	for (size_t k = 0; rc == 0 && k < n_old; k++)
+		if (old[k].id && line_pos(line, n, old[k].good_sha) >= 0 &&
+		    line_pos(line, n, old[k].bad_sha) >= 0)
+			rc = bg_db_regression_delete(app->db, old[k].id);
+	bg_db_regression_list_free(old, n_old);
+	return rc;
 }
 
-static ptrdiff_t line_pos(const struct bg_commit *line, size_t n, const char *sha)
+/* Bisects every open regression not bisected yet whose range holds more than one commit;
+ * returns how many were bisected in *done. Interruption stops it (BG_EINTR); a regression
+ * whose bisect cannot go on (an end no longer builds...) is reported and left. */
+static int bisect_open(struct bg_app *app, const struct bg_commit *line, size_t n,
+		       const struct bg_nightly_config *nc, const struct bg_engine_opts *eo,
+		       size_t *done, int *status)
 {
-	for (size_t i = 0; sha && i < n; i++)
-		if (!strcmp(line[i].sha, sha))
-			return (ptrdiff_t)i;
-	return -1;
+	struct bg_regression_rec *regs = NULL;
+	size_t nregs = 0;
+	*done = 0;
+	int rc = bg_db_regression_list(app->db, app->machine_id, &regs, &nregs);
+	for (size_t i = 0; rc == 0 && i < nregs; i++) {
+		const struct bg_regression_rec *g = &regs[i];
+		ptrdiff_t pg = line_pos(line, n, g->good_sha), pb = line_pos(line, n, g->bad_sha);
+		if (strcmp(g->state, "detected") || g->suspect_sha || pg < 0 || pb - pg < 2)
+			continue;
+		char name[256];
+		bg_trend_series_name(name, sizeof(name), g->benchmark, g->params, g->mode);
+		bg_log_info("bisecting %s: %td commits between %.10s and %.10s", name, pb - pg,
+			    g->good_sha, g->bad_sha);
+		struct bg_bisect_opts o = {
+			.bench = g->benchmark, .params = g->params, .mode = g->mode,
+			.good = g->good_sha, .bad = g->bad_sha, .threshold = nc->threshold,
+			.cut = -1, .repetitions = eo->repetitions, .retries = 2, .jobs = eo->jobs,
+			.pin_cpu = eo->pin_cpu};
+		struct bg_bisect_result r;
+		rc = bg_bisect_run(app, &o, &r);
+		if (rc == 0 && r.slowdown) {
+			size_t cands = r.first_bad - r.last_good;
+			printf("  bisected %s: first bad commit %s%.10s %s (%+.1f%% [%+.1f%%, "
+			       "%+.1f%%])\n",
+			       name, cands > 1 ? "(after skipped ones) " : "",
+			       r.line[r.first_bad].sha,
+			       r.line[r.first_bad].subject ? r.line[r.first_bad].subject : "",
+			       100 * (r.step.estimate - 1), 100 * (r.step.lo - 1),
+			       100 * (r.step.hi - 1));
+			(*done)++;
+		} else if (rc == 0) {
+			printf("  bisect of %s: the ends differ by %+.1f%% [%+.1f%%, %+.1f%%] now, "
+			       "below the threshold: not bisected\n",
+			       name, 100 * (r.ends.estimate - 1), 100 * (r.ends.lo - 1),
+			       100 * (r.ends.hi - 1));
+		} else if (rc == BG_EINPUT) {
+			bg_log_warn("bisect of %s: %s", name, bg_error_last());
+			rc = 0;
+		} else if (rc != BG_EINTR) {
+			bg_log_error("bisect of %s: %s", name, bg_error_last());
+			*status = BG_EXIT_INFRA;
+			rc = 0;
+		}
+		bg_bisect_result_clear(&r);
+	}
+	bg_db_regression_list_free(regs, nregs);
+	return rc;
 }
 
 /* The site from the analysis and the stored regressions of this machine. */
@@ -290,7 +422,7 @@ done:
 int cmd_nightly(int argc, char **argv)
 {
 	const char *branch = NULL, *site_dir = NULL;
-	int max_commits = 5, depth = 1000, tests = 1, png = 0;
+	int max_commits = 5, depth = 1000, tests = 1, png = 0, bisect = 0;
 	struct bg_engine_opts eo = {.kind = "nightly", .repetitions = 3, .tests = 1, .pin_cpu = -1};
 	const struct bg_opt opts[] = {
 		{"branch", 'b', BG_OPT_STR, &branch, "NAME",
@@ -302,6 +434,9 @@ int cmd_nightly(int argc, char **argv)
 		{"site", 0, BG_OPT_STR, &site_dir, "DIR",
 		 "where the dashboard goes (default .bitgate/site)"},
 		{"png", 0, BG_OPT_FLAG, &png, NULL, "PNG plots too (SVG always)"},
+		{"bisect", 0, BG_OPT_FLAG, &bisect, NULL,
+		 "bisect each open regression whose range holds several commits (see bitgate "
+		 "bisect)"},
 		{"repetitions", 'n', BG_OPT_INT, &eo.repetitions, "N",
 		 "bench rounds stored per commit (default 3)"},
 		{"tests", 0, BG_OPT_NEGFLAG, &tests, NULL, "run the test suites (default: on)"},
@@ -373,7 +508,7 @@ int cmd_nightly(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nw; i++)
 		shas[i] = walk[i].sha;
-	rc = bg_db_commits_measured(app.db, app.machine_id, "nightly", shas, nw, state);
+	rc = bg_db_commits_measured(app.db, app.machine_id, "nightly", 0, shas, nw, state);
 	size_t m = 0, broken = 0;
 	for (size_t i = 0; rc == 0 && i < nw; i++) {
 		if (state[i] == BG_COMMIT_UNMEASURED)
@@ -433,8 +568,27 @@ int cmd_nightly(int argc, char **argv)
 		snprintf(site_default, len, "%s/site", app.state_dir);
 		site_dir = site_default;
 	}
-	if ((rc = analyse(&app, walk, nw, &nc, &an)) < 0 ||
-	    (rc = render(&app, walk, nw, &nc, &an, site_dir, png, branch)) < 0)
+	if ((rc = analyse(&app, walk, nw, &nc, &an)) < 0)
+		goto fail;
+	if (bisect) {
+		size_t bisected = 0;
+		rc = bisect_open(&app, walk, nw, &nc, &eo, &bisected, &status);
+		if (rc == BG_EINTR || bg_interrupted(NULL)) {
+			bg_log_error("interrupted while bisecting: what was measured is kept");
+			rc = 0;
+			status = BG_EXIT_INFRA;
+			goto out;
+		}
+		if (rc < 0)
+			goto fail;
+		/* the bisect runs are points of their series now: the ranges narrow */
+		if (bisected) {
+			analysis_clear(&an);
+			if ((rc = analyse(&app, walk, nw, &nc, &an)) < 0)
+				goto fail;
+		}
+	}
+	if ((rc = render(&app, walk, nw, &nc, &an, site_dir, png, branch)) < 0)
 		goto fail;
 	goto out;
 fail:

@@ -19,6 +19,7 @@ static const struct bg_cmd cmds[] = {
 	{"ci", cmd_ci, "gate a change: compare base and head, decide every gate, write reports"},
 	{"nightly", cmd_nightly,
 	 "measure new commits of a branch, find regressions, render the dashboard"},
+	{"bisect", cmd_bisect, "find the first commit that made a benchmark slower"},
 	{"report", cmd_report, "re-render a stored decision (md, json or table)"},
 	{"show", cmd_show, "show a stored run (its samples, kernels, tests and errors)"},
 	{"log", cmd_log, "list stored runs, newest first"},

@@ -102,6 +102,22 @@ void commit_cost(struct fx *f, long cost, int behaviour, int fail, char *sha)
 	BN_CHECK(tg_commit(f->repo, msg, sha) == 0, "commit");
 }
 
+void commit_line(struct fx *f, const char *tag, int n, int slow_at, int broken,
+		 char (*shas)[41])
+{
+	fx_init(f, tag);
+	for (int i = 0; i < n; i++) {
+		if (i == broken) {
+			BN_CHECK(tg_write(f->repo, "bench.c", "int main(void) { return nope; }\n") == 0,
+				 "write");
+			BN_CHECK(tg_commit(f->repo, "break the build", shas[i]) == 0, "commit");
+			BN_CHECK(tg_write(f->repo, "bench.c", it_bench_c) == 0, "write");
+			continue;
+		}
+		commit_cost(f, (i >= slow_at ? 1100000L : 1000000L) + i, 4, 0, shas[i]);
+	}
+}
+
 struct bg_buf out_text, err_text;
 
 /* Runs bitgate --repo R --db D ARGS... and returns its exit status; its stdout and stderr

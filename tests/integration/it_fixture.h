@@ -24,6 +24,13 @@ void fx_done(struct fx *f);
 /* Commits cost.h with the given knobs; sha (41 bytes) receives the commit. */
 void commit_cost(struct fx *f, long cost, int behaviour, int fail, char *sha);
 
+/* fx_init, then a line of n commits whose benchmark reports its cost with +-1% jitter
+ * (BEHAVIOUR 4, so results do not depend on this machine's speed): 1e6 + i, and 10% more
+ * from commit slow_at on; every commit changes cost.h. Commit broken (-1: none) has a
+ * bench.c that does not compile. shas[i] receives commit i. */
+void commit_line(struct fx *f, const char *tag, int n, int slow_at, int broken,
+		 char (*shas)[41]);
+
 /* stdout and stderr of the last bitgate() */
 extern struct bg_buf out_text, err_text;
 

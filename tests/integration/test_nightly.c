@@ -21,22 +21,9 @@
 
 static char shas[N_COMMITS][41];
 
-/* The line: commit 0 .. 11, cost 1e6 (slightly different each, so every commit changes
- * cost.h) and 1.1e6 from SLOW_AT on. broken: that commit's bench.c does not compile. */
 static void make_line(struct fx *f, const char *tag, int broken)
 {
-	fx_init(f, tag);
-	for (int i = 0; i < N_COMMITS; i++) {
-		if (i == broken) {
-			BN_CHECK(tg_write(f->repo, "bench.c", "int main(void) { return nope; }\n") == 0,
-				 "write");
-			BN_CHECK(tg_commit(f->repo, "break the build", shas[i]) == 0, "commit");
-			BN_CHECK(tg_write(f->repo, "bench.c", it_bench_c) == 0, "write");
-			continue;
-		}
-		long cost = (i >= SLOW_AT ? 1100000L : 1000000L) + i;
-		commit_cost(f, cost, 4, 0, shas[i]);
-	}
+	commit_line(f, tag, N_COMMITS, SLOW_AT, broken, shas);
 }
 
 static size_t count_runs(struct bg_db *db)
@@ -136,6 +123,68 @@ BN_TEST(integration__nightly_spreads_and_skips_broken_builds)
 	BN_CHECK_EQ(count_runs(db), N_COMMITS);
 	BN_CHECK(strstr(bg_buf_cstr(&err_text), "1 do not build") != NULL, "stderr:\n%s",
 		 bg_buf_cstr(&err_text));
+	bg_db_close(db);
+	fx_done(&f);
+}
+
+/* The nightly spreads its runs when commits pile up, so a regression's range can hold several
+ * commits; --bisect then finds the exact one, and the regression keeps its identity while
+ * its range narrows to that commit. A first nightly measures commits 0..11; commits 12..18
+ * follow, of which a second nightly measures only 4 (the newest and a spread: 12, 14, 16,
+ * 18). The slowdown comes with commit 13, which only the bisect of a third nightly
+ * (--max-commits 0 --bisect) measures. */
+BN_TEST(integration__nightly_bisects_a_range_it_spread_over)
+{
+	enum { N = 19, SLOW = 13 };
+	struct fx f;
+	char line[N][41];
+	char site[700];
+	fx_init(&f, "nightly-bisect");
+	snprintf(site, sizeof(site), "%s/site", f.root);
+	const int upto[3] = {12, N, N};
+	const char *max[3] = {"20", "4", "0"};
+	for (int stage = 0, i = 0; stage < 3; stage++) {
+		for (; i < upto[stage]; i++)
+			commit_cost(&f, (i >= SLOW ? 1100000L : 1000000L) + i, 4, 0, line[i]);
+		EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits",
+				       max[stage], "--repetitions", "1", "--no-tests", "--site",
+				       site, stage == 2 ? "--bisect" : NULL, NULL));
+	}
+	struct bg_db *db = open_db(&f);
+	struct bg_run_rec *runs;
+	size_t nr = runs_of(db, line[SLOW], &runs);
+	BN_CHECK(nr == 1 && runs[0].label && !strcmp(runs[0].label, "bisect"),
+		 "commit %d: %zu runs, want the bisect's alone", SLOW, nr);
+	bg_db_run_list_free(runs, nr);
+	struct bg_regression_rec *r;
+	size_t n;
+	BN_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
+	BN_CHECK(n == 1, "%zu regressions:\n%s", n, bg_buf_cstr(&out_text));
+	BN_CHECK(r[0].suspect_sha && !strcmp(r[0].suspect_sha, line[SLOW]),
+		 "suspect %.10s, want %.10s (commit %d)\n%s",
+		 r[0].suspect_sha ? r[0].suspect_sha : "none", line[SLOW], SLOW,
+		 bg_buf_cstr(&out_text));
+	/* the analysis after the bisect sees the slow commit: the range is exactly it */
+	BN_CHECK(!strcmp(r[0].good_sha, line[SLOW - 1]) && !strcmp(r[0].bad_sha, line[SLOW]),
+		 "range %.10s..%.10s, want commits %d..%d", r[0].good_sha, r[0].bad_sha, SLOW - 1,
+		 SLOW);
+	BN_CHECK(r[0].suspect_rel > 0.07 && r[0].suspect_rel < 0.13 && r[0].suspect_lo > 0,
+		 "suspect's ratio %g [%g, %g]", r[0].suspect_rel, r[0].suspect_lo, r[0].suspect_hi);
+	bg_db_regression_list_free(r, n);
+	BN_CHECK(strstr(bg_buf_cstr(&out_text), "bisected loop/scalar") != NULL, "%s",
+		 bg_buf_cstr(&out_text));
+
+	/* the dashboard names the suspect */
+	char path[800];
+	snprintf(path, sizeof(path), "%s/index.html", site);
+	struct bg_buf html = BG_BUF_INIT;
+	BN_CHECK(bg_fs_read(&html, path) == 0, "no %s", path);
+	char short_slow[11];
+	snprintf(short_slow, sizeof(short_slow), "%.10s", line[SLOW]);
+	BN_CHECK(strstr(bg_buf_cstr(&html), short_slow) != NULL, "index does not name %s",
+		 short_slow);
+	BN_CHECK(strstr(bg_buf_cstr(&html), "not bisected") == NULL, "index: not bisected");
+	bg_buf_free(&html);
 	bg_db_close(db);
 	fx_done(&f);
 }

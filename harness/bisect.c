@@ -1,0 +1,409 @@
+/* Bisecting one series' slowdown along a first-parent line (bg_bisect.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_bisect.h"
+#include "bg_bisect_search.h"
+#include "bg_buf.h"
+#include "bg_db.h"
+#include "bg_engine.h"
+#include "bg_error.h"
+#include "bg_log.h"
+#include "bg_nightly_config.h"
+#include "bg_proc.h"
+
+#define SEED 20261124u
+
+/* The bisect in progress. */
+struct bisect {
+	struct bg_app *app;
+	const struct bg_bisect_opts *o;
+	struct bg_bisect_result *r;
+	struct bg_engine_opts eo;
+	const char **shas;
+	struct bg_walk_series *walk; /* the benchmark's series along the line */
+	size_t n_walk;
+	const struct bg_walk_series *ser; /* the one bisected; NULL until known */
+	const struct bg_walk_point **at;  /* its point at each commit, or NULL */
+	unsigned char *stored;            /* at[i] != NULL */
+	int *state;                       /* enum bg_commit_state of each commit, bisect runs
+					     counted, as stored before this bisect */
+};
+
+/* The series of the walk o names; NULL when none is stored yet. BG_EINPUT when the
+ * benchmark is stored with several params and o names none. */
+static int pick_series(struct bisect *b)
+{
+	const char *mode = b->o->mode ? b->o->mode : "default";
+	const struct bg_walk_series *hit = NULL;
+	for (size_t s = 0; s < b->n_walk; s++) {
+		const struct bg_walk_series *w = &b->walk[s];
+		if (strcmp(w->mode, mode) || strcmp(w->metric, "ns") ||
+		    (b->o->params && strcmp(w->params, b->o->params)))
+			continue;
+		if (hit && strcmp(hit->params, w->params))
+			return bg_error_set(BG_EINPUT,
+					    "%s is stored with params '%s' and '%s': name one "
+					    "with --params",
+					    b->o->bench, hit->params, w->params);
+		hit = w;
+	}
+	b->ser = hit;
+	return 0;
+}
+
+/* (Re)reads the stored samples of the benchmark along the line. */
+static int load(struct bisect *b)
+{
+	bg_db_series_walk_free(b->walk, b->n_walk);
+	b->walk = NULL;
+	b->n_walk = 0;
+	b->ser = NULL;
+	size_t n = b->r->n;
+	int rc = bg_db_series_walk(b->app->db, b->app->machine_id, "nightly", b->o->bench,
+				   b->shas, n, &b->walk, &b->n_walk);
+	if (rc < 0 || (rc = pick_series(b)) < 0)
+		return rc;
+	memset(b->at, 0, n * sizeof(*b->at));
+	memset(b->stored, 0, n);
+	for (size_t p = 0; b->ser && p < b->ser->n_points; p++) {
+		const struct bg_walk_point *pt = &b->ser->points[p];
+		b->at[pt->pos] = pt;
+		b->stored[pt->pos] = pt->n > 0;
+	}
+	return 0;
+}
+
+/* One bisect run of line[i]. *ok is 0 when the commit cannot be measured (it does not
+ * build, its benchmark failed, or it has no such benchmark), with why in *why (static or
+ * the engine's message copied into why_buf). */
+static int measure(struct bisect *b, size_t i, int *ok, char *why, size_t why_cap)
+{
+	const struct bg_commit *c = &b->r->line[i];
+	struct bg_subject subj;
+	memset(&subj, 0, sizeof(subj));
+	bg_progress_prefix("[bisect %.10s]", c->sha);
+	bg_progress_start();
+	int rc = bg_engine_run_one(b->app, &subj, c, &b->eo);
+	bg_progress_clear();
+	b->r->runs++;
+	*ok = 0;
+	if (rc == 0 && bg_interrupted(NULL))
+		rc = bg_error_set(BG_EINTR, "interrupted while measuring %.10s (what was measured "
+				  "before is kept)", c->sha);
+	if (rc < 0)
+		goto done;
+	if (subj.failed) {
+		if (!strcmp(subj.status, "build-failed"))
+			snprintf(why, why_cap, "does not build");
+		else
+			snprintf(why, why_cap, "could not be measured (%s): %s", subj.status,
+				 subj.error ? subj.error : "no message");
+		goto done;
+	}
+	if ((rc = load(b)) < 0)
+		goto done;
+	if (!b->stored[i]) {
+		snprintf(why, why_cap, "has no result for %s (the benchmark was skipped or is "
+			 "not there)", b->o->bench);
+		goto done;
+	}
+	*ok = 1;
+done:
+	bg_subject_clear(&subj);
+	return rc;
+}
+
+/* Measures an end of the line unless it has stored results; an end that cannot be measured
+ * stops the bisect. */
+static int need_end(struct bisect *b, size_t i, const char *which)
+{
+	if (b->stored[i])
+		return 0;
+	if (b->state[i] == BG_COMMIT_BUILD_FAILED)
+		return bg_error_set(BG_EINPUT, "the %s end %.10s does not build (recorded "
+				    "before): pick another %s commit", which, b->r->line[i].sha,
+				    which);
+	bg_log_info("measuring the %s end %.10s %s", which, b->r->line[i].sha,
+		    b->r->line[i].subject ? b->r->line[i].subject : "");
+	char why[512];
+	int ok;
+	int rc = measure(b, i, &ok, why, sizeof(why));
+	if (rc < 0)
+		return rc;
+	if (!ok)
+		return bg_error_set(BG_EINPUT, "the %s end %.10s %s: pick another %s commit", which,
+				    b->r->line[i].sha, why, which);
+	return 0;
+}
+
+/* Tests line[i]: its verdict into marks[i]. */
+static int test_commit(struct bisect *b, size_t i, size_t left)
+{
+	struct bg_bisect_result *r = b->r;
+	const struct bg_commit *c = &r->line[i];
+	bg_log_info("testing %.10s %s (%zu untested between the bounds)", c->sha,
+		    c->subject ? c->subject : "", left);
+	int fresh = 0;
+	char why[512];
+	if (!b->stored[i]) {
+		int ok = 0, rc = 0;
+		if (b->state[i] == BG_COMMIT_BUILD_FAILED)
+			snprintf(why, sizeof(why), "does not build (recorded before)");
+		else if (b->state[i] == BG_COMMIT_MEASURED)
+			snprintf(why, sizeof(why), "has complete runs without a result for %s",
+				 b->o->bench);
+		else
+			rc = measure(b, i, &ok, why, sizeof(why));
+		if (rc < 0)
+			return rc;
+		if (!ok) {
+			bg_log_info("  %.10s %s: skipped", c->sha, why);
+			r->marks[i] = BG_BISECT_SKIP;
+			r->skipped++;
+			return 0;
+		}
+		fresh = 1;
+	}
+	int budget = b->o->retries;
+	for (;;) {
+		/* read afresh: a measurement reloads the walk */
+		const struct bg_walk_point *g = b->at[0], *x = b->at[i];
+		struct bg_interval ci;
+		int unsure;
+		int v = bg_bisect_judge(g->samples, g->n, x->samples, x->n, r->cut, SEED ^ i, &ci,
+					&unsure);
+		if (v < 0)
+			return v;
+		if (unsure && budget > 0) {
+			budget--;
+			bg_log_info("  %.10s: %+.1f%% [%+.1f%%, %+.1f%%] against good, too close to "
+				    "%+.1f%% to tell: measuring again",
+				    c->sha, 100 * (ci.estimate - 1), 100 * (ci.lo - 1),
+				    100 * (ci.hi - 1), 100 * r->cut);
+			int ok, rc = measure(b, i, &ok, why, sizeof(why));
+			if (rc < 0)
+				return rc;
+			if (!ok) { /* it measured before: judge what there is */
+				bg_log_warn("%.10s %s this time; judging the samples stored", c->sha,
+					    why);
+				budget = 0;
+			}
+			fresh = 1;
+			continue;
+		}
+		r->marks[i] = (unsigned char)v;
+		r->tested++;
+		r->reused += !fresh;
+		bg_log_info("  %.10s is %s: %+.1f%% [%+.1f%%, %+.1f%%] against good (%zu samples%s)%s",
+			    c->sha, v == BG_BISECT_BAD ? "bad" : "good", 100 * (ci.estimate - 1),
+			    100 * (ci.lo - 1), 100 * (ci.hi - 1), x->n, fresh ? "" : ", stored",
+			    unsure ? "; still close to the cut" : "");
+		return 0;
+	}
+}
+
+/* Sets the answer as suspect of every stored regression of the series whose range, both
+ * ends on the line, holds it. */
+static int record_suspect(struct bisect *b)
+{
+	struct bg_bisect_result *r = b->r;
+	struct bg_regression_rec *regs = NULL;
+	size_t nregs = 0;
+	int rc = bg_db_regression_list(b->app->db, b->app->machine_id, &regs, &nregs);
+	for (size_t k = 0; rc == 0 && k < nregs; k++) {
+		const struct bg_regression_rec *g = &regs[k];
+		if (strcmp(g->benchmark, r->benchmark) || strcmp(g->params, r->params) ||
+		    strcmp(g->metric, r->metric) || strcmp(g->mode, r->mode))
+			continue;
+		ptrdiff_t pg = -1, pb = -1;
+		for (size_t i = 0; i < r->n; i++) {
+			if (!strcmp(r->line[i].sha, g->good_sha))
+				pg = (ptrdiff_t)i;
+			if (!strcmp(r->line[i].sha, g->bad_sha))
+				pb = (ptrdiff_t)i;
+		}
+		if (pg < 0 || pb < 0 || !(pg < (ptrdiff_t)r->first_bad && (ptrdiff_t)r->first_bad <= pb))
+			continue;
+		rc = bg_db_regression_set_suspect(b->app->db, g->id, r->line[r->first_bad].sha,
+						  r->step.estimate - 1, r->step.lo - 1,
+						  r->step.hi - 1);
+		r->suspects += rc == 0;
+	}
+	bg_db_regression_list_free(regs, nregs);
+	return rc;
+}
+
+/* good, then the first-parent commits after it up to bad, into r->line. */
+static int make_line(struct bg_app *app, const struct bg_bisect_opts *o,
+		     struct bg_bisect_result *r)
+{
+	struct bg_commit good = {0}, bad = {0}, *range = NULL;
+	size_t n = 0;
+	int rc;
+	if ((rc = bg_git_resolve(app->repo, o->good, &good)) < 0 ||
+	    (rc = bg_git_resolve(app->repo, o->bad, &bad)) < 0 ||
+	    (rc = bg_git_range(app->repo, good.sha, bad.sha, 1, &range, &n)) < 0)
+		goto done;
+	if (good.worktree || bad.worktree) {
+		rc = bg_error_set(BG_EINPUT, "bisect needs commits, not the working tree");
+		goto done;
+	}
+	if (n == 0 || strcmp(range[n - 1].sha, bad.sha) || strcmp(range[0].parent, good.sha)) {
+		rc = bg_error_set(BG_EINPUT,
+				  "good %s (%.10s) is not on the first-parent line of bad %s "
+				  "(%.10s): bisect needs good to be an earlier first-parent "
+				  "ancestor of bad",
+				  o->good, good.sha, o->bad, bad.sha);
+		goto done;
+	}
+	if (!(r->line = calloc(n + 1, sizeof(*r->line)))) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	r->line[0] = good;
+	memset(&good, 0, sizeof(good));
+	memcpy(r->line + 1, range, n * sizeof(*range));
+	free(range);
+	range = NULL;
+	r->n = n + 1;
+	n = 0;
+done:
+	bg_commit_list_free(range, n);
+	bg_commit_clear(&good);
+	bg_commit_clear(&bad);
+	return rc;
+}
+
+/* ^name$ with the regex's special characters escaped. */
+static char *exact_regex(const char *name)
+{
+	struct bg_buf re = BG_BUF_INIT;
+	bg_buf_puts(&re, "^");
+	for (const char *p = name; *p; p++) {
+		if (strchr("\\^$.|?*+()[]{}", *p))
+			bg_buf_putc(&re, '\\');
+		bg_buf_putc(&re, *p);
+	}
+	bg_buf_puts(&re, "$");
+	return bg_buf_detach(&re);
+}
+
+static char *dup_or_empty(const char *s)
+{
+	return bg_strdup(s ? s : "");
+}
+
+int bg_bisect_run(struct bg_app *app, const struct bg_bisect_opts *o,
+		  struct bg_bisect_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	struct bisect b = {.app = app, .o = o, .r = r};
+	struct bg_config *cfg = NULL;
+	struct bg_nightly_config nc = {0};
+	char *filter = NULL;
+	int rc = make_line(app, o, r);
+	if (rc < 0)
+		return rc;
+	size_t n = r->n;
+	r->threshold = o->threshold;
+	if (o->threshold < 0) {
+		if ((rc = bg_engine_load_config(app, &r->line[n - 1], NULL, &cfg)) < 0 ||
+		    (rc = bg_nightly_config_read(cfg, &nc)) < 0)
+			goto done;
+		r->threshold = nc.threshold;
+	}
+	b.shas = malloc(n * sizeof(*b.shas));
+	b.at = calloc(n, sizeof(*b.at));
+	b.stored = calloc(n, 1);
+	b.state = calloc(n, sizeof(*b.state));
+	r->marks = calloc(n, 1);
+	filter = exact_regex(o->bench);
+	if (!b.shas || !b.at || !b.stored || !b.state || !r->marks || !filter) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		b.shas[i] = r->line[i].sha;
+	b.eo = (struct bg_engine_opts){.kind = "nightly", .label = "bisect",
+				       .repetitions = o->repetitions, .filter = filter,
+				       .tests = 0, .pin_cpu = o->pin_cpu, .jobs = o->jobs};
+
+	if ((rc = bg_db_commits_measured(app->db, app->machine_id, "nightly", 1, b.shas, n,
+					 b.state)) < 0 ||
+	    (rc = load(&b)) < 0 || (rc = need_end(&b, 0, "good")) < 0 ||
+	    (rc = need_end(&b, n - 1, "bad")) < 0)
+		goto done;
+	if (!b.ser) {
+		rc = bg_error_set(BG_EINPUT, "no series %s [%s] (metric ns) at %.10s and %.10s",
+				  o->bench, o->mode ? o->mode : "default", r->line[0].sha,
+				  r->line[n - 1].sha);
+		goto done;
+	}
+	r->benchmark = dup_or_empty(b.ser->benchmark);
+	r->params = dup_or_empty(b.ser->params);
+	r->metric = dup_or_empty(b.ser->metric);
+	r->mode = dup_or_empty(b.ser->mode);
+	if (!r->benchmark || !r->params || !r->metric || !r->mode) {
+		rc = bg_error_oom();
+		goto done;
+	}
+	const struct bg_walk_point *g = b.at[0], *x = b.at[n - 1];
+	if ((rc = bg_stats_ratio_ci(g->samples, NULL, g->n, x->samples, NULL, x->n, 0.95, 2000,
+				    SEED, &r->ends)) < 0)
+		goto done;
+	r->marks[0] = BG_BISECT_GOOD;
+	r->marks[n - 1] = BG_BISECT_BAD;
+	r->last_good = 0;
+	r->first_bad = n - 1;
+	r->slowdown = r->ends.lo > 1 && r->ends.estimate - 1 >= r->threshold;
+	if (!r->slowdown)
+		goto done;
+	r->cut = o->cut >= 0 ? o->cut : (r->ends.estimate - 1) / 2;
+	bg_log_info("bisecting %s: bad is %+.1f%% [%+.1f%%, %+.1f%%] against good over %zu "
+		    "commits; a commit %+.1f%% slower than good or more is bad",
+		    o->bench, 100 * (r->ends.estimate - 1), 100 * (r->ends.lo - 1),
+		    100 * (r->ends.hi - 1), n - 2, 100 * r->cut);
+
+	size_t i;
+	while ((i = bg_bisect_next(r->marks, b.stored, n)) != (size_t)-1) {
+		size_t lo, hi, left = 0;
+		bg_bisect_bounds(r->marks, n, &lo, &hi);
+		for (size_t k = lo + 1; k < hi; k++)
+			left += r->marks[k] == BG_BISECT_UNTESTED;
+		if ((rc = test_commit(&b, i, left)) < 0)
+			goto done;
+	}
+	bg_bisect_bounds(r->marks, n, &r->last_good, &r->first_bad);
+	g = b.at[r->last_good];
+	x = b.at[r->first_bad];
+	r->good_median = bg_stats_median(g->samples, g->n);
+	r->bad_median = bg_stats_median(x->samples, x->n);
+	if ((rc = bg_stats_ratio_ci(g->samples, NULL, g->n, x->samples, NULL, x->n, 0.95, 2000,
+				    SEED + 1, &r->step)) < 0)
+		goto done;
+	rc = record_suspect(&b);
+done:
+	bg_progress_clear();
+	bg_db_series_walk_free(b.walk, b.n_walk);
+	free(b.shas);
+	free(b.at);
+	free(b.stored);
+	free(b.state);
+	free(filter);
+	bg_nightly_config_clear(&nc);
+	bg_config_free(cfg);
+	return rc;
+}
+
+void bg_bisect_result_clear(struct bg_bisect_result *r)
+{
+	free(r->benchmark);
+	free(r->params);
+	free(r->metric);
+	free(r->mode);
+	bg_commit_list_free(r->line, r->n);
+	free(r->marks);
+	memset(r, 0, sizeof(*r));
+}
