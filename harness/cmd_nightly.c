@@ -7,6 +7,7 @@
 
 #include "bg_app.h"
 #include "bg_bisect.h"
+#include "bg_buf.h"
 #include "bg_cmds.h"
 #include "bg_engine.h"
 #include "bg_error.h"
@@ -159,11 +160,13 @@ static struct bg_regression_rec *match_old(const struct bg_commit *line, size_t 
 }
 
 /* Stores the regressions among a series' changes: a known one keeps its id (and bisect's
- * suspect) even when its range moved; its entry in old is marked taken (id 0). */
+ * suspect) even when its range moved; its entry in old is marked taken (id 0). Every change
+ * goes into v->changes for the site; *found counts the regressions. */
 static int store_regressions(struct bg_app *app, const struct bg_commit *line, size_t n,
 			     const struct bg_walk_series *w, const char **psha,
 			     const struct bg_trend_change *ch, size_t nch,
-			     struct bg_regression_rec *old, size_t n_old, struct series_view *v)
+			     struct bg_regression_rec *old, size_t n_old, struct series_view *v,
+			     size_t *found)
 {
 	int64_t *ids = calloc(nch ? nch : 1, sizeof(*ids));
 	if (!ids)
@@ -184,9 +187,15 @@ static int store_regressions(struct bg_app *app, const struct bg_commit *line, s
 	int rc = 0;
 	for (size_t c = 0; rc == 0 && c < nch; c++) {
 		const struct bg_trend_change *t = &ch[c];
-		if (t->kind != BG_TREND_REGRESSION)
-			continue;
 		size_t at = t->cp.index;
+		if (t->kind != BG_TREND_REGRESSION) { /* on the plot and the page only */
+			v->changes[v->n_changes++] = (struct bg_site_change){
+				.index = at, .rel = t->cp.rel, .lo = t->cp.ci.lo - 1,
+				.hi = t->cp.ci.hi - 1,
+				.state = t->kind == BG_TREND_IMPROVEMENT ? "improvement" : "neutral"};
+			continue;
+		}
+		(*found)++;
 		struct bg_regression_rec r = {
 			.id = ids[c], .machine_id = app->machine_id, .benchmark = w->benchmark,
 			.params = w->params, .metric = w->metric, .mode = w->mode,
@@ -274,8 +283,8 @@ static int analyse(struct bg_app *app, const struct bg_commit *line, size_t n,
 		if (rc == 0 && nch && !(v->changes = calloc(nch, sizeof(*v->changes))))
 			rc = bg_error_oom();
 		if (rc == 0)
-			rc = store_regressions(app, line, n, w, psha, ch, nch, old, n_old, v);
-		a->regressions_found += v->n_changes;
+			rc = store_regressions(app, line, n, w, psha, ch, nch, old, n_old, v,
+					       &a->regressions_found);
 		free(ch);
 		free(med);
 		free(psha);
@@ -473,14 +482,19 @@ int cmd_nightly(int argc, char **argv)
 	struct bg_commit *line = NULL;
 	size_t n = 0;
 	struct analysis an = {0};
-	char *site_default = NULL;
+	char *site_default = NULL, *branch_owned = NULL;
 	if ((rc = bg_app_machine(&app)) < 0)
 		goto fail;
 	if (!branch) { /* the default branch, as HEAD's bitgate.json names it */
 		if ((rc = bg_git_resolve(app.repo, "HEAD", &head)) < 0 ||
 		    (rc = bg_engine_load_config(&app, &head, NULL, &cfg)) < 0)
 			goto fail;
-		branch = cfg->default_branch;
+		/* owned: the configuration it came from is freed below */
+		if (!(branch_owned = bg_strdup(cfg->default_branch))) {
+			rc = bg_error_oom();
+			goto fail;
+		}
+		branch = branch_owned;
 	}
 	if ((rc = bg_git_resolve(app.repo, branch, &tip)) < 0)
 		goto fail;
@@ -597,6 +611,7 @@ fail:
 out:
 	analysis_clear(&an);
 	free(site_default);
+	free(branch_owned);
 	bg_nightly_config_clear(&nc);
 	bg_config_free(cfg);
 	bg_commit_list_free(line, n);

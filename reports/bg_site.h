@@ -24,7 +24,9 @@ struct bg_site_change {
 	size_t index;       /* first point after the change (0 < index < n_points) */
 	double rel;         /* after / before - 1 (0.05: 5% higher); NAN when unknown */
 	double lo, hi;      /* interval of rel (e.g. 95%); NAN when unknown */
-	const char *state;  /* "detected", "acknowledged" or "fixed"; NULL reads "detected" */
+	const char *state;  /* a regression: "detected", "acknowledged" or "fixed" (NULL reads
+			       "detected"); any other change point: "improvement" or "neutral"
+			       (a change of spread, or a shift below the threshold) */
 	const char *reason; /* why it was acknowledged; NULL when none */
 };
 

@@ -45,6 +45,7 @@ static const char css[] =
 	".state{display:inline-block;padding:0 7px;border:1px solid;border-radius:10px;"
 	"font-size:12px}"
 	".s-detected{color:#cf222e}.s-acknowledged{color:#59636e}.s-fixed{color:#1a7f37}"
+	".s-improvement{color:#0969da}.s-neutral{color:#6e7781}"
 	".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:12px}"
 	".card{margin:0;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px}"
 	".card.open{border-color:#cf222e;box-shadow:0 0 0 1px #cf222e}"
@@ -182,16 +183,21 @@ static void fmt_value(char *out, size_t size, double v)
 
 static int is_open(const char *state)
 {
-	return !state || (strcmp(state, "acknowledged") && strcmp(state, "fixed"));
+	return !state || (strcmp(state, "acknowledged") && strcmp(state, "fixed") &&
+			  strcmp(state, "improvement") && strcmp(state, "neutral"));
 }
 
-/* The CSS class of a state: one of three known words, else the open look. */
+/* The CSS class of a state: one of the known words, else the open look. */
 static const char *state_class(const char *state)
 {
 	if (state && !strcmp(state, "acknowledged"))
 		return "s-acknowledged";
 	if (state && !strcmp(state, "fixed"))
 		return "s-fixed";
+	if (state && !strcmp(state, "improvement"))
+		return "s-improvement";
+	if (state && !strcmp(state, "neutral"))
+		return "s-neutral";
 	return "s-detected";
 }
 
@@ -645,8 +651,9 @@ static void series_page(struct page *p, const struct site_ctx *c, size_t si)
 	put(p, "<section id=\"plot\">\n<h2>Samples per commit</h2>\n<figure class=\"plot\">");
 	put_plot(p, c, c->large[si].svg, src, 960, 480, "Samples per commit of", s, NULL);
 	put(p, "<figcaption class=\"meta\">Each dot is one sample, the line each commit's median; "
-	       "vertical lines mark change points (solid red: detected, dashed grey: "
-	       "acknowledged, dotted green: fixed). Triangles at the top or bottom edge are "
+	       "vertical lines mark change points (regressions solid red: detected, dashed "
+	       "grey: acknowledged, dotted green: fixed; blue: an improvement; light grey: "
+	       "a change of spread or a shift below the threshold). Triangles at the top or bottom edge are "
 	       "samples beyond the plotted range. Commits run oldest to newest, left to right.");
 	if (site_plot_done(&c->plots, c->large[si].png))
 		putf(p, " <a href=\"../plots/%s.png\">PNG</a>", s->key);

@@ -37,7 +37,8 @@
 #define COLOR_BASE "#0969da"
 #define COLOR_HEAD "#cf222e"
 
-/* A change point's look by state: detected (still open), acknowledged, fixed. */
+/* A change point's look by state: a regression detected (still open), acknowledged or
+ * fixed; an improvement; a neutral change (its spread, or a shift below the threshold). */
 static const struct {
 	const char *name;
 	const char *color;
@@ -46,7 +47,10 @@ static const struct {
 	{"detected", "#d1242f", 1},
 	{"acknowledged", "#6e7781", 2},
 	{"fixed", "#1a7f37", 3},
+	{"improvement", "#0969da", 4},
+	{"neutral", "#8c959f", 5},
 };
+#define N_CHANGE_STYLES (sizeof(change_styles) / sizeof(change_styles[0]))
 
 static int change_style(const char *state)
 {
@@ -54,6 +58,10 @@ static int change_style(const char *state)
 		return 1;
 	if (state && !strcmp(state, "fixed"))
 		return 2;
+	if (state && !strcmp(state, "improvement"))
+		return 3;
+	if (state && !strcmp(state, "neutral"))
+		return 4;
 	return 0;
 }
 
@@ -315,7 +323,7 @@ static int cmp_double(const void *a, const void *b)
 /* Change points as vertical lines between the two commits, with their size at the top when
  * labels is set; present[state] is set for each style used, for the key. */
 static int put_changes(struct bg_buf *s, const struct bg_site_series *ser, int labels,
-		       int present[3])
+		       int present[N_CHANGE_STYLES])
 {
 	int err = 0;
 	for (size_t i = 0; i < ser->n_changes && !err; i++) {
@@ -432,7 +440,7 @@ int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser
 
 		/* the large plot */
 		struct bg_buf *s = &b->script;
-		int present[3] = {0, 0, 0};
+		int present[N_CHANGE_STYLES] = {0};
 		double xmax = (double)ser->n_points - 0.5;
 		int err =
 			begin_plot(b, lids, LARGE_W, LARGE_H, 10) ||
@@ -493,7 +501,7 @@ int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser
 					    COLOR_MEDIAN);
 			sep = ", ";
 		}
-		for (int k = 0; k < 3 && !err; k++)
+		for (size_t k = 0; k < N_CHANGE_STYLES && !err; k++)
 			if (present[k]) {
 				err = bg_buf_printf(
 					s,
@@ -512,12 +520,12 @@ int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser
 			double tlo = med_lo - tpad, thi = med_hi + tpad;
 			if (!(thi > tlo) || !isfinite(thi - tlo))
 				tlo = -1, thi = 1;
-			int tpresent[3];
+			int tpresent[N_CHANGE_STYLES];
 			err = begin_plot(b, tids, THUMB_W, THUMB_H, 8) ||
 			      bg_buf_printf(
 				      s,
 				      "unset key\nunset xtics\nset ytics font ',7' scale 0.5\n"
-				      "set format y '%%.3s%%c'\nset lmargin 7\nset rmargin 1.5\n"
+				      "set format y '%%.3s%%c'\nset lmargin 9\nset rmargin 1.5\n"
 				      "set tmargin 0.6\nset bmargin 0.6\n"
 				      "set xrange [-0.5:%.1f]\nset yrange [%.10g:%.10g]\n",
 				      xmax, tlo, thi) ||

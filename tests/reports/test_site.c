@@ -270,6 +270,39 @@ BN_TEST(site__open_regressions_before_series)
 	site_fixture_free(&f);
 }
 
+/* Change points that are not regressions are shown too, in their own look, and open nothing. */
+BN_TEST(site__improvements_and_neutral_changes_are_marked)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	f.changes[0].state = "improvement";
+	f.changes[0].reason = NULL;
+	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
+	struct bg_site_stats st;
+	char *dir = render(&f, &o, &st, "site-improvement");
+	char *page = site_read(dir, "series/matmul-avx2-256x256x256-default.html");
+	BN_CHECK(strstr(page, "<span class=\"state s-improvement\">improvement</span>"),
+		 "the improvement is not marked");
+	free(page);
+	char *index = site_read(dir, "index.html");
+	BN_CHECK_EQ(count(index, "<figure class=\"card open\""), 1);
+	free(index);
+	if (!st.plot_error[0]) {
+		char *svg = site_read(dir, "plots/matmul-avx2-256x256x256-default.svg");
+		BN_CHECK(strstr(svg, "change: improvement"), "no key entry for the improvement");
+		free(svg);
+	}
+	f.changes[0].state = "neutral";
+	BN_CHECK(bg_site_write(&f.site, dir, &o, NULL) == 0, "%s", bg_error_last());
+	page = site_read(dir, "series/matmul-avx2-256x256x256-default.html");
+	BN_CHECK(strstr(page, "<span class=\"state s-neutral\">neutral</span>"),
+		 "the neutral change is not marked");
+	free(page);
+	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
 BN_TEST(site__escapes_untrusted_text)
 {
 	struct site_fixture f;
