@@ -27,8 +27,12 @@ struct bisect {
 	const struct bg_walk_series *ser; /* the one bisected; NULL until known */
 	const struct bg_walk_point **at;  /* its point at each commit, or NULL */
 	unsigned char *stored;            /* at[i] != NULL */
-	int *state;                       /* enum bg_commit_state of each commit, bisect runs
-					     counted, as stored before this bisect */
+	int *state;                       /* enum bg_commit_state of each commit as stored
+					     before this bisect, bisect runs counted (so a
+					     failed build of one counts) */
+	int *full;                        /* the same for the nightly's full runs alone (a
+					     bisect run of another benchmark measured nothing
+					     of this one) */
 };
 
 /* The series of the walk o names; NULL when none is stored yet. BG_EINPUT when the
@@ -151,7 +155,7 @@ static int test_commit(struct bisect *b, size_t i, size_t left)
 		int ok = 0, rc = 0;
 		if (b->state[i] == BG_COMMIT_BUILD_FAILED)
 			snprintf(why, sizeof(why), "does not build (recorded before)");
-		else if (b->state[i] == BG_COMMIT_MEASURED)
+		else if (b->full[i] == BG_COMMIT_MEASURED)
 			snprintf(why, sizeof(why), "has complete runs without a result for %s",
 				 b->o->bench);
 		else
@@ -318,9 +322,10 @@ int bg_bisect_run(struct bg_app *app, const struct bg_bisect_opts *o,
 	b.at = calloc(n, sizeof(*b.at));
 	b.stored = calloc(n, 1);
 	b.state = calloc(n, sizeof(*b.state));
+	b.full = calloc(n, sizeof(*b.full));
 	r->marks = calloc(n, 1);
 	filter = exact_regex(o->bench);
-	if (!b.shas || !b.at || !b.stored || !b.state || !r->marks || !filter) {
+	if (!b.shas || !b.at || !b.stored || !b.state || !b.full || !r->marks || !filter) {
 		rc = bg_error_oom();
 		goto done;
 	}
@@ -332,6 +337,8 @@ int bg_bisect_run(struct bg_app *app, const struct bg_bisect_opts *o,
 
 	if ((rc = bg_db_commits_measured(app->db, app->machine_id, "nightly", 1, b.shas, n,
 					 b.state)) < 0 ||
+	    (rc = bg_db_commits_measured(app->db, app->machine_id, "nightly", 0, b.shas, n,
+					 b.full)) < 0 ||
 	    (rc = load(&b)) < 0 || (rc = need_end(&b, 0, "good")) < 0 ||
 	    (rc = need_end(&b, n - 1, "bad")) < 0)
 		goto done;
@@ -391,6 +398,7 @@ done:
 	free(b.at);
 	free(b.stored);
 	free(b.state);
+	free(b.full);
 	free(filter);
 	bg_nightly_config_clear(&nc);
 	bg_config_free(cfg);
