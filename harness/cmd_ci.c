@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bg_app.h"
+#include "bg_db.h"
 #include "bg_cmds.h"
 #include "bg_compare_cli.h"
 #include "bg_error.h"
@@ -14,6 +15,7 @@
 #include "bg_log.h"
 #include "bg_proc.h"
 #include "bg_report.h"
+#include "bg_site.h"
 
 static const struct bg_cmd_info info = {
 	"ci",
@@ -22,8 +24,9 @@ static const struct bg_cmd_info info = {
 	"with BITNET_STRICT_MODE=1), runs both sides' test suites, stores every sample and\n"
 	"decides the gates build, benchmarks, perf and tests with the thresholds, floors and\n"
 	"limits of the base's bitgate.json. Prints the verdict and the table; writes the\n"
-	"Markdown check-run report (appended to $GITHUB_STEP_SUMMARY when set) and the\n"
-	"check-run JSON payload when asked.",
+	"Markdown check-run report (appended to $GITHUB_STEP_SUMMARY when set), the\n"
+	"check-run JSON payload and the comparison chart (--plot: per benchmark, base and head\n"
+	"samples over their boxes, scaled by the base median; gnuplot) when asked.",
 	"exit status: 0 every gate passed; 1 a gate failed; 2 bad usage, an unknown revision or\n"
 	"a bad bitgate.json; 3 the measurement itself failed (a build, a crash, a timeout: the\n"
 	"reports are still written and the failing gate says why).\n\n"
@@ -44,12 +47,68 @@ static int write_file(const char *path, const struct bg_buf *b, int append)
 	return bad ? bg_error_set(BG_EINFRA, "%s: write failed", path) : 0;
 }
 
+static const struct bg_result_rec *find_result(const struct bg_result_rec *v, size_t n,
+					       const struct bg_row *row)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].benchmark, row->benchmark) && !strcmp(v[i].params, row->params) &&
+		    !strcmp(v[i].mode, row->mode) && !v[i].skipped)
+			return &v[i];
+	return NULL;
+}
+
+/* The comparison chart of the decision's rows from the stored samples of both runs (the
+ * strict run's rows are the table's business). A chart gnuplot could not draw is a
+ * warning: the gates do not depend on it. */
+static int write_chart(struct bg_app *app, const struct bg_decision *d, const char *path,
+		       int png)
+{
+	struct bg_result_rec *base = NULL, *head = NULL;
+	size_t nb = 0, nh = 0;
+	int rc = 0;
+	if (!d->base.run_id || !d->head.run_id) {
+		bg_log_warn("%s: no chart: a side has no stored run", path);
+		return 0;
+	}
+	struct bg_plot_cmp_item *items = calloc(d->n_rows ? d->n_rows : 1, sizeof(*items));
+	if (!items)
+		return bg_error_oom();
+	if ((rc = bg_db_run_results(app->db, d->base.run_id, &base, &nb)) < 0 ||
+	    (rc = bg_db_run_results(app->db, d->head.run_id, &head, &nh)) < 0)
+		goto done;
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_rows; i++) {
+		const struct bg_result_rec *b = find_result(base, nb, &d->rows[i]);
+		const struct bg_result_rec *h = find_result(head, nh, &d->rows[i]);
+		if (!b && !h)
+			continue;
+		items[n++] = (struct bg_plot_cmp_item){
+			.name = d->rows[i].benchmark, .base = b ? b->samples : NULL,
+			.n_base = b ? b->n : 0, .head = h ? h->samples : NULL, .n_head = h ? h->n : 0};
+	}
+	char bl[64], hl[64];
+	snprintf(bl, sizeof(bl), "base %.10s", d->base.sha ? d->base.sha : "");
+	snprintf(hl, sizeof(hl), "head %.10s%s", d->head.sha ? d->head.sha : "",
+		 d->head.worktree ? " + changes" : "");
+	struct bg_plot_cmp cmp = {.base_label = bl, .head_label = hl, .items = items,
+				  .n_items = n};
+	struct bg_site_opts so = {.png = png};
+	struct bg_site_stats st;
+	if ((rc = bg_plot_compare(&cmp, path, &so, &st)) == 0 && st.plots_missing)
+		bg_log_warn("%s: no chart: %s", path, st.plot_error);
+done:
+	free(items);
+	bg_db_results_free(base, nb);
+	bg_db_results_free(head, nh);
+	return rc;
+}
+
 int cmd_ci(int argc, char **argv)
 {
 	struct bg_compare_cli c;
 	bg_compare_cli_defaults(&c);
-	const char *md_path = NULL, *json_path = NULL, *name = "bitgate";
-	int strict = 1;
+	const char *md_path = NULL, *json_path = NULL, *plot_path = NULL, *name = "bitgate";
+	int strict = 1, png = 0;
 	c.o.tests = 1;
 	const struct bg_opt opts[] = {
 		{"base", 0, BG_OPT_STR, &c.o.base_rev, "REV",
@@ -58,6 +117,9 @@ int cmd_ci(int argc, char **argv)
 		{"report-md", 0, BG_OPT_STR, &md_path, "FILE", "write the Markdown report"},
 		{"check-run-json", 0, BG_OPT_STR, &json_path, "FILE",
 		 "write the GitHub check-run payload"},
+		{"plot", 0, BG_OPT_STR, &plot_path, "FILE.svg",
+		 "write the base-against-head comparison chart (SVG; gnuplot)"},
+		{"png", 0, BG_OPT_FLAG, &png, NULL, "with --plot, a PNG beside the SVG"},
 		{"name", 0, BG_OPT_STR, &name, "NAME", "check-run name (default bitgate)"},
 		BG_COMPARE_OPTS(c),
 		{"tests", 0, BG_OPT_NEGFLAG, &c.o.tests, NULL, "run the test suites (default on)"},
@@ -103,13 +165,17 @@ int cmd_ci(int argc, char **argv)
 		status = bg_app_fail(rc);
 		goto done;
 	}
+	if (plot_path && (rc = write_chart(&app, d, plot_path, png)) < 0) {
+		status = bg_app_fail(rc);
+		goto done;
+	}
 	bg_report_table(stdout, d);
 	/* the verdict is the report's first line */
 	const char *nl = strchr(bg_buf_cstr(&md), '\n');
 	printf("%.*s\n", nl ? (int)(nl - md.ptr) : (int)md.len, bg_buf_cstr(&md));
-	printf("decision %lld stored%s%s%s%s\n", (long long)d->id, md_path ? "; report: " : "",
+	printf("decision %lld stored%s%s%s%s%s%s\n", (long long)d->id, md_path ? "; report: " : "",
 	       md_path ? md_path : "", json_path ? "; check run: " : "",
-	       json_path ? json_path : "");
+	       json_path ? json_path : "", plot_path ? "; chart: " : "", plot_path ? plot_path : "");
 	status = incomplete ? BG_EXIT_INFRA : d->conclusion == 1 ? BG_EXIT_GATE : BG_EXIT_OK;
 done:
 	bg_buf_free(&md);

@@ -37,14 +37,15 @@ static void init_gated(struct fx *f, const char *tag, char *base)
 	commit_cost(f, 1000000, 4, 0, base);
 }
 
-static char md_path[700], cr_path[700];
+static char md_path[700], cr_path[700], plot_path[700];
 
 static int ci(struct fx *f, const char *base, const char *head)
 {
 	snprintf(md_path, sizeof(md_path), "%s/report.md", f->root);
 	snprintf(cr_path, sizeof(cr_path), "%s/check-run.json", f->root);
+	snprintf(plot_path, sizeof(plot_path), "%s/compare.svg", f->root);
 	return bitgate(f, "ci", "--base", base, "--head", head, "--report-md", md_path,
-		       "--check-run-json", cr_path, NULL);
+		       "--check-run-json", cr_path, "--plot", plot_path, NULL);
 }
 
 static char *slurp(const char *path)
@@ -68,6 +69,12 @@ BN_TEST(integration__ci_slower_head_fails)
 			 strstr(cr, "\"conclusion\": \"failure\""),
 		 "check run:\n%.500s", cr);
 	BN_CHECK(strstr(cr, head), "check run names the head sha");
+	/* the comparison chart: both sides of the benchmark, from the stored samples */
+	char *svg = slurp(plot_path), label[32];
+	BN_CHECK(strstr(svg, "</svg>") && strstr(svg, "loop/scalar"), "chart:\n%.400s", svg);
+	snprintf(label, sizeof(label), "head %.10s", head);
+	BN_CHECK(strstr(svg, label), "the chart does not name %s", label);
+	free(svg);
 	/* the decision renders again from the database alone */
 	EXPECT_EXIT(0, bitgate(&f, "report", "--format", "md", NULL));
 	BN_CHECK(!strcmp(out_text.ptr, md), "re-rendered report differs:\n%s\n---\n%s",
