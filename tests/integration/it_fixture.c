@@ -118,6 +118,16 @@ void commit_line(struct fx *f, const char *tag, int n, int slow_at, int broken,
 	}
 }
 
+size_t count_nightly_runs(struct bg_db *db)
+{
+	struct bg_run_filter flt = {.kind = "nightly"};
+	struct bg_run_rec *v;
+	size_t n;
+	BN_CHECK(bg_db_run_list(db, &flt, &v, &n) == 0, "%s", bg_error_last());
+	bg_db_run_list_free(v, n);
+	return n;
+}
+
 struct bg_buf out_text, err_text;
 
 /* Runs bitgate --repo R --db D ARGS... and returns its exit status; its stdout and stderr

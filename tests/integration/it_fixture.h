@@ -46,6 +46,9 @@ int bitgate(struct fx *f, ...);
 
 struct bg_db *open_db(struct fx *f);
 
+/* How many nightly runs (any label, complete or not) the database holds. */
+size_t count_nightly_runs(struct bg_db *db);
+
 /* The runs of a commit, newest first. */
 size_t runs_of(struct bg_db *db, const char *sha, struct bg_run_rec **runs);
 

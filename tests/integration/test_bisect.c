@@ -15,16 +15,6 @@
 
 static char shas[12][41];
 
-static size_t count_runs(struct bg_db *db)
-{
-	struct bg_run_filter flt = {.kind = "nightly"};
-	struct bg_run_rec *v;
-	size_t n;
-	BN_CHECK(bg_db_run_list(db, &flt, &v, &n) == 0, "%s", bg_error_last());
-	bg_db_run_list_free(v, n);
-	return n;
-}
-
 BN_TEST(integration__bisect_finds_the_slow_commit_past_a_broken_build)
 {
 	struct fx f;
@@ -50,7 +40,7 @@ BN_TEST(integration__bisect_finds_the_slow_commit_past_a_broken_build)
 			 !strcmp(runs[0].label, "bisect"),
 		 "the skip is not recorded: %zu runs", n);
 	bg_db_run_list_free(runs, n);
-	size_t before = count_runs(db);
+	size_t before = count_nightly_runs(db);
 
 	/* again: everything it needs is stored, the broken build included */
 	EXPECT_EXIT(0, bitgate(&f, "bisect", "--bench", "loop/scalar", "--good", shas[0], "--bad",
@@ -59,7 +49,7 @@ BN_TEST(integration__bisect_finds_the_slow_commit_past_a_broken_build)
 		 bg_buf_cstr(&out_text));
 	BN_CHECK(strstr(bg_buf_cstr(&out_text), "0 bisect runs") != NULL, "measured again:\n%s",
 		 bg_buf_cstr(&out_text));
-	BN_CHECK_EQ(count_runs(db), before);
+	BN_CHECK_EQ(count_nightly_runs(db), before);
 
 	/* nothing to bisect: both ends slow */
 	EXPECT_EXIT(1, bitgate(&f, "bisect", "--bench", "loop/scalar", "--good", shas[7], "--bad",

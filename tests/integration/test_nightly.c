@@ -26,16 +26,6 @@ static void make_line(struct fx *f, const char *tag, int broken)
 	commit_line(f, tag, N_COMMITS, SLOW_AT, broken, shas);
 }
 
-static size_t count_runs(struct bg_db *db)
-{
-	struct bg_run_filter flt = {.kind = "nightly"};
-	struct bg_run_rec *v;
-	size_t n;
-	BN_CHECK(bg_db_run_list(db, &flt, &v, &n) == 0, "%s", bg_error_last());
-	bg_db_run_list_free(v, n);
-	return n;
-}
-
 static int pos_of(const char *sha)
 {
 	for (int i = 0; i < N_COMMITS; i++)
@@ -56,7 +46,7 @@ BN_TEST(integration__nightly_reports_the_slow_commit)
 		 "summary:\n%s", bg_buf_cstr(&out_text));
 
 	struct bg_db *db = open_db(&f);
-	BN_CHECK_EQ(count_runs(db), N_COMMITS);
+	BN_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
 	struct bg_regression_rec *r;
 	size_t n;
 	BN_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
@@ -87,7 +77,7 @@ BN_TEST(integration__nightly_reports_the_slow_commit)
 			       NULL));
 	BN_CHECK(strstr(bg_buf_cstr(&err_text), "measuring 0") != NULL, "stderr:\n%s",
 		 bg_buf_cstr(&err_text));
-	BN_CHECK_EQ(count_runs(db), N_COMMITS);
+	BN_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
 	BN_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
 	BN_CHECK_EQ(n, 1);
 	bg_db_regression_list_free(r, n);
@@ -105,14 +95,14 @@ BN_TEST(integration__nightly_spreads_and_skips_broken_builds)
 	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits", "4",
 			       "--repetitions", "1", "--no-tests", "--site", site, NULL));
 	struct bg_db *db = open_db(&f);
-	BN_CHECK_EQ(count_runs(db), 4);
+	BN_CHECK_EQ(count_nightly_runs(db), 4);
 	struct bg_run_rec *runs;
 	BN_CHECK(runs_of(db, shas[N_COMMITS - 1], &runs) == 1, "the newest was not measured");
 	bg_db_run_list_free(runs, 1);
 	/* everything else, the broken commit included */
 	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits", "20",
 			       "--repetitions", "1", "--no-tests", "--site", site, NULL));
-	BN_CHECK_EQ(count_runs(db), N_COMMITS);
+	BN_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
 	size_t n = runs_of(db, shas[3], &runs);
 	BN_CHECK(n == 1 && !strcmp(runs[0].status, "build-failed"), "broken commit: %zu runs",
 		 n);
@@ -120,7 +110,7 @@ BN_TEST(integration__nightly_spreads_and_skips_broken_builds)
 	/* the broken commit is not tried again */
 	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--no-tests", "--site", site,
 			       NULL));
-	BN_CHECK_EQ(count_runs(db), N_COMMITS);
+	BN_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
 	BN_CHECK(strstr(bg_buf_cstr(&err_text), "1 do not build") != NULL, "stderr:\n%s",
 		 bg_buf_cstr(&err_text));
 	bg_db_close(db);
