@@ -437,7 +437,7 @@ int cmd_nightly(int argc, char **argv)
 		{"branch", 'b', BG_OPT_STR, &branch, "NAME",
 		 "the branch to follow (default: bitgate.json's default_branch, else main)"},
 		{"max-commits", 'm', BG_OPT_INT, &max_commits, "N",
-		 "commits to measure in this run (default 5; 0 only analyses and renders)"},
+		 "new commits to measure in this run (default 5; 0: none, only --bisect measures)"},
 		{"depth", 0, BG_OPT_INT, &depth, "N",
 		 "first-parent commits the dashboard covers, newest back (default 1000)"},
 		{"site", 0, BG_OPT_STR, &site_dir, "DIR",
