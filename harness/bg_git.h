@@ -51,6 +51,9 @@ int bg_git_expand(struct bg_repo *repo, char *const *args, size_t nargs, int fir
 
 void bg_commit_list_free(struct bg_commit *v, size_t n);
 
+/* The index of the commit with full SHA sha in v[0..n), or -1 (also for a NULL sha). */
+ptrdiff_t bg_commit_index(const struct bg_commit *v, size_t n, const char *sha);
+
 /* The merge-base of two revisions. BG_ENOTFOUND when they share no history. */
 int bg_git_merge_base(struct bg_repo *repo, const char *a, const char *b, struct bg_commit *out);
 

@@ -221,13 +221,8 @@ static int record_suspect(struct bisect *b)
 		if (strcmp(g->benchmark, r->benchmark) || strcmp(g->params, r->params) ||
 		    strcmp(g->metric, r->metric) || strcmp(g->mode, r->mode))
 			continue;
-		ptrdiff_t pg = -1, pb = -1;
-		for (size_t i = 0; i < r->n; i++) {
-			if (!strcmp(r->line[i].sha, g->good_sha))
-				pg = (ptrdiff_t)i;
-			if (!strcmp(r->line[i].sha, g->bad_sha))
-				pb = (ptrdiff_t)i;
-		}
+		ptrdiff_t pg = bg_commit_index(r->line, r->n, g->good_sha);
+		ptrdiff_t pb = bg_commit_index(r->line, r->n, g->bad_sha);
 		if (pg < 0 || pb < 0 || !(pg < (ptrdiff_t)r->first_bad && (ptrdiff_t)r->first_bad <= pb))
 			continue;
 		rc = bg_db_regression_set_suspect(b->app->db, g->id, r->line[r->first_bad].sha,

@@ -108,7 +108,6 @@ struct analysis {
 	struct series_view *views;
 	struct bg_site_series *series;
 	char (*dates)[16];
-	size_t regressions_found;
 };
 
 static void analysis_clear(struct analysis *a)
@@ -122,14 +121,6 @@ static void analysis_clear(struct analysis *a)
 	free(a->dates);
 	bg_db_series_walk_free(a->walk, a->n_walk);
 	memset(a, 0, sizeof(*a));
-}
-
-static ptrdiff_t line_pos(const struct bg_commit *line, size_t n, const char *sha)
-{
-	for (size_t i = 0; sha && i < n; i++)
-		if (!strcmp(line[i].sha, sha))
-			return (ptrdiff_t)i;
-	return -1;
 }
 
 static int same_series(const struct bg_regression_rec *r, const struct bg_walk_series *w)
@@ -152,7 +143,7 @@ static struct bg_regression_rec *match_old(const struct bg_commit *line, size_t 
 			continue;
 		if (pass == 0 && !strcmp(o->bad_sha, bad_sha))
 			return o;
-		ptrdiff_t og = line_pos(line, n, o->good_sha), ob = line_pos(line, n, o->bad_sha);
+		ptrdiff_t og = bg_commit_index(line, n, o->good_sha), ob = bg_commit_index(line, n, o->bad_sha);
 		if (pass == 1 && og >= 0 && ob >= 0 && og < b && g < ob)
 			return o;
 	}
@@ -161,12 +152,11 @@ static struct bg_regression_rec *match_old(const struct bg_commit *line, size_t 
 
 /* Stores the regressions among a series' changes: a known one keeps its id (and bisect's
  * suspect) even when its range moved; its entry in old is marked taken (id 0). Every change
- * goes into v->changes for the site; *found counts the regressions. */
+ * goes into v->changes for the site. */
 static int store_regressions(struct bg_app *app, const struct bg_commit *line, size_t n,
 			     const struct bg_walk_series *w, const char **psha,
 			     const struct bg_trend_change *ch, size_t nch,
-			     struct bg_regression_rec *old, size_t n_old, struct series_view *v,
-			     size_t *found)
+			     struct bg_regression_rec *old, size_t n_old, struct series_view *v)
 {
 	int64_t *ids = calloc(nch ? nch : 1, sizeof(*ids));
 	if (!ids)
@@ -177,8 +167,8 @@ static int store_regressions(struct bg_app *app, const struct bg_commit *line, s
 				continue;
 			size_t at = ch[c].cp.index;
 			struct bg_regression_rec *o =
-				match_old(line, n, w, psha[at], line_pos(line, n, psha[at - 1]),
-					  line_pos(line, n, psha[at]), old, n_old, pass);
+				match_old(line, n, w, psha[at], bg_commit_index(line, n, psha[at - 1]),
+					  bg_commit_index(line, n, psha[at]), old, n_old, pass);
 			if (o) {
 				ids[c] = o->id;
 				o->id = 0;
@@ -195,7 +185,6 @@ static int store_regressions(struct bg_app *app, const struct bg_commit *line, s
 				.state = t->kind == BG_TREND_IMPROVEMENT ? "improvement" : "neutral"};
 			continue;
 		}
-		(*found)++;
 		struct bg_regression_rec r = {
 			.id = ids[c], .machine_id = app->machine_id, .benchmark = w->benchmark,
 			.params = w->params, .metric = w->metric, .mode = w->mode,
@@ -283,8 +272,7 @@ static int analyse(struct bg_app *app, const struct bg_commit *line, size_t n,
 		if (rc == 0 && nch && !(v->changes = calloc(nch, sizeof(*v->changes))))
 			rc = bg_error_oom();
 		if (rc == 0)
-			rc = store_regressions(app, line, n, w, psha, ch, nch, old, n_old, v,
-					       &a->regressions_found);
+			rc = store_regressions(app, line, n, w, psha, ch, nch, old, n_old, v);
 		free(ch);
 		free(med);
 		free(psha);
@@ -300,8 +288,8 @@ static int analyse(struct bg_app *app, const struct bg_commit *line, size_t n,
 	/* a regression stored before whose commits the analysis covered, and which it no
 	 * longer finds (the noise that made it is outweighed now): gone */
 	for (size_t k = 0; rc == 0 && k < n_old; k++)
-		if (old[k].id && line_pos(line, n, old[k].good_sha) >= 0 &&
-		    line_pos(line, n, old[k].bad_sha) >= 0)
+		if (old[k].id && bg_commit_index(line, n, old[k].good_sha) >= 0 &&
+		    bg_commit_index(line, n, old[k].bad_sha) >= 0)
 			rc = bg_db_regression_delete(app->db, old[k].id);
 	bg_db_regression_list_free(old, n_old);
 	return rc;
@@ -320,7 +308,7 @@ static int bisect_open(struct bg_app *app, const struct bg_commit *line, size_t 
 	int rc = bg_db_regression_list(app->db, app->machine_id, &regs, &nregs);
 	for (size_t i = 0; rc == 0 && i < nregs; i++) {
 		const struct bg_regression_rec *g = &regs[i];
-		ptrdiff_t pg = line_pos(line, n, g->good_sha), pb = line_pos(line, n, g->bad_sha);
+		ptrdiff_t pg = bg_commit_index(line, n, g->good_sha), pb = bg_commit_index(line, n, g->bad_sha);
 		if (strcmp(g->state, "detected") || g->suspect_sha || pg < 0 || pb - pg < 2)
 			continue;
 		char name[256];
@@ -384,8 +372,8 @@ static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
 		const struct bg_regression_rec *r = &regs[i];
 		bg_trend_series_name(names[i], sizeof(names[i]), r->benchmark, r->params, r->mode);
 		series_key(keys[i], sizeof(keys[i]), names[i]);
-		ptrdiff_t g = line_pos(line, n, r->good_sha), b = line_pos(line, n, r->bad_sha);
-		ptrdiff_t sp = line_pos(line, n, r->suspect_sha);
+		ptrdiff_t g = bg_commit_index(line, n, r->good_sha), b = bg_commit_index(line, n, r->bad_sha);
+		ptrdiff_t sp = bg_commit_index(line, n, r->suspect_sha);
 		sr[i] = (struct bg_site_regression){
 			.series_key = keys[i], .benchmark = names[i], .mode = r->mode,
 			.machine = app->machine.cpu, .good_sha = r->good_sha, .bad_sha = r->bad_sha,

@@ -141,6 +141,14 @@ void bg_commit_list_free(struct bg_commit *v, size_t n)
 	free(v);
 }
 
+ptrdiff_t bg_commit_index(const struct bg_commit *v, size_t n, const char *sha)
+{
+	for (size_t i = 0; sha && i < n; i++)
+		if (!strcmp(v[i].sha, sha))
+			return (ptrdiff_t)i;
+	return -1;
+}
+
 static int format_author(char **out, const git_signature *sig)
 {
 	struct bg_buf b = BG_BUF_INIT;
