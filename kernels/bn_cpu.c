@@ -45,6 +45,26 @@ static void read_brand(char *out, size_t cap)
 	snprintf(out, cap, "%s", len ? b : "unknown x86-64");
 }
 
+/* Vendor from leaf 0 and the display family and model from leaf 1 (Intel SDM vol. 2A,
+ * CPUID: the extended fields count only for family 0xf, and the extended model for 6 too). */
+static void read_identity(struct bn_cpu *c, unsigned leaf1_eax)
+{
+	unsigned a = 0, b = 0, cx = 0, d = 0;
+	__get_cpuid(0, &a, &b, &cx, &d);
+	if (b == 0x756e6547u && d == 0x49656e69u && cx == 0x6c65746eu) /* GenuineIntel */
+		c->vendor = BN_CPU_VENDOR_INTEL;
+	else if (b == 0x68747541u && d == 0x69746e65u && cx == 0x444d4163u) /* AuthenticAMD */
+		c->vendor = BN_CPU_VENDOR_AMD;
+	const int base = (int)((leaf1_eax >> 8) & 0xf);
+	int family = base, model = (int)((leaf1_eax >> 4) & 0xf);
+	if (base == 0xf)
+		family += (int)((leaf1_eax >> 20) & 0xff);
+	if (base == 0xf || base == 6)
+		model |= (int)((leaf1_eax >> 16) & 0xf) << 4;
+	c->family = family;
+	c->model_id = model;
+}
+
 static void detect(void)
 {
 	struct bn_cpu *c = &bn_cpu_info;
@@ -52,6 +72,7 @@ static void detect(void)
 	read_brand(c->model, sizeof(c->model));
 	if (!__get_cpuid(1, &a, &b, &cx, &d))
 		return;
+	read_identity(c, a);
 	int osxsave = (cx >> 27) & 1;
 	uint64_t xcr0 = osxsave ? xgetbv0() : 0;
 	int os_ymm = (xcr0 & 0x6) == 0x6;

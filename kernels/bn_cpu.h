@@ -15,8 +15,13 @@ enum bn_cpu_feature {
 	BN_CPU_F16C = 1u << 8,
 };
 
+enum bn_cpu_vendor { BN_CPU_VENDOR_OTHER, BN_CPU_VENDOR_INTEL, BN_CPU_VENDOR_AMD };
+
 struct bn_cpu {
 	char model[64];        /* brand string from CPUID, trimmed */
+	int vendor;            /* BN_CPU_VENDOR_* from CPUID leaf 0 */
+	int family;            /* display family (base + extended), e.g. 0x19 Zen 3/4, 0x1a Zen 5 */
+	int model_id;          /* display model (with the extended bits) */
 	unsigned features;     /* BN_CPU_* bits */
 	int amx_permitted;     /* 1: the kernel granted XTILEDATA to this process */
 	char amx_refusal[128]; /* why AMX cannot be used when the CPU has it ("" otherwise) */

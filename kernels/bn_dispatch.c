@@ -1,6 +1,7 @@
-/* Kernel dispatch: chooses a kernel set once per context, splits output rows across the
- * thread pool, records which kernel ran each operation, and applies strict mode by
- * swapping in refusing entry points at creation (nothing is checked per call). */
+/* Kernel dispatch: chooses a kernel per operation once per context (the table below, or one
+ * forced kernel), splits output rows across the thread pool, records which kernel ran each
+ * operation, and applies strict mode by swapping in refusing entry points at creation
+ * (nothing is checked per call). The streaming kernels' tuning per CPU class lives here. */
 #include "bn_dispatch.h"
 
 #include <stdatomic.h>
@@ -21,15 +22,94 @@ static const struct bn_kernel_impl *const bn_kernels[BN_KERNEL_COUNT] = {
 	&bn_kernel_amx,
 };
 
-static const char *const bn_op_names[BN_OP_COUNT] = {"gemm", "gemv", "quant"};
+static const char *const bn_op_names[BN_OP_COUNT] = {"gemm", "gemv", "quant", "lm_head"};
+
+/* Which kernel runs each operation when none is forced: the first row of the operation
+ * whose kernel runs here and, for GEMM, whose min_rows the call reaches; ref is every
+ * operation's last resort. Why each row wins (bitnet-bench medians, 1 thread; "SPR": the
+ * Sapphire Rapids figures of issue 15 at 2f397b9, 2026-12-02; "Zen 5": this repository's
+ * Zen 5 runner, 2026-12-02; Zen 3: README, 2026-11-24, AVX2 only):
+ * - GEMM, AMX from 16 rows (one full tile): matmul/amx/256^3 1,113-1,161 Gelem/s against
+ *   avx512's 333-337 (SPR), and e2e/2b/prefill64 153.7 against 88.0 tokens/s. Below 16 rows
+ *   the tile unit multiplies padding rows (a 1-row GEMV on AMX runs 712 us against avx512's
+ *   256 us on gemv/2560x6912, SPR), so smaller GEMMs take the VNNI path. The 16-row cut is
+ *   the tile height, not a measured crossover (no AMX machine measured it yet).
+ * - GEMM, AVX-512 over AVX2: matmul 256^3 392 against 167 Gelem/s (Zen 5).
+ * - GEMV, AVX-512 over AVX2, never AMX: gemv/2560x6912 hot 88 against 170 us (Zen 5); from
+ *   DRAM 0.47 against 0.50 ms before this table (SPR; avx2 is 10% faster hot there, but decode
+ *   streams its weights from DRAM); AMX 712 us hot (SPR).
+ * - quant, AVX-512 over AVX2: quant/6912 0.68 against 1.10 us (Zen 5).
+ * - lm_head, AVX-512 over F16C: twice the lanes per FMA, the same bits. */
+static const struct bn_op_rule {
+	enum bn_op op;
+	int kernel;
+	int min_rows; /* GEMM: the fewest activation rows this kernel takes */
+} bn_op_rules[] = {
+	{BN_OP_GEMM, BN_KERNEL_AMX, 16},     {BN_OP_GEMM, BN_KERNEL_AVX512, 0},
+	{BN_OP_GEMM, BN_KERNEL_AVX2, 0},     {BN_OP_GEMV, BN_KERNEL_AVX512, 0},
+	{BN_OP_GEMV, BN_KERNEL_AVX2, 0},     {BN_OP_QUANT, BN_KERNEL_AVX512, 0},
+	{BN_OP_QUANT, BN_KERNEL_AVX2, 0},    {BN_OP_LM_HEAD, BN_KERNEL_AVX512, 0},
+	{BN_OP_LM_HEAD, BN_KERNEL_AVX2, 0},
+};
+
+/* How far ahead the streaming kernels prefetch their weight run, per CPU class. A GEMV
+ * reads 8 (AVX-512) or 4 (AVX2) rows as interleaved short streams, which hardware
+ * prefetchers follow badly; the distance covers the latency at the core's bandwidth.
+ * - Zen 3: 8,192 bytes for AVX2 gave 94-98% of membw/read on gemv/2560x6912/dram (README,
+ *   2026-11-24).
+ * - Zen 4/5: see the README's Zen 5 table for the distances measured (2026-12-02).
+ * - Sapphire Rapids and other Intel: not measured on this code (no such machine in that
+ *   session); the Zen distances apply until one is. */
+static const struct bn_tune bn_tunes[] = {
+	{.cpu_class = "zen3", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
+	{.cpu_class = "zen4", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
+	{.cpu_class = "zen5", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
+	{.cpu_class = "sapphire-rapids", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
+	{.cpu_class = "other", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
+};
+
+static const struct bn_tune *bn_tune_pick(void)
+{
+	const struct bn_cpu *c = bn_cpu_get();
+	size_t i = 4; /* other */
+	if (c->vendor == BN_CPU_VENDOR_AMD && c->family == 0x19)
+		i = (c->features & BN_CPU_AVX512F) ? 1 : 0; /* Zen 4 added AVX-512 */
+	else if (c->vendor == BN_CPU_VENDOR_AMD && c->family == 0x1a)
+		i = 2;
+	else if (c->vendor == BN_CPU_VENDOR_INTEL && (c->features & BN_CPU_AMX_TILE))
+		i = 3;
+	return &bn_tunes[i];
+}
+
+const struct bn_tune *bn_tune_get(void)
+{
+	static const struct bn_tune *_Atomic tune;
+	const struct bn_tune *t = atomic_load_explicit(&tune, memory_order_acquire);
+	if (!t) {
+		t = bn_tune_pick();
+		atomic_store_explicit(&tune, t, memory_order_release);
+	}
+	return t;
+}
+
+const char *bn_cpu_class(void)
+{
+	return bn_tune_get()->cpu_class;
+}
 
 typedef int (*bn_gemm_entry)(struct bn_ctx *, int32_t *, size_t, const struct bn_qact *,
 			     const struct bn_tmat *, int is_gemv);
 typedef int (*bn_quant_entry)(struct bn_ctx *, struct bn_qact *, const float *, size_t, int);
 
 struct bn_ctx {
-	const struct bn_kernel_impl *kernel; /* chosen set */
-	const struct bn_kernel_impl *quant;  /* whose quant_row runs */
+	int kernel;                              /* the forced kernel, else bn_kernel_best() */
+	int forced;                              /* 1: kernel runs every operation */
+	const struct bn_kernel_impl *gemm;       /* GEMM of gemm_split rows or more */
+	const struct bn_kernel_impl *gemm_small; /* GEMM of fewer rows */
+	int gemm_split;                          /* 0: gemm serves every row count */
+	const struct bn_kernel_impl *gemv;
+	const struct bn_kernel_impl *quant;   /* whose quant_row runs */
+	const struct bn_kernel_impl *lm_head; /* whose dot_f16 runs */
 	int threads;
 	struct bn_pool *pool;
 	struct bn_scratch *scratch; /* one per thread */
@@ -120,6 +200,59 @@ int bn_kernel_best(void)
 	return BN_KERNEL_REF;
 }
 
+/* The set whose function serves op when kernel is asked for it: its own GEMM/GEMV, the
+ * quantizer and lm_head it names (AMX borrows AVX-512's), or ref's lm_head where the CPU
+ * lacks what the set's needs. */
+static const struct bn_kernel_impl *serving(int kernel, enum bn_op op)
+{
+	const struct bn_kernel_impl *k = bn_kernels[kernel];
+	switch (op) {
+	case BN_OP_QUANT: return bn_kernels[k->quant_id];
+	case BN_OP_LM_HEAD: {
+		const struct bn_kernel_impl *h = bn_kernels[k->dot_f16_id];
+		unsigned need = h->dot_f16_needs;
+		return (bn_cpu_get()->features & need) == need ? h : &bn_kernel_ref;
+	}
+	default: return k;
+	}
+}
+
+/* The table's choice for op on a GEMM of rows rows; *min_rows gets the row's bound. */
+static const struct bn_kernel_impl *auto_choice(enum bn_op op, int rows, int *min_rows)
+{
+	*min_rows = 0;
+	for (size_t i = 0; i < sizeof(bn_op_rules) / sizeof(bn_op_rules[0]); i++) {
+		const struct bn_op_rule *r = &bn_op_rules[i];
+		if (r->op != op || rows < r->min_rows || !bn_kernel_available(r->kernel, NULL))
+			continue;
+		const struct bn_kernel_impl *k = serving(r->kernel, op);
+		if (k->id != r->kernel) /* this set borrows what serves op: not this row's */
+			continue;
+		*min_rows = r->min_rows;
+		return k;
+	}
+	return &bn_kernel_ref;
+}
+
+/* Fills the context's per-operation kernels: all from one forced kernel, or the table's. */
+static void choose_kernels(struct bn_ctx *ctx, int forced_kernel)
+{
+	if (forced_kernel >= 0) {
+		ctx->gemm = ctx->gemm_small = ctx->gemv = bn_kernels[forced_kernel];
+		ctx->quant = serving(forced_kernel, BN_OP_QUANT);
+		ctx->lm_head = serving(forced_kernel, BN_OP_LM_HEAD);
+		ctx->gemm_split = 0;
+		return;
+	}
+	int split, unused;
+	ctx->gemm = auto_choice(BN_OP_GEMM, 1 << 30, &split);
+	ctx->gemm_small = auto_choice(BN_OP_GEMM, 1, &unused);
+	ctx->gemm_split = ctx->gemm == ctx->gemm_small ? 0 : split;
+	ctx->gemv = auto_choice(BN_OP_GEMV, 1, &unused);
+	ctx->quant = auto_choice(BN_OP_QUANT, 1, &unused);
+	ctx->lm_head = auto_choice(BN_OP_LM_HEAD, 1, &unused);
+}
+
 /* ---- running the kernels ---- */
 
 struct gemm_job {
@@ -159,7 +292,9 @@ static void gemm_worker(void *arg, int tid)
 static int run_gemm(struct bn_ctx *ctx, int32_t *y, size_t ldy, const struct bn_qact *x,
 		    const struct bn_tmat *w, int is_gemv)
 {
-	const struct bn_kernel_impl *k = ctx->kernel;
+	const struct bn_kernel_impl *k = is_gemv			 ? ctx->gemv
+					 : ctx->gemm_split && x->m < ctx->gemm_split ? ctx->gemm_small
+										       : ctx->gemm;
 	const void *prep = NULL;
 	if (k->prep) {
 		void *p = bn_scratch_get(&ctx->prep, k->prep_size(x->m, x->k_pad));
@@ -246,6 +381,32 @@ static int run_quant(struct bn_ctx *ctx, struct bn_qact *a, const float *x, size
 	return 0;
 }
 
+struct f16_job {
+	const struct bn_kernel_impl *k;
+	float *y;
+	const uint16_t *e;
+	const float *x;
+	int k_cols, n;
+	atomic_int next; /* next unclaimed row */
+};
+
+/* Rows are claimed in chunks so a thread slowed down by another process holds up little;
+ * each row is one thread's sum in a fixed order, so who takes it changes nothing. */
+#define F16_CHUNK 256
+
+static void f16_worker(void *arg, int tid)
+{
+	struct f16_job *j = arg;
+	(void)tid;
+	for (;;) {
+		int n0 = atomic_fetch_add_explicit(&j->next, F16_CHUNK, memory_order_relaxed);
+		if (n0 >= j->n)
+			return;
+		int n1 = n0 + F16_CHUNK < j->n ? n0 + F16_CHUNK : j->n;
+		j->k->dot_f16(j->y + n0, j->e, j->x, j->k_cols, n0, n1);
+	}
+}
+
 static int refuse_gemm(struct bn_ctx *ctx, int32_t *y, size_t ldy, const struct bn_qact *x,
 		       const struct bn_tmat *w, int is_gemv)
 {
@@ -300,6 +461,28 @@ int bn_gemv(struct bn_ctx *ctx, int32_t *y, const struct bn_qact *x, const struc
 	return ctx->run_gemm(ctx, y, (size_t)w->n, x, w, 1);
 }
 
+int bn_gemv_f16(struct bn_ctx *ctx, float *y, const uint16_t *e, const float *x, int k, int n)
+{
+	if (!y || !e || !x || k <= 0 || k % 32 || n <= 0)
+		return bn_error_set(BN_EINVAL,
+				    "lm_head %dx%d: expected F16 rows of a positive multiple of 32 "
+				    "columns",
+				    k, n);
+	if (ctx->run_gemm != run_gemm) {
+		char shape[64];
+		snprintf(shape, sizeof(shape), "%dx%d", k, n);
+		return bn_strict_refuse("lm_head", shape, ctx->asked, ctx->available);
+	}
+	struct f16_job job = {.k = ctx->lm_head, .y = y, .e = e, .x = x, .k_cols = k, .n = n};
+	atomic_init(&job.next, 0);
+	if (ctx->threads == 1 || n <= F16_CHUNK)
+		f16_worker(&job, 0);
+	else
+		bn_pool_run(ctx->pool, f16_worker, &job);
+	ctx->ran[BN_OP_LM_HEAD] = ctx->lm_head->id;
+	return 0;
+}
+
 int bn_quantize(struct bn_ctx *ctx, struct bn_qact *a, const float *x, size_t ldx, int m)
 {
 	if (!a || !x || m <= 0 || m > a->m || ldx < (size_t)a->k)
@@ -340,6 +523,7 @@ int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
 			from_env = 1;
 		}
 	}
+	int forced = want != BN_KERNEL_AUTO;
 	if (want == BN_KERNEL_AUTO) {
 		want = bn_kernel_best();
 		/* AMX on the CPU but refused by the OS: a fallback, which strict mode refuses. */
@@ -366,8 +550,9 @@ int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
 	struct bn_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return bn_error_set(BN_ENOMEM, "kernel context: out of memory");
-	ctx->kernel = bn_kernels[want];
-	ctx->quant = bn_kernels[bn_kernels[want]->quant_id];
+	ctx->kernel = want;
+	ctx->forced = forced;
+	choose_kernels(ctx, forced ? want : -1);
 	ctx->threads = threads;
 	for (int i = 0; i < BN_OP_COUNT; i++)
 		ctx->ran[i] = -1;
@@ -405,7 +590,30 @@ void bn_ctx_free(struct bn_ctx *ctx)
 
 int bn_ctx_kernel(const struct bn_ctx *ctx)
 {
-	return ctx->kernel->id;
+	return ctx->kernel;
+}
+
+int bn_ctx_forced(const struct bn_ctx *ctx)
+{
+	return ctx->forced;
+}
+
+int bn_ctx_op_kernel(const struct bn_ctx *ctx, enum bn_op op, int rows)
+{
+	switch (op) {
+	case BN_OP_GEMM:
+		return (ctx->gemm_split && rows < ctx->gemm_split ? ctx->gemm_small : ctx->gemm)
+			->id;
+	case BN_OP_GEMV: return ctx->gemv->id;
+	case BN_OP_QUANT: return ctx->quant->id;
+	case BN_OP_LM_HEAD: return ctx->lm_head->id;
+	default: return -1;
+	}
+}
+
+int bn_ctx_gemm_split(const struct bn_ctx *ctx)
+{
+	return ctx->gemm_split;
 }
 int bn_ctx_threads(const struct bn_ctx *ctx)
 {

@@ -1,7 +1,8 @@
-/* Kernel dispatch: a context picks one kernel set once (the best this CPU and OS allow, or
- * the one BITNET_KERNEL or the caller names), owns the worker threads, and runs the
- * ternary GEMM/GEMV and activation quantization. It records which kernel actually ran
- * each operation, so callers report observed kernel IDs, never assumed ones.
+/* Kernel dispatch: a context picks a kernel per operation once (the one that wins that
+ * operation on this CPU, from the table in bn_dispatch.c; or the one kernel BITNET_KERNEL or
+ * the caller names, for every operation), owns the worker threads, and runs the ternary
+ * GEMM/GEMV, activation quantization and the F16 lm_head. It records which kernel actually
+ * ran each operation, so callers report observed kernel IDs, never assumed ones.
  *
  * Results are exact integers: identical for every kernel and every thread count. */
 #ifndef BN_DISPATCH_H
@@ -26,7 +27,13 @@ enum bn_kernel_id {
  * dispatch answers BN_EUNSUPPORTED for it, saying so. */
 #define BN_KERNEL_CUDA_NAME "cuda"
 
-enum bn_op { BN_OP_GEMM, BN_OP_GEMV, BN_OP_QUANT, BN_OP_COUNT };
+enum bn_op {
+	BN_OP_GEMM,    /* bn_gemm: the kernel may depend on the number of activation rows */
+	BN_OP_GEMV,    /* bn_gemv */
+	BN_OP_QUANT,   /* bn_quantize */
+	BN_OP_LM_HEAD, /* bn_gemv_f16: F16 rows times a float vector */
+	BN_OP_COUNT
+};
 
 /* "ref", "avx2", "avx512", "amx"; "?" for anything else. */
 const char *bn_kernel_name(int id);
@@ -39,8 +46,13 @@ int bn_kernel_from_name(int *out, const char *name);
 /* 1 if the kernel can run here; otherwise 0 and *why (if not NULL) says what is missing. */
 int bn_kernel_available(int id, const char **why);
 
-/* The best kernel this machine runs (amx > avx512 > avx2 > ref). */
+/* The most capable kernel this machine runs (amx > avx512 > avx2 > ref): what strict mode
+ * compares a forced kernel with. Which kernel runs an operation is bn_ctx_op_kernel's. */
 int bn_kernel_best(void);
+
+/* The CPU class the streaming kernels are tuned for ("zen3", "zen4", "zen5",
+ * "sapphire-rapids", "other"), from CPUID. */
+const char *bn_cpu_class(void);
 
 struct bn_ctx_opts {
 	int kernel;  /* BN_KERNEL_AUTO or an explicit id (an explicit choice ignores the env) */
@@ -57,7 +69,17 @@ struct bn_ctx;
 int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts);
 void bn_ctx_free(struct bn_ctx *ctx);
 
-int bn_ctx_kernel(const struct bn_ctx *ctx); /* the kernel set chosen */
+/* The kernel forced for every operation, or when none is, the most capable one the context
+ * may run (bn_kernel_best()). */
+int bn_ctx_kernel(const struct bn_ctx *ctx);
+/* 1 when one kernel was forced (BITNET_KERNEL or opts->kernel), 0 for per-operation choice. */
+int bn_ctx_forced(const struct bn_ctx *ctx);
+/* The kernel the context runs op with; rows: activation rows of a GEMM (ignored for the
+ * others). */
+int bn_ctx_op_kernel(const struct bn_ctx *ctx, enum bn_op op, int rows);
+/* GEMMs of at least this many rows run bn_ctx_op_kernel(ctx, BN_OP_GEMM, big) and smaller
+ * ones another kernel; 0 when every row count runs the same kernel. */
+int bn_ctx_gemm_split(const struct bn_ctx *ctx);
 int bn_ctx_threads(const struct bn_ctx *ctx);
 
 /* Runs fn(arg, tid) once on each of the context's threads (tid 0 is the caller) and returns
@@ -77,6 +99,11 @@ int bn_gemm(struct bn_ctx *ctx, int32_t *y, size_t ldy, const struct bn_qact *x,
 
 /* The same for one activation row (x->m == 1): y[j] for j < w->n. */
 int bn_gemv(struct bn_ctx *ctx, int32_t *y, const struct bn_qact *x, const struct bn_tmat *w);
+
+/* The lm_head: y[j] = e_j . x for the n rows of e (F16, row stride k, k a multiple of 32),
+ * each in the fixed order of bn_ref_dot_f16, so every kernel and thread count gives the same
+ * bits. */
+int bn_gemv_f16(struct bn_ctx *ctx, float *y, const uint16_t *e, const float *x, int k, int n);
 
 /* Reads bytes of buf (64-byte aligned, a multiple of 64 bytes) with the context's threads
  * and returns a checksum so the reads cannot be optimised away: the STREAM-like read that

@@ -11,35 +11,10 @@
 #include "bn_error.h"
 #include "bn_half.h"
 
-/* x86/dot_f16c.c: bn_dot_f16 with AVX2, FMA and F16C, bit for bit the same */
-float bn_dot_f16_f16c(const uint16_t *e, const float *x, int n);
-
-/* The lm_head's dot product of an F16 embedding row with x (n a multiple of 32), in one
- * fixed order that the SIMD version follows exactly: four accumulators of 8 lanes, element
- * i going to accumulator (i / 8) % 4, lane i % 8, by fused multiply-add; then lane-wise
- * (a0 + a1) + (a2 + a3), then lanes (l0 + l4, l1 + l5, l2 + l6, l3 + l7) = v, then
- * (v0 + v2) + (v1 + v3). */
-static float bn_dot_f16(const uint16_t *e, const float *x, int n)
-{
-	float a[4][8] = {{0}};
-	for (int i = 0; i < n; i += 32)
-		for (int b = 0; b < 4; b++)
-			for (int l = 0; l < 8; l++)
-				a[b][l] = fmaf(bn_f16_to_f32(e[i + 8 * b + l]), x[i + 8 * b + l],
-					       a[b][l]);
-	float s[8], v[4];
-	for (int l = 0; l < 8; l++)
-		s[l] = (a[0][l] + a[1][l]) + (a[2][l] + a[3][l]);
-	for (int l = 0; l < 4; l++)
-		v[l] = s[l] + s[l + 4];
-	return (v[0] + v[2]) + (v[1] + v[3]);
-}
-
 struct bn_infer {
 	const struct bn_model *m;
 	struct bn_ctx *ctx;
 	int threads;
-	float (*dot_f16)(const uint16_t *, const float *, int);
 	int max_tokens, pos;
 	int q_dim, kv_dim;
 	float *k_cache, *v_cache; /* layers x max_tokens x kv_dim */
@@ -171,12 +146,6 @@ int bn_infer_new(struct bn_infer **out, const struct bn_model *m,
 	}
 	for (int i = 0; i < c->head_dim / 2; i++)
 		s->inv_freq[i] = pow((double)c->rope_theta, -2.0 * i / c->head_dim);
-	/* the SIMD dot product only where the kernels are SIMD too; either gives the same */
-	const unsigned need = BN_CPU_AVX2 | BN_CPU_FMA | BN_CPU_F16C;
-	s->dot_f16 = bn_ctx_kernel(s->ctx) != BN_KERNEL_REF &&
-				     (bn_cpu_get()->features & need) == need
-			     ? bn_dot_f16_f16c
-			     : bn_dot_f16;
 	*out = s;
 	return 0;
 }
@@ -351,9 +320,10 @@ struct head_job {
 	int threads;
 };
 
-/* logits[v] = E[v] . x, vocabulary rows split among the threads; each logit is one
- * thread's sum in index order, so the thread count does not change it. */
-static void lm_head_worker(void *arg, int tid)
+/* logits[v] = E[v] . x for an F32 embedding, vocabulary rows split among the threads;
+ * each logit is one thread's sum in index order, so the thread count does not change it.
+ * (An F16 embedding, the usual one, goes through the dispatch's lm_head: bn_gemv_f16.) */
+static void lm_head_f32_worker(void *arg, int tid)
 {
 	const struct head_job *j = arg;
 	const struct bn_model *m = j->s->m;
@@ -361,15 +331,10 @@ static void lm_head_worker(void *arg, int tid)
 	int per = (vocab + j->threads - 1) / j->threads;
 	int lo = tid * per, hi = lo + per < vocab ? lo + per : vocab;
 	for (int v = lo; v < hi; v++) {
+		const float *e = (const float *)m->embd + (size_t)v * (size_t)hidden;
 		float acc = 0;
-		if (m->embd_f16) {
-			acc = j->s->dot_f16((const uint16_t *)m->embd + (size_t)v * (size_t)hidden,
-					    j->x, hidden);
-		} else {
-			const float *e = (const float *)m->embd + (size_t)v * (size_t)hidden;
-			for (int i = 0; i < hidden; i++)
-				acc += e[i] * j->x[i];
-		}
+		for (int i = 0; i < hidden; i++)
+			acc += e[i] * j->x[i];
 		j->s->logits[v] = acc;
 	}
 }
@@ -484,8 +449,14 @@ int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n)
 	float *last = s->h;
 	rmsnorm(last, s->x + (size_t)(n - 1) * (size_t)H, m->output_norm, H, c->rms_eps);
 	lap(s, &st->other_s);
-	struct head_job job = {.s = s, .x = last, .threads = s->threads};
-	bn_ctx_parallel(s->ctx, lm_head_worker, &job);
+	if (m->embd_f16) {
+		err = bn_gemv_f16(s->ctx, s->logits, (const uint16_t *)m->embd, last, H, c->vocab);
+		if (err)
+			return err;
+	} else {
+		struct head_job job = {.s = s, .x = last, .threads = s->threads};
+		bn_ctx_parallel(s->ctx, lm_head_f32_worker, &job);
+	}
 	lap(s, &st->lm_head_s);
 	s->pos += n;
 	return 0;

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "../bn_error.h"
+#include "../bn_half.h"
 #include "../bn_kernels_int.h"
 
 /* Unpacks row j of w into t (k_pad values, code - 1 each). Code 3, which no valid matrix
@@ -69,6 +70,33 @@ int bn_ref_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int 
 	return 0;
 }
 
+/* The lm_head's dot product of an F16 row with x (k a multiple of 32), in one fixed order
+ * that every SIMD version follows exactly: four accumulators of 8 lanes, element i going to
+ * accumulator (i / 8) % 4, lane i % 8, by fused multiply-add; then lane-wise
+ * (a0 + a1) + (a2 + a3), then lanes (l0 + l4, l1 + l5, l2 + l6, l3 + l7) = v, then
+ * (v0 + v2) + (v1 + v3). */
+static float ref_dot_f16_row(const uint16_t *e, const float *x, int n)
+{
+	float a[4][8] = {{0}};
+	for (int i = 0; i < n; i += 32)
+		for (int b = 0; b < 4; b++)
+			for (int l = 0; l < 8; l++)
+				a[b][l] = fmaf(bn_f16_to_f32(e[i + 8 * b + l]), x[i + 8 * b + l],
+					       a[b][l]);
+	float s[8], v[4];
+	for (int l = 0; l < 8; l++)
+		s[l] = (a[0][l] + a[1][l]) + (a[2][l] + a[3][l]);
+	for (int l = 0; l < 4; l++)
+		v[l] = s[l] + s[l + 4];
+	return (v[0] + v[2]) + (v[1] + v[3]);
+}
+
+void bn_ref_dot_f16(float *y, const uint16_t *e, const float *x, int k, int n0, int n1)
+{
+	for (int j = n0; j < n1; j++)
+		y[j - n0] = ref_dot_f16_row(e + (size_t)j * (size_t)k, x, k);
+}
+
 const struct bn_kernel_impl bn_kernel_ref = {
 	.id = 0,
 	.name = "ref",
@@ -77,4 +105,6 @@ const struct bn_kernel_impl bn_kernel_ref = {
 	.gemv = ref_gemv,
 	.quant_row = bn_ref_quant_row,
 	.quant_id = 0,
+	.dot_f16 = bn_ref_dot_f16,
+	.dot_f16_id = 0,
 };

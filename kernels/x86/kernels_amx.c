@@ -17,12 +17,6 @@
 #include "../bn_error.h"
 #include "../bn_kernels_int.h"
 
-/* From kernels_avx512.c (see there). */
-extern void bn_avx512_decode_vnni16(uint8_t *dst, size_t ld, const struct bn_tmat *w, int j0,
-				    int rows);
-extern int bn_avx512_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int k,
-			       int k_pad);
-
 #define INLINE static inline __attribute__((always_inline))
 
 #define TILE 16                /* rows (and int32 columns) of a tile */
@@ -261,4 +255,6 @@ const struct bn_kernel_impl bn_kernel_amx = {
 	.gemv = amx_gemv,
 	.quant_row = bn_avx512_quant_row,
 	.quant_id = BN_KERNEL_AVX512,
+	.dot_f16 = bn_avx512_dot_f16,
+	.dot_f16_id = BN_KERNEL_AVX512,
 };

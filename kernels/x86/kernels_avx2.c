@@ -13,13 +13,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "../bn_cpu.h"
 #include "../bn_dispatch.h"
 #include "../bn_error.h"
 #include "../bn_kernels_int.h"
-
-#ifndef GEMV_PREFETCH
-#define GEMV_PREFETCH 8192 /* bytes of weights fetched ahead in GEMV */
-#endif
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -188,7 +185,7 @@ static int avx2_gemm(int32_t *y, size_t ldy, const struct bn_qact *x, const void
  * as t & 12 and v & 12, that is 4 * code, into an accumulator of four-fold sums. Pairs
  * there reach 2 * 12 * 128 = 3072, so that accumulator widens every 4 blocks. */
 INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const uint8_t *w,
-		      size_t ldw, int nblocks)
+		      size_t ldw, int nblocks, int pf_ahead)
 {
 	const __m256i mask3 = _mm256_set1_epi8(3);
 	const __m256i mask12 = _mm256_set1_epi8(12);
@@ -205,7 +202,7 @@ INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const
 			/* These nr rows are one contiguous run of nr * ldw bytes, read as nr short
 			 * interleaved streams that hardware prefetchers do not pick up: fetch the
 			 * run ahead ourselves, at the rate it is consumed. */
-			const char *pf = (const char *)w + GEMV_PREFETCH + (size_t)b * nr * 32;
+			const char *pf = (const char *)w + pf_ahead + (size_t)b * nr * 32;
 			for (int l = 0; l < nr * 32; l += 64)
 				_mm_prefetch(pf + l, _MM_HINT_T0);
 			const int8_t *xb = x + (size_t)b * 128;
@@ -242,13 +239,14 @@ static int avx2_gemv(int32_t *y, const struct bn_qact *x, const void *prep, cons
 		     int n0, int n1, struct bn_scratch *s)
 {
 	const int nblocks = w->k_pad / BN_I2S_BLOCK;
+	const int pf = bn_tune_get()->avx2_prefetch;
 	int j = n0;
 	for (; j + 4 <= n1; j += 4)
 		gemv_rows(4, y + j, x->q, x->rowsum[0], w->codes + (size_t)j * w->row_bytes,
-			  w->row_bytes, nblocks);
+			  w->row_bytes, nblocks, pf);
 	for (; j < n1; j++)
 		gemv_rows(1, y + j, x->q, x->rowsum[0], w->codes + (size_t)j * w->row_bytes,
-			  w->row_bytes, nblocks);
+			  w->row_bytes, nblocks, pf);
 	return 0;
 }
 
@@ -321,4 +319,7 @@ const struct bn_kernel_impl bn_kernel_avx2 = {
 	.gemv = avx2_gemv,
 	.quant_row = avx2_quant_row,
 	.quant_id = BN_KERNEL_AVX2,
+	.dot_f16 = bn_f16c_dot_f16,
+	.dot_f16_id = BN_KERNEL_AVX2,
+	.dot_f16_needs = BN_CPU_FMA | BN_CPU_F16C,
 };

@@ -30,13 +30,7 @@
 #define PANEL_LD (64 * NV)   /* bytes per group of 4 columns in a decoded panel */
 
 #define GEMV_ROWS 8 /* weight rows sharing each activation load in GEMV */
-#ifndef GEMV_PREFETCH
-#define GEMV_PREFETCH 1024 /* bytes of each weight row fetched ahead in GEMV */
-#endif
-
-/* Shared with kernels_amx.c (declared there too; bn_kernels_int.h is not ours to grow). */
-void bn_avx512_decode_vnni16(uint8_t *dst, size_t ld, const struct bn_tmat *w, int j0, int rows);
-int bn_avx512_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, int k, int k_pad);
+#define DOT_ROWS 4  /* lm_head rows sharing each load of x */
 
 /* Decodes weight rows j0 .. j0 + rows - 1 (rows <= 16) of w into the VNNI layout: for each
  * group of 4 columns kg (columns 4kg .. 4kg + 3), 64 bytes at dst + kg * ld holding 4 codes
@@ -242,26 +236,33 @@ INLINE __m512i run_codes(__m512i v, int g, __m512i mask3)
 /* GEMV over nr weight rows (constant): a 64-byte load covers blocks b and b + 1, so run g
  * of it pairs with x[128b + 32g ..] in the low half and x[128(b+1) + 32g ..] in the high
  * half; that activation vector is built once per run and shared by the nr rows. An odd last
- * block is loaded into the low half with zeros above (zero codes add nothing). The nr rows
- * are nr interleaved streams that hardware prefetchers miss, so each is fetched ahead. */
-#define GEMV_ROW(n, load_w, prefetch)                                                              \
+ * block is loaded into the low half with zeros above (zero codes add nothing). */
+#define GEMV_ROW(n, load_w)                                                                        \
 	if (nr > n) {                                                                              \
 		const uint8_t *wp = w + (size_t)n * ldw + (size_t)b * BN_I2S_BLOCK_BYTES;          \
 		__m512i wv = load_w(wp);                                                           \
-		if (prefetch)                                                                      \
-			_mm_prefetch((const char *)wp + GEMV_PREFETCH, _MM_HINT_T0);               \
 		for (int g = 0; g < 4; g++)                                                        \
 			dpbusd_acc(&acc##n, run_codes(wv, g, mask3), xv[g]);                       \
 	}
-#define GEMV_STEP(load_w, prefetch)                                                                \
-	GEMV_ROW(0, load_w, prefetch)                                                              \
-	GEMV_ROW(1, load_w, prefetch)                                                              \
-	GEMV_ROW(2, load_w, prefetch)                                                              \
-	GEMV_ROW(3, load_w, prefetch)                                                              \
-	GEMV_ROW(4, load_w, prefetch)                                                              \
-	GEMV_ROW(5, load_w, prefetch)                                                              \
-	GEMV_ROW(6, load_w, prefetch)                                                              \
-	GEMV_ROW(7, load_w, prefetch)
+#define GEMV_STEP(load_w)                                                                          \
+	GEMV_ROW(0, load_w)                                                                        \
+	GEMV_ROW(1, load_w)                                                                        \
+	GEMV_ROW(2, load_w)                                                                        \
+	GEMV_ROW(3, load_w)                                                                        \
+	GEMV_ROW(4, load_w)                                                                        \
+	GEMV_ROW(5, load_w)                                                                        \
+	GEMV_ROW(6, load_w)                                                                        \
+	GEMV_ROW(7, load_w)
+
+/* The nr rows are one contiguous run of nr * ldw bytes read as nr short interleaved
+ * streams, which hardware prefetchers follow badly: each step consumes 64 bytes of every
+ * row, so nr lines of the run are fetched pf bytes ahead of where the step is on average. */
+INLINE void prefetch_run(const uint8_t *w, int nr, size_t consumed, int pf)
+{
+	const char *p = (const char *)w + pf + consumed;
+	for (int l = 0; l < nr; l++)
+		_mm_prefetch(p + 64 * l, _MM_HINT_T0);
+}
 
 /* Two blocks of weights, or one block with zeros above. */
 INLINE __m512i load_w2(const uint8_t *p)
@@ -274,7 +275,7 @@ INLINE __m512i load_w1(const uint8_t *p)
 }
 
 INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const uint8_t *w,
-		      size_t ldw, int nblocks)
+		      size_t ldw, int nblocks, int pf)
 {
 	_Static_assert(GEMV_ROWS == 8, "gemv_rows() names GEMV_ROWS accumulators");
 	const __m512i mask3 = _mm512_set1_epi8(3);
@@ -289,7 +290,9 @@ INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const
 				_mm512_castsi256_si512(
 					_mm256_loadu_si256((const __m256i *)(xb + 32 * g))),
 				_mm256_loadu_si256((const __m256i *)(xb + 128 + 32 * g)), 1);
-		GEMV_STEP(load_w2, 1)
+		if (pf)
+			prefetch_run(w, nr, (size_t)b * (size_t)nr * BN_I2S_BLOCK_BYTES, pf);
+		GEMV_STEP(load_w2)
 	}
 	if (b < nblocks) {
 		const int8_t *xb = x + (size_t)b * BN_I2S_BLOCK;
@@ -297,7 +300,7 @@ INLINE void gemv_rows(int nr, int32_t *y, const int8_t *x, int32_t rowsum, const
 		for (int g = 0; g < 4; g++)
 			xv[g] = _mm512_zextsi256_si512(
 				_mm256_loadu_si256((const __m256i *)(xb + 32 * g)));
-		GEMV_STEP(load_w1, 0)
+		GEMV_STEP(load_w1)
 	}
 	const __m512i sums[GEMV_ROWS] = {acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7};
 	for (int n = 0; n < nr; n++)
@@ -311,20 +314,21 @@ static int avx512_gemv(int32_t *y, const struct bn_qact *x, const void *prep,
 {
 	const int nblocks = w->k_pad / BN_I2S_BLOCK;
 	const int32_t rs = x->rowsum[0];
+	const int pf = bn_tune_get()->avx512_prefetch;
 	int j = n0;
 	for (; j + GEMV_ROWS <= n1; j += GEMV_ROWS)
 		gemv_rows(GEMV_ROWS, y + j, x->q, rs, w->codes + (size_t)j * w->row_bytes,
-			  w->row_bytes, nblocks);
+			  w->row_bytes, nblocks, pf);
 	const uint8_t *wr = w->codes + (size_t)j * w->row_bytes;
 	_Static_assert(GEMV_ROWS == 8, "the remainder switch lists every row count");
 	switch (n1 - j) {
-	case 7: gemv_rows(7, y + j, x->q, rs, wr, w->row_bytes, nblocks); break;
-	case 6: gemv_rows(6, y + j, x->q, rs, wr, w->row_bytes, nblocks); break;
-	case 5: gemv_rows(5, y + j, x->q, rs, wr, w->row_bytes, nblocks); break;
-	case 4: gemv_rows(4, y + j, x->q, rs, wr, w->row_bytes, nblocks); break;
-	case 3: gemv_rows(3, y + j, x->q, rs, wr, w->row_bytes, nblocks); break;
-	case 2: gemv_rows(2, y + j, x->q, rs, wr, w->row_bytes, nblocks); break;
-	case 1: gemv_rows(1, y + j, x->q, rs, wr, w->row_bytes, nblocks); break;
+	case 7: gemv_rows(7, y + j, x->q, rs, wr, w->row_bytes, nblocks, 0); break;
+	case 6: gemv_rows(6, y + j, x->q, rs, wr, w->row_bytes, nblocks, 0); break;
+	case 5: gemv_rows(5, y + j, x->q, rs, wr, w->row_bytes, nblocks, 0); break;
+	case 4: gemv_rows(4, y + j, x->q, rs, wr, w->row_bytes, nblocks, 0); break;
+	case 3: gemv_rows(3, y + j, x->q, rs, wr, w->row_bytes, nblocks, 0); break;
+	case 2: gemv_rows(2, y + j, x->q, rs, wr, w->row_bytes, nblocks, 0); break;
+	case 1: gemv_rows(1, y + j, x->q, rs, wr, w->row_bytes, nblocks, 0); break;
 	default: break;
 	}
 	return 0;
@@ -371,6 +375,53 @@ int bn_avx512_quant_row(int8_t *q, float *scale, int32_t *sum, const float *x, i
 	return 0;
 }
 
+/* Lanes 8-15 (AVX-512F only: extractf32x8 would need DQ, which the dispatch does not ask). */
+INLINE __m256 upper8(__m512 v)
+{
+	return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
+/* The lm_head rows, each in exactly the order of bn_ref_dot_f16: a zmm holds two of its
+ * 8-lane accumulators side by side (a0 | a1 and a2 | a3), so a 16-half load converted and
+ * multiplied into it does per lane what the scalar and F16C code do. nr (constant) rows
+ * share each load of x; they are one contiguous run, prefetched pf bytes ahead. */
+INLINE void dot_f16_rows(int nr, float *y, const uint16_t *e, const float *x, int k, int pf)
+{
+	__m512 lo[DOT_ROWS], hi[DOT_ROWS];
+	for (int r = 0; r < nr; r++)
+		lo[r] = hi[r] = _mm512_setzero_ps();
+	for (int i = 0; i < k; i += 32) {
+		if (pf)
+			prefetch_run((const uint8_t *)e, nr, (size_t)i * 2 * (size_t)nr, pf);
+		const __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
+		for (int r = 0; r < nr; r++) {
+			const uint16_t *er = e + (size_t)r * (size_t)k + i;
+			lo[r] = _mm512_fmadd_ps(
+				_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)er)), x0, lo[r]);
+			hi[r] = _mm512_fmadd_ps(
+				_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(er + 16))), x1,
+				hi[r]);
+		}
+	}
+	for (int r = 0; r < nr; r++) {
+		__m256 s = _mm256_add_ps(_mm256_add_ps(_mm512_castps512_ps256(lo[r]), upper8(lo[r])),
+					 _mm256_add_ps(_mm512_castps512_ps256(hi[r]), upper8(hi[r])));
+		__m128 v = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+		__m128 w = _mm_add_ps(v, _mm_movehl_ps(v, v));
+		y[r] = _mm_cvtss_f32(_mm_add_ss(w, _mm_shuffle_ps(w, w, 1)));
+	}
+}
+
+void bn_avx512_dot_f16(float *y, const uint16_t *e, const float *x, int k, int n0, int n1)
+{
+	const int pf = bn_tune_get()->avx512_prefetch;
+	int j = n0;
+	for (; j + DOT_ROWS <= n1; j += DOT_ROWS)
+		dot_f16_rows(DOT_ROWS, y + (j - n0), e + (size_t)j * (size_t)k, x, k, pf);
+	for (; j < n1; j++)
+		dot_f16_rows(1, y + (j - n0), e + (size_t)j * (size_t)k, x, k, 0);
+}
+
 const struct bn_kernel_impl bn_kernel_avx512 = {
 	.id = BN_KERNEL_AVX512,
 	.name = "avx512",
@@ -379,4 +430,6 @@ const struct bn_kernel_impl bn_kernel_avx512 = {
 	.gemv = avx512_gemv,
 	.quant_row = bn_avx512_quant_row,
 	.quant_id = BN_KERNEL_AVX512,
+	.dot_f16 = bn_avx512_dot_f16,
+	.dot_f16_id = BN_KERNEL_AVX512,
 };
