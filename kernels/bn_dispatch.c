@@ -554,8 +554,7 @@ int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
 	ctx->forced = forced;
 	choose_kernels(ctx, forced ? want : -1);
 	ctx->threads = threads;
-	for (int i = 0; i < BN_OP_COUNT; i++)
-		ctx->ran[i] = -1;
+	bn_ctx_ran_reset(ctx);
 	ctx->scratch = calloc((size_t)threads, sizeof(*ctx->scratch));
 	int rc = ctx->scratch ? bn_pool_new(&ctx->pool, threads)
 			      : bn_error_set(BN_ENOMEM, "kernel context: out of memory");
@@ -630,6 +629,12 @@ void bn_ctx_parallel(struct bn_ctx *ctx, void (*fn)(void *arg, int tid), void *a
 int bn_ctx_ran(const struct bn_ctx *ctx, enum bn_op op)
 {
 	return (op >= 0 && op < BN_OP_COUNT) ? ctx->ran[op] : -1;
+}
+
+void bn_ctx_ran_reset(struct bn_ctx *ctx)
+{
+	for (int i = 0; i < BN_OP_COUNT; i++)
+		ctx->ran[i] = -1;
 }
 
 void *bn_scratch_get(struct bn_scratch *s, size_t bytes)

@@ -86,8 +86,9 @@ int bn_ctx_threads(const struct bn_ctx *ctx);
  * when all are done: the same workers as the kernels, for work beside them. */
 void bn_ctx_parallel(struct bn_ctx *ctx, void (*fn)(void *arg, int tid), void *arg);
 
-/* The kernel that last ran op in this context, or -1 if op never ran. */
+/* The kernel that last ran op in this context, or -1 if op never ran (since the reset). */
 int bn_ctx_ran(const struct bn_ctx *ctx, enum bn_op op);
+void bn_ctx_ran_reset(struct bn_ctx *ctx);
 
 /* Quantizes m rows of x (row stride ldx floats, k = a->k columns) into a (a->m >= m). */
 int bn_quantize(struct bn_ctx *ctx, struct bn_qact *a, const float *x, size_t ldx, int m);

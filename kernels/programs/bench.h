@@ -23,7 +23,9 @@ struct bn_qact;
 
 #define CUDA_COPY_BYTES (256ull << 20) /* membw/cuda-copy: buffer copied device to device */
 
-enum bench_kind { K_MATMUL, K_GEMV, K_GEMV_DRAM, K_QUANT, K_MEMBW, K_PREFILL, K_DECODE };
+enum bench_kind { K_MATMUL, K_GEMV, K_GEMV_DRAM, K_QUANT, K_HEAD, K_MEMBW, K_PREFILL, K_DECODE };
+
+#define BENCH_OPS 4 /* BN_OP_COUNT: gemm, gemv, quant, lm_head */
 
 struct bench_def {
 	enum bench_kind kind;
@@ -45,6 +47,7 @@ struct bench_result {
 	double bytes;            /* memory traffic per iteration, 0 if not meaningful */
 	double weight_bytes;     /* device: weight bytes per iteration (the gemv note), else 0 */
 	int kernel;              /* the kernel the dispatch reported running, -1 if none */
+	int ops[BENCH_OPS];      /* e2e: the kernel that ran each operation (bn_op), -1 none */
 	const char *kernel_name; /* when kernel < 0: the device kernel that ran, else NULL */
 	int checked;             /* output matched the reference before timing */
 	char skipped[160];       /* non-empty: why this benchmark did not run here */
@@ -72,6 +75,7 @@ struct bench_context {
 	double min_time;
 	int repetitions;
 	unsigned kernels_seen;       /* bit per kernel id observed at dispatch */
+	const struct bn_ctx *dispatch; /* a context as the benchmarks make them: its choices */
 	const char *device_kernel;   /* the device kernel that ran (cuda-dp4a), else NULL */
 	const struct bench_gpu *gpu; /* the device, when a CUDA benchmark ran; else NULL */
 	const char *slowdown; /* BITNET_BENCH_SLOWDOWN when set (calibration only), else NULL */

@@ -54,6 +54,42 @@ static cJSON *gpu_json(const struct bench_gpu *g)
 	return o;
 }
 
+/* The per-operation choice of a context made as the benchmarks make theirs: the kernel of
+ * each operation (GEMM for large and small row counts, split at gemm_split rows), whether
+ * BITNET_KERNEL forced one for all, and the CPU class the streaming kernels are tuned for. */
+static cJSON *dispatch_json(const struct bn_ctx *ctx)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "cpu_class", bn_cpu_class());
+	cJSON_AddBoolToObject(o, "forced", bn_ctx_forced(ctx));
+	int split = bn_ctx_gemm_split(ctx);
+	cJSON_AddStringToObject(o, "gemm",
+				bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_GEMM, split ? split : 1)));
+	if (split) {
+		cJSON_AddStringToObject(o, "gemm_small",
+					bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_GEMM, 1)));
+		cJSON_AddNumberToObject(o, "gemm_split_rows", split);
+	}
+	for (int op = BN_OP_GEMV; op < BN_OP_COUNT; op++)
+		cJSON_AddStringToObject(o, bn_op_name(op),
+					bn_kernel_name(bn_ctx_op_kernel(ctx, (enum bn_op)op, 1)));
+	return o;
+}
+
+/* "k1,k2": the result's kernel first, then each other kernel an operation of it ran. */
+static void kernel_list(char *out, size_t cap, const struct bench_result *r)
+{
+	unsigned seen = 1u << r->kernel;
+	int len = snprintf(out, cap, "%s", bn_kernel_name(r->kernel));
+	for (int op = 0; op < BENCH_OPS; op++) {
+		int k = r->ops[op];
+		if (k < 0 || (seen & (1u << k)) || len < 0 || (size_t)len >= cap)
+			continue;
+		seen |= 1u << k;
+		len += snprintf(out + len, cap - (size_t)len, ",%s", bn_kernel_name(k));
+	}
+}
+
 static cJSON *context_json(const struct bench_context *c)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -72,6 +108,8 @@ static cJSON *context_json(const struct bench_context *c)
 	if (c->device_kernel)
 		cJSON_AddItemToArray(k, cJSON_CreateString(c->device_kernel));
 	cJSON_AddStringToObject(o, "kernel_best", bn_kernel_name(bn_kernel_best()));
+	if (c->dispatch)
+		cJSON_AddItemToObject(o, "dispatch", dispatch_json(c->dispatch));
 	cJSON_AddNumberToObject(o, "threads", c->threads);
 	cJSON_AddBoolToObject(o, "strict_mode", c->strict_mode);
 	if (c->slowdown)
@@ -99,10 +137,21 @@ static cJSON *result_json(const struct bench_result *r)
 	cJSON_AddNumberToObject(o, "iterations", (double)r->iterations);
 	cJSON_AddNumberToObject(o, "elements", r->elements);
 	cJSON_AddNumberToObject(o, "bytes", r->bytes);
-	if (r->kernel >= 0)
-		cJSON_AddStringToObject(o, "kernel", bn_kernel_name(r->kernel));
-	else if (r->kernel_name)
+	int has_ops = 0;
+	for (int op = 0; op < BENCH_OPS; op++)
+		has_ops |= r->ops[op] >= 0;
+	if (r->kernel >= 0) {
+		char list[64];
+		kernel_list(list, sizeof(list), r);
+		cJSON_AddStringToObject(o, "kernel", list);
+	} else if (r->kernel_name)
 		cJSON_AddStringToObject(o, "kernel", r->kernel_name);
+	if (has_ops) { /* e2e: the kernel of each operation the timed runs used */
+		cJSON *d = cJSON_AddObjectToObject(o, "dispatch");
+		for (int op = 0; op < BENCH_OPS; op++)
+			if (r->ops[op] >= 0)
+				cJSON_AddStringToObject(d, bn_op_name(op), bn_kernel_name(r->ops[op]));
+	}
 	cJSON_AddBoolToObject(o, "checked", r->checked);
 	return o;
 }

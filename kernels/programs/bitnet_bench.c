@@ -18,6 +18,7 @@
 #include "bn_cpu.h"
 #include "bn_dispatch.h"
 #include "bn_error.h"
+#include "bn_half.h"
 #include "bn_infer.h"
 #include "bn_model.h"
 #include "bn_strict.h"
@@ -32,6 +33,8 @@
 #define DRAM_STACK_BYTES (1ull << 30) /* weights streamed from a stack over 1 GiB */
 
 #define E2E_CHECK 2 /* prompt tokens compared with the ref kernel before timing */
+
+_Static_assert(BENCH_OPS == BN_OP_COUNT, "bench.h counts the dispatch's operations");
 
 #define FAULT_CUDA BN_KERNEL_COUNT /* --inject-fault cuda: the device's checked output */
 
@@ -175,8 +178,9 @@ void bench_fill_codes(uint8_t *codes, int n, int k, int k_pad)
 static const int matmul_sizes[] = {32, 64, 128, 256, 512};
 static const int gemv_shapes[][2] = {{2560, 2560}, {2560, 6912}, {6912, 2560}};
 static const int quant_sizes[] = {2560, 6912};
-/* CUDA only: the lm_head GEMV (K x N) and prefill GEMMs of 64 tokens (M x N x K) */
-static const int cuda_head_shape[2] = {2560, 128256};
+/* The lm_head of BitNet-2B (K x N): F16 rows on the CPU (head/), I2_S on the GPU (gemv/cuda);
+ * and, CUDA only, the prefill GEMMs of 64 tokens (M x N x K) */
+static const int head_shape[2] = {2560, 128256};
 static const int cuda_prefill_shapes[][3] = {{64, 2560, 2560}, {64, 6912, 2560}, {64, 2560, 6912}};
 static const char *const e2e_configs[] = {"tiny", "2b"};
 
@@ -201,6 +205,7 @@ static int add_def(struct bench_def *d, int n, enum bench_kind kind, int kernel,
 		snprintf(b->name, sizeof(b->name), "gemv/%s/%dx%d/dram", kn, k, nn);
 		break;
 	case K_QUANT: snprintf(b->name, sizeof(b->name), "quant/%s/%d", kn, nn); break;
+	case K_HEAD: snprintf(b->name, sizeof(b->name), "head/%s/%dx%d", kn, k, nn); break;
 	case K_MEMBW:
 		snprintf(b->name, sizeof(b->name), cuda ? "membw/cuda-copy" : "membw/read");
 		break;
@@ -253,7 +258,10 @@ static int build_defs(struct bench_def *d, unsigned kernels, int cuda)
 					    gemv_shapes[s][0]);
 		}
 	if (cuda)
-		n = add_def(d, n, K_GEMV, -1, 1, 1, cuda_head_shape[1], cuda_head_shape[0]);
+		n = add_def(d, n, K_GEMV, -1, 1, 1, head_shape[1], head_shape[0]);
+	for (int id = 0; id < BN_KERNEL_COUNT; id++)
+		if ((kernels & (1u << id)) && id != BN_KERNEL_AMX) /* AMX borrows AVX-512's */
+			n = add_def(d, n, K_HEAD, id, 0, 1, head_shape[1], head_shape[0]);
 	for (size_t s = 0; s < sizeof(quant_sizes) / sizeof(quant_sizes[0]); s++)
 		for (int id = 0; id < BN_KERNEL_COUNT; id++)
 			if ((kernels & (1u << id)) &&
@@ -282,7 +290,9 @@ struct bench_state {
 	int layers;
 	int next_layer;
 	int32_t *y;
-	float *fin;   /* quant input */
+	float *fin;   /* quant input; head: x */
+	uint16_t *emb; /* head: F16 rows */
+	float *logits; /* head: output */
 	void *membuf; /* membw */
 	size_t membytes;
 	volatile uint64_t sink;
@@ -313,6 +323,7 @@ static int run_once(struct bench_state *s)
 		return rc;
 	}
 	case K_QUANT: return bn_quantize(s->ctx, s->x, s->fin, (size_t)s->def->n, 1);
+	case K_HEAD: return bn_gemv_f16(s->ctx, s->logits, s->emb, s->fin, s->def->k, s->def->n);
 	case K_MEMBW: s->sink += bn_membw_read(s->ctx, s->membuf, s->membytes); return 0;
 	case K_PREFILL:
 		bn_infer_truncate(s->infer, 0);
@@ -455,6 +466,30 @@ int bench_check_ints(const char *name, const char *kernel, const int32_t *got, c
 	return 1;
 }
 
+/* The lm_head on the benchmark's kernel against ref's: every logit bit for bit. */
+static int check_head(struct bench_state *s, struct bn_ctx *ref, const struct options *opt)
+{
+	const struct bench_def *d = s->def;
+	float *want = bench_xalloc(sizeof(float) * (size_t)d->n);
+	if (bn_gemv_f16(ref, want, s->emb, s->fin, d->k, d->n) ||
+	    bn_gemv_f16(s->ctx, s->logits, s->emb, s->fin, d->k, d->n))
+		bench_die_bn(d->name);
+	if (opt->inject_fault == d->kernel)
+		s->logits[d->n / 2] += 1.0f;
+	int ok = 1;
+	for (int j = 0; j < d->n && ok; j++)
+		if (memcmp(&s->logits[j], &want[j], sizeof(float))) {
+			fprintf(stderr,
+				"%s: %s: kernel %s is wrong: logit %d = %.9g, reference %.9g; "
+				"refusing to time it\n",
+				prog, d->name, bn_kernel_name(d->kernel), j, (double)s->logits[j],
+				(double)want[j]);
+			ok = 0;
+		}
+	free(want);
+	return ok;
+}
+
 /* Compares the kernel's output for this benchmark with the reference kernel's. Returns 1
  * when they match; prints the first difference and returns 0 otherwise. */
 static int check_against_ref(struct bench_state *s, const struct options *opt)
@@ -466,7 +501,9 @@ static int check_against_ref(struct bench_state *s, const struct options *opt)
 		return check_e2e(s, opt);
 	struct bn_ctx *ref = bench_ctx_new(BN_KERNEL_REF, 1, 0);
 	int ok = 1;
-	if (d->kind == K_QUANT) {
+	if (d->kind == K_HEAD) {
+		ok = check_head(s, ref, opt);
+	} else if (d->kind == K_QUANT) {
 		struct bn_qact *want;
 		if (bn_qact_new(&want, 1, d->n) ||
 		    bn_quantize(ref, want, s->fin, (size_t)d->n, 1) ||
@@ -577,6 +614,25 @@ static void setup_e2e(struct bench_state *s, const struct options *opt)
 	bench_e2e_prompt(s->prompt, s->model->cfg.vocab);
 }
 
+/* The lm_head's F16 rows (random finite halves in [-1, 1); one 1 MiB block repeated, which
+ * streams from DRAM all the same) and a random x. */
+static void setup_head(struct bench_state *s)
+{
+	const struct bench_def *d = s->def;
+	const size_t count = (size_t)d->n * (size_t)d->k, block = (size_t)1 << 19;
+	s->emb = bench_xalloc(count * sizeof(uint16_t));
+	madvise(s->emb, count * sizeof(uint16_t), MADV_HUGEPAGE);
+	for (size_t i = 0; i < block && i < count; i++)
+		s->emb[i] = bn_f32_to_f16((float)((double)(rng_next() >> 11) / 4503599627370496.0 -
+						  1.0));
+	for (size_t i = block; i < count; i += block)
+		memcpy(s->emb + i, s->emb, (count - i < block ? count - i : block) * sizeof(uint16_t));
+	s->fin = bench_xalloc(sizeof(float) * (size_t)d->k);
+	for (int c = 0; c < d->k; c++)
+		s->fin[c] = (float)((double)(rng_next() >> 11) / 4503599627370496.0 - 1.0);
+	s->logits = bench_xalloc(sizeof(float) * (size_t)d->n);
+}
+
 static void setup(struct bench_state *s, const struct options *opt, int via_env)
 {
 	const struct bench_def *d = s->def;
@@ -594,6 +650,10 @@ static void setup(struct bench_state *s, const struct options *opt, int via_env)
 		return;
 	}
 	s->ctx = bench_ctx_new(d->kernel, opt->threads, via_env);
+	if (d->kind == K_HEAD) {
+		setup_head(s);
+		return;
+	}
 	if (d->kind == K_QUANT) {
 		if (bn_qact_new(&s->x, 1, d->n))
 			bench_die_bn(d->name);
@@ -628,6 +688,8 @@ static void teardown(struct bench_state *s)
 	bn_tmat_free(s->w);
 	free(s->y);
 	free(s->fin);
+	free(s->emb);
+	free(s->logits);
 	free(s->membuf);
 }
 
@@ -646,6 +708,7 @@ static double elements_of(const struct bench_def *d, double *bytes)
 		return (double)d->n * d->k;
 	}
 	case K_QUANT: *bytes = 5.0 * d->n; return (double)d->n;
+	case K_HEAD: *bytes = 2.0 * d->n * d->k + 4.0 * d->k + 4.0 * d->n; return (double)d->n * d->k;
 	case K_MEMBW:
 		*bytes = d->cuda ? 2.0 * (double)CUDA_COPY_BYTES /* read + written */
 				 : (double)DRAM_STACK_BYTES;
@@ -712,6 +775,8 @@ static int run_bench(const struct bench_def *d, const struct options *opt, int v
 		}
 	}
 	r->checked = d->kind != K_MEMBW;
+	if (s.infer) /* the check ran other shapes (2 prompt tokens, a GEMV in prefill) */
+		bn_ctx_ran_reset(bn_infer_ctx(s.infer));
 	/* Warm-up (not stored): a DRAM stack is walked once whole so pages are mapped. */
 	run_timed(&s, d->kind == K_GEMV_DRAM ? s.layers : 1);
 	/* Calibrate: double the iterations until a batch takes a tenth of min-time. */
@@ -751,10 +816,13 @@ static int run_bench(const struct bench_def *d, const struct options *opt, int v
 	case K_GEMV:
 	case K_GEMV_DRAM: r->kernel = bn_ctx_ran(s.ctx, BN_OP_GEMV); break;
 	case K_QUANT: r->kernel = bn_ctx_ran(s.ctx, BN_OP_QUANT); break;
+	case K_HEAD: r->kernel = bn_ctx_ran(s.ctx, BN_OP_LM_HEAD); break;
 	case K_MEMBW: r->kernel = -1; break;
 	case K_PREFILL: r->kernel = bn_ctx_ran(bn_infer_ctx(s.infer), BN_OP_GEMM); break;
 	case K_DECODE: r->kernel = bn_ctx_ran(bn_infer_ctx(s.infer), BN_OP_GEMV); break;
 	}
+	for (int op = 0; op < BENCH_OPS; op++) /* what the timed runs used, op by op */
+		r->ops[op] = s.infer ? bn_ctx_ran(bn_infer_ctx(s.infer), (enum bn_op)op) : -1;
 	if (d->kind == K_PREFILL || d->kind == K_DECODE)
 		r->bytes = (double)s.model->weight_bytes; /* weights read per iteration */
 	teardown(&s);
@@ -783,6 +851,22 @@ static void ref_name(char *out, size_t cap, const struct bench_result *r)
 	snprintf(out, cap, "%.*sref%s", (int)(a - r->name + 1), r->name, b);
 }
 
+/* "dispatch (zen5): gemm amx from 16 rows, else avx512; gemv avx512; ..." */
+static void print_dispatch(FILE *f, const struct bn_ctx *ctx)
+{
+	int split = bn_ctx_gemm_split(ctx);
+	fprintf(f, "dispatch (%s%s): gemm %s", bn_cpu_class(),
+		bn_ctx_forced(ctx) ? ", BITNET_KERNEL" : "",
+		bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_GEMM, split ? split : 1)));
+	if (split)
+		fprintf(f, " from %d rows, else %s", split,
+			bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_GEMM, 1)));
+	for (int op = BN_OP_GEMV; op < BN_OP_COUNT; op++)
+		fprintf(f, "; %s %s", bn_op_name(op),
+			bn_kernel_name(bn_ctx_op_kernel(ctx, (enum bn_op)op, 1)));
+	fputc('\n', f);
+}
+
 static void print_table(FILE *f, const struct bench_context *c, const struct bench_result *r, int n)
 {
 	fprintf(f, "bitnet-bench %s (%s) on %s, %d thread%s%s; medians of %d samples\n", c->version,
@@ -794,6 +878,8 @@ static void print_table(FILE *f, const struct bench_context *c, const struct ben
 			"%s\n",
 			c->gpu->name, c->gpu->cc_major, c->gpu->cc_minor, c->gpu->sm_count,
 			c->gpu->memory_bytes / (1024.0 * 1024 * 1024), c->gpu->built_for);
+	if (c->dispatch)
+		print_dispatch(f, c->dispatch);
 	fprintf(f, "%-32s %-9s %12s %8s %10s %9s %9s  %s\n", "benchmark", "kernel", "median",
 		"spread", "Gelem/s", "GB/s", "vs ref", "note");
 	const struct bench_result *mem = find_result(r, n, "membw/read");
@@ -840,7 +926,7 @@ static void print_table(FILE *f, const struct bench_context *c, const struct ben
 				 bench_median(ref->samples, ref->nsamples) / med);
 		if (!strcmp(x->family, "e2e"))
 			snprintf(gel, sizeof(gel), "-");
-		if (strstr(x->name, "/dram") && mem_bw > 0)
+		if ((strstr(x->name, "/dram") || !strcmp(x->family, "head")) && mem_bw > 0)
 			snprintf(note, sizeof(note), "%.0f%% of membw/read",
 				 100.0 * x->bytes / med / mem_bw);
 		if (!strncmp(x->name, "gemv/cuda/", 10) && copy_bw > 0) /* weights from DRAM */
@@ -997,8 +1083,10 @@ int main(int argc, char **argv)
 	unsigned kernels = cpu ? (1u << BN_KERNEL_COUNT) - 1 : 0;
 	int via_env = 0;
 	const char *env = getenv("BITNET_KERNEL");
-	if (env && *env && strcmp(env, BN_KERNEL_CUDA_NAME)) {
-		struct bn_ctx *probe;
+	/* A context made as the benchmarks make theirs, for the per-operation choice the JSON
+	 * context and the table report. */
+	struct bn_ctx *probe = NULL;
+	if (cpu || (env && *env && strcmp(env, BN_KERNEL_CUDA_NAME))) {
 		struct bn_ctx_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 1};
 		if (bn_ctx_new(&probe, &o)) {
 			fprintf(stderr, "%s: %s\n", prog, bn_error_last());
@@ -1006,8 +1094,9 @@ int main(int argc, char **argv)
 				       ? EXIT_USAGE
 				       : EXIT_FAILED;
 		}
+	}
+	if (probe && bn_ctx_forced(probe)) {
 		kernels = cpu ? 1u << bn_ctx_kernel(probe) : 0;
-		bn_ctx_free(probe);
 		via_env = 1;
 	}
 	regex_t re;
@@ -1033,8 +1122,11 @@ int main(int argc, char **argv)
 		snprintf(r->name, sizeof(r->name), "%s", defs[i].name);
 		r->unit = "ns";
 		r->kernel = -1;
+		for (int op = 0; op < BENCH_OPS; op++)
+			r->ops[op] = -1;
 		r->family = defs[i].kind == K_MATMUL	? "matmul"
 			    : defs[i].kind == K_QUANT	? "quant"
+			    : defs[i].kind == K_HEAD	? "head"
 			    : defs[i].kind == K_MEMBW	? "membw"
 			    : defs[i].kind == K_PREFILL || defs[i].kind == K_DECODE ? "e2e"
 						: "gemv";
@@ -1086,6 +1178,7 @@ int main(int argc, char **argv)
 		.strict_mode = bn_strict_mode() > 0,
 		.min_time = opt.min_time,
 		.repetitions = opt.repetitions,
+		.dispatch = cpu ? probe : NULL,
 	};
 	int status = 0;
 	double t0 = bench_now_s();
@@ -1102,6 +1195,9 @@ int main(int argc, char **argv)
 		}
 		if (r->kernel >= 0)
 			ctx.kernels_seen |= 1u << r->kernel;
+		for (int op = 0; op < BENCH_OPS; op++)
+			if (r->ops[op] >= 0)
+				ctx.kernels_seen |= 1u << r->ops[op];
 		if (r->kernel_name)
 			ctx.device_kernel = r->kernel_name;
 		if (defs[i].cuda)
@@ -1121,5 +1217,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nres; i++)
 		free(res[i].samples);
 	free(res);
+	bn_ctx_free(probe);
 	return status;
 }

@@ -143,25 +143,124 @@ BN_TEST(bench__table_has_ratio_to_ref)
 	bn_test_output_free(&r);
 }
 
-BN_TEST(bench__refuses_wrong_kernel)
+/* The most capable kernel whose benchmark of that family and shape --list names without
+ * "(skipped" (e.g. family "quant", shape "2560": AMX has no quantizer of its own), into
+ * out; 0 when none runs here. The list, not an assumption, says which kernels run. */
+static int listed_kernel(char *out, size_t cap, const char *family, const char *shape)
 {
-	const char *kern = bn_kernel_name(bn_kernel_best());
-	char filter[64];
-	snprintf(filter, sizeof(filter), "^matmul/%s/32x32x32$", kern);
-	const char *args[] = {"--filter", filter,       "--format", "json", "--inject-fault",
-			      kern,       "--min-time", "0.001",    NULL};
+	char filter[96];
+	snprintf(filter, sizeof(filter), "^%s/[a-z0-9]+/%s$", family, shape);
+	const char *args[] = {"--list", "--filter", filter, NULL};
+	const char *cpu_only[] = {"BITNET_DEVICE=cpu", NULL};
+	struct bn_test_output r = run_bench(args, cpu_only);
+	BN_CHECK(r.status == 0, "--list: exit %d: %s", r.status, r.err);
+	int best = -1;
+	for (char *line = r.out, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		char kern[32];
+		int id;
+		if (strstr(line, "(skipped") ||
+		    sscanf(line + strlen(family) + 1, "%31[a-z0-9]", kern) != 1 ||
+		    bn_kernel_from_name(&id, kern))
+			continue;
+		best = id > best ? id : best;
+	}
+	bn_test_output_free(&r);
+	if (best < 0)
+		return 0;
+	snprintf(out, cap, "%s", bn_kernel_name(best));
+	return 1;
+}
+
+/* Runs one benchmark with --inject-fault on its kernel: exit 1, the refusal naming the
+ * kernel, and nothing printed for it. */
+static void check_refusal(const char *family, const char *shape)
+{
+	char kern[32], filter[96], want[64];
+	BN_CHECK(listed_kernel(kern, sizeof(kern), family, shape), "no %s/*/%s benchmark runs",
+		 family, shape);
+	snprintf(filter, sizeof(filter), "^%s/%s/%s$", family, kern, shape);
+	const char *args[] = {"--filter", filter, "--format", "json", "--inject-fault",
+			      kern,       "--min-time", "0.001",  NULL};
 	struct bn_test_output r = run_bench(args, NULL);
-	BN_CHECK(r.status == 1, "exit %d, want 1: %s", r.status, r.err);
-	char want[64];
+	BN_CHECK(r.status == 1, "%s: exit %d, want 1: %s", filter, r.status, r.err);
 	snprintf(want, sizeof(want), "kernel %s is wrong", kern);
-	BN_CHECK(strstr(r.err, want) && strstr(r.err, "refusing to time"), "stderr: %s", r.err);
+	BN_CHECK(strstr(r.err, want) && strstr(r.err, "refusing to time"), "%s: stderr: %s",
+		 filter, r.err);
 	BN_CHECK(r.out[0] == '\0', "printed results for a wrong kernel: %.200s", r.out);
 	bn_test_output_free(&r);
-	/* the quantizer's check too */
-	snprintf(filter, sizeof(filter), "^quant/%s/2560$", kern);
-	r = run_bench(args, NULL);
-	BN_CHECK(r.status == 1 && strstr(r.err, want), "quant: exit %d: %s", r.status, r.err);
+}
+
+BN_TEST(bench__refuses_wrong_kernel)
+{
+	check_refusal("matmul", "32x32x32");
+	check_refusal("gemv", "2560x2560");
+	check_refusal("quant", "2560"); /* the quantizer's check too */
+}
+
+/* The JSON context reports the dispatch's choice per operation, as the library makes it, and
+ * an end-to-end result says which kernel ran each operation: the prompt's GEMM is the
+ * dispatch's GEMM for 64 rows, the decode's GEMV its GEMV. */
+BN_TEST(bench__reports_kernel_per_operation)
+{
+	const char *args[] = {"--format", "json",         "--filter", "^e2e/tiny/(prefill64|decode)$",
+			      "--min-time", "0.001", "--repetitions", "1", NULL};
+	const char *cpu_only[] = {"BITNET_DEVICE=cpu", NULL};
+	struct bn_test_output r = run_bench(args, cpu_only);
+	BN_CHECK(r.status == 0, "exit %d: %s", r.status, r.err);
+	cJSON *root = cJSON_Parse(r.out);
+	BN_CHECK(root != NULL, "stdout is not JSON: %.200s", r.out);
+	struct bn_ctx *ctx;
+	BN_CHECK_EQ(bn_ctx_new(&ctx, NULL), 0);
+	const cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "context"), "dispatch");
+	BN_CHECK(cJSON_IsObject(d), "context has no dispatch object: %.300s", r.out);
+	BN_CHECK(!strcmp(GET_STRING(d, "cpu_class")->valuestring, bn_cpu_class()), "cpu_class");
+	int split = bn_ctx_gemm_split(ctx);
+	BN_CHECK(!strcmp(GET_STRING(d, "gemm")->valuestring,
+			 bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_GEMM, split ? split : 1))),
+		 "gemm");
+	for (int op = BN_OP_GEMV; op < BN_OP_COUNT; op++)
+		BN_CHECK(!strcmp(GET_STRING(d, bn_op_name(op))->valuestring,
+				 bn_kernel_name(bn_ctx_op_kernel(ctx, (enum bn_op)op, 1))),
+			 "%s", bn_op_name(op));
+	const cJSON *b;
+	int seen = 0;
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(root, "benchmarks"))
+	{
+		const char *name = GET_STRING(b, "name")->valuestring;
+		const cJSON *ops = cJSON_GetObjectItem(b, "dispatch");
+		BN_CHECK(cJSON_IsObject(ops), "%s: no dispatch", name);
+		int prefill = strstr(name, "prefill") != NULL;
+		const char *main_op = prefill ? "gemm" : "gemv";
+		int want = prefill ? bn_ctx_op_kernel(ctx, BN_OP_GEMM, 64)
+				   : bn_ctx_op_kernel(ctx, BN_OP_GEMV, 1);
+		BN_CHECK(!strcmp(GET_STRING(ops, main_op)->valuestring, bn_kernel_name(want)),
+			 "%s: %s ran %s, the dispatch says %s", name, main_op,
+			 GET_STRING(ops, main_op)->valuestring, bn_kernel_name(want));
+		BN_CHECK(!strcmp(GET_STRING(ops, "lm_head")->valuestring,
+				 bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_LM_HEAD, 1))),
+			 "%s: lm_head", name);
+		BN_CHECK(cJSON_GetObjectItem(ops, prefill ? "gemv" : "gemm") == NULL,
+			 "%s: reports an operation its timed runs did not use", name);
+		/* the result's kernel names its main operation's first */
+		BN_CHECK(!strncmp(GET_STRING(b, "kernel")->valuestring, bn_kernel_name(want),
+				  strlen(bn_kernel_name(want))),
+			 "%s: kernel %s", name, GET_STRING(b, "kernel")->valuestring);
+		seen++;
+	}
+	BN_CHECK_EQ(seen, 2);
+	bn_ctx_free(ctx);
+	cJSON_Delete(root);
 	bn_test_output_free(&r);
+}
+
+/* The lm_head benchmark checks every logit against ref before timing, and refuses a wrong
+ * kernel like the others. */
+BN_TEST(bench__head_refuses_wrong_kernel)
+{
+	check_refusal("head", "2560x128256");
 }
 
 BN_TEST(bench__environment_errors)

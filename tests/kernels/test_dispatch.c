@@ -81,9 +81,10 @@ BN_TEST(dispatch__auto_picks_best_and_reports_it)
 	struct bn_ctx *ctx;
 	BN_CHECK_EQ(bn_ctx_new(&ctx, NULL), 0);
 	BN_CHECK_EQ(bn_ctx_kernel(ctx), bn_kernel_best());
+	BN_CHECK_EQ(bn_ctx_forced(ctx), 0);
 	BN_CHECK_EQ(bn_ctx_ran(ctx, BN_OP_GEMM), -1);
 	BN_CHECK_EQ(run_small_gemm(ctx), 0);
-	BN_CHECK_EQ(bn_ctx_ran(ctx, BN_OP_GEMM), bn_kernel_best());
+	BN_CHECK_EQ(bn_ctx_ran(ctx, BN_OP_GEMM), bn_ctx_op_kernel(ctx, BN_OP_GEMM, 4));
 	BN_CHECK_EQ(bn_ctx_threads(ctx), 1);
 	bn_ctx_free(ctx);
 	/* ref is always there, and the best is at least as good as what the CPU bits allow */
@@ -104,8 +105,14 @@ BN_TEST(dispatch__env_forces_each_available_kernel)
 		struct bn_ctx_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 2};
 		BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
 		BN_CHECK_EQ(bn_ctx_kernel(ctx), id);
+		BN_CHECK_EQ(bn_ctx_forced(ctx), 1);
 		BN_CHECK_EQ(run_small_gemm(ctx), 0);
 		BN_CHECK_EQ(bn_ctx_ran(ctx, BN_OP_GEMM), id);
+		/* one kernel for everything: GEMM of any size and GEMV are its own */
+		BN_CHECK_EQ(bn_ctx_gemm_split(ctx), 0);
+		BN_CHECK_EQ(bn_ctx_op_kernel(ctx, BN_OP_GEMM, 1), id);
+		BN_CHECK_EQ(bn_ctx_op_kernel(ctx, BN_OP_GEMM, 4096), id);
+		BN_CHECK_EQ(bn_ctx_op_kernel(ctx, BN_OP_GEMV, 1), id);
 		bn_ctx_free(ctx);
 	}
 	/* an explicit choice in the options wins over the environment */
@@ -114,6 +121,50 @@ BN_TEST(dispatch__env_forces_each_available_kernel)
 	struct bn_ctx_opts o = {.kernel = bn_kernel_best(), .threads = 1};
 	BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
 	BN_CHECK_EQ(bn_ctx_kernel(ctx), bn_kernel_best());
+	bn_ctx_free(ctx);
+}
+
+/* Without a forced kernel each operation gets an available kernel; never AMX for a GEMV or
+ * for a GEMM smaller than one tile; GEMMs split by rows run the small kernel below the split
+ * and the large one from it, and bn_ctx_ran reports what actually ran each. */
+BN_TEST(dispatch__per_operation_choice)
+{
+	struct bn_ctx *ctx;
+	struct bn_ctx_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 2};
+	BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
+	for (int op = 0; op < BN_OP_COUNT; op++)
+		for (int rows = 1; rows <= 64; rows *= 4) {
+			int k = bn_ctx_op_kernel(ctx, (enum bn_op)op, rows);
+			BN_CHECK(k >= 0 && bn_kernel_available(k, NULL), "%s on %d rows: %s",
+				 bn_op_name(op), rows, bn_kernel_name(k));
+		}
+	BN_CHECK(bn_ctx_op_kernel(ctx, BN_OP_GEMV, 1) != BN_KERNEL_AMX, "AMX chosen for GEMV");
+	BN_CHECK(bn_ctx_op_kernel(ctx, BN_OP_GEMM, 15) != BN_KERNEL_AMX,
+		 "AMX chosen for a GEMM of 15 rows");
+	/* a SIMD kernel where there is one: ref is only the last resort */
+	if (bn_kernel_best() != BN_KERNEL_REF)
+		for (int op = 0; op < BN_OP_COUNT; op++)
+			BN_CHECK(bn_ctx_op_kernel(ctx, (enum bn_op)op, 64) != BN_KERNEL_REF,
+				 "%s falls back to ref", bn_op_name(op));
+	int split = bn_ctx_gemm_split(ctx);
+	int sizes[] = {1, 3, split > 1 ? split - 1 : 2, split > 0 ? split : 16, 40};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int m = sizes[i];
+		struct bn_tmat *w;
+		struct bn_qact *x;
+		int32_t *y = malloc(sizeof(int32_t) * (size_t)m * 64);
+		BN_CHECK_EQ(bn_tmat_new(&w, 64, 256), 0);
+		BN_CHECK_EQ(bn_qact_new(&x, m, 256), 0);
+		bn_ctx_ran_reset(ctx);
+		BN_CHECK_EQ(m == 1 ? bn_gemv(ctx, y, x, w) : bn_gemm(ctx, y, 64, x, w), 0);
+		int want = m == 1 ? bn_ctx_op_kernel(ctx, BN_OP_GEMV, 1)
+				  : bn_ctx_op_kernel(ctx, BN_OP_GEMM, m);
+		BN_CHECK_EQ(bn_ctx_ran(ctx, m == 1 ? BN_OP_GEMV : BN_OP_GEMM), want);
+		BN_CHECK_EQ(bn_ctx_ran(ctx, m == 1 ? BN_OP_GEMM : BN_OP_GEMV), -1);
+		bn_tmat_free(w);
+		bn_qact_free(x);
+		free(y);
+	}
 	bn_ctx_free(ctx);
 }
 

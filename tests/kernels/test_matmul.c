@@ -1,6 +1,7 @@
 /* Ternary x int8 GEMM and GEMV: every kernel this machine runs, every thread count 1..4,
  * random and edge shapes, against a plain integer product computed here from the unpacked
  * matrices (so the ref kernel is checked too). Kernels the CPU lacks report skipped. */
+#include <math.h>
 #include <string.h>
 
 #include "bn_dispatch.h"
@@ -246,5 +247,79 @@ BN_TEST(matmul__any_bytes_agree_with_ref)
 	}
 	bn_tmat_free(w);
 	bn_qact_free(x);
+	bn_ctx_free(ref);
+}
+
+/* A half from random bits, any finite value: normal, subnormal, +-0, up to +-65504. */
+static uint16_t random_finite_half(void)
+{
+	for (;;) {
+		uint16_t h = (uint16_t)bn_test_rand();
+		if ((h & 0x7c00) != 0x7c00)
+			return h;
+	}
+}
+
+/* The lm_head (bn_gemv_f16): every kernel and thread count gives ref's bits exactly, on
+ * halves of every kind and row counts around the kernels' row groups and thread chunks;
+ * and ref itself is the dot product (checked in double with a rounding bound). */
+BN_TEST(lm_head__every_kernel_matches_ref)
+{
+	static const int shapes[][2] = {{32, 1}, {96, 3}, {2560, 5}, {256, 257}, {128, 1031}};
+	struct bn_ctx *ref;
+	struct bn_ctx_opts ro = {.kernel = BN_KERNEL_REF, .threads = 1};
+	BN_CHECK_EQ(bn_ctx_new(&ref, &ro), 0);
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		int k = shapes[s][0], n = shapes[s][1];
+		uint16_t *e = malloc(sizeof(uint16_t) * (size_t)k * (size_t)n);
+		float *x = malloc(sizeof(float) * (size_t)k);
+		float *want = malloc(sizeof(float) * (size_t)n), *got = malloc(sizeof(float) * (size_t)n);
+		for (size_t i = 0; i < (size_t)k * (size_t)n; i++)
+			e[i] = random_finite_half();
+		for (int i = 0; i < k; i++)
+			x[i] = (float)((double)(bn_test_rand() >> 11) / 9007199254740992.0 - 0.5);
+		BN_CHECK_EQ(bn_gemv_f16(ref, want, e, x, k, n), 0);
+		BN_CHECK_EQ(bn_ctx_ran(ref, BN_OP_LM_HEAD), BN_KERNEL_REF);
+		for (int j = 0; j < n; j++) {
+			double sum = 0, mag = 0;
+			for (int i = 0; i < k; i++) {
+				const uint16_t h = e[(size_t)j * (size_t)k + i];
+				int ex = (h >> 10) & 0x1f, man = h & 0x3ff;
+				double v = ex ? ldexp(1024 + man, ex - 25) : ldexp(man, -24);
+				v = (h & 0x8000) ? -v : v;
+				sum += v * x[i];
+				mag += fabs(v * x[i]);
+			}
+			BN_CHECK(fabs(want[j] - sum) <= 1e-5 * mag + 1e-30, "row %d: %.9g vs %.9g", j,
+				 (double)want[j], sum);
+		}
+		for (int id = 1; id < BN_KERNEL_COUNT; id++) {
+			if (!bn_kernel_available(id, NULL))
+				continue;
+			for (int t = 1; t <= bn_test_max_threads(3); t++) {
+				struct bn_ctx *ctx;
+				struct bn_ctx_opts o = {.kernel = id, .threads = t};
+				BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
+				memset(got, 0xff, sizeof(float) * (size_t)n);
+				BN_CHECK_EQ(bn_gemv_f16(ctx, got, e, x, k, n), 0);
+				BN_CHECK_EQ(bn_ctx_ran(ctx, BN_OP_LM_HEAD),
+					    bn_ctx_op_kernel(ctx, BN_OP_LM_HEAD, 1));
+				for (int j = 0; j < n; j++)
+					BN_CHECK(!memcmp(&got[j], &want[j], sizeof(float)),
+						 "%s (lm_head %s), %d threads, %dx%d: row %d = %.9g, "
+						 "ref %.9g",
+						 bn_kernel_name(id),
+						 bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_LM_HEAD, 1)),
+						 t, k, n, j, (double)got[j], (double)want[j]);
+				bn_ctx_free(ctx);
+			}
+		}
+		free(e), free(x), free(want), free(got);
+	}
+	/* a row length the kernels cannot take is an error, not a wrong answer */
+	float y;
+	uint16_t e1[33] = {0};
+	float x1[33] = {0};
+	BN_CHECK_EQ(bn_gemv_f16(ref, &y, e1, x1, 33, 1), BN_EINVAL);
 	bn_ctx_free(ref);
 }
