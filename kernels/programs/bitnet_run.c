@@ -315,11 +315,12 @@ int main(int argc, char **argv)
 	int decoded = generated > 1 ? generated - 1 : 0;
 	double prefill_tps = t_prefill > 0 ? n_prompt / t_prefill : 0;
 	double decode_tps = t_decode > 0 ? decoded / t_decode : 0;
-	const char *k_gemm = NULL, *k_gemv = NULL, *k_quant = NULL, *device = NULL;
+	const char *k_gemm = NULL, *k_gemv = NULL, *k_quant = NULL, *k_head = NULL, *device = NULL;
 	if (run.cpu) {
 		struct bn_ctx *ctx = bn_infer_ctx(run.cpu);
 		int g = bn_ctx_ran(ctx, BN_OP_GEMM), v = bn_ctx_ran(ctx, BN_OP_GEMV);
-		int q = bn_ctx_ran(ctx, BN_OP_QUANT);
+		int q = bn_ctx_ran(ctx, BN_OP_QUANT), h = bn_ctx_ran(ctx, BN_OP_LM_HEAD);
+		k_head = h >= 0 ? bn_kernel_name(h) : NULL;
 		k_gemm = g >= 0 ? bn_kernel_name(g) : NULL;
 		k_gemv = v >= 0 ? bn_kernel_name(v) : NULL;
 		k_quant = q >= 0 ? bn_kernel_name(q) : NULL;
@@ -329,6 +330,7 @@ int main(int argc, char **argv)
 		k_gemm = n_prompt > 1 ? BN_CUDA_KERNEL_NAME : NULL;
 		k_gemv = n_prompt == 1 || decoded > 0 ? BN_CUDA_KERNEL_NAME : NULL;
 		k_quant = BN_KERNEL_CUDA_NAME;
+		k_head = BN_KERNEL_CUDA_NAME;
 		device = run.dev.name;
 	}
 #endif
@@ -358,6 +360,7 @@ int main(int argc, char **argv)
 		cJSON_AddItemToObject(k, "gemm", k_gemm ? cJSON_CreateString(k_gemm) : cJSON_CreateNull());
 		cJSON_AddItemToObject(k, "gemv", k_gemv ? cJSON_CreateString(k_gemv) : cJSON_CreateNull());
 		cJSON_AddItemToObject(k, "quant", k_quant ? cJSON_CreateString(k_quant) : cJSON_CreateNull());
+		cJSON_AddItemToObject(k, "lm_head", k_head ? cJSON_CreateString(k_head) : cJSON_CreateNull());
 		char *text = cJSON_Print(o);
 		puts(text ? text : "{}");
 		free(text);
@@ -366,9 +369,10 @@ int main(int argc, char **argv)
 		printf("\n\nprompt %d tokens: prefill %.2f tokens/s (%.3f s); time to first token "
 		       "%.3f s\n"
 		       "decode %d tokens: %.2f tokens/s; peak RSS %.1f MB; kernels gemm %s, gemv %s, "
-		       "quant %s\n",
+		       "quant %s, lm_head %s\n",
 		       n_prompt, prefill_tps, t_prefill, ttft, decoded, decode_tps, peak_mb,
-		       k_gemm ? k_gemm : "-", k_gemv ? k_gemv : "-", k_quant ? k_quant : "-");
+		       k_gemm ? k_gemm : "-", k_gemv ? k_gemv : "-", k_quant ? k_quant : "-",
+		       k_head ? k_head : "-");
 		if (device)
 			printf("device: %s\n", device);
 		print_stages("prefill", &st_prefill, t_prefill);

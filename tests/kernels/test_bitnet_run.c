@@ -51,8 +51,10 @@ BN_TEST(run__receipt_names_device_and_kernels)
 	cJSON *o = receipt(model, ref, NULL, &r);
 	BN_CHECK(!strcmp(str(o, "device"), "cpu"), "device %s", str(o, "device"));
 	const cJSON *k = cJSON_GetObjectItem(o, "kernels");
-	BN_CHECK(!strcmp(str(k, "gemm"), "ref") && !strcmp(str(k, "gemv"), "ref"),
-		 "kernels %s %s", str(k, "gemm"), str(k, "gemv"));
+	BN_CHECK(!strcmp(str(k, "gemm"), "ref") && !strcmp(str(k, "gemv"), "ref") &&
+			 !strcmp(str(k, "quant"), "ref") && !strcmp(str(k, "lm_head"), "ref"),
+		 "kernels %s %s %s %s", str(k, "gemm"), str(k, "gemv"), str(k, "quant"),
+		 str(k, "lm_head"));
 	BN_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(o, "tokens")), 6);
 	cJSON_Delete(o);
 	bn_test_output_free(&r);
