@@ -68,6 +68,10 @@ static const struct bn_tune bn_tunes[] = {
 	{.cpu_class = "other", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
 };
 
+/* BITNET_STREAM_PREFETCH=BYTES (0-65536) replaces the class's distances for both kernels:
+ * how the table's rows were measured, and how a new CPU class gets its row. */
+static struct bn_tune bn_tune_env;
+
 static const struct bn_tune *bn_tune_pick(void)
 {
 	const struct bn_cpu *c = bn_cpu_get();
@@ -78,7 +82,14 @@ static const struct bn_tune *bn_tune_pick(void)
 		i = 2;
 	else if (c->vendor == BN_CPU_VENDOR_INTEL && (c->features & BN_CPU_AMX_TILE))
 		i = 3;
-	return &bn_tunes[i];
+	const char *env = getenv("BITNET_STREAM_PREFETCH");
+	char *end;
+	long v = env && *env ? strtol(env, &end, 10) : -1;
+	if (v < 0 || v > 65536 || *end)
+		return &bn_tunes[i];
+	bn_tune_env = bn_tunes[i];
+	bn_tune_env.avx2_prefetch = bn_tune_env.avx512_prefetch = (int)v;
+	return &bn_tune_env;
 }
 
 const struct bn_tune *bn_tune_get(void)
