@@ -31,6 +31,7 @@ void bg_bench_set_free(struct bg_bench_set *set)
 	free(c->build_type);
 	free_strv(c->isa, c->n_isa);
 	free_strv(c->kernels, c->n_kernels);
+	free(c->dispatch);
 	free(c->json);
 	free(set->format);
 	free(set);

@@ -31,6 +31,8 @@ struct bg_bench_ctx {
 	size_t n_isa;
 	char **kernels;    /* kernel IDs observed at dispatch */
 	size_t n_kernels;
+	char *dispatch;    /* the kernel per operation the program reported ("gemm amx, gemv
+			    * avx512, ..."), from context.dispatch; NULL when not said */
 	int threads;       /* 0 when not said */
 	int strict_mode;   /* 1, 0, or -1 when not said */
 	char *json;        /* the context object, unformatted JSON text, stored verbatim */

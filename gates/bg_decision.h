@@ -88,6 +88,7 @@ struct bg_side {
 	char *subject;
 	char *binary_hash; /* of the bench program; NULL when unknown */
 	char *kernels;     /* kernel IDs observed, comma-separated */
+	char *dispatch;    /* the bench program's kernel per operation; NULL when not said */
 	int64_t run_id;
 	int worktree;
 };

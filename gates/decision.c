@@ -52,6 +52,7 @@ static void side_clear(struct bg_side *s)
 	free(s->subject);
 	free(s->binary_hash);
 	free(s->kernels);
+	free(s->dispatch);
 }
 
 void bg_decision_free(struct bg_decision *d)

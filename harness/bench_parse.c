@@ -278,6 +278,46 @@ static int keep_json(char **out, const cJSON *ctx)
 
 /* ---- bitgate-bench/1 ---- */
 
+/* context.dispatch, the program's kernel per operation: an object of short strings,
+ * numbers or booleans, kept as one line ("gemm amx, gemm_small avx512, gemv avx512") for
+ * the report. At most 16 members of 40 characters each, so a hostile file cannot make the
+ * report's evidence line long. */
+static int read_dispatch(char **out, const cJSON *d, const char *origin)
+{
+	if (!d)
+		return 0;
+	if (!cJSON_IsObject(d))
+		return bg_json_fail(origin, "context.dispatch", "expected an object, got %s",
+				    bg_json_type_name(d));
+	struct bg_buf b = BG_BUF_INIT;
+	int n = 0, rc = 0;
+	for (const cJSON *m = d->child; m && !rc; m = m->next, n++) {
+		if (n >= 16 || strlen(m->string) > 40 ||
+		    (cJSON_IsString(m) && strlen(m->valuestring) > 40)) {
+			rc = bg_json_fail(origin, "context.dispatch",
+					  "more than 16 members or a name or value over 40 "
+					  "characters");
+			break;
+		}
+		if (b.len)
+			bg_buf_puts(&b, ", ");
+		if (cJSON_IsString(m))
+			bg_buf_printf(&b, "%s %s", m->string, m->valuestring);
+		else if (cJSON_IsNumber(m))
+			bg_buf_printf(&b, "%s %g", m->string, m->valuedouble);
+		else if (cJSON_IsBool(m))
+			bg_buf_printf(&b, "%s %s", m->string, cJSON_IsTrue(m) ? "true" : "false");
+		else
+			rc = bg_json_fail(origin, "context.dispatch",
+					  "member '%s': expected a string, number or boolean, got %s",
+					  m->string, bg_json_type_name(m));
+	}
+	if (!rc && b.len && !(*out = bg_strdup(bg_buf_cstr(&b))))
+		rc = BG_ENOMEM;
+	bg_buf_free(&b);
+	return rc;
+}
+
 static int read_bitgate_ctx(struct bg_bench_ctx *ctx, const cJSON *root, const char *origin)
 {
 	const cJSON *c = member(root, "context");
@@ -308,6 +348,8 @@ static int read_bitgate_ctx(struct bg_bench_ctx *ctx, const cJSON *root, const c
 					    "expected a boolean, got %s", bg_json_type_name(s));
 		if (s)
 			ctx->strict_mode = cJSON_IsTrue(s) ? 1 : 0;
+		if ((rc = read_dispatch(&ctx->dispatch, member(c, "dispatch"), origin)) < 0)
+			return rc;
 	}
 	return keep_json(&ctx->json, c);
 }

@@ -45,6 +45,7 @@ struct bg_subject {
 	int failed;                /* a stage failed; later stages are skipped */
 	char status[32];           /* the run's status so far */
 	char *error;               /* the first error's message */
+	char *dispatch;            /* the bench program's kernel per operation, when it said */
 	/* counts for the summary */
 	size_t n_bench, n_skipped, n_samples, rounds_done;
 	int tests_total, tests_passed, tests_failed, tests_skipped;

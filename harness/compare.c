@@ -195,6 +195,7 @@ static int fill_side(struct bg_side *side, const struct bg_subject *s,
 	side->subject = bg_strdup(s->commit->subject ? s->commit->subject : "");
 	side->binary_hash = bg_strdup(s->build.binary_hash);
 	side->kernels = kernels_of(res, n);
+	side->dispatch = bg_strdup(s->dispatch);
 	side->run_id = s->run_id;
 	side->worktree = s->commit->worktree;
 	return side->sha && side->subject ? 0 : BG_ENOMEM;

@@ -420,6 +420,10 @@ int bg_subject_bench_round(struct bg_app *app, struct bg_subject *s, int round)
 	if ((rc = bg_db_run_add_bench(app->db, s->run_id, round, mode, params, set)) < 0)
 		goto done;
 	s->rounds_done++;
+	if (!s->dispatch && set->ctx.dispatch && !(s->dispatch = bg_strdup(set->ctx.dispatch))) {
+		rc = BG_ENOMEM;
+		goto done;
+	}
 	s->n_bench = set->n;
 	s->n_skipped = 0;
 	for (size_t i = 0; i < set->n; i++) {
@@ -566,6 +570,7 @@ void bg_subject_clear(struct bg_subject *s)
 	free(s->out_dir);
 	bg_strv_free(s->env);
 	free(s->error);
+	free(s->dispatch);
 	memset(s, 0, sizeof(*s));
 }
 

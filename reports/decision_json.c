@@ -70,6 +70,7 @@ static int put_side(cJSON *o, const char *key, const struct bg_side *s)
 	return put_str(j, "sha", s->sha) || put_str(j, "subject", s->subject) ||
 			       put_str(j, "binary_hash", s->binary_hash) ||
 			       put_str(j, "kernels", s->kernels) ||
+			       put_str(j, "dispatch", s->dispatch) ||
 			       put_i64(j, "run_id", s->run_id) ||
 			       put_i64(j, "worktree", s->worktree)
 		       ? -1
@@ -338,6 +339,7 @@ static int get_side(const struct reader *top, const cJSON *o, const char *key, s
 	err = err ? err : get_str(&r, j, "subject", &s->subject);
 	err = err ? err : get_str(&r, j, "binary_hash", &s->binary_hash);
 	err = err ? err : get_str(&r, j, "kernels", &s->kernels);
+	err = err ? err : get_str(&r, j, "dispatch", &s->dispatch);
 	err = err ? err : get_i64(&r, j, "run_id", &s->run_id);
 	err = err ? err : get_int(&r, j, "worktree", INT32_MIN, INT32_MAX, &worktree);
 	s->worktree = (int)worktree;

@@ -495,8 +495,10 @@ static int put_side(struct bg_buf *out, const char *label, const struct bg_side 
 	      bg_md_escape_cell(out, s->subject && *s->subject ? s->subject : "(no subject)") ||
 	      bg_buf_printf(out, "\n  - run %lld; bench binary ", (long long)s->run_id) ||
 	      put_code(out, s->binary_hash, "hash unknown") || bg_buf_puts(out, "; kernels ") ||
-	      bg_md_escape_cell(out, s->kernels && *s->kernels ? s->kernels : "none reported") ||
-	      bg_buf_putc(out, '\n');
+	      bg_md_escape_cell(out, s->kernels && *s->kernels ? s->kernels : "none reported");
+	if (!err && s->dispatch && *s->dispatch)
+		err = bg_buf_puts(out, "; dispatch ") || bg_md_escape_cell(out, s->dispatch);
+	err = err || bg_buf_putc(out, '\n');
 	return err ? BG_ENOMEM : 0;
 }
 

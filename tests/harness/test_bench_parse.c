@@ -22,6 +22,8 @@ static const char bitgate_ok[] =
 	"\t\t\"isa\":\t[\"avx2\", \"fma\", \"f16c\"],\n"
 	"\t\t\"kernels\":\t[\"ref\", \"avx2\"],\n"
 	"\t\t\"kernel_best\":\t\"avx2\",\n"
+	"\t\t\"dispatch\":\t{\"cpu_class\": \"zen3\", \"forced\": false, \"gemm\": \"avx2\", "
+	"\"gemm_split_rows\": 16, \"lm_head\": \"avx2\"},\n"
 	"\t\t\"threads\":\t1,\n"
 	"\t\t\"strict_mode\":\tfalse,\n"
 	"\t\t\"build_type\":\t\"Release\",\n"
@@ -92,6 +94,9 @@ BN_TEST(bench_parse__bitgate_every_field)
 	BN_CHECK(!strcmp(c->kernels[0], "ref") && !strcmp(c->kernels[1], "avx2"), "kernels");
 	BN_CHECK_EQ(c->threads, 1);
 	BN_CHECK_EQ(c->strict_mode, 0);
+	BN_CHECK(c->dispatch && !strcmp(c->dispatch, "cpu_class zen3, forced false, gemm avx2, "
+						    "gemm_split_rows 16, lm_head avx2"),
+		 "dispatch %s", c->dispatch ? c->dispatch : "(null)");
 	/* The whole context, fields this reader ignores included, in unformatted JSON. */
 	BN_CHECK(c->json && c->json[0] == '{' && !strchr(c->json, '\n') &&
 			 strstr(c->json, "\"kernel_best\":\"avx2\"") &&
@@ -290,6 +295,11 @@ BN_TEST(bench_parse__wrong_types)
 		{"{\"threads\": -1}", "context.threads: expected an integer >= 0"},
 		{"{\"strict_mode\": 0}", "context.strict_mode: expected a boolean, got a number"},
 		{"{\"build_type\": {}}", "context.build_type: expected a string, got an object"},
+		{"{\"dispatch\": [\"avx2\"]}", "context.dispatch: expected an object, got an array"},
+		{"{\"dispatch\": {\"gemm\": null}}",
+		 "context.dispatch: member 'gemm': expected a string, number or boolean, got null"},
+		{"{\"dispatch\": {\"gemm\": \"a-kernel-name-much-longer-than-forty-chars\"}}",
+		 "context.dispatch: more than 16 members or a name or value over 40 characters"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char text[512];

@@ -77,6 +77,7 @@ static struct bg_decision *make_decision(size_t extra_rows)
 	d->head.subject = xdup("matmul: unroll the avx2 inner loop");
 	d->head.binary_hash = NULL; /* unknown */
 	d->head.kernels = xdup("avx2");
+	d->head.dispatch = xdup("cpu_class zen3, gemm avx2, gemv avx2, quant avx2, lm_head avx2");
 	d->head.run_id = 13;
 	d->machine = xdup("AMD EPYC 7B13, 2 CPUs, Linux 6.1.0-18-amd64 [3f2a9c]");
 	d->fingerprint = xdup("3f2a9c7d1e");
@@ -320,6 +321,11 @@ BN_TEST(report__markdown_figures)
 			 strstr(md, "`sha256:9e1f4c0a7b2d`") && strstr(md, "hash unknown") &&
 			 strstr(md, "```sh\nbitgate ci --base origin/main --head HEAD\n"),
 		 "evidence trail:\n%s", md);
+	/* the head's kernel per operation, as its bench program reported it; none for base */
+	BN_CHECK(strstr(md, "kernels avx2; dispatch cpu\\_class zen3, gemm avx2, gemv avx2, "
+			    "quant avx2, lm\\_head avx2\n"),
+		 "dispatch:\n%s", md);
+	BN_CHECK(!strstr(md, "avx2,ref; dispatch"), "a dispatch claimed for base:\n%s", md);
 	free(md);
 	/* what was not measured says why */
 	d->strict.measured = 0;
@@ -601,6 +607,9 @@ BN_TEST(report__json_round_trip)
 	BN_CHECK(e->head.binary_hash == NULL && e->base.kernels && !*e->base.kernels,
 		 "NULL and empty strings");
 	BN_CHECK(!strcmp(e->head.subject, d->head.subject), "subject");
+	BN_CHECK(e->head.dispatch && !strcmp(e->head.dispatch, d->head.dispatch) &&
+			 !e->base.dispatch,
+		 "dispatch");
 	BN_CHECK(e->n_rows == 9 && e->n_gates == 4 && e->n_suites == 2 &&
 			 e->suites[0].n_new_failures == 1 && e->n_commands == 3 &&
 			 e->n_findings == 3 && e->rows[1].verdict == BG_VERDICT_SLOWER &&
