@@ -1,6 +1,8 @@
 /* Minimal single-process "Linux ABI" kernel for running one static x86_64
    binary under Bochs. AVX-512 is executed by Bochs; AMX-INT8 is emulated
-   here on #UD. stdout -> COM1, stderr -> COM2, kernel messages -> COM3. */
+   here on #UD. stdout -> COM1, stderr -> COM2, kernel messages -> COM3.
+   Also: cooperative threads (clone/futex, switched only at blocking syscalls),
+   a flat RAM file system (files vanish at exit), argv/environment modules. */
 typedef unsigned long u64; typedef long s64; typedef unsigned int u32; typedef int s32;
 typedef unsigned short u16; typedef unsigned char u8; typedef signed char s8;
 
@@ -67,6 +69,9 @@ static void do_exit(int code, const char *why) {
 #define MMAP_LIMIT  0x2F000000UL
 #define STACK_TOP   0x2FFF0000UL
 #define MOD_COPY    0x30000000UL
+#define RAMFS_BASE  0x34000000UL   /* file contents: above the program copy */
+#define RAMFS_LIMIT 0x3E000000UL
+#define TAREA       0x3E000000UL   /* per-thread saved vector and tile state */
 static u64 brk_start, brk_cur, mmap_cur = MMAP_BASE, last_map_addr, last_map_len;
 static u64 fs_base_v, gs_base_v, rnd_state = 0x9E3779B97F4A7C15UL;
 static u64 rnd(void) { rnd_state ^= rnd_state << 13; rnd_state ^= rnd_state >> 7; rnd_state ^= rnd_state << 17; return rnd_state; }
@@ -253,7 +258,6 @@ void exception_dispatch(struct frame *f) {
   do_exit(128 + sig, "killed-by-signal");
 }
 
-/* ---------------- syscalls ---------------- */
 #define ENOENT 2
 #define EBADF 9
 #define ENOMEM 12
@@ -262,12 +266,138 @@ void exception_dispatch(struct frame *f) {
 #define ENOTTY 25
 #define ESPIPE 29
 #define ENOSYS 38
+
+/* ---------------- cooperative threads ----------------
+   There is no timer: a thread runs until it blocks (futex wait, yield, sleep, exit). That
+   suffices for pthread pools that spin briefly and then sleep on a futex, and for joins.
+   A switch saves the general registers (the syscall frame), FS base, the vector state
+   (XSAVE) and the emulated AMX tiles, so each thread keeps its own. */
+#define MAXT 16
+enum { T_FREE, T_RUN, T_WAIT, T_DEAD };
+struct thread { int state, tid, timed; u64 fs, wait_addr, clear_tid; struct frame f; };
+struct tsave { u8 xs[4096]; u8 cfg[sizeof tcfg]; u8 tl[sizeof tiles]; } __attribute__((aligned(64)));
+static struct thread thr[MAXT] = {{T_RUN, 1}};
+static int cur, next_tid = 2;
+static struct tsave *tsave(int n) { return (struct tsave *)TAREA + n; }
+static void xsave_to(u8 *p) { __asm__ volatile("xsave64 (%0)" :: "r"(p), "a"(~0u), "d"(~0u) : "memory"); }
+static void xrstor_from(u8 *p) { __asm__ volatile("xrstor64 (%0)" :: "r"(p), "a"(~0u), "d"(~0u) : "memory"); }
+static int live_threads(void) { int n = 0; for (int i = 0; i < MAXT; i++) n += thr[i].state == T_RUN || thr[i].state == T_WAIT; return n; }
+static void save_thread(struct frame *f) {
+  struct tsave *s = tsave(cur);
+  thr[cur].f = *f; thr[cur].fs = fs_base_v; xsave_to(s->xs);
+  memcpy(s->cfg, &tcfg, sizeof tcfg); if (tcfg.palette) copy_fast(s->tl, tiles, sizeof tiles);
+}
+static void load_thread(struct frame *f, int n) {
+  struct tsave *s = tsave(n);
+  cur = n; *f = thr[n].f; fs_base_v = thr[n].fs; wrmsr(0xC0000100, fs_base_v); xrstor_from(s->xs);
+  memcpy(&tcfg, s->cfg, sizeof tcfg); if (tcfg.palette) copy_fast(tiles, s->tl, sizeof tiles);
+}
+/* Loads the next runnable thread after cur (cur itself last) into f. With none runnable a
+   timed wait times out, as no other event could end it; with none of those, a deadlock. */
+static void schedule(struct frame *f) {
+  for (;;) {
+    for (int i = 1; i <= MAXT; i++) { int n = (cur + i) % MAXT; if (thr[n].state == T_RUN) { load_thread(f, n); return; } }
+    int n = 0; while (n < MAXT && !(thr[n].state == T_WAIT && thr[n].timed)) n++;
+    if (n == MAXT) break;
+    thr[n].state = T_RUN; thr[n].f.rax = (u64)-110;             /* ETIMEDOUT */
+  }
+  kputs("[emu] fatal: every thread waits on a futex (deadlock)\n"); do_exit(255, "deadlock");
+}
+static s64 futex_wake(u64 addr, u64 max) {
+  s64 n = 0;
+  for (int i = 0; i < MAXT && (u64)n < max; i++)
+    if (thr[i].state == T_WAIT && thr[i].wait_addr == addr) { thr[i].state = T_RUN; thr[i].f.rax = 0; n++; }
+  return n;
+}
+
+/* ---------------- RAM file system ----------------
+   A flat table of named files (a path is only a key; "/" and "/tmp" stat as directories),
+   enough for a test that writes a small file under /tmp, renames it and maps it back.
+   Contents are bump-allocated in RAMFS_BASE..RAMFS_LIMIT; a growing file moves to a
+   block twice its size. File mmaps are private copies (no write-back). */
+#define NFILES 32
+#define NFDS 64
+#define PATHMAX 256
+struct rfile { int used; char path[PATHMAX]; u8 *data; u64 size, cap; };
+struct rfd { struct rfile *f; u64 pos, flags; };
+static struct rfile files[NFILES]; static struct rfd fds[NFDS]; static u64 ramfs_cur = RAMFS_BASE;
+static int kstreq(const char *a, const char *b) { while (*a && *a == *b) a++, b++; return *a == *b; }
+static int is_dir(const char *p) { return kstreq(p, "/") || kstreq(p, "/tmp") || kstreq(p, "/tmp/"); }
+static struct rfile *rf_find(const char *p) { for (int i = 0; i < NFILES; i++) if (files[i].used && kstreq(files[i].path, p)) return &files[i]; return 0; }
+static struct rfd *rf_fd(u64 fd) { return fd >= 3 && fd < NFDS && fds[fd].f ? &fds[fd] : 0; }
+static int rf_open_count(const struct rfile *f) { int n = 0; for (int i = 3; i < NFDS; i++) n += fds[i].f == f; return n; }
+/* the path as a key: relative paths are relative to "/" (the only working directory) */
+static s64 rf_path(s64 dirfd, u64 up, char *out) {
+  const char *p = (const char *)up; if (!p) return -EFAULT;
+  u64 n = kstrlen(p); if (!n) return -ENOENT; if (n + 2 > PATHMAX) return -36;  /* ENAMETOOLONG */
+  if (p[0] != '/' && dirfd != -100) return -EBADF;                              /* only AT_FDCWD */
+  u64 o = 0; if (p[0] != '/') out[o++] = '/'; memcpy(out + o, p, n + 1); return 0;
+}
+static s64 rf_reserve(struct rfile *f, u64 n) {
+  if (n <= f->cap) return 0;
+  u64 cap = f->cap * 2 > n ? f->cap * 2 : n; cap = (cap + 4095) & ~4095UL;
+  if (ramfs_cur + cap > RAMFS_LIMIT) return -28;                                /* ENOSPC */
+  u8 *d = (u8 *)ramfs_cur; ramfs_cur += cap; if (f->size) copy_fast(d, f->data, f->size);
+  f->data = d; f->cap = cap; return 0;
+}
+static s64 rf_open(s64 dirfd, u64 up, u64 flags) {
+  char path[PATHMAX]; s64 e = rf_path(dirfd, up, path); if (e) return e;
+  if (is_dir(path)) return -21;                                                 /* EISDIR */
+  struct rfile *f = rf_find(path);
+  if (f && (flags & 0300) == 0300) return -17;                                  /* O_CREAT|O_EXCL: EEXIST */
+  if (!f) {
+    if (!(flags & 0100)) return -ENOENT;
+    for (int i = 0; i < NFILES && !f; i++) if (!files[i].used && !rf_open_count(&files[i])) f = &files[i];
+    if (!f) return -23;                                                         /* ENFILE */
+    memset(f, 0, sizeof *f); f->used = 1; memcpy(f->path, path, kstrlen(path) + 1);
+  }
+  if ((flags & 01000) && (flags & 3)) f->size = 0;                              /* O_TRUNC */
+  for (int fd = 3; fd < NFDS; fd++) if (!fds[fd].f) { fds[fd].f = f; fds[fd].pos = 0; fds[fd].flags = flags; return fd; }
+  return -24;                                                                   /* EMFILE */
+}
+static s64 rf_rw(struct rfd *d, u64 buf, u64 n, u64 off, int write) {
+  struct rfile *f = d->f;
+  if (!write) { if (off >= f->size) return 0; if (n > f->size - off) n = f->size - off; copy_fast((void *)buf, f->data + off, n); return n; }
+  s64 e = rf_reserve(f, off + n); if (e) return e;
+  if (off > f->size) zero_fast(f->data + f->size, off - f->size);
+  copy_fast(f->data + off, (const void *)buf, n); if (off + n > f->size) f->size = off + n; return n;
+}
+static void fill_reg(u8 *st, const struct rfile *f) {
+  memset(st, 0, 144); *(u64 *)(st + 8) = (u64)(f - files) + 100; *(u64 *)(st + 16) = 1;
+  *(u32 *)(st + 24) = 0100644; *(u64 *)(st + 48) = f->size; *(u64 *)(st + 56) = 4096; *(u64 *)(st + 64) = (f->size + 511) / 512;
+}
+static s64 rf_stat(s64 dirfd, u64 up, u8 *st) {
+  char path[PATHMAX]; s64 e = rf_path(dirfd, up, path); if (e) return e;
+  if (is_dir(path)) { memset(st, 0, 144); *(u64 *)(st + 16) = 2; *(u32 *)(st + 24) = 040777; *(u64 *)(st + 56) = 4096; return 0; }
+  struct rfile *f = rf_find(path); if (!f) return -ENOENT; fill_reg(st, f); return 0;
+}
+static s64 rf_unlink(s64 dirfd, u64 up) {
+  char path[PATHMAX]; s64 e = rf_path(dirfd, up, path); if (e) return e;
+  struct rfile *f = rf_find(path); if (!f) return -ENOENT; f->used = 0; return 0;   /* open fds keep the contents */
+}
+static s64 rf_rename(s64 od, u64 op, s64 nd, u64 np) {
+  char from[PATHMAX], to[PATHMAX]; s64 e = rf_path(od, op, from); if (!e) e = rf_path(nd, np, to); if (e) return e;
+  struct rfile *f = rf_find(from), *t = rf_find(to); if (!f) return -ENOENT;
+  if (t && t != f) t->used = 0;
+  memcpy(f->path, to, kstrlen(to) + 1); return 0;
+}
+static void fill_stat(u8 *st);
+static s64 sys_fstat(u64 fd, u8 *st) {
+  if (fd <= 2) { fill_stat(st); return 0; }
+  struct rfd *d = rf_fd(fd); if (!d) return -EBADF; fill_reg(st, d->f); return 0;
+}
+
+/* ---------------- syscalls ---------------- */
 static void fill_stat(u8 *st) { memset(st, 0, 144); *(u32 *)(st + 24) = 0020620; /* st_mode S_IFCHR|0620 */
   *(u64 *)(st + 16) = 1; *(u64 *)(st + 56) = 1024; }
 
 static s64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, s64 fd, u64 off) {
-  (void)prot; (void)off;
-  if (!(flags & 0x20)) return -ENOSYS;                 /* only MAP_ANONYMOUS */
+  (void)prot;
+  struct rfd *d = 0;
+  if (!(flags & 0x20)) {                               /* a file: a private copy of its bytes */
+    d = rf_fd((u64)fd); if (!d) return -EBADF; if (flags & 0x10) return -ENOSYS;
+  }
+  u64 want = len;
   len = (len + 4095) & ~4095UL;
   if (flags & 0x10) {                                  /* MAP_FIXED */
     if (addr >= MMAP_BASE && addr + len <= mmap_cur) { zero_fast((void *)addr, len); return addr; }
@@ -277,6 +407,7 @@ static s64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, s64 fd, u64 off) {
   if (mmap_cur + len > MMAP_LIMIT) return -ENOMEM;
   u64 r = mmap_cur; mmap_cur += len; zero_fast((void *)r, len);
   last_map_addr = r; last_map_len = len;
+  if (d && off < d->f->size) copy_fast((void *)r, d->f->data + off, want < d->f->size - off ? want : d->f->size - off);
   return r;
 }
 
@@ -284,36 +415,86 @@ void syscall_dispatch(struct frame *f) {
   u64 nr = f->rax, a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a4 = f->r8, a5 = f->r9;
   s64 ret;
   switch (nr) {
-  case 0: ret = 0; break;                                                   /* read: EOF */
-  case 1: if (a0 == 1 || a0 == 2) { ser_write(a0 == 1 ? 0 : 1, (const char *)a1, a2); ret = a2; } else ret = -EBADF; break;
+  case 0: case 17: { struct rfd *d = rf_fd(a0);                            /* read, pread64; stdin: EOF */
+    if (a0 == 0) ret = 0; else if (!d) ret = -EBADF;
+    else { ret = rf_rw(d, a1, a2, nr == 17 ? a3 : d->pos, 0); if (nr == 0 && ret > 0) d->pos += ret; } break; }
+  case 1: case 18: { struct rfd *d = rf_fd(a0);                             /* write, pwrite64 */
+    if (a0 == 1 || a0 == 2) { ser_write(a0 == 1 ? 0 : 1, (const char *)a1, a2); ret = a2; }
+    else if (!d) ret = -EBADF;
+    else { if (nr == 1 && (d->flags & 02000)) d->pos = d->f->size;
+      ret = rf_rw(d, a1, a2, nr == 18 ? a3 : d->pos, 1); if (nr == 1 && ret > 0) d->pos += ret; } break; }
   case 20: { ret = 0; const u64 *iov = (const u64 *)a1;                      /* writev */
-    if (a0 != 1 && a0 != 2) { ret = -EBADF; break; }
-    for (u64 i = 0; i < a2; i++) { ser_write(a0 == 1 ? 0 : 1, (const char *)iov[2*i], iov[2*i+1]); ret += iov[2*i+1]; } break; }
-  case 3: ret = 0; break;                                                   /* close */
-  case 4: case 6: ret = -ENOENT; break;                                      /* stat, lstat */
-  case 5: if (a0 <= 2) { fill_stat((u8 *)a1); ret = 0; } else ret = -EBADF; break;
-  case 262: if (a0 <= 2 && a1 && *(const char *)a1 == 0) { fill_stat((u8 *)a2); ret = 0; } else ret = -ENOENT; break;
-  case 8: ret = -ESPIPE; break;
+    struct rfd *d = rf_fd(a0);
+    if (a0 != 1 && a0 != 2 && !d) { ret = -EBADF; break; }
+    for (u64 i = 0; i < a2; i++) {
+      if (!d) { ser_write(a0 == 1 ? 0 : 1, (const char *)iov[2*i], iov[2*i+1]); ret += iov[2*i+1]; continue; }
+      if (d->flags & 02000) d->pos = d->f->size;
+      s64 w = rf_rw(d, iov[2*i], iov[2*i+1], d->pos, 1); if (w < 0) { ret = w; break; } d->pos += w; ret += w; }
+    break; }
+  case 3: if (a0 <= 2) ret = 0; else if (rf_fd(a0)) { fds[a0].f = 0; ret = 0; } else ret = -EBADF; break;   /* close */
+  case 4: case 6: ret = rf_stat(-100, a0, (u8 *)a1); break;                  /* stat, lstat */
+  case 5: ret = sys_fstat(a0, (u8 *)a1); break;
+  case 262: if (a1 && *(const char *)a1 == 0 && (a3 & 0x1000)) ret = sys_fstat(a0, (u8 *)a2);   /* AT_EMPTY_PATH */
+    else ret = rf_stat((s64)a0, a1, (u8 *)a2); break;
+  case 332: ret = -ENOSYS; break;                                           /* statx: glibc falls back */
+  case 8: { struct rfd *d = rf_fd(a0); s64 base;                            /* lseek */
+    if (!d) { ret = a0 <= 2 ? -ESPIPE : -EBADF; break; }
+    base = a2 == 0 ? 0 : a2 == 1 ? (s64)d->pos : a2 == 2 ? (s64)d->f->size : -1;
+    if (base < 0 || base + (s64)a1 < 0) { ret = -EINVAL; break; }
+    d->pos = (u64)(base + (s64)a1); ret = (s64)d->pos; break; }
+  case 2: ret = rf_open(-100, a0, a1); break;                               /* open */
+  case 257: ret = rf_open((s64)a0, a1, a2); break;                          /* openat */
+  case 87: ret = rf_unlink(-100, a0); break;                                /* unlink */
+  case 263: ret = rf_unlink((s64)a0, a1); break;                            /* unlinkat */
+  case 82: ret = rf_rename(-100, a0, -100, a1); break;                      /* rename */
+  case 264: case 316: ret = rf_rename((s64)a0, a1, (s64)a2, a3); break;     /* renameat, renameat2 */
+  case 74: case 75: ret = a0 <= 2 || rf_fd(a0) ? 0 : -EBADF; break;         /* fsync, fdatasync */
+  case 77: { struct rfd *d = rf_fd(a0); if (!d) { ret = -EBADF; break; }     /* ftruncate */
+    ret = rf_reserve(d->f, a1); if (ret) break;
+    if (a1 > d->f->size) zero_fast(d->f->data + d->f->size, a1 - d->f->size); d->f->size = a1; break; }
+  case 79: if (a1 < 2) ret = -34; else { memcpy((void *)a0, "/", 2); ret = 2; } break;   /* getcwd */
   case 9: ret = sys_mmap(a0, a1, a2, a3, (s64)a4, a5); break;
   case 10: ret = 0; break;                                                  /* mprotect */
   case 11: if (a0 == last_map_addr && ((a1 + 4095) & ~4095UL) == last_map_len && a0 + last_map_len == mmap_cur) { mmap_cur = a0; last_map_addr = 0; } ret = 0; break;
   case 12: if (a0 >= brk_start && a0 < BRK_LIMIT) { if (a0 > brk_cur) zero_fast((void *)brk_cur, a0 - brk_cur); brk_cur = a0; } ret = brk_cur; break;
   case 13: case 14: case 131: ret = 0; break;                               /* rt_sigaction, rt_sigprocmask, sigaltstack */
   case 16: if (a0 <= 2 && a1 == 0x5401) { memset((void *)a2, 0, 36); ret = 0; } else if (a0 <= 2 && a1 == 0x5413) { u16 *w = (u16 *)a2; w[0] = 24; w[1] = 80; w[2] = w[3] = 0; ret = 0; } else ret = -ENOTTY; break;
-  case 21: ret = -ENOENT; break;                                            /* access */
-  case 24: ret = 0; break;                                                  /* sched_yield */
+  case 21: { u8 st[144]; ret = rf_stat(-100, a0, st); break; }              /* access */
+  case 269: case 439: { u8 st[144]; ret = rf_stat((s64)a0, a1, st); break; } /* faccessat[2] */
+  case 24: case 35: case 230:                                               /* sched_yield, nanosleep: run another thread */
+    f->rax = 0; if (live_threads() > 1) { save_thread(f); schedule(f); } return;
   case 25: ret = -ENOMEM; break;                                            /* mremap */
   case 28: ret = 0; break;                                                  /* madvise */
-  case 35: case 230: ret = 0; break;                                        /* nanosleep */
-  case 39: case 186: ret = 1; break;                                        /* getpid, gettid */
+  case 39: ret = 1; break;                                                  /* getpid */
+  case 186: ret = thr[cur].tid; break;                                      /* gettid */
+  case 56: {                                                                /* clone: threads only */
+    if ((a0 & 0x10100) != 0x10100) { kputs("[emu] unimplemented: fork (clone without CLONE_VM|CLONE_THREAD): one process only\n"); ret = -ENOSYS; break; }
+    int n = 1; while (n < MAXT && (thr[n].state == T_RUN || thr[n].state == T_WAIT)) n++;
+    if (n == MAXT) { ret = -11; break; }                                    /* EAGAIN */
+    struct thread *t = &thr[n]; int tid = next_tid++;
+    memset(t, 0, sizeof *t); t->state = T_RUN; t->tid = tid;
+    t->fs = (a0 & 0x80000) ? a4 : fs_base_v;                                /* CLONE_SETTLS */
+    t->clear_tid = (a0 & 0x200000) ? a3 : 0;                                /* CLONE_CHILD_CLEARTID */
+    t->f = *f; t->f.rax = 0; if (a1) t->f.rsp = a1;
+    xsave_to(tsave(n)->xs); memset(tsave(n)->cfg, 0, sizeof tcfg);          /* no tile state in a new thread */
+    if (a0 & 0x100000) *(s32 *)a2 = tid;                                    /* CLONE_PARENT_SETTID */
+    if (a0 & 0x1000000) *(s32 *)a3 = tid;                                   /* CLONE_CHILD_SETTID */
+    ret = tid; break; }
+  case 435: ret = -ENOSYS; break;                                           /* clone3: glibc falls back to clone */
+  case 57: case 58: case 59: case 322:
+    kputs("[emu] unimplemented: fork/vfork/execve: the mini-kernel runs one process\n"); ret = -ENOSYS; break;
   case 110: ret = 0; break;
   case 102: case 104: case 107: case 108: ret = 0; break;                   /* get[e]uid/gid */
-  case 60: case 231: { u64 c = rdtsc(); kputs("\n[emu] amx_instructions_emulated="); kputd(amx_count); kputs(" tsc="); kputd(c); do_exit((int)a0, "exited"); }
+  case 60: if (live_threads() > 1) {                                       /* exit of one thread */
+      thr[cur].state = T_DEAD;
+      if (thr[cur].clear_tid) { *(u32 *)thr[cur].clear_tid = 0; futex_wake(thr[cur].clear_tid, ~0UL); }
+      schedule(f); return; }
+    /* fall through: the last thread */
+  case 231: { u64 c = rdtsc(); kputs("\n[emu] amx_instructions_emulated="); kputd(amx_count); kputs(" tsc="); kputd(c); do_exit((int)a0, "exited"); }
   case 62: case 200: case 234: if (a1 == 0) { ret = 0; break; } kputs("\n[emu] process killed itself with signal "); kputd(a1 == 0 ? 0 : (s64)(nr == 62 ? a1 : a2)); do_exit(128 + (int)(nr == 62 ? a1 : a2), "killed-by-signal");
   case 63: { char *u = (char *)a0; memset(u, 0, 390); memcpy(u, "Linux", 6); memcpy(u + 65, "emu", 4); memcpy(u + 130, "6.1.0", 6); memcpy(u + 195, "#1", 3); memcpy(u + 260, "x86_64", 7); ret = 0; break; }
   case 72: ret = 0; break;                                                  /* fcntl */
   case 89: case 267: ret = -ENOENT; break;                                   /* readlink */
-  case 2: case 257: ret = -ENOENT; break;                                   /* open, openat */
   case 96: { u64 t = rdtsc(); u64 *tv = (u64 *)a0; if (tv) { tv[0] = 1700000000 + t / 1000000000UL; tv[1] = (t / 1000) % 1000000; } ret = 0; break; }
   case 201: { u64 t = 1700000000 + rdtsc() / 1000000000UL; if (a0) *(u64 *)a0 = t; ret = t; break; }
   case 228: case 229: { u64 t = rdtsc(); u64 *ts = (u64 *)a1; if (nr == 229) { if (ts) { ts[0] = 0; ts[1] = 1; } ret = 0; break; }
@@ -330,8 +511,15 @@ void syscall_dispatch(struct frame *f) {
     default: ret = -EINVAL; }
     break;
   case 204: if (a1 >= 8) { memset((void *)a2, 0, a1); *(u8 *)a2 = 1; ret = 8; } else ret = -EINVAL; break;
-  case 202: ret = 0; break;                                                 /* futex */
-  case 218: ret = 1; break;                                                 /* set_tid_address */
+  case 202: { u64 op = a1 & ~(u64)(128 | 256);                             /* futex (private, realtime flags ignored) */
+    if (op == 0 || op == 9) {                                               /* WAIT, WAIT_BITSET */
+      if (*(volatile u32 *)a0 != (u32)a2) { ret = -11; break; }            /* EAGAIN */
+      f->rax = 0; save_thread(f);
+      thr[cur].state = T_WAIT; thr[cur].wait_addr = a0; thr[cur].timed = a3 != 0;
+      schedule(f); return; }
+    if (op == 1 || op == 10) { ret = futex_wake(a0, a2); break; }           /* WAKE, WAKE_BITSET */
+    kputs("[emu] unimplemented futex op "); kputd((s64)a1); kputs("\n"); ret = -ENOSYS; break; }
+  case 218: thr[cur].clear_tid = a0; ret = thr[cur].tid; break;             /* set_tid_address */
   case 273: ret = 0; break;                                                 /* set_robust_list */
   case 318: { u8 *b = (u8 *)a0; for (u64 i = 0; i < a1; i++) b[i] = (u8)rnd(); ret = a1; break; } /* getrandom */
   case 334: ret = -ENOSYS; break;                                           /* rseq */
@@ -345,32 +533,44 @@ void syscall_dispatch(struct frame *f) {
 struct mb_info { u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr; };
 struct mb_mod { u32 start, end, string, reserved; };
 
-static u64 setup_stack(const char *cmdline, u64 phdr, u64 phnum, u64 entry) {
-  /* copy strings */
+/* argv from text split at sep (newlines: the args module, so arguments may hold spaces;
+   spaces: the module command line); environment: NAME=VALUE lines of the env module
+   first (getenv takes the first match), then the defaults. */
+static u64 setup_stack(const char *argtext, char sep, const char *envtext, u64 phdr, u64 phnum, u64 entry) {
   char *sp = (char *)STACK_TOP;
-  u64 cl = kstrlen(cmdline);
-  sp -= cl + 1; char *args = sp; memcpy(args, cmdline, cl + 1);
-  /* split in place on spaces (no quoting) */
+  u64 al = kstrlen(argtext), el = kstrlen(envtext);
+  sp -= al + 1; char *args = sp; memcpy(args, argtext, al + 1);
+  sp -= el + 1; char *envs = sp; memcpy(envs, envtext, el + 1);
   char *argv[256]; int argc = 0; char *p = args;
-  while (*p && argc < 255) { while (*p == ' ') *p++ = 0; if (!*p) break; argv[argc++] = p; while (*p && *p != ' ') p++; }
-  static const char *envs[] = {"PATH=/bin", "HOME=/", "TERM=dumb", "LANG=C"};
-  char *envp[4];
-  for (int i = 0; i < 4; i++) { u64 l = kstrlen(envs[i]); sp -= l + 1; memcpy(sp, envs[i], l + 1); envp[i] = sp; }
+  while (*p && argc < 255) { while (*p == sep) *p++ = 0; if (!*p) break; argv[argc++] = p; while (*p && *p != sep) p++; }
+  char *envp[80]; int envc = 0; p = envs;
+  while (*p && envc < 64) { char *l = p; while (*p && *p != '\n') p++; if (*p) *p++ = 0;
+    int eq = 0; for (char *q = l; *q; q++) if (*q == '=') { eq = 1; break; }
+    if (eq && l[0] != '#') envp[envc++] = l; }
+  static const char *defs[] = {"PATH=/bin", "HOME=/", "TERM=dumb", "LANG=C"};
+  for (int i = 0; i < 4; i++) { u64 l = kstrlen(defs[i]); sp -= l + 1; memcpy(sp, defs[i], l + 1); envp[envc++] = sp; }
   sp -= 8; memcpy(sp, "x86_64", 7); char *plat = sp;
   sp -= 16; for (int i = 0; i < 16; i++) sp[i] = (u8)rnd(); char *rand16 = sp;
   u64 *s = (u64 *)((u64)sp & ~15UL);
   u32 a, b, c, d; cpuid(1, 0, &a, &b, &c, &d);
   u64 aux[] = {3, phdr, 4, 56, 5, phnum, 6, 4096, 9, entry, 11, 0, 12, 0, 13, 0, 14, 0, 23, 0, 25, (u64)rand16,
                16, d, 26, 0, 17, 100, 15, (u64)plat, 51, 0x2000, 0, 0};
-  int n = (int)(sizeof aux / 8) + 4 + 1 + argc + 1 + 1;
+  int n = (int)(sizeof aux / 8) + envc + 1 + argc + 1 + 1;
   s -= n; if (n & 1) s--;                 /* keep rsp 16-byte aligned */
   u64 *w = s; *w++ = argc;
   for (int i = 0; i < argc; i++) *w++ = (u64)argv[i];
   *w++ = 0;
-  for (int i = 0; i < 4; i++) *w++ = (u64)envp[i];
+  for (int i = 0; i < envc; i++) *w++ = (u64)envp[i];
   *w++ = 0;
   for (u64 i = 0; i < sizeof aux / 8; i++) *w++ = aux[i];
   return (u64)s;
+}
+
+/* A module's bytes as a NUL-terminated string in buf (modules may lie where the program
+   is loaded, so they are copied out first). */
+static u64 grab_module(const struct mb_mod *m, char *buf, u64 cap) {
+  u64 n = m->end - m->start; if (n > cap - 1) n = cap - 1;
+  memcpy(buf, (void *)(u64)m->start, n); buf[n] = 0; return n;
 }
 
 void kmain(u32 magic, u32 mbi_addr) {
@@ -385,8 +585,16 @@ void kmain(u32 magic, u32 mbi_addr) {
   static char cmdline[4096];
   { const char *cs = (const char *)(u64)mod->string; u64 l = cs ? kstrlen(cs) : 0; if (l > 4095) l = 4095; memcpy(cmdline, cs, l); cmdline[l] = 0; }
   memmove((void *)MOD_COPY, (void *)(u64)mod->start, msize);
-  static char patchbuf[65536]; u64 patchlen = 0;
-  if (mbi->mods_count >= 2) { patchlen = mod[1].end - mod[1].start; if (patchlen > sizeof patchbuf) patchlen = sizeof patchbuf; memcpy(patchbuf, (void *)(u64)mod[1].start, patchlen); }
+  if (msize > RAMFS_BASE - MOD_COPY) { kputs("[emu] program too large\n"); do_exit(255, "bad-binary"); }
+  /* the other modules, by name: patches (cpuid/xgetbv sites), args (argv, one a line),
+     env (NAME=VALUE lines) */
+  static char patchbuf[65536], argbuf[16384], envbuf[16384]; u64 patchlen = 0; int have_args = 0;
+  for (u32 i = 1; i < mbi->mods_count; i++) {
+    const char *name = (const char *)(u64)mod[i].string; if (!name) continue;
+    if (kstreq(name, "patches")) patchlen = grab_module(&mod[i], patchbuf, sizeof patchbuf);
+    else if (kstreq(name, "args")) { grab_module(&mod[i], argbuf, sizeof argbuf); have_args = 1; }
+    else if (kstreq(name, "env")) grab_module(&mod[i], envbuf, sizeof envbuf);
+  }
 
   /* TSS */
   static u8 tss[104] __attribute__((aligned(16)));
@@ -434,7 +642,7 @@ void kmain(u32 magic, u32 mbi_addr) {
   brk_start = brk_cur = (maxend + 4095) & ~4095UL;
   rnd_state ^= rdtsc();
   if (patchlen) apply_patches(patchbuf, patchlen);
-  u64 sp = setup_stack(cmdline, phdr_va, phnum, entry);
-  kputs("[emu] starting user program: "); kputs(cmdline); kputs("\n");
+  u64 sp = have_args ? setup_stack(argbuf, '\n', envbuf, phdr_va, phnum, entry) : setup_stack(cmdline, ' ', envbuf, phdr_va, phnum, entry);
+  kputs("[emu] starting user program: "); kputs(have_args ? argbuf : cmdline); kputs("\n");
   enter_user(entry, sp);
 }
