@@ -32,36 +32,6 @@
 #define GEMV_ROWS 8 /* weight rows sharing each activation load in GEMV */
 #define DOT_ROWS 4  /* lm_head rows sharing each load of x */
 
-/* Decodes weight rows j0 .. j0 + rows - 1 (rows <= 16) of w into the VNNI layout: for each
- * group of 4 columns kg (columns 4kg .. 4kg + 3), 64 bytes at dst + kg * ld holding 4 codes
- * (one byte each, in column order) for each of the 16 rows; rows past `rows` get code 0 so
- * they add nothing, and are never read.
- *
- * Packed dword d of a row holds bytes 4(d%8) .. +3 of block d/8, that is columns
- * 128(d/8) + 32g + 4(d%8) + i of run g at bits 7-2g .. 6-2g of byte i: one gather of that
- * dword from 16 rows and one shift + mask per run give four 64-byte VNNI groups. */
-void bn_avx512_decode_vnni16(uint8_t *dst, size_t ld, const struct bn_tmat *w, int j0, int rows)
-{
-	const uint8_t *base = w->codes + (size_t)j0 * w->row_bytes;
-	const __m512i offs = _mm512_mullo_epi32(
-		_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-		_mm512_set1_epi32((int)w->row_bytes));
-	const __mmask16 live = rows >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << rows) - 1);
-	const __m512i mask3 = _mm512_set1_epi8(3);
-	const size_t ndw = w->row_bytes / 4;
-	for (size_t d = 0; d < ndw; d++) {
-		__m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), live, offs,
-							base + 4 * d, 1);
-		uint8_t *o = dst + ((d >> 3) * 32 + (d & 7)) * ld;
-		_mm512_store_si512((__m512i *)o, _mm512_and_si512(_mm512_srli_epi32(v, 6), mask3));
-		_mm512_store_si512((__m512i *)(o + 8 * ld),
-				   _mm512_and_si512(_mm512_srli_epi32(v, 4), mask3));
-		_mm512_store_si512((__m512i *)(o + 16 * ld),
-				   _mm512_and_si512(_mm512_srli_epi32(v, 2), mask3));
-		_mm512_store_si512((__m512i *)(o + 24 * ld), _mm512_and_si512(v, mask3));
-	}
-}
-
 /* The 4 activations at p as one dword in every lane (memcpy: x is int8, not int32). */
 INLINE __m512i bcast4(const int8_t *p)
 {
@@ -75,6 +45,78 @@ INLINE __mmask16 lanes_below(int n)
 {
 	return n <= 0 ? 0 : n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
 }
+
+/* r[j] becomes dword j of the 16 rows r[0..15] (a 16 x 16 transpose of dwords): within each
+ * 128-bit lane, two unpack stages gather rows 4q..4q+3 of one dword position; two stages of
+ * 128-bit lane shuffles then put the four row quads of each dword side by side. */
+INLINE void transpose16x16_epi32(__m512i r[16])
+{
+	__m512i t[16], u[16];
+	for (int q = 0; q < 4; q++) {
+		t[4 * q + 0] = _mm512_unpacklo_epi32(r[4 * q], r[4 * q + 1]);
+		t[4 * q + 1] = _mm512_unpackhi_epi32(r[4 * q], r[4 * q + 1]);
+		t[4 * q + 2] = _mm512_unpacklo_epi32(r[4 * q + 2], r[4 * q + 3]);
+		t[4 * q + 3] = _mm512_unpackhi_epi32(r[4 * q + 2], r[4 * q + 3]);
+	}
+	/* u[4c + q]: lane L holds rows 4q..4q+3 of dword 4L + c */
+	for (int q = 0; q < 4; q++) {
+		u[0 + q] = _mm512_unpacklo_epi64(t[4 * q], t[4 * q + 2]);
+		u[4 + q] = _mm512_unpackhi_epi64(t[4 * q], t[4 * q + 2]);
+		u[8 + q] = _mm512_unpacklo_epi64(t[4 * q + 1], t[4 * q + 3]);
+		u[12 + q] = _mm512_unpackhi_epi64(t[4 * q + 1], t[4 * q + 3]);
+	}
+	for (int c = 0; c < 4; c++) {
+		const __m512i *v = &u[4 * c];
+		__m512i v01lo = _mm512_shuffle_i32x4(v[0], v[1], 0x44);
+		__m512i v01hi = _mm512_shuffle_i32x4(v[0], v[1], 0xee);
+		__m512i v23lo = _mm512_shuffle_i32x4(v[2], v[3], 0x44);
+		__m512i v23hi = _mm512_shuffle_i32x4(v[2], v[3], 0xee);
+		r[0 + c] = _mm512_shuffle_i32x4(v01lo, v23lo, 0x88);
+		r[4 + c] = _mm512_shuffle_i32x4(v01lo, v23lo, 0xdd);
+		r[8 + c] = _mm512_shuffle_i32x4(v01hi, v23hi, 0x88);
+		r[12 + c] = _mm512_shuffle_i32x4(v01hi, v23hi, 0xdd);
+	}
+}
+
+/* Decodes weight rows j0 .. j0 + rows - 1 (rows <= 16) of w into the VNNI layout: for each
+ * group of 4 columns kg (columns 4kg .. 4kg + 3), 64 bytes at dst + kg * ld holding 4 codes
+ * (one byte each, in column order) for each of the 16 rows; rows past `rows` get code 0 so
+ * they add nothing, and are never read.
+ *
+ * Packed dword d of a row holds bytes 4(d%8) .. +3 of block d/8, that is columns
+ * 128(d/8) + 32g + 4(d%8) + i of run g at bits 7-2g .. 6-2g of byte i. Sixteen dwords of the
+ * 16 rows are loaded as 16 vectors and transposed, which gives dword d of every row in one
+ * vector (what a gather would, without its cost: the gather was most of the decode), and one
+ * shift + mask per run gives four 64-byte VNNI groups. */
+void bn_avx512_decode_vnni16(uint8_t *dst, size_t ld, const struct bn_tmat *w, int j0, int rows)
+{
+	const uint8_t *base = w->codes + (size_t)j0 * w->row_bytes;
+	const __m512i mask3 = _mm512_set1_epi8(3);
+	const size_t ndw = w->row_bytes / 4;
+	for (size_t d0 = 0; d0 < ndw; d0 += 16) {
+		const int nd = ndw - d0 < 16 ? (int)(ndw - d0) : 16;
+		const __mmask16 cols = lanes_below(nd);
+		__m512i r[16];
+		for (int i = 0; i < 16; i++)
+			r[i] = i < rows ? _mm512_maskz_loadu_epi32(
+						  cols, base + (size_t)i * w->row_bytes + 4 * d0)
+					: _mm512_setzero_si512();
+		transpose16x16_epi32(r);
+		for (int j = 0; j < nd; j++) {
+			const size_t d = d0 + (size_t)j;
+			uint8_t *o = dst + ((d >> 3) * 32 + (d & 7)) * ld;
+			const __m512i v = r[j];
+			_mm512_store_si512((__m512i *)o,
+					   _mm512_and_si512(_mm512_srli_epi32(v, 6), mask3));
+			_mm512_store_si512((__m512i *)(o + 8 * ld),
+					   _mm512_and_si512(_mm512_srli_epi32(v, 4), mask3));
+			_mm512_store_si512((__m512i *)(o + 16 * ld),
+					   _mm512_and_si512(_mm512_srli_epi32(v, 2), mask3));
+			_mm512_store_si512((__m512i *)(o + 24 * ld), _mm512_and_si512(v, mask3));
+		}
+	}
+}
+
 
 /* *acc += vpdpbusd(u, s), as asm: with the intrinsic, GCC 12 copies each accumulator to a
  * spare register and back around every vpdpbusd of the tile (and spills some) once the
