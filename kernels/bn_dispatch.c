@@ -55,17 +55,23 @@ static const struct bn_op_rule {
 /* How far ahead the streaming kernels prefetch their weight run, per CPU class. A GEMV
  * reads 8 (AVX-512) or 4 (AVX2) rows as interleaved short streams, which hardware
  * prefetchers follow badly; the distance covers the latency at the core's bandwidth.
- * - Zen 3: 8,192 bytes for AVX2 gave 94-98% of membw/read on gemv/2560x6912/dram (README,
- *   2026-11-24).
- * - Zen 4/5: see the README's Zen 5 table for the distances measured (2026-12-02).
+ * - Zen 3: AVX2 8,192 bytes gave 94-98% of membw/read on gemv/2560x6912/dram (README,
+ *   2026-11-24). AVX-512: none on Zen 3.
+ * - Zen 5: BITNET_STREAM_PREFETCH swept 0, 4K, 8K, 12K, 16K in 3 alternated quiet rounds
+ *   (gemv/{2560x6912,6912x2560}/dram, 1 thread, 2026-12-02): AVX-512 Gelem/s 51-64 with
+ *   none, 74-76 and 75-77 (2560x6912) at 8K and 12K, 71-82 and 88-90 (6912x2560); AVX2 ~78
+ *   at both 8K and 12K, 47-57 with none. So 12K for AVX-512, 8K for AVX2.
+ * - Zen 4: Zen 5's row, not measured.
  * - Sapphire Rapids and other Intel: not measured on this code (no such machine in that
- *   session); the Zen distances apply until one is. */
+ *   session). 8K for both: over twice the bandwidth-delay product of a Sapphire Rapids
+ *   core (13.4 GB/s membw/read x ~130 ns), where the AVX2 8K GEMV read 64% of membw/read
+ *   and the AVX-512 one, prefetching 1K ahead per row, 68% (issue 15, 2f397b9). */
 static const struct bn_tune bn_tunes[] = {
-	{.cpu_class = "zen3", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
-	{.cpu_class = "zen4", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
-	{.cpu_class = "zen5", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
-	{.cpu_class = "sapphire-rapids", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
-	{.cpu_class = "other", .avx2_prefetch = 8192, .avx512_prefetch = 4096},
+	{.cpu_class = "zen3", .avx2_prefetch = 8192, .avx512_prefetch = 8192},
+	{.cpu_class = "zen4", .avx2_prefetch = 8192, .avx512_prefetch = 12288},
+	{.cpu_class = "zen5", .avx2_prefetch = 8192, .avx512_prefetch = 12288},
+	{.cpu_class = "sapphire-rapids", .avx2_prefetch = 8192, .avx512_prefetch = 8192},
+	{.cpu_class = "other", .avx2_prefetch = 8192, .avx512_prefetch = 8192},
 };
 
 /* BITNET_STREAM_PREFETCH=BYTES (0-65536) replaces the class's distances for both kernels:
