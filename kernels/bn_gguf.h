@@ -116,11 +116,14 @@ struct bn_gguf {
 	struct bn_gguf_tensor *tensors;
 	const uint8_t *base; /* the file's bytes */
 	size_t size;
-	void *map; /* the mapping when opened from a file; NULL for bn_gguf_parse */
+	void *map; /* the file's bytes when opened from a file; NULL for bn_gguf_parse */
+	size_t map_bytes; /* huge-page copy: its allocation's size; 0: map is an mmap */
 };
 
-/* Maps path read-only and parses it. BN_EIO when it cannot be opened or mapped, BN_EFORMAT
- * when it is not a well-formed GGUF file. */
+/* Reads path (onto transparent huge pages when 64 MiB or more: the weights are streamed
+ * for every token; BITNET_MODEL_LOAD=map|copy decides for every size) or maps it read-only,
+ * and parses it. BN_EIO when it cannot be opened, read or mapped, BN_EFORMAT when it is not
+ * a well-formed GGUF file. */
 int bn_gguf_open(struct bn_gguf **out, const char *path);
 
 /* Parses size bytes at buf (which must outlive the result); name is used in messages. */

@@ -1,7 +1,8 @@
 /* BitNet b1.58 models in GGUF: the architecture's hyperparameters, synthetic models with
  * random ternary weights (deterministic in a seed), and loading a model file (the official
  * BitNet-b1.58-2B-4T GGUF layout, or one bitnet-mkmodel wrote) with every tensor checked
- * against the hyperparameters. Weights stay in the mapped file: nothing is copied.
+ * against the hyperparameters. Weights stay where bn_gguf_open put the file's bytes (read
+ * once onto huge pages for a file of 64 MiB or more, else mapped): nothing else is copied.
  *
  * Metadata read (architecture "bitnet-25", as bitnet.cpp's converter writes it):
  *   bitnet-25.embedding_length, .block_count, .feed_forward_length,
@@ -65,7 +66,7 @@ int bn_model_config_check(const struct bn_model_config *c, const char *origin);
 int bn_model_write_synthetic(const struct bn_model_config *c, uint64_t seed, const char *path);
 
 /* One BitLinear layer: the weight matrix as the kernels read it, its codes pointing into
- * the mapped file. */
+ * the file's bytes. */
 struct bn_layer_weights {
 	const float *attn_norm, *attn_sub_norm, *ffn_norm, *ffn_sub_norm;
 	struct bn_tmat wq, wk, wv, wo, w_gate, w_up, w_down;

@@ -12,6 +12,7 @@
 
 #include "bn_dispatch.h"
 #include "bn_error.h"
+#include "bn_gguf.h"
 #include "bn_half.h"
 #include "bn_infer.h"
 #include "bn_model.h"
@@ -403,4 +404,40 @@ BN_TEST(infer__sampling)
 	bn_sampler_clear(&b);
 	o.top_p = 0;
 	BN_CHECK_EQ(bn_sampler_init(&sp, &o, 6), BN_EINVAL);
+}
+
+/* The model file read into huge-page memory (the default above 64 MiB, BITNET_MODEL_LOAD=copy
+ * for any size) and mapped (BITNET_MODEL_LOAD=map) give the same model: the same logits bit
+ * for bit after a prompt and a decoded token. */
+BN_TEST(infer__copied_and_mapped_models_agree)
+{
+	char *path = tiny_model(11);
+	float *logits[2] = {NULL, NULL};
+	int vocab = 0;
+	static const char *const how[2] = {"copy", "map"};
+	for (int i = 0; i < 2; i++) {
+		setenv("BITNET_MODEL_LOAD", how[i], 1);
+		struct bn_model *m;
+		BN_CHECK(bn_model_open(&m, path) == 0, "%s: %s", how[i], bn_error_last());
+		BN_CHECK((m->file->map_bytes != 0) == (i == 0), "%s: map_bytes %zu", how[i],
+			 m->file->map_bytes);
+		vocab = m->cfg.vocab;
+		struct bn_infer *s;
+		struct bn_infer_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 1, .max_tokens = 8};
+		BN_CHECK_EQ(bn_infer_new(&s, m, &o), 0);
+		int32_t prompt[3] = {1, 2, 3}, next = 4;
+		BN_CHECK_EQ(bn_infer_eval(s, prompt, 3), 0);
+		BN_CHECK_EQ(bn_infer_eval(s, &next, 1), 0);
+		logits[i] = malloc(sizeof(float) * (size_t)vocab);
+		memcpy(logits[i], bn_infer_logits(s), sizeof(float) * (size_t)vocab);
+		bn_infer_free(s);
+		bn_model_close(m);
+	}
+	unsetenv("BITNET_MODEL_LOAD");
+	BN_CHECK(!memcmp(logits[0], logits[1], sizeof(float) * (size_t)vocab),
+		 "copied and mapped models disagree");
+	free(logits[0]);
+	free(logits[1]);
+	unlink(path);
+	free(path);
 }
