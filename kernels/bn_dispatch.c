@@ -36,8 +36,8 @@ static const char *const bn_op_names[BN_OP_COUNT] = {"gemm", "gemv", "quant", "l
  *   the tile height, not a measured crossover (no AMX machine measured it yet).
  * - GEMM, AVX-512 over AVX2: matmul 256^3 392 against 167 Gelem/s (Zen 5).
  * - GEMV, AVX-512 over AVX2, never AMX: gemv/2560x6912 hot 88 against 170 us (Zen 5); from
- *   DRAM 0.47 against 0.50 ms before this table (SPR; avx2 is 10% faster hot there, but decode
- *   streams its weights from DRAM); AMX 712 us hot (SPR).
+ *   DRAM 68% against 64% of membw/read (SPR; avx2 is 10% faster hot there, 230 against 256
+ *   us, but decode streams its weights from DRAM); AMX 712 us hot (SPR).
  * - quant, AVX-512 over AVX2: quant/6912 0.68 against 1.10 us (Zen 5).
  * - lm_head, AVX-512 over F16C: twice the lanes per FMA, the same bits. */
 static const struct bn_op_rule {
@@ -66,12 +66,16 @@ static const struct bn_op_rule {
  *   session). 8K for both: over twice the bandwidth-delay product of a Sapphire Rapids
  *   core (13.4 GB/s membw/read x ~130 ns), where the AVX2 8K GEMV read 64% of membw/read
  *   and the AVX-512 one, prefetching 1K ahead per row, 68% (issue 15, 2f397b9). */
+enum bn_cpu_class { BN_CLASS_ZEN3, BN_CLASS_ZEN4, BN_CLASS_ZEN5, BN_CLASS_SPR, BN_CLASS_OTHER };
+
 static const struct bn_tune bn_tunes[] = {
-	{.cpu_class = "zen3", .avx2_prefetch = 8192, .avx512_prefetch = 8192},
-	{.cpu_class = "zen4", .avx2_prefetch = 8192, .avx512_prefetch = 12288},
-	{.cpu_class = "zen5", .avx2_prefetch = 8192, .avx512_prefetch = 12288},
-	{.cpu_class = "sapphire-rapids", .avx2_prefetch = 8192, .avx512_prefetch = 8192},
-	{.cpu_class = "other", .avx2_prefetch = 8192, .avx512_prefetch = 8192},
+	[BN_CLASS_ZEN3] = {.cpu_class = "zen3", .avx2_prefetch = 8192, .avx512_prefetch = 8192},
+	[BN_CLASS_ZEN4] = {.cpu_class = "zen4", .avx2_prefetch = 8192, .avx512_prefetch = 12288},
+	[BN_CLASS_ZEN5] = {.cpu_class = "zen5", .avx2_prefetch = 8192, .avx512_prefetch = 12288},
+	[BN_CLASS_SPR] = {.cpu_class = "sapphire-rapids",
+			  .avx2_prefetch = 8192,
+			  .avx512_prefetch = 8192},
+	[BN_CLASS_OTHER] = {.cpu_class = "other", .avx2_prefetch = 8192, .avx512_prefetch = 8192},
 };
 
 /* BITNET_STREAM_PREFETCH=BYTES (0-65536) replaces the class's distances for both kernels:
@@ -81,13 +85,13 @@ static struct bn_tune bn_tune_env;
 static const struct bn_tune *bn_tune_pick(void)
 {
 	const struct bn_cpu *c = bn_cpu_get();
-	size_t i = 4; /* other */
-	if (c->vendor == BN_CPU_VENDOR_AMD && c->family == 0x19)
-		i = (c->features & BN_CPU_AVX512F) ? 1 : 0; /* Zen 4 added AVX-512 */
+	enum bn_cpu_class i = BN_CLASS_OTHER;
+	if (c->vendor == BN_CPU_VENDOR_AMD && c->family == 0x19) /* Zen 3 and 4 */
+		i = (c->features & BN_CPU_AVX512F) ? BN_CLASS_ZEN4 : BN_CLASS_ZEN3;
 	else if (c->vendor == BN_CPU_VENDOR_AMD && c->family == 0x1a)
-		i = 2;
+		i = BN_CLASS_ZEN5;
 	else if (c->vendor == BN_CPU_VENDOR_INTEL && (c->features & BN_CPU_AMX_TILE))
-		i = 3;
+		i = BN_CLASS_SPR; /* and its AMX successors, until one is measured apart */
 	const char *env = getenv("BITNET_STREAM_PREFETCH");
 	char *end;
 	long v = env && *env ? strtol(env, &end, 10) : -1;
