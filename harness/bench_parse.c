@@ -308,9 +308,10 @@ static int read_dispatch(char **out, const cJSON *d, const char *origin)
 		else if (cJSON_IsBool(m))
 			bg_buf_printf(&b, "%s %s", m->string, cJSON_IsTrue(m) ? "true" : "false");
 		else
-			rc = bg_json_fail(origin, "context.dispatch",
-					  "member '%s': expected a string, number or boolean, got %s",
-					  m->string, bg_json_type_name(m));
+			rc = bg_json_fail(
+				origin, "context.dispatch",
+				"member '%s': expected a string, number or boolean, got %s",
+				m->string, bg_json_type_name(m));
 	}
 	if (!rc && b.len && !(*out = bg_strdup(bg_buf_cstr(&b))))
 		rc = BG_ENOMEM;

@@ -45,10 +45,10 @@ static const struct bn_op_rule {
 	int kernel;
 	int min_rows; /* GEMM: the fewest activation rows this kernel takes */
 } bn_op_rules[] = {
-	{BN_OP_GEMM, BN_KERNEL_AMX, 16},     {BN_OP_GEMM, BN_KERNEL_AVX512, 0},
-	{BN_OP_GEMM, BN_KERNEL_AVX2, 0},     {BN_OP_GEMV, BN_KERNEL_AVX512, 0},
-	{BN_OP_GEMV, BN_KERNEL_AVX2, 0},     {BN_OP_QUANT, BN_KERNEL_AVX512, 0},
-	{BN_OP_QUANT, BN_KERNEL_AVX2, 0},    {BN_OP_LM_HEAD, BN_KERNEL_AVX512, 0},
+	{BN_OP_GEMM, BN_KERNEL_AMX, 16},    {BN_OP_GEMM, BN_KERNEL_AVX512, 0},
+	{BN_OP_GEMM, BN_KERNEL_AVX2, 0},    {BN_OP_GEMV, BN_KERNEL_AVX512, 0},
+	{BN_OP_GEMV, BN_KERNEL_AVX2, 0},    {BN_OP_QUANT, BN_KERNEL_AVX512, 0},
+	{BN_OP_QUANT, BN_KERNEL_AVX2, 0},   {BN_OP_LM_HEAD, BN_KERNEL_AVX512, 0},
 	{BN_OP_LM_HEAD, BN_KERNEL_AVX2, 0},
 };
 
@@ -313,9 +313,10 @@ static void gemm_worker(void *arg, int tid)
 static int run_gemm(struct bn_ctx *ctx, int32_t *y, size_t ldy, const struct bn_qact *x,
 		    const struct bn_tmat *w, int is_gemv)
 {
-	const struct bn_kernel_impl *k = is_gemv			 ? ctx->gemv
-					 : ctx->gemm_split && x->m < ctx->gemm_split ? ctx->gemm_small
-										       : ctx->gemm;
+	const struct bn_kernel_impl *k = is_gemv ? ctx->gemv
+					 : ctx->gemm_split && x->m < ctx->gemm_split
+						 ? ctx->gemm_small
+						 : ctx->gemm;
 	const void *prep = NULL;
 	if (k->prep) {
 		void *p = bn_scratch_get(&ctx->prep, k->prep_size(x->m, x->k_pad));

@@ -63,8 +63,8 @@ static cJSON *dispatch_json(const struct bn_ctx *ctx)
 	cJSON_AddStringToObject(o, "cpu_class", bn_cpu_class());
 	cJSON_AddBoolToObject(o, "forced", bn_ctx_forced(ctx));
 	int split = bn_ctx_gemm_split(ctx);
-	cJSON_AddStringToObject(o, "gemm",
-				bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_GEMM, split ? split : 1)));
+	cJSON_AddStringToObject(
+		o, "gemm", bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_GEMM, split ? split : 1)));
 	if (split) {
 		cJSON_AddStringToObject(o, "gemm_small",
 					bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_GEMM, 1)));
@@ -150,7 +150,8 @@ static cJSON *result_json(const struct bench_result *r)
 		cJSON *d = cJSON_AddObjectToObject(o, "dispatch");
 		for (int op = 0; op < BENCH_OPS; op++)
 			if (r->ops[op] >= 0)
-				cJSON_AddStringToObject(d, bn_op_name(op), bn_kernel_name(r->ops[op]));
+				cJSON_AddStringToObject(d, bn_op_name(op),
+							bn_kernel_name(r->ops[op]));
 	}
 	cJSON_AddBoolToObject(o, "checked", r->checked);
 	return o;

@@ -290,7 +290,7 @@ struct bench_state {
 	int layers;
 	int next_layer;
 	int32_t *y;
-	float *fin;   /* quant input; head: x */
+	float *fin;    /* quant input; head: x */
 	uint16_t *emb; /* head: F16 rows */
 	float *logits; /* head: output */
 	void *membuf; /* membw */
@@ -623,10 +623,11 @@ static void setup_head(struct bench_state *s)
 	s->emb = bench_xalloc(count * sizeof(uint16_t));
 	madvise(s->emb, count * sizeof(uint16_t), MADV_HUGEPAGE);
 	for (size_t i = 0; i < block && i < count; i++)
-		s->emb[i] = bn_f32_to_f16((float)((double)(rng_next() >> 11) / 4503599627370496.0 -
-						  1.0));
+		s->emb[i] = bn_f32_to_f16(
+			(float)((double)(rng_next() >> 11) / 4503599627370496.0 - 1.0));
 	for (size_t i = block; i < count; i += block)
-		memcpy(s->emb + i, s->emb, (count - i < block ? count - i : block) * sizeof(uint16_t));
+		memcpy(s->emb + i, s->emb,
+		       (count - i < block ? count - i : block) * sizeof(uint16_t));
 	s->fin = bench_xalloc(sizeof(float) * (size_t)d->k);
 	for (int c = 0; c < d->k; c++)
 		s->fin[c] = (float)((double)(rng_next() >> 11) / 4503599627370496.0 - 1.0);
@@ -708,7 +709,9 @@ static double elements_of(const struct bench_def *d, double *bytes)
 		return (double)d->n * d->k;
 	}
 	case K_QUANT: *bytes = 5.0 * d->n; return (double)d->n;
-	case K_HEAD: *bytes = 2.0 * d->n * d->k + 4.0 * d->k + 4.0 * d->n; return (double)d->n * d->k;
+	case K_HEAD:
+		*bytes = 2.0 * d->n * d->k + 4.0 * d->k + 4.0 * d->n;
+		return (double)d->n * d->k;
 	case K_MEMBW:
 		*bytes = d->cuda ? 2.0 * (double)CUDA_COPY_BYTES /* read + written */
 				 : (double)DRAM_STACK_BYTES;
@@ -1124,12 +1127,12 @@ int main(int argc, char **argv)
 		r->kernel = -1;
 		for (int op = 0; op < BENCH_OPS; op++)
 			r->ops[op] = -1;
-		r->family = defs[i].kind == K_MATMUL	? "matmul"
-			    : defs[i].kind == K_QUANT	? "quant"
-			    : defs[i].kind == K_HEAD	? "head"
-			    : defs[i].kind == K_MEMBW	? "membw"
+		r->family = defs[i].kind == K_MATMUL                                ? "matmul"
+			    : defs[i].kind == K_QUANT                               ? "quant"
+			    : defs[i].kind == K_HEAD                                ? "head"
+			    : defs[i].kind == K_MEMBW                               ? "membw"
 			    : defs[i].kind == K_PREFILL || defs[i].kind == K_DECODE ? "e2e"
-						: "gemv";
+										    : "gemv";
 		const char *why = NULL;
 		if (defs[i].kernel >= 0 && !bn_kernel_available(defs[i].kernel, &why))
 			snprintf(r->skipped, sizeof(r->skipped), "%s", why);

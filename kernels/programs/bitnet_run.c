@@ -360,7 +360,8 @@ int main(int argc, char **argv)
 		cJSON_AddItemToObject(k, "gemm", k_gemm ? cJSON_CreateString(k_gemm) : cJSON_CreateNull());
 		cJSON_AddItemToObject(k, "gemv", k_gemv ? cJSON_CreateString(k_gemv) : cJSON_CreateNull());
 		cJSON_AddItemToObject(k, "quant", k_quant ? cJSON_CreateString(k_quant) : cJSON_CreateNull());
-		cJSON_AddItemToObject(k, "lm_head", k_head ? cJSON_CreateString(k_head) : cJSON_CreateNull());
+		cJSON_AddItemToObject(k, "lm_head",
+				      k_head ? cJSON_CreateString(k_head) : cJSON_CreateNull());
 		char *text = cJSON_Print(o);
 		puts(text ? text : "{}");
 		free(text);
@@ -368,7 +369,8 @@ int main(int argc, char **argv)
 	} else {
 		printf("\n\nprompt %d tokens: prefill %.2f tokens/s (%.3f s); time to first token "
 		       "%.3f s\n"
-		       "decode %d tokens: %.2f tokens/s; peak RSS %.1f MB; kernels gemm %s, gemv %s, "
+		       "decode %d tokens: %.2f tokens/s; peak RSS %.1f MB; kernels gemm %s, gemv "
+		       "%s, "
 		       "quant %s, lm_head %s\n",
 		       n_prompt, prefill_tps, t_prefill, ttft, decoded, decode_tps, peak_mb,
 		       k_gemm ? k_gemm : "-", k_gemv ? k_gemv : "-", k_quant ? k_quant : "-",

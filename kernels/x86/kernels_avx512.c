@@ -117,7 +117,6 @@ void bn_avx512_decode_vnni16(uint8_t *dst, size_t ld, const struct bn_tmat *w, i
 	}
 }
 
-
 /* *acc += vpdpbusd(u, s), as asm: with the intrinsic, GCC 12 copies each accumulator to a
  * spare register and back around every vpdpbusd of the tile (and spills some) once the
  * loop's results feed the rowsum subtraction; a "+v" operand keeps it in one register. */
@@ -439,15 +438,17 @@ INLINE void dot_f16_rows(int nr, float *y, const uint16_t *e, const float *x, in
 		for (int r = 0; r < nr; r++) {
 			const uint16_t *er = e + (size_t)r * (size_t)k + i;
 			lo[r] = _mm512_fmadd_ps(
-				_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)er)), x0, lo[r]);
+				_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)er)), x0,
+				lo[r]);
 			hi[r] = _mm512_fmadd_ps(
 				_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(er + 16))), x1,
 				hi[r]);
 		}
 	}
 	for (int r = 0; r < nr; r++) {
-		__m256 s = _mm256_add_ps(_mm256_add_ps(_mm512_castps512_ps256(lo[r]), upper8(lo[r])),
-					 _mm256_add_ps(_mm512_castps512_ps256(hi[r]), upper8(hi[r])));
+		__m256 s =
+			_mm256_add_ps(_mm256_add_ps(_mm512_castps512_ps256(lo[r]), upper8(lo[r])),
+				      _mm256_add_ps(_mm512_castps512_ps256(hi[r]), upper8(hi[r])));
 		__m128 v = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
 		__m128 w = _mm_add_ps(v, _mm_movehl_ps(v, v));
 		y[r] = _mm_cvtss_f32(_mm_add_ss(w, _mm_shuffle_ps(w, w, 1)));

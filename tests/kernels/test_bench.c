@@ -182,13 +182,13 @@ static void check_refusal(const char *family, const char *shape)
 	BN_CHECK(listed_kernel(kern, sizeof(kern), family, shape), "no %s/*/%s benchmark runs",
 		 family, shape);
 	snprintf(filter, sizeof(filter), "^%s/%s/%s$", family, kern, shape);
-	const char *args[] = {"--filter", filter, "--format", "json", "--inject-fault",
-			      kern,       "--min-time", "0.001",  NULL};
+	const char *args[] = {"--filter", filter,       "--format", "json", "--inject-fault",
+			      kern,       "--min-time", "0.001",    NULL};
 	struct bn_test_output r = run_bench(args, NULL);
 	BN_CHECK(r.status == 1, "%s: exit %d, want 1: %s", filter, r.status, r.err);
 	snprintf(want, sizeof(want), "kernel %s is wrong", kern);
-	BN_CHECK(strstr(r.err, want) && strstr(r.err, "refusing to time"), "%s: stderr: %s",
-		 filter, r.err);
+	BN_CHECK(strstr(r.err, want) && strstr(r.err, "refusing to time"), "%s: stderr: %s", filter,
+		 r.err);
 	BN_CHECK(r.out[0] == '\0', "printed results for a wrong kernel: %.200s", r.out);
 	bn_test_output_free(&r);
 }
@@ -205,8 +205,10 @@ BN_TEST(bench__refuses_wrong_kernel)
  * dispatch's GEMM for 64 rows, the decode's GEMV its GEMV. */
 BN_TEST(bench__reports_kernel_per_operation)
 {
-	const char *args[] = {"--format", "json",         "--filter", "^e2e/tiny/(prefill64|decode)$",
-			      "--min-time", "0.001", "--repetitions", "1", NULL};
+	const char *args[] = {
+		"--format",   "json",  "--filter",      "^e2e/tiny/(prefill64|decode)$",
+		"--min-time", "0.001", "--repetitions", "1",
+		NULL};
 	const char *cpu_only[] = {"BITNET_DEVICE=cpu", NULL};
 	struct bn_test_output r = run_bench(args, cpu_only);
 	BN_CHECK(r.status == 0, "exit %d: %s", r.status, r.err);

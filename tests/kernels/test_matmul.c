@@ -273,7 +273,8 @@ BN_TEST(lm_head__every_kernel_matches_ref)
 		int k = shapes[s][0], n = shapes[s][1];
 		uint16_t *e = malloc(sizeof(uint16_t) * (size_t)k * (size_t)n);
 		float *x = malloc(sizeof(float) * (size_t)k);
-		float *want = malloc(sizeof(float) * (size_t)n), *got = malloc(sizeof(float) * (size_t)n);
+		float *want = malloc(sizeof(float) * (size_t)n),
+		      *got = malloc(sizeof(float) * (size_t)n);
 		for (size_t i = 0; i < (size_t)k * (size_t)n; i++)
 			e[i] = random_finite_half();
 		for (int i = 0; i < k; i++)
@@ -290,8 +291,8 @@ BN_TEST(lm_head__every_kernel_matches_ref)
 				sum += v * x[i];
 				mag += fabs(v * x[i]);
 			}
-			BN_CHECK(fabs(want[j] - sum) <= 1e-5 * mag + 1e-30, "row %d: %.9g vs %.9g", j,
-				 (double)want[j], sum);
+			BN_CHECK(fabs(want[j] - sum) <= 1e-5 * mag + 1e-30, "row %d: %.9g vs %.9g",
+				 j, (double)want[j], sum);
 		}
 		for (int id = 1; id < BN_KERNEL_COUNT; id++) {
 			if (!bn_kernel_available(id, NULL))
@@ -306,10 +307,12 @@ BN_TEST(lm_head__every_kernel_matches_ref)
 					    bn_ctx_op_kernel(ctx, BN_OP_LM_HEAD, 1));
 				for (int j = 0; j < n; j++)
 					BN_CHECK(!memcmp(&got[j], &want[j], sizeof(float)),
-						 "%s (lm_head %s), %d threads, %dx%d: row %d = %.9g, "
+						 "%s (lm_head %s), %d threads, %dx%d: row %d = "
+						 "%.9g, "
 						 "ref %.9g",
 						 bn_kernel_name(id),
-						 bn_kernel_name(bn_ctx_op_kernel(ctx, BN_OP_LM_HEAD, 1)),
+						 bn_kernel_name(
+							 bn_ctx_op_kernel(ctx, BN_OP_LM_HEAD, 1)),
 						 t, k, n, j, (double)got[j], (double)want[j]);
 				bn_ctx_free(ctx);
 			}
