@@ -490,7 +490,7 @@ int bn_gemv_f16(struct bn_ctx *ctx, float *y, const uint16_t *e, const float *x,
 				    "lm_head %dx%d: expected F16 rows of a positive multiple of 32 "
 				    "columns",
 				    k, n);
-	if (ctx->run_gemm != run_gemm) {
+	if (ctx->run_gemm == refuse_gemm) { /* strict mode refuses this context's fallback */
 		char shape[64];
 		snprintf(shape, sizeof(shape), "%dx%d", k, n);
 		return bn_strict_refuse("lm_head", shape, ctx->asked, ctx->available);

@@ -1109,14 +1109,17 @@ int main(int argc, char **argv)
 			char msg[128];
 			regerror(rc, &re, msg, sizeof(msg));
 			fprintf(stderr, "%s: --filter '%s': %s\n", prog, opt.filter, msg);
+			bn_ctx_free(probe);
 			return EXIT_USAGE;
 		}
 	}
 	struct bench_def defs[256] = {0};
 	int ndefs = build_defs(defs, kernels, cuda);
 	struct bench_result *res = calloc((size_t)ndefs, sizeof(*res));
-	if (!res)
+	if (!res) {
+		bn_ctx_free(probe);
 		return EXIT_FAILED;
+	}
 	int nres = 0;
 	for (int i = 0; i < ndefs; i++) {
 		if (opt.filter && regexec(&re, defs[i].name, 0, NULL, 0) != 0)
@@ -1152,12 +1155,14 @@ int main(int argc, char **argv)
 			else
 				printf("%s\n", res[i].name);
 		free(res);
+		bn_ctx_free(probe);
 		return 0;
 	}
 	if (nres == 0) {
 		fprintf(stderr, "%s: no benchmark matches --filter '%s' (see --list)\n", prog,
 			opt.filter ? opt.filter : "");
 		free(res);
+		bn_ctx_free(probe);
 		return EXIT_USAGE;
 	}
 	const char *slow = getenv("BITNET_BENCH_SLOWDOWN");
