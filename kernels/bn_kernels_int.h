@@ -43,7 +43,8 @@ struct bn_kernel_impl {
 
 	/* The lm_head: y[j - n0] = e_j . x for F16 rows j in [n0, n1) of e (row stride k, k a
 	 * multiple of 32), each in exactly the order of bn_ref_dot_f16, so every kernel gives
-	 * the same bits. NULL: this set has none; dot_f16_id names the set whose it borrows. */
+	 * the same bits. dot_f16_id names the set whose function this is (AMX borrows
+	 * AVX-512's). */
 	void (*dot_f16)(float *y, const uint16_t *e, const float *x, int k, int n0, int n1);
 	int dot_f16_id;
 	unsigned dot_f16_needs; /* BN_CPU_* bits its dot_f16 needs beyond the set's own */
@@ -62,9 +63,6 @@ struct bn_tune {
 	int avx512_prefetch;   /* the same for the AVX-512 GEMV and lm_head; 0: none */
 };
 const struct bn_tune *bn_tune_get(void);
-
-/* The scalar lm_head rows: the order every dot_f16 follows (kernels_ref.c). */
-void bn_ref_dot_f16(float *y, const uint16_t *e, const float *x, int k, int n0, int n1);
 
 /* Shared between kernel files. The F16C lm_head (x86/dot_f16c.c) is the AVX2 set's; the
  * AVX-512 weight decoder and quantizer (x86/kernels_avx512.c) serve the AMX set too:

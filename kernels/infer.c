@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "bn_cpu.h"
 #include "bn_error.h"
 #include "bn_half.h"
 

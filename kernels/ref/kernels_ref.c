@@ -91,7 +91,7 @@ static float ref_dot_f16_row(const uint16_t *e, const float *x, int n)
 	return (v[0] + v[2]) + (v[1] + v[3]);
 }
 
-void bn_ref_dot_f16(float *y, const uint16_t *e, const float *x, int k, int n0, int n1)
+static void bn_ref_dot_f16(float *y, const uint16_t *e, const float *x, int k, int n0, int n1)
 {
 	for (int j = n0; j < n1; j++)
 		y[j - n0] = ref_dot_f16_row(e + (size_t)j * (size_t)k, x, k);

@@ -6,18 +6,10 @@
 #include <stdint.h>
 
 #include "../bn_kernels_int.h"
+#include "dot_f16_order.h"
 
 #define INLINE static inline __attribute__((always_inline))
 #define ROWS 4
-
-/* (a0 + a1) + (a2 + a3) lane-wise, then (l0 + l4 ...), then (v0 + v2) + (v1 + v3). */
-INLINE float reduce4(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
-{
-	__m256 s = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-	__m128 v = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-	__m128 w = _mm_add_ps(v, _mm_movehl_ps(v, v));
-	return _mm_cvtss_f32(_mm_add_ss(w, _mm_shuffle_ps(w, w, 1)));
-}
 
 INLINE __m256 f16x8(const uint16_t *p)
 {
@@ -46,7 +38,7 @@ INLINE void dot_rows(int nr, float *y, const uint16_t *e, const float *x, int k,
 		}
 	}
 	for (int r = 0; r < nr; r++)
-		y[r] = reduce4(a[r][0], a[r][1], a[r][2], a[r][3]);
+		y[r] = bn_dot_f16_finish(a[r][0], a[r][1], a[r][2], a[r][3]);
 }
 
 void bn_f16c_dot_f16(float *y, const uint16_t *e, const float *x, int k, int n0, int n1)

@@ -19,6 +19,7 @@
 #include "../bn_dispatch.h"
 #include "../bn_error.h"
 #include "../bn_kernels_int.h"
+#include "dot_f16_order.h"
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -445,14 +446,9 @@ INLINE void dot_f16_rows(int nr, float *y, const uint16_t *e, const float *x, in
 				hi[r]);
 		}
 	}
-	for (int r = 0; r < nr; r++) {
-		__m256 s =
-			_mm256_add_ps(_mm256_add_ps(_mm512_castps512_ps256(lo[r]), upper8(lo[r])),
-				      _mm256_add_ps(_mm512_castps512_ps256(hi[r]), upper8(hi[r])));
-		__m128 v = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-		__m128 w = _mm_add_ps(v, _mm_movehl_ps(v, v));
-		y[r] = _mm_cvtss_f32(_mm_add_ss(w, _mm_shuffle_ps(w, w, 1)));
-	}
+	for (int r = 0; r < nr; r++)
+		y[r] = bn_dot_f16_finish(_mm512_castps512_ps256(lo[r]), upper8(lo[r]),
+					 _mm512_castps512_ps256(hi[r]), upper8(hi[r]));
 }
 
 void bn_avx512_dot_f16(float *y, const uint16_t *e, const float *x, int k, int n0, int n1)
