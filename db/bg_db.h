@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #include "bg_buf.h"
-#include "bg_model.h"
+#include "bg_result.h"
 
 struct bg_db;
 

@@ -14,29 +14,29 @@
 
 #include "bg_stats.h"
 
-enum bg_bisect_mark {
-	BG_BISECT_UNTESTED = 0,
-	BG_BISECT_GOOD = 1,
-	BG_BISECT_BAD = 2,
-	BG_BISECT_SKIP = 3 /* cannot be tested: does not build, or its benchmark failed */
+enum bg_bisect_search_mark {
+	BG_MARK_UNTESTED = 0,
+	BG_MARK_GOOD = 1,
+	BG_MARK_BAD = 2,
+	BG_MARK_SKIP = 3 /* cannot be tested: does not build, or its benchmark failed */
 };
 
 /* The bounds the marks give: *bad the first commit marked bad (n - 1 when none is), *good
  * the last commit marked good before it (0 when none is). */
-void bg_bisect_bounds(const unsigned char *marks, size_t n, size_t *good, size_t *bad);
+void bg_bisect_search_bounds(const unsigned char *marks, size_t n, size_t *good, size_t *bad);
 
 /* The next commit to test, strictly between the bounds, or (size_t)-1 when none is left
  * (adjacent bounds, or only skipped commits between them). Untested commits with stored
  * results (stored[i] != 0; stored may be NULL) come first, since they cost nothing; among
  * equals, the one nearest the middle of the bounds, the lower on a tie. */
-size_t bg_bisect_next(const unsigned char *marks, const unsigned char *stored, size_t n);
+size_t bg_bisect_search_next(const unsigned char *marks, const unsigned char *stored, size_t n);
 
 /* How one commit's samples compare with the good end's: out->estimate =
  * median(x) / median(good) with its bootstrap interval (bg_stats_ratio_ci without rounds,
- * level 0.95, 2000 resamples, seed). Returns BG_BISECT_BAD when the estimate is at least
- * 1 + cut, else BG_BISECT_GOOD; *unsure is 1 when the interval contains 1 + cut (more samples
+ * level 0.95, 2000 resamples, seed). Returns BG_MARK_BAD when the estimate is at least
+ * 1 + cut, else BG_MARK_GOOD; *unsure is 1 when the interval contains 1 + cut (more samples
  * could turn the answer). Negative on bad input (an empty side, NaN). */
-int bg_bisect_judge(const double *good, size_t ng, const double *x, size_t nx, double cut,
-		    uint64_t seed, struct bg_interval *out, int *unsure);
+int bg_bisect_search_judge(const double *good, size_t ng, const double *x, size_t nx, double cut,
+			   uint64_t seed, struct bg_interval *out, int *unsure);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "bg_decision.h"
-#include "bg_model.h"
+#include "bg_result.h"
 
 struct bg_pattern_value {
 	char *pattern; /* a glob on benchmark names (fnmatch: '*' also crosses '/'), or a suite */

@@ -1,17 +1,17 @@
 /* The search of bitgate bisect (bg_bisect_search.h). */
 #include "bg_bisect_search.h"
 
-void bg_bisect_bounds(const unsigned char *marks, size_t n, size_t *good, size_t *bad)
+void bg_bisect_search_bounds(const unsigned char *marks, size_t n, size_t *good, size_t *bad)
 {
 	size_t b = n ? n - 1 : 0;
 	for (size_t i = 0; i < n; i++)
-		if (marks[i] == BG_BISECT_BAD) {
+		if (marks[i] == BG_MARK_BAD) {
 			b = i;
 			break;
 		}
 	size_t g = 0;
 	for (size_t i = b; i-- > 0;)
-		if (marks[i] == BG_BISECT_GOOD) {
+		if (marks[i] == BG_MARK_GOOD) {
 			g = i;
 			break;
 		}
@@ -26,15 +26,15 @@ static size_t off_middle(size_t i, size_t g, size_t b)
 	return twice > mid2 ? twice - mid2 : mid2 - twice;
 }
 
-size_t bg_bisect_next(const unsigned char *marks, const unsigned char *stored, size_t n)
+size_t bg_bisect_search_next(const unsigned char *marks, const unsigned char *stored, size_t n)
 {
 	size_t g, b;
-	bg_bisect_bounds(marks, n, &g, &b);
+	bg_bisect_search_bounds(marks, n, &g, &b);
 	size_t best = (size_t)-1;
 	int best_stored = 0;
 	size_t best_off = 0;
 	for (size_t i = g + 1; i < b; i++) {
-		if (marks[i] != BG_BISECT_UNTESTED)
+		if (marks[i] != BG_MARK_UNTESTED)
 			continue;
 		int st = stored && stored[i];
 		size_t off = off_middle(i, g, b);
@@ -48,13 +48,13 @@ size_t bg_bisect_next(const unsigned char *marks, const unsigned char *stored, s
 	return best;
 }
 
-int bg_bisect_judge(const double *good, size_t ng, const double *x, size_t nx, double cut,
-		    uint64_t seed, struct bg_interval *out, int *unsure)
+int bg_bisect_search_judge(const double *good, size_t ng, const double *x, size_t nx, double cut,
+			   uint64_t seed, struct bg_interval *out, int *unsure)
 {
 	int rc = bg_stats_ratio_ci(good, NULL, ng, x, NULL, nx, 0.95, 2000, seed, out);
 	if (rc < 0)
 		return rc;
 	double edge = 1 + cut;
 	*unsure = out->lo < edge && out->hi >= edge;
-	return out->estimate >= edge ? BG_BISECT_BAD : BG_BISECT_GOOD;
+	return out->estimate >= edge ? BG_MARK_BAD : BG_MARK_GOOD;
 }

@@ -110,7 +110,7 @@ int bn_cuda_gemv(int32_t *y, const struct bn_cuda_qact *x, const struct bn_cuda_
 int bn_cuda_gemm(int32_t *y, size_t ldy, const struct bn_cuda_qact *x,
 		 const struct bn_cuda_tmat *w);
 
-/* ---- the whole model on the device (gpu/infer.cu) ------------------------------------ */
+/* ---- the whole model on the device (gpu/cuda_infer.cu) ------------------------------------ */
 
 /* A forward pass with every layer on the device: the ternary matrices uploaded once (W16),
  * norms and the embedding too, the KV cache in device memory. The integer parts are the

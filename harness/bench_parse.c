@@ -1,7 +1,7 @@
 /* Readers of bench output: bitgate-bench/1 (our own protocol, checked strictly) and Google
  * Benchmark's --benchmark_format=json (repetitions become samples). Also the JSON helpers
  * bitgate.json's reader shares: one parse routine so every JSON error reads the same way. */
-#include "bg_parse.h"
+#include "bg_bench_parse.h"
 
 #include <cJSON.h>
 #include <limits.h>

@@ -33,7 +33,7 @@ struct bg_bisect_result {
 	char *benchmark, *params, *metric, *mode; /* the series bisected */
 	struct bg_commit *line; /* good, then the first-parent commits up to bad */
 	size_t n;
-	unsigned char *marks;   /* enum bg_bisect_mark of each commit of line */
+	unsigned char *marks;   /* enum bg_bisect_search_mark of each commit of line */
 	int slowdown;           /* 1: bad was slower than good by the threshold and bisected;
 				   0: it was not (ends tells by how much), nothing else ran */
 	double threshold, cut;  /* as used */

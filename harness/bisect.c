@@ -164,7 +164,7 @@ static int test_commit(struct bisect *b, size_t i, size_t left)
 			return rc;
 		if (!ok) {
 			bg_log_info("  %.10s %s: skipped", c->sha, why);
-			r->marks[i] = BG_BISECT_SKIP;
+			r->marks[i] = BG_MARK_SKIP;
 			r->skipped++;
 			return 0;
 		}
@@ -176,8 +176,8 @@ static int test_commit(struct bisect *b, size_t i, size_t left)
 		const struct bg_walk_point *g = b->at[0], *x = b->at[i];
 		struct bg_interval ci;
 		int unsure;
-		int v = bg_bisect_judge(g->samples, g->n, x->samples, x->n, r->cut, SEED ^ i, &ci,
-					&unsure);
+		int v = bg_bisect_search_judge(g->samples, g->n, x->samples, x->n, r->cut, SEED ^ i,
+					       &ci, &unsure);
 		if (v < 0)
 			return v;
 		if (unsure && budget > 0) {
@@ -200,10 +200,11 @@ static int test_commit(struct bisect *b, size_t i, size_t left)
 		r->marks[i] = (unsigned char)v;
 		r->tested++;
 		r->reused += !fresh;
-		bg_log_info("  %.10s is %s: %+.1f%% [%+.1f%%, %+.1f%%] against good (%zu samples%s)%s",
-			    c->sha, v == BG_BISECT_BAD ? "bad" : "good", 100 * (ci.estimate - 1),
-			    100 * (ci.lo - 1), 100 * (ci.hi - 1), x->n, fresh ? "" : ", stored",
-			    unsure ? "; still close to the cut" : "");
+		bg_log_info(
+			"  %.10s is %s: %+.1f%% [%+.1f%%, %+.1f%%] against good (%zu samples%s)%s",
+			c->sha, v == BG_MARK_BAD ? "bad" : "good", 100 * (ci.estimate - 1),
+			100 * (ci.lo - 1), 100 * (ci.hi - 1), x->n, fresh ? "" : ", stored",
+			unsure ? "; still close to the cut" : "");
 		return 0;
 	}
 }
@@ -355,8 +356,8 @@ int bg_bisect_run(struct bg_app *app, const struct bg_bisect_opts *o,
 	if ((rc = bg_stats_ratio_ci(g->samples, NULL, g->n, x->samples, NULL, x->n, 0.95, 2000,
 				    SEED, &r->ends)) < 0)
 		goto done;
-	r->marks[0] = BG_BISECT_GOOD;
-	r->marks[n - 1] = BG_BISECT_BAD;
+	r->marks[0] = BG_MARK_GOOD;
+	r->marks[n - 1] = BG_MARK_BAD;
 	r->last_good = 0;
 	r->first_bad = n - 1;
 	r->slowdown = r->ends.lo > 1 && r->ends.estimate - 1 >= r->threshold;
@@ -369,15 +370,15 @@ int bg_bisect_run(struct bg_app *app, const struct bg_bisect_opts *o,
 		    100 * (r->ends.hi - 1), n - 2, 100 * r->cut);
 
 	size_t i;
-	while ((i = bg_bisect_next(r->marks, b.stored, n)) != (size_t)-1) {
+	while ((i = bg_bisect_search_next(r->marks, b.stored, n)) != (size_t)-1) {
 		size_t lo, hi, left = 0;
-		bg_bisect_bounds(r->marks, n, &lo, &hi);
+		bg_bisect_search_bounds(r->marks, n, &lo, &hi);
 		for (size_t k = lo + 1; k < hi; k++)
-			left += r->marks[k] == BG_BISECT_UNTESTED;
+			left += r->marks[k] == BG_MARK_UNTESTED;
 		if ((rc = test_commit(&b, i, left)) < 0)
 			goto done;
 	}
-	bg_bisect_bounds(r->marks, n, &r->last_good, &r->first_bad);
+	bg_bisect_search_bounds(r->marks, n, &r->last_good, &r->first_bad);
 	g = b.at[r->last_good];
 	x = b.at[r->first_bad];
 	r->good_median = bg_stats_median(g->samples, g->n);

@@ -62,7 +62,8 @@ static void print_result(const struct bg_bisect_opts *o, const struct bg_bisect_
 		       "measured)\n", cands, line[r->first_bad].sha);
 		for (size_t i = r->last_good + 1; i <= r->first_bad; i++)
 			print_commit("  ", &line[i],
-				     r->marks[i] == BG_BISECT_SKIP ? " (skipped)" : " (measured bad)");
+				     r->marks[i] == BG_MARK_SKIP ? " (skipped)"
+								 : " (measured bad)");
 	}
 	printf("  %s: %+.1f%% [%+.1f%%, %+.1f%%] against %.10s (median %.6g against %.6g %s)\n",
 	       o->bench, 100 * (r->step.estimate - 1), 100 * (r->step.lo - 1),

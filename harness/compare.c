@@ -9,7 +9,7 @@
 #include "bg_buf.h"
 #include "bg_engine.h"
 #include "bg_error.h"
-#include "bg_gates_config.h"
+#include "bg_gate_config.h"
 #include "bg_log.h"
 #include "bg_proc.h"
 #include "bg_report.h"
@@ -285,7 +285,7 @@ int bg_compare_run(struct bg_app *app, const struct bg_compare_opts *o, struct b
 			    bg_error_last());
 		gate_src = NULL;
 	}
-	if ((rc = bg_gates_config_read(gate_src ? gate_src : head_cfg, &g)) < 0)
+	if ((rc = bg_gate_config_read(gate_src ? gate_src : head_cfg, &g)) < 0)
 		goto done;
 	int rounds = o->rounds > 0 ? o->rounds : g.rounds;
 	int with_strict = o->strict != 0 && g.strict;

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bg_bench_parse.h"
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "bg_hash.h"
-#include "bg_parse.h"
 
 /* ---- placeholders ---- */
 

@@ -11,11 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bg_bench_parse.h"
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fs.h"
+#include "bg_junit.h"
 #include "bg_log.h"
-#include "bg_parse.h"
 #include "bg_proc.h"
 
 #define STDERR_TAIL_BYTES 2048

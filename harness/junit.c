@@ -2,7 +2,7 @@
  * libxml2 into a bg_test_suite. Outcomes and counts come from the test cases themselves;
  * the totals a writer puts in attributes are not trusted. The parser never loads anything
  * from outside the document: no network, no external entities, no external DTD. */
-#include "bg_parse.h"
+#include "bg_junit.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bg_bench_parse.h"
 #include "bg_error.h"
 #include "bg_nightly_config.h"
-#include "bg_parse.h"
 
 static int is_hex_prefix(const char *s)
 {

@@ -1,5 +1,5 @@
 /* Kernel dispatch: a context picks a kernel per operation once (the one that wins that
- * operation on this CPU, from the table in bn_dispatch.c; or the one kernel BITNET_KERNEL or
+ * operation on this CPU, from the table in dispatch.c; or the one kernel BITNET_KERNEL or
  * the caller names, for every operation), owns the worker threads, and runs the ternary
  * GEMM/GEMV, activation quantization and the F16 lm_head. It records which kernel actually
  * ran each operation, so callers report observed kernel IDs, never assumed ones.

@@ -4,7 +4,7 @@
 
 #include "../bn_error.h"
 #include "../bn_half.h"
-#include "../bn_kernels_int.h"
+#include "../kernels_int.h"
 
 /* Unpacks row j of w into t (k_pad values, code - 1 each). Code 3, which no valid matrix
  * holds, comes out as +2 here and in every kernel alike, since all of them compute

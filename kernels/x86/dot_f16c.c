@@ -5,7 +5,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#include "../bn_kernels_int.h"
+#include "../kernels_int.h"
 #include "dot_f16_order.h"
 
 #define INLINE static inline __attribute__((always_inline))

@@ -15,7 +15,7 @@
 
 #include "../bn_dispatch.h"
 #include "../bn_error.h"
-#include "../bn_kernels_int.h"
+#include "../kernels_int.h"
 
 #define INLINE static inline __attribute__((always_inline))
 

@@ -16,7 +16,7 @@
 #include "../bn_cpu.h"
 #include "../bn_dispatch.h"
 #include "../bn_error.h"
-#include "../bn_kernels_int.h"
+#include "../kernels_int.h"
 
 #define INLINE static inline __attribute__((always_inline))
 

@@ -13,7 +13,7 @@
 #include "bg_db.h"
 #include "bg_error.h"
 #include "bg_fs.h"
-#include "bn_test.h"
+#include "tf.h"
 
 #define SHA_A "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 #define SHA_B "a1b2ffff00000000000000000000000000000000"
@@ -22,13 +22,13 @@
 #define CHECK_OK(expr)                                                                             \
 	do {                                                                                       \
 		int rc_ = (expr);                                                                  \
-		BN_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
+		TF_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
 	} while (0)
 
 #define CHECK_STR(a, b)                                                                            \
 	do {                                                                                       \
 		const char *a_ = (a), *b_ = (b);                                                   \
-		BN_CHECK(a_ &&b_ && !strcmp(a_, b_), "%s == %s: \"%s\" != \"%s\"", #a, #b,         \
+		TF_CHECK(a_ &&b_ && !strcmp(a_, b_), "%s == %s: \"%s\" != \"%s\"", #a, #b,         \
 			 a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                  \
 	} while (0)
 
@@ -45,7 +45,7 @@ static void fx_init(struct fx *f)
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(f->dir, sizeof(f->dir), "%s/bgdbXXXXXX", tmp && *tmp ? tmp : "/tmp");
-	BN_CHECK(mkdtemp(f->dir), "mkdtemp %s", f->dir);
+	TF_CHECK(mkdtemp(f->dir), "mkdtemp %s", f->dir);
 	snprintf(f->path, sizeof(f->path), "%s/sub/bitgate.db", f->dir);
 	f->db = NULL;
 	f->machine = 0;
@@ -82,7 +82,7 @@ static struct bg_bench_set *make_set(size_t n, size_t k, int skip, const char *k
 				     double base)
 {
 	struct bg_bench_set *s = calloc(1, sizeof(*s));
-	BN_CHECK(s, "oom");
+	TF_CHECK(s, "oom");
 	s->format = strdup("bitgate-bench/1");
 	s->ctx.json = strdup("{\"program\":\"bitnet-bench\",\"threads\":1}");
 	s->v = calloc(n, sizeof(*s->v));
@@ -126,10 +126,10 @@ static int64_t raw_count(const char *path, const char *sql)
 {
 	sqlite3 *h;
 	sqlite3_stmt *s;
-	BN_CHECK(sqlite3_open(path, &h) == SQLITE_OK, "open %s", path);
-	BN_CHECK(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+	TF_CHECK(sqlite3_open(path, &h) == SQLITE_OK, "open %s", path);
+	TF_CHECK(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
 		 sqlite3_errmsg(h));
-	BN_CHECK(sqlite3_step(s) == SQLITE_ROW, "%s", sql);
+	TF_CHECK(sqlite3_step(s) == SQLITE_ROW, "%s", sql);
 	int64_t v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	sqlite3_close(h);
@@ -139,10 +139,10 @@ static int64_t raw_count(const char *path, const char *sql)
 static void raw_exec(const char *path, const char *sql)
 {
 	sqlite3 *h;
-	BN_CHECK(sqlite3_open(path, &h) == SQLITE_OK, "open %s", path);
+	TF_CHECK(sqlite3_open(path, &h) == SQLITE_OK, "open %s", path);
 	char *msg = NULL;
 	int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
-	BN_CHECK(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+	TF_CHECK(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
 	sqlite3_close(h);
 }
 
@@ -164,14 +164,14 @@ static int64_t begin_run(struct bg_db *db, int64_t machine, const char *sha, con
 
 /* --- schema ---------------------------------------------------------------------------- */
 
-BN_TEST(db__open_creates_schema)
+TF_TEST(db__open_creates_schema)
 {
 	struct fx f;
 	fx_init(&f);
 	fx_open(&f);
-	BN_CHECK(bg_fs_exists(f.path), "database file %s not created", f.path);
-	BN_CHECK(bg_db_schema_version() >= 1, "schema version %d", bg_db_schema_version());
-	BN_CHECK_EQ(raw_count(f.path, "PRAGMA user_version"), bg_db_schema_version());
+	TF_CHECK(bg_fs_exists(f.path), "database file %s not created", f.path);
+	TF_CHECK(bg_db_schema_version() >= 1, "schema version %d", bg_db_schema_version());
+	TF_CHECK_EQ(raw_count(f.path, "PRAGMA user_version"), bg_db_schema_version());
 	static const char *const tables[] = {"machines",   "commits", "builds",       "runs",
 					     "series",     "results", "samples",      "test_suites",
 					     "test_cases", "errors",  "bench_outputs"};
@@ -180,7 +180,7 @@ BN_TEST(db__open_creates_schema)
 		snprintf(sql, sizeof(sql),
 			 "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
 			 tables[i]);
-		BN_CHECK(raw_count(f.path, sql) == 1, "table %s missing", tables[i]);
+		TF_CHECK(raw_count(f.path, sql) == 1, "table %s missing", tables[i]);
 	}
 	struct bg_buf report = BG_BUF_INIT;
 	CHECK_OK(bg_db_check(f.db, &report));
@@ -190,23 +190,23 @@ BN_TEST(db__open_creates_schema)
 
 	/* re-open: nothing to migrate, the data is still there, WAL persisted */
 	CHECK_OK(bg_db_open(&f.db, f.path));
-	BN_CHECK_EQ(raw_count(f.path, "PRAGMA user_version"), bg_db_schema_version());
+	TF_CHECK_EQ(raw_count(f.path, "PRAGMA user_version"), bg_db_schema_version());
 	struct bg_machine_rec m;
 	CHECK_OK(bg_db_machine_get(f.db, f.machine, &m));
 	CHECK_STR(m.hostname, "host1");
 	bg_db_machine_clear(&m);
 	sqlite3 *h;
 	sqlite3_stmt *s;
-	BN_CHECK(sqlite3_open(f.path, &h) == SQLITE_OK, "open");
-	BN_CHECK(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK, "pragma");
-	BN_CHECK(sqlite3_step(s) == SQLITE_ROW, "step");
+	TF_CHECK(sqlite3_open(f.path, &h) == SQLITE_OK, "open");
+	TF_CHECK(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK, "pragma");
+	TF_CHECK(sqlite3_step(s) == SQLITE_ROW, "step");
 	CHECK_STR((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
 	sqlite3_close(h);
 	fx_done(&f);
 }
 
-BN_TEST(db__newer_schema_refused)
+TF_TEST(db__newer_schema_refused)
 {
 	struct fx f;
 	fx_init(&f);
@@ -218,14 +218,14 @@ BN_TEST(db__newer_schema_refused)
 	raw_exec(f.path, sql);
 	struct bg_db *db = NULL;
 	int rc = bg_db_open(&db, f.path);
-	BN_CHECK_EQ(rc, BG_EDB);
-	BN_CHECK(db == NULL, "out not NULL on failure");
-	BN_CHECK(strstr(bg_error_last(), "newer") && strstr(bg_error_last(), f.path), "message: %s",
+	TF_CHECK_EQ(rc, BG_EDB);
+	TF_CHECK(db == NULL, "out not NULL on failure");
+	TF_CHECK(strstr(bg_error_last(), "newer") && strstr(bg_error_last(), f.path), "message: %s",
 		 bg_error_last());
 	fx_done(&f);
 }
 
-BN_TEST(db__not_a_database_refused)
+TF_TEST(db__not_a_database_refused)
 {
 	struct fx f;
 	fx_init(&f);
@@ -235,14 +235,14 @@ BN_TEST(db__not_a_database_refused)
 	const char junk[] = "this is not an SQLite database, not at all, no header here at all..";
 	CHECK_OK(bg_fs_write(path, junk, sizeof(junk)));
 	struct bg_db *db = NULL;
-	BN_CHECK_EQ(bg_db_open(&db, path), BG_EDB);
-	BN_CHECK(strstr(bg_error_last(), path), "message names no path: %s", bg_error_last());
+	TF_CHECK_EQ(bg_db_open(&db, path), BG_EDB);
+	TF_CHECK(strstr(bg_error_last(), path), "message names no path: %s", bg_error_last());
 	fx_done(&f);
 }
 
 /* --- machines and commits ---------------------------------------------------------------- */
 
-BN_TEST(db__machine_put_idempotent)
+TF_TEST(db__machine_put_idempotent)
 {
 	struct fx f;
 	fx_init(&f);
@@ -257,34 +257,34 @@ BN_TEST(db__machine_put_idempotent)
 	CHECK_OK(bg_db_machine_put(f.db, &m, &id1));
 	m.hostname = "renamed"; /* same fingerprint: the same machine, left as it was */
 	CHECK_OK(bg_db_machine_put(f.db, &m, &id2));
-	BN_CHECK_EQ(id1, id2);
-	BN_CHECK(id1 != f.machine, "distinct fingerprints share id %lld", (long long)id1);
+	TF_CHECK_EQ(id1, id2);
+	TF_CHECK(id1 != f.machine, "distinct fingerprints share id %lld", (long long)id1);
 	m.fingerprint = "fp-3";
 	CHECK_OK(bg_db_machine_put(f.db, &m, &id3));
-	BN_CHECK(id3 != id1, "new fingerprint reused an id");
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM machines"), 3);
+	TF_CHECK(id3 != id1, "new fingerprint reused an id");
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM machines"), 3);
 
 	struct bg_machine_rec got;
 	CHECK_OK(bg_db_machine_get(f.db, id1, &got));
-	BN_CHECK_EQ(got.id, id1);
+	TF_CHECK_EQ(got.id, id1);
 	CHECK_STR(got.fingerprint, "fp-2");
 	CHECK_STR(got.hostname, "h");
 	CHECK_STR(got.gpu, "RTX");
-	BN_CHECK(got.os == NULL && got.flags == NULL, "NULL fields came back non-NULL");
-	BN_CHECK_EQ(got.cores, 4);
-	BN_CHECK_EQ(got.mem_bytes, 1024);
+	TF_CHECK(got.os == NULL && got.flags == NULL, "NULL fields came back non-NULL");
+	TF_CHECK_EQ(got.cores, 4);
+	TF_CHECK_EQ(got.mem_bytes, 1024);
 	bg_db_machine_clear(&got);
 	CHECK_OK(bg_db_machine_get(f.db, f.machine, &got));
-	BN_CHECK_EQ(got.mem_bytes, 34359738368LL);
+	TF_CHECK_EQ(got.mem_bytes, 34359738368LL);
 	bg_db_machine_clear(&got);
 
-	BN_CHECK_EQ(bg_db_machine_get(f.db, 9999, &got), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_machine_get(f.db, 9999, &got), BG_ENOTFOUND);
 	struct bg_machine_rec nofp = {.hostname = "x"};
-	BN_CHECK_EQ(bg_db_machine_put(f.db, &nofp, &id1), BG_EINPUT);
+	TF_CHECK_EQ(bg_db_machine_put(f.db, &nofp, &id1), BG_EINPUT);
 	fx_done(&f);
 }
 
-BN_TEST(db__commit_put_idempotent)
+TF_TEST(db__commit_put_idempotent)
 {
 	struct fx f;
 	fx_init(&f);
@@ -292,21 +292,21 @@ BN_TEST(db__commit_put_idempotent)
 	struct bg_commit_rec c = {
 		.sha = SHA_A, .tree = "ffff", .subject = "changed?", .author = "B", .time = 1};
 	CHECK_OK(bg_db_commit_put(f.db, &c)); /* commits never change: ignored */
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM commits"), 1);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM commits"), 1);
 	struct bg_commit_rec got;
 	CHECK_OK(bg_db_commit_get(f.db, SHA_A, &got));
 	CHECK_STR(got.sha, SHA_A);
 	CHECK_STR(got.tree, "1111111111111111111111111111111111111111");
 	CHECK_STR(got.subject, "first");
 	CHECK_STR(got.author, "A U Thor <a@example.com>");
-	BN_CHECK(got.parent == NULL, "root commit has a parent");
-	BN_CHECK_EQ(got.time, 1700000000);
+	TF_CHECK(got.parent == NULL, "root commit has a parent");
+	TF_CHECK_EQ(got.time, 1700000000);
 	bg_db_commit_clear(&got);
 
 	/* a run may name a commit first; commit_put then fills in its details */
 	begin_run(f.db, f.machine, SHA_C, "local", 10);
 	CHECK_OK(bg_db_commit_get(f.db, SHA_C, &got));
-	BN_CHECK(got.tree == NULL, "stub commit has a tree");
+	TF_CHECK(got.tree == NULL, "stub commit has a tree");
 	bg_db_commit_clear(&got);
 	struct bg_commit_rec c2 = {.sha = SHA_C,
 				   .tree = "3333",
@@ -320,12 +320,12 @@ BN_TEST(db__commit_put_idempotent)
 	CHECK_STR(got.parent, SHA_A);
 	CHECK_STR(got.subject, "second");
 	bg_db_commit_clear(&got);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM commits"), 2);
-	BN_CHECK_EQ(bg_db_commit_put(f.db, &(struct bg_commit_rec){.tree = "x"}), BG_EINPUT);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM commits"), 2);
+	TF_CHECK_EQ(bg_db_commit_put(f.db, &(struct bg_commit_rec){.tree = "x"}), BG_EINPUT);
 	fx_done(&f);
 }
 
-BN_TEST(db__commit_prefix_lookup)
+TF_TEST(db__commit_prefix_lookup)
 {
 	struct fx f;
 	fx_init(&f);
@@ -346,21 +346,21 @@ BN_TEST(db__commit_prefix_lookup)
 	CHECK_STR(got.sha, SHA_B);
 	bg_db_commit_clear(&got);
 
-	BN_CHECK_EQ(bg_db_commit_get(f.db, "a1b2", &got), BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), "a1b2") && strstr(bg_error_last(), "ambiguous"),
+	TF_CHECK_EQ(bg_db_commit_get(f.db, "a1b2", &got), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "a1b2") && strstr(bg_error_last(), "ambiguous"),
 		 "message: %s", bg_error_last());
-	BN_CHECK(got.sha == NULL, "out filled on failure");
-	BN_CHECK_EQ(bg_db_commit_get(f.db, "dead", &got), BG_ENOTFOUND);
-	BN_CHECK(strstr(bg_error_last(), "dead"), "message: %s", bg_error_last());
-	BN_CHECK_EQ(bg_db_commit_get(f.db, "main", &got), BG_ENOTFOUND);
-	BN_CHECK_EQ(bg_db_commit_get(f.db, SHA_C "0", &got), BG_ENOTFOUND);
-	BN_CHECK_EQ(bg_db_commit_get(f.db, "", &got), BG_EINPUT);
+	TF_CHECK(got.sha == NULL, "out filled on failure");
+	TF_CHECK_EQ(bg_db_commit_get(f.db, "dead", &got), BG_ENOTFOUND);
+	TF_CHECK(strstr(bg_error_last(), "dead"), "message: %s", bg_error_last());
+	TF_CHECK_EQ(bg_db_commit_get(f.db, "main", &got), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_commit_get(f.db, SHA_C "0", &got), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_commit_get(f.db, "", &got), BG_EINPUT);
 	fx_done(&f);
 }
 
 /* --- builds ---------------------------------------------------------------------------- */
 
-BN_TEST(db__build_cache_records)
+TF_TEST(db__build_cache_records)
 {
 	struct fx f;
 	fx_init(&f);
@@ -392,70 +392,70 @@ BN_TEST(db__build_cache_records)
 	CHECK_OK(bg_db_build_put(f.db, &ba, &a));
 	CHECK_OK(bg_db_build_put(f.db, &bb, &b));
 	CHECK_OK(bg_db_build_put(f.db, &bc, &c));
-	BN_CHECK(a != b && b != c && a != c, "build ids not distinct");
+	TF_CHECK(a != b && b != c && a != c, "build ids not distinct");
 
 	struct bg_build_rec *v;
 	size_t n;
 	CHECK_OK(bg_db_build_list(f.db, &v, &n));
-	BN_CHECK_EQ(n, 2);       /* the failed build has no directory */
-	BN_CHECK_EQ(v[0].id, b); /* least recently used first */
-	BN_CHECK_EQ(v[1].id, a);
+	TF_CHECK_EQ(n, 2);       /* the failed build has no directory */
+	TF_CHECK_EQ(v[0].id, b); /* least recently used first */
+	TF_CHECK_EQ(v[1].id, a);
 	CHECK_STR(v[1].dir, "/cache/a");
 	bg_db_build_list_free(v, n);
 
 	struct bg_build_rec got;
 	int found = -1;
 	CHECK_OK(bg_db_build_find(f.db, f.machine, "tA", "h1", &got, &found));
-	BN_CHECK_EQ(found, 1);
-	BN_CHECK_EQ(got.id, a);
+	TF_CHECK_EQ(found, 1);
+	TF_CHECK_EQ(got.id, a);
 	CHECK_STR(got.status, "ok");
 	CHECK_STR(got.binary_hash, "bin-a");
-	BN_CHECK(got.duration_s == 12.5, "duration %g", got.duration_s);
-	BN_CHECK_EQ(got.created, 90);
-	BN_CHECK_EQ(got.last_used, 100);
-	BN_CHECK_EQ(got.size_bytes, 5000);
-	BN_CHECK(got.log_tail == NULL, "log tail of an ok build");
+	TF_CHECK(got.duration_s == 12.5, "duration %g", got.duration_s);
+	TF_CHECK_EQ(got.created, 90);
+	TF_CHECK_EQ(got.last_used, 100);
+	TF_CHECK_EQ(got.size_bytes, 5000);
+	TF_CHECK(got.log_tail == NULL, "log tail of an ok build");
 	bg_db_build_clear(&got);
 	CHECK_OK(bg_db_build_find(f.db, f.machine, "tC", "h1", &got, &found));
-	BN_CHECK_EQ(found, 1);
+	TF_CHECK_EQ(found, 1);
 	CHECK_STR(got.log_tail, "error: boom\n");
-	BN_CHECK(got.dir == NULL && got.binary_hash == NULL, "failed build has dir/hash");
-	BN_CHECK_EQ(got.last_used, 60); /* defaults to created */
+	TF_CHECK(got.dir == NULL && got.binary_hash == NULL, "failed build has dir/hash");
+	TF_CHECK_EQ(got.last_used, 60); /* defaults to created */
 	bg_db_build_clear(&got);
 	CHECK_OK(bg_db_build_find(f.db, f.machine, "tA", "other", &got, &found));
-	BN_CHECK_EQ(found, 0);
+	TF_CHECK_EQ(found, 0);
 
 	/* the same key replaces the row and keeps its id (runs refer to it) */
 	ba.status = "failed";
 	ba.binary_hash = NULL;
 	CHECK_OK(bg_db_build_put(f.db, &ba, &a2));
-	BN_CHECK_EQ(a2, a);
+	TF_CHECK_EQ(a2, a);
 	CHECK_OK(bg_db_build_find(f.db, f.machine, "tA", "h1", &got, &found));
 	CHECK_STR(got.status, "failed");
-	BN_CHECK(got.binary_hash == NULL, "binary hash kept after replace");
+	TF_CHECK(got.binary_hash == NULL, "binary hash kept after replace");
 	bg_db_build_clear(&got);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM builds"), 3);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM builds"), 3);
 
 	/* touching b makes a the least recently used */
 	CHECK_OK(bg_db_build_touch(f.db, b));
 	CHECK_OK(bg_db_build_list(f.db, &v, &n));
-	BN_CHECK_EQ(n, 2);
-	BN_CHECK_EQ(v[0].id, a);
-	BN_CHECK_EQ(v[1].id, b);
-	BN_CHECK(v[1].last_used >= (int64_t)time(NULL) - 60, "touch did not set now");
+	TF_CHECK_EQ(n, 2);
+	TF_CHECK_EQ(v[0].id, a);
+	TF_CHECK_EQ(v[1].id, b);
+	TF_CHECK(v[1].last_used >= (int64_t)time(NULL) - 60, "touch did not set now");
 	bg_db_build_list_free(v, n);
 
 	CHECK_OK(bg_db_build_forget_dir(f.db, a));
 	CHECK_OK(bg_db_build_list(f.db, &v, &n));
-	BN_CHECK_EQ(n, 1);
-	BN_CHECK_EQ(v[0].id, b);
+	TF_CHECK_EQ(n, 1);
+	TF_CHECK_EQ(v[0].id, b);
 	bg_db_build_list_free(v, n);
 	CHECK_OK(bg_db_build_find(f.db, f.machine, "tA", "h1", &got, &found));
-	BN_CHECK(found == 1 && got.dir == NULL, "forgotten dir still set");
+	TF_CHECK(found == 1 && got.dir == NULL, "forgotten dir still set");
 	bg_db_build_clear(&got);
 
-	BN_CHECK_EQ(bg_db_build_touch(f.db, 9999), BG_ENOTFOUND);
-	BN_CHECK_EQ(bg_db_build_forget_dir(f.db, 9999), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_build_touch(f.db, 9999), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_build_forget_dir(f.db, 9999), BG_ENOTFOUND);
 	fx_done(&f);
 }
 
@@ -464,7 +464,7 @@ BN_TEST(db__build_cache_records)
 static const char *const names3[] = {"gemv/avx2/4096x4096", "matmul/amx/256x256x256",
 				     "matmul/avx2/256x256x256"};
 
-BN_TEST(db__run_lifecycle)
+TF_TEST(db__run_lifecycle)
 {
 	struct fx f;
 	fx_init(&f);
@@ -488,10 +488,10 @@ BN_TEST(db__run_lifecycle)
 			       .harness_version = "0.1.0",
 			       .label = "head"};
 	CHECK_OK(bg_db_run_begin(f.db, &r));
-	BN_CHECK(r.id > 0, "run id %lld", (long long)r.id);
-	BN_CHECK(r.uuid && strlen(r.uuid) == 36 && r.uuid[14] == '4', "uuid %s",
+	TF_CHECK(r.id > 0, "run id %lld", (long long)r.id);
+	TF_CHECK(r.uuid && strlen(r.uuid) == 36 && r.uuid[14] == '4', "uuid %s",
 		 r.uuid ? r.uuid : "(null)");
-	BN_CHECK(r.started >= (int64_t)time(NULL) - 60, "started not set to now");
+	TF_CHECK(r.started >= (int64_t)time(NULL) - 60, "started not set to now");
 	char *uuid = r.uuid;
 
 	/* round 0: amx skipped; avx2 kernels; round 1: one kernel differs, one not checked */
@@ -538,89 +538,89 @@ BN_TEST(db__run_lifecycle)
 	CHECK_STR(got.uuid, uuid);
 	CHECK_STR(got.kind, "ci");
 	CHECK_STR(got.commit_sha, SHA_A);
-	BN_CHECK_EQ(got.worktree, 1);
+	TF_CHECK_EQ(got.worktree, 1);
 	CHECK_STR(got.tree, "wt");
-	BN_CHECK_EQ(got.machine_id, f.machine);
-	BN_CHECK_EQ(got.build_id, build);
+	TF_CHECK_EQ(got.machine_id, f.machine);
+	TF_CHECK_EQ(got.build_id, build);
 	CHECK_STR(got.config_hash, "cfg1");
 	CHECK_STR(got.env_json, "{\"BITNET_KERNEL\":\"avx2\"}");
 	CHECK_STR(got.harness_version, "0.1.0");
 	CHECK_STR(got.label, "head");
-	BN_CHECK_EQ(got.started, r.started);
-	BN_CHECK(got.finished >= got.started, "finished %lld", (long long)got.finished);
-	BN_CHECK_EQ(got.complete, 1);
+	TF_CHECK_EQ(got.started, r.started);
+	TF_CHECK(got.finished >= got.started, "finished %lld", (long long)got.finished);
+	TF_CHECK_EQ(got.complete, 1);
 	CHECK_STR(got.status, "tests-failed");
-	BN_CHECK_EQ(got.n_samples, 2 * 4 + 2 * 3);
+	TF_CHECK_EQ(got.n_samples, 2 * 4 + 2 * 3);
 	bg_db_run_clear(&got);
-	BN_CHECK_EQ(bg_db_run_get(f.db, 9999, &got), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_run_get(f.db, 9999, &got), BG_ENOTFOUND);
 
 	struct bg_result_rec *res;
 	size_t n;
 	CHECK_OK(bg_db_run_results(f.db, r.id, &res, &n));
-	BN_CHECK_EQ(n, 3); /* per series, rounds merged; ordered by name */
+	TF_CHECK_EQ(n, 3); /* per series, rounds merged; ordered by name */
 	CHECK_STR(res[0].benchmark, names3[0]);
 	CHECK_STR(res[0].params, "threads=1");
 	CHECK_STR(res[0].metric, "ns");
 	CHECK_STR(res[0].mode, "default");
 	CHECK_STR(res[0].kernel, "avx2,avx512");
-	BN_CHECK_EQ(res[0].checked, 1);
-	BN_CHECK(res[0].skipped == NULL, "ran but skipped");
-	BN_CHECK_EQ(res[0].n, 7);
+	TF_CHECK_EQ(res[0].checked, 1);
+	TF_CHECK(res[0].skipped == NULL, "ran but skipped");
+	TF_CHECK_EQ(res[0].n, 7);
 	static const double want0[] = {1000.25, 1001.25, 1002.25, 1003.25,
 				       2000.25, 2001.25, 2002.25};
 	static const int rounds0[] = {0, 0, 0, 0, 1, 1, 1};
 	for (size_t i = 0; i < 7; i++) {
-		BN_CHECK(res[0].samples[i] == want0[i], "sample %zu: %g", i, res[0].samples[i]);
-		BN_CHECK_EQ(res[0].rounds[i], rounds0[i]);
+		TF_CHECK(res[0].samples[i] == want0[i], "sample %zu: %g", i, res[0].samples[i]);
+		TF_CHECK_EQ(res[0].rounds[i], rounds0[i]);
 	}
-	BN_CHECK(res[0].elements == 262144 && res[0].bytes == 4096, "elements/bytes");
+	TF_CHECK(res[0].elements == 262144 && res[0].bytes == 4096, "elements/bytes");
 
 	CHECK_STR(res[1].benchmark, names3[1]);
 	CHECK_STR(res[1].skipped, "no AMX here");
-	BN_CHECK_EQ(res[1].n, 0);
-	BN_CHECK(res[1].kernel == NULL, "skipped has kernel %s", res[1].kernel);
-	BN_CHECK_EQ(res[1].checked, -1);
+	TF_CHECK_EQ(res[1].n, 0);
+	TF_CHECK(res[1].kernel == NULL, "skipped has kernel %s", res[1].kernel);
+	TF_CHECK_EQ(res[1].checked, -1);
 
 	CHECK_STR(res[2].benchmark, names3[2]);
 	CHECK_STR(res[2].kernel, "avx2");
-	BN_CHECK_EQ(res[2].checked, 0);      /* round 1 said not verified */
-	BN_CHECK_EQ(res[2].iterations, 777); /* of the last round */
-	BN_CHECK_EQ(res[2].n, 7);
-	BN_CHECK(res[2].samples[6] == 4002.25, "last sample %g", res[2].samples[6]);
+	TF_CHECK_EQ(res[2].checked, 0);      /* round 1 said not verified */
+	TF_CHECK_EQ(res[2].iterations, 777); /* of the last round */
+	TF_CHECK_EQ(res[2].n, 7);
+	TF_CHECK(res[2].samples[6] == 4002.25, "last sample %g", res[2].samples[6]);
 	bg_db_results_free(res, n);
 
 	struct bg_test_suite **suites;
 	CHECK_OK(bg_db_run_tests(f.db, r.id, &suites, &n));
-	BN_CHECK_EQ(n, 1);
+	TF_CHECK_EQ(n, 1);
 	CHECK_STR(suites[0]->suite, "cpu");
-	BN_CHECK(suites[0]->passed == 1 && suites[0]->failed == 1 && suites[0]->skipped == 1 &&
+	TF_CHECK(suites[0]->passed == 1 && suites[0]->failed == 1 && suites[0]->skipped == 1 &&
 			 suites[0]->errored == 0,
 		 "suite counts");
-	BN_CHECK_EQ(suites[0]->n, 3);
+	TF_CHECK_EQ(suites[0]->n, 3);
 	CHECK_STR(suites[0]->cases[0].name, "t_pass");
 	CHECK_STR(suites[0]->cases[0].classname, "cpu");
-	BN_CHECK(suites[0]->cases[0].time_s == 0.5, "time");
-	BN_CHECK_EQ(suites[0]->cases[1].outcome, BG_TEST_FAILED);
+	TF_CHECK(suites[0]->cases[0].time_s == 0.5, "time");
+	TF_CHECK_EQ(suites[0]->cases[1].outcome, BG_TEST_FAILED);
 	CHECK_STR(suites[0]->cases[1].message, "expected 1 got 2");
-	BN_CHECK_EQ(suites[0]->cases[2].outcome, BG_TEST_SKIPPED);
+	TF_CHECK_EQ(suites[0]->cases[2].outcome, BG_TEST_SKIPPED);
 	bg_db_tests_free(suites, n);
 
 	struct bg_error_rec *errs;
 	CHECK_OK(bg_db_run_errors(f.db, r.id, &errs, &n));
-	BN_CHECK_EQ(n, 2);
+	TF_CHECK_EQ(n, 2);
 	CHECK_STR(errs[0].stage, "tests");
 	CHECK_STR(errs[0].message, "1 test failed");
 	CHECK_STR(errs[0].detail, "t_fail: boom");
-	BN_CHECK(errs[0].time > 0, "error time");
+	TF_CHECK(errs[0].time > 0, "error time");
 	CHECK_STR(errs[1].stage, "bench");
-	BN_CHECK(errs[1].detail == NULL, "detail");
+	TF_CHECK(errs[1].detail == NULL, "detail");
 	bg_db_errors_free(errs, n);
 
 	struct bg_run_rec *v;
 	CHECK_OK(bg_db_run_list(f.db, NULL, &v, &n));
-	BN_CHECK_EQ(n, 1);
+	TF_CHECK_EQ(n, 1);
 	CHECK_STR(v[0].uuid, uuid);
-	BN_CHECK_EQ(v[0].n_samples, 14);
+	TF_CHECK_EQ(v[0].n_samples, 14);
 	bg_db_run_list_free(v, n);
 
 	struct bg_buf report = BG_BUF_INIT;
@@ -630,7 +630,7 @@ BN_TEST(db__run_lifecycle)
 	fx_done(&f);
 }
 
-BN_TEST(db__samples_kept_in_order)
+TF_TEST(db__samples_kept_in_order)
 {
 	/* sizes around the 32-row insert batches */
 	static const size_t sizes[] = {1, 31, 32, 33, 64, 100, 257};
@@ -639,7 +639,7 @@ BN_TEST(db__samples_kept_in_order)
 	fx_init(&f);
 	fx_open(&f);
 	int64_t id = begin_run(f.db, f.machine, SHA_A, "ci", 0);
-	bn_test_seed(7);
+	tf_seed(7);
 	struct bg_bench_set *s = make_set(nb, 1, -1, "avx2", 1, 0);
 	for (size_t i = 0; i < nb; i++) {
 		struct bg_bench *b = &s->v[i];
@@ -647,27 +647,27 @@ BN_TEST(db__samples_kept_in_order)
 		b->samples = calloc(sizes[i], sizeof(double));
 		b->n_samples = sizes[i];
 		for (size_t k = 0; k < sizes[i]; k++)
-			b->samples[k] = (double)(bn_test_rand() >> 11) * 0x1p-40;
+			b->samples[k] = (double)(tf_rand() >> 11) * 0x1p-40;
 	}
 	CHECK_OK(bg_db_run_add_bench(f.db, id, 0, "default", "", s));
 	CHECK_OK(bg_db_run_add_bench(f.db, id, 1, "default", "", s));
 	struct bg_result_rec *res;
 	size_t n;
 	CHECK_OK(bg_db_run_results(f.db, id, &res, &n));
-	BN_CHECK_EQ(n, nb);
+	TF_CHECK_EQ(n, nb);
 	for (size_t i = 0; i < nb; i++) {
 		const struct bg_bench *b = NULL;
 		for (size_t k = 0; k < nb; k++)
 			if (!strcmp(s->v[k].name, res[i].benchmark))
 				b = &s->v[k];
-		BN_CHECK(b, "unknown series %s", res[i].benchmark);
-		BN_CHECK_EQ(res[i].n, 2 * b->n_samples);
+		TF_CHECK(b, "unknown series %s", res[i].benchmark);
+		TF_CHECK_EQ(res[i].n, 2 * b->n_samples);
 		for (size_t k = 0; k < res[i].n; k++) {
 			size_t j = k % b->n_samples;
-			BN_CHECK(res[i].samples[k] == b->samples[j],
+			TF_CHECK(res[i].samples[k] == b->samples[j],
 				 "%s sample %zu: %.17g != %.17g", b->name, k, res[i].samples[k],
 				 b->samples[j]);
-			BN_CHECK_EQ(res[i].rounds[k], k >= b->n_samples);
+			TF_CHECK_EQ(res[i].rounds[k], k >= b->n_samples);
 		}
 	}
 	bg_db_results_free(res, n);
@@ -675,7 +675,7 @@ BN_TEST(db__samples_kept_in_order)
 	fx_done(&f);
 }
 
-BN_TEST(db__incomplete_run_listed)
+TF_TEST(db__incomplete_run_listed)
 {
 	struct fx f;
 	fx_init(&f);
@@ -693,31 +693,31 @@ BN_TEST(db__incomplete_run_listed)
 	struct bg_run_rec *v;
 	size_t n;
 	CHECK_OK(bg_db_run_list(f.db, NULL, &v, &n));
-	BN_CHECK_EQ(n, 3);
-	BN_CHECK_EQ(v[0].id, intr_id); /* newest first */
-	BN_CHECK_EQ(v[0].complete, 0);
+	TF_CHECK_EQ(n, 3);
+	TF_CHECK_EQ(v[0].id, intr_id); /* newest first */
+	TF_CHECK_EQ(v[0].complete, 0);
 	CHECK_STR(v[0].status, "interrupted");
-	BN_CHECK(v[0].finished > 0, "interrupted run has no finish time");
-	BN_CHECK_EQ(v[1].id, open_id); /* begun, never finished: a killed run */
-	BN_CHECK_EQ(v[1].complete, 0);
+	TF_CHECK(v[0].finished > 0, "interrupted run has no finish time");
+	TF_CHECK_EQ(v[1].id, open_id); /* begun, never finished: a killed run */
+	TF_CHECK_EQ(v[1].complete, 0);
 	CHECK_STR(v[1].status, "running");
-	BN_CHECK_EQ(v[1].finished, 0);
-	BN_CHECK_EQ(v[1].n_samples, 10);
-	BN_CHECK_EQ(v[2].id, done_id);
-	BN_CHECK_EQ(v[2].complete, 1);
+	TF_CHECK_EQ(v[1].finished, 0);
+	TF_CHECK_EQ(v[1].n_samples, 10);
+	TF_CHECK_EQ(v[2].id, done_id);
+	TF_CHECK_EQ(v[2].complete, 1);
 	bg_db_run_list_free(v, n);
 
 	struct bg_run_filter only = {.only_complete = 1};
 	CHECK_OK(bg_db_run_list(f.db, &only, &v, &n));
-	BN_CHECK_EQ(n, 1);
-	BN_CHECK_EQ(v[0].id, done_id);
+	TF_CHECK_EQ(n, 1);
+	TF_CHECK_EQ(v[0].id, done_id);
 	bg_db_run_list_free(v, n);
 	/* incomplete runs are not problems */
 	CHECK_OK(bg_db_check(f.db, NULL));
 	fx_done(&f);
 }
 
-BN_TEST(db__run_list_filters)
+TF_TEST(db__run_list_filters)
 {
 	struct fx f;
 	fx_init(&f);
@@ -734,100 +734,100 @@ BN_TEST(db__run_list_filters)
 	struct bg_run_rec *v;
 	size_t n;
 	CHECK_OK(bg_db_run_list(f.db, &(struct bg_run_filter){0}, &v, &n));
-	BN_CHECK_EQ(n, 4);
-	BN_CHECK_EQ(v[0].id, r4);
-	BN_CHECK_EQ(v[1].id, r3);
-	BN_CHECK_EQ(v[2].id, r2);
-	BN_CHECK_EQ(v[3].id, r1);
+	TF_CHECK_EQ(n, 4);
+	TF_CHECK_EQ(v[0].id, r4);
+	TF_CHECK_EQ(v[1].id, r3);
+	TF_CHECK_EQ(v[2].id, r2);
+	TF_CHECK_EQ(v[3].id, r1);
 	bg_db_run_list_free(v, n);
 
 	CHECK_OK(bg_db_run_list(f.db, &(struct bg_run_filter){.commit_prefix = "a1b2c3"}, &v, &n));
-	BN_CHECK_EQ(n, 2);
-	BN_CHECK(v[0].id == r3 && v[1].id == r1, "commit filter");
+	TF_CHECK_EQ(n, 2);
+	TF_CHECK(v[0].id == r3 && v[1].id == r1, "commit filter");
 	CHECK_STR(v[0].commit_sha, SHA_A);
 	bg_db_run_list_free(v, n);
 
 	CHECK_OK(bg_db_run_list(f.db, &(struct bg_run_filter){.kind = "nightly"}, &v, &n));
-	BN_CHECK(n == 2 && v[0].id == r4 && v[1].id == r2, "kind filter: %zu", n);
+	TF_CHECK(n == 2 && v[0].id == r4 && v[1].id == r2, "kind filter: %zu", n);
 	bg_db_run_list_free(v, n);
 
 	CHECK_OK(bg_db_run_list(f.db, &(struct bg_run_filter){.since = 200, .limit = 2}, &v, &n));
-	BN_CHECK(n == 2 && v[0].id == r4 && v[1].id == r3, "since+limit: %zu", n);
+	TF_CHECK(n == 2 && v[0].id == r4 && v[1].id == r3, "since+limit: %zu", n);
 	bg_db_run_list_free(v, n);
 
 	CHECK_OK(bg_db_run_list(
 		f.db, &(struct bg_run_filter){.kind = "nightly", .only_complete = 1, .since = 150},
 		&v, &n));
-	BN_CHECK(n == 1 && v[0].id == r2, "combined: %zu", n);
+	TF_CHECK(n == 1 && v[0].id == r2, "combined: %zu", n);
 	bg_db_run_list_free(v, n);
 
 	CHECK_OK(bg_db_run_list(f.db, &(struct bg_run_filter){.commit_prefix = "main"}, &v, &n));
-	BN_CHECK_EQ(n, 0);
+	TF_CHECK_EQ(n, 0);
 	bg_db_run_list_free(v, n);
 	fx_done(&f);
 }
 
-BN_TEST(db__bad_writes_store_nothing)
+TF_TEST(db__bad_writes_store_nothing)
 {
 	struct fx f;
 	fx_init(&f);
 	fx_open(&f);
 	struct bg_run_rec r = {.kind = "weekly", .commit_sha = SHA_A, .machine_id = f.machine};
-	BN_CHECK_EQ(bg_db_run_begin(f.db, &r), BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), "weekly"), "message: %s", bg_error_last());
-	BN_CHECK(r.uuid == NULL && r.id == 0, "failed begin changed the record");
+	TF_CHECK_EQ(bg_db_run_begin(f.db, &r), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "weekly"), "message: %s", bg_error_last());
+	TF_CHECK(r.uuid == NULL && r.id == 0, "failed begin changed the record");
 	r.kind = "ci";
 	r.machine_id = 4242;
-	BN_CHECK_EQ(bg_db_run_begin(f.db, &r), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_run_begin(f.db, &r), BG_ENOTFOUND);
 	r.machine_id = f.machine;
 	r.build_id = 4242;
-	BN_CHECK_EQ(bg_db_run_begin(f.db, &r), BG_ENOTFOUND);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM runs"), 0);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM commits"), 1);
+	TF_CHECK_EQ(bg_db_run_begin(f.db, &r), BG_ENOTFOUND);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM runs"), 0);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM commits"), 1);
 
 	int64_t id = begin_run(f.db, f.machine, SHA_A, "ci", 0);
 	struct bg_bench_set *s = make_set(3, 5, -1, "avx2", 1, 10);
-	BN_CHECK_EQ(bg_db_run_add_bench(f.db, 4242, 0, "default", "", s), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_run_add_bench(f.db, 4242, 0, "default", "", s), BG_ENOTFOUND);
 
 	/* a benchmark listed twice fails the whole set: nothing of it is stored */
 	free(s->v[2].name);
 	s->v[2].name = strdup(s->v[0].name);
-	BN_CHECK_EQ(bg_db_run_add_bench(f.db, id, 0, "default", "", s), BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), s->v[0].name), "message: %s", bg_error_last());
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM results"), 0);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 0);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM bench_outputs"), 0);
+	TF_CHECK_EQ(bg_db_run_add_bench(f.db, id, 0, "default", "", s), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), s->v[0].name), "message: %s", bg_error_last());
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM results"), 0);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 0);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM bench_outputs"), 0);
 	free(s->v[2].name);
 	s->v[2].name = strdup("other");
 	s->v[1].samples[3] = NAN;
-	BN_CHECK_EQ(bg_db_run_add_bench(f.db, id, 0, "default", "", s), BG_EINPUT);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 0);
+	TF_CHECK_EQ(bg_db_run_add_bench(f.db, id, 0, "default", "", s), BG_EINPUT);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 0);
 	s->v[1].samples[3] = 1;
 	CHECK_OK(bg_db_run_add_bench(f.db, id, 0, "default", "", s));
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 15);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 15);
 	/* the same round again would repeat every series */
-	BN_CHECK_EQ(bg_db_run_add_bench(f.db, id, 0, "default", "", s), BG_EINPUT);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 15);
+	TF_CHECK_EQ(bg_db_run_add_bench(f.db, id, 0, "default", "", s), BG_EINPUT);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 15);
 	/* another mode is other series */
 	CHECK_OK(bg_db_run_add_bench(f.db, id, 0, "strict", "", s));
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM series"), 6);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM series"), 6);
 	bg_bench_set_free(s);
 
-	BN_CHECK_EQ(bg_db_run_finish(f.db, 4242, "ok", 1), BG_ENOTFOUND);
-	BN_CHECK_EQ(bg_db_run_add_error(f.db, 4242, "bench", "x", NULL), BG_ENOTFOUND);
-	BN_CHECK_EQ(bg_db_run_set_build(f.db, id, 4242), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_run_finish(f.db, 4242, "ok", 1), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_run_add_error(f.db, 4242, "bench", "x", NULL), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_run_set_build(f.db, id, 4242), BG_ENOTFOUND);
 	struct bg_test_suite suite = {.suite = "cpu"};
-	BN_CHECK_EQ(bg_db_run_add_tests(f.db, 4242, &suite), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_run_add_tests(f.db, 4242, &suite), BG_ENOTFOUND);
 	struct bg_result_rec *res;
 	size_t n;
-	BN_CHECK_EQ(bg_db_run_results(f.db, 4242, &res, &n), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_run_results(f.db, 4242, &res, &n), BG_ENOTFOUND);
 	CHECK_OK(bg_db_check(f.db, NULL));
 	fx_done(&f);
 }
 
 /* --- check ----------------------------------------------------------------------------- */
 
-BN_TEST(db__check_detects_problems)
+TF_TEST(db__check_detects_problems)
 {
 	struct fx f;
 	fx_init(&f);
@@ -845,13 +845,13 @@ BN_TEST(db__check_detects_problems)
 	/* damage it behind bitgate's back: foreign keys are off in a raw connection */
 	raw_exec(f.path, "UPDATE runs SET finished = 0;"
 			 "INSERT INTO results (run_id, series_id, round) VALUES (777, 1, 0);");
-	BN_CHECK_EQ(bg_db_check(f.db, &report), BG_EDB);
+	TF_CHECK_EQ(bg_db_check(f.db, &report), BG_EDB);
 	const char *rep = bg_buf_cstr(&report);
-	BN_CHECK(strstr(rep, "complete but has no finish time"), "report: %s", rep);
-	BN_CHECK(strstr(rep, "belongs to run 777, which does not exist"), "report: %s", rep);
-	BN_CHECK(strstr(rep, "foreign key: results"), "report: %s", rep);
-	BN_CHECK(!strstr(rep, "ok\n"), "report says ok: %s", rep);
-	BN_CHECK(strstr(bg_error_last(), "problem"), "message: %s", bg_error_last());
+	TF_CHECK(strstr(rep, "complete but has no finish time"), "report: %s", rep);
+	TF_CHECK(strstr(rep, "belongs to run 777, which does not exist"), "report: %s", rep);
+	TF_CHECK(strstr(rep, "foreign key: results"), "report: %s", rep);
+	TF_CHECK(!strstr(rep, "ok\n"), "report says ok: %s", rep);
+	TF_CHECK(strstr(bg_error_last(), "problem"), "message: %s", bg_error_last());
 	bg_buf_free(&report);
 	fx_done(&f);
 }
@@ -886,7 +886,7 @@ static void writer_forever(const char *path, int fd)
 	}
 }
 
-BN_TEST(db__kill9_leaves_consistent)
+TF_TEST(db__kill9_leaves_consistent)
 {
 	struct fx f;
 	fx_init(&f);
@@ -894,24 +894,24 @@ BN_TEST(db__kill9_leaves_consistent)
 	bg_db_close(f.db);
 	f.db = NULL;
 	int p[2];
-	BN_CHECK(pipe(p) == 0, "pipe");
+	TF_CHECK(pipe(p) == 0, "pipe");
 	pid_t pid = fork();
-	BN_CHECK(pid >= 0, "fork");
+	TF_CHECK(pid >= 0, "fork");
 	if (pid == 0) {
 		close(p[0]);
 		writer_forever(f.path, p[1]);
 	}
 	close(p[1]);
 	char ch;
-	BN_CHECK(read(p[0], &ch, 1) == 1, "writer died before its first run");
+	TF_CHECK(read(p[0], &ch, 1) == 1, "writer died before its first run");
 	close(p[0]);
 	/* let it get well into later runs, then kill it wherever it is */
 	struct timespec ts = {0, 150 * 1000000L};
 	nanosleep(&ts, NULL);
 	kill(pid, SIGKILL);
 	int status;
-	BN_CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-	BN_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	TF_CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	TF_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 		 "writer was not killed (status %d)", status);
 
 	CHECK_OK(bg_db_open(&f.db, f.path));
@@ -927,22 +927,22 @@ BN_TEST(db__kill9_leaves_consistent)
 			continue;
 		}
 		complete++;
-		BN_CHECK_EQ(v[i].n_samples, 2 * KILL_BENCHES * KILL_SAMPLES);
+		TF_CHECK_EQ(v[i].n_samples, 2 * KILL_BENCHES * KILL_SAMPLES);
 		struct bg_result_rec *res;
 		size_t nr;
 		CHECK_OK(bg_db_run_results(f.db, v[i].id, &res, &nr));
-		BN_CHECK_EQ(nr, KILL_BENCHES);
+		TF_CHECK_EQ(nr, KILL_BENCHES);
 		for (size_t k = 0; k < nr; k++)
-			BN_CHECK_EQ(res[k].n, 2 * KILL_SAMPLES);
+			TF_CHECK_EQ(res[k].n, 2 * KILL_SAMPLES);
 		bg_db_results_free(res, nr);
 	}
 	/* every incomplete run is partial by whole transactions: 0, 1 or 2 rounds */
 	for (size_t i = 0; i < n; i++)
 		if (!v[i].complete)
-			BN_CHECK(v[i].n_samples % (KILL_BENCHES * KILL_SAMPLES) == 0,
+			TF_CHECK(v[i].n_samples % (KILL_BENCHES * KILL_SAMPLES) == 0,
 				 "half-written round: %lld samples", (long long)v[i].n_samples);
 	printf("killed writer left %zu complete and %zu incomplete runs\n", complete, n - complete);
-	BN_CHECK(complete >= 1, "no complete run");
+	TF_CHECK(complete >= 1, "no complete run");
 	bg_db_run_list_free(v, n);
 	fx_done(&f);
 }
@@ -987,16 +987,16 @@ static void writer_some(const char *path, int start_fd, const char *fp)
 	_exit(0);
 }
 
-BN_TEST(db__concurrent_writers)
+TF_TEST(db__concurrent_writers)
 {
 	struct fx f;
 	fx_init(&f);
 	int p[2];
-	BN_CHECK(pipe(p) == 0, "pipe");
+	TF_CHECK(pipe(p) == 0, "pipe");
 	pid_t pids[2];
 	for (int i = 0; i < 2; i++) {
 		pids[i] = fork();
-		BN_CHECK(pids[i] >= 0, "fork");
+		TF_CHECK(pids[i] >= 0, "fork");
 		if (pids[i] == 0) {
 			close(p[1]);
 			writer_some(f.path, p[0], i ? "fp-w1" : "fp-w0");
@@ -1006,29 +1006,29 @@ BN_TEST(db__concurrent_writers)
 	close(p[1]); /* both start now, on a database neither has created yet */
 	for (int i = 0; i < 2; i++) {
 		int status;
-		BN_CHECK(waitpid(pids[i], &status, 0) == pids[i], "waitpid");
-		BN_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d: status %d", i,
+		TF_CHECK(waitpid(pids[i], &status, 0) == pids[i], "waitpid");
+		TF_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d: status %d", i,
 			 status);
 	}
 	CHECK_OK(bg_db_open(&f.db, f.path));
 	struct bg_run_rec *v;
 	size_t n;
 	CHECK_OK(bg_db_run_list(f.db, NULL, &v, &n));
-	BN_CHECK_EQ(n, 2 * CONC_RUNS);
+	TF_CHECK_EQ(n, 2 * CONC_RUNS);
 	int64_t per_machine[2] = {0, 0};
 	for (size_t i = 0; i < n; i++) {
-		BN_CHECK_EQ(v[i].complete, 1);
-		BN_CHECK_EQ(v[i].n_samples, CONC_BENCHES * CONC_SAMPLES);
+		TF_CHECK_EQ(v[i].complete, 1);
+		TF_CHECK_EQ(v[i].n_samples, CONC_BENCHES * CONC_SAMPLES);
 		per_machine[v[i].machine_id == v[0].machine_id]++;
 	}
-	BN_CHECK(per_machine[0] == CONC_RUNS && per_machine[1] == CONC_RUNS,
+	TF_CHECK(per_machine[0] == CONC_RUNS && per_machine[1] == CONC_RUNS,
 		 "runs per machine %lld/%lld", (long long)per_machine[0],
 		 (long long)per_machine[1]);
 	bg_db_run_list_free(v, n);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"),
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"),
 		    2 * CONC_RUNS * CONC_BENCHES * CONC_SAMPLES);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM errors"), 2 * CONC_RUNS);
-	BN_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM series"), CONC_BENCHES);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM errors"), 2 * CONC_RUNS);
+	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM series"), CONC_BENCHES);
 	CHECK_OK(bg_db_check(f.db, NULL));
 	fx_done(&f);
 }

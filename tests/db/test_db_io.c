@@ -11,7 +11,7 @@
 #include "bg_db.h"
 #include "bg_error.h"
 #include "bg_fs.h"
-#include "bn_test.h"
+#include "tf.h"
 
 #define SHA_A "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 #define SHA_C "c0ffee0000000000000000000000000000000000"
@@ -19,7 +19,7 @@
 #define CHECK_OK(expr)                                                                             \
 	do {                                                                                       \
 		int rc_ = (expr);                                                                  \
-		BN_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
+		TF_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
 	} while (0)
 
 static const char *const tables[] = {"machines",   "commits", "builds",       "runs",
@@ -35,7 +35,7 @@ static void tmp_init(struct tmp *t)
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(t->dir, sizeof(t->dir), "%s/bgdbioXXXXXX", tmp && *tmp ? tmp : "/tmp");
-	BN_CHECK(mkdtemp(t->dir), "mkdtemp %s", t->dir);
+	TF_CHECK(mkdtemp(t->dir), "mkdtemp %s", t->dir);
 }
 
 /* dir/name into out. */
@@ -50,10 +50,10 @@ static int64_t raw_count(const char *path, const char *table)
 	sqlite3 *h;
 	sqlite3_stmt *s;
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	BN_CHECK(sqlite3_open(path, &h) == SQLITE_OK, "open %s", path);
-	BN_CHECK(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+	TF_CHECK(sqlite3_open(path, &h) == SQLITE_OK, "open %s", path);
+	TF_CHECK(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
 		 sqlite3_errmsg(h));
-	BN_CHECK(sqlite3_step(s) == SQLITE_ROW, "%s", sql);
+	TF_CHECK(sqlite3_step(s) == SQLITE_ROW, "%s", sql);
 	int64_t v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	sqlite3_close(h);
@@ -64,7 +64,7 @@ static struct bg_bench_set *make_set(const char *const *names, size_t n, size_t 
 				     const char *kernel, const double *values)
 {
 	struct bg_bench_set *s = calloc(1, sizeof(*s));
-	BN_CHECK(s, "oom");
+	TF_CHECK(s, "oom");
 	s->format = strdup("bitgate-bench/1");
 	s->ctx.json = strdup("{\"program\":\"bitnet-bench\",\"isa\":[\"avx2\"],\"threads\":2}");
 	s->v = calloc(n, sizeof(*s->v));
@@ -197,17 +197,17 @@ static void fill(struct bg_db *db)
 static void export_to(struct bg_db *db, const char *path, int64_t since, size_t want_runs)
 {
 	FILE *f = fopen(path, "w");
-	BN_CHECK(f, "fopen %s", path);
+	TF_CHECK(f, "fopen %s", path);
 	size_t n = 0;
 	CHECK_OK(bg_db_export(db, f, since, &n, NULL));
-	BN_CHECK(fclose(f) == 0, "fclose");
-	BN_CHECK_EQ(n, want_runs);
+	TF_CHECK(fclose(f) == 0, "fclose");
+	TF_CHECK_EQ(n, want_runs);
 }
 
 static int import_from(struct bg_db *db, const char *path, struct bg_import_stats *st)
 {
 	FILE *f = fopen(path, "r");
-	BN_CHECK(f, "fopen %s", path);
+	TF_CHECK(f, "fopen %s", path);
 	int rc = bg_db_import(db, f, path, st);
 	fclose(f);
 	return rc;
@@ -224,12 +224,12 @@ static void check_same_counts(const char *a, const char *b)
 {
 	for (size_t i = 0; i < N_TABLES; i++) {
 		int64_t na = raw_count(a, tables[i]), nb = raw_count(b, tables[i]);
-		BN_CHECK(na == nb, "%s: %lld rows in A, %lld in B", tables[i], (long long)na,
+		TF_CHECK(na == nb, "%s: %lld rows in A, %lld in B", tables[i], (long long)na,
 			 (long long)nb);
 	}
 }
 
-BN_TEST(db__export_import_roundtrip)
+TF_TEST(db__export_import_roundtrip)
 {
 	struct tmp t;
 	char pa[300], pb[300], ea[300], eb[300];
@@ -246,40 +246,40 @@ BN_TEST(db__export_import_roundtrip)
 	CHECK_OK(bg_db_open(&b, pb));
 	struct bg_import_stats st;
 	CHECK_OK(import_from(b, ea, &st));
-	BN_CHECK_EQ(st.lines, 3);
-	BN_CHECK_EQ(st.runs_added, 3);
-	BN_CHECK_EQ(st.runs_present, 0);
-	BN_CHECK_EQ(st.samples_added, raw_count(pa, "samples"));
-	BN_CHECK(st.samples_added > 0, "no samples");
+	TF_CHECK_EQ(st.lines, 3);
+	TF_CHECK_EQ(st.runs_added, 3);
+	TF_CHECK_EQ(st.runs_present, 0);
+	TF_CHECK_EQ(st.samples_added, raw_count(pa, "samples"));
+	TF_CHECK(st.samples_added > 0, "no samples");
 	export_to(b, eb, 0, 3);
 
 	char *xa = slurp(ea), *xb = slurp(eb);
-	BN_CHECK(!strcmp(xa, xb), "exports differ:\nA: %s\nB: %s", xa, xb);
+	TF_CHECK(!strcmp(xa, xb), "exports differ:\nA: %s\nB: %s", xa, xb);
 	check_same_counts(pa, pb);
 
 	/* the lines are self-contained and carry what was asked, not the cache dir */
 	char *nl = strchr(xa, '\n');
-	BN_CHECK(nl, "no newline");
+	TF_CHECK(nl, "no newline");
 	cJSON *j = cJSON_ParseWithLength(xa, (size_t)(nl - xa));
-	BN_CHECK(j, "first line is not JSON");
-	BN_CHECK(!strcmp(cJSON_GetObjectItem(j, "kind")->valuestring, "ci"), "kind");
+	TF_CHECK(j, "first line is not JSON");
+	TF_CHECK(!strcmp(cJSON_GetObjectItem(j, "kind")->valuestring, "ci"), "kind");
 	cJSON *m = cJSON_GetObjectItem(j, "machine");
-	BN_CHECK(!strcmp(cJSON_GetObjectItem(m, "gpu")->valuestring, "H100"), "machine.gpu");
-	BN_CHECK(cJSON_GetObjectItem(m, "mem_bytes")->valuedouble == 68719476736.0, "mem");
+	TF_CHECK(!strcmp(cJSON_GetObjectItem(m, "gpu")->valuestring, "H100"), "machine.gpu");
+	TF_CHECK(cJSON_GetObjectItem(m, "mem_bytes")->valuedouble == 68719476736.0, "mem");
 	cJSON *bl = cJSON_GetObjectItem(j, "build");
-	BN_CHECK(cJSON_IsObject(bl) && !cJSON_GetObjectItem(bl, "dir"), "build summary");
-	BN_CHECK(!strcmp(cJSON_GetObjectItem(bl, "binary_hash")->valuestring, "binhash"), "hash");
-	BN_CHECK(!strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "env"), "BITNET_KERNEL")
+	TF_CHECK(cJSON_IsObject(bl) && !cJSON_GetObjectItem(bl, "dir"), "build summary");
+	TF_CHECK(!strcmp(cJSON_GetObjectItem(bl, "binary_hash")->valuestring, "binhash"), "hash");
+	TF_CHECK(!strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "env"), "BITNET_KERNEL")
 				 ->valuestring,
 			 "avx2"),
 		 "env");
 	cJSON *c = cJSON_GetObjectItem(j, "commit");
-	BN_CHECK(!strcmp(cJSON_GetObjectItem(c, "subject")->valuestring, "root \"quoted\""),
+	TF_CHECK(!strcmp(cJSON_GetObjectItem(c, "subject")->valuestring, "root \"quoted\""),
 		 "subject");
-	BN_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "results")), 9);
-	BN_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "tests")), 2);
-	BN_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "errors")), 1);
-	BN_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "benches")), 3);
+	TF_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "results")), 9);
+	TF_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "tests")), 2);
+	TF_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "errors")), 1);
+	TF_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "benches")), 3);
 	cJSON_Delete(j);
 	free(xa);
 	free(xb);
@@ -289,32 +289,32 @@ BN_TEST(db__export_import_roundtrip)
 	size_t na, nb;
 	CHECK_OK(bg_db_run_list(a, NULL, &va, &na));
 	CHECK_OK(bg_db_run_list(b, NULL, &vb, &nb));
-	BN_CHECK_EQ(na, nb);
+	TF_CHECK_EQ(na, nb);
 	for (size_t i = 0; i < na; i++) {
-		BN_CHECK(!strcmp(va[i].uuid, vb[i].uuid), "uuid %zu", i);
-		BN_CHECK_EQ(va[i].complete, vb[i].complete);
-		BN_CHECK_EQ(va[i].finished, vb[i].finished);
-		BN_CHECK_EQ(va[i].n_samples, vb[i].n_samples);
+		TF_CHECK(!strcmp(va[i].uuid, vb[i].uuid), "uuid %zu", i);
+		TF_CHECK_EQ(va[i].complete, vb[i].complete);
+		TF_CHECK_EQ(va[i].finished, vb[i].finished);
+		TF_CHECK_EQ(va[i].n_samples, vb[i].n_samples);
 		struct bg_result_rec *ra, *rb;
 		size_t ka, kb;
 		CHECK_OK(bg_db_run_results(a, va[i].id, &ra, &ka));
 		CHECK_OK(bg_db_run_results(b, vb[i].id, &rb, &kb));
-		BN_CHECK_EQ(ka, kb);
+		TF_CHECK_EQ(ka, kb);
 		for (size_t k = 0; k < ka; k++) {
-			BN_CHECK_EQ(ra[k].n, rb[k].n);
-			BN_CHECK(!memcmp(ra[k].samples, rb[k].samples, ra[k].n * sizeof(double)),
+			TF_CHECK_EQ(ra[k].n, rb[k].n);
+			TF_CHECK(!memcmp(ra[k].samples, rb[k].samples, ra[k].n * sizeof(double)),
 				 "samples of %s differ", ra[k].benchmark);
 		}
 		bg_db_results_free(ra, ka);
 		bg_db_results_free(rb, kb);
 	}
-	BN_CHECK_EQ(va[0].complete, 0); /* the local run, never finished */
+	TF_CHECK_EQ(va[0].complete, 0); /* the local run, never finished */
 	bg_db_run_list_free(va, na);
 	bg_db_run_list_free(vb, nb);
 	struct bg_build_rec *bv;
 	size_t nbv;
 	CHECK_OK(bg_db_build_list(b, &bv, &nbv));
-	BN_CHECK_EQ(nbv, 0); /* imported builds have no directory here */
+	TF_CHECK_EQ(nbv, 0); /* imported builds have no directory here */
 	bg_db_build_list_free(bv, nbv);
 	CHECK_OK(bg_db_check(b, NULL));
 
@@ -325,7 +325,7 @@ BN_TEST(db__export_import_roundtrip)
 	bg_fs_rmtree(t.dir);
 }
 
-BN_TEST(db__import_twice_adds_nothing)
+TF_TEST(db__import_twice_adds_nothing)
 {
 	struct tmp t;
 	char pa[300], pb[300], ea[300], eb[300];
@@ -341,21 +341,21 @@ BN_TEST(db__import_twice_adds_nothing)
 	CHECK_OK(bg_db_open(&b, pb));
 	struct bg_import_stats st;
 	CHECK_OK(import_from(b, ea, &st));
-	BN_CHECK_EQ(st.runs_added, 3);
+	TF_CHECK_EQ(st.runs_added, 3);
 	CHECK_OK(import_from(b, ea, &st));
-	BN_CHECK_EQ(st.lines, 3);
-	BN_CHECK_EQ(st.runs_added, 0);
-	BN_CHECK_EQ(st.runs_present, 3);
-	BN_CHECK_EQ(st.samples_added, 0);
+	TF_CHECK_EQ(st.lines, 3);
+	TF_CHECK_EQ(st.runs_added, 0);
+	TF_CHECK_EQ(st.runs_present, 3);
+	TF_CHECK_EQ(st.samples_added, 0);
 	check_same_counts(pa, pb);
 	/* and into the database it came from */
 	CHECK_OK(import_from(a, ea, &st));
-	BN_CHECK_EQ(st.runs_added, 0);
-	BN_CHECK_EQ(st.runs_present, 3);
+	TF_CHECK_EQ(st.runs_added, 0);
+	TF_CHECK_EQ(st.runs_present, 3);
 	check_same_counts(pa, pb);
 	export_to(b, eb, 0, 3);
 	char *xa = slurp(ea), *xb = slurp(eb);
-	BN_CHECK(!strcmp(xa, xb), "exports differ after a second import");
+	TF_CHECK(!strcmp(xa, xb), "exports differ after a second import");
 	free(xa);
 	free(xb);
 	bg_db_close(a);
@@ -367,10 +367,10 @@ BN_TEST(db__import_twice_adds_nothing)
 static void write_lines(const char *path, const char *const *lines, size_t n)
 {
 	FILE *f = fopen(path, "w");
-	BN_CHECK(f, "fopen %s", path);
+	TF_CHECK(f, "fopen %s", path);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s\n", lines[i]);
-	BN_CHECK(fclose(f) == 0, "fclose");
+	TF_CHECK(fclose(f) == 0, "fclose");
 }
 
 /* Line i (0-based) of an export, malloc'd. */
@@ -378,7 +378,7 @@ static char *nth_line(const char *text, int i)
 {
 	for (; i > 0; i--) {
 		text = strchr(text, '\n');
-		BN_CHECK(text, "too few lines");
+		TF_CHECK(text, "too few lines");
 		text++;
 	}
 	return strndup(text, strcspn(text, "\n"));
@@ -388,9 +388,9 @@ static char *nth_line(const char *text, int i)
 static char *with_result_member(const char *line, const char *key, cJSON *value)
 {
 	cJSON *j = cJSON_Parse(line);
-	BN_CHECK(j, "line not JSON");
+	TF_CHECK(j, "line not JSON");
 	cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 0);
-	BN_CHECK(r, "no result");
+	TF_CHECK(r, "no result");
 	cJSON_ReplaceItemInObject(r, key, value);
 	char *out = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
@@ -404,18 +404,18 @@ static void expect_bad_import(const char *db_path, const char *file, const char 
 	struct bg_import_stats st;
 	CHECK_OK(bg_db_open(&b, db_path));
 	int rc = import_from(b, file, &st);
-	BN_CHECK_EQ(rc, BG_EINPUT);
+	TF_CHECK_EQ(rc, BG_EINPUT);
 	char prefix[400];
 	snprintf(prefix, sizeof(prefix), "%s:%s: ", file, want_line);
-	BN_CHECK(!strncmp(bg_error_last(), prefix, strlen(prefix)), "message %s, want %s...",
+	TF_CHECK(!strncmp(bg_error_last(), prefix, strlen(prefix)), "message %s, want %s...",
 		 bg_error_last(), prefix);
-	BN_CHECK(strstr(bg_error_last(), want_text), "message %s lacks %s", bg_error_last(),
+	TF_CHECK(strstr(bg_error_last(), want_text), "message %s lacks %s", bg_error_last(),
 		 want_text);
-	BN_CHECK_EQ(st.runs_added, 0);
+	TF_CHECK_EQ(st.runs_added, 0);
 	bg_db_close(b);
 	/* nothing of the file was stored, not even the lines before the bad one */
 	for (size_t i = 0; i < N_TABLES; i++)
-		BN_CHECK(raw_count(db_path, tables[i]) == 0, "%s has rows after a failed import",
+		TF_CHECK(raw_count(db_path, tables[i]) == 0, "%s has rows after a failed import",
 			 tables[i]);
 }
 
@@ -433,7 +433,7 @@ static void put_decision(struct bg_db *db, int64_t a, int64_t b, const char *con
 	CHECK_OK(bg_db_decision_put(db, "ci", a, b, 0, conclusion, json, &id));
 }
 
-BN_TEST(db__export_import_decisions)
+TF_TEST(db__export_import_decisions)
 {
 	struct tmp t;
 	char pa[300], pb[300], ea[300], eb[300], bad[300];
@@ -452,21 +452,21 @@ BN_TEST(db__export_import_decisions)
 	struct bg_run_rec *va;
 	size_t na;
 	CHECK_OK(bg_db_run_list(a, NULL, &va, &na));
-	BN_CHECK_EQ(na, 3);
+	TF_CHECK_EQ(na, 3);
 	put_decision(a, va[1].id, va[0].id, "failure");
 	put_decision(a, va[2].id, va[1].id, "success");
 	FILE *f = fopen(ea, "w");
 	size_t nr = 0, nd = 0;
 	CHECK_OK(bg_db_export(a, f, 0, &nr, &nd));
 	fclose(f);
-	BN_CHECK(nr == 3 && nd == 2, "%zu runs, %zu decisions", nr, nd);
+	TF_CHECK(nr == 3 && nd == 2, "%zu runs, %zu decisions", nr, nd);
 	char *xa = slurp(ea);
 	/* runs by uuid, this database's ids zeroed */
 	char want[200];
 	snprintf(want, sizeof(want), "\"record\":\"decision\",\"kind\":\"ci\",\"base_run\":\"%s\","
 		 "\"head_run\":\"%s\",\"strict_run\":null", va[1].uuid, va[0].uuid);
-	BN_CHECK(strstr(xa, want), "no decision line like %s in\n%s", want, xa);
-	BN_CHECK(!strstr(xa, "\"run_id\":1") && strstr(xa, "\"run_id\":0"), "ids kept:\n%s", xa);
+	TF_CHECK(strstr(xa, want), "no decision line like %s in\n%s", want, xa);
+	TF_CHECK(!strstr(xa, "\"run_id\":1") && strstr(xa, "\"run_id\":0"), "ids kept:\n%s", xa);
 
 	/* into a database that already has other runs with the same ids: all or nothing */
 	struct bg_db *c;
@@ -475,13 +475,13 @@ BN_TEST(db__export_import_decisions)
 	CHECK_OK(bg_db_open(&c, pc));
 	struct bg_import_stats st;
 	CHECK_OK(import_from(c, ea, &st));
-	BN_CHECK(st.runs_added == 3 && st.decisions_added == 2, "%zu runs, %zu decisions",
+	TF_CHECK(st.runs_added == 3 && st.decisions_added == 2, "%zu runs, %zu decisions",
 		 st.runs_added, st.decisions_added);
 	CHECK_OK(import_from(c, ea, &st));
-	BN_CHECK(st.decisions_added == 0 && st.decisions_present == 2, "again: %zu added",
+	TF_CHECK(st.decisions_added == 0 && st.decisions_present == 2, "again: %zu added",
 		 st.decisions_added);
 	CHECK_OK(import_from(b, ea, &st)); /* B had 3 runs of its own: new ids here */
-	BN_CHECK(st.runs_added == 3 && st.decisions_added == 2, "B: %zu runs, %zu decisions",
+	TF_CHECK(st.runs_added == 3 && st.decisions_added == 2, "B: %zu runs, %zu decisions",
 		 st.runs_added, st.decisions_added);
 	/* the stored decision names B's ids for A's runs */
 	struct bg_run_rec *vb;
@@ -494,18 +494,18 @@ BN_TEST(db__export_import_decisions)
 		if (!strcmp(vb[i].uuid, va[1].uuid))
 			head_b = vb[i].id;
 	}
-	BN_CHECK(base_b > 3 && head_b > 3, "ids %lld %lld", (long long)base_b, (long long)head_b);
+	TF_CHECK(base_b > 3 && head_b > 3, "ids %lld %lld", (long long)base_b, (long long)head_b);
 	int64_t id, of;
 	char *json;
 	CHECK_OK(bg_db_decision_of_run(b, base_b, &of)); /* va[2] is in one decision only */
 	CHECK_OK(bg_db_decision_get(b, of, &id, &json));
-	BN_CHECK_EQ(id, of);
+	TF_CHECK_EQ(id, of);
 	cJSON *j = cJSON_Parse(json);
-	BN_CHECK(j, "stored decision is not JSON: %s", json);
-	BN_CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "base"), "run_id")->valuedouble ==
+	TF_CHECK(j, "stored decision is not JSON: %s", json);
+	TF_CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "base"), "run_id")->valuedouble ==
 				 (double)base_b &&
-			 cJSON_GetObjectItem(cJSON_GetObjectItem(j, "head"), "run_id")->valuedouble ==
-				 (double)head_b,
+			 cJSON_GetObjectItem(cJSON_GetObjectItem(j, "head"), "run_id")
+					 ->valuedouble == (double)head_b,
 		 "ids not rewritten: %s", json);
 	cJSON_Delete(j);
 	free(json);
@@ -514,7 +514,7 @@ BN_TEST(db__export_import_decisions)
 	CHECK_OK(bg_db_export(c, f, 0, &nr, &nd));
 	fclose(f);
 	char *xc = slurp(eb);
-	BN_CHECK(!strcmp(xa, xc), "exports differ:\nA: %s\nC: %s", xa, xc);
+	TF_CHECK(!strcmp(xa, xc), "exports differ:\nA: %s\nC: %s", xa, xc);
 
 	/* a decision whose run is nowhere: the file is refused whole */
 	f = fopen(bad, "w");
@@ -527,10 +527,10 @@ BN_TEST(db__export_import_decisions)
 	char pe[300];
 	tmp_path(&t, "e.db", pe, sizeof(pe));
 	CHECK_OK(bg_db_open(&e, pe));
-	BN_CHECK_EQ(import_from(e, bad, &st), BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), "bad.jsonl:6") && strstr(bg_error_last(), "no-such-run"),
+	TF_CHECK_EQ(import_from(e, bad, &st), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "bad.jsonl:6") && strstr(bg_error_last(), "no-such-run"),
 		 "message: %s", bg_error_last());
-	BN_CHECK(st.runs_added == 0 && st.decisions_added == 0 && raw_count(pe, "runs") == 0,
+	TF_CHECK(st.runs_added == 0 && st.decisions_added == 0 && raw_count(pe, "runs") == 0,
 		 "something was kept");
 	free(xa);
 	free(xc);
@@ -543,7 +543,7 @@ BN_TEST(db__export_import_decisions)
 	bg_fs_rmtree(t.dir);
 }
 
-BN_TEST(db__import_malformed_line)
+TF_TEST(db__import_malformed_line)
 {
 	struct tmp t;
 	char pa[300], pb[300], ea[300], bad[300];
@@ -626,8 +626,8 @@ BN_TEST(db__import_malformed_line)
 	struct bg_import_stats st;
 	CHECK_OK(bg_db_open(&b, pb));
 	CHECK_OK(import_from(b, bad, &st));
-	BN_CHECK_EQ(st.lines, 3);
-	BN_CHECK_EQ(st.runs_added, 2);
+	TF_CHECK_EQ(st.lines, 3);
+	TF_CHECK_EQ(st.runs_added, 2);
 	bg_db_close(b);
 	free(garbage);
 	free(l0);
@@ -640,8 +640,8 @@ BN_TEST(db__import_malformed_line)
 static void write_bench_file(const char *path, int runs, int series, int samples)
 {
 	FILE *f = fopen(path, "w");
-	BN_CHECK(f, "fopen %s", path);
-	bn_test_seed(42);
+	TF_CHECK(f, "fopen %s", path);
+	tf_seed(42);
 	for (int r = 0; r < runs; r++) {
 		fprintf(f,
 			"{\"uuid\":\"00000000-0000-4000-8000-%012d\",\"kind\":\"nightly\","
@@ -665,19 +665,19 @@ static void write_bench_file(const char *path, int runs, int series, int samples
 				s ? "," : "", s);
 			for (int k = 0; k < samples; k++)
 				fprintf(f, "%s%.15g", k ? "," : "",
-					40000.0 + (double)(bn_test_rand() % 1000000) / 64.0);
+					40000.0 + (double)(tf_rand() % 1000000) / 64.0);
 			fputs("]}", f);
 		}
 		fputs("],\"tests\":[],\"errors\":[]}\n", f);
 	}
-	BN_CHECK(fclose(f) == 0, "fclose");
+	TF_CHECK(fclose(f) == 0, "fclose");
 }
 
-BN_TEST(db__import_bench)
+TF_TEST(db__import_bench)
 {
 	const char *on = getenv("BG_DB_IMPORT_BENCH");
 	if (!on || strcmp(on, "1"))
-		BN_SKIP("set BG_DB_IMPORT_BENCH=1 to time importing 1,000,000 samples");
+		TF_SKIP("set BG_DB_IMPORT_BENCH=1 to time importing 1,000,000 samples");
 	struct tmp t;
 	char pdb[300], file[300];
 	tmp_init(&t);
@@ -690,13 +690,13 @@ BN_TEST(db__import_bench)
 	double t0 = bg_now();
 	CHECK_OK(import_from(db, file, &st));
 	double t1 = bg_now();
-	BN_CHECK_EQ(st.runs_added, 100);
-	BN_CHECK_EQ(st.samples_added, 1000000);
+	TF_CHECK_EQ(st.runs_added, 100);
+	TF_CHECK_EQ(st.samples_added, 1000000);
 	bg_db_close(db);
 	double t2 = bg_now();
 	printf("import of %zu runs, %zu samples (%lld bytes of JSON lines): %.3f s "
 	       "(close with checkpoint: %.3f s)\n",
 	       st.runs_added, st.samples_added, (long long)bg_fs_du(file), t1 - t0, t2 - t1);
-	BN_CHECK_EQ(raw_count(pdb, "samples"), 1000000);
+	TF_CHECK_EQ(raw_count(pdb, "samples"), 1000000);
 	bg_fs_rmtree(t.dir);
 }

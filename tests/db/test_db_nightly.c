@@ -8,12 +8,12 @@
 #include "bg_db.h"
 #include "bg_error.h"
 #include "bg_fs.h"
-#include "bn_test.h"
+#include "tf.h"
 
 #define CHECK_OK(expr)                                                                             \
 	do {                                                                                       \
 		int rc_ = (expr);                                                                  \
-		BN_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
+		TF_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
 	} while (0)
 
 struct fx {
@@ -27,7 +27,7 @@ static void fx_open(struct fx *f)
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(f->dir, sizeof(f->dir), "%s/bgnightlyXXXXXX", tmp && *tmp ? tmp : "/tmp");
-	BN_CHECK(mkdtemp(f->dir), "mkdtemp %s", f->dir);
+	TF_CHECK(mkdtemp(f->dir), "mkdtemp %s", f->dir);
 	snprintf(f->path, sizeof(f->path), "%s/bitgate.db", f->dir);
 	CHECK_OK(bg_db_open(&f->db, f->path));
 	struct bg_machine_rec m = {.fingerprint = "fp-n", .hostname = "h", .cpu = "cpu",
@@ -81,7 +81,7 @@ static int64_t store_run(struct fx *f, const char *sha, const char *kind, const 
 	return r.id;
 }
 
-BN_TEST(db_nightly__commits_measured_counts_complete_runs_and_failed_builds)
+TF_TEST(db_nightly__commits_measured_counts_complete_runs_and_failed_builds)
 {
 	struct fx f;
 	fx_open(&f);
@@ -103,9 +103,10 @@ BN_TEST(db_nightly__commits_measured_counts_complete_runs_and_failed_builds)
 				    BG_COMMIT_UNMEASURED, BG_COMMIT_UNMEASURED,
 				    BG_COMMIT_MEASURED,   BG_COMMIT_BUILD_FAILED};
 	for (int i = 0; i < 6; i++)
-		BN_CHECK(done[i] == want[i], "commit %d: measured %d, want %d", i, done[i], want[i]);
+		TF_CHECK(done[i] == want[i], "commit %d: measured %d, want %d", i, done[i],
+			 want[i]);
 	CHECK_OK(bg_db_commits_measured(f.db, f.machine + 1, "nightly", 0, shas, 6, done));
-	BN_CHECK(done[0] == BG_COMMIT_UNMEASURED, "another machine's runs counted");
+	TF_CHECK(done[0] == BG_COMMIT_UNMEASURED, "another machine's runs counted");
 	/* bisect's own view: its runs count, a failed build of a bisect run included */
 	struct bg_run_rec rb = {.kind = "nightly", .commit_sha = f.sha[1], .machine_id = f.machine,
 				.label = "bisect"};
@@ -113,14 +114,14 @@ BN_TEST(db_nightly__commits_measured_counts_complete_runs_and_failed_builds)
 	CHECK_OK(bg_db_run_finish(f.db, rb.id, "build-failed", 0));
 	free(rb.uuid);
 	CHECK_OK(bg_db_commits_measured(f.db, f.machine, "nightly", 1, shas, 6, done));
-	BN_CHECK(done[3] == BG_COMMIT_MEASURED && done[1] == BG_COMMIT_BUILD_FAILED,
+	TF_CHECK(done[3] == BG_COMMIT_MEASURED && done[1] == BG_COMMIT_BUILD_FAILED,
 		 "with bisect runs: %d %d", done[3], done[1]);
 	CHECK_OK(bg_db_commits_measured(f.db, f.machine, "nightly", 0, shas, 6, done));
-	BN_CHECK(done[1] == BG_COMMIT_UNMEASURED, "a bisect run counted for the nightly");
+	TF_CHECK(done[1] == BG_COMMIT_UNMEASURED, "a bisect run counted for the nightly");
 	fx_done(&f);
 }
 
-BN_TEST(db_nightly__series_walk_follows_the_callers_order)
+TF_TEST(db_nightly__series_walk_follows_the_callers_order)
 {
 	struct fx f;
 	fx_open(&f);
@@ -134,30 +135,30 @@ BN_TEST(db_nightly__series_walk_follows_the_callers_order)
 	struct bg_walk_series *v;
 	size_t n;
 	CHECK_OK(bg_db_series_walk(f.db, f.machine, "nightly", NULL, shas, 3, &v, &n));
-	BN_CHECK_EQ(n, 2);
-	BN_CHECK(!strcmp(v[0].benchmark, "b/one") && !strcmp(v[1].benchmark, "b/two"),
+	TF_CHECK_EQ(n, 2);
+	TF_CHECK(!strcmp(v[0].benchmark, "b/one") && !strcmp(v[1].benchmark, "b/two"),
 		 "order %s %s", v[0].benchmark, v[1].benchmark);
-	BN_CHECK(!strcmp(v[0].mode, "default") && !strcmp(v[0].metric, "ns"), "%s %s",
-		 v[0].mode, v[0].metric);
-	BN_CHECK_EQ(v[0].n_points, 2);
-	BN_CHECK(v[0].points[0].pos == 0 && v[0].points[1].pos == 1, "positions %zu %zu",
+	TF_CHECK(!strcmp(v[0].mode, "default") && !strcmp(v[0].metric, "ns"), "%s %s", v[0].mode,
+		 v[0].metric);
+	TF_CHECK_EQ(v[0].n_points, 2);
+	TF_CHECK(v[0].points[0].pos == 0 && v[0].points[1].pos == 1, "positions %zu %zu",
 		 v[0].points[0].pos, v[0].points[1].pos);
 	/* sha2 pools its two runs in run order: 30 31 32 40 41 42 */
-	BN_CHECK_EQ(v[0].points[0].n, 6);
-	BN_CHECK(v[0].points[0].samples[0] == 30 && v[0].points[0].samples[5] == 42,
+	TF_CHECK_EQ(v[0].points[0].n, 6);
+	TF_CHECK(v[0].points[0].samples[0] == 30 && v[0].points[0].samples[5] == 42,
 		 "samples %g .. %g", v[0].points[0].samples[0], v[0].points[0].samples[5]);
-	BN_CHECK(v[0].points[1].n == 3 && v[0].points[1].samples[0] == 10, "sha0 samples");
+	TF_CHECK(v[0].points[1].n == 3 && v[0].points[1].samples[0] == 10, "sha0 samples");
 	/* b/two: sha2 has only the bisect run's samples (the other skipped it) */
-	BN_CHECK(v[1].n_points == 2 && v[1].points[0].n == 3 && v[1].points[0].samples[0] == 140,
+	TF_CHECK(v[1].n_points == 2 && v[1].points[0].n == 3 && v[1].points[0].samples[0] == 140,
 		 "b/two points %zu", v[1].n_points);
 	bg_db_series_walk_free(v, n);
 	CHECK_OK(bg_db_series_walk(f.db, f.machine, "nightly", "b/two", shas, 3, &v, &n));
-	BN_CHECK(n == 1 && !strcmp(v[0].benchmark, "b/two"), "filter: %zu", n);
+	TF_CHECK(n == 1 && !strcmp(v[0].benchmark, "b/two"), "filter: %zu", n);
 	bg_db_series_walk_free(v, n);
 	fx_done(&f);
 }
 
-BN_TEST(db_nightly__regressions_upsert_and_order)
+TF_TEST(db_nightly__regressions_upsert_and_order)
 {
 	struct fx f;
 	fx_open(&f);
@@ -178,7 +179,7 @@ BN_TEST(db_nightly__regressions_upsert_and_order)
 	CHECK_OK(bg_db_regression_put(f.db, &a));
 	CHECK_OK(bg_db_regression_put(f.db, &b));
 	CHECK_OK(bg_db_regression_put(f.db, &c));
-	BN_CHECK(a.id && b.id && c.id && a.id != b.id && b.id != c.id, "ids");
+	TF_CHECK(a.id && b.id && c.id && a.id != b.id && b.id != c.id, "ids");
 	CHECK_OK(bg_db_regression_set_suspect(f.db, b.id, f.sha[2], 0.11, 0.09, 0.13));
 	/* the same regression stored again updates it and keeps its id and suspect */
 	struct bg_regression_rec b2 = b;
@@ -186,25 +187,25 @@ BN_TEST(db_nightly__regressions_upsert_and_order)
 	b2.rel = 0.2;
 	b2.good_sha = f.sha[0];
 	CHECK_OK(bg_db_regression_put(f.db, &b2));
-	BN_CHECK_EQ(b2.id, b.id);
+	TF_CHECK_EQ(b2.id, b.id);
 	struct bg_regression_rec *v;
 	size_t n;
 	CHECK_OK(bg_db_regression_list(f.db, f.machine, &v, &n));
-	BN_CHECK_EQ(n, 3);
-	BN_CHECK(!strcmp(v[0].state, "detected") && !strcmp(v[1].state, "acknowledged") &&
+	TF_CHECK_EQ(n, 3);
+	TF_CHECK(!strcmp(v[0].state, "detected") && !strcmp(v[1].state, "acknowledged") &&
 			 !strcmp(v[2].state, "fixed"),
 		 "order %s %s %s", v[0].state, v[1].state, v[2].state);
-	BN_CHECK(v[0].rel == 0.2 && !strcmp(v[0].good_sha, f.sha[0]), "update lost: %g", v[0].rel);
-	BN_CHECK(v[0].suspect_sha && !strcmp(v[0].suspect_sha, f.sha[2]) &&
+	TF_CHECK(v[0].rel == 0.2 && !strcmp(v[0].good_sha, f.sha[0]), "update lost: %g", v[0].rel);
+	TF_CHECK(v[0].suspect_sha && !strcmp(v[0].suspect_sha, f.sha[2]) &&
 			 v[0].suspect_rel == 0.11,
 		 "suspect lost");
-	BN_CHECK(v[1].reason && !strcmp(v[1].reason, c.reason), "reason");
-	BN_CHECK(v[2].fixed_sha && !strcmp(v[2].fixed_sha, f.sha[4]), "fixed_sha");
+	TF_CHECK(v[1].reason && !strcmp(v[1].reason, c.reason), "reason");
+	TF_CHECK(v[2].fixed_sha && !strcmp(v[2].fixed_sha, f.sha[4]), "fixed_sha");
 	bg_db_regression_list_free(v, n);
-	BN_CHECK_EQ(bg_db_regression_set_suspect(f.db, 9999, f.sha[0], 0, 0, 0), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_regression_set_suspect(f.db, 9999, f.sha[0], 0, 0, 0), BG_ENOTFOUND);
 	struct bg_regression_rec bad = a;
 	bad.state = "maybe";
-	BN_CHECK_EQ(bg_db_regression_put(f.db, &bad), BG_EINPUT);
+	TF_CHECK_EQ(bg_db_regression_put(f.db, &bad), BG_EINPUT);
 
 	/* narrowed by id: the range moves, the id, detected time and suspect stay */
 	struct bg_regression_rec b4 = b;
@@ -212,20 +213,20 @@ BN_TEST(db_nightly__regressions_upsert_and_order)
 	b4.bad_sha = f.sha[3];
 	b4.rel = 0.12;
 	CHECK_OK(bg_db_regression_put(f.db, &b4));
-	BN_CHECK_EQ(b4.id, b.id);
+	TF_CHECK_EQ(b4.id, b.id);
 	CHECK_OK(bg_db_regression_list(f.db, f.machine, &v, &n));
-	BN_CHECK_EQ(n, 3);
-	BN_CHECK(!strcmp(v[0].bad_sha, f.sha[3]) && v[0].rel == 0.12 && v[0].suspect_sha,
+	TF_CHECK_EQ(n, 3);
+	TF_CHECK(!strcmp(v[0].bad_sha, f.sha[3]) && v[0].rel == 0.12 && v[0].suspect_sha,
 		 "move lost: %s %g", v[0].bad_sha, v[0].rel);
 	bg_db_regression_list_free(v, n);
 	b4.id = 9999;
-	BN_CHECK_EQ(bg_db_regression_put(f.db, &b4), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_regression_put(f.db, &b4), BG_ENOTFOUND);
 	/* removed */
 	CHECK_OK(bg_db_regression_delete(f.db, c.id));
 	CHECK_OK(bg_db_regression_list(f.db, f.machine, &v, &n));
-	BN_CHECK_EQ(n, 2);
+	TF_CHECK_EQ(n, 2);
 	for (size_t i = 0; i < n; i++)
-		BN_CHECK(v[i].id != c.id, "regression %lld not removed", (long long)c.id);
+		TF_CHECK(v[i].id != c.id, "regression %lld not removed", (long long)c.id);
 	bg_db_regression_list_free(v, n);
 	fx_done(&f);
 }

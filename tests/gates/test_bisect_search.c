@@ -8,7 +8,7 @@
 
 #include "bg_bisect_search.h"
 #include "bg_error.h"
-#include "bn_test.h"
+#include "tf.h"
 
 #define MAXN 80
 
@@ -18,21 +18,20 @@ static size_t search(size_t n, size_t first, const unsigned char *skip,
 		     const unsigned char *stored, size_t *g, size_t *b)
 {
 	unsigned char marks[MAXN] = {0};
-	marks[0] = BG_BISECT_GOOD;
-	marks[n - 1] = BG_BISECT_BAD;
+	marks[0] = BG_MARK_GOOD;
+	marks[n - 1] = BG_MARK_BAD;
 	size_t tests = 0, i;
-	while ((i = bg_bisect_next(marks, stored, n)) != (size_t)-1) {
-		BN_CHECK(i > 0 && i < n - 1 && marks[i] == BG_BISECT_UNTESTED,
+	while ((i = bg_bisect_search_next(marks, stored, n)) != (size_t)-1) {
+		TF_CHECK(i > 0 && i < n - 1 && marks[i] == BG_MARK_UNTESTED,
 			 "n %zu: picked %zu (mark %d)", n, i, marks[i]);
-		marks[i] = skip && skip[i] ? BG_BISECT_SKIP
-		                           : i >= first ? BG_BISECT_BAD : BG_BISECT_GOOD;
-		BN_CHECK(++tests < n, "n %zu: no end after %zu tests", n, tests);
+		marks[i] = skip && skip[i] ? BG_MARK_SKIP : i >= first ? BG_MARK_BAD : BG_MARK_GOOD;
+		TF_CHECK(++tests < n, "n %zu: no end after %zu tests", n, tests);
 	}
-	bg_bisect_bounds(marks, n, g, b);
+	bg_bisect_search_bounds(marks, n, g, b);
 	return tests;
 }
 
-BN_TEST(bisect_search__finds_every_first_bad_commit_in_log2_tests)
+TF_TEST(bisect_search__finds_every_first_bad_commit_in_log2_tests)
 {
 	for (size_t n = 2; n <= MAXN; n++) {
 		size_t limit = 0;
@@ -41,74 +40,74 @@ BN_TEST(bisect_search__finds_every_first_bad_commit_in_log2_tests)
 		for (size_t first = 1; first < n; first++) {
 			size_t g, b;
 			size_t tests = search(n, first, NULL, NULL, &g, &b);
-			BN_CHECK(b == first && g == first - 1, "n %zu first %zu: found %zu..%zu", n,
+			TF_CHECK(b == first && g == first - 1, "n %zu first %zu: found %zu..%zu", n,
 				 first, g, b);
-			BN_CHECK(tests <= limit, "n %zu first %zu: %zu tests, more than %zu", n, first,
-				 tests, limit);
+			TF_CHECK(tests <= limit, "n %zu first %zu: %zu tests, more than %zu", n,
+				 first, tests, limit);
 		}
 	}
 }
 
-BN_TEST(bisect_search__skipped_commits_narrow_to_the_candidates)
+TF_TEST(bisect_search__skipped_commits_narrow_to_the_candidates)
 {
-	bn_test_seed(7);
+	tf_seed(7);
 	for (int trial = 0; trial < 3000; trial++) {
-		size_t n = 3 + (size_t)(bn_test_rand() % (MAXN - 2));
-		size_t first = 1 + (size_t)(bn_test_rand() % (n - 1));
+		size_t n = 3 + (size_t)(tf_rand() % (MAXN - 2));
+		size_t first = 1 + (size_t)(tf_rand() % (n - 1));
 		unsigned char skip[MAXN] = {0};
 		for (size_t i = 1; i + 1 < n; i++)
-			skip[i] = bn_test_rand() % 4 == 0;
+			skip[i] = tf_rand() % 4 == 0;
 		size_t g, b;
 		search(n, first, skip, NULL, &g, &b);
 		/* the first bad commit lies in (g, b], and everything strictly between is skipped */
-		BN_CHECK(g < first && first <= b, "n %zu first %zu: bounds %zu..%zu", n, first, g,
+		TF_CHECK(g < first && first <= b, "n %zu first %zu: bounds %zu..%zu", n, first, g,
 			 b);
-		BN_CHECK(!skip[b], "n %zu: the bad bound %zu was skipped", n, b);
+		TF_CHECK(!skip[b], "n %zu: the bad bound %zu was skipped", n, b);
 		for (size_t i = g + 1; i < b; i++)
-			BN_CHECK(skip[i], "n %zu first %zu: %zu between %zu and %zu was not tested",
+			TF_CHECK(skip[i], "n %zu first %zu: %zu between %zu and %zu was not tested",
 				 n, first, i, g, b);
 		/* exact whenever the commit before the first bad is testable */
 		if (!skip[first] && (first == 1 || !skip[first - 1]))
-			BN_CHECK(b == first && g == first - 1, "n %zu first %zu: %zu..%zu", n, first,
-				 g, b);
+			TF_CHECK(b == first && g == first - 1, "n %zu first %zu: %zu..%zu", n,
+				 first, g, b);
 	}
 }
 
-BN_TEST(bisect_search__stored_results_come_first)
+TF_TEST(bisect_search__stored_results_come_first)
 {
 	/* 17 commits: 3 and 12 have stored results; they are tested before any other */
 	unsigned char marks[17] = {0}, stored[17] = {0};
-	marks[0] = BG_BISECT_GOOD;
-	marks[16] = BG_BISECT_BAD;
+	marks[0] = BG_MARK_GOOD;
+	marks[16] = BG_MARK_BAD;
 	stored[3] = stored[12] = 1;
-	size_t i = bg_bisect_next(marks, stored, 17);
-	BN_CHECK_EQ(i, 12); /* nearer the middle (8) than 3 */
-	marks[12] = BG_BISECT_BAD;
-	BN_CHECK_EQ(bg_bisect_next(marks, stored, 17), 3);
-	marks[3] = BG_BISECT_GOOD;
-	BN_CHECK_EQ(bg_bisect_next(marks, stored, 17), 7); /* then the middle of 3..12 */
+	size_t i = bg_bisect_search_next(marks, stored, 17);
+	TF_CHECK_EQ(i, 12); /* nearer the middle (8) than 3 */
+	marks[12] = BG_MARK_BAD;
+	TF_CHECK_EQ(bg_bisect_search_next(marks, stored, 17), 3);
+	marks[3] = BG_MARK_GOOD;
+	TF_CHECK_EQ(bg_bisect_search_next(marks, stored, 17), 7); /* then the middle of 3..12 */
 	/* stored results outside the bounds are not used */
-	marks[7] = BG_BISECT_BAD;
+	marks[7] = BG_MARK_BAD;
 	stored[9] = 1;
-	BN_CHECK_EQ(bg_bisect_next(marks, stored, 17), 5);
+	TF_CHECK_EQ(bg_bisect_search_next(marks, stored, 17), 5);
 	/* without stored results: the middle, the lower on a tie */
-	unsigned char m2[6] = {BG_BISECT_GOOD, 0, 0, 0, 0, BG_BISECT_BAD};
-	BN_CHECK_EQ(bg_bisect_next(m2, NULL, 6), 2);
+	unsigned char m2[6] = {BG_MARK_GOOD, 0, 0, 0, 0, BG_MARK_BAD};
+	TF_CHECK_EQ(bg_bisect_search_next(m2, NULL, 6), 2);
 	/* adjacent bounds: nothing left */
-	unsigned char m3[2] = {BG_BISECT_GOOD, BG_BISECT_BAD};
-	BN_CHECK_EQ(bg_bisect_next(m3, NULL, 2), (size_t)-1);
+	unsigned char m3[2] = {BG_MARK_GOOD, BG_MARK_BAD};
+	TF_CHECK_EQ(bg_bisect_search_next(m3, NULL, 2), (size_t)-1);
 }
 
 static void fill(double *v, size_t n, double level, double spread, unsigned long long seed)
 {
-	bn_test_seed(seed);
+	tf_seed(seed);
 	for (size_t i = 0; i < n; i++) {
-		double u = (double)(bn_test_rand() >> 11) / 9007199254740992.0 - 0.5;
+		double u = (double)(tf_rand() >> 11) / 9007199254740992.0 - 0.5;
 		v[i] = level * (1 + spread * u);
 	}
 }
 
-BN_TEST(bisect_search__judge_compares_with_the_good_end)
+TF_TEST(bisect_search__judge_compares_with_the_good_end)
 {
 	double good[30], same[30], slow[30], edge[30];
 	fill(good, 30, 1000, 0.02, 1);
@@ -117,18 +116,19 @@ BN_TEST(bisect_search__judge_compares_with_the_good_end)
 	fill(edge, 30, 1050, 0.04, 4);
 	struct bg_interval ci;
 	int unsure = -1;
-	BN_CHECK_EQ(bg_bisect_judge(good, 30, same, 30, 0.05, 1, &ci, &unsure), BG_BISECT_GOOD);
-	BN_CHECK(unsure == 0 && ci.hi < 1.05, "unsure %d, [%g, %g]", unsure, ci.lo, ci.hi);
-	BN_CHECK_EQ(bg_bisect_judge(good, 30, slow, 30, 0.05, 1, &ci, &unsure), BG_BISECT_BAD);
-	BN_CHECK(unsure == 0 && fabs(ci.estimate - 1.10) < 0.01 && ci.lo > 1.05,
+	TF_CHECK_EQ(bg_bisect_search_judge(good, 30, same, 30, 0.05, 1, &ci, &unsure),
+		    BG_MARK_GOOD);
+	TF_CHECK(unsure == 0 && ci.hi < 1.05, "unsure %d, [%g, %g]", unsure, ci.lo, ci.hi);
+	TF_CHECK_EQ(bg_bisect_search_judge(good, 30, slow, 30, 0.05, 1, &ci, &unsure), BG_MARK_BAD);
+	TF_CHECK(unsure == 0 && fabs(ci.estimate - 1.10) < 0.01 && ci.lo > 1.05,
 		 "unsure %d, %g [%g, %g]", unsure, ci.estimate, ci.lo, ci.hi);
 	/* a commit right at the cut: whichever side, more samples could turn it */
-	bg_bisect_judge(good, 30, edge, 30, 0.05, 1, &ci, &unsure);
-	BN_CHECK(unsure == 1, "at the cut but sure: %g [%g, %g]", ci.estimate, ci.lo, ci.hi);
+	bg_bisect_search_judge(good, 30, edge, 30, 0.05, 1, &ci, &unsure);
+	TF_CHECK(unsure == 1, "at the cut but sure: %g [%g, %g]", ci.estimate, ci.lo, ci.hi);
 	/* repeatable for one seed */
 	struct bg_interval again;
-	bg_bisect_judge(good, 30, edge, 30, 0.05, 1, &again, &unsure);
-	BN_CHECK(again.lo == ci.lo && again.hi == ci.hi, "not repeatable");
-	BN_CHECK(bg_bisect_judge(good, 0, slow, 30, 0.05, 1, &ci, &unsure) == BG_EINPUT,
+	bg_bisect_search_judge(good, 30, edge, 30, 0.05, 1, &again, &unsure);
+	TF_CHECK(again.lo == ci.lo && again.hi == ci.hi, "not repeatable");
+	TF_CHECK(bg_bisect_search_judge(good, 0, slow, 30, 0.05, 1, &ci, &unsure) == BG_EINPUT,
 		 "an empty good side must be refused");
 }

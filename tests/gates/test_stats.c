@@ -3,11 +3,11 @@
 #include <math.h>
 
 #include "bg_stats.h"
-#include "bn_test.h"
+#include "tf.h"
 
 #define NEAR(a, b) (fabs((double)(a) - (double)(b)) < 1e-12 * (1 + fabs((double)(b))))
 
-BN_TEST(stats__quantile_type7)
+TF_TEST(stats__quantile_type7)
 {
 	/* R: quantile(c(3, 1, 4, 1, 5, 9, 2, 6), c(0, .1, .25, .5, .9, 1), type = 7)
 	 *    -> 1.00 1.00 1.75 3.50 6.90 9.00 */
@@ -15,21 +15,21 @@ BN_TEST(stats__quantile_type7)
 	const double q[] = {0, 0.1, 0.25, 0.5, 0.9, 1}, want[] = {1, 1, 1.75, 3.5, 6.9, 9};
 	for (int i = 0; i < 6; i++) {
 		double got = bg_stats_quantile(x, 8, q[i]);
-		BN_CHECK(NEAR(got, want[i]), "q=%g: %.17g != %.17g", q[i], got, want[i]);
+		TF_CHECK(NEAR(got, want[i]), "q=%g: %.17g != %.17g", q[i], got, want[i]);
 	}
-	BN_CHECK(x[0] == 3 && x[7] == 6, "input reordered");
+	TF_CHECK(x[0] == 3 && x[7] == 6, "input reordered");
 }
 
-BN_TEST(stats__median_mad)
+TF_TEST(stats__median_mad)
 {
 	/* R: median(c(10, 12, 11, 50, 9)) = 11; mad(c(10, 12, 11, 50, 9), constant = 1) = 1 */
 	const double x[] = {10, 12, 11, 50, 9};
-	BN_CHECK(NEAR(bg_stats_median(x, 5), 11), "median %g", bg_stats_median(x, 5));
-	BN_CHECK(NEAR(bg_stats_mad(x, 5), 1), "mad %g", bg_stats_mad(x, 5));
+	TF_CHECK(NEAR(bg_stats_median(x, 5), 11), "median %g", bg_stats_median(x, 5));
+	TF_CHECK(NEAR(bg_stats_mad(x, 5), 1), "mad %g", bg_stats_mad(x, 5));
 	/* even count: median(c(4, 1, 3, 2)) = 2.5, mad(..., constant = 1) = 1 */
 	const double y[] = {4, 1, 3, 2};
-	BN_CHECK(NEAR(bg_stats_median(y, 4), 2.5), "median %g", bg_stats_median(y, 4));
-	BN_CHECK(NEAR(bg_stats_mad(y, 4), 1), "mad %g", bg_stats_mad(y, 4));
-	BN_CHECK(isnan(bg_stats_median(y, 0)), "empty median must be NAN");
-	BN_CHECK(bg_stats_min(y, 4) == 1 && bg_stats_max(y, 4) == 4, "min/max");
+	TF_CHECK(NEAR(bg_stats_median(y, 4), 2.5), "median %g", bg_stats_median(y, 4));
+	TF_CHECK(NEAR(bg_stats_mad(y, 4), 1), "mad %g", bg_stats_mad(y, 4));
+	TF_CHECK(isnan(bg_stats_median(y, 0)), "empty median must be NAN");
+	TF_CHECK(bg_stats_min(y, 4) == 1 && bg_stats_max(y, 4) == 4, "min/max");
 }

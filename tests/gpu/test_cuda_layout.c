@@ -1,21 +1,21 @@
 /* The CUDA kernels' weight layout and inner step, checked on the host: no GPU needed, so
  * this runs in every build. The repack (bn_w16_repack_row), the code extraction and the
  * dp4a step (bn_w16_dot16) are the very functions the kernels call; the loops below walk
- * the words exactly as gemv.cu and gemm.cu do, and must give bn_gemv's integers. */
+ * the words exactly as cuda_gemv.cu and cuda_gemm.cu do, and must give bn_gemv's integers. */
 #include <string.h>
 
 #include "bn_cuda_layout.h"
 #include "bn_dispatch.h"
-#include "bn_test.h"
+#include "tf.h"
 
 static struct bn_tmat *random_matrix(int n, int k, int8_t **t_out)
 {
 	int8_t *t = malloc((size_t)n * (size_t)k);
 	for (size_t i = 0; i < (size_t)n * (size_t)k; i++)
-		t[i] = (int8_t)((int)(bn_test_rand() % 3) - 1);
+		t[i] = (int8_t)((int)(tf_rand() % 3) - 1);
 	struct bn_tmat *w;
-	BN_CHECK_EQ(bn_tmat_new(&w, n, k), 0);
-	BN_CHECK_EQ(bn_tmat_pack(w, t, 1.0f), 0);
+	TF_CHECK_EQ(bn_tmat_new(&w, n, k), 0);
+	TF_CHECK_EQ(bn_tmat_pack(w, t, 1.0f), 0);
 	*t_out = t;
 	return w;
 }
@@ -33,24 +33,24 @@ static const int ks[] = {1, 31, 100, 128, 129, 255, 384, 1000, 2560};
 
 /* Every weight comes back from W16 where the layout says: word c / 16, byte c % 4, bits
  * 2 ((c % 16) / 4); padding is code 1 (weight 0). */
-BN_TEST(gpu_layout__repack_keeps_every_weight)
+TF_TEST(gpu_layout__repack_keeps_every_weight)
 {
-	bn_test_seed(11);
+	tf_seed(11);
 	for (size_t s = 0; s < sizeof(ks) / sizeof(ks[0]); s++) {
 		int n = 7, k = ks[s];
 		int8_t *t;
 		struct bn_tmat *w = random_matrix(n, k, &t);
 		uint32_t *d = repack(w);
 		size_t rw = bn_w16_row_words(w->k_pad);
-		BN_CHECK_EQ(rw * 16, (size_t)w->k_pad);
+		TF_CHECK_EQ(rw * 16, (size_t)w->k_pad);
 		for (int j = 0; j < n; j++)
 			for (int c = 0; c < w->k_pad; c++) {
 				uint32_t codes = bn_w16_codes(d[(size_t)j * rw + (size_t)c / 16],
 							      (c % 16) / 4);
 				int got = (int)((codes >> (8 * (c % 4))) & 0xff) - 1;
 				int want = c < k ? t[(size_t)j * k + c] : 0;
-				BN_CHECK(got == want, "k %d: row %d col %d: W16 holds %d, want %d", k,
-					 j, c, got, want);
+				TF_CHECK(got == want, "k %d: row %d col %d: W16 holds %d, want %d",
+					 k, j, c, got, want);
 			}
 		free(d);
 		free(t);
@@ -59,16 +59,16 @@ BN_TEST(gpu_layout__repack_keeps_every_weight)
 }
 
 /* The dp4a step treats bytes as signed, extremes included. */
-BN_TEST(gpu_layout__dp4a_is_signed)
+TF_TEST(gpu_layout__dp4a_is_signed)
 {
-	BN_CHECK_EQ(bn_w16_dp4a(0x80808080u, 0x80808080u, 0), 4 * 128 * 128);
-	BN_CHECK_EQ(bn_w16_dp4a(0x7f7f7f7fu, 0x80808080u, 5), 5 - 4 * 127 * 128);
-	BN_CHECK_EQ(bn_w16_dp4a(0x00000002u, 0xffffff81u, 0), 2 * -127);
-	BN_CHECK_EQ(bn_w16_dp4a(0x01020300u, 0x04050607u, 1), 1 + 0 * 7 + 3 * 6 + 2 * 5 + 1 * 4);
+	TF_CHECK_EQ(bn_w16_dp4a(0x80808080u, 0x80808080u, 0), 4 * 128 * 128);
+	TF_CHECK_EQ(bn_w16_dp4a(0x7f7f7f7fu, 0x80808080u, 5), 5 - 4 * 127 * 128);
+	TF_CHECK_EQ(bn_w16_dp4a(0x00000002u, 0xffffff81u, 0), 2 * -127);
+	TF_CHECK_EQ(bn_w16_dp4a(0x01020300u, 0x04050607u, 1), 1 + 0 * 7 + 3 * 6 + 2 * 5 + 1 * 4);
 }
 
-/* The kernels' walk over a row: gemv.cu takes 16-byte chunks (4 words, 64 activation
- * bytes); gemm.cu takes 128-weight slices, word by word; both end with - sum(x). */
+/* The kernels' walk over a row: cuda_gemv.cu takes 16-byte chunks (4 words, 64 activation
+ * bytes); cuda_gemm.cu takes 128-weight slices, word by word; both end with - sum(x). */
 static int32_t walk_gemv(const uint32_t *row, size_t rw, const int8_t *x, int32_t xsum)
 {
 	int32_t acc = 0;
@@ -98,12 +98,12 @@ static int32_t walk_gemm(const uint32_t *row, int k_pad, const int8_t *x, int32_
 	return acc - xsum;
 }
 
-BN_TEST(gpu_layout__kernel_walks_match_ref_gemv)
+TF_TEST(gpu_layout__kernel_walks_match_ref_gemv)
 {
-	bn_test_seed(12);
+	tf_seed(12);
 	struct bn_ctx *ctx;
 	struct bn_ctx_opts o = {.kernel = BN_KERNEL_REF, .threads = 1};
-	BN_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
+	TF_CHECK_EQ(bn_ctx_new(&ctx, &o), 0);
 	for (size_t s = 0; s < sizeof(ks) / sizeof(ks[0]); s++)
 		for (int fill = 0; fill < 3; fill++) {
 			int n = 33, k = ks[s];
@@ -112,20 +112,20 @@ BN_TEST(gpu_layout__kernel_walks_match_ref_gemv)
 			uint32_t *d = repack(w);
 			size_t rw = bn_w16_row_words(w->k_pad);
 			struct bn_qact *x;
-			BN_CHECK_EQ(bn_qact_new(&x, 1, k), 0);
+			TF_CHECK_EQ(bn_qact_new(&x, 1, k), 0);
 			for (int c = 0; c < k; c++)
-				x->q[c] = fill == 0 ? (int8_t)(bn_test_rand() & 0xff)
+				x->q[c] = fill == 0 ? (int8_t)(tf_rand() & 0xff)
 						    : (fill == 1 ? -128 : 127);
 			bn_qact_finish(x);
 			int32_t *want = malloc((size_t)n * sizeof(int32_t));
-			BN_CHECK_EQ(bn_gemv(ctx, want, x, w), 0);
+			TF_CHECK_EQ(bn_gemv(ctx, want, x, w), 0);
 			for (int j = 0; j < n; j++) {
 				const uint32_t *row = d + (size_t)j * rw;
 				int32_t g1 = walk_gemv(row, rw, x->q, x->rowsum[0]);
 				int32_t g2 = walk_gemm(row, w->k_pad, x->q, x->rowsum[0]);
-				BN_CHECK(g1 == want[j] && g2 == want[j],
-					 "k %d fill %d row %d: gemv walk %d, gemm walk %d, ref %d", k,
-					 fill, j, g1, g2, want[j]);
+				TF_CHECK(g1 == want[j] && g2 == want[j],
+					 "k %d fill %d row %d: gemv walk %d, gemm walk %d, ref %d",
+					 k, fill, j, g1, g2, want[j]);
 			}
 			free(want);
 			bn_qact_free(x);

@@ -4,9 +4,9 @@
 #include <cJSON.h>
 #include <string.h>
 
+#include "bg_bench_parse.h"
 #include "bg_error.h"
-#include "bg_parse.h"
-#include "bn_test.h"
+#include "tf.h"
 
 #define ORIGIN "bench output of abc1234"
 
@@ -57,11 +57,11 @@ static void expect_fail(const char *text, const char *format, const char *want)
 {
 	struct bg_bench_set *set = (struct bg_bench_set *)&set; /* not NULL: must be reset */
 	int rc = bg_bench_parse(&set, text, strlen(text), format, ORIGIN);
-	BN_CHECK(rc == BG_EINPUT, "rc %d for %.60s (message: %s)", rc, text, bg_error_last());
-	BN_CHECK(set == NULL, "a set came back with an error");
-	BN_CHECK(strstr(bg_error_last(), want), "message \"%s\" lacks \"%s\"", bg_error_last(),
+	TF_CHECK(rc == BG_EINPUT, "rc %d for %.60s (message: %s)", rc, text, bg_error_last());
+	TF_CHECK(set == NULL, "a set came back with an error");
+	TF_CHECK(strstr(bg_error_last(), want), "message \"%s\" lacks \"%s\"", bg_error_last(),
 		 want);
-	BN_CHECK(!strncmp(bg_error_last(), ORIGIN ": ", strlen(ORIGIN) + 2),
+	TF_CHECK(!strncmp(bg_error_last(), ORIGIN ": ", strlen(ORIGIN) + 2),
 		 "message \"%s\" does not start with the origin", bg_error_last());
 }
 
@@ -76,63 +76,63 @@ static void expect_bench_fail(const char *bench_body, const char *want)
 	expect_fail(text, BG_FORMAT_BITGATE, want);
 }
 
-BN_TEST(bench_parse__bitgate_every_field)
+TF_TEST(bench_parse__bitgate_every_field)
 {
 	struct bg_bench_set *set = NULL;
 	int rc = bg_bench_parse(&set, bitgate_ok, strlen(bitgate_ok), BG_FORMAT_BITGATE, ORIGIN);
-	BN_CHECK(rc == 0, "rc %d: %s", rc, bg_error_last());
-	BN_CHECK(!strcmp(set->format, "bitgate-bench/1"), "format %s", set->format);
+	TF_CHECK(rc == 0, "rc %d: %s", rc, bg_error_last());
+	TF_CHECK(!strcmp(set->format, "bitgate-bench/1"), "format %s", set->format);
 
 	const struct bg_bench_ctx *c = &set->ctx;
-	BN_CHECK(!strcmp(c->program, "bitnet-bench"), "program");
-	BN_CHECK(!strcmp(c->version, "0.1.0"), "version");
-	BN_CHECK(!strcmp(c->cpu, "AMD EPYC"), "cpu");
-	BN_CHECK(!strcmp(c->build_type, "Release"), "build_type");
-	BN_CHECK_EQ(c->n_isa, 3);
-	BN_CHECK(!strcmp(c->isa[0], "avx2") && !strcmp(c->isa[2], "f16c"), "isa");
-	BN_CHECK_EQ(c->n_kernels, 2);
-	BN_CHECK(!strcmp(c->kernels[0], "ref") && !strcmp(c->kernels[1], "avx2"), "kernels");
-	BN_CHECK_EQ(c->threads, 1);
-	BN_CHECK_EQ(c->strict_mode, 0);
-	BN_CHECK(c->dispatch && !strcmp(c->dispatch, "cpu_class zen3, forced false, gemm avx2, "
-						    "gemm_split_rows 16, lm_head avx2"),
+	TF_CHECK(!strcmp(c->program, "bitnet-bench"), "program");
+	TF_CHECK(!strcmp(c->version, "0.1.0"), "version");
+	TF_CHECK(!strcmp(c->cpu, "AMD EPYC"), "cpu");
+	TF_CHECK(!strcmp(c->build_type, "Release"), "build_type");
+	TF_CHECK_EQ(c->n_isa, 3);
+	TF_CHECK(!strcmp(c->isa[0], "avx2") && !strcmp(c->isa[2], "f16c"), "isa");
+	TF_CHECK_EQ(c->n_kernels, 2);
+	TF_CHECK(!strcmp(c->kernels[0], "ref") && !strcmp(c->kernels[1], "avx2"), "kernels");
+	TF_CHECK_EQ(c->threads, 1);
+	TF_CHECK_EQ(c->strict_mode, 0);
+	TF_CHECK(c->dispatch && !strcmp(c->dispatch, "cpu_class zen3, forced false, gemm avx2, "
+						     "gemm_split_rows 16, lm_head avx2"),
 		 "dispatch %s", c->dispatch ? c->dispatch : "(null)");
 	/* The whole context, fields this reader ignores included, in unformatted JSON. */
-	BN_CHECK(c->json && c->json[0] == '{' && !strchr(c->json, '\n') &&
+	TF_CHECK(c->json && c->json[0] == '{' && !strchr(c->json, '\n') &&
 			 strstr(c->json, "\"kernel_best\":\"avx2\"") &&
 			 strstr(c->json, "\"repetitions\":5"),
 		 "json %s", c->json);
 
-	BN_CHECK_EQ(set->n, 3);
+	TF_CHECK_EQ(set->n, 3);
 	const struct bg_bench *b = &set->v[0];
-	BN_CHECK(!strcmp(b->name, "quant/ref/2560"), "name %s", b->name);
-	BN_CHECK(!strcmp(b->unit, "ns"), "unit");
-	BN_CHECK_EQ(b->n_samples, 3);
-	BN_CHECK(b->samples[0] == 10466.25 && b->samples[1] == 10755.5 && b->samples[2] == 10570.75,
+	TF_CHECK(!strcmp(b->name, "quant/ref/2560"), "name %s", b->name);
+	TF_CHECK(!strcmp(b->unit, "ns"), "unit");
+	TF_CHECK_EQ(b->n_samples, 3);
+	TF_CHECK(b->samples[0] == 10466.25 && b->samples[1] == 10755.5 && b->samples[2] == 10570.75,
 		 "samples");
-	BN_CHECK_EQ(b->iterations, 826);
-	BN_CHECK(b->elements == 2560.0 && b->bytes == 12800.0, "elements/bytes");
-	BN_CHECK(!strcmp(b->kernel, "ref"), "kernel");
-	BN_CHECK_EQ(b->checked, 1);
-	BN_CHECK(b->skipped == NULL, "not skipped");
+	TF_CHECK_EQ(b->iterations, 826);
+	TF_CHECK(b->elements == 2560.0 && b->bytes == 12800.0, "elements/bytes");
+	TF_CHECK(!strcmp(b->kernel, "ref"), "kernel");
+	TF_CHECK_EQ(b->checked, 1);
+	TF_CHECK(b->skipped == NULL, "not skipped");
 
 	b = &set->v[1];
-	BN_CHECK(!strcmp(b->name, "quant/avx512/2560"), "name %s", b->name);
-	BN_CHECK(b->skipped && strstr(b->skipped, "lacks avx512f"), "skipped");
-	BN_CHECK(b->samples == NULL && b->n_samples == 0, "no samples when skipped");
-	BN_CHECK_EQ(b->checked, -1);
-	BN_CHECK(b->kernel == NULL, "kernel not said");
-	BN_CHECK_EQ(b->iterations, 0);
+	TF_CHECK(!strcmp(b->name, "quant/avx512/2560"), "name %s", b->name);
+	TF_CHECK(b->skipped && strstr(b->skipped, "lacks avx512f"), "skipped");
+	TF_CHECK(b->samples == NULL && b->n_samples == 0, "no samples when skipped");
+	TF_CHECK_EQ(b->checked, -1);
+	TF_CHECK(b->kernel == NULL, "kernel not said");
+	TF_CHECK_EQ(b->iterations, 0);
 
 	b = &set->v[2];
-	BN_CHECK_EQ(b->n_samples, 1);
-	BN_CHECK(b->samples[0] == 40112.5, "sample");
-	BN_CHECK_EQ(b->checked, 0);
-	BN_CHECK(b->elements == 0 && b->bytes == 0, "not said is 0");
+	TF_CHECK_EQ(b->n_samples, 1);
+	TF_CHECK(b->samples[0] == 40112.5, "sample");
+	TF_CHECK_EQ(b->checked, 0);
+	TF_CHECK(b->elements == 0 && b->bytes == 0, "not said is 0");
 	bg_bench_set_free(set);
 }
 
-BN_TEST(bench_parse__bitgate_minimal_context_absent)
+TF_TEST(bench_parse__bitgate_minimal_context_absent)
 {
 	static const char text[] = "{\"schema\":\"bitgate-bench/1\",\"benchmarks\":"
 				   "[{\"name\":\"x\",\"unit\":\"ns\",\"samples\":[2],"
@@ -140,42 +140,42 @@ BN_TEST(bench_parse__bitgate_minimal_context_absent)
 	struct bg_bench_set *set = NULL;
 	/* "skipped": null is a wrong type, not "not skipped". */
 	int rc = bg_bench_parse(&set, text, strlen(text), NULL, ORIGIN);
-	BN_CHECK(rc == BG_EINPUT && set == NULL, "rc %d", rc);
-	BN_CHECK(strstr(bg_error_last(), "benchmarks[0].skipped: expected a string, got null"),
+	TF_CHECK(rc == BG_EINPUT && set == NULL, "rc %d", rc);
+	TF_CHECK(strstr(bg_error_last(), "benchmarks[0].skipped: expected a string, got null"),
 		 "%s", bg_error_last());
 
 	static const char ok2[] = "{\"schema\":\"bitgate-bench/1\",\"benchmarks\":"
 				  "[{\"name\":\"x\",\"unit\":\"ms\",\"samples\":[2, 3]}]}";
 	/* format NULL means bitgate-bench/1 */
 	rc = bg_bench_parse(&set, ok2, strlen(ok2), NULL, ORIGIN);
-	BN_CHECK(rc == 0, "%s", bg_error_last());
-	BN_CHECK(set->ctx.json && !strcmp(set->ctx.json, "{}"), "json %s", set->ctx.json);
-	BN_CHECK_EQ(set->ctx.strict_mode, -1);
-	BN_CHECK_EQ(set->ctx.threads, 0);
-	BN_CHECK(set->ctx.program == NULL && set->ctx.cpu == NULL && set->ctx.n_isa == 0,
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+	TF_CHECK(set->ctx.json && !strcmp(set->ctx.json, "{}"), "json %s", set->ctx.json);
+	TF_CHECK_EQ(set->ctx.strict_mode, -1);
+	TF_CHECK_EQ(set->ctx.threads, 0);
+	TF_CHECK(set->ctx.program == NULL && set->ctx.cpu == NULL && set->ctx.n_isa == 0,
 		 "context fields absent");
-	BN_CHECK(!strcmp(set->v[0].unit, "ms"), "unit");
-	BN_CHECK_EQ(set->v[0].n_samples, 2);
+	TF_CHECK(!strcmp(set->v[0].unit, "ms"), "unit");
+	TF_CHECK_EQ(set->v[0].n_samples, 2);
 	bg_bench_set_free(set);
 }
 
-BN_TEST(bench_parse__skipped_with_empty_samples)
+TF_TEST(bench_parse__skipped_with_empty_samples)
 {
 	static const char text[] = "{\"schema\":\"bitgate-bench/1\",\"benchmarks\":"
 				   "[{\"name\":\"gpu/x\",\"unit\":\"ns\",\"samples\":[],"
 				   "\"skipped\":\"no CUDA device\"}]}";
 	struct bg_bench_set *set = NULL;
 	int rc = bg_bench_parse(&set, text, strlen(text), BG_FORMAT_BITGATE, ORIGIN);
-	BN_CHECK(rc == 0, "%s", bg_error_last());
-	BN_CHECK(!strcmp(set->v[0].skipped, "no CUDA device"), "skipped");
-	BN_CHECK(set->v[0].n_samples == 0 && set->v[0].samples == NULL, "no samples");
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+	TF_CHECK(!strcmp(set->v[0].skipped, "no CUDA device"), "skipped");
+	TF_CHECK(set->v[0].n_samples == 0 && set->v[0].samples == NULL, "no samples");
 	bg_bench_set_free(set);
 
 	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"skipped\": \"x\", \"samples\": [1]",
 			  "benchmarks[1].samples: a skipped benchmark has no samples");
 }
 
-BN_TEST(bench_parse__wrong_schema)
+TF_TEST(bench_parse__wrong_schema)
 {
 	expect_fail("{\"schema\": \"bitgate-bench/2\", \"benchmarks\": []}", BG_FORMAT_BITGATE,
 		    ORIGIN ": schema: expected \"bitgate-bench/1\", got \"bitgate-bench/2\"");
@@ -189,7 +189,7 @@ BN_TEST(bench_parse__wrong_schema)
 		    "expected a JSON object at the top level, got an array");
 }
 
-BN_TEST(bench_parse__garbage_and_empty)
+TF_TEST(bench_parse__garbage_and_empty)
 {
 	expect_fail("Segmentation fault (core dumped)\n", BG_FORMAT_BITGATE,
 		    ORIGIN ": not JSON: line 1 starts with `Segmentation fault (core dumped)`");
@@ -207,16 +207,16 @@ BN_TEST(bench_parse__garbage_and_empty)
 	/* A NUL byte inside the text. */
 	struct bg_bench_set *set = NULL;
 	int rc = bg_bench_parse(&set, "{\"a\"\0}", 6, BG_FORMAT_BITGATE, ORIGIN);
-	BN_CHECK(rc == BG_EINPUT && !set && strstr(bg_error_last(), "NUL byte at line 1, column 5"),
+	TF_CHECK(rc == BG_EINPUT && !set && strstr(bg_error_last(), "NUL byte at line 1, column 5"),
 		 "%s", bg_error_last());
 }
 
-BN_TEST(bench_parse__truncated)
+TF_TEST(bench_parse__truncated)
 {
 	/* The bench program died half-way through printing. */
 	char text[sizeof(bitgate_ok)];
 	size_t cut = 700;
-	BN_CHECK(cut < strlen(bitgate_ok), "fixture too short");
+	TF_CHECK(cut < strlen(bitgate_ok), "fixture too short");
 	memcpy(text, bitgate_ok, cut);
 	text[cut] = '\0';
 	expect_fail(text, BG_FORMAT_BITGATE, "JSON ends early at line");
@@ -227,7 +227,7 @@ BN_TEST(bench_parse__truncated)
 		    BG_FORMAT_BITGATE, "malformed JSON at line 3, column 20 near `,2]`");
 }
 
-BN_TEST(bench_parse__bad_samples)
+TF_TEST(bench_parse__bad_samples)
 {
 	/* cJSON prints NaN and infinity as null: that is how a broken timer arrives. */
 	expect_bench_fail("\"name\": \"b\", \"unit\": \"ns\", \"samples\": [1.5, null]", ORIGIN
@@ -251,7 +251,7 @@ BN_TEST(bench_parse__bad_samples)
 		    BG_FORMAT_BITGATE, "malformed JSON at line 1, column 86 near `NaN]}]}`");
 }
 
-BN_TEST(bench_parse__duplicate_and_missing_names)
+TF_TEST(bench_parse__duplicate_and_missing_names)
 {
 	expect_bench_fail("\"name\": \"a\", \"unit\": \"ns\", \"samples\": [2]",
 			  ORIGIN ": benchmarks[1].name: duplicate name \"a\" (also benchmarks[0])");
@@ -266,7 +266,7 @@ BN_TEST(bench_parse__duplicate_and_missing_names)
 			  "benchmarks[1].name: required");
 }
 
-BN_TEST(bench_parse__empty_benchmarks)
+TF_TEST(bench_parse__empty_benchmarks)
 {
 	expect_fail("{\"schema\": \"bitgate-bench/1\", \"context\": {}, \"benchmarks\": []}",
 		    BG_FORMAT_BITGATE, ORIGIN ": benchmarks: empty");
@@ -276,7 +276,7 @@ BN_TEST(bench_parse__empty_benchmarks)
 		    "benchmarks[0]: expected an object, got a number");
 }
 
-BN_TEST(bench_parse__wrong_types)
+TF_TEST(bench_parse__wrong_types)
 {
 	static const char head[] = "{\"schema\": \"bitgate-bench/1\", \"context\": ";
 	static const char tail[] = ", \"benchmarks\": [{\"name\": \"a\", \"unit\": \"ns\", "
@@ -323,7 +323,7 @@ BN_TEST(bench_parse__wrong_types)
 			  "benchmarks[1].skipped: expected a string, got a boolean");
 }
 
-BN_TEST(bench_parse__unknown_format)
+TF_TEST(bench_parse__unknown_format)
 {
 	expect_fail(bitgate_ok, "csv", ORIGIN ": unknown bench format \"csv\"");
 }
@@ -409,62 +409,62 @@ static const char gbench_ok[] =
 	"  ]\n"
 	"}\n";
 
-BN_TEST(bench_parse__gbench_repetitions_aggregates_errors)
+TF_TEST(bench_parse__gbench_repetitions_aggregates_errors)
 {
 	struct bg_bench_set *set = NULL;
 	int rc = bg_bench_parse(&set, gbench_ok, strlen(gbench_ok), BG_FORMAT_GBENCH, ORIGIN);
-	BN_CHECK(rc == 0, "rc %d: %s", rc, bg_error_last());
-	BN_CHECK(!strcmp(set->format, "googlebenchmark"), "format");
-	BN_CHECK(set->ctx.program && !strcmp(set->ctx.program, "quant_bench"), "program %s",
+	TF_CHECK(rc == 0, "rc %d: %s", rc, bg_error_last());
+	TF_CHECK(!strcmp(set->format, "googlebenchmark"), "format");
+	TF_CHECK(set->ctx.program && !strcmp(set->ctx.program, "quant_bench"), "program %s",
 		 set->ctx.program);
-	BN_CHECK(set->ctx.version == NULL && set->ctx.build_type == NULL && set->ctx.cpu == NULL,
+	TF_CHECK(set->ctx.version == NULL && set->ctx.build_type == NULL && set->ctx.cpu == NULL,
 		 "Google Benchmark's own version and build type are not the program's");
-	BN_CHECK_EQ(set->ctx.threads, 0);
-	BN_CHECK_EQ(set->ctx.strict_mode, -1);
-	BN_CHECK(set->ctx.json && strstr(set->ctx.json, "\"host_name\":\"ci-runner-7\"") &&
+	TF_CHECK_EQ(set->ctx.threads, 0);
+	TF_CHECK_EQ(set->ctx.strict_mode, -1);
+	TF_CHECK(set->ctx.json && strstr(set->ctx.json, "\"host_name\":\"ci-runner-7\"") &&
 			 strstr(set->ctx.json, "\"executable\":\"./build/bin/quant_bench\""),
 		 "json %s", set->ctx.json);
 
 	/* Groups in first-appearance order; aggregates add none. */
-	BN_CHECK_EQ(set->n, 6);
+	TF_CHECK_EQ(set->n, 6);
 	const struct bg_bench *b = &set->v[0];
-	BN_CHECK(!strcmp(b->name, "BM_Quant/4096"), "name %s", b->name);
-	BN_CHECK(!strcmp(b->unit, "ns"), "unit");
-	BN_CHECK_EQ(b->n_samples, 3);
-	BN_CHECK(b->samples[0] == 125.0 && b->samples[1] == 150.0 && b->samples[2] == 175.0,
+	TF_CHECK(!strcmp(b->name, "BM_Quant/4096"), "name %s", b->name);
+	TF_CHECK(!strcmp(b->unit, "ns"), "unit");
+	TF_CHECK_EQ(b->n_samples, 3);
+	TF_CHECK(b->samples[0] == 125.0 && b->samples[1] == 150.0 && b->samples[2] == 175.0,
 		 "samples %g %g %g", b->samples[0], b->samples[1], b->samples[2]);
-	BN_CHECK_EQ(b->iterations, 1000);
-	BN_CHECK(b->kernel == NULL && b->checked == -1 && b->skipped == NULL, "not said");
-	BN_CHECK(b->elements == 0 && b->bytes == 0, "items_per_second is not used");
+	TF_CHECK_EQ(b->iterations, 1000);
+	TF_CHECK(b->kernel == NULL && b->checked == -1 && b->skipped == NULL, "not said");
+	TF_CHECK(b->elements == 0 && b->bytes == 0, "items_per_second is not used");
 
 	b = &set->v[1];
-	BN_CHECK(!strcmp(b->name, "BM_Gemv/1024/repeats:2"), "name %s", b->name);
-	BN_CHECK_EQ(b->n_samples, 2);
-	BN_CHECK(b->samples[0] == 1500.0 && b->samples[1] == 2000.0, "us to ns: %g %g",
+	TF_CHECK(!strcmp(b->name, "BM_Gemv/1024/repeats:2"), "name %s", b->name);
+	TF_CHECK_EQ(b->n_samples, 2);
+	TF_CHECK(b->samples[0] == 1500.0 && b->samples[1] == 2000.0, "us to ns: %g %g",
 		 b->samples[0], b->samples[1]);
-	BN_CHECK_EQ(b->iterations, 5000);
+	TF_CHECK_EQ(b->iterations, 5000);
 
 	b = &set->v[2];
-	BN_CHECK(!strcmp(b->name, "BM_Slow"), "name %s", b->name);
-	BN_CHECK(b->n_samples == 1 && b->samples[0] == 250000.0, "ms to ns: %g", b->samples[0]);
+	TF_CHECK(!strcmp(b->name, "BM_Slow"), "name %s", b->name);
+	TF_CHECK(b->n_samples == 1 && b->samples[0] == 250000.0, "ms to ns: %g", b->samples[0]);
 
 	b = &set->v[3];
-	BN_CHECK(!strcmp(b->name, "BM_Amx"), "name %s", b->name);
-	BN_CHECK(b->skipped && !strcmp(b->skipped, "AMX not supported on this CPU"), "error");
-	BN_CHECK(b->samples == NULL && b->n_samples == 0, "an errored run has no samples");
+	TF_CHECK(!strcmp(b->name, "BM_Amx"), "name %s", b->name);
+	TF_CHECK(b->skipped && !strcmp(b->skipped, "AMX not supported on this CPU"), "error");
+	TF_CHECK(b->samples == NULL && b->n_samples == 0, "an errored run has no samples");
 
 	b = &set->v[4];
-	BN_CHECK(!strcmp(b->name, "BM_Cuda") && b->skipped && !strcmp(b->skipped, "no device"),
+	TF_CHECK(!strcmp(b->name, "BM_Cuda") && b->skipped && !strcmp(b->skipped, "no device"),
 		 "skip_message");
 
 	b = &set->v[5];
-	BN_CHECK(!strcmp(b->name, "BM_Whole"), "name falls back to name");
-	BN_CHECK(b->n_samples == 1 && b->samples[0] == 3e9, "s to ns: %g", b->samples[0]);
-	BN_CHECK_EQ(b->iterations, 10);
+	TF_CHECK(!strcmp(b->name, "BM_Whole"), "name falls back to name");
+	TF_CHECK(b->n_samples == 1 && b->samples[0] == 3e9, "s to ns: %g", b->samples[0]);
+	TF_CHECK_EQ(b->iterations, 10);
 	bg_bench_set_free(set);
 }
 
-BN_TEST(bench_parse__gbench_error_in_one_repetition)
+TF_TEST(bench_parse__gbench_error_in_one_repetition)
 {
 	/* Samples before and after the failed repetition are dropped: a benchmark that did
 	 * not run cleanly is not measured. */
@@ -479,16 +479,16 @@ BN_TEST(bench_parse__gbench_error_in_one_repetition)
 		"\"iterations\": 5, \"real_time\": 11, \"time_unit\": \"ns\"}]}";
 	struct bg_bench_set *set = NULL;
 	int rc = bg_bench_parse(&set, text, strlen(text), BG_FORMAT_GBENCH, ORIGIN);
-	BN_CHECK(rc == 0, "%s", bg_error_last());
-	BN_CHECK_EQ(set->n, 1);
-	BN_CHECK(set->v[0].skipped && !strcmp(set->v[0].skipped, "bad result"), "skipped");
-	BN_CHECK(set->v[0].n_samples == 0 && set->v[0].samples == NULL, "no samples");
-	BN_CHECK(!strcmp(set->ctx.json, "{}"), "no context: %s", set->ctx.json);
-	BN_CHECK(set->ctx.program == NULL, "no program");
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+	TF_CHECK_EQ(set->n, 1);
+	TF_CHECK(set->v[0].skipped && !strcmp(set->v[0].skipped, "bad result"), "skipped");
+	TF_CHECK(set->v[0].n_samples == 0 && set->v[0].samples == NULL, "no samples");
+	TF_CHECK(!strcmp(set->ctx.json, "{}"), "no context: %s", set->ctx.json);
+	TF_CHECK(set->ctx.program == NULL, "no program");
 	bg_bench_set_free(set);
 }
 
-BN_TEST(bench_parse__gbench_malformed)
+TF_TEST(bench_parse__gbench_malformed)
 {
 	expect_fail("{\"benchmarks\": [{\"name\": \"BM_A\", \"real_time\": 1, \"time_unit\": "
 		    "\"fortnights\"}]}",
@@ -529,26 +529,26 @@ BN_TEST(bench_parse__gbench_malformed)
 	expect_fail(bitgate_ok, BG_FORMAT_GBENCH, "benchmarks[0].real_time: required");
 }
 
-BN_TEST(bench_parse__json_helpers)
+TF_TEST(bench_parse__json_helpers)
 {
 	cJSON *root = NULL;
 	static const char bom[] = "\xEF\xBB\xBF{\"a\": [1, 2]}";
 	static const char bad[] = "{\n\t\"a\": 1,\n\t\"b\" 2\n}";
 	/* A byte-order mark is skipped; line and column count from 1. */
 	int rc = bg_json_parse(&root, bom, strlen(bom), "x");
-	BN_CHECK(rc == 0 && cJSON_IsObject(root), "%s", bg_error_last());
+	TF_CHECK(rc == 0 && cJSON_IsObject(root), "%s", bg_error_last());
 	int64_t v = 0;
-	BN_CHECK(bg_json_integer(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "a"), 1), 0, 5, &v) ==
+	TF_CHECK(bg_json_integer(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "a"), 1), 0, 5, &v) ==
 				 0 &&
 			 v == 2,
 		 "integer");
-	BN_CHECK(bg_json_integer(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "a"), 1), 3, 5, &v) ==
+	TF_CHECK(bg_json_integer(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "a"), 1), 3, 5, &v) ==
 			 BG_EINPUT,
 		 "range");
-	BN_CHECK(!strcmp(bg_json_type_name(root), "an object"), "type name");
+	TF_CHECK(!strcmp(bg_json_type_name(root), "an object"), "type name");
 	cJSON_Delete(root);
 	rc = bg_json_parse(&root, bad, strlen(bad), "x");
-	BN_CHECK(rc == BG_EINPUT && root == NULL, "rc %d", rc);
-	BN_CHECK(!strcmp(bg_error_last(), "x: malformed JSON at line 3, column 6 near `2`"), "%s",
+	TF_CHECK(rc == BG_EINPUT && root == NULL, "rc %d", rc);
+	TF_CHECK(!strcmp(bg_error_last(), "x: malformed JSON at line 3, column 6 near `2`"), "%s",
 		 bg_error_last());
 }

@@ -10,7 +10,7 @@
 #include "bg_config.h"
 #include "bg_error.h"
 #include "bg_hash.h"
-#include "bn_test.h"
+#include "tf.h"
 
 #define ORIGIN "bitgate.json at abc1234"
 
@@ -40,8 +40,8 @@ static struct bg_config *parse_ok(const char *text)
 {
 	struct bg_config *cfg = NULL;
 	int rc = bg_config_parse(&cfg, text, strlen(text), ORIGIN);
-	BN_CHECK(rc == 0, "rc %d: %s", rc, bg_error_last());
-	BN_CHECK(cfg != NULL, "no config");
+	TF_CHECK(rc == 0, "rc %d: %s", rc, bg_error_last());
+	TF_CHECK(cfg != NULL, "no config");
 	return cfg;
 }
 
@@ -51,11 +51,11 @@ static void expect_fail(const char *text, const char *want)
 {
 	struct bg_config *cfg = (struct bg_config *)&cfg;
 	int rc = bg_config_parse(&cfg, text, strlen(text), ORIGIN);
-	BN_CHECK(rc == BG_EINPUT, "rc %d for %s", rc, text);
-	BN_CHECK(cfg == NULL, "a config came back with an error");
+	TF_CHECK(rc == BG_EINPUT, "rc %d for %s", rc, text);
+	TF_CHECK(cfg == NULL, "a config came back with an error");
 	const char *msg = bg_error_last();
 	size_t olen = strlen(ORIGIN ": ");
-	BN_CHECK(!strncmp(msg, ORIGIN ": ", olen) && !strncmp(msg + olen, want, strlen(want)),
+	TF_CHECK(!strncmp(msg, ORIGIN ": ", olen) && !strncmp(msg + olen, want, strlen(want)),
 		 "message \"%s\", wanted \"" ORIGIN ": %s...\"", msg, want);
 }
 
@@ -73,11 +73,11 @@ static void check_argv(char **argv, size_t argc, const char *const *want)
 	size_t n = 0;
 	while (want[n])
 		n++;
-	BN_CHECK(argc == n, "argc %zu, want %zu", argc, n);
+	TF_CHECK(argc == n, "argc %zu, want %zu", argc, n);
 	for (size_t i = 0; i < n; i++)
-		BN_CHECK(argv[i] && !strcmp(argv[i], want[i]), "argv[%zu] %s, want %s", i, argv[i],
+		TF_CHECK(argv[i] && !strcmp(argv[i], want[i]), "argv[%zu] %s, want %s", i, argv[i],
 			 want[i]);
-	BN_CHECK(argv[n] == NULL, "argv not NULL-terminated");
+	TF_CHECK(argv[n] == NULL, "argv not NULL-terminated");
 }
 
 static bool is_hex64(const char *s)
@@ -90,80 +90,80 @@ static bool is_hex64(const char *s)
 	return true;
 }
 
-BN_TEST(config__design_example)
+TF_TEST(config__design_example)
 {
 	struct bg_config *cfg = parse_ok(design_example);
-	BN_CHECK_EQ(cfg->version, 1);
-	BN_CHECK(!strcmp(cfg->default_branch, "main"), "default_branch");
-	BN_CHECK(!strcmp(cfg->origin, ORIGIN), "origin");
+	TF_CHECK_EQ(cfg->version, 1);
+	TF_CHECK(!strcmp(cfg->default_branch, "main"), "default_branch");
+	TF_CHECK(!strcmp(cfg->origin, ORIGIN), "origin");
 
-	BN_CHECK_EQ(cfg->n_build, 2);
-	BN_CHECK(!strcmp(cfg->build[0].name, "configure"), "build[0].name");
+	TF_CHECK_EQ(cfg->n_build, 2);
+	TF_CHECK(!strcmp(cfg->build[0].name, "configure"), "build[0].name");
 	check_argv(cfg->build[0].argv, cfg->build[0].argc,
 		   (const char *const[]){"cmake", "-S", "{src}", "-B", "{build}",
 					 "-DCMAKE_BUILD_TYPE=Release", NULL});
-	BN_CHECK(cfg->build[0].timeout_s == 600.0, "build[0].timeout_s");
-	BN_CHECK(cfg->build[0].env && cfg->build[0].env[0] == NULL && cfg->build[0].n_env == 0,
+	TF_CHECK(cfg->build[0].timeout_s == 600.0, "build[0].timeout_s");
+	TF_CHECK(cfg->build[0].env && cfg->build[0].env[0] == NULL && cfg->build[0].n_env == 0,
 		 "build[0].env empty but present");
-	BN_CHECK(cfg->build[0].cwd == NULL, "build[0].cwd");
-	BN_CHECK(!strcmp(cfg->build[1].name, "compile"), "build[1].name");
+	TF_CHECK(cfg->build[0].cwd == NULL, "build[0].cwd");
+	TF_CHECK(!strcmp(cfg->build[1].name, "compile"), "build[1].name");
 	check_argv(cfg->build[1].argv, cfg->build[1].argc,
 		   (const char *const[]){"cmake", "--build", "{build}", "-j", "{jobs}", NULL});
-	BN_CHECK(cfg->build[1].timeout_s == 1800.0, "build[1].timeout_s");
+	TF_CHECK(cfg->build[1].timeout_s == 1800.0, "build[1].timeout_s");
 
-	BN_CHECK(!strcmp(cfg->bench.name, "bench"), "bench.name");
+	TF_CHECK(!strcmp(cfg->bench.name, "bench"), "bench.name");
 	check_argv(cfg->bench.argv, cfg->bench.argc,
 		   (const char *const[]){"{build}/bin/bitnet-bench", "--format", "json", NULL});
-	BN_CHECK(!strcmp(cfg->bench_format, "bitgate-bench/1"), "bench.format");
-	BN_CHECK(cfg->bench.timeout_s == 900.0, "bench.timeout_s");
-	BN_CHECK(cfg->bench.env && cfg->bench.env[0] == NULL && cfg->bench.n_env == 0, "bench.env");
-	BN_CHECK(cfg->bench.cwd == NULL, "bench.cwd");
-	BN_CHECK_EQ(cfg->bench_warmup, 1);
+	TF_CHECK(!strcmp(cfg->bench_format, "bitgate-bench/1"), "bench.format");
+	TF_CHECK(cfg->bench.timeout_s == 900.0, "bench.timeout_s");
+	TF_CHECK(cfg->bench.env && cfg->bench.env[0] == NULL && cfg->bench.n_env == 0, "bench.env");
+	TF_CHECK(cfg->bench.cwd == NULL, "bench.cwd");
+	TF_CHECK_EQ(cfg->bench_warmup, 1);
 
-	BN_CHECK_EQ(cfg->n_tests, 1);
-	BN_CHECK(!strcmp(cfg->tests[0].step.name, "cpu"), "tests[0].suite");
+	TF_CHECK_EQ(cfg->n_tests, 1);
+	TF_CHECK(!strcmp(cfg->tests[0].step.name, "cpu"), "tests[0].suite");
 	check_argv(cfg->tests[0].step.argv, cfg->tests[0].step.argc,
 		   (const char *const[]){"ctest", "--test-dir", "{build}", "-LE", "gpu",
 					 "--output-junit", "{out}/cpu.xml", NULL});
-	BN_CHECK(!strcmp(cfg->tests[0].junit, "{out}/cpu.xml"), "tests[0].junit");
-	BN_CHECK(cfg->tests[0].step.timeout_s == 1800.0, "tests[0].timeout_s");
+	TF_CHECK(!strcmp(cfg->tests[0].junit, "{out}/cpu.xml"), "tests[0].junit");
+	TF_CHECK(cfg->tests[0].step.timeout_s == 1800.0, "tests[0].timeout_s");
 
-	BN_CHECK(cfg->env && cfg->env[0] == NULL && cfg->n_env == 0, "top-level env");
-	BN_CHECK(cfg->root && cJSON_IsObject(cJSON_GetObjectItem(cfg->root, "gates")), "root kept");
+	TF_CHECK(cfg->env && cfg->env[0] == NULL && cfg->n_env == 0, "top-level env");
+	TF_CHECK(cfg->root && cJSON_IsObject(cJSON_GetObjectItem(cfg->root, "gates")), "root kept");
 
 	/* hash: SHA-256 of the unformatted document. */
 	char *canon = cJSON_PrintUnformatted(cfg->root);
 	char want[65];
 	bg_sha256_hex(want, canon, strlen(canon));
 	cJSON_free(canon);
-	BN_CHECK(!strcmp(cfg->hash, want), "hash %s, want %s", cfg->hash, want);
-	BN_CHECK(is_hex64(cfg->build_hash), "build_hash %s", cfg->build_hash);
-	BN_CHECK(strcmp(cfg->hash, cfg->build_hash) != 0, "two different hashes");
+	TF_CHECK(!strcmp(cfg->hash, want), "hash %s, want %s", cfg->hash, want);
+	TF_CHECK(is_hex64(cfg->build_hash), "build_hash %s", cfg->build_hash);
+	TF_CHECK(strcmp(cfg->hash, cfg->build_hash) != 0, "two different hashes");
 	bg_config_free(cfg);
 }
 
-BN_TEST(config__defaults)
+TF_TEST(config__defaults)
 {
 	struct bg_config *cfg = parse_ok("{\"bench\": {\"argv\": [\"./bench\"]}, \"version\": 1}");
-	BN_CHECK(!strcmp(cfg->default_branch, "main"), "default_branch");
-	BN_CHECK(!strcmp(cfg->bench_format, "bitgate-bench/1"), "format");
-	BN_CHECK_EQ(cfg->bench_warmup, 1);
-	BN_CHECK(cfg->bench.timeout_s == BG_CONFIG_BENCH_TIMEOUT, "bench timeout");
-	BN_CHECK(cfg->n_build == 0 && cfg->build == NULL, "no build steps");
-	BN_CHECK(cfg->n_tests == 0 && cfg->tests == NULL, "no tests");
-	BN_CHECK(cfg->env && cfg->n_env == 0, "env");
+	TF_CHECK(!strcmp(cfg->default_branch, "main"), "default_branch");
+	TF_CHECK(!strcmp(cfg->bench_format, "bitgate-bench/1"), "format");
+	TF_CHECK_EQ(cfg->bench_warmup, 1);
+	TF_CHECK(cfg->bench.timeout_s == BG_CONFIG_BENCH_TIMEOUT, "bench timeout");
+	TF_CHECK(cfg->n_build == 0 && cfg->build == NULL, "no build steps");
+	TF_CHECK(cfg->n_tests == 0 && cfg->tests == NULL, "no tests");
+	TF_CHECK(cfg->env && cfg->n_env == 0, "env");
 	bg_config_free(cfg);
 
 	cfg = parse_ok("{\"version\": 1, \"build\": [{\"name\": \"b\", \"argv\": [\"make\"]}], "
 		       "\"bench\": {\"argv\": [\"x\"]}, "
 		       "\"tests\": [{\"suite\": \"s\", \"argv\": [\"t\"], \"junit\": \"j.xml\"}]}");
-	BN_CHECK(cfg->build[0].timeout_s == BG_CONFIG_BUILD_TIMEOUT, "build timeout");
-	BN_CHECK(cfg->tests[0].step.timeout_s == BG_CONFIG_TEST_TIMEOUT, "test timeout");
-	BN_CHECK(cfg->tests[0].step.cwd == NULL && cfg->tests[0].step.n_env == 0, "test defaults");
+	TF_CHECK(cfg->build[0].timeout_s == BG_CONFIG_BUILD_TIMEOUT, "build timeout");
+	TF_CHECK(cfg->tests[0].step.timeout_s == BG_CONFIG_TEST_TIMEOUT, "test timeout");
+	TF_CHECK(cfg->tests[0].step.cwd == NULL && cfg->tests[0].step.n_env == 0, "test defaults");
 	bg_config_free(cfg);
 }
 
-BN_TEST(config__every_field)
+TF_TEST(config__every_field)
 {
 	static const char text[] =
 		"{\"version\": 1, \"default_branch\": \"trunk\",\n"
@@ -182,43 +182,43 @@ BN_TEST(config__every_field)
 		" \"acknowledge\": [{\"whatever\": 1}],\n"
 		" \"x-team\": {\"owner\": \"perf\"}, \"x-note\": 7}\n";
 	struct bg_config *cfg = parse_ok(text);
-	BN_CHECK(!strcmp(cfg->default_branch, "trunk"), "default_branch");
-	BN_CHECK_EQ(cfg->n_env, 2);
-	BN_CHECK(!strcmp(cfg->env[0], "CC=gcc-12") && !strcmp(cfg->env[1], "OUT_DIR={out}/x") &&
+	TF_CHECK(!strcmp(cfg->default_branch, "trunk"), "default_branch");
+	TF_CHECK_EQ(cfg->n_env, 2);
+	TF_CHECK(!strcmp(cfg->env[0], "CC=gcc-12") && !strcmp(cfg->env[1], "OUT_DIR={out}/x") &&
 			 cfg->env[2] == NULL,
 		 "env %s %s", cfg->env[0], cfg->env[1]);
 
 	const struct bg_step *s = &cfg->build[0];
 	check_argv(s->argv, s->argc, (const char *const[]){"make", "-j{jobs}", "", NULL});
-	BN_CHECK(!strcmp(s->cwd, "{src}/sub"), "cwd");
-	BN_CHECK(s->n_env == 1 && !strcmp(s->env[0], "_V1=1") && s->env[1] == NULL, "step env");
-	BN_CHECK(s->timeout_s == 12.5, "timeout");
+	TF_CHECK(!strcmp(s->cwd, "{src}/sub"), "cwd");
+	TF_CHECK(s->n_env == 1 && !strcmp(s->env[0], "_V1=1") && s->env[1] == NULL, "step env");
+	TF_CHECK(s->timeout_s == 12.5, "timeout");
 
 	s = &cfg->bench;
 	check_argv(s->argv, s->argc, (const char *const[]){"b", "{{literal}}", NULL});
-	BN_CHECK(!strcmp(cfg->bench_format, "googlebenchmark"), "format");
-	BN_CHECK_EQ(cfg->bench_warmup, 3);
-	BN_CHECK(!strcmp(s->cwd, "{out}"), "bench cwd");
-	BN_CHECK(s->n_env == 1 && !strcmp(s->env[0], "OMP_NUM_THREADS=1"), "bench env");
-	BN_CHECK(s->timeout_s == 60.0, "bench timeout");
+	TF_CHECK(!strcmp(cfg->bench_format, "googlebenchmark"), "format");
+	TF_CHECK_EQ(cfg->bench_warmup, 3);
+	TF_CHECK(!strcmp(s->cwd, "{out}"), "bench cwd");
+	TF_CHECK(s->n_env == 1 && !strcmp(s->env[0], "OMP_NUM_THREADS=1"), "bench env");
+	TF_CHECK(s->timeout_s == 60.0, "bench timeout");
 
-	BN_CHECK_EQ(cfg->n_tests, 2);
-	BN_CHECK(!strcmp(cfg->tests[1].step.name, "gpu"), "suite");
-	BN_CHECK(!strcmp(cfg->tests[1].junit, "{out}/b.xml"), "junit");
-	BN_CHECK(!strcmp(cfg->tests[1].step.cwd, "{build}"), "test cwd");
-	BN_CHECK(cfg->tests[1].step.n_env == 1 && !strcmp(cfg->tests[1].step.env[0], "A="),
+	TF_CHECK_EQ(cfg->n_tests, 2);
+	TF_CHECK(!strcmp(cfg->tests[1].step.name, "gpu"), "suite");
+	TF_CHECK(!strcmp(cfg->tests[1].junit, "{out}/b.xml"), "junit");
+	TF_CHECK(!strcmp(cfg->tests[1].step.cwd, "{build}"), "test cwd");
+	TF_CHECK(cfg->tests[1].step.n_env == 1 && !strcmp(cfg->tests[1].step.env[0], "A="),
 		 "test env");
-	BN_CHECK(cfg->tests[1].step.timeout_s == 5.0, "test timeout");
-	BN_CHECK(cJSON_IsArray(cJSON_GetObjectItem(cfg->root, "acknowledge")), "acknowledge kept");
+	TF_CHECK(cfg->tests[1].step.timeout_s == 5.0, "test timeout");
+	TF_CHECK(cJSON_IsArray(cJSON_GetObjectItem(cfg->root, "acknowledge")), "acknowledge kept");
 	bg_config_free(cfg);
 
 	/* warmup 0 is allowed: no warm-up run. */
 	cfg = parse_ok("{\"version\": 1, \"bench\": {\"argv\": [\"b\"], \"warmup\": 0}}");
-	BN_CHECK_EQ(cfg->bench_warmup, 0);
+	TF_CHECK_EQ(cfg->bench_warmup, 0);
 	bg_config_free(cfg);
 }
 
-BN_TEST(config__unknown_keys)
+TF_TEST(config__unknown_keys)
 {
 	expect_fail("{\"version\": 1, \"bench\": {\"argv\": [\"b\"]}, \"build\": "
 		    "[{\"name\": \"x\", \"argv\": [\"y\"], \"timeuot_s\": 5}]}",
@@ -236,7 +236,7 @@ BN_TEST(config__unknown_keys)
 	expect_fail_with("\"X-note\": 1", "X-note: unknown key");
 }
 
-BN_TEST(config__wrong_types)
+TF_TEST(config__wrong_types)
 {
 	expect_fail_with("\"tests\": [{\"suite\": \"a\", \"argv\": [\"t\"], \"junit\": \"j\"}, "
 			 "{\"suite\": \"b\", \"argv\": [\"t\"], \"junit\": 3}]",
@@ -288,7 +288,7 @@ BN_TEST(config__wrong_types)
 	expect_fail("[1]", "expected a JSON object at the top level, got an array");
 }
 
-BN_TEST(config__missing_required)
+TF_TEST(config__missing_required)
 {
 	expect_fail("{\"version\": 1}", "bench: required");
 	expect_fail("{\"version\": 1, \"bench\": {\"timeout_s\": 5}}", "bench.argv: required");
@@ -305,7 +305,7 @@ BN_TEST(config__missing_required)
 			 "tests[0].suite: expected a non-empty string");
 }
 
-BN_TEST(config__bad_placeholders)
+TF_TEST(config__bad_placeholders)
 {
 	expect_fail("{\"version\": 1, \"bench\": {\"argv\": [\"{sorce}/bench\"]}}",
 		    "bench.argv[0]: unknown placeholder {sorce}");
@@ -329,7 +329,7 @@ BN_TEST(config__bad_placeholders)
 	bg_config_free(cfg);
 }
 
-BN_TEST(config__malformed_json)
+TF_TEST(config__malformed_json)
 {
 	/* A missing comma at the end of line 3: cJSON stops at the next key, line 4 col 3. */
 	expect_fail("{\n  \"version\": 1,\n  \"bench\": {\"argv\": [\"b\"]}\n  \"tests\": []\n}\n",
@@ -345,7 +345,7 @@ BN_TEST(config__malformed_json)
 		    "malformed JSON at line 3, column 26 near `}`");
 }
 
-BN_TEST(config__duplicates)
+TF_TEST(config__duplicates)
 {
 	expect_fail_with("\"tests\": [{\"suite\": \"cpu\", \"argv\": [\"t\"], \"junit\": \"a\"}, "
 			 "{\"suite\": \"gpu\", \"argv\": [\"t\"], \"junit\": \"b\"}, "
@@ -358,7 +358,7 @@ BN_TEST(config__duplicates)
 	expect_fail_with("\"env\": {\"A\": \"1\", \"A\": \"2\"}", "env.A: duplicate key");
 }
 
-BN_TEST(config__first_problem_in_document_order)
+TF_TEST(config__first_problem_in_document_order)
 {
 	/* Two problems: the one written first is reported. */
 	expect_fail("{\"tests\": 5, \"version\": 3, \"bench\": {}}",
@@ -369,44 +369,44 @@ BN_TEST(config__first_problem_in_document_order)
 	expect_fail("{\"bench\": {\"argv\": [\"b\"]}, \"verison\": 1}", "verison: unknown key");
 }
 
-BN_TEST(config__expand)
+TF_TEST(config__expand)
 {
 	const struct bg_vars vars = {"/s", "/b", "/o", 8, NULL};
 	char *out = NULL;
-	BN_CHECK(bg_config_expand_str(&out, "{src}:{build}:{out}:-j{jobs}", &vars) == 0, "%s",
+	TF_CHECK(bg_config_expand_str(&out, "{src}:{build}:{out}:-j{jobs}", &vars) == 0, "%s",
 		 bg_error_last());
-	BN_CHECK(!strcmp(out, "/s:/b:/o:-j8"), "got %s", out);
+	TF_CHECK(!strcmp(out, "/s:/b:/o:-j8"), "got %s", out);
 	free(out);
-	BN_CHECK(bg_config_expand_str(&out, "{{src}} }}{{ {{{src}}}", &vars) == 0, "%s",
+	TF_CHECK(bg_config_expand_str(&out, "{{src}} }}{{ {{{src}}}", &vars) == 0, "%s",
 		 bg_error_last());
-	BN_CHECK(!strcmp(out, "{src} }{ {/s}"), "got %s", out);
+	TF_CHECK(!strcmp(out, "{src} }{ {/s}"), "got %s", out);
 	free(out);
-	BN_CHECK(bg_config_expand_str(&out, "", &vars) == 0 && !strcmp(out, ""), "empty");
+	TF_CHECK(bg_config_expand_str(&out, "", &vars) == 0 && !strcmp(out, ""), "empty");
 	free(out);
 
 	out = (char *)&out;
-	BN_CHECK(bg_config_expand_str(&out, "{sorce}/x", &vars) == BG_EINPUT && out == NULL,
+	TF_CHECK(bg_config_expand_str(&out, "{sorce}/x", &vars) == BG_EINPUT && out == NULL,
 		 "unknown placeholder");
-	BN_CHECK(strstr(bg_error_last(), "unknown placeholder {sorce}") &&
+	TF_CHECK(strstr(bg_error_last(), "unknown placeholder {sorce}") &&
 			 strstr(bg_error_last(), "{sorce}/x"),
 		 "%s", bg_error_last());
 	const struct bg_vars partial = {"/s", "/b", NULL, 1, NULL};
-	BN_CHECK(bg_config_expand_str(&out, "{out}/x", &partial) == BG_EINPUT, "no value");
-	BN_CHECK(strstr(bg_error_last(), "{out} has no value"), "%s", bg_error_last());
+	TF_CHECK(bg_config_expand_str(&out, "{out}/x", &partial) == BG_EINPUT, "no value");
+	TF_CHECK(strstr(bg_error_last(), "{out} has no value"), "%s", bg_error_last());
 
 	char *argv[] = {"{build}/bin/b", "--jobs={jobs}", "{{x}}", NULL};
 	char **ex = NULL;
-	BN_CHECK(bg_config_expand_argv(&ex, argv, &vars) == 0, "%s", bg_error_last());
+	TF_CHECK(bg_config_expand_argv(&ex, argv, &vars) == 0, "%s", bg_error_last());
 	check_argv(ex, 3, (const char *const[]){"/b/bin/b", "--jobs=8", "{x}", NULL});
 	bg_strv_free(ex);
 	char *bad[] = {"ok", "{nope}", NULL};
 	ex = (char **)&ex;
-	BN_CHECK(bg_config_expand_argv(&ex, bad, &vars) == BG_EINPUT && ex == NULL, "bad argv");
+	TF_CHECK(bg_config_expand_argv(&ex, bad, &vars) == BG_EINPUT && ex == NULL, "bad argv");
 	bg_strv_free(NULL);
 
 	/* A parsed config's strings expand. */
 	struct bg_config *cfg = parse_ok(design_example);
-	BN_CHECK(bg_config_expand_argv(&ex, cfg->build[1].argv, &vars) == 0, "expand");
+	TF_CHECK(bg_config_expand_argv(&ex, cfg->build[1].argv, &vars) == 0, "expand");
 	check_argv(ex, 5, (const char *const[]){"cmake", "--build", "/b", "-j", "8", NULL});
 	bg_strv_free(ex);
 	bg_config_free(cfg);
@@ -421,7 +421,7 @@ static void hashes(const char *text, char *hash, char *build_hash)
 	bg_config_free(cfg);
 }
 
-BN_TEST(config__hashes)
+TF_TEST(config__hashes)
 {
 	char h0[65], b0[65], h1[65], b1[65];
 	hashes("{\"version\": 1, \"build\": [{\"name\": \"m\", \"argv\": [\"make\"], "
@@ -429,14 +429,14 @@ BN_TEST(config__hashes)
 	       "\"1\"}, "
 	       "\"bench\": {\"argv\": [\"b\"], \"timeout_s\": 10}}",
 	       h0, b0);
-	BN_CHECK(is_hex64(h0) && is_hex64(b0), "hex");
+	TF_CHECK(is_hex64(h0) && is_hex64(b0), "hex");
 
 	/* Whitespace does not matter to either hash. */
 	hashes("{ \"version\":1,\n\"build\":[{\"name\":\"m\",\"argv\":[\"make\"],"
 	       "\"timeout_s\":10,\"env\":{\"A\":\"1\",\"B\":\"2\"}}],\"env\":{\"X\":\"1\"},\n"
 	       "\"bench\":{\"argv\":[\"b\"],\"timeout_s\":10} }",
 	       h1, b1);
-	BN_CHECK(!strcmp(h0, h1) && !strcmp(b0, b1), "whitespace changed a hash");
+	TF_CHECK(!strcmp(h0, h1) && !strcmp(b0, b1), "whitespace changed a hash");
 
 	/* The bench timeout: the document changes, the build does not. */
 	hashes("{\"version\": 1, \"build\": [{\"name\": \"m\", \"argv\": [\"make\"], "
@@ -444,8 +444,8 @@ BN_TEST(config__hashes)
 	       "\"1\"}, "
 	       "\"bench\": {\"argv\": [\"b\"], \"timeout_s\": 20}}",
 	       h1, b1);
-	BN_CHECK(strcmp(h0, h1) != 0, "hash unchanged by a bench edit");
-	BN_CHECK(!strcmp(b0, b1), "build_hash changed by a bench edit");
+	TF_CHECK(strcmp(h0, h1) != 0, "hash unchanged by a bench edit");
+	TF_CHECK(!strcmp(b0, b1), "build_hash changed by a bench edit");
 
 	/* Tests, gates and a build timeout do not change what is built either. */
 	hashes("{\"version\": 1, \"build\": [{\"name\": \"m\", \"argv\": [\"make\"], "
@@ -454,8 +454,8 @@ BN_TEST(config__hashes)
 	       "\"bench\": {\"argv\": [\"b\"], \"timeout_s\": 10}, \"gates\": {\"g\": 1}, "
 	       "\"tests\": [{\"suite\": \"s\", \"argv\": [\"t\"], \"junit\": \"j\"}]}",
 	       h1, b1);
-	BN_CHECK(strcmp(h0, h1) != 0, "hash unchanged");
-	BN_CHECK(!strcmp(b0, b1), "build_hash changed by tests, gates, a timeout or env order");
+	TF_CHECK(strcmp(h0, h1) != 0, "hash unchanged");
+	TF_CHECK(!strcmp(b0, b1), "build_hash changed by tests, gates, a timeout or env order");
 
 	/* A build argv, a build env value and the top-level env do. */
 	hashes("{\"version\": 1, \"build\": [{\"name\": \"m\", \"argv\": [\"make\", \"-k\"], "
@@ -463,19 +463,19 @@ BN_TEST(config__hashes)
 	       "\"1\"}, "
 	       "\"bench\": {\"argv\": [\"b\"], \"timeout_s\": 10}}",
 	       h1, b1);
-	BN_CHECK(strcmp(b0, b1) != 0, "build_hash unchanged by a build argv");
+	TF_CHECK(strcmp(b0, b1) != 0, "build_hash unchanged by a build argv");
 	hashes("{\"version\": 1, \"build\": [{\"name\": \"m\", \"argv\": [\"make\"], "
 	       "\"timeout_s\": 10, \"env\": {\"A\": \"1\", \"B\": \"3\"}}], \"env\": {\"X\": "
 	       "\"1\"}, "
 	       "\"bench\": {\"argv\": [\"b\"], \"timeout_s\": 10}}",
 	       h1, b1);
-	BN_CHECK(strcmp(b0, b1) != 0, "build_hash unchanged by a step env");
+	TF_CHECK(strcmp(b0, b1) != 0, "build_hash unchanged by a step env");
 	hashes("{\"version\": 1, \"build\": [{\"name\": \"m\", \"argv\": [\"make\"], "
 	       "\"timeout_s\": 10, \"env\": {\"A\": \"1\", \"B\": \"2\"}}], \"env\": {\"X\": "
 	       "\"2\"}, "
 	       "\"bench\": {\"argv\": [\"b\"], \"timeout_s\": 10}}",
 	       h1, b1);
-	BN_CHECK(strcmp(b0, b1) != 0, "build_hash unchanged by the top-level env");
+	TF_CHECK(strcmp(b0, b1) != 0, "build_hash unchanged by the top-level env");
 	/* Moving an argument into the previous one is a different build. */
 	char b2[65];
 	hashes("{\"version\": 1, \"build\": [{\"name\": \"m\", \"argv\": [\"a\", \"b\"]}], "
@@ -484,71 +484,71 @@ BN_TEST(config__hashes)
 	hashes("{\"version\": 1, \"build\": [{\"name\": \"m\", \"argv\": [\"a b\"]}], "
 	       "\"bench\": {\"argv\": [\"b\"]}}",
 	       h1, b2);
-	BN_CHECK(strcmp(b1, b2) != 0, "argv boundaries are part of the build hash");
+	TF_CHECK(strcmp(b1, b2) != 0, "argv boundaries are part of the build hash");
 }
 
-BN_TEST(config__load)
+TF_TEST(config__load)
 {
 	const char *tmp = getenv("TMPDIR");
 	char path[512];
 	snprintf(path, sizeof(path), "%s/bitgate-config-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
 	int fd = mkstemp(path);
-	BN_CHECK(fd >= 0, "mkstemp");
+	TF_CHECK(fd >= 0, "mkstemp");
 	size_t n = strlen(design_example);
-	BN_CHECK(write(fd, design_example, n) == (ssize_t)n, "write");
+	TF_CHECK(write(fd, design_example, n) == (ssize_t)n, "write");
 	close(fd);
 	struct bg_config *cfg = NULL;
 	int rc = bg_config_load(&cfg, path);
-	BN_CHECK(rc == 0, "%s", bg_error_last());
-	BN_CHECK(!strcmp(cfg->origin, path), "origin %s", cfg->origin);
-	BN_CHECK_EQ(cfg->n_build, 2);
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+	TF_CHECK(!strcmp(cfg->origin, path), "origin %s", cfg->origin);
+	TF_CHECK_EQ(cfg->n_build, 2);
 	bg_config_free(cfg);
 
 	/* Errors of a loaded file start with its path. */
 	FILE *f = fopen(path, "w");
-	BN_CHECK(f, "fopen");
+	TF_CHECK(f, "fopen");
 	fputs("{\"version\": 1, \"bench\": {\"argv\": [\"{x}\"]}}", f);
 	fclose(f);
 	rc = bg_config_load(&cfg, path);
-	BN_CHECK(rc == BG_EINPUT && cfg == NULL, "rc %d", rc);
+	TF_CHECK(rc == BG_EINPUT && cfg == NULL, "rc %d", rc);
 	char want[600];
 	snprintf(want, sizeof(want), "%s: bench.argv[0]: unknown placeholder {x}", path);
-	BN_CHECK(!strncmp(bg_error_last(), want, strlen(want)), "%s", bg_error_last());
+	TF_CHECK(!strncmp(bg_error_last(), want, strlen(want)), "%s", bg_error_last());
 	unlink(path);
 
 	rc = bg_config_load(&cfg, path);
-	BN_CHECK(rc == BG_ENOTFOUND && cfg == NULL, "rc %d", rc);
-	BN_CHECK(strstr(bg_error_last(), path), "message names the path: %s", bg_error_last());
+	TF_CHECK(rc == BG_ENOTFOUND && cfg == NULL, "rc %d", rc);
+	TF_CHECK(strstr(bg_error_last(), path), "message names the path: %s", bg_error_last());
 }
 
-BN_TEST(config__bench_filter_argv)
+TF_TEST(config__bench_filter_argv)
 {
 	struct bg_config *cfg = parse_ok(
 		"{\"version\": 1, \"bench\": {\"argv\": [\"{build}/b\"], "
 		"\"filter_argv\": [\"--benchmark_filter={filter}\"]}}");
-	BN_CHECK_EQ(cfg->bench_filter_argc, 1);
+	TF_CHECK_EQ(cfg->bench_filter_argc, 1);
 	struct bg_vars vars = {"/s", "/b", "/o", 2, "gemv/.*"};
 	char **argv = NULL;
-	BN_CHECK_EQ(bg_config_expand_argv(&argv, cfg->bench_filter_argv, &vars), 0);
-	BN_CHECK(argv[0] && !strcmp(argv[0], "--benchmark_filter=gemv/.*") && !argv[1], "%s",
+	TF_CHECK_EQ(bg_config_expand_argv(&argv, cfg->bench_filter_argv, &vars), 0);
+	TF_CHECK(argv[0] && !strcmp(argv[0], "--benchmark_filter=gemv/.*") && !argv[1], "%s",
 		 argv[0]);
 	bg_strv_free(argv);
 	/* {filter} with no filter given has no value */
 	vars.filter = NULL;
-	BN_CHECK_EQ(bg_config_expand_argv(&argv, cfg->bench_filter_argv, &vars), BG_EINPUT);
+	TF_CHECK_EQ(bg_config_expand_argv(&argv, cfg->bench_filter_argv, &vars), BG_EINPUT);
 	bg_config_free(cfg);
 	expect_fail_with("\"x\": 1", "x: unknown key");
 }
 
 /* This repository's own bitgate.json loads, with the cpu and gpu suites apart (the tests
  * gate reads them separately). */
-BN_TEST(config__repository_file)
+TF_TEST(config__repository_file)
 {
 	struct bg_config *cfg;
 	int rc = bg_config_load(&cfg, BG_REPO_CONFIG);
-	BN_CHECK(rc == 0, "%s: %s", BG_REPO_CONFIG, bg_error_last());
-	BN_CHECK_EQ(cfg->n_tests, 2);
-	BN_CHECK(!strcmp(cfg->tests[0].step.name, "cpu") && !strcmp(cfg->tests[1].step.name, "gpu"),
+	TF_CHECK(rc == 0, "%s: %s", BG_REPO_CONFIG, bg_error_last());
+	TF_CHECK_EQ(cfg->n_tests, 2);
+	TF_CHECK(!strcmp(cfg->tests[0].step.name, "cpu") && !strcmp(cfg->tests[1].step.name, "gpu"),
 		 "suites %s, %s", cfg->tests[0].step.name, cfg->tests[1].step.name);
 	bg_config_free(cfg);
 }

@@ -12,47 +12,47 @@
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "bg_git.h"
-#include "bn_test.h"
+#include "tf.h"
 #include "tg_fixture.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
 static void make_repo(char *dir, size_t size, const char *tag)
 {
-	BN_CHECK(tg_tmpdir(dir, size, tag) == 0, "tg_tmpdir");
-	BN_CHECK(tg_repo_init(dir) == 0, "tg_repo_init %s", dir);
+	TF_CHECK(tg_tmpdir(dir, size, tag) == 0, "tg_tmpdir");
+	TF_CHECK(tg_repo_init(dir) == 0, "tg_repo_init %s", dir);
 }
 
 static struct bg_repo *open_repo(const char *dir)
 {
 	struct bg_repo *r = NULL;
 	int rc = bg_repo_open(&r, dir);
-	BN_CHECK(rc == 0, "bg_repo_open %s: %d %s", dir ? dir : ".", rc, bg_error_last());
+	TF_CHECK(rc == 0, "bg_repo_open %s: %d %s", dir ? dir : ".", rc, bg_error_last());
 	return r;
 }
 
 static void commit(const char *dir, const char *msg, char *sha)
 {
-	BN_CHECK(tg_commit(dir, msg, sha) == 0, "tg_commit %s", msg);
+	TF_CHECK(tg_commit(dir, msg, sha) == 0, "tg_commit %s", msg);
 }
 
 static void write_file(const char *dir, const char *rel, const char *content)
 {
-	BN_CHECK(tg_write(dir, rel, content) == 0, "tg_write %s", rel);
+	TF_CHECK(tg_write(dir, rel, content) == 0, "tg_write %s", rel);
 }
 
 static void make_symlink(const char *dir, const char *rel, const char *target)
 {
 	struct bg_buf p = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&p, dir, rel), 0);
-	BN_CHECK(symlink(target, p.ptr) == 0, "symlink %s", p.ptr);
+	TF_CHECK_EQ(bg_path_join(&p, dir, rel), 0);
+	TF_CHECK(symlink(target, p.ptr) == 0, "symlink %s", p.ptr);
 	bg_buf_free(&p);
 }
 
 static git_repository *raw_repo(const char *dir)
 {
 	git_repository *g = NULL;
-	BN_CHECK(git_repository_open(&g, dir) == 0, "git_repository_open %s", dir);
+	TF_CHECK(git_repository_open(&g, dir) == 0, "git_repository_open %s", dir);
 	return g;
 }
 
@@ -62,8 +62,8 @@ static void set_ref(const char *dir, const char *name, const char *sha)
 	git_repository *g = raw_repo(dir);
 	git_oid id;
 	git_reference *ref = NULL;
-	BN_CHECK_EQ(git_oid_fromstr(&id, sha), 0);
-	BN_CHECK(git_reference_create(&ref, g, name, &id, 1, "test") == 0, "ref %s", name);
+	TF_CHECK_EQ(git_oid_fromstr(&id, sha), 0);
+	TF_CHECK(git_reference_create(&ref, g, name, &id, 1, "test") == 0, "ref %s", name);
 	git_reference_free(ref);
 	git_repository_free(g);
 }
@@ -72,14 +72,14 @@ static void set_ref(const char *dir, const char *name, const char *sha)
 static void set_head(const char *dir, const char *refname)
 {
 	git_repository *g = raw_repo(dir);
-	BN_CHECK(git_repository_set_head(g, refname) == 0, "set HEAD to %s", refname);
+	TF_CHECK(git_repository_set_head(g, refname) == 0, "set HEAD to %s", refname);
 	git_repository_free(g);
 }
 
 static char *read_text(const char *dir, const char *rel)
 {
 	struct bg_buf p = BG_BUF_INIT, b = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&p, dir, rel), 0);
+	TF_CHECK_EQ(bg_path_join(&p, dir, rel), 0);
 	int rc = bg_fs_read(&b, p.ptr);
 	bg_buf_free(&p);
 	if (rc < 0) {
@@ -92,15 +92,15 @@ static char *read_text(const char *dir, const char *rel)
 static void check_text(const char *dir, const char *rel, const char *want)
 {
 	char *got = read_text(dir, rel);
-	BN_CHECK(got, "%s/%s missing", dir, rel);
-	BN_CHECK(!strcmp(got, want), "%s: '%s', want '%s'", rel, got, want);
+	TF_CHECK(got, "%s/%s missing", dir, rel);
+	TF_CHECK(!strcmp(got, want), "%s: '%s', want '%s'", rel, got, want);
 	free(got);
 }
 
 static int exists(const char *dir, const char *rel)
 {
 	struct bg_buf p = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&p, dir, rel), 0);
+	TF_CHECK_EQ(bg_path_join(&p, dir, rel), 0);
 	int e = bg_fs_exists(p.ptr);
 	bg_buf_free(&p);
 	return e;
@@ -110,8 +110,8 @@ static struct stat lstat_of(const char *dir, const char *rel)
 {
 	struct bg_buf p = BG_BUF_INIT;
 	struct stat st;
-	BN_CHECK_EQ(bg_path_join(&p, dir, rel), 0);
-	BN_CHECK(lstat(p.ptr, &st) == 0, "lstat %s", p.ptr);
+	TF_CHECK_EQ(bg_path_join(&p, dir, rel), 0);
+	TF_CHECK(lstat(p.ptr, &st) == 0, "lstat %s", p.ptr);
 	bg_buf_free(&p);
 	return st;
 }
@@ -123,25 +123,25 @@ static void snap(struct bg_buf *out, const char *root, const char *rel, int cont
 {
 	struct bg_buf dir = BG_BUF_INIT, child = BG_BUF_INIT, crel = BG_BUF_INIT;
 	if (*rel)
-		BN_CHECK_EQ(bg_path_join(&dir, root, rel), 0);
+		TF_CHECK_EQ(bg_path_join(&dir, root, rel), 0);
 	else
-		BN_CHECK_EQ(bg_buf_puts(&dir, root), 0);
+		TF_CHECK_EQ(bg_buf_puts(&dir, root), 0);
 	struct dirent **names = NULL;
 	int n = scandir(dir.ptr, &names, NULL, alphasort);
-	BN_CHECK(n >= 0, "scandir %s", dir.ptr);
+	TF_CHECK(n >= 0, "scandir %s", dir.ptr);
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		if (strcmp(name, ".") && strcmp(name, "..") &&
 		    !(skip_git && !strcmp(name, ".git"))) {
-			BN_CHECK_EQ(bg_path_join(&child, dir.ptr, name), 0);
+			TF_CHECK_EQ(bg_path_join(&child, dir.ptr, name), 0);
 			bg_buf_clear(&crel);
 			if (*rel)
-				BN_CHECK_EQ(bg_buf_printf(&crel, "%s/%s", rel, name), 0);
+				TF_CHECK_EQ(bg_buf_printf(&crel, "%s/%s", rel, name), 0);
 			else
-				BN_CHECK_EQ(bg_buf_puts(&crel, name), 0);
+				TF_CHECK_EQ(bg_buf_puts(&crel, name), 0);
 			struct stat st;
-			BN_CHECK(lstat(child.ptr, &st) == 0, "lstat %s", child.ptr);
-			BN_CHECK_EQ(bg_buf_printf(out, "%s %o %lld %lld.%09ld\n", crel.ptr,
+			TF_CHECK(lstat(child.ptr, &st) == 0, "lstat %s", child.ptr);
+			TF_CHECK_EQ(bg_buf_printf(out, "%s %o %lld %lld.%09ld\n", crel.ptr,
 						  (unsigned)st.st_mode, (long long)st.st_size,
 						  (long long)st.st_mtim.tv_sec,
 						  (long)st.st_mtim.tv_nsec),
@@ -151,10 +151,10 @@ static void snap(struct bg_buf *out, const char *root, const char *rel, int cont
 			} else if (content && S_ISLNK(st.st_mode)) {
 				char t[4096];
 				ssize_t len = readlink(child.ptr, t, sizeof(t) - 1);
-				BN_CHECK(len >= 0, "readlink %s", child.ptr);
-				BN_CHECK_EQ(bg_buf_put(out, t, (size_t)len), 0);
+				TF_CHECK(len >= 0, "readlink %s", child.ptr);
+				TF_CHECK_EQ(bg_buf_put(out, t, (size_t)len), 0);
 			} else if (content) {
-				BN_CHECK_EQ(bg_fs_read(out, child.ptr), 0);
+				TF_CHECK_EQ(bg_fs_read(out, child.ptr), 0);
 			}
 		}
 		free(names[i]);
@@ -178,14 +178,14 @@ static void user_state_take(struct user_state *s, const char *dir)
 {
 	memset(s, 0, sizeof(*s));
 	struct bg_buf gitdir = BG_BUF_INIT, p = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&gitdir, dir, ".git"), 0);
+	TF_CHECK_EQ(bg_path_join(&gitdir, dir, ".git"), 0);
 	snap(&s->gitdir, gitdir.ptr, "", 0, 0);
 	snap(&s->worktree, dir, "", 1, 1);
-	BN_CHECK_EQ(bg_path_join(&p, gitdir.ptr, "index"), 0);
-	BN_CHECK_EQ(bg_fs_read(&s->index, p.ptr), 0);
-	BN_CHECK(stat(p.ptr, &s->index_st) == 0, "stat %s", p.ptr);
-	BN_CHECK_EQ(bg_path_join(&p, gitdir.ptr, "HEAD"), 0);
-	BN_CHECK_EQ(bg_fs_read(&s->head, p.ptr), 0);
+	TF_CHECK_EQ(bg_path_join(&p, gitdir.ptr, "index"), 0);
+	TF_CHECK_EQ(bg_fs_read(&s->index, p.ptr), 0);
+	TF_CHECK(stat(p.ptr, &s->index_st) == 0, "stat %s", p.ptr);
+	TF_CHECK_EQ(bg_path_join(&p, gitdir.ptr, "HEAD"), 0);
+	TF_CHECK_EQ(bg_fs_read(&s->head, p.ptr), 0);
 	bg_buf_free(&gitdir);
 	bg_buf_free(&p);
 }
@@ -200,18 +200,18 @@ static void user_state_free(struct user_state *s)
 
 static void user_state_check_same(const struct user_state *a, const struct user_state *b)
 {
-	BN_CHECK(a->index.len == b->index.len && !memcmp(a->index.ptr, b->index.ptr, a->index.len),
+	TF_CHECK(a->index.len == b->index.len && !memcmp(a->index.ptr, b->index.ptr, a->index.len),
 		 "the index file's bytes changed");
-	BN_CHECK(a->index_st.st_mtim.tv_sec == b->index_st.st_mtim.tv_sec &&
+	TF_CHECK(a->index_st.st_mtim.tv_sec == b->index_st.st_mtim.tv_sec &&
 			 a->index_st.st_mtim.tv_nsec == b->index_st.st_mtim.tv_nsec &&
 			 a->index_st.st_ino == b->index_st.st_ino,
 		 "the index file was rewritten");
-	BN_CHECK(!strcmp(bg_buf_cstr(&a->head), bg_buf_cstr(&b->head)), "HEAD changed: %s -> %s",
+	TF_CHECK(!strcmp(bg_buf_cstr(&a->head), bg_buf_cstr(&b->head)), "HEAD changed: %s -> %s",
 		 bg_buf_cstr(&a->head), bg_buf_cstr(&b->head));
-	BN_CHECK(!strcmp(bg_buf_cstr(&a->worktree), bg_buf_cstr(&b->worktree)),
+	TF_CHECK(!strcmp(bg_buf_cstr(&a->worktree), bg_buf_cstr(&b->worktree)),
 		 "the working tree changed:\n%s\n---\n%s", bg_buf_cstr(&a->worktree),
 		 bg_buf_cstr(&b->worktree));
-	BN_CHECK(!strcmp(bg_buf_cstr(&a->gitdir), bg_buf_cstr(&b->gitdir)),
+	TF_CHECK(!strcmp(bg_buf_cstr(&a->gitdir), bg_buf_cstr(&b->gitdir)),
 		 ".git changed:\n%s\n---\n%s", bg_buf_cstr(&a->gitdir), bg_buf_cstr(&b->gitdir));
 }
 
@@ -223,14 +223,14 @@ static int count_files(const char *path)
 	if (!S_ISDIR(st.st_mode))
 		return 1;
 	DIR *d = opendir(path);
-	BN_CHECK(d, "opendir %s", path);
+	TF_CHECK(d, "opendir %s", path);
 	struct dirent *e;
 	struct bg_buf child = BG_BUF_INIT;
 	int n = 0;
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		BN_CHECK_EQ(bg_path_join(&child, path, e->d_name), 0);
+		TF_CHECK_EQ(bg_path_join(&child, path, e->d_name), 0);
 		n += count_files(child.ptr);
 	}
 	closedir(d);
@@ -241,7 +241,7 @@ static int count_files(const char *path)
 static int count_objects(const char *dir)
 {
 	struct bg_buf p = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&p, dir, ".git/objects"), 0);
+	TF_CHECK_EQ(bg_path_join(&p, dir, ".git/objects"), 0);
 	int n = count_files(p.ptr);
 	bg_buf_free(&p);
 	return n;
@@ -249,7 +249,7 @@ static int count_objects(const char *dir)
 
 static void cleanup(const char *dir)
 {
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm %s: %s", dir, bg_error_last());
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm %s: %s", dir, bg_error_last());
 }
 
 /* main: c1 - c2 - m, where m merges feature: c1 - f1 - f2. Times increase c1, f1, f2, c2,
@@ -266,19 +266,19 @@ static void make_merge_history(const char *dir, struct history *h)
 	commit(dir, "f1", h->f1);
 	write_file(dir, "f.txt", "f2\n");
 	commit(dir, "f2", h->f2);
-	BN_CHECK_EQ(tg_branch(dir, "feature", h->f2), 0);
+	TF_CHECK_EQ(tg_branch(dir, "feature", h->f2), 0);
 	set_ref(dir, "refs/heads/main", h->c1); /* main back to c1: f1, f2 only on feature */
 	write_file(dir, "c.txt", "c2\n");
 	commit(dir, "c2", h->c2);
-	BN_CHECK_EQ(tg_merge_commit(dir, h->f2, "merge feature\n\nbody", h->m), 0);
+	TF_CHECK_EQ(tg_merge_commit(dir, h->f2, "merge feature\n\nbody", h->m), 0);
 }
 
 static void check_list(const struct bg_commit *v, size_t n, const char *const *want, size_t nwant,
 		       const char *what)
 {
-	BN_CHECK(n == nwant, "%s: %zu commits, want %zu", what, n, nwant);
+	TF_CHECK(n == nwant, "%s: %zu commits, want %zu", what, n, nwant);
 	for (size_t i = 0; i < n; i++)
-		BN_CHECK(!strcmp(v[i].sha, want[i]), "%s[%zu] = %.8s, want %.8s", what, i, v[i].sha,
+		TF_CHECK(!strcmp(v[i].sha, want[i]), "%s[%zu] = %.8s, want %.8s", what, i, v[i].sha,
 			 want[i]);
 }
 
@@ -286,9 +286,9 @@ static void check_resolves(struct bg_repo *r, const char *spec, const char *want
 {
 	struct bg_commit c;
 	int rc = bg_git_resolve(r, spec, &c);
-	BN_CHECK(rc == 0, "resolve %s: %d %s", spec, rc, bg_error_last());
-	BN_CHECK(!strcmp(c.sha, want), "resolve %s = %s, want %s", spec, c.sha, want);
-	BN_CHECK_EQ(c.worktree, 0);
+	TF_CHECK(rc == 0, "resolve %s: %d %s", spec, rc, bg_error_last());
+	TF_CHECK(!strcmp(c.sha, want), "resolve %s = %s, want %s", spec, c.sha, want);
+	TF_CHECK_EQ(c.worktree, 0);
 	bg_commit_clear(&c);
 }
 
@@ -296,67 +296,67 @@ static void check_resolve_fails(struct bg_repo *r, const char *spec, int code, c
 {
 	struct bg_commit c;
 	int rc = bg_git_resolve(r, spec, &c);
-	BN_CHECK(rc == code, "resolve '%s' gave %d (%s), want %d", spec, rc, bg_error_last(), code);
-	BN_CHECK(strstr(bg_error_last(), needle), "message for '%s' lacks '%s': %s", spec, needle,
+	TF_CHECK(rc == code, "resolve '%s' gave %d (%s), want %d", spec, rc, bg_error_last(), code);
+	TF_CHECK(strstr(bg_error_last(), needle), "message for '%s' lacks '%s': %s", spec, needle,
 		 bg_error_last());
-	BN_CHECK(c.subject == NULL && c.author == NULL, "failed resolve left strings behind");
+	TF_CHECK(c.subject == NULL && c.author == NULL, "failed resolve left strings behind");
 }
 
 /* ---- opening ------------------------------------------------------------------------- */
 
-BN_TEST(git__open_searches_upwards)
+TF_TEST(git__open_searches_upwards)
 {
 	char dir[4096];
 	make_repo(dir, sizeof(dir), "git-open");
 	write_file(dir, "sub/deeper/x.txt", "x\n");
 	commit(dir, "one", NULL);
 	struct bg_buf sub = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&sub, dir, "sub/deeper"), 0);
+	TF_CHECK_EQ(bg_path_join(&sub, dir, "sub/deeper"), 0);
 	struct bg_repo *r = open_repo(sub.ptr);
-	BN_CHECK(!strcmp(bg_repo_workdir(r), dir), "workdir %s, want %s", bg_repo_workdir(r), dir);
+	TF_CHECK(!strcmp(bg_repo_workdir(r), dir), "workdir %s, want %s", bg_repo_workdir(r), dir);
 	bg_repo_free(r);
 
 	/* from the current directory */
 	char cwd[4096];
-	BN_CHECK(getcwd(cwd, sizeof(cwd)), "getcwd");
-	BN_CHECK(chdir(sub.ptr) == 0, "chdir");
+	TF_CHECK(getcwd(cwd, sizeof(cwd)), "getcwd");
+	TF_CHECK(chdir(sub.ptr) == 0, "chdir");
 	r = open_repo(NULL);
-	BN_CHECK(chdir(cwd) == 0, "chdir back");
-	BN_CHECK(!strcmp(bg_repo_workdir(r), dir), "workdir %s, want %s", bg_repo_workdir(r), dir);
+	TF_CHECK(chdir(cwd) == 0, "chdir back");
+	TF_CHECK(!strcmp(bg_repo_workdir(r), dir), "workdir %s, want %s", bg_repo_workdir(r), dir);
 	bg_repo_free(r);
 	bg_buf_free(&sub);
 	cleanup(dir);
 }
 
-BN_TEST(git__open_refuses_bare_and_missing)
+TF_TEST(git__open_refuses_bare_and_missing)
 {
 	char dir[4096];
-	BN_CHECK_EQ(tg_tmpdir(dir, sizeof(dir), "git-bare"), 0);
+	TF_CHECK_EQ(tg_tmpdir(dir, sizeof(dir), "git-bare"), 0);
 	struct bg_repo *r = NULL;
 	int rc = bg_repo_open(&r, dir);
 	if (rc == 0) {
 		bg_repo_free(r);
 		cleanup(dir);
-		BN_SKIP("the temporary directory %s lies inside a git repository", dir);
+		TF_SKIP("the temporary directory %s lies inside a git repository", dir);
 	}
-	BN_CHECK_EQ(rc, BG_ENOTFOUND);
-	BN_CHECK(strstr(bg_error_last(), dir), "message lacks the path: %s", bg_error_last());
-	BN_CHECK(r == NULL, "out set on failure");
+	TF_CHECK_EQ(rc, BG_ENOTFOUND);
+	TF_CHECK(strstr(bg_error_last(), dir), "message lacks the path: %s", bg_error_last());
+	TF_CHECK(r == NULL, "out set on failure");
 
 	git_libgit2_init();
 	git_repository *g = NULL;
-	BN_CHECK_EQ(git_repository_init(&g, dir, 1), 0);
+	TF_CHECK_EQ(git_repository_init(&g, dir, 1), 0);
 	git_repository_free(g);
 	rc = bg_repo_open(&r, dir);
-	BN_CHECK_EQ(rc, BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), "bare"), "message: %s", bg_error_last());
-	BN_CHECK(r == NULL, "out set on failure");
+	TF_CHECK_EQ(rc, BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "bare"), "message: %s", bg_error_last());
+	TF_CHECK(r == NULL, "out set on failure");
 	cleanup(dir);
 }
 
 /* ---- resolving ----------------------------------------------------------------------- */
 
-BN_TEST(git__resolve_names)
+TF_TEST(git__resolve_names)
 {
 	char dir[4096], s1[41], s2[41], s3[41];
 	make_repo(dir, sizeof(dir), "git-resolve");
@@ -366,8 +366,8 @@ BN_TEST(git__resolve_names)
 	commit(dir, "second", s2);
 	write_file(dir, "a.txt", "3\n");
 	commit(dir, "third\r\n\r\nbody", s3);
-	BN_CHECK_EQ(tg_tag(dir, "v1", s1), 0);
-	BN_CHECK_EQ(tg_branch(dir, "topic", s2), 0);
+	TF_CHECK_EQ(tg_tag(dir, "v1", s1), 0);
+	TF_CHECK_EQ(tg_branch(dir, "topic", s2), 0);
 	set_ref(dir, "refs/remotes/origin/main", s2);
 
 	/* annotated tag on s2, and a tag of that tag */
@@ -375,12 +375,12 @@ BN_TEST(git__resolve_names)
 	git_oid id, tag_id, tag2_id;
 	git_object *target = NULL, *tag_obj = NULL;
 	git_signature *sig = NULL;
-	BN_CHECK_EQ(git_oid_fromstr(&id, s2), 0);
-	BN_CHECK_EQ(git_object_lookup(&target, g, &id, GIT_OBJECT_COMMIT), 0);
-	BN_CHECK_EQ(git_signature_new(&sig, "Tagger", "t@example.com", 1700000500, 0), 0);
-	BN_CHECK_EQ(git_tag_create(&tag_id, g, "v2", target, sig, "release 2", 0), 0);
-	BN_CHECK_EQ(git_object_lookup(&tag_obj, g, &tag_id, GIT_OBJECT_TAG), 0);
-	BN_CHECK_EQ(git_tag_create(&tag2_id, g, "v2-signed", tag_obj, sig, "again", 0), 0);
+	TF_CHECK_EQ(git_oid_fromstr(&id, s2), 0);
+	TF_CHECK_EQ(git_object_lookup(&target, g, &id, GIT_OBJECT_COMMIT), 0);
+	TF_CHECK_EQ(git_signature_new(&sig, "Tagger", "t@example.com", 1700000500, 0), 0);
+	TF_CHECK_EQ(git_tag_create(&tag_id, g, "v2", target, sig, "release 2", 0), 0);
+	TF_CHECK_EQ(git_object_lookup(&tag_obj, g, &tag_id, GIT_OBJECT_TAG), 0);
+	TF_CHECK_EQ(git_tag_create(&tag2_id, g, "v2-signed", tag_obj, sig, "again", 0), 0);
 	git_object_free(tag_obj);
 	git_object_free(target);
 	git_signature_free(sig);
@@ -406,30 +406,30 @@ BN_TEST(git__resolve_names)
 
 	/* the fields */
 	struct bg_commit c;
-	BN_CHECK_EQ(bg_git_resolve(r, "HEAD", &c), 0);
-	BN_CHECK(!strcmp(c.subject, "third"), "subject '%s'", c.subject);
-	BN_CHECK(!strcmp(c.author, "Test <test@example.com>"), "author '%s'", c.author);
-	BN_CHECK(!strcmp(c.parent, s2), "parent %s, want %s", c.parent, s2);
-	BN_CHECK_EQ(strlen(c.tree), 40);
-	BN_CHECK(c.time >= 1700000000 && c.time < 1800000000, "time %lld", (long long)c.time);
+	TF_CHECK_EQ(bg_git_resolve(r, "HEAD", &c), 0);
+	TF_CHECK(!strcmp(c.subject, "third"), "subject '%s'", c.subject);
+	TF_CHECK(!strcmp(c.author, "Test <test@example.com>"), "author '%s'", c.author);
+	TF_CHECK(!strcmp(c.parent, s2), "parent %s, want %s", c.parent, s2);
+	TF_CHECK_EQ(strlen(c.tree), 40);
+	TF_CHECK(c.time >= 1700000000 && c.time < 1800000000, "time %lld", (long long)c.time);
 	int64_t t3 = c.time;
 	bg_commit_clear(&c);
-	BN_CHECK_EQ(bg_git_resolve(r, "v1", &c), 0);
-	BN_CHECK(!strcmp(c.subject, "first"), "subject '%s'", c.subject);
-	BN_CHECK(!strcmp(c.parent, ""), "root commit has parent %s", c.parent);
-	BN_CHECK_EQ(t3 - c.time, 120); /* the fixture's commits are a minute apart */
+	TF_CHECK_EQ(bg_git_resolve(r, "v1", &c), 0);
+	TF_CHECK(!strcmp(c.subject, "first"), "subject '%s'", c.subject);
+	TF_CHECK(!strcmp(c.parent, ""), "root commit has parent %s", c.parent);
+	TF_CHECK_EQ(t3 - c.time, 120); /* the fixture's commits are a minute apart */
 	struct bg_commit c2;
-	BN_CHECK_EQ(bg_git_resolve(r, "topic", &c2), 0);
-	BN_CHECK(strcmp(c.tree, c2.tree), "different contents, same tree %s", c.tree);
+	TF_CHECK_EQ(bg_git_resolve(r, "topic", &c2), 0);
+	TF_CHECK(strcmp(c.tree, c2.tree), "different contents, same tree %s", c.tree);
 	bg_commit_clear(&c2);
 	bg_commit_clear(&c);
-	BN_CHECK(c.subject == NULL && c.sha[0] == '\0', "clear did not reset");
+	TF_CHECK(c.subject == NULL && c.sha[0] == '\0', "clear did not reset");
 
 	bg_repo_free(r);
 	cleanup(dir);
 }
 
-BN_TEST(git__resolve_errors)
+TF_TEST(git__resolve_errors)
 {
 	char dir[4096], s1[41];
 	make_repo(dir, sizeof(dir), "git-resolve-err");
@@ -456,7 +456,7 @@ BN_TEST(git__resolve_errors)
 		char body[32], hex[41];
 		int len = snprintf(body, sizeof(body), "blob %d\n", i);
 		git_oid id;
-		BN_CHECK_EQ(git_blob_create_from_buffer(&id, g, body, (size_t)len), 0);
+		TF_CHECK_EQ(git_blob_create_from_buffer(&id, g, body, (size_t)len), 0);
 		git_oid_tostr(hex, sizeof(hex), &id);
 		unsigned v = (unsigned)((id.id[0] << 8) | id.id[1]);
 		if (seen[v]) {
@@ -466,7 +466,7 @@ BN_TEST(git__resolve_errors)
 		seen[v] = 1;
 	}
 	git_repository_free(g);
-	BN_CHECK(prefix[0], "no two blobs shared a prefix");
+	TF_CHECK(prefix[0], "no two blobs shared a prefix");
 	check_resolve_fails(r, prefix, BG_EINPUT, "ambiguous");
 
 	bg_repo_free(r);
@@ -475,7 +475,7 @@ BN_TEST(git__resolve_errors)
 
 /* ---- ranges ------------------------------------------------------------------------- */
 
-BN_TEST(git__range_over_merge)
+TF_TEST(git__range_over_merge)
 {
 	char dir[4096];
 	struct history h;
@@ -485,29 +485,29 @@ BN_TEST(git__range_over_merge)
 	struct bg_commit *v = NULL;
 	size_t n = 99;
 
-	BN_CHECK_EQ(bg_git_range(r, h.c1, "main", 0, &v, &n), 0);
+	TF_CHECK_EQ(bg_git_range(r, h.c1, "main", 0, &v, &n), 0);
 	const char *all[] = {h.f1, h.f2, h.c2, h.m};
 	check_list(v, n, all, 4, "c1..main");
-	BN_CHECK(!strcmp(v[3].subject, "merge feature"), "subject '%s'", v[3].subject);
-	BN_CHECK(!strcmp(v[3].parent, h.c2), "merge's first parent %s", v[3].parent);
+	TF_CHECK(!strcmp(v[3].subject, "merge feature"), "subject '%s'", v[3].subject);
+	TF_CHECK(!strcmp(v[3].parent, h.c2), "merge's first parent %s", v[3].parent);
 	bg_commit_list_free(v, n);
 
-	BN_CHECK_EQ(bg_git_range(r, h.c1, "main", 1, &v, &n), 0);
+	TF_CHECK_EQ(bg_git_range(r, h.c1, "main", 1, &v, &n), 0);
 	const char *fp[] = {h.c2, h.m};
 	check_list(v, n, fp, 2, "c1..main --first-parent");
 	bg_commit_list_free(v, n);
 
 	/* what main has that feature has not, and the reverse */
-	BN_CHECK_EQ(bg_git_range(r, "feature", "main", 0, &v, &n), 0);
+	TF_CHECK_EQ(bg_git_range(r, "feature", "main", 0, &v, &n), 0);
 	const char *mf[] = {h.c2, h.m};
 	check_list(v, n, mf, 2, "feature..main");
 	bg_commit_list_free(v, n);
-	BN_CHECK_EQ(bg_git_range(r, "main", "feature", 0, &v, &n), 0);
+	TF_CHECK_EQ(bg_git_range(r, "main", "feature", 0, &v, &n), 0);
 	check_list(v, n, NULL, 0, "main..feature");
-	BN_CHECK(v == NULL, "empty range gave a list");
+	TF_CHECK(v == NULL, "empty range gave a list");
 	bg_commit_list_free(v, n);
 
-	BN_CHECK_EQ(bg_git_range(r, "HEAD~1", "HEAD", 0, &v, &n), 0);
+	TF_CHECK_EQ(bg_git_range(r, "HEAD~1", "HEAD", 0, &v, &n), 0);
 	const char *last_fp[] = {h.f1, h.f2, h.m}; /* HEAD~1 is c2; the merge brings f1, f2 */
 	check_list(v, n, last_fp, 3, "HEAD~1..HEAD");
 	bg_commit_list_free(v, n);
@@ -516,18 +516,18 @@ BN_TEST(git__range_over_merge)
 	check_resolves(r, "main^2~1", h.f1);
 
 	int rc = bg_git_range(r, "nosuch", "main", 0, &v, &n);
-	BN_CHECK_EQ(rc, BG_ENOTFOUND);
-	BN_CHECK(strstr(bg_error_last(), "'nosuch'"), "message: %s", bg_error_last());
-	BN_CHECK(v == NULL && n == 0, "out set on failure");
+	TF_CHECK_EQ(rc, BG_ENOTFOUND);
+	TF_CHECK(strstr(bg_error_last(), "'nosuch'"), "message: %s", bg_error_last());
+	TF_CHECK(v == NULL && n == 0, "out set on failure");
 	rc = bg_git_range(r, "main", "nowhere", 1, &v, &n);
-	BN_CHECK_EQ(rc, BG_ENOTFOUND);
-	BN_CHECK(strstr(bg_error_last(), "'nowhere'"), "message: %s", bg_error_last());
+	TF_CHECK_EQ(rc, BG_ENOTFOUND);
+	TF_CHECK(strstr(bg_error_last(), "'nowhere'"), "message: %s", bg_error_last());
 
 	bg_repo_free(r);
 	cleanup(dir);
 }
 
-BN_TEST(git__expand_keeps_order_drops_repeats)
+TF_TEST(git__expand_keeps_order_drops_repeats)
 {
 	char dir[4096];
 	struct history h;
@@ -542,34 +542,34 @@ BN_TEST(git__expand_keeps_order_drops_repeats)
 	char *args[] = {"HEAD~1",   c1_dots, "main", "WORKTREE", "feature~1..feature",
 			"WORKTREE", h.c1};
 	int rc = bg_git_expand(r, args, sizeof(args) / sizeof(args[0]), 1, &v, &n);
-	BN_CHECK(rc == 0, "expand: %d %s", rc, bg_error_last());
+	TF_CHECK(rc == 0, "expand: %d %s", rc, bg_error_last());
 	/* HEAD~1 = c2; c1.. first-parent = c2 (repeat), m; main = m (repeat); WORKTREE (HEAD's
 	 * sha, but not the same as m); f2; WORKTREE again (repeat); c1 */
 	const char *want[] = {h.c2, h.m, h.m, h.f2, h.c1};
-	BN_CHECK(n == 5, "%zu commits", n);
+	TF_CHECK(n == 5, "%zu commits", n);
 	for (size_t i = 0; i < n; i++)
-		BN_CHECK(!strcmp(v[i].sha, want[i]), "[%zu] = %.8s, want %.8s", i, v[i].sha,
+		TF_CHECK(!strcmp(v[i].sha, want[i]), "[%zu] = %.8s, want %.8s", i, v[i].sha,
 			 want[i]);
-	BN_CHECK_EQ(v[1].worktree, 0);
-	BN_CHECK_EQ(v[2].worktree, 1);
-	BN_CHECK_EQ(v[0].worktree + v[3].worktree + v[4].worktree, 0);
+	TF_CHECK_EQ(v[1].worktree, 0);
+	TF_CHECK_EQ(v[2].worktree, 1);
+	TF_CHECK_EQ(v[0].worktree + v[3].worktree + v[4].worktree, 0);
 	bg_commit_list_free(v, n);
 
 	/* without first-parent, A.. means A..HEAD and brings the merged branch */
 	char *args2[] = {c1_dots};
-	BN_CHECK_EQ(bg_git_expand(r, args2, 1, 0, &v, &n), 0);
+	TF_CHECK_EQ(bg_git_expand(r, args2, 1, 0, &v, &n), 0);
 	const char *all[] = {h.f1, h.f2, h.c2, h.m};
 	check_list(v, n, all, 4, "c1..");
 	bg_commit_list_free(v, n);
 
 	char *bad[] = {"main", "main...feature"};
 	rc = bg_git_expand(r, bad, 2, 0, &v, &n);
-	BN_CHECK_EQ(rc, BG_EINPUT);
-	BN_CHECK(v == NULL && n == 0, "out set on failure");
+	TF_CHECK_EQ(rc, BG_EINPUT);
+	TF_CHECK(v == NULL && n == 0, "out set on failure");
 	char *unknown[] = {"main", "nosuch..main"};
 	rc = bg_git_expand(r, unknown, 2, 0, &v, &n);
-	BN_CHECK_EQ(rc, BG_ENOTFOUND);
-	BN_CHECK(strstr(bg_error_last(), "'nosuch'"), "message: %s", bg_error_last());
+	TF_CHECK_EQ(rc, BG_ENOTFOUND);
+	TF_CHECK(strstr(bg_error_last(), "'nosuch'"), "message: %s", bg_error_last());
 
 	bg_repo_free(r);
 	cleanup(dir);
@@ -577,7 +577,7 @@ BN_TEST(git__expand_keeps_order_drops_repeats)
 
 /* ---- merge-bases --------------------------------------------------------------------- */
 
-BN_TEST(git__merge_base)
+TF_TEST(git__merge_base)
 {
 	char dir[4096];
 	struct history h;
@@ -586,12 +586,12 @@ BN_TEST(git__merge_base)
 	struct bg_repo *r = open_repo(dir);
 	struct bg_commit c;
 
-	BN_CHECK_EQ(bg_git_merge_base(r, "main~1", "feature", &c), 0);
-	BN_CHECK(!strcmp(c.sha, h.c1), "merge-base %.8s, want c1 %.8s", c.sha, h.c1);
-	BN_CHECK(!strcmp(c.subject, "c1"), "subject %s", c.subject);
+	TF_CHECK_EQ(bg_git_merge_base(r, "main~1", "feature", &c), 0);
+	TF_CHECK(!strcmp(c.sha, h.c1), "merge-base %.8s, want c1 %.8s", c.sha, h.c1);
+	TF_CHECK(!strcmp(c.subject, "c1"), "subject %s", c.subject);
 	bg_commit_clear(&c);
-	BN_CHECK_EQ(bg_git_merge_base(r, "main", "feature", &c), 0);
-	BN_CHECK(!strcmp(c.sha, h.f2), "merge-base %.8s, want f2 %.8s", c.sha, h.f2);
+	TF_CHECK_EQ(bg_git_merge_base(r, "main", "feature", &c), 0);
+	TF_CHECK(!strcmp(c.sha, h.f2), "merge-base %.8s, want f2 %.8s", c.sha, h.f2);
 	bg_commit_clear(&c);
 
 	/* an unrelated root on another branch */
@@ -601,12 +601,12 @@ BN_TEST(git__merge_base)
 	commit(dir, "orphan root", o);
 	set_head(dir, "refs/heads/main");
 	int rc = bg_git_merge_base(r, "main", "orphan", &c);
-	BN_CHECK_EQ(rc, BG_ENOTFOUND);
-	BN_CHECK(strstr(bg_error_last(), "'orphan'"), "message: %s", bg_error_last());
-	BN_CHECK(c.subject == NULL, "out set on failure");
+	TF_CHECK_EQ(rc, BG_ENOTFOUND);
+	TF_CHECK(strstr(bg_error_last(), "'orphan'"), "message: %s", bg_error_last());
+	TF_CHECK(c.subject == NULL, "out set on failure");
 	rc = bg_git_merge_base(r, "main", "nosuch", &c);
-	BN_CHECK_EQ(rc, BG_ENOTFOUND);
-	BN_CHECK(strstr(bg_error_last(), "'nosuch'"), "message: %s", bg_error_last());
+	TF_CHECK_EQ(rc, BG_ENOTFOUND);
+	TF_CHECK(strstr(bg_error_last(), "'nosuch'"), "message: %s", bg_error_last());
 
 	bg_repo_free(r);
 	cleanup(dir);
@@ -614,7 +614,7 @@ BN_TEST(git__merge_base)
 
 /* ---- materialising a commit --------------------------------------------------------- */
 
-BN_TEST(git__materialise_commit)
+TF_TEST(git__materialise_commit)
 {
 	char dir[4096], out[4096], s1[41], s2[41];
 	make_repo(dir, sizeof(dir), "git-mat");
@@ -623,7 +623,7 @@ BN_TEST(git__materialise_commit)
 	write_file(dir, "a.txt", "new a\n");
 	write_file(dir, "dir/sub/b.txt", "b\n");
 	write_file(dir, "run.sh", "#!/bin/sh\necho hi\n");
-	BN_CHECK_EQ(tg_chmod_x(dir, "run.sh"), 0);
+	TF_CHECK_EQ(tg_chmod_x(dir, "run.sh"), 0);
 	make_symlink(dir, "link", "dir/sub/b.txt");
 	commit(dir, "two", s2);
 	/* the user is mid-work: a change and an untracked file that must survive */
@@ -632,20 +632,20 @@ BN_TEST(git__materialise_commit)
 
 	struct user_state before, after;
 	user_state_take(&before, dir);
-	BN_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-mat-out"), 0);
+	TF_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-mat-out"), 0);
 	struct bg_buf target = BG_BUF_INIT, target1 = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&target, out, "tree2"), 0); /* does not exist yet */
-	BN_CHECK_EQ(bg_path_join(&target1, out, "tree1"), 0);
-	BN_CHECK(bg_fs_mkdirs(target1.ptr) == 0, "mkdir"); /* exists, empty */
+	TF_CHECK_EQ(bg_path_join(&target, out, "tree2"), 0); /* does not exist yet */
+	TF_CHECK_EQ(bg_path_join(&target1, out, "tree1"), 0);
+	TF_CHECK(bg_fs_mkdirs(target1.ptr) == 0, "mkdir"); /* exists, empty */
 
 	struct bg_repo *r = open_repo(dir);
 	struct bg_commit c2, c1;
-	BN_CHECK_EQ(bg_git_resolve(r, s2, &c2), 0);
-	BN_CHECK_EQ(bg_git_resolve(r, "HEAD~1", &c1), 0);
+	TF_CHECK_EQ(bg_git_resolve(r, s2, &c2), 0);
+	TF_CHECK_EQ(bg_git_resolve(r, "HEAD~1", &c1), 0);
 	int rc = bg_git_materialise(r, &c2, target.ptr);
-	BN_CHECK(rc == 0, "materialise: %d %s", rc, bg_error_last());
+	TF_CHECK(rc == 0, "materialise: %d %s", rc, bg_error_last());
 	rc = bg_git_materialise(r, &c1, target1.ptr);
-	BN_CHECK(rc == 0, "materialise: %d %s", rc, bg_error_last());
+	TF_CHECK(rc == 0, "materialise: %d %s", rc, bg_error_last());
 	user_state_take(&after, dir);
 	user_state_check_same(&before, &after);
 
@@ -653,27 +653,27 @@ BN_TEST(git__materialise_commit)
 	check_text(target.ptr, "dir/sub/b.txt", "b\n");
 	check_text(target.ptr, "run.sh", "#!/bin/sh\necho hi\n");
 	struct stat st = lstat_of(target.ptr, "run.sh");
-	BN_CHECK(S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR), "run.sh mode %o",
+	TF_CHECK(S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR), "run.sh mode %o",
 		 (unsigned)st.st_mode);
 	st = lstat_of(target.ptr, "a.txt");
-	BN_CHECK(!(st.st_mode & S_IXUSR), "a.txt is executable");
+	TF_CHECK(!(st.st_mode & S_IXUSR), "a.txt is executable");
 	st = lstat_of(target.ptr, "link");
-	BN_CHECK(S_ISLNK(st.st_mode), "link is not a symbolic link (mode %o)",
+	TF_CHECK(S_ISLNK(st.st_mode), "link is not a symbolic link (mode %o)",
 		 (unsigned)st.st_mode);
 	char t[256];
 	struct bg_buf lp = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&lp, target.ptr, "link"), 0);
+	TF_CHECK_EQ(bg_path_join(&lp, target.ptr, "link"), 0);
 	ssize_t len = readlink(lp.ptr, t, sizeof(t) - 1);
-	BN_CHECK(len > 0, "readlink");
+	TF_CHECK(len > 0, "readlink");
 	t[len] = '\0';
-	BN_CHECK(!strcmp(t, "dir/sub/b.txt"), "link -> %s", t);
+	TF_CHECK(!strcmp(t, "dir/sub/b.txt"), "link -> %s", t);
 	bg_buf_free(&lp);
-	BN_CHECK(!exists(target.ptr, "scratch.txt"), "untracked file of the user copied");
-	BN_CHECK(!exists(target.ptr, ".git"), ".git in the tree");
+	TF_CHECK(!exists(target.ptr, "scratch.txt"), "untracked file of the user copied");
+	TF_CHECK(!exists(target.ptr, ".git"), ".git in the tree");
 
 	check_text(target1.ptr, "a.txt", "old a\n");
-	BN_CHECK(!exists(target1.ptr, "run.sh"), "run.sh in the first commit's tree");
-	BN_CHECK(!exists(target1.ptr, "dir"), "dir in the first commit's tree");
+	TF_CHECK(!exists(target1.ptr, "run.sh"), "run.sh in the first commit's tree");
+	TF_CHECK(!exists(target1.ptr, "dir"), "dir in the first commit's tree");
 
 	bg_commit_clear(&c1);
 	bg_commit_clear(&c2);
@@ -686,34 +686,34 @@ BN_TEST(git__materialise_commit)
 	cleanup(dir);
 }
 
-BN_TEST(git__materialise_refuses_nonempty_dir)
+TF_TEST(git__materialise_refuses_nonempty_dir)
 {
 	char dir[4096], out[4096];
 	make_repo(dir, sizeof(dir), "git-mat-ne");
 	write_file(dir, "a.txt", "a\n");
 	commit(dir, "one", NULL);
-	BN_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-mat-ne-out"), 0);
+	TF_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-mat-ne-out"), 0);
 	write_file(out, "already.txt", "here\n");
 	struct bg_repo *r = open_repo(dir);
 	struct bg_commit c;
-	BN_CHECK_EQ(bg_git_resolve(r, "HEAD", &c), 0);
+	TF_CHECK_EQ(bg_git_resolve(r, "HEAD", &c), 0);
 	int rc = bg_git_materialise(r, &c, out);
-	BN_CHECK_EQ(rc, BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), out), "message lacks the dir: %s", bg_error_last());
-	BN_CHECK(!exists(out, "a.txt"), "wrote into a non-empty dir");
+	TF_CHECK_EQ(rc, BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), out), "message lacks the dir: %s", bg_error_last());
+	TF_CHECK(!exists(out, "a.txt"), "wrote into a non-empty dir");
 	check_text(out, "already.txt", "here\n");
 
 	/* a file where the directory should be */
 	struct bg_buf f = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&f, out, "already.txt"), 0);
-	BN_CHECK_EQ(bg_git_materialise(r, &c, f.ptr), BG_EINPUT);
+	TF_CHECK_EQ(bg_path_join(&f, out, "already.txt"), 0);
+	TF_CHECK_EQ(bg_git_materialise(r, &c, f.ptr), BG_EINPUT);
 	bg_buf_free(&f);
 
 	/* WORKTREE refuses the same way */
 	bg_commit_clear(&c);
-	BN_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &c), 0);
-	BN_CHECK_EQ(bg_git_materialise(r, &c, out), BG_EINPUT);
-	BN_CHECK(!exists(out, "a.txt"), "wrote into a non-empty dir");
+	TF_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &c), 0);
+	TF_CHECK_EQ(bg_git_materialise(r, &c, out), BG_EINPUT);
+	TF_CHECK(!exists(out, "a.txt"), "wrote into a non-empty dir");
 
 	bg_commit_clear(&c);
 	bg_repo_free(r);
@@ -723,7 +723,7 @@ BN_TEST(git__materialise_refuses_nonempty_dir)
 
 /* ---- WORKTREE ------------------------------------------------------------------------ */
 
-BN_TEST(git__worktree_clean_is_head_tree)
+TF_TEST(git__worktree_clean_is_head_tree)
 {
 	char dir[4096], s[41];
 	make_repo(dir, sizeof(dir), "git-wt-clean");
@@ -732,7 +732,7 @@ BN_TEST(git__worktree_clean_is_head_tree)
 	write_file(dir, "a/x.txt", "x\n");
 	write_file(dir, "a/b/c/d.txt", "deep\n");
 	write_file(dir, "z.sh", "#!/bin/sh\n");
-	BN_CHECK_EQ(tg_chmod_x(dir, "z.sh"), 0);
+	TF_CHECK_EQ(tg_chmod_x(dir, "z.sh"), 0);
 	make_symlink(dir, "to-a", "a.txt");
 	write_file(dir, ".gitignore", "*.log\n");
 	write_file(dir, "noise.log", "ignored\n");
@@ -740,18 +740,18 @@ BN_TEST(git__worktree_clean_is_head_tree)
 
 	struct bg_repo *r = open_repo(dir);
 	struct bg_commit head, wt;
-	BN_CHECK_EQ(bg_git_resolve(r, "HEAD", &head), 0);
+	TF_CHECK_EQ(bg_git_resolve(r, "HEAD", &head), 0);
 	int rc = bg_git_resolve(r, "WORKTREE", &wt);
-	BN_CHECK(rc == 0, "WORKTREE: %d %s", rc, bg_error_last());
-	BN_CHECK(!strcmp(wt.tree, head.tree), "clean WORKTREE tree %s != HEAD tree %s", wt.tree,
+	TF_CHECK(rc == 0, "WORKTREE: %d %s", rc, bg_error_last());
+	TF_CHECK(!strcmp(wt.tree, head.tree), "clean WORKTREE tree %s != HEAD tree %s", wt.tree,
 		 head.tree);
-	BN_CHECK(!strcmp(wt.sha, s), "WORKTREE sha %s, want HEAD %s", wt.sha, s);
-	BN_CHECK(!strcmp(wt.parent, s), "WORKTREE parent %s, want HEAD %s", wt.parent, s);
-	BN_CHECK_EQ(wt.worktree, 1);
+	TF_CHECK(!strcmp(wt.sha, s), "WORKTREE sha %s, want HEAD %s", wt.sha, s);
+	TF_CHECK(!strcmp(wt.parent, s), "WORKTREE parent %s, want HEAD %s", wt.parent, s);
+	TF_CHECK_EQ(wt.worktree, 1);
 	char want_subject[64];
 	snprintf(want_subject, sizeof(want_subject), "working tree (on %.7s)", s);
-	BN_CHECK(!strcmp(wt.subject, want_subject), "subject '%s'", wt.subject);
-	BN_CHECK(wt.author && wt.time > 1700000000, "author/time");
+	TF_CHECK(!strcmp(wt.subject, want_subject), "subject '%s'", wt.subject);
+	TF_CHECK(wt.author && wt.time > 1700000000, "author/time");
 	bg_commit_clear(&head);
 	bg_commit_clear(&wt);
 
@@ -760,7 +760,7 @@ BN_TEST(git__worktree_clean_is_head_tree)
 	cleanup(dir);
 }
 
-BN_TEST(git__worktree_unborn_head_fails)
+TF_TEST(git__worktree_unborn_head_fails)
 {
 	char dir[4096];
 	make_repo(dir, sizeof(dir), "git-wt-unborn");
@@ -768,14 +768,14 @@ BN_TEST(git__worktree_unborn_head_fails)
 	struct bg_repo *r = open_repo(dir);
 	struct bg_commit c;
 	int rc = bg_git_resolve(r, "WORKTREE", &c);
-	BN_CHECK(rc < 0, "WORKTREE resolved on an unborn HEAD");
-	BN_CHECK(strstr(bg_error_last(), "HEAD"), "message: %s", bg_error_last());
-	BN_CHECK(c.subject == NULL, "out set on failure");
+	TF_CHECK(rc < 0, "WORKTREE resolved on an unborn HEAD");
+	TF_CHECK(strstr(bg_error_last(), "HEAD"), "message: %s", bg_error_last());
+	TF_CHECK(c.subject == NULL, "out set on failure");
 	bg_repo_free(r);
 	cleanup(dir);
 }
 
-BN_TEST(git__worktree_dirty)
+TF_TEST(git__worktree_dirty)
 {
 	char dir[4096], out[4096], s[41];
 	make_repo(dir, sizeof(dir), "git-wt-dirty");
@@ -787,7 +787,7 @@ BN_TEST(git__worktree_dirty)
 	write_file(dir, "typechg", "a file that becomes a link\n");
 	write_file(dir, "tracked.log", "tracked although *.log is ignored later\n");
 	write_file(dir, "run.sh", "#!/bin/sh\n");
-	BN_CHECK_EQ(tg_chmod_x(dir, "run.sh"), 0);
+	TF_CHECK_EQ(tg_chmod_x(dir, "run.sh"), 0);
 	make_symlink(dir, "link", "keep.txt");
 	commit(dir, "base", NULL);
 	write_file(dir, ".gitignore", "*.log\nbuild/\n");
@@ -795,9 +795,9 @@ BN_TEST(git__worktree_dirty)
 
 	/* the edits */
 	write_file(dir, "mod.txt", "after, and longer\n");
-	BN_CHECK_EQ(tg_remove(dir, "del.txt"), 0);
-	BN_CHECK_EQ(tg_chmod_x(dir, "mode.txt"), 0);
-	BN_CHECK_EQ(tg_remove(dir, "typechg"), 0);
+	TF_CHECK_EQ(tg_remove(dir, "del.txt"), 0);
+	TF_CHECK_EQ(tg_chmod_x(dir, "mode.txt"), 0);
+	TF_CHECK_EQ(tg_remove(dir, "typechg"), 0);
 	make_symlink(dir, "typechg", "keep.txt");
 	write_file(dir, "new.txt", "untracked\n");
 	write_file(dir, "newdir/inner/n.txt", "untracked, nested\n");
@@ -811,19 +811,19 @@ BN_TEST(git__worktree_dirty)
 
 	struct bg_repo *r = open_repo(dir);
 	struct bg_commit head, wt;
-	BN_CHECK_EQ(bg_git_resolve(r, "HEAD", &head), 0);
+	TF_CHECK_EQ(bg_git_resolve(r, "HEAD", &head), 0);
 	int rc = bg_git_resolve(r, "WORKTREE", &wt);
-	BN_CHECK(rc == 0, "WORKTREE: %d %s", rc, bg_error_last());
-	BN_CHECK(strcmp(wt.tree, head.tree), "dirty WORKTREE has HEAD's tree %s", wt.tree);
-	BN_CHECK(!strcmp(wt.sha, s) && !strcmp(wt.parent, s), "sha %s parent %s", wt.sha,
+	TF_CHECK(rc == 0, "WORKTREE: %d %s", rc, bg_error_last());
+	TF_CHECK(strcmp(wt.tree, head.tree), "dirty WORKTREE has HEAD's tree %s", wt.tree);
+	TF_CHECK(!strcmp(wt.sha, s) && !strcmp(wt.parent, s), "sha %s parent %s", wt.sha,
 		 wt.parent);
 
-	BN_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-wt-out"), 0);
+	TF_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-wt-out"), 0);
 	rc = bg_git_materialise(r, &wt, out);
-	BN_CHECK(rc == 0, "materialise WORKTREE: %d %s", rc, bg_error_last());
+	TF_CHECK(rc == 0, "materialise WORKTREE: %d %s", rc, bg_error_last());
 
 	/* nothing written into the repository, the index or the working tree */
-	BN_CHECK_EQ(count_objects(dir), objects_before);
+	TF_CHECK_EQ(count_objects(dir), objects_before);
 	user_state_take(&after, dir);
 	user_state_check_same(&before, &after);
 
@@ -834,32 +834,32 @@ BN_TEST(git__worktree_dirty)
 	check_text(out, "newdir/inner/n.txt", "untracked, nested\n");
 	check_text(out, "tracked.log", "tracked and changed\n");
 	check_text(out, ".gitignore", "*.log\nbuild/\n");
-	BN_CHECK(!exists(out, "del.txt"), "deleted file copied");
-	BN_CHECK(!exists(out, "debug.log"), "ignored file copied");
-	BN_CHECK(!exists(out, "build"), "ignored directory copied");
-	BN_CHECK(!exists(out, ".git"), ".git copied");
+	TF_CHECK(!exists(out, "del.txt"), "deleted file copied");
+	TF_CHECK(!exists(out, "debug.log"), "ignored file copied");
+	TF_CHECK(!exists(out, "build"), "ignored directory copied");
+	TF_CHECK(!exists(out, ".git"), ".git copied");
 	struct stat st = lstat_of(out, "run.sh");
-	BN_CHECK(S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR), "run.sh mode %o",
+	TF_CHECK(S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR), "run.sh mode %o",
 		 (unsigned)st.st_mode);
 	st = lstat_of(out, "mode.txt");
-	BN_CHECK(st.st_mode & S_IXUSR, "mode.txt lost its new executable bit");
+	TF_CHECK(st.st_mode & S_IXUSR, "mode.txt lost its new executable bit");
 	st = lstat_of(out, "keep.txt");
-	BN_CHECK(!(st.st_mode & S_IXUSR), "keep.txt became executable");
+	TF_CHECK(!(st.st_mode & S_IXUSR), "keep.txt became executable");
 	st = lstat_of(out, "link");
-	BN_CHECK(S_ISLNK(st.st_mode), "link is not a link");
+	TF_CHECK(S_ISLNK(st.st_mode), "link is not a link");
 	st = lstat_of(out, "typechg");
-	BN_CHECK(S_ISLNK(st.st_mode), "typechg is not a link");
+	TF_CHECK(S_ISLNK(st.st_mode), "typechg is not a link");
 
 	/* the id is the tree git add -A would make: stage everything, commit, compare */
 	commit(dir, "staged all", NULL);
 	struct bg_commit staged;
-	BN_CHECK_EQ(bg_git_resolve(r, "HEAD", &staged), 0);
-	BN_CHECK(!strcmp(staged.tree, wt.tree), "WORKTREE tree %s, git add -A gives %s", wt.tree,
+	TF_CHECK_EQ(bg_git_resolve(r, "HEAD", &staged), 0);
+	TF_CHECK(!strcmp(staged.tree, wt.tree), "WORKTREE tree %s, git add -A gives %s", wt.tree,
 		 staged.tree);
 	/* and now the working tree is clean again */
 	struct bg_commit wt2;
-	BN_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &wt2), 0);
-	BN_CHECK(!strcmp(wt2.tree, staged.tree), "clean WORKTREE %s, HEAD %s", wt2.tree,
+	TF_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &wt2), 0);
+	TF_CHECK(!strcmp(wt2.tree, staged.tree), "clean WORKTREE %s, HEAD %s", wt2.tree,
 		 staged.tree);
 
 	bg_commit_clear(&wt2);
@@ -873,21 +873,21 @@ BN_TEST(git__worktree_dirty)
 	cleanup(dir);
 }
 
-BN_TEST(git__worktree_empty_tree)
+TF_TEST(git__worktree_empty_tree)
 {
 	char dir[4096], out[4096];
 	make_repo(dir, sizeof(dir), "git-wt-empty");
 	commit(dir, "nothing", NULL);
 	struct bg_repo *r = open_repo(dir);
 	struct bg_commit head, wt;
-	BN_CHECK_EQ(bg_git_resolve(r, "HEAD", &head), 0);
-	BN_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &wt), 0);
+	TF_CHECK_EQ(bg_git_resolve(r, "HEAD", &head), 0);
+	TF_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &wt), 0);
 	const char *empty = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"; /* git's empty tree */
-	BN_CHECK(!strcmp(head.tree, empty), "HEAD tree %s", head.tree);
-	BN_CHECK(!strcmp(wt.tree, empty), "WORKTREE tree %s", wt.tree);
-	BN_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-wt-empty-out"), 0);
-	BN_CHECK_EQ(bg_git_materialise(r, &head, out), 0);
-	BN_CHECK_EQ(count_files(out), 0);
+	TF_CHECK(!strcmp(head.tree, empty), "HEAD tree %s", head.tree);
+	TF_CHECK(!strcmp(wt.tree, empty), "WORKTREE tree %s", wt.tree);
+	TF_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-wt-empty-out"), 0);
+	TF_CHECK_EQ(bg_git_materialise(r, &head, out), 0);
+	TF_CHECK_EQ(count_files(out), 0);
 	bg_commit_clear(&head);
 	bg_commit_clear(&wt);
 	bg_repo_free(r);
@@ -896,45 +896,45 @@ BN_TEST(git__worktree_empty_tree)
 }
 
 /* A linked worktree (git worktree add): its own HEAD, index and files. */
-BN_TEST(git__linked_worktree)
+TF_TEST(git__linked_worktree)
 {
 	char dir[4096], base[4096], out[4096], s[41];
 	make_repo(dir, sizeof(dir), "git-linked");
 	write_file(dir, "a.txt", "a\n");
 	commit(dir, "one", s);
-	BN_CHECK_EQ(tg_tmpdir(base, sizeof(base), "git-linked-wt"), 0);
+	TF_CHECK_EQ(tg_tmpdir(base, sizeof(base), "git-linked-wt"), 0);
 	struct bg_buf wtpath = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&wtpath, base, "wt"), 0);
+	TF_CHECK_EQ(bg_path_join(&wtpath, base, "wt"), 0);
 	git_repository *g = raw_repo(dir);
 	git_worktree *gw = NULL;
-	BN_CHECK(git_worktree_add(&gw, g, "wt1", wtpath.ptr, NULL) == 0, "worktree add: %s",
+	TF_CHECK(git_worktree_add(&gw, g, "wt1", wtpath.ptr, NULL) == 0, "worktree add: %s",
 		 git_error_last() ? git_error_last()->message : "");
 	git_worktree_free(gw);
 	git_repository_free(g);
 
 	struct bg_repo *r = open_repo(wtpath.ptr);
-	BN_CHECK(!strcmp(bg_repo_workdir(r), wtpath.ptr), "workdir %s", bg_repo_workdir(r));
+	TF_CHECK(!strcmp(bg_repo_workdir(r), wtpath.ptr), "workdir %s", bg_repo_workdir(r));
 	struct bg_commit head, wt;
-	BN_CHECK_EQ(bg_git_resolve(r, "HEAD", &head), 0);
-	BN_CHECK(!strcmp(head.sha, s), "HEAD %s", head.sha);
-	BN_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &wt), 0);
-	BN_CHECK(!strcmp(wt.tree, head.tree), "clean linked worktree %s != %s", wt.tree, head.tree);
+	TF_CHECK_EQ(bg_git_resolve(r, "HEAD", &head), 0);
+	TF_CHECK(!strcmp(head.sha, s), "HEAD %s", head.sha);
+	TF_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &wt), 0);
+	TF_CHECK(!strcmp(wt.tree, head.tree), "clean linked worktree %s != %s", wt.tree, head.tree);
 	bg_commit_clear(&wt);
 	write_file(wtpath.ptr, "b.txt", "only in the linked worktree\n");
-	BN_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &wt), 0);
-	BN_CHECK(strcmp(wt.tree, head.tree), "untracked file did not change the tree");
+	TF_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &wt), 0);
+	TF_CHECK(strcmp(wt.tree, head.tree), "untracked file did not change the tree");
 
-	BN_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-linked-out"), 0);
+	TF_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-linked-out"), 0);
 	struct bg_buf o1 = BG_BUF_INIT, o2 = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&o1, out, "head"), 0);
-	BN_CHECK_EQ(bg_path_join(&o2, out, "wt"), 0);
+	TF_CHECK_EQ(bg_path_join(&o1, out, "head"), 0);
+	TF_CHECK_EQ(bg_path_join(&o2, out, "wt"), 0);
 	int rc = bg_git_materialise(r, &head, o1.ptr);
-	BN_CHECK(rc == 0, "materialise: %s", bg_error_last());
+	TF_CHECK(rc == 0, "materialise: %s", bg_error_last());
 	check_text(o1.ptr, "a.txt", "a\n");
-	BN_CHECK(!exists(o1.ptr, "b.txt"), "b.txt in HEAD's tree");
-	BN_CHECK_EQ(bg_git_materialise(r, &wt, o2.ptr), 0);
+	TF_CHECK(!exists(o1.ptr, "b.txt"), "b.txt in HEAD's tree");
+	TF_CHECK_EQ(bg_git_materialise(r, &wt, o2.ptr), 0);
 	check_text(o2.ptr, "b.txt", "only in the linked worktree\n");
-	BN_CHECK(!exists(o2.ptr, ".git"), ".git copied");
+	TF_CHECK(!exists(o2.ptr, ".git"), ".git copied");
 
 	bg_commit_clear(&head);
 	bg_commit_clear(&wt);
@@ -949,7 +949,7 @@ BN_TEST(git__linked_worktree)
 
 /* A tree holding a gitlink (a submodule's commit): the files come out, the submodule does
  * not (at most its empty directory, as git checkout leaves it). */
-BN_TEST(git__materialise_skips_gitlinks)
+TF_TEST(git__materialise_skips_gitlinks)
 {
 	char dir[4096], out[4096], s[41];
 	make_repo(dir, sizeof(dir), "git-gitlink");
@@ -962,18 +962,18 @@ BN_TEST(git__materialise_skips_gitlinks)
 	git_tree *tree = NULL;
 	git_treebuilder *tb = NULL;
 	git_signature *sig = NULL;
-	BN_CHECK_EQ(git_oid_fromstr(&head_id, s), 0);
-	BN_CHECK_EQ(git_commit_lookup(&head, g, &head_id), 0);
-	BN_CHECK_EQ(git_treebuilder_new(&tb, g, NULL), 0);
-	BN_CHECK_EQ(git_blob_create_from_buffer(&blob_id, g, "b\n", 2), 0);
-	BN_CHECK_EQ(git_treebuilder_insert(NULL, tb, "b.txt", &blob_id, GIT_FILEMODE_BLOB), 0);
+	TF_CHECK_EQ(git_oid_fromstr(&head_id, s), 0);
+	TF_CHECK_EQ(git_commit_lookup(&head, g, &head_id), 0);
+	TF_CHECK_EQ(git_treebuilder_new(&tb, g, NULL), 0);
+	TF_CHECK_EQ(git_blob_create_from_buffer(&blob_id, g, "b\n", 2), 0);
+	TF_CHECK_EQ(git_treebuilder_insert(NULL, tb, "b.txt", &blob_id, GIT_FILEMODE_BLOB), 0);
 	/* any commit id will do: gitlinks point into another repository */
-	BN_CHECK_EQ(git_treebuilder_insert(NULL, tb, "sub", &head_id, GIT_FILEMODE_COMMIT), 0);
-	BN_CHECK_EQ(git_treebuilder_write(&tree_id, tb), 0);
-	BN_CHECK_EQ(git_tree_lookup(&tree, g, &tree_id), 0);
-	BN_CHECK_EQ(git_signature_new(&sig, "Test", "test@example.com", 1700001000, 0), 0);
+	TF_CHECK_EQ(git_treebuilder_insert(NULL, tb, "sub", &head_id, GIT_FILEMODE_COMMIT), 0);
+	TF_CHECK_EQ(git_treebuilder_write(&tree_id, tb), 0);
+	TF_CHECK_EQ(git_tree_lookup(&tree, g, &tree_id), 0);
+	TF_CHECK_EQ(git_signature_new(&sig, "Test", "test@example.com", 1700001000, 0), 0);
 	const git_commit *parents[] = {head};
-	BN_CHECK_EQ(git_commit_create(&commit_id, g, NULL, sig, sig, NULL, "with a submodule", tree,
+	TF_CHECK_EQ(git_commit_create(&commit_id, g, NULL, sig, sig, NULL, "with a submodule", tree,
 				      1, parents),
 		    0);
 	char sha[41];
@@ -986,15 +986,15 @@ BN_TEST(git__materialise_skips_gitlinks)
 
 	struct bg_repo *r = open_repo(dir);
 	struct bg_commit c;
-	BN_CHECK_EQ(bg_git_resolve(r, sha, &c), 0);
-	BN_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-gitlink-out"), 0);
+	TF_CHECK_EQ(bg_git_resolve(r, sha, &c), 0);
+	TF_CHECK_EQ(tg_tmpdir(out, sizeof(out), "git-gitlink-out"), 0);
 	int rc = bg_git_materialise(r, &c, out);
-	BN_CHECK(rc == 0, "materialise: %s", bg_error_last());
+	TF_CHECK(rc == 0, "materialise: %s", bg_error_last());
 	check_text(out, "b.txt", "b\n");
-	BN_CHECK(!exists(out, "a.txt"), "a.txt is not in this tree");
+	TF_CHECK(!exists(out, "a.txt"), "a.txt is not in this tree");
 	struct bg_buf sub = BG_BUF_INIT;
-	BN_CHECK_EQ(bg_path_join(&sub, out, "sub"), 0);
-	BN_CHECK_EQ(count_files(sub.ptr), 0);
+	TF_CHECK_EQ(bg_path_join(&sub, out, "sub"), 0);
+	TF_CHECK_EQ(count_files(sub.ptr), 0);
 	bg_buf_free(&sub);
 	bg_commit_clear(&c);
 	bg_repo_free(r);

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "bg_error.h"
-#include "bg_parse.h"
-#include "bn_test.h"
+#include "bg_junit.h"
+#include "tf.h"
 
 static const char ctest_xml[] =
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -73,8 +73,8 @@ static struct bg_test_suite *parse_ok(const char *xml, const char *suite)
 {
 	struct bg_test_suite *s = NULL;
 	int rc = bg_junit_parse(&s, suite, xml, strlen(xml), "report.xml");
-	BN_CHECK(rc == 0, "rc %d: %s", rc, bg_error_last());
-	BN_CHECK(s != NULL, "no suite");
+	TF_CHECK(rc == 0, "rc %d: %s", rc, bg_error_last());
+	TF_CHECK(s != NULL, "no suite");
 	return s;
 }
 
@@ -82,54 +82,54 @@ static void expect_fail(const char *xml, const char *want)
 {
 	struct bg_test_suite *s = (struct bg_test_suite *)&s;
 	int rc = bg_junit_parse(&s, "cpu", xml, strlen(xml), "report.xml");
-	BN_CHECK(rc == BG_EINPUT, "rc %d for %s", rc, xml);
-	BN_CHECK(s == NULL, "a suite came back with an error");
-	BN_CHECK(!strncmp(bg_error_last(), want, strlen(want)), "message \"%s\", wanted \"%s...\"",
+	TF_CHECK(rc == BG_EINPUT, "rc %d for %s", rc, xml);
+	TF_CHECK(s == NULL, "a suite came back with an error");
+	TF_CHECK(!strncmp(bg_error_last(), want, strlen(want)), "message \"%s\", wanted \"%s...\"",
 		 bg_error_last(), want);
 }
 
 static void check_case(const struct bg_test_case *c, const char *name, const char *classname,
 		       enum bg_outcome outcome, const char *message)
 {
-	BN_CHECK(!strcmp(c->name, name), "name %s, want %s", c->name, name);
-	BN_CHECK(classname ? c->classname && !strcmp(c->classname, classname) : !c->classname,
+	TF_CHECK(!strcmp(c->name, name), "name %s, want %s", c->name, name);
+	TF_CHECK(classname ? c->classname && !strcmp(c->classname, classname) : !c->classname,
 		 "%s: classname %s, want %s", name, c->classname ? c->classname : "(null)",
 		 classname ? classname : "(null)");
-	BN_CHECK(c->outcome == outcome, "%s: outcome %s, want %s", name,
+	TF_CHECK(c->outcome == outcome, "%s: outcome %s, want %s", name,
 		 bg_outcome_name(c->outcome), bg_outcome_name(outcome));
-	BN_CHECK(message ? c->message && !strcmp(c->message, message) : !c->message,
+	TF_CHECK(message ? c->message && !strcmp(c->message, message) : !c->message,
 		 "%s: message \"%s\", want \"%s\"", name, c->message ? c->message : "(null)",
 		 message ? message : "(null)");
 }
 
-BN_TEST(junit__ctest)
+TF_TEST(junit__ctest)
 {
 	struct bg_test_suite *s = parse_ok(ctest_xml, "cpu");
-	BN_CHECK(!strcmp(s->suite, "cpu"), "suite is the configured name, not the file's");
-	BN_CHECK_EQ(s->n, 5);
+	TF_CHECK(!strcmp(s->suite, "cpu"), "suite is the configured name, not the file's");
+	TF_CHECK_EQ(s->n, 5);
 	check_case(&s->cases[0], "ok", "ok", BG_TEST_PASSED, NULL);
-	BN_CHECK(s->cases[0].time_s == 0.0033377, "time %g", s->cases[0].time_s);
+	TF_CHECK(s->cases[0].time_s == 0.0033377, "time %g", s->cases[0].time_s);
 	/* ctest's failure says nothing: what the test printed stands in. */
 	check_case(&s->cases[1], "bad", "bad", BG_TEST_FAILED, "boom <x> & y");
 	check_case(&s->cases[2], "skip", "skip", BG_TEST_SKIPPED, "SKIP_RETURN_CODE=77");
 	/* Disabled: only the status attribute says so. */
 	check_case(&s->cases[3], "dis", "dis", BG_TEST_SKIPPED, "Disabled");
-	BN_CHECK(s->cases[3].time_s == 0.0, "time");
+	TF_CHECK(s->cases[3].time_s == 0.0, "time");
 	check_case(&s->cases[4], "notfound", "notfound", BG_TEST_SKIPPED,
 		   "Unable to find executable");
-	BN_CHECK_EQ(s->passed, 1);
-	BN_CHECK_EQ(s->failed, 1);
-	BN_CHECK_EQ(s->skipped, 3);
-	BN_CHECK_EQ(s->errored, 0);
+	TF_CHECK_EQ(s->passed, 1);
+	TF_CHECK_EQ(s->failed, 1);
+	TF_CHECK_EQ(s->skipped, 3);
+	TF_CHECK_EQ(s->errored, 0);
 	bg_test_suite_free(s);
 }
 
-BN_TEST(junit__pytest)
+TF_TEST(junit__pytest)
 {
 	struct bg_test_suite *s = parse_ok(pytest_xml, "py");
-	BN_CHECK_EQ(s->n, 6);
+	TF_CHECK_EQ(s->n, 6);
 	check_case(&s->cases[0], "test_load", "tests.test_model", BG_TEST_PASSED, NULL);
-	BN_CHECK(s->cases[0].time_s == 0.011, "time");
+	TF_CHECK(s->cases[0].time_s == 0.011, "time");
 	check_case(&s->cases[1], "test_logits[avx2]", "tests.test_model", BG_TEST_FAILED,
 		   "AssertionError: max abs diff 0.5 > 1e-3");
 	check_case(&s->cases[2], "test_fixture", "tests.test_model", BG_TEST_ERRORED,
@@ -141,14 +141,14 @@ BN_TEST(junit__pytest)
 	check_case(&s->cases[5], "test_teardown", "tests.test_model", BG_TEST_FAILED,
 		   "assert 1 == 2");
 	/* Counted from the cases, not from the attributes (which say 2 skipped, 1 error). */
-	BN_CHECK_EQ(s->passed, 1);
-	BN_CHECK_EQ(s->failed, 2);
-	BN_CHECK_EQ(s->skipped, 2);
-	BN_CHECK_EQ(s->errored, 1);
+	TF_CHECK_EQ(s->passed, 1);
+	TF_CHECK_EQ(s->failed, 2);
+	TF_CHECK_EQ(s->skipped, 2);
+	TF_CHECK_EQ(s->errored, 1);
 	bg_test_suite_free(s);
 }
 
-BN_TEST(junit__nested_suites)
+TF_TEST(junit__nested_suites)
 {
 	static const char xml[] =
 		"<testsuites name=\"all\" tests=\"99\">\n"
@@ -165,38 +165,38 @@ BN_TEST(junit__nested_suites)
 		"<system-out>assert failed at x.c:3</system-out></testcase></testsuite>\n"
 		"</testsuites>\n";
 	struct bg_test_suite *s = parse_ok(xml, "nested");
-	BN_CHECK_EQ(s->n, 5);
+	TF_CHECK_EQ(s->n, 5);
 	check_case(&s->cases[0], "a", NULL, BG_TEST_PASSED, NULL);
 	/* An empty classname is no classname; an odd time reads as 0. */
 	check_case(&s->cases[1], "b", NULL, BG_TEST_SKIPPED, NULL);
-	BN_CHECK(s->cases[1].time_s == 0.0, "time");
+	TF_CHECK(s->cases[1].time_s == 0.0, "time");
 	check_case(&s->cases[2], "c", NULL, BG_TEST_ERRORED, NULL);
-	BN_CHECK(s->cases[2].time_s == 0.0, "negative time");
+	TF_CHECK(s->cases[2].time_s == 0.0, "negative time");
 	check_case(&s->cases[3], "d", NULL, BG_TEST_PASSED, NULL);
-	BN_CHECK(s->cases[3].time_s == 2.5, "time");
+	TF_CHECK(s->cases[3].time_s == 2.5, "time");
 	/* status="fail" without a <failure> element (ctest-like writers). */
 	check_case(&s->cases[4], "e", NULL, BG_TEST_FAILED, "assert failed at x.c:3");
-	BN_CHECK(s->passed == 2 && s->failed == 1 && s->skipped == 1 && s->errored == 1,
+	TF_CHECK(s->passed == 2 && s->failed == 1 && s->skipped == 1 && s->errored == 1,
 		 "counts %d %d %d %d", s->passed, s->failed, s->skipped, s->errored);
 	bg_test_suite_free(s);
 }
 
-BN_TEST(junit__empty_suite)
+TF_TEST(junit__empty_suite)
 {
 	struct bg_test_suite *s = parse_ok("<?xml version=\"1.0\"?>\n<testsuite name=\"x\" "
 					   "tests=\"3\" failures=\"1\"/>\n",
 					   "cpu");
-	BN_CHECK(s->n == 0 && s->cases == NULL, "no cases");
-	BN_CHECK(s->passed == 0 && s->failed == 0 && s->skipped == 0 && s->errored == 0,
+	TF_CHECK(s->n == 0 && s->cases == NULL, "no cases");
+	TF_CHECK(s->passed == 0 && s->failed == 0 && s->skipped == 0 && s->errored == 0,
 		 "attributes are not trusted");
-	BN_CHECK(!strcmp(s->suite, "cpu"), "suite");
+	TF_CHECK(!strcmp(s->suite, "cpu"), "suite");
 	bg_test_suite_free(s);
 	s = parse_ok("<testsuites/>", "cpu");
-	BN_CHECK_EQ(s->n, 0);
+	TF_CHECK_EQ(s->n, 0);
 	bg_test_suite_free(s);
 }
 
-BN_TEST(junit__malformed)
+TF_TEST(junit__malformed)
 {
 	/* The origin and line are ours; the wording after them is libxml2's. */
 	expect_fail("<testsuite>\n  <testcase name=\"a\">\n  </testsuite>\n", "report.xml:3: ");
@@ -211,7 +211,7 @@ BN_TEST(junit__malformed)
 	expect_fail("<testsuite>\n<x:testcase name=\"a\"/></testsuite>", "report.xml:2: ");
 }
 
-BN_TEST(junit__structure_errors)
+TF_TEST(junit__structure_errors)
 {
 	expect_fail("<testsuite>\n  <testcase name=\"a\"/>\n  <testcase classname=\"b\"/>\n"
 		    "</testsuite>\n",
@@ -222,11 +222,11 @@ BN_TEST(junit__structure_errors)
 		    "report.xml:2: expected <testsuites> or <testsuite> at the root, got <html>");
 }
 
-BN_TEST(junit__message_trimmed)
+TF_TEST(junit__message_trimmed)
 {
 	size_t big = 10000;
 	char *xml = malloc(big + 200);
-	BN_CHECK(xml, "malloc");
+	TF_CHECK(xml, "malloc");
 	int n = snprintf(xml, 200, "<testsuite><testcase name=\"t\"><failure>");
 	/* "é" is two bytes: a cut must not split it. */
 	for (size_t i = 0; i < big; i += 2)
@@ -235,9 +235,9 @@ BN_TEST(junit__message_trimmed)
 	memcpy(xml + n + big, end, strlen(end) + 1);
 	struct bg_test_suite *s = parse_ok(xml, "cpu");
 	size_t len = strlen(s->cases[0].message);
-	BN_CHECK(len <= 4096 && len >= 4090, "message length %zu", len);
-	BN_CHECK(len % 2 == 0, "cut inside a UTF-8 character");
-	BN_CHECK(!memcmp(s->cases[0].message, "\xc3\xa9", 2), "head kept");
+	TF_CHECK(len <= 4096 && len >= 4090, "message length %zu", len);
+	TF_CHECK(len % 2 == 0, "cut inside a UTF-8 character");
+	TF_CHECK(!memcmp(s->cases[0].message, "\xc3\xa9", 2), "head kept");
 	bg_test_suite_free(s);
 	free(xml);
 }
@@ -258,13 +258,13 @@ static void write_file(char *path, size_t size, const char *content)
 	const char *tmp = getenv("TMPDIR");
 	snprintf(path, size, "%s/bitgate-junit-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
 	int fd = mkstemp(path);
-	BN_CHECK(fd >= 0, "mkstemp");
+	TF_CHECK(fd >= 0, "mkstemp");
 	size_t n = strlen(content);
-	BN_CHECK(write(fd, content, n) == (ssize_t)n, "write");
+	TF_CHECK(write(fd, content, n) == (ssize_t)n, "write");
 	close(fd);
 }
 
-BN_TEST(junit__external_entity_not_loaded)
+TF_TEST(junit__external_entity_not_loaded)
 {
 	char secret[512];
 	write_file(secret, sizeof(secret), "TOP-SECRET-CONTENT");
@@ -282,12 +282,12 @@ BN_TEST(junit__external_entity_not_loaded)
 	struct bg_test_suite *s = NULL;
 	int rc = bg_junit_parse(&s, "cpu", xml, strlen(xml), "report.xml");
 	if (rc == 0) {
-		BN_CHECK(s->n == 1 && s->cases[0].outcome == BG_TEST_FAILED, "case");
-		BN_CHECK(!s->cases[0].message || !strstr(s->cases[0].message, "TOP-SECRET"),
+		TF_CHECK(s->n == 1 && s->cases[0].outcome == BG_TEST_FAILED, "case");
+		TF_CHECK(!s->cases[0].message || !strstr(s->cases[0].message, "TOP-SECRET"),
 			 "external entity expanded: %s", s->cases[0].message);
 		bg_test_suite_free(s);
 	} else {
-		BN_CHECK(rc == BG_EINPUT && s == NULL, "rc %d", rc);
+		TF_CHECK(rc == BG_EINPUT && s == NULL, "rc %d", rc);
 	}
 
 	/* In an attribute: an error (XML forbids external entities there). */
@@ -296,8 +296,8 @@ BN_TEST(junit__external_entity_not_loaded)
 		 "<testsuite><testcase name=\"&xxe;\"/></testsuite>\n",
 		 secret);
 	rc = bg_junit_parse(&s, "cpu", xml, strlen(xml), "report.xml");
-	BN_CHECK(rc == BG_EINPUT && s == NULL, "rc %d", rc);
-	BN_CHECK(!strstr(bg_error_last(), "TOP-SECRET"), "%s", bg_error_last());
+	TF_CHECK(rc == BG_EINPUT && s == NULL, "rc %d", rc);
+	TF_CHECK(!strstr(bg_error_last(), "TOP-SECRET"), "%s", bg_error_last());
 
 	/* A parameter entity and an external DTD: neither is fetched. */
 	snprintf(xml, sizeof(xml),
@@ -307,16 +307,16 @@ BN_TEST(junit__external_entity_not_loaded)
 		 secret);
 	rc = bg_junit_parse(&s, "cpu", xml, strlen(xml), "report.xml");
 	if (rc == 0) {
-		BN_CHECK(s->n == 1 && !strcmp(s->cases[0].name, "t"), "case");
+		TF_CHECK(s->n == 1 && !strcmp(s->cases[0].name, "t"), "case");
 		bg_test_suite_free(s);
 	}
-	BN_CHECK(loads == 0, "libxml2 tried to load %d external resources", loads);
+	TF_CHECK(loads == 0, "libxml2 tried to load %d external resources", loads);
 
 	xmlSetExternalEntityLoader(old);
 	unlink(secret);
 }
 
-BN_TEST(junit__quiet_on_errors)
+TF_TEST(junit__quiet_on_errors)
 {
 	/* libxml2 prints parse errors to stderr unless told otherwise: the message is ours. */
 	char path[512];
@@ -324,7 +324,7 @@ BN_TEST(junit__quiet_on_errors)
 	fflush(stderr);
 	int saved = dup(2);
 	int fd = open(path, O_WRONLY | O_TRUNC);
-	BN_CHECK(saved >= 0 && fd >= 0, "open");
+	TF_CHECK(saved >= 0 && fd >= 0, "open");
 	dup2(fd, 2);
 	close(fd);
 	struct bg_test_suite *s = NULL;
@@ -332,39 +332,39 @@ BN_TEST(junit__quiet_on_errors)
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
-	BN_CHECK(rc == BG_EINPUT, "rc %d", rc);
+	TF_CHECK(rc == BG_EINPUT, "rc %d", rc);
 	FILE *f = fopen(path, "r");
-	BN_CHECK(f, "fopen");
+	TF_CHECK(f, "fopen");
 	int c = fgetc(f);
 	fclose(f);
 	unlink(path);
-	BN_CHECK(c == EOF, "libxml2 wrote to stderr");
+	TF_CHECK(c == EOF, "libxml2 wrote to stderr");
 }
 
-BN_TEST(junit__files)
+TF_TEST(junit__files)
 {
 	char path[512];
 	write_file(path, sizeof(path), ctest_xml);
 	struct bg_test_suite *s = NULL;
 	int rc = bg_junit_parse_file(&s, "cpu", path);
-	BN_CHECK(rc == 0, "%s", bg_error_last());
-	BN_CHECK(s->n == 5 && s->failed == 1, "parsed");
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+	TF_CHECK(s->n == 5 && s->failed == 1, "parsed");
 	bg_test_suite_free(s);
 
 	/* Errors name the file and the line. */
 	FILE *f = fopen(path, "w");
-	BN_CHECK(f, "fopen");
+	TF_CHECK(f, "fopen");
 	fputs("<testsuite>\n<testcase/>\n</testsuite>\n", f);
 	fclose(f);
 	rc = bg_junit_parse_file(&s, "cpu", path);
-	BN_CHECK(rc == BG_EINPUT && s == NULL, "rc %d", rc);
+	TF_CHECK(rc == BG_EINPUT && s == NULL, "rc %d", rc);
 	char want[600];
 	snprintf(want, sizeof(want), "%s:2: <testcase> without a name attribute", path);
-	BN_CHECK(!strcmp(bg_error_last(), want), "%s", bg_error_last());
+	TF_CHECK(!strcmp(bg_error_last(), want), "%s", bg_error_last());
 
 	unlink(path);
 	s = (struct bg_test_suite *)&s;
 	rc = bg_junit_parse_file(&s, "cpu", path);
-	BN_CHECK(rc == BG_ENOTFOUND && s == NULL, "rc %d", rc);
-	BN_CHECK(strstr(bg_error_last(), path), "message names the path: %s", bg_error_last());
+	TF_CHECK(rc == BG_ENOTFOUND && s == NULL, "rc %d", rc);
+	TF_CHECK(strstr(bg_error_last(), path), "message names the path: %s", bg_error_last());
 }

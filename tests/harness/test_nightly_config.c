@@ -5,7 +5,7 @@
 #include "bg_config.h"
 #include "bg_error.h"
 #include "bg_nightly_config.h"
-#include "bn_test.h"
+#include "tf.h"
 
 static const char head[] = "{\"version\": 1, \"bench\": {\"argv\": [\"b\"]}";
 
@@ -14,30 +14,30 @@ static int read_cfg(const char *extra, struct bg_config **cfg, struct bg_nightly
 	char text[2048];
 	snprintf(text, sizeof(text), "%s%s}", head, extra);
 	int rc = bg_config_parse(cfg, text, strlen(text), "test.json");
-	BN_CHECK(rc == 0, "parse: %s", bg_error_last());
+	TF_CHECK(rc == 0, "parse: %s", bg_error_last());
 	return bg_nightly_config_read(*cfg, nc);
 }
 
-BN_TEST(nightly_config__acks_and_settings)
+TF_TEST(nightly_config__acks_and_settings)
 {
 	struct bg_config *cfg;
 	struct bg_nightly_config nc;
-	BN_CHECK_EQ(read_cfg("", &cfg, &nc), 0);
-	BN_CHECK(nc.n_acks == 0 && nc.commit_url == NULL && nc.threshold == 0.03, "defaults");
+	TF_CHECK_EQ(read_cfg("", &cfg, &nc), 0);
+	TF_CHECK(nc.n_acks == 0 && nc.commit_url == NULL && nc.threshold == 0.03, "defaults");
 	bg_nightly_config_clear(&nc);
 	bg_config_free(cfg);
-	BN_CHECK_EQ(read_cfg(", \"gates\": {\"perf\": {\"threshold\": 0.05}}", &cfg, &nc), 0);
-	BN_CHECK(nc.threshold == 0.05, "threshold from gates.perf: %g", nc.threshold);
+	TF_CHECK_EQ(read_cfg(", \"gates\": {\"perf\": {\"threshold\": 0.05}}", &cfg, &nc), 0);
+	TF_CHECK(nc.threshold == 0.05, "threshold from gates.perf: %g", nc.threshold);
 	bg_nightly_config_clear(&nc);
 	bg_config_free(cfg);
-	BN_CHECK_EQ(read_cfg(", \"nightly\": {\"commit_url\": \"https://x.test/c/{sha}\", "
+	TF_CHECK_EQ(read_cfg(", \"nightly\": {\"commit_url\": \"https://x.test/c/{sha}\", "
 			     "\"threshold\": 0.02}, \"acknowledge\": [{\"series\": \"gemv/*\", "
 			     "\"commit\": \"abcdef1\", \"reason\": \"bigger tiles\"}]",
 			     &cfg, &nc),
 		    0);
-	BN_CHECK(nc.threshold == 0.02 && !strcmp(nc.commit_url, "https://x.test/c/{sha}"),
+	TF_CHECK(nc.threshold == 0.02 && !strcmp(nc.commit_url, "https://x.test/c/{sha}"),
 		 "nightly section");
-	BN_CHECK(nc.n_acks == 1 && !strcmp(nc.acks[0].series, "gemv/*") &&
+	TF_CHECK(nc.n_acks == 1 && !strcmp(nc.acks[0].series, "gemv/*") &&
 			 !strcmp(nc.acks[0].commit, "abcdef1") &&
 			 !strcmp(nc.acks[0].reason, "bigger tiles"),
 		 "ack");
@@ -45,7 +45,7 @@ BN_TEST(nightly_config__acks_and_settings)
 	bg_config_free(cfg);
 }
 
-BN_TEST(nightly_config__mistakes_are_named)
+TF_TEST(nightly_config__mistakes_are_named)
 {
 	static const struct {
 		const char *extra, *needle;
@@ -69,8 +69,8 @@ BN_TEST(nightly_config__mistakes_are_named)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct bg_config *cfg;
 		struct bg_nightly_config nc;
-		BN_CHECK_EQ(read_cfg(bad[i].extra, &cfg, &nc), BG_EINPUT);
-		BN_CHECK(strstr(bg_error_last(), bad[i].needle) != NULL, "case %zu: %s", i,
+		TF_CHECK_EQ(read_cfg(bad[i].extra, &cfg, &nc), BG_EINPUT);
+		TF_CHECK(strstr(bg_error_last(), bad[i].needle) != NULL, "case %zu: %s", i,
 			 bg_error_last());
 		bg_config_free(cfg);
 	}

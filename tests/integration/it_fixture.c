@@ -11,7 +11,7 @@
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "bg_proc.h"
-#include "bn_test.h"
+#include "tf.h"
 #include "tg_fixture.h"
 
 /* The subject: BEHAVIOUR 0 measures a loop of COST iterations (each sample the fastest of
@@ -76,14 +76,14 @@ const char it_config_json[] =
 
 void fx_init(struct fx *f, const char *tag)
 {
-	BN_CHECK(tg_tmpdir(f->root, sizeof(f->root), tag) == 0, "tmpdir");
+	TF_CHECK(tg_tmpdir(f->root, sizeof(f->root), tag) == 0, "tmpdir");
 	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->root);
 	snprintf(f->db, sizeof(f->db), "%s/bitgate.db", f->root);
-	BN_CHECK(tg_repo_init(f->repo) == 0, "init");
-	BN_CHECK(tg_write(f->repo, "bench.c", it_bench_c) == 0, "write");
-	BN_CHECK(tg_write(f->repo, "test.c", it_test_c) == 0, "write");
-	BN_CHECK(tg_write(f->repo, "bitgate.json", it_config_json) == 0, "write");
-	BN_CHECK(tg_write(f->repo, ".gitignore", ".bitgate/\n") == 0, "write");
+	TF_CHECK(tg_repo_init(f->repo) == 0, "init");
+	TF_CHECK(tg_write(f->repo, "bench.c", it_bench_c) == 0, "write");
+	TF_CHECK(tg_write(f->repo, "test.c", it_test_c) == 0, "write");
+	TF_CHECK(tg_write(f->repo, "bitgate.json", it_config_json) == 0, "write");
+	TF_CHECK(tg_write(f->repo, ".gitignore", ".bitgate/\n") == 0, "write");
 }
 
 void fx_done(struct fx *f)
@@ -98,8 +98,8 @@ void commit_cost(struct fx *f, long cost, int behaviour, int fail, char *sha)
 	snprintf(text, sizeof(text), "#define COST %ldL\n#define BEHAVIOUR %d\n#define FAIL %d\n",
 		 cost, behaviour, fail);
 	snprintf(msg, sizeof(msg), "cost %ld behaviour %d", cost, behaviour);
-	BN_CHECK(tg_write(f->repo, "cost.h", text) == 0, "write cost.h");
-	BN_CHECK(tg_commit(f->repo, msg, sha) == 0, "commit");
+	TF_CHECK(tg_write(f->repo, "cost.h", text) == 0, "write cost.h");
+	TF_CHECK(tg_commit(f->repo, msg, sha) == 0, "commit");
 }
 
 void commit_line(struct fx *f, const char *tag, int n, int slow_at, int broken,
@@ -108,10 +108,11 @@ void commit_line(struct fx *f, const char *tag, int n, int slow_at, int broken,
 	fx_init(f, tag);
 	for (int i = 0; i < n; i++) {
 		if (i == broken) {
-			BN_CHECK(tg_write(f->repo, "bench.c", "int main(void) { return nope; }\n") == 0,
+			TF_CHECK(tg_write(f->repo, "bench.c",
+					  "int main(void) { return nope; }\n") == 0,
 				 "write");
-			BN_CHECK(tg_commit(f->repo, "break the build", shas[i]) == 0, "commit");
-			BN_CHECK(tg_write(f->repo, "bench.c", it_bench_c) == 0, "write");
+			TF_CHECK(tg_commit(f->repo, "break the build", shas[i]) == 0, "commit");
+			TF_CHECK(tg_write(f->repo, "bench.c", it_bench_c) == 0, "write");
 			continue;
 		}
 		commit_cost(f, (i >= slow_at ? 1100000L : 1000000L) + i, 4, 0, shas[i]);
@@ -123,7 +124,7 @@ size_t count_nightly_runs(struct bg_db *db)
 	struct bg_run_filter flt = {.kind = "nightly"};
 	struct bg_run_rec *v;
 	size_t n;
-	BN_CHECK(bg_db_run_list(db, &flt, &v, &n) == 0, "%s", bg_error_last());
+	TF_CHECK(bg_db_run_list(db, &flt, &v, &n) == 0, "%s", bg_error_last());
 	bg_db_run_list_free(v, n);
 	return n;
 }
@@ -157,12 +158,12 @@ int bitgate(struct fx *f, ...)
 				  .timeout_s = 240,
 				  .pin_cpu = -1};
 	struct bg_proc_result r;
-	BN_CHECK(bg_proc_run(&po, &r) == 0, "running bitgate: %s", bg_error_last());
+	TF_CHECK(bg_proc_run(&po, &r) == 0, "running bitgate: %s", bg_error_last());
 	bg_buf_clear(&out_text);
 	bg_buf_clear(&err_text);
 	bg_fs_read(&out_text, op);
 	bg_fs_read(&err_text, ep);
-	BN_CHECK(r.exited, "bitgate did not exit normally (signal %d); stderr:\n%s", r.signal,
+	TF_CHECK(r.exited, "bitgate did not exit normally (signal %d); stderr:\n%s", r.signal,
 		 bg_buf_cstr(&err_text));
 	return r.exit_code;
 }
@@ -170,7 +171,7 @@ int bitgate(struct fx *f, ...)
 struct bg_db *open_db(struct fx *f)
 {
 	struct bg_db *db;
-	BN_CHECK(bg_db_open(&db, f->db) == 0, "open db: %s", bg_error_last());
+	TF_CHECK(bg_db_open(&db, f->db) == 0, "open db: %s", bg_error_last());
 	return db;
 }
 
@@ -179,7 +180,7 @@ size_t runs_of(struct bg_db *db, const char *sha, struct bg_run_rec **runs)
 {
 	struct bg_run_filter flt = {.commit_prefix = sha};
 	size_t n = 0;
-	BN_CHECK(bg_db_run_list(db, &flt, runs, &n) == 0, "run list: %s", bg_error_last());
+	TF_CHECK(bg_db_run_list(db, &flt, runs, &n) == 0, "run list: %s", bg_error_last());
 	return n;
 }
 

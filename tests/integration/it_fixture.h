@@ -40,7 +40,7 @@ int bitgate(struct fx *f, ...);
 #define EXPECT_EXIT(want, call)                                                                    \
 	do {                                                                                       \
 		int got_ = (call);                                                                 \
-		BN_CHECK(got_ == (want), "exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got_,       \
+		TF_CHECK(got_ == (want), "exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got_,       \
 			 (want), bg_buf_cstr(&out_text), bg_buf_cstr(&err_text));                  \
 	} while (0)
 

@@ -10,8 +10,8 @@
 
 #include "bg_buf.h"
 #include "bg_fs.h"
-#include "bn_test.h"
 #include "it_fixture.h"
+#include "tf.h"
 #include "tg_fixture.h"
 
 /* it_config_json with a gates section spliced in before its closing brace. */
@@ -21,7 +21,7 @@ static void write_config_with_gates(struct fx *f, const char *gates)
 	const char *end = strrchr(it_config_json, '}');
 	bg_buf_put(&b, it_config_json, (size_t)(end - it_config_json));
 	bg_buf_printf(&b, ",\n  \"gates\": %s\n}\n", gates);
-	BN_CHECK(tg_write(f->repo, "bitgate.json", b.ptr) == 0, "write bitgate.json");
+	TF_CHECK(tg_write(f->repo, "bitgate.json", b.ptr) == 0, "write bitgate.json");
 	bg_buf_free(&b);
 }
 
@@ -51,11 +51,11 @@ static int ci(struct fx *f, const char *base, const char *head)
 static char *slurp(const char *path)
 {
 	struct bg_buf b = BG_BUF_INIT;
-	BN_CHECK(bg_fs_read(&b, path) == 0, "read %s", path);
+	TF_CHECK(bg_fs_read(&b, path) == 0, "read %s", path);
 	return bg_buf_detach(&b);
 }
 
-BN_TEST(integration__ci_slower_head_fails)
+TF_TEST(integration__ci_slower_head_fails)
 {
 	struct fx f;
 	char base[41], head[41];
@@ -63,47 +63,47 @@ BN_TEST(integration__ci_slower_head_fails)
 	commit_cost(&f, 1200000, 4, 0, head);
 	EXPECT_EXIT(1, ci(&f, base, head));
 	char *md = slurp(md_path), *cr = slurp(cr_path);
-	BN_CHECK(strstr(md, "FAIL"), "the verdict line:\n%.300s", md);
-	BN_CHECK(strstr(md, "perf") && strstr(md, "slower"), "report:\n%s", md);
-	BN_CHECK(strstr(cr, "\"conclusion\":\"failure\"") ||
+	TF_CHECK(strstr(md, "FAIL"), "the verdict line:\n%.300s", md);
+	TF_CHECK(strstr(md, "perf") && strstr(md, "slower"), "report:\n%s", md);
+	TF_CHECK(strstr(cr, "\"conclusion\":\"failure\"") ||
 			 strstr(cr, "\"conclusion\": \"failure\""),
 		 "check run:\n%.500s", cr);
-	BN_CHECK(strstr(cr, head), "check run names the head sha");
+	TF_CHECK(strstr(cr, head), "check run names the head sha");
 	/* the comparison chart: both sides of the benchmark, from the stored samples */
 	char *svg = slurp(plot_path), label[32];
-	BN_CHECK(strstr(svg, "</svg>") && strstr(svg, "loop/scalar"), "chart:\n%.400s", svg);
+	TF_CHECK(strstr(svg, "</svg>") && strstr(svg, "loop/scalar"), "chart:\n%.400s", svg);
 	snprintf(label, sizeof(label), "head %.10s", head);
-	BN_CHECK(strstr(svg, label), "the chart does not name %s", label);
+	TF_CHECK(strstr(svg, label), "the chart does not name %s", label);
 	free(svg);
 	/* the decision renders again from the database alone */
 	EXPECT_EXIT(0, bitgate(&f, "report", "--format", "md", NULL));
-	BN_CHECK(!strcmp(out_text.ptr, md), "re-rendered report differs:\n%s\n---\n%s",
+	TF_CHECK(!strcmp(out_text.ptr, md), "re-rendered report differs:\n%s\n---\n%s",
 		 out_text.ptr, md);
 	free(md);
 	free(cr);
 	fx_done(&f);
 }
 
-BN_TEST(integration__ci_equal_head_passes)
+TF_TEST(integration__ci_equal_head_passes)
 {
 	struct fx f;
 	char base[41], head[41];
 	init_gated(&f, "ci-equal", base);
 	/* a change that does not touch the code: same cost */
-	BN_CHECK(tg_write(f.repo, "README", "docs only\n") == 0, "w");
-	BN_CHECK(tg_commit(f.repo, "docs", head) == 0, "commit");
+	TF_CHECK(tg_write(f.repo, "README", "docs only\n") == 0, "w");
+	TF_CHECK(tg_commit(f.repo, "docs", head) == 0, "commit");
 	EXPECT_EXIT(0, ci(&f, base, head));
 	char *md = slurp(md_path);
-	BN_CHECK(!strncmp(md, "**bitgate: PASS", 15) || strstr(md, "PASS"), "verdict:\n%.300s", md);
-	BN_CHECK(strstr(md, "strict"), "the strict-mode overhead is reported:\n%s", md);
+	TF_CHECK(!strncmp(md, "**bitgate: PASS", 15) || strstr(md, "PASS"), "verdict:\n%.300s", md);
+	TF_CHECK(strstr(md, "strict"), "the strict-mode overhead is reported:\n%s", md);
 	free(md);
 	/* compare prints its table and stores a decision too */
 	EXPECT_EXIT(0, bitgate(&f, "compare", base, head, "--rounds", "2", NULL));
-	BN_CHECK(strstr(out_text.ptr, "loop/scalar"), "compare:\n%s", out_text.ptr);
+	TF_CHECK(strstr(out_text.ptr, "loop/scalar"), "compare:\n%s", out_text.ptr);
 	fx_done(&f);
 }
 
-BN_TEST(integration__ci_new_test_failure_fails)
+TF_TEST(integration__ci_new_test_failure_fails)
 {
 	struct fx f;
 	char base[41], head[41];
@@ -111,12 +111,12 @@ BN_TEST(integration__ci_new_test_failure_fails)
 	commit_cost(&f, 1000000, 4, 1, head); /* same cost, a failing test */
 	EXPECT_EXIT(1, ci(&f, base, head));
 	char *md = slurp(md_path);
-	BN_CHECK(strstr(md, "breaks"), "the new failure is named:\n%s", md);
+	TF_CHECK(strstr(md, "breaks"), "the new failure is named:\n%s", md);
 	free(md);
 	fx_done(&f);
 }
 
-BN_TEST(integration__ci_crashed_head_is_a_failed_measurement)
+TF_TEST(integration__ci_crashed_head_is_a_failed_measurement)
 {
 	struct fx f;
 	char base[41], head[41];
@@ -124,7 +124,7 @@ BN_TEST(integration__ci_crashed_head_is_a_failed_measurement)
 	commit_cost(&f, 1000000, 1, 0, head);
 	EXPECT_EXIT(3, ci(&f, base, head));
 	char *md = slurp(md_path);
-	BN_CHECK(strstr(md, "FAIL"), "a crashed head must not pass:\n%.400s", md);
+	TF_CHECK(strstr(md, "FAIL"), "a crashed head must not pass:\n%.400s", md);
 	free(md);
 	fx_done(&f);
 }

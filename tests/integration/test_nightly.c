@@ -12,8 +12,8 @@
 #include "bg_db.h"
 #include "bg_error.h"
 #include "bg_fs.h"
-#include "bn_test.h"
 #include "it_fixture.h"
+#include "tf.h"
 #include "tg_fixture.h"
 
 #define N_COMMITS 12
@@ -34,7 +34,7 @@ static int pos_of(const char *sha)
 	return -1;
 }
 
-BN_TEST(integration__nightly_reports_the_slow_commit)
+TF_TEST(integration__nightly_reports_the_slow_commit)
 {
 	struct fx f;
 	make_line(&f, "nightly", -1);
@@ -42,21 +42,21 @@ BN_TEST(integration__nightly_reports_the_slow_commit)
 	snprintf(site, sizeof(site), "%s/site", f.root);
 	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits", "20",
 			       "--repetitions", "2", "--no-tests", "--site", site, NULL));
-	BN_CHECK(strstr(bg_buf_cstr(&out_text), "1 regressions (1 open)") != NULL,
-		 "summary:\n%s", bg_buf_cstr(&out_text));
+	TF_CHECK(strstr(bg_buf_cstr(&out_text), "1 regressions (1 open)") != NULL, "summary:\n%s",
+		 bg_buf_cstr(&out_text));
 
 	struct bg_db *db = open_db(&f);
-	BN_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
+	TF_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
 	struct bg_regression_rec *r;
 	size_t n;
-	BN_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
-	BN_CHECK_EQ(n, 1);
-	BN_CHECK(!strcmp(r[0].benchmark, "loop/scalar") && !strcmp(r[0].state, "detected"),
-		 "%s %s", r[0].benchmark, r[0].state);
-	BN_CHECK(pos_of(r[0].bad_sha) == SLOW_AT && pos_of(r[0].good_sha) == SLOW_AT - 1,
+	TF_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
+	TF_CHECK_EQ(n, 1);
+	TF_CHECK(!strcmp(r[0].benchmark, "loop/scalar") && !strcmp(r[0].state, "detected"), "%s %s",
+		 r[0].benchmark, r[0].state);
+	TF_CHECK(pos_of(r[0].bad_sha) == SLOW_AT && pos_of(r[0].good_sha) == SLOW_AT - 1,
 		 "range %d..%d, want %d..%d", pos_of(r[0].good_sha), pos_of(r[0].bad_sha),
 		 SLOW_AT - 1, SLOW_AT);
-	BN_CHECK(r[0].rel > 0.08 && r[0].rel < 0.12 && r[0].lo > 0, "rel %g [%g, %g]", r[0].rel,
+	TF_CHECK(r[0].rel > 0.08 && r[0].rel < 0.12 && r[0].lo > 0, "rel %g [%g, %g]", r[0].rel,
 		 r[0].lo, r[0].hi);
 	bg_db_regression_list_free(r, n);
 
@@ -64,28 +64,28 @@ BN_TEST(integration__nightly_reports_the_slow_commit)
 	char path[800];
 	snprintf(path, sizeof(path), "%s/index.html", site);
 	struct bg_buf html = BG_BUF_INIT;
-	BN_CHECK(bg_fs_read(&html, path) == 0, "no %s", path);
+	TF_CHECK(bg_fs_read(&html, path) == 0, "no %s", path);
 	char short_bad[11];
 	snprintf(short_bad, sizeof(short_bad), "%.10s", shas[SLOW_AT]);
-	BN_CHECK(strstr(bg_buf_cstr(&html), short_bad) || strstr(bg_buf_cstr(&html), shas[SLOW_AT]),
+	TF_CHECK(strstr(bg_buf_cstr(&html), short_bad) || strstr(bg_buf_cstr(&html), shas[SLOW_AT]),
 		 "index does not name %s", short_bad);
-	BN_CHECK(strstr(bg_buf_cstr(&html), "loop/scalar") != NULL, "index lacks the series");
+	TF_CHECK(strstr(bg_buf_cstr(&html), "loop/scalar") != NULL, "index lacks the series");
 	bg_buf_free(&html);
 
 	/* nothing new: nothing measured, the same single regression */
 	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--no-tests", "--site", site,
 			       NULL));
-	BN_CHECK(strstr(bg_buf_cstr(&err_text), "measuring 0") != NULL, "stderr:\n%s",
+	TF_CHECK(strstr(bg_buf_cstr(&err_text), "measuring 0") != NULL, "stderr:\n%s",
 		 bg_buf_cstr(&err_text));
-	BN_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
-	BN_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
-	BN_CHECK_EQ(n, 1);
+	TF_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
+	TF_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
+	TF_CHECK_EQ(n, 1);
 	bg_db_regression_list_free(r, n);
 	bg_db_close(db);
 	fx_done(&f);
 }
 
-BN_TEST(integration__nightly_spreads_and_skips_broken_builds)
+TF_TEST(integration__nightly_spreads_and_skips_broken_builds)
 {
 	struct fx f;
 	make_line(&f, "nightly-spread", 3);
@@ -95,23 +95,22 @@ BN_TEST(integration__nightly_spreads_and_skips_broken_builds)
 	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits", "4",
 			       "--repetitions", "1", "--no-tests", "--site", site, NULL));
 	struct bg_db *db = open_db(&f);
-	BN_CHECK_EQ(count_nightly_runs(db), 4);
+	TF_CHECK_EQ(count_nightly_runs(db), 4);
 	struct bg_run_rec *runs;
-	BN_CHECK(runs_of(db, shas[N_COMMITS - 1], &runs) == 1, "the newest was not measured");
+	TF_CHECK(runs_of(db, shas[N_COMMITS - 1], &runs) == 1, "the newest was not measured");
 	bg_db_run_list_free(runs, 1);
 	/* everything else, the broken commit included */
 	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits", "20",
 			       "--repetitions", "1", "--no-tests", "--site", site, NULL));
-	BN_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
+	TF_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
 	size_t n = runs_of(db, shas[3], &runs);
-	BN_CHECK(n == 1 && !strcmp(runs[0].status, "build-failed"), "broken commit: %zu runs",
-		 n);
+	TF_CHECK(n == 1 && !strcmp(runs[0].status, "build-failed"), "broken commit: %zu runs", n);
 	bg_db_run_list_free(runs, n);
 	/* the broken commit is not tried again */
 	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--no-tests", "--site", site,
 			       NULL));
-	BN_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
-	BN_CHECK(strstr(bg_buf_cstr(&err_text), "1 do not build") != NULL, "stderr:\n%s",
+	TF_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
+	TF_CHECK(strstr(bg_buf_cstr(&err_text), "1 do not build") != NULL, "stderr:\n%s",
 		 bg_buf_cstr(&err_text));
 	bg_db_close(db);
 	fx_done(&f);
@@ -123,7 +122,7 @@ BN_TEST(integration__nightly_spreads_and_skips_broken_builds)
  * follow, of which a second nightly measures only 4 (the newest and a spread: 12, 14, 16,
  * 18). The slowdown comes with commit 13, which only the bisect of a third nightly
  * (--max-commits 0 --bisect) measures. */
-BN_TEST(integration__nightly_bisects_a_range_it_spread_over)
+TF_TEST(integration__nightly_bisects_a_range_it_spread_over)
 {
 	enum { N = 19, SLOW = 13 };
 	struct fx f;
@@ -143,37 +142,37 @@ BN_TEST(integration__nightly_bisects_a_range_it_spread_over)
 	struct bg_db *db = open_db(&f);
 	struct bg_run_rec *runs;
 	size_t nr = runs_of(db, line[SLOW], &runs);
-	BN_CHECK(nr == 1 && runs[0].label && !strcmp(runs[0].label, "bisect"),
+	TF_CHECK(nr == 1 && runs[0].label && !strcmp(runs[0].label, "bisect"),
 		 "commit %d: %zu runs, want the bisect's alone", SLOW, nr);
 	bg_db_run_list_free(runs, nr);
 	struct bg_regression_rec *r;
 	size_t n;
-	BN_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
-	BN_CHECK(n == 1, "%zu regressions:\n%s", n, bg_buf_cstr(&out_text));
-	BN_CHECK(r[0].suspect_sha && !strcmp(r[0].suspect_sha, line[SLOW]),
+	TF_CHECK(bg_db_regression_list(db, 0, &r, &n) == 0, "%s", bg_error_last());
+	TF_CHECK(n == 1, "%zu regressions:\n%s", n, bg_buf_cstr(&out_text));
+	TF_CHECK(r[0].suspect_sha && !strcmp(r[0].suspect_sha, line[SLOW]),
 		 "suspect %.10s, want %.10s (commit %d)\n%s",
 		 r[0].suspect_sha ? r[0].suspect_sha : "none", line[SLOW], SLOW,
 		 bg_buf_cstr(&out_text));
 	/* the analysis after the bisect sees the slow commit: the range is exactly it */
-	BN_CHECK(!strcmp(r[0].good_sha, line[SLOW - 1]) && !strcmp(r[0].bad_sha, line[SLOW]),
+	TF_CHECK(!strcmp(r[0].good_sha, line[SLOW - 1]) && !strcmp(r[0].bad_sha, line[SLOW]),
 		 "range %.10s..%.10s, want commits %d..%d", r[0].good_sha, r[0].bad_sha, SLOW - 1,
 		 SLOW);
-	BN_CHECK(r[0].suspect_rel > 0.07 && r[0].suspect_rel < 0.13 && r[0].suspect_lo > 0,
+	TF_CHECK(r[0].suspect_rel > 0.07 && r[0].suspect_rel < 0.13 && r[0].suspect_lo > 0,
 		 "suspect's ratio %g [%g, %g]", r[0].suspect_rel, r[0].suspect_lo, r[0].suspect_hi);
 	bg_db_regression_list_free(r, n);
-	BN_CHECK(strstr(bg_buf_cstr(&out_text), "bisected loop/scalar") != NULL, "%s",
+	TF_CHECK(strstr(bg_buf_cstr(&out_text), "bisected loop/scalar") != NULL, "%s",
 		 bg_buf_cstr(&out_text));
 
 	/* the dashboard names the suspect */
 	char path[800];
 	snprintf(path, sizeof(path), "%s/index.html", site);
 	struct bg_buf html = BG_BUF_INIT;
-	BN_CHECK(bg_fs_read(&html, path) == 0, "no %s", path);
+	TF_CHECK(bg_fs_read(&html, path) == 0, "no %s", path);
 	char short_slow[11];
 	snprintf(short_slow, sizeof(short_slow), "%.10s", line[SLOW]);
-	BN_CHECK(strstr(bg_buf_cstr(&html), short_slow) != NULL, "index does not name %s",
+	TF_CHECK(strstr(bg_buf_cstr(&html), short_slow) != NULL, "index does not name %s",
 		 short_slow);
-	BN_CHECK(strstr(bg_buf_cstr(&html), "not bisected") == NULL, "index: not bisected");
+	TF_CHECK(strstr(bg_buf_cstr(&html), "not bisected") == NULL, "index: not bisected");
 	bg_buf_free(&html);
 	bg_db_close(db);
 	fx_done(&f);

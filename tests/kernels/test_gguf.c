@@ -10,37 +10,37 @@
 
 #include "bn_error.h"
 #include "bn_gguf.h"
-#include "bn_test.h"
+#include "tf.h"
 
-BN_TEST(gguf__roundtrip_every_type)
+TF_TEST(gguf__roundtrip_every_type)
 {
 	struct bn_gguf_writer *w;
-	BN_CHECK_EQ(bn_gguf_writer_new(&w), 0);
-	BN_CHECK_EQ(bn_gguf_add_str(w, "general.architecture", "bitnet-25"), 0);
-	BN_CHECK_EQ(bn_gguf_add_u32(w, "general.alignment", 64), 0);
-	BN_CHECK_EQ(bn_gguf_add_u8(w, "t.u8", 250), 0);
-	BN_CHECK_EQ(bn_gguf_add_i8(w, "t.i8", -7), 0);
-	BN_CHECK_EQ(bn_gguf_add_u16(w, "t.u16", 65000), 0);
-	BN_CHECK_EQ(bn_gguf_add_i16(w, "t.i16", -30000), 0);
-	BN_CHECK_EQ(bn_gguf_add_i32(w, "t.i32", -2000000000), 0);
-	BN_CHECK_EQ(bn_gguf_add_f32(w, "t.f32", 1e-5f), 0);
-	BN_CHECK_EQ(bn_gguf_add_bool(w, "t.bool", 1), 0);
-	BN_CHECK_EQ(bn_gguf_add_u64(w, "t.u64", 0xFEDCBA9876543210ull), 0);
-	BN_CHECK_EQ(bn_gguf_add_i64(w, "t.i64", -((int64_t)1 << 40)), 0);
-	BN_CHECK_EQ(bn_gguf_add_f64(w, "t.f64", 500000.25), 0);
-	BN_CHECK_EQ(bn_gguf_add_str(w, "t.utf8", "caf\xC3\xA9 \xE2\x9C\x93"), 0);
+	TF_CHECK_EQ(bn_gguf_writer_new(&w), 0);
+	TF_CHECK_EQ(bn_gguf_add_str(w, "general.architecture", "bitnet-25"), 0);
+	TF_CHECK_EQ(bn_gguf_add_u32(w, "general.alignment", 64), 0);
+	TF_CHECK_EQ(bn_gguf_add_u8(w, "t.u8", 250), 0);
+	TF_CHECK_EQ(bn_gguf_add_i8(w, "t.i8", -7), 0);
+	TF_CHECK_EQ(bn_gguf_add_u16(w, "t.u16", 65000), 0);
+	TF_CHECK_EQ(bn_gguf_add_i16(w, "t.i16", -30000), 0);
+	TF_CHECK_EQ(bn_gguf_add_i32(w, "t.i32", -2000000000), 0);
+	TF_CHECK_EQ(bn_gguf_add_f32(w, "t.f32", 1e-5f), 0);
+	TF_CHECK_EQ(bn_gguf_add_bool(w, "t.bool", 1), 0);
+	TF_CHECK_EQ(bn_gguf_add_u64(w, "t.u64", 0xFEDCBA9876543210ull), 0);
+	TF_CHECK_EQ(bn_gguf_add_i64(w, "t.i64", -((int64_t)1 << 40)), 0);
+	TF_CHECK_EQ(bn_gguf_add_f64(w, "t.f64", 500000.25), 0);
+	TF_CHECK_EQ(bn_gguf_add_str(w, "t.utf8", "caf\xC3\xA9 \xE2\x9C\x93"), 0);
 	const int32_t ai[] = {1, -2, 3};
 	const float af[] = {0.5f, -1.25f};
 	const uint8_t ab[] = {1, 0, 1, 1};
 	const char *as[] = {"<s>", "", "h\xC3\xA9llo"};
-	BN_CHECK_EQ(bn_gguf_add_array(w, "a.i32", BN_GGUF_INT32, ai, 3), 0);
-	BN_CHECK_EQ(bn_gguf_add_array(w, "a.f32", BN_GGUF_FLOAT32, af, 2), 0);
-	BN_CHECK_EQ(bn_gguf_add_array(w, "a.bool", BN_GGUF_BOOL, ab, 4), 0);
-	BN_CHECK_EQ(bn_gguf_add_array(w, "a.str", BN_GGUF_STRING, as, 3), 0);
-	BN_CHECK_EQ(bn_gguf_add_array(w, "a.empty", BN_GGUF_UINT64, NULL, 0), 0);
+	TF_CHECK_EQ(bn_gguf_add_array(w, "a.i32", BN_GGUF_INT32, ai, 3), 0);
+	TF_CHECK_EQ(bn_gguf_add_array(w, "a.f32", BN_GGUF_FLOAT32, af, 2), 0);
+	TF_CHECK_EQ(bn_gguf_add_array(w, "a.bool", BN_GGUF_BOOL, ab, 4), 0);
+	TF_CHECK_EQ(bn_gguf_add_array(w, "a.str", BN_GGUF_STRING, as, 3), 0);
+	TF_CHECK_EQ(bn_gguf_add_array(w, "a.empty", BN_GGUF_UINT64, NULL, 0), 0);
 	/* a key twice, an array of arrays: refused */
-	BN_CHECK_EQ(bn_gguf_add_u8(w, "t.u8", 1), BN_EINVAL);
-	BN_CHECK_EQ(bn_gguf_add_array(w, "a.nested", BN_GGUF_ARRAY, ai, 1), BN_EINVAL);
+	TF_CHECK_EQ(bn_gguf_add_u8(w, "t.u8", 1), BN_EINVAL);
+	TF_CHECK_EQ(bn_gguf_add_array(w, "a.nested", BN_GGUF_ARRAY, ai, 1), BN_EINVAL);
 
 	float f32[6] = {1, 2, 3, 4, 5, 6};
 	uint16_t f16[4] = {0x3C00, 0xC000, 0, 0x7BFF};
@@ -52,96 +52,95 @@ BN_TEST(gguf__roundtrip_every_type)
 	for (size_t i = 0; i < sizeof(tq2); i++)
 		tq2[i] = (uint8_t)(255 - i);
 	const uint64_t ne_f32[] = {3, 2}, ne_f16[] = {4}, ne_i2s[] = {128, 4}, ne_tq[] = {256};
-	BN_CHECK_EQ(bn_gguf_add_tensor(w, "m.f32", BN_GGML_F32, 2, ne_f32, f32, sizeof(f32)), 0);
-	BN_CHECK_EQ(bn_gguf_add_tensor(w, "v.f16", BN_GGML_F16, 1, ne_f16, f16, sizeof(f16)), 0);
-	BN_CHECK_EQ(bn_gguf_add_tensor(w, "w.i2s", BN_GGML_I2_S, 2, ne_i2s, i2s, sizeof(i2s)), 0);
-	BN_CHECK_EQ(bn_gguf_add_tensor(w, "w.tq2", BN_GGML_TQ2_0, 1, ne_tq, tq2, sizeof(tq2)), 0);
+	TF_CHECK_EQ(bn_gguf_add_tensor(w, "m.f32", BN_GGML_F32, 2, ne_f32, f32, sizeof(f32)), 0);
+	TF_CHECK_EQ(bn_gguf_add_tensor(w, "v.f16", BN_GGML_F16, 1, ne_f16, f16, sizeof(f16)), 0);
+	TF_CHECK_EQ(bn_gguf_add_tensor(w, "w.i2s", BN_GGML_I2_S, 2, ne_i2s, i2s, sizeof(i2s)), 0);
+	TF_CHECK_EQ(bn_gguf_add_tensor(w, "w.tq2", BN_GGML_TQ2_0, 1, ne_tq, tq2, sizeof(tq2)), 0);
 	/* a size that disagrees with the shape */
-	BN_CHECK_EQ(bn_gguf_add_tensor(w, "bad", BN_GGML_F32, 1, ne_f16, f32, 12), BN_EINVAL);
-	char *path = bn_test_tmpfile("bn-gguf");
-	BN_CHECK(bn_gguf_writer_write(w, path) == 0, "write: %s", bn_error_last());
+	TF_CHECK_EQ(bn_gguf_add_tensor(w, "bad", BN_GGML_F32, 1, ne_f16, f32, 12), BN_EINVAL);
+	char *path = tf_tmpfile("bn-gguf");
+	TF_CHECK(bn_gguf_writer_write(w, path) == 0, "write: %s", bn_error_last());
 	bn_gguf_writer_free(w);
 
 	struct bn_gguf *g;
-	BN_CHECK(bn_gguf_open(&g, path) == 0, "open: %s", bn_error_last());
-	BN_CHECK_EQ(g->version, 3);
-	BN_CHECK_EQ(g->alignment, 64);
-	BN_CHECK_EQ(g->n_kv, 18);
-	BN_CHECK_EQ(g->n_tensors, 4);
-	BN_CHECK_EQ(g->data_offset % 64, 0);
+	TF_CHECK(bn_gguf_open(&g, path) == 0, "open: %s", bn_error_last());
+	TF_CHECK_EQ(g->version, 3);
+	TF_CHECK_EQ(g->alignment, 64);
+	TF_CHECK_EQ(g->n_kv, 18);
+	TF_CHECK_EQ(g->n_tensors, 4);
+	TF_CHECK_EQ(g->data_offset % 64, 0);
 	const struct bn_gguf_kv *kv;
-	BN_CHECK((kv = bn_gguf_find(g, "t.u8")) && kv->value.type == BN_GGUF_UINT8 &&
+	TF_CHECK((kv = bn_gguf_find(g, "t.u8")) && kv->value.type == BN_GGUF_UINT8 &&
 			 kv->value.v.u == 250,
 		 "u8");
-	BN_CHECK((kv = bn_gguf_find(g, "t.i8")) && kv->value.v.i == -7, "i8");
-	BN_CHECK((kv = bn_gguf_find(g, "t.u16")) && kv->value.v.u == 65000, "u16");
-	BN_CHECK((kv = bn_gguf_find(g, "t.i16")) && kv->value.v.i == -30000, "i16");
-	BN_CHECK((kv = bn_gguf_find(g, "t.i32")) && kv->value.v.i == -2000000000, "i32");
-	BN_CHECK((kv = bn_gguf_find(g, "t.f32")) && kv->value.v.f == (double)1e-5f, "f32");
-	BN_CHECK((kv = bn_gguf_find(g, "t.bool")) && kv->value.type == BN_GGUF_BOOL &&
+	TF_CHECK((kv = bn_gguf_find(g, "t.i8")) && kv->value.v.i == -7, "i8");
+	TF_CHECK((kv = bn_gguf_find(g, "t.u16")) && kv->value.v.u == 65000, "u16");
+	TF_CHECK((kv = bn_gguf_find(g, "t.i16")) && kv->value.v.i == -30000, "i16");
+	TF_CHECK((kv = bn_gguf_find(g, "t.i32")) && kv->value.v.i == -2000000000, "i32");
+	TF_CHECK((kv = bn_gguf_find(g, "t.f32")) && kv->value.v.f == (double)1e-5f, "f32");
+	TF_CHECK((kv = bn_gguf_find(g, "t.bool")) && kv->value.type == BN_GGUF_BOOL &&
 			 kv->value.v.u == 1,
 		 "bool");
-	BN_CHECK((kv = bn_gguf_find(g, "t.u64")) && kv->value.v.u == 0xFEDCBA9876543210ull,
-		 "u64");
-	BN_CHECK((kv = bn_gguf_find(g, "t.i64")) && kv->value.v.i == -((int64_t)1 << 40), "i64");
-	BN_CHECK((kv = bn_gguf_find(g, "t.f64")) && kv->value.v.f == 500000.25, "f64");
-	BN_CHECK((kv = bn_gguf_find(g, "t.utf8")) && kv->value.v.s.len == 9 &&
+	TF_CHECK((kv = bn_gguf_find(g, "t.u64")) && kv->value.v.u == 0xFEDCBA9876543210ull, "u64");
+	TF_CHECK((kv = bn_gguf_find(g, "t.i64")) && kv->value.v.i == -((int64_t)1 << 40), "i64");
+	TF_CHECK((kv = bn_gguf_find(g, "t.f64")) && kv->value.v.f == 500000.25, "f64");
+	TF_CHECK((kv = bn_gguf_find(g, "t.utf8")) && kv->value.v.s.len == 9 &&
 			 !memcmp(kv->value.v.s.ptr, "caf\xC3\xA9 \xE2\x9C\x93", 9),
 		 "utf8");
-	BN_CHECK((kv = bn_gguf_find(g, "a.i32")) && kv->value.v.arr.elem == BN_GGUF_INT32 &&
+	TF_CHECK((kv = bn_gguf_find(g, "a.i32")) && kv->value.v.arr.elem == BN_GGUF_INT32 &&
 			 kv->value.v.arr.n == 3 && !memcmp(kv->value.v.arr.data, ai, sizeof(ai)),
 		 "a.i32");
-	BN_CHECK((kv = bn_gguf_find(g, "a.f32")) && !memcmp(kv->value.v.arr.data, af, sizeof(af)),
+	TF_CHECK((kv = bn_gguf_find(g, "a.f32")) && !memcmp(kv->value.v.arr.data, af, sizeof(af)),
 		 "a.f32");
-	BN_CHECK((kv = bn_gguf_find(g, "a.bool")) && !memcmp(kv->value.v.arr.data, ab, 4), "bool");
+	TF_CHECK((kv = bn_gguf_find(g, "a.bool")) && !memcmp(kv->value.v.arr.data, ab, 4), "bool");
 	kv = bn_gguf_find(g, "a.str");
-	BN_CHECK(kv && kv->value.v.arr.elem == BN_GGUF_STRING && kv->value.v.arr.n == 3, "a.str");
+	TF_CHECK(kv && kv->value.v.arr.elem == BN_GGUF_STRING && kv->value.v.arr.n == 3, "a.str");
 	for (int i = 0; i < 3; i++)
-		BN_CHECK(kv->value.v.arr.strings[i].len == strlen(as[i]) &&
+		TF_CHECK(kv->value.v.arr.strings[i].len == strlen(as[i]) &&
 				 !memcmp(kv->value.v.arr.strings[i].ptr, as[i], strlen(as[i])),
 			 "string %d", i);
-	BN_CHECK((kv = bn_gguf_find(g, "a.empty")) && kv->value.v.arr.n == 0, "empty");
+	TF_CHECK((kv = bn_gguf_find(g, "a.empty")) && kv->value.v.arr.n == 0, "empty");
 	uint32_t u;
 	float f;
 	char *s;
-	BN_CHECK_EQ(bn_gguf_get_u32(g, "t.u16", &u), 0);
-	BN_CHECK_EQ(u, 65000);
-	BN_CHECK_EQ(bn_gguf_get_u32(g, "t.i8", &u), BN_EINVAL); /* negative */
-	BN_CHECK_EQ(bn_gguf_get_u32(g, "t.u64", &u), BN_EINVAL); /* too large */
-	BN_CHECK_EQ(bn_gguf_get_u32(g, "t.f32", &u), BN_EINVAL);
-	BN_CHECK(strstr(bn_error_last(), "t.f32") && strstr(bn_error_last(), path), "%s",
+	TF_CHECK_EQ(bn_gguf_get_u32(g, "t.u16", &u), 0);
+	TF_CHECK_EQ(u, 65000);
+	TF_CHECK_EQ(bn_gguf_get_u32(g, "t.i8", &u), BN_EINVAL);  /* negative */
+	TF_CHECK_EQ(bn_gguf_get_u32(g, "t.u64", &u), BN_EINVAL); /* too large */
+	TF_CHECK_EQ(bn_gguf_get_u32(g, "t.f32", &u), BN_EINVAL);
+	TF_CHECK(strstr(bn_error_last(), "t.f32") && strstr(bn_error_last(), path), "%s",
 		 bn_error_last());
-	BN_CHECK_EQ(bn_gguf_get_f32(g, "t.f64", &f), 0);
-	BN_CHECK(f == 500000.25f, "f64 as float: %g", f);
-	BN_CHECK_EQ(bn_gguf_get_u32(g, "no.such.key", &u), BN_EINVAL);
-	BN_CHECK(strstr(bn_error_last(), "'no.such.key' is missing"), "%s", bn_error_last());
-	BN_CHECK_EQ(bn_gguf_get_str(g, "general.architecture", &s), 0);
-	BN_CHECK(!strcmp(s, "bitnet-25"), "%s", s);
+	TF_CHECK_EQ(bn_gguf_get_f32(g, "t.f64", &f), 0);
+	TF_CHECK(f == 500000.25f, "f64 as float: %g", f);
+	TF_CHECK_EQ(bn_gguf_get_u32(g, "no.such.key", &u), BN_EINVAL);
+	TF_CHECK(strstr(bn_error_last(), "'no.such.key' is missing"), "%s", bn_error_last());
+	TF_CHECK_EQ(bn_gguf_get_str(g, "general.architecture", &s), 0);
+	TF_CHECK(!strcmp(s, "bitnet-25"), "%s", s);
 	free(s);
 
 	const struct bn_gguf_tensor *t = bn_gguf_tensor(g, "m.f32");
-	BN_CHECK(t && t->n_dims == 2 && t->ne[0] == 3 && t->ne[1] == 2 && t->ne[2] == 1 &&
+	TF_CHECK(t && t->n_dims == 2 && t->ne[0] == 3 && t->ne[1] == 2 && t->ne[2] == 1 &&
 			 t->n_elements == 6 && t->type == BN_GGML_F32 && t->n_bytes == 24,
 		 "m.f32 info");
-	BN_CHECK(!memcmp(t->data, f32, sizeof(f32)), "m.f32 data");
+	TF_CHECK(!memcmp(t->data, f32, sizeof(f32)), "m.f32 data");
 	const uint8_t *lo = g->base, *hi = g->base + g->size;
 	for (size_t i = 0; i < g->n_tensors; i++) {
 		const struct bn_gguf_tensor *x = &g->tensors[i];
-		BN_CHECK(x->offset % 64 == 0, "%s at %llu", x->name, (unsigned long long)x->offset);
-		BN_CHECK((const uint8_t *)x->data >= lo &&
+		TF_CHECK(x->offset % 64 == 0, "%s at %llu", x->name, (unsigned long long)x->offset);
+		TF_CHECK((const uint8_t *)x->data >= lo &&
 				 (const uint8_t *)x->data + x->n_bytes <= hi,
 			 "%s outside the mapping", x->name);
 	}
 	t = bn_gguf_tensor(g, "w.i2s");
-	BN_CHECK(t && t->n_bytes == sizeof(i2s) && !memcmp(t->data, i2s, sizeof(i2s)), "i2s");
+	TF_CHECK(t && t->n_bytes == sizeof(i2s) && !memcmp(t->data, i2s, sizeof(i2s)), "i2s");
 	float back;
 	memcpy(&back, (const uint8_t *)t->data + 512 / 4, 4);
-	BN_CHECK(back == 0.75f, "I2_S scale %g", back);
+	TF_CHECK(back == 0.75f, "I2_S scale %g", back);
 	t = bn_gguf_tensor(g, "w.tq2");
-	BN_CHECK(t && t->n_bytes == 66 && !memcmp(t->data, tq2, 66), "tq2");
+	TF_CHECK(t && t->n_bytes == 66 && !memcmp(t->data, tq2, 66), "tq2");
 	t = bn_gguf_tensor(g, "v.f16");
-	BN_CHECK(t && !memcmp(t->data, f16, sizeof(f16)), "f16");
-	BN_CHECK(bn_gguf_tensor(g, "nope") == NULL, "unknown tensor found");
+	TF_CHECK(t && !memcmp(t->data, f16, sizeof(f16)), "f16");
+	TF_CHECK(bn_gguf_tensor(g, "nope") == NULL, "unknown tensor found");
 	bn_gguf_close(g);
 	unlink(path);
 	free(path);
@@ -246,34 +245,34 @@ static void expect_bad(const struct craft *c, const char *what, const char *want
 	build(&o, c);
 	struct bn_gguf *g = NULL;
 	int rc = bn_gguf_parse(&g, o.b, o.n, "crafted.gguf");
-	BN_CHECK(rc == BN_EFORMAT && g == NULL, "%s: accepted (rc %d)", what, rc);
+	TF_CHECK(rc == BN_EFORMAT && g == NULL, "%s: accepted (rc %d)", what, rc);
 	const char *m = bn_error_last();
-	BN_CHECK(strstr(m, "crafted.gguf: offset ") && strstr(m, want), "%s: message '%s' lacks '%s'",
-		 what, m, want);
+	TF_CHECK(strstr(m, "crafted.gguf: offset ") && strstr(m, want),
+		 "%s: message '%s' lacks '%s'", what, m, want);
 }
 
-BN_TEST(gguf__crafted_file_reads)
+TF_TEST(gguf__crafted_file_reads)
 {
 	struct craft c = good();
 	struct bb o;
 	build(&o, &c);
 	struct bn_gguf *g;
-	BN_CHECK(bn_gguf_parse(&g, o.b, o.n, "crafted.gguf") == 0, "%s", bn_error_last());
-	BN_CHECK(g->n_kv == 2 && g->n_tensors == 2 && g->alignment == 32, "counts");
+	TF_CHECK(bn_gguf_parse(&g, o.b, o.n, "crafted.gguf") == 0, "%s", bn_error_last());
+	TF_CHECK(g->n_kv == 2 && g->n_tensors == 2 && g->alignment == 32, "counts");
 	const struct bn_gguf_tensor *a = bn_gguf_tensor(g, "a"), *b = bn_gguf_tensor(g, "b");
-	BN_CHECK(a && b && a->n_bytes == 32 && b->n_bytes == 32, "sizes");
-	BN_CHECK(((const uint8_t *)a->data)[0] == 0 && ((const uint8_t *)b->data)[0] == 32,
+	TF_CHECK(a && b && a->n_bytes == 32 && b->n_bytes == 32, "sizes");
+	TF_CHECK(((const uint8_t *)a->data)[0] == 0 && ((const uint8_t *)b->data)[0] == 32,
 		 "data offsets");
-	BN_CHECK_EQ(g->data_offset, o.n - 64);
+	TF_CHECK_EQ(g->data_offset, o.n - 64);
 	bn_gguf_close(g);
 	/* version 2 has the same layout */
 	c.version = 2;
 	build(&o, &c);
-	BN_CHECK(bn_gguf_parse(&g, o.b, o.n, "v2.gguf") == 0, "v2: %s", bn_error_last());
+	TF_CHECK(bn_gguf_parse(&g, o.b, o.n, "v2.gguf") == 0, "v2: %s", bn_error_last());
 	bn_gguf_close(g);
 }
 
-BN_TEST(gguf__malformed_files)
+TF_TEST(gguf__malformed_files)
 {
 	struct craft c;
 	c = good(), c.magic = 0x46554746;
@@ -320,7 +319,7 @@ BN_TEST(gguf__malformed_files)
 	expect_bad(&c, "TQ2_0 of 8", "do not fit type TQ2_0");
 }
 
-BN_TEST(gguf__truncated_anywhere)
+TF_TEST(gguf__truncated_anywhere)
 {
 	/* every prefix of a good file is refused: nothing past the end is read (ASan builds
 	 * check that too; the buffer is exactly the prefix) */
@@ -332,25 +331,26 @@ BN_TEST(gguf__truncated_anywhere)
 		memcpy(cut, o.b, n);
 		struct bn_gguf *g = NULL;
 		int rc = bn_gguf_parse(&g, cut, n, "cut.gguf");
-		BN_CHECK(rc == BN_EFORMAT && !g, "prefix of %zu of %zu bytes accepted", n, o.n);
-		BN_CHECK(strstr(bn_error_last(), "cut.gguf: offset "), "%zu: %s", n, bn_error_last());
+		TF_CHECK(rc == BN_EFORMAT && !g, "prefix of %zu of %zu bytes accepted", n, o.n);
+		TF_CHECK(strstr(bn_error_last(), "cut.gguf: offset "), "%zu: %s", n,
+			 bn_error_last());
 		free(cut);
 	}
 }
 
-BN_TEST(gguf__open_errors)
+TF_TEST(gguf__open_errors)
 {
 	struct bn_gguf *g;
-	BN_CHECK_EQ(bn_gguf_open(&g, "/nonexistent/model.gguf"), BN_EIO);
-	BN_CHECK(strstr(bn_error_last(), "/nonexistent/model.gguf"), "%s", bn_error_last());
-	char *path = bn_test_tmpfile("bn-gguf"); /* empty */
-	BN_CHECK_EQ(bn_gguf_open(&g, path), BN_EFORMAT);
-	BN_CHECK(strstr(bn_error_last(), "empty file"), "%s", bn_error_last());
+	TF_CHECK_EQ(bn_gguf_open(&g, "/nonexistent/model.gguf"), BN_EIO);
+	TF_CHECK(strstr(bn_error_last(), "/nonexistent/model.gguf"), "%s", bn_error_last());
+	char *path = tf_tmpfile("bn-gguf"); /* empty */
+	TF_CHECK_EQ(bn_gguf_open(&g, path), BN_EFORMAT);
+	TF_CHECK(strstr(bn_error_last(), "empty file"), "%s", bn_error_last());
 	FILE *f = fopen(path, "wb");
 	fputs("not a gguf file at all", f);
 	fclose(f);
-	BN_CHECK_EQ(bn_gguf_open(&g, path), BN_EFORMAT);
-	BN_CHECK(strstr(bn_error_last(), path) && strstr(bn_error_last(), "bad magic"), "%s",
+	TF_CHECK_EQ(bn_gguf_open(&g, path), BN_EFORMAT);
+	TF_CHECK(strstr(bn_error_last(), path) && strstr(bn_error_last(), "bad magic"), "%s",
 		 bn_error_last());
 	unlink(path);
 	free(path);

@@ -16,7 +16,7 @@
 #include "bn_half.h"
 #include "bn_infer.h"
 #include "bn_model.h"
-#include "bn_test.h"
+#include "tf.h"
 
 /* Logits of the fast path and of the reference may differ by float rounding, which can
  * flip an int8 rounding of an activation; both stay within this of each other (absolute,
@@ -25,10 +25,10 @@
 
 static char *tiny_model(uint64_t seed)
 {
-	char *p = bn_test_tmpfile("bn-infer");
+	char *p = tf_tmpfile("bn-infer");
 	struct bn_model_config c;
-	BN_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
-	BN_CHECK(bn_model_write_synthetic(&c, seed, p) == 0, "%s", bn_error_last());
+	TF_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
+	TF_CHECK(bn_model_write_synthetic(&c, seed, p) == 0, "%s", bn_error_last());
 	return p;
 }
 
@@ -177,14 +177,14 @@ static int argmax_d(const double *v, int n)
 	return b;
 }
 
-BN_TEST(infer__tiny_matches_reference)
+TF_TEST(infer__tiny_matches_reference)
 {
 	char *path = tiny_model(11);
 	struct bn_model *m;
-	BN_CHECK(bn_model_open(&m, path) == 0, "%s", bn_error_last());
+	TF_CHECK(bn_model_open(&m, path) == 0, "%s", bn_error_last());
 	struct bn_infer *s;
 	struct bn_infer_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 1, .max_tokens = 64};
-	BN_CHECK(bn_infer_new(&s, m, &o) == 0, "%s", bn_error_last());
+	TF_CHECK(bn_infer_new(&s, m, &o) == 0, "%s", bn_error_last());
 	struct ref r = {.m = m, .ctx = 64};
 	size_t cache = (size_t)m->cfg.layers * 64 * m->cfg.kv_heads * m->cfg.head_dim;
 	r.kc = calloc(cache, sizeof(double));
@@ -192,14 +192,14 @@ BN_TEST(infer__tiny_matches_reference)
 	double *ref_logits = malloc(256 * sizeof(double));
 	/* a prompt of 8 bytes as one batch (GEMM), against the reference token by token */
 	const int32_t prompt[8] = {'H', 'e', 'l', 'l', 'o', ',', ' ', 'w'};
-	BN_CHECK(bn_infer_eval(s, prompt, 8) == 0, "%s", bn_error_last());
+	TF_CHECK(bn_infer_eval(s, prompt, 8) == 0, "%s", bn_error_last());
 	for (int i = 0; i < 8; i++)
 		ref_step(&r, prompt[i], ref_logits);
 	double worst = 0;
 	const float *lg = bn_infer_logits(s);
 	for (int t = 0; t < 256; t++)
 		worst = fmax(worst, fabs(lg[t] - ref_logits[t]));
-	BN_CHECK(worst < LOGIT_TOL, "prefill logits differ by %g", worst);
+	TF_CHECK(worst < LOGIT_TOL, "prefill logits differ by %g", worst);
 	/* then 32 greedy steps (GEMV): the same tokens */
 	int32_t tok = (int32_t)argmax_d(ref_logits, 256);
 	for (int step = 0; step < 32; step++) {
@@ -207,22 +207,22 @@ BN_TEST(infer__tiny_matches_reference)
 		for (int t = 1; t < 256; t++)
 			if (lg[t] > lg[mine])
 				mine = t;
-		BN_CHECK(mine == tok, "step %d: token %d, reference %d", step, mine, tok);
-		BN_CHECK(bn_infer_eval(s, &tok, 1) == 0, "%s", bn_error_last());
+		TF_CHECK(mine == tok, "step %d: token %d, reference %d", step, mine, tok);
+		TF_CHECK(bn_infer_eval(s, &tok, 1) == 0, "%s", bn_error_last());
 		ref_step(&r, tok, ref_logits);
 		lg = bn_infer_logits(s);
 		worst = 0;
 		for (int t = 0; t < 256; t++)
 			worst = fmax(worst, fabs(lg[t] - ref_logits[t]));
-		BN_CHECK(worst < LOGIT_TOL, "step %d: logits differ by %g", step, worst);
+		TF_CHECK(worst < LOGIT_TOL, "step %d: logits differ by %g", step, worst);
 		tok = (int32_t)argmax_d(ref_logits, 256);
 	}
 	/* the logits are not all alike (the model is not degenerate) */
 	double lo = INFINITY, hi = -INFINITY;
 	for (int t = 0; t < 256; t++)
 		lo = fmin(lo, lg[t]), hi = fmax(hi, lg[t]);
-	BN_CHECK(hi - lo > 0.5, "logits span only %g", hi - lo);
-	BN_CHECK(bn_ctx_ran(bn_infer_ctx(s), BN_OP_GEMM) >= 0 &&
+	TF_CHECK(hi - lo > 0.5, "logits span only %g", hi - lo);
+	TF_CHECK(bn_ctx_ran(bn_infer_ctx(s), BN_OP_GEMM) >= 0 &&
 			 bn_ctx_ran(bn_infer_ctx(s), BN_OP_GEMV) >= 0,
 		 "kernels not recorded");
 	free(ref_logits), free(r.kc), free(r.vc);
@@ -237,11 +237,11 @@ static float *run(const struct bn_model *m, int kernel, int threads, int32_t *to
 {
 	struct bn_infer *s;
 	struct bn_infer_opts o = {.kernel = kernel, .threads = threads, .max_tokens = 40};
-	BN_CHECK(bn_infer_new(&s, m, &o) == 0, "%s", bn_error_last());
+	TF_CHECK(bn_infer_new(&s, m, &o) == 0, "%s", bn_error_last());
 	int32_t prompt[16];
 	for (int i = 0; i < 16; i++)
 		prompt[i] = (int32_t)(i * 37 % 256);
-	BN_CHECK_EQ(bn_infer_eval(s, prompt, 16), 0);
+	TF_CHECK_EQ(bn_infer_eval(s, prompt, 16), 0);
 	for (int step = 0; step < 16; step++) {
 		const float *lg = bn_infer_logits(s);
 		int32_t t = 0;
@@ -249,7 +249,7 @@ static float *run(const struct bn_model *m, int kernel, int threads, int32_t *to
 			if (lg[i] > lg[t])
 				t = i;
 		tokens_out[step] = t;
-		BN_CHECK_EQ(bn_infer_eval(s, &t, 1), 0);
+		TF_CHECK_EQ(bn_infer_eval(s, &t, 1), 0);
 	}
 	float *out = malloc(256 * sizeof(float));
 	memcpy(out, bn_infer_logits(s), 256 * sizeof(float));
@@ -257,11 +257,11 @@ static float *run(const struct bn_model *m, int kernel, int threads, int32_t *to
 	return out;
 }
 
-BN_TEST(infer__same_for_every_thread_count_and_kernel)
+TF_TEST(infer__same_for_every_thread_count_and_kernel)
 {
 	char *path = tiny_model(5);
 	struct bn_model *m;
-	BN_CHECK_EQ(bn_model_open(&m, path), 0);
+	TF_CHECK_EQ(bn_model_open(&m, path), 0);
 	int32_t base_tok[16], tok[16];
 	float *base = run(m, BN_KERNEL_REF, 1, base_tok);
 	int checked = 0;
@@ -270,16 +270,16 @@ BN_TEST(infer__same_for_every_thread_count_and_kernel)
 			continue;
 		for (int threads = 1; threads <= 3; threads++) {
 			float *l = run(m, kernel, threads, tok);
-			BN_CHECK(!memcmp(l, base, 256 * sizeof(float)),
+			TF_CHECK(!memcmp(l, base, 256 * sizeof(float)),
 				 "%s with %d threads: logits differ from ref with 1",
 				 bn_kernel_name(kernel), threads);
-			BN_CHECK(!memcmp(tok, base_tok, sizeof(tok)), "%s with %d threads: tokens",
+			TF_CHECK(!memcmp(tok, base_tok, sizeof(tok)), "%s with %d threads: tokens",
 				 bn_kernel_name(kernel), threads);
 			free(l);
 			checked++;
 		}
 	}
-	BN_CHECK(checked >= 3, "only %d configurations", checked);
+	TF_CHECK(checked >= 3, "only %d configurations", checked);
 	free(base);
 	bn_model_close(m);
 	unlink(path);
@@ -295,31 +295,30 @@ static double wall_s(void)
 
 /* The stage timers cover every stage, never add up to more than the evals took, and start
  * again from zero after a reset. */
-BN_TEST(infer__stages_account_for_eval_time)
+TF_TEST(infer__stages_account_for_eval_time)
 {
 	char *path = tiny_model(4);
 	struct bn_model *m;
-	BN_CHECK_EQ(bn_model_open(&m, path), 0);
+	TF_CHECK_EQ(bn_model_open(&m, path), 0);
 	struct bn_infer *s;
 	struct bn_infer_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 2, .max_tokens = 32};
-	BN_CHECK_EQ(bn_infer_new(&s, m, &o), 0);
+	TF_CHECK_EQ(bn_infer_new(&s, m, &o), 0);
 	int32_t prompt[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 	double t0 = wall_s();
-	BN_CHECK_EQ(bn_infer_eval(s, prompt, 8), 0);
+	TF_CHECK_EQ(bn_infer_eval(s, prompt, 8), 0);
 	for (int i = 0; i < 4; i++)
-		BN_CHECK_EQ(bn_infer_eval(s, &prompt[i], 1), 0);
+		TF_CHECK_EQ(bn_infer_eval(s, &prompt[i], 1), 0);
 	double wall = wall_s() - t0;
 	struct bn_infer_stages st;
 	bn_infer_stages_get(s, &st);
-	BN_CHECK(st.bitlinear_s > 0 && st.attention_s > 0 && st.lm_head_s > 0 && st.other_s > 0,
+	TF_CHECK(st.bitlinear_s > 0 && st.attention_s > 0 && st.lm_head_s > 0 && st.other_s > 0,
 		 "a stage has no time: bitlinear %g, attention %g, lm_head %g, other %g",
 		 st.bitlinear_s, st.attention_s, st.lm_head_s, st.other_s);
 	double sum = st.bitlinear_s + st.attention_s + st.lm_head_s + st.other_s;
-	BN_CHECK(sum <= wall, "stages sum to %g s, more than the %g s the evals took", sum, wall);
+	TF_CHECK(sum <= wall, "stages sum to %g s, more than the %g s the evals took", sum, wall);
 	bn_infer_stages_reset(s);
 	bn_infer_stages_get(s, &st);
-	BN_CHECK(st.bitlinear_s == 0 && st.attention_s == 0 && st.lm_head_s == 0 &&
-			 st.other_s == 0,
+	TF_CHECK(st.bitlinear_s == 0 && st.attention_s == 0 && st.lm_head_s == 0 && st.other_s == 0,
 		 "reset left time in a stage");
 	bn_infer_free(s);
 	bn_model_close(m);
@@ -327,89 +326,89 @@ BN_TEST(infer__stages_account_for_eval_time)
 	free(path);
 }
 
-BN_TEST(infer__bad_input)
+TF_TEST(infer__bad_input)
 {
 	char *path = tiny_model(2);
 	struct bn_model *m;
-	BN_CHECK_EQ(bn_model_open(&m, path), 0);
+	TF_CHECK_EQ(bn_model_open(&m, path), 0);
 	struct bn_infer *s;
 	struct bn_infer_opts o = {.threads = 1, .max_tokens = 4};
-	BN_CHECK_EQ(bn_infer_new(&s, m, &o), 0);
+	TF_CHECK_EQ(bn_infer_new(&s, m, &o), 0);
 	int32_t bad = 256, five[5] = {1, 2, 3, 4, 5};
-	BN_CHECK_EQ(bn_infer_eval(s, &bad, 1), BN_EINVAL);
-	BN_CHECK(strstr(bn_error_last(), "outside the vocabulary of 256"), "%s", bn_error_last());
-	BN_CHECK_EQ(bn_infer_eval(s, five, 5), BN_EINVAL);
-	BN_CHECK(strstr(bn_error_last(), "do not fit the cache"), "%s", bn_error_last());
-	BN_CHECK_EQ(bn_infer_pos(s), 0);
+	TF_CHECK_EQ(bn_infer_eval(s, &bad, 1), BN_EINVAL);
+	TF_CHECK(strstr(bn_error_last(), "outside the vocabulary of 256"), "%s", bn_error_last());
+	TF_CHECK_EQ(bn_infer_eval(s, five, 5), BN_EINVAL);
+	TF_CHECK(strstr(bn_error_last(), "do not fit the cache"), "%s", bn_error_last());
+	TF_CHECK_EQ(bn_infer_pos(s), 0);
 	bn_infer_free(s);
 	o.max_tokens = 100000;
-	BN_CHECK_EQ(bn_infer_new(&s, m, &o), BN_EINVAL);
+	TF_CHECK_EQ(bn_infer_new(&s, m, &o), BN_EINVAL);
 	bn_model_close(m);
 	unlink(path);
 	free(path);
 }
 
-BN_TEST(infer__strict_refuses_fallback)
+TF_TEST(infer__strict_refuses_fallback)
 {
 	setenv("BITNET_STRICT_MODE", "1", 1);
 	if (bn_kernel_best() == BN_KERNEL_REF)
-		BN_SKIP("no SIMD kernel here, so ref is no fallback");
+		TF_SKIP("no SIMD kernel here, so ref is no fallback");
 	char *path = tiny_model(2);
 	struct bn_model *m;
-	BN_CHECK_EQ(bn_model_open(&m, path), 0);
+	TF_CHECK_EQ(bn_model_open(&m, path), 0);
 	setenv("BITNET_KERNEL", "ref", 1);
 	struct bn_infer *s;
 	struct bn_infer_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 1, .max_tokens = 8};
-	BN_CHECK_EQ(bn_infer_new(&s, m, &o), 0);
+	TF_CHECK_EQ(bn_infer_new(&s, m, &o), 0);
 	int32_t t[2] = {1, 2};
-	BN_CHECK_EQ(bn_infer_eval(s, t, 2), BN_ESTRICT);
-	BN_CHECK(strstr(bn_error_last(), "STRICT"), "%s", bn_error_last());
+	TF_CHECK_EQ(bn_infer_eval(s, t, 2), BN_ESTRICT);
+	TF_CHECK(strstr(bn_error_last(), "STRICT"), "%s", bn_error_last());
 	bn_infer_free(s);
 	bn_model_close(m);
 	unlink(path);
 	free(path);
 }
 
-BN_TEST(infer__sampling)
+TF_TEST(infer__sampling)
 {
 	float logits[6] = {0.5f, 2.0f, 2.0f, -1.0f, 1.9f, 0.0f};
 	struct bn_sampler sp;
 	struct bn_sampler_opts o = {.temperature = 0, .top_p = 1, .seed = 1};
-	BN_CHECK_EQ(bn_sampler_init(&sp, &o, 6), 0);
-	BN_CHECK_EQ(bn_sample(&sp, logits), 1); /* the lower id of the tie */
+	TF_CHECK_EQ(bn_sampler_init(&sp, &o, 6), 0);
+	TF_CHECK_EQ(bn_sample(&sp, logits), 1); /* the lower id of the tie */
 	bn_sampler_clear(&sp);
 	/* top-k 2 at a high temperature: only ids 1 and 2 ever come out, both do */
 	o = (struct bn_sampler_opts){.temperature = 5, .top_k = 2, .top_p = 1, .seed = 9};
-	BN_CHECK_EQ(bn_sampler_init(&sp, &o, 6), 0);
+	TF_CHECK_EQ(bn_sampler_init(&sp, &o, 6), 0);
 	int seen[6] = {0};
 	for (int i = 0; i < 400; i++)
 		seen[bn_sample(&sp, logits)]++;
-	BN_CHECK(seen[1] > 100 && seen[2] > 100 && seen[1] + seen[2] == 400, "top-k: %d %d", seen[1],
-		 seen[2]);
+	TF_CHECK(seen[1] > 100 && seen[2] > 100 && seen[1] + seen[2] == 400, "top-k: %d %d",
+		 seen[1], seen[2]);
 	bn_sampler_clear(&sp);
 	/* top-p small: only the most likely token (id 1, lower id first among equals) */
 	o = (struct bn_sampler_opts){.temperature = 1, .top_p = 0.1f, .seed = 3};
-	BN_CHECK_EQ(bn_sampler_init(&sp, &o, 6), 0);
+	TF_CHECK_EQ(bn_sampler_init(&sp, &o, 6), 0);
 	for (int i = 0; i < 50; i++)
-		BN_CHECK_EQ(bn_sample(&sp, logits), 1);
+		TF_CHECK_EQ(bn_sample(&sp, logits), 1);
 	bn_sampler_clear(&sp);
 	/* the same seed, the same draws */
 	o = (struct bn_sampler_opts){.temperature = 1, .top_p = 1, .seed = 77};
 	struct bn_sampler a, b;
-	BN_CHECK_EQ(bn_sampler_init(&a, &o, 6), 0);
-	BN_CHECK_EQ(bn_sampler_init(&b, &o, 6), 0);
+	TF_CHECK_EQ(bn_sampler_init(&a, &o, 6), 0);
+	TF_CHECK_EQ(bn_sampler_init(&b, &o, 6), 0);
 	for (int i = 0; i < 100; i++)
-		BN_CHECK_EQ(bn_sample(&a, logits), bn_sample(&b, logits));
+		TF_CHECK_EQ(bn_sample(&a, logits), bn_sample(&b, logits));
 	bn_sampler_clear(&a);
 	bn_sampler_clear(&b);
 	o.top_p = 0;
-	BN_CHECK_EQ(bn_sampler_init(&sp, &o, 6), BN_EINVAL);
+	TF_CHECK_EQ(bn_sampler_init(&sp, &o, 6), BN_EINVAL);
 }
 
 /* The model file read into huge-page memory (the default above 64 MiB, BITNET_MODEL_LOAD=copy
  * for any size) and mapped (BITNET_MODEL_LOAD=map) give the same model: the same logits bit
  * for bit after a prompt and a decoded token. */
-BN_TEST(infer__copied_and_mapped_models_agree)
+TF_TEST(infer__copied_and_mapped_models_agree)
 {
 	char *path = tiny_model(11);
 	float *logits[2] = {NULL, NULL};
@@ -418,23 +417,23 @@ BN_TEST(infer__copied_and_mapped_models_agree)
 	for (int i = 0; i < 2; i++) {
 		setenv("BITNET_MODEL_LOAD", how[i], 1);
 		struct bn_model *m;
-		BN_CHECK(bn_model_open(&m, path) == 0, "%s: %s", how[i], bn_error_last());
-		BN_CHECK((m->file->map_bytes != 0) == (i == 0), "%s: map_bytes %zu", how[i],
+		TF_CHECK(bn_model_open(&m, path) == 0, "%s: %s", how[i], bn_error_last());
+		TF_CHECK((m->file->map_bytes != 0) == (i == 0), "%s: map_bytes %zu", how[i],
 			 m->file->map_bytes);
 		vocab = m->cfg.vocab;
 		struct bn_infer *s;
 		struct bn_infer_opts o = {.kernel = BN_KERNEL_AUTO, .threads = 1, .max_tokens = 8};
-		BN_CHECK_EQ(bn_infer_new(&s, m, &o), 0);
+		TF_CHECK_EQ(bn_infer_new(&s, m, &o), 0);
 		int32_t prompt[3] = {1, 2, 3}, next = 4;
-		BN_CHECK_EQ(bn_infer_eval(s, prompt, 3), 0);
-		BN_CHECK_EQ(bn_infer_eval(s, &next, 1), 0);
+		TF_CHECK_EQ(bn_infer_eval(s, prompt, 3), 0);
+		TF_CHECK_EQ(bn_infer_eval(s, &next, 1), 0);
 		logits[i] = malloc(sizeof(float) * (size_t)vocab);
 		memcpy(logits[i], bn_infer_logits(s), sizeof(float) * (size_t)vocab);
 		bn_infer_free(s);
 		bn_model_close(m);
 	}
 	unsetenv("BITNET_MODEL_LOAD");
-	BN_CHECK(!memcmp(logits[0], logits[1], sizeof(float) * (size_t)vocab),
+	TF_CHECK(!memcmp(logits[0], logits[1], sizeof(float) * (size_t)vocab),
 		 "copied and mapped models disagree");
 	free(logits[0]);
 	free(logits[1]);

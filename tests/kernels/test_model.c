@@ -11,17 +11,17 @@
 #include "bn_error.h"
 #include "bn_half.h"
 #include "bn_model.h"
-#include "bn_test.h"
+#include "tf.h"
 
 static unsigned char *slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
-	BN_CHECK(f, "open %s", path);
+	TF_CHECK(f, "open %s", path);
 	fseek(f, 0, SEEK_END);
 	long len = ftell(f);
 	fseek(f, 0, SEEK_SET);
 	unsigned char *b = malloc((size_t)len);
-	BN_CHECK(b && fread(b, 1, (size_t)len, f) == (size_t)len, "read %s", path);
+	TF_CHECK(b && fread(b, 1, (size_t)len, f) == (size_t)len, "read %s", path);
 	fclose(f);
 	*n = (size_t)len;
 	return b;
@@ -30,68 +30,68 @@ static unsigned char *slurp(const char *path, size_t *n)
 static void spit(const char *path, const unsigned char *b, size_t n)
 {
 	FILE *f = fopen(path, "wb");
-	BN_CHECK(f && fwrite(b, 1, n, f) == n && fclose(f) == 0, "write %s", path);
+	TF_CHECK(f && fwrite(b, 1, n, f) == n && fclose(f) == 0, "write %s", path);
 }
 
-BN_TEST(model__half_conversions)
+TF_TEST(model__half_conversions)
 {
 	/* values worked by hand from the binary16 layout */
-	BN_CHECK_EQ(bn_f32_to_f16(1.0f), 0x3C00);
-	BN_CHECK_EQ(bn_f32_to_f16(-2.0f), 0xC000);
-	BN_CHECK_EQ(bn_f32_to_f16(65504.0f), 0x7BFF);  /* largest finite */
-	BN_CHECK_EQ(bn_f32_to_f16(65520.0f), 0x7C00);  /* rounds up to infinity */
-	BN_CHECK_EQ(bn_f32_to_f16(5.9604645e-8f), 0x0001); /* smallest subnormal */
-	BN_CHECK_EQ(bn_f32_to_f16(1.0f + 1.0f / 2048), 0x3C00); /* tie: to even */
-	BN_CHECK_EQ(bn_f32_to_f16(1.0f + 3.0f / 2048), 0x3C02); /* tie: to even (up) */
-	BN_CHECK(bn_f16_to_f32(0x3555) == 0.333251953125f, "0x3555 = %.12g",
+	TF_CHECK_EQ(bn_f32_to_f16(1.0f), 0x3C00);
+	TF_CHECK_EQ(bn_f32_to_f16(-2.0f), 0xC000);
+	TF_CHECK_EQ(bn_f32_to_f16(65504.0f), 0x7BFF);           /* largest finite */
+	TF_CHECK_EQ(bn_f32_to_f16(65520.0f), 0x7C00);           /* rounds up to infinity */
+	TF_CHECK_EQ(bn_f32_to_f16(5.9604645e-8f), 0x0001);      /* smallest subnormal */
+	TF_CHECK_EQ(bn_f32_to_f16(1.0f + 1.0f / 2048), 0x3C00); /* tie: to even */
+	TF_CHECK_EQ(bn_f32_to_f16(1.0f + 3.0f / 2048), 0x3C02); /* tie: to even (up) */
+	TF_CHECK(bn_f16_to_f32(0x3555) == 0.333251953125f, "0x3555 = %.12g",
 		 (double)bn_f16_to_f32(0x3555));
-	BN_CHECK(bn_f16_to_f32(0x0001) == 5.9604644775390625e-8f, "subnormal");
-	BN_CHECK(bn_f16_to_f32(0x8000) == 0 && signbit(bn_f16_to_f32(0x8000)), "-0");
-	BN_CHECK(isinf(bn_f16_to_f32(0xFC00)) && bn_f16_to_f32(0xFC00) < 0, "-inf");
-	BN_CHECK(isnan(bn_f16_to_f32(0x7E00)), "nan");
+	TF_CHECK(bn_f16_to_f32(0x0001) == 5.9604644775390625e-8f, "subnormal");
+	TF_CHECK(bn_f16_to_f32(0x8000) == 0 && signbit(bn_f16_to_f32(0x8000)), "-0");
+	TF_CHECK(isinf(bn_f16_to_f32(0xFC00)) && bn_f16_to_f32(0xFC00) < 0, "-inf");
+	TF_CHECK(isnan(bn_f16_to_f32(0x7E00)), "nan");
 	/* every finite half survives the round trip */
 	for (uint32_t h = 0; h < 0x10000; h++)
 		if ((h & 0x7C00) != 0x7C00)
-			BN_CHECK(bn_f32_to_f16(bn_f16_to_f32((uint16_t)h)) == h, "0x%04x", h);
+			TF_CHECK(bn_f32_to_f16(bn_f16_to_f32((uint16_t)h)) == h, "0x%04x", h);
 }
 
-BN_TEST(model__tiny_synthetic_loads)
+TF_TEST(model__tiny_synthetic_loads)
 {
 	struct bn_model_config c;
-	BN_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
-	BN_CHECK_EQ(bn_model_preset(&c, "huge"), BN_EINVAL);
-	BN_CHECK(strstr(bn_error_last(), "tiny or 2b"), "%s", bn_error_last());
-	BN_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
-	char *a = bn_test_tmpfile("bn-model"), *b = bn_test_tmpfile("bn-model");
-	char *d = bn_test_tmpfile("bn-model");
-	BN_CHECK(bn_model_write_synthetic(&c, 7, a) == 0, "%s", bn_error_last());
-	BN_CHECK_EQ(bn_model_write_synthetic(&c, 7, b), 0);
-	BN_CHECK_EQ(bn_model_write_synthetic(&c, 8, d), 0);
+	TF_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
+	TF_CHECK_EQ(bn_model_preset(&c, "huge"), BN_EINVAL);
+	TF_CHECK(strstr(bn_error_last(), "tiny or 2b"), "%s", bn_error_last());
+	TF_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
+	char *a = tf_tmpfile("bn-model"), *b = tf_tmpfile("bn-model");
+	char *d = tf_tmpfile("bn-model");
+	TF_CHECK(bn_model_write_synthetic(&c, 7, a) == 0, "%s", bn_error_last());
+	TF_CHECK_EQ(bn_model_write_synthetic(&c, 7, b), 0);
+	TF_CHECK_EQ(bn_model_write_synthetic(&c, 8, d), 0);
 	size_t na, nb, nd;
 	unsigned char *xa = slurp(a, &na), *xb = slurp(b, &nb), *xd = slurp(d, &nd);
-	BN_CHECK(na == nb && !memcmp(xa, xb, na), "same seed, different files");
-	BN_CHECK(na == nd && memcmp(xa, xd, na), "different seeds, same file");
+	TF_CHECK(na == nb && !memcmp(xa, xb, na), "same seed, different files");
+	TF_CHECK(na == nd && memcmp(xa, xd, na), "different seeds, same file");
 
 	struct bn_model *m;
-	BN_CHECK(bn_model_open(&m, a) == 0, "%s", bn_error_last());
-	BN_CHECK(m->cfg.hidden == 256 && m->cfg.layers == 2 && m->cfg.ffn == 512 &&
+	TF_CHECK(bn_model_open(&m, a) == 0, "%s", bn_error_last());
+	TF_CHECK(m->cfg.hidden == 256 && m->cfg.layers == 2 && m->cfg.ffn == 512 &&
 			 m->cfg.heads == 4 && m->cfg.kv_heads == 2 && m->cfg.head_dim == 64 &&
 			 m->cfg.vocab == 256 && m->cfg.context == 512 &&
 			 m->cfg.rope_theta == 10000.0f && m->cfg.rms_eps == 1e-5f,
 		 "hyperparameters");
-	BN_CHECK(m->embd_f16, "embedding type");
+	TF_CHECK(m->embd_f16, "embedding type");
 	const struct bn_layer_weights *w = &m->layer[1];
-	BN_CHECK(w->wq.n == 256 && w->wq.k == 256 && w->wk.n == 128 && w->w_down.k == 512 &&
+	TF_CHECK(w->wq.n == 256 && w->wq.k == 256 && w->wk.n == 128 && w->w_down.k == 512 &&
 			 w->w_down.n == 256 && w->w_gate.n == 512,
 		 "matrix shapes");
-	BN_CHECK(fabsf(w->wq.scale - sqrtf(1.5f / 256)) < 1e-6f, "scale %g", (double)w->wq.scale);
+	TF_CHECK(fabsf(w->wq.scale - sqrtf(1.5f / 256)) < 1e-6f, "scale %g", (double)w->wq.scale);
 	/* mapped, not copied: the codes lie inside the file's mapping */
 	const unsigned char *lo = m->file->base, *hi = lo + m->file->size;
-	BN_CHECK(w->w_up.codes >= lo && w->w_up.codes + 512 * 64 <= hi, "codes copied");
+	TF_CHECK(w->w_up.codes >= lo && w->w_up.codes + 512 * 64 <= hi, "codes copied");
 	/* one token reads every matrix's codes and the tied embedding */
 	uint64_t want = 256ull * 256 * 2 /* F16 embedding */ +
 			2ull * (256 * 256 + 2 * 256 * 128 + 256 * 256 + 3 * 256 * 512) / 4;
-	BN_CHECK(m->weight_bytes == want, "weight bytes %llu, want %llu",
+	TF_CHECK(m->weight_bytes == want, "weight bytes %llu, want %llu",
 		 (unsigned long long)m->weight_bytes, (unsigned long long)want);
 	bn_model_close(m);
 	unlink(a), unlink(b), unlink(d);
@@ -103,9 +103,9 @@ BN_TEST(model__tiny_synthetic_loads)
 static size_t data_at(const char *path, const char *tensor)
 {
 	struct bn_gguf *g;
-	BN_CHECK(bn_gguf_open(&g, path) == 0, "%s", bn_error_last());
+	TF_CHECK(bn_gguf_open(&g, path) == 0, "%s", bn_error_last());
 	const struct bn_gguf_tensor *t = bn_gguf_tensor(g, tensor);
-	BN_CHECK(t, "no %s", tensor);
+	TF_CHECK(t, "no %s", tensor);
 	size_t at = (size_t)(g->data_offset + t->offset);
 	bn_gguf_close(g);
 	return at;
@@ -118,16 +118,16 @@ static size_t u32_at(const unsigned char *x, size_t n, const char *key)
 	for (size_t i = 8; i + kl + 8 <= n; i++)
 		if (!memcmp(x + i, key, kl) && x[i - 8] == kl)
 			return i + kl + 4;
-	BN_CHECK(0, "key %s not found", key);
+	TF_CHECK(0, "key %s not found", key);
 	return 0;
 }
 
-BN_TEST(model__bad_files_refused)
+TF_TEST(model__bad_files_refused)
 {
 	struct bn_model_config c;
-	BN_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
-	char *a = bn_test_tmpfile("bn-model"), *bad = bn_test_tmpfile("bn-model");
-	BN_CHECK_EQ(bn_model_write_synthetic(&c, 3, a), 0);
+	TF_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
+	char *a = tf_tmpfile("bn-model"), *bad = tf_tmpfile("bn-model");
+	TF_CHECK_EQ(bn_model_write_synthetic(&c, 3, a), 0);
 	size_t n;
 	unsigned char *x = slurp(a, &n);
 	struct bn_model *m;
@@ -137,8 +137,8 @@ BN_TEST(model__bad_files_refused)
 	memcpy(y, x, n);
 	y[u32_at(y, n, "bitnet-25.feed_forward_length")] = 0x80; /* 512 -> 640 */
 	spit(bad, y, n);
-	BN_CHECK_EQ(bn_model_open(&m, bad), BN_EFORMAT);
-	BN_CHECK(strstr(bn_error_last(), bad) &&
+	TF_CHECK_EQ(bn_model_open(&m, bad), BN_EFORMAT);
+	TF_CHECK(strstr(bn_error_last(), bad) &&
 			 strstr(bn_error_last(), "'blk.0.ffn_gate.weight' has shape {256, 512}") &&
 			 strstr(bn_error_last(), "say {256, 640}"),
 		 "%s", bn_error_last());
@@ -147,29 +147,29 @@ BN_TEST(model__bad_files_refused)
 	memcpy(y, x, n);
 	y[data_at(a, "blk.1.ffn_down.weight") + 100] = 0xFF;
 	spit(bad, y, n);
-	BN_CHECK_EQ(bn_model_open(&m, bad), BN_EFORMAT);
-	BN_CHECK(strstr(bn_error_last(), "'blk.1.ffn_down.weight'"), "%s", bn_error_last());
+	TF_CHECK_EQ(bn_model_open(&m, bad), BN_EFORMAT);
+	TF_CHECK(strstr(bn_error_last(), "'blk.1.ffn_down.weight'"), "%s", bn_error_last());
 
 	/* heads that do not divide the hidden size */
 	memcpy(y, x, n);
 	y[u32_at(y, n, "bitnet-25.attention.head_count")] = 3;
 	spit(bad, y, n);
-	BN_CHECK_EQ(bn_model_open(&m, bad), BN_EFORMAT);
-	BN_CHECK(strstr(bn_error_last(), "must divide hidden"), "%s", bn_error_last());
+	TF_CHECK_EQ(bn_model_open(&m, bad), BN_EFORMAT);
+	TF_CHECK(strstr(bn_error_last(), "must divide hidden"), "%s", bn_error_last());
 
 	/* another architecture */
 	memcpy(y, x, n);
 	unsigned char *arch = memmem(y, n, "bitnet-25", 9);
-	BN_CHECK(arch, "no architecture string");
+	TF_CHECK(arch, "no architecture string");
 	memcpy(arch, "llama-025", 9);
 	spit(bad, y, n);
-	BN_CHECK_EQ(bn_model_open(&m, bad), BN_EFORMAT);
-	BN_CHECK(strstr(bn_error_last(), "not a BitNet"), "%s", bn_error_last());
+	TF_CHECK_EQ(bn_model_open(&m, bad), BN_EFORMAT);
+	TF_CHECK(strstr(bn_error_last(), "not a BitNet"), "%s", bn_error_last());
 
 	/* a truncated file: GGUF's own check */
 	spit(bad, x, n / 2);
-	BN_CHECK_EQ(bn_model_open(&m, bad), BN_EFORMAT);
-	BN_CHECK(strstr(bn_error_last(), "runs past the end") ||
+	TF_CHECK_EQ(bn_model_open(&m, bad), BN_EFORMAT);
+	TF_CHECK(strstr(bn_error_last(), "runs past the end") ||
 			 strstr(bn_error_last(), "truncated"),
 		 "%s", bn_error_last());
 	unlink(a), unlink(bad);

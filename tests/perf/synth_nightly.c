@@ -24,7 +24,7 @@
 #include "bg_db.h"
 #include "bg_error.h"
 #include "bg_git.h"
-#include "bg_model.h"
+#include "bg_result.h"
 #include "bg_stats.h"
 
 static uint64_t rng;

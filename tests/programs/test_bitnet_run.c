@@ -6,58 +6,58 @@
 #include <unistd.h>
 
 #include "bn_model.h"
-#include "bn_test.h"
+#include "tf.h"
 
 static const char *const unset[] = {"BITNET_KERNEL", "BITNET_STRICT_MODE", NULL};
 
 static char *tiny_model(void)
 {
 	struct bn_model_config c;
-	char *path = bn_test_tmpfile("run-tiny.gguf");
-	BN_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
-	BN_CHECK_EQ(bn_model_write_synthetic(&c, 3, path), 0);
+	char *path = tf_tmpfile("run-tiny.gguf");
+	TF_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
+	TF_CHECK_EQ(bn_model_write_synthetic(&c, 3, path), 0);
 	return path;
 }
 
 /* The receipt of a run; fails the test unless bitnet-run exited 0 with JSON. */
 static cJSON *receipt(const char *model, const char *const *extra, const char *const *env,
-		      struct bn_test_output *r)
+		      struct tf_output *r)
 {
 	const char *args[16] = {"-m", model, "-p", "Hello", "-n", "6", "--json"};
 	int n = 7;
 	for (int i = 0; extra && extra[i]; i++)
 		args[n++] = extra[i];
 	args[n] = NULL;
-	*r = bn_test_run(BN_RUN_PATH, args, unset, env);
-	BN_CHECK(r->status == 0, "bitnet-run exit %d: %s", r->status, r->err);
+	*r = tf_run(BN_RUN_PATH, args, unset, env);
+	TF_CHECK(r->status == 0, "bitnet-run exit %d: %s", r->status, r->err);
 	cJSON *o = cJSON_Parse(r->out);
-	BN_CHECK(o, "not JSON: %.200s", r->out);
+	TF_CHECK(o, "not JSON: %.200s", r->out);
 	return o;
 }
 
 static const char *str(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItem(o, key);
-	BN_CHECK(cJSON_IsString(v), "%s is not a string", key);
+	TF_CHECK(cJSON_IsString(v), "%s is not a string", key);
 	return v->valuestring;
 }
 
 /* On the CPU the receipt names the device "cpu" and the kernels the dispatch ran. */
-BN_TEST(run__receipt_names_device_and_kernels)
+TF_TEST(run__receipt_names_device_and_kernels)
 {
 	char *model = tiny_model();
-	struct bn_test_output r;
+	struct tf_output r;
 	static const char *const ref[] = {"--kernel", "ref", NULL};
 	cJSON *o = receipt(model, ref, NULL, &r);
-	BN_CHECK(!strcmp(str(o, "device"), "cpu"), "device %s", str(o, "device"));
+	TF_CHECK(!strcmp(str(o, "device"), "cpu"), "device %s", str(o, "device"));
 	const cJSON *k = cJSON_GetObjectItem(o, "kernels");
-	BN_CHECK(!strcmp(str(k, "gemm"), "ref") && !strcmp(str(k, "gemv"), "ref") &&
+	TF_CHECK(!strcmp(str(k, "gemm"), "ref") && !strcmp(str(k, "gemv"), "ref") &&
 			 !strcmp(str(k, "quant"), "ref") && !strcmp(str(k, "lm_head"), "ref"),
 		 "kernels %s %s %s %s", str(k, "gemm"), str(k, "gemv"), str(k, "quant"),
 		 str(k, "lm_head"));
-	BN_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(o, "tokens")), 6);
+	TF_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(o, "tokens")), 6);
 	cJSON_Delete(o);
-	bn_test_output_free(&r);
+	tf_output_free(&r);
 	unlink(model);
 	free(model);
 }
@@ -65,51 +65,51 @@ BN_TEST(run__receipt_names_device_and_kernels)
 /* --kernel cuda or BITNET_KERNEL=cuda without a usable GPU: a line saying why, then the same
  * tokens on the CPU; strict mode refuses with the reason and exit 3. (With a GPU the first
  * part checks that the device ran and produced the CPU's greedy tokens.) */
-BN_TEST(run__cuda_request_without_device)
+TF_TEST(run__cuda_request_without_device)
 {
 	char *model = tiny_model();
-	struct bn_test_output r, cpu_r;
+	struct tf_output r, cpu_r;
 	cJSON *cpu = receipt(model, NULL, NULL, &cpu_r);
 	static const char *const cuda[] = {"--kernel", "cuda", NULL};
 	cJSON *o = receipt(model, cuda, NULL, &r);
 	char *want = cJSON_PrintUnformatted(cJSON_GetObjectItem(cpu, "tokens"));
 	char *got = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "tokens"));
-	BN_CHECK(!strcmp(want, got), "tokens %s, CPU %s", got, want);
+	TF_CHECK(!strcmp(want, got), "tokens %s, CPU %s", got, want);
 	int on_gpu = strcmp(str(o, "device"), "cpu") != 0;
 	free(want);
 	free(got);
 	cJSON_Delete(o);
 	cJSON_Delete(cpu);
-	bn_test_output_free(&cpu_r);
+	tf_output_free(&cpu_r);
 	if (on_gpu) {
-		bn_test_output_free(&r);
+		tf_output_free(&r);
 		unlink(model);
 		free(model);
-		BN_SKIP("a GPU ran --kernel cuda (same tokens as the CPU): the no-device path "
+		TF_SKIP("a GPU ran --kernel cuda (same tokens as the CPU): the no-device path "
 			"cannot be shown here");
 	}
-	BN_CHECK(strstr(r.err, "kernel cuda cannot run:") && strstr(r.err, "running on the CPU"),
+	TF_CHECK(strstr(r.err, "kernel cuda cannot run:") && strstr(r.err, "running on the CPU"),
 		 "stderr: %s", r.err);
-	bn_test_output_free(&r);
+	tf_output_free(&r);
 
 	static const char *const env_cuda[] = {"BITNET_KERNEL=cuda", NULL};
 	o = receipt(model, NULL, env_cuda, &r);
-	BN_CHECK(!strcmp(str(o, "device"), "cpu"), "device %s", str(o, "device"));
-	BN_CHECK(strstr(r.err, "kernel cuda cannot run:") != NULL, "stderr: %s", r.err);
+	TF_CHECK(!strcmp(str(o, "device"), "cpu"), "device %s", str(o, "device"));
+	TF_CHECK(strstr(r.err, "kernel cuda cannot run:") != NULL, "stderr: %s", r.err);
 	cJSON_Delete(o);
-	bn_test_output_free(&r);
+	tf_output_free(&r);
 
 	static const char *const strict[] = {"BITNET_KERNEL=cuda", "BITNET_STRICT_MODE=1", NULL};
 	static const char *const args[] = {"-m", NULL, "-p", "Hi", "-n", "2", NULL};
 	const char *a[7];
 	memcpy(a, args, sizeof(a));
 	a[1] = model;
-	r = bn_test_run(BN_RUN_PATH, a, unset, strict);
-	BN_CHECK(r.status == 3, "strict: exit %d", r.status);
-	BN_CHECK(strstr(r.err, "BITNET_STRICT_MODE=1") && strstr(r.err, "cannot run:"),
+	r = tf_run(BN_RUN_PATH, a, unset, strict);
+	TF_CHECK(r.status == 3, "strict: exit %d", r.status);
+	TF_CHECK(strstr(r.err, "BITNET_STRICT_MODE=1") && strstr(r.err, "cannot run:"),
 		 "strict stderr: %s", r.err);
-	BN_CHECK(r.out[0] == '\0', "strict mode printed tokens: %s", r.out);
-	bn_test_output_free(&r);
+	TF_CHECK(r.out[0] == '\0', "strict mode printed tokens: %s", r.out);
+	tf_output_free(&r);
 	unlink(model);
 	free(model);
 }

@@ -9,21 +9,21 @@
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fs.h"
-#include "bn_test.h"
+#include "tf.h"
 
 #define N_COMMITS 1000
 
 static void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size);
-	BN_CHECK(p, "out of memory");
+	TF_CHECK(p, "out of memory");
 	return p;
 }
 
 /* Noise around 1 from the test's deterministic generator, about +-1.5%. */
 static double noise(void)
 {
-	return 1 + ((double)(bn_test_rand() % 2001) / 1000.0 - 1.0) * 0.015;
+	return 1 + ((double)(tf_rand() % 2001) / 1000.0 - 1.0) * 0.015;
 }
 
 static const char *const dates[] = {"2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04",
@@ -36,7 +36,7 @@ static void fill_series(struct site_fixture *f, size_t which, size_t n, size_t k
 {
 	struct bg_site_point *pts = xcalloc(n, sizeof(*pts));
 	double *v = xcalloc(n * k, sizeof(*v));
-	BN_CHECK(n <= f->n_shas, "fixture has %zu commits, %zu asked for", f->n_shas, n);
+	TF_CHECK(n <= f->n_shas, "fixture has %zu commits, %zu asked for", f->n_shas, n);
 	for (size_t i = 0; i < n; i++) {
 		double level = base * (i >= at ? 1 + step : 1);
 		for (size_t j = 0; j < k; j++)
@@ -60,11 +60,11 @@ static void fill_series(struct site_fixture *f, size_t which, size_t n, size_t k
 void site_fixture_make(struct site_fixture *f)
 {
 	memset(f, 0, sizeof(*f));
-	bn_test_seed(42);
+	tf_seed(42);
 	f->n_shas = N_COMMITS;
 	f->shas = xcalloc(N_COMMITS, sizeof(*f->shas));
 	for (size_t i = 0; i < N_COMMITS; i++) {
-		unsigned long long h = bn_test_rand();
+		unsigned long long h = tf_rand();
 		snprintf(f->shas[i], sizeof(f->shas[i]), "%016llx%016llx%08x", h, ~h * 31,
 			 (unsigned)i);
 	}
@@ -196,17 +196,17 @@ char *site_tmpdir(const char *tag)
 	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	size_t n = strlen(dir) + strlen(tag) + 16;
 	char *p = malloc(n);
-	BN_CHECK(p, "out of memory");
+	TF_CHECK(p, "out of memory");
 	snprintf(p, n, "%s/%s-XXXXXX", dir, tag);
-	BN_CHECK(mkdtemp(p), "mkdtemp %s", p);
+	TF_CHECK(mkdtemp(p), "mkdtemp %s", p);
 	return p;
 }
 
 char *site_read(const char *dir, const char *rel)
 {
 	struct bg_buf path = BG_BUF_INIT, data = BG_BUF_INIT;
-	BN_CHECK(bg_path_join(&path, dir, rel) == 0, "out of memory");
-	BN_CHECK(bg_fs_read(&data, path.ptr) == 0, "%s", bg_error_last());
+	TF_CHECK(bg_path_join(&path, dir, rel) == 0, "out of memory");
+	TF_CHECK(bg_fs_read(&data, path.ptr) == 0, "%s", bg_error_last());
 	bg_buf_free(&path);
 	return bg_buf_detach(&data);
 }
@@ -214,7 +214,7 @@ char *site_read(const char *dir, const char *rel)
 int site_exists(const char *dir, const char *rel)
 {
 	struct bg_buf path = BG_BUF_INIT;
-	BN_CHECK(bg_path_join(&path, dir, rel) == 0, "out of memory");
+	TF_CHECK(bg_path_join(&path, dir, rel) == 0, "out of memory");
 	int e = bg_fs_exists(path.ptr);
 	bg_buf_free(&path);
 	return e;

@@ -13,7 +13,7 @@
 #include "bg_decision.h"
 #include "bg_error.h"
 #include "bg_report.h"
-#include "bn_test.h"
+#include "tf.h"
 
 #define HOSTILE "evil | </table><script>alert(1)</script> [x](javascript:alert(1))"
 /* more ways out of a cell: an escaped pipe, code, a new row, an autolink, an image tag */
@@ -24,13 +24,13 @@
 static char *xdup(const char *s)
 {
 	char *d = bg_strdup(s);
-	BN_CHECK(d, "out of memory");
+	TF_CHECK(d, "out of memory");
 	return d;
 }
 
 static void push(char ***v, size_t *n, const char *s)
 {
-	BN_CHECK(bg_strv_push(v, n, s) == 0, "out of memory");
+	TF_CHECK(bg_strv_push(v, n, s) == 0, "out of memory");
 }
 
 static void set_row(struct bg_row *r, const char *name, enum bg_verdict v, double base,
@@ -64,7 +64,7 @@ static void set_row(struct bg_row *r, const char *name, enum bg_verdict v, doubl
 static struct bg_decision *make_decision(size_t extra_rows)
 {
 	struct bg_decision *d = calloc(1, sizeof(*d));
-	BN_CHECK(d, "out of memory");
+	TF_CHECK(d, "out of memory");
 	d->id = 7;
 	d->kind = xdup("ci");
 	d->created = 1795000000;
@@ -87,7 +87,7 @@ static struct bg_decision *make_decision(size_t extra_rows)
 
 	d->n_gates = 4;
 	d->gates = calloc(4, sizeof(*d->gates));
-	BN_CHECK(d->gates, "out of memory");
+	TF_CHECK(d->gates, "out of memory");
 	static const char *const gates[][2] = {
 		{"build", "compiled base 5f3c2a1 and head 9a8b7c6 (Release, 212 s)"},
 		{"benchmarks", "6/6 benchmarks ran; outputs checked against ref"},
@@ -102,7 +102,7 @@ static struct bg_decision *make_decision(size_t extra_rows)
 
 	d->n_rows = 6 + extra_rows;
 	d->rows = calloc(d->n_rows, sizeof(*d->rows));
-	BN_CHECK(d->rows, "out of memory");
+	TF_CHECK(d->rows, "out of memory");
 	set_row(&d->rows[0], "matmul/avx2/64x64x64", BG_VERDICT_NO_CHANGE, 130520, -0.004, -0.012,
 		0.008);
 	d->rows[0].noise_floor = -1; /* no history */
@@ -138,7 +138,7 @@ static struct bg_decision *make_decision(size_t extra_rows)
 
 	d->n_suites = 2;
 	d->suites = calloc(2, sizeof(*d->suites));
-	BN_CHECK(d->suites, "out of memory");
+	TF_CHECK(d->suites, "out of memory");
 	struct bg_suite_cmp *cpu = &d->suites[0], *gpu = &d->suites[1];
 	cpu->suite = xdup("cpu");
 	cpu->base_passed = 906, cpu->base_total = 907;
@@ -176,7 +176,7 @@ static struct bg_decision *make_decision(size_t extra_rows)
 static char *markdown(const struct bg_decision *d)
 {
 	struct bg_buf b = BG_BUF_INIT;
-	BN_CHECK(bg_report_markdown(&b, d) == 0, "markdown: %s", bg_error_last());
+	TF_CHECK(bg_report_markdown(&b, d) == 0, "markdown: %s", bg_error_last());
 	return bg_buf_detach(&b);
 }
 
@@ -192,25 +192,25 @@ static size_t count(const char *hay, const char *needle)
 static char *render(const char *md, const char *flags)
 {
 	if (system("command -v cmark-gfm >/dev/null 2>&1") != 0)
-		BN_SKIP("cmark-gfm is not installed (scripts/bootstrap installs it)");
+		TF_SKIP("cmark-gfm is not installed (scripts/bootstrap installs it)");
 	char path[] = "/tmp/bg_report_XXXXXX";
 	int fd = mkstemp(path);
-	BN_CHECK(fd >= 0, "mkstemp failed");
+	TF_CHECK(fd >= 0, "mkstemp failed");
 	FILE *f = fdopen(fd, "w");
-	BN_CHECK(f && fputs(md, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+	TF_CHECK(f && fputs(md, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
 	struct bg_buf cmd = BG_BUF_INIT, html = BG_BUF_INIT;
-	BN_CHECK(bg_buf_printf(&cmd, "cmark-gfm %s '%s'", flags, path) == 0, "oom");
+	TF_CHECK(bg_buf_printf(&cmd, "cmark-gfm %s '%s'", flags, path) == 0, "oom");
 	FILE *p = popen(bg_buf_cstr(&cmd), "r");
-	BN_CHECK(p, "cannot run %s", bg_buf_cstr(&cmd));
+	TF_CHECK(p, "cannot run %s", bg_buf_cstr(&cmd));
 	char chunk[4096];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		BN_CHECK(bg_buf_put(&html, chunk, n) == 0, "oom");
+		TF_CHECK(bg_buf_put(&html, chunk, n) == 0, "oom");
 	int status = pclose(p);
 	unlink(path);
-	BN_CHECK(status == 0, "%s exited with %d", bg_buf_cstr(&cmd), status);
+	TF_CHECK(status == 0, "%s exited with %d", bg_buf_cstr(&cmd), status);
 	bg_buf_free(&cmd);
-	BN_CHECK(bg_buf_puts(&html, "") == 0, "oom");
+	TF_CHECK(bg_buf_puts(&html, "") == 0, "oom");
 	return bg_buf_detach(&html);
 }
 
@@ -221,23 +221,23 @@ static const char *check_table(const char *html, size_t k, size_t cols)
 	const char *t = html;
 	for (size_t i = 0; i <= k; i++) {
 		t = strstr(t, "<table>");
-		BN_CHECK(t, "table %zu missing", k);
+		TF_CHECK(t, "table %zu missing", k);
 		t += 7;
 	}
 	const char *end = strstr(t, "</table>");
-	BN_CHECK(end, "table %zu not closed", k);
+	TF_CHECK(end, "table %zu not closed", k);
 	size_t rows = 0;
 	for (const char *r = strstr(t, "<tr>"); r && r < end; r = strstr(r + 4, "<tr>")) {
 		const char *re = strstr(r, "</tr>");
-		BN_CHECK(re && re < end, "row not closed");
+		TF_CHECK(re && re < end, "row not closed");
 		size_t cells = 0;
 		for (const char *c = r; c < re; c++)
 			cells += !strncmp(c, "<td", 3) || !strncmp(c, "<th", 3);
-		BN_CHECK(cells == cols, "table %zu row %zu has %zu cells, want %zu: %.*s", k, rows,
+		TF_CHECK(cells == cols, "table %zu row %zu has %zu cells, want %zu: %.*s", k, rows,
 			 cells, cols, (int)(re - r), r);
 		rows++;
 	}
-	BN_CHECK(rows >= 2, "table %zu has %zu rows", k, rows);
+	TF_CHECK(rows >= 2, "table %zu has %zu rows", k, rows);
 	return t;
 }
 
@@ -260,14 +260,14 @@ static int valid_utf8(const char *s)
 	return 1;
 }
 
-BN_TEST(report__markdown_verdict_first)
+TF_TEST(report__markdown_verdict_first)
 {
 	struct bg_decision *d = make_decision(0);
 	char *md = markdown(d);
 	const char *want = "**bitgate: FAIL** \xE2\x80\x94 2 of 4 gates failed (perf: "
 			   "matmul/avx2/256x256x256 +7.3% slower; tests: cpu: 1 new failure "
 			   "(test\\_matmul\\_\\_avx2\\_tail))\n";
-	BN_CHECK(!strncmp(md, want, strlen(want)), "first line: %.*s", (int)strcspn(md, "\n"), md);
+	TF_CHECK(!strncmp(md, want, strlen(want)), "first line: %.*s", (int)strcspn(md, "\n"), md);
 	free(md);
 
 	for (size_t i = 0; i < 4; i++)
@@ -275,7 +275,7 @@ BN_TEST(report__markdown_verdict_first)
 	d->conclusion = 0;
 	md = markdown(d);
 	want = "**bitgate: PASS** \xE2\x80\x94 all 4 gates passed\n";
-	BN_CHECK(!strncmp(md, want, strlen(want)), "first line: %.*s", (int)strcspn(md, "\n"), md);
+	TF_CHECK(!strncmp(md, want, strlen(want)), "first line: %.*s", (int)strcspn(md, "\n"), md);
 	free(md);
 
 	d->gates[3].status = BG_GATE_SKIPPED;
@@ -285,91 +285,91 @@ BN_TEST(report__markdown_verdict_first)
 	md = markdown(d);
 	want = "**bitgate: NEUTRAL** \xE2\x80\x94 3 of 4 gates passed, 1 skipped (tests: no CUDA "
 	       "device)\n";
-	BN_CHECK(!strncmp(md, want, strlen(want)), "first line: %.*s", (int)strcspn(md, "\n"), md);
-	BN_CHECK(strstr(md, "| **tests** | \xE2\x9A\xAA skipped (no CUDA device) |"),
+	TF_CHECK(!strncmp(md, want, strlen(want)), "first line: %.*s", (int)strcspn(md, "\n"), md);
+	TF_CHECK(strstr(md, "| **tests** | \xE2\x9A\xAA skipped (no CUDA device) |"),
 		 "skipped gate row:\n%s", md);
 	free(md);
 	bg_decision_free(d);
 }
 
-BN_TEST(report__markdown_figures)
+TF_TEST(report__markdown_figures)
 {
 	struct bg_decision *d = make_decision(0);
 	char *md = markdown(d);
 	/* the slower row: medians with units, signed change, interval, threshold, noise */
-	BN_CHECK(strstr(md, "| matmul/avx2/256x256x256 \xC2\xB7 threads=1 | avx2 | 10.42 ms | "
+	TF_CHECK(strstr(md, "| matmul/avx2/256x256x256 \xC2\xB7 threads=1 | avx2 | 10.42 ms | "
 			    "11.18 ms | +7.3% | [+5.1%, +9.6%] | \xC2\xB1"
 			    "3.0% (noise 1.1%) | 9.6% | 0.002 | 1.61 (floor 1.50) | "),
 		 "slower row:\n%s", md);
 	/* no history and no throughput: the unknowns are dashes, never nan */
-	BN_CHECK(strstr(md, "| -0.40% | [-1.2%, +0.8%] | \xC2\xB1"
+	TF_CHECK(strstr(md, "| -0.40% | [-1.2%, +0.8%] | \xC2\xB1"
 			    "3.0% | 1.2% | 0.002 | \xE2\x80\x94 | "),
 		 "no-change row:\n%s", md);
-	BN_CHECK(strstr(md, "missing (no samples on head)"), "missing row not explained:\n%s", md);
-	BN_CHECK(strstr(md, "avx2 \xE2\x86\x92 avx512"), "kernel change not shown");
-	BN_CHECK(!strstr(md, "nan") && !strstr(md, "NAN") && !strstr(md, "inf"),
+	TF_CHECK(strstr(md, "missing (no samples on head)"), "missing row not explained:\n%s", md);
+	TF_CHECK(strstr(md, "avx2 \xE2\x86\x92 avx512"), "kernel change not shown");
+	TF_CHECK(!strstr(md, "nan") && !strstr(md, "NAN") && !strstr(md, "inf"),
 		 "a non-finite figure leaked:\n%s", md);
 	/* the slower row comes first in the table, ahead of the no-change one before it */
-	BN_CHECK(strstr(md, "| matmul/avx2/256x256x256 \xC2\xB7 threads=1 | avx2 | 10.42") <
+	TF_CHECK(strstr(md, "| matmul/avx2/256x256x256 \xC2\xB7 threads=1 | avx2 | 10.42") <
 			 strstr(md, "| matmul/avx2/64x64x64"),
 		 "rows not ordered by importance");
-	BN_CHECK(strstr(md, "| cpu | 906/907 | 905/907 (2 failed, 0 skipped) | 99.78% | 99.90% "
+	TF_CHECK(strstr(md, "| cpu | 906/907 | 905/907 (2 failed, 0 skipped) | 99.78% | 99.90% "
 			    "| **1:** test\\_matmul\\_\\_avx2\\_tail |"),
 		 "cpu suite row:\n%s", md);
-	BN_CHECK(strstr(md, "**+0.42%** [-0.10%, +0.95%]"), "strict overhead:\n%s", md);
-	BN_CHECK(strstr(md, "`5f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a`") &&
+	TF_CHECK(strstr(md, "**+0.42%** [-0.10%, +0.95%]"), "strict overhead:\n%s", md);
+	TF_CHECK(strstr(md, "`5f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a`") &&
 			 strstr(md, "`sha256:9e1f4c0a7b2d`") && strstr(md, "hash unknown") &&
 			 strstr(md, "```sh\nbitgate ci --base origin/main --head HEAD\n"),
 		 "evidence trail:\n%s", md);
 	/* the head's kernel per operation, as its bench program reported it; none for base */
-	BN_CHECK(strstr(md, "kernels avx2; dispatch cpu\\_class zen3, gemm avx2, gemv avx2, "
+	TF_CHECK(strstr(md, "kernels avx2; dispatch cpu\\_class zen3, gemm avx2, gemv avx2, "
 			    "quant avx2, lm\\_head avx2\n"),
 		 "dispatch:\n%s", md);
-	BN_CHECK(!strstr(md, "avx2,ref; dispatch"), "a dispatch claimed for base:\n%s", md);
+	TF_CHECK(!strstr(md, "avx2,ref; dispatch"), "a dispatch claimed for base:\n%s", md);
 	free(md);
 	/* what was not measured says why */
 	d->strict.measured = 0;
 	d->strict.skipped = xdup("the strict build failed");
 	md = markdown(d);
-	BN_CHECK(strstr(md, "### Strict-mode overhead\n\n\xE2\x9A\xAA not measured: the strict "
+	TF_CHECK(strstr(md, "### Strict-mode overhead\n\n\xE2\x9A\xAA not measured: the strict "
 			    "build failed\n"),
 		 "strict not measured:\n%s", md);
-	BN_CHECK(!strstr(md, "strict 14"), "an unmeasured strict run is cited as evidence");
+	TF_CHECK(!strstr(md, "strict 14"), "an unmeasured strict run is cited as evidence");
 	const char *sections[] = {"### Key findings",         "### Benchmarks",
 				  "### Strict-mode overhead", "### Tests",
 				  "### Evidence trail",       "### Method"};
 	const char *prev = md;
 	for (size_t i = 0; i < 6; i++) {
 		const char *s = strstr(md, sections[i]);
-		BN_CHECK(s && s > prev, "section %s missing or out of order", sections[i]);
+		TF_CHECK(s && s > prev, "section %s missing or out of order", sections[i]);
 		prev = s;
 	}
 	free(md);
 	bg_decision_free(d);
 }
 
-BN_TEST(report__markdown_renders_tables)
+TF_TEST(report__markdown_renders_tables)
 {
 	struct bg_decision *d = make_decision(0);
 	char *md = markdown(d);
 	char *html = render(md, "--extension table");
-	BN_CHECK(count(html, "<table>") == 3 && count(html, "</table>") == 3,
+	TF_CHECK(count(html, "<table>") == 3 && count(html, "</table>") == 3,
 		 "want 3 tables (gates, benchmarks, tests):\n%s", html);
 	const char *gates = check_table(html, 0, 3);
-	BN_CHECK(!strncmp(strstr(gates, "<tr>"),
+	TF_CHECK(!strncmp(strstr(gates, "<tr>"),
 			  "<tr>\n<th>Gate</th>\n<th>Status</th>\n<th>Evidence</th>\n</tr>", 56),
 		 "gates header:\n%s", gates);
 	check_table(html, 1, 11);
 	check_table(html, 2, 6);
-	BN_CHECK(count(html, "<li>") == 3 + 5 + 2, "findings and evidence lists:\n%s", html);
-	BN_CHECK(strstr(html, "<p><strong>bitgate: FAIL</strong>"), "verdict paragraph:\n%s", html);
-	BN_CHECK(strstr(html, "<pre><code class=\"language-sh\">bitgate ci"), "commands block");
+	TF_CHECK(count(html, "<li>") == 3 + 5 + 2, "findings and evidence lists:\n%s", html);
+	TF_CHECK(strstr(html, "<p><strong>bitgate: FAIL</strong>"), "verdict paragraph:\n%s", html);
+	TF_CHECK(strstr(html, "<pre><code class=\"language-sh\">bitgate ci"), "commands block");
 	free(html);
 	free(md);
 	bg_decision_free(d);
 }
 
-BN_TEST(report__markdown_hostile_text)
+TF_TEST(report__markdown_hostile_text)
 {
 	struct bg_decision *d = make_decision(0);
 	free(d->head.subject);
@@ -391,21 +391,21 @@ BN_TEST(report__markdown_hostile_text)
 					    "--extension strikethrough --extension tagfilter"};
 	for (size_t m = 0; m < 3; m++) {
 		char *html = render(md, modes[m]);
-		BN_CHECK(count(html, "<table>") == 3 && count(html, "</table>") == 3,
+		TF_CHECK(count(html, "<table>") == 3 && count(html, "</table>") == 3,
 			 "%s: want 3 tables:\n%s", modes[m], html);
 		check_table(html, 0, 3);
 		check_table(html, 1, 11);
 		check_table(html, 2, 6);
-		BN_CHECK(!strstr(html, "<script") && !strstr(html, "<img") &&
+		TF_CHECK(!strstr(html, "<script") && !strstr(html, "<img") &&
 				 !strstr(html, "<a href") && !strstr(html, "<strong>bold") &&
 				 !strstr(html, "<code>c") && !strstr(html, "<h1") &&
 				 !strstr(html, "<!-- raw HTML omitted -->"),
 			 "%s: markup got through:\n%s", modes[m], html);
 		/* the text itself is all there, shown literally */
-		BN_CHECK(count(html, "evil | &lt;/table&gt;&lt;script&gt;alert(1)&lt;/script&gt; "
+		TF_CHECK(count(html, "evil | &lt;/table&gt;&lt;script&gt;alert(1)&lt;/script&gt; "
 				     "[x](javascript:alert(1))") == 4,
 			 "%s: hostile text not shown literally:\n%s", modes[m], html);
-		BN_CHECK(strstr(html, "a\\|b `c|d` **bold** _em_ | x | y | http://evil.example/ "
+		TF_CHECK(strstr(html, "a\\|b `c|d` **bold** _em_ | x | y | http://evil.example/ "
 				      "www.evil.example &lt;img src=x onerror=alert(1)&gt; "
 				      "&amp;lt;b&amp;gt; ![i](javascript:x)"),
 			 "%s: second hostile text not shown literally:\n%s", modes[m], html);
@@ -415,33 +415,33 @@ BN_TEST(report__markdown_hostile_text)
 	bg_decision_free(d);
 }
 
-BN_TEST(report__escape_cell)
+TF_TEST(report__escape_cell)
 {
 	struct bg_buf b = BG_BUF_INIT;
-	BN_CHECK(bg_md_escape_cell(&b, "  a|b\\c`d*e_f[g]h<i>j&k~l\r\nm\tn  ") == 0, "escape");
-	BN_CHECK(!strcmp(bg_buf_cstr(&b), "a\\|b\\\\c\\`d\\*e\\_f\\[g\\]h&lt;i&gt;j&amp;k\\~l m n"),
+	TF_CHECK(bg_md_escape_cell(&b, "  a|b\\c`d*e_f[g]h<i>j&k~l\r\nm\tn  ") == 0, "escape");
+	TF_CHECK(!strcmp(bg_buf_cstr(&b), "a\\|b\\\\c\\`d\\*e\\_f\\[g\\]h&lt;i&gt;j&amp;k\\~l m n"),
 		 "got %s", bg_buf_cstr(&b));
 	bg_buf_clear(&b);
 	/* block markers only where the text starts; malformed UTF-8 and bidi overrides */
-	BN_CHECK(bg_md_escape_cell(&b, "1. - x \xFF\xE2\x80\xAE y \xC3\xA9") == 0, "escape");
-	BN_CHECK(!strcmp(bg_buf_cstr(&b), "1\\. - x \xEF\xBF\xBD\xEF\xBF\xBD y \xC3\xA9"), "got %s",
+	TF_CHECK(bg_md_escape_cell(&b, "1. - x \xFF\xE2\x80\xAE y \xC3\xA9") == 0, "escape");
+	TF_CHECK(!strcmp(bg_buf_cstr(&b), "1\\. - x \xEF\xBF\xBD\xEF\xBF\xBD y \xC3\xA9"), "got %s",
 		 bg_buf_cstr(&b));
 	bg_buf_clear(&b);
-	BN_CHECK(bg_md_escape_cell(&b, "- see https://x.example and www.x.example") == 0, "escape");
-	BN_CHECK(!strcmp(bg_buf_cstr(&b), "\\- see https\\://x.example and www\\.x.example"),
+	TF_CHECK(bg_md_escape_cell(&b, "- see https://x.example and www.x.example") == 0, "escape");
+	TF_CHECK(!strcmp(bg_buf_cstr(&b), "\\- see https\\://x.example and www\\.x.example"),
 		 "got %s", bg_buf_cstr(&b));
 	bg_buf_clear(&b);
-	BN_CHECK(bg_md_escape_cell(&b, NULL) == 0 && b.len == 0, "NULL is empty");
+	TF_CHECK(bg_md_escape_cell(&b, NULL) == 0 && b.len == 0, "NULL is empty");
 	bg_buf_free(&b);
 }
 
 static cJSON *checkrun(const struct bg_decision *d, const char *name, char **text)
 {
 	struct bg_buf b = BG_BUF_INIT;
-	BN_CHECK(bg_report_checkrun(&b, d, name) == 0, "checkrun: %s", bg_error_last());
-	BN_CHECK(valid_utf8(bg_buf_cstr(&b)), "payload is not UTF-8");
+	TF_CHECK(bg_report_checkrun(&b, d, name) == 0, "checkrun: %s", bg_error_last());
+	TF_CHECK(valid_utf8(bg_buf_cstr(&b)), "payload is not UTF-8");
 	cJSON *o = cJSON_Parse(bg_buf_cstr(&b));
-	BN_CHECK(o, "payload is not JSON: %.300s", bg_buf_cstr(&b));
+	TF_CHECK(o, "payload is not JSON: %.300s", bg_buf_cstr(&b));
 	*text = bg_buf_detach(&b);
 	return o;
 }
@@ -451,34 +451,34 @@ static const char *str_at(const cJSON *o, const char *a, const char *b)
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, a);
 	if (b)
 		j = cJSON_GetObjectItemCaseSensitive(j, b);
-	BN_CHECK(cJSON_IsString(j), "%s%s%s missing or not a string", a, b ? "." : "", b ? b : "");
+	TF_CHECK(cJSON_IsString(j), "%s%s%s missing or not a string", a, b ? "." : "", b ? b : "");
 	return j->valuestring;
 }
 
-BN_TEST(report__checkrun_payload)
+TF_TEST(report__checkrun_payload)
 {
 	struct bg_decision *d = make_decision(0);
 	char *raw;
 	cJSON *o = checkrun(d, "bitgate / perf", &raw);
-	BN_CHECK(!strcmp(str_at(o, "name", NULL), "bitgate / perf"), "name");
-	BN_CHECK(!strcmp(str_at(o, "head_sha", NULL), d->head.sha), "head_sha");
-	BN_CHECK(!strcmp(str_at(o, "status", NULL), "completed"), "status");
-	BN_CHECK(!strcmp(str_at(o, "conclusion", NULL), "failure"), "conclusion");
+	TF_CHECK(!strcmp(str_at(o, "name", NULL), "bitgate / perf"), "name");
+	TF_CHECK(!strcmp(str_at(o, "head_sha", NULL), d->head.sha), "head_sha");
+	TF_CHECK(!strcmp(str_at(o, "status", NULL), "completed"), "status");
+	TF_CHECK(!strcmp(str_at(o, "conclusion", NULL), "failure"), "conclusion");
 	const char *title = str_at(o, "output", "title");
-	BN_CHECK(!strcmp(title, "bitgate: FAIL \xE2\x80\x94 2 of 4 gates failed (perf: "
+	TF_CHECK(!strcmp(title, "bitgate: FAIL \xE2\x80\x94 2 of 4 gates failed (perf: "
 				"matmul/avx2/256x256x256 +7.3% slower; tests: cpu: 1 new failure "
 				"(test_matmul__avx2_tail))"),
 		 "title: %s", title);
 	const char *summary = str_at(o, "output", "summary"), *text = str_at(o, "output", "text");
-	BN_CHECK(!strncmp(summary, "**bitgate: FAIL**", 17) &&
+	TF_CHECK(!strncmp(summary, "**bitgate: FAIL**", 17) &&
 			 strstr(summary, "| Gate | Status | Evidence |") && !strstr(summary, "###"),
 		 "summary:\n%s", summary);
-	BN_CHECK(!strncmp(text, "### Key findings", 16) && strstr(text, "### Benchmarks") &&
+	TF_CHECK(!strncmp(text, "### Key findings", 16) && strstr(text, "### Benchmarks") &&
 			 strstr(text, "### Method") && !strstr(text, "truncated"),
 		 "text:\n%s", text);
 	/* together they are the whole report */
 	char *md = markdown(d);
-	BN_CHECK(strlen(summary) + strlen(text) == strlen(md) &&
+	TF_CHECK(strlen(summary) + strlen(text) == strlen(md) &&
 			 !strncmp(md, summary, strlen(summary)),
 		 "summary + text != report");
 	free(md);
@@ -489,8 +489,8 @@ BN_TEST(report__checkrun_payload)
 	for (int c = 0; c < 3; c++) {
 		d->conclusion = c;
 		o = checkrun(d, NULL, &raw);
-		BN_CHECK(!strcmp(str_at(o, "conclusion", NULL), want[c]), "conclusion %d", c);
-		BN_CHECK(!strcmp(str_at(o, "name", NULL), "bitgate"), "default name");
+		TF_CHECK(!strcmp(str_at(o, "conclusion", NULL), want[c]), "conclusion %d", c);
+		TF_CHECK(!strcmp(str_at(o, "name", NULL), "bitgate"), "default name");
 		cJSON_Delete(o);
 		free(raw);
 	}
@@ -498,26 +498,26 @@ BN_TEST(report__checkrun_payload)
 
 	/* an empty decision (every string NULL) still makes a valid payload */
 	struct bg_decision *z = calloc(1, sizeof(*z));
-	BN_CHECK(z, "out of memory");
+	TF_CHECK(z, "out of memory");
 	z->conclusion = 2;
 	o = checkrun(z, "bitgate", &raw);
-	BN_CHECK(!strcmp(str_at(o, "output", "title"),
+	TF_CHECK(!strcmp(str_at(o, "output", "title"),
 			 "bitgate: NEUTRAL \xE2\x80\x94 no gates were evaluated"),
 		 "empty title: %s", str_at(o, "output", "title"));
-	BN_CHECK(!strcmp(str_at(o, "head_sha", NULL), ""), "empty head_sha");
+	TF_CHECK(!strcmp(str_at(o, "head_sha", NULL), ""), "empty head_sha");
 	cJSON_Delete(o);
 	free(raw);
 	bg_decision_free(z);
 }
 
-BN_TEST(report__checkrun_limits)
+TF_TEST(report__checkrun_limits)
 {
 	/* 20,000 rows with multi-byte names: far past GitHub's 65,535 characters */
 	struct bg_decision *d = make_decision(20000);
 	/* and a title far past 255 bytes, made of 3-byte characters */
 	struct bg_buf longname = BG_BUF_INIT;
 	for (int i = 0; i < 200; i++)
-		BN_CHECK(bg_buf_puts(&longname, "\xE6\x97\xA5") == 0, "oom");
+		TF_CHECK(bg_buf_puts(&longname, "\xE6\x97\xA5") == 0, "oom");
 	free(d->gates[2].evidence);
 	d->gates[2].evidence = bg_buf_detach(&longname);
 	free(d->gates[2].name);
@@ -526,19 +526,19 @@ BN_TEST(report__checkrun_limits)
 	cJSON *o = checkrun(d, "bitgate", &raw);
 	const char *title = str_at(o, "output", "title");
 	const char *summary = str_at(o, "output", "summary"), *text = str_at(o, "output", "text");
-	BN_CHECK(strlen(title) <= 255 && valid_utf8(title), "title: %zu bytes", strlen(title));
-	BN_CHECK(strlen(summary) <= 65535 && valid_utf8(summary), "summary: %zu bytes",
+	TF_CHECK(strlen(title) <= 255 && valid_utf8(title), "title: %zu bytes", strlen(title));
+	TF_CHECK(strlen(summary) <= 65535 && valid_utf8(summary), "summary: %zu bytes",
 		 strlen(summary));
-	BN_CHECK(strlen(text) <= 65535 && valid_utf8(text), "text: %zu bytes", strlen(text));
+	TF_CHECK(strlen(text) <= 65535 && valid_utf8(text), "text: %zu bytes", strlen(text));
 	/* the benchmark table loses rows (the least important) so that the sections after it
 	 * stay whole: no cut, the count of the rows left out instead */
-	BN_CHECK(strlen(text) > 32768, "text cut too short: %zu bytes", strlen(text));
-	BN_CHECK(!strstr(text, "report truncated:"), "cut although rows could go:\n%s",
+	TF_CHECK(strlen(text) > 32768, "text cut too short: %zu bytes", strlen(text));
+	TF_CHECK(!strstr(text, "report truncated:"), "cut although rows could go:\n%s",
 		 text + strlen(text) - 300);
-	BN_CHECK(strstr(text, "### Method") && strstr(text, "### Tests"), "sections lost");
+	TF_CHECK(strstr(text, "### Method") && strstr(text, "### Tests"), "sections lost");
 	const char *left = strstr(text, " more rows left out here (");
-	BN_CHECK(left && strstr(left, " noisy, 4001 faster, 4002 no change); the full report "
-				       "is in the job summary"),
+	TF_CHECK(left && strstr(left, " noisy, 4001 faster, 4002 no change); the full report "
+				      "is in the job summary"),
 		 "no count of the rows left out");
 	long shown = 0;
 	const char *sep = strstr(text, "|---|---|--:|");
@@ -547,17 +547,17 @@ BN_TEST(report__checkrun_limits)
 	const char *num = left;
 	while (num > text && num[-1] >= '0' && num[-1] <= '9')
 		num--;
-	BN_CHECK(shown > 100 && shown + strtol(num, NULL, 10) == 20006,
+	TF_CHECK(shown > 100 && shown + strtol(num, NULL, 10) == 20006,
 		 "%ld rows shown, %ld left out, of 20006", shown, strtol(num, NULL, 10));
 	/* slower rows first, so what was cut is of the least interest */
-	BN_CHECK(strstr(text, "| matmul/avx2/256x256x256 \xC2\xB7 threads=1 | avx2 | 10.42 ms"),
+	TF_CHECK(strstr(text, "| matmul/avx2/256x256x256 \xC2\xB7 threads=1 | avx2 | 10.42 ms"),
 		 "the slower row was cut");
 	cJSON_Delete(o);
 	free(raw);
 	bg_decision_free(d);
 }
 
-BN_TEST(report__checkrun_cut_in_commands)
+TF_TEST(report__checkrun_cut_in_commands)
 {
 	/* a cut inside the commands block closes the fence before the note */
 	struct bg_decision *d = make_decision(0);
@@ -566,18 +566,18 @@ BN_TEST(report__checkrun_cut_in_commands)
 	char *raw;
 	cJSON *o = checkrun(d, "bitgate", &raw);
 	const char *text = str_at(o, "output", "text");
-	BN_CHECK(strlen(text) <= 65535, "text: %zu bytes", strlen(text));
-	BN_CHECK(strstr(text, "x\n```\n\n> **\xE2\x80\xA6 report truncated:**"),
+	TF_CHECK(strlen(text) <= 65535, "text: %zu bytes", strlen(text));
+	TF_CHECK(strstr(text, "x\n```\n\n> **\xE2\x80\xA6 report truncated:**"),
 		 "fence not closed before the note:\n%s", text + strlen(text) - 300);
 	char *html = render(text, "--extension table");
-	BN_CHECK(strstr(html, "</code></pre>\n<blockquote>"), "note inside the code block");
+	TF_CHECK(strstr(html, "</code></pre>\n<blockquote>"), "note inside the code block");
 	free(html);
 	cJSON_Delete(o);
 	free(raw);
 	bg_decision_free(d);
 }
 
-BN_TEST(report__json_round_trip)
+TF_TEST(report__json_round_trip)
 {
 	struct bg_decision *d = make_decision(3);
 	d->rows[0].change = 1.0 / 3;              /* needs all 17 digits */
@@ -591,26 +591,26 @@ BN_TEST(report__json_round_trip)
 	free(d->head.subject);
 	d->head.subject = xdup(HOSTILE "\n\"quoted\" \xF0\x9F\x9A\x80");
 	char *a, *b;
-	BN_CHECK(bg_decision_to_json(d, &a) == 0, "to_json: %s", bg_error_last());
+	TF_CHECK(bg_decision_to_json(d, &a) == 0, "to_json: %s", bg_error_last());
 	struct bg_decision *e;
-	BN_CHECK(bg_decision_from_json(&e, a, strlen(a), "test") == 0, "from_json: %s",
+	TF_CHECK(bg_decision_from_json(&e, a, strlen(a), "test") == 0, "from_json: %s",
 		 bg_error_last());
-	BN_CHECK(bg_decision_to_json(e, &b) == 0, "to_json: %s", bg_error_last());
-	BN_CHECK(!strcmp(a, b), "round trip differs:\n%s\n%s", a, b);
-	BN_CHECK(e->rows[0].change == 1.0 / 3, "1/3 lost bits");
-	BN_CHECK(e->rows[0].hl_shift == 0 && signbit(e->rows[0].hl_shift), "-0 lost its sign");
-	BN_CHECK(e->rows[1].p == 5e-324, "subnormal lost");
-	BN_CHECK(e->head.run_id == (INT64_C(1) << 60) + 1, "int64 lost: %lld",
+	TF_CHECK(bg_decision_to_json(e, &b) == 0, "to_json: %s", bg_error_last());
+	TF_CHECK(!strcmp(a, b), "round trip differs:\n%s\n%s", a, b);
+	TF_CHECK(e->rows[0].change == 1.0 / 3, "1/3 lost bits");
+	TF_CHECK(e->rows[0].hl_shift == 0 && signbit(e->rows[0].hl_shift), "-0 lost its sign");
+	TF_CHECK(e->rows[1].p == 5e-324, "subnormal lost");
+	TF_CHECK(e->head.run_id == (INT64_C(1) << 60) + 1, "int64 lost: %lld",
 		 (long long)e->head.run_id);
-	BN_CHECK(e->base.run_id == -(INT64_C(1) << 53) - 1, "int64 lost");
-	BN_CHECK(isnan(e->strict.lo) && isnan(e->rows[4].head_time), "non-finite must read NAN");
-	BN_CHECK(e->head.binary_hash == NULL && e->base.kernels && !*e->base.kernels,
+	TF_CHECK(e->base.run_id == -(INT64_C(1) << 53) - 1, "int64 lost");
+	TF_CHECK(isnan(e->strict.lo) && isnan(e->rows[4].head_time), "non-finite must read NAN");
+	TF_CHECK(e->head.binary_hash == NULL && e->base.kernels && !*e->base.kernels,
 		 "NULL and empty strings");
-	BN_CHECK(!strcmp(e->head.subject, d->head.subject), "subject");
-	BN_CHECK(e->head.dispatch && !strcmp(e->head.dispatch, d->head.dispatch) &&
+	TF_CHECK(!strcmp(e->head.subject, d->head.subject), "subject");
+	TF_CHECK(e->head.dispatch && !strcmp(e->head.dispatch, d->head.dispatch) &&
 			 !e->base.dispatch,
 		 "dispatch");
-	BN_CHECK(e->n_rows == 9 && e->n_gates == 4 && e->n_suites == 2 &&
+	TF_CHECK(e->n_rows == 9 && e->n_gates == 4 && e->n_suites == 2 &&
 			 e->suites[0].n_new_failures == 1 && e->n_commands == 3 &&
 			 e->n_findings == 3 && e->rows[1].verdict == BG_VERDICT_SLOWER &&
 			 e->gates[2].status == BG_GATE_FAIL && e->conclusion == 1 &&
@@ -619,10 +619,10 @@ BN_TEST(report__json_round_trip)
 	/* an empty decision too */
 	struct bg_decision *z = calloc(1, sizeof(*z)), *y;
 	char *c, *c2;
-	BN_CHECK(z && bg_decision_to_json(z, &c) == 0, "to_json empty");
-	BN_CHECK(bg_decision_from_json(&y, c, strlen(c), "empty") == 0, "from_json empty: %s",
+	TF_CHECK(z && bg_decision_to_json(z, &c) == 0, "to_json empty");
+	TF_CHECK(bg_decision_from_json(&y, c, strlen(c), "empty") == 0, "from_json empty: %s",
 		 bg_error_last());
-	BN_CHECK(bg_decision_to_json(y, &c2) == 0 && !strcmp(c, c2), "empty round trip");
+	TF_CHECK(bg_decision_to_json(y, &c2) == 0 && !strcmp(c, c2), "empty round trip");
 	free(c);
 	free(c2);
 	bg_decision_free(y);
@@ -633,11 +633,11 @@ BN_TEST(report__json_round_trip)
 	bg_decision_free(d);
 }
 
-BN_TEST(report__json_malformed)
+TF_TEST(report__json_malformed)
 {
 	struct bg_decision *d = make_decision(0);
 	char *good;
-	BN_CHECK(bg_decision_to_json(d, &good) == 0, "to_json");
+	TF_CHECK(bg_decision_to_json(d, &good) == 0, "to_json");
 	bg_decision_free(d);
 	static const char *const bad[] = {
 		"",
@@ -665,30 +665,30 @@ BN_TEST(report__json_malformed)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct bg_decision *e = (struct bg_decision *)1;
 		int err = bg_decision_from_json(&e, bad[i], strlen(bad[i]), "decision.json");
-		BN_CHECK(err == BG_EINPUT, "case %zu (%s): %d", i, bad[i], err);
-		BN_CHECK(e == NULL, "case %zu: out not cleared", i);
-		BN_CHECK(strstr(bg_error_last(), "decision.json: "), "case %zu: message %s", i,
+		TF_CHECK(err == BG_EINPUT, "case %zu (%s): %d", i, bad[i], err);
+		TF_CHECK(e == NULL, "case %zu: out not cleared", i);
+		TF_CHECK(strstr(bg_error_last(), "decision.json: "), "case %zu: message %s", i,
 			 bg_error_last());
 	}
 	/* the minimal valid document, to show the cases above fail for their own reason */
 	const char *min = "{\"schema\":\"bitgate-decision/1\",\"base\":{},\"head\":{},"
 			  "\"strict\":{},\"conclusion\":\"success\"}";
 	struct bg_decision *e;
-	BN_CHECK(bg_decision_from_json(&e, min, strlen(min), "min") == 0, "%s", bg_error_last());
+	TF_CHECK(bg_decision_from_json(&e, min, strlen(min), "min") == 0, "%s", bg_error_last());
 	bg_decision_free(e);
 	/* a good document cut short, or with trailing data, is malformed */
 	size_t n = strlen(good);
-	BN_CHECK(bg_decision_from_json(&e, good, n - 1, "cut") == BG_EINPUT, "truncated accepted");
+	TF_CHECK(bg_decision_from_json(&e, good, n - 1, "cut") == BG_EINPUT, "truncated accepted");
 	good[n - 1] = '\0';
 	struct bg_buf t = BG_BUF_INIT;
-	BN_CHECK(bg_buf_printf(&t, "%s}}", good) == 0, "oom");
-	BN_CHECK(bg_decision_from_json(&e, t.ptr, t.len, "trailing") == BG_EINPUT,
+	TF_CHECK(bg_buf_printf(&t, "%s}}", good) == 0, "oom");
+	TF_CHECK(bg_decision_from_json(&e, t.ptr, t.len, "trailing") == BG_EINPUT,
 		 "trailing data accepted");
 	bg_buf_free(&t);
 	free(good);
 }
 
-BN_TEST(report__terminal_table)
+TF_TEST(report__terminal_table)
 {
 	struct bg_decision *d = make_decision(0);
 	free(d->rows[3].benchmark);
@@ -696,30 +696,30 @@ BN_TEST(report__terminal_table)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	BN_CHECK(f, "open_memstream");
+	TF_CHECK(f, "open_memstream");
 	bg_report_table(f, d);
 	fclose(f);
 	const char *want[] = {"benchmark", "base median", "head median", "change %", "95% CI",
 			      "threshold", "verdict",     "gate",        "status",   "evidence"};
 	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
-		BN_CHECK(strstr(text, want[i]), "header %s missing:\n%s", want[i], text);
+		TF_CHECK(strstr(text, want[i]), "header %s missing:\n%s", want[i], text);
 	for (size_t i = 0; i < d->n_rows; i++) {
 		if (i == 3)
 			continue;
-		BN_CHECK(strstr(text, d->rows[i].benchmark), "row %s missing:\n%s",
+		TF_CHECK(strstr(text, d->rows[i].benchmark), "row %s missing:\n%s",
 			 d->rows[i].benchmark, text);
 	}
 	for (int v = 0; v < 5; v++)
-		BN_CHECK(strstr(text, bg_verdict_name((enum bg_verdict)v)), "verdict %s missing",
+		TF_CHECK(strstr(text, bg_verdict_name((enum bg_verdict)v)), "verdict %s missing",
 			 bg_verdict_name((enum bg_verdict)v));
-	BN_CHECK(strstr(text, "quant/?[31mred?[0m") && !strchr(text, '\x1b'),
+	TF_CHECK(strstr(text, "quant/?[31mred?[0m") && !strchr(text, '\x1b'),
 		 "escape sequence reached the terminal:\n%s", text);
-	BN_CHECK(strstr(text, "+7.3%") && strstr(text, "[+5.1%, +9.6%]") &&
+	TF_CHECK(strstr(text, "+7.3%") && strstr(text, "[+5.1%, +9.6%]") &&
 			 strstr(text, "\xC2\xB1"
 				      "3.0%") &&
 			 strstr(text, "10.42 ms"),
 		 "figures:\n%s", text);
-	BN_CHECK(strstr(text, "perf") && strstr(text, "fail") && !strstr(text, "nan"), "gates:\n%s",
+	TF_CHECK(strstr(text, "perf") && strstr(text, "fail") && !strstr(text, "nan"), "gates:\n%s",
 		 text);
 	free(text);
 	bg_decision_free(d);

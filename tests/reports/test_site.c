@@ -17,8 +17,8 @@
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "bg_site.h"
-#include "bn_test.h"
 #include "site_fixture.h"
+#include "tf.h"
 
 static const char *const pages[] = {
 	"index.html",
@@ -46,7 +46,7 @@ static char *render(const struct site_fixture *f, const struct bg_site_opts *o,
 {
 	char *dir = site_tmpdir(tag);
 	int rc = bg_site_write(&f->site, dir, o, st);
-	BN_CHECK(rc == 0, "bg_site_write: %d %s", rc, bg_error_last());
+	TF_CHECK(rc == 0, "bg_site_write: %d %s", rc, bg_error_last());
 	return dir;
 }
 
@@ -64,19 +64,19 @@ static void check_no_leftovers(const char *dir)
 	const char *const subs[] = {"", "plots", "series"};
 	for (size_t i = 0; i < 3; i++) {
 		struct bg_buf p = BG_BUF_INIT;
-		BN_CHECK(bg_path_join(&p, dir, subs[i]) == 0, "oom");
+		TF_CHECK(bg_path_join(&p, dir, subs[i]) == 0, "oom");
 		DIR *d = opendir(p.ptr);
-		BN_CHECK(d || i > 0, "opendir %s", p.ptr);
+		TF_CHECK(d || i > 0, "opendir %s", p.ptr);
 		if (!d) {
 			bg_buf_free(&p);
 			continue;
 		}
 		struct dirent *e;
 		while ((e = readdir(d))) {
-			BN_CHECK(!strstr(e->d_name, ".bg-plot-"), "work directory left: %s",
+			TF_CHECK(!strstr(e->d_name, ".bg-plot-"), "work directory left: %s",
 				 e->d_name);
-			BN_CHECK(!strstr(e->d_name, ".part"), "partial plot left: %s", e->d_name);
-			BN_CHECK(!strstr(e->d_name, ".tmp."), "temporary file left: %s", e->d_name);
+			TF_CHECK(!strstr(e->d_name, ".part"), "partial plot left: %s", e->d_name);
+			TF_CHECK(!strstr(e->d_name, ".tmp."), "temporary file left: %s", e->d_name);
 		}
 		closedir(d);
 		bg_buf_free(&p);
@@ -88,7 +88,7 @@ static xmlDoc *parse_xml(const char *text, const char *name)
 	xmlDoc *doc = xmlReadMemory(text, (int)strlen(text), name, "UTF-8",
 				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	const xmlError *e = xmlGetLastError();
-	BN_CHECK(doc, "%s is not well-formed: %s", name, e && e->message ? e->message : "?");
+	TF_CHECK(doc, "%s is not well-formed: %s", name, e && e->message ? e->message : "?");
 	return doc;
 }
 
@@ -106,21 +106,21 @@ static void check_url(struct link_check *lc, const char *elem, const char *attr,
 {
 	size_t np = lc->commit_prefix ? strlen(lc->commit_prefix) : 0;
 	if (np && !strncmp(v, lc->commit_prefix, np)) {
-		BN_CHECK(!strcmp(elem, "a") && !strcmp(attr, "href"), "<%s %s=\"%s\">", elem, attr,
+		TF_CHECK(!strcmp(elem, "a") && !strcmp(attr, "href"), "<%s %s=\"%s\">", elem, attr,
 			 v);
-		BN_CHECK(strspn(v + np, "0123456789abcdef") == 40 && !v[np + 40],
+		TF_CHECK(strspn(v + np, "0123456789abcdef") == 40 && !v[np + 40],
 			 "commit link with more than a SHA: %s", v);
 		lc->commit_links++;
 		return;
 	}
 	size_t scheme = strcspn(v, ":/?#");
-	BN_CHECK(v[scheme] != ':', "absolute URL in <%s %s=\"%s\">", elem, attr, v);
-	BN_CHECK(v[0] != '/', "host- or root-relative URL in <%s %s=\"%s\">", elem, attr, v);
+	TF_CHECK(v[scheme] != ':', "absolute URL in <%s %s=\"%s\">", elem, attr, v);
+	TF_CHECK(v[0] != '/', "host- or root-relative URL in <%s %s=\"%s\">", elem, attr, v);
 	if (v[0] == '#')
 		return;
 	char target[512];
 	snprintf(target, sizeof(target), "%s%.*s", lc->page_dir, (int)strcspn(v, "#?"), v);
-	BN_CHECK(site_exists(lc->dir, target), "<%s %s=\"%s\">: %s/%s does not exist", elem, attr,
+	TF_CHECK(site_exists(lc->dir, target), "<%s %s=\"%s\">: %s/%s does not exist", elem, attr,
 		 v, lc->dir, target);
 	lc->local_links++;
 }
@@ -136,10 +136,10 @@ static void walk(struct link_check *lc, xmlNode *n)
 			continue;
 		const char *name = (const char *)n->name;
 		for (size_t i = 0; banned[i]; i++)
-			BN_CHECK(strcmp(name, banned[i]), "<%s> in a page", name);
+			TF_CHECK(strcmp(name, banned[i]), "<%s> in a page", name);
 		for (xmlAttr *a = n->properties; a; a = a->next) {
 			const char *an = (const char *)a->name;
-			BN_CHECK(strncmp(an, "on", 2) && strcmp(an, "style"), "attribute %s", an);
+			TF_CHECK(strncmp(an, "on", 2) && strcmp(an, "style"), "attribute %s", an);
 			for (size_t i = 0; url_attrs[i]; i++)
 				if (!strcmp(an, url_attrs[i])) {
 					xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
@@ -149,7 +149,7 @@ static void walk(struct link_check *lc, xmlNode *n)
 		}
 		if (!strcmp(name, "img")) {
 			xmlChar *alt = xmlGetProp(n, (const xmlChar *)"alt");
-			BN_CHECK(alt && alt[0], "an <img> without alt text");
+			TF_CHECK(alt && alt[0], "an <img> without alt text");
 			xmlFree(alt);
 			lc->imgs++;
 		}
@@ -171,28 +171,28 @@ static void walk(struct link_check *lc, xmlNode *n)
 static struct link_check check_page(const char *dir, const char *rel, const char *prefix)
 {
 	char *text = site_read(dir, rel);
-	BN_CHECK(!strncmp(text, "<!DOCTYPE html>\n", 16), "%s: no HTML5 doctype", rel);
-	BN_CHECK(!strstr(text, "url(") && !strstr(text, "@import") && !strstr(text, "@font-face"),
+	TF_CHECK(!strncmp(text, "<!DOCTYPE html>\n", 16), "%s: no HTML5 doctype", rel);
+	TF_CHECK(!strstr(text, "url(") && !strstr(text, "@import") && !strstr(text, "@font-face"),
 		 "%s: CSS fetching something", rel);
-	BN_CHECK(!strstr(text, "http://"), "%s: an http:// reference", rel);
+	TF_CHECK(!strstr(text, "http://"), "%s: an http:// reference", rel);
 	xmlDoc *doc = parse_xml(text, rel);
 	xmlNode *root = xmlDocGetRootElement(doc);
-	BN_CHECK(root && !strcmp((const char *)root->name, "html"), "%s: root is not <html>", rel);
+	TF_CHECK(root && !strcmp((const char *)root->name, "html"), "%s: root is not <html>", rel);
 	xmlChar *lang = xmlGetProp(root, (const xmlChar *)"lang");
-	BN_CHECK(lang && !strcmp((const char *)lang, "en"), "%s: no lang", rel);
+	TF_CHECK(lang && !strcmp((const char *)lang, "en"), "%s: no lang", rel);
 	xmlFree(lang);
 	struct link_check lc = {
 		.dir = dir, .page_dir = strchr(rel, '/') ? "series/" : "", .commit_prefix = prefix};
 	walk(&lc, root);
-	BN_CHECK(lc.has_charset && lc.has_title, "%s: no charset or no title", rel);
+	TF_CHECK(lc.has_charset && lc.has_title, "%s: no charset or no title", rel);
 	/* "https://" appears only in commit links */
-	BN_CHECK_EQ(count(text, "https://"), lc.commit_links);
+	TF_CHECK_EQ(count(text, "https://"), lc.commit_links);
 	xmlFreeDoc(doc);
 	free(text);
 	return lc;
 }
 
-BN_TEST(site__writes_every_page)
+TF_TEST(site__writes_every_page)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
@@ -200,33 +200,33 @@ BN_TEST(site__writes_every_page)
 	struct bg_site_stats st;
 	char *dir = render(&f, &o, &st, "site-pages");
 	for (size_t i = 0; i < N_PAGES; i++)
-		BN_CHECK(site_exists(dir, pages[i]), "%s missing", pages[i]);
+		TF_CHECK(site_exists(dir, pages[i]), "%s missing", pages[i]);
 	for (size_t i = 0; i < N_PLOTS; i++)
-		BN_CHECK(site_exists(dir, plots[i]), "%s missing (%s)", plots[i], st.plot_error);
-	BN_CHECK_EQ(st.pages, N_PAGES);
-	BN_CHECK_EQ(st.plots, N_PLOTS);
-	BN_CHECK_EQ(st.plots_missing, 0);
-	BN_CHECK(!st.gnuplot_missing && !st.gnuplot_failed && !st.plot_error[0], "%s",
+		TF_CHECK(site_exists(dir, plots[i]), "%s missing (%s)", plots[i], st.plot_error);
+	TF_CHECK_EQ(st.pages, N_PAGES);
+	TF_CHECK_EQ(st.plots, N_PLOTS);
+	TF_CHECK_EQ(st.plots_missing, 0);
+	TF_CHECK(!st.gnuplot_missing && !st.gnuplot_failed && !st.plot_error[0], "%s",
 		 st.plot_error);
-	BN_CHECK(st.seconds >= st.plot_seconds && st.plot_seconds > 0, "times %g %g", st.seconds,
+	TF_CHECK(st.seconds >= st.plot_seconds && st.plot_seconds > 0, "times %g %g", st.seconds,
 		 st.plot_seconds);
-	BN_CHECK(!site_exists(dir, "plots/e2e-bitnet-2b-decode.svg"), "a plot of no data");
+	TF_CHECK(!site_exists(dir, "plots/e2e-bitnet-2b-decode.svg"), "a plot of no data");
 	char *page = site_read(dir, "series/e2e-bitnet-2b-decode.html");
-	BN_CHECK(strstr(page, "nothing to plot: no measurements"), "no note for an empty series");
-	BN_CHECK(strstr(page, "No runs yet."), "no word on the missing runs");
+	TF_CHECK(strstr(page, "nothing to plot: no measurements"), "no note for an empty series");
+	TF_CHECK(strstr(page, "No runs yet."), "no word on the missing runs");
 	free(page);
 	check_no_leftovers(dir);
 
 	/* a second run over the same directory replaces the files */
-	BN_CHECK(bg_site_write(&f.site, dir, &o, &st) == 0, "%s", bg_error_last());
-	BN_CHECK_EQ(st.plots, N_PLOTS);
+	TF_CHECK(bg_site_write(&f.site, dir, &o, &st) == 0, "%s", bg_error_last());
+	TF_CHECK_EQ(st.plots, N_PLOTS);
 	check_no_leftovers(dir);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__open_regressions_before_series)
+TF_TEST(site__open_regressions_before_series)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
@@ -236,42 +236,42 @@ BN_TEST(site__open_regressions_before_series)
 	const char *open = strstr(index, "<h2>Open regressions</h2>");
 	const char *series = strstr(index, "<section id=\"series\">");
 	const char *closed = strstr(index, "<section id=\"closed\">");
-	BN_CHECK(open && series && closed, "sections missing");
-	BN_CHECK(open < series && series < closed, "sections out of order");
+	TF_CHECK(open && series && closed, "sections missing");
+	TF_CHECK(open < series && series < closed, "sections out of order");
 	/* the open regression (bad commit 25) is in the first table, before any series card */
 	char bad[8];
 	snprintf(bad, sizeof(bad), "%.7s", f.shas[25]);
 	const char *row = strstr(index, bad);
-	BN_CHECK(row && row > open && row < series, "the open regression is not first");
-	BN_CHECK(strstr(index, "<table class=\"regressions\">") < series, "no regressions table");
+	TF_CHECK(row && row > open && row < series, "the open regression is not first");
+	TF_CHECK(strstr(index, "<table class=\"regressions\">") < series, "no regressions table");
 	const char *card = strstr(index, "<figure class=\"card");
-	BN_CHECK(card && card > series, "a series card before the regressions");
+	TF_CHECK(card && card > series, "a series card before the regressions");
 	/* the fixed and the acknowledged ones come after the series */
 	char fixed[8];
 	snprintf(fixed, sizeof(fixed), "%.7s", f.shas[5]);
 	const char *fixed_row = strstr(series, fixed);
-	BN_CHECK(fixed_row && fixed_row > closed, "the fixed regression is not with the closed");
+	TF_CHECK(fixed_row && fixed_row > closed, "the fixed regression is not with the closed");
 	const char *ack = strstr(index, "expected: &lt;b&gt;new layout");
-	BN_CHECK(ack && ack > closed, "the acknowledged regression is not with the closed");
-	BN_CHECK(strstr(index, "+7.2%") && strstr(index, "[+5.1%, +9.6%]"), "magnitude missing");
-	BN_CHECK(strstr(index, "3 commits"), "range length missing");
-	BN_CHECK_EQ(count(index, "<figure class=\"card"), SITE_N_SERIES);
-	BN_CHECK_EQ(count(index, "<figure class=\"card open\""), 1);
+	TF_CHECK(ack && ack > closed, "the acknowledged regression is not with the closed");
+	TF_CHECK(strstr(index, "+7.2%") && strstr(index, "[+5.1%, +9.6%]"), "magnitude missing");
+	TF_CHECK(strstr(index, "3 commits"), "range length missing");
+	TF_CHECK_EQ(count(index, "<figure class=\"card"), SITE_N_SERIES);
+	TF_CHECK_EQ(count(index, "<figure class=\"card open\""), 1);
 	free(index);
 
 	/* no open regression: the index says so */
 	f.site.n_regressions = 1; /* only the fixed one */
-	BN_CHECK(bg_site_write(&f.site, dir, &o, NULL) == 0, "%s", bg_error_last());
+	TF_CHECK(bg_site_write(&f.site, dir, &o, NULL) == 0, "%s", bg_error_last());
 	index = site_read(dir, "index.html");
-	BN_CHECK(strstr(index, "No open regressions."), "no word on the empty table");
+	TF_CHECK(strstr(index, "No open regressions."), "no word on the empty table");
 	free(index);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
 
 /* Change points that are not regressions are shown too, in their own look, and open nothing. */
-BN_TEST(site__improvements_and_neutral_changes_are_marked)
+TF_TEST(site__improvements_and_neutral_changes_are_marked)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
@@ -281,29 +281,29 @@ BN_TEST(site__improvements_and_neutral_changes_are_marked)
 	struct bg_site_stats st;
 	char *dir = render(&f, &o, &st, "site-improvement");
 	char *page = site_read(dir, "series/matmul-avx2-256x256x256-default.html");
-	BN_CHECK(strstr(page, "<span class=\"state s-improvement\">improvement</span>"),
+	TF_CHECK(strstr(page, "<span class=\"state s-improvement\">improvement</span>"),
 		 "the improvement is not marked");
 	free(page);
 	char *index = site_read(dir, "index.html");
-	BN_CHECK_EQ(count(index, "<figure class=\"card open\""), 1);
+	TF_CHECK_EQ(count(index, "<figure class=\"card open\""), 1);
 	free(index);
 	if (!st.plot_error[0]) {
 		char *svg = site_read(dir, "plots/matmul-avx2-256x256x256-default.svg");
-		BN_CHECK(strstr(svg, "change: improvement"), "no key entry for the improvement");
+		TF_CHECK(strstr(svg, "change: improvement"), "no key entry for the improvement");
 		free(svg);
 	}
 	f.changes[0].state = "neutral";
-	BN_CHECK(bg_site_write(&f.site, dir, &o, NULL) == 0, "%s", bg_error_last());
+	TF_CHECK(bg_site_write(&f.site, dir, &o, NULL) == 0, "%s", bg_error_last());
 	page = site_read(dir, "series/matmul-avx2-256x256x256-default.html");
-	BN_CHECK(strstr(page, "<span class=\"state s-neutral\">neutral</span>"),
+	TF_CHECK(strstr(page, "<span class=\"state s-neutral\">neutral</span>"),
 		 "the neutral change is not marked");
 	free(page);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__escapes_untrusted_text)
+TF_TEST(site__escapes_untrusted_text)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
@@ -311,56 +311,56 @@ BN_TEST(site__escapes_untrusted_text)
 	char *dir = render(&f, &o, NULL, "site-escape");
 	for (size_t i = 0; i < N_PAGES; i++) {
 		char *text = site_read(dir, pages[i]);
-		BN_CHECK(!strstr(text, SITE_HOSTILE), "%s: the raw hostile string", pages[i]);
-		BN_CHECK(!strstr(text, "<script"), "%s: a script element", pages[i]);
-		BN_CHECK(!strstr(text, "<b>") && !strstr(text, "<i>"), "%s: raw markup", pages[i]);
-		BN_CHECK(!strstr(text, "\xE2\x80\xAE"), "%s: a bidi override", pages[i]);
-		BN_CHECK(!strstr(text, "\xFF"), "%s: a byte that is not UTF-8", pages[i]);
+		TF_CHECK(!strstr(text, SITE_HOSTILE), "%s: the raw hostile string", pages[i]);
+		TF_CHECK(!strstr(text, "<script"), "%s: a script element", pages[i]);
+		TF_CHECK(!strstr(text, "<b>") && !strstr(text, "<i>"), "%s: raw markup", pages[i]);
+		TF_CHECK(!strstr(text, "\xE2\x80\xAE"), "%s: a bidi override", pages[i]);
+		TF_CHECK(!strstr(text, "\xFF"), "%s: a byte that is not UTF-8", pages[i]);
 		free(text);
 	}
 	char *index = site_read(dir, "index.html");
-	BN_CHECK(strstr(index, SITE_HOSTILE_ESCAPED), "index: no escaped suspect subject");
-	BN_CHECK(strstr(index, "reverted in " SITE_HOSTILE_ESCAPED), "index: reason");
-	BN_CHECK(strstr(index, "github.com/example/bitnet &lt;&amp;&gt;"), "index: repo");
+	TF_CHECK(strstr(index, SITE_HOSTILE_ESCAPED), "index: no escaped suspect subject");
+	TF_CHECK(strstr(index, "reverted in " SITE_HOSTILE_ESCAPED), "index: reason");
+	TF_CHECK(strstr(index, "github.com/example/bitnet &lt;&amp;&gt;"), "index: repo");
 	free(index);
 	char *s0 = site_read(dir, pages[1]);
-	BN_CHECK(strstr(s0, SITE_HOSTILE_ESCAPED), "series page: no escaped subject");
-	BN_CHECK(strstr(s0, "new compiler &lt;b&gt;expected&lt;/b&gt;"), "change reason");
+	TF_CHECK(strstr(s0, SITE_HOSTILE_ESCAPED), "series page: no escaped subject");
+	TF_CHECK(strstr(s0, "new compiler &lt;b&gt;expected&lt;/b&gt;"), "change reason");
 	free(s0);
 	char *s1 = site_read(dir, pages[2]);
-	BN_CHECK(strstr(s1, "k=&lt;i&gt;2560&lt;/i&gt; &amp; n=&quot;6912&quot;"), "params");
-	BN_CHECK(strstr(s1, "bidi \xEF\xBF\xBD"
+	TF_CHECK(strstr(s1, "k=&lt;i&gt;2560&lt;/i&gt; &amp; n=&quot;6912&quot;"), "params");
+	TF_CHECK(strstr(s1, "bidi \xEF\xBF\xBD"
 			    "evil\xEF\xBF\xBD and a bad byte \xEF\xBF\xBD"),
 		 "bidi controls and bad bytes not replaced");
 	free(s1);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__pages_are_local_html5)
+TF_TEST(site__pages_are_local_html5)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
 	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
 	char *dir = render(&f, &o, NULL, "site-xml");
 	struct link_check idx = check_page(dir, "index.html", SITE_COMMIT_PREFIX);
-	BN_CHECK_EQ(idx.imgs, 3); /* a thumbnail per series with data */
-	BN_CHECK(idx.commit_links >= 6, "commit links on the index: %zu", idx.commit_links);
-	BN_CHECK(idx.local_links >= 2 * SITE_N_SERIES, "series links: %zu", idx.local_links);
+	TF_CHECK_EQ(idx.imgs, 3); /* a thumbnail per series with data */
+	TF_CHECK(idx.commit_links >= 6, "commit links on the index: %zu", idx.commit_links);
+	TF_CHECK(idx.local_links >= 2 * SITE_N_SERIES, "series links: %zu", idx.local_links);
 	for (size_t i = 1; i < N_PAGES; i++) {
 		struct link_check lc = check_page(dir, pages[i], SITE_COMMIT_PREFIX);
-		BN_CHECK(lc.local_links >= 1, "%s: no way back to the index", pages[i]);
+		TF_CHECK(lc.local_links >= 1, "%s: no way back to the index", pages[i]);
 	}
 	/* every run has its commit linked: 40 runs, plus the facts, changes and regressions */
 	char *s0 = site_read(dir, pages[1]);
-	BN_CHECK(count(s0, "<tr id=\"run-") == 40, "runs table");
+	TF_CHECK(count(s0, "<tr id=\"run-") == 40, "runs table");
 	char link[128];
 	snprintf(link, sizeof(link), "href=\"" SITE_COMMIT_PREFIX "%s\"", f.shas[39]);
-	BN_CHECK(strstr(s0, link), "no link to the newest commit");
-	BN_CHECK(strstr(s0, "<tr id=\"run-25\" class=\"cp\">"), "the change point's run");
+	TF_CHECK(strstr(s0, link), "no link to the newest commit");
+	TF_CHECK(strstr(s0, "<tr id=\"run-25\" class=\"cp\">"), "the change point's run");
 	free(s0);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
@@ -370,18 +370,18 @@ static void check_notes(const char *dir, const char *note)
 {
 	for (size_t i = 0; i < N_PAGES; i++) {
 		char *text = site_read(dir, pages[i]);
-		BN_CHECK(!strstr(text, "<img"), "%s: an image without a plot", pages[i]);
+		TF_CHECK(!strstr(text, "<img"), "%s: an image without a plot", pages[i]);
 		if (i != 4) /* the empty series has nothing to plot anyway */
-			BN_CHECK(strstr(text, note), "%s: no note '%s'", pages[i], note);
+			TF_CHECK(strstr(text, note), "%s: no note '%s'", pages[i], note);
 		free(text);
 		check_page(dir, pages[i], SITE_COMMIT_PREFIX);
 	}
 	for (size_t i = 0; i < N_PLOTS; i++)
-		BN_CHECK(!site_exists(dir, plots[i]), "%s exists", plots[i]);
+		TF_CHECK(!site_exists(dir, plots[i]), "%s exists", plots[i]);
 	check_no_leftovers(dir);
 }
 
-BN_TEST(site__missing_gnuplot_leaves_notes)
+TF_TEST(site__missing_gnuplot_leaves_notes)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
@@ -390,57 +390,57 @@ BN_TEST(site__missing_gnuplot_leaves_notes)
 		struct bg_site_opts o = {.gnuplot = missing[k]};
 		struct bg_site_stats st;
 		char *dir = render(&f, &o, &st, "site-nognuplot");
-		BN_CHECK(st.gnuplot_missing && !st.gnuplot_failed, "%s: flags", missing[k]);
-		BN_CHECK_EQ(st.pages, N_PAGES);
-		BN_CHECK_EQ(st.plots, 0);
-		BN_CHECK_EQ(st.plots_missing, N_PLOTS);
-		BN_CHECK(strstr(st.plot_error, missing[k]), "error names the program: %s",
+		TF_CHECK(st.gnuplot_missing && !st.gnuplot_failed, "%s: flags", missing[k]);
+		TF_CHECK_EQ(st.pages, N_PAGES);
+		TF_CHECK_EQ(st.plots, 0);
+		TF_CHECK_EQ(st.plots_missing, N_PLOTS);
+		TF_CHECK(strstr(st.plot_error, missing[k]), "error names the program: %s",
 			 st.plot_error);
 		check_notes(dir, "plot not rendered: gnuplot not found");
-		BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+		TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 		free(dir);
 	}
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__failing_gnuplot_leaves_notes)
+TF_TEST(site__failing_gnuplot_leaves_notes)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
 	struct bg_site_opts o = {.gnuplot = "false"}; /* runs, writes nothing, exits 1 */
 	struct bg_site_stats st;
 	char *dir = render(&f, &o, &st, "site-badgnuplot");
-	BN_CHECK(st.gnuplot_failed && !st.gnuplot_missing, "flags");
-	BN_CHECK(strstr(st.plot_error, "exit status 1"), "error: %s", st.plot_error);
-	BN_CHECK_EQ(st.plots_missing, N_PLOTS);
+	TF_CHECK(st.gnuplot_failed && !st.gnuplot_missing, "flags");
+	TF_CHECK(strstr(st.plot_error, "exit status 1"), "error: %s", st.plot_error);
+	TF_CHECK_EQ(st.plots_missing, N_PLOTS);
 	check_notes(dir, "plot not rendered: gnuplot failed (exit status 1)");
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__gnuplot_timeout_leaves_notes)
+TF_TEST(site__gnuplot_timeout_leaves_notes)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
-	char *slow = bn_test_tmpfile("site-slow-gnuplot");
+	char *slow = tf_tmpfile("site-slow-gnuplot");
 	const char script[] = "#!/bin/sh\nexec sleep 60\n";
-	BN_CHECK(bg_fs_write(slow, script, sizeof(script) - 1) == 0, "%s", bg_error_last());
-	BN_CHECK(chmod(slow, 0755) == 0, "chmod %s", slow);
+	TF_CHECK(bg_fs_write(slow, script, sizeof(script) - 1) == 0, "%s", bg_error_last());
+	TF_CHECK(chmod(slow, 0755) == 0, "chmod %s", slow);
 	struct bg_site_opts o = {.gnuplot = slow, .timeout_s = 0.5};
 	struct bg_site_stats st;
 	char *dir = render(&f, &o, &st, "site-slow");
-	BN_CHECK(st.gnuplot_failed && strstr(st.plot_error, "timed out"), "%s", st.plot_error);
-	BN_CHECK(st.plot_seconds < 30, "gnuplot was not stopped: %g s", st.plot_seconds);
+	TF_CHECK(st.gnuplot_failed && strstr(st.plot_error, "timed out"), "%s", st.plot_error);
+	TF_CHECK(st.plot_seconds < 30, "gnuplot was not stopped: %g s", st.plot_seconds);
 	check_notes(dir, "plot not rendered: gnuplot failed (timed out after");
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	unlink(slow);
 	free(slow);
 	free(dir);
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__refuses_unsafe_commit_urls)
+TF_TEST(site__refuses_unsafe_commit_urls)
 {
 	static const char *const bad[] = {
 		"javascript:alert(1)//{sha}",
@@ -462,33 +462,33 @@ BN_TEST(site__refuses_unsafe_commit_urls)
 		char *dir = render(&f, &o, NULL, "site-url");
 		for (size_t i = 0; i < N_PAGES; i++) {
 			char *text = site_read(dir, pages[i]);
-			BN_CHECK(!strstr(text, "javascript:") && !strstr(text, "JaVaScRiPt") &&
+			TF_CHECK(!strstr(text, "javascript:") && !strstr(text, "JaVaScRiPt") &&
 					 !strstr(text, "data:") && !strstr(text, "evil.example") &&
 					 !strstr(text, "example.com"),
 				 "%s: template %s leaked", pages[i], bad[k]);
 			free(text);
 			struct link_check lc = check_page(dir, pages[i], NULL);
-			BN_CHECK_EQ(lc.commit_links, 0);
+			TF_CHECK_EQ(lc.commit_links, 0);
 		}
 		char *index = site_read(dir, "index.html");
-		BN_CHECK(strstr(index, "commits are not linked: commit_url"), "no word why: %s",
+		TF_CHECK(strstr(index, "commits are not linked: commit_url"), "no word why: %s",
 			 bad[k]);
 		free(index);
-		BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+		TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 		free(dir);
 	}
 	/* no template: no links and nothing to explain */
 	f.site.commit_url = NULL;
 	char *dir = render(&f, &o, NULL, "site-url");
 	char *index = site_read(dir, "index.html");
-	BN_CHECK(!strstr(index, "commits are not linked") && !strstr(index, "https://"), "links");
+	TF_CHECK(!strstr(index, "commits are not linked") && !strstr(index, "https://"), "links");
 	free(index);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__commit_links_are_escaped)
+TF_TEST(site__commit_links_are_escaped)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
@@ -501,18 +501,18 @@ BN_TEST(site__commit_links_are_escaped)
 	char want[256];
 	snprintf(want, sizeof(want), "href=\"HTTPS://git.example/c?repo=a&amp;id=%s&amp;again=%s\"",
 		 f.shas[39], f.shas[39]);
-	BN_CHECK(strstr(s0, want), "no escaped link %s", want);
-	BN_CHECK(strstr(s0,
+	TF_CHECK(strstr(s0, want), "no escaped link %s", want);
+	TF_CHECK(strstr(s0,
 			"<code title=\"zz&quot;&gt;&lt;b&gt;not-a-sha\">zz&quot;&gt;&lt;b&gt;not-"),
 		 "the odd SHA is not shown escaped");
-	BN_CHECK(!strstr(s0, "id=zz"), "a non-hex SHA in a URL");
+	TF_CHECK(!strstr(s0, "id=zz"), "a non-hex SHA in a URL");
 	free(s0);
 	xmlDoc *doc = NULL;
 	char *index = site_read(dir, "index.html");
 	doc = parse_xml(index, "index.html");
 	xmlFreeDoc(doc);
 	free(index);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
@@ -523,8 +523,8 @@ static void check_svg(const char *dir, const char *rel)
 	char *text = site_read(dir, rel);
 	xmlDoc *doc = parse_xml(text, rel);
 	xmlNode *root = xmlDocGetRootElement(doc);
-	BN_CHECK(root && !strcmp((const char *)root->name, "svg"), "%s: root is not <svg>", rel);
-	BN_CHECK(!strstr(text, "href=\"http") && !strstr(text, "href='http") &&
+	TF_CHECK(root && !strcmp((const char *)root->name, "svg"), "%s: root is not <svg>", rel);
+	TF_CHECK(!strstr(text, "href=\"http") && !strstr(text, "href='http") &&
 			 !strstr(text, "<script"),
 		 "%s: an external reference or a script", rel);
 	xmlFreeDoc(doc);
@@ -534,18 +534,18 @@ static void check_svg(const char *dir, const char *rel)
 static void check_png(const char *dir, const char *rel)
 {
 	char *text = site_read(dir, rel);
-	BN_CHECK(!memcmp(text, "\x89PNG\r\n\x1a\n", 8), "%s: not a PNG", rel);
+	TF_CHECK(!memcmp(text, "\x89PNG\r\n\x1a\n", 8), "%s: not a PNG", rel);
 	free(text);
 }
 
-BN_TEST(site__svg_plots_are_well_formed)
+TF_TEST(site__svg_plots_are_well_formed)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
 	struct bg_site_opts o = {.gnuplot = site_gnuplot(), .png = 1};
 	struct bg_site_stats st;
 	char *dir = render(&f, &o, &st, "site-svg");
-	BN_CHECK_EQ(st.plots, N_PLOTS);
+	TF_CHECK_EQ(st.plots, N_PLOTS);
 	for (size_t i = 0; i < N_PLOTS; i++) {
 		check_svg(dir, plots[i]);
 		char png[256];
@@ -556,24 +556,24 @@ BN_TEST(site__svg_plots_are_well_formed)
 	char *svg = site_read(dir, plots[0]);
 	char tic[32];
 	snprintf(tic, sizeof(tic), "%.7s 2026-11-0", f.shas[0]);
-	BN_CHECK(strstr(svg, tic), "no commit tic label '%s'", tic);
-	BN_CHECK(strstr(svg, "+7.2%") && strstr(svg, "-3.1%"), "no change point labels");
-	BN_CHECK(strstr(svg, "change: acknowledged") && strstr(svg, "change: detected"), "key");
-	BN_CHECK(strstr(svg, "ns per iteration"), "no unit");
+	TF_CHECK(strstr(svg, tic), "no commit tic label '%s'", tic);
+	TF_CHECK(strstr(svg, "+7.2%") && strstr(svg, "-3.1%"), "no change point labels");
+	TF_CHECK(strstr(svg, "change: acknowledged") && strstr(svg, "change: detected"), "key");
+	TF_CHECK(strstr(svg, "ns per iteration"), "no unit");
 	free(svg);
 	svg = site_read(dir, "plots/quant-ref-4096.svg");
-	BN_CHECK(strstr(svg, "ns per op's ''run'' &lt;&amp;"), "quotes or markup in a unit");
+	TF_CHECK(strstr(svg, "ns per op's ''run'' &lt;&amp;"), "quotes or markup in a unit");
 	free(svg);
 	char *s0 = site_read(dir, pages[1]);
-	BN_CHECK(strstr(s0, "../plots/matmul-avx2-256x256x256-default.png\">PNG</a>"), "PNG link");
+	TF_CHECK(strstr(s0, "../plots/matmul-avx2-256x256x256-default.png\">PNG</a>"), "PNG link");
 	free(s0);
 	check_no_leftovers(dir);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__thins_commit_tics)
+TF_TEST(site__thins_commit_tics)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
@@ -589,18 +589,18 @@ BN_TEST(site__thins_commit_tics)
 		snprintf(tic, sizeof(tic), ">%.7s 2026", f.shas[i]);
 		tics += strstr(svg, tic) != NULL;
 	}
-	BN_CHECK(tics >= 20 && tics <= 40, "%zu commit tics on a 1000-commit plot", tics);
+	TF_CHECK(tics >= 20 && tics <= 40, "%zu commit tics on a 1000-commit plot", tics);
 	free(svg);
 	check_svg(dir, "plots/big.thumb.svg");
 	char *page = site_read(dir, "series/big.html");
-	BN_CHECK_EQ(count(page, "<tr id=\"run-"), 1000);
+	TF_CHECK_EQ(count(page, "<tr id=\"run-"), 1000);
 	free(page);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__odd_values_still_plot)
+TF_TEST(site__odd_values_still_plot)
 {
 	/* values gnuplot could choke on: huge, tiny, negative, infinite, all equal; samples
 	 * without medians. One bad plot would stop the whole gnuplot run. */
@@ -636,21 +636,21 @@ BN_TEST(site__odd_values_still_plot)
 	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
 	struct bg_site_stats st;
 	char *dir = site_tmpdir("site-odd");
-	BN_CHECK(bg_site_write(&site, dir, &o, &st) == 0, "%s", bg_error_last());
-	BN_CHECK(!st.gnuplot_failed, "gnuplot failed: %s", st.plot_error);
-	BN_CHECK_EQ(st.plots, 5); /* no thumbnail without medians */
+	TF_CHECK(bg_site_write(&site, dir, &o, &st) == 0, "%s", bg_error_last());
+	TF_CHECK(!st.gnuplot_failed, "gnuplot failed: %s", st.plot_error);
+	TF_CHECK_EQ(st.plots, 5); /* no thumbnail without medians */
 	check_svg(dir, "plots/huge.svg");
 	check_svg(dir, "plots/flat.thumb.svg");
 	check_svg(dir, "plots/no-median.svg");
 	check_page(dir, "index.html", NULL);
 	char *index = site_read(dir, "index.html");
-	BN_CHECK(strstr(index, "<title>bitgate dashboard</title>"), "default title");
+	TF_CHECK(strstr(index, "<title>bitgate dashboard</title>"), "default title");
 	free(index);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 }
 
-BN_TEST(site__rejects_malformed_input)
+TF_TEST(site__rejects_malformed_input)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
@@ -659,45 +659,45 @@ BN_TEST(site__rejects_malformed_input)
 	struct bg_site_stats st;
 
 	f.series[2].key = "../../etc/passwd";
-	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), "../../etc/passwd") && strstr(bg_error_last(), "key"),
+	TF_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "../../etc/passwd") && strstr(bg_error_last(), "key"),
 		 "message: %s", bg_error_last());
 	f.series[2].key = "";
-	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	TF_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
 	f.series[2].key = "Upper";
-	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	TF_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
 	f.series[2].key = f.series[0].key;
-	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), "two series"), "message: %s", bg_error_last());
+	TF_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "two series"), "message: %s", bg_error_last());
 	f.series[2].key = "quant-ref-4096";
 
 	f.changes[1].index = 40; /* one past the last point */
-	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), "change 1") && strstr(bg_error_last(), "matmul"),
+	TF_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "change 1") && strstr(bg_error_last(), "matmul"),
 		 "message: %s", bg_error_last());
 	f.changes[1].index = 0;
-	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	TF_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
 	f.changes[1].index = 25;
 
 	f.points[1][3].samples = NULL;
-	BN_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
-	BN_CHECK(!site_exists(dir, "index.html"), "wrote a page from malformed input");
-	BN_CHECK_EQ(st.pages, 0);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK_EQ(bg_site_write(&f.site, dir, &o, &st), BG_EINPUT);
+	TF_CHECK(!site_exists(dir, "index.html"), "wrote a page from malformed input");
+	TF_CHECK_EQ(st.pages, 0);
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__unwritable_directory_names_the_path)
+TF_TEST(site__unwritable_directory_names_the_path)
 {
 	struct site_fixture f;
 	site_fixture_make(&f);
-	char *file = bn_test_tmpfile("site-file");
+	char *file = tf_tmpfile("site-file");
 	struct bg_buf dir = BG_BUF_INIT;
-	BN_CHECK(bg_path_join(&dir, file, "site") == 0, "oom");
+	TF_CHECK(bg_path_join(&dir, file, "site") == 0, "oom");
 	int rc = bg_site_write(&f.site, dir.ptr, NULL, NULL);
-	BN_CHECK_EQ(rc, BG_EINFRA);
-	BN_CHECK(strstr(bg_error_last(), file), "message does not name the path: %s",
+	TF_CHECK_EQ(rc, BG_EINFRA);
+	TF_CHECK(strstr(bg_error_last(), file), "message does not name the path: %s",
 		 bg_error_last());
 	bg_buf_free(&dir);
 	unlink(file);
@@ -705,15 +705,15 @@ BN_TEST(site__unwritable_directory_names_the_path)
 	site_fixture_free(&f);
 }
 
-BN_TEST(site__compare_chart)
+TF_TEST(site__compare_chart)
 {
 	double base[3][12], head[3][12];
-	bn_test_seed(7);
+	tf_seed(7);
 	for (size_t i = 0; i < 12; i++) {
-		base[0][i] = 40000 * (1 + (double)(bn_test_rand() % 100) / 5000.0);
-		head[0][i] = 43000 * (1 + (double)(bn_test_rand() % 100) / 5000.0);
-		base[1][i] = 2.1e9 * (1 + (double)(bn_test_rand() % 100) / 2000.0);
-		head[1][i] = 2.0e9 * (1 + (double)(bn_test_rand() % 100) / 2000.0);
+		base[0][i] = 40000 * (1 + (double)(tf_rand() % 100) / 5000.0);
+		head[0][i] = 43000 * (1 + (double)(tf_rand() % 100) / 5000.0);
+		base[1][i] = 2.1e9 * (1 + (double)(tf_rand() % 100) / 2000.0);
+		head[1][i] = 2.0e9 * (1 + (double)(tf_rand() % 100) / 2000.0);
 		head[2][i] = 812 + (double)i;
 	}
 	base[0][3] = NAN;
@@ -727,36 +727,36 @@ BN_TEST(site__compare_chart)
 	const struct bg_plot_cmp c = {"base 5f3c2a1", "head 'it''s' <b>&amp; 9a8b7c6", items, 4};
 	char *dir = site_tmpdir("site-compare");
 	struct bg_buf path = BG_BUF_INIT;
-	BN_CHECK(bg_path_join(&path, dir, "ci chart's.svg") == 0, "oom");
+	TF_CHECK(bg_path_join(&path, dir, "ci chart's.svg") == 0, "oom");
 	struct bg_site_opts o = {.gnuplot = site_gnuplot(), .png = 1};
 	struct bg_site_stats st;
 	int rc = bg_plot_compare(&c, path.ptr, &o, &st);
-	BN_CHECK(rc == 0, "%s", bg_error_last());
-	BN_CHECK(st.plots == 1 && !st.plots_missing && !st.gnuplot_failed, "%s", st.plot_error);
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+	TF_CHECK(st.plots == 1 && !st.plots_missing && !st.gnuplot_failed, "%s", st.plot_error);
 	check_svg(dir, "ci chart's.svg");
 	check_png(dir, "ci chart's.png");
-	BN_CHECK(!site_exists(dir, "PWNED"), "gnuplot ran a command from a benchmark name");
+	TF_CHECK(!site_exists(dir, "PWNED"), "gnuplot ran a command from a benchmark name");
 	char *svg = site_read(dir, "ci chart's.svg");
-	BN_CHECK(strstr(svg, "matmul/avx2/256x256x256") && strstr(svg, "@foo") &&
+	TF_CHECK(strstr(svg, "matmul/avx2/256x256x256") && strstr(svg, "@foo") &&
 			 strstr(svg, "head 'it''s' &lt;b>&amp;amp; 9a8b7c6"),
 		 "labels missing");
 	free(svg);
 
 	/* missing gnuplot: no file, the flag, not an error */
-	BN_CHECK(bg_path_join(&path, dir, "other.svg") == 0, "oom");
+	TF_CHECK(bg_path_join(&path, dir, "other.svg") == 0, "oom");
 	o.gnuplot = "/nonexistent/gnuplot";
-	BN_CHECK(bg_plot_compare(&c, path.ptr, &o, &st) == 0, "%s", bg_error_last());
-	BN_CHECK(st.gnuplot_missing && st.plots == 0 && st.plots_missing == 1, "flags");
-	BN_CHECK(!site_exists(dir, "other.svg"), "a chart without gnuplot");
+	TF_CHECK(bg_plot_compare(&c, path.ptr, &o, &st) == 0, "%s", bg_error_last());
+	TF_CHECK(st.gnuplot_missing && st.plots == 0 && st.plots_missing == 1, "flags");
+	TF_CHECK(!site_exists(dir, "other.svg"), "a chart without gnuplot");
 	/* nothing to plot: no file either */
 	const struct bg_plot_cmp empty = {NULL, NULL, items + 3, 1};
 	o.gnuplot = site_gnuplot();
-	BN_CHECK(bg_plot_compare(&empty, path.ptr, &o, &st) == 0, "%s", bg_error_last());
-	BN_CHECK(st.plots == 0 && st.plots_missing == 1 && strstr(st.plot_error, "nothing"),
+	TF_CHECK(bg_plot_compare(&empty, path.ptr, &o, &st) == 0, "%s", bg_error_last());
+	TF_CHECK(st.plots == 0 && st.plots_missing == 1 && strstr(st.plot_error, "nothing"),
 		 "empty chart: %s", st.plot_error);
-	BN_CHECK(!site_exists(dir, "other.svg"), "an empty chart");
+	TF_CHECK(!site_exists(dir, "other.svg"), "an empty chart");
 	check_no_leftovers(dir);
 	bg_buf_free(&path);
-	BN_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 }

@@ -14,8 +14,8 @@
 #include "bg_fs.h"
 #include "bg_proc.h"
 #include "bg_site.h"
-#include "bn_test.h"
 #include "site_fixture.h"
+#include "tf.h"
 
 #define WIDTH 1280
 #define HEIGHT 2000
@@ -40,7 +40,7 @@ static char *find_browser(void)
 			const char *end = strchr(p, ':');
 			size_t n = end ? (size_t)(end - p) : strlen(p);
 			struct bg_buf cand = BG_BUF_INIT;
-			BN_CHECK(bg_buf_put(&cand, n ? p : ".", n ? n : 1) == 0 &&
+			TF_CHECK(bg_buf_put(&cand, n ? p : ".", n ? n : 1) == 0 &&
 					 bg_buf_putc(&cand, '/') == 0 &&
 					 bg_buf_puts(&cand, names[i]) == 0,
 				 "oom");
@@ -88,13 +88,13 @@ static void run_browser(const char *browser, const char *work, const char *flag,
 				 .timeout_s = 120,
 				 .pin_cpu = -1};
 	struct bg_proc_result res;
-	BN_CHECK(bg_proc_run(&o, &res) == 0, "%s", bg_error_last());
+	TF_CHECK(bg_proc_run(&o, &res) == 0, "%s", bg_error_last());
 	if (!bg_proc_ok(&res)) {
 		char how[300];
 		struct bg_buf tail = BG_BUF_INIT;
 		bg_proc_describe(&res, how, sizeof(how));
 		bg_fs_tail(&tail, log, 2000);
-		BN_CHECK(0, "%s %s: %s\n%s", browser, flag, how, bg_buf_cstr(&tail));
+		TF_CHECK(0, "%s %s: %s\n%s", browser, flag, how, bg_buf_cstr(&tail));
 	}
 }
 
@@ -102,9 +102,9 @@ static void run_browser(const char *browser, const char *work, const char *flag,
 static size_t png_size(const char *path, unsigned *w, unsigned *h)
 {
 	struct bg_buf png = BG_BUF_INIT;
-	BN_CHECK(bg_fs_read(&png, path) == 0, "no screenshot: %s", bg_error_last());
+	TF_CHECK(bg_fs_read(&png, path) == 0, "no screenshot: %s", bg_error_last());
 	const unsigned char *b = (const unsigned char *)png.ptr;
-	BN_CHECK(png.len > 24 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b + 12, "IHDR", 4),
+	TF_CHECK(png.len > 24 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b + 12, "IHDR", 4),
 		 "%s is not a PNG", path);
 	*w = (unsigned)b[16] << 24 | (unsigned)b[17] << 16 | (unsigned)b[18] << 8 | b[19];
 	*h = (unsigned)b[20] << 24 | (unsigned)b[21] << 16 | (unsigned)b[22] << 8 | b[23];
@@ -121,11 +121,11 @@ static size_t count(const char *hay, const char *needle)
 	return n;
 }
 
-BN_TEST(site_browser__index_renders)
+TF_TEST(site_browser__index_renders)
 {
 	char *browser = find_browser();
 	if (!browser)
-		BN_SKIP("no chromium or chromium-browser on PATH (Debian package 'chromium'); "
+		TF_SKIP("no chromium or chromium-browser on PATH (Debian package 'chromium'); "
 			"set BITGATE_CHROMIUM to use another binary");
 	struct site_fixture f;
 	site_fixture_make(&f);
@@ -133,52 +133,52 @@ BN_TEST(site_browser__index_renders)
 	char *work = site_tmpdir("site-browser-work");
 	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
 	struct bg_site_stats st;
-	BN_CHECK(bg_site_write(&f.site, dir, &o, &st) == 0, "%s", bg_error_last());
-	BN_CHECK(st.plots > 0, "no plots to show: %s", st.plot_error);
+	TF_CHECK(bg_site_write(&f.site, dir, &o, &st) == 0, "%s", bg_error_last());
+	TF_CHECK(st.plots > 0, "no plots to show: %s", st.plot_error);
 	char *abs = bg_fs_realpath(dir);
-	BN_CHECK(abs, "%s", bg_error_last());
+	TF_CHECK(abs, "%s", bg_error_last());
 	struct bg_buf url = BG_BUF_INIT, path = BG_BUF_INIT;
-	BN_CHECK(bg_buf_printf(&url, "file://%s/index.html", abs) == 0, "oom");
+	TF_CHECK(bg_buf_printf(&url, "file://%s/index.html", abs) == 0, "oom");
 
 	/* the DOM the browser built */
-	BN_CHECK(bg_buf_printf(&path, "%s/dom.html", work) == 0, "oom");
+	TF_CHECK(bg_buf_printf(&path, "%s/dom.html", work) == 0, "oom");
 	run_browser(browser, work, "--dump-dom", url.ptr, path.ptr);
 	struct bg_buf dom = BG_BUF_INIT;
-	BN_CHECK(bg_fs_read(&dom, path.ptr) == 0, "%s", bg_error_last());
-	BN_CHECK(strstr(dom.ptr, "<table class=\"regressions\">"),
+	TF_CHECK(bg_fs_read(&dom, path.ptr) == 0, "%s", bg_error_last());
+	TF_CHECK(strstr(dom.ptr, "<table class=\"regressions\">"),
 		 "no regressions table in the DOM");
-	BN_CHECK(strstr(dom.ptr, "Open regressions"), "no open regressions heading");
-	BN_CHECK_EQ(count(dom.ptr, "<img "), 3);
-	BN_CHECK(strstr(dom.ptr, "src=\"plots/matmul-avx2-256x256x256-default.thumb.svg\""),
+	TF_CHECK(strstr(dom.ptr, "Open regressions"), "no open regressions heading");
+	TF_CHECK_EQ(count(dom.ptr, "<img "), 3);
+	TF_CHECK(strstr(dom.ptr, "src=\"plots/matmul-avx2-256x256x256-default.thumb.svg\""),
 		 "no thumbnail image");
-	BN_CHECK(!strstr(dom.ptr, "<script"), "a script element in the DOM");
+	TF_CHECK(!strstr(dom.ptr, "<script"), "a script element in the DOM");
 	bg_buf_free(&dom);
 
 	/* a screenshot of the index against one of a blank page the same size */
 	bg_buf_clear(&path);
-	BN_CHECK(bg_buf_printf(&path, "%s/blank.html", work) == 0, "oom");
+	TF_CHECK(bg_buf_printf(&path, "%s/blank.html", work) == 0, "oom");
 	const char blank[] = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"/>"
 			     "<title>blank</title></head><body></body></html>\n";
-	BN_CHECK(bg_fs_write(path.ptr, blank, sizeof(blank) - 1) == 0, "%s", bg_error_last());
+	TF_CHECK(bg_fs_write(path.ptr, blank, sizeof(blank) - 1) == 0, "%s", bg_error_last());
 	struct bg_buf blank_url = BG_BUF_INIT, flag = BG_BUF_INIT, shot = BG_BUF_INIT;
-	BN_CHECK(bg_buf_printf(&blank_url, "file://%s", path.ptr) == 0, "oom");
+	TF_CHECK(bg_buf_printf(&blank_url, "file://%s", path.ptr) == 0, "oom");
 	unsigned w, h, bw, bh;
-	BN_CHECK(bg_buf_printf(&shot, "%s/index.png", work) == 0 &&
+	TF_CHECK(bg_buf_printf(&shot, "%s/index.png", work) == 0 &&
 			 bg_buf_printf(&flag, "--screenshot=%s", shot.ptr) == 0,
 		 "oom");
 	run_browser(browser, work, flag.ptr, url.ptr, NULL);
 	size_t page = png_size(shot.ptr, &w, &h);
 	bg_buf_clear(&shot);
 	bg_buf_clear(&flag);
-	BN_CHECK(bg_buf_printf(&shot, "%s/blank.png", work) == 0 &&
+	TF_CHECK(bg_buf_printf(&shot, "%s/blank.png", work) == 0 &&
 			 bg_buf_printf(&flag, "--screenshot=%s", shot.ptr) == 0,
 		 "oom");
 	run_browser(browser, work, flag.ptr, blank_url.ptr, NULL);
 	size_t empty = png_size(shot.ptr, &bw, &bh);
 	printf("screenshot %ux%u, %zu bytes; blank page %ux%u, %zu bytes\n", w, h, page, bw, bh,
 	       empty);
-	BN_CHECK(w >= WIDTH / 2 && h >= HEIGHT / 2 && w == bw && h == bh, "screenshot sizes");
-	BN_CHECK(page > 4 * empty && page > 20000, "the screenshot looks empty: %zu bytes", page);
+	TF_CHECK(w >= WIDTH / 2 && h >= HEIGHT / 2 && w == bw && h == bh, "screenshot sizes");
+	TF_CHECK(page > 4 * empty && page > 20000, "the screenshot looks empty: %zu bytes", page);
 
 	bg_buf_free(&url);
 	bg_buf_free(&path);
@@ -186,7 +186,7 @@ BN_TEST(site_browser__index_renders)
 	bg_buf_free(&flag);
 	bg_buf_free(&shot);
 	free(abs);
-	BN_CHECK(bg_fs_rmtree(dir) == 0 && bg_fs_rmtree(work) == 0, "rm");
+	TF_CHECK(bg_fs_rmtree(dir) == 0 && bg_fs_rmtree(work) == 0, "rm");
 	free(dir);
 	free(work);
 	free(browser);

@@ -1,4 +1,4 @@
-/* The comparison statistics of gates/compare_stats.c against values computed independently:
+/* The comparison statistics of gates/stats_compare.c against values computed independently:
  * the fixture tables below are the output of tests/gates/fixtures/make_stats_fixtures.py
  * (Python standard library only: exact Mann-Whitney p-values by enumerating every relabelling
  * of the pooled samples in exact fractions, or by the Mann-Whitney recurrence in exact
@@ -14,7 +14,7 @@
 
 #include "bg_error.h"
 #include "bg_stats.h"
-#include "bn_test.h"
+#include "tf.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -336,61 +336,61 @@ static void check_mw_table(const struct mw_case *c, size_t n, double tol, const 
 {
 	for (size_t k = 0; k < n; k++) {
 		double u, p, uy, py;
-		BN_CHECK(bg_stats_mann_whitney(c[k].x, c[k].nx, c[k].y, c[k].ny, &u, &p) == 0,
+		TF_CHECK(bg_stats_mann_whitney(c[k].x, c[k].nx, c[k].y, c[k].ny, &u, &p) == 0,
 			 "%s %zu: error", what, k);
-		BN_CHECK(u == c[k].u, "%s %zu: U %.17g != %.17g", what, k, u, c[k].u);
-		BN_CHECK(rel_near(p, c[k].p, tol), "%s %zu: p %.17g != %.17g", what, k, p, c[k].p);
-		BN_CHECK(bg_stats_mann_whitney(c[k].y, c[k].ny, c[k].x, c[k].nx, &uy, &py) == 0,
+		TF_CHECK(u == c[k].u, "%s %zu: U %.17g != %.17g", what, k, u, c[k].u);
+		TF_CHECK(rel_near(p, c[k].p, tol), "%s %zu: p %.17g != %.17g", what, k, p, c[k].p);
+		TF_CHECK(bg_stats_mann_whitney(c[k].y, c[k].ny, c[k].x, c[k].nx, &uy, &py) == 0,
 			 "%s %zu: error swapped", what, k);
-		BN_CHECK(u + uy == (double)c[k].nx * (double)c[k].ny, "%s %zu: U_x %g + U_y %g",
+		TF_CHECK(u + uy == (double)c[k].nx * (double)c[k].ny, "%s %zu: U_x %g + U_y %g",
 			 what, k, u, uy);
-		BN_CHECK(rel_near(py, p, 1e-13), "%s %zu: swapped p %.17g != %.17g", what, k, py,
+		TF_CHECK(rel_near(py, p, 1e-13), "%s %zu: swapped p %.17g != %.17g", what, k, py,
 			 p);
 	}
 }
 
-BN_TEST(cstats__mw_exact_small)
+TF_TEST(cstats__mw_exact_small)
 {
 	check_mw_table(mw_exact_small, N_OF(mw_exact_small), 1e-12, "exact small");
 }
 
-BN_TEST(cstats__mw_exact_large)
+TF_TEST(cstats__mw_exact_large)
 {
 	check_mw_table(mw_exact_large, N_OF(mw_exact_large), 1e-12, "exact large");
 }
 
-BN_TEST(cstats__mw_normal_ties_and_large)
+TF_TEST(cstats__mw_normal_ties_and_large)
 {
 	check_mw_table(mw_normal, N_OF(mw_normal), 1e-12, "normal");
 }
 
-BN_TEST(cstats__mw_r_example)
+TF_TEST(cstats__mw_r_example)
 {
 	/* R's ?wilcox.test, Hollander & Wolfe (1973) p. 69f.: wilcox.test(x, y, alternative =
 	 * "greater") prints W = 35, p-value = 0.1272; two-sided is twice that. */
 	const double x[] = {0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46};
 	const double y[] = {1.15, 0.88, 0.90, 0.74, 1.21};
 	double u, p;
-	BN_CHECK(bg_stats_mann_whitney(x, 10, y, 5, &u, &p) == 0, "error");
-	BN_CHECK(u == 35, "W %g != 35", u);
-	BN_CHECK(fabs(p / 2 - 0.1272) < 5e-5, "one-sided p %.6f != 0.1272", p / 2);
+	TF_CHECK(bg_stats_mann_whitney(x, 10, y, 5, &u, &p) == 0, "error");
+	TF_CHECK(u == 35, "W %g != 35", u);
+	TF_CHECK(fabs(p / 2 - 0.1272) < 5e-5, "one-sided p %.6f != 0.1272", p / 2);
 }
 
-BN_TEST(cstats__mw_empty_and_all_tied)
+TF_TEST(cstats__mw_empty_and_all_tied)
 {
 	const double x[] = {1, 2, 3};
 	double u = -1, p = -1;
-	BN_CHECK(bg_stats_mann_whitney(x, 3, NULL, 0, &u, &p) == 0, "error");
-	BN_CHECK(u == 0 && p == 1, "empty y: U %g p %g", u, p);
+	TF_CHECK(bg_stats_mann_whitney(x, 3, NULL, 0, &u, &p) == 0, "error");
+	TF_CHECK(u == 0 && p == 1, "empty y: U %g p %g", u, p);
 	u = p = -1;
-	BN_CHECK(bg_stats_mann_whitney(NULL, 0, x, 3, &u, &p) == 0, "error");
-	BN_CHECK(u == 0 && p == 1, "empty x: U %g p %g", u, p);
+	TF_CHECK(bg_stats_mann_whitney(NULL, 0, x, 3, &u, &p) == 0, "error");
+	TF_CHECK(u == 0 && p == 1, "empty x: U %g p %g", u, p);
 	const double same[] = {4, 4, 4, 4};
-	BN_CHECK(bg_stats_mann_whitney(same, 2, same + 2, 2, &u, &p) == 0, "error");
-	BN_CHECK(u == 2 && p == 1, "all tied: U %g p %g", u, p);
+	TF_CHECK(bg_stats_mann_whitney(same, 2, same + 2, 2, &u, &p) == 0, "error");
+	TF_CHECK(u == 2 && p == 1, "all tied: U %g p %g", u, p);
 }
 
-BN_TEST(cstats__mw_shift_detected)
+TF_TEST(cstats__mw_shift_detected)
 {
 	/* a clear shift gives a small p, and the direction shows in U (x below y: U small) */
 	double x[30], y[30], u, p;
@@ -398,44 +398,44 @@ BN_TEST(cstats__mw_shift_detected)
 		x[i] = 100 + i * 0.1;
 		y[i] = 101.5 + i * 0.1 + 0.01;
 	}
-	BN_CHECK(bg_stats_mann_whitney(x, 30, y, 30, &u, &p) == 0, "error");
+	TF_CHECK(bg_stats_mann_whitney(x, 30, y, 30, &u, &p) == 0, "error");
 	/* x_i > y_j exactly when i - j >= 16: 14 + 13 + ... + 1 = 105 pairs */
-	BN_CHECK(u == 105 && p < 1e-6, "U %g p %g", u, p);
+	TF_CHECK(u == 105 && p < 1e-6, "U %g p %g", u, p);
 }
 
-BN_TEST(cstats__normal_sf)
+TF_TEST(cstats__normal_sf)
 {
 	/* Q(0) = 1/2; Q(1.959963984540054) = 0.025; Q(3) = 1.349898031630095e-3 and
 	 * Q(10) = 7.619853024160527e-24 (standard normal tail tables, e.g. Abramowitz & Stegun
 	 * 26.2); the far tail must not cancel to 0. */
-	BN_CHECK(bg_stats_normal_sf(0) == 0.5, "sf(0) %g", bg_stats_normal_sf(0));
-	BN_CHECK(rel_near(bg_stats_normal_sf(1.959963984540054), 0.025, 1e-13), "sf(1.96) %.17g",
+	TF_CHECK(bg_stats_normal_sf(0) == 0.5, "sf(0) %g", bg_stats_normal_sf(0));
+	TF_CHECK(rel_near(bg_stats_normal_sf(1.959963984540054), 0.025, 1e-13), "sf(1.96) %.17g",
 		 bg_stats_normal_sf(1.959963984540054));
-	BN_CHECK(rel_near(bg_stats_normal_sf(3), 1.349898031630095e-3, 1e-13), "sf(3) %.17g",
+	TF_CHECK(rel_near(bg_stats_normal_sf(3), 1.349898031630095e-3, 1e-13), "sf(3) %.17g",
 		 bg_stats_normal_sf(3));
-	BN_CHECK(rel_near(bg_stats_normal_sf(10), 7.619853024160527e-24, 1e-12), "sf(10) %.17g",
+	TF_CHECK(rel_near(bg_stats_normal_sf(10), 7.619853024160527e-24, 1e-12), "sf(10) %.17g",
 		 bg_stats_normal_sf(10));
-	BN_CHECK(rel_near(bg_stats_normal_sf(-3), 1 - 1.349898031630095e-3, 1e-15), "sf(-3) %.17g",
+	TF_CHECK(rel_near(bg_stats_normal_sf(-3), 1 - 1.349898031630095e-3, 1e-15), "sf(-3) %.17g",
 		 bg_stats_normal_sf(-3));
-	BN_CHECK(bg_stats_normal_sf(37) > 5.7e-300 && bg_stats_normal_sf(37) < 5.8e-300,
+	TF_CHECK(bg_stats_normal_sf(37) > 5.7e-300 && bg_stats_normal_sf(37) < 5.8e-300,
 		 "sf(37) %g", bg_stats_normal_sf(37));
 }
 
-BN_TEST(cstats__hl_table)
+TF_TEST(cstats__hl_table)
 {
 	for (size_t k = 0; k < N_OF(hl_cases); k++) {
 		const struct hl_case *c = &hl_cases[k];
 		double got = bg_stats_hodges_lehmann(c->x, c->nx, c->y, c->ny);
-		BN_CHECK(rel_near(got, c->hl, 1e-12) || fabs(got - c->hl) < 1e-12,
+		TF_CHECK(rel_near(got, c->hl, 1e-12) || fabs(got - c->hl) < 1e-12,
 			 "case %zu: %.17g != %.17g", k, got, c->hl);
 		/* x - y is the negated shift */
 		double back = bg_stats_hodges_lehmann(c->y, c->ny, c->x, c->nx);
-		BN_CHECK(fabs(back + got) <= 1e-12 * (1 + fabs(got)), "case %zu: reversed %.17g", k,
+		TF_CHECK(fabs(back + got) <= 1e-12 * (1 + fabs(got)), "case %zu: reversed %.17g", k,
 			 back);
 	}
 	const double x[] = {1, 2};
-	BN_CHECK(isnan(bg_stats_hodges_lehmann(x, 2, NULL, 0)), "empty y must be NAN");
-	BN_CHECK(isnan(bg_stats_hodges_lehmann(NULL, 0, x, 2)), "empty x must be NAN");
+	TF_CHECK(isnan(bg_stats_hodges_lehmann(x, 2, NULL, 0)), "empty y must be NAN");
+	TF_CHECK(isnan(bg_stats_hodges_lehmann(NULL, 0, x, 2)), "empty x must be NAN");
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -448,7 +448,7 @@ static int cmp_d(const void *a, const void *b)
 static double hl_brute(const double *x, size_t nx, const double *y, size_t ny)
 {
 	double *d = malloc(nx * ny * sizeof(*d));
-	BN_CHECK(d != NULL, "no memory");
+	TF_CHECK(d != NULL, "no memory");
 	for (size_t i = 0; i < nx; i++)
 		for (size_t j = 0; j < ny; j++)
 			d[i * ny + j] = y[j] - x[i];
@@ -461,14 +461,14 @@ static double hl_brute(const double *x, size_t nx, const double *y, size_t ny)
 
 static double unit_rand(void)
 {
-	return (double)(bn_test_rand() >> 11) * 0x1p-53;
+	return (double)(tf_rand() >> 11) * 0x1p-53;
 }
 
-BN_TEST(cstats__hl_against_all_differences)
+TF_TEST(cstats__hl_against_all_differences)
 {
 	/* random sizes, continuous values and heavily tied ones, up to 1.2 million differences */
 	static double x[1200], y[1000];
-	bn_test_seed(7);
+	tf_seed(7);
 	const size_t sizes[][2] = {{1, 1},   {1, 2},    {2, 2},     {3, 8},      {17, 5},
 				   {40, 41}, {100, 99}, {257, 300}, {1200, 1000}};
 	for (size_t s = 0; s < N_OF(sizes); s++)
@@ -480,7 +480,7 @@ BN_TEST(cstats__hl_against_all_differences)
 				y[j] = tied ? floor(unit_rand() * 6) + 1 : 52 + 10 * unit_rand();
 			double got = bg_stats_hodges_lehmann(x, nx, y, ny);
 			double want = hl_brute(x, nx, y, ny);
-			BN_CHECK(got == want, "%zu x %zu tied %d: %.17g != %.17g", nx, ny, tied,
+			TF_CHECK(got == want, "%zu x %zu tied %d: %.17g != %.17g", nx, ny, tied,
 				 got, want);
 		}
 }
@@ -488,11 +488,11 @@ BN_TEST(cstats__hl_against_all_differences)
 static void check_vec(const double *got, const double *want, size_t n, const char *what)
 {
 	for (size_t i = 0; i < n; i++)
-		BN_CHECK(rel_near(got[i], want[i], 1e-14), "%s[%zu]: %.17g != %.17g", what, i,
+		TF_CHECK(rel_near(got[i], want[i], 1e-14), "%s[%zu]: %.17g != %.17g", what, i,
 			 got[i], want[i]);
 }
 
-BN_TEST(cstats__holm_bh_table)
+TF_TEST(cstats__holm_bh_table)
 {
 	double adj[32];
 	bg_stats_holm(padj_p, N_OF(padj_p), adj);
@@ -515,14 +515,14 @@ BN_TEST(cstats__holm_bh_table)
 	/* single and empty */
 	double one = 0.03;
 	bg_stats_holm(&one, 1, &one);
-	BN_CHECK(one == 0.03, "holm of one p %g", one);
+	TF_CHECK(one == 0.03, "holm of one p %g", one);
 	bg_stats_bh(&one, 1, &one);
-	BN_CHECK(one == 0.03, "bh of one p %g", one);
+	TF_CHECK(one == 0.03, "bh of one p %g", one);
 	bg_stats_holm(NULL, 0, NULL);
 	bg_stats_bh(NULL, 0, NULL);
 }
 
-BN_TEST(cstats__holm_bh_nan_left_out)
+TF_TEST(cstats__holm_bh_nan_left_out)
 {
 	/* like R's p.adjust, NaN (NA) p-values stay NaN and do not count towards n */
 	double p[N_OF(padj_p) + 2], adj[N_OF(padj_p) + 2], want[N_OF(padj_p) + 2];
@@ -532,27 +532,27 @@ BN_TEST(cstats__holm_bh_nan_left_out)
 	p[6] = NAN;
 	memcpy(p + 7, padj_p + 5, (n - 5) * sizeof(double));
 	bg_stats_holm(p, n + 2, adj);
-	BN_CHECK(isnan(adj[0]) && isnan(adj[6]), "NaN must stay NaN");
+	TF_CHECK(isnan(adj[0]) && isnan(adj[6]), "NaN must stay NaN");
 	memcpy(want + 1, padj_holm, 5 * sizeof(double));
 	memcpy(want + 7, padj_holm + 5, (n - 5) * sizeof(double));
 	check_vec(adj + 1, want + 1, 5, "holm nan");
 	check_vec(adj + 7, want + 7, n - 5, "holm nan");
 	bg_stats_bh(p, n + 2, adj);
-	BN_CHECK(isnan(adj[0]) && isnan(adj[6]), "NaN must stay NaN");
+	TF_CHECK(isnan(adj[0]) && isnan(adj[6]), "NaN must stay NaN");
 	memcpy(want + 1, padj_bh, 5 * sizeof(double));
 	memcpy(want + 7, padj_bh + 5, (n - 5) * sizeof(double));
 	check_vec(adj + 1, want + 1, 5, "bh nan");
 	check_vec(adj + 7, want + 7, n - 5, "bh nan");
 }
 
-BN_TEST(cstats__holm_bh_many)
+TF_TEST(cstats__holm_bh_many)
 {
 	/* more p-values than fit the stack scratch, against the definitions directly:
 	 * Holm: max over j <= i of min(1, (n - j + 1) p_(j)); BH: min over j >= i of
 	 * min(1, n p_(j) / j), ranks by sorting a copy */
 	enum { N = 400 };
 	static double p[N], s[N], holm[N], bh[N];
-	bn_test_seed(11);
+	tf_seed(11);
 	for (int i = 0; i < N; i++) {
 		double r = unit_rand();
 		p[i] = i % 7 == 3 ? p[i / 2] : r * r * r * 0.2; /* some ties */
@@ -573,12 +573,12 @@ BN_TEST(cstats__holm_bh_many)
 			wh = fmax(wh, fmin(1, (double)(N - j) * s[j]));
 		for (int j = last; j < N; j++)
 			wb = fmin(wb, fmin(1, (double)N * s[j] / (j + 1)));
-		BN_CHECK(rel_near(holm[i], wh, 1e-13), "holm[%d] %.17g != %.17g", i, holm[i], wh);
-		BN_CHECK(rel_near(bh[i], wb, 1e-13), "bh[%d] %.17g != %.17g", i, bh[i], wb);
+		TF_CHECK(rel_near(holm[i], wh, 1e-13), "holm[%d] %.17g != %.17g", i, holm[i], wh);
+		TF_CHECK(rel_near(bh[i], wb, 1e-13), "bh[%d] %.17g != %.17g", i, bh[i], wb);
 	}
 }
 
-BN_TEST(cstats__splitmix64_reference)
+TF_TEST(cstats__splitmix64_reference)
 {
 	/* Vigna's splitmix64.c seeded with 1234567 (its published test vector) */
 	const uint64_t want[] = {6457827717110365317u, 3203168211198807973u, 9817491932198370423u,
@@ -586,7 +586,7 @@ BN_TEST(cstats__splitmix64_reference)
 	uint64_t s = 1234567;
 	for (int i = 0; i < 5; i++) {
 		uint64_t v = bg_stats_rand(&s);
-		BN_CHECK(v == want[i], "draw %d: %llu != %llu", i, (unsigned long long)v,
+		TF_CHECK(v == want[i], "draw %d: %llu != %llu", i, (unsigned long long)v,
 			 (unsigned long long)want[i]);
 	}
 	/* seed 0, from the script's implementation of the same definition */
@@ -595,7 +595,7 @@ BN_TEST(cstats__splitmix64_reference)
 	s = 0;
 	for (int i = 0; i < 5; i++) {
 		uint64_t v = bg_stats_rand(&s);
-		BN_CHECK(v == want0[i], "seed 0 draw %d: %llu", i, (unsigned long long)v);
+		TF_CHECK(v == want0[i], "seed 0 draw %d: %llu", i, (unsigned long long)v);
 	}
 }
 
@@ -616,101 +616,101 @@ static void make_rounds(double *base, double *head, int *rb, int *rh, int nr, in
 		}
 }
 
-BN_TEST(cstats__ratio_repeatable_and_seeded)
+TF_TEST(cstats__ratio_repeatable_and_seeded)
 {
 	double base[50], head[50];
 	int rb[50], rh[50];
-	bn_test_seed(3);
+	tf_seed(3);
 	make_rounds(base, head, rb, rh, 5, 10, 100, 103, 0.02, NULL);
 	struct bg_interval a, b, c;
-	BN_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.95, 2000, 42, &a) == 0, "a");
-	BN_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.95, 2000, 42, &b) == 0, "b");
-	BN_CHECK(memcmp(&a, &b, sizeof(a)) == 0, "same seed, different interval");
-	BN_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.95, 2000, 43, &c) == 0, "c");
-	BN_CHECK(c.estimate == a.estimate, "the estimate does not depend on the seed");
-	BN_CHECK(c.lo != a.lo || c.hi != a.hi, "a different seed gave the same ends");
-	BN_CHECK(fabs(c.lo - a.lo) < 0.01 && fabs(c.hi - a.hi) < 0.01,
+	TF_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.95, 2000, 42, &a) == 0, "a");
+	TF_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.95, 2000, 42, &b) == 0, "b");
+	TF_CHECK(memcmp(&a, &b, sizeof(a)) == 0, "same seed, different interval");
+	TF_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.95, 2000, 43, &c) == 0, "c");
+	TF_CHECK(c.estimate == a.estimate, "the estimate does not depend on the seed");
+	TF_CHECK(c.lo != a.lo || c.hi != a.hi, "a different seed gave the same ends");
+	TF_CHECK(fabs(c.lo - a.lo) < 0.01 && fabs(c.hi - a.hi) < 0.01,
 		 "seeds 42/43 far apart: [%g, %g] vs [%g, %g]", a.lo, a.hi, c.lo, c.hi);
-	BN_CHECK(a.lo <= a.estimate && a.estimate <= a.hi, "[%g, %g] misses estimate %g", a.lo,
+	TF_CHECK(a.lo <= a.estimate && a.estimate <= a.hi, "[%g, %g] misses estimate %g", a.lo,
 		 a.hi, a.estimate);
 	double want = bg_stats_median(head, 50) / bg_stats_median(base, 50);
-	BN_CHECK(a.estimate == want, "estimate %.17g != %.17g", a.estimate, want);
+	TF_CHECK(a.estimate == want, "estimate %.17g != %.17g", a.estimate, want);
 	/* a wider level gives a wider interval */
-	BN_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.5, 2000, 42, &b) == 0, "0.5");
-	BN_CHECK(b.lo >= a.lo && b.hi <= a.hi && b.hi - b.lo < a.hi - a.lo, "50%% [%g, %g]", b.lo,
+	TF_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.5, 2000, 42, &b) == 0, "0.5");
+	TF_CHECK(b.lo >= a.lo && b.hi <= a.hi && b.hi - b.lo < a.hi - a.lo, "50%% [%g, %g]", b.lo,
 		 b.hi);
 }
 
-BN_TEST(cstats__ratio_detects_ten_percent)
+TF_TEST(cstats__ratio_detects_ten_percent)
 {
 	/* base 100 +- 1, head 110 +- 1, 5 rounds of 10 */
 	double base[50], head[50];
 	int rb[50], rh[50];
-	bn_test_seed(5);
+	tf_seed(5);
 	make_rounds(base, head, rb, rh, 5, 10, 100, 110, 0.01, NULL);
 	struct bg_interval ci;
-	BN_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.95, 2000, 1, &ci) == 0, "error");
-	BN_CHECK(ci.lo > 1.0, "interval [%g, %g] does not exclude 1", ci.lo, ci.hi);
-	BN_CHECK(ci.lo < 1.10 && ci.hi > 1.10, "interval [%g, %g] misses 1.10", ci.lo, ci.hi);
-	BN_CHECK(ci.hi - ci.lo < 0.02, "interval [%g, %g] too wide", ci.lo, ci.hi);
+	TF_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.95, 2000, 1, &ci) == 0, "error");
+	TF_CHECK(ci.lo > 1.0, "interval [%g, %g] does not exclude 1", ci.lo, ci.hi);
+	TF_CHECK(ci.lo < 1.10 && ci.hi > 1.10, "interval [%g, %g] misses 1.10", ci.lo, ci.hi);
+	TF_CHECK(ci.hi - ci.lo < 0.02, "interval [%g, %g] too wide", ci.lo, ci.hi);
 }
 
-BN_TEST(cstats__ratio_identical_sides)
+TF_TEST(cstats__ratio_identical_sides)
 {
 	double base[50], head[50];
 	int rb[50], rh[50];
-	bn_test_seed(9);
+	tf_seed(9);
 	make_rounds(base, head, rb, rh, 5, 10, 100, 100, 0.01, NULL);
 	struct bg_interval ci;
-	BN_CHECK(bg_stats_ratio_ci(base, rb, 50, base, rb, 50, 0.95, 2000, 1, &ci) == 0, "error");
-	BN_CHECK(ci.estimate == 1 && ci.lo <= 1 && ci.hi >= 1, "same samples: %g [%g, %g]",
+	TF_CHECK(bg_stats_ratio_ci(base, rb, 50, base, rb, 50, 0.95, 2000, 1, &ci) == 0, "error");
+	TF_CHECK(ci.estimate == 1 && ci.lo <= 1 && ci.hi >= 1, "same samples: %g [%g, %g]",
 		 ci.estimate, ci.lo, ci.hi);
 	/* resampled together by round, identical sides give exactly 1 every time */
-	BN_CHECK(ci.lo == 1 && ci.hi == 1, "paired identical: [%.17g, %.17g]", ci.lo, ci.hi);
-	BN_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.95, 2000, 1, &ci) == 0, "error");
-	BN_CHECK(ci.lo < 1 && ci.hi > 1, "same distribution: [%g, %g]", ci.lo, ci.hi);
+	TF_CHECK(ci.lo == 1 && ci.hi == 1, "paired identical: [%.17g, %.17g]", ci.lo, ci.hi);
+	TF_CHECK(bg_stats_ratio_ci(base, rb, 50, head, rh, 50, 0.95, 2000, 1, &ci) == 0, "error");
+	TF_CHECK(ci.lo < 1 && ci.hi > 1, "same distribution: [%g, %g]", ci.lo, ci.hi);
 }
 
-BN_TEST(cstats__ratio_paired_drift_cancels)
+TF_TEST(cstats__ratio_paired_drift_cancels)
 {
 	/* every round scales both sides by a factor in 0.8 .. 1.2; head = base * 1.05. Paired
 	 * by round the drift cancels; all in one round it is noise that swamps the change. */
 	const double factor[8] = {0.8, 1.2, 0.95, 1.1, 0.85, 1.0, 1.15, 0.9};
 	double base[80], head[80];
 	int rb[80], rh[80], zero[80] = {0};
-	bn_test_seed(13);
+	tf_seed(13);
 	make_rounds(base, head, rb, rh, 8, 10, 100, 105, 0.005, factor);
 	struct bg_interval paired, unpaired;
-	BN_CHECK(bg_stats_ratio_ci(base, rb, 80, head, rh, 80, 0.95, 2000, 5, &paired) == 0, "p");
-	BN_CHECK(bg_stats_ratio_ci(base, zero, 80, head, zero, 80, 0.95, 2000, 5, &unpaired) == 0,
+	TF_CHECK(bg_stats_ratio_ci(base, rb, 80, head, rh, 80, 0.95, 2000, 5, &paired) == 0, "p");
+	TF_CHECK(bg_stats_ratio_ci(base, zero, 80, head, zero, 80, 0.95, 2000, 5, &unpaired) == 0,
 		 "u");
-	BN_CHECK(paired.lo < 1.05 && paired.hi > 1.05, "paired [%g, %g] misses 1.05", paired.lo,
+	TF_CHECK(paired.lo < 1.05 && paired.hi > 1.05, "paired [%g, %g] misses 1.05", paired.lo,
 		 paired.hi);
-	BN_CHECK(paired.lo > 1.0, "paired [%g, %g] does not exclude 1", paired.lo, paired.hi);
+	TF_CHECK(paired.lo > 1.0, "paired [%g, %g] does not exclude 1", paired.lo, paired.hi);
 	double wp = paired.hi - paired.lo, wu = unpaired.hi - unpaired.lo;
-	BN_CHECK(wp * 3 < wu, "paired width %g not well below unpaired %g", wp, wu);
+	TF_CHECK(wp * 3 < wu, "paired width %g not well below unpaired %g", wp, wu);
 	/* NULL round arrays are a single round, the same as all zeros */
 	struct bg_interval nul;
-	BN_CHECK(bg_stats_ratio_ci(base, NULL, 80, head, NULL, 80, 0.95, 2000, 5, &nul) == 0,
+	TF_CHECK(bg_stats_ratio_ci(base, NULL, 80, head, NULL, 80, 0.95, 2000, 5, &nul) == 0,
 		 "null");
-	BN_CHECK(memcmp(&nul, &unpaired, sizeof(nul)) == 0, "NULL rounds differ from round 0");
+	TF_CHECK(memcmp(&nul, &unpaired, sizeof(nul)) == 0, "NULL rounds differ from round 0");
 }
 
-BN_TEST(cstats__ratio_percentiles_exact)
+TF_TEST(cstats__ratio_percentiles_exact)
 {
 	/* one round, base constant: every resampled ratio is a/100, (a+b)/200 or b/100 with
 	 * probabilities 1/4, 1/2, 1/4, so the 5% and 95% points of 2000 are the extremes and the
 	 * 50% interval is the middle value (a check of the even-count median too) */
 	const double base[] = {100, 100, 100}, head[] = {104, 110};
 	struct bg_interval ci;
-	BN_CHECK(bg_stats_ratio_ci(base, NULL, 3, head, NULL, 2, 0.9, 2000, 77, &ci) == 0, "err");
-	BN_CHECK(ci.lo == 1.04 && ci.hi == 1.10, "90%%: [%.17g, %.17g]", ci.lo, ci.hi);
-	BN_CHECK(ci.estimate == 1.07, "estimate %.17g", ci.estimate);
-	BN_CHECK(bg_stats_ratio_ci(base, NULL, 3, head, NULL, 2, 0.3, 2000, 77, &ci) == 0, "err");
-	BN_CHECK(ci.lo == 1.07 && ci.hi == 1.07, "30%%: [%.17g, %.17g]", ci.lo, ci.hi);
+	TF_CHECK(bg_stats_ratio_ci(base, NULL, 3, head, NULL, 2, 0.9, 2000, 77, &ci) == 0, "err");
+	TF_CHECK(ci.lo == 1.04 && ci.hi == 1.10, "90%%: [%.17g, %.17g]", ci.lo, ci.hi);
+	TF_CHECK(ci.estimate == 1.07, "estimate %.17g", ci.estimate);
+	TF_CHECK(bg_stats_ratio_ci(base, NULL, 3, head, NULL, 2, 0.3, 2000, 77, &ci) == 0, "err");
+	TF_CHECK(ci.lo == 1.07 && ci.hi == 1.07, "30%%: [%.17g, %.17g]", ci.lo, ci.hi);
 }
 
-BN_TEST(cstats__ratio_rounds_on_one_side)
+TF_TEST(cstats__ratio_rounds_on_one_side)
 {
 	/* rounds present on one side only are valid: draws come from the union of ids */
 	const double base[] = {100, 101, 99, 100, 102, 98};
@@ -718,27 +718,27 @@ BN_TEST(cstats__ratio_rounds_on_one_side)
 	const double head[] = {105, 106, 104, 105, 107, 103};
 	const int rh[] = {3, 3, 9, 9, -2147483647 - 1, -2147483647 - 1};
 	struct bg_interval ci;
-	BN_CHECK(bg_stats_ratio_ci(base, rb, 6, head, rh, 6, 0.95, 500, 1, &ci) == 0, "error");
-	BN_CHECK(isfinite(ci.lo) && isfinite(ci.hi) && ci.lo <= ci.estimate && ci.estimate <= ci.hi,
+	TF_CHECK(bg_stats_ratio_ci(base, rb, 6, head, rh, 6, 0.95, 500, 1, &ci) == 0, "error");
+	TF_CHECK(isfinite(ci.lo) && isfinite(ci.hi) && ci.lo <= ci.estimate && ci.estimate <= ci.hi,
 		 "%g [%g, %g]", ci.estimate, ci.lo, ci.hi);
-	BN_CHECK(ci.lo > 1.0 && ci.hi < 1.1, "[%g, %g]", ci.lo, ci.hi);
+	TF_CHECK(ci.lo > 1.0 && ci.hi < 1.1, "[%g, %g]", ci.lo, ci.hi);
 }
 
-BN_TEST(cstats__ratio_bad_input)
+TF_TEST(cstats__ratio_bad_input)
 {
 	const double v[] = {1, 2, 3};
 	struct bg_interval ci;
-	BN_CHECK_EQ(bg_stats_ratio_ci(v, NULL, 0, v, NULL, 3, 0.95, 100, 1, &ci), BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), "base") != NULL, "message: %s", bg_error_last());
-	BN_CHECK_EQ(bg_stats_ratio_ci(v, NULL, 3, v, NULL, 0, 0.95, 100, 1, &ci), BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), "head") != NULL, "message: %s", bg_error_last());
-	BN_CHECK_EQ(bg_stats_ratio_ci(v, NULL, 3, v, NULL, 3, 1.0, 100, 1, &ci), BG_EINPUT);
-	BN_CHECK_EQ(bg_stats_ratio_ci(v, NULL, 3, v, NULL, 3, 0.95, 0, 1, &ci), BG_EINPUT);
+	TF_CHECK_EQ(bg_stats_ratio_ci(v, NULL, 0, v, NULL, 3, 0.95, 100, 1, &ci), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "base") != NULL, "message: %s", bg_error_last());
+	TF_CHECK_EQ(bg_stats_ratio_ci(v, NULL, 3, v, NULL, 0, 0.95, 100, 1, &ci), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "head") != NULL, "message: %s", bg_error_last());
+	TF_CHECK_EQ(bg_stats_ratio_ci(v, NULL, 3, v, NULL, 3, 1.0, 100, 1, &ci), BG_EINPUT);
+	TF_CHECK_EQ(bg_stats_ratio_ci(v, NULL, 3, v, NULL, 3, 0.95, 0, 1, &ci), BG_EINPUT);
 	const double z[] = {0, 0, 1};
-	BN_CHECK_EQ(bg_stats_ratio_ci(z, NULL, 3, v, NULL, 3, 0.95, 100, 1, &ci), BG_EINPUT);
+	TF_CHECK_EQ(bg_stats_ratio_ci(z, NULL, 3, v, NULL, 3, 0.95, 100, 1, &ci), BG_EINPUT);
 	const double n[] = {1, NAN, 3};
-	BN_CHECK_EQ(bg_stats_ratio_ci(v, NULL, 3, n, NULL, 3, 0.95, 100, 1, &ci), BG_EINPUT);
-	BN_CHECK(strstr(bg_error_last(), "head sample 1 is NaN") != NULL, "message: %s",
+	TF_CHECK_EQ(bg_stats_ratio_ci(v, NULL, 3, n, NULL, 3, 0.95, 100, 1, &ci), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "head sample 1 is NaN") != NULL, "message: %s",
 		 bg_error_last());
 }
 
@@ -746,7 +746,7 @@ BN_TEST(cstats__ratio_bad_input)
  * after therapy): wilcox.test(x, y, paired = TRUE, alternative = "greater") gives V = 40,
  * p-value = 0.01953; the two-sided p is twice that, 0.0390625 (= 20/512, counted below by
  * enumerating all 2^9 sign patterns independently of the table the code uses). */
-BN_TEST(cstats__signed_rank_r_example)
+TF_TEST(cstats__signed_rank_r_example)
 {
 	const double x[] = {1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30};
 	const double y[] = {0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29};
@@ -754,9 +754,9 @@ BN_TEST(cstats__signed_rank_r_example)
 	for (int i = 0; i < 9; i++)
 		d[i] = x[i] - y[i];
 	double w, p;
-	BN_CHECK_EQ(bg_stats_signed_rank(d, 9, &w, &p), 0);
-	BN_CHECK(w == 40, "V = %g", w);
-	BN_CHECK(fabs(p - 0.0390625) < 1e-12, "p = %.10g", p);
+	TF_CHECK_EQ(bg_stats_signed_rank(d, 9, &w, &p), 0);
+	TF_CHECK(w == 40, "V = %g", w);
+	TF_CHECK(fabs(p - 0.0390625) < 1e-12, "p = %.10g", p);
 	/* brute force: sign patterns of ranks 1..9 whose positive-rank sum is <= 5 (= 45 - 40)
 	 * or >= 40 */
 	int extreme = 0;
@@ -767,14 +767,14 @@ BN_TEST(cstats__signed_rank_r_example)
 				v += r;
 		extreme += v >= 40 || v <= 5;
 	}
-	BN_CHECK(fabs(p - extreme / 512.0) < 1e-12, "enumeration %d/512 vs %g", extreme, p);
+	TF_CHECK(fabs(p - extreme / 512.0) < 1e-12, "enumeration %d/512 vs %g", extreme, p);
 	/* zeros are dropped; symmetric data are not significant */
 	const double z[] = {0, 1, -1, 2, -2, 0};
-	BN_CHECK_EQ(bg_stats_signed_rank(z, 6, &w, &p), 0);
-	BN_CHECK(p == 1 || p > 0.5, "p = %g", p);
+	TF_CHECK_EQ(bg_stats_signed_rank(z, 6, &w, &p), 0);
+	TF_CHECK(p == 1 || p > 0.5, "p = %g", p);
 }
 
-BN_TEST(cstats__paired_ratio_cancels_shared_bursts)
+TF_TEST(cstats__paired_ratio_cancels_shared_bursts)
 {
 	/* rounds where both sides are 1.5x slow together (a contention burst), head 5% slower
 	 * throughout: the per-round ratios are all 1.05 */
@@ -790,19 +790,19 @@ BN_TEST(cstats__paired_ratio_cancels_shared_bursts)
 	struct bg_interval ci;
 	double ratios[40];
 	size_t n = 0;
-	BN_CHECK_EQ(bg_stats_paired_ratio_ci(b, rb, 40, h, rh, 40, 0.95, 500, 3, &ci, ratios, &n),
+	TF_CHECK_EQ(bg_stats_paired_ratio_ci(b, rb, 40, h, rh, 40, 0.95, 500, 3, &ci, ratios, &n),
 		    0);
-	BN_CHECK_EQ(n, 10);
-	BN_CHECK(fabs(ci.estimate - 1.05) < 1e-9 && ci.lo > 1.049 && ci.hi < 1.051,
+	TF_CHECK_EQ(n, 10);
+	TF_CHECK(fabs(ci.estimate - 1.05) < 1e-9 && ci.lo > 1.049 && ci.hi < 1.051,
 		 "estimate %g [%g, %g]", ci.estimate, ci.lo, ci.hi);
 	/* one shared round only: refused */
-	BN_CHECK_EQ(bg_stats_paired_ratio_ci(b, rb, 4, h, rh, 4, 0.95, 500, 3, &ci, NULL, NULL),
+	TF_CHECK_EQ(bg_stats_paired_ratio_ci(b, rb, 4, h, rh, 4, 0.95, 500, 3, &ci, NULL, NULL),
 		    BG_EINPUT);
 }
 
 /* --- the quantile ratio test the perf rule uses ---------------------------------------- */
 
-BN_TEST(cstats__qratio_percentiles_and_p_exact)
+TF_TEST(cstats__qratio_percentiles_and_p_exact)
 {
 	/* one round, base constant 100, head {104, 110}: a resampled head is {104, 104},
 	 * {110, 110} or one of each (probability 1/4, 1/4, 1/2); its 10% quantile (definition
@@ -811,39 +811,39 @@ BN_TEST(cstats__qratio_percentiles_and_p_exact)
 	const double base[] = {100, 100, 100}, head[] = {104, 110};
 	struct bg_interval ci;
 	double p = -1;
-	BN_CHECK_EQ(bg_stats_quantile_ratio_test(base, NULL, 3, head, NULL, 2, 0.1, 0.9, 2000, 77,
+	TF_CHECK_EQ(bg_stats_quantile_ratio_test(base, NULL, 3, head, NULL, 2, 0.1, 0.9, 2000, 77,
 						 &ci, &p),
 		    0);
-	BN_CHECK(ci.estimate == 1.046, "estimate %.17g", ci.estimate);
-	BN_CHECK(ci.lo == 1.04 && ci.hi == 1.10, "90%%: [%.17g, %.17g]", ci.lo, ci.hi);
-	BN_CHECK(p == 2.0 / 2001.0, "p = %.17g", p);
+	TF_CHECK(ci.estimate == 1.046, "estimate %.17g", ci.estimate);
+	TF_CHECK(ci.lo == 1.04 && ci.hi == 1.10, "90%%: [%.17g, %.17g]", ci.lo, ci.hi);
+	TF_CHECK(p == 2.0 / 2001.0, "p = %.17g", p);
 	/* the middle of the resamples is the estimate, bit for bit: the in-place quantile of
 	 * the bootstrap agrees with bg_stats_quantile */
-	BN_CHECK_EQ(bg_stats_quantile_ratio_test(base, NULL, 3, head, NULL, 2, 0.1, 0.3, 2000, 77,
+	TF_CHECK_EQ(bg_stats_quantile_ratio_test(base, NULL, 3, head, NULL, 2, 0.1, 0.3, 2000, 77,
 						 &ci, NULL),
 		    0);
-	BN_CHECK(ci.lo == ci.estimate && ci.hi == ci.estimate, "30%%: [%.17g, %.17g] vs %.17g",
+	TF_CHECK(ci.lo == ci.estimate && ci.hi == ci.estimate, "30%%: [%.17g, %.17g] vs %.17g",
 		 ci.lo, ci.hi, ci.estimate);
 	/* identical sides resampled together: every ratio is 1, p = 1 */
 	int rb[3] = {0, 1, 2};
-	BN_CHECK_EQ(bg_stats_quantile_ratio_test(base, rb, 3, base, rb, 3, 0.1, 0.95, 500, 1, &ci,
-						 &p),
-		    0);
-	BN_CHECK(ci.estimate == 1 && ci.lo == 1 && ci.hi == 1 && p == 1, "%g [%g, %g] p %g",
+	TF_CHECK_EQ(
+		bg_stats_quantile_ratio_test(base, rb, 3, base, rb, 3, 0.1, 0.95, 500, 1, &ci, &p),
+		0);
+	TF_CHECK(ci.estimate == 1 && ci.lo == 1 && ci.hi == 1 && p == 1, "%g [%g, %g] p %g",
 		 ci.estimate, ci.lo, ci.hi, p);
 	/* q = 0.5 is bg_stats_ratio_ci */
 	struct bg_interval m;
-	BN_CHECK_EQ(bg_stats_quantile_ratio_test(base, NULL, 3, head, NULL, 2, 0.5, 0.9, 2000, 77,
+	TF_CHECK_EQ(bg_stats_quantile_ratio_test(base, NULL, 3, head, NULL, 2, 0.5, 0.9, 2000, 77,
 						 &ci, NULL),
 		    0);
-	BN_CHECK_EQ(bg_stats_ratio_ci(base, NULL, 3, head, NULL, 2, 0.9, 2000, 77, &m), 0);
-	BN_CHECK(memcmp(&ci, &m, sizeof(m)) == 0, "median: [%g, %g] vs [%g, %g]", ci.lo, ci.hi,
+	TF_CHECK_EQ(bg_stats_ratio_ci(base, NULL, 3, head, NULL, 2, 0.9, 2000, 77, &m), 0);
+	TF_CHECK(memcmp(&ci, &m, sizeof(m)) == 0, "median: [%g, %g] vs [%g, %g]", ci.lo, ci.hi,
 		 m.lo, m.hi);
 	/* the quantile must lie strictly inside (0, 1) */
-	BN_CHECK_EQ(bg_stats_quantile_ratio_test(base, NULL, 3, head, NULL, 2, 0, 0.9, 100, 1, &ci,
+	TF_CHECK_EQ(bg_stats_quantile_ratio_test(base, NULL, 3, head, NULL, 2, 0, 0.9, 100, 1, &ci,
 						 NULL),
 		    BG_EINPUT);
-	BN_CHECK_EQ(bg_stats_quantile_ratio_test(base, NULL, 3, head, NULL, 2, 1, 0.9, 100, 1, &ci,
+	TF_CHECK_EQ(bg_stats_quantile_ratio_test(base, NULL, 3, head, NULL, 2, 1, 0.9, 100, 1, &ci,
 						 NULL),
 		    BG_EINPUT);
 }
@@ -866,35 +866,36 @@ static void make_bursty(double *base, double *head, int *rb, int *rh, int nr, in
 	}
 }
 
-BN_TEST(cstats__qratio_sees_through_bursts)
+TF_TEST(cstats__qratio_sees_through_bursts)
 {
 	/* 20 rounds of 5: the 10% quantile finds a 5% slowdown and clears an A/A pair, where
 	 * the median is moved by how many rounds a burst hit on each side */
 	double base[100], head[100];
 	int rb[100], rh[100];
 	int caught = 0, median_wrong = 0, aa_alarm = 0;
-	bn_test_seed(21);
+	tf_seed(21);
 	for (int t = 0; t < 20; t++) {
 		struct bg_interval ci, med;
 		double p;
 		make_bursty(base, head, rb, rh, 20, 5, 0.05);
-		BN_CHECK_EQ(bg_stats_quantile_ratio_test(base, rb, 100, head, rh, 100, 0.1, 0.95,
+		TF_CHECK_EQ(bg_stats_quantile_ratio_test(base, rb, 100, head, rh, 100, 0.1, 0.95,
 							 1000, (uint64_t)t, &ci, &p),
 			    0);
 		caught += ci.lo > 1 && p < 0.05 && fabs(ci.estimate - 1.05) < 0.01;
-		BN_CHECK_EQ(bg_stats_ratio_ci(base, rb, 100, head, rh, 100, 0.95, 1000, (uint64_t)t,
+		TF_CHECK_EQ(bg_stats_ratio_ci(base, rb, 100, head, rh, 100, 0.95, 1000, (uint64_t)t,
 					      &med),
 			    0);
 		median_wrong += fabs(med.estimate - 1.05) > 0.01;
 		make_bursty(base, head, rb, rh, 20, 5, 0);
-		BN_CHECK_EQ(bg_stats_quantile_ratio_test(base, rb, 100, head, rh, 100, 0.1, 0.95,
+		TF_CHECK_EQ(bg_stats_quantile_ratio_test(base, rb, 100, head, rh, 100, 0.1, 0.95,
 							 1000, (uint64_t)t, &ci, &p),
 			    0);
 		aa_alarm += (ci.lo > 1 || ci.hi < 1) && fabs(ci.estimate - 1) > 0.01;
 	}
-	BN_CHECK(caught == 20, "5%% caught in %d of 20", caught);
-	BN_CHECK(aa_alarm == 0, "A/A alarms in %d of 20", aa_alarm);
-	BN_CHECK(median_wrong >= 5, "the median was within 1%% of the truth %d times of 20: the "
-				    "fixture has no bursts to see through",
+	TF_CHECK(caught == 20, "5%% caught in %d of 20", caught);
+	TF_CHECK(aa_alarm == 0, "A/A alarms in %d of 20", aa_alarm);
+	TF_CHECK(median_wrong >= 5,
+		 "the median was within 1%% of the truth %d times of 20: the "
+		 "fixture has no bursts to see through",
 		 20 - median_wrong);
 }

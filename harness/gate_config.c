@@ -8,7 +8,7 @@
  *     "tests": {"floor": 0.999, "suites": {"gpu": 0.99}}
  *   }
  * (patterns are fnmatch globs; &ast; stands for an asterisk here) */
-#include "bg_gates_config.h"
+#include "bg_gate_config.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bg_bench_parse.h"
 #include "bg_buf.h"
 #include "bg_error.h"
-#include "bg_parse.h"
 
 struct reader {
 	const char *origin;
@@ -192,7 +192,7 @@ static int read_tests(const struct reader *r, const cJSON *o, struct bg_gate_con
 	return rc;
 }
 
-int bg_gates_config_read(const struct bg_config *cfg, struct bg_gate_config *out)
+int bg_gate_config_read(const struct bg_config *cfg, struct bg_gate_config *out)
 {
 	bg_gate_config_defaults(out);
 	const cJSON *g = cfg->root ? cJSON_GetObjectItemCaseSensitive(cfg->root, "gates") : NULL;

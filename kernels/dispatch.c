@@ -11,9 +11,9 @@
 
 #include "bn_cpu.h"
 #include "bn_error.h"
-#include "bn_kernels_int.h"
 #include "bn_pool.h"
 #include "bn_strict.h"
+#include "kernels_int.h"
 
 static const struct bn_kernel_impl *const bn_kernels[BN_KERNEL_COUNT] = {
 	&bn_kernel_ref,

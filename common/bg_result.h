@@ -1,8 +1,8 @@
 /* What a subject's measurement produces, as bitgate holds it between parsing and storage:
  * a bench program's output (bitgate-bench/1 or Google Benchmark JSON) and a test suite's
  * results (JUnit XML). The parsers in harness/ make these; db/ stores them. */
-#ifndef BG_MODEL_H
-#define BG_MODEL_H
+#ifndef BG_RESULT_H
+#define BG_RESULT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -12,7 +12,7 @@
 #define QUANT_THREADS 256
 #define NO_BAD_ROW 0x7f7f7f7f /* what a byte-wise memset of 0x7f leaves: "no bad row" */
 
-/* bn_act_scale (bn_kernels_int.h) on the device. */
+/* bn_act_scale (kernels_int.h) on the device. */
 __device__ __forceinline__ float act_scale(float amax)
 {
 	float s = __fdiv_rn(127.0f, amax);

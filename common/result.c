@@ -1,5 +1,5 @@
 /* Freeing and naming for the result model. */
-#include "bg_model.h"
+#include "bg_result.h"
 
 #include <stdlib.h>
 #include <string.h>

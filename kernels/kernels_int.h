@@ -1,7 +1,7 @@
 /* Internal: the table each kernel set (ref, avx2, avx512, amx) fills in, and the helpers
  * the per-ISA files share. Not installed; programs use bn_dispatch.h. */
-#ifndef BN_KERNELS_INT_H
-#define BN_KERNELS_INT_H
+#ifndef KERNELS_INT_H
+#define KERNELS_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -56,7 +56,7 @@ extern const struct bn_kernel_impl bn_kernel_avx512;
 extern const struct bn_kernel_impl bn_kernel_amx;
 
 /* How the streaming kernels (GEMV, the lm_head) read weights on this CPU class: chosen
- * once from CPUID by bn_tune_get (bn_dispatch.c, where the figures behind each row are). */
+ * once from CPUID by bn_tune_get (dispatch.c, where the figures behind each row are). */
 struct bn_tune {
 	const char *cpu_class; /* "zen3", "zen4", "zen5", "sapphire-rapids", "other" */
 	int avx2_prefetch;     /* bytes ahead of the weight run the AVX2 GEMV prefetches */

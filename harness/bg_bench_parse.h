@@ -1,14 +1,13 @@
-/* Readers of what a subject's processes write: bench output (bitgate-bench/1 JSON, Google
- * Benchmark JSON) and JUnit XML test reports (libxml2). Malformed input is BG_EINPUT with
- * the origin (a file name or "bench output of <commit>") and what is wrong; nothing is
- * partially returned. */
-#ifndef BG_PARSE_H
-#define BG_PARSE_H
+/* The reader of a bench program's output (bitgate-bench/1 JSON, Google Benchmark JSON).
+ * Malformed input is BG_EINPUT with the origin (a file name or "bench output of <commit>")
+ * and what is wrong; nothing is partially returned. */
+#ifndef BG_BENCH_PARSE_H
+#define BG_BENCH_PARSE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bg_model.h"
+#include "bg_result.h"
 
 #define BG_FORMAT_BITGATE "bitgate-bench/1"
 #define BG_FORMAT_GBENCH "googlebenchmark"
@@ -19,16 +18,6 @@
  * run_name (repetitions are samples; aggregates are ignored), real_time converted to ns,
  * "items_per_second" is not used; context fields map to bg_bench_ctx. */
 int bg_bench_parse(struct bg_bench_set **out, const char *text, size_t len, const char *format,
-		   const char *origin);
-
-/* Reads a JUnit XML file (testsuites/testsuite/testcase, as ctest --output-junit, pytest,
- * nextest and go-junit-report write it). A testcase with <failure> is failed, <error>
- * errored, <skipped> skipped (ctest's status="notrun"/"disabled" too), else passed. suite
- * names the result (bg_test_suite.suite). BG_ENOTFOUND when the file is missing. */
-int bg_junit_parse_file(struct bg_test_suite **out, const char *suite, const char *path);
-
-/* Same, from memory (origin names it in messages). */
-int bg_junit_parse(struct bg_test_suite **out, const char *suite, const char *xml, size_t len,
 		   const char *origin);
 
 /* JSON helpers shared by the readers of bgparse (bitgate.json and bench output). */

@@ -1,5 +1,5 @@
-/* The test runner behind bn_test.h. */
-#include "bn_test.h"
+/* The test runner behind tf.h. */
+#include "tf.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,14 +11,14 @@
 
 static struct {
 	const char *name;
-	bn_test_fn fn;
+	tf_fn fn;
 } tests[MAX_TESTS];
 static int ntests;
 static const char *current = "?";
 static jmp_buf skip_jump; /* a skipped case returns here so the others still run */
 static int skipped;
 
-void bn_test_register(const char *name, bn_test_fn fn)
+void tf_register(const char *name, tf_fn fn)
 {
 	if (ntests < MAX_TESTS) {
 		tests[ntests].name = name;
@@ -27,7 +27,7 @@ void bn_test_register(const char *name, bn_test_fn fn)
 	}
 }
 
-void bn_test_fail(const char *file, int line, const char *fmt, ...)
+void tf_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "FAIL %s: %s:%d: ", current, file, line);
@@ -38,7 +38,7 @@ void bn_test_fail(const char *file, int line, const char *fmt, ...)
 	exit(1);
 }
 
-void bn_test_skip(const char *fmt, ...)
+void tf_skip(const char *fmt, ...)
 {
 	va_list ap;
 	printf("SKIP %s: ", current);
@@ -50,14 +50,14 @@ void bn_test_skip(const char *fmt, ...)
 	longjmp(skip_jump, 1);
 }
 
-int bn_test_max_threads(int want)
+int tf_max_threads(int want)
 {
-#ifdef BN_TEST_THREADS_CAP
-	int cap = BN_TEST_THREADS_CAP;
+#ifdef TF_THREADS_CAP
+	int cap = TF_THREADS_CAP;
 #else
 	int cap = 256;
 #endif
-	const char *v = getenv("BN_TEST_MAX_THREADS");
+	const char *v = getenv("TF_MAX_THREADS");
 	if (v && atoi(v) >= 1)
 		cap = atoi(v);
 	return want < cap ? want : cap;
@@ -65,20 +65,20 @@ int bn_test_max_threads(int want)
 
 static unsigned long long rng = 0x243f6a8885a308d3ull;
 
-void bn_test_seed(unsigned long long seed)
+void tf_seed(unsigned long long seed)
 {
 	rng = seed ? seed : 1;
 }
 
-char *bn_test_tmpfile(const char *tag)
+char *tf_tmpfile(const char *tag)
 {
 	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	size_t n = strlen(dir) + strlen(tag) + 16;
 	char *p = malloc(n);
-	BN_CHECK(p, "out of memory");
+	TF_CHECK(p, "out of memory");
 	snprintf(p, n, "%s/%s-XXXXXX", dir, tag);
 	int fd = mkstemp(p);
-	BN_CHECK(fd >= 0, "mkstemp %s", p);
+	TF_CHECK(fd >= 0, "mkstemp %s", p);
 	close(fd);
 	return p;
 }
@@ -89,20 +89,20 @@ static char *slurp(FILE *f)
 	long n = ftell(f);
 	rewind(f);
 	char *s = malloc((size_t)(n > 0 ? n : 0) + 1);
-	BN_CHECK(s, "out of memory");
+	TF_CHECK(s, "out of memory");
 	size_t got = n > 0 ? fread(s, 1, (size_t)n, f) : 0;
 	s[got] = '\0';
 	return s;
 }
 
-struct bn_test_output bn_test_run(const char *path, const char *const *args,
-				  const char *const *unset, const char *const *env)
+struct tf_output tf_run(const char *path, const char *const *args, const char *const *unset,
+			const char *const *env)
 {
 	FILE *o = tmpfile(), *e = tmpfile();
-	BN_CHECK(o && e, "tmpfile failed");
+	TF_CHECK(o && e, "tmpfile failed");
 	fflush(NULL);
 	pid_t pid = fork();
-	BN_CHECK(pid >= 0, "fork failed");
+	TF_CHECK(pid >= 0, "fork failed");
 	if (pid == 0) {
 		dup2(fileno(o), 1);
 		dup2(fileno(e), 2);
@@ -120,8 +120,7 @@ struct bn_test_output bn_test_run(const char *path, const char *const *args,
 	}
 	int st;
 	waitpid(pid, &st, 0);
-	struct bn_test_output r = {.status = WIFEXITED(st) ? WEXITSTATUS(st)
-							 : 128 + WTERMSIG(st)};
+	struct tf_output r = {.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)};
 	r.out = slurp(o);
 	r.err = slurp(e);
 	fclose(o);
@@ -129,13 +128,13 @@ struct bn_test_output bn_test_run(const char *path, const char *const *args,
 	return r;
 }
 
-void bn_test_output_free(struct bn_test_output *r)
+void tf_output_free(struct tf_output *r)
 {
 	free(r->out);
 	free(r->err);
 }
 
-unsigned long long bn_test_rand(void)
+unsigned long long tf_rand(void)
 {
 	/* xorshift64* */
 	rng ^= rng >> 12;
