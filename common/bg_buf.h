@@ -37,6 +37,9 @@ char *bg_buf_detach(struct bg_buf *b);
 /* Appends a copy of s to a NULL-terminated string vector of *n entries (*v may be NULL). */
 int bg_strv_push(char ***v, size_t *n, const char *s);
 
+/* Frees a NULL-terminated string vector and its strings; NULL is allowed. */
+void bg_strv_free(char **v);
+
 /* strdup that sets BG_ENOMEM's message on failure; NULL in gives NULL out. */
 char *bg_strdup(const char *s);
 

@@ -110,6 +110,15 @@ int bg_strv_push(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
+void bg_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
 char *bg_strdup(const char *s)
 {
 	if (!s)

@@ -1,6 +1,6 @@
 /* Readers of bench output: bitgate-bench/1 (our own protocol, checked strictly) and Google
- * Benchmark's --benchmark_format=json (repetitions become samples). Also the JSON helpers
- * bitgate.json's reader shares: one parse routine so every JSON error reads the same way. */
+ * Benchmark's --benchmark_format=json (repetitions become samples), over common/'s JSON
+ * reader so every JSON error reads the same way. */
 #include "bg_bench_parse.h"
 
 #include <cJSON.h>
@@ -14,177 +14,7 @@
 
 #include "bg_buf.h"
 #include "bg_error.h"
-
-/* ---- JSON helpers ---- */
-
-static bool json_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* 1-based line and byte column of offset off, the way editors count. */
-static void line_col(const char *text, size_t off, size_t *line, size_t *col)
-{
-	size_t l = 1, start = 0;
-	for (size_t i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			l++;
-			start = i + 1;
-		}
-	}
-	*line = l;
-	*col = off - start + 1;
-}
-
-/* A short, printable excerpt of the text at p for messages: up to the end of the line. */
-static void excerpt(char *out, size_t size, const char *p)
-{
-	size_t n = 0;
-	while (p[n] && p[n] != '\n' && p[n] != '\r' && n + 1 < size) {
-		unsigned char c = (unsigned char)p[n];
-		out[n] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-		n++;
-	}
-	out[n] = '\0';
-}
-
-/* cJSON reports the character after the culprit when an object key does not start with a
- * quote (parse_string has already stepped past it). That is the one failure whose previous
- * character is neither blank nor a quote and follows '{' or ','; step back onto it. */
-static size_t error_offset(const char *text, size_t off)
-{
-	if (off == 0 || json_space(text[off - 1]) || text[off - 1] == '"')
-		return off;
-	size_t i = off - 1;
-	while (i > 0 && json_space(text[i - 1]))
-		i--;
-	if (i > 0 && (text[i - 1] == '{' || text[i - 1] == ','))
-		return off - 1;
-	return off;
-}
-
-int bg_json_parse(struct cJSON **out, const char *text, size_t len, const char *origin)
-{
-	*out = NULL;
-	if (!origin)
-		origin = "JSON input";
-	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
-		text += 3;
-		len -= 3;
-	}
-	size_t first = 0;
-	while (first < len && json_space(text[first]))
-		first++;
-	if (first == len)
-		return bg_error_set(BG_EINPUT, "%s: empty, expected a JSON document", origin);
-	const char *nul = memchr(text, '\0', len);
-	if (nul) {
-		size_t line, col;
-		line_col(text, (size_t)(nul - text), &line, &col);
-		return bg_error_set(BG_EINPUT,
-				    "%s: a NUL byte at line %zu, column %zu: not JSON text", origin,
-				    line, col);
-	}
-
-	/* cJSON wants a NUL-terminated string: the caller's text need not be one. */
-	char *copy = malloc(len + 1);
-	if (!copy)
-		return bg_error_oom();
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-
-	/* return_parse_end is the same position cJSON_GetErrorPtr reports, without its
-	 * process-wide state. require_null_terminated rejects text after the document. */
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithOpts(copy, &end, 1);
-	int rc = 0;
-	if (!root) {
-		size_t off = end && end >= copy && end <= copy + len ? (size_t)(end - copy) : len;
-		off = error_offset(copy, off);
-		size_t line, col;
-		char near[41];
-		line_col(copy, off, &line, &col);
-		excerpt(near, sizeof(near), copy + off);
-		if (off >= len)
-			rc = bg_error_set(
-				BG_EINPUT,
-				"%s: JSON ends early at line %zu, column %zu (truncated?)", origin,
-				line, col);
-		else if (off == first)
-			rc = bg_error_set(BG_EINPUT, "%s: not JSON: line %zu starts with `%s`",
-					  origin, line, near);
-		else
-			rc = bg_error_set(BG_EINPUT,
-					  "%s: malformed JSON at line %zu, column %zu near `%s`",
-					  origin, line, col, near);
-	}
-	free(copy);
-	*out = root;
-	return rc;
-}
-
-const char *bg_json_type_name(const struct cJSON *item)
-{
-	if (!item)
-		return "nothing";
-	switch (item->type & 0xff) {
-	case cJSON_False:
-	case cJSON_True: return "a boolean";
-	case cJSON_NULL: return "null";
-	case cJSON_Number: return "a number";
-	case cJSON_String: return "a string";
-	case cJSON_Array: return "an array";
-	case cJSON_Object: return "an object";
-	default: return "an invalid value";
-	}
-}
-
-int bg_json_integer(const struct cJSON *item, int64_t min, int64_t max, int64_t *out)
-{
-	if (!cJSON_IsNumber(item))
-		return BG_EINPUT;
-	double v = item->valuedouble;
-	/* Beyond 2^53 a double no longer holds every integer, so such a value is not exact. */
-	if (!isfinite(v) || v != trunc(v) || fabs(v) > 9007199254740992.0)
-		return BG_EINPUT;
-	int64_t i = (int64_t)v;
-	if (i < min || i > max)
-		return BG_EINPUT;
-	*out = i;
-	return 0;
-}
-
-int bg_json_fail(const char *origin, const char *path, const char *fmt, ...)
-{
-	char msg[768];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return bg_error_set(BG_EINPUT, "%s: %s: %s", origin, path, msg);
-}
-
-/* A path that does not fit is cut with "...": paths only ever go into messages. */
-static void fit(char *out, size_t size, int n)
-{
-	if ((n < 0 || (size_t)n >= size) && size > 4)
-		memcpy(out + size - 4, "...", 4);
-}
-
-void bg_json_path_key(char *out, size_t size, const char *parent, const char *key)
-{
-	if (!key[0]) /* an empty key would vanish from the path */
-		key = "\"\"";
-	if (parent && parent[0])
-		fit(out, size, snprintf(out, size, "%s.%s", parent, key));
-	else
-		fit(out, size, snprintf(out, size, "%s", key));
-}
-
-void bg_json_path_index(char *out, size_t size, const char *parent, size_t i)
-{
-	fit(out, size, snprintf(out, size, "%s[%zu]", parent, i));
-}
+#include "bg_json.h"
 
 /* ---- shared by both formats ---- */
 
@@ -796,10 +626,7 @@ int bg_bench_parse(struct bg_bench_set **out, const char *text, size_t len, cons
 		return bg_error_set(BG_EINPUT,
 				    "%s: unknown bench format \"%s\" (expected \"%s\" or \"%s\")",
 				    origin, format, BG_FORMAT_BITGATE, BG_FORMAT_GBENCH);
-	size_t first = 0;
-	while (first < len && json_space(text[first]))
-		first++;
-	if (first == len)
+	if (bg_json_blank(text, len))
 		return bg_error_set(BG_EINPUT,
 				    "%s: empty: the bench program printed nothing on stdout",
 				    origin);

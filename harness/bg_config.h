@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "bg_buf.h" /* bg_strv_free, for the argv and env arrays below */
+
 struct cJSON;
 
 /* One command: a build step, the bench command or a test suite. */
@@ -77,7 +79,5 @@ int bg_config_expand_str(char **out, const char *s, const struct bg_vars *vars);
 
 /* Expands an argv (NULL-terminated result, free with bg_strv_free). */
 int bg_config_expand_argv(char ***out, char *const *argv, const struct bg_vars *vars);
-
-void bg_strv_free(char **v);
 
 #endif

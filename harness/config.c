@@ -16,6 +16,7 @@
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "bg_hash.h"
+#include "bg_json.h"
 
 /* ---- placeholders ---- */
 
@@ -126,15 +127,6 @@ int bg_config_expand_argv(char ***out, char *const *argv, const struct bg_vars *
 	}
 	*out = v;
 	return 0;
-}
-
-void bg_strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
 }
 
 /* ---- the reader ---- */

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bg_bench_parse.h"
 #include "bg_buf.h"
 #include "bg_error.h"
+#include "bg_json.h"
 
 struct reader {
 	const char *origin;

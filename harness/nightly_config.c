@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bg_bench_parse.h"
 #include "bg_error.h"
+#include "bg_json.h"
 #include "bg_nightly_config.h"
 
 static int is_hex_prefix(const char *s)

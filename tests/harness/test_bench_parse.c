@@ -6,6 +6,7 @@
 
 #include "bg_bench_parse.h"
 #include "bg_error.h"
+#include "bg_json.h"
 #include "tf.h"
 
 #define ORIGIN "bench output of abc1234"
