@@ -11,7 +11,6 @@
 #include "bg_gate_config.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,55 +19,22 @@
 #include "bg_error.h"
 #include "bg_json.h"
 
-struct reader {
-	const char *origin;
-	char path[300];
-};
-
-static int number(const struct reader *r, const cJSON *v, const char *key, double lo, double hi,
-		  double *out)
-{
-	char p[400];
-	bg_json_path_key(p, sizeof(p), r->path, key);
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-		return bg_json_fail(r->origin, p, "expected a number, got %s",
-				    bg_json_type_name(v));
-	if (v->valuedouble < lo || v->valuedouble > hi)
-		return bg_json_fail(r->origin, p, "expected a number in [%g, %g], got %g", lo, hi,
-				    v->valuedouble);
-	*out = v->valuedouble;
-	return 0;
-}
-
-static int integer(const struct reader *r, const cJSON *v, const char *key, int lo, int hi,
-		   int *out)
-{
-	char p[400];
-	int64_t x;
-	bg_json_path_key(p, sizeof(p), r->path, key);
-	if (bg_json_integer(v, lo, hi, &x) < 0)
-		return bg_json_fail(r->origin, p, "expected an integer in [%d, %d], got %s", lo, hi,
-				    bg_json_type_name(v));
-	*out = (int)x;
-	return 0;
-}
-
 /* {"pattern": number, ...} */
-static int pattern_values(const struct reader *r, const cJSON *v, const char *key, double lo,
-			  double hi, struct bg_pattern_value **out, size_t *n)
+static int pattern_values(const struct bg_json_at *at, const cJSON *v, double lo, double hi,
+			  struct bg_pattern_value **out, size_t *n)
 {
-	struct reader sub = *r;
-	bg_json_path_key(sub.path, sizeof(sub.path), r->path, key);
 	if (!cJSON_IsObject(v))
-		return bg_json_fail(r->origin, sub.path, "expected an object of patterns, got %s",
-				    bg_json_type_name(v));
+		return bg_json_at_fail(at, "expected an object of patterns, got %s",
+				       bg_json_type_name(v));
 	size_t count = (size_t)cJSON_GetArraySize(v);
 	*out = calloc(count + 1, sizeof(**out));
 	if (!*out)
 		return bg_error_oom();
 	for (const cJSON *m = v->child; m; m = m->next) {
+		struct bg_json_at mat;
+		bg_json_at_key(&mat, at, m->string);
 		double x = 0;
-		int rc = number(&sub, m, m->string, lo, hi, &x);
+		int rc = bg_json_want_number(&mat, m, lo, hi, &x);
 		if (rc < 0)
 			return rc;
 		if (!((*out)[*n].pattern = bg_strdup(m->string)))
@@ -78,154 +44,162 @@ static int pattern_values(const struct reader *r, const cJSON *v, const char *ke
 	return 0;
 }
 
-static int unknown(const struct reader *r, const char *key)
+static int integer(const struct bg_json_at *at, const cJSON *v, int lo, int hi, int *out)
 {
-	char p[400];
-	bg_json_path_key(p, sizeof(p), r->path, key);
-	return bg_json_fail(r->origin, p, "unknown key");
+	int64_t x;
+	int rc = bg_json_want_integer(at, v, lo, hi, &x);
+	if (rc == 0)
+		*out = (int)x;
+	return rc;
 }
 
-static int object(const struct reader *r, const cJSON *v, const char *key, struct reader *sub)
+static int read_perf(const struct bg_json_at *at, const cJSON *o, struct bg_gate_config *c)
 {
-	*sub = *r;
-	bg_json_path_key(sub->path, sizeof(sub->path), r->path, key);
-	if (!cJSON_IsObject(v))
-		return bg_json_fail(r->origin, sub->path, "expected an object, got %s",
-				    bg_json_type_name(v));
+	int rc = 0;
+	for (const cJSON *m = o->child; m && !rc; m = m->next) {
+		struct bg_json_at mat;
+		bg_json_at_key(&mat, at, m->string);
+		if (!strcmp(m->string, "threshold"))
+			rc = bg_json_want_number(&mat, m, 0, 1, &c->threshold);
+		else if (!strcmp(m->string, "thresholds"))
+			rc = pattern_values(&mat, m, 0, 1, &c->thresholds, &c->n_thresholds);
+		else if (!strcmp(m->string, "history"))
+			rc = integer(&mat, m, 0, 10000, &c->history);
+		else if (!strcmp(m->string, "noise_quantile"))
+			rc = bg_json_want_number(&mat, m, 0.5, 1, &c->noise_quantile);
+		else if (!strcmp(m->string, "quantile"))
+			rc = bg_json_want_number(&mat, m, 0.01, 0.5, &c->quantile);
+		else
+			rc = bg_json_at_fail(&mat, "unknown key");
+	}
+	return rc;
+}
+
+/* strict.filter: a regex the gate applies to benchmark names, checked here once. */
+static int read_filter(const struct bg_json_at *at, const cJSON *m, struct bg_gate_config *c)
+{
+	regex_t re;
+	if (!cJSON_IsString(m))
+		return bg_json_at_fail(at, "expected a regex string, got %s", bg_json_type_name(m));
+	if (regcomp(&re, m->valuestring, REG_EXTENDED | REG_NOSUB) != 0)
+		return bg_json_at_fail(at, "not a valid regular expression");
+	regfree(&re);
+	free(c->strict_filter);
+	return (c->strict_filter = bg_strdup(m->valuestring)) ? 0 : BG_ENOMEM;
+}
+
+static int read_strict(const struct bg_json_at *at, const cJSON *o, struct bg_gate_config *c)
+{
+	int rc = 0;
+	for (const cJSON *m = o->child; m && !rc; m = m->next) {
+		struct bg_json_at mat;
+		bg_json_at_key(&mat, at, m->string);
+		if (!strcmp(m->string, "enabled"))
+			rc = bg_json_want_bool(&mat, m, &c->strict);
+		else if (!strcmp(m->string, "limit"))
+			rc = bg_json_want_number(&mat, m, 0, 1, &c->strict_limit);
+		else if (!strcmp(m->string, "filter"))
+			rc = read_filter(&mat, m, c);
+		else
+			rc = bg_json_at_fail(&mat, "unknown key");
+	}
+	return rc;
+}
+
+/* benchmarks.required: patterns every run must have a benchmark for. */
+static int read_required(const struct bg_json_at *at, const cJSON *m, struct bg_gate_config *c)
+{
+	if (!cJSON_IsArray(m))
+		return bg_json_at_fail(at, "expected an array of patterns, got %s",
+				       bg_json_type_name(m));
+	size_t i = 0;
+	for (const cJSON *e = m->child; e; e = e->next, i++) {
+		struct bg_json_at eat;
+		const char *s;
+		bg_json_at_index(&eat, at, i);
+		int rc = bg_json_want_string(&eat, e, &s);
+		if (rc == 0)
+			rc = bg_strv_push(&c->required, &c->n_required, s);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 
-static int read_perf(const struct reader *r, const cJSON *o, struct bg_gate_config *c)
+static int read_benchmarks(const struct bg_json_at *at, const cJSON *o, struct bg_gate_config *c)
 {
 	int rc = 0;
 	for (const cJSON *m = o->child; m && !rc; m = m->next) {
-		if (!strcmp(m->string, "threshold"))
-			rc = number(r, m, m->string, 0, 1, &c->threshold);
-		else if (!strcmp(m->string, "thresholds"))
-			rc = pattern_values(r, m, m->string, 0, 1, &c->thresholds,
-					    &c->n_thresholds);
-		else if (!strcmp(m->string, "history"))
-			rc = integer(r, m, m->string, 0, 10000, &c->history);
-		else if (!strcmp(m->string, "noise_quantile"))
-			rc = number(r, m, m->string, 0.5, 1, &c->noise_quantile);
-		else if (!strcmp(m->string, "quantile"))
-			rc = number(r, m, m->string, 0.01, 0.5, &c->quantile);
+		struct bg_json_at mat;
+		bg_json_at_key(&mat, at, m->string);
+		if (!strcmp(m->string, "floors"))
+			rc = pattern_values(&mat, m, 0, 1e9, &c->floors, &c->n_floors);
+		else if (!strcmp(m->string, "required"))
+			rc = read_required(&mat, m, c);
 		else
-			rc = unknown(r, m->string);
+			rc = bg_json_at_fail(&mat, "unknown key");
 	}
 	return rc;
 }
 
-static int read_strict(const struct reader *r, const cJSON *o, struct bg_gate_config *c)
+static int read_tests(const struct bg_json_at *at, const cJSON *o, struct bg_gate_config *c)
 {
 	int rc = 0;
 	for (const cJSON *m = o->child; m && !rc; m = m->next) {
-		char p[400];
-		bg_json_path_key(p, sizeof(p), r->path, m->string);
-		if (!strcmp(m->string, "enabled")) {
-			if (!cJSON_IsBool(m))
-				return bg_json_fail(r->origin, p, "expected true or false, got %s",
-						    bg_json_type_name(m));
-			c->strict = cJSON_IsTrue(m);
-		} else if (!strcmp(m->string, "limit")) {
-			rc = number(r, m, m->string, 0, 1, &c->strict_limit);
-		} else if (!strcmp(m->string, "filter")) {
-			regex_t re;
-			if (!cJSON_IsString(m))
-				return bg_json_fail(r->origin, p, "expected a regex string, got %s",
-						    bg_json_type_name(m));
-			if (regcomp(&re, m->valuestring, REG_EXTENDED | REG_NOSUB) != 0)
-				return bg_json_fail(r->origin, p, "not a valid regular expression");
-			regfree(&re);
-			free(c->strict_filter);
-			if (!(c->strict_filter = bg_strdup(m->valuestring)))
-				return BG_ENOMEM;
-		} else {
-			rc = unknown(r, m->string);
-		}
-	}
-	return rc;
-}
-
-static int read_benchmarks(const struct reader *r, const cJSON *o, struct bg_gate_config *c)
-{
-	int rc = 0;
-	for (const cJSON *m = o->child; m && !rc; m = m->next) {
-		char p[400];
-		bg_json_path_key(p, sizeof(p), r->path, m->string);
-		if (!strcmp(m->string, "floors")) {
-			rc = pattern_values(r, m, m->string, 0, 1e9, &c->floors, &c->n_floors);
-		} else if (!strcmp(m->string, "required")) {
-			if (!cJSON_IsArray(m))
-				return bg_json_fail(r->origin, p,
-						    "expected an array of patterns, got %s",
-						    bg_json_type_name(m));
-			size_t i = 0;
-			for (const cJSON *e = m->child; e && !rc; e = e->next, i++) {
-				char ep[420];
-				bg_json_path_index(ep, sizeof(ep), p, i);
-				if (!cJSON_IsString(e))
-					return bg_json_fail(r->origin, ep,
-							    "expected a string, got %s",
-							    bg_json_type_name(e));
-				rc = bg_strv_push(&c->required, &c->n_required, e->valuestring);
-			}
-		} else {
-			rc = unknown(r, m->string);
-		}
-	}
-	return rc;
-}
-
-static int read_tests(const struct reader *r, const cJSON *o, struct bg_gate_config *c)
-{
-	int rc = 0;
-	for (const cJSON *m = o->child; m && !rc; m = m->next) {
+		struct bg_json_at mat;
+		bg_json_at_key(&mat, at, m->string);
 		if (!strcmp(m->string, "floor"))
-			rc = number(r, m, m->string, 0, 1, &c->test_floor);
+			rc = bg_json_want_number(&mat, m, 0, 1, &c->test_floor);
 		else if (!strcmp(m->string, "suites"))
-			rc = pattern_values(r, m, m->string, 0, 1, &c->suite_floors,
-					    &c->n_suite_floors);
+			rc = pattern_values(&mat, m, 0, 1, &c->suite_floors, &c->n_suite_floors);
 		else
-			rc = unknown(r, m->string);
+			rc = bg_json_at_fail(&mat, "unknown key");
 	}
 	return rc;
+}
+
+/* The sections of "gates", each an object read by its own function. */
+static const struct section {
+	const char *key;
+	int (*read)(const struct bg_json_at *at, const cJSON *o, struct bg_gate_config *c);
+} sections[] = {
+	{"perf", read_perf},
+	{"strict", read_strict},
+	{"benchmarks", read_benchmarks},
+	{"tests", read_tests},
+};
+
+static int read_member(const struct bg_json_at *at, const cJSON *m, struct bg_gate_config *out)
+{
+	struct bg_json_at mat;
+	bg_json_at_key(&mat, at, m->string);
+	if (!strcmp(m->string, "rounds"))
+		return integer(&mat, m, 1, 1000, &out->rounds);
+	if (!strcmp(m->string, "alpha"))
+		return bg_json_want_number(&mat, m, 1e-6, 0.5, &out->alpha);
+	if (!strcmp(m->string, "bootstrap"))
+		return integer(&mat, m, 100, 1000000, &out->bootstrap);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(*sections); i++) {
+		if (strcmp(m->string, sections[i].key) != 0)
+			continue;
+		int rc = bg_json_want_object(&mat, m);
+		return rc < 0 ? rc : sections[i].read(&mat, m, out);
+	}
+	return bg_json_at_fail(&mat, "unknown key");
 }
 
 int bg_gate_config_read(const struct bg_config *cfg, struct bg_gate_config *out)
 {
 	bg_gate_config_defaults(out);
-	const cJSON *g = cfg->root ? cJSON_GetObjectItemCaseSensitive(cfg->root, "gates") : NULL;
+	const cJSON *g = bg_json_member(cfg->root, "gates");
 	if (!g)
 		return 0;
-	struct reader r = {cfg->origin ? cfg->origin : "bitgate.json", "gates"};
-	int rc = 0;
-	if (!cJSON_IsObject(g))
-		rc = bg_json_fail(r.origin, "gates", "expected an object, got %s",
-				  bg_json_type_name(g));
-	for (const cJSON *m = g->child; m && !rc; m = m->next) {
-		struct reader sub;
-		if (!strcmp(m->string, "rounds"))
-			rc = integer(&r, m, m->string, 1, 1000, &out->rounds);
-		else if (!strcmp(m->string, "alpha"))
-			rc = number(&r, m, m->string, 1e-6, 0.5, &out->alpha);
-		else if (!strcmp(m->string, "bootstrap"))
-			rc = integer(&r, m, m->string, 100, 1000000, &out->bootstrap);
-		else if (!strcmp(m->string, "perf"))
-			rc = object(&r, m, m->string, &sub) < 0 ? BG_EINPUT
-								: read_perf(&sub, m, out);
-		else if (!strcmp(m->string, "strict"))
-			rc = object(&r, m, m->string, &sub) < 0 ? BG_EINPUT
-								: read_strict(&sub, m, out);
-		else if (!strcmp(m->string, "benchmarks"))
-			rc = object(&r, m, m->string, &sub) < 0 ? BG_EINPUT
-								: read_benchmarks(&sub, m, out);
-		else if (!strcmp(m->string, "tests"))
-			rc = object(&r, m, m->string, &sub) < 0 ? BG_EINPUT
-								: read_tests(&sub, m, out);
-		else
-			rc = unknown(&r, m->string);
-	}
+	struct bg_json_at root, at;
+	bg_json_at_root(&root, cfg->origin ? cfg->origin : "bitgate.json");
+	bg_json_at_key(&at, &root, "gates");
+	int rc = bg_json_want_object(&at, g);
+	for (const cJSON *m = g->child; m && !rc; m = m->next)
+		rc = read_member(&at, m, out);
 	if (rc < 0)
 		bg_gate_config_clear(out);
 	return rc;

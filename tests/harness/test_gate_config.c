@@ -1,0 +1,125 @@
+/* bitgate.json's "gates" section (bg_gate_config_read): defaults when absent, every setting
+ * read, and each mistake named by its JSON path. */
+#include <string.h>
+
+#include "bg_config.h"
+#include "bg_error.h"
+#include "bg_gate_config.h"
+#include "tf.h"
+
+static const char head[] = "{\"version\": 1, \"bench\": {\"argv\": [\"b\"]}";
+
+/* Parses head + extra as bitgate.json and reads its gates; the config is freed here. */
+static int read_gates(const char *extra, struct bg_gate_config *gc)
+{
+	char text[2048];
+	struct bg_config *cfg;
+	snprintf(text, sizeof(text), "%s%s}", head, extra);
+	int rc = bg_config_parse(&cfg, text, strlen(text), "test.json");
+	TF_CHECK(rc == 0, "parse: %s", bg_error_last());
+	if (rc < 0)
+		return rc;
+	rc = bg_gate_config_read(cfg, gc);
+	bg_config_free(cfg);
+	return rc;
+}
+
+TF_TEST(gate_config__defaults_without_gates)
+{
+	struct bg_gate_config gc, want;
+	bg_gate_config_defaults(&want);
+	TF_CHECK_EQ(read_gates("", &gc), 0);
+	TF_CHECK(gc.rounds == want.rounds && gc.alpha == want.alpha &&
+			 gc.threshold == want.threshold && gc.strict == want.strict &&
+			 gc.test_floor == want.test_floor && gc.history == want.history &&
+			 gc.bootstrap == want.bootstrap,
+		 "defaults");
+	TF_CHECK(gc.n_thresholds == 0 && gc.n_floors == 0 && gc.n_required == 0 &&
+			 gc.n_suite_floors == 0 && gc.strict_filter == NULL,
+		 "no lists");
+	bg_gate_config_clear(&gc);
+	bg_gate_config_clear(&want);
+}
+
+TF_TEST(gate_config__every_setting_read)
+{
+	struct bg_gate_config gc;
+	TF_CHECK_EQ(
+		read_gates(", \"gates\": {\"rounds\": 7, \"alpha\": 0.01, \"bootstrap\": 500, "
+			   "\"perf\": {\"threshold\": 0.04, \"thresholds\": {\"membw/*\": 0.1}, "
+			   "\"history\": 12, \"noise_quantile\": 0.9, \"quantile\": 0.2}, "
+			   "\"strict\": {\"enabled\": false, \"limit\": 0.02, \"filter\": "
+			   "\"^gemv/\"}, \"benchmarks\": {\"required\": [\"matmul/*\", "
+			   "\"gemv/*\"], \"floors\": {\"matmul/a\": 50}}, \"tests\": "
+			   "{\"floor\": 0.99, \"suites\": {\"gpu\": 0.9}}}",
+			   &gc),
+		0);
+	TF_CHECK(gc.rounds == 7 && gc.alpha == 0.01 && gc.bootstrap == 500, "top level");
+	TF_CHECK(gc.threshold == 0.04 && gc.history == 12 && gc.noise_quantile == 0.9 &&
+			 gc.quantile == 0.2,
+		 "perf");
+	TF_CHECK(gc.n_thresholds == 1 && !strcmp(gc.thresholds[0].pattern, "membw/*") &&
+			 gc.thresholds[0].value == 0.1,
+		 "thresholds");
+	TF_CHECK(gc.strict == 0 && gc.strict_limit == 0.02 && gc.strict_filter &&
+			 !strcmp(gc.strict_filter, "^gemv/"),
+		 "strict");
+	TF_CHECK(gc.n_required == 2 && !strcmp(gc.required[0], "matmul/*") &&
+			 !strcmp(gc.required[1], "gemv/*"),
+		 "required");
+	TF_CHECK(gc.n_floors == 1 && !strcmp(gc.floors[0].pattern, "matmul/a") &&
+			 gc.floors[0].value == 50,
+		 "floors");
+	TF_CHECK(gc.test_floor == 0.99 && gc.n_suite_floors == 1 &&
+			 !strcmp(gc.suite_floors[0].pattern, "gpu") &&
+			 gc.suite_floors[0].value == 0.9,
+		 "tests");
+	bg_gate_config_clear(&gc);
+}
+
+TF_TEST(gate_config__mistakes_are_named)
+{
+	static const struct {
+		const char *extra, *want;
+	} bad[] = {
+		{"{\"rounds\": 0}",
+		 "test.json: gates.rounds: expected an integer in [1, 1000], got a number"},
+		{"{\"rounds\": \"5\"}",
+		 "gates.rounds: expected an integer in [1, 1000], got a string"},
+		{"{\"alpha\": 0.9}", "gates.alpha: expected a number in [1e-06, 0.5], got 0.9"},
+		{"{\"perf\": []}", "gates.perf: expected an object, got an array"},
+		{"{\"perf\": {\"threshold\": \"5%\"}}",
+		 "gates.perf.threshold: expected a number, got a string"},
+		{"{\"perf\": {\"thresholds\": {\"a/*\": 2}}}",
+		 "gates.perf.thresholds.a/*: expected a number in [0, 1], got 2"},
+		{"{\"perf\": {\"thresholds\": [0.1]}}",
+		 "gates.perf.thresholds: expected an object of patterns, got an array"},
+		{"{\"perf\": {\"speed\": 1}}", "gates.perf.speed: unknown key"},
+		{"{\"strict\": {\"enabled\": 1}}",
+		 "gates.strict.enabled: expected a boolean, got a number"},
+		{"{\"strict\": {\"filter\": \"(\"}}",
+		 "gates.strict.filter: not a valid regular expression"},
+		{"{\"strict\": {\"filter\": 3}}",
+		 "gates.strict.filter: expected a regex string, got a number"},
+		{"{\"benchmarks\": {\"required\": \"a\"}}",
+		 "gates.benchmarks.required: expected an array of patterns, got a string"},
+		{"{\"benchmarks\": {\"required\": [\"a\", 2]}}",
+		 "gates.benchmarks.required[1]: expected a string, got a number"},
+		{"{\"benchmarks\": {\"floors\": {\"a\": -1}}}",
+		 "gates.benchmarks.floors.a: expected a number in [0, 1e+09], got -1"},
+		{"{\"tests\": {\"suites\": {\"gpu\": null}}}",
+		 "gates.tests.suites.gpu: expected a number, got null"},
+		{"{\"colour\": 1}", "gates.colour: unknown key"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char extra[512];
+		struct bg_gate_config gc;
+		snprintf(extra, sizeof(extra), ", \"gates\": %s", bad[i].extra);
+		TF_CHECK_EQ(read_gates(extra, &gc), BG_EINPUT);
+		TF_CHECK(strstr(bg_error_last(), bad[i].want) != NULL, "case %zu: %s", i,
+			 bg_error_last());
+		/* a failed read leaves nothing to free */
+		TF_CHECK(gc.thresholds == NULL && gc.required == NULL && gc.strict_filter == NULL,
+			 "case %zu: lists kept", i);
+	}
+}
