@@ -1,7 +1,5 @@
 /* bitnet-mkmodel: writes a deterministic synthetic BitNet b1.58 model (random ternary
  * weights) in GGUF, with the shapes of a preset. Thin program over bn_model.h. */
-#include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +7,9 @@
 
 #include "bn_error.h"
 #include "bn_model.h"
+#include "opt.h"
+
+#define PROG "bitnet-mkmodel"
 
 static void usage(FILE *f)
 {
@@ -32,46 +33,48 @@ static void usage(FILE *f)
 		"exit status: 0 written, 2 usage, 3 could not write.\n");
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct args {
+	const char *config; /* the preset */
+	const char *out;    /* the file to write */
+	unsigned long long seed;
+};
+
+/* Reads argv into *a. Returns -1 to go on, or the exit status to stop with: 0 after the
+ * help, 2 after a usage error (printed). */
+static int parse_args(struct args *a, int argc, char **argv)
 {
-	const char *config = NULL, *out = NULL;
-	uint64_t seed = 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, "bitnet-mkmodel: %s: unknown option or missing value\n", a);
-			usage(stderr);
-			return 2;
-		}
-		if (!strcmp(a, "--config")) {
-			config = argv[++i];
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			out = argv[++i];
-		} else if (!strcmp(a, "--seed")) {
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(argv[++i], &end, 10);
-			if (errno || *end || end == argv[i] || argv[i][0] == '-') {
-				fprintf(stderr, "bitnet-mkmodel: --seed: '%s' is not a number\n",
-					argv[i]);
-				return 2;
-			}
-			seed = v;
-		} else {
-			fprintf(stderr, "bitnet-mkmodel: unknown option %s\n", a);
-			usage(stderr);
-			return 2;
-		}
+	const struct opt opts[] = {
+		{.name = "--config", .kind = OPT_STRING, .dest = &a->config},
+		{.name = "-o", .alias = "--output", .kind = OPT_STRING, .dest = &a->out},
+		{.name = "--seed", .kind = OPT_U64, .dest = &a->seed},
+	};
+	*a = (struct args){.seed = 1};
+	enum opt_status st = opt_parse(PROG, opts, OPT_COUNT(opts), argc, argv);
+	if (st == OPT_HELP) {
+		usage(stdout);
+		return 0;
 	}
-	if (!config || !out) {
+	if (st == OPT_BAD_OPTION)
+		usage(stderr);
+	if (st != OPT_OK)
+		return 2;
+	if (!a->config || !a->out) {
 		fprintf(stderr, "bitnet-mkmodel: --config and -o are required\n");
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	int rc = parse_args(&a, argc, argv);
+	if (rc >= 0)
+		return rc;
+	const char *config = a.config, *out = a.out;
+	unsigned long long seed = a.seed;
 	struct bn_model_config c;
 	if (bn_model_preset(&c, config)) {
 		fprintf(stderr, "bitnet-mkmodel: %s\n", bn_error_last());
@@ -84,7 +87,7 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(stderr, "bitnet-mkmodel: wrote %s (%s, seed %" PRIu64 ") in %.1f s\n", out, config,
-		seed, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+	fprintf(stderr, "bitnet-mkmodel: wrote %s (%s, seed %llu) in %.1f s\n", out, config, seed,
+		(double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
 	return 0;
 }

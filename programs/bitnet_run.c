@@ -2,7 +2,6 @@
  * reports prefill and decode speed, time to first token, peak memory and the kernels that
  * ran. Thin program over bn_model.h and bn_infer.h. */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,9 +15,12 @@
 #include "bn_infer.h"
 #include "bn_model.h"
 #include "bn_strict.h"
+#include "opt.h"
 #ifdef BITGATE_HAVE_CUDA
 #include "bn_cuda.h"
 #endif
+
+#define PROG "bitnet-run"
 
 static void usage(FILE *f)
 {
@@ -54,33 +56,6 @@ static double now(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi) {
-		fprintf(stderr, "bitnet-run: %s: '%s' is not an integer in [%d, %d]\n", opt, s, lo,
-			hi);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
-static int parse_double(const char *opt, const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || *end || end == s) {
-		fprintf(stderr, "bitnet-run: %s: '%s' is not a number\n", opt, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 static void print_token(int32_t t)
@@ -172,223 +147,305 @@ static int open_gpu(struct runner *r, const struct bn_model *m, int max_tokens)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct args {
+	const char *model, *prompt;
+	int n_gen, threads, top_k, json;
+	double temp, top_p;
+	unsigned long long seed;
+	struct kernel_arg {
+		int kernel; /* a CPU kernel, or BN_KERNEL_AUTO */
+		int cuda;   /* --kernel cuda (or BITNET_KERNEL=cuda): every layer on the GPU */
+	} k;
+};
+
+/* --kernel: a CPU kernel by name, or cuda. */
+static int parse_kernel(const char *prog, const char *opt, const char *v, void *dest)
 {
-	const char *model = NULL, *prompt = NULL;
-	int n_gen = 32, threads = 1, kernel = BN_KERNEL_AUTO, json = 0, top_k = 0, cuda = 0;
-	double temp = 0, top_p = 1;
-	unsigned long long seed = 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--json")) {
-			json = 1;
-			continue;
-		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, "bitnet-run: %s: unknown option or missing value\n", a);
-			usage(stderr);
-			return 2;
-		}
-		const char *v = argv[++i];
-		int bad = 0;
-		if (!strcmp(a, "-m") || !strcmp(a, "--model"))
-			model = v;
-		else if (!strcmp(a, "-p") || !strcmp(a, "--prompt"))
-			prompt = v;
-		else if (!strcmp(a, "-n"))
-			bad = parse_int(a, v, 0, 1 << 20, &n_gen);
-		else if (!strcmp(a, "--threads"))
-			bad = parse_int(a, v, 1, 1024, &threads);
-		else if (!strcmp(a, "--top-k"))
-			bad = parse_int(a, v, 0, INT_MAX, &top_k);
-		else if (!strcmp(a, "--temp"))
-			bad = parse_double(a, v, &temp);
-		else if (!strcmp(a, "--top-p"))
-			bad = parse_double(a, v, &top_p);
-		else if (!strcmp(a, "--seed")) {
-			char *end;
-			errno = 0;
-			seed = strtoull(v, &end, 10);
-			bad = errno || *end || end == v || v[0] == '-';
-			if (bad)
-				fprintf(stderr, "bitnet-run: --seed: '%s' is not a number\n", v);
-		} else if (!strcmp(a, "--kernel")) {
-			cuda = !strcmp(v, BN_KERNEL_CUDA_NAME);
-			if (!cuda && bn_kernel_from_name(&kernel, v)) {
-				fprintf(stderr, "bitnet-run: --kernel: %s\n", bn_error_last());
-				bad = 1;
-			}
-		} else {
-			fprintf(stderr, "bitnet-run: unknown option %s\n", a);
-			usage(stderr);
-			return 2;
-		}
-		if (bad)
-			return 2;
+	struct kernel_arg *k = dest;
+	k->cuda = !strcmp(v, BN_KERNEL_CUDA_NAME);
+	if (!k->cuda && bn_kernel_from_name(&k->kernel, v)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, opt, bn_error_last());
+		return -1;
 	}
-	if (!model || !prompt || !*prompt) {
+	return 0;
+}
+
+/* Reads argv and the environment into *a. Returns -1 to go on, or the exit status to stop
+ * with: 0 after the help, 2 after a usage error (printed). */
+static int parse_args(struct args *a, int argc, char **argv)
+{
+	const struct opt opts[] = {
+		{.name = "--model", .alias = "-m", .kind = OPT_STRING, .dest = &a->model},
+		{.name = "--prompt", .alias = "-p", .kind = OPT_STRING, .dest = &a->prompt},
+		{.name = "-n", .kind = OPT_INT, .dest = &a->n_gen, .lo = 0, .hi = 1 << 20},
+		{.name = "--threads", .kind = OPT_INT, .dest = &a->threads, .lo = 1, .hi = 1024},
+		{.name = "--top-k", .kind = OPT_INT, .dest = &a->top_k, .lo = 0, .hi = INT_MAX},
+		{.name = "--temp", .kind = OPT_DOUBLE, .dest = &a->temp},
+		{.name = "--top-p", .kind = OPT_DOUBLE, .dest = &a->top_p},
+		{.name = "--seed", .kind = OPT_U64, .dest = &a->seed},
+		{.name = "--kernel", .kind = OPT_CUSTOM, .dest = &a->k, .parse = parse_kernel},
+		{.name = "--json", .kind = OPT_FLAG, .dest = &a->json},
+	};
+	*a = (struct args){
+		.n_gen = 32, .threads = 1, .top_p = 1, .seed = 1, .k = {.kernel = BN_KERNEL_AUTO}};
+	enum opt_status st = opt_parse(PROG, opts, OPT_COUNT(opts), argc, argv);
+	if (st == OPT_HELP) {
+		usage(stdout);
+		return 0;
+	}
+	if (st == OPT_BAD_OPTION)
+		usage(stderr);
+	if (st != OPT_OK)
+		return 2;
+	if (!a->model || !a->prompt || !*a->prompt) {
 		fprintf(stderr, "bitnet-run: -m FILE and a non-empty -p TEXT are required\n");
 		usage(stderr);
 		return 2;
 	}
 	const char *env = getenv("BITNET_KERNEL");
-	if (kernel == BN_KERNEL_AUTO && !cuda && env && !strcmp(env, BN_KERNEL_CUDA_NAME))
-		cuda = 1;
+	if (a->k.kernel == BN_KERNEL_AUTO && !a->k.cuda && env && !strcmp(env, BN_KERNEL_CUDA_NAME))
+		a->k.cuda = 1;
 	if (bn_strict_mode() < 0) {
 		fprintf(stderr, "bitnet-run: %s\n", bn_strict_env_error());
 		return 2;
 	}
-	int n_prompt = (int)strlen(prompt);
-	double t_load = now();
+	return -1;
+}
+
+/* One run: the model, the forward pass and sampler over it, and the tokens. */
+struct session {
 	struct bn_model *m;
-	if (bn_model_open(&m, model)) {
+	struct runner run;
+	struct bn_sampler sp;
+	int32_t *toks; /* the prompt's n_prompt tokens, then the generated ones */
+	int n_prompt;
+};
+
+/* What the run measured. */
+struct measures {
+	double load_s, prefill_s, ttft_s, decode_s;
+	int generated; /* tokens sampled */
+	int decoded;   /* forward passes of one token (the last sample needs none) */
+	struct bn_infer_stages st_prefill, st_decode;
+	double peak_mb;
+};
+
+/* The kernels that ran each operation (NULL: the operation did not run), and the GPU. */
+struct kernels_ran {
+	const char *gemm, *gemv, *quant, *head, *device;
+};
+
+/* Loads the model. Returns 0, or -1 with the reason printed. */
+static int load_model(struct session *s, const struct args *a, double *load_s)
+{
+	double t = now();
+	if (bn_model_open(&s->m, a->model)) {
 		fprintf(stderr, "bitnet-run: %s\n", bn_error_last());
-		return 3;
+		return -1;
 	}
-	t_load = now() - t_load;
-	if (m->cfg.vocab < 256) {
-		fprintf(stderr, "bitnet-run: %s: a vocabulary of %d cannot hold byte tokens\n", model,
-			m->cfg.vocab);
-		bn_model_close(m);
-		return 3;
+	*load_s = now() - t;
+	if (s->m->cfg.vocab < 256) {
+		fprintf(stderr, "bitnet-run: %s: a vocabulary of %d cannot hold byte tokens\n",
+			a->model, s->m->cfg.vocab);
+		return -1;
 	}
-	struct runner run = {0};
-	struct bn_sampler sp = {0};
-	struct bn_infer_opts io = {.kernel = kernel, .threads = threads,
-				   .max_tokens = n_prompt + n_gen};
-	struct bn_sampler_opts so = {.temperature = (float)temp, .top_k = top_k,
-				     .top_p = (float)top_p, .seed = seed};
-	int32_t *toks = malloc((size_t)(n_prompt + n_gen + 1) * sizeof(int32_t));
-	int on_gpu = cuda ? open_gpu(&run, m, n_prompt + n_gen) : 0;
+	return 0;
+}
+
+/* Sets up the forward pass (the GPU's, or the CPU's) and the sampler. Returns 0, or -1 with
+ * the reason printed. */
+static int open_session(struct session *s, const struct args *a)
+{
+	int n_gen = a->n_gen;
+	struct bn_infer_opts io = {
+		.kernel = a->k.kernel, .threads = a->threads, .max_tokens = s->n_prompt + n_gen};
+	struct bn_sampler_opts so = {.temperature = (float)a->temp,
+				     .top_k = a->top_k,
+				     .top_p = (float)a->top_p,
+				     .seed = a->seed};
+	s->toks = malloc((size_t)(s->n_prompt + n_gen + 1) * sizeof(int32_t));
+	int on_gpu = a->k.cuda ? open_gpu(&s->run, s->m, s->n_prompt + n_gen) : 0;
 	if (on_gpu < 0)
-		goto fail;
-	if (cuda && !on_gpu)
+		return -1;
+	if (a->k.cuda && !on_gpu)
 		io.kernel = bn_kernel_best(); /* not BITNET_KERNEL=cuda, which the CPU cannot serve */
-	if (!toks || (!on_gpu && bn_infer_new(&run.cpu, m, &io)) ||
-	    bn_sampler_init(&sp, &so, m->cfg.vocab)) {
-		fprintf(stderr, "bitnet-run: %s\n", toks ? bn_error_last() : "out of memory");
-		goto fail;
+	if (!s->toks || (!on_gpu && bn_infer_new(&s->run.cpu, s->m, &io)) ||
+	    bn_sampler_init(&s->sp, &so, s->m->cfg.vocab)) {
+		fprintf(stderr, "bitnet-run: %s\n", s->toks ? bn_error_last() : "out of memory");
+		return -1;
 	}
+	return 0;
+}
+
+/* The prompt as one batch, then n_gen tokens sampled one at a time, printed as they come
+ * unless the receipt is JSON. Returns 0, or -1 with the reason printed. */
+static int generate(struct session *s, const struct args *a, struct measures *ms)
+{
+	int n_prompt = s->n_prompt, n_gen = a->n_gen;
 	for (int i = 0; i < n_prompt; i++)
-		toks[i] = (unsigned char)prompt[i];
+		s->toks[i] = (unsigned char)a->prompt[i];
 	double t0 = now();
-	if (run_eval(&run, toks, n_prompt)) {
+	if (run_eval(&s->run, s->toks, n_prompt)) {
 		fprintf(stderr, "bitnet-run: prefill: %s\n", bn_error_last());
-		goto fail;
+		return -1;
 	}
-	double t_prefill = now() - t0, ttft = 0, t_decode = 0;
-	struct bn_infer_stages st_prefill = {0}, st_decode = {0};
-	if (run.cpu) {
-		bn_infer_stages_get(run.cpu, &st_prefill);
-		bn_infer_stages_reset(run.cpu);
+	ms->prefill_s = now() - t0;
+	if (s->run.cpu) {
+		bn_infer_stages_get(s->run.cpu, &ms->st_prefill);
+		bn_infer_stages_reset(s->run.cpu);
 	}
-	int generated = 0;
-	for (; generated < n_gen; generated++) {
-		int32_t t = bn_sample(&sp, run_logits(&run));
-		toks[n_prompt + generated] = t;
-		if (generated == 0)
-			ttft = now() - t0;
-		if (!json) {
+	for (int i = 0; i < n_gen; i++) {
+		int32_t t = bn_sample(&s->sp, run_logits(&s->run));
+		s->toks[n_prompt + i] = t;
+		if (i == 0)
+			ms->ttft_s = now() - t0;
+		if (!a->json) {
 			print_token(t);
 			fflush(stdout);
 		}
-		if (generated + 1 == n_gen)
+		if (i + 1 == n_gen)
 			break;
 		double td = now();
-		if (run_eval(&run, &t, 1)) {
+		if (run_eval(&s->run, &t, 1)) {
 			fprintf(stderr, "\nbitnet-run: decode: %s\n", bn_error_last());
-			goto fail;
+			return -1;
 		}
-		t_decode += now() - td;
+		ms->decode_s += now() - td;
 	}
-	if (n_gen > 0)
-		generated = n_gen;
-	if (run.cpu)
-		bn_infer_stages_get(run.cpu, &st_decode);
+	ms->generated = n_gen;
+	ms->decoded = ms->generated > 1 ? ms->generated - 1 : 0;
+	if (s->run.cpu)
+		bn_infer_stages_get(s->run.cpu, &ms->st_decode);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	double peak_mb = (double)ru.ru_maxrss / 1024.0;
-	int decoded = generated > 1 ? generated - 1 : 0;
-	double prefill_tps = t_prefill > 0 ? n_prompt / t_prefill : 0;
-	double decode_tps = t_decode > 0 ? decoded / t_decode : 0;
-	const char *k_gemm = NULL, *k_gemv = NULL, *k_quant = NULL, *k_head = NULL, *device = NULL;
-	if (run.cpu) {
-		struct bn_ctx *ctx = bn_infer_ctx(run.cpu);
-		int g = bn_ctx_ran(ctx, BN_OP_GEMM), v = bn_ctx_ran(ctx, BN_OP_GEMV);
-		int q = bn_ctx_ran(ctx, BN_OP_QUANT), h = bn_ctx_ran(ctx, BN_OP_LM_HEAD);
-		k_head = h >= 0 ? bn_kernel_name(h) : NULL;
-		k_gemm = g >= 0 ? bn_kernel_name(g) : NULL;
-		k_gemv = v >= 0 ? bn_kernel_name(v) : NULL;
-		k_quant = q >= 0 ? bn_kernel_name(q) : NULL;
+	ms->peak_mb = (double)ru.ru_maxrss / 1024.0;
+	return 0;
+}
+
+static const char *kernel_or_null(int k)
+{
+	return k >= 0 ? bn_kernel_name(k) : NULL;
+}
+
+/* What ran: the CPU context's record of each operation, or what the device pass runs. */
+static struct kernels_ran kernels_ran(const struct session *s, const struct measures *ms)
+{
+	struct kernels_ran k = {0};
+	if (s->run.cpu) {
+		struct bn_ctx *ctx = bn_infer_ctx(s->run.cpu);
+		k.gemm = kernel_or_null(bn_ctx_ran(ctx, BN_OP_GEMM));
+		k.gemv = kernel_or_null(bn_ctx_ran(ctx, BN_OP_GEMV));
+		k.quant = kernel_or_null(bn_ctx_ran(ctx, BN_OP_QUANT));
+		k.head = kernel_or_null(bn_ctx_ran(ctx, BN_OP_LM_HEAD));
 	}
 #ifdef BITGATE_HAVE_CUDA
-	if (run.gpu) { /* the device pass runs these and only these */
-		k_gemm = n_prompt > 1 ? BN_CUDA_KERNEL_NAME : NULL;
-		k_gemv = n_prompt == 1 || decoded > 0 ? BN_CUDA_KERNEL_NAME : NULL;
-		k_quant = BN_KERNEL_CUDA_NAME;
-		k_head = BN_KERNEL_CUDA_NAME;
-		device = run.dev.name;
+	if (s->run.gpu) { /* the device pass runs these and only these */
+		k.gemm = s->n_prompt > 1 ? BN_CUDA_KERNEL_NAME : NULL;
+		k.gemv = s->n_prompt == 1 || ms->decoded > 0 ? BN_CUDA_KERNEL_NAME : NULL;
+		k.quant = BN_KERNEL_CUDA_NAME;
+		k.head = BN_KERNEL_CUDA_NAME;
+		k.device = s->run.dev.name;
 	}
+#else
+	(void)ms;
 #endif
-	if (json) {
-		cJSON *o = cJSON_CreateObject(), *k = cJSON_CreateObject(), *arr = cJSON_CreateArray();
-		cJSON_AddStringToObject(o, "schema", "bitnet-run/1");
-		cJSON_AddStringToObject(o, "model", model);
-		cJSON_AddNumberToObject(o, "threads", threads);
-		cJSON_AddItemToObject(o, "device",
-				      device ? cJSON_CreateString(device) : cJSON_CreateString("cpu"));
-		cJSON_AddNumberToObject(o, "prompt_tokens", n_prompt);
-		cJSON_AddNumberToObject(o, "generated_tokens", generated);
-		for (int i = 0; i < generated; i++)
-			cJSON_AddItemToArray(arr, cJSON_CreateNumber(toks[n_prompt + i]));
-		cJSON_AddItemToObject(o, "tokens", arr);
-		cJSON_AddNumberToObject(o, "load_s", t_load);
-		cJSON_AddNumberToObject(o, "prefill_s", t_prefill);
-		cJSON_AddNumberToObject(o, "prefill_tokens_per_s", prefill_tps);
-		cJSON_AddNumberToObject(o, "time_to_first_token_s", ttft);
-		cJSON_AddNumberToObject(o, "decode_s", t_decode);
-		cJSON_AddNumberToObject(o, "decode_tokens_per_s", decode_tps);
-		cJSON_AddNumberToObject(o, "peak_rss_mb", peak_mb);
-		cJSON_AddNumberToObject(o, "weight_bytes_per_token", (double)m->weight_bytes);
-		cJSON_AddItemToObject(o, "prefill_stages_s", stages_json(&st_prefill));
-		cJSON_AddItemToObject(o, "decode_stages_s", stages_json(&st_decode));
-		cJSON_AddItemToObject(o, "kernels", k);
-		cJSON_AddItemToObject(k, "gemm", k_gemm ? cJSON_CreateString(k_gemm) : cJSON_CreateNull());
-		cJSON_AddItemToObject(k, "gemv", k_gemv ? cJSON_CreateString(k_gemv) : cJSON_CreateNull());
-		cJSON_AddItemToObject(k, "quant", k_quant ? cJSON_CreateString(k_quant) : cJSON_CreateNull());
-		cJSON_AddItemToObject(k, "lm_head",
-				      k_head ? cJSON_CreateString(k_head) : cJSON_CreateNull());
-		char *text = cJSON_Print(o);
-		puts(text ? text : "{}");
-		free(text);
-		cJSON_Delete(o);
-	} else {
-		printf("\n\nprompt %d tokens: prefill %.2f tokens/s (%.3f s); time to first token "
-		       "%.3f s\n"
-		       "decode %d tokens: %.2f tokens/s; peak RSS %.1f MB; kernels gemm %s, gemv "
-		       "%s, "
-		       "quant %s, lm_head %s\n",
-		       n_prompt, prefill_tps, t_prefill, ttft, decoded, decode_tps, peak_mb,
-		       k_gemm ? k_gemm : "-", k_gemv ? k_gemv : "-", k_quant ? k_quant : "-",
-		       k_head ? k_head : "-");
-		if (device)
-			printf("device: %s\n", device);
-		print_stages("prefill", &st_prefill, t_prefill);
-		print_stages("decode", &st_decode, t_decode);
+	return k;
+}
+
+static double per_s(double count, double seconds)
+{
+	return seconds > 0 ? count / seconds : 0;
+}
+
+static cJSON *string_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+/* The bitnet-run/1 receipt. */
+static void print_json(const struct session *s, const struct args *a, const struct measures *ms,
+		       const struct kernels_ran *kr)
+{
+	cJSON *o = cJSON_CreateObject(), *k = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+	cJSON_AddStringToObject(o, "schema", "bitnet-run/1");
+	cJSON_AddStringToObject(o, "model", a->model);
+	cJSON_AddNumberToObject(o, "threads", a->threads);
+	cJSON_AddItemToObject(o, "device", cJSON_CreateString(kr->device ? kr->device : "cpu"));
+	cJSON_AddNumberToObject(o, "prompt_tokens", s->n_prompt);
+	cJSON_AddNumberToObject(o, "generated_tokens", ms->generated);
+	for (int i = 0; i < ms->generated; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber(s->toks[s->n_prompt + i]));
+	cJSON_AddItemToObject(o, "tokens", arr);
+	cJSON_AddNumberToObject(o, "load_s", ms->load_s);
+	cJSON_AddNumberToObject(o, "prefill_s", ms->prefill_s);
+	cJSON_AddNumberToObject(o, "prefill_tokens_per_s", per_s(s->n_prompt, ms->prefill_s));
+	cJSON_AddNumberToObject(o, "time_to_first_token_s", ms->ttft_s);
+	cJSON_AddNumberToObject(o, "decode_s", ms->decode_s);
+	cJSON_AddNumberToObject(o, "decode_tokens_per_s", per_s(ms->decoded, ms->decode_s));
+	cJSON_AddNumberToObject(o, "peak_rss_mb", ms->peak_mb);
+	cJSON_AddNumberToObject(o, "weight_bytes_per_token", (double)s->m->weight_bytes);
+	cJSON_AddItemToObject(o, "prefill_stages_s", stages_json(&ms->st_prefill));
+	cJSON_AddItemToObject(o, "decode_stages_s", stages_json(&ms->st_decode));
+	cJSON_AddItemToObject(o, "kernels", k);
+	cJSON_AddItemToObject(k, "gemm", string_or_null(kr->gemm));
+	cJSON_AddItemToObject(k, "gemv", string_or_null(kr->gemv));
+	cJSON_AddItemToObject(k, "quant", string_or_null(kr->quant));
+	cJSON_AddItemToObject(k, "lm_head", string_or_null(kr->head));
+	char *text = cJSON_Print(o);
+	puts(text ? text : "{}");
+	free(text);
+	cJSON_Delete(o);
+}
+
+static const char *dash_if_null(const char *s)
+{
+	return s ? s : "-";
+}
+
+/* The summary after the generated text. */
+static void print_text(const struct session *s, const struct measures *ms,
+		       const struct kernels_ran *kr)
+{
+	printf("\n\nprompt %d tokens: prefill %.2f tokens/s (%.3f s); time to first token "
+	       "%.3f s\n"
+	       "decode %d tokens: %.2f tokens/s; peak RSS %.1f MB; kernels gemm %s, gemv "
+	       "%s, "
+	       "quant %s, lm_head %s\n",
+	       s->n_prompt, per_s(s->n_prompt, ms->prefill_s), ms->prefill_s, ms->ttft_s,
+	       ms->decoded, per_s(ms->decoded, ms->decode_s), ms->peak_mb, dash_if_null(kr->gemm),
+	       dash_if_null(kr->gemv), dash_if_null(kr->quant), dash_if_null(kr->head));
+	if (kr->device)
+		printf("device: %s\n", kr->device);
+	print_stages("prefill", &ms->st_prefill, ms->prefill_s);
+	print_stages("decode", &ms->st_decode, ms->decode_s);
+}
+
+static void close_session(struct session *s)
+{
+	bn_sampler_clear(&s->sp);
+	run_free(&s->run);
+	bn_model_close(s->m);
+	free(s->toks);
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	int rc = parse_args(&a, argc, argv);
+	if (rc >= 0)
+		return rc;
+	struct session s = {.n_prompt = (int)strlen(a.prompt)};
+	struct measures ms = {0};
+	if (load_model(&s, &a, &ms.load_s) || open_session(&s, &a) || generate(&s, &a, &ms)) {
+		close_session(&s);
+		return 3;
 	}
-	bn_sampler_clear(&sp);
-	run_free(&run);
-	bn_model_close(m);
-	free(toks);
+	struct kernels_ran kr = kernels_ran(&s, &ms);
+	if (a.json)
+		print_json(&s, &a, &ms, &kr);
+	else
+		print_text(&s, &ms, &kr);
+	close_session(&s);
 	return 0;
-fail:
-	bn_sampler_clear(&sp);
-	run_free(&run);
-	bn_model_close(m);
-	free(toks);
-	return 3;
 }
