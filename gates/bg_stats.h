@@ -19,7 +19,11 @@ double bg_stats_mad(const double *x, size_t n);
 double bg_stats_min(const double *x, size_t n);
 double bg_stats_max(const double *x, size_t n);
 
-/* --- tests and intervals for comparisons (gates/compare.c etc. use them) ---------- */
+/* The qsort comparator of doubles, ascending: a total order with every NaN last (all NaNs
+ * equal), so a sort stays well-defined whatever the input holds. */
+int bg_stats_cmp_double(const void *a, const void *b);
+
+/* --- tests and intervals for comparisons (stats_compare.c; the gates and bisect use them) */
 
 #include <stdint.h>
 

@@ -362,12 +362,6 @@ done:
 
 /* --- magnitude ------------------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* The median (Hyndman & Fan definition 7, as bg_stats_median) of a bootstrap resample of
  * sorted[0..n): n draws with replacement, counted per position, then the order statistics
  * the median needs read off the running count. The same value a sort of the resample would
@@ -407,8 +401,8 @@ static int ratio_bootstrap(const double *before, size_t nb, const double *after,
 	}
 	memcpy(sb, before, nb * sizeof(*sb));
 	memcpy(sa, after, na * sizeof(*sa));
-	qsort(sb, nb, sizeof(*sb), cmp_double);
-	qsort(sa, na, sizeof(*sa), cmp_double);
+	qsort(sb, nb, sizeof(*sb), bg_stats_cmp_double);
+	qsort(sa, na, sizeof(*sa), bg_stats_cmp_double);
 	out->estimate = bg_stats_median(after, na) / bg_stats_median(before, nb);
 	struct rng32 rng = {seed, 0, 0};
 	for (int r = 0; r < resamples; r++) {

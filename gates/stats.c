@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
+int bg_stats_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
+	int xn = isnan(x), yn = isnan(y);
+	if (xn || yn)
+		return xn - yn;
 	return (x > y) - (x < y);
 }
 
@@ -38,7 +41,7 @@ double bg_stats_quantile(const double *x, size_t n, double q)
 	if (!s)
 		return NAN;
 	memcpy(s, x, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
+	qsort(s, n, sizeof(*s), bg_stats_cmp_double);
 	double v = quantile_sorted(s, n, q);
 	if (s != stack)
 		free(s);

@@ -1,6 +1,7 @@
 /* Tests and intervals for comparing two sets of samples (see bg_stats.h): Mann-Whitney,
- * Hodges-Lehmann, a round-paired bootstrap of the ratio of medians, Holm and
- * Benjamini-Hochberg adjustment. Pure: no I/O, no state outside the arguments. */
+ * Hodges-Lehmann, a round-paired bootstrap of the ratio of quantiles, Holm and
+ * Benjamini-Hochberg adjustment, the Wilcoxon signed-rank test and per-round ratios. Pure: no
+ * I/O, no state outside the arguments. */
 #include "bg_error.h"
 #include "bg_stats.h"
 
@@ -28,18 +29,10 @@
 
 /* --- helpers ------------------------------------------------------------------------ */
 
-/* Total order for doubles with NaN last (all NaNs equal), so qsort stays well-defined. */
+/* bg_stats_cmp_double's order (NaN last) for two values, for the comparators of records. */
 static int cmp_total(double a, double b)
 {
-	int an = isnan(a), bn = isnan(b);
-	if (an || bn)
-		return an - bn;
-	return (a > b) - (a < b);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	return cmp_total(*(const double *)a, *(const double *)b);
+	return bg_stats_cmp_double(&a, &b);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -318,8 +311,8 @@ double bg_stats_hodges_lehmann(const double *x, size_t nx, const double *y, size
 	double *ys = xs + nx;
 	memcpy(xs, x, nx * sizeof(*xs));
 	memcpy(ys, y, ny * sizeof(*ys));
-	qsort(xs, nx, sizeof(*xs), cmp_double);
-	qsort(ys, ny, sizeof(*ys), cmp_double);
+	qsort(xs, nx, sizeof(*xs), bg_stats_cmp_double);
+	qsort(ys, ny, sizeof(*ys), bg_stats_cmp_double);
 	struct hl_work w = {xs, ys, nx, ny, idx, idx + nx, idx + 2 * nx, idx + 3 * nx};
 	uint64_t rng = HL_PIVOT_SEED;
 	size_t total = nx * ny, k = (total - 1) / 2 + 1;

@@ -314,12 +314,6 @@ static void large_range(const double *vals, size_t nv, double med_lo, double med
 	*hi += pad;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* Change points as vertical lines between the two commits, with their size at the top when
  * labels is set; present[state] is set for each style used, for the key. */
 static int put_changes(struct bg_buf *s, const struct bg_site_series *ser, int labels,
@@ -383,7 +377,7 @@ int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser
 	if (b->missing)
 		goto done;
 
-	qsort(vals, nv, sizeof(*vals), cmp_double);
+	qsort(vals, nv, sizeof(*vals), bg_stats_cmp_double);
 	double lo, hi;
 	large_range(vals, nv, n_med ? med_lo : NAN, n_med ? med_hi : NAN, &lo, &hi);
 	if (!(hi > lo) || !isfinite(hi - lo)) {
@@ -818,7 +812,7 @@ static int compare_plot(struct site_plot_batch *b, const struct bg_plot_cmp *c,
 	}
 	if (rc < 0 || !*any || b->missing)
 		goto done;
-	qsort(ys, np, sizeof(*ys), cmp_double);
+	qsort(ys, np, sizeof(*ys), bg_stats_cmp_double);
 	double lo, hi;
 	large_range(ys, np, box_lo, box_hi, &lo, &hi);
 	if (!(hi > lo) || !isfinite(hi - lo))
