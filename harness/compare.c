@@ -1,5 +1,6 @@
 /* The comparison engine (see bg_compare.h). */
 #include "bg_compare.h"
+#include "compare_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,8 +17,7 @@
 #include "bg_rules.h"
 #include "bg_stats.h"
 
-enum { SIDE_BASE, SIDE_HEAD, SIDE_STRICT, N_SIDES };
-static const char *const side_label[N_SIDES] = {"base", "head", "head-strict"};
+static const char *const side_label[BG_CMP_SIDES] = {"base", "head", "head-strict"};
 
 /* The base when none is given: the merge-base of the default branch and the head. */
 static int default_base(struct bg_app *app, const struct bg_commit *head, const char *branch,
@@ -119,8 +119,7 @@ static void fill_series(struct bg_cmp_series *s, const struct bg_result_rec *b,
 	s->noise_floor = -1;
 }
 
-/* Kernel IDs of a side, comma-separated and unique, from its results. */
-static char *kernels_of(const struct bg_result_rec *v, size_t n)
+char *bg_compare_kernels_of(const struct bg_result_rec *v, size_t n)
 {
 	struct bg_buf b = BG_BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
@@ -153,6 +152,19 @@ static char *describe_machine(const struct bg_machine_rec *m)
 	return bg_buf_detach(&b);
 }
 
+/* Appends "<what><name>: <argv as a command line>" to the decision's commands. */
+static int push_command(struct bg_decision *d, const char *what, const char *name,
+			char *const *argv)
+{
+	char line[2048];
+	bg_argv_format(argv, line, sizeof(line));
+	struct bg_buf b = BG_BUF_INIT;
+	bg_buf_printf(&b, "%s%s: %s", what, name, line);
+	int rc = bg_strv_push(&d->commands, &d->n_commands, bg_buf_cstr(&b));
+	bg_buf_free(&b);
+	return rc;
+}
+
 static int commands_of(struct bg_decision *d, const struct bg_compare_opts *o,
 		       const struct bg_subject *head)
 {
@@ -160,31 +172,15 @@ static int commands_of(struct bg_decision *d, const struct bg_compare_opts *o,
 	if (o->command)
 		rc = bg_strv_push(&d->commands, &d->n_commands, o->command);
 	const struct bg_config *cfg = head->cfg;
-	char line[2048];
-	for (size_t i = 0; cfg && !rc && i < cfg->n_build; i++) {
-		bg_argv_format(cfg->build[i].argv, line, sizeof(line));
-		struct bg_buf b = BG_BUF_INIT;
-		bg_buf_printf(&b, "build %s: %s", cfg->build[i].name, line);
-		rc = bg_strv_push(&d->commands, &d->n_commands, bg_buf_cstr(&b));
-		bg_buf_free(&b);
-	}
-	if (cfg && !rc) {
-		bg_argv_format(cfg->bench.argv, line, sizeof(line));
-		struct bg_buf b = BG_BUF_INIT;
-		bg_buf_printf(&b,
-			      "bench (each round, each side; strict side with "
-			      "BITNET_STRICT_MODE=1): %s",
-			      line);
-		rc = bg_strv_push(&d->commands, &d->n_commands, bg_buf_cstr(&b));
-		bg_buf_free(&b);
-	}
-	for (size_t i = 0; cfg && !rc && i < cfg->n_tests; i++) {
-		bg_argv_format(cfg->tests[i].step.argv, line, sizeof(line));
-		struct bg_buf b = BG_BUF_INIT;
-		bg_buf_printf(&b, "tests %s: %s", cfg->tests[i].step.name, line);
-		rc = bg_strv_push(&d->commands, &d->n_commands, bg_buf_cstr(&b));
-		bg_buf_free(&b);
-	}
+	for (size_t i = 0; cfg && !rc && i < cfg->n_build; i++)
+		rc = push_command(d, "build ", cfg->build[i].name, cfg->build[i].argv);
+	if (cfg && !rc)
+		rc = push_command(d,
+				  "bench (each round, each side; strict side with "
+				  "BITNET_STRICT_MODE=1)",
+				  "", cfg->bench.argv);
+	for (size_t i = 0; cfg && !rc && i < cfg->n_tests; i++)
+		rc = push_command(d, "tests ", cfg->tests[i].step.name, cfg->tests[i].step.argv);
 	return rc;
 }
 
@@ -194,7 +190,7 @@ static int fill_side(struct bg_side *side, const struct bg_subject *s,
 	side->sha = bg_strdup(s->commit->sha);
 	side->subject = bg_strdup(s->commit->subject ? s->commit->subject : "");
 	side->binary_hash = bg_strdup(s->build.binary_hash);
-	side->kernels = kernels_of(res, n);
+	side->kernels = bg_compare_kernels_of(res, n);
 	side->dispatch = bg_strdup(s->dispatch);
 	side->run_id = s->run_id;
 	side->worktree = s->commit->worktree;
@@ -245,236 +241,324 @@ static char *method_text(const struct bg_gate_config *g, int rounds, int strict)
 	return bg_buf_detach(&b);
 }
 
-int bg_compare_run(struct bg_app *app, const struct bg_compare_opts *o, struct bg_decision **out,
-		   int *incomplete)
+void bg_compare_init(struct bg_compare *c, struct bg_app *app, const struct bg_compare_opts *o)
 {
-	struct bg_commit base, head;
-	memset(&base, 0, sizeof(base));
-	memset(&head, 0, sizeof(head));
-	struct bg_subject subj[N_SIDES];
-	memset(subj, 0, sizeof(subj));
-	struct bg_config *head_cfg = NULL, *gate_src = NULL;
-	struct bg_gate_config g;
-	bg_gate_config_defaults(&g);
-	struct bg_result_rec *res[N_SIDES] = {NULL};
-	size_t nres[N_SIDES] = {0};
-	struct bg_test_suite **suites[2] = {NULL};
-	size_t nsuites[2] = {0};
-	struct bg_cmp_series *series = NULL, *strict = NULL;
-	struct bg_decision *d = NULL;
-	char *json = NULL, **expected = NULL, **strict_plus = NULL;
-	size_t n_expected = 0, n_strict_plus = 0;
-	int rc;
-	*out = NULL;
-	*incomplete = 0;
+	memset(c, 0, sizeof(*c));
+	c->app = app;
+	c->o = o;
+	bg_gate_config_defaults(&c->g);
+}
 
-	/* which commits */
-	if ((rc = bg_git_resolve(app->repo, o->head_rev ? o->head_rev : BG_WORKTREE, &head)) < 0)
-		goto done;
-	if ((rc = bg_engine_load_config(app, &head, o->config_path, &head_cfg)) < 0)
-		goto done;
+void bg_compare_clear(struct bg_compare *c)
+{
+	free(c->series);
+	free(c->strict);
+	for (size_t i = 0; i < c->n_expected; i++)
+		free(c->expected[i]);
+	free(c->expected);
+	for (int s = 0; s < BG_CMP_SIDES; s++) {
+		bg_db_results_free(c->res[s], c->nres[s]);
+		bg_subject_clear(&c->subj[s]);
+	}
+	for (int s = 0; s < 2; s++)
+		bg_db_tests_free(c->suites[s], c->nsuites[s]);
+	bg_gate_config_clear(&c->g);
+	bg_strv_free(c->strict_env);
+	bg_config_free(c->head_cfg);
+	bg_config_free(c->gate_src);
+	bg_commit_clear(&c->base);
+	bg_commit_clear(&c->head);
+	memset(c, 0, sizeof(*c));
+}
+
+int bg_compare_resolve(struct bg_compare *c)
+{
+	struct bg_app *app = c->app;
+	const struct bg_compare_opts *o = c->o;
+	int rc = bg_git_resolve(app->repo, o->head_rev ? o->head_rev : BG_WORKTREE, &c->head);
+	if (rc < 0 || (rc = bg_engine_load_config(app, &c->head, o->config_path, &c->head_cfg)) < 0)
+		return rc;
 	if (o->base_rev)
-		rc = bg_git_resolve(app->repo, o->base_rev, &base);
-	else
-		rc = default_base(app, &head, head_cfg->default_branch, &base);
-	if (rc < 0)
-		goto done;
+		return bg_git_resolve(app->repo, o->base_rev, &c->base);
+	return default_base(app, &c->head, c->head_cfg->default_branch, &c->base);
+}
+
+int bg_compare_choose_gates(struct bg_compare *c)
+{
+	const struct bg_compare_opts *o = c->o;
 	/* the gates come from the base: a change cannot loosen its own gate */
-	if (!o->config_path && bg_engine_load_config(app, &base, NULL, &gate_src) < 0) {
+	if (!o->config_path && bg_engine_load_config(c->app, &c->base, NULL, &c->gate_src) < 0) {
 		bg_log_warn("the base has no usable bitgate.json (%s); gates from the head's",
 			    bg_error_last());
-		gate_src = NULL;
+		c->gate_src = NULL;
 	}
-	if ((rc = bg_gate_config_read(gate_src ? gate_src : head_cfg, &g)) < 0)
-		goto done;
-	int rounds = o->rounds > 0 ? o->rounds : g.rounds;
-	int with_strict = o->strict != 0 && g.strict;
-	if (!with_strict)
-		g.strict = 0;
-	if ((rc = bg_app_machine(app)) < 0)
-		goto done;
-	int64_t started = bg_unix_time();
+	int rc = bg_gate_config_read(c->gate_src ? c->gate_src : c->head_cfg, &c->g);
+	if (rc < 0)
+		return rc;
+	c->rounds = o->rounds > 0 ? o->rounds : c->g.rounds;
+	c->with_strict = o->strict != 0 && c->g.strict;
+	if (!c->with_strict)
+		c->g.strict = 0;
+	c->n_sides = c->with_strict ? BG_CMP_SIDES : 2;
+	return 0;
+}
 
-	/* the subjects */
+int bg_compare_engine_opts(struct bg_compare *c)
+{
+	const struct bg_compare_opts *o = c->o;
 	const char *kind = !strcmp(o->kind, "ci") ? "ci" : "local";
 	static char *const strict_env[] = {"BITNET_STRICT_MODE=1", NULL};
-	struct bg_engine_opts eo[N_SIDES];
-	for (int s = 0; s < N_SIDES; s++) {
-		eo[s] = (struct bg_engine_opts){
+	int rc = 0;
+	for (int s = 0; s < BG_CMP_SIDES; s++) {
+		c->eo[s] = (struct bg_engine_opts){
 			.kind = kind,
 			.label = side_label[s],
 			.config_path = o->config_path,
-			.repetitions = rounds,
+			.repetitions = c->rounds,
 			.filter = o->filter,
-			.tests = o->tests && s != SIDE_STRICT,
+			.tests = o->tests && s != BG_CMP_STRICT,
 			.pin_cpu = o->pin_cpu,
 			.jobs = o->jobs,
-			.rebuild = o->rebuild && s != SIDE_STRICT,
+			.rebuild = o->rebuild && s != BG_CMP_STRICT,
 		};
 	}
 	if (o->head_env) {
 		/* the strict side is the head too: it gets the same additions */
-		eo[SIDE_HEAD].extra_env = o->head_env;
+		c->eo[BG_CMP_HEAD].extra_env = o->head_env;
 		for (char *const *e = o->head_env; *e && rc == 0; e++)
-			rc = bg_strv_push(&strict_plus, &n_strict_plus, *e);
+			rc = bg_strv_push(&c->strict_env, &c->n_strict_env, *e);
 		if (rc == 0)
-			rc = bg_strv_push(&strict_plus, &n_strict_plus, strict_env[0]);
+			rc = bg_strv_push(&c->strict_env, &c->n_strict_env, strict_env[0]);
 		if (rc < 0)
-			goto done;
+			return rc;
 	}
-	eo[SIDE_STRICT].extra_env = strict_plus ? strict_plus : strict_env;
-	eo[SIDE_STRICT].mode = "strict";
+	c->eo[BG_CMP_STRICT].extra_env = c->strict_env ? c->strict_env : strict_env;
+	c->eo[BG_CMP_STRICT].mode = "strict";
 	/* the strict side runs what the head runs; the overhead uses gates.strict.filter's */
-	eo[SIDE_STRICT].keep = g.strict_filter;
-	const struct bg_commit *commit_of[N_SIDES] = {&base, &head, &head};
-	int n_sides = with_strict ? N_SIDES : 2;
-	for (int s = 0; s < n_sides; s++) {
-		bg_progress_prefix("[%s %.10s]", side_label[s], commit_of[s]->sha);
+	c->eo[BG_CMP_STRICT].keep = c->g.strict_filter;
+	return 0;
+}
+
+int bg_compare_round_side(int r, int k, int n_sides)
+{
+	return r % 2 == 0 ? k : n_sides - 1 - k;
+}
+
+static const struct bg_commit *commit_of(const struct bg_compare *c, int s)
+{
+	return s == BG_CMP_BASE ? &c->base : &c->head;
+}
+
+/* Builds every side (through the cache) and opens its run. */
+static int prepare_sides(struct bg_compare *c)
+{
+	for (int s = 0; s < c->n_sides; s++) {
+		bg_progress_prefix("[%s %.10s]", side_label[s], commit_of(c, s)->sha);
 		bg_progress_start();
-		if ((rc = bg_subject_prepare(app, &subj[s], commit_of[s], &eo[s])) < 0)
-			goto finish;
+		int rc = bg_subject_prepare(c->app, &c->subj[s], commit_of(c, s), &c->eo[s]);
+		if (rc < 0)
+			return rc;
 	}
-	/* interleaved rounds: base head strict, then strict head base, ... */
-	for (int r = 0; r < rounds; r++) {
-		for (int k = 0; k < n_sides; k++) {
-			int s = r % 2 == 0 ? k : n_sides - 1 - k;
-			bg_progress_prefix("[round %d/%d %s]", r + 1, rounds, side_label[s]);
-			if ((rc = bg_subject_bench_round(app, &subj[s], r)) < 0)
-				goto finish;
+	return 0;
+}
+
+/* Interleaved rounds: base head strict, then strict head base, ... */
+static int run_rounds(struct bg_compare *c)
+{
+	for (int r = 0; r < c->rounds; r++) {
+		for (int k = 0; k < c->n_sides; k++) {
+			int s = bg_compare_round_side(r, k, c->n_sides);
+			bg_progress_prefix("[round %d/%d %s]", r + 1, c->rounds, side_label[s]);
+			int rc = bg_subject_bench_round(c->app, &c->subj[s], r);
+			if (rc < 0)
+				return rc;
 		}
 	}
+	return 0;
+}
+
+static int run_tests(struct bg_compare *c)
+{
 	for (int s = 0; s < 2; s++) {
-		bg_progress_prefix("[%s %.10s]", side_label[s], commit_of[s]->sha);
-		if ((rc = bg_subject_tests(app, &subj[s])) < 0)
-			goto finish;
+		bg_progress_prefix("[%s %.10s]", side_label[s], commit_of(c, s)->sha);
+		int rc = bg_subject_tests(c->app, &c->subj[s]);
+		if (rc < 0)
+			return rc;
 	}
-finish:
-	for (int s = 0; s < n_sides; s++) {
-		int rc2 = bg_subject_finish(app, &subj[s]);
+	return 0;
+}
+
+int bg_compare_measure(struct bg_compare *c)
+{
+	int rc = bg_app_machine(c->app);
+	if (rc < 0)
+		return rc;
+	c->started = bg_unix_time();
+	if ((rc = prepare_sides(c)) == 0 && (rc = run_rounds(c)) == 0)
+		rc = run_tests(c);
+	/* every side's run is closed, complete or not, whatever stopped the others */
+	for (int s = 0; s < c->n_sides; s++) {
+		int rc2 = bg_subject_finish(c->app, &c->subj[s]);
 		if (rc == 0 && rc2 < 0)
 			rc = rc2;
 	}
 	bg_progress_clear();
-	if (rc < 0)
-		goto done;
+	return rc;
+}
 
-	/* what was measured */
-	for (int s = 0; s < n_sides; s++)
-		if (subj[s].run_id &&
-		    (rc = bg_db_run_results(app->db, subj[s].run_id, &res[s], &nres[s])) < 0)
-			goto done;
-	for (int s = 0; s < 2; s++)
-		if (subj[s].run_id && o->tests &&
-		    (rc = bg_db_run_tests(app->db, subj[s].run_id, &suites[s], &nsuites[s])) < 0)
-			goto done;
+int bg_compare_load(struct bg_compare *c)
+{
+	struct bg_db *db = c->app->db;
+	int rc = 0;
+	for (int s = 0; s < c->n_sides && rc == 0; s++)
+		if (c->subj[s].run_id)
+			rc = bg_db_run_results(db, c->subj[s].run_id, &c->res[s], &c->nres[s]);
+	for (int s = 0; s < 2 && rc == 0; s++)
+		if (c->subj[s].run_id && c->o->tests)
+			rc = bg_db_run_tests(db, c->subj[s].run_id, &c->suites[s], &c->nsuites[s]);
+	return rc;
+}
 
-	/* series: every benchmark of either side, base against head */
-	series = calloc(nres[SIDE_BASE] + nres[SIDE_HEAD] + 1, sizeof(*series));
-	strict = calloc(nres[SIDE_HEAD] + 1, sizeof(*strict));
-	if (!series || !strict) {
-		rc = bg_error_oom();
-		goto done;
-	}
-	size_t ns = 0, nstrict = 0;
-	for (size_t i = 0; i < nres[SIDE_HEAD]; i++) {
-		const struct bg_result_rec *h = &res[SIDE_HEAD][i];
-		const struct bg_result_rec *b =
-			find_row(res[SIDE_BASE], nres[SIDE_BASE], h, h->mode);
+/* Each head row against the base's, and against its strict twin. */
+static void pair_head_rows(struct bg_compare *c)
+{
+	const struct bg_result_rec *base = c->res[BG_CMP_BASE], *st = c->res[BG_CMP_STRICT];
+	for (size_t i = 0; i < c->nres[BG_CMP_HEAD]; i++) {
+		const struct bg_result_rec *h = &c->res[BG_CMP_HEAD][i];
+		const struct bg_result_rec *b = find_row(base, c->nres[BG_CMP_BASE], h, h->mode);
 		if (h->skipped && (!b || b->skipped))
 			continue; /* cannot run on this machine at all (no AVX-512 here): no row */
-		fill_series(&series[ns], b, h, h->mode);
-		series[ns++].noise_floor = noise_floor(app, &g, h, started);
-		const struct bg_result_rec *st =
-			find_row(res[SIDE_STRICT], nres[SIDE_STRICT], h, "strict");
-		if (st && !st->skipped && !h->skipped)
-			fill_series(&strict[nstrict++], h, st, "strict");
+		fill_series(&c->series[c->n_series], b, h, h->mode);
+		c->series[c->n_series++].noise_floor = noise_floor(c->app, &c->g, h, c->started);
+		const struct bg_result_rec *s = find_row(st, c->nres[BG_CMP_STRICT], h, "strict");
+		if (s && !s->skipped && !h->skipped)
+			fill_series(&c->strict[c->n_strict++], h, s, "strict");
 	}
-	for (size_t i = 0; i < nres[SIDE_BASE]; i++) {
-		const struct bg_result_rec *b = &res[SIDE_BASE][i];
-		if (!find_row(res[SIDE_HEAD], nres[SIDE_HEAD], b, b->mode)) {
-			fill_series(&series[ns], b, NULL, b->mode);
-			series[ns++].noise_floor = -1;
+}
+
+int bg_compare_pair_series(struct bg_compare *c)
+{
+	c->series = calloc(c->nres[BG_CMP_BASE] + c->nres[BG_CMP_HEAD] + 1, sizeof(*c->series));
+	c->strict = calloc(c->nres[BG_CMP_HEAD] + 1, sizeof(*c->strict));
+	if (!c->series || !c->strict)
+		return bg_error_oom();
+	pair_head_rows(c);
+	/* what only the base measured */
+	for (size_t i = 0; i < c->nres[BG_CMP_BASE]; i++) {
+		const struct bg_result_rec *b = &c->res[BG_CMP_BASE][i];
+		if (!find_row(c->res[BG_CMP_HEAD], c->nres[BG_CMP_HEAD], b, b->mode)) {
+			fill_series(&c->series[c->n_series], b, NULL, b->mode);
+			c->series[c->n_series++].noise_floor = -1;
 		}
 	}
-	for (size_t i = 0; head_cfg && i < head_cfg->n_tests; i++)
-		if ((rc = bg_strv_push(&expected, &n_expected, head_cfg->tests[i].step.name)) < 0)
-			goto done;
+	const struct bg_config *cfg = c->head_cfg;
+	for (size_t i = 0; cfg && i < cfg->n_tests; i++) {
+		int rc = bg_strv_push(&c->expected, &c->n_expected, cfg->tests[i].step.name);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
 
-	struct bg_cmp_input in = {
-		.cfg = &g,
-		.base = {subj[SIDE_BASE].build.ok,
-			 !subj[SIDE_BASE].failed && subj[SIDE_BASE].rounds_done == (size_t)rounds,
-			 subj[SIDE_BASE].error, (const struct bg_test_suite *const *)suites[0],
-			 nsuites[0]},
-		.head = {subj[SIDE_HEAD].build.ok,
-			 !subj[SIDE_HEAD].failed && subj[SIDE_HEAD].rounds_done == (size_t)rounds,
-			 subj[SIDE_HEAD].error, (const struct bg_test_suite *const *)suites[1],
-			 nsuites[1]},
-		.series = series,
-		.n_series = ns,
-		.strict_ran = with_strict && !subj[SIDE_STRICT].failed &&
-			      subj[SIDE_STRICT].rounds_done == (size_t)rounds,
-		.strict_error = with_strict ? subj[SIDE_STRICT].error : NULL,
-		.strict = strict,
-		.n_strict = nstrict,
-		.tests_ran = o->tests,
-		.suites_expected = (const char *const *)expected,
-		.n_suites_expected = n_expected,
-		.seed = o->seed,
+/* A side measured every round it was asked for and failed nowhere. */
+static int side_complete(const struct bg_compare *c, int s)
+{
+	return !c->subj[s].failed && c->subj[s].rounds_done == (size_t)c->rounds;
+}
+
+static struct bg_side_status side_status(const struct bg_compare *c, int s)
+{
+	return (struct bg_side_status){c->subj[s].build.ok, side_complete(c, s), c->subj[s].error,
+				       (const struct bg_test_suite *const *)c->suites[s],
+				       c->nsuites[s]};
+}
+
+int bg_compare_input(const struct bg_compare *c, struct bg_cmp_input *in)
+{
+	*in = (struct bg_cmp_input){
+		.cfg = &c->g,
+		.base = side_status(c, BG_CMP_BASE),
+		.head = side_status(c, BG_CMP_HEAD),
+		.series = c->series,
+		.n_series = c->n_series,
+		.strict_ran = c->with_strict && side_complete(c, BG_CMP_STRICT),
+		.strict_error = c->with_strict ? c->subj[BG_CMP_STRICT].error : NULL,
+		.strict = c->strict,
+		.n_strict = c->n_strict,
+		.tests_ran = c->o->tests,
+		.suites_expected = (const char *const *)c->expected,
+		.n_suites_expected = c->n_expected,
+		.seed = c->o->seed,
 	};
-	*incomplete = !in.base.complete || !in.head.complete || (with_strict && !in.strict_ran);
+	return !in->base.complete || !in->head.complete || (c->with_strict && !in->strict_ran);
+}
 
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		rc = bg_error_oom();
-		goto done;
-	}
-	d->kind = bg_strdup(o->kind);
-	d->created = started;
-	d->rounds = rounds;
-	if ((rc = fill_side(&d->base, &subj[SIDE_BASE], res[SIDE_BASE], nres[SIDE_BASE])) < 0 ||
-	    (rc = fill_side(&d->head, &subj[SIDE_HEAD], res[SIDE_HEAD], nres[SIDE_HEAD])) < 0)
-		goto done;
-	d->machine = describe_machine(&app->machine);
-	d->fingerprint = bg_strdup(app->machine.fingerprint);
-	d->strict.run_id = with_strict ? subj[SIDE_STRICT].run_id : 0;
-	if ((rc = commands_of(d, o, &subj[SIDE_HEAD])) < 0)
-		goto done;
-	if ((rc = bg_gates_decide(&in, d)) < 0)
-		goto done;
-	d->method = method_text(&g, rounds, with_strict);
-	if ((rc = bg_decision_to_json(d, &json)) < 0)
-		goto done;
-	rc = bg_db_decision_put(app->db, o->kind, d->base.run_id, d->head.run_id, d->strict.run_id,
-				bg_conclusion_name(d->conclusion), json, &d->id);
+/* The decision's evidence trail: sides, machine, commands; the gates fill the rest. */
+static int fill_evidence(const struct bg_compare *c, struct bg_decision *d)
+{
+	const struct bg_subject *subj = c->subj;
+	d->kind = bg_strdup(c->o->kind);
+	d->created = c->started;
+	d->rounds = c->rounds;
+	int rc = fill_side(&d->base, &subj[BG_CMP_BASE], c->res[BG_CMP_BASE], c->nres[BG_CMP_BASE]);
+	if (rc < 0 || (rc = fill_side(&d->head, &subj[BG_CMP_HEAD], c->res[BG_CMP_HEAD],
+				      c->nres[BG_CMP_HEAD])) < 0)
+		return rc;
+	d->machine = describe_machine(&c->app->machine);
+	d->fingerprint = bg_strdup(c->app->machine.fingerprint);
+	d->strict.run_id = c->with_strict ? subj[BG_CMP_STRICT].run_id : 0;
+	return commands_of(d, c->o, &subj[BG_CMP_HEAD]);
+}
+
+int bg_compare_decide(struct bg_compare *c, const struct bg_cmp_input *in, struct bg_decision **out)
+{
+	char *json = NULL;
+	struct bg_decision *d = calloc(1, sizeof(*d));
+	if (!d)
+		return bg_error_oom();
+	int rc = fill_evidence(c, d);
+	if (rc == 0)
+		rc = bg_gates_decide(in, d);
 	if (rc == 0) {
-		/* the stored form carries its own id */
-		free(json);
-		json = NULL;
+		d->method = method_text(&c->g, c->rounds, c->with_strict);
+		rc = bg_decision_to_json(d, &json);
 	}
-done:
+	if (rc == 0)
+		rc = bg_db_decision_put(c->app->db, c->o->kind, d->base.run_id, d->head.run_id,
+					d->strict.run_id, bg_conclusion_name(d->conclusion), json,
+					&d->id);
+	free(json);
 	if (rc == 0) {
 		*out = d;
 		d = NULL;
 	}
 	bg_decision_free(d);
-	free(json);
-	free(series);
-	free(strict);
-	for (size_t i = 0; i < n_expected; i++)
-		free(expected[i]);
-	free(expected);
-	for (int s = 0; s < N_SIDES; s++) {
-		bg_db_results_free(res[s], nres[s]);
-		bg_subject_clear(&subj[s]);
+	return rc;
+}
+
+int bg_compare_run(struct bg_app *app, const struct bg_compare_opts *o, struct bg_decision **out,
+		   int *incomplete)
+{
+	struct bg_compare c;
+	struct bg_cmp_input in;
+	*out = NULL;
+	*incomplete = 0;
+	bg_compare_init(&c, app, o);
+	int rc = bg_compare_resolve(&c);
+	if (rc == 0)
+		rc = bg_compare_choose_gates(&c);
+	if (rc == 0)
+		rc = bg_compare_engine_opts(&c);
+	if (rc == 0)
+		rc = bg_compare_measure(&c);
+	if (rc == 0)
+		rc = bg_compare_load(&c);
+	if (rc == 0)
+		rc = bg_compare_pair_series(&c);
+	if (rc == 0) {
+		*incomplete = bg_compare_input(&c, &in);
+		rc = bg_compare_decide(&c, &in, out);
 	}
-	for (int s = 0; s < 2; s++)
-		bg_db_tests_free(suites[s], nsuites[s]);
-	bg_gate_config_clear(&g);
-	bg_strv_free(strict_plus);
-	bg_config_free(head_cfg);
-	bg_config_free(gate_src);
-	bg_commit_clear(&base);
-	bg_commit_clear(&head);
+	bg_compare_clear(&c);
 	return rc;
 }
