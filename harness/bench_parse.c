@@ -6,7 +6,6 @@
 #include <cJSON.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,79 +17,92 @@
 
 /* ---- shared by both formats ---- */
 
-/* Object members are looked up case-sensitively: cJSON_GetObjectItem ignores case, which
- * would let "Samples" stand in for "samples". */
-static const cJSON *member(const cJSON *obj, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(obj, key);
-}
-
 /* The "benchmarks" array both formats have: required, an array, not empty. */
-static int benchmark_list(const cJSON *root, const char *origin, const cJSON **list, size_t *n)
+static int benchmark_list(const struct bg_json_at *root, const cJSON *doc, const cJSON **list,
+			  size_t *n)
 {
-	*list = member(root, "benchmarks");
-	if (!*list)
-		return bg_json_fail(origin, "benchmarks", "required");
-	if (!cJSON_IsArray(*list))
-		return bg_json_fail(origin, "benchmarks", "expected an array, got %s",
-				    bg_json_type_name(*list));
+	struct bg_json_at at;
+	int rc = bg_json_get_array(root, doc, "benchmarks", BG_JSON_REQUIRED, list, &at);
+	if (rc < 0)
+		return rc;
 	*n = (size_t)cJSON_GetArraySize(*list);
 	if (*n == 0)
-		return bg_json_fail(origin, "benchmarks",
-				    "empty: the bench program reported no benchmark");
+		return bg_json_at_fail(&at, "empty: the bench program reported no benchmark");
 	return 0;
 }
 
 /* An optional string member, copied into *out (left NULL when absent). */
-static int opt_string(char **out, const cJSON *obj, const char *parent, const char *key,
-		      const char *origin)
+static int opt_string(char **out, const struct bg_json_at *at, const cJSON *obj, const char *key)
 {
-	const cJSON *v = member(obj, key);
-	if (!v)
-		return 0;
-	char path[256];
-	bg_json_path_key(path, sizeof(path), parent, key);
-	if (!cJSON_IsString(v))
-		return bg_json_fail(origin, path, "expected a string, got %s",
-				    bg_json_type_name(v));
-	*out = bg_strdup(v->valuestring);
+	const char *s;
+	int rc = bg_json_get_string(at, obj, key, BG_JSON_OPTIONAL, &s);
+	if (rc <= 0)
+		return rc;
+	*out = bg_strdup(s);
 	return *out ? 0 : BG_ENOMEM;
 }
 
-/* An optional array of strings, copied into *out / *n. */
-static int opt_strv(char ***out, size_t *n, const cJSON *obj, const char *parent, const char *key,
-		    const char *origin)
+/* A required, non-empty string member (a benchmark's name or unit); borrowed. */
+static int required_name(const char **out, const struct bg_json_at *at, const cJSON *obj,
+			 const char *key)
 {
-	const cJSON *v = member(obj, key);
+	struct bg_json_at kat;
+	const cJSON *v = bg_json_member(obj, key);
+	bg_json_at_key(&kat, at, key);
+	if (!v)
+		return bg_json_at_fail(&kat, "required");
+	if (!cJSON_IsString(v) || !v->valuestring[0])
+		return bg_json_at_fail(&kat, "expected a non-empty string, got %s",
+				       cJSON_IsString(v) ? "\"\"" : bg_json_type_name(v));
+	*out = v->valuestring;
+	return 0;
+}
+
+/* A finite number > 0 (a sample, a real_time): a zero, negative or non-finite timing means a
+ * broken timer. */
+static int positive_number(double *out, const struct bg_json_at *at, const cJSON *v)
+{
+	if (!v)
+		return bg_json_at_fail(at, "required");
+	if (!cJSON_IsNumber(v))
+		return bg_json_at_fail(at, "expected a finite number > 0, got %s",
+				       bg_json_type_name(v));
+	if (!isfinite(v->valuedouble) || v->valuedouble <= 0)
+		return bg_json_at_fail(at, "expected a finite number > 0, got %g", v->valuedouble);
+	*out = v->valuedouble;
+	return 0;
+}
+
+/* An optional array of strings, copied into *out / *n. */
+static int opt_strv(char ***out, size_t *n, const struct bg_json_at *parent, const cJSON *obj,
+		    const char *key)
+{
+	const cJSON *v = bg_json_member(obj, key);
 	if (!v)
 		return 0;
-	char path[256];
-	bg_json_path_key(path, sizeof(path), parent, key);
+	struct bg_json_at at;
+	bg_json_at_key(&at, parent, key);
 	if (!cJSON_IsArray(v))
-		return bg_json_fail(origin, path, "expected an array of strings, got %s",
-				    bg_json_type_name(v));
+		return bg_json_at_fail(&at, "expected an array of strings, got %s",
+				       bg_json_type_name(v));
 	size_t count = (size_t)cJSON_GetArraySize(v);
 	*out = calloc(count ? count : 1, sizeof(char *));
 	if (!*out)
 		return bg_error_oom();
 	size_t i = 0;
 	for (const cJSON *e = v->child; e; e = e->next, i++) {
-		if (!cJSON_IsString(e)) {
-			char epath[300];
-			bg_json_path_index(epath, sizeof(epath), path, i);
-			return bg_json_fail(origin, epath, "expected a string, got %s",
-					    bg_json_type_name(e));
-		}
-		(*out)[i] = bg_strdup(e->valuestring);
-		if (!(*out)[i])
+		struct bg_json_at eat;
+		const char *s;
+		bg_json_at_index(&eat, &at, i);
+		if (bg_json_want_string(&eat, e, &s) < 0)
+			return BG_EINPUT;
+		if (!((*out)[i] = bg_strdup(s)))
 			return BG_ENOMEM;
 		*n = i + 1;
 	}
 	return 0;
 }
 
-/* The context object kept verbatim as unformatted JSON ("{}" when the output has none), so
- * what the program said about itself is stored even where this reader does not look. */
 static int keep_json(char **out, const cJSON *ctx)
 {
 	if (!ctx) {
@@ -112,21 +124,19 @@ static int keep_json(char **out, const cJSON *ctx)
  * numbers or booleans, kept as one line ("gemm amx, gemm_small avx512, gemv avx512") for
  * the report. At most 16 members of 40 characters each, so a hostile file cannot make the
  * report's evidence line long. */
-static int read_dispatch(char **out, const cJSON *d, const char *origin)
+static int read_dispatch(char **out, const struct bg_json_at *at, const cJSON *d)
 {
 	if (!d)
 		return 0;
-	if (!cJSON_IsObject(d))
-		return bg_json_fail(origin, "context.dispatch", "expected an object, got %s",
-				    bg_json_type_name(d));
+	if (bg_json_want_object(at, d) < 0)
+		return BG_EINPUT;
 	struct bg_buf b = BG_BUF_INIT;
 	int n = 0, rc = 0;
 	for (const cJSON *m = d->child; m && !rc; m = m->next, n++) {
 		if (n >= 16 || strlen(m->string) > 40 ||
 		    (cJSON_IsString(m) && strlen(m->valuestring) > 40)) {
-			rc = bg_json_fail(origin, "context.dispatch",
-					  "more than 16 members or a name or value over 40 "
-					  "characters");
+			rc = bg_json_at_fail(at, "more than 16 members or a name or value over 40 "
+						 "characters");
 			break;
 		}
 		if (b.len)
@@ -138,9 +148,8 @@ static int read_dispatch(char **out, const cJSON *d, const char *origin)
 		else if (cJSON_IsBool(m))
 			bg_buf_printf(&b, "%s %s", m->string, cJSON_IsTrue(m) ? "true" : "false");
 		else
-			rc = bg_json_fail(
-				origin, "context.dispatch",
-				"member '%s': expected a string, number or boolean, got %s",
+			rc = bg_json_at_fail(
+				at, "member '%s': expected a string, number or boolean, got %s",
 				m->string, bg_json_type_name(m));
 	}
 	if (!rc && b.len && !(*out = bg_strdup(bg_buf_cstr(&b))))
@@ -149,188 +158,177 @@ static int read_dispatch(char **out, const cJSON *d, const char *origin)
 	return rc;
 }
 
-static int read_bitgate_ctx(struct bg_bench_ctx *ctx, const cJSON *root, const char *origin)
+/* The members of "context" bitgate reads; the object itself is kept whole in ctx->json. */
+static int read_bitgate_ctx_members(struct bg_bench_ctx *ctx, const struct bg_json_at *at,
+				    const cJSON *c)
 {
-	const cJSON *c = member(root, "context");
-	if (c && !cJSON_IsObject(c))
-		return bg_json_fail(origin, "context", "expected an object, got %s",
-				    bg_json_type_name(c));
-	if (c) {
-		int rc;
-		if ((rc = opt_string(&ctx->program, c, "context", "program", origin)) < 0 ||
-		    (rc = opt_string(&ctx->version, c, "context", "version", origin)) < 0 ||
-		    (rc = opt_string(&ctx->cpu, c, "context", "cpu", origin)) < 0 ||
-		    (rc = opt_string(&ctx->build_type, c, "context", "build_type", origin)) < 0 ||
-		    (rc = opt_strv(&ctx->isa, &ctx->n_isa, c, "context", "isa", origin)) < 0 ||
-		    (rc = opt_strv(&ctx->kernels, &ctx->n_kernels, c, "context", "kernels",
-				   origin)) < 0)
-			return rc;
-		const cJSON *t = member(c, "threads");
-		int64_t threads;
-		if (t && bg_json_integer(t, 0, INT_MAX, &threads) < 0)
-			return bg_json_fail(origin, "context.threads",
-					    "expected an integer >= 0, got %s",
-					    bg_json_type_name(t));
-		if (t)
-			ctx->threads = (int)threads;
-		const cJSON *s = member(c, "strict_mode");
-		if (s && !cJSON_IsBool(s))
-			return bg_json_fail(origin, "context.strict_mode",
-					    "expected a boolean, got %s", bg_json_type_name(s));
-		if (s)
-			ctx->strict_mode = cJSON_IsTrue(s) ? 1 : 0;
-		if ((rc = read_dispatch(&ctx->dispatch, member(c, "dispatch"), origin)) < 0)
-			return rc;
-	}
+	int64_t threads;
+	int strict, rc;
+	if ((rc = opt_string(&ctx->program, at, c, "program")) < 0 ||
+	    (rc = opt_string(&ctx->version, at, c, "version")) < 0 ||
+	    (rc = opt_string(&ctx->cpu, at, c, "cpu")) < 0 ||
+	    (rc = opt_string(&ctx->build_type, at, c, "build_type")) < 0 ||
+	    (rc = opt_strv(&ctx->isa, &ctx->n_isa, at, c, "isa")) < 0 ||
+	    (rc = opt_strv(&ctx->kernels, &ctx->n_kernels, at, c, "kernels")) < 0)
+		return rc;
+	if ((rc = bg_json_get_integer(at, c, "threads", BG_JSON_OPTIONAL, 0, INT_MAX, &threads)) <
+	    0)
+		return rc;
+	if (rc > 0)
+		ctx->threads = (int)threads;
+	if ((rc = bg_json_get_bool(at, c, "strict_mode", BG_JSON_OPTIONAL, &strict)) < 0)
+		return rc;
+	if (rc > 0)
+		ctx->strict_mode = strict;
+	struct bg_json_at dat;
+	bg_json_at_key(&dat, at, "dispatch");
+	return read_dispatch(&ctx->dispatch, &dat, bg_json_member(c, "dispatch"));
+}
+
+static int read_bitgate_ctx(struct bg_bench_ctx *ctx, const struct bg_json_at *root,
+			    const cJSON *doc)
+{
+	const cJSON *c;
+	struct bg_json_at at;
+	int rc = bg_json_get_object(root, doc, "context", BG_JSON_OPTIONAL, &c, &at);
+	if (rc < 0)
+		return rc;
+	if (c && (rc = read_bitgate_ctx_members(ctx, &at, c)) < 0)
+		return rc;
 	return keep_json(&ctx->json, c);
 }
 
-static int opt_nonneg(double *out, const cJSON *obj, const char *parent, const char *key,
-		      const char *origin)
+static int opt_nonneg(double *out, const struct bg_json_at *parent, const cJSON *obj,
+		      const char *key)
 {
-	const cJSON *v = member(obj, key);
+	const cJSON *v = bg_json_member(obj, key);
 	if (!v)
 		return 0;
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
-		char path[256];
-		bg_json_path_key(path, sizeof(path), parent, key);
+		struct bg_json_at at;
+		bg_json_at_key(&at, parent, key);
 		if (cJSON_IsNumber(v))
-			return bg_json_fail(origin, path, "expected a finite number >= 0, got %g",
-					    v->valuedouble);
-		return bg_json_fail(origin, path, "expected a finite number >= 0, got %s",
-				    bg_json_type_name(v));
+			return bg_json_at_fail(&at, "expected a finite number >= 0, got %g",
+					       v->valuedouble);
+		return bg_json_at_fail(&at, "expected a finite number >= 0, got %s",
+				       bg_json_type_name(v));
 	}
 	*out = v->valuedouble;
 	return 0;
 }
 
-static int read_samples(struct bg_bench *b, const cJSON *v, const char *path, const char *origin)
+static int read_samples(struct bg_bench *b, const struct bg_json_at *at, const cJSON *v)
 {
 	if (!cJSON_IsArray(v))
-		return bg_json_fail(origin, path, "expected an array of numbers, got %s",
-				    bg_json_type_name(v));
+		return bg_json_at_fail(at, "expected an array of numbers, got %s",
+				       bg_json_type_name(v));
 	size_t n = (size_t)cJSON_GetArraySize(v);
 	if (n == 0)
-		return bg_json_fail(origin, path,
-				    "empty: a benchmark that ran needs samples (or \"skipped\")");
+		return bg_json_at_fail(
+			at, "empty: a benchmark that ran needs samples (or \"skipped\")");
 	b->samples = malloc(n * sizeof(double));
 	if (!b->samples)
 		return bg_error_oom();
 	size_t i = 0;
+	/* NaN and infinity print as null in cJSON's output; both mean a broken timer. */
 	for (const cJSON *e = v->child; e; e = e->next, i++) {
-		/* NaN and infinity print as null in cJSON's output; both mean a broken timer. */
-		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || e->valuedouble <= 0) {
-			char epath[128];
-			bg_json_path_index(epath, sizeof(epath), path, i);
-			if (cJSON_IsNumber(e))
-				return bg_json_fail(origin, epath,
-						    "expected a finite number > 0, got %g",
-						    e->valuedouble);
-			return bg_json_fail(origin, epath, "expected a finite number > 0, got %s",
-					    bg_json_type_name(e));
-		}
-		b->samples[i] = e->valuedouble;
+		struct bg_json_at eat;
+		bg_json_at_index(&eat, at, i);
+		if (positive_number(&b->samples[i], &eat, e) < 0)
+			return BG_EINPUT;
 	}
 	b->n_samples = n;
 	return 0;
 }
 
-static int read_bitgate_bench(struct bg_bench_set *set, size_t idx, const cJSON *o,
-			      const char *origin)
+/* name (unique in the set) and unit, both required. */
+static int read_bitgate_names(struct bg_bench_set *set, size_t idx, const struct bg_json_at *at,
+			      const cJSON *o)
 {
 	struct bg_bench *b = &set->v[idx];
-	char path[64], fpath[96];
-	bg_json_path_index(path, sizeof(path), "benchmarks", idx);
-	b->checked = -1;
-	if (!cJSON_IsObject(o))
-		return bg_json_fail(origin, path, "expected an object, got %s",
-				    bg_json_type_name(o));
-
-	const cJSON *name = member(o, "name");
-	bg_json_path_key(fpath, sizeof(fpath), path, "name");
-	if (!name)
-		return bg_json_fail(origin, fpath, "required");
-	if (!cJSON_IsString(name) || !name->valuestring[0])
-		return bg_json_fail(origin, fpath, "expected a non-empty string, got %s",
-				    cJSON_IsString(name) ? "\"\"" : bg_json_type_name(name));
-	for (size_t j = 0; j < idx; j++)
-		if (!strcmp(set->v[j].name, name->valuestring))
-			return bg_json_fail(origin, fpath,
-					    "duplicate name \"%.200s\" (also benchmarks[%zu])",
-					    name->valuestring, j);
-	if (!(b->name = bg_strdup(name->valuestring)))
+	const char *name, *unit;
+	if (required_name(&name, at, o, "name") < 0)
+		return BG_EINPUT;
+	for (size_t j = 0; j < idx; j++) {
+		if (!strcmp(set->v[j].name, name)) {
+			struct bg_json_at nat;
+			bg_json_at_key(&nat, at, "name");
+			return bg_json_at_fail(
+				&nat, "duplicate name \"%.200s\" (also benchmarks[%zu])", name, j);
+		}
+	}
+	if (!(b->name = bg_strdup(name)))
 		return BG_ENOMEM;
+	if (required_name(&unit, at, o, "unit") < 0)
+		return BG_EINPUT;
+	return (b->unit = bg_strdup(unit)) ? 0 : BG_ENOMEM;
+}
 
-	const cJSON *unit = member(o, "unit");
-	bg_json_path_key(fpath, sizeof(fpath), path, "unit");
-	if (!unit)
-		return bg_json_fail(origin, fpath, "required");
-	if (!cJSON_IsString(unit) || !unit->valuestring[0])
-		return bg_json_fail(origin, fpath, "expected a non-empty string, got %s",
-				    cJSON_IsString(unit) ? "\"\"" : bg_json_type_name(unit));
-	if (!(b->unit = bg_strdup(unit->valuestring)))
-		return BG_ENOMEM;
-
-	int rc;
-	if ((rc = opt_string(&b->skipped, o, path, "skipped", origin)) < 0)
+/* "skipped" with a reason, or samples: one or the other. */
+static int read_bitgate_outcome(struct bg_bench *b, const struct bg_json_at *at, const cJSON *o)
+{
+	int rc = opt_string(&b->skipped, at, o, "skipped");
+	if (rc < 0)
 		return rc;
-	const cJSON *samples = member(o, "samples");
-	bg_json_path_key(fpath, sizeof(fpath), path, "samples");
+	const cJSON *samples = bg_json_member(o, "samples");
+	struct bg_json_at sat;
+	bg_json_at_key(&sat, at, "samples");
 	if (b->skipped) {
 		/* A skipped benchmark carrying numbers would be ambiguous: did it run or not? */
 		if (samples && !(cJSON_IsArray(samples) && cJSON_GetArraySize(samples) == 0))
-			return bg_json_fail(origin, fpath, "a skipped benchmark has no samples");
-	} else {
-		if (!samples)
-			return bg_json_fail(origin, fpath,
-					    "required (or \"skipped\" with a reason)");
-		if ((rc = read_samples(b, samples, fpath, origin)) < 0)
-			return rc;
+			return bg_json_at_fail(&sat, "a skipped benchmark has no samples");
+		return 0;
 	}
+	if (!samples)
+		return bg_json_at_fail(&sat, "required (or \"skipped\" with a reason)");
+	return read_samples(b, &sat, samples);
+}
 
-	const cJSON *it = member(o, "iterations");
-	if (it && bg_json_integer(it, 0, INT64_MAX, &b->iterations) < 0) {
-		bg_json_path_key(fpath, sizeof(fpath), path, "iterations");
-		return bg_json_fail(origin, fpath, "expected an integer >= 0, got %s",
-				    bg_json_type_name(it));
-	}
-	if ((rc = opt_nonneg(&b->elements, o, path, "elements", origin)) < 0 ||
-	    (rc = opt_nonneg(&b->bytes, o, path, "bytes", origin)) < 0 ||
-	    (rc = opt_string(&b->kernel, o, path, "kernel", origin)) < 0)
+static int read_bitgate_bench(struct bg_bench_set *set, size_t idx, const struct bg_json_at *list,
+			      const cJSON *o)
+{
+	struct bg_bench *b = &set->v[idx];
+	struct bg_json_at at;
+	int rc;
+	bg_json_at_index(&at, list, idx);
+	b->checked = -1;
+	if (bg_json_want_object(&at, o) < 0)
+		return BG_EINPUT;
+	if ((rc = read_bitgate_names(set, idx, &at, o)) < 0 ||
+	    (rc = read_bitgate_outcome(b, &at, o)) < 0 ||
+	    (rc = bg_json_get_integer(&at, o, "iterations", BG_JSON_OPTIONAL, 0, INT64_MAX,
+				      &b->iterations)) < 0 ||
+	    (rc = opt_nonneg(&b->elements, &at, o, "elements")) < 0 ||
+	    (rc = opt_nonneg(&b->bytes, &at, o, "bytes")) < 0 ||
+	    (rc = opt_string(&b->kernel, &at, o, "kernel")) < 0 ||
+	    (rc = bg_json_get_bool(&at, o, "checked", BG_JSON_OPTIONAL, &b->checked)) < 0)
 		return rc;
-	const cJSON *checked = member(o, "checked");
-	if (checked && !cJSON_IsBool(checked)) {
-		bg_json_path_key(fpath, sizeof(fpath), path, "checked");
-		return bg_json_fail(origin, fpath, "expected a boolean, got %s",
-				    bg_json_type_name(checked));
-	}
-	if (checked)
-		b->checked = cJSON_IsTrue(checked) ? 1 : 0;
 	return 0;
 }
 
 /* Unknown members are ignored: the protocol promises fields may be added, never removed. */
-static int read_bitgate(struct bg_bench_set *set, const cJSON *root, const char *origin)
+static int read_bitgate(struct bg_bench_set *set, const struct bg_json_at *root, const cJSON *doc)
 {
-	const cJSON *schema = member(root, "schema");
+	struct bg_json_at sat;
+	const cJSON *schema = bg_json_member(doc, "schema");
+	bg_json_at_key(&sat, root, "schema");
 	if (!schema)
-		return bg_json_fail(origin, "schema",
-				    "required (\"%s\"): is this bitgate-bench/1 output?",
-				    BG_FORMAT_BITGATE);
+		return bg_json_at_fail(&sat, "required (\"%s\"): is this bitgate-bench/1 output?",
+				       BG_FORMAT_BITGATE);
 	if (!cJSON_IsString(schema))
-		return bg_json_fail(origin, "schema", "expected \"%s\", got %s", BG_FORMAT_BITGATE,
-				    bg_json_type_name(schema));
+		return bg_json_at_fail(&sat, "expected \"%s\", got %s", BG_FORMAT_BITGATE,
+				       bg_json_type_name(schema));
 	if (strcmp(schema->valuestring, BG_FORMAT_BITGATE) != 0)
-		return bg_json_fail(origin, "schema", "expected \"%s\", got \"%.100s\"",
-				    BG_FORMAT_BITGATE, schema->valuestring);
+		return bg_json_at_fail(&sat, "expected \"%s\", got \"%.100s\"", BG_FORMAT_BITGATE,
+				       schema->valuestring);
 
-	int rc = read_bitgate_ctx(&set->ctx, root, origin);
+	int rc = read_bitgate_ctx(&set->ctx, root, doc);
 	if (rc < 0)
 		return rc;
 
 	const cJSON *list;
 	size_t n;
-	if ((rc = benchmark_list(root, origin, &list, &n)) < 0)
+	if ((rc = benchmark_list(root, doc, &list, &n)) < 0)
 		return rc;
 	/* All entries exist (zeroed) from the start, so bg_bench_set_free can undo a failure
 	 * half-way through. */
@@ -338,9 +336,11 @@ static int read_bitgate(struct bg_bench_set *set, const cJSON *root, const char 
 	if (!set->v)
 		return bg_error_oom();
 	set->n = n;
+	struct bg_json_at lat;
+	bg_json_at_key(&lat, root, "benchmarks");
 	size_t i = 0;
 	for (const cJSON *e = list->child; e; e = e->next, i++)
-		if ((rc = read_bitgate_bench(set, i, e, origin)) < 0)
+		if ((rc = read_bitgate_bench(set, i, &lat, e)) < 0)
 			return rc;
 	return 0;
 }
@@ -388,20 +388,19 @@ static int gbench_clean(struct bg_buf *out, const char *text, size_t len)
 	return 0;
 }
 
-static int read_gbench_ctx(struct bg_bench_ctx *ctx, const cJSON *root, const char *origin)
+static int read_gbench_ctx(struct bg_bench_ctx *ctx, const struct bg_json_at *root,
+			   const cJSON *doc)
 {
-	const cJSON *c = member(root, "context");
-	if (c && !cJSON_IsObject(c))
-		return bg_json_fail(origin, "context", "expected an object, got %s",
-				    bg_json_type_name(c));
-	const cJSON *exe = c ? member(c, "executable") : NULL;
-	if (exe && !cJSON_IsString(exe))
-		return bg_json_fail(origin, "context.executable", "expected a string, got %s",
-				    bg_json_type_name(exe));
-	if (exe && exe->valuestring[0]) {
+	const cJSON *c;
+	const char *exe = NULL;
+	struct bg_json_at at;
+	int rc = bg_json_get_object(root, doc, "context", BG_JSON_OPTIONAL, &c, &at);
+	if (rc < 0 || (rc = bg_json_get_string(&at, c, "executable", BG_JSON_OPTIONAL, &exe)) < 0)
+		return rc;
+	if (exe && exe[0]) {
 		/* The program's name, as bitnet-bench names itself; the path is in ctx.json. */
-		const char *slash = strrchr(exe->valuestring, '/');
-		const char *base = slash && slash[1] ? slash + 1 : exe->valuestring;
+		const char *slash = strrchr(exe, '/');
+		const char *base = slash && slash[1] ? slash + 1 : exe;
 		if (!(ctx->program = bg_strdup(base)))
 			return BG_ENOMEM;
 	}
@@ -423,111 +422,87 @@ static double time_unit_ns(const char *u)
 	return 0.0;
 }
 
-/* An optional boolean member; false when absent. */
-static int opt_bool(bool *out, const cJSON *obj, const char *parent, const char *key,
-		    const char *origin)
+/* What one "iteration" entry says: a sample of its group, or why the group is skipped. */
+struct gbench_entry {
+	const char *key;    /* the group: run_name (repetitions share it), else name; borrowed */
+	int error, skip;    /* error_occurred, skipped */
+	char *why;          /* error_message or skip_message; owned, may be NULL */
+	double sample;      /* real_time in ns, when it ran */
+	int64_t iterations; /* 0 when not said */
+};
+
+/* The timing of an entry that ran: real_time scaled by time_unit to ns, and iterations. */
+static int read_gbench_timing(struct gbench_entry *e, const struct bg_json_at *at, const cJSON *o)
 {
-	const cJSON *v = member(obj, key);
-	*out = false;
-	if (!v)
-		return 0;
-	if (!cJSON_IsBool(v)) {
-		char path[256];
-		bg_json_path_key(path, sizeof(path), parent, key);
-		return bg_json_fail(origin, path, "expected a boolean, got %s",
-				    bg_json_type_name(v));
+	struct bg_json_at rat;
+	const char *tu = NULL;
+	double rt = 0, scale = 1.0;
+	bg_json_at_key(&rat, at, "real_time");
+	int rc = positive_number(&rt, &rat, bg_json_member(o, "real_time"));
+	if (rc < 0 || (rc = bg_json_get_string(at, o, "time_unit", BG_JSON_OPTIONAL, &tu)) < 0)
+		return rc;
+	if (tu && (scale = time_unit_ns(tu)) == 0.0) {
+		struct bg_json_at tat;
+		bg_json_at_key(&tat, at, "time_unit");
+		return bg_json_at_fail(
+			&tat, "expected \"ns\", \"us\", \"ms\" or \"s\", got \"%.32s\"", tu);
 	}
-	*out = cJSON_IsTrue(v);
+	e->sample = rt * scale;
+	rc = bg_json_get_integer(at, o, "iterations", BG_JSON_OPTIONAL, 0, INT64_MAX,
+				 &e->iterations);
+	return rc < 0 ? rc : 0;
+}
+
+static int read_gbench_fields(struct gbench_entry *e, const struct bg_json_at *at, const cJSON *o)
+{
+	const char *name, *run_name = NULL;
+	int rc;
+	if ((rc = required_name(&name, at, o, "name")) < 0 ||
+	    (rc = bg_json_get_string(at, o, "run_name", BG_JSON_OPTIONAL, &run_name)) < 0)
+		return rc;
+	/* Repetitions share run_name; versions before run_name existed repeat the name. */
+	e->key = run_name && run_name[0] ? run_name : name;
+	if ((rc = bg_json_get_bool(at, o, "error_occurred", BG_JSON_OPTIONAL, &e->error)) < 0 ||
+	    (rc = bg_json_get_bool(at, o, "skipped", BG_JSON_OPTIONAL, &e->skip)) < 0)
+		return rc;
+	if (e->error && (rc = opt_string(&e->why, at, o, "error_message")) < 0)
+		return rc;
+	if (!e->error && e->skip && (rc = opt_string(&e->why, at, o, "skip_message")) < 0)
+		return rc;
+	if (e->error || e->skip)
+		return 0;
+	return read_gbench_timing(e, at, o);
+}
+
+/* The group named key, made (unit ns, checked not said) when this is its first entry. */
+static int gbench_group(struct bg_bench **out, size_t *g, struct bg_bench_set *set, const char *key)
+{
+	*g = 0;
+	while (*g < set->n && strcmp(set->v[*g].name, key) != 0)
+		(*g)++;
+	*out = &set->v[*g];
+	if (*g < set->n)
+		return 0;
+	set->n++;
+	(*out)->checked = -1;
+	if (!((*out)->name = bg_strdup(key)) || !((*out)->unit = bg_strdup("ns")))
+		return BG_ENOMEM;
 	return 0;
 }
 
-/* One "iteration" entry: a sample of its group, or the reason the group is skipped. */
-static int read_gbench_entry(struct bg_bench_set *set, size_t *caps, const cJSON *o,
-			     const char *path, const char *origin)
+/* Adds the entry to its group; takes e->why. */
+static int gbench_record(struct bg_bench *b, size_t *cap, struct gbench_entry *e)
 {
-	char fpath[96];
-	const cJSON *name = member(o, "name");
-	bg_json_path_key(fpath, sizeof(fpath), path, "name");
-	if (!name)
-		return bg_json_fail(origin, fpath, "required");
-	if (!cJSON_IsString(name) || !name->valuestring[0])
-		return bg_json_fail(origin, fpath, "expected a non-empty string, got %s",
-				    cJSON_IsString(name) ? "\"\"" : bg_json_type_name(name));
-	const cJSON *run_name = member(o, "run_name");
-	bg_json_path_key(fpath, sizeof(fpath), path, "run_name");
-	if (run_name && !cJSON_IsString(run_name))
-		return bg_json_fail(origin, fpath, "expected a string, got %s",
-				    bg_json_type_name(run_name));
-	/* Repetitions share run_name; versions before run_name existed repeat the name. */
-	const char *key =
-		run_name && run_name->valuestring[0] ? run_name->valuestring : name->valuestring;
-
-	bool error, skip;
-	int rc;
-	if ((rc = opt_bool(&error, o, path, "error_occurred", origin)) < 0 ||
-	    (rc = opt_bool(&skip, o, path, "skipped", origin)) < 0)
-		return rc;
-	char *why = NULL;
-	if (error && (rc = opt_string(&why, o, path, "error_message", origin)) < 0)
-		return rc;
-	if (!error && skip && (rc = opt_string(&why, o, path, "skip_message", origin)) < 0)
-		return rc;
-
-	double sample = 0;
-	int64_t iterations = 0;
-	if (!error && !skip) {
-		const cJSON *rt = member(o, "real_time");
-		bg_json_path_key(fpath, sizeof(fpath), path, "real_time");
-		if (!rt)
-			return bg_json_fail(origin, fpath, "required");
-		if (!cJSON_IsNumber(rt))
-			return bg_json_fail(origin, fpath, "expected a finite number > 0, got %s",
-					    bg_json_type_name(rt));
-		if (!isfinite(rt->valuedouble) || rt->valuedouble <= 0)
-			return bg_json_fail(origin, fpath, "expected a finite number > 0, got %g",
-					    rt->valuedouble);
-		const cJSON *tu = member(o, "time_unit");
-		double scale = 1.0;
-		bg_json_path_key(fpath, sizeof(fpath), path, "time_unit");
-		if (tu && !cJSON_IsString(tu))
-			return bg_json_fail(origin, fpath, "expected a string, got %s",
-					    bg_json_type_name(tu));
-		if (tu && (scale = time_unit_ns(tu->valuestring)) == 0.0)
-			return bg_json_fail(
-				origin, fpath,
-				"expected \"ns\", \"us\", \"ms\" or \"s\", got \"%.32s\"",
-				tu->valuestring);
-		sample = rt->valuedouble * scale;
-		const cJSON *it = member(o, "iterations");
-		if (it && bg_json_integer(it, 0, INT64_MAX, &iterations) < 0) {
-			bg_json_path_key(fpath, sizeof(fpath), path, "iterations");
-			return bg_json_fail(origin, fpath, "expected an integer >= 0, got %s",
-					    bg_json_type_name(it));
-		}
-	}
-
-	size_t g = 0;
-	while (g < set->n && strcmp(set->v[g].name, key) != 0)
-		g++;
-	struct bg_bench *b = &set->v[g];
-	if (g == set->n) {
-		set->n++;
-		b->checked = -1;
-		if (!(b->name = bg_strdup(key)) || !(b->unit = bg_strdup("ns"))) {
-			free(why);
-			return BG_ENOMEM;
-		}
-	}
 	if (b->skipped) {
 		/* Already failed: the first error's message stands; later repetitions add
 		 * nothing a reader could trust. */
-		free(why);
+		free(e->why);
 		return 0;
 	}
-	if (error || skip) {
+	if (e->error || e->skip) {
 		/* A benchmark that failed in any repetition is not measured: its other
 		 * repetitions are dropped rather than passed off as a complete run. */
-		b->skipped = why ? why : bg_strdup(error ? "error occurred" : "skipped");
+		b->skipped = e->why ? e->why : bg_strdup(e->error ? "error occurred" : "skipped");
 		if (!b->skipped)
 			return BG_ENOMEM;
 		free(b->samples);
@@ -535,73 +510,98 @@ static int read_gbench_entry(struct bg_bench_set *set, size_t *caps, const cJSON
 		b->n_samples = 0;
 		return 0;
 	}
-	if (b->n_samples == caps[g]) {
-		size_t cap = caps[g] ? caps[g] * 2 : 4;
-		double *p = realloc(b->samples, cap * sizeof(double));
+	if (b->n_samples == *cap) {
+		size_t grown = *cap ? *cap * 2 : 4;
+		double *p = realloc(b->samples, grown * sizeof(double));
 		if (!p)
 			return bg_error_oom();
 		b->samples = p;
-		caps[g] = cap;
+		*cap = grown;
 	}
-	b->samples[b->n_samples++] = sample;
+	b->samples[b->n_samples++] = e->sample;
 	if (!b->iterations)
-		b->iterations = iterations;
+		b->iterations = e->iterations;
 	return 0;
 }
 
-static int read_gbench(struct bg_bench_set *set, const cJSON *root, const char *origin)
+/* One "iteration" entry: a sample of its group, or the reason the group is skipped. */
+static int read_gbench_entry(struct bg_bench_set *set, size_t *caps, const cJSON *o,
+			     const struct bg_json_at *at)
 {
-	int rc = read_gbench_ctx(&set->ctx, root, origin);
+	struct gbench_entry e = {0};
+	struct bg_bench *b;
+	size_t g;
+	int rc = read_gbench_fields(&e, at, o);
+	if (rc == 0 && (rc = gbench_group(&b, &g, set, e.key)) == 0)
+		return gbench_record(b, &caps[g], &e);
+	free(e.why);
+	return rc;
+}
+
+/* run_type: "iteration" (a sample) or "aggregate" (mean, median, ...: skipped); absent
+ * reads as an iteration. *aggregate says which. */
+static int read_run_type(bool *aggregate, const struct bg_json_at *at, const cJSON *o)
+{
+	const cJSON *type = bg_json_member(o, "run_type");
+	*aggregate = false;
+	if (!type)
+		return 0;
+	if (cJSON_IsString(type) && !strcmp(type->valuestring, "iteration"))
+		return 0;
+	if (cJSON_IsString(type) && !strcmp(type->valuestring, "aggregate")) {
+		*aggregate = true;
+		return 0;
+	}
+	struct bg_json_at tat;
+	bg_json_at_key(&tat, at, "run_type");
+	if (cJSON_IsString(type))
+		return bg_json_at_fail(&tat,
+				       "expected \"iteration\" or \"aggregate\", got \"%.32s\"",
+				       type->valuestring);
+	return bg_json_at_fail(&tat, "expected \"iteration\" or \"aggregate\", got %s",
+			       bg_json_type_name(type));
+}
+
+static int read_gbench_list(struct bg_bench_set *set, size_t *caps, const struct bg_json_at *lat,
+			    const cJSON *list)
+{
+	size_t i = 0;
+	for (const cJSON *e = list->child; e; e = e->next, i++) {
+		struct bg_json_at at;
+		bool aggregate;
+		int rc;
+		bg_json_at_index(&at, lat, i);
+		if ((rc = bg_json_want_object(&at, e)) < 0 ||
+		    (rc = read_run_type(&aggregate, &at, e)) < 0)
+			return rc;
+		/* mean, median, stddev, cv, BigO, RMS: computed from the samples we keep. */
+		if (!aggregate && (rc = read_gbench_entry(set, caps, e, &at)) < 0)
+			return rc;
+	}
+	if (set->n == 0)
+		return bg_json_at_fail(lat, "no entry of run_type \"iteration\" (aggregates only? "
+					    "run without --benchmark_report_aggregates_only)");
+	return 0;
+}
+
+static int read_gbench(struct bg_bench_set *set, const struct bg_json_at *root, const cJSON *doc)
+{
+	int rc = read_gbench_ctx(&set->ctx, root, doc);
 	if (rc < 0)
 		return rc;
 	const cJSON *list;
 	size_t n;
-	if ((rc = benchmark_list(root, origin, &list, &n)) < 0)
+	if ((rc = benchmark_list(root, doc, &list, &n)) < 0)
 		return rc;
 	/* At most one group per entry; set->n counts the groups made so far. */
 	set->v = calloc(n, sizeof(*set->v));
 	size_t *caps = calloc(n, sizeof(size_t));
-	if (!set->v || !caps) {
+	if (!set->v || !caps)
 		rc = bg_error_oom();
-		goto done;
-	}
-	size_t i = 0;
-	for (const cJSON *e = list->child; e; e = e->next, i++) {
-		char path[64];
-		bg_json_path_index(path, sizeof(path), "benchmarks", i);
-		if (!cJSON_IsObject(e)) {
-			rc = bg_json_fail(origin, path, "expected an object, got %s",
-					  bg_json_type_name(e));
-			goto done;
-		}
-		const cJSON *type = member(e, "run_type");
-		if (type && !(cJSON_IsString(type) && (!strcmp(type->valuestring, "iteration") ||
-						       !strcmp(type->valuestring, "aggregate")))) {
-			char tpath[96];
-			bg_json_path_key(tpath, sizeof(tpath), path, "run_type");
-			if (cJSON_IsString(type))
-				rc = bg_json_fail(
-					origin, tpath,
-					"expected \"iteration\" or \"aggregate\", got \"%.32s\"",
-					type->valuestring);
-			else
-				rc = bg_json_fail(origin, tpath,
-						  "expected \"iteration\" or \"aggregate\", got %s",
-						  bg_json_type_name(type));
-			goto done;
-		}
-		/* mean, median, stddev, cv, BigO, RMS: computed from the samples we keep. */
-		if (type && !strcmp(type->valuestring, "aggregate"))
-			continue;
-		if ((rc = read_gbench_entry(set, caps, e, path, origin)) < 0)
-			goto done;
-	}
-	if (set->n == 0)
-		rc = bg_json_fail(
-			origin, "benchmarks",
-			"no entry of run_type \"iteration\" (aggregates only? run without "
-			"--benchmark_report_aggregates_only)");
-done:
+	struct bg_json_at lat;
+	bg_json_at_key(&lat, root, "benchmarks");
+	if (rc == 0)
+		rc = read_gbench_list(set, caps, &lat, list);
 	free(caps);
 	return rc;
 }
@@ -654,7 +654,9 @@ int bg_bench_parse(struct bg_bench_set **out, const char *text, size_t len, cons
 		rc = BG_ENOMEM;
 		goto done;
 	}
-	rc = gbench ? read_gbench(set, root, origin) : read_bitgate(set, root, origin);
+	struct bg_json_at at;
+	bg_json_at_root(&at, origin);
+	rc = gbench ? read_gbench(set, &at, root) : read_bitgate(set, &at, root);
 done:
 	if (rc < 0)
 		bg_bench_set_free(set);

@@ -1,6 +1,5 @@
 /* bitgate.json's acknowledge list and nightly section (bg_nightly_config.h). */
 #include <cjson/cJSON.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,32 +18,77 @@ static int is_hex_prefix(const char *s)
 	return 1;
 }
 
-static int read_ack(struct bg_trend_ack *a, const cJSON *o, size_t i, const char *origin)
+static int read_ack(struct bg_trend_ack *a, const cJSON *o, const struct bg_json_at *at)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "acknowledge[%zu]", i);
-	if (!cJSON_IsObject(o))
-		return bg_json_fail(origin, path, "expected an object, got %s",
-				    bg_json_type_name(o));
+	int rc = bg_json_want_object(at, o);
+	if (rc < 0)
+		return rc;
 	for (const cJSON *m = o->child; m; m = m->next) {
-		char mpath[96];
-		snprintf(mpath, sizeof(mpath), "%s.%s", path, m->string);
+		struct bg_json_at mat;
+		bg_json_at_key(&mat, at, m->string);
 		const char **dst = !strcmp(m->string, "series")   ? &a->series
 				   : !strcmp(m->string, "commit") ? &a->commit
 				   : !strcmp(m->string, "reason") ? &a->reason
 								  : NULL;
 		if (!dst)
-			return bg_json_fail(origin, mpath, "unknown key (expected series, commit, "
-							   "reason)");
+			return bg_json_at_fail(&mat,
+					       "unknown key (expected series, commit, reason)");
 		if (!cJSON_IsString(m) || !m->valuestring[0])
-			return bg_json_fail(origin, mpath, "expected a non-empty string");
+			return bg_json_at_fail(&mat, "expected a non-empty string");
 		*dst = m->valuestring;
 	}
 	if (!a->series || !a->commit || !a->reason)
-		return bg_json_fail(origin, path, "needs series, commit and reason");
+		return bg_json_at_fail(at, "needs series, commit and reason");
 	if (!is_hex_prefix(a->commit))
-		return bg_json_fail(origin, path, "commit '%.40s': expected 7 to 40 lower-case "
-						  "hex digits", a->commit);
+		return bg_json_at_fail(at, "commit '%.40s': expected 7 to 40 lower-case hex digits",
+				       a->commit);
+	return 0;
+}
+
+/* The "nightly" object: commit_url and threshold. */
+static int read_nightly(struct bg_nightly_config *out, const cJSON *n, const struct bg_json_at *at)
+{
+	int rc = bg_json_want_object(at, n);
+	for (const cJSON *m = n->child; m && !rc; m = m->next) {
+		struct bg_json_at mat;
+		bg_json_at_key(&mat, at, m->string);
+		if (!strcmp(m->string, "commit_url")) {
+			if (!cJSON_IsString(m) || !strstr(m->valuestring, "{sha}") ||
+			    (strncmp(m->valuestring, "https://", 8) &&
+			     strncmp(m->valuestring, "http://", 7)))
+				return bg_json_at_fail(&mat,
+						       "expected an http(s) URL containing {sha}");
+			out->commit_url = m->valuestring;
+		} else if (!strcmp(m->string, "threshold")) {
+			if (!cJSON_IsNumber(m) || !(m->valuedouble >= 0 && m->valuedouble < 1))
+				return bg_json_at_fail(&mat, "expected a number in [0, 1)");
+			out->threshold = m->valuedouble;
+		} else {
+			return bg_json_at_fail(&mat,
+					       "unknown key (expected commit_url, threshold)");
+		}
+	}
+	return rc;
+}
+
+/* The acknowledge list; config.c has checked it is an array. */
+static int read_acks(struct bg_nightly_config *out, const cJSON *acks, const struct bg_json_at *at)
+{
+	size_t count = acks ? (size_t)cJSON_GetArraySize(acks) : 0;
+	if (!count)
+		return 0;
+	out->acks = calloc(count, sizeof(*out->acks));
+	if (!out->acks)
+		return bg_error_oom();
+	size_t i = 0;
+	for (const cJSON *a = acks->child; a; a = a->next, i++) {
+		struct bg_json_at aat;
+		bg_json_at_index(&aat, at, i);
+		int rc = read_ack(&out->acks[i], a, &aat);
+		if (rc < 0)
+			return rc;
+	}
+	out->n_acks = count;
 	return 0;
 }
 
@@ -52,55 +96,22 @@ int bg_nightly_config_read(const struct bg_config *cfg, struct bg_nightly_config
 {
 	memset(out, 0, sizeof(*out));
 	out->threshold = 0.03;
-	const char *origin = cfg->origin ? cfg->origin : "bitgate.json";
-	const cJSON *gates = cJSON_GetObjectItemCaseSensitive(cfg->root, "gates");
-	const cJSON *perf = gates ? cJSON_GetObjectItemCaseSensitive(gates, "perf") : NULL;
-	const cJSON *thr = perf ? cJSON_GetObjectItemCaseSensitive(perf, "threshold") : NULL;
+	struct bg_json_at root, at;
+	bg_json_at_root(&root, cfg->origin ? cfg->origin : "bitgate.json");
+	const cJSON *perf = bg_json_member(bg_json_member(cfg->root, "gates"), "perf");
+	const cJSON *thr = bg_json_member(perf, "threshold");
 	if (cJSON_IsNumber(thr))
 		out->threshold = thr->valuedouble;
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(cfg->root, "nightly");
-	if (n) {
-		if (!cJSON_IsObject(n))
-			return bg_json_fail(origin, "nightly", "expected an object, got %s",
-					    bg_json_type_name(n));
-		for (const cJSON *m = n->child; m; m = m->next) {
-			char path[64];
-			snprintf(path, sizeof(path), "nightly.%s", m->string);
-			if (!strcmp(m->string, "commit_url")) {
-				if (!cJSON_IsString(m) || !strstr(m->valuestring, "{sha}") ||
-				    (strncmp(m->valuestring, "https://", 8) &&
-				     strncmp(m->valuestring, "http://", 7)))
-					return bg_json_fail(origin, path,
-							    "expected an http(s) URL containing {sha}");
-				out->commit_url = m->valuestring;
-			} else if (!strcmp(m->string, "threshold")) {
-				if (!cJSON_IsNumber(m) || !(m->valuedouble >= 0 && m->valuedouble < 1))
-					return bg_json_fail(origin, path,
-							    "expected a number in [0, 1)");
-				out->threshold = m->valuedouble;
-			} else {
-				return bg_json_fail(origin, path,
-						    "unknown key (expected commit_url, threshold)");
-			}
-		}
-	}
-	const cJSON *acks = cJSON_GetObjectItemCaseSensitive(cfg->root, "acknowledge");
-	size_t count = acks ? (size_t)cJSON_GetArraySize(acks) : 0;
-	if (count) {
-		out->acks = calloc(count, sizeof(*out->acks));
-		if (!out->acks)
-			return bg_error_oom();
-		size_t i = 0;
-		for (const cJSON *a = acks->child; a; a = a->next, i++) {
-			int rc = read_ack(&out->acks[i], a, i, origin);
-			if (rc < 0) {
-				bg_nightly_config_clear(out);
-				return rc;
-			}
-		}
-		out->n_acks = count;
-	}
-	return 0;
+	const cJSON *n = bg_json_member(cfg->root, "nightly");
+	bg_json_at_key(&at, &root, "nightly");
+	int rc = n ? read_nightly(out, n, &at) : 0;
+	if (rc < 0)
+		return rc;
+	bg_json_at_key(&at, &root, "acknowledge");
+	rc = read_acks(out, bg_json_member(cfg->root, "acknowledge"), &at);
+	if (rc < 0)
+		bg_nightly_config_clear(out);
+	return rc;
 }
 
 void bg_nightly_config_clear(struct bg_nightly_config *c)
