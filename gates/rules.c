@@ -155,6 +155,26 @@ static int push_str(char ***v, size_t *n, const char *fmt, ...)
 	return bg_strv_push(v, n, buf);
 }
 
+static void evidence_add(struct bg_buf *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Appends one item to a gate's evidence, after "; " when there is one before it. */
+static void evidence_add(struct bg_buf *e, const char *fmt, ...)
+{
+	va_list ap, again;
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && bg_buf_grow(e, (size_t)n + 3) == 0) {
+		if (e->len)
+			bg_buf_puts(e, "; ");
+		vsnprintf(e->ptr + e->len, (size_t)n + 1, fmt, again);
+		e->len += (size_t)n;
+	}
+	va_end(again);
+}
+
 static int add_gate(struct bg_decision *d, const char *name, enum bg_gate_status st,
 		    const char *evidence)
 {
@@ -205,76 +225,105 @@ static int gate_build(const struct bg_cmp_input *in, struct bg_decision *d)
 	return rc;
 }
 
-static int gate_benchmarks(const struct bg_cmp_input *in, struct bg_decision *d)
+/* The side whose measurement did not complete, and why; 1 when one did not. */
+static int bench_incomplete(const struct bg_cmp_input *in, struct bg_buf *e)
 {
-	const struct bg_gate_config *cfg = in->cfg;
-	struct bg_buf e = BG_BUF_INIT;
+	if (in->head.complete && in->base.complete)
+		return 0;
+	const struct bg_side_status *s = !in->head.complete ? &in->head : &in->base;
+	evidence_add(e, "%s measurement incomplete: %.300s", !in->head.complete ? "head" : "base",
+		     s->error ? s->error : "no samples");
+	return 1;
+}
+
+/* Per series: a head kernel not verified against the reference, a benchmark that ran on
+ * base but not on head. *ran counts the series measured on head. 1 when one failed. */
+static int bench_series_checks(const struct bg_cmp_input *in, struct bg_buf *e, size_t *ran)
+{
 	int fail = 0;
-	if (!in->head.complete || !in->base.complete) {
-		fail = 1;
-		bg_buf_printf(&e, "%s measurement incomplete: %.300s",
-			      !in->head.complete ? "head" : "base",
-			      !in->head.complete
-				      ? (in->head.error ? in->head.error : "no samples")
-				      : (in->base.error ? in->base.error : "no samples"));
-	}
-	size_t ran = 0;
+	*ran = 0;
 	for (size_t i = 0; i < in->n_series; i++) {
 		const struct bg_cmp_series *s = &in->series[i];
 		if (s->nh)
-			ran++;
+			(*ran)++;
 		if (s->nh && s->kernel_head && s->checked_head == 0) {
-			bg_buf_printf(&e, "%s%s: kernel %s not verified against the reference",
-				      e.len ? "; " : "", s->benchmark, s->kernel_head);
+			evidence_add(e, "%s: kernel %s not verified against the reference",
+				     s->benchmark, s->kernel_head);
 			fail = 1;
 		}
 		if (s->nb && !s->nh) {
-			bg_buf_printf(&e, "%s%s ran on base but not on head%s%s", e.len ? "; " : "",
-				      s->benchmark, s->skipped_head ? " (skipped: " : "",
-				      s->skipped_head ? s->skipped_head : "");
-			if (s->skipped_head)
-				bg_buf_putc(&e, ')');
+			evidence_add(e, "%s ran on base but not on head%s%s%s", s->benchmark,
+				     s->skipped_head ? " (skipped: " : "",
+				     s->skipped_head ? s->skipped_head : "",
+				     s->skipped_head ? ")" : "");
 			fail = 1;
 		}
 	}
+	return fail;
+}
+
+/* Every required benchmark (a glob) ran on head; 1 when one did not. */
+static int bench_required(const struct bg_cmp_input *in, struct bg_buf *e)
+{
+	const struct bg_gate_config *cfg = in->cfg;
+	int fail = 0;
 	for (size_t k = 0; k < cfg->n_required; k++) {
 		int found = 0;
 		for (size_t i = 0; i < in->n_series && !found; i++)
 			found = in->series[i].nh &&
 				glob_match(cfg->required[k], in->series[i].benchmark);
 		if (!found) {
-			bg_buf_printf(&e, "%srequired benchmark %s did not run on head",
-				      e.len ? "; " : "", cfg->required[k]);
+			evidence_add(e, "required benchmark %s did not run on head",
+				     cfg->required[k]);
 			fail = 1;
 		}
 	}
-	struct bg_buf floors = BG_BUF_INIT;
+	return fail;
+}
+
+/* The throughput floors (default mode only): each row a floor matches gets it in
+ * floor_gelems; a row below it, or a floor that matches no row, fails. The floors met are
+ * listed in met. 1 when one failed. */
+static int bench_floors(const struct bg_gate_config *cfg, struct bg_decision *d, struct bg_buf *e,
+			struct bg_buf *met)
+{
+	int fail = 0;
 	for (size_t k = 0; k < cfg->n_floors; k++) {
+		const struct bg_pattern_value *f = &cfg->floors[k];
 		int matched = 0;
 		for (size_t i = 0; i < d->n_rows; i++) {
 			struct bg_row *r = &d->rows[i];
-			if (strcmp(r->mode, "default") ||
-			    !glob_match(cfg->floors[k].pattern, r->benchmark))
+			if (strcmp(r->mode, "default") || !glob_match(f->pattern, r->benchmark))
 				continue;
 			matched++;
-			r->floor_gelems = cfg->floors[k].value;
-			if (!(r->gelems_head >= cfg->floors[k].value)) {
-				bg_buf_printf(&e, "%s%s: %.2f Gelem/s below the floor %.2f",
-					      e.len ? "; " : "", r->benchmark, r->gelems_head,
-					      cfg->floors[k].value);
+			r->floor_gelems = f->value;
+			if (!(r->gelems_head >= f->value)) {
+				evidence_add(e, "%s: %.2f Gelem/s below the floor %.2f",
+					     r->benchmark, r->gelems_head, f->value);
 				fail = 1;
 			} else {
-				bg_buf_printf(&floors, "%s%s %.2f >= %.2f Gelem/s",
-					      floors.len ? ", " : "", r->benchmark, r->gelems_head,
-					      cfg->floors[k].value);
+				bg_buf_printf(met, "%s%s %.2f >= %.2f Gelem/s",
+					      met->len ? ", " : "", r->benchmark, r->gelems_head,
+					      f->value);
 			}
 		}
 		if (!matched) {
-			bg_buf_printf(&e, "%sfloor %s matches no benchmark measured on both sides",
-				      e.len ? "; " : "", cfg->floors[k].pattern);
+			evidence_add(e, "floor %s matches no benchmark measured on both sides",
+				     f->pattern);
 			fail = 1;
 		}
 	}
+	return fail;
+}
+
+static int gate_benchmarks(const struct bg_cmp_input *in, struct bg_decision *d)
+{
+	struct bg_buf e = BG_BUF_INIT, floors = BG_BUF_INIT;
+	size_t ran;
+	int fail = bench_incomplete(in, &e);
+	fail |= bench_series_checks(in, &e, &ran);
+	fail |= bench_required(in, &e);
+	fail |= bench_floors(in->cfg, d, &e, &floors);
 	if (!fail) {
 		bg_buf_printf(&e,
 			      "%zu benchmarks ran on head, every kernel checked against the "
@@ -380,19 +429,18 @@ static int gate_perf(const struct bg_cmp_input *in, struct bg_decision *d)
 		if (r->verdict != BG_VERDICT_SLOWER)
 			continue;
 		if (slower++ < 3)
-			bg_buf_printf(&e, "%s%s %+.1f%% [%+.1f%%, %+.1f%%] beyond ±%.1f%%",
-				      e.len ? "; " : "", name_of(r, nb, sizeof(nb)),
-				      100 * r->change, 100 * r->ci_lo, 100 * r->ci_hi,
-				      100 * r->threshold);
+			evidence_add(&e, "%s %+.1f%% [%+.1f%%, %+.1f%%] beyond ±%.1f%%",
+				     name_of(r, nb, sizeof(nb)), 100 * r->change, 100 * r->ci_lo,
+				     100 * r->ci_hi, 100 * r->threshold);
 		fail = 1;
 	}
 	if (slower > 3)
 		bg_buf_printf(&e, "; and %zu more", slower - 3);
 	if (!in->base.complete || !in->head.complete) {
-		bg_buf_printf(&e, "%sthe comparison is incomplete", e.len ? "; " : "");
+		evidence_add(&e, "the comparison is incomplete");
 		fail = 1;
 	} else if (!compared) {
-		bg_buf_printf(&e, "%sno benchmark was measured on both sides", e.len ? "; " : "");
+		evidence_add(&e, "no benchmark was measured on both sides");
 		fail = 1;
 	}
 	struct bg_strict_cmp *st = &d->strict;
@@ -402,23 +450,21 @@ static int gate_perf(const struct bg_cmp_input *in, struct bg_decision *d)
 	} else if (!in->strict_ran) {
 		st->skipped = bg_strdup(in->strict_error ? in->strict_error
 							 : "the strict-mode run was not made");
-		bg_buf_printf(&e, "%sstrict-mode overhead not measured: %.200s", e.len ? "; " : "",
-			      st->skipped ? st->skipped : "");
+		evidence_add(&e, "strict-mode overhead not measured: %.200s",
+			     st->skipped ? st->skipped : "");
 		fail = 1;
 	} else {
 		if ((rc = strict_overhead(in, st)) < 0)
 			goto done;
 		if (!st->measured) {
-			bg_buf_printf(&e,
-				      "%sstrict-mode overhead: no benchmark measured in both modes",
-				      e.len ? "; " : "");
+			evidence_add(&e,
+				     "strict-mode overhead: no benchmark measured in both modes");
 			fail = 1;
 		} else if (!(st->hi < st->limit)) {
-			bg_buf_printf(&e,
-				      "%sstrict-mode overhead %+.2f%% [%+.2f%%, %+.2f%%] not below "
-				      "%.2f%%",
-				      e.len ? "; " : "", 100 * st->overhead, 100 * st->lo,
-				      100 * st->hi, 100 * st->limit);
+			evidence_add(
+				&e,
+				"strict-mode overhead %+.2f%% [%+.2f%%, %+.2f%%] not below %.2f%%",
+				100 * st->overhead, 100 * st->lo, 100 * st->hi, 100 * st->limit);
 			fail = 1;
 		}
 	}
@@ -467,6 +513,93 @@ static int failed_on(const struct bg_test_suite *base, const struct bg_test_case
 	return 0;
 }
 
+/* Why a suite counted nothing on head (no GPU here, say): the first skipped case's message. */
+static const char *suite_skip_reason(const struct bg_test_suite *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->cases[i].outcome == BG_TEST_SKIPPED && h->cases[i].message)
+			return h->cases[i].message;
+	return "no test ran";
+}
+
+/* The cases that fail on head and did not fail on base, into sc->new_failures. */
+static int suite_new_failures(const struct bg_test_suite *h, const struct bg_test_suite *b,
+			      struct bg_suite_cmp *sc)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		const struct bg_test_case *c = &h->cases[i];
+		int rc;
+		if ((c->outcome == BG_TEST_FAILED || c->outcome == BG_TEST_ERRORED) &&
+		    !failed_on(b, c) &&
+		    (rc = bg_strv_push(&sc->new_failures, &sc->n_new_failures, c->name)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* One expected suite compared into sc: its counts on both sides, its pass rate against its
+ * floor and its new failures, each problem added to e with *fail set; *ran set when it
+ * counted a test on head. */
+static int suite_compare(const struct bg_cmp_input *in, const char *name, struct bg_suite_cmp *sc,
+			 struct bg_buf *e, int *fail, int *ran)
+{
+	sc->suite = bg_strdup(name);
+	sc->floor = suite_floor(in->cfg, name);
+	sc->pass_rate = NAN;
+	if (!sc->suite)
+		return BG_ENOMEM;
+	const struct bg_test_suite *h = find_suite(&in->head, name);
+	const struct bg_test_suite *b = find_suite(&in->base, name);
+	if (b) {
+		sc->base_passed = b->passed;
+		sc->base_total = (int)b->n;
+	}
+	if (!h) {
+		evidence_add(e, "%s: no results on head", name);
+		*fail = 1;
+		return 0;
+	}
+	sc->head_passed = h->passed;
+	sc->head_failed = h->failed + h->errored;
+	sc->head_skipped = h->skipped;
+	sc->head_total = (int)h->n;
+	int counted = sc->head_total - sc->head_skipped;
+	if (counted <= 0) { /* nothing ran: skipped with the reason, never a pass */
+		sc->skipped = bg_strdup(suite_skip_reason(h));
+		return 0;
+	}
+	*ran = 1;
+	sc->pass_rate = (double)sc->head_passed / counted;
+	int rc = suite_new_failures(h, b, sc);
+	if (rc < 0)
+		return rc;
+	if (sc->pass_rate < sc->floor) {
+		evidence_add(e, "%s: %d/%d passed (%.2f%%) below %.2f%%", name, sc->head_passed,
+			     counted, 100 * sc->pass_rate, 100 * sc->floor);
+		*fail = 1;
+	}
+	if (sc->n_new_failures) {
+		evidence_add(e, "%s: %zu new failure%s (%s%s)", name, sc->n_new_failures,
+			     sc->n_new_failures == 1 ? "" : "s", sc->new_failures[0],
+			     sc->n_new_failures > 1 ? ", ..." : "");
+		*fail = 1;
+	}
+	return 0;
+}
+
+/* The evidence of a tests gate that passed: each suite's count, or why it was skipped. */
+static void tests_passed_evidence(const struct bg_decision *d, struct bg_buf *e)
+{
+	for (size_t k = 0; k < d->n_suites; k++) {
+		const struct bg_suite_cmp *sc = &d->suites[k];
+		if (sc->skipped)
+			evidence_add(e, "%s skipped (%s)", sc->suite, sc->skipped);
+		else
+			evidence_add(e, "%s %d/%d passed, no new failure", sc->suite,
+				     sc->head_passed, sc->head_total - sc->head_skipped);
+	}
+}
+
 static int gate_tests(const struct bg_cmp_input *in, struct bg_decision *d)
 {
 	if (!in->tests_ran)
@@ -481,79 +614,13 @@ static int gate_tests(const struct bg_cmp_input *in, struct bg_decision *d)
 		return bg_error_oom();
 	struct bg_buf e = BG_BUF_INIT;
 	int fail = 0, ran = 0, rc = 0;
-	for (size_t k = 0; k < in->n_suites_expected; k++) {
-		const char *name = in->suites_expected[k];
-		struct bg_suite_cmp *sc = &d->suites[d->n_suites++];
-		sc->suite = bg_strdup(name);
-		sc->floor = suite_floor(in->cfg, name);
-		sc->pass_rate = NAN;
-		if (!sc->suite) {
-			rc = BG_ENOMEM;
+	for (size_t k = 0; k < in->n_suites_expected; k++)
+		if ((rc = suite_compare(in, in->suites_expected[k], &d->suites[d->n_suites++], &e,
+					&fail, &ran)) < 0)
 			goto done;
-		}
-		const struct bg_test_suite *h = find_suite(&in->head, name);
-		const struct bg_test_suite *b = find_suite(&in->base, name);
-		if (b) {
-			sc->base_passed = b->passed;
-			sc->base_total = (int)b->n;
-		}
-		if (!h) {
-			bg_buf_printf(&e, "%s%s: no results on head", e.len ? "; " : "", name);
-			fail = 1;
-			continue;
-		}
-		sc->head_passed = h->passed;
-		sc->head_failed = h->failed + h->errored;
-		sc->head_skipped = h->skipped;
-		sc->head_total = (int)h->n;
-		int counted = sc->head_total - sc->head_skipped;
-		if (counted <= 0) {
-			/* nothing ran (no GPU here): skipped with the reason, never a pass */
-			const char *why = "no test ran";
-			for (size_t i = 0; i < h->n; i++)
-				if (h->cases[i].outcome == BG_TEST_SKIPPED && h->cases[i].message) {
-					why = h->cases[i].message;
-					break;
-				}
-			sc->skipped = bg_strdup(why);
-			continue;
-		}
-		ran++;
-		sc->pass_rate = (double)sc->head_passed / counted;
-		for (size_t i = 0; i < h->n; i++) {
-			const struct bg_test_case *c = &h->cases[i];
-			if ((c->outcome == BG_TEST_FAILED || c->outcome == BG_TEST_ERRORED) &&
-			    !failed_on(b, c) &&
-			    (rc = bg_strv_push(&sc->new_failures, &sc->n_new_failures, c->name)) <
-				    0)
-				goto done;
-		}
-		if (sc->pass_rate < sc->floor) {
-			bg_buf_printf(&e, "%s%s: %d/%d passed (%.2f%%) below %.2f%%",
-				      e.len ? "; " : "", name, sc->head_passed, counted,
-				      100 * sc->pass_rate, 100 * sc->floor);
-			fail = 1;
-		}
-		if (sc->n_new_failures) {
-			bg_buf_printf(&e, "%s%s: %zu new failure%s (%s%s)", e.len ? "; " : "", name,
-				      sc->n_new_failures, sc->n_new_failures == 1 ? "" : "s",
-				      sc->new_failures[0], sc->n_new_failures > 1 ? ", ..." : "");
-			fail = 1;
-		}
-	}
 	enum bg_gate_status st = fail ? BG_GATE_FAIL : ran ? BG_GATE_PASS : BG_GATE_SKIPPED;
-	if (!fail) {
-		for (size_t k = 0; k < d->n_suites; k++) {
-			const struct bg_suite_cmp *sc = &d->suites[k];
-			if (sc->skipped)
-				bg_buf_printf(&e, "%s%s skipped (%s)", e.len ? "; " : "", sc->suite,
-					      sc->skipped);
-			else
-				bg_buf_printf(&e, "%s%s %d/%d passed, no new failure",
-					      e.len ? "; " : "", sc->suite, sc->head_passed,
-					      sc->head_total - sc->head_skipped);
-		}
-	}
+	if (!fail)
+		tests_passed_evidence(d, &e);
 	rc = add_gate(d, "tests", st, bg_buf_cstr(&e));
 done:
 	bg_buf_free(&e);

@@ -397,10 +397,10 @@ int bg_stats_ratio_ci(const double *base, const int *base_round, size_t nb, cons
 					    resamples, seed, out, NULL);
 }
 
-int bg_stats_quantile_ratio_test(const double *base, const int *base_round, size_t nb,
-				 const double *head, const int *head_round, size_t nh, double q,
-				 double level, int resamples, uint64_t seed,
-				 struct bg_interval *out, double *p)
+/* The checks bg_stats_quantile_ratio_test makes before it resamples: q and level inside
+ * (0, 1), at least one resample, samples on both sides and none NaN. */
+static int ratio_args_check(const double *base, size_t nb, const double *head, size_t nh, double q,
+			    double level, int resamples)
 {
 	if (!(q > 0 && q < 1))
 		return bg_error_set(BG_EINPUT, "ratio interval: quantile %g not in (0, 1)", q);
@@ -415,115 +415,188 @@ int bg_stats_quantile_ratio_test(const double *base, const int *base_round, size
 		if (isnan(i < nb ? base[i] : head[i - nb]))
 			return bg_error_set(BG_EINPUT, "ratio interval: %s sample %zu is NaN",
 					    i < nb ? "base" : "head", i < nb ? i : i - nb);
-	double mb = bg_stats_quantile(base, nb, q), mh = bg_stats_quantile(head, nh, q);
-	if (mb == 0 || !isfinite(mh / mb)) /* NAN too: bg_stats_median's allocation failed */
-		return bg_error_set(BG_EINPUT, "ratio interval: no finite ratio %g / %g", mh, mb);
-	out->estimate = mh / mb;
+	return 0;
+}
 
-	int err = 0;
-	int *ids = malloc((nb + nh) * sizeof(*ids));
-	double *ratios = malloc((size_t)resamples * sizeof(*ratios));
-	double *bbuf = NULL, *hbuf = NULL;
-	size_t bcap = 0, hcap = 0, nids = 0;
-	struct by_round gb = {0}, gh = {0};
-	size_t *drawn = NULL;
-	if (!ids || !ratios) {
-		err = bg_error_oom();
-		goto done;
-	}
+/* One ratio bootstrap: both sides' samples and rounds (a NULL round array: every sample is
+ * round 0), the quantile, and the resampled ratios as they are drawn. */
+struct ratio_boot {
+	const double *base, *head;
+	const int *base_round, *head_round;
+	size_t nb, nh;
+	double q;
+	int resamples;
+	uint64_t rng;        /* the generator's state, carried from one resample to the next */
+	double *ratios;      /* room for resamples */
+	size_t valid;        /* ratios drawn so far */
+	double *bbuf, *hbuf; /* scratch for one resample of each side */
+	size_t bcap, hcap;
+};
+
+/* The distinct round ids of both sides, sorted, into ids (room for nb + nh); their count. */
+static size_t distinct_rounds(const struct ratio_boot *rb, int *ids)
+{
+	size_t nb = rb->nb, nh = rb->nh, nids = 0;
 	for (size_t i = 0; i < nb; i++)
-		ids[i] = base_round ? base_round[i] : 0;
+		ids[i] = rb->base_round ? rb->base_round[i] : 0;
 	for (size_t i = 0; i < nh; i++)
-		ids[nb + i] = head_round ? head_round[i] : 0;
+		ids[nb + i] = rb->head_round ? rb->head_round[i] : 0;
 	qsort(ids, nb + nh, sizeof(*ids), cmp_int);
 	for (size_t i = 0; i < nb + nh; i++)
 		if (nids == 0 || ids[i] != ids[nids - 1])
 			ids[nids++] = ids[i];
+	return nids;
+}
 
-	uint64_t rng = seed;
-	size_t valid = 0;
-	if (nids < 2) {
-		if ((err = reserve(&bbuf, &bcap, nb)) || (err = reserve(&hbuf, &hcap, nh)))
-			goto done;
-		for (int s = 0; s < resamples; s++) {
-			double b = resample_quantile(base, nb, q, bbuf, &rng);
-			double h = resample_quantile(head, nh, q, hbuf, &rng);
-			ratios[valid++] = h / b;
-		}
-	} else {
-		gb.vals = malloc(nb * sizeof(*gb.vals));
-		gh.vals = malloc(nh * sizeof(*gh.vals));
-		gb.off = malloc((nids + 1) * sizeof(*gb.off));
-		gh.off = malloc((nids + 1) * sizeof(*gh.off));
-		drawn = malloc(nids * sizeof(*drawn));
-		if (!gb.vals || !gh.vals || !gb.off || !gh.off || !drawn) {
-			err = bg_error_oom();
-			goto done;
-		}
-		group_by_round(base, base_round, nb, ids, nids, &gb);
-		group_by_round(head, head_round, nh, ids, nids, &gh);
-		uint64_t thr = uniform_threshold(nids);
-		for (int s = 0; s < resamples; s++) {
-			size_t kb = 0, kh = 0;
-			for (int tries = 0; tries < MAX_REDRAWS && (kb == 0 || kh == 0); tries++) {
-				kb = kh = 0;
-				for (size_t r = 0; r < nids; r++) {
-					drawn[r] = uniform_index(&rng, nids, thr);
-					kb += gb.off[drawn[r] + 1] - gb.off[drawn[r]];
-					kh += gh.off[drawn[r] + 1] - gh.off[drawn[r]];
-				}
-			}
-			if (kb == 0 || kh == 0)
-				continue;
-			if ((err = reserve(&bbuf, &bcap, kb)) || (err = reserve(&hbuf, &hcap, kh)))
-				goto done;
-			kb = kh = 0;
-			for (size_t r = 0; r < nids; r++) {
-				size_t ob = gb.off[drawn[r]], cb = gb.off[drawn[r] + 1] - ob;
-				size_t oh = gh.off[drawn[r]], ch = gh.off[drawn[r] + 1] - oh;
-				memcpy(bbuf + kb, gb.vals + ob, cb * sizeof(*bbuf));
-				memcpy(hbuf + kh, gh.vals + oh, ch * sizeof(*hbuf));
-				kb += cb;
-				kh += ch;
-			}
-			ratios[valid++] = quantile_inplace(hbuf, kh, q) / quantile_inplace(bbuf, kb, q);
+/* A single round: each side's samples resampled on their own. */
+static int resample_sides(struct ratio_boot *rb)
+{
+	int err;
+	if ((err = reserve(&rb->bbuf, &rb->bcap, rb->nb)) ||
+	    (err = reserve(&rb->hbuf, &rb->hcap, rb->nh)))
+		return err;
+	for (int s = 0; s < rb->resamples; s++) {
+		double b = resample_quantile(rb->base, rb->nb, rb->q, rb->bbuf, &rb->rng);
+		double h = resample_quantile(rb->head, rb->nh, rb->q, rb->hbuf, &rb->rng);
+		rb->ratios[rb->valid++] = h / b;
+	}
+	return 0;
+}
+
+/* Draws nids rounds with replacement into drawn until both sides get samples (at most
+ * MAX_REDRAWS tries); the samples each side got in *kb, *kh (0: given up). */
+static void draw_rounds(struct ratio_boot *rb, const struct by_round *gb, const struct by_round *gh,
+			size_t nids, uint64_t thr, size_t *drawn, size_t *kb, size_t *kh)
+{
+	*kb = *kh = 0;
+	for (int tries = 0; tries < MAX_REDRAWS && (*kb == 0 || *kh == 0); tries++) {
+		*kb = *kh = 0;
+		for (size_t r = 0; r < nids; r++) {
+			drawn[r] = uniform_index(&rb->rng, nids, thr);
+			*kb += gb->off[drawn[r] + 1] - gb->off[drawn[r]];
+			*kh += gh->off[drawn[r] + 1] - gh->off[drawn[r]];
 		}
 	}
-	if (valid == 0) { /* unreachable in practice, see MAX_REDRAWS */
-		out->lo = out->hi = out->estimate;
-		if (p)
-			*p = 1;
+}
+
+/* The samples of the drawn rounds, each side into its buffer (room made by the caller). */
+static void gather_rounds(struct ratio_boot *rb, const struct by_round *gb,
+			  const struct by_round *gh, const size_t *drawn, size_t nids, size_t *kb,
+			  size_t *kh)
+{
+	*kb = *kh = 0;
+	for (size_t r = 0; r < nids; r++) {
+		size_t ob = gb->off[drawn[r]], cb = gb->off[drawn[r] + 1] - ob;
+		size_t oh = gh->off[drawn[r]], ch = gh->off[drawn[r] + 1] - oh;
+		memcpy(rb->bbuf + *kb, gb->vals + ob, cb * sizeof(*rb->bbuf));
+		memcpy(rb->hbuf + *kh, gh->vals + oh, ch * sizeof(*rb->hbuf));
+		*kb += cb;
+		*kh += ch;
+	}
+}
+
+/* Several rounds: whole rounds drawn, both sides together (the cluster bootstrap). */
+static int resample_rounds(struct ratio_boot *rb, const int *ids, size_t nids)
+{
+	int err = 0;
+	struct by_round gb = {0}, gh = {0};
+	gb.vals = malloc(rb->nb * sizeof(*gb.vals));
+	gh.vals = malloc(rb->nh * sizeof(*gh.vals));
+	gb.off = malloc((nids + 1) * sizeof(*gb.off));
+	gh.off = malloc((nids + 1) * sizeof(*gh.off));
+	size_t *drawn = malloc(nids * sizeof(*drawn));
+	if (!gb.vals || !gh.vals || !gb.off || !gh.off || !drawn) {
+		err = bg_error_oom();
 		goto done;
 	}
-	if (p) {
-		/* Monte Carlo p-value of the percentile test (Davison & Hinkley 1997, 4.2.1 and
-		 * eq. 4.11; Efron & Tibshirani 1993, 16.4): how far the resampled ratios sit on
-		 * one side of 1, doubled for two sides; (k + 1) / (B + 1) so it is never 0. */
-		size_t below = 0, above = 0;
-		for (size_t i = 0; i < valid; i++) {
-			below += ratios[i] <= 1;
-			above += ratios[i] >= 1;
-		}
-		size_t k = below < above ? below : above;
-		*p = 2.0 * (double)(k + 1) / (double)(valid + 1);
-		if (*p > 1)
-			*p = 1;
+	group_by_round(rb->base, rb->base_round, rb->nb, ids, nids, &gb);
+	group_by_round(rb->head, rb->head_round, rb->nh, ids, nids, &gh);
+	uint64_t thr = uniform_threshold(nids);
+	for (int s = 0; s < rb->resamples; s++) {
+		size_t kb, kh;
+		draw_rounds(rb, &gb, &gh, nids, thr, drawn, &kb, &kh);
+		if (kb == 0 || kh == 0)
+			continue;
+		if ((err = reserve(&rb->bbuf, &rb->bcap, kb)) ||
+		    (err = reserve(&rb->hbuf, &rb->hcap, kh)))
+			goto done;
+		gather_rounds(rb, &gb, &gh, drawn, nids, &kb, &kh);
+		rb->ratios[rb->valid++] = quantile_inplace(rb->hbuf, kh, rb->q) /
+					  quantile_inplace(rb->bbuf, kb, rb->q);
 	}
-	double alpha = 1 - level;
-	out->lo = bg_stats_quantile(ratios, valid, alpha / 2);
-	out->hi = bg_stats_quantile(ratios, valid, 1 - alpha / 2);
-	if (isnan(out->lo) || isnan(out->hi))
-		err = bg_error_oom(); /* bg_stats_quantile is NAN only when it has no memory */
 done:
-	free(ids);
-	free(ratios);
-	free(bbuf);
-	free(hbuf);
 	free(gb.vals);
 	free(gh.vals);
 	free(gb.off);
 	free(gh.off);
 	free(drawn);
+	return err;
+}
+
+/* Monte Carlo p-value of the percentile test (Davison & Hinkley 1997, 4.2.1 and eq. 4.11;
+ * Efron & Tibshirani 1993, 16.4): how far the resampled ratios sit on one side of 1, doubled
+ * for two sides; (k + 1) / (B + 1) so it is never 0, capped at 1. */
+static double ratio_test_p(const double *ratios, size_t valid)
+{
+	size_t below = 0, above = 0;
+	for (size_t i = 0; i < valid; i++) {
+		below += ratios[i] <= 1;
+		above += ratios[i] >= 1;
+	}
+	size_t k = below < above ? below : above;
+	double p = 2.0 * (double)(k + 1) / (double)(valid + 1);
+	return p > 1 ? 1 : p;
+}
+
+int bg_stats_quantile_ratio_test(const double *base, const int *base_round, size_t nb,
+				 const double *head, const int *head_round, size_t nh, double q,
+				 double level, int resamples, uint64_t seed,
+				 struct bg_interval *out, double *p)
+{
+	int err = ratio_args_check(base, nb, head, nh, q, level, resamples);
+	if (err)
+		return err;
+	double mb = bg_stats_quantile(base, nb, q), mh = bg_stats_quantile(head, nh, q);
+	if (mb == 0 || !isfinite(mh / mb)) /* NAN too: bg_stats_median's allocation failed */
+		return bg_error_set(BG_EINPUT, "ratio interval: no finite ratio %g / %g", mh, mb);
+	out->estimate = mh / mb;
+
+	struct ratio_boot rb = {.base = base,
+				.head = head,
+				.base_round = base_round,
+				.head_round = head_round,
+				.nb = nb,
+				.nh = nh,
+				.q = q,
+				.resamples = resamples,
+				.rng = seed};
+	int *ids = malloc((nb + nh) * sizeof(*ids));
+	rb.ratios = malloc((size_t)resamples * sizeof(*rb.ratios));
+	if (!ids || !rb.ratios) {
+		err = bg_error_oom();
+		goto done;
+	}
+	size_t nids = distinct_rounds(&rb, ids);
+	if ((err = nids < 2 ? resample_sides(&rb) : resample_rounds(&rb, ids, nids)) < 0)
+		goto done;
+	if (rb.valid == 0) { /* unreachable in practice, see MAX_REDRAWS */
+		out->lo = out->hi = out->estimate;
+		if (p)
+			*p = 1;
+		goto done;
+	}
+	if (p)
+		*p = ratio_test_p(rb.ratios, rb.valid);
+	double alpha = 1 - level;
+	out->lo = bg_stats_quantile(rb.ratios, rb.valid, alpha / 2);
+	out->hi = bg_stats_quantile(rb.ratios, rb.valid, 1 - alpha / 2);
+	if (isnan(out->lo) || isnan(out->hi))
+		err = bg_error_oom(); /* bg_stats_quantile is NAN only when it has no memory */
+done:
+	free(ids);
+	free(rb.ratios);
+	free(rb.bbuf);
+	free(rb.hbuf);
 	return err;
 }
 
@@ -573,10 +646,10 @@ static void bonferroni(const double *p, size_t n, double *adj)
 		adj[i] = isnan(p[i]) ? NAN : fmin(1, (double)m * p[i]);
 }
 
-/* Holm (1979), "A simple sequentially rejective multiple test procedure", Scand. J. Statist.
- * 6(2): the i-th smallest p (1-based) is multiplied by n - i + 1 and the running maximum
- * taken so the order is kept, capped at 1 (R's p.adjust(method = "holm")). */
-void bg_stats_holm(const double *p, size_t n, double *adj)
+/* Sorts the p-values (sort_pvalues), hands them to pass, and frees them; Bonferroni
+ * when there is no memory to sort. */
+static void p_adjust(const double *p, size_t n, double *adj,
+		     void (*pass)(const struct pv *v, size_t m, double *adj))
 {
 	struct pv stack[PADJ_STACK], *v;
 	size_t m = sort_pvalues(p, n, adj, stack, &v);
@@ -584,35 +657,45 @@ void bg_stats_holm(const double *p, size_t n, double *adj)
 		bonferroni(p, n, adj);
 		return;
 	}
+	pass(v, m, adj);
+	if (v != stack)
+		free(v);
+}
+
+/* Holm (1979), "A simple sequentially rejective multiple test procedure", Scand. J. Statist.
+ * 6(2): the i-th smallest p (1-based) is multiplied by n - i + 1 and the running maximum
+ * taken so the order is kept, capped at 1 (R's p.adjust(method = "holm")). */
+static void holm_pass(const struct pv *v, size_t m, double *adj)
+{
 	double run = 0;
 	for (size_t r = 0; r < m; r++) {
 		double a = (double)(m - r) * v[r].p;
 		run = a > run ? a : run;
 		adj[v[r].i] = fmin(1, run);
 	}
-	if (v != stack)
-		free(v);
+}
+
+void bg_stats_holm(const double *p, size_t n, double *adj)
+{
+	p_adjust(p, n, adj, holm_pass);
 }
 
 /* Benjamini & Hochberg (1995), "Controlling the false discovery rate", J. R. Statist. Soc. B
  * 57(1): the i-th smallest p (1-based) becomes n / i * p, then the running minimum from the
  * largest down, capped at 1 (R's p.adjust(method = "BH")). */
-void bg_stats_bh(const double *p, size_t n, double *adj)
+static void bh_pass(const struct pv *v, size_t m, double *adj)
 {
-	struct pv stack[PADJ_STACK], *v;
-	size_t m = sort_pvalues(p, n, adj, stack, &v);
-	if (m == SIZE_MAX) {
-		bonferroni(p, n, adj);
-		return;
-	}
 	double run = INFINITY;
 	for (size_t r = m; r-- > 0;) {
 		double a = (double)m / (double)(r + 1) * v[r].p;
 		run = a < run ? a : run;
 		adj[v[r].i] = fmin(1, run);
 	}
-	if (v != stack)
-		free(v);
+}
+
+void bg_stats_bh(const double *p, size_t n, double *adj)
+{
+	p_adjust(p, n, adj, bh_pass);
 }
 
 /* --- paired by round ------------------------------------------------------------------ */
