@@ -31,11 +31,19 @@ int bg_fs_is_dir(const char *path);
  * out). A missing file appends nothing and is not an error. */
 int bg_fs_tail(struct bg_buf *out, const char *path, size_t max_bytes);
 
+/* The last line of the file's last max_bytes, line breaks at its end dropped: read into buf
+ * (cleared first) and pointing into it; "" when only line breaks; NULL when the file is
+ * missing or empty. For progress lines that show a running step is alive. */
+const char *bg_fs_last_line(struct bg_buf *buf, const char *path, size_t max_bytes);
+
 /* Total size in bytes of the regular files under path (0 when it does not exist). */
 int64_t bg_fs_du(const char *path);
 
 /* Joins two path parts with one '/' into out (cleared first). */
 int bg_path_join(struct bg_buf *out, const char *a, const char *b);
+
+/* a/b as a new string (free() it), joined as bg_path_join does; NULL when out of memory. */
+char *bg_path_joined(const char *a, const char *b);
 
 /* Absolute, symlink-free path of an existing path (free() it); NULL with a message. */
 char *bg_fs_realpath(const char *path);

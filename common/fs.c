@@ -187,6 +187,19 @@ int bg_fs_tail(struct bg_buf *out, const char *path, size_t max_bytes)
 	return rc;
 }
 
+const char *bg_fs_last_line(struct bg_buf *buf, const char *path, size_t max_bytes)
+{
+	bg_buf_clear(buf);
+	bg_fs_tail(buf, path, max_bytes);
+	char *s = buf->ptr;
+	if (!s || !buf->len)
+		return NULL;
+	while (buf->len && (s[buf->len - 1] == '\n' || s[buf->len - 1] == '\r'))
+		s[--buf->len] = '\0';
+	char *nl = strrchr(s, '\n');
+	return nl ? nl + 1 : s;
+}
+
 int64_t bg_fs_du(const char *path)
 {
 	struct stat st;
@@ -225,6 +238,16 @@ int bg_path_join(struct bg_buf *out, const char *a, const char *b)
 	if (n && a[n - 1] != '/' && bg_buf_putc(out, '/') < 0)
 		return BG_ENOMEM;
 	return bg_buf_puts(out, b);
+}
+
+char *bg_path_joined(const char *a, const char *b)
+{
+	struct bg_buf out = BG_BUF_INIT;
+	if (bg_path_join(&out, a, b) < 0) {
+		bg_buf_free(&out);
+		return NULL;
+	}
+	return bg_buf_detach(&out);
 }
 
 char *bg_fs_realpath(const char *path)

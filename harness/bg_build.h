@@ -37,6 +37,9 @@ int bg_build_ensure(struct bg_app *app, const struct bg_commit *c, const struct 
 
 void bg_build_result_clear(struct bg_build_result *res);
 
+/* {jobs} for a step: jobs when positive, else the number of online CPUs. */
+int bg_build_jobs(int jobs);
+
 /* The cache directory of every build (<state>/cache). malloc'd. */
 char *bg_build_cache_root(const struct bg_app *app);
 

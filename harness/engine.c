@@ -21,14 +21,6 @@
 
 #define STDERR_TAIL_BYTES 2048
 
-static char *path_in(const char *dir, const char *name)
-{
-	struct bg_buf b = BG_BUF_INIT;
-	if (bg_path_join(&b, dir, name) < 0)
-		return NULL;
-	return bg_buf_detach(&b);
-}
-
 int bg_engine_load_config(struct bg_app *app, const struct bg_commit *c, const char *config_path,
 			  struct bg_config **out)
 {
@@ -139,8 +131,8 @@ static int begin_run(struct bg_app *app, struct bg_subject *s)
 		return rc;
 	s->run_id = run.id;
 	s->run_uuid = run.uuid;
-	char *runs = path_in(app->state_dir, "runs");
-	s->out_dir = runs ? path_in(runs, s->run_uuid) : NULL;
+	char *runs = bg_path_joined(app->state_dir, "runs");
+	s->out_dir = runs ? bg_path_joined(runs, s->run_uuid) : NULL;
 	free(runs);
 	if (!s->out_dir)
 		return BG_ENOMEM;
@@ -221,27 +213,49 @@ int bg_subject_prepare(struct bg_app *app, struct bg_subject *s, const struct bg
 	return 0;
 }
 
-struct tail_tick {
-	const char *path;
-	const char *what;
-};
-
+/* Shows the last line a child wrote to its stderr, so a long run is visibly alive. */
 static void tick_stderr(void *arg, double elapsed)
 {
 	(void)elapsed;
-	const struct tail_tick *t = arg;
 	struct bg_buf tail = BG_BUF_INIT;
-	bg_fs_tail(&tail, t->path, 256);
-	char *p = tail.ptr;
-	if (p) {
-		size_t n = tail.len;
-		while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
-			p[--n] = '\0';
-		char *nl = strrchr(p, '\n');
-		p = nl ? nl + 1 : p;
-	}
-	bg_progress_tick(p && *p ? p : t->what);
+	const char *line = bg_fs_last_line(&tail, arg, 256);
+	bg_progress_tick(line && *line ? line : NULL);
 	bg_buf_free(&tail);
+}
+
+/* The placeholders' values for the subject's bench and test commands. */
+static struct bg_vars subject_vars(const struct bg_subject *s)
+{
+	return (struct bg_vars){s->build.src_dir, s->build.build_dir, s->out_dir,
+				bg_build_jobs(s->opts->jobs), NULL};
+}
+
+/* One child process of the subject (bench or tests). */
+struct child {
+	char *const *argv;
+	char *const *env;
+	const char *cwd;
+	const char *out_path, *err_path; /* the same path merges them */
+	double timeout_s;
+	int pin_cpu;
+};
+
+/* Runs a child with its stderr's last line on the progress line; its wall time counts in
+ * the subject's time inside child processes. */
+static int run_child(struct bg_subject *s, const struct child *ch, struct bg_proc_result *pr)
+{
+	struct bg_proc_opts po = {.argv = ch->argv,
+				  .env = ch->env,
+				  .cwd = ch->cwd,
+				  .stdout_path = ch->out_path,
+				  .stderr_path = ch->err_path,
+				  .timeout_s = ch->timeout_s,
+				  .pin_cpu = ch->pin_cpu,
+				  .tick = tick_stderr,
+				  .tick_arg = (void *)ch->err_path};
+	int rc = bg_proc_run(&po, pr);
+	s->proc_s += pr->wall_s;
+	return rc;
 }
 
 /* Runs one bench process; its stdout is left in *out_path. 0 with *ok set, or negative
@@ -250,9 +264,7 @@ static int run_bench_process(struct bg_app *app, struct bg_subject *s, const cha
 			     char **out_path, char **err_path, int *ok)
 {
 	const struct bg_step *b = &s->cfg->bench;
-	struct bg_vars vars = {s->build.src_dir, s->build.build_dir, s->out_dir,
-			       s->opts->jobs > 0 ? s->opts->jobs
-						 : (int)sysconf(_SC_NPROCESSORS_ONLN), NULL};
+	struct bg_vars vars = subject_vars(s);
 	char **argv = NULL, *cwd = NULL;
 	struct bg_buf name = BG_BUF_INIT;
 	vars.filter = s->opts->filter;
@@ -278,10 +290,10 @@ static int run_bench_process(struct bg_app *app, struct bg_subject *s, const cha
 	if (rc < 0)
 		goto done;
 	bg_buf_printf(&name, "bench-%s.json", tag);
-	*out_path = path_in(s->out_dir, name.ptr);
+	*out_path = bg_path_joined(s->out_dir, name.ptr);
 	bg_buf_clear(&name);
 	bg_buf_printf(&name, "bench-%s.err", tag);
-	*err_path = path_in(s->out_dir, name.ptr);
+	*err_path = bg_path_joined(s->out_dir, name.ptr);
 	if (!*out_path || !*err_path) {
 		rc = BG_ENOMEM;
 		goto done;
@@ -289,19 +301,9 @@ static int run_bench_process(struct bg_app *app, struct bg_subject *s, const cha
 	char cmdline[1024];
 	bg_argv_format(argv, cmdline, sizeof(cmdline));
 	bg_log_verbose("bench %s: %s (in %s)", tag, cmdline, cwd);
-	struct tail_tick tt = {*err_path, NULL};
-	struct bg_proc_opts po = {.argv = argv,
-				  .env = s->env,
-				  .cwd = cwd,
-				  .stdout_path = *out_path,
-				  .stderr_path = *err_path,
-				  .timeout_s = b->timeout_s,
-				  .pin_cpu = s->opts->pin_cpu,
-				  .tick = tick_stderr,
-				  .tick_arg = &tt};
+	struct child ch = {argv, s->env, cwd, *out_path, *err_path, b->timeout_s, s->opts->pin_cpu};
 	struct bg_proc_result pr;
-	rc = bg_proc_run(&po, &pr);
-	s->proc_s += pr.wall_s;
+	rc = run_child(s, &ch, &pr);
 	if (rc == BG_EINTR)
 		goto done;
 	if (rc < 0) {
@@ -441,99 +443,127 @@ done:
 	return rc;
 }
 
-static int run_suite(struct bg_app *app, struct bg_subject *s, const struct bg_test_cfg *t)
+/* A test suite's command with its placeholders expanded. */
+struct suite_cmd {
+	char **argv;
+	char **env; /* the subject's additions, then the suite's own */
+	size_t n_env;
+	char *cwd;
+	char *junit; /* the report the suite writes */
+	char *log;   /* its stdout and stderr: <out>/tests-<name>.log */
+};
+
+static void suite_cmd_clear(struct suite_cmd *sc)
 {
-	struct bg_vars vars = {s->build.src_dir, s->build.build_dir, s->out_dir,
-			       s->opts->jobs > 0 ? s->opts->jobs
-						 : (int)sysconf(_SC_NPROCESSORS_ONLN), NULL};
-	char **argv = NULL, **env = NULL, *cwd = NULL, *junit = NULL, *log = NULL;
-	size_t n_env = 0;
-	struct bg_buf name = BG_BUF_INIT, m = BG_BUF_INIT, tail = BG_BUF_INIT;
-	struct bg_test_suite *suite = NULL;
-	int rc = bg_config_expand_argv(&argv, t->step.argv, &vars);
+	bg_strv_free(sc->argv);
+	bg_strv_free(sc->env);
+	free(sc->cwd);
+	free(sc->junit);
+	free(sc->log);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/* BG_EINPUT for a bad placeholder in the suite's configuration. */
+static int expand_suite(const struct bg_subject *s, const struct bg_test_cfg *t,
+			struct suite_cmd *sc)
+{
+	struct bg_vars vars = subject_vars(s);
+	memset(sc, 0, sizeof(*sc));
+	int rc = bg_config_expand_argv(&sc->argv, t->step.argv, &vars);
 	if (!rc)
-		rc = bg_config_expand_str(&cwd, t->step.cwd ? t->step.cwd : "{build}", &vars);
+		rc = bg_config_expand_str(&sc->cwd, t->step.cwd ? t->step.cwd : "{build}", &vars);
 	if (!rc)
-		rc = bg_config_expand_str(&junit, t->junit, &vars);
+		rc = bg_config_expand_str(&sc->junit, t->junit, &vars);
 	for (size_t i = 0; i < s->n_env && !rc; i++)
-		rc = bg_strv_push(&env, &n_env, s->env[i]);
+		rc = bg_strv_push(&sc->env, &sc->n_env, s->env[i]);
 	for (size_t i = 0; i < t->step.n_env && !rc; i++) {
 		char *v;
 		if ((rc = bg_config_expand_str(&v, t->step.env[i], &vars)) == 0) {
-			rc = bg_strv_push(&env, &n_env, v);
+			rc = bg_strv_push(&sc->env, &sc->n_env, v);
 			free(v);
 		}
 	}
+	if (rc)
+		return rc;
+	struct bg_buf name = BG_BUF_INIT;
+	bg_buf_printf(&name, "tests-%s.log", t->step.name);
+	if (!(sc->log = bg_path_joined(s->out_dir, name.ptr)))
+		rc = BG_ENOMEM;
+	bg_buf_free(&name);
+	return rc;
+}
+
+/* Fails the subject's tests with message and the end of the suite's log. */
+static int tests_failed(struct bg_app *app, struct bg_subject *s, const char *message,
+			const char *log)
+{
+	struct bg_buf tail = BG_BUF_INIT;
+	bg_fs_tail(&tail, log, STDERR_TAIL_BYTES);
+	int rc = fail(app, s, "tests-failed", "tests", message, tail.ptr);
+	bg_buf_free(&tail);
+	return rc;
+}
+
+/* Reads the suite's JUnit report and stores it with the run; no usable report fails the
+ * tests. how: how the command ended, for the message. */
+static int store_report(struct bg_app *app, struct bg_subject *s, const struct bg_test_cfg *t,
+			const struct suite_cmd *sc, const char *how)
+{
+	struct bg_test_suite *suite = NULL;
+	int rc = bg_junit_parse_file(&suite, t->step.name, sc->junit);
+	if (rc == BG_EINPUT || rc == BG_ENOTFOUND || rc == BG_EINFRA) {
+		struct bg_buf m = BG_BUF_INIT;
+		bg_buf_printf(&m, "tests '%s': no usable JUnit report (command %s): %s",
+			      t->step.name, how, bg_error_last());
+		rc = tests_failed(app, s, m.ptr, sc->log);
+		bg_buf_free(&m);
+	} else if (rc == 0 && (rc = bg_db_run_add_tests(app->db, s->run_id, suite)) == 0) {
+		s->tests_total += (int)suite->n;
+		s->tests_passed += suite->passed;
+		s->tests_failed += suite->failed + suite->errored;
+		s->tests_skipped += suite->skipped;
+		bg_log_verbose("%.12s: tests %s: %d passed, %d failed, %d errored, %d skipped",
+			       s->commit->sha, t->step.name, suite->passed, suite->failed,
+			       suite->errored, suite->skipped);
+	}
+	bg_test_suite_free(suite);
+	return rc;
+}
+
+static int run_suite(struct bg_app *app, struct bg_subject *s, const struct bg_test_cfg *t)
+{
+	struct suite_cmd sc;
+	int rc = expand_suite(s, t, &sc);
 	if (rc == BG_EINPUT) {
 		rc = fail(app, s, "tests-failed", "tests", bg_error_last(), NULL);
 		goto done;
 	}
 	if (rc < 0)
 		goto done;
-	bg_buf_printf(&name, "tests-%s.log", t->step.name);
-	if (!(log = path_in(s->out_dir, name.ptr))) {
-		rc = BG_ENOMEM;
-		goto done;
-	}
-	unlink(junit); /* a report left by an earlier run must not pass for this one */
+	unlink(sc.junit); /* a report left by an earlier run must not pass for this one */
 	bg_progress_stage("tests %s", t->step.name);
 	char cmdline[1024];
-	bg_argv_format(argv, cmdline, sizeof(cmdline));
-	bg_log_verbose("tests %s: %s (in %s)", t->step.name, cmdline, cwd);
-	struct tail_tick tt = {log, NULL};
-	struct bg_proc_opts po = {.argv = argv,
-				  .env = env,
-				  .cwd = cwd,
-				  .stdout_path = log,
-				  .stderr_path = log,
-				  .timeout_s = t->step.timeout_s,
-				  .pin_cpu = -1,
-				  .tick = tick_stderr,
-				  .tick_arg = &tt};
+	bg_argv_format(sc.argv, cmdline, sizeof(cmdline));
+	bg_log_verbose("tests %s: %s (in %s)", t->step.name, cmdline, sc.cwd);
+	struct child ch = {sc.argv, sc.env, sc.cwd, sc.log, sc.log, t->step.timeout_s, -1};
 	struct bg_proc_result pr;
-	rc = bg_proc_run(&po, &pr);
-	s->proc_s += pr.wall_s;
+	rc = run_child(s, &ch, &pr);
 	if (rc == BG_EINTR)
 		goto done;
 	char how[300];
 	bg_proc_describe(&pr, how, sizeof(how));
 	if (rc < 0 || pr.timed_out || pr.exec_error[0] || pr.signaled) {
-		bg_buf_printf(&m, "tests '%s': %s: %s (log: %s)", t->step.name, argv[0],
-			      rc < 0 ? bg_error_last() : how, log);
-		bg_fs_tail(&tail, log, STDERR_TAIL_BYTES);
-		rc = fail(app, s, "tests-failed", "tests", m.ptr, tail.ptr);
+		struct bg_buf m = BG_BUF_INIT;
+		bg_buf_printf(&m, "tests '%s': %s: %s (log: %s)", t->step.name, sc.argv[0],
+			      rc < 0 ? bg_error_last() : how, sc.log);
+		rc = tests_failed(app, s, m.ptr, sc.log);
+		bg_buf_free(&m);
 		goto done;
 	}
 	/* a non-zero exit is how test runners say tests failed: the report decides */
-	rc = bg_junit_parse_file(&suite, t->step.name, junit);
-	if (rc == BG_EINPUT || rc == BG_ENOTFOUND || rc == BG_EINFRA) {
-		bg_buf_printf(&m, "tests '%s': no usable JUnit report (command %s): %s",
-			      t->step.name, how, bg_error_last());
-		bg_fs_tail(&tail, log, STDERR_TAIL_BYTES);
-		rc = fail(app, s, "tests-failed", "tests", m.ptr, tail.ptr);
-		goto done;
-	}
-	if (rc < 0)
-		goto done;
-	if ((rc = bg_db_run_add_tests(app->db, s->run_id, suite)) < 0)
-		goto done;
-	s->tests_total += (int)suite->n;
-	s->tests_passed += suite->passed;
-	s->tests_failed += suite->failed + suite->errored;
-	s->tests_skipped += suite->skipped;
-	bg_log_verbose("%.12s: tests %s: %d passed, %d failed, %d errored, %d skipped",
-		       s->commit->sha, t->step.name, suite->passed, suite->failed, suite->errored,
-		       suite->skipped);
+	rc = store_report(app, s, t, &sc, how);
 done:
-	bg_test_suite_free(suite);
-	bg_strv_free(argv);
-	bg_strv_free(env);
-	free(cwd);
-	free(junit);
-	free(log);
-	bg_buf_free(&name);
-	bg_buf_free(&m);
-	bg_buf_free(&tail);
+	suite_cmd_clear(&sc);
 	return rc;
 }
 
