@@ -342,201 +342,246 @@ static int put_changes(struct bg_buf *s, const struct bg_site_series *ser, int l
 	return err ? BG_ENOMEM : 0;
 }
 
-int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser, const char *large,
-		     const char *thumb, struct site_plot_ids *lids, struct site_plot_ids *tids)
+/* Where a value falls against the y range [lo, hi]: 0 inside, 1 above, 2 below. */
+static int where_of(double v, double lo, double hi)
 {
-	lids->svg = lids->png = tids->svg = tids->png = -1;
-	size_t total = 0, n_med = 0;
-	double med_lo = INFINITY, med_hi = -INFINITY;
+	return v > hi ? 1 : v < lo ? 2 : 0;
+}
+
+/* The y a value is drawn at: itself inside the range, else just inside the edge it is
+ * beyond (edge: the distance from the border). */
+static double drawn_at(double v, int where, double lo, double hi, double edge)
+{
+	return where == 0 ? v : where == 1 ? hi - edge : lo + edge;
+}
+
+/* What the two plots of a series are drawn from. */
+struct series_plot {
+	const struct bg_site_series *ser;
+	size_t n_med;          /* points with a finite median */
+	double med_lo, med_hi; /* their range (INFINITY, -INFINITY when none) */
+	double *vals;          /* the finite samples, sorted once the plots are wanted */
+	size_t nv;
+	double lo, hi;      /* the large plot's y range */
+	size_t rows[4];     /* rows of each data block (see series_data) */
+	struct bg_buf file; /* the data file as the script names it */
+};
+
+/* The medians' range and the finite samples of a series into sp. 0 or BG_ENOMEM. */
+static int series_values(struct series_plot *sp)
+{
+	const struct bg_site_series *ser = sp->ser;
+	size_t total = 0;
+	sp->med_lo = INFINITY, sp->med_hi = -INFINITY;
 	for (size_t i = 0; i < ser->n_points; i++) {
 		const struct bg_site_point *p = &ser->points[i];
 		total += p->samples ? p->n : 0;
 		if (isfinite(p->median)) {
-			n_med++;
-			med_lo = fmin(med_lo, p->median);
-			med_hi = fmax(med_hi, p->median);
+			sp->n_med++;
+			sp->med_lo = fmin(sp->med_lo, p->median);
+			sp->med_hi = fmax(sp->med_hi, p->median);
 		}
 	}
-	double *vals = total ? malloc(total * sizeof(*vals)) : NULL;
-	if (total && !vals)
+	sp->vals = total ? malloc(total * sizeof(*sp->vals)) : NULL;
+	if (total && !sp->vals)
 		return bg_error_oom();
-	size_t nv = 0;
 	for (size_t i = 0; i < ser->n_points; i++) {
 		const struct bg_site_point *p = &ser->points[i];
 		for (size_t k = 0; p->samples && k < p->n; k++)
 			if (isfinite(p->samples[k]))
-				vals[nv++] = p->samples[k];
+				sp->vals[sp->nv++] = p->samples[k];
 	}
-	int rc = 0;
-	if (nv == 0 && n_med == 0)
-		goto done; /* nothing to plot: the page says so */
-	if ((rc = add_plot(b, large, lids)) < 0)
-		goto done;
-	if (n_med && (rc = add_plot(b, thumb, tids)) < 0)
-		goto done;
-	if (b->missing)
-		goto done;
+	return 0;
+}
 
-	qsort(vals, nv, sizeof(*vals), bg_stats_cmp_double);
-	double lo, hi;
-	large_range(vals, nv, n_med ? med_lo : NAN, n_med ? med_hi : NAN, &lo, &hi);
-	if (!(hi > lo) || !isfinite(hi - lo)) {
-		lo = -1, hi = 1; /* only values too large to range: gnuplot still gets a plot */
-	}
-
-	/* data: 0 samples in range, 1 above it, 2 below it (at the edges), 3 medians (a blank
-	 * line, a break in the line, where a commit has none) */
+/* The series' data file into b->data. Blocks: 0 samples in range, 1 above it, 2 below it
+ * (those two at the edges), 3 medians (a blank line, a break in the line, where a commit
+ * has none). */
+static int series_data(struct site_plot_batch *b, struct series_plot *sp)
+{
+	const struct bg_site_series *ser = sp->ser;
 	struct bg_buf *d = &b->data;
 	bg_buf_clear(d);
-	size_t rows[4] = {0, 0, 0, 0};
-	double edge = 0.012 * (hi - lo);
+	double edge = 0.012 * (sp->hi - sp->lo);
+	int rc = 0;
 	for (int blk = 0; blk < 3 && rc == 0; blk++) {
 		for (size_t i = 0; i < ser->n_points && rc == 0; i++) {
 			const struct bg_site_point *p = &ser->points[i];
 			for (size_t k = 0; p->samples && k < p->n && rc == 0; k++) {
 				double v = p->samples[k];
-				if (!isfinite(v))
+				if (!isfinite(v) || where_of(v, sp->lo, sp->hi) != blk)
 					continue;
-				int where = v > hi ? 1 : v < lo ? 2 : 0;
-				if (where != blk)
-					continue;
-				rows[blk]++;
-				rc = put_xy(d, (double)i,
-					    blk == 0   ? v
-					    : blk == 1 ? hi - edge
-						       : lo + edge);
+				sp->rows[blk]++;
+				rc = put_xy(d, (double)i, drawn_at(v, blk, sp->lo, sp->hi, edge));
 			}
 		}
-		rc = rc ? rc : end_block(d, rows[blk]);
+		rc = rc ? rc : end_block(d, sp->rows[blk]);
 	}
 	int gap = 0; /* one blank line per gap: two would end the block */
 	for (size_t i = 0; i < ser->n_points && rc == 0; i++) {
 		double m = ser->points[i].median;
 		if (isfinite(m)) {
-			rows[3]++, gap = 0;
+			sp->rows[3]++, gap = 0;
 			rc = put_xy(d, (double)i, m);
-		} else if (rows[3] && !gap) {
+		} else if (sp->rows[3] && !gap) {
 			gap = 1;
 			rc = bg_buf_putc(d, '\n');
 		}
 	}
-	rc = rc ? rc : end_block(d, rows[3]);
+	return rc ? rc : end_block(d, sp->rows[3]);
+}
+
+/* The commit tics of a large plot: short SHA and date, thinned to at most MAX_TICS. */
+static int commit_tics(struct bg_buf *s, const struct bg_site_series *ser)
+{
+	size_t step = (ser->n_points + MAX_TICS - 1) / MAX_TICS;
+	int err = bg_buf_puts(s, "set xtics rotate by -60 font ',8' (");
+	for (size_t i = 0; i < ser->n_points && !err; i += step) {
+		const struct bg_site_point *p = &ser->points[i];
+		struct bg_buf label = BG_BUF_INIT;
+		err = put_filtered(&label, p->sha, "0123456789abcdefABCDEF", 7) ||
+		      (p->date && *p->date && bg_buf_putc(&label, ' ')) ||
+		      put_filtered(&label, p->date, DATE_CHARS, 25) ||
+		      (i ? bg_buf_puts(s, ", ") : 0) ||
+		      gp_quote(s, bg_buf_cstr(&label), SIZE_MAX) || bg_buf_printf(s, " %zu", i);
+		bg_buf_free(&label);
+	}
+	return err || bg_buf_puts(s, ")\n") ? BG_ENOMEM : 0;
+}
+
+/* The plot command of a large plot: each element only when it has points, so gnuplot never
+ * warns of an empty one; change point styles enter the key through empty (NaN) lines. */
+static int large_plot_command(struct bg_buf *s, const struct series_plot *sp,
+			      const int present[N_CHANGE_STYLES])
+{
+	const char *sep = "plot ", *f = sp->file.ptr;
+	const size_t *rows = sp->rows;
+	int err = 0;
+	if (rows[0]) {
+		err = bg_buf_printf(s,
+				    "%s'%s' index 0 using 1:2 with points pt 7 ps %s lc rgb "
+				    "'%s' title 'samples'",
+				    sep, f, sp->nv > 5000 ? "0.3" : "0.45", COLOR_SAMPLE);
+		sep = ", ";
+	}
+	for (int blk = 1; blk <= 2 && !err; blk++)
+		if (rows[blk]) {
+			err = bg_buf_printf(s,
+					    "%s'%s' index %d using 1:2 with points pt %d "
+					    "ps 0.7 lc rgb '%s' title '%s'",
+					    sep, f, blk, blk == 1 ? 9 : 11, COLOR_OUTLIER,
+					    blk == 1 || !rows[1] ? "beyond the range (at the edge)"
+								 : "");
+			sep = ", ";
+		}
+	if (!err && rows[3]) {
+		err = bg_buf_printf(s,
+				    "%s'%s' index 3 using 1:2 with %s lw 2 lc rgb '%s' "
+				    "title 'median'",
+				    sep, f, rows[3] > 1 ? "lines" : "linespoints pt 7",
+				    COLOR_MEDIAN);
+		sep = ", ";
+	}
+	for (size_t k = 0; k < N_CHANGE_STYLES && !err; k++)
+		if (present[k]) {
+			err = bg_buf_printf(s,
+					    "%sNaN with lines lw 1.5 lc rgb '%s' dt %d title "
+					    "'change: %s'",
+					    sep, change_styles[k].color, change_styles[k].dash,
+					    change_styles[k].name);
+			sep = ", ";
+		}
+	return err || bg_buf_putc(s, '\n') ? BG_ENOMEM : 0;
+}
+
+/* The large plot: samples, median line, change points with their size, commit tics. */
+static int large_plot(struct site_plot_batch *b, const struct series_plot *sp,
+		      const struct site_plot_ids *ids)
+{
+	const struct bg_site_series *ser = sp->ser;
+	struct bg_buf *s = &b->script;
+	int present[N_CHANGE_STYLES] = {0};
+	int err = begin_plot(b, ids, LARGE_W, LARGE_H, 10) ||
+		  bg_buf_printf(s,
+				"set grid ytics lc rgb '#d8dee4'\n"
+				"set key outside top center horizontal samplen 2 font ',9'\n"
+				"set xrange [-0.5:%.1f]\nset yrange [%.10g:%.10g]\n"
+				"set rmargin 9\n" /* room for the last rotated tic label */
+				"set xlabel 'commits in first-parent order, oldest left' "
+				"font ',9'\n",
+				(double)ser->n_points - 0.5, sp->lo, sp->hi);
+	if (!err && ser->unit_label && *ser->unit_label)
+		err = bg_buf_puts(s, "set ylabel ") || gp_quote(s, ser->unit_label, 80) ||
+		      bg_buf_putc(s, '\n');
+	err = err || commit_tics(s, ser) || put_changes(s, ser, 1, present) ||
+	      large_plot_command(s, sp, present) || end_plot(b, ids, LARGE_W, LARGE_H, 10);
+	return err ? BG_ENOMEM : 0;
+}
+
+/* The thumbnail: medians and change points on a small, label-free plot. */
+static int thumb_plot(struct site_plot_batch *b, const struct series_plot *sp,
+		      const struct site_plot_ids *ids)
+{
+	struct bg_buf *s = &b->script;
+	double med_lo = sp->med_lo, med_hi = sp->med_hi;
+	double tpad = med_hi > med_lo ? 0.08 * (med_hi - med_lo) : fmax(fabs(med_hi) * 0.05, 1e-9);
+	double tlo = med_lo - tpad, thi = med_hi + tpad;
+	if (!(thi > tlo) || !isfinite(thi - tlo))
+		tlo = -1, thi = 1;
+	int tpresent[N_CHANGE_STYLES];
+	int err =
+		begin_plot(b, ids, THUMB_W, THUMB_H, 8) ||
+		bg_buf_printf(s,
+			      "unset key\nunset xtics\nset ytics font ',7' scale 0.5\n"
+			      "set format y '%%.3s%%c'\nset lmargin 9\nset rmargin 1.5\n"
+			      "set tmargin 0.6\nset bmargin 0.6\n"
+			      "set xrange [-0.5:%.1f]\nset yrange [%.10g:%.10g]\n",
+			      (double)sp->ser->n_points - 0.5, tlo, thi) ||
+		put_changes(s, sp->ser, 0, tpresent) ||
+		bg_buf_printf(s,
+			      "plot '%s' index 3 using 1:2 with %s lw 1.5 lc rgb '%s' "
+			      "notitle\n",
+			      sp->file.ptr, sp->rows[3] > 60 ? "lines" : "linespoints pt 7 ps 0.4",
+			      COLOR_MEDIAN) ||
+		end_plot(b, ids, THUMB_W, THUMB_H, 8);
+	return err ? BG_ENOMEM : 0;
+}
+
+int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser, const char *large,
+		     const char *thumb, struct site_plot_ids *lids, struct site_plot_ids *tids)
+{
+	lids->svg = lids->png = tids->svg = tids->png = -1;
+	struct series_plot sp = {.ser = ser, .file = BG_BUF_INIT};
+	int rc = series_values(&sp);
+	if (rc < 0 || (sp.nv == 0 && sp.n_med == 0))
+		goto done; /* nothing to plot: the page says so */
+	if ((rc = add_plot(b, large, lids)) < 0)
+		goto done;
+	if (sp.n_med && (rc = add_plot(b, thumb, tids)) < 0)
+		goto done;
+	if (b->missing)
+		goto done;
+
+	qsort(sp.vals, sp.nv, sizeof(*sp.vals), bg_stats_cmp_double);
+	large_range(sp.vals, sp.nv, sp.n_med ? sp.med_lo : NAN, sp.n_med ? sp.med_hi : NAN, &sp.lo,
+		    &sp.hi);
+	if (!(sp.hi > sp.lo) || !isfinite(sp.hi - sp.lo)) {
+		sp.lo = -1,
+		sp.hi = 1; /* only values too large to range: gnuplot still gets a plot */
+	}
 	char data_name[256];
 	snprintf(data_name, sizeof(data_name), "%s.dat", ser->key);
-	if (rc < 0 || (rc = write_data(b, data_name)) < 0)
+	if ((rc = series_data(b, &sp)) < 0 || (rc = write_data(b, data_name)) < 0)
 		goto done;
-	{
-		struct bg_buf file = BG_BUF_INIT; /* the data file as the script names it */
-		if (bg_buf_printf(&file, "%s/%s", b->work, data_name) < 0) {
-			rc = BG_ENOMEM;
-			goto done;
-		}
-
-		/* the large plot */
-		struct bg_buf *s = &b->script;
-		int present[N_CHANGE_STYLES] = {0};
-		double xmax = (double)ser->n_points - 0.5;
-		int err =
-			begin_plot(b, lids, LARGE_W, LARGE_H, 10) ||
-			bg_buf_printf(s,
-				      "set grid ytics lc rgb '#d8dee4'\n"
-				      "set key outside top center horizontal samplen 2 font ',9'\n"
-				      "set xrange [-0.5:%.1f]\nset yrange [%.10g:%.10g]\n"
-				      "set rmargin 9\n" /* room for the last rotated tic label */
-				      "set xlabel 'commits in first-parent order, oldest left' "
-				      "font ',9'\n",
-				      xmax, lo, hi);
-		if (!err && ser->unit_label && *ser->unit_label)
-			err = bg_buf_puts(s, "set ylabel ") || gp_quote(s, ser->unit_label, 80) ||
-			      bg_buf_putc(s, '\n');
-		/* commit tics: short SHA and date, thinned to at most MAX_TICS */
-		size_t step = (ser->n_points + MAX_TICS - 1) / MAX_TICS;
-		err = err || bg_buf_puts(s, "set xtics rotate by -60 font ',8' (");
-		for (size_t i = 0; i < ser->n_points && !err; i += step) {
-			const struct bg_site_point *p = &ser->points[i];
-			struct bg_buf label = BG_BUF_INIT;
-			err = put_filtered(&label, p->sha, "0123456789abcdefABCDEF", 7) ||
-			      (p->date && *p->date && bg_buf_putc(&label, ' ')) ||
-			      put_filtered(&label, p->date, DATE_CHARS, 25) ||
-			      (i ? bg_buf_puts(s, ", ") : 0) ||
-			      gp_quote(s, bg_buf_cstr(&label), SIZE_MAX) ||
-			      bg_buf_printf(s, " %zu", i);
-			bg_buf_free(&label);
-		}
-		err = err || bg_buf_puts(s, ")\n") || put_changes(s, ser, 1, present);
-		/* the plot: each element only when it has points, so gnuplot never warns of an
-		 * empty one; change point styles enter the key through empty (NaN) lines */
-		const char *sep = "plot ";
-		struct bg_buf *f = &file;
-		if (!err && rows[0]) {
-			err = bg_buf_printf(
-				s,
-				"%s'%s' index 0 using 1:2 with points pt 7 ps %s lc rgb "
-				"'%s' title 'samples'",
-				sep, f->ptr, nv > 5000 ? "0.3" : "0.45", COLOR_SAMPLE);
-			sep = ", ";
-		}
-		for (int blk = 1; blk <= 2 && !err; blk++)
-			if (rows[blk]) {
-				err = bg_buf_printf(
-					s,
-					"%s'%s' index %d using 1:2 with points pt %d "
-					"ps 0.7 lc rgb '%s' title '%s'",
-					sep, f->ptr, blk, blk == 1 ? 9 : 11, COLOR_OUTLIER,
-					blk == 1 || !rows[1] ? "beyond the range (at the edge)"
-							     : "");
-				sep = ", ";
-			}
-		if (!err && rows[3]) {
-			err = bg_buf_printf(s,
-					    "%s'%s' index 3 using 1:2 with %s lw 2 lc rgb '%s' "
-					    "title 'median'",
-					    sep, f->ptr, rows[3] > 1 ? "lines" : "linespoints pt 7",
-					    COLOR_MEDIAN);
-			sep = ", ";
-		}
-		for (size_t k = 0; k < N_CHANGE_STYLES && !err; k++)
-			if (present[k]) {
-				err = bg_buf_printf(
-					s,
-					"%sNaN with lines lw 1.5 lc rgb '%s' dt %d title "
-					"'change: %s'",
-					sep, change_styles[k].color, change_styles[k].dash,
-					change_styles[k].name);
-				sep = ", ";
-			}
-		err = err || bg_buf_putc(s, '\n') || end_plot(b, lids, LARGE_W, LARGE_H, 10);
-
-		/* the thumbnail: medians and change points on a small, label-free plot */
-		if (!err && tids->svg >= 0) {
-			double tpad = med_hi > med_lo ? 0.08 * (med_hi - med_lo)
-						      : fmax(fabs(med_hi) * 0.05, 1e-9);
-			double tlo = med_lo - tpad, thi = med_hi + tpad;
-			if (!(thi > tlo) || !isfinite(thi - tlo))
-				tlo = -1, thi = 1;
-			int tpresent[N_CHANGE_STYLES];
-			err = begin_plot(b, tids, THUMB_W, THUMB_H, 8) ||
-			      bg_buf_printf(
-				      s,
-				      "unset key\nunset xtics\nset ytics font ',7' scale 0.5\n"
-				      "set format y '%%.3s%%c'\nset lmargin 9\nset rmargin 1.5\n"
-				      "set tmargin 0.6\nset bmargin 0.6\n"
-				      "set xrange [-0.5:%.1f]\nset yrange [%.10g:%.10g]\n",
-				      xmax, tlo, thi) ||
-			      put_changes(s, ser, 0, tpresent) ||
-			      bg_buf_printf(
-				      s,
-				      "plot '%s' index 3 using 1:2 with %s lw 1.5 lc rgb '%s' "
-				      "notitle\n",
-				      f->ptr, rows[3] > 60 ? "lines" : "linespoints pt 7 ps 0.4",
-				      COLOR_MEDIAN) ||
-			      end_plot(b, tids, THUMB_W, THUMB_H, 8);
-		}
-		bg_buf_free(&file);
-		rc = err ? BG_ENOMEM : 0;
+	if (bg_buf_printf(&sp.file, "%s/%s", b->work, data_name) < 0) {
+		rc = BG_ENOMEM;
+		goto done;
 	}
+	if ((rc = large_plot(b, &sp, lids)) == 0 && tids->svg >= 0)
+		rc = thumb_plot(b, &sp, tids);
 done:
-	free(vals);
+	free(sp.vals);
+	bg_buf_free(&sp.file);
 	return rc;
 }
 
@@ -751,6 +796,156 @@ struct chart_point {
 	int side;
 };
 
+/* The chart's samples and boxes, gathered side by side. */
+struct chart {
+	const struct bg_plot_cmp *c;
+	double *base, *head;     /* scratch: one benchmark's finite samples (room for maxn) */
+	double *ys;              /* every point's y, sorted for the range */
+	struct chart_point *pts; /* every point */
+	size_t np;
+	size_t rows[8];        /* rows of each data block */
+	double box_lo, box_hi; /* the boxes' extent, whiskers included */
+	double lo, hi;         /* the y range */
+};
+
+/* One side's box of benchmark i into the data, and its samples into the points; nothing
+ * when the benchmark has no scale (no positive median) or the side no samples. 1 when it
+ * drew, 0 when not, BG_ENOMEM. */
+static int chart_box(struct chart *ch, struct bg_buf *d, size_t i, int side)
+{
+	const struct bg_plot_cmp_item *it = &ch->c->items[i];
+	size_t nb = finite_copy(ch->base, it->base, it->n_base);
+	size_t nh = finite_copy(ch->head, it->head, it->n_head);
+	double mb = bg_stats_median(ch->base, nb), mh = bg_stats_median(ch->head, nh);
+	double norm = nb && mb > 0 ? mb : nh && mh > 0 ? mh : NAN;
+	const double *v = side ? ch->head : ch->base;
+	size_t n = side ? nh : nb;
+	if (!isfinite(norm) || n == 0)
+		return 0;
+	struct box bx;
+	box_of(v, n, norm, &bx);
+	ch->box_lo = fmin(ch->box_lo, bx.wlo);
+	ch->box_hi = fmax(ch->box_hi, bx.whi);
+	double x = (double)i + (side ? 0.17 : -0.17);
+	ch->rows[side]++;
+	if (bg_buf_printf(d, "%.10g %.7g %.7g %.7g %.7g %.7g\n", x, bx.q1, bx.wlo, bx.whi, bx.q3,
+			  bx.med) < 0)
+		return BG_ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		ch->pts[ch->np] = (struct chart_point){x + jitter(k), v[k] / norm, side};
+		ch->ys[ch->np++] = v[k] / norm;
+	}
+	return 1;
+}
+
+/* Data blocks 0 and 1: the boxes of base and head. *any: whether anything has samples. */
+static int chart_boxes(struct chart *ch, struct bg_buf *d, int *any)
+{
+	int rc = 0;
+	*any = 0;
+	for (int side = 0; side < 2 && rc == 0; side++) {
+		for (size_t i = 0; i < ch->c->n_items && rc == 0; i++) {
+			int drew = chart_box(ch, d, i, side);
+			*any |= drew > 0;
+			rc = drew < 0 ? drew : 0;
+		}
+		if (rc == 0)
+			rc = ch->rows[side] ? bg_buf_puts(d, "\n\n")
+					    : bg_buf_puts(d, "0 NaN NaN NaN NaN NaN\n\n\n");
+	}
+	return rc;
+}
+
+/* Data blocks 2 to 7: the points of base and head in range, above it and below it (those
+ * two at the edge). */
+static int chart_points(struct chart *ch, struct bg_buf *d)
+{
+	double edge = 0.012 * (ch->hi - ch->lo);
+	int rc = 0;
+	for (int blk = 2; blk < 8 && rc == 0; blk++) {
+		int side = blk & 1, where = (blk - 2) / 2;
+		for (size_t k = 0; k < ch->np && rc == 0; k++) {
+			const struct chart_point *pt = &ch->pts[k];
+			int w = where_of(pt->y, ch->lo, ch->hi);
+			if (pt->side != side || w != where)
+				continue;
+			ch->rows[blk]++;
+			rc = put_xy(d, pt->x, drawn_at(pt->y, w, ch->lo, ch->hi, edge));
+		}
+		rc = rc ? rc : end_block(d, ch->rows[blk]);
+	}
+	return rc;
+}
+
+/* The plot command of one side: its boxes, medians and points. */
+static int chart_side(struct site_plot_batch *b, const struct chart *ch, int side, const char *sep)
+{
+	static const char *const color[2] = {COLOR_BASE, COLOR_HEAD};
+	struct bg_buf *s = &b->script;
+	const char *label = side ? ch->c->head_label : ch->c->base_label;
+	int err = bg_buf_printf(s,
+				"%s'%s/compare.dat' index %d using 1:2:3:4:5 with candlesticks "
+				"whiskerbars 0.5 lw 1.2 lc rgb '%s' fs transparent solid 0.12 "
+				"title ",
+				sep, b->work, side, color[side]) ||
+		  gp_quote(s,
+			   label  ? label
+			   : side ? "head"
+				  : "base",
+			   80) ||
+		  bg_buf_printf(s,
+				", '%s/compare.dat' index %d using 1:6:6:6:6 with candlesticks "
+				"lw 2.5 lc rgb '%s' notitle",
+				b->work, side, color[side]);
+	for (int where = 0; where < 3 && !err; where++) {
+		int blk = 2 + 2 * where + side;
+		if (ch->rows[blk])
+			err = bg_buf_printf(s,
+					    ", '%s/compare.dat' index %d using 1:2 with points "
+					    "pt %d ps %s lc rgb '#80%s' notitle",
+					    b->work, blk,
+					    where == 0   ? 7
+					    : where == 1 ? 9
+							 : 11,
+					    where == 0 ? "0.35" : "0.7", color[side] + 1);
+	}
+	return err ? BG_ENOMEM : 0;
+}
+
+/* The chart's script: as wide as its benchmarks need, a line at the base median, one tic
+ * per benchmark. */
+static int chart_script(struct site_plot_batch *b, const struct chart *ch,
+			const struct site_plot_ids *ids)
+{
+	const struct bg_plot_cmp *c = ch->c;
+	struct bg_buf *s = &b->script;
+	int w = (int)(160 + 48 * c->n_items);
+	w = w < 640 ? 640 : w > 4800 ? 4800 : w;
+	int err = begin_plot(b, ids, w, LARGE_H, 10) ||
+		  bg_buf_printf(s,
+				"set grid ytics lc rgb '#d8dee4'\n"
+				"set key outside top center horizontal samplen 2 font ',9'\n"
+				"set xrange [-0.6:%.1f]\nset yrange [%.10g:%.10g]\n"
+				"set boxwidth 0.26 absolute\n"
+				"set ylabel 'relative to the base median' font ',9'\n"
+				"set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead back "
+				"dt 3 lc rgb '#8c959f'\n"
+				"set xtics rotate by -40 font ',8' (",
+				(double)c->n_items - 0.4, ch->lo, ch->hi);
+	for (size_t i = 0; i < c->n_items && !err; i++)
+		err = (i ? bg_buf_puts(s, ", ") : 0) || gp_quote(s, c->items[i].name, MAX_LABEL) ||
+		      bg_buf_printf(s, " %zu", i);
+	err = err || bg_buf_puts(s, ")\n");
+	const char *sep = "plot ";
+	for (int side = 0; side < 2 && !err; side++) {
+		if (!ch->rows[side])
+			continue;
+		err = chart_side(b, ch, side, sep);
+		sep = ", ";
+	}
+	return err || bg_buf_putc(s, '\n') || end_plot(b, ids, w, LARGE_H, 10) ? BG_ENOMEM : 0;
+}
+
 /* The data and the script of the chart. Data blocks: 0 base boxes, 1 head boxes (each
  * "x q1 wlo whi q3 med"); then the points of base and head in range (2, 3), above it (4, 5)
  * and below it (6, 7), those two drawn at the edge. The y range holds every box and the
@@ -766,129 +961,32 @@ static int compare_plot(struct site_plot_batch *b, const struct bg_plot_cmp *c,
 		maxn = it->n_head > maxn ? it->n_head : maxn;
 		total += it->n_base + it->n_head;
 	}
-	double *base = malloc((maxn + 1) * sizeof(*base));
-	double *head = malloc((maxn + 1) * sizeof(*head));
-	double *ys = malloc((total + 1) * sizeof(*ys));
-	struct chart_point *pts = malloc((total + 1) * sizeof(*pts));
-	struct bg_buf *d = &b->data;
-	size_t rows[8] = {0}, np = 0;
-	double box_lo = 1, box_hi = 1; /* the base median's line is always in view */
+	/* the base median's line is always in view */
+	struct chart ch = {.c = c, .box_lo = 1, .box_hi = 1};
+	ch.base = malloc((maxn + 1) * sizeof(*ch.base));
+	ch.head = malloc((maxn + 1) * sizeof(*ch.head));
+	ch.ys = malloc((total + 1) * sizeof(*ch.ys));
+	ch.pts = malloc((total + 1) * sizeof(*ch.pts));
 	int rc = 0;
-	if (!base || !head || !ys || !pts) {
+	if (!ch.base || !ch.head || !ch.ys || !ch.pts) {
 		rc = bg_error_oom();
 		goto done;
 	}
-	bg_buf_clear(d);
-	*any = 0;
-	for (int side = 0; side < 2 && rc == 0; side++) {
-		for (size_t i = 0; i < c->n_items && rc == 0; i++) {
-			const struct bg_plot_cmp_item *it = &c->items[i];
-			size_t nb = finite_copy(base, it->base, it->n_base);
-			size_t nh = finite_copy(head, it->head, it->n_head);
-			double mb = bg_stats_median(base, nb), mh = bg_stats_median(head, nh);
-			double norm = nb && mb > 0 ? mb : nh && mh > 0 ? mh : NAN;
-			const double *v = side ? head : base;
-			size_t n = side ? nh : nb;
-			if (!isfinite(norm) || n == 0)
-				continue;
-			*any = 1;
-			struct box bx;
-			box_of(v, n, norm, &bx);
-			box_lo = fmin(box_lo, bx.wlo);
-			box_hi = fmax(box_hi, bx.whi);
-			double x = (double)i + (side ? 0.17 : -0.17);
-			rows[side]++;
-			if (bg_buf_printf(d, "%.10g %.7g %.7g %.7g %.7g %.7g\n", x, bx.q1, bx.wlo,
-					  bx.whi, bx.q3, bx.med) < 0)
-				rc = BG_ENOMEM;
-			for (size_t k = 0; k < n; k++) {
-				pts[np] = (struct chart_point){x + jitter(k), v[k] / norm, side};
-				ys[np++] = v[k] / norm;
-			}
-		}
-		if (rc == 0)
-			rc = rows[side] ? bg_buf_puts(d, "\n\n")
-					: bg_buf_puts(d, "0 NaN NaN NaN NaN NaN\n\n\n");
-	}
-	if (rc < 0 || !*any || b->missing)
+	bg_buf_clear(&b->data);
+	if ((rc = chart_boxes(&ch, &b->data, any)) < 0 || !*any || b->missing)
 		goto done;
-	qsort(ys, np, sizeof(*ys), bg_stats_cmp_double);
-	double lo, hi;
-	large_range(ys, np, box_lo, box_hi, &lo, &hi);
-	if (!(hi > lo) || !isfinite(hi - lo))
-		lo = 0, hi = 2;
-	double edge = 0.012 * (hi - lo);
-	for (int blk = 2; blk < 8 && rc == 0; blk++) {
-		int side = blk & 1, where = (blk - 2) / 2; /* 0 in range, 1 above, 2 below */
-		for (size_t k = 0; k < np && rc == 0; k++) {
-			const struct chart_point *pt = &pts[k];
-			int w = pt->y > hi ? 1 : pt->y < lo ? 2 : 0;
-			if (pt->side != side || w != where)
-				continue;
-			rows[blk]++;
-			rc = put_xy(d, pt->x, w == 0 ? pt->y : w == 1 ? hi - edge : lo + edge);
-		}
-		rc = rc ? rc : end_block(d, rows[blk]);
-	}
-	if (rc < 0 || (rc = write_data(b, "compare.dat")) < 0)
+	qsort(ch.ys, ch.np, sizeof(*ch.ys), bg_stats_cmp_double);
+	large_range(ch.ys, ch.np, ch.box_lo, ch.box_hi, &ch.lo, &ch.hi);
+	if (!(ch.hi > ch.lo) || !isfinite(ch.hi - ch.lo))
+		ch.lo = 0, ch.hi = 2;
+	if ((rc = chart_points(&ch, &b->data)) < 0 || (rc = write_data(b, "compare.dat")) < 0)
 		goto done;
-
-	struct bg_buf *s = &b->script;
-	int w = (int)(160 + 48 * c->n_items);
-	w = w < 640 ? 640 : w > 4800 ? 4800 : w;
-	int err = begin_plot(b, ids, w, LARGE_H, 10) ||
-		  bg_buf_printf(s,
-				"set grid ytics lc rgb '#d8dee4'\n"
-				"set key outside top center horizontal samplen 2 font ',9'\n"
-				"set xrange [-0.6:%.1f]\nset yrange [%.10g:%.10g]\n"
-				"set boxwidth 0.26 absolute\n"
-				"set ylabel 'relative to the base median' font ',9'\n"
-				"set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead back "
-				"dt 3 lc rgb '#8c959f'\n"
-				"set xtics rotate by -40 font ',8' (",
-				(double)c->n_items - 0.4, lo, hi);
-	for (size_t i = 0; i < c->n_items && !err; i++)
-		err = (i ? bg_buf_puts(s, ", ") : 0) || gp_quote(s, c->items[i].name, MAX_LABEL) ||
-		      bg_buf_printf(s, " %zu", i);
-	err = err || bg_buf_puts(s, ")\n");
-	const char *sep = "plot ";
-	const char *color[2] = {COLOR_BASE, COLOR_HEAD};
-	const char *label[2] = {c->base_label ? c->base_label : "base",
-				c->head_label ? c->head_label : "head"};
-	for (int side = 0; side < 2 && !err; side++) {
-		if (!rows[side])
-			continue;
-		err = bg_buf_printf(s,
-				    "%s'%s/compare.dat' index %d using 1:2:3:4:5 with candlesticks "
-				    "whiskerbars 0.5 lw 1.2 lc rgb '%s' fs transparent solid 0.12 "
-				    "title ",
-				    sep, b->work, side, color[side]) ||
-		      gp_quote(s, label[side], 80) ||
-		      bg_buf_printf(s,
-				    ", '%s/compare.dat' index %d using 1:6:6:6:6 with candlesticks "
-				    "lw 2.5 lc rgb '%s' notitle",
-				    b->work, side, color[side]);
-		sep = ", ";
-		for (int where = 0; where < 3 && !err; where++) {
-			int blk = 2 + 2 * where + side;
-			if (rows[blk])
-				err = bg_buf_printf(
-					s,
-					", '%s/compare.dat' index %d using 1:2 with points "
-					"pt %d ps %s lc rgb '#80%s' notitle",
-					b->work, blk,
-					where == 0   ? 7
-					: where == 1 ? 9
-						     : 11,
-					where == 0 ? "0.35" : "0.7", color[side] + 1);
-		}
-	}
-	rc = err || bg_buf_putc(s, '\n') || end_plot(b, ids, w, LARGE_H, 10) ? BG_ENOMEM : 0;
+	rc = chart_script(b, &ch, ids);
 done:
-	free(base);
-	free(head);
-	free(ys);
-	free(pts);
+	free(ch.base);
+	free(ch.head);
+	free(ch.ys);
+	free(ch.pts);
 	return rc;
 }
 
