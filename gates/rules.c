@@ -155,24 +155,12 @@ static int push_str(char ***v, size_t *n, const char *fmt, ...)
 	return bg_strv_push(v, n, buf);
 }
 
-static void evidence_add(struct bg_buf *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Appends one item to a gate's evidence, after "; " when there is one before it. */
-static void evidence_add(struct bg_buf *e, const char *fmt, ...)
+/* A gate's evidence, ready for its next item: "; " after the one before it, if any. */
+static struct bg_buf *evidence_next(struct bg_buf *e)
 {
-	va_list ap, again;
-	va_start(ap, fmt);
-	va_copy(again, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && bg_buf_grow(e, (size_t)n + 3) == 0) {
-		if (e->len)
-			bg_buf_puts(e, "; ");
-		vsnprintf(e->ptr + e->len, (size_t)n + 1, fmt, again);
-		e->len += (size_t)n;
-	}
-	va_end(again);
+	if (e->len)
+		bg_buf_puts(e, "; ");
+	return e;
 }
 
 static int add_gate(struct bg_decision *d, const char *name, enum bg_gate_status st,
@@ -231,8 +219,8 @@ static int bench_incomplete(const struct bg_cmp_input *in, struct bg_buf *e)
 	if (in->head.complete && in->base.complete)
 		return 0;
 	const struct bg_side_status *s = !in->head.complete ? &in->head : &in->base;
-	evidence_add(e, "%s measurement incomplete: %.300s", !in->head.complete ? "head" : "base",
-		     s->error ? s->error : "no samples");
+	bg_buf_printf(evidence_next(e), "%s measurement incomplete: %.300s",
+		      !in->head.complete ? "head" : "base", s->error ? s->error : "no samples");
 	return 1;
 }
 
@@ -247,15 +235,16 @@ static int bench_series_checks(const struct bg_cmp_input *in, struct bg_buf *e, 
 		if (s->nh)
 			(*ran)++;
 		if (s->nh && s->kernel_head && s->checked_head == 0) {
-			evidence_add(e, "%s: kernel %s not verified against the reference",
-				     s->benchmark, s->kernel_head);
+			bg_buf_printf(evidence_next(e),
+				      "%s: kernel %s not verified against the reference",
+				      s->benchmark, s->kernel_head);
 			fail = 1;
 		}
 		if (s->nb && !s->nh) {
-			evidence_add(e, "%s ran on base but not on head%s%s%s", s->benchmark,
-				     s->skipped_head ? " (skipped: " : "",
-				     s->skipped_head ? s->skipped_head : "",
-				     s->skipped_head ? ")" : "");
+			bg_buf_printf(evidence_next(e), "%s ran on base but not on head%s%s%s",
+				      s->benchmark, s->skipped_head ? " (skipped: " : "",
+				      s->skipped_head ? s->skipped_head : "",
+				      s->skipped_head ? ")" : "");
 			fail = 1;
 		}
 	}
@@ -273,8 +262,8 @@ static int bench_required(const struct bg_cmp_input *in, struct bg_buf *e)
 			found = in->series[i].nh &&
 				glob_match(cfg->required[k], in->series[i].benchmark);
 		if (!found) {
-			evidence_add(e, "required benchmark %s did not run on head",
-				     cfg->required[k]);
+			bg_buf_printf(evidence_next(e), "required benchmark %s did not run on head",
+				      cfg->required[k]);
 			fail = 1;
 		}
 	}
@@ -298,8 +287,9 @@ static int bench_floors(const struct bg_gate_config *cfg, struct bg_decision *d,
 			matched++;
 			r->floor_gelems = f->value;
 			if (!(r->gelems_head >= f->value)) {
-				evidence_add(e, "%s: %.2f Gelem/s below the floor %.2f",
-					     r->benchmark, r->gelems_head, f->value);
+				bg_buf_printf(evidence_next(e),
+					      "%s: %.2f Gelem/s below the floor %.2f", r->benchmark,
+					      r->gelems_head, f->value);
 				fail = 1;
 			} else {
 				bg_buf_printf(met, "%s%s %.2f >= %.2f Gelem/s",
@@ -308,8 +298,9 @@ static int bench_floors(const struct bg_gate_config *cfg, struct bg_decision *d,
 			}
 		}
 		if (!matched) {
-			evidence_add(e, "floor %s matches no benchmark measured on both sides",
-				     f->pattern);
+			bg_buf_printf(evidence_next(e),
+				      "floor %s matches no benchmark measured on both sides",
+				      f->pattern);
 			fail = 1;
 		}
 	}
@@ -429,18 +420,19 @@ static int gate_perf(const struct bg_cmp_input *in, struct bg_decision *d)
 		if (r->verdict != BG_VERDICT_SLOWER)
 			continue;
 		if (slower++ < 3)
-			evidence_add(&e, "%s %+.1f%% [%+.1f%%, %+.1f%%] beyond ±%.1f%%",
-				     name_of(r, nb, sizeof(nb)), 100 * r->change, 100 * r->ci_lo,
-				     100 * r->ci_hi, 100 * r->threshold);
+			bg_buf_printf(evidence_next(&e),
+				      "%s %+.1f%% [%+.1f%%, %+.1f%%] beyond ±%.1f%%",
+				      name_of(r, nb, sizeof(nb)), 100 * r->change, 100 * r->ci_lo,
+				      100 * r->ci_hi, 100 * r->threshold);
 		fail = 1;
 	}
 	if (slower > 3)
 		bg_buf_printf(&e, "; and %zu more", slower - 3);
 	if (!in->base.complete || !in->head.complete) {
-		evidence_add(&e, "the comparison is incomplete");
+		bg_buf_puts(evidence_next(&e), "the comparison is incomplete");
 		fail = 1;
 	} else if (!compared) {
-		evidence_add(&e, "no benchmark was measured on both sides");
+		bg_buf_puts(evidence_next(&e), "no benchmark was measured on both sides");
 		fail = 1;
 	}
 	struct bg_strict_cmp *st = &d->strict;
@@ -450,19 +442,19 @@ static int gate_perf(const struct bg_cmp_input *in, struct bg_decision *d)
 	} else if (!in->strict_ran) {
 		st->skipped = bg_strdup(in->strict_error ? in->strict_error
 							 : "the strict-mode run was not made");
-		evidence_add(&e, "strict-mode overhead not measured: %.200s",
-			     st->skipped ? st->skipped : "");
+		bg_buf_printf(evidence_next(&e), "strict-mode overhead not measured: %.200s",
+			      st->skipped ? st->skipped : "");
 		fail = 1;
 	} else {
 		if ((rc = strict_overhead(in, st)) < 0)
 			goto done;
 		if (!st->measured) {
-			evidence_add(&e,
-				     "strict-mode overhead: no benchmark measured in both modes");
+			bg_buf_puts(evidence_next(&e),
+				    "strict-mode overhead: no benchmark measured in both modes");
 			fail = 1;
 		} else if (!(st->hi < st->limit)) {
-			evidence_add(
-				&e,
+			bg_buf_printf(
+				evidence_next(&e),
 				"strict-mode overhead %+.2f%% [%+.2f%%, %+.2f%%] not below %.2f%%",
 				100 * st->overhead, 100 * st->lo, 100 * st->hi, 100 * st->limit);
 			fail = 1;
@@ -555,7 +547,7 @@ static int suite_compare(const struct bg_cmp_input *in, const char *name, struct
 		sc->base_total = (int)b->n;
 	}
 	if (!h) {
-		evidence_add(e, "%s: no results on head", name);
+		bg_buf_printf(evidence_next(e), "%s: no results on head", name);
 		*fail = 1;
 		return 0;
 	}
@@ -574,14 +566,14 @@ static int suite_compare(const struct bg_cmp_input *in, const char *name, struct
 	if (rc < 0)
 		return rc;
 	if (sc->pass_rate < sc->floor) {
-		evidence_add(e, "%s: %d/%d passed (%.2f%%) below %.2f%%", name, sc->head_passed,
-			     counted, 100 * sc->pass_rate, 100 * sc->floor);
+		bg_buf_printf(evidence_next(e), "%s: %d/%d passed (%.2f%%) below %.2f%%", name,
+			      sc->head_passed, counted, 100 * sc->pass_rate, 100 * sc->floor);
 		*fail = 1;
 	}
 	if (sc->n_new_failures) {
-		evidence_add(e, "%s: %zu new failure%s (%s%s)", name, sc->n_new_failures,
-			     sc->n_new_failures == 1 ? "" : "s", sc->new_failures[0],
-			     sc->n_new_failures > 1 ? ", ..." : "");
+		bg_buf_printf(evidence_next(e), "%s: %zu new failure%s (%s%s)", name,
+			      sc->n_new_failures, sc->n_new_failures == 1 ? "" : "s",
+			      sc->new_failures[0], sc->n_new_failures > 1 ? ", ..." : "");
 		*fail = 1;
 	}
 	return 0;
@@ -593,10 +585,11 @@ static void tests_passed_evidence(const struct bg_decision *d, struct bg_buf *e)
 	for (size_t k = 0; k < d->n_suites; k++) {
 		const struct bg_suite_cmp *sc = &d->suites[k];
 		if (sc->skipped)
-			evidence_add(e, "%s skipped (%s)", sc->suite, sc->skipped);
+			bg_buf_printf(evidence_next(e), "%s skipped (%s)", sc->suite, sc->skipped);
 		else
-			evidence_add(e, "%s %d/%d passed, no new failure", sc->suite,
-				     sc->head_passed, sc->head_total - sc->head_skipped);
+			bg_buf_printf(evidence_next(e), "%s %d/%d passed, no new failure",
+				      sc->suite, sc->head_passed,
+				      sc->head_total - sc->head_skipped);
 	}
 }
 
