@@ -17,6 +17,10 @@ struct cJSON;
  * line L, column C"). Free *out with cJSON_Delete. */
 int bg_json_parse(struct cJSON **out, const char *text, size_t len, const char *origin);
 
+/* bg_json_parse for a document that must be an object: "ORIGIN: expected a JSON object at
+ * the top level, got Y" otherwise. */
+int bg_json_parse_object(struct cJSON **out, const char *text, size_t len, const char *origin);
+
 /* "a string", "a number", "an object", ... for "expected X, got Y" messages. */
 const char *bg_json_type_name(const struct cJSON *item);
 

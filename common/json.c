@@ -121,6 +121,18 @@ int bg_json_parse(struct cJSON **out, const char *text, size_t len, const char *
 	return rc;
 }
 
+int bg_json_parse_object(struct cJSON **out, const char *text, size_t len, const char *origin)
+{
+	int rc = bg_json_parse(out, text, len, origin);
+	if (rc < 0 || cJSON_IsObject(*out))
+		return rc;
+	rc = bg_error_set(BG_EINPUT, "%s: expected a JSON object at the top level, got %s",
+			  origin ? origin : "JSON input", bg_json_type_name(*out));
+	cJSON_Delete(*out);
+	*out = NULL;
+	return rc;
+}
+
 const char *bg_json_type_name(const struct cJSON *item)
 {
 	if (!item)
@@ -354,8 +366,10 @@ int bg_json_get_integer(const struct bg_json_at *at, const cJSON *obj, const cha
 	return bg_json_want_integer(&sub, v, lo, hi, out) < 0 ? BG_EINPUT : 1;
 }
 
-int bg_json_get_object(const struct bg_json_at *at, const cJSON *obj, const char *key,
-		       enum bg_json_need need, const cJSON **out, struct bg_json_at *sub)
+/* An object or array member, checked as one, with its cursor. */
+static int get_container(const struct bg_json_at *at, const cJSON *obj, const char *key,
+			 enum bg_json_need need, bool array, const cJSON **out,
+			 struct bg_json_at *sub)
 {
 	struct bg_json_at own;
 	if (!sub)
@@ -365,25 +379,20 @@ int bg_json_get_object(const struct bg_json_at *at, const cJSON *obj, const char
 	int rc = member_at(at, obj, key, need, &v, sub);
 	if (rc <= 0)
 		return rc;
-	if (bg_json_want_object(sub, v) < 0)
+	if ((array ? bg_json_want_array(sub, v, NULL) : bg_json_want_object(sub, v)) < 0)
 		return BG_EINPUT;
 	*out = v;
 	return 1;
 }
 
+int bg_json_get_object(const struct bg_json_at *at, const cJSON *obj, const char *key,
+		       enum bg_json_need need, const cJSON **out, struct bg_json_at *sub)
+{
+	return get_container(at, obj, key, need, false, out, sub);
+}
+
 int bg_json_get_array(const struct bg_json_at *at, const cJSON *obj, const char *key,
 		      enum bg_json_need need, const cJSON **out, struct bg_json_at *sub)
 {
-	struct bg_json_at own;
-	if (!sub)
-		sub = &own;
-	*out = NULL;
-	const cJSON *v;
-	int rc = member_at(at, obj, key, need, &v, sub);
-	if (rc <= 0)
-		return rc;
-	if (bg_json_want_array(sub, v, NULL) < 0)
-		return BG_EINPUT;
-	*out = v;
-	return 1;
+	return get_container(at, obj, key, need, true, out, sub);
 }

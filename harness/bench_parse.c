@@ -17,9 +17,10 @@
 
 /* ---- shared by both formats ---- */
 
-/* The "benchmarks" array both formats have: required, an array, not empty. */
-static int benchmark_list(const struct bg_json_at *root, const cJSON *doc, const cJSON **list,
-			  size_t *n)
+/* The "benchmarks" array both formats have: required, an array, not empty. set->v gets one
+ * zeroed entry per element (a bench or, for Google Benchmark, at most one group each). */
+static int benchmark_list(struct bg_bench_set *set, const struct bg_json_at *root, const cJSON *doc,
+			  const cJSON **list, size_t *n)
 {
 	struct bg_json_at at;
 	int rc = bg_json_get_array(root, doc, "benchmarks", BG_JSON_REQUIRED, list, &at);
@@ -28,7 +29,8 @@ static int benchmark_list(const struct bg_json_at *root, const cJSON *doc, const
 	*n = (size_t)cJSON_GetArraySize(*list);
 	if (*n == 0)
 		return bg_json_at_fail(&at, "empty: the bench program reported no benchmark");
-	return 0;
+	set->v = calloc(*n, sizeof(*set->v));
+	return set->v ? 0 : bg_error_oom();
 }
 
 /* An optional string member, copied into *out (left NULL when absent). */
@@ -328,13 +330,10 @@ static int read_bitgate(struct bg_bench_set *set, const struct bg_json_at *root,
 
 	const cJSON *list;
 	size_t n;
-	if ((rc = benchmark_list(root, doc, &list, &n)) < 0)
+	if ((rc = benchmark_list(set, root, doc, &list, &n)) < 0)
 		return rc;
 	/* All entries exist (zeroed) from the start, so bg_bench_set_free can undo a failure
 	 * half-way through. */
-	set->v = calloc(n, sizeof(*set->v));
-	if (!set->v)
-		return bg_error_oom();
 	set->n = n;
 	struct bg_json_at lat;
 	bg_json_at_key(&lat, root, "benchmarks");
@@ -591,12 +590,11 @@ static int read_gbench(struct bg_bench_set *set, const struct bg_json_at *root, 
 		return rc;
 	const cJSON *list;
 	size_t n;
-	if ((rc = benchmark_list(root, doc, &list, &n)) < 0)
+	if ((rc = benchmark_list(set, root, doc, &list, &n)) < 0)
 		return rc;
 	/* At most one group per entry; set->n counts the groups made so far. */
-	set->v = calloc(n, sizeof(*set->v));
 	size_t *caps = calloc(n, sizeof(size_t));
-	if (!set->v || !caps)
+	if (!caps)
 		rc = bg_error_oom();
 	struct bg_json_at lat;
 	bg_json_at_key(&lat, root, "benchmarks");
@@ -637,13 +635,8 @@ int bg_bench_parse(struct bg_bench_set **out, const char *text, size_t len, cons
 		text = bg_buf_cstr(&clean);
 		len = clean.len;
 	}
-	if ((rc = bg_json_parse(&root, text, len, origin)) < 0)
+	if ((rc = bg_json_parse_object(&root, text, len, origin)) < 0)
 		goto done;
-	if (!cJSON_IsObject(root)) {
-		rc = bg_error_set(BG_EINPUT, "%s: expected a JSON object at the top level, got %s",
-				  origin, bg_json_type_name(root));
-		goto done;
-	}
 	set = calloc(1, sizeof(*set));
 	if (!set) {
 		rc = bg_error_oom();

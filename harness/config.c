@@ -133,55 +133,61 @@ int bg_config_expand_argv(char ***out, char *const *argv, const struct bg_vars *
 
 /* cJSON keeps both copies of a repeated key and lookups see only the first; a repeated key
  * is almost always an edit gone wrong, so it is reported rather than half-ignored. */
-static int check_unique_key(const cJSON *obj, const cJSON *m, const char *path, const char *origin)
+static int check_unique_key(const cJSON *obj, const cJSON *m, const struct bg_json_at *at)
 {
 	for (const cJSON *o = obj->child; o != m; o = o->next)
 		if (!strcmp(o->string, m->string))
-			return bg_json_fail(origin, path, "duplicate key");
+			return bg_json_at_fail(at, "duplicate key");
+	return 0;
+}
+
+/* A string's placeholders checked: "PATH: unknown placeholder {x} ..." when one is bad. */
+static int check_placeholders(const struct bg_json_at *at, const char *s)
+{
+	char why[160];
+	if (expand(NULL, s, NULL, why, sizeof(why)) < 0)
+		return bg_json_at_fail(at, "%s", why);
 	return 0;
 }
 
 /* A string value with placeholders checked, copied into *out. */
-static int read_string(char **out, const cJSON *v, const char *path, bool placeholders,
-		       const char *origin)
+static int read_string(char **out, const struct bg_json_at *at, const cJSON *v, bool placeholders)
 {
-	if (!cJSON_IsString(v))
-		return bg_json_fail(origin, path, "expected a string, got %s",
-				    bg_json_type_name(v));
-	if (!v->valuestring[0])
-		return bg_json_fail(origin, path, "expected a non-empty string");
-	char why[160];
-	if (placeholders && expand(NULL, v->valuestring, NULL, why, sizeof(why)) < 0)
-		return bg_json_fail(origin, path, "%s", why);
-	*out = bg_strdup(v->valuestring);
+	const char *s;
+	if (bg_json_want_string(at, v, &s) < 0)
+		return BG_EINPUT;
+	if (!s[0])
+		return bg_json_at_fail(at, "expected a non-empty string");
+	if (placeholders && check_placeholders(at, s) < 0)
+		return BG_EINPUT;
+	*out = bg_strdup(s);
 	return *out ? 0 : BG_ENOMEM;
 }
 
-static int read_argv(struct bg_step *step, const cJSON *v, const char *path, const char *origin)
+static int read_argv(struct bg_step *step, const struct bg_json_at *at, const cJSON *v)
 {
 	if (!cJSON_IsArray(v))
-		return bg_json_fail(origin, path, "expected an array of strings, got %s",
-				    bg_json_type_name(v));
+		return bg_json_at_fail(at, "expected an array of strings, got %s",
+				       bg_json_type_name(v));
 	size_t n = (size_t)cJSON_GetArraySize(v);
 	if (n == 0)
-		return bg_json_fail(origin, path, "empty: needs at least the program to run");
+		return bg_json_at_fail(at, "empty: needs at least the program to run");
 	step->argv = calloc(n + 1, sizeof(char *));
 	if (!step->argv)
 		return bg_error_oom();
 	size_t i = 0;
 	for (const cJSON *e = v->child; e; e = e->next, i++) {
-		char epath[300];
-		bg_json_path_index(epath, sizeof(epath), path, i);
-		if (!cJSON_IsString(e))
-			return bg_json_fail(origin, epath, "expected a string, got %s",
-					    bg_json_type_name(e));
+		struct bg_json_at eat;
+		const char *s;
+		bg_json_at_index(&eat, at, i);
+		if (bg_json_want_string(&eat, e, &s) < 0)
+			return BG_EINPUT;
 		/* An empty argument is legitimate; an empty program name is not. */
-		if (i == 0 && !e->valuestring[0])
-			return bg_json_fail(origin, epath, "expected a program, got \"\"");
-		char why[160];
-		if (expand(NULL, e->valuestring, NULL, why, sizeof(why)) < 0)
-			return bg_json_fail(origin, epath, "%s", why);
-		if (!(step->argv[i] = bg_strdup(e->valuestring)))
+		if (i == 0 && !s[0])
+			return bg_json_at_fail(&eat, "expected a program, got \"\"");
+		if (check_placeholders(&eat, s) < 0)
+			return BG_EINPUT;
+		if (!(step->argv[i] = bg_strdup(s)))
 			return BG_ENOMEM;
 		step->argc = i + 1;
 	}
@@ -201,43 +207,44 @@ static bool env_name_ok(const char *s)
 	return true;
 }
 
+/* One env member, checked, as a malloc'd "KEY=value". */
+static int read_env_var(char **out, const struct bg_json_at *at, const cJSON *env, const cJSON *m)
+{
+	int rc = check_unique_key(env, m, at);
+	if (rc < 0)
+		return rc;
+	if (!env_name_ok(m->string))
+		return bg_json_at_fail(at, "not a valid environment variable name (letters, "
+					   "digits and '_', not starting with a digit)");
+	const char *value;
+	if (bg_json_want_string(at, m, &value) < 0 || check_placeholders(at, value) < 0)
+		return BG_EINPUT;
+	struct bg_buf kv = BG_BUF_INIT;
+	if (bg_buf_printf(&kv, "%s=%s", m->string, value) < 0) {
+		bg_buf_free(&kv);
+		return BG_ENOMEM;
+	}
+	*out = bg_buf_detach(&kv);
+	return *out ? 0 : BG_ENOMEM;
+}
+
 /* An env object ({"KEY": "value"}) into a NULL-terminated "KEY=value" array. */
-static int read_env(char ***out, size_t *n_out, const cJSON *v, const char *path,
-		    const char *origin)
+static int read_env(char ***out, size_t *n_out, const struct bg_json_at *at, const cJSON *v)
 {
 	if (!cJSON_IsObject(v))
-		return bg_json_fail(origin, path, "expected an object of strings, got %s",
-				    bg_json_type_name(v));
+		return bg_json_at_fail(at, "expected an object of strings, got %s",
+				       bg_json_type_name(v));
 	size_t n = (size_t)cJSON_GetArraySize(v);
 	char **env = calloc(n + 1, sizeof(char *));
 	if (!env)
 		return bg_error_oom();
 	*out = env;
 	for (const cJSON *m = v->child; m; m = m->next) {
-		char mpath[300];
-		bg_json_path_key(mpath, sizeof(mpath), path, m->string);
-		int rc = check_unique_key(v, m, mpath, origin);
+		struct bg_json_at mat;
+		bg_json_at_key(&mat, at, m->string);
+		int rc = read_env_var(&env[*n_out], &mat, v, m);
 		if (rc < 0)
 			return rc;
-		if (!env_name_ok(m->string))
-			return bg_json_fail(
-				origin, mpath,
-				"not a valid environment variable name (letters, digits and "
-				"'_', not starting with a digit)");
-		if (!cJSON_IsString(m))
-			return bg_json_fail(origin, mpath, "expected a string, got %s",
-					    bg_json_type_name(m));
-		char why[160];
-		if (expand(NULL, m->valuestring, NULL, why, sizeof(why)) < 0)
-			return bg_json_fail(origin, mpath, "%s", why);
-		struct bg_buf kv = BG_BUF_INIT;
-		if (bg_buf_printf(&kv, "%s=%s", m->string, m->valuestring) < 0) {
-			bg_buf_free(&kv);
-			return BG_ENOMEM;
-		}
-		env[*n_out] = bg_buf_detach(&kv);
-		if (!env[*n_out])
-			return BG_ENOMEM;
 		(*n_out)++;
 	}
 	return 0;
@@ -254,161 +261,192 @@ static int empty_env(char ***out)
 
 enum step_kind { STEP_BUILD, STEP_BENCH, STEP_TEST };
 
+/* The step being read, with where its kind-specific settings go. */
+struct step_reader {
+	struct bg_config *cfg; /* bench settings (format, filter_argv, warmup) */
+	struct bg_step *step;
+	struct bg_test_cfg *test; /* the suite's junit path; NULL but for tests */
+	enum step_kind kind;
+};
+
+static int read_timeout(double *out, const struct bg_json_at *at, const cJSON *m)
+{
+	if (!cJSON_IsNumber(m))
+		return bg_json_at_fail(at, "expected a number of seconds, got %s",
+				       bg_json_type_name(m));
+	if (!isfinite(m->valuedouble) || m->valuedouble <= 0)
+		return bg_json_at_fail(at, "expected a positive number, got %g", m->valuedouble);
+	*out = m->valuedouble;
+	return 0;
+}
+
+static int read_bench_format(struct bg_config *cfg, const struct bg_json_at *at, const cJSON *m)
+{
+	const char *f;
+	if (bg_json_want_string(at, m, &f) < 0)
+		return BG_EINPUT;
+	if (strcmp(f, BG_FORMAT_BITGATE) != 0 && strcmp(f, BG_FORMAT_GBENCH) != 0)
+		return bg_json_at_fail(at, "expected \"%s\" or \"%s\", got \"%.64s\"",
+				       BG_FORMAT_BITGATE, BG_FORMAT_GBENCH, f);
+	return (cfg->bench_format = bg_strdup(f)) ? 0 : BG_ENOMEM;
+}
+
+/* What to append to argv so the program itself runs only the benchmarks of --filter RE
+ * ({filter}); without it, all run and bitgate keeps the matching ones. */
+static int read_filter_argv(struct bg_config *cfg, const struct bg_json_at *at, const cJSON *m)
+{
+	struct bg_step tmp;
+	memset(&tmp, 0, sizeof(tmp));
+	int rc = read_argv(&tmp, at, m);
+	cfg->bench_filter_argv = tmp.argv;
+	cfg->bench_filter_argc = tmp.argc;
+	return rc;
+}
+
+static int read_warmup(struct bg_config *cfg, const struct bg_json_at *at, const cJSON *m)
+{
+	int64_t w;
+	if (bg_json_want_integer(at, m, 0, INT_MAX, &w) < 0)
+		return BG_EINPUT;
+	cfg->bench_warmup = (int)w;
+	return 0;
+}
+
+/* One member of a step: a key every step has, or one of its kind's; else "unknown key". */
+static int read_step_member(const struct step_reader *r, const struct bg_json_at *at,
+			    const cJSON *m)
+{
+	const char *key = m->string;
+	struct bg_step *step = r->step;
+	if (!strcmp(key, "argv"))
+		return read_argv(step, at, m);
+	if (!strcmp(key, "timeout_s"))
+		return read_timeout(&step->timeout_s, at, m);
+	if (!strcmp(key, "env"))
+		return read_env(&step->env, &step->n_env, at, m);
+	if (!strcmp(key, "cwd"))
+		return read_string(&step->cwd, at, m, true);
+	if (r->kind == STEP_BUILD && !strcmp(key, "name"))
+		return read_string(&step->name, at, m, false);
+	if (r->kind == STEP_BENCH && !strcmp(key, "format"))
+		return read_bench_format(r->cfg, at, m);
+	if (r->kind == STEP_BENCH && !strcmp(key, "filter_argv"))
+		return read_filter_argv(r->cfg, at, m);
+	if (r->kind == STEP_BENCH && !strcmp(key, "warmup"))
+		return read_warmup(r->cfg, at, m);
+	if (r->kind == STEP_TEST && !strcmp(key, "suite"))
+		return read_string(&step->name, at, m, false);
+	if (r->kind == STEP_TEST && !strcmp(key, "junit"))
+		return read_string(&r->test->junit, at, m, true);
+	return bg_json_at_fail(at, "unknown key");
+}
+
+/* The required keys, checked after all keys were read so an unknown key is named first. */
+static int step_required(const struct step_reader *r, const struct bg_json_at *at)
+{
+	const char *missing = NULL;
+	if (r->kind == STEP_BUILD && !r->step->name)
+		missing = "name";
+	else if (r->kind == STEP_TEST && !r->step->name)
+		missing = "suite";
+	else if (!r->step->argv)
+		missing = "argv";
+	else if (r->kind == STEP_TEST && !r->test->junit)
+		missing = "junit";
+	if (!missing)
+		return 0;
+	struct bg_json_at mat;
+	bg_json_at_key(&mat, at, missing);
+	return bg_json_at_fail(&mat, "required");
+}
+
 /* One build step, the bench command or one test suite; keys are checked in document order
  * and the required ones afterwards. */
-static int read_step(struct bg_config *cfg, struct bg_step *step, struct bg_test_cfg *test,
-		     const cJSON *obj, const char *path, enum step_kind kind, const char *origin)
+static int read_step(const struct step_reader *r, const struct bg_json_at *at, const cJSON *obj)
 {
 	static const double default_timeout[] = {
 		[STEP_BUILD] = BG_CONFIG_BUILD_TIMEOUT,
 		[STEP_BENCH] = BG_CONFIG_BENCH_TIMEOUT,
 		[STEP_TEST] = BG_CONFIG_TEST_TIMEOUT,
 	};
-	if (!cJSON_IsObject(obj))
-		return bg_json_fail(origin, path, "expected an object, got %s",
-				    bg_json_type_name(obj));
-	step->timeout_s = default_timeout[kind];
-	int rc = 0;
+	if (bg_json_want_object(at, obj) < 0)
+		return BG_EINPUT;
+	r->step->timeout_s = default_timeout[r->kind];
 	for (const cJSON *m = obj->child; m; m = m->next) {
-		const char *key = m->string;
-		char mpath[300];
-		bg_json_path_key(mpath, sizeof(mpath), path, key);
-		if ((rc = check_unique_key(obj, m, mpath, origin)) < 0)
-			return rc;
-		if (!strcmp(key, "argv")) {
-			rc = read_argv(step, m, mpath, origin);
-		} else if (!strcmp(key, "timeout_s")) {
-			if (!cJSON_IsNumber(m))
-				return bg_json_fail(origin, mpath,
-						    "expected a number of seconds, got %s",
-						    bg_json_type_name(m));
-			if (!isfinite(m->valuedouble) || m->valuedouble <= 0)
-				return bg_json_fail(origin, mpath,
-						    "expected a positive number, got %g",
-						    m->valuedouble);
-			step->timeout_s = m->valuedouble;
-		} else if (!strcmp(key, "env")) {
-			rc = read_env(&step->env, &step->n_env, m, mpath, origin);
-		} else if (!strcmp(key, "cwd")) {
-			rc = read_string(&step->cwd, m, mpath, true, origin);
-		} else if (kind == STEP_BUILD && !strcmp(key, "name")) {
-			rc = read_string(&step->name, m, mpath, false, origin);
-		} else if (kind == STEP_BENCH && !strcmp(key, "format")) {
-			if (!cJSON_IsString(m))
-				return bg_json_fail(origin, mpath, "expected a string, got %s",
-						    bg_json_type_name(m));
-			if (strcmp(m->valuestring, BG_FORMAT_BITGATE) != 0 &&
-			    strcmp(m->valuestring, BG_FORMAT_GBENCH) != 0)
-				return bg_json_fail(
-					origin, mpath, "expected \"%s\" or \"%s\", got \"%.64s\"",
-					BG_FORMAT_BITGATE, BG_FORMAT_GBENCH, m->valuestring);
-			if (!(cfg->bench_format = bg_strdup(m->valuestring)))
-				return BG_ENOMEM;
-		} else if (kind == STEP_BENCH && !strcmp(key, "filter_argv")) {
-			/* what to append to argv so the program itself runs only the benchmarks
-			 * of --filter RE ({filter}); without it, all run and bitgate keeps the
-			 * matching ones */
-			struct bg_step tmp;
-			memset(&tmp, 0, sizeof(tmp));
-			rc = read_argv(&tmp, m, mpath, origin);
-			cfg->bench_filter_argv = tmp.argv;
-			cfg->bench_filter_argc = tmp.argc;
-		} else if (kind == STEP_BENCH && !strcmp(key, "warmup")) {
-			int64_t w;
-			if (bg_json_integer(m, 0, INT_MAX, &w) < 0)
-				return bg_json_fail(origin, mpath,
-						    "expected an integer >= 0, got %s",
-						    bg_json_type_name(m));
-			cfg->bench_warmup = (int)w;
-		} else if (kind == STEP_TEST && !strcmp(key, "suite")) {
-			rc = read_string(&step->name, m, mpath, false, origin);
-		} else if (kind == STEP_TEST && !strcmp(key, "junit")) {
-			rc = read_string(&test->junit, m, mpath, true, origin);
-		} else {
-			return bg_json_fail(origin, mpath, "unknown key");
-		}
-		if (rc < 0)
+		struct bg_json_at mat;
+		bg_json_at_key(&mat, at, m->string);
+		int rc = check_unique_key(obj, m, &mat);
+		if (rc < 0 || (rc = read_step_member(r, &mat, m)) < 0)
 			return rc;
 	}
-
-	char rpath[300];
-	if (kind == STEP_BUILD && !step->name) {
-		bg_json_path_key(rpath, sizeof(rpath), path, "name");
-		return bg_json_fail(origin, rpath, "required");
-	}
-	if (kind == STEP_TEST && !step->name) {
-		bg_json_path_key(rpath, sizeof(rpath), path, "suite");
-		return bg_json_fail(origin, rpath, "required");
-	}
-	if (!step->argv) {
-		bg_json_path_key(rpath, sizeof(rpath), path, "argv");
-		return bg_json_fail(origin, rpath, "required");
-	}
-	if (kind == STEP_TEST && !test->junit) {
-		bg_json_path_key(rpath, sizeof(rpath), path, "junit");
-		return bg_json_fail(origin, rpath, "required");
-	}
-	if (kind == STEP_BENCH && !(step->name = bg_strdup("bench")))
+	int rc = step_required(r, at);
+	if (rc < 0)
+		return rc;
+	if (r->kind == STEP_BENCH && !(r->step->name = bg_strdup("bench")))
 		return BG_ENOMEM;
-	return empty_env(&step->env);
+	return empty_env(&r->step->env);
 }
 
-static int read_build(struct bg_config *cfg, const cJSON *v, const char *origin)
+/* An array of steps (build) or suites (tests): what names the array in its type error;
+ * *out is calloc'd with one zeroed element of size each per entry, *n their count (set
+ * before reading so the free functions see, and free, a half-read entry). */
+static int step_array(void **out, size_t *n, size_t size, const struct bg_json_at *at,
+		      const cJSON *v, const char *what)
 {
 	if (!cJSON_IsArray(v))
-		return bg_json_fail(origin, "build", "expected an array of steps, got %s",
-				    bg_json_type_name(v));
-	size_t n = (size_t)cJSON_GetArraySize(v);
-	if (n == 0)
+		return bg_json_at_fail(at, "expected an array of %s, got %s", what,
+				       bg_json_type_name(v));
+	size_t count = (size_t)cJSON_GetArraySize(v);
+	if (count == 0)
 		return 0;
-	cfg->build = calloc(n, sizeof(*cfg->build));
-	if (!cfg->build)
+	if (!(*out = calloc(count, size)))
 		return bg_error_oom();
-	/* Counted before reading so bg_config_free sees (and frees) a half-read step. */
-	cfg->n_build = n;
-	size_t i = 0;
-	for (const cJSON *e = v->child; e; e = e->next, i++) {
-		char path[64];
-		bg_json_path_index(path, sizeof(path), "build", i);
-		int rc = read_step(cfg, &cfg->build[i], NULL, e, path, STEP_BUILD, origin);
-		if (rc < 0)
-			return rc;
-	}
+	*n = count;
 	return 0;
 }
 
-static int read_tests(struct bg_config *cfg, const cJSON *v, const char *origin)
+static int read_build(struct bg_config *cfg, const struct bg_json_at *at, const cJSON *v)
 {
-	if (!cJSON_IsArray(v))
-		return bg_json_fail(origin, "tests", "expected an array of suites, got %s",
-				    bg_json_type_name(v));
-	size_t n = (size_t)cJSON_GetArraySize(v);
-	if (n == 0)
-		return 0;
-	cfg->tests = calloc(n, sizeof(*cfg->tests));
-	if (!cfg->tests)
-		return bg_error_oom();
-	cfg->n_tests = n;
+	int rc = step_array((void **)&cfg->build, &cfg->n_build, sizeof(*cfg->build), at, v,
+			    "steps");
 	size_t i = 0;
-	for (const cJSON *e = v->child; e; e = e->next, i++) {
-		char path[64];
-		bg_json_path_index(path, sizeof(path), "tests", i);
-		struct bg_test_cfg *t = &cfg->tests[i];
-		int rc = read_step(cfg, &t->step, t, e, path, STEP_TEST, origin);
-		if (rc < 0)
-			return rc;
-		/* Suite names key the stored results: two suites with one name would mix. */
-		for (size_t j = 0; j < i; j++) {
-			if (!strcmp(cfg->tests[j].step.name, t->step.name)) {
-				char spath[80];
-				bg_json_path_key(spath, sizeof(spath), path, "suite");
-				return bg_json_fail(origin, spath,
-						    "duplicate suite \"%.100s\" (also tests[%zu])",
-						    t->step.name, j);
-			}
+	for (const cJSON *e = v->child; e && rc == 0; e = e->next, i++) {
+		struct bg_json_at eat;
+		struct step_reader r = {cfg, &cfg->build[i], NULL, STEP_BUILD};
+		bg_json_at_index(&eat, at, i);
+		rc = read_step(&r, &eat, e);
+	}
+	return rc;
+}
+
+/* Suite names key the stored results: two suites with one name would mix. */
+static int check_unique_suite(const struct bg_config *cfg, size_t i, const struct bg_json_at *at)
+{
+	for (size_t j = 0; j < i; j++) {
+		if (!strcmp(cfg->tests[j].step.name, cfg->tests[i].step.name)) {
+			struct bg_json_at sat;
+			bg_json_at_key(&sat, at, "suite");
+			return bg_json_at_fail(&sat, "duplicate suite \"%.100s\" (also tests[%zu])",
+					       cfg->tests[i].step.name, j);
 		}
 	}
 	return 0;
+}
+
+static int read_tests(struct bg_config *cfg, const struct bg_json_at *at, const cJSON *v)
+{
+	int rc = step_array((void **)&cfg->tests, &cfg->n_tests, sizeof(*cfg->tests), at, v,
+			    "suites");
+	size_t i = 0;
+	for (const cJSON *e = v->child; e && rc == 0; e = e->next, i++) {
+		struct bg_json_at eat;
+		struct bg_test_cfg *t = &cfg->tests[i];
+		struct step_reader r = {cfg, &t->step, t, STEP_TEST};
+		bg_json_at_index(&eat, at, i);
+		if ((rc = read_step(&r, &eat, e)) == 0)
+			rc = check_unique_suite(cfg, i, &eat);
+	}
+	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -491,57 +529,59 @@ done:
 	return rc;
 }
 
+static int read_version(struct bg_config *cfg, const struct bg_json_at *at, const cJSON *m)
+{
+	if (!cJSON_IsNumber(m))
+		return bg_json_at_fail(at, "expected 1, got %s", bg_json_type_name(m));
+	if (m->valuedouble != 1.0)
+		return bg_json_at_fail(at, "expected 1, got %g", m->valuedouble);
+	cfg->version = 1;
+	return 0;
+}
+
+/* One top-level member. Sections other modules read (gates, nightly, acknowledge) are only
+ * checked for their type here; "x-" keys are the user's. */
+static int read_root_member(struct bg_config *cfg, const struct bg_json_at *at, const cJSON *m)
+{
+	const char *key = m->string;
+	if (!strcmp(key, "version"))
+		return read_version(cfg, at, m);
+	if (!strcmp(key, "default_branch"))
+		return read_string(&cfg->default_branch, at, m, false);
+	if (!strcmp(key, "build"))
+		return read_build(cfg, at, m);
+	if (!strcmp(key, "bench")) {
+		struct step_reader r = {cfg, &cfg->bench, NULL, STEP_BENCH};
+		return read_step(&r, at, m);
+	}
+	if (!strcmp(key, "tests"))
+		return read_tests(cfg, at, m);
+	if (!strcmp(key, "env"))
+		return read_env(&cfg->env, &cfg->n_env, at, m);
+	/* gates: gate_config.c; nightly: nightly_config.c */
+	if (!strcmp(key, "gates") || !strcmp(key, "nightly"))
+		return bg_json_want_object(at, m);
+	if (!strcmp(key, "acknowledge"))
+		return bg_json_want_array(at, m, NULL);
+	if (strncmp(key, "x-", 2) != 0)
+		return bg_json_at_fail(at, "unknown key");
+	return 0;
+}
+
 static int read_root(struct bg_config *cfg, const cJSON *root, const char *origin)
 {
-	bool have_version = false, have_bench = false;
-	int rc = 0;
+	struct bg_json_at top;
+	bg_json_at_root(&top, origin);
 	for (const cJSON *m = root->child; m; m = m->next) {
-		const char *key = m->string;
-		if ((rc = check_unique_key(root, m, key, origin)) < 0)
-			return rc;
-		if (!strcmp(key, "version")) {
-			if (!cJSON_IsNumber(m))
-				return bg_json_fail(origin, key, "expected 1, got %s",
-						    bg_json_type_name(m));
-			if (m->valuedouble != 1.0)
-				return bg_json_fail(origin, key, "expected 1, got %g",
-						    m->valuedouble);
-			cfg->version = 1;
-			have_version = true;
-		} else if (!strcmp(key, "default_branch")) {
-			rc = read_string(&cfg->default_branch, m, key, false, origin);
-		} else if (!strcmp(key, "build")) {
-			rc = read_build(cfg, m, origin);
-		} else if (!strcmp(key, "bench")) {
-			rc = read_step(cfg, &cfg->bench, NULL, m, key, STEP_BENCH, origin);
-			have_bench = true;
-		} else if (!strcmp(key, "tests")) {
-			rc = read_tests(cfg, m, origin);
-		} else if (!strcmp(key, "env")) {
-			rc = read_env(&cfg->env, &cfg->n_env, m, key, origin);
-		} else if (!strcmp(key, "gates")) {
-			/* Checked by the gates module, which owns its rules. */
-			if (!cJSON_IsObject(m))
-				return bg_json_fail(origin, key, "expected an object, got %s",
-						    bg_json_type_name(m));
-		} else if (!strcmp(key, "nightly")) {
-			/* Checked by the nightly (nightly_config.c). */
-			if (!cJSON_IsObject(m))
-				return bg_json_fail(origin, key, "expected an object, got %s",
-						    bg_json_type_name(m));
-		} else if (!strcmp(key, "acknowledge")) {
-			if (!cJSON_IsArray(m))
-				return bg_json_fail(origin, key, "expected an array, got %s",
-						    bg_json_type_name(m));
-		} else if (strncmp(key, "x-", 2) != 0) {
-			return bg_json_fail(origin, key, "unknown key");
-		}
-		if (rc < 0)
+		struct bg_json_at at;
+		bg_json_at_key(&at, &top, m->string);
+		int rc = check_unique_key(root, m, &at);
+		if (rc < 0 || (rc = read_root_member(cfg, &at, m)) < 0)
 			return rc;
 	}
-	if (!have_version)
+	if (!cfg->version)
 		return bg_json_fail(origin, "version", "required (1)");
-	if (!have_bench)
+	if (!bg_json_member(root, "bench"))
 		return bg_json_fail(origin, "bench", "required");
 	if (!cfg->default_branch && !(cfg->default_branch = bg_strdup("main")))
 		return BG_ENOMEM;
@@ -560,13 +600,8 @@ int bg_config_parse(struct bg_config **out, const char *text, size_t len, const 
 	*out = NULL;
 	if (!origin)
 		origin = "bitgate.json";
-	if ((rc = bg_json_parse(&root, text, len, origin)) < 0)
+	if ((rc = bg_json_parse_object(&root, text, len, origin)) < 0)
 		goto done;
-	if (!cJSON_IsObject(root)) {
-		rc = bg_error_set(BG_EINPUT, "%s: expected a JSON object at the top level, got %s",
-				  origin, bg_json_type_name(root));
-		goto done;
-	}
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg) {
 		rc = bg_error_oom();
