@@ -183,22 +183,15 @@ static void fmt_value(char *out, size_t size, double v)
 
 static int is_open(const char *state)
 {
-	return !state || (strcmp(state, "acknowledged") && strcmp(state, "fixed") &&
-			  strcmp(state, "improvement") && strcmp(state, "neutral"));
+	return site_state(state) == 0;
 }
 
 /* The CSS class of a state: one of the known words, else the open look. */
 static const char *state_class(const char *state)
 {
-	if (state && !strcmp(state, "acknowledged"))
-		return "s-acknowledged";
-	if (state && !strcmp(state, "fixed"))
-		return "s-fixed";
-	if (state && !strcmp(state, "improvement"))
-		return "s-improvement";
-	if (state && !strcmp(state, "neutral"))
-		return "s-neutral";
-	return "s-detected";
+	static const char *const classes[] = {"s-detected", "s-acknowledged", "s-fixed",
+					      "s-improvement", "s-neutral"};
+	return classes[site_state(state)];
 }
 
 static void put_state(struct page *p, const char *state)
@@ -622,9 +615,8 @@ static void fact(struct page *p, const char *name, const char *value)
 	put(p, "</dd>");
 }
 
-static void series_page(struct page *p, const struct site_ctx *c, size_t si)
+static void series_header(struct page *p, const struct site_ctx *c, const struct bg_site_series *s)
 {
-	const struct bg_site_series *s = &c->site->series[si];
 	page_begin(p, s->benchmark && *s->benchmark ? s->benchmark : s->key, site_title(c->site));
 	put(p, "<header><p class=\"meta\"><a href=\"../index.html\">");
 	esc(p, site_title(c->site));
@@ -645,7 +637,12 @@ static void series_page(struct page *p, const struct site_ctx *c, size_t si)
 		put(p, ", first-parent order");
 	}
 	put(p, "</dd></dl></header>\n<main>\n");
+}
 
+/* The large plot with its legend in words, and the link to its PNG when there is one. */
+static void series_plot_section(struct page *p, const struct site_ctx *c, size_t si)
+{
+	const struct bg_site_series *s = &c->site->series[si];
 	char src[MAX_KEY + 32];
 	snprintf(src, sizeof(src), "../plots/%s.svg", s->key);
 	put(p, "<section id=\"plot\">\n<h2>Samples per commit</h2>\n<figure class=\"plot\">");
@@ -658,18 +655,12 @@ static void series_page(struct page *p, const struct site_ctx *c, size_t si)
 	if (site_plot_done(&c->plots, c->large[si].png))
 		putf(p, " <a href=\"../plots/%s.png\">PNG</a>", s->key);
 	put(p, "</figcaption></figure>\n</section>\n");
+}
 
-	put(p, "<section id=\"regressions\">\n<h2>Regressions</h2>\n");
-	if (!regression_rows(p, c, -1, s->key, "../"))
-		put(p, "<p class=\"ok\">None recorded for this series.</p>\n");
-	put(p, "</section>\n");
-
-	/* which point starts which change, for the runs table; O(points + changes) */
-	const struct bg_site_change **at = NULL;
-	if (s->n_points && !(at = calloc(s->n_points, sizeof(*at)))) {
-		p->err = BG_ENOMEM;
-		return;
-	}
+/* The change points table; at[index] is set to each change, for the runs table. */
+static void series_changes_section(struct page *p, const struct site_ctx *c,
+				   const struct bg_site_series *s, const struct bg_site_change **at)
+{
 	put(p, "<section id=\"changes\">\n<h2>Change points</h2>\n");
 	if (!s->n_changes)
 		put(p, "<p class=\"meta\">No change points found.</p>\n");
@@ -698,7 +689,48 @@ static void series_page(struct page *p, const struct site_ctx *c, size_t si)
 	if (s->n_changes)
 		put(p, "</tbody>\n</table>\n");
 	put(p, "</section>\n");
+}
 
+/* One run of the runs table: commit, date, subject, samples, median, min, max, and the
+ * change point it starts (ch; NULL when none). */
+static void run_row(struct page *p, const struct site_ctx *c, const struct bg_site_point *pt,
+		    size_t i, const struct bg_site_change *ch)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	size_t finite = 0;
+	for (size_t k = 0; k < pt->n; k++)
+		if (isfinite(pt->samples[k])) {
+			finite++;
+			lo = fmin(lo, pt->samples[k]);
+			hi = fmax(hi, pt->samples[k]);
+		}
+	char med[48], mn[48], mx[48];
+	fmt_value(med, sizeof(med), pt->median);
+	fmt_value(mn, sizeof(mn), finite ? lo : NAN);
+	fmt_value(mx, sizeof(mx), finite ? hi : NAN);
+	putf(p, "<tr id=\"run-%zu\"%s><td class=\"num\">%zu</td><td>", i, ch ? " class=\"cp\"" : "",
+	     i);
+	put_commit(p, c, pt->sha);
+	put(p, "</td><td>");
+	esc_or_dash(p, pt->date);
+	put(p, "</td><td class=\"subject\">");
+	esc(p, pt->subject);
+	putf(p,
+	     "</td><td class=\"num\">%zu</td><td class=\"num\">%s</td>"
+	     "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>",
+	     pt->n, med, mn, mx);
+	if (ch) {
+		put_change(p, ch->rel, NAN, NAN, 0);
+		put(p, " ");
+		put_state(p, ch->state);
+	}
+	put(p, "</td></tr>\n");
+}
+
+/* Every run, newest first; at[i] is the change point run i starts, if any. */
+static void series_runs_section(struct page *p, const struct site_ctx *c,
+				const struct bg_site_series *s, const struct bg_site_change **at)
+{
 	put(p, "<section id=\"runs\">\n<h2>Runs</h2>\n");
 	if (!s->n_points)
 		put(p, "<p class=\"meta\">No runs yet.</p>\n");
@@ -713,42 +745,33 @@ static void series_page(struct page *p, const struct site_ctx *c, size_t si)
 		       "<th class=\"num\">Median</th><th class=\"num\">Min</th>"
 		       "<th class=\"num\">Max</th><th>Change</th></tr></thead>\n<tbody>\n");
 	}
-	for (size_t i = s->n_points; i-- > 0 && !p->err;) {
-		const struct bg_site_point *pt = &s->points[i];
-		double lo = INFINITY, hi = -INFINITY;
-		size_t finite = 0;
-		for (size_t k = 0; k < pt->n; k++)
-			if (isfinite(pt->samples[k])) {
-				finite++;
-				lo = fmin(lo, pt->samples[k]);
-				hi = fmax(hi, pt->samples[k]);
-			}
-		char med[48], mn[48], mx[48];
-		fmt_value(med, sizeof(med), pt->median);
-		fmt_value(mn, sizeof(mn), finite ? lo : NAN);
-		fmt_value(mx, sizeof(mx), finite ? hi : NAN);
-		putf(p, "<tr id=\"run-%zu\"%s><td class=\"num\">%zu</td><td>", i,
-		     at[i] ? " class=\"cp\"" : "", i);
-		put_commit(p, c, pt->sha);
-		put(p, "</td><td>");
-		esc_or_dash(p, pt->date);
-		put(p, "</td><td class=\"subject\">");
-		esc(p, pt->subject);
-		putf(p,
-		     "</td><td class=\"num\">%zu</td><td class=\"num\">%s</td>"
-		     "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>",
-		     pt->n, med, mn, mx);
-		if (at[i]) {
-			put_change(p, at[i]->rel, NAN, NAN, 0);
-			put(p, " ");
-			put_state(p, at[i]->state);
-		}
-		put(p, "</td></tr>\n");
-	}
-	free(at);
+	for (size_t i = s->n_points; i-- > 0 && !p->err;)
+		run_row(p, c, &s->points[i], i, at[i]);
 	if (s->n_points)
 		put(p, "</tbody>\n</table>\n");
-	put(p, "</section>\n</main>\n");
+	put(p, "</section>\n");
+}
+
+static void series_page(struct page *p, const struct site_ctx *c, size_t si)
+{
+	const struct bg_site_series *s = &c->site->series[si];
+	series_header(p, c, s);
+	series_plot_section(p, c, si);
+	put(p, "<section id=\"regressions\">\n<h2>Regressions</h2>\n");
+	if (!regression_rows(p, c, -1, s->key, "../"))
+		put(p, "<p class=\"ok\">None recorded for this series.</p>\n");
+	put(p, "</section>\n");
+
+	/* which point starts which change, for the runs table; O(points + changes) */
+	const struct bg_site_change **at = NULL;
+	if (s->n_points && !(at = calloc(s->n_points, sizeof(*at)))) {
+		p->err = BG_ENOMEM;
+		return;
+	}
+	series_changes_section(p, c, s, at);
+	series_runs_section(p, c, s, at);
+	free(at);
+	put(p, "</main>\n");
 	page_end(p, c);
 }
 
@@ -771,6 +794,68 @@ static int make_dir(struct site_ctx *c, const char *rel)
 	return rc ? rc : bg_fs_mkdirs(rel ? c->path.ptr : c->dir);
 }
 
+/* Checks the input, marks the series an open regression belongs to, and takes the commit
+ * URL template when it is safe (else says why in links_off). */
+static int site_prepare(struct site_ctx *c)
+{
+	const struct bg_site *site = c->site;
+	int rc = validate(c);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < site->n_regressions; i++) {
+		const struct bg_site_regression *r = &site->regressions[i];
+		const struct bg_site_series *s = find_series(c, r->series_key);
+		if (s && is_open(r->state))
+			c->has_open[s - site->series] = 1;
+	}
+	if (site->commit_url && !(c->links_off = commit_url_problem(site->commit_url))) {
+		esc(&c->tmpl, site->commit_url);
+		c->links = 1;
+		if ((rc = c->tmpl.err) < 0)
+			return rc;
+	}
+	if ((rc = make_dir(c, NULL)) < 0 || (rc = make_dir(c, "series")) < 0)
+		return rc;
+	return make_dir(c, "plots");
+}
+
+/* Every plot of every series in one gnuplot run (the batch is open), before the pages, so
+ * they know which exist. */
+static int site_plots(struct site_ctx *c)
+{
+	int rc = 0;
+	for (size_t i = 0; i < c->site->n_series && rc == 0; i++) {
+		const struct bg_site_series *s = &c->site->series[i];
+		char large[MAX_KEY + 32], thumb[MAX_KEY + 32];
+		snprintf(large, sizeof(large), "plots/%s.svg", s->key);
+		snprintf(thumb, sizeof(thumb), "plots/%s.thumb.svg", s->key);
+		rc = site_plot_series(&c->plots, s, large, thumb, &c->large[i], &c->thumb[i]);
+	}
+	if (rc < 0 || (rc = site_plot_run(&c->plots)) < 0)
+		return rc;
+	site_plot_stats(&c->plots, c->st);
+	return 0;
+}
+
+/* The series pages, then the index that links them. */
+static int site_pages(struct site_ctx *c, struct page *p)
+{
+	int rc = 0;
+	for (size_t i = 0; i < c->site->n_series && rc == 0; i++) {
+		char rel[MAX_KEY + 32];
+		snprintf(rel, sizeof(rel), "series/%s.html", c->site->series[i].key);
+		bg_buf_clear(&p->b);
+		series_page(p, c, i);
+		rc = write_page(c, p, rel);
+	}
+	if (rc == 0) {
+		bg_buf_clear(&p->b);
+		index_page(p, c);
+		rc = write_page(c, p, "index.html");
+	}
+	return rc;
+}
+
 int bg_site_write(const struct bg_site *site, const char *dir, const struct bg_site_opts *o,
 		  struct bg_site_stats *st)
 {
@@ -791,57 +876,13 @@ int bg_site_write(const struct bg_site *site, const char *dir, const struct bg_s
 	c.thumb = calloc(n + 1, sizeof(*c.thumb));
 	struct page p = {BG_BUF_INIT, 0};
 	int rc = 0, plots_open = 0;
-	if (!c.by_key || !c.has_open || !c.large || !c.thumb) {
+	if (!c.by_key || !c.has_open || !c.large || !c.thumb)
 		rc = bg_error_oom();
-		goto done;
+	else if ((rc = site_prepare(&c)) == 0 && (rc = site_plot_open(&c.plots, dir, o)) == 0) {
+		plots_open = 1;
+		if ((rc = site_plots(&c)) == 0)
+			rc = site_pages(&c, &p);
 	}
-	if ((rc = validate(&c)) < 0)
-		goto done;
-	for (size_t i = 0; i < site->n_regressions; i++) {
-		const struct bg_site_regression *r = &site->regressions[i];
-		const struct bg_site_series *s = find_series(&c, r->series_key);
-		if (s && is_open(r->state))
-			c.has_open[s - site->series] = 1;
-	}
-	if (site->commit_url && !(c.links_off = commit_url_problem(site->commit_url))) {
-		esc(&c.tmpl, site->commit_url);
-		c.links = 1;
-		if ((rc = c.tmpl.err) < 0)
-			goto done;
-	}
-	if ((rc = make_dir(&c, NULL)) < 0 || (rc = make_dir(&c, "series")) < 0 ||
-	    (rc = make_dir(&c, "plots")) < 0)
-		goto done;
-
-	/* every plot first, in one gnuplot run, so the pages know which exist */
-	if ((rc = site_plot_open(&c.plots, dir, o)) < 0)
-		goto done;
-	plots_open = 1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char large[MAX_KEY + 32], thumb[MAX_KEY + 32];
-		snprintf(large, sizeof(large), "plots/%s.svg", site->series[i].key);
-		snprintf(thumb, sizeof(thumb), "plots/%s.thumb.svg", site->series[i].key);
-		rc = site_plot_series(&c.plots, &site->series[i], large, thumb, &c.large[i],
-				      &c.thumb[i]);
-	}
-	if (rc < 0 || (rc = site_plot_run(&c.plots)) < 0)
-		goto done;
-	site_plot_stats(&c.plots, st);
-
-	/* the series pages, then the index that links them */
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char rel[MAX_KEY + 32];
-		snprintf(rel, sizeof(rel), "series/%s.html", site->series[i].key);
-		bg_buf_clear(&p.b);
-		series_page(&p, &c, i);
-		rc = write_page(&c, &p, rel);
-	}
-	if (rc == 0) {
-		bg_buf_clear(&p.b);
-		index_page(&p, &c);
-		rc = write_page(&c, &p, "index.html");
-	}
-done:
 	if (plots_open)
 		site_plot_close(&c.plots);
 	bg_buf_free(&p.b);

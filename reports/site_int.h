@@ -1,5 +1,6 @@
-/* A batch of gnuplot plots made by one gnuplot run; private to reports/ (site_html.c asks
- * for the plots of every series, site_plot.c writes the data and script and runs gnuplot). */
+/* A batch of gnuplot plots made by one gnuplot run, and the states both halves of the site
+ * know; private to reports/ (site_html.c asks for the plots of every series, site_plot.c
+ * writes the data and script and runs gnuplot). */
 #ifndef BG_SITE_INT_H
 #define BG_SITE_INT_H
 
@@ -40,6 +41,11 @@ struct site_plot_batch {
 	char error[512]; /* why, at more length, for the log */
 	double seconds;  /* gnuplot's wall time */
 };
+
+/* The state of a change point or a regression as an index: 1 "acknowledged", 2 "fixed",
+ * 3 "improvement", 4 "neutral", and 0, detected (open), for NULL or any other word. The
+ * plots' line styles and the pages' state classes are indexed by it. */
+int site_state(const char *state);
 
 /* Starts a batch writing into dir (which must exist). Finds the program (o may be NULL);
  * when it is missing, sets missing and the note and makes no work directory. 0, BG_EINFRA

@@ -37,8 +37,9 @@
 #define COLOR_BASE "#0969da"
 #define COLOR_HEAD "#cf222e"
 
-/* A change point's look by state: a regression detected (still open), acknowledged or
- * fixed; an improvement; a neutral change (its spread, or a shift below the threshold). */
+/* A change point's look by state, indexed by site_state: a regression detected (still
+ * open), acknowledged or fixed; an improvement; a neutral change (its spread, or a shift
+ * below the threshold). */
 static const struct {
 	const char *name;
 	const char *color;
@@ -52,16 +53,11 @@ static const struct {
 };
 #define N_CHANGE_STYLES (sizeof(change_styles) / sizeof(change_styles[0]))
 
-static int change_style(const char *state)
+int site_state(const char *state)
 {
-	if (state && !strcmp(state, "acknowledged"))
-		return 1;
-	if (state && !strcmp(state, "fixed"))
-		return 2;
-	if (state && !strcmp(state, "improvement"))
-		return 3;
-	if (state && !strcmp(state, "neutral"))
-		return 4;
+	for (int k = 1; k < (int)N_CHANGE_STYLES; k++)
+		if (state && !strcmp(state, change_styles[k].name))
+			return k;
 	return 0;
 }
 
@@ -322,7 +318,7 @@ static int put_changes(struct bg_buf *s, const struct bg_site_series *ser, int l
 	int err = 0;
 	for (size_t i = 0; i < ser->n_changes && !err; i++) {
 		const struct bg_site_change *c = &ser->changes[i];
-		int st = change_style(c->state);
+		int st = site_state(c->state);
 		double x = (double)c->index - 0.5;
 		present[st] = 1;
 		err = bg_buf_printf(s,
