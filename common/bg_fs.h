@@ -1,9 +1,11 @@
-/* Files and directories: whole-file reads, atomic writes, mkdir -p, rm -rf, tails. */
+/* Files and directories: whole-file reads, atomic writes, mkdir -p, rm -rf, tails, raw
+ * copies and link targets (what materialising a working tree needs, without git). */
 #ifndef BG_FS_H
 #define BG_FS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "bg_buf.h"
 
@@ -35,6 +37,20 @@ int bg_fs_tail(struct bg_buf *out, const char *path, size_t max_bytes);
  * (cleared first) and pointing into it; "" when only line breaks; NULL when the file is
  * missing or empty. For progress lines that show a running step is alive. */
 const char *bg_fs_last_line(struct bg_buf *buf, const char *path, size_t max_bytes);
+
+/* 1 when the directory dir has no entry, 0 when it has one; BG_EINFRA naming dir when it
+ * cannot be read. */
+int bg_fs_dir_is_empty(const char *dir);
+
+/* mkdir -p of path's parent directory (nothing for a path without one). */
+int bg_fs_mkdirs_parent(const char *path);
+
+/* Copies the bytes of the file src (never through a symbolic link) into dst, created with
+ * mode; dst must not exist. BG_EINFRA naming the path on failure. */
+int bg_fs_copy_file(const char *src, const char *dst, mode_t mode);
+
+/* The target of the symbolic link path, into out (cleared first). */
+int bg_fs_readlink(struct bg_buf *out, const char *path);
 
 /* Total size in bytes of the regular files under path (0 when it does not exist). */
 int64_t bg_fs_du(const char *path);

@@ -200,6 +200,85 @@ const char *bg_fs_last_line(struct bg_buf *buf, const char *path, size_t max_byt
 	return nl ? nl + 1 : s;
 }
 
+int bg_fs_dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return bg_error_set(BG_EINFRA, "%s: %s", dir, strerror(errno));
+	struct dirent *e;
+	int empty = 1;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+int bg_fs_mkdirs_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	struct bg_buf p = BG_BUF_INIT;
+	int rc = bg_buf_put(&p, path, (size_t)(slash - path));
+	if (rc == 0)
+		rc = bg_fs_mkdirs(p.ptr);
+	bg_buf_free(&p);
+	return rc;
+}
+
+/* Writes all of buf[0..n) to fd, naming dst on failure. */
+static int copy_chunk(int fd, const char *buf, ssize_t n, const char *dst)
+{
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(fd, buf + off, (size_t)(n - off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return bg_error_set(BG_EINFRA, "write %s: %s", dst, strerror(errno));
+		off += w;
+	}
+	return 0;
+}
+
+int bg_fs_copy_file(const char *src, const char *dst, mode_t mode)
+{
+	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return bg_error_set(BG_EINFRA, "%s: %s", src, strerror(errno));
+	int outfd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (outfd < 0) {
+		int rc = bg_error_set(BG_EINFRA, "%s: %s", dst, strerror(errno));
+		close(in);
+		return rc;
+	}
+	char buf[65536];
+	int rc = 0;
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = bg_error_set(BG_EINFRA, "read %s: %s", src, strerror(errno));
+		if (n <= 0 || (rc = copy_chunk(outfd, buf, n, dst)) < 0)
+			break;
+	}
+	close(in);
+	if (close(outfd) < 0 && rc == 0)
+		rc = bg_error_set(BG_EINFRA, "write %s: %s", dst, strerror(errno));
+	return rc;
+}
+
+int bg_fs_readlink(struct bg_buf *out, const char *path)
+{
+	bg_buf_clear(out);
+	char target[4096];
+	ssize_t n = readlink(path, target, sizeof(target));
+	if (n < 0 || (size_t)n >= sizeof(target))
+		return bg_error_set(BG_EINFRA, "readlink %s: %s", path,
+				    n < 0 ? strerror(errno) : "target too long");
+	return bg_buf_put(out, target, (size_t)n);
+}
+
 int64_t bg_fs_du(const char *path)
 {
 	struct stat st;

@@ -3,9 +3,7 @@
  * the index, not HEAD, not the object database, not the working tree. */
 #include "bg_git.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <git2.h>
 #include <git2/sys/repository.h>
 #include <pthread.h>
@@ -54,6 +52,20 @@ static int lib_init(void)
 	pthread_once(&lib_once, lib_init_once);
 	if (lib_status < 0)
 		return bg_error_set(BG_EINFRA, "cannot initialise libgit2");
+	return 0;
+}
+
+/* Room for one more element in an array of *cap (n used), doubling from first. */
+static int grow(void **v, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : first;
+	void *p = realloc(*v, ncap * elem);
+	if (!p)
+		return bg_error_oom();
+	*v = p;
+	*cap = ncap;
 	return 0;
 }
 
@@ -232,14 +244,8 @@ static void wt_list_free(struct wt_list *l)
 
 static int wt_push(struct wt_list *l, const char *path, uint32_t mode, const git_oid *id)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct wt_entry *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return bg_error_oom();
-		l->v = v;
-		l->cap = cap;
-	}
+	if (grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 64) < 0)
+		return BG_ENOMEM;
 	struct wt_entry *e = &l->v[l->n];
 	memset(e, 0, sizeof(*e));
 	if (!(e->path = bg_strdup(path)))
@@ -356,17 +362,6 @@ done:
 	return rc;
 }
 
-static int read_link(struct bg_buf *out, const char *full)
-{
-	bg_buf_clear(out);
-	char target[4096];
-	ssize_t n = readlink(full, target, sizeof(target));
-	if (n < 0 || (size_t)n >= sizeof(target))
-		return bg_error_set(BG_EINFRA, "readlink %s: %s", full,
-				    n < 0 ? strerror(errno) : "target too long");
-	return bg_buf_put(out, target, (size_t)n);
-}
-
 /* The blob id `git add` would give the file: links hash their target, files go through the
  * repository's filters (line endings and the like) as git add does. Nothing is written. */
 static int hash_entry(struct bg_repo *repo, struct wt_entry *e)
@@ -376,7 +371,7 @@ static int hash_entry(struct bg_repo *repo, struct wt_entry *e)
 	if (rc < 0)
 		goto done;
 	if (e->mode == GIT_FILEMODE_LINK) {
-		if ((rc = read_link(&link, full.ptr)) < 0)
+		if ((rc = bg_fs_readlink(&link, full.ptr)) < 0)
 			goto done;
 		if (git_odb_hash(&e->id, link.ptr ? link.ptr : "", link.len, GIT_OBJECT_BLOB) < 0) {
 			rc = bg_error_set(BG_EINFRA, "cannot hash %s: %s", full.ptr, git_msg());
@@ -522,14 +517,8 @@ int bg_git_resolve(struct bg_repo *repo, const char *spec, struct bg_commit *out
 
 static int vec_push(struct commit_vec *v, struct bg_commit *c)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		struct bg_commit *p = realloc(v->v, cap * sizeof(*p));
-		if (!p)
-			return bg_error_oom();
-		v->v = p;
-		v->cap = cap;
-	}
+	if (grow((void **)&v->v, &v->cap, v->n, sizeof(*v->v), 16) < 0)
+		return BG_ENOMEM;
 	v->v[v->n++] = *c; /* takes ownership of c's strings */
 	memset(c, 0, sizeof(*c));
 	return 0;
@@ -749,17 +738,9 @@ static int prepare_target(const char *dir)
 	if (!S_ISDIR(st.st_mode))
 		return bg_error_set(BG_EINPUT, "cannot write a tree into '%s': not a directory",
 				    dir);
-	DIR *d = opendir(dir);
-	if (!d)
-		return bg_error_set(BG_EINFRA, "%s: %s", dir, strerror(errno));
-	struct dirent *e;
-	int empty = 1;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			empty = 0;
-			break;
-		}
-	closedir(d);
+	int empty = bg_fs_dir_is_empty(dir);
+	if (empty < 0)
+		return empty;
 	if (!empty)
 		return bg_error_set(BG_EINPUT, "cannot write a tree into '%s': it is not empty",
 				    dir);
@@ -813,60 +794,6 @@ done:
 	return rc;
 }
 
-static int copy_file(const char *src, const char *dst, mode_t mode)
-{
-	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (in < 0)
-		return bg_error_set(BG_EINFRA, "%s: %s", src, strerror(errno));
-	int outfd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (outfd < 0) {
-		int rc = bg_error_set(BG_EINFRA, "%s: %s", dst, strerror(errno));
-		close(in);
-		return rc;
-	}
-	char buf[65536];
-	int rc = 0;
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = bg_error_set(BG_EINFRA, "read %s: %s", src, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(outfd, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = bg_error_set(BG_EINFRA, "write %s: %s", dst, strerror(errno));
-				goto done;
-			}
-			off += w;
-		}
-	}
-done:
-	close(in);
-	if (close(outfd) < 0 && rc == 0)
-		rc = bg_error_set(BG_EINFRA, "write %s: %s", dst, strerror(errno));
-	return rc;
-}
-
-static int mkdirs_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash || slash == path)
-		return 0;
-	struct bg_buf p = BG_BUF_INIT;
-	int rc = bg_buf_put(&p, path, (size_t)(slash - path));
-	if (rc == 0)
-		rc = bg_fs_mkdirs(p.ptr);
-	bg_buf_free(&p);
-	return rc;
-}
-
 /* The working tree's files, as they are on disk, copied into dir. */
 static int materialise_worktree(struct bg_repo *repo, const char *dir)
 {
@@ -886,10 +813,10 @@ static int materialise_worktree(struct bg_repo *repo, const char *dir)
 				goto done;
 			continue;
 		}
-		if ((rc = mkdirs_parent(dst.ptr)) < 0)
+		if ((rc = bg_fs_mkdirs_parent(dst.ptr)) < 0)
 			goto done;
 		if (e->mode == GIT_FILEMODE_LINK) {
-			if ((rc = read_link(&link, src.ptr)) < 0)
+			if ((rc = bg_fs_readlink(&link, src.ptr)) < 0)
 				goto done;
 			if (symlink(link.ptr ? link.ptr : "", dst.ptr) < 0) {
 				rc = bg_error_set(BG_EINFRA, "symlink %s: %s", dst.ptr,
@@ -899,7 +826,7 @@ static int materialise_worktree(struct bg_repo *repo, const char *dir)
 			continue;
 		}
 		mode_t m = e->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
-		if ((rc = copy_file(src.ptr, dst.ptr, m)) < 0)
+		if ((rc = bg_fs_copy_file(src.ptr, dst.ptr, m)) < 0)
 			goto done;
 	}
 done:

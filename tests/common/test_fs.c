@@ -1,0 +1,150 @@
+/* common/fs.c beyond the basics in test_common.c: what materialising a working tree needs
+ * without git (raw copies, link targets, parent directories, the empty-target check), the
+ * last line a running step wrote, and joined paths as new strings. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bg_buf.h"
+#include "bg_error.h"
+#include "bg_fs.h"
+#include "tf.h"
+
+static char *tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+	struct bg_buf b = BG_BUF_INIT;
+	bg_buf_printf(&b, "%s/bitgate-fs-XXXXXX", t && *t ? t : "/tmp");
+	TF_CHECK(mkdtemp(b.ptr) != NULL, "mkdtemp: %s", strerror(errno));
+	return bg_buf_detach(&b);
+}
+
+static char *in(const char *dir, const char *name)
+{
+	char *p = bg_path_joined(dir, name);
+	TF_CHECK(p != NULL, "bg_path_joined");
+	return p;
+}
+
+TF_TEST(fs__copy_file_keeps_bytes_and_sets_mode)
+{
+	char *dir = tmpdir(), *src = in(dir, "src"), *dst = in(dir, "dst"), *exe = in(dir, "exe");
+	/* more than one read's worth, with a NUL inside */
+	size_t n = 200000;
+	char *data = malloc(n);
+	TF_CHECK(data != NULL, "malloc");
+	for (size_t i = 0; i < n; i++)
+		data[i] = (char)(i * 7);
+	TF_CHECK_EQ(bg_fs_write(src, data, n), 0);
+	TF_CHECK_EQ(bg_fs_copy_file(src, dst, 0644), 0);
+	struct bg_buf got = BG_BUF_INIT;
+	TF_CHECK_EQ(bg_fs_read(&got, dst), 0);
+	TF_CHECK(got.len == n && !memcmp(got.ptr, data, n), "copied %zu bytes of %zu", got.len, n);
+	struct stat st;
+	TF_CHECK_EQ(bg_fs_copy_file(src, exe, 0755), 0);
+	TF_CHECK(stat(exe, &st) == 0 && (st.st_mode & S_IXUSR), "executable bit kept");
+	TF_CHECK(stat(dst, &st) == 0 && !(st.st_mode & S_IXUSR), "not executable");
+
+	/* an existing target is not overwritten; a missing source is named */
+	TF_CHECK(bg_fs_copy_file(src, dst, 0644) == BG_EINFRA, "overwrote %s", dst);
+	TF_CHECK(strstr(bg_error_last(), dst) != NULL, "message: %s", bg_error_last());
+	char *missing = in(dir, "missing"), *dst2 = in(dir, "dst2");
+	TF_CHECK(bg_fs_copy_file(missing, dst2, 0644) == BG_EINFRA, "copied a missing file");
+	TF_CHECK(strstr(bg_error_last(), missing) != NULL, "message: %s", bg_error_last());
+	TF_CHECK(!bg_fs_exists(dst2), "target made for a missing source");
+
+	/* never through a symbolic link */
+	char *link = in(dir, "link");
+	TF_CHECK(symlink(src, link) == 0, "symlink");
+	TF_CHECK(bg_fs_copy_file(link, dst2, 0644) == BG_EINFRA, "copied through a link");
+	bg_buf_free(&got);
+	free(data);
+	bg_fs_rmtree(dir);
+	free(dir);
+	free(src);
+	free(dst);
+	free(exe);
+	free(missing);
+	free(dst2);
+	free(link);
+}
+
+TF_TEST(fs__readlink_and_mkdirs_parent)
+{
+	char *dir = tmpdir(), *link = in(dir, "l"), *file = in(dir, "f");
+	struct bg_buf t = BG_BUF_INIT;
+	TF_CHECK(symlink("some/where else", link) == 0, "symlink");
+	bg_buf_puts(&t, "old");
+	TF_CHECK_EQ(bg_fs_readlink(&t, link), 0);
+	TF_CHECK(t.len == 15 && !strcmp(t.ptr, "some/where else"), "target %s", t.ptr);
+	TF_CHECK_EQ(bg_fs_write(file, "x", 1), 0);
+	TF_CHECK(bg_fs_readlink(&t, file) == BG_EINFRA, "readlink of a file");
+	TF_CHECK(strstr(bg_error_last(), file) != NULL, "message: %s", bg_error_last());
+
+	char *deep = in(dir, "a/b/c/file.txt"), *parent = in(dir, "a/b/c");
+	TF_CHECK_EQ(bg_fs_mkdirs_parent(deep), 0);
+	TF_CHECK(bg_fs_is_dir(parent), "%s made", parent);
+	TF_CHECK(!bg_fs_exists(deep), "the file itself is not made");
+	TF_CHECK_EQ(bg_fs_mkdirs_parent("file.txt"), 0); /* no parent: nothing to do */
+	TF_CHECK_EQ(bg_fs_mkdirs_parent("/top"), 0);
+	bg_buf_free(&t);
+	bg_fs_rmtree(dir);
+	free(dir);
+	free(link);
+	free(file);
+	free(deep);
+	free(parent);
+}
+
+TF_TEST(fs__dir_is_empty)
+{
+	char *dir = tmpdir(), *file = in(dir, "f"), *missing = in(dir, "none");
+	TF_CHECK_EQ(bg_fs_dir_is_empty(dir), 1);
+	TF_CHECK_EQ(bg_fs_write(file, "", 0), 0);
+	TF_CHECK_EQ(bg_fs_dir_is_empty(dir), 0);
+	TF_CHECK(bg_fs_dir_is_empty(missing) == BG_EINFRA, "missing directory");
+	TF_CHECK(strstr(bg_error_last(), missing) != NULL, "message: %s", bg_error_last());
+	bg_fs_rmtree(dir);
+	free(dir);
+	free(file);
+	free(missing);
+}
+
+TF_TEST(fs__last_line)
+{
+	char *dir = tmpdir(), *log = in(dir, "log"), *missing = in(dir, "none");
+	struct bg_buf b = BG_BUF_INIT;
+	const char *text = "compiling a.c\ncompiling b.c\r\n\n";
+	TF_CHECK_EQ(bg_fs_write(log, text, strlen(text)), 0);
+	const char *line = bg_fs_last_line(&b, log, 512);
+	TF_CHECK(line && !strcmp(line, "compiling b.c"), "line %s", line ? line : "(null)");
+	/* one line only: all of it */
+	TF_CHECK_EQ(bg_fs_write(log, "linking", 7), 0);
+	line = bg_fs_last_line(&b, log, 512);
+	TF_CHECK(line && !strcmp(line, "linking"), "line %s", line ? line : "(null)");
+	/* only line breaks: "" (the caller shows its own text) */
+	TF_CHECK_EQ(bg_fs_write(log, "\n\n", 2), 0);
+	line = bg_fs_last_line(&b, log, 512);
+	TF_CHECK(line && !*line, "line of breaks: '%s'", line ? line : "(null)");
+	/* empty or missing: NULL */
+	TF_CHECK_EQ(bg_fs_write(log, "", 0), 0);
+	TF_CHECK(bg_fs_last_line(&b, log, 512) == NULL, "empty file");
+	TF_CHECK(bg_fs_last_line(&b, missing, 512) == NULL, "missing file");
+	bg_buf_free(&b);
+	bg_fs_rmtree(dir);
+	free(dir);
+	free(log);
+	free(missing);
+}
+
+TF_TEST(fs__path_joined)
+{
+	char *p = bg_path_joined("/a/b/", "/c");
+	TF_CHECK(p && !strcmp(p, "/a/b/c"), "joined %s", p ? p : "(null)");
+	free(p);
+	p = bg_path_joined("/", "x");
+	TF_CHECK(p && !strcmp(p, "/x"), "joined %s", p ? p : "(null)");
+	free(p);
+}
