@@ -7,36 +7,46 @@
 static const char *const verdict_names[] = {"no change", "faster", "slower", "noisy", "missing"};
 static const char *const status_names[] = {"pass", "fail", "skipped"};
 static const char *const conclusion_names[] = {"success", "failure", "neutral"};
+#define N_OF(a) (sizeof(a) / sizeof(*(a)))
+
+/* names[v], or "unknown" outside the table. */
+static const char *name_in(const char *const *names, size_t n, unsigned v)
+{
+	return v < n ? names[v] : "unknown";
+}
+
+/* The index of s in names; -1 when it is not there. */
+static int parse_in(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
 
 const char *bg_verdict_name(enum bg_verdict v)
 {
-	return (unsigned)v < 5 ? verdict_names[v] : "unknown";
+	return name_in(verdict_names, N_OF(verdict_names), (unsigned)v);
 }
 
 int bg_verdict_parse(const char *s)
 {
-	for (int i = 0; i < 5; i++)
-		if (s && !strcmp(s, verdict_names[i]))
-			return i;
-	return -1;
+	return parse_in(verdict_names, N_OF(verdict_names), s);
 }
 
 const char *bg_gate_status_name(enum bg_gate_status s)
 {
-	return (unsigned)s < 3 ? status_names[s] : "unknown";
+	return name_in(status_names, N_OF(status_names), (unsigned)s);
 }
 
 int bg_gate_status_parse(const char *s)
 {
-	for (int i = 0; i < 3; i++)
-		if (s && !strcmp(s, status_names[i]))
-			return i;
-	return -1;
+	return parse_in(status_names, N_OF(status_names), s);
 }
 
 const char *bg_conclusion_name(int c)
 {
-	return (unsigned)c < 3 ? conclusion_names[c] : "unknown";
+	return name_in(conclusion_names, N_OF(conclusion_names), (unsigned)c);
 }
 
 static void free_strv(char **v, size_t n)
