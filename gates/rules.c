@@ -335,8 +335,9 @@ static int gate_benchmarks(const struct bg_cmp_input *in, struct bg_decision *d)
 }
 
 /* The strict-mode overhead: the geometric mean over benchmarks of Q(strict) / Q(default),
- * Q the configured quantile of the samples (as the perf rows), with a percentile bootstrap interval that draws rounds jointly for all
- * benchmarks (the same rounds carried both modes, interleaved). */
+ * Q the configured quantile of the samples (as the perf rows), with a percentile bootstrap
+ * interval that draws rounds jointly for all benchmarks (the same rounds carried both
+ * modes, interleaved). */
 static int strict_overhead(const struct bg_cmp_input *in, struct bg_strict_cmp *out)
 {
 	const struct bg_cmp_series *s = in->strict;
