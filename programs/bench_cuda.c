@@ -1,7 +1,7 @@
 /* bitnet-bench's CUDA benchmarks (built with BITGATE_HAVE_CUDA): the device's copy
  * bandwidth, gpu/'s GEMV and GEMM kernels and the whole-model decode, each checked against
- * the CPU before CUDA events time it. bitnet_bench.c lists them and runs them through the
- * table that bench_cuda_open returns. */
+ * the CPU before CUDA events time it. bench_list.c lists them, bench_measure.c runs them
+ * through the table that bench_cuda_open returns. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
