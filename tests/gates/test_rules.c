@@ -1,7 +1,7 @@
 /* Gate rules on synthetic samples: a clear regression, a clear improvement, noise, missing
  * data, a crashed head, a new test failure, a GPU suite that cannot run, the strict-mode
- * overhead, throughput floors and the noise floor. Samples are made with a fixed generator,
- * so each case decides the same way every time. */
+ * overhead, throughput floors, the benchmarks gate's evidence and the noise floor. Samples
+ * are made with a fixed generator, so each case decides the same way every time. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +231,30 @@ TF_TEST(rules__crashed_head_never_passes)
 	d = decide(&in);
 	TF_CHECK_EQ(gate(d, "build")->status, BG_GATE_FAIL);
 	TF_CHECK(strstr(gate(d, "build")->evidence, "compile"), "%s", gate(d, "build")->evidence);
+	bg_decision_free(d);
+}
+
+TF_TEST(rules__benchmarks_evidence_lists_each_problem)
+{
+	/* the phases of the benchmarks gate, each problem in order, "; " between them: an
+	 * incomplete base, a head kernel never checked, a benchmark skipped on head (with why) */
+	static struct side b, h;
+	fill(&b, 100, 0.01, 0);
+	fill(&h, 100, 0.01, 0);
+	struct bg_cmp_series s[] = {series("gemv/avx2/2560x6912", &b, &h),
+				    series("matmul/cuda/256x256x256", &b, NULL)};
+	s[0].checked_head = 0;
+	s[1].skipped_head = "no CUDA device";
+	struct bg_gate_config c = cfg();
+	struct bg_cmp_input in = input(&c, s, 2);
+	in.base.complete = 0; /* no error text: "no samples" */
+	struct bg_decision *d = decide(&in);
+	TF_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_FAIL);
+	TF_CHECK(!strcmp(gate(d, "benchmarks")->evidence,
+			 "base measurement incomplete: no samples; gemv/avx2/2560x6912: kernel "
+			 "avx2 not verified against the reference; matmul/cuda/256x256x256 ran on "
+			 "base but not on head (skipped: no CUDA device)"),
+		 "%s", gate(d, "benchmarks")->evidence);
 	bg_decision_free(d);
 }
 

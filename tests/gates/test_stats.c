@@ -1,6 +1,7 @@
 /* Summary statistics against values computed independently (R 4.x: quantile(x, type = 7),
- * median(x), mad(x, constant = 1)). */
+ * median(x), mad(x, constant = 1)), and the comparator every sort of doubles uses. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "bg_stats.h"
 #include "tf.h"
@@ -32,4 +33,20 @@ TF_TEST(stats__median_mad)
 	TF_CHECK(NEAR(bg_stats_mad(y, 4), 1), "mad %g", bg_stats_mad(y, 4));
 	TF_CHECK(isnan(bg_stats_median(y, 0)), "empty median must be NAN");
 	TF_CHECK(bg_stats_min(y, 4) == 1 && bg_stats_max(y, 4) == 4, "min/max");
+}
+
+TF_TEST(stats__cmp_double_total_order)
+{
+	/* ascending, every NaN last and equal to every other NaN, so qsort is well-defined */
+	double x[] = {3, NAN, -1, INFINITY, 0, NAN, -INFINITY, 2.5};
+	qsort(x, 8, sizeof(*x), bg_stats_cmp_double);
+	const double want[] = {-INFINITY, -1, 0, 2.5, 3, INFINITY};
+	for (int i = 0; i < 6; i++)
+		TF_CHECK(x[i] == want[i], "x[%d] = %g, want %g", i, x[i], want[i]);
+	TF_CHECK(isnan(x[6]) && isnan(x[7]), "NaNs not last: %g %g", x[6], x[7]);
+	double a = 1, b = 2, n = NAN, m = NAN;
+	TF_CHECK(bg_stats_cmp_double(&a, &b) < 0 && bg_stats_cmp_double(&b, &a) > 0, "1 vs 2");
+	TF_CHECK_EQ(bg_stats_cmp_double(&a, &a), 0);
+	TF_CHECK(bg_stats_cmp_double(&a, &n) < 0 && bg_stats_cmp_double(&n, &a) > 0, "NaN last");
+	TF_CHECK_EQ(bg_stats_cmp_double(&n, &m), 0);
 }
