@@ -120,34 +120,42 @@ static int wait_child(pid_t pid, int pidfd, int ms, int *status)
 	return waitpid(pid, status, WNOHANG) == pid;
 }
 
-int bg_proc_run(const struct bg_proc_opts *o, struct bg_proc_result *res)
+/* The child's stdout and stderr files (the same path twice merges them). */
+static int open_outputs(const struct bg_proc_opts *o, int *out_fd, int *err_fd)
 {
-	memset(res, 0, sizeof(*res));
-	if (!o->argv || !o->argv[0])
-		return bg_error_set(BG_EINPUT, "empty command");
-	int out_fd = open_out(o->stdout_path);
-	if (out_fd < 0)
+	*err_fd = -1;
+	*out_fd = open_out(o->stdout_path);
+	if (*out_fd < 0)
 		return bg_error_set(BG_EINFRA, "%s: %s", o->stdout_path, strerror(errno));
-	int err_fd;
 	if (o->stderr_path && o->stdout_path && !strcmp(o->stderr_path, o->stdout_path))
-		err_fd = dup(out_fd);
+		*err_fd = dup(*out_fd);
 	else
-		err_fd = open_out(o->stderr_path);
-	if (err_fd < 0) {
+		*err_fd = open_out(o->stderr_path);
+	if (*err_fd < 0) {
 		int e = errno;
-		close(out_fd);
+		close(*out_fd);
 		return bg_error_set(BG_EINFRA, "%s: %s", o->stderr_path, strerror(e));
 	}
-	int pipefd[2];
+	return 0;
+}
+
+/* Forks the child in a process group of its own, at *t0; *exec_fd is read back for why
+ * exec failed (the child writes it there; close-on-exec closes it when exec works). */
+static int spawn(const struct bg_proc_opts *o, pid_t *pid, int *exec_fd, double *t0)
+{
+	int out_fd = -1, err_fd = -1, pipefd[2];
+	int rc = open_outputs(o, &out_fd, &err_fd);
+	if (rc < 0)
+		return rc;
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		int e = errno;
 		close(out_fd);
 		close(err_fd);
 		return bg_error_set(BG_EINFRA, "pipe: %s", strerror(e));
 	}
-	double t0 = bg_now();
-	pid_t pid = fork();
-	if (pid < 0) {
+	*t0 = bg_now();
+	*pid = fork();
+	if (*pid < 0) {
 		int e = errno;
 		close(out_fd);
 		close(err_fd);
@@ -155,15 +163,22 @@ int bg_proc_run(const struct bg_proc_opts *o, struct bg_proc_result *res)
 		close(pipefd[1]);
 		return bg_error_set(BG_EINFRA, "fork: %s", strerror(e));
 	}
-	if (pid == 0) {
+	if (*pid == 0) {
 		close(pipefd[0]);
 		child_exec(o, out_fd, err_fd, pipefd[1]);
 	}
-	setpgid(pid, pid); /* also in the parent, so the group exists before any kill */
+	setpgid(*pid, *pid); /* also in the parent, so the group exists before any kill */
 	close(out_fd);
 	close(err_fd);
 	close(pipefd[1]);
+	*exec_fd = pipefd[0];
+	return 0;
+}
 
+/* Waits for the child, killing its group at the timeout or on an interruption (SIGTERM,
+ * then SIGKILL after a grace period), ticking meanwhile. Returns its wait status. */
+static int supervise(const struct bg_proc_opts *o, pid_t pid, double t0, struct bg_proc_result *res)
+{
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	int status = 0, reaped = 0, sent_term = 0;
 	double deadline = o->timeout_s > 0 ? t0 + o->timeout_s : 0, kill_at = 0;
@@ -195,9 +210,14 @@ int bg_proc_run(const struct bg_proc_opts *o, struct bg_proc_result *res)
 	kill(-pid, SIGKILL);
 	if (pidfd >= 0)
 		close(pidfd);
-	res->wall_s = bg_now() - t0;
-	ssize_t n = read(pipefd[0], res->exec_error, sizeof(res->exec_error) - 1);
-	close(pipefd[0]);
+	return status;
+}
+
+/* How it ended: the exec failure the child reported, its exit status or signal. */
+static void collect(int exec_fd, int status, struct bg_proc_result *res)
+{
+	ssize_t n = read(exec_fd, res->exec_error, sizeof(res->exec_error) - 1);
+	close(exec_fd);
 	if (n > 0)
 		res->exec_error[n] = '\0';
 	else
@@ -209,6 +229,22 @@ int bg_proc_run(const struct bg_proc_opts *o, struct bg_proc_result *res)
 		res->signaled = 1;
 		res->signal = WTERMSIG(status);
 	}
+}
+
+int bg_proc_run(const struct bg_proc_opts *o, struct bg_proc_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (!o->argv || !o->argv[0])
+		return bg_error_set(BG_EINPUT, "empty command");
+	double t0 = 0;
+	pid_t pid = -1;
+	int exec_fd = -1;
+	int rc = spawn(o, &pid, &exec_fd, &t0);
+	if (rc < 0)
+		return rc;
+	int status = supervise(o, pid, t0, res);
+	res->wall_s = bg_now() - t0;
+	collect(exec_fd, status, res);
 	if (res->interrupted)
 		return bg_error_set(BG_EINTR, "interrupted while running %s", o->argv[0]);
 	return 0;

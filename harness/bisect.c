@@ -33,6 +33,7 @@ struct bisect {
 	int *full;                        /* the same for the nightly's full runs alone (a
 					     bisect run of another benchmark measured nothing
 					     of this one) */
+	char *filter;                     /* ^bench$: each run measures this benchmark alone */
 };
 
 /* The series of the walk o names; NULL when none is stored yet. BG_EINPUT when the
@@ -295,109 +296,156 @@ static char *dup_or_empty(const char *s)
 	return bg_strdup(s ? s : "");
 }
 
-int bg_bisect_run(struct bg_app *app, const struct bg_bisect_opts *o,
-		  struct bg_bisect_result *r)
+/* The threshold: o's, else the nightly section of the bad end's bitgate.json. */
+static int choose_threshold(struct bg_app *app, const struct bg_bisect_opts *o,
+			    struct bg_bisect_result *r)
 {
-	memset(r, 0, sizeof(*r));
-	struct bisect b = {.app = app, .o = o, .r = r};
+	r->threshold = o->threshold;
+	if (o->threshold >= 0)
+		return 0;
 	struct bg_config *cfg = NULL;
 	struct bg_nightly_config nc = {0};
-	char *filter = NULL;
-	int rc = make_line(app, o, r);
+	int rc = bg_engine_load_config(app, &r->line[r->n - 1], NULL, &cfg);
+	if (rc == 0 && (rc = bg_nightly_config_read(cfg, &nc)) == 0)
+		r->threshold = nc.threshold;
+	bg_nightly_config_clear(&nc);
+	bg_config_free(cfg);
+	return rc;
+}
+
+/* The arrays over the line, and the options of every run the bisect makes. */
+static int bisect_alloc(struct bisect *b)
+{
+	size_t n = b->r->n;
+	b->shas = malloc(n * sizeof(*b->shas));
+	b->at = calloc(n, sizeof(*b->at));
+	b->stored = calloc(n, 1);
+	b->state = calloc(n, sizeof(*b->state));
+	b->full = calloc(n, sizeof(*b->full));
+	b->r->marks = calloc(n, 1);
+	b->filter = exact_regex(b->o->bench);
+	if (!b->shas || !b->at || !b->stored || !b->state || !b->full || !b->r->marks || !b->filter)
+		return bg_error_oom();
+	for (size_t i = 0; i < n; i++)
+		b->shas[i] = b->r->line[i].sha;
+	b->eo = (struct bg_engine_opts){.kind = "nightly",
+					.label = "bisect",
+					.repetitions = b->o->repetitions,
+					.filter = b->filter,
+					.tests = 0,
+					.pin_cpu = b->o->pin_cpu,
+					.jobs = b->o->jobs};
+	return 0;
+}
+
+static void bisect_free(struct bisect *b)
+{
+	bg_db_series_walk_free(b->walk, b->n_walk);
+	free(b->shas);
+	free(b->at);
+	free(b->stored);
+	free(b->state);
+	free(b->full);
+	free(b->filter);
+}
+
+/* What is stored along the line, and both ends measured (need_end); BG_EINPUT when the
+ * series is at neither. */
+static int load_ends(struct bisect *b)
+{
+	const struct bg_bisect_result *r = b->r;
+	size_t n = r->n;
+	int64_t machine = b->app->machine_id;
+	int rc;
+	if ((rc = bg_db_commits_measured(b->app->db, machine, "nightly", 1, b->shas, n, b->state)) <
+		    0 ||
+	    (rc = bg_db_commits_measured(b->app->db, machine, "nightly", 0, b->shas, n, b->full)) <
+		    0 ||
+	    (rc = load(b)) < 0 || (rc = need_end(b, 0, "good")) < 0 ||
+	    (rc = need_end(b, n - 1, "bad")) < 0)
+		return rc;
+	if (!b->ser)
+		return bg_error_set(BG_EINPUT, "no series %s [%s] (metric ns) at %.10s and %.10s",
+				    b->o->bench, b->o->mode ? b->o->mode : "default",
+				    r->line[0].sha, r->line[n - 1].sha);
+	return 0;
+}
+
+/* Names the series in r and compares the ends: a slowdown when bad is slower than good
+ * beyond doubt and by the threshold. */
+static int judge_ends(struct bisect *b)
+{
+	struct bg_bisect_result *r = b->r;
+	size_t n = r->n;
+	r->benchmark = dup_or_empty(b->ser->benchmark);
+	r->params = dup_or_empty(b->ser->params);
+	r->metric = dup_or_empty(b->ser->metric);
+	r->mode = dup_or_empty(b->ser->mode);
+	if (!r->benchmark || !r->params || !r->metric || !r->mode)
+		return bg_error_oom();
+	const struct bg_walk_point *g = b->at[0], *x = b->at[n - 1];
+	int rc = bg_stats_ratio_ci(g->samples, NULL, g->n, x->samples, NULL, x->n, 0.95, 2000, SEED,
+				   &r->ends);
 	if (rc < 0)
 		return rc;
-	size_t n = r->n;
-	r->threshold = o->threshold;
-	if (o->threshold < 0) {
-		if ((rc = bg_engine_load_config(app, &r->line[n - 1], NULL, &cfg)) < 0 ||
-		    (rc = bg_nightly_config_read(cfg, &nc)) < 0)
-			goto done;
-		r->threshold = nc.threshold;
-	}
-	b.shas = malloc(n * sizeof(*b.shas));
-	b.at = calloc(n, sizeof(*b.at));
-	b.stored = calloc(n, 1);
-	b.state = calloc(n, sizeof(*b.state));
-	b.full = calloc(n, sizeof(*b.full));
-	r->marks = calloc(n, 1);
-	filter = exact_regex(o->bench);
-	if (!b.shas || !b.at || !b.stored || !b.state || !b.full || !r->marks || !filter) {
-		rc = bg_error_oom();
-		goto done;
-	}
-	for (size_t i = 0; i < n; i++)
-		b.shas[i] = r->line[i].sha;
-	b.eo = (struct bg_engine_opts){.kind = "nightly", .label = "bisect",
-				       .repetitions = o->repetitions, .filter = filter,
-				       .tests = 0, .pin_cpu = o->pin_cpu, .jobs = o->jobs};
-
-	if ((rc = bg_db_commits_measured(app->db, app->machine_id, "nightly", 1, b.shas, n,
-					 b.state)) < 0 ||
-	    (rc = bg_db_commits_measured(app->db, app->machine_id, "nightly", 0, b.shas, n,
-					 b.full)) < 0 ||
-	    (rc = load(&b)) < 0 || (rc = need_end(&b, 0, "good")) < 0 ||
-	    (rc = need_end(&b, n - 1, "bad")) < 0)
-		goto done;
-	if (!b.ser) {
-		rc = bg_error_set(BG_EINPUT, "no series %s [%s] (metric ns) at %.10s and %.10s",
-				  o->bench, o->mode ? o->mode : "default", r->line[0].sha,
-				  r->line[n - 1].sha);
-		goto done;
-	}
-	r->benchmark = dup_or_empty(b.ser->benchmark);
-	r->params = dup_or_empty(b.ser->params);
-	r->metric = dup_or_empty(b.ser->metric);
-	r->mode = dup_or_empty(b.ser->mode);
-	if (!r->benchmark || !r->params || !r->metric || !r->mode) {
-		rc = bg_error_oom();
-		goto done;
-	}
-	const struct bg_walk_point *g = b.at[0], *x = b.at[n - 1];
-	if ((rc = bg_stats_ratio_ci(g->samples, NULL, g->n, x->samples, NULL, x->n, 0.95, 2000,
-				    SEED, &r->ends)) < 0)
-		goto done;
 	r->marks[0] = BG_MARK_GOOD;
 	r->marks[n - 1] = BG_MARK_BAD;
 	r->last_good = 0;
 	r->first_bad = n - 1;
 	r->slowdown = r->ends.lo > 1 && r->ends.estimate - 1 >= r->threshold;
-	if (!r->slowdown)
-		goto done;
-	r->cut = o->cut >= 0 ? o->cut : (r->ends.estimate - 1) / 2;
+	return 0;
+}
+
+/* Tests commits, the search choosing each, until the last good and first bad are next to
+ * each other (or only commits that cannot be measured are left between them). */
+static int search(struct bisect *b)
+{
+	struct bg_bisect_result *r = b->r;
+	size_t n = r->n, i;
+	r->cut = b->o->cut >= 0 ? b->o->cut : (r->ends.estimate - 1) / 2;
 	bg_log_info("bisecting %s: bad is %+.1f%% [%+.1f%%, %+.1f%%] against good over %zu "
 		    "commits; a commit %+.1f%% slower than good or more is bad",
-		    o->bench, 100 * (r->ends.estimate - 1), 100 * (r->ends.lo - 1),
+		    b->o->bench, 100 * (r->ends.estimate - 1), 100 * (r->ends.lo - 1),
 		    100 * (r->ends.hi - 1), n - 2, 100 * r->cut);
-
-	size_t i;
-	while ((i = bg_bisect_search_next(r->marks, b.stored, n)) != (size_t)-1) {
+	while ((i = bg_bisect_search_next(r->marks, b->stored, n)) != (size_t)-1) {
 		size_t lo, hi, left = 0;
 		bg_bisect_search_bounds(r->marks, n, &lo, &hi);
 		for (size_t k = lo + 1; k < hi; k++)
 			left += r->marks[k] == BG_MARK_UNTESTED;
-		if ((rc = test_commit(&b, i, left)) < 0)
-			goto done;
+		int rc = test_commit(b, i, left);
+		if (rc < 0)
+			return rc;
 	}
-	bg_bisect_search_bounds(r->marks, n, &r->last_good, &r->first_bad);
-	g = b.at[r->last_good];
-	x = b.at[r->first_bad];
+	return 0;
+}
+
+/* The step found: its ends, their medians and ratio; the answer recorded as the suspect of
+ * the stored regressions it explains. */
+static int settle(struct bisect *b)
+{
+	struct bg_bisect_result *r = b->r;
+	bg_bisect_search_bounds(r->marks, r->n, &r->last_good, &r->first_bad);
+	const struct bg_walk_point *g = b->at[r->last_good], *x = b->at[r->first_bad];
 	r->good_median = bg_stats_median(g->samples, g->n);
 	r->bad_median = bg_stats_median(x->samples, x->n);
-	if ((rc = bg_stats_ratio_ci(g->samples, NULL, g->n, x->samples, NULL, x->n, 0.95, 2000,
-				    SEED + 1, &r->step)) < 0)
-		goto done;
-	rc = record_suspect(&b);
-done:
+	int rc = bg_stats_ratio_ci(g->samples, NULL, g->n, x->samples, NULL, x->n, 0.95, 2000,
+				   SEED + 1, &r->step);
+	return rc < 0 ? rc : record_suspect(b);
+}
+
+int bg_bisect_run(struct bg_app *app, const struct bg_bisect_opts *o, struct bg_bisect_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	struct bisect b = {.app = app, .o = o, .r = r};
+	int rc = make_line(app, o, r);
+	if (rc < 0)
+		return rc;
+	if ((rc = choose_threshold(app, o, r)) == 0 && (rc = bisect_alloc(&b)) == 0 &&
+	    (rc = load_ends(&b)) == 0 && (rc = judge_ends(&b)) == 0 && r->slowdown &&
+	    (rc = search(&b)) == 0)
+		rc = settle(&b);
 	bg_progress_clear();
-	bg_db_series_walk_free(b.walk, b.n_walk);
-	free(b.shas);
-	free(b.at);
-	free(b.stored);
-	free(b.state);
-	free(b.full);
-	free(filter);
-	bg_nightly_config_clear(&nc);
-	bg_config_free(cfg);
+	bisect_free(&b);
 	return rc;
 }
 
