@@ -38,6 +38,14 @@ static void open_app(struct bg_app *app, const char *dir)
 	TF_CHECK(rc == 0, "bg_repo_open %s: %s", dir, bg_error_last());
 }
 
+/* Starts c for o and resolves its sides, which must work. */
+static void resolve_ok(struct bg_compare *c, struct bg_app *app, const struct bg_compare_opts *o)
+{
+	bg_compare_init(c, app, o);
+	int rc = bg_compare_resolve(c);
+	TF_CHECK(rc == 0, "resolve: %s", bg_error_last());
+}
+
 /* no --base: the merge-base of the head's default branch and the head */
 TF_TEST(compare__resolve_default_base_is_merge_base)
 {
@@ -48,9 +56,7 @@ TF_TEST(compare__resolve_default_base_is_merge_base)
 	open_app(&app, dir);
 	struct bg_compare_opts o = {.kind = "compare", .head_rev = f1};
 	struct bg_compare c;
-	bg_compare_init(&c, &app, &o);
-	int rc = bg_compare_resolve(&c);
-	TF_CHECK(rc == 0, "resolve: %s", bg_error_last());
+	resolve_ok(&c, &app, &o);
 	TF_CHECK(!strcmp(c.head.sha, f1), "head %s", c.head.sha);
 	TF_CHECK(!strcmp(c.base.sha, m1), "base %s, want %s", c.base.sha, m1);
 	TF_CHECK(c.head_cfg && !strcmp(c.head_cfg->default_branch, "stable"), "head config");
@@ -58,8 +64,7 @@ TF_TEST(compare__resolve_default_base_is_merge_base)
 
 	/* an explicit base wins over the default branch */
 	o.base_rev = f1;
-	bg_compare_init(&c, &app, &o);
-	TF_CHECK_EQ(bg_compare_resolve(&c), 0);
+	resolve_ok(&c, &app, &o);
 	TF_CHECK(!strcmp(c.base.sha, f1), "base %s", c.base.sha);
 	bg_compare_clear(&c);
 	bg_repo_free(app.repo);
@@ -75,9 +80,7 @@ TF_TEST(compare__resolve_default_base_from_remote_branch)
 	open_app(&app, dir);
 	struct bg_compare_opts o = {.kind = "compare", .head_rev = f1};
 	struct bg_compare c;
-	bg_compare_init(&c, &app, &o);
-	int rc = bg_compare_resolve(&c);
-	TF_CHECK(rc == 0, "resolve: %s", bg_error_last());
+	resolve_ok(&c, &app, &o);
 	TF_CHECK(!strcmp(c.base.sha, m1), "base %s, want %s", c.base.sha, m1);
 	bg_compare_clear(&c);
 
@@ -103,8 +106,7 @@ TF_TEST(compare__gates_from_the_base)
 	struct bg_compare_opts o = {
 		.kind = "compare", .base_rev = m1, .head_rev = f1, .strict = -1};
 	struct bg_compare c;
-	bg_compare_init(&c, &app, &o);
-	TF_CHECK_EQ(bg_compare_resolve(&c), 0);
+	resolve_ok(&c, &app, &o);
 	TF_CHECK(bg_compare_choose_gates(&c) == 0, "gates: %s", bg_error_last());
 	TF_CHECK(c.g.threshold == 0.07, "threshold %g, want the base's 0.07", c.g.threshold);
 	TF_CHECK_EQ(c.rounds, 3);
@@ -114,8 +116,7 @@ TF_TEST(compare__gates_from_the_base)
 
 	o.rounds = 7;
 	o.strict = 0;
-	bg_compare_init(&c, &app, &o);
-	TF_CHECK_EQ(bg_compare_resolve(&c), 0);
+	resolve_ok(&c, &app, &o);
 	TF_CHECK_EQ(bg_compare_choose_gates(&c), 0);
 	TF_CHECK_EQ(c.rounds, 7);
 	TF_CHECK_EQ(c.with_strict, 0);
@@ -128,8 +129,7 @@ TF_TEST(compare__gates_from_the_base)
 	TF_CHECK(tg_remove(dir, "bitgate.json") == 0, "remove");
 	TF_CHECK(tg_commit(dir, "no config", m0) == 0, "commit");
 	o.base_rev = m0;
-	bg_compare_init(&c, &app, &o);
-	TF_CHECK_EQ(bg_compare_resolve(&c), 0);
+	resolve_ok(&c, &app, &o);
 	TF_CHECK_EQ(bg_compare_choose_gates(&c), 0);
 	TF_CHECK(c.g.threshold == 0.5, "threshold %g, want the head's 0.5", c.g.threshold);
 	bg_compare_clear(&c);

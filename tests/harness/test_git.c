@@ -754,8 +754,6 @@ TF_TEST(git__worktree_clean_is_head_tree)
 	TF_CHECK(wt.author && wt.time > 1700000000, "author/time");
 	bg_commit_clear(&head);
 	bg_commit_clear(&wt);
-
-	/* an empty repository's tree: the empty tree */
 	bg_repo_free(r);
 	cleanup(dir);
 }
@@ -775,10 +773,12 @@ TF_TEST(git__worktree_unborn_head_fails)
 	cleanup(dir);
 }
 
-TF_TEST(git__worktree_dirty)
+/* A repository with every kind of uncommitted change: modified, deleted, mode-only,
+ * file-to-link, untracked (nested too), ignored (a file, a directory) and a tracked file
+ * the ignore rules would match. s: the last commit. */
+static void make_dirty_repo(char *dir, size_t size, char *s)
 {
-	char dir[4096], out[4096], s[41];
-	make_repo(dir, sizeof(dir), "git-wt-dirty");
+	make_repo(dir, size, "git-wt-dirty");
 	write_file(dir, "keep.txt", "keep\n");
 	write_file(dir, "mod.txt", "before\n");
 	write_file(dir, "del.txt", "to be deleted\n");
@@ -804,6 +804,40 @@ TF_TEST(git__worktree_dirty)
 	write_file(dir, "debug.log", "ignored\n");
 	write_file(dir, "build/out.o", "ignored dir\n");
 	write_file(dir, "tracked.log", "tracked and changed\n");
+}
+
+/* The copy of make_dirty_repo's working tree: as on disk, modes and links kept, nothing
+ * deleted or ignored. */
+static void check_dirty_copy(const char *out)
+{
+	check_text(out, "mod.txt", "after, and longer\n");
+	check_text(out, "keep.txt", "keep\n");
+	check_text(out, "sub/dir/deep.txt", "deep\n");
+	check_text(out, "new.txt", "untracked\n");
+	check_text(out, "newdir/inner/n.txt", "untracked, nested\n");
+	check_text(out, "tracked.log", "tracked and changed\n");
+	check_text(out, ".gitignore", "*.log\nbuild/\n");
+	TF_CHECK(!exists(out, "del.txt"), "deleted file copied");
+	TF_CHECK(!exists(out, "debug.log"), "ignored file copied");
+	TF_CHECK(!exists(out, "build"), "ignored directory copied");
+	TF_CHECK(!exists(out, ".git"), ".git copied");
+	struct stat st = lstat_of(out, "run.sh");
+	TF_CHECK(S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR), "run.sh mode %o",
+		 (unsigned)st.st_mode);
+	st = lstat_of(out, "mode.txt");
+	TF_CHECK(st.st_mode & S_IXUSR, "mode.txt lost its new executable bit");
+	st = lstat_of(out, "keep.txt");
+	TF_CHECK(!(st.st_mode & S_IXUSR), "keep.txt became executable");
+	st = lstat_of(out, "link");
+	TF_CHECK(S_ISLNK(st.st_mode), "link is not a link");
+	st = lstat_of(out, "typechg");
+	TF_CHECK(S_ISLNK(st.st_mode), "typechg is not a link");
+}
+
+TF_TEST(git__worktree_dirty)
+{
+	char dir[4096], out[4096], s[41];
+	make_dirty_repo(dir, sizeof(dir), s);
 
 	int objects_before = count_objects(dir);
 	struct user_state before, after;
@@ -827,28 +861,7 @@ TF_TEST(git__worktree_dirty)
 	user_state_take(&after, dir);
 	user_state_check_same(&before, &after);
 
-	check_text(out, "mod.txt", "after, and longer\n");
-	check_text(out, "keep.txt", "keep\n");
-	check_text(out, "sub/dir/deep.txt", "deep\n");
-	check_text(out, "new.txt", "untracked\n");
-	check_text(out, "newdir/inner/n.txt", "untracked, nested\n");
-	check_text(out, "tracked.log", "tracked and changed\n");
-	check_text(out, ".gitignore", "*.log\nbuild/\n");
-	TF_CHECK(!exists(out, "del.txt"), "deleted file copied");
-	TF_CHECK(!exists(out, "debug.log"), "ignored file copied");
-	TF_CHECK(!exists(out, "build"), "ignored directory copied");
-	TF_CHECK(!exists(out, ".git"), ".git copied");
-	struct stat st = lstat_of(out, "run.sh");
-	TF_CHECK(S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR), "run.sh mode %o",
-		 (unsigned)st.st_mode);
-	st = lstat_of(out, "mode.txt");
-	TF_CHECK(st.st_mode & S_IXUSR, "mode.txt lost its new executable bit");
-	st = lstat_of(out, "keep.txt");
-	TF_CHECK(!(st.st_mode & S_IXUSR), "keep.txt became executable");
-	st = lstat_of(out, "link");
-	TF_CHECK(S_ISLNK(st.st_mode), "link is not a link");
-	st = lstat_of(out, "typechg");
-	TF_CHECK(S_ISLNK(st.st_mode), "typechg is not a link");
+	check_dirty_copy(out);
 
 	/* the id is the tree git add -A would make: stage everything, commit, compare */
 	commit(dir, "staged all", NULL);
