@@ -1,4 +1,4 @@
-/* The comparison engine (see bg_compare.h). */
+/* The comparison engine (see bg_compare.h): bg_compare_run and its phases (compare_int.h). */
 #include "bg_compare.h"
 #include "compare_int.h"
 

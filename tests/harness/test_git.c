@@ -273,6 +273,15 @@ static void make_merge_history(const char *dir, struct history *h)
 	TF_CHECK_EQ(tg_merge_commit(dir, h->f2, "merge feature\n\nbody", h->m), 0);
 }
 
+/* A fresh repository with the merge history, opened. */
+static struct bg_repo *open_merge_history(char *dir, size_t size, const char *tag,
+					  struct history *h)
+{
+	make_repo(dir, size, tag);
+	make_merge_history(dir, h);
+	return open_repo(dir);
+}
+
 static void check_list(const struct bg_commit *v, size_t n, const char *const *want, size_t nwant,
 		       const char *what)
 {
@@ -479,9 +488,7 @@ TF_TEST(git__range_over_merge)
 {
 	char dir[4096];
 	struct history h;
-	make_repo(dir, sizeof(dir), "git-range");
-	make_merge_history(dir, &h);
-	struct bg_repo *r = open_repo(dir);
+	struct bg_repo *r = open_merge_history(dir, sizeof(dir), "git-range", &h);
 	struct bg_commit *v = NULL;
 	size_t n = 99;
 
@@ -531,9 +538,7 @@ TF_TEST(git__expand_keeps_order_drops_repeats)
 {
 	char dir[4096];
 	struct history h;
-	make_repo(dir, sizeof(dir), "git-expand");
-	make_merge_history(dir, &h);
-	struct bg_repo *r = open_repo(dir);
+	struct bg_repo *r = open_merge_history(dir, sizeof(dir), "git-expand", &h);
 	struct bg_commit *v = NULL;
 	size_t n = 0;
 
@@ -581,9 +586,7 @@ TF_TEST(git__merge_base)
 {
 	char dir[4096];
 	struct history h;
-	make_repo(dir, sizeof(dir), "git-mb");
-	make_merge_history(dir, &h);
-	struct bg_repo *r = open_repo(dir);
+	struct bg_repo *r = open_merge_history(dir, sizeof(dir), "git-mb", &h);
 	struct bg_commit c;
 
 	TF_CHECK_EQ(bg_git_merge_base(r, "main~1", "feature", &c), 0);
