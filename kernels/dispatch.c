@@ -514,44 +514,50 @@ int bn_quantize(struct bn_ctx *ctx, struct bn_qact *a, const float *x, size_t ld
 	return ctx->run_quant(ctx, a, x, ldx, m);
 }
 
-int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
-{
-	*out = NULL;
-	int strict = bn_strict_mode();
-	if (strict < 0)
-		return bn_error_set(BN_EINVAL, "%s", bn_strict_env_error());
-	int threads = opts && opts->threads > 0 ? opts->threads : 1;
-	int want = opts ? opts->kernel : BN_KERNEL_AUTO;
-	int from_env = 0;
-	int fallback = 0;
-	char asked[192] = "", available[32] = "";
-	const char *why = NULL;
+/* The kernel a new context runs, and whether it is a fallback strict mode refuses. */
+struct kernel_choice {
+	int kernel;
+	int forced;   /* asked for (by id or BITNET_KERNEL), not chosen as the best */
+	int from_env; /* asked for by BITNET_KERNEL */
+	int fallback; /* a better kernel than the one that runs is on this CPU */
+	char asked[192], available[32]; /* a fallback: what was asked for, what is best */
+};
 
-	if (want == BN_KERNEL_AUTO) {
-		const char *env = getenv("BITNET_KERNEL");
-		if (env && *env) {
-			if (bn_kernel_from_name(&want, env))
-				return !strcmp(env, BN_KERNEL_CUDA_NAME)
-					       ? bn_error_set(BN_EUNSUPPORTED,
-							      "BITNET_KERNEL=cuda: the GPU is "
-							      "served by libbitnet_cuda "
-							      "(bitnet-bench, bitnet-run), not "
-							      "by the CPU dispatch")
-					       : bn_error_set(
-							 BN_EINVAL,
-							 "BITNET_KERNEL=%.40s: unknown kernel "
-							 "(expected ref, avx2, avx512 or amx)",
-							 env);
-			from_env = 1;
-		}
-	}
-	int forced = want != BN_KERNEL_AUTO;
+/* BITNET_KERNEL, when set: *want its kernel and k->from_env 1. */
+static int kernel_from_env(struct kernel_choice *k, int *want)
+{
+	const char *env = getenv("BITNET_KERNEL");
+	if (!env || !*env)
+		return 0;
+	if (bn_kernel_from_name(want, env))
+		return !strcmp(env, BN_KERNEL_CUDA_NAME)
+			       ? bn_error_set(BN_EUNSUPPORTED,
+					      "BITNET_KERNEL=cuda: the GPU is served by "
+					      "libbitnet_cuda (bitnet-bench, bitnet-run), not by "
+					      "the CPU dispatch")
+			       : bn_error_set(BN_EINVAL,
+					      "BITNET_KERNEL=%.40s: unknown kernel (expected ref, "
+					      "avx2, avx512 or amx)",
+					      env);
+	k->from_env = 1;
+	return 0;
+}
+
+/* Resolves want (a kernel id, or BN_KERNEL_AUTO: BITNET_KERNEL, else the best) to a kernel
+ * available here, noting a fallback. */
+static int choose_kernel(struct kernel_choice *k, int want)
+{
+	int err;
+	if (want == BN_KERNEL_AUTO && (err = kernel_from_env(k, &want)))
+		return err;
+	const char *why = NULL;
+	k->forced = want != BN_KERNEL_AUTO;
 	if (want == BN_KERNEL_AUTO) {
 		want = bn_kernel_best();
 		/* AMX on the CPU but refused by the OS: a fallback, which strict mode refuses. */
 		if (want != BN_KERNEL_AMX && cpu_has(BN_KERNEL_AMX, NULL)) {
-			fallback = 1;
-			snprintf(asked, sizeof(asked), "amx (%s)", bn_cpu_get()->amx_refusal);
+			k->fallback = 1;
+			snprintf(k->asked, sizeof(k->asked), "amx (%s)", bn_cpu_get()->amx_refusal);
 		}
 	} else if (want < 0 || want >= BN_KERNEL_COUNT) {
 		return bn_error_set(BN_EINVAL, "kernel id %d: no such kernel", want);
@@ -560,21 +566,37 @@ int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
 		return bn_error_set(BN_EUNSUPPORTED,
 				    "%s%s: not available here: %s (CPU: %s; best "
 				    "available: %s)",
-				    from_env ? "BITNET_KERNEL=" : "kernel ", bn_kernel_name(want),
-				    why, bn_cpu_get()->model, bn_kernel_name(bn_kernel_best()));
-	if (from_env && want == BN_KERNEL_REF && bn_kernel_best() != BN_KERNEL_REF) {
-		fallback = 1;
-		snprintf(asked, sizeof(asked), "ref (BITNET_KERNEL=ref)");
+				    k->from_env ? "BITNET_KERNEL=" : "kernel ",
+				    bn_kernel_name(want), why, bn_cpu_get()->model,
+				    bn_kernel_name(bn_kernel_best()));
+	if (k->from_env && want == BN_KERNEL_REF && bn_kernel_best() != BN_KERNEL_REF) {
+		k->fallback = 1;
+		snprintf(k->asked, sizeof(k->asked), "ref (BITNET_KERNEL=ref)");
 	}
-	if (fallback)
-		snprintf(available, sizeof(available), "%s", bn_kernel_name(bn_kernel_best()));
+	if (k->fallback)
+		snprintf(k->available, sizeof(k->available), "%s",
+			 bn_kernel_name(bn_kernel_best()));
+	k->kernel = want;
+	return 0;
+}
 
+int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
+{
+	*out = NULL;
+	int strict = bn_strict_mode();
+	if (strict < 0)
+		return bn_error_set(BN_EINVAL, "%s", bn_strict_env_error());
+	int threads = opts && opts->threads > 0 ? opts->threads : 1;
+	struct kernel_choice k = {0};
+	int err = choose_kernel(&k, opts ? opts->kernel : BN_KERNEL_AUTO);
+	if (err)
+		return err;
 	struct bn_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return bn_error_set(BN_ENOMEM, "kernel context: out of memory");
-	ctx->kernel = want;
-	ctx->forced = forced;
-	choose_kernels(ctx, forced ? want : -1);
+	ctx->kernel = k.kernel;
+	ctx->forced = k.forced;
+	choose_kernels(ctx, k.forced ? k.kernel : -1);
 	ctx->threads = threads;
 	bn_ctx_ran_reset(ctx);
 	ctx->scratch = calloc((size_t)threads, sizeof(*ctx->scratch));
@@ -586,9 +608,9 @@ int bn_ctx_new(struct bn_ctx **out, const struct bn_ctx_opts *opts)
 	}
 	ctx->run_gemm = run_gemm;
 	ctx->run_quant = run_quant;
-	if (fallback && strict) {
-		memcpy(ctx->asked, asked, sizeof(asked));
-		memcpy(ctx->available, available, sizeof(available));
+	if (k.fallback && strict) {
+		memcpy(ctx->asked, k.asked, sizeof(k.asked));
+		memcpy(ctx->available, k.available, sizeof(k.available));
 		ctx->run_gemm = refuse_gemm;
 		ctx->run_quant = refuse_quant;
 	}

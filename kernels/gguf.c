@@ -907,17 +907,83 @@ static void put_pad(struct out *o, uint64_t align)
 	}
 }
 
-int bn_gguf_writer_write(struct bn_gguf_writer *w, const char *path)
+/* The alignment general.alignment asks for (a uint32 power of two), else the default. */
+static int writer_alignment(const struct bn_gguf_writer *w, uint64_t *align)
 {
-	uint64_t align = BN_GGUF_DEFAULT_ALIGNMENT;
+	*align = BN_GGUF_DEFAULT_ALIGNMENT;
 	for (size_t i = 0; i < w->n_kv; i++)
 		if (!strcmp(w->kv[i].key, "general.alignment")) {
 			uint64_t a = le(w->kv[i].scalar, 4);
 			if (w->kv[i].type != BN_GGUF_UINT32 || !a || (a & (a - 1)))
 				return bn_error_set(BN_EINVAL, "gguf writer: general.alignment must "
 							       "be a uint32 power of two");
-			align = a;
+			*align = a;
 		}
+	return 0;
+}
+
+/* One key-value pair: key, type, then the value (an array's elements little-endian). */
+static void put_kv(struct out *o, const struct wkv *kv)
+{
+	put_str(o, kv->key);
+	put_le(o, kv->type, 4);
+	if (kv->type == BN_GGUF_STRING) {
+		put_str(o, kv->str);
+	} else if (kv->type == BN_GGUF_ARRAY) {
+		put_le(o, kv->elem, 4);
+		put_le(o, kv->n, 8);
+		size_t es = scalar_size(kv->elem);
+		if (es) {
+			/* host order to little-endian, element by element */
+			const uint8_t *p = kv->data;
+			for (uint64_t k = 0; k < kv->n; k++) {
+				uint64_t v = 0;
+				memcpy(&v, p + k * es, es); /* little-endian host */
+				put_le(o, v, (int)es);
+			}
+		} else {
+			for (uint64_t k = 0; k < kv->n; k++)
+				put_str(o, kv->strings[k]);
+		}
+	} else {
+		put(o, kv->scalar, scalar_size(kv->type));
+	}
+}
+
+/* One tensor's entry in the header: name, shape, type, offset in the data section. */
+static void put_tensor_info(struct out *o, const struct wtensor *t)
+{
+	put_str(o, t->name);
+	put_le(o, (uint64_t)t->n_dims, 4);
+	for (int d = 0; d < t->n_dims; d++)
+		put_le(o, t->ne[d], 8);
+	put_le(o, t->type, 4);
+	put_le(o, t->offset, 8);
+}
+
+/* Flushes, syncs and closes tmp, then renames it to path; on any failure tmp is removed.
+ * err: a write error already met (errno value), or 0. */
+static int writer_finish(struct out *o, const char *tmp, const char *path, int err)
+{
+	if (fflush(o->f) != 0 && !err)
+		err = errno ? errno : EIO;
+	if (!err && fsync(fileno(o->f)) != 0)
+		err = errno;
+	if (fclose(o->f) != 0 && !err)
+		err = errno ? errno : EIO;
+	if (!err && rename(tmp, path) != 0)
+		err = errno;
+	if (err)
+		unlink(tmp);
+	return err ? bn_error_set(BN_EIO, "%s: %s", path, strerror(err)) : 0;
+}
+
+int bn_gguf_writer_write(struct bn_gguf_writer *w, const char *path)
+{
+	uint64_t align;
+	int err = writer_alignment(w, &align);
+	if (err)
+		return err;
 	uint64_t off = 0;
 	for (size_t i = 0; i < w->n_t; i++) {
 		w->t[i].offset = off;
@@ -939,57 +1005,16 @@ int bn_gguf_writer_write(struct bn_gguf_writer *w, const char *path)
 	put_le(&o, BN_GGUF_VERSION, 4);
 	put_le(&o, w->n_t, 8);
 	put_le(&o, w->n_kv, 8);
-	for (size_t i = 0; i < w->n_kv; i++) {
-		const struct wkv *kv = &w->kv[i];
-		put_str(&o, kv->key);
-		put_le(&o, kv->type, 4);
-		if (kv->type == BN_GGUF_STRING) {
-			put_str(&o, kv->str);
-		} else if (kv->type == BN_GGUF_ARRAY) {
-			put_le(&o, kv->elem, 4);
-			put_le(&o, kv->n, 8);
-			size_t es = scalar_size(kv->elem);
-			if (es) {
-				/* host order to little-endian, element by element */
-				const uint8_t *p = kv->data;
-				for (uint64_t k = 0; k < kv->n; k++) {
-					uint64_t v = 0;
-					memcpy(&v, p + k * es, es); /* little-endian host */
-					put_le(&o, v, (int)es);
-				}
-			} else {
-				for (uint64_t k = 0; k < kv->n; k++)
-					put_str(&o, kv->strings[k]);
-			}
-		} else {
-			put(&o, kv->scalar, scalar_size(kv->type));
-		}
-	}
-	for (size_t i = 0; i < w->n_t; i++) {
-		const struct wtensor *t = &w->t[i];
-		put_str(&o, t->name);
-		put_le(&o, (uint64_t)t->n_dims, 4);
-		for (int d = 0; d < t->n_dims; d++)
-			put_le(&o, t->ne[d], 8);
-		put_le(&o, t->type, 4);
-		put_le(&o, t->offset, 8);
-	}
+	for (size_t i = 0; i < w->n_kv; i++)
+		put_kv(&o, &w->kv[i]);
+	for (size_t i = 0; i < w->n_t; i++)
+		put_tensor_info(&o, &w->t[i]);
 	put_pad(&o, align);
 	for (size_t i = 0; i < w->n_t; i++) {
 		put(&o, w->t[i].data, (size_t)w->t[i].n_bytes);
 		put_pad(&o, align);
 	}
-	int err = o.err;
-	if (fflush(o.f) != 0 && !err)
-		err = errno ? errno : EIO;
-	if (!err && fsync(fileno(o.f)) != 0)
-		err = errno;
-	if (fclose(o.f) != 0 && !err)
-		err = errno ? errno : EIO;
-	if (!err && rename(tmp, path) != 0)
-		err = errno;
-	if (err)
-		unlink(tmp);
+	err = writer_finish(&o, tmp, path, o.err);
 	free(tmp);
-	return err ? bn_error_set(BN_EIO, "%s: %s", path, strerror(err)) : 0;
+	return err;
 }

@@ -358,20 +358,11 @@ int bn_infer_check_tokens(const struct bn_model_config *c, int pos, int max_toke
 	return 0;
 }
 
-int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n)
+/* x = the embedding rows of the n tokens, as F32. */
+static void embed(struct bn_infer *s, const int32_t *tokens, int n)
 {
 	const struct bn_model *m = s->m;
-	const struct bn_model_config *c = &m->cfg;
-	int err = bn_infer_check_tokens(c, s->pos, s->max_tokens, tokens, n);
-	if (err)
-		return err;
-	err = ensure_batch(s, n);
-	if (err)
-		return err;
-	int H = c->hidden, F = c->ffn;
-	struct bn_infer_stages *st = &s->stages;
-	s->mark = now_s();
-	rope_angles(s, s->pos, n);
+	int H = m->cfg.hidden;
 	for (int i = 0; i < n; i++) {
 		float *xi = s->x + (size_t)i * (size_t)H;
 		if (m->embd_f16) {
@@ -383,80 +374,142 @@ int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n)
 			       (size_t)H * sizeof(float));
 		}
 	}
-	for (int l = 0; l < c->layers; l++) {
-		const struct bn_layer_weights *w = &m->layer[l];
-		for (int i = 0; i < n; i++)
-			rmsnorm(s->h + (size_t)i * (size_t)H, s->x + (size_t)i * (size_t)H,
-				w->attn_norm, H, c->rms_eps);
-		lap(s, &st->other_s);
-		if ((err = quantize(s, s->qa_hidden, s->h, n, H)) ||
-		    (err = bitlinear(s, s->q, s->qa_hidden, n, &w->wq)) ||
-		    (err = bitlinear(s, s->k, s->qa_hidden, n, &w->wk)) ||
-		    (err = bitlinear(s, s->v, s->qa_hidden, n, &w->wv)))
-			return err;
-		lap(s, &st->bitlinear_s);
-		size_t base = (size_t)l * (size_t)s->max_tokens * (size_t)s->kv_dim;
-		for (int i = 0; i < n; i++) {
-			int pos = s->pos + i;
-			const float *cs = s->rope_cs + (size_t)i * (size_t)c->head_dim;
-			rope(s, s->q + (size_t)i * (size_t)s->q_dim, c->heads, cs);
-			rope(s, s->k + (size_t)i * (size_t)s->kv_dim, c->kv_heads, cs);
-			memcpy(s->k_cache + base + (size_t)pos * (size_t)s->kv_dim,
-			       s->k + (size_t)i * (size_t)s->kv_dim, (size_t)s->kv_dim * sizeof(float));
-			memcpy(s->v_cache + base + (size_t)pos * (size_t)s->kv_dim,
-			       s->v + (size_t)i * (size_t)s->kv_dim, (size_t)s->kv_dim * sizeof(float));
-		}
-		struct attn_job aj = {.s = s, .l = l, .n = n};
-		atomic_init(&aj.next, 0);
-		bn_ctx_parallel(s->ctx, attn_worker, &aj);
-		for (int i = 0; i < n; i++) {
-			float *ai = s->att + (size_t)i * (size_t)s->q_dim;
-			rmsnorm(ai, ai, w->attn_sub_norm, s->q_dim, c->rms_eps);
-		}
-		lap(s, &st->attention_s);
-		if ((err = quantize(s, s->qa_hidden, s->att, n, s->q_dim)) ||
-		    (err = bitlinear(s, s->h, s->qa_hidden, n, &w->wo)))
-			return err;
-		lap(s, &st->bitlinear_s);
-		for (size_t i = 0; i < (size_t)n * (size_t)H; i++)
-			s->x[i] += s->h[i];
-		for (int i = 0; i < n; i++)
-			rmsnorm(s->h + (size_t)i * (size_t)H, s->x + (size_t)i * (size_t)H,
-				w->ffn_norm, H, c->rms_eps);
-		lap(s, &st->other_s);
-		if ((err = quantize(s, s->qa_hidden, s->h, n, H)) ||
-		    (err = bitlinear(s, s->gate, s->qa_hidden, n, &w->w_gate)) ||
-		    (err = bitlinear(s, s->up, s->qa_hidden, n, &w->w_up)))
-			return err;
-		lap(s, &st->bitlinear_s);
-		for (size_t i = 0; i < (size_t)n * (size_t)F; i++) {
-			float g = s->gate[i] > 0 ? s->gate[i] : 0;
-			s->gate[i] = g * g * s->up[i];
-		}
-		for (int i = 0; i < n; i++) {
-			float *gi = s->gate + (size_t)i * (size_t)F;
-			rmsnorm(gi, gi, w->ffn_sub_norm, F, c->rms_eps);
-		}
-		lap(s, &st->other_s);
-		if ((err = quantize(s, s->qa_ffn, s->gate, n, F)) ||
-		    (err = bitlinear(s, s->h, s->qa_ffn, n, &w->w_down)))
-			return err;
-		lap(s, &st->bitlinear_s);
-		for (size_t i = 0; i < (size_t)n * (size_t)H; i++)
-			s->x[i] += s->h[i];
+}
+
+/* h = rmsnorm(x) row by row, with the norm's weights. */
+static void norm_rows(struct bn_infer *s, const float *weight, int n)
+{
+	const struct bn_model_config *c = &s->m->cfg;
+	int H = c->hidden;
+	for (int i = 0; i < n; i++)
+		rmsnorm(s->h + (size_t)i * (size_t)H, s->x + (size_t)i * (size_t)H, weight, H,
+			c->rms_eps);
+}
+
+/* Layer l's attention block over n tokens at s->pos: Q, K, V, RoPE, the KV cache, the heads,
+ * the sub-norm and the output projection into h. */
+static int attention_block(struct bn_infer *s, const struct bn_layer_weights *w, int l, int n)
+{
+	const struct bn_model_config *c = &s->m->cfg;
+	struct bn_infer_stages *st = &s->stages;
+	int err;
+	norm_rows(s, w->attn_norm, n);
+	lap(s, &st->other_s);
+	if ((err = quantize(s, s->qa_hidden, s->h, n, c->hidden)) ||
+	    (err = bitlinear(s, s->q, s->qa_hidden, n, &w->wq)) ||
+	    (err = bitlinear(s, s->k, s->qa_hidden, n, &w->wk)) ||
+	    (err = bitlinear(s, s->v, s->qa_hidden, n, &w->wv)))
+		return err;
+	lap(s, &st->bitlinear_s);
+	size_t base = (size_t)l * (size_t)s->max_tokens * (size_t)s->kv_dim;
+	for (int i = 0; i < n; i++) {
+		int pos = s->pos + i;
+		const float *cs = s->rope_cs + (size_t)i * (size_t)c->head_dim;
+		rope(s, s->q + (size_t)i * (size_t)s->q_dim, c->heads, cs);
+		rope(s, s->k + (size_t)i * (size_t)s->kv_dim, c->kv_heads, cs);
+		memcpy(s->k_cache + base + (size_t)pos * (size_t)s->kv_dim,
+		       s->k + (size_t)i * (size_t)s->kv_dim, (size_t)s->kv_dim * sizeof(float));
+		memcpy(s->v_cache + base + (size_t)pos * (size_t)s->kv_dim,
+		       s->v + (size_t)i * (size_t)s->kv_dim, (size_t)s->kv_dim * sizeof(float));
 	}
+	struct attn_job aj = {.s = s, .l = l, .n = n};
+	atomic_init(&aj.next, 0);
+	bn_ctx_parallel(s->ctx, attn_worker, &aj);
+	for (int i = 0; i < n; i++) {
+		float *ai = s->att + (size_t)i * (size_t)s->q_dim;
+		rmsnorm(ai, ai, w->attn_sub_norm, s->q_dim, c->rms_eps);
+	}
+	lap(s, &st->attention_s);
+	if ((err = quantize(s, s->qa_hidden, s->att, n, s->q_dim)) ||
+	    (err = bitlinear(s, s->h, s->qa_hidden, n, &w->wo)))
+		return err;
+	lap(s, &st->bitlinear_s);
+	return 0;
+}
+
+/* Layer l's feed-forward block: gate and up, squared ReLU gating, the sub-norm and the down
+ * projection into h. */
+static int ffn_block(struct bn_infer *s, const struct bn_layer_weights *w, int n)
+{
+	const struct bn_model_config *c = &s->m->cfg;
+	struct bn_infer_stages *st = &s->stages;
+	int F = c->ffn, err;
+	norm_rows(s, w->ffn_norm, n);
+	lap(s, &st->other_s);
+	if ((err = quantize(s, s->qa_hidden, s->h, n, c->hidden)) ||
+	    (err = bitlinear(s, s->gate, s->qa_hidden, n, &w->w_gate)) ||
+	    (err = bitlinear(s, s->up, s->qa_hidden, n, &w->w_up)))
+		return err;
+	lap(s, &st->bitlinear_s);
+	for (size_t i = 0; i < (size_t)n * (size_t)F; i++) {
+		float g = s->gate[i] > 0 ? s->gate[i] : 0;
+		s->gate[i] = g * g * s->up[i];
+	}
+	for (int i = 0; i < n; i++) {
+		float *gi = s->gate + (size_t)i * (size_t)F;
+		rmsnorm(gi, gi, w->ffn_sub_norm, F, c->rms_eps);
+	}
+	lap(s, &st->other_s);
+	if ((err = quantize(s, s->qa_ffn, s->gate, n, F)) ||
+	    (err = bitlinear(s, s->h, s->qa_ffn, n, &w->w_down)))
+		return err;
+	lap(s, &st->bitlinear_s);
+	return 0;
+}
+
+/* x += h: a block's residual connection. */
+static void add_residual(struct bn_infer *s, int n)
+{
+	for (size_t i = 0; i < (size_t)n * (size_t)s->m->cfg.hidden; i++)
+		s->x[i] += s->h[i];
+}
+
+/* The logits of the last of the n tokens: the output norm, then the lm_head. */
+static int lm_head(struct bn_infer *s, int n)
+{
+	const struct bn_model *m = s->m;
+	const struct bn_model_config *c = &m->cfg;
+	int H = c->hidden;
 	float *last = s->h;
 	rmsnorm(last, s->x + (size_t)(n - 1) * (size_t)H, m->output_norm, H, c->rms_eps);
-	lap(s, &st->other_s);
+	lap(s, &s->stages.other_s);
 	if (m->embd_f16) {
-		err = bn_gemv_f16(s->ctx, s->logits, (const uint16_t *)m->embd, last, H, c->vocab);
+		int err = bn_gemv_f16(s->ctx, s->logits, (const uint16_t *)m->embd, last, H,
+				      c->vocab);
 		if (err)
 			return err;
 	} else {
 		struct head_job job = {.s = s, .x = last, .threads = s->threads};
 		bn_ctx_parallel(s->ctx, lm_head_f32_worker, &job);
 	}
-	lap(s, &st->lm_head_s);
+	lap(s, &s->stages.lm_head_s);
+	return 0;
+}
+
+int bn_infer_eval(struct bn_infer *s, const int32_t *tokens, int n)
+{
+	const struct bn_model *m = s->m;
+	const struct bn_model_config *c = &m->cfg;
+	int err = bn_infer_check_tokens(c, s->pos, s->max_tokens, tokens, n);
+	if (err)
+		return err;
+	err = ensure_batch(s, n);
+	if (err)
+		return err;
+	s->mark = now_s();
+	rope_angles(s, s->pos, n);
+	embed(s, tokens, n);
+	for (int l = 0; l < c->layers; l++) {
+		const struct bn_layer_weights *w = &m->layer[l];
+		if ((err = attention_block(s, w, l, n)))
+			return err;
+		add_residual(s, n);
+		if ((err = ffn_block(s, w, n)))
+			return err;
+		add_residual(s, n);
+	}
+	if ((err = lm_head(s, n)))
+		return err;
 	s->pos += n;
 	return 0;
 }

@@ -343,6 +343,89 @@ void bn_model_close(struct bn_model *m)
 	free(m);
 }
 
+/* The architecture: a BitNet b1.58 model's. *arch is the key's copy, the caller's to free
+ * (on an error too). */
+static int read_arch(struct loader *L, char **arch)
+{
+	if (bn_gguf_get_str(L->m->file, "general.architecture", arch))
+		return BN_EFORMAT;
+	if (strcmp(*arch, "bitnet-25") && strcmp(*arch, "bitnet"))
+		return bn_error_set(BN_EFORMAT,
+				    "%s: architecture '%s' is not a BitNet b1.58 model (bitnet-25)",
+				    L->path, *arch);
+	L->arch = *arch;
+	return 0;
+}
+
+/* The hyperparameters, checked; the vocabulary from its key, or else from the embedding's
+ * rows (*embd, which must be there). */
+static int read_config(struct loader *L, const struct bn_gguf_tensor **embd)
+{
+	struct bn_model_config *c = &L->m->cfg;
+	int err;
+	if ((err = key_u32(L, "embedding_length", &c->hidden)) ||
+	    (err = key_u32(L, "block_count", &c->layers)) ||
+	    (err = key_u32(L, "feed_forward_length", &c->ffn)) ||
+	    (err = key_u32(L, "attention.head_count", &c->heads)) ||
+	    (err = key_u32(L, "attention.head_count_kv", &c->kv_heads)) ||
+	    (err = key_u32(L, "context_length", &c->context)) ||
+	    (err = key_f32(L, "rope.freq_base", &c->rope_theta)) ||
+	    (err = key_f32(L, "attention.layer_norm_rms_epsilon", &c->rms_eps)))
+		return err;
+	const struct bn_gguf_tensor *e = bn_gguf_tensor(L->m->file, "token_embd.weight");
+	if (!e)
+		return bn_error_set(BN_EFORMAT, "%s: tensor 'token_embd.weight' is missing",
+				    L->path);
+	char vkey[96];
+	snprintf(vkey, sizeof(vkey), "%s.vocab_size", L->arch);
+	if (bn_gguf_find(L->m->file, vkey)) {
+		if ((err = key_u32(L, "vocab_size", &c->vocab)))
+			return err;
+	} else {
+		c->vocab = e->n_dims == 2 && e->ne[1] <= INT32_MAX ? (int)e->ne[1] : 0;
+	}
+	c->head_dim = c->heads > 0 ? c->hidden / c->heads : 0;
+	*embd = e;
+	return bn_model_config_check(c, L->path);
+}
+
+/* The token embedding (F16 or F32), which the tied lm_head reads whole for every token. */
+static int load_embedding(struct loader *L, const struct bn_gguf_tensor *embd)
+{
+	struct bn_model *m = L->m;
+	int err = 0;
+	m->embd_f16 = embd->type == BN_GGML_F16;
+	if (!need_tensor(L, "token_embd.weight", m->embd_f16 ? BN_GGML_F16 : BN_GGML_F32,
+			 (uint64_t)m->cfg.hidden, (uint64_t)m->cfg.vocab, &err))
+		return err;
+	m->embd = embd->data;
+	m->weight_bytes += embd->n_bytes;
+	return 0;
+}
+
+/* Layer l's norms and ternary matrices. */
+static int load_layer(struct loader *L, int l)
+{
+	const struct bn_model_config *c = &L->m->cfg;
+	struct bn_layer_weights *w = &L->m->layer[l];
+	int q = c->heads * c->head_dim, kv = c->kv_heads * c->head_dim;
+	char name[96];
+#define T(suffix) (snprintf(name, sizeof(name), "blk.%d." suffix ".weight", l), name)
+	int err = load_norm(L, T("attn_norm"), c->hidden, &w->attn_norm);
+	err = err ? err : load_ternary(L, T("attn_q"), c->hidden, q, &w->wq);
+	err = err ? err : load_ternary(L, T("attn_k"), c->hidden, kv, &w->wk);
+	err = err ? err : load_ternary(L, T("attn_v"), c->hidden, kv, &w->wv);
+	err = err ? err : load_norm(L, T("attn_sub_norm"), c->hidden, &w->attn_sub_norm);
+	err = err ? err : load_ternary(L, T("attn_output"), q, c->hidden, &w->wo);
+	err = err ? err : load_norm(L, T("ffn_norm"), c->hidden, &w->ffn_norm);
+	err = err ? err : load_ternary(L, T("ffn_gate"), c->hidden, c->ffn, &w->w_gate);
+	err = err ? err : load_ternary(L, T("ffn_up"), c->hidden, c->ffn, &w->w_up);
+	err = err ? err : load_norm(L, T("ffn_sub_norm"), c->ffn, &w->ffn_sub_norm);
+	err = err ? err : load_ternary(L, T("ffn_down"), c->ffn, c->hidden, &w->w_down);
+#undef T
+	return err;
+}
+
 int bn_model_open(struct bn_model **out, const char *path)
 {
 	*out = NULL;
@@ -350,6 +433,7 @@ int bn_model_open(struct bn_model **out, const char *path)
 	if (!m)
 		return bn_error_set(BN_ENOMEM, "%s: out of memory", path);
 	struct loader L = {.m = m, .path = path};
+	const struct bn_gguf_tensor *embd = NULL;
 	char *arch = NULL;
 	int err = bn_gguf_open(&m->file, path);
 	if (err)
@@ -361,74 +445,16 @@ int bn_model_open(struct bn_model **out, const char *path)
 	if (m->file->map)
 		(void)madvise(m->file->map, m->file->size, MADV_POPULATE_READ);
 #endif
-	if ((err = bn_gguf_get_str(m->file, "general.architecture", &arch))) {
-		err = BN_EFORMAT;
+	if ((err = read_arch(&L, &arch)) || (err = read_config(&L, &embd)) ||
+	    (err = load_embedding(&L, embd)) ||
+	    (err = load_norm(&L, "output_norm.weight", m->cfg.hidden, &m->output_norm)))
 		goto fail;
-	}
-	if (strcmp(arch, "bitnet-25") && strcmp(arch, "bitnet")) {
-		err = bn_error_set(BN_EFORMAT,
-				   "%s: architecture '%s' is not a BitNet b1.58 model (bitnet-25)",
-				   path, arch);
-		goto fail;
-	}
-	L.arch = arch;
-	struct bn_model_config *c = &m->cfg;
-	if ((err = key_u32(&L, "embedding_length", &c->hidden)) ||
-	    (err = key_u32(&L, "block_count", &c->layers)) ||
-	    (err = key_u32(&L, "feed_forward_length", &c->ffn)) ||
-	    (err = key_u32(&L, "attention.head_count", &c->heads)) ||
-	    (err = key_u32(&L, "attention.head_count_kv", &c->kv_heads)) ||
-	    (err = key_u32(&L, "context_length", &c->context)) ||
-	    (err = key_f32(&L, "rope.freq_base", &c->rope_theta)) ||
-	    (err = key_f32(&L, "attention.layer_norm_rms_epsilon", &c->rms_eps)))
-		goto fail;
-	const struct bn_gguf_tensor *embd = bn_gguf_tensor(m->file, "token_embd.weight");
-	if (!embd) {
-		err = bn_error_set(BN_EFORMAT, "%s: tensor 'token_embd.weight' is missing", path);
-		goto fail;
-	}
-	char vkey[96];
-	snprintf(vkey, sizeof(vkey), "%s.vocab_size", arch);
-	if (bn_gguf_find(m->file, vkey)) {
-		if ((err = key_u32(&L, "vocab_size", &c->vocab)))
-			goto fail;
-	} else {
-		c->vocab = embd->n_dims == 2 && embd->ne[1] <= INT32_MAX ? (int)embd->ne[1] : 0;
-	}
-	c->head_dim = c->heads > 0 ? c->hidden / c->heads : 0;
-	if ((err = bn_model_config_check(c, path)))
-		goto fail;
-	m->embd_f16 = embd->type == BN_GGML_F16;
-	if (!need_tensor(&L, "token_embd.weight", m->embd_f16 ? BN_GGML_F16 : BN_GGML_F32,
-			 (uint64_t)c->hidden, (uint64_t)c->vocab, &err))
-		goto fail;
-	m->embd = embd->data;
-	/* the tied lm_head reads the whole embedding for every token */
-	m->weight_bytes += embd->n_bytes;
-	if ((err = load_norm(&L, "output_norm.weight", c->hidden, &m->output_norm)))
-		goto fail;
-	if (!(m->layer = calloc((size_t)c->layers, sizeof(*m->layer)))) {
+	if (!(m->layer = calloc((size_t)m->cfg.layers, sizeof(*m->layer)))) {
 		err = bn_error_set(BN_ENOMEM, "%s: out of memory", path);
 		goto fail;
 	}
-	int q = c->heads * c->head_dim, kv = c->kv_heads * c->head_dim;
-	char name[96];
-	for (int l = 0; l < c->layers && !err; l++) {
-		struct bn_layer_weights *w = &m->layer[l];
-#define T(suffix) (snprintf(name, sizeof(name), "blk.%d." suffix ".weight", l), name)
-		err = load_norm(&L, T("attn_norm"), c->hidden, &w->attn_norm);
-		err = err ? err : load_ternary(&L, T("attn_q"), c->hidden, q, &w->wq);
-		err = err ? err : load_ternary(&L, T("attn_k"), c->hidden, kv, &w->wk);
-		err = err ? err : load_ternary(&L, T("attn_v"), c->hidden, kv, &w->wv);
-		err = err ? err : load_norm(&L, T("attn_sub_norm"), c->hidden, &w->attn_sub_norm);
-		err = err ? err : load_ternary(&L, T("attn_output"), q, c->hidden, &w->wo);
-		err = err ? err : load_norm(&L, T("ffn_norm"), c->hidden, &w->ffn_norm);
-		err = err ? err : load_ternary(&L, T("ffn_gate"), c->hidden, c->ffn, &w->w_gate);
-		err = err ? err : load_ternary(&L, T("ffn_up"), c->hidden, c->ffn, &w->w_up);
-		err = err ? err : load_norm(&L, T("ffn_sub_norm"), c->ffn, &w->ffn_sub_norm);
-		err = err ? err : load_ternary(&L, T("ffn_down"), c->ffn, c->hidden, &w->w_down);
-#undef T
-	}
+	for (int l = 0; l < m->cfg.layers && !err; l++)
+		err = load_layer(&L, l);
 	if (err)
 		goto fail;
 	free(arch);
