@@ -81,7 +81,8 @@ int bg_json_want_number(const struct bg_json_at *at, const struct cJSON *v, doub
 			double *out);
 
 /* A number with an exact integer value in [lo, hi]: "expected an integer in [lo, hi], got Y";
- * when hi is a type's limit (INT_MAX or above) the message says "an integer >= lo". */
+ * where hi is a type's limit (INT_MAX or above) the message says "an integer >= lo", and
+ * "an integer" where lo is one too (INT_MIN or below). */
 int bg_json_want_integer(const struct bg_json_at *at, const struct cJSON *v, int64_t lo, int64_t hi,
 			 int64_t *out);
 

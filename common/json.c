@@ -299,8 +299,10 @@ int bg_json_want_integer(const struct bg_json_at *at, const cJSON *v, int64_t lo
 	if (v && bg_json_integer(v, lo, hi, out) == 0)
 		return 0;
 	char what[80];
-	/* An upper bound that is only the type's limit says nothing to a user. */
-	if (hi >= INT_MAX)
+	/* A bound that is only the type's limit says nothing to a user. */
+	if (lo <= INT_MIN && hi >= INT_MAX)
+		snprintf(what, sizeof(what), "an integer");
+	else if (hi >= INT_MAX)
 		snprintf(what, sizeof(what), "an integer >= %lld", (long long)lo);
 	else
 		snprintf(what, sizeof(what), "an integer in [%lld, %lld]", (long long)lo,

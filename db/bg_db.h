@@ -241,13 +241,22 @@ int bg_db_decision_of_run(struct bg_db *db, int64_t run_id, int64_t *id);
 
 /* --- pooling results of several machines --------------------------------------------- */
 
+/* A stored decision's JSON with the ids it holds rewritten: its own id and the run ids of
+ * its base, head and strict sides (0: none), into *out (malloc'd). db/ keeps decisions as
+ * text it does not read and hands the ids typed; the reports side, which owns the decision
+ * schema, supplies this (bg_decision_json_set_ids) to export and import. 0, BG_EINPUT when
+ * json is not a decision's JSON, or BG_ENOMEM. */
+typedef int (*bg_db_decision_ids_fn)(char **out, const char *json, int64_t id,
+				     const int64_t run_ids[3]);
+
 /* Writes every complete or incomplete run started at or after since (0: all) as one JSON
  * object per line: the run with its machine, commit, build summary, results (samples),
  * tests and errors, self-contained. Then every decision made at or after since, one line
- * each ({"record": "decision", ...}), naming its runs by uuid. Returns the number of runs
- * written in *n_runs and of decisions in *n_decisions (either may be NULL). */
-int bg_db_export(struct bg_db *db, FILE *out, int64_t since, size_t *n_runs,
-		 size_t *n_decisions);
+ * each ({"record": "decision", ...}), naming its runs by uuid, its ids zeroed by
+ * decision_ids. Returns the number of runs written in *n_runs and of decisions in
+ * *n_decisions (either may be NULL). */
+int bg_db_export(struct bg_db *db, FILE *out, int64_t since, bg_db_decision_ids_fn decision_ids,
+		 size_t *n_runs, size_t *n_decisions);
 
 struct bg_import_stats {
 	size_t lines;         /* lines read */
@@ -259,9 +268,11 @@ struct bg_import_stats {
 };
 
 /* Merges an export: runs whose uuid is already present are skipped, so importing the same
- * file twice adds nothing. All or nothing: one transaction; a malformed line is BG_EINPUT
- * naming origin and the line number, and nothing of the file is stored. */
-int bg_db_import(struct bg_db *db, FILE *in, const char *origin, struct bg_import_stats *st);
+ * file twice adds nothing; decisions are stored with this database's run ids, set by
+ * decision_ids. All or nothing: one transaction; a malformed line is BG_EINPUT naming
+ * origin and the line number, and nothing of the file is stored. */
+int bg_db_import(struct bg_db *db, FILE *in, const char *origin, bg_db_decision_ids_fn decision_ids,
+		 struct bg_import_stats *st);
 
 /* --- the nightly dashboard: series along a line of commits, and regressions ----------- */
 

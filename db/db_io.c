@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bg_buf.h"
 #include "bg_db.h"
 #include "bg_error.h"
+#include "bg_json.h"
 #include "db_int.h"
 
 /* --- export ---------------------------------------------------------------------------- */
@@ -283,10 +285,9 @@ done:
 }
 
 /* Decisions name their runs by uuid. The stored decision JSON (reports/ writes it) holds
- * this database's ids: its "id" and the "run_id" of "base", "head" and "strict". They are
- * written as 0 here and set to the importing database's ids there, so an export is the same
- * from every database that holds the same records. */
-static const char *const decision_sides[] = {"base", "head", "strict"};
+ * this database's ids; db/ does not read that schema, so the reports side's decision_ids
+ * (bg_db_decision_ids_fn) writes them as 0 here and as the importing database's ids there,
+ * and an export is the same from every database that holds the same records. */
 
 static int put_line(struct bg_db *db, FILE *out, cJSON *o, const char *what)
 {
@@ -298,21 +299,30 @@ static int put_line(struct bg_db *db, FILE *out, cJSON *o, const char *what)
 	return bad ? bg_error_set(BG_EINFRA, "%s: %s: write failed", db->path, what) : 0;
 }
 
-static int set_decision_ids(cJSON *d, const int64_t run_ids[3])
+/* The stored decision in column i with its ids zeroed, parsed for the export line. */
+static int exported_decision(struct bg_db *db, sqlite3_stmt *s, int i,
+			     bg_db_decision_ids_fn decision_ids, cJSON **out)
 {
-	cJSON *id = cJSON_GetObjectItemCaseSensitive(d, "id");
-	if (cJSON_IsNumber(id))
-		cJSON_SetNumberValue(id, 0);
-	for (int k = 0; k < 3; k++) {
-		cJSON *side = cJSON_GetObjectItemCaseSensitive(d, decision_sides[k]);
-		cJSON *rid = cJSON_GetObjectItemCaseSensitive(side, "run_id");
-		if (cJSON_IsNumber(rid))
-			cJSON_SetNumberValue(rid, (double)run_ids[k]);
-	}
+	static const int64_t zero[3] = {0, 0, 0};
+	const char *text = (const char *)sqlite3_column_text(s, i);
+	char *zeroed = NULL;
+	*out = NULL;
+	int err = text ? decision_ids(&zeroed, text, 0, zero) : BG_EINPUT;
+	if (err == BG_ENOMEM)
+		return err;
+	if (err == 0)
+		*out = cJSON_Parse(zeroed);
+	free(zeroed);
+	if (!*out)
+		return bg_error_set(BG_EDB,
+				    "%s: exporting decisions: a stored decision is not "
+				    "valid JSON",
+				    db->path);
 	return 0;
 }
 
-static int export_decisions(struct bg_db *db, FILE *out, int64_t since, size_t *count)
+static int export_decisions(struct bg_db *db, FILE *out, int64_t since,
+			    bg_db_decision_ids_fn decision_ids, size_t *count)
 {
 	static const char sql[] =
 		"SELECT d.kind, rb.uuid, rh.uuid, rs.uuid, d.conclusion, d.created, d.decision "
@@ -326,19 +336,12 @@ static int export_decisions(struct bg_db *db, FILE *out, int64_t since, size_t *
 	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
 		return db_fail(db, what);
 	sqlite3_bind_int64(s, 1, since);
-	static const int64_t zero[3] = {0, 0, 0};
 	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct jw w = {0};
-		cJSON *o = jw_check(&w, cJSON_CreateObject());
-		const char *text = (const char *)sqlite3_column_text(s, 6);
-		cJSON *d = text ? cJSON_Parse(text) : NULL;
-		if (!d) {
-			cJSON_Delete(o);
-			err = bg_error_set(BG_EDB, "%s: %s: a stored decision is not valid JSON",
-					   db->path, what);
+		cJSON *d;
+		if ((err = exported_decision(db, s, 6, decision_ids, &d)) < 0)
 			break;
-		}
-		set_decision_ids(d, zero);
+		cJSON *o = jw_check(&w, cJSON_CreateObject());
 		if (o) {
 			jw_add(&w, o, "record", cJSON_CreateString("decision"));
 			jw_col_str(&w, o, "kind", s, 0);
@@ -362,8 +365,8 @@ static int export_decisions(struct bg_db *db, FILE *out, int64_t since, size_t *
 	return err;
 }
 
-int bg_db_export(struct bg_db *db, FILE *out, int64_t since, size_t *n_runs,
-		 size_t *n_decisions)
+int bg_db_export(struct bg_db *db, FILE *out, int64_t since, bg_db_decision_ids_fn decision_ids,
+		 size_t *n_runs, size_t *n_decisions)
 {
 	const char *what = "exporting runs";
 	size_t count = 0, decisions = 0;
@@ -399,7 +402,7 @@ int bg_db_export(struct bg_db *db, FILE *out, int64_t since, size_t *n_runs,
 	}
 	if (rc != SQLITE_DONE)
 		err = db_fail(db, what);
-	else if ((err = export_decisions(db, out, since, &decisions)) < 0)
+	else if ((err = export_decisions(db, out, since, decision_ids, &decisions)) < 0)
 		goto done;
 	else if (fflush(out) == EOF)
 		err = bg_error_set(BG_EINFRA, "%s: %s: write failed", db->path, what);
@@ -418,10 +421,12 @@ struct line_ctx {
 	struct bg_db *db;
 	const char *origin;
 	size_t line;
+	char where[300];      /* "ORIGIN:LINE", the origin of the line's messages */
+	struct bg_json_at at; /* the line's top level */
 	struct bg_import_stats st;
-	int reported;    /* bad() set the message: it names origin and line already */
 	double *samples; /* one result's samples, reused from result to result */
 	size_t samples_cap;
+	bg_db_decision_ids_fn decision_ids;
 };
 
 static int bad(struct line_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -434,101 +439,63 @@ static int bad(struct line_ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	c->reported = 1;
-	return bg_error_set(BG_EINPUT, "%s:%zu: %s", c->origin, c->line, msg);
+	return bg_error_set(BG_EINPUT, "%s: %s", c->where, msg);
 }
 
-/* A string member: *out borrowed from the JSON (NULL when null or absent and optional). */
-static int get_str(struct line_ctx *c, const cJSON *o, const char *where, const char *key,
-		   int required, const char **out)
+/* The typed getters of bg_json.h, for a member that may be absent (or null) unless required;
+ * strings are borrowed from the JSON. */
+static enum bg_json_need need(int required)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return required ? BG_JSON_REQUIRED : BG_JSON_NULLABLE;
+}
+
+static int get_str(const struct bg_json_at *at, const cJSON *o, const char *key, int required,
+		   const char **out)
+{
 	*out = NULL;
-	if (cJSON_IsString(v)) {
-		*out = v->valuestring;
-		return 0;
-	}
-	if (!required && (!v || cJSON_IsNull(v)))
-		return 0;
-	return bad(c, "%s\"%s\": %s", where, key, v ? "expected a string" : "missing");
+	int rc = bg_json_get_string(at, o, key, need(required), out);
+	return rc < 0 ? rc : 0;
 }
 
-static int get_num(struct line_ctx *c, const cJSON *o, const char *where, const char *key,
-		   int required, double *out)
+static int get_num(const struct bg_json_at *at, const cJSON *o, const char *key, int required,
+		   double *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	*out = 0;
-	if (cJSON_IsNumber(v)) {
-		*out = v->valuedouble;
-		return 0;
-	}
-	if (!required && (!v || cJSON_IsNull(v)))
-		return 0;
-	return bad(c, "%s\"%s\": %s", where, key, v ? "expected a number" : "missing");
+	int rc = bg_json_get_number(at, o, key, need(required), -HUGE_VAL, HUGE_VAL, out);
+	return rc < 0 ? rc : 0;
 }
 
-static int get_i64(struct line_ctx *c, const cJSON *o, const char *where, const char *key,
-		   int required, int64_t *out)
+/* whole numbers well inside what a double holds exactly */
+static int get_i64(const struct bg_json_at *at, const cJSON *o, const char *key, int required,
+		   int64_t *out)
 {
-	double d;
-	int err = get_num(c, o, where, key, required, &d);
-	if (err < 0)
-		return err;
-	/* whole numbers well inside what a double holds exactly */
-	if (d != floor(d) || fabs(d) > 9007199254740992.0)
-		return bad(c, "%s\"%s\": expected a whole number", where, key);
-	*out = (int64_t)d;
-	return 0;
+	*out = 0;
+	int rc = bg_json_get_integer(at, o, key, need(required), INT64_MIN, INT64_MAX, out);
+	return rc < 0 ? rc : 0;
 }
 
 /* A boolean: 1 or 0, or -1 when null or absent and optional. */
-static int get_bool(struct line_ctx *c, const cJSON *o, const char *where, const char *key,
-		    int required, int *out)
+static int get_bool(const struct bg_json_at *at, const cJSON *o, const char *key, int required,
+		    int *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	*out = -1;
-	if (cJSON_IsBool(v)) {
-		*out = cJSON_IsTrue(v) ? 1 : 0;
-		return 0;
-	}
-	if (!required && (!v || cJSON_IsNull(v)))
-		return 0;
-	return bad(c, "%s\"%s\": %s", where, key, v ? "expected true or false" : "missing");
+	int rc = bg_json_get_bool(at, o, key, need(required), out);
+	return rc < 0 ? rc : 0;
 }
 
-/* An object member (NULL when null or absent and optional). */
-static int get_obj(struct line_ctx *c, const cJSON *o, const char *key, int required,
-		   const cJSON **out)
+/* An array member; absent or null reads as empty (*out NULL). */
+static int get_arr(const struct bg_json_at *at, const cJSON *o, const char *key, const cJSON **out,
+		   struct bg_json_at *sub)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	*out = NULL;
-	if (cJSON_IsObject(v)) {
-		*out = v;
-		return 0;
-	}
-	if (!required && (!v || cJSON_IsNull(v)))
-		return 0;
-	return bad(c, "\"%s\": %s", key, v ? "expected an object" : "missing");
-}
-
-/* An array member; absent or null reads as empty. */
-static int get_arr(struct line_ctx *c, const cJSON *o, const char *where, const char *key,
-		   const cJSON **out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	*out = NULL;
-	if (cJSON_IsArray(v) || !v || cJSON_IsNull(v)) {
-		*out = v;
-		return 0;
-	}
-	return bad(c, "%s\"%s\": expected an array", where, key);
+	int rc = bg_json_get_array(at, o, key, BG_JSON_NULLABLE, out, sub);
+	return rc < 0 ? rc : 0;
 }
 
 /* JSON to store as text (env, bench context): a string as is, any other value printed
  * compactly, as export parsed it. *out is malloc'd or NULL. */
 static int get_json_text(const cJSON *o, const char *key, char **out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *v = bg_json_member(o, key);
 	*out = NULL;
 	if (!v || cJSON_IsNull(v))
 		return 0;
@@ -542,19 +509,19 @@ static int get_json_text(const cJSON *o, const char *key, char **out)
 static int import_machine(struct line_ctx *c, const cJSON *run, int64_t *id)
 {
 	const cJSON *o;
+	struct bg_json_at at;
 	struct bg_machine_rec m = {0};
 	double cores;
-	int err;
-	if ((err = get_obj(c, run, "machine", 1, &o)) < 0 ||
-	    (err = get_str(c, o, "machine.", "fingerprint", 1, (const char **)&m.fingerprint)) <
-		    0 ||
-	    (err = get_str(c, o, "machine.", "hostname", 0, (const char **)&m.hostname)) < 0 ||
-	    (err = get_str(c, o, "machine.", "cpu", 0, (const char **)&m.cpu)) < 0 ||
-	    (err = get_str(c, o, "machine.", "flags", 0, (const char **)&m.flags)) < 0 ||
-	    (err = get_num(c, o, "machine.", "cores", 0, &cores)) < 0 ||
-	    (err = get_i64(c, o, "machine.", "mem_bytes", 0, &m.mem_bytes)) < 0 ||
-	    (err = get_str(c, o, "machine.", "os", 0, (const char **)&m.os)) < 0 ||
-	    (err = get_str(c, o, "machine.", "gpu", 0, (const char **)&m.gpu)) < 0)
+	int err = bg_json_get_object(&c->at, run, "machine", BG_JSON_REQUIRED, &o, &at);
+	if (err < 0 ||
+	    (err = get_str(&at, o, "fingerprint", 1, (const char **)&m.fingerprint)) < 0 ||
+	    (err = get_str(&at, o, "hostname", 0, (const char **)&m.hostname)) < 0 ||
+	    (err = get_str(&at, o, "cpu", 0, (const char **)&m.cpu)) < 0 ||
+	    (err = get_str(&at, o, "flags", 0, (const char **)&m.flags)) < 0 ||
+	    (err = get_num(&at, o, "cores", 0, &cores)) < 0 ||
+	    (err = get_i64(&at, o, "mem_bytes", 0, &m.mem_bytes)) < 0 ||
+	    (err = get_str(&at, o, "os", 0, (const char **)&m.os)) < 0 ||
+	    (err = get_str(&at, o, "gpu", 0, (const char **)&m.gpu)) < 0)
 		return err;
 	m.cores = (int)cores;
 	return db_machine_upsert(c->db, &m, id);
@@ -563,20 +530,38 @@ static int import_machine(struct line_ctx *c, const cJSON *run, int64_t *id)
 static int import_commit(struct line_ctx *c, const cJSON *run, const char **sha, int64_t *id)
 {
 	const cJSON *o;
+	struct bg_json_at at;
 	struct bg_commit_rec r = {0};
-	int err;
-	if ((err = get_obj(c, run, "commit", 1, &o)) < 0 ||
-	    (err = get_str(c, o, "commit.", "sha", 1, (const char **)&r.sha)) < 0 ||
-	    (err = get_str(c, o, "commit.", "tree", 0, (const char **)&r.tree)) < 0 ||
-	    (err = get_str(c, o, "commit.", "parent", 0, (const char **)&r.parent)) < 0 ||
-	    (err = get_str(c, o, "commit.", "subject", 0, (const char **)&r.subject)) < 0 ||
-	    (err = get_str(c, o, "commit.", "author", 0, (const char **)&r.author)) < 0 ||
-	    (err = get_i64(c, o, "commit.", "time", 0, &r.time)) < 0)
+	int err = bg_json_get_object(&c->at, run, "commit", BG_JSON_REQUIRED, &o, &at);
+	if (err < 0 || (err = get_str(&at, o, "sha", 1, (const char **)&r.sha)) < 0 ||
+	    (err = get_str(&at, o, "tree", 0, (const char **)&r.tree)) < 0 ||
+	    (err = get_str(&at, o, "parent", 0, (const char **)&r.parent)) < 0 ||
+	    (err = get_str(&at, o, "subject", 0, (const char **)&r.subject)) < 0 ||
+	    (err = get_str(&at, o, "author", 0, (const char **)&r.author)) < 0 ||
+	    (err = get_i64(&at, o, "time", 0, &r.time)) < 0)
 		return err;
 	if (!*r.sha)
-		return bad(c, "commit.\"sha\": empty");
+		return bad(c, "commit.sha: empty");
 	*sha = r.sha;
 	return db_commit_upsert(c->db, &r, id);
+}
+
+/* A build as the export wrote it; NULL *o when the run has none. */
+static int read_build(struct line_ctx *c, const cJSON *run, struct bg_build_rec *b, const cJSON **o)
+{
+	struct bg_json_at at;
+	int err = bg_json_get_object(&c->at, run, "build", BG_JSON_NULLABLE, o, &at);
+	if (err <= 0)
+		return err;
+	if ((err = get_str(&at, *o, "tree", 1, (const char **)&b->tree)) < 0 ||
+	    (err = get_str(&at, *o, "config_hash", 1, (const char **)&b->config_hash)) < 0 ||
+	    (err = get_str(&at, *o, "status", 1, (const char **)&b->status)) < 0 ||
+	    (err = get_num(&at, *o, "duration_s", 0, &b->duration_s)) < 0 ||
+	    (err = get_str(&at, *o, "binary_hash", 0, (const char **)&b->binary_hash)) < 0 ||
+	    (err = get_str(&at, *o, "log_tail", 0, (const char **)&b->log_tail)) < 0 ||
+	    (err = get_i64(&at, *o, "created", 0, &b->created)) < 0)
+		return err;
+	return 0;
 }
 
 /* The run's build, found by (machine, tree, config hash) or stored without a directory;
@@ -587,15 +572,7 @@ static int import_build(struct line_ctx *c, const cJSON *run, int64_t machine_id
 	struct bg_build_rec b = {0};
 	int found, err;
 	*id = 0;
-	if ((err = get_obj(c, run, "build", 0, &o)) < 0 || !o)
-		return err;
-	if ((err = get_str(c, o, "build.", "tree", 1, (const char **)&b.tree)) < 0 ||
-	    (err = get_str(c, o, "build.", "config_hash", 1, (const char **)&b.config_hash)) < 0 ||
-	    (err = get_str(c, o, "build.", "status", 1, (const char **)&b.status)) < 0 ||
-	    (err = get_num(c, o, "build.", "duration_s", 0, &b.duration_s)) < 0 ||
-	    (err = get_str(c, o, "build.", "binary_hash", 0, (const char **)&b.binary_hash)) < 0 ||
-	    (err = get_str(c, o, "build.", "log_tail", 0, (const char **)&b.log_tail)) < 0 ||
-	    (err = get_i64(c, o, "build.", "created", 0, &b.created)) < 0)
+	if ((err = read_build(c, run, &b, &o)) < 0 || !o)
 		return err;
 	struct bg_build_rec have;
 	if ((err = bg_db_build_find(c->db, machine_id, b.tree, b.config_hash, &have, &found)) < 0)
@@ -626,181 +603,178 @@ static int import_build(struct line_ctx *c, const cJSON *run, int64_t machine_id
 	return 0;
 }
 
-static int import_benches(struct line_ctx *c, const cJSON *run, int64_t run_id)
+/* Calls each(c, element, its cursor, run_id) for every object in the run's array key
+ * (absent or null: none). */
+typedef int (*element_fn)(struct line_ctx *c, const cJSON *e, const struct bg_json_at *at,
+			  int64_t run_id);
+
+static int import_each(struct line_ctx *c, const cJSON *run, const char *key, int64_t run_id,
+		       element_fn each)
 {
-	const cJSON *arr, *b;
-	char where[64];
-	int err, i = 0;
-	if ((err = get_arr(c, run, "", "benches", &arr)) < 0)
+	const cJSON *arr, *e;
+	struct bg_json_at at;
+	size_t i = 0;
+	int err = get_arr(&c->at, run, key, &arr, &at);
+	if (err < 0)
 		return err;
-	cJSON_ArrayForEach(b, arr)
+	cJSON_ArrayForEach(e, arr)
 	{
-		const char *mode, *params, *format;
-		char *context = NULL;
-		int64_t round;
-		snprintf(where, sizeof(where), "benches[%d].", i++);
-		if (!cJSON_IsObject(b))
-			return bad(c, "%s: expected an object", where);
-		if ((err = get_i64(c, b, where, "round", 1, &round)) < 0 ||
-		    (err = get_str(c, b, where, "mode", 1, &mode)) < 0 ||
-		    (err = get_str(c, b, where, "params", 0, &params)) < 0 ||
-		    (err = get_str(c, b, where, "format", 0, &format)) < 0 ||
-		    (err = get_json_text(b, "context", &context)) < 0)
-			return err;
-		err = db_bench_output_insert(c->db, run_id, round, mode, params ? params : "",
-					     format, context);
-		free(context);
-		if (err < 0)
+		struct bg_json_at eat;
+		bg_json_at_index(&eat, &at, i++);
+		if ((err = bg_json_want_object(&eat, e)) < 0 ||
+		    (err = each(c, e, &eat, run_id)) < 0)
 			return err;
 	}
 	return 0;
 }
 
-static int import_results(struct line_ctx *c, const cJSON *run, int64_t run_id)
+static int import_bench(struct line_ctx *c, const cJSON *b, const struct bg_json_at *at,
+			int64_t run_id)
 {
-	const cJSON *arr, *r;
-	char where[64];
-	int err, i = 0;
-	if ((err = get_arr(c, run, "", "results", &arr)) < 0)
+	const char *mode, *params, *format;
+	char *context = NULL;
+	int64_t round;
+	int err;
+	if ((err = get_i64(at, b, "round", 1, &round)) < 0 ||
+	    (err = get_str(at, b, "mode", 1, &mode)) < 0 ||
+	    (err = get_str(at, b, "params", 0, &params)) < 0 ||
+	    (err = get_str(at, b, "format", 0, &format)) < 0 ||
+	    (err = get_json_text(b, "context", &context)) < 0)
 		return err;
-	cJSON_ArrayForEach(r, arr)
+	err = db_bench_output_insert(c->db, run_id, round, mode, params ? params : "", format,
+				     context);
+	free(context);
+	return err;
+}
+
+/* A result's samples into c->samples; *n their count. */
+static int read_samples(struct line_ctx *c, const cJSON *r, const struct bg_json_at *at, size_t *n)
+{
+	const cJSON *samples, *v;
+	struct bg_json_at sat;
+	int err = get_arr(at, r, "samples", &samples, &sat);
+	*n = 0;
+	if (err < 0)
+		return err;
+	cJSON_ArrayForEach(v, samples)
 	{
-		const char *benchmark, *params, *metric, *mode;
-		const cJSON *samples, *v;
-		struct db_result_row row = {.run_id = run_id};
-		int64_t result_id, k = 0;
-		snprintf(where, sizeof(where), "results[%d].", i++);
-		if (!cJSON_IsObject(r))
-			return bad(c, "%s: expected an object", where);
-		if ((err = get_str(c, r, where, "benchmark", 1, &benchmark)) < 0 ||
-		    (err = get_str(c, r, where, "params", 0, &params)) < 0 ||
-		    (err = get_str(c, r, where, "metric", 1, &metric)) < 0 ||
-		    (err = get_str(c, r, where, "mode", 1, &mode)) < 0 ||
-		    (err = get_i64(c, r, where, "round", 1, &row.round)) < 0 ||
-		    (err = get_str(c, r, where, "kernel", 0, &row.kernel)) < 0 ||
-		    (err = get_bool(c, r, where, "checked", 0, &row.checked)) < 0 ||
-		    (err = get_str(c, r, where, "skipped", 0, &row.skipped)) < 0 ||
-		    (err = get_i64(c, r, where, "iterations", 0, &row.iterations)) < 0 ||
-		    (err = get_num(c, r, where, "elements", 0, &row.elements)) < 0 ||
-		    (err = get_num(c, r, where, "bytes", 0, &row.bytes)) < 0 ||
-		    (err = get_arr(c, r, where, "samples", &samples)) < 0)
-			return err;
-		if ((err = db_series_id(c->db, benchmark, params ? params : "", metric, mode,
-					&row.series_id)) < 0 ||
-		    (err = db_result_insert(c->db, &row, benchmark, &result_id)) < 0)
-			return err;
-		cJSON_ArrayForEach(v, samples)
-		{
-			if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-				return bad(c, "%s\"samples\"[%lld]: expected a number", where,
-					   (long long)k);
-			if ((size_t)k == c->samples_cap) {
-				size_t cap = c->samples_cap ? c->samples_cap * 2 : 256;
-				double *nv = realloc(c->samples, cap * sizeof(*nv));
-				if (!nv)
-					return bg_error_oom();
-				c->samples = nv;
-				c->samples_cap = cap;
-			}
-			c->samples[k++] = v->valuedouble;
+		struct bg_json_at vat;
+		bg_json_at_index(&vat, &sat, *n);
+		if (bg_json_want_number(&vat, v, -HUGE_VAL, HUGE_VAL, &(double){0}) < 0)
+			return BG_EINPUT;
+		if (*n == c->samples_cap) {
+			size_t cap = c->samples_cap ? c->samples_cap * 2 : 256;
+			double *nv = realloc(c->samples, cap * sizeof(*nv));
+			if (!nv)
+				return bg_error_oom();
+			c->samples = nv;
+			c->samples_cap = cap;
 		}
-		if ((err = db_samples_insert(c->db, result_id, c->samples, (size_t)k)) < 0)
-			return err;
-		c->st.samples_added += (size_t)k;
+		c->samples[(*n)++] = v->valuedouble;
 	}
 	return 0;
 }
 
-static int import_tests(struct line_ctx *c, const cJSON *run, int64_t run_id)
+static int import_result(struct line_ctx *c, const cJSON *r, const struct bg_json_at *at,
+			 int64_t run_id)
 {
-	const cJSON *arr, *t;
-	char where[96];
+	const char *benchmark, *params, *metric, *mode;
+	struct db_result_row row = {.run_id = run_id};
+	int64_t result_id;
+	size_t n;
+	int err;
+	if ((err = get_str(at, r, "benchmark", 1, &benchmark)) < 0 ||
+	    (err = get_str(at, r, "params", 0, &params)) < 0 ||
+	    (err = get_str(at, r, "metric", 1, &metric)) < 0 ||
+	    (err = get_str(at, r, "mode", 1, &mode)) < 0 ||
+	    (err = get_i64(at, r, "round", 1, &row.round)) < 0 ||
+	    (err = get_str(at, r, "kernel", 0, &row.kernel)) < 0 ||
+	    (err = get_bool(at, r, "checked", 0, &row.checked)) < 0 ||
+	    (err = get_str(at, r, "skipped", 0, &row.skipped)) < 0 ||
+	    (err = get_i64(at, r, "iterations", 0, &row.iterations)) < 0 ||
+	    (err = get_num(at, r, "elements", 0, &row.elements)) < 0 ||
+	    (err = get_num(at, r, "bytes", 0, &row.bytes)) < 0 ||
+	    (err = read_samples(c, r, at, &n)) < 0)
+		return err;
+	if ((err = db_series_id(c->db, benchmark, params ? params : "", metric, mode,
+				&row.series_id)) < 0 ||
+	    (err = db_result_insert(c->db, &row, benchmark, &result_id)) < 0 ||
+	    (err = db_samples_insert(c->db, result_id, c->samples, n)) < 0)
+		return err;
+	c->st.samples_added += n;
+	return 0;
+}
+
+/* One test case; its strings are borrowed from the JSON. */
+static int read_case(struct line_ctx *c, const cJSON *tc, const struct bg_json_at *at,
+		     struct bg_test_case *tcase)
+{
+	const char *outcome;
+	int err;
+	if ((err = bg_json_want_object(at, tc)) < 0 ||
+	    (err = get_str(at, tc, "name", 1, (const char **)&tcase->name)) < 0 ||
+	    (err = get_str(at, tc, "classname", 0, (const char **)&tcase->classname)) < 0 ||
+	    (err = get_str(at, tc, "outcome", 1, &outcome)) < 0 ||
+	    (err = get_num(at, tc, "time_s", 0, &tcase->time_s)) < 0 ||
+	    (err = get_str(at, tc, "message", 0, (const char **)&tcase->message)) < 0)
+		return err;
+	int o = bg_outcome_parse(outcome);
+	if (o < 0)
+		return bad(c, "%s.outcome: unknown outcome \"%s\"", at->path, outcome);
+	tcase->outcome = (enum bg_outcome)o;
+	return 0;
+}
+
+static int import_suite(struct line_ctx *c, const cJSON *t, const struct bg_json_at *at,
+			int64_t run_id)
+{
+	const cJSON *cases, *tc;
+	struct bg_json_at cat;
 	struct bg_test_suite suite = {0};
-	int err = 0, i = 0;
-	if ((err = get_arr(c, run, "", "tests", &arr)) < 0)
+	int64_t n[4];
+	int err;
+	if ((err = get_str(at, t, "suite", 1, (const char **)&suite.suite)) < 0 ||
+	    (err = get_i64(at, t, "passed", 0, &n[0])) < 0 ||
+	    (err = get_i64(at, t, "failed", 0, &n[1])) < 0 ||
+	    (err = get_i64(at, t, "skipped", 0, &n[2])) < 0 ||
+	    (err = get_i64(at, t, "errored", 0, &n[3])) < 0 ||
+	    (err = get_arr(at, t, "cases", &cases, &cat)) < 0)
 		return err;
-	cJSON_ArrayForEach(t, arr)
+	suite.passed = (int)n[0];
+	suite.failed = (int)n[1];
+	suite.skipped = (int)n[2];
+	suite.errored = (int)n[3];
+	suite.n = (size_t)cJSON_GetArraySize(cases);
+	suite.cases = suite.n ? calloc(suite.n, sizeof(*suite.cases)) : NULL;
+	if (suite.n && !suite.cases)
+		return bg_error_oom();
+	size_t k = 0;
+	cJSON_ArrayForEach(tc, cases)
 	{
-		const cJSON *cases, *tc;
-		int64_t n[4];
-		size_t k = 0;
-		snprintf(where, sizeof(where), "tests[%d].", i++);
-		if (!cJSON_IsObject(t))
-			return bad(c, "%s: expected an object", where);
-		if ((err = get_str(c, t, where, "suite", 1, (const char **)&suite.suite)) < 0 ||
-		    (err = get_i64(c, t, where, "passed", 0, &n[0])) < 0 ||
-		    (err = get_i64(c, t, where, "failed", 0, &n[1])) < 0 ||
-		    (err = get_i64(c, t, where, "skipped", 0, &n[2])) < 0 ||
-		    (err = get_i64(c, t, where, "errored", 0, &n[3])) < 0 ||
-		    (err = get_arr(c, t, where, "cases", &cases)) < 0)
-			return err;
-		suite.passed = (int)n[0];
-		suite.failed = (int)n[1];
-		suite.skipped = (int)n[2];
-		suite.errored = (int)n[3];
-		suite.n = (size_t)cJSON_GetArraySize(cases);
-		suite.cases = suite.n ? calloc(suite.n, sizeof(*suite.cases)) : NULL;
-		if (suite.n && !suite.cases)
-			return bg_error_oom();
-		cJSON_ArrayForEach(tc, cases)
-		{
-			struct bg_test_case *tcase = &suite.cases[k];
-			const char *outcome;
-			char cw[128];
-			snprintf(cw, sizeof(cw), "%scases[%zu].", where, k++);
-			if (!cJSON_IsObject(tc)) {
-				err = bad(c, "%s: expected an object", cw);
-				goto done;
-			}
-			if ((err = get_str(c, tc, cw, "name", 1, (const char **)&tcase->name)) <
-				    0 ||
-			    (err = get_str(c, tc, cw, "classname", 0,
-					   (const char **)&tcase->classname)) < 0 ||
-			    (err = get_str(c, tc, cw, "outcome", 1, &outcome)) < 0 ||
-			    (err = get_num(c, tc, cw, "time_s", 0, &tcase->time_s)) < 0 ||
-			    (err = get_str(c, tc, cw, "message", 0,
-					   (const char **)&tcase->message)) < 0)
-				goto done;
-			int o = bg_outcome_parse(outcome);
-			if (o < 0) {
-				err = bad(c, "%s\"outcome\": unknown outcome \"%s\"", cw, outcome);
-				goto done;
-			}
-			tcase->outcome = (enum bg_outcome)o;
-		}
-		if ((err = db_suite_insert(c->db, run_id, &suite)) < 0)
-			goto done;
-		free(suite.cases);
-		suite.cases = NULL;
+		struct bg_json_at tat;
+		bg_json_at_index(&tat, &cat, k);
+		if ((err = read_case(c, tc, &tat, &suite.cases[k++])) < 0)
+			break;
 	}
-done:
+	if (err == 0)
+		err = db_suite_insert(c->db, run_id, &suite);
 	/* the strings were borrowed from the JSON: free only the array */
 	free(suite.cases);
 	return err;
 }
 
-static int import_errors(struct line_ctx *c, const cJSON *run, int64_t run_id)
+static int import_error(struct line_ctx *c, const cJSON *e, const struct bg_json_at *at,
+			int64_t run_id)
 {
-	const cJSON *arr, *e;
-	char where[64];
-	int err, i = 0;
-	if ((err = get_arr(c, run, "", "errors", &arr)) < 0)
+	const char *stage, *message, *detail;
+	int64_t time;
+	int err;
+	if ((err = get_str(at, e, "stage", 1, &stage)) < 0 ||
+	    (err = get_str(at, e, "message", 1, &message)) < 0 ||
+	    (err = get_str(at, e, "detail", 0, &detail)) < 0 ||
+	    (err = get_i64(at, e, "time", 0, &time)) < 0)
 		return err;
-	cJSON_ArrayForEach(e, arr)
-	{
-		const char *stage, *message, *detail;
-		int64_t time;
-		snprintf(where, sizeof(where), "errors[%d].", i++);
-		if (!cJSON_IsObject(e))
-			return bad(c, "%s: expected an object", where);
-		if ((err = get_str(c, e, where, "stage", 1, &stage)) < 0 ||
-		    (err = get_str(c, e, where, "message", 1, &message)) < 0 ||
-		    (err = get_str(c, e, where, "detail", 0, &detail)) < 0 ||
-		    (err = get_i64(c, e, where, "time", 0, &time)) < 0 ||
-		    (err = db_error_insert(c->db, run_id, stage, message, detail, time)) < 0)
-			return err;
-	}
-	return 0;
+	return db_error_insert(c->db, run_id, stage, message, detail, time);
 }
 
 static int run_by_uuid(struct bg_db *db, const char *uuid, int *found, int64_t *id)
@@ -818,52 +792,67 @@ static int run_by_uuid(struct bg_db *db, const char *uuid, int *found, int64_t *
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, "looking up a run");
 }
 
+/* The run's own fields, strings borrowed from the JSON. */
+static int read_run(struct line_ctx *c, const cJSON *j, struct bg_run_rec *r)
+{
+	const struct bg_json_at *at = &c->at;
+	int flag, err;
+	if ((err = get_bool(at, j, "worktree", 0, &flag)) < 0)
+		return err;
+	r->worktree = flag == 1;
+	if ((err = get_str(at, j, "tree", 0, (const char **)&r->tree)) < 0 ||
+	    (err = get_str(at, j, "config_hash", 0, (const char **)&r->config_hash)) < 0 ||
+	    (err = get_str(at, j, "harness_version", 0, (const char **)&r->harness_version)) < 0 ||
+	    (err = get_str(at, j, "label", 0, (const char **)&r->label)) < 0 ||
+	    (err = get_i64(at, j, "started", 1, &r->started)) < 0 ||
+	    (err = get_i64(at, j, "finished", 0, &r->finished)) < 0 ||
+	    (err = get_bool(at, j, "complete", 1, &flag)) < 0 ||
+	    (err = get_str(at, j, "status", 1, (const char **)&r->status)) < 0)
+		return err;
+	r->complete = flag;
+	if (r->complete && r->finished <= 0)
+		return bad(c, "run %s is complete but has no \"finished\" time", r->uuid);
+	return 0;
+}
+
+/* The run's uuid and kind; *found when the run is here already. */
+static int read_run_key(struct line_ctx *c, const cJSON *j, struct bg_run_rec *r, int *found)
+{
+	int err;
+	if ((err = bg_json_want_object(&c->at, j)) < 0 ||
+	    (err = get_str(&c->at, j, "uuid", 1, (const char **)&r->uuid)) < 0 ||
+	    (err = get_str(&c->at, j, "kind", 1, (const char **)&r->kind)) < 0)
+		return err;
+	if (!*r->uuid)
+		return bad(c, "uuid: empty");
+	if (!db_kind_valid(r->kind))
+		return bad(c, "kind: \"%s\" is not ci, nightly or local", r->kind);
+	return run_by_uuid(c->db, r->uuid, found, NULL);
+}
+
 static int import_run(struct line_ctx *c, const cJSON *j)
 {
 	struct bg_run_rec r = {0};
 	char *env = NULL;
 	int64_t commit_id, run_id;
-	int found, flag, err;
-	if (!cJSON_IsObject(j))
-		return bad(c, "expected a JSON object");
-	if ((err = get_str(c, j, "", "uuid", 1, (const char **)&r.uuid)) < 0 ||
-	    (err = get_str(c, j, "", "kind", 1, (const char **)&r.kind)) < 0)
-		return err;
-	if (!*r.uuid)
-		return bad(c, "\"uuid\": empty");
-	if (!db_kind_valid(r.kind))
-		return bad(c, "\"kind\": \"%s\" is not ci, nightly or local", r.kind);
-	if ((err = run_by_uuid(c->db, r.uuid, &found, NULL)) < 0)
+	int found = 0, err;
+	if ((err = read_run_key(c, j, &r, &found)) < 0)
 		return err;
 	if (found) {
 		c->st.runs_present++;
 		return 0;
 	}
-	if ((err = get_bool(c, j, "", "worktree", 0, &flag)) < 0)
-		return err;
-	r.worktree = flag == 1;
-	if ((err = get_str(c, j, "", "tree", 0, (const char **)&r.tree)) < 0 ||
-	    (err = get_str(c, j, "", "config_hash", 0, (const char **)&r.config_hash)) < 0 ||
-	    (err = get_str(c, j, "", "harness_version", 0, (const char **)&r.harness_version)) <
-		    0 ||
-	    (err = get_str(c, j, "", "label", 0, (const char **)&r.label)) < 0 ||
-	    (err = get_i64(c, j, "", "started", 1, &r.started)) < 0 ||
-	    (err = get_i64(c, j, "", "finished", 0, &r.finished)) < 0 ||
-	    (err = get_bool(c, j, "", "complete", 1, &flag)) < 0 ||
-	    (err = get_str(c, j, "", "status", 1, (const char **)&r.status)) < 0)
-		return err;
-	r.complete = flag;
-	if (r.complete && r.finished <= 0)
-		return bad(c, "run %s is complete but has no \"finished\" time", r.uuid);
-	if ((err = import_machine(c, j, &r.machine_id)) < 0 ||
+	if ((err = read_run(c, j, &r)) < 0 || (err = import_machine(c, j, &r.machine_id)) < 0 ||
 	    (err = import_commit(c, j, (const char **)&r.commit_sha, &commit_id)) < 0 ||
 	    (err = import_build(c, j, r.machine_id, &r.build_id)) < 0 ||
 	    (err = get_json_text(j, "env", &env)) < 0)
 		goto done;
 	r.env_json = env;
 	if ((err = db_run_insert(c->db, &r, commit_id, &run_id)) < 0 ||
-	    (err = import_benches(c, j, run_id)) < 0 || (err = import_results(c, j, run_id)) < 0 ||
-	    (err = import_tests(c, j, run_id)) < 0 || (err = import_errors(c, j, run_id)) < 0)
+	    (err = import_each(c, j, "benches", run_id, import_bench)) < 0 ||
+	    (err = import_each(c, j, "results", run_id, import_result)) < 0 ||
+	    (err = import_each(c, j, "tests", run_id, import_suite)) < 0 ||
+	    (err = import_each(c, j, "errors", run_id, import_error)) < 0)
 		goto done;
 	c->st.runs_added++;
 done:
@@ -871,101 +860,131 @@ done:
 	return err;
 }
 
-/* A decision line: its runs (by uuid) must be in this database or earlier in the file; it
- * is skipped when a decision of the same kind, time and runs is already here. */
-static int import_decision(struct line_ctx *c, const cJSON *j)
+/* The runs a decision line names by uuid, as this database's ids (0: none); each must be in
+ * this database or earlier in the file. */
+static int decision_runs(struct line_ctx *c, const cJSON *j, int64_t ids[3])
 {
 	static const char *const keys[] = {"base_run", "head_run", "strict_run"};
+	for (int k = 0; k < 3; k++) {
+		const char *uuid;
+		int err, found;
+		ids[k] = 0;
+		if ((err = get_str(&c->at, j, keys[k], 0, &uuid)) < 0)
+			return err;
+		if (!uuid)
+			continue;
+		if ((err = run_by_uuid(c->db, uuid, &found, &ids[k])) < 0)
+			return err;
+		if (!found)
+			return bad(c,
+				   "%s: run %s is neither in this database nor earlier in the file",
+				   keys[k], uuid);
+	}
+	return 0;
+}
+
+/* Runs sql with a decision's key bound: ?1 kind, ?2 created, ?3..?5 the run ids (NULL for
+ * 0), and ?6, ?7 conclusion and decision text when given. */
+static int decision_stmt(struct line_ctx *c, const char *sql, const char *kind, int64_t created,
+			 const int64_t ids[3], const char *conclusion, const char *text, int *row)
+{
+	const char *what = "importing a decision";
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db->h, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(c->db, what);
+	db_bind_text(s, 1, kind);
+	sqlite3_bind_int64(s, 2, created);
+	for (int k = 0; k < 3; k++)
+		if (ids[k])
+			sqlite3_bind_int64(s, 3 + k, ids[k]);
+	if (text) {
+		db_bind_text(s, 6, conclusion);
+		db_bind_text(s, 7, text);
+	}
+	int rc = sqlite3_step(s);
+	*row = rc == SQLITE_ROW;
+	int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(c->db, what);
+	sqlite3_finalize(s);
+	return err;
+}
+
+/* A decision line: its runs (by uuid) must be in this database or earlier in the file; it
+ * is skipped when a decision of the same kind, time and runs is already here. The decision
+ * is stored with this database's ids, set by the reports side's c->decision_ids. */
+static int import_decision(struct line_ctx *c, const cJSON *j)
+{
 	static const char exists[] =
 		"SELECT 1 FROM decisions WHERE kind = ?1 AND created = ?2 AND base_run_id IS ?3 "
 		"AND head_run_id IS ?4 AND strict_run_id IS ?5";
 	static const char insert[] =
 		"INSERT INTO decisions (kind, base_run_id, head_run_id, strict_run_id, conclusion, "
 		"created, decision) VALUES (?1, ?3, ?4, ?5, ?6, ?2, ?7)";
-	const char *kind, *conclusion, *uuid;
+	const char *kind, *conclusion;
+	const cJSON *d;
 	int64_t created, ids[3];
-	int err, found;
-	if ((err = get_str(c, j, "", "kind", 1, &kind)) < 0 ||
-	    (err = get_str(c, j, "", "conclusion", 1, &conclusion)) < 0 ||
-	    (err = get_i64(c, j, "", "created", 1, &created)) < 0)
+	int err, row;
+	if ((err = get_str(&c->at, j, "kind", 1, &kind)) < 0 ||
+	    (err = get_str(&c->at, j, "conclusion", 1, &conclusion)) < 0 ||
+	    (err = get_i64(&c->at, j, "created", 1, &created)) < 0)
 		return err;
 	if (strcmp(kind, "compare") && strcmp(kind, "ci"))
-		return bad(c, "\"kind\": \"%s\" is not compare or ci", kind);
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "decision");
-	if (!cJSON_IsObject(d))
-		return bad(c, "\"decision\": expected an object");
-	for (int k = 0; k < 3; k++) {
-		if ((err = get_str(c, j, "", keys[k], 0, &uuid)) < 0)
-			return err;
-		ids[k] = 0;
-		if (!uuid)
-			continue;
-		if ((err = run_by_uuid(c->db, uuid, &found, &ids[k])) < 0)
-			return err;
-		if (!found)
-			return bad(c, "\"%s\": run %s is neither in this database nor earlier in "
-				      "the file",
-				   keys[k], uuid);
-	}
-	sqlite3_stmt *s = NULL;
-	const char *what = "importing a decision";
-	if (sqlite3_prepare_v2(c->db->h, exists, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(c->db, what);
-	db_bind_text(s, 1, kind);
-	sqlite3_bind_int64(s, 2, created);
-	for (int k = 0; k < 3; k++)
-		if (ids[k])
-			sqlite3_bind_int64(s, 3 + k, ids[k]);
-	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW) {
+		return bad(c, "kind: \"%s\" is not compare or ci", kind);
+	if ((err = bg_json_get_object(&c->at, j, "decision", BG_JSON_REQUIRED, &d, NULL)) < 0 ||
+	    (err = decision_runs(c, j, ids)) < 0 ||
+	    (err = decision_stmt(c, exists, kind, created, ids, NULL, NULL, &row)) < 0)
+		return err;
+	if (row) {
 		c->st.decisions_present++;
 		return 0;
 	}
-	if (rc != SQLITE_DONE)
-		return db_fail(c->db, what);
-	cJSON *copy = cJSON_Duplicate(d, 1);
-	char *text = NULL;
-	if (!copy || set_decision_ids(copy, ids) < 0 || !(text = cJSON_PrintUnformatted(copy))) {
-		cJSON_Delete(copy);
+	char *given = cJSON_PrintUnformatted(d), *text = NULL;
+	if (!given)
 		return bg_error_oom();
-	}
-	cJSON_Delete(copy);
-	if (sqlite3_prepare_v2(c->db->h, insert, -1, &s, NULL) != SQLITE_OK) {
-		free(text);
-		return db_fail(c->db, what);
-	}
-	db_bind_text(s, 1, kind);
-	sqlite3_bind_int64(s, 2, created);
-	for (int k = 0; k < 3; k++)
-		if (ids[k])
-			sqlite3_bind_int64(s, 3 + k, ids[k]);
-	db_bind_text(s, 6, conclusion);
-	db_bind_text(s, 7, text);
-	err = db_step_done(c->db, s, what);
-	sqlite3_finalize(s);
+	err = c->decision_ids(&text, given, 0, ids);
+	free(given);
+	if (err == 0)
+		err = decision_stmt(c, insert, kind, created, ids, conclusion, text, &row);
 	free(text);
 	if (!err)
 		c->st.decisions_added++;
 	return err;
 }
 
-/* 1 when the line holds only white space. */
-static int blank(const char *s, size_t n)
+/* One line of the file, parsed and imported as a run or a decision. */
+static int import_line(struct line_ctx *c, const char *line, size_t len)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return 0;
-	return 1;
+	const char *end = NULL;
+	/* the length counts getline's NUL so that trailing garbage is an error */
+	cJSON *j = cJSON_ParseWithLengthOpts(line, len + 1, &end, 1);
+	if (!j) {
+		size_t col = end && end >= line ? (size_t)(end - line) + 1 : 0;
+		return bad(c, "not valid JSON (near column %zu)", col);
+	}
+	const cJSON *rec = bg_json_member(j, "record");
+	int err;
+	if (!rec || (cJSON_IsString(rec) && !strcmp(rec->valuestring, "run")))
+		err = import_run(c, j);
+	else if (cJSON_IsString(rec) && !strcmp(rec->valuestring, "decision"))
+		err = import_decision(c, j);
+	else
+		err = bad(c, "record: expected \"run\" or \"decision\"");
+	cJSON_Delete(j);
+	/* a failure below the parsing (a benchmark twice in one round, SQLite) still says
+	 * which line it was on */
+	if (err < 0 && strncmp(bg_error_last(), c->where, strlen(c->where)) != 0)
+		bg_error_wrap("%s", c->where);
+	return err;
 }
 
-int bg_db_import(struct bg_db *db, FILE *in, const char *origin, struct bg_import_stats *st)
+int bg_db_import(struct bg_db *db, FILE *in, const char *origin, bg_db_decision_ids_fn decision_ids,
+		 struct bg_import_stats *st)
 {
 	struct line_ctx c = {.db = db, .origin = origin ? origin : "(input)"};
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	int err;
+	c.decision_ids = decision_ids;
 	if (st)
 		memset(st, 0, sizeof(*st));
 	/* the whole file in one transaction: all of it is stored, or none */
@@ -974,32 +993,12 @@ int bg_db_import(struct bg_db *db, FILE *in, const char *origin, struct bg_impor
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		c.line++;
 		c.st.lines++;
-		if (blank(line, (size_t)len))
+		if (bg_json_blank(line, (size_t)len))
 			continue;
-		const char *end = NULL;
-		/* the length counts getline's NUL so that trailing garbage is an error */
-		cJSON *j = cJSON_ParseWithLengthOpts(line, (size_t)len + 1, &end, 1);
-		if (!j) {
-			size_t col = end && end >= line ? (size_t)(end - line) + 1 : 0;
-			err = bad(&c, "not valid JSON (near column %zu)", col);
+		snprintf(c.where, sizeof(c.where), "%s:%zu", c.origin, c.line);
+		bg_json_at_root(&c.at, c.where);
+		if ((err = import_line(&c, line, (size_t)len)) < 0)
 			goto done;
-		}
-		const cJSON *rec = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "record")
-						      : NULL;
-		if (!rec || (cJSON_IsString(rec) && !strcmp(rec->valuestring, "run")))
-			err = import_run(&c, j);
-		else if (cJSON_IsString(rec) && !strcmp(rec->valuestring, "decision"))
-			err = import_decision(&c, j);
-		else
-			err = bad(&c, "\"record\": expected \"run\" or \"decision\"");
-		cJSON_Delete(j);
-		if (err < 0) {
-			/* a failure below the parsing (a benchmark twice in one round, SQLite)
-			 * still says which line it was on */
-			if (!c.reported)
-				bg_error_wrap("%s:%zu", c.origin, c.line);
-			goto done;
-		}
 	}
 	if (ferror(in))
 		err = bg_error_set(BG_EINFRA, "%s: read failed", c.origin);

@@ -10,6 +10,7 @@
 #include "bg_cmds.h"
 #include "bg_error.h"
 #include "bg_log.h"
+#include "bg_report.h"
 
 static const struct bg_cmd_info info = {
 	"db",
@@ -84,7 +85,7 @@ int cmd_db(int argc, char **argv)
 		if (!f) {
 			rc = bg_error_set(BG_EINFRA, "%s: %s", out_path, strerror(errno));
 		} else {
-			rc = bg_db_export(app.db, f, since, &n, &nd);
+			rc = bg_db_export(app.db, f, since, bg_decision_json_set_ids, &n, &nd);
 			if (out_path && fclose(f) != 0 && rc == 0)
 				rc = bg_error_set(BG_EINFRA, "%s: %s", out_path, strerror(errno));
 			else if (!out_path)
@@ -103,7 +104,7 @@ int cmd_db(int argc, char **argv)
 			}
 			struct bg_import_stats st;
 			memset(&st, 0, sizeof(st));
-			rc = bg_db_import(app.db, f, pos[i], &st);
+			rc = bg_db_import(app.db, f, pos[i], bg_decision_json_set_ids, &st);
 			if (f != stdin)
 				fclose(f);
 			if (rc == 0)

@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bg_buf.h"
 #include "bg_error.h"
+#include "bg_json.h"
 
 #define SCHEMA "bitgate-decision/1"
-#define EXACT_INT 9007199254740992.0 /* 2^53: integers up to here are exact in a double */
 #define EXACT_I64 (INT64_C(1) << 53)
 
 /* ---- writing ---- */
@@ -191,110 +192,108 @@ int bg_decision_to_json(const struct bg_decision *d, char **out)
 
 /* ---- reading ---- */
 
-/* Where in the document a field is, for the one-line error. */
-struct reader {
-	const char *origin;
-	const char *path; /* "rows[3]", "base", or "" at the top */
-};
-
-static int bad(const struct reader *r, const char *key, const char *what)
-{
-	return bg_error_set(BG_EINPUT, "%s: not a valid bitgate decision: %s%s%s %s", r->origin,
-			    r->path, *r->path && *key ? "." : "", key, what);
-}
+/* Every reader's cursor has origin "ORIGIN: not a valid bitgate decision", so each message
+ * reads "ORIGIN: not a valid bitgate decision: PATH: expected X, got Y". */
 
 /* Missing and null read as NULL. */
-static int get_str(const struct reader *r, const cJSON *o, const char *key, char **out)
+static int get_str(const struct bg_json_at *at, const cJSON *o, const char *key, char **out)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+	const char *s = NULL;
 	*out = NULL;
-	if (!j || cJSON_IsNull(j))
-		return 0;
-	if (!cJSON_IsString(j))
-		return bad(r, key, "must be a string or null");
-	return (*out = bg_strdup(j->valuestring)) ? 0 : BG_ENOMEM;
+	int rc = bg_json_get_string(at, o, key, BG_JSON_NULLABLE, &s);
+	if (rc <= 0)
+		return rc;
+	return (*out = bg_strdup(s)) ? 0 : BG_ENOMEM;
 }
 
 /* Missing and null read as NAN. */
-static int get_num(const struct reader *r, const cJSON *o, const char *key, double *out)
+static int get_num(const struct bg_json_at *at, const cJSON *o, const char *key, double *out)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
 	*out = NAN;
-	if (!j || cJSON_IsNull(j))
-		return 0;
-	if (!cJSON_IsNumber(j))
-		return bad(r, key, "must be a number or null");
-	*out = j->valuedouble;
-	return 0;
+	int rc = bg_json_get_number(at, o, key, BG_JSON_NULLABLE, -HUGE_VAL, HUGE_VAL, out);
+	return rc < 0 ? rc : 0;
 }
 
-/* Missing reads as 0; a number must be a whole one in [lo, hi], a string its decimal form. */
-static int get_int(const struct reader *r, const cJSON *o, const char *key, int64_t lo, int64_t hi,
-		   int64_t *out)
+/* Missing reads as 0; a number must be a whole one in [lo, hi], a string its decimal form
+ * (integers beyond 2^53 are written as strings). */
+static int get_int(const struct bg_json_at *at, const cJSON *o, const char *key, int64_t lo,
+		   int64_t hi, int64_t *out)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *j = bg_json_member(o, key);
 	*out = 0;
 	if (!j)
 		return 0;
-	if (cJSON_IsNumber(j)) {
-		double v = j->valuedouble;
-		if (!(v >= -EXACT_INT && v <= EXACT_INT) || v != floor(v))
-			return bad(r, key, "must be a whole number");
-		*out = (int64_t)v;
-	} else if (!cJSON_IsString(j) || bg_parse_i64(j->valuestring, out) < 0) {
-		return bad(r, key, "must be an integer");
-	}
+	if (!cJSON_IsString(j))
+		return bg_json_get_integer(at, o, key, BG_JSON_OPTIONAL, lo, hi, out) < 0
+			       ? BG_EINPUT
+			       : 0;
+	struct bg_json_at kat;
+	bg_json_at_key(&kat, at, key);
+	if (bg_parse_i64(j->valuestring, out) < 0)
+		return bg_json_at_fail(&kat, "expected an integer, got \"%.40s\"", j->valuestring);
 	if (*out < lo || *out > hi)
-		return bad(r, key, "is out of range");
+		return bg_json_at_fail(&kat, "expected an integer in [%lld, %lld], got %lld",
+				       (long long)lo, (long long)hi, (long long)*out);
 	return 0;
 }
 
-static int get_i64(const struct reader *r, const cJSON *o, const char *key, int64_t *out)
+static int get_i64(const struct bg_json_at *at, const cJSON *o, const char *key, int64_t *out)
 {
-	return get_int(r, o, key, INT64_MIN, INT64_MAX, out);
+	return get_int(at, o, key, INT64_MIN, INT64_MAX, out);
 }
 
-static int get_i32(const struct reader *r, const cJSON *o, const char *key, int *out)
+static int get_i32(const struct bg_json_at *at, const cJSON *o, const char *key, int *out)
 {
 	int64_t v;
-	int err = get_int(r, o, key, INT32_MIN, INT32_MAX, &v);
+	int err = get_int(at, o, key, INT32_MIN, INT32_MAX, &v);
 	*out = (int)v;
 	return err;
 }
 
-static int get_size(const struct reader *r, const cJSON *o, const char *key, size_t *out)
+static int get_size(const struct bg_json_at *at, const cJSON *o, const char *key, size_t *out)
 {
 	int64_t v;
-	int err = get_int(r, o, key, 0, INT64_MAX, &v);
+	int err = get_int(at, o, key, 0, INT64_MAX, &v);
 	*out = (size_t)v;
 	return err;
 }
 
 /* An array of strings; missing and null read as empty. */
-static int get_strv(const struct reader *r, const cJSON *o, const char *key, char ***v, size_t *n)
+static int get_strv(const struct bg_json_at *at, const cJSON *o, const char *key, char ***v,
+		    size_t *n)
 {
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key), *j;
-	if (!a || cJSON_IsNull(a))
-		return 0;
-	if (!cJSON_IsArray(a))
-		return bad(r, key, "must be an array of strings");
+	const cJSON *a, *j;
+	struct bg_json_at aat;
+	int rc = bg_json_get_array(at, o, key, BG_JSON_NULLABLE, &a, &aat);
+	size_t i = 0;
+	if (rc <= 0)
+		return rc;
 	cJSON_ArrayForEach(j, a)
 	{
-		if (!cJSON_IsString(j))
-			return bad(r, key, "must hold only strings");
-		if (bg_strv_push(v, n, j->valuestring) < 0)
+		struct bg_json_at jat;
+		const char *s;
+		bg_json_at_index(&jat, &aat, i++);
+		if (bg_json_want_string(&jat, j, &s) < 0)
+			return BG_EINPUT;
+		if (bg_strv_push(v, n, s) < 0)
 			return BG_ENOMEM;
 	}
 	return 0;
 }
 
 /* A name one of the parse functions knows; required. */
-static int get_name(const struct reader *r, const cJSON *o, const char *key,
+static int get_name(const struct bg_json_at *at, const cJSON *o, const char *key,
 		    int (*parse)(const char *), int *out)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!cJSON_IsString(j) || (*out = parse(j->valuestring)) < 0)
-		return bad(r, key, "is missing or not a known name");
+	const char *s;
+	int rc = bg_json_get_string(at, o, key, BG_JSON_REQUIRED, &s);
+	if (rc < 0)
+		return rc;
+	if ((*out = parse(s)) < 0) {
+		struct bg_json_at kat;
+		bg_json_at_key(&kat, at, key);
+		return bg_json_at_fail(&kat, "\"%.40s\" is not a known name", s);
+	}
 	return 0;
 }
 
@@ -306,58 +305,30 @@ static int parse_conclusion(const char *s)
 	return -1;
 }
 
-/* The object o[key] (required), or an error. */
-static int get_object(const struct reader *r, const cJSON *o, const char *key, const cJSON **out)
-{
-	*out = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsObject(*out) ? 0 : bad(r, key, "must be an object");
-}
-
-/* The array o[key] and its length; missing and null read as empty. */
-static int get_array(const struct reader *r, const cJSON *o, const char *key, const cJSON **out,
-		     size_t *n)
-{
-	*out = cJSON_GetObjectItemCaseSensitive(o, key);
-	*n = 0;
-	if (!*out || cJSON_IsNull(*out))
-		return 0;
-	if (!cJSON_IsArray(*out))
-		return bad(r, key, "must be an array");
-	*n = (size_t)cJSON_GetArraySize(*out);
-	return 0;
-}
-
-static int get_side(const struct reader *top, const cJSON *o, const char *key, struct bg_side *s)
+static int get_side(const struct bg_json_at *top, const cJSON *o, const char *key,
+		    struct bg_side *s)
 {
 	const cJSON *j;
-	int err = get_object(top, o, key, &j);
-	if (err)
+	struct bg_json_at at;
+	int err = bg_json_get_object(top, o, key, BG_JSON_REQUIRED, &j, &at);
+	if (err < 0)
 		return err;
-	struct reader r = {top->origin, key};
 	int64_t worktree;
-	err = get_str(&r, j, "sha", &s->sha);
-	err = err ? err : get_str(&r, j, "subject", &s->subject);
-	err = err ? err : get_str(&r, j, "binary_hash", &s->binary_hash);
-	err = err ? err : get_str(&r, j, "kernels", &s->kernels);
-	err = err ? err : get_str(&r, j, "dispatch", &s->dispatch);
-	err = err ? err : get_i64(&r, j, "run_id", &s->run_id);
-	err = err ? err : get_int(&r, j, "worktree", INT32_MIN, INT32_MAX, &worktree);
+	err = get_str(&at, j, "sha", &s->sha);
+	err = err ? err : get_str(&at, j, "subject", &s->subject);
+	err = err ? err : get_str(&at, j, "binary_hash", &s->binary_hash);
+	err = err ? err : get_str(&at, j, "kernels", &s->kernels);
+	err = err ? err : get_str(&at, j, "dispatch", &s->dispatch);
+	err = err ? err : get_i64(&at, j, "run_id", &s->run_id);
+	err = err ? err : get_int(&at, j, "worktree", INT32_MIN, INT32_MAX, &worktree);
 	s->worktree = (int)worktree;
 	return err;
 }
 
-static int get_row(const struct reader *r, const cJSON *j, struct bg_row *w)
+/* The times, the change and its statistics of a row. */
+static int get_row_numbers(const struct bg_json_at *r, const cJSON *j, struct bg_row *w)
 {
-	if (!cJSON_IsObject(j))
-		return bad(r, "", "must be an object");
-	int v, err = get_str(r, j, "benchmark", &w->benchmark);
-	err = err ? err : get_str(r, j, "params", &w->params);
-	err = err ? err : get_str(r, j, "mode", &w->mode);
-	err = err ? err : get_str(r, j, "kernel_base", &w->kernel_base);
-	err = err ? err : get_str(r, j, "kernel_head", &w->kernel_head);
-	err = err ? err : get_size(r, j, "n_base", &w->n_base);
-	err = err ? err : get_size(r, j, "n_head", &w->n_head);
-	err = err ? err : get_num(r, j, "base_time", &w->base_time);
+	int err = get_num(r, j, "base_time", &w->base_time);
 	err = err ? err : get_num(r, j, "head_time", &w->head_time);
 	/* decisions stored before the quantile was configurable called them medians */
 	if (!err && isnan(w->base_time))
@@ -375,15 +346,28 @@ static int get_row(const struct reader *r, const cJSON *j, struct bg_row *w)
 	err = err ? err : get_num(r, j, "hl_shift", &w->hl_shift);
 	err = err ? err : get_num(r, j, "gelems_head", &w->gelems_head);
 	err = err ? err : get_num(r, j, "floor_gelems", &w->floor_gelems);
+	return err;
+}
+
+static int get_row(const struct bg_json_at *r, const cJSON *j, void *out)
+{
+	struct bg_row *w = out;
+	int v, err = get_str(r, j, "benchmark", &w->benchmark);
+	err = err ? err : get_str(r, j, "params", &w->params);
+	err = err ? err : get_str(r, j, "mode", &w->mode);
+	err = err ? err : get_str(r, j, "kernel_base", &w->kernel_base);
+	err = err ? err : get_str(r, j, "kernel_head", &w->kernel_head);
+	err = err ? err : get_size(r, j, "n_base", &w->n_base);
+	err = err ? err : get_size(r, j, "n_head", &w->n_head);
+	err = err ? err : get_row_numbers(r, j, w);
 	err = err ? err : get_name(r, j, "verdict", bg_verdict_parse, &v);
 	w->verdict = err ? BG_VERDICT_MISSING : (enum bg_verdict)v;
 	return err;
 }
 
-static int get_suite(const struct reader *r, const cJSON *j, struct bg_suite_cmp *s)
+static int get_suite(const struct bg_json_at *r, const cJSON *j, void *out)
 {
-	if (!cJSON_IsObject(j))
-		return bad(r, "", "must be an object");
+	struct bg_suite_cmp *s = out;
 	int err = get_str(r, j, "suite", &s->suite);
 	err = err ? err : get_i32(r, j, "base_passed", &s->base_passed);
 	err = err ? err : get_i32(r, j, "base_total", &s->base_total);
@@ -398,13 +382,24 @@ static int get_suite(const struct reader *r, const cJSON *j, struct bg_suite_cmp
 	return err;
 }
 
-static int get_strict(const struct reader *top, const cJSON *o, struct bg_strict_cmp *s)
+static int get_gate(const struct bg_json_at *r, const cJSON *j, void *out)
+{
+	struct bg_gate *g = out;
+	int status = 0;
+	int err = get_str(r, j, "name", &g->name);
+	err = err ? err : get_name(r, j, "status", bg_gate_status_parse, &status);
+	err = err ? err : get_str(r, j, "evidence", &g->evidence);
+	g->status = (enum bg_gate_status)status;
+	return err;
+}
+
+static int get_strict(const struct bg_json_at *top, const cJSON *o, struct bg_strict_cmp *s)
 {
 	const cJSON *j;
-	int err = get_object(top, o, "strict", &j);
-	if (err)
+	struct bg_json_at r;
+	int err = bg_json_get_object(top, o, "strict", BG_JSON_REQUIRED, &j, &r);
+	if (err < 0)
 		return err;
-	struct reader r = {top->origin, "strict"};
 	err = get_i32(&r, j, "measured", &s->measured);
 	err = err ? err : get_num(&r, j, "overhead", &s->overhead);
 	err = err ? err : get_num(&r, j, "lo", &s->lo);
@@ -416,62 +411,54 @@ static int get_strict(const struct reader *top, const cJSON *o, struct bg_strict
 	return err;
 }
 
-/* The arrays of structs: allocated at full length first, so a failure part way through
- * leaves a decision bg_decision_free can free. */
-static int get_lists(const struct reader *r, const cJSON *o, struct bg_decision *d)
+/* An array of structs of size each, read by get: allocated at full length first, so a
+ * failure part way through leaves a decision bg_decision_free can free. Missing and null
+ * read as empty. */
+static int get_list(const struct bg_json_at *r, const cJSON *o, const char *key, size_t size,
+		    int (*get)(const struct bg_json_at *, const cJSON *, void *), void **v,
+		    size_t *n)
 {
 	const cJSON *a, *j;
-	char where[64];
-	size_t n, i;
-	int err = get_array(r, o, "gates", &a, &n);
-	if (err || (n && !(d->gates = calloc(n, sizeof(*d->gates)))))
-		return err ? err : bg_error_oom();
-	d->n_gates = n, i = 0;
+	struct bg_json_at aat;
+	int err = bg_json_get_array(r, o, key, BG_JSON_NULLABLE, &a, &aat);
+	size_t count = a ? (size_t)cJSON_GetArraySize(a) : 0, i = 0;
+	if (err < 0 || count == 0)
+		return err < 0 ? err : 0;
+	if (!(*v = calloc(count, size)))
+		return bg_error_oom();
+	*n = count;
 	cJSON_ArrayForEach(j, a)
 	{
-		struct bg_gate *g = &d->gates[i];
-		snprintf(where, sizeof(where), "gates[%zu]", i++);
-		struct reader rj = {r->origin, where};
-		int status = 0;
-		if (!cJSON_IsObject(j))
-			return bad(&rj, "", "must be an object");
-		err = get_str(&rj, j, "name", &g->name);
-		err = err ? err : get_name(&rj, j, "status", bg_gate_status_parse, &status);
-		err = err ? err : get_str(&rj, j, "evidence", &g->evidence);
-		g->status = (enum bg_gate_status)status;
-		if (err)
-			return err;
-	}
-	if ((err = get_array(r, o, "rows", &a, &n)) ||
-	    (n && !(d->rows = calloc(n, sizeof(*d->rows)))))
-		return err ? err : bg_error_oom();
-	d->n_rows = n, i = 0;
-	cJSON_ArrayForEach(j, a)
-	{
-		snprintf(where, sizeof(where), "rows[%zu]", i);
-		struct reader rj = {r->origin, where};
-		if ((err = get_row(&rj, j, &d->rows[i++])))
-			return err;
-	}
-	if ((err = get_array(r, o, "suites", &a, &n)) ||
-	    (n && !(d->suites = calloc(n, sizeof(*d->suites)))))
-		return err ? err : bg_error_oom();
-	d->n_suites = n, i = 0;
-	cJSON_ArrayForEach(j, a)
-	{
-		snprintf(where, sizeof(where), "suites[%zu]", i);
-		struct reader rj = {r->origin, where};
-		if ((err = get_suite(&rj, j, &d->suites[i++])))
+		struct bg_json_at jat;
+		bg_json_at_index(&jat, &aat, i);
+		if ((err = bg_json_want_object(&jat, j)) < 0 ||
+		    (err = get(&jat, j, (char *)*v + size * i++)) < 0)
 			return err;
 	}
 	return 0;
 }
 
-static int get_decision(const struct reader *r, const cJSON *o, struct bg_decision *d)
+static int get_lists(const struct bg_json_at *r, const cJSON *o, struct bg_decision *d)
 {
-	const cJSON *schema = cJSON_GetObjectItemCaseSensitive(o, "schema");
-	if (!cJSON_IsString(schema) || strcmp(schema->valuestring, SCHEMA))
-		return bad(r, "schema", "must be \"" SCHEMA "\"");
+	int err = get_list(r, o, "gates", sizeof(*d->gates), get_gate, (void **)&d->gates,
+			   &d->n_gates);
+	err = err ? err
+		  : get_list(r, o, "rows", sizeof(*d->rows), get_row, (void **)&d->rows,
+			     &d->n_rows);
+	err = err ? err
+		  : get_list(r, o, "suites", sizeof(*d->suites), get_suite, (void **)&d->suites,
+			     &d->n_suites);
+	return err;
+}
+
+static int get_decision(const struct bg_json_at *r, const cJSON *o, struct bg_decision *d)
+{
+	const cJSON *schema = bg_json_member(o, "schema");
+	if (!cJSON_IsString(schema) || strcmp(schema->valuestring, SCHEMA)) {
+		struct bg_json_at sat;
+		bg_json_at_key(&sat, r, "schema");
+		return bg_json_at_fail(&sat, "must be \"" SCHEMA "\"");
+	}
 	int err = get_i64(r, o, "id", &d->id);
 	err = err ? err : get_str(r, o, "kind", &d->kind);
 	err = err ? err : get_i64(r, o, "created", &d->created);
@@ -493,31 +480,49 @@ static int get_decision(const struct reader *r, const cJSON *o, struct bg_decisi
 	return err;
 }
 
-int bg_decision_from_json(struct bg_decision **out, const char *text, size_t len,
-			  const char *origin)
+/* The document as cJSON: BG_EINPUT "ORIGIN: not valid JSON (near byte N)", "... (trailing
+ * data at byte N)" or "ORIGIN: not a valid bitgate decision: not an object". */
+static int parse_document(cJSON **out, const char *text, size_t len, const char *origin)
 {
-	struct reader r = {origin ? origin : "decision", ""};
 	const char *end = NULL;
-	*out = NULL;
 	cJSON *o = text ? cJSON_ParseWithLengthOpts(text, len, &end, 0) : NULL;
+	*out = NULL;
 	if (!o) {
 		size_t at = text && end && end >= text ? (size_t)(end - text) : 0;
-		return bg_error_set(BG_EINPUT, "%s: not valid JSON (near byte %zu)", r.origin, at);
+		return bg_error_set(BG_EINPUT, "%s: not valid JSON (near byte %zu)", origin, at);
 	}
 	while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
 		end++;
-	if (end != text + len) {
+	int err = 0;
+	if (end != text + len)
+		err = bg_error_set(BG_EINPUT, "%s: not valid JSON (trailing data at byte %zu)",
+				   origin, (size_t)(end - text));
+	else if (!cJSON_IsObject(o))
+		err = bg_error_set(BG_EINPUT, "%s: not a valid bitgate decision: not an object",
+				   origin);
+	if (err)
 		cJSON_Delete(o);
-		return bg_error_set(BG_EINPUT, "%s: not valid JSON (trailing data at byte %zu)",
-				    r.origin, (size_t)(end - text));
-	}
-	if (!cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		return bg_error_set(BG_EINPUT, "%s: not a valid bitgate decision: not an object",
-				    r.origin);
-	}
+	else
+		*out = o;
+	return err;
+}
+
+int bg_decision_from_json(struct bg_decision **out, const char *text, size_t len,
+			  const char *origin)
+{
+	char where[300];
+	cJSON *o;
+	*out = NULL;
+	if (!origin)
+		origin = "decision";
+	int err = parse_document(&o, text, len, origin);
+	if (err)
+		return err;
+	struct bg_json_at r;
+	snprintf(where, sizeof(where), "%s: not a valid bitgate decision", origin);
+	bg_json_at_root(&r, where);
 	struct bg_decision *d = calloc(1, sizeof(*d));
-	int err = d ? get_decision(&r, o, d) : bg_error_oom();
+	err = d ? get_decision(&r, o, d) : bg_error_oom();
 	cJSON_Delete(o);
 	if (err) {
 		bg_decision_free(d);
@@ -525,4 +530,32 @@ int bg_decision_from_json(struct bg_decision **out, const char *text, size_t len
 	}
 	*out = d;
 	return 0;
+}
+
+/* ---- the ids storage hands over ---- */
+
+/* Sets o[key] to v where it is a number (a decision written without it stays so). */
+static void set_id(cJSON *o, const char *key, int64_t v)
+{
+	cJSON *id = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (cJSON_IsNumber(id))
+		cJSON_SetNumberValue(id, (double)v);
+}
+
+int bg_decision_json_set_ids(char **out, const char *json, int64_t id, const int64_t run_ids[3])
+{
+	static const char *const sides[] = {"base", "head", "strict"};
+	*out = NULL;
+	cJSON *d = cJSON_Parse(json);
+	if (!d)
+		return BG_EINPUT;
+	set_id(d, "id", id);
+	for (int k = 0; k < 3; k++)
+		set_id(cJSON_GetObjectItemCaseSensitive(d, sides[k]), "run_id", run_ids[k]);
+	char *text = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	/* cJSON may allocate with its own hooks; callers free with free(). */
+	*out = text ? bg_strdup(text) : NULL;
+	cJSON_free(text);
+	return *out ? 0 : bg_error_oom();
 }

@@ -11,6 +11,7 @@
 #include "bg_db.h"
 #include "bg_error.h"
 #include "bg_fs.h"
+#include "bg_report.h"
 #include "tf.h"
 
 #define SHA_A "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
@@ -199,7 +200,7 @@ static void export_to(struct bg_db *db, const char *path, int64_t since, size_t 
 	FILE *f = fopen(path, "w");
 	TF_CHECK(f, "fopen %s", path);
 	size_t n = 0;
-	CHECK_OK(bg_db_export(db, f, since, &n, NULL));
+	CHECK_OK(bg_db_export(db, f, since, bg_decision_json_set_ids, &n, NULL));
 	TF_CHECK(fclose(f) == 0, "fclose");
 	TF_CHECK_EQ(n, want_runs);
 }
@@ -208,7 +209,7 @@ static int import_from(struct bg_db *db, const char *path, struct bg_import_stat
 {
 	FILE *f = fopen(path, "r");
 	TF_CHECK(f, "fopen %s", path);
-	int rc = bg_db_import(db, f, path, st);
+	int rc = bg_db_import(db, f, path, bg_decision_json_set_ids, st);
 	fclose(f);
 	return rc;
 }
@@ -457,7 +458,7 @@ TF_TEST(db__export_import_decisions)
 	put_decision(a, va[2].id, va[1].id, "success");
 	FILE *f = fopen(ea, "w");
 	size_t nr = 0, nd = 0;
-	CHECK_OK(bg_db_export(a, f, 0, &nr, &nd));
+	CHECK_OK(bg_db_export(a, f, 0, bg_decision_json_set_ids, &nr, &nd));
 	fclose(f);
 	TF_CHECK(nr == 3 && nd == 2, "%zu runs, %zu decisions", nr, nd);
 	char *xa = slurp(ea);
@@ -511,7 +512,7 @@ TF_TEST(db__export_import_decisions)
 	free(json);
 	/* C's export equals A's: the ids travel as uuids */
 	f = fopen(eb, "w");
-	CHECK_OK(bg_db_export(c, f, 0, &nr, &nd));
+	CHECK_OK(bg_db_export(c, f, 0, bg_decision_json_set_ids, &nr, &nd));
 	fclose(f);
 	char *xc = slurp(eb);
 	TF_CHECK(!strcmp(xa, xc), "exports differ:\nA: %s\nC: %s", xa, xc);
