@@ -47,6 +47,14 @@ struct site_plot_batch {
  * plots' line styles and the pages' state classes are indexed by it. */
 int site_state(const char *state);
 
+/* The y range [*lo, *hi] of a large plot: every median (med_lo to med_hi; NAN when there
+ * are none; the comparison chart passes its boxes' extent) and the bulk of the samples,
+ * with room for moderate outliers; samples further out are drawn at the edge as triangles,
+ * so one wild sample cannot flatten the series. vals are the finite samples, sorted. A
+ * little padding on both sides; a flat series gets a range around its level. */
+void site_plot_range(const double *vals, size_t nv, double med_lo, double med_hi, double *lo,
+		     double *hi);
+
 /* Starts a batch writing into dir (which must exist). Finds the program (o may be NULL);
  * when it is missing, sets missing and the note and makes no work directory. 0, BG_EINFRA
  * naming the directory, or BG_ENOMEM. */

@@ -285,11 +285,8 @@ int site_plot_open(struct site_plot_batch *b, const char *dir, const struct bg_s
 		"bg_png = strstrt(GPVAL_TERMINALS, 'pngcairo') > 0 ? 'pngcairo' : 'png'\n");
 }
 
-/* The y range of a series' large plot: every median and the bulk of the samples, with room
- * for moderate outliers; samples further out are drawn at the edge as triangles, so one
- * wild sample cannot flatten the series. vals are the finite samples, sorted. */
-static void large_range(const double *vals, size_t nv, double med_lo, double med_hi, double *lo,
-			double *hi)
+void site_plot_range(const double *vals, size_t nv, double med_lo, double med_hi, double *lo,
+		     double *hi)
 {
 	double core_lo = med_lo, core_hi = med_hi, all_lo = med_lo, all_hi = med_hi;
 	if (nv) {
@@ -559,8 +556,8 @@ int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser
 		goto done;
 
 	qsort(sp.vals, sp.nv, sizeof(*sp.vals), bg_stats_cmp_double);
-	large_range(sp.vals, sp.nv, sp.n_med ? sp.med_lo : NAN, sp.n_med ? sp.med_hi : NAN, &sp.lo,
-		    &sp.hi);
+	site_plot_range(sp.vals, sp.nv, sp.n_med ? sp.med_lo : NAN, sp.n_med ? sp.med_hi : NAN,
+			&sp.lo, &sp.hi);
 	if (!(sp.hi > sp.lo) || !isfinite(sp.hi - sp.lo)) {
 		sp.lo = -1,
 		sp.hi = 1; /* only values too large to range: gnuplot still gets a plot */
@@ -624,6 +621,71 @@ static void last_log_line(const char *log, char *out, size_t size)
 	bg_buf_free(&t);
 }
 
+/* Runs gnuplot over the script (script_arg, relative to b->dir), its output to log; a
+ * failure to run or a failed run sets failed, the note and the error. 0, or BG_EINTR. */
+static int run_gnuplot(struct site_plot_batch *b, char *script_arg, char *log)
+{
+	/* -d: no ~/.gnuplot or other init file changes the plots; the C locale for numbers */
+	char *argv[] = {(char *)b->gnuplot, "-d", script_arg, NULL};
+	char *env[] = {"LC_ALL=", "LC_NUMERIC=C", NULL};
+	struct bg_proc_opts po = {
+		.argv = argv,
+		.env = env,
+		.cwd = b->dir,
+		.stdout_path = log,
+		.stderr_path = log,
+		.timeout_s = b->timeout_s,
+		.pin_cpu = -1,
+	};
+	struct bg_proc_result res;
+	int prc = bg_proc_run(&po, &res);
+	b->seconds = res.wall_s;
+	if (prc == BG_EINTR)
+		return prc;
+	if (prc < 0) {
+		b->failed = 1;
+		snprintf(b->note, sizeof(b->note), "plot not rendered: gnuplot could not be run");
+		snprintf(b->error, sizeof(b->error), "%s", bg_error_last());
+		bg_error_clear();
+	} else if (!bg_proc_ok(&res)) {
+		char how[300], line[300];
+		bg_proc_describe(&res, how, sizeof(how));
+		last_log_line(log, line, sizeof(line));
+		b->failed = 1;
+		snprintf(b->note, sizeof(b->note), "plot not rendered: gnuplot failed (%.100s)",
+			 how);
+		snprintf(b->error, sizeof(b->error), "gnuplot failed (%.150s)%s%.300s", how,
+			 line[0] ? ": " : "", line);
+	}
+	return 0;
+}
+
+/* Every complete image into place; whatever is left of the others goes. *incomplete counts
+ * those. 0 or BG_ENOMEM. */
+static int place_outputs(struct site_plot_batch *b, size_t *incomplete)
+{
+	struct bg_buf part = BG_BUF_INIT, final = BG_BUF_INIT;
+	int rc = 0;
+	*incomplete = 0;
+	for (size_t i = 0; i < b->n_outs; i++) {
+		struct site_plot_out *o = &b->outs[i];
+		if (bg_path_join(&part, b->dir, o->part) < 0 ||
+		    bg_path_join(&final, b->dir, o->final) < 0) {
+			rc = BG_ENOMEM;
+			break;
+		}
+		if (output_complete(part.ptr, o->png) && rename(part.ptr, final.ptr) == 0) {
+			o->done = 1;
+			continue;
+		}
+		unlink(part.ptr);
+		(*incomplete)++;
+	}
+	bg_buf_free(&part);
+	bg_buf_free(&final);
+	return rc;
+}
+
 int site_plot_run(struct site_plot_batch *b)
 {
 	if (b->missing || !b->work || b->n_outs == 0)
@@ -636,59 +698,10 @@ int site_plot_run(struct site_plot_batch *b)
 		rc = bg_fs_write(script_path.ptr, bg_buf_cstr(&b->script), b->script.len);
 	if (rc < 0)
 		goto done;
-
-	/* -d: no ~/.gnuplot or other init file changes the plots; the C locale for numbers */
-	char *argv[] = {(char *)b->gnuplot, "-d", script_arg.ptr, NULL};
-	char *env[] = {"LC_ALL=", "LC_NUMERIC=C", NULL};
-	struct bg_proc_opts po = {
-		.argv = argv,
-		.env = env,
-		.cwd = b->dir,
-		.stdout_path = log.ptr,
-		.stderr_path = log.ptr,
-		.timeout_s = b->timeout_s,
-		.pin_cpu = -1,
-	};
-	struct bg_proc_result res;
-	int prc = bg_proc_run(&po, &res);
-	b->seconds = res.wall_s;
-	if (prc == BG_EINTR) {
-		rc = prc;
-	} else if (prc < 0) {
-		b->failed = 1;
-		snprintf(b->note, sizeof(b->note), "plot not rendered: gnuplot could not be run");
-		snprintf(b->error, sizeof(b->error), "%s", bg_error_last());
-		bg_error_clear();
-	} else if (!bg_proc_ok(&res)) {
-		char how[300], line[300];
-		bg_proc_describe(&res, how, sizeof(how));
-		last_log_line(log.ptr, line, sizeof(line));
-		b->failed = 1;
-		snprintf(b->note, sizeof(b->note), "plot not rendered: gnuplot failed (%.100s)",
-			 how);
-		snprintf(b->error, sizeof(b->error), "gnuplot failed (%.150s)%s%.300s", how,
-			 line[0] ? ": " : "", line);
-	}
-
-	/* every complete image into place; whatever is left of the others goes */
-	struct bg_buf part = BG_BUF_INIT, final = BG_BUF_INIT;
-	size_t incomplete = 0;
-	for (size_t i = 0; i < b->n_outs; i++) {
-		struct site_plot_out *o = &b->outs[i];
-		if (bg_path_join(&part, b->dir, o->part) < 0 ||
-		    bg_path_join(&final, b->dir, o->final) < 0) {
-			rc = rc ? rc : BG_ENOMEM;
-			break;
-		}
-		if (output_complete(part.ptr, o->png) && rename(part.ptr, final.ptr) == 0) {
-			o->done = 1;
-			continue;
-		}
-		unlink(part.ptr);
-		incomplete++;
-	}
-	bg_buf_free(&part);
-	bg_buf_free(&final);
+	rc = run_gnuplot(b, script_arg.ptr, log.ptr);
+	size_t incomplete;
+	int prc = place_outputs(b, &incomplete);
+	rc = rc ? rc : prc;
 	if (incomplete && !b->failed && rc == 0) {
 		b->failed = 1;
 		snprintf(b->note, sizeof(b->note), "plot not rendered: gnuplot wrote no image");
@@ -945,7 +958,7 @@ static int chart_script(struct site_plot_batch *b, const struct chart *ch,
 /* The data and the script of the chart. Data blocks: 0 base boxes, 1 head boxes (each
  * "x q1 wlo whi q3 med"); then the points of base and head in range (2, 3), above it (4, 5)
  * and below it (6, 7), those two drawn at the edge. The y range holds every box and the
- * bulk of the points (large_range), so one wild sample cannot flatten the boxes.
+ * bulk of the points (site_plot_range), so one wild sample cannot flatten the boxes.
  * *any: whether anything has samples. */
 static int compare_plot(struct site_plot_batch *b, const struct bg_plot_cmp *c,
 			const struct site_plot_ids *ids, int *any)
@@ -972,7 +985,7 @@ static int compare_plot(struct site_plot_batch *b, const struct bg_plot_cmp *c,
 	if ((rc = chart_boxes(&ch, &b->data, any)) < 0 || !*any || b->missing)
 		goto done;
 	qsort(ch.ys, ch.np, sizeof(*ch.ys), bg_stats_cmp_double);
-	large_range(ch.ys, ch.np, ch.box_lo, ch.box_hi, &ch.lo, &ch.hi);
+	site_plot_range(ch.ys, ch.np, ch.box_lo, ch.box_hi, &ch.lo, &ch.hi);
 	if (!(ch.hi > ch.lo) || !isfinite(ch.hi - ch.lo))
 		ch.lo = 0, ch.hi = 2;
 	if ((rc = chart_points(&ch, &b->data)) < 0 || (rc = write_data(b, "compare.dat")) < 0)

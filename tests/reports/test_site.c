@@ -2,7 +2,7 @@
  * before the series, hostile text escaped everywhere, pages parsed strictly (libxml2) with
  * every link relative and present or a commit link, notes in place of plots when gnuplot is
  * missing or fails, unsafe commit URL templates refused, SVGs well-formed, the comparison
- * chart, and malformed input refused with a message. */
+ * chart, malformed input refused with a message, and the large plots' y range. */
 #include <dirent.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -18,6 +18,7 @@
 #include "bg_fs.h"
 #include "bg_site.h"
 #include "site_fixture.h"
+#include "site_int.h"
 #include "tf.h"
 
 static const char *const pages[] = {
@@ -759,4 +760,46 @@ TF_TEST(site__compare_chart)
 	bg_buf_free(&path);
 	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
+}
+
+#define RANGE_NEAR(a, b) (fabs((a) - (b)) < 1e-9)
+
+TF_TEST(site__plot_range_keeps_the_bulk_in_view)
+{
+	/* 100 samples 100..199 and one wild 1e6, medians 140..160: the range is the 1st to 99th
+	 * percentile (101..199) widened by half its width where samples are (not below 100),
+	 * padded by 4%: the wild sample goes to the edge instead of flattening the series */
+	double v[101];
+	for (int i = 0; i < 100; i++)
+		v[i] = 100 + i;
+	v[100] = 1e6;
+	double lo, hi;
+	site_plot_range(v, 101, 140, 160, &lo, &hi);
+	TF_CHECK(RANGE_NEAR(lo, 100 - 0.04 * 148) && RANGE_NEAR(hi, 248 + 0.04 * 148),
+		 "range [%.10g, %.10g]", lo, hi);
+	/* medians outside the samples' bulk are kept in view */
+	site_plot_range(v, 101, 90, 300, &lo, &hi);
+	TF_CHECK(lo < 90 && hi > 300 && hi < 1e6, "range [%.10g, %.10g]", lo, hi);
+}
+
+TF_TEST(site__plot_range_of_flat_and_partial_series)
+{
+	double lo, hi;
+	/* all equal: a band of 2% of the level around it */
+	const double same[] = {7, 7, 7};
+	site_plot_range(same, 3, 7, 7, &lo, &hi);
+	TF_CHECK(RANGE_NEAR(lo, 6.93) && RANGE_NEAR(hi, 7.07), "flat [%.10g, %.10g]", lo, hi);
+	/* all zero: a unit band */
+	const double zero[] = {0, 0};
+	site_plot_range(zero, 2, 0, 0, &lo, &hi);
+	TF_CHECK(RANGE_NEAR(lo, -0.5) && RANGE_NEAR(hi, 0.5), "zero [%.10g, %.10g]", lo, hi);
+	/* medians without samples */
+	site_plot_range(NULL, 0, 5, 10, &lo, &hi);
+	TF_CHECK(RANGE_NEAR(lo, 4.8) && RANGE_NEAR(hi, 10.2), "medians only [%.10g, %.10g]", lo,
+		 hi);
+	/* samples without medians */
+	const double v[] = {1, 2, 3, 4, 5};
+	site_plot_range(v, 5, NAN, NAN, &lo, &hi);
+	TF_CHECK(RANGE_NEAR(lo, 0.84) && RANGE_NEAR(hi, 5.16), "samples only [%.10g, %.10g]", lo,
+		 hi);
 }
