@@ -111,6 +111,80 @@ static int by_series_name(const void *a, const void *b)
 	return c ? c : strcmp(x->mode, y->mode);
 }
 
+/* The walk under way: the commits' positions, the series made so far and the samples of the
+ * last one, gathered until the next series starts. */
+struct walk {
+	struct sha_pos *index; /* the commits, sorted by sha for bsearch */
+	size_t n_index;
+	struct bg_walk_series *v; /* the series, in statement order */
+	size_t len, cap;
+	struct walk_sample *buf; /* samples of v[len - 1] */
+	size_t blen, bcap;
+	size_t seq; /* order of arrival, so equal positions keep it */
+};
+
+/* Finishes the series before and starts the one of the statement's row. */
+static int walk_new_series(struct walk *w, sqlite3_stmt *s)
+{
+	int err;
+	if (w->len && (err = finish_series(&w->v[w->len - 1], w->buf, w->blen)) < 0)
+		return err;
+	w->blen = 0;
+	if (w->len == w->cap) {
+		size_t c = w->cap ? w->cap * 2 : 16;
+		struct bg_walk_series *nv = realloc(w->v, c * sizeof(*nv));
+		if (!nv)
+			return bg_error_oom();
+		w->v = nv;
+		w->cap = c;
+	}
+	struct bg_walk_series *ser = &w->v[w->len++];
+	memset(ser, 0, sizeof(*ser));
+	if ((err = db_col_str(s, 1, &ser->benchmark)) < 0 ||
+	    (err = db_col_str(s, 2, &ser->params)) < 0 ||
+	    (err = db_col_str(s, 3, &ser->metric)) < 0 || (err = db_col_str(s, 4, &ser->mode)) < 0)
+		return err;
+	return 0;
+}
+
+static int walk_add_sample(struct walk *w, size_t pos, double value)
+{
+	if (w->blen == w->bcap) {
+		size_t c = w->bcap ? w->bcap * 2 : 1024;
+		struct walk_sample *nb = realloc(w->buf, c * sizeof(*nb));
+		if (!nb)
+			return bg_error_oom();
+		w->buf = nb;
+		w->bcap = c;
+	}
+	w->buf[w->blen++] = (struct walk_sample){pos, w->seq++, value};
+	return 0;
+}
+
+/* The statement's rows (ordered by series) on the walk's commits into series. */
+static int walk_rows(struct bg_db *db, struct walk *w, sqlite3_stmt *s)
+{
+	int64_t cur = -1;
+	int rc, err;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct sha_pos key = {(const char *)sqlite3_column_text(s, 5), 0};
+		const struct sha_pos *hit =
+			key.sha ? bsearch(&key, w->index, w->n_index, sizeof(*w->index), by_sha)
+				: NULL;
+		if (!hit)
+			continue;
+		int64_t id = sqlite3_column_int64(s, 0);
+		if (id != cur && (err = walk_new_series(w, s)) < 0)
+			return err;
+		cur = id;
+		if ((err = walk_add_sample(w, hit->pos, sqlite3_column_double(s, 6))) < 0)
+			return err;
+	}
+	if (rc != SQLITE_DONE)
+		return db_fail(db, "reading series along commits");
+	return w->len ? finish_series(&w->v[w->len - 1], w->buf, w->blen) : 0;
+}
+
 int bg_db_series_walk(struct bg_db *db, int64_t machine_id, const char *kind,
 		      const char *benchmark, const char *const *shas, size_t n,
 		      struct bg_walk_series **out, size_t *n_out)
@@ -126,90 +200,38 @@ int bg_db_series_walk(struct bg_db *db, int64_t machine_id, const char *kind,
 		"WHERE r.machine_id = ?1 AND r.kind = ?2 AND r.complete = 1 AND r.worktree = 0 "
 		"AND x.skipped IS NULL AND (?3 IS NULL OR se.benchmark = ?3) "
 		"ORDER BY se.id, r.id, x.round, sm.idx";
-	struct sha_pos *index = malloc((n ? n : 1) * sizeof(*index));
-	struct bg_walk_series *v = NULL;
-	struct walk_sample *buf = NULL;
-	size_t len = 0, cap = 0, blen = 0, bcap = 0;
+	struct walk w = {.index = malloc((n ? n : 1) * sizeof(*w.index)), .n_index = n};
 	sqlite3_stmt *s = NULL;
 	int err = 0;
-	if (!index)
+	if (!w.index)
 		return bg_error_oom();
 	for (size_t i = 0; i < n; i++)
-		index[i] = (struct sha_pos){shas[i], i};
-	qsort(index, n, sizeof(*index), by_sha);
+		w.index[i] = (struct sha_pos){shas[i], i};
+	qsort(w.index, n, sizeof(*w.index), by_sha);
 	if ((err = db_begin_read(db, "reading series along commits")) < 0) {
-		free(index);
+		free(w.index);
 		return err;
 	}
 	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
 		err = db_fail(db, "reading series along commits");
-		goto done;
+	} else {
+		sqlite3_bind_int64(s, 1, machine_id);
+		db_bind_text(s, 2, kind);
+		db_bind_text(s, 3, benchmark);
+		err = walk_rows(db, &w, s);
 	}
-	sqlite3_bind_int64(s, 1, machine_id);
-	db_bind_text(s, 2, kind);
-	db_bind_text(s, 3, benchmark);
-	int64_t cur = -1;
-	size_t seq = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct sha_pos key = {(const char *)sqlite3_column_text(s, 5), 0};
-		const struct sha_pos *hit =
-			key.sha ? bsearch(&key, index, n, sizeof(*index), by_sha) : NULL;
-		if (!hit)
-			continue;
-		int64_t id = sqlite3_column_int64(s, 0);
-		if (id != cur) {
-			if (len && (err = finish_series(&v[len - 1], buf, blen)) < 0)
-				goto done;
-			blen = 0;
-			if (len == cap) {
-				size_t c = cap ? cap * 2 : 16;
-				struct bg_walk_series *nv = realloc(v, c * sizeof(*nv));
-				if (!nv) {
-					err = bg_error_oom();
-					goto done;
-				}
-				v = nv;
-				cap = c;
-			}
-			struct bg_walk_series *ser = &v[len++];
-			memset(ser, 0, sizeof(*ser));
-			if ((err = db_col_str(s, 1, &ser->benchmark)) < 0 ||
-			    (err = db_col_str(s, 2, &ser->params)) < 0 ||
-			    (err = db_col_str(s, 3, &ser->metric)) < 0 ||
-			    (err = db_col_str(s, 4, &ser->mode)) < 0)
-				goto done;
-			cur = id;
-		}
-		if (blen == bcap) {
-			size_t c = bcap ? bcap * 2 : 1024;
-			struct walk_sample *nb = realloc(buf, c * sizeof(*nb));
-			if (!nb) {
-				err = bg_error_oom();
-				goto done;
-			}
-			buf = nb;
-			bcap = c;
-		}
-		buf[blen++] = (struct walk_sample){hit->pos, seq++, sqlite3_column_double(s, 6)};
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = db_fail(db, "reading series along commits");
-	else if (len)
-		err = finish_series(&v[len - 1], buf, blen);
-done:
 	sqlite3_finalize(s);
 	err = db_end(db, err, "reading series along commits");
-	free(index);
-	free(buf);
+	free(w.index);
+	free(w.buf);
 	if (err < 0) {
-		bg_db_series_walk_free(v, len);
+		bg_db_series_walk_free(w.v, w.len);
 		return err;
 	}
-	if (len)
-		qsort(v, len, sizeof(*v), by_series_name);
-	*out = v;
-	*n_out = len;
+	if (w.len)
+		qsort(w.v, w.len, sizeof(*w.v), by_series_name);
+	*out = w.v;
+	*n_out = w.len;
 	return 0;
 }
 

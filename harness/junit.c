@@ -118,94 +118,113 @@ static int element_message(char **out, const xmlNode *n)
 	return rc;
 }
 
-static int add_case(struct bg_test_suite *suite, size_t *cap, const xmlNode *node,
-		    const char *origin)
+/* A new, zeroed case at the end of the suite; counted before it is filled so a failure
+ * half-way is freed with the suite. */
+static int new_case(struct bg_test_suite *suite, size_t *cap, struct bg_test_case **out)
 {
-	int rc = 0;
-	char *name = attr(node, "name"), *classname = NULL, *tattr = NULL, *status = NULL;
-	if (!name || !name[0]) {
-		rc = bg_error_set(BG_EINPUT, "%s:%ld: <testcase> without a name attribute", origin,
-				  xmlGetLineNo(node));
-		goto done;
-	}
 	if (suite->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
 		struct bg_test_case *p = realloc(suite->cases, ncap * sizeof(*p));
-		if (!p) {
-			rc = bg_error_oom();
-			goto done;
-		}
+		if (!p)
+			return bg_error_oom();
 		suite->cases = p;
 		*cap = ncap;
 	}
-	/* Counted before it is filled so a failure half-way is freed with the suite. */
-	struct bg_test_case *tc = &suite->cases[suite->n++];
-	memset(tc, 0, sizeof(*tc));
-	if (!(tc->name = bg_strdup(name))) {
+	*out = &suite->cases[suite->n++];
+	memset(*out, 0, sizeof(**out));
+	return 0;
+}
+
+/* classname and time. The time is informational only, so a time a writer formats oddly
+ * ("1,234.5") reads as 0 rather than rejecting the whole report. */
+static int case_attrs(struct bg_test_case *tc, const xmlNode *node)
+{
+	int rc = 0;
+	char *classname = attr(node, "classname"), *tattr = attr(node, "time");
+	if (classname && classname[0] && !(tc->classname = bg_strdup(classname)))
 		rc = BG_ENOMEM;
-		goto done;
-	}
-	classname = attr(node, "classname");
-	if (classname && classname[0] && !(tc->classname = bg_strdup(classname))) {
-		rc = BG_ENOMEM;
-		goto done;
-	}
-	/* Informational only, so a time a writer formats oddly ("1,234.5") reads as 0 rather
-	 * than rejecting the whole report. */
-	tattr = attr(node, "time");
 	double t;
 	if (tattr && bg_parse_double(tattr, &t) == 0 && isfinite(t) && t >= 0)
 		tc->time_s = t;
+	xmlFree(classname);
+	xmlFree(tattr);
+	return rc;
+}
 
-	/* The first <failure> or <error> decides; <skipped> counts only when neither is
-	 * there (pytest writes a failed call and a teardown error on one testcase). */
+/* The case's outcome, the element that gave it (*verdict) and its first <system-out>. The
+ * first <failure> or <error> decides; <skipped> counts only when neither is there (pytest
+ * writes a failed call and a teardown error on one testcase). */
+static enum bg_outcome case_outcome(const xmlNode *node, const xmlNode **verdict,
+				    const xmlNode **output)
+{
 	enum bg_outcome outcome = BG_TEST_PASSED;
-	const xmlNode *verdict = NULL, *output = NULL;
+	*verdict = *output = NULL;
 	for (const xmlNode *c = node->children; c; c = c->next) {
 		bool failed = is_elem(c, "failure"), errored = is_elem(c, "error");
 		if ((failed || errored) &&
 		    (outcome == BG_TEST_PASSED || outcome == BG_TEST_SKIPPED)) {
 			outcome = failed ? BG_TEST_FAILED : BG_TEST_ERRORED;
-			verdict = c;
+			*verdict = c;
 		} else if (is_elem(c, "skipped") && outcome == BG_TEST_PASSED) {
 			outcome = BG_TEST_SKIPPED;
-			verdict = c;
-		} else if (is_elem(c, "system-out") && !output) {
-			output = c;
+			*verdict = c;
+		} else if (is_elem(c, "system-out") && !*output) {
+			*output = c;
 		}
 	}
 	/* ctest's own status attribute covers what it writes no element for (disabled). */
-	status = attr(node, "status");
+	char *status = attr(node, "status");
 	if (outcome == BG_TEST_PASSED && status) {
 		if (!strcmp(status, "fail"))
 			outcome = BG_TEST_FAILED;
 		else if (!strcmp(status, "notrun") || !strcmp(status, "disabled"))
 			outcome = BG_TEST_SKIPPED;
 	}
-	tc->outcome = outcome;
+	xmlFree(status);
+	return outcome;
+}
+
+/* The verdict element's message; for a case that did not pass without one, the end of its
+ * output: ctest writes <failure message=""/> and puts what the test printed in system-out,
+ * the best account of the failure there is. */
+static int case_message(struct bg_test_case *tc, const xmlNode *verdict, const xmlNode *output)
+{
+	int rc;
 	if (verdict && (rc = element_message(&tc->message, verdict)) < 0)
-		goto done;
-	/* ctest writes <failure message=""/> and puts what the test printed in system-out:
-	 * the end of that output is the best account of the failure there is. */
-	if (outcome != BG_TEST_PASSED && !tc->message && output) {
-		char *text = (char *)xmlNodeGetContent(output);
-		rc = clip(&tc->message, text, true);
-		xmlFree(text);
-		if (rc < 0)
-			goto done;
-	}
-	switch (outcome) {
+		return rc;
+	if (tc->outcome == BG_TEST_PASSED || tc->message || !output)
+		return 0;
+	char *text = (char *)xmlNodeGetContent(output);
+	rc = clip(&tc->message, text, true);
+	xmlFree(text);
+	return rc;
+}
+
+static int add_case(struct bg_test_suite *suite, size_t *cap, const xmlNode *node,
+		    const char *origin)
+{
+	struct bg_test_case *tc = NULL;
+	const xmlNode *verdict, *output;
+	int rc = 0;
+	char *name = attr(node, "name");
+	if (!name || !name[0])
+		rc = bg_error_set(BG_EINPUT, "%s:%ld: <testcase> without a name attribute", origin,
+				  xmlGetLineNo(node));
+	else if ((rc = new_case(suite, cap, &tc)) == 0 && !(tc->name = bg_strdup(name)))
+		rc = BG_ENOMEM;
+	xmlFree(name);
+	if (rc < 0 || (rc = case_attrs(tc, node)) < 0)
+		return rc;
+	tc->outcome = case_outcome(node, &verdict, &output);
+	if ((rc = case_message(tc, verdict, output)) < 0)
+		return rc;
+	switch (tc->outcome) {
 	case BG_TEST_PASSED: suite->passed++; break;
 	case BG_TEST_FAILED: suite->failed++; break;
 	case BG_TEST_SKIPPED: suite->skipped++; break;
 	case BG_TEST_ERRORED: suite->errored++; break;
 	}
-done:
-	xmlFree(name);
-	xmlFree(classname);
-	xmlFree(tattr);
-	xmlFree(status);
-	return rc;
+	return 0;
 }
 
 /* Walks <testsuites> and <testsuite> alike, to any depth (libxml2 bounds the depth);
