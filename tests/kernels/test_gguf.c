@@ -12,7 +12,29 @@
 #include "bn_gguf.h"
 #include "tf.h"
 
-TF_TEST(gguf__roundtrip_every_type)
+/* The round trip's values: arrays of each element type, and tensors of each type. */
+static const int32_t ai[] = {1, -2, 3};
+static const float af[] = {0.5f, -1.25f};
+static const uint8_t ab[] = {1, 0, 1, 1};
+static const char *as[] = {"<s>", "", "h\xC3\xA9llo"};
+static float f32[6] = {1, 2, 3, 4, 5, 6};
+static uint16_t f16[4] = {0x3C00, 0xC000, 0, 0x7BFF};
+static uint8_t i2s[512 / 4 + 32], tq2[66];
+
+static void fill_tensors(void)
+{
+	for (size_t i = 0; i < sizeof(i2s); i++)
+		i2s[i] = (uint8_t)(i * 37 + 5);
+	float scale = 0.75f;
+	memcpy(i2s + 512 / 4, &scale, 4);
+	for (size_t i = 0; i < sizeof(tq2); i++)
+		tq2[i] = (uint8_t)(255 - i);
+}
+
+/* Writes a key of every type, arrays of each element type and a tensor of each type to
+ * path, checking that a key twice, an array of arrays and a size that disagrees with the
+ * shape are refused. */
+static void write_every_type(const char *path)
 {
 	struct bn_gguf_writer *w;
 	TF_CHECK_EQ(bn_gguf_writer_new(&w), 0);
@@ -29,10 +51,6 @@ TF_TEST(gguf__roundtrip_every_type)
 	TF_CHECK_EQ(bn_gguf_add_i64(w, "t.i64", -((int64_t)1 << 40)), 0);
 	TF_CHECK_EQ(bn_gguf_add_f64(w, "t.f64", 500000.25), 0);
 	TF_CHECK_EQ(bn_gguf_add_str(w, "t.utf8", "caf\xC3\xA9 \xE2\x9C\x93"), 0);
-	const int32_t ai[] = {1, -2, 3};
-	const float af[] = {0.5f, -1.25f};
-	const uint8_t ab[] = {1, 0, 1, 1};
-	const char *as[] = {"<s>", "", "h\xC3\xA9llo"};
 	TF_CHECK_EQ(bn_gguf_add_array(w, "a.i32", BN_GGUF_INT32, ai, 3), 0);
 	TF_CHECK_EQ(bn_gguf_add_array(w, "a.f32", BN_GGUF_FLOAT32, af, 2), 0);
 	TF_CHECK_EQ(bn_gguf_add_array(w, "a.bool", BN_GGUF_BOOL, ab, 4), 0);
@@ -42,15 +60,6 @@ TF_TEST(gguf__roundtrip_every_type)
 	TF_CHECK_EQ(bn_gguf_add_u8(w, "t.u8", 1), BN_EINVAL);
 	TF_CHECK_EQ(bn_gguf_add_array(w, "a.nested", BN_GGUF_ARRAY, ai, 1), BN_EINVAL);
 
-	float f32[6] = {1, 2, 3, 4, 5, 6};
-	uint16_t f16[4] = {0x3C00, 0xC000, 0, 0x7BFF};
-	uint8_t i2s[512 / 4 + 32], tq2[66];
-	for (size_t i = 0; i < sizeof(i2s); i++)
-		i2s[i] = (uint8_t)(i * 37 + 5);
-	float scale = 0.75f;
-	memcpy(i2s + 512 / 4, &scale, 4);
-	for (size_t i = 0; i < sizeof(tq2); i++)
-		tq2[i] = (uint8_t)(255 - i);
 	const uint64_t ne_f32[] = {3, 2}, ne_f16[] = {4}, ne_i2s[] = {128, 4}, ne_tq[] = {256};
 	TF_CHECK_EQ(bn_gguf_add_tensor(w, "m.f32", BN_GGML_F32, 2, ne_f32, f32, sizeof(f32)), 0);
 	TF_CHECK_EQ(bn_gguf_add_tensor(w, "v.f16", BN_GGML_F16, 1, ne_f16, f16, sizeof(f16)), 0);
@@ -58,12 +67,13 @@ TF_TEST(gguf__roundtrip_every_type)
 	TF_CHECK_EQ(bn_gguf_add_tensor(w, "w.tq2", BN_GGML_TQ2_0, 1, ne_tq, tq2, sizeof(tq2)), 0);
 	/* a size that disagrees with the shape */
 	TF_CHECK_EQ(bn_gguf_add_tensor(w, "bad", BN_GGML_F32, 1, ne_f16, f32, 12), BN_EINVAL);
-	char *path = tf_tmpfile("bn-gguf");
 	TF_CHECK(bn_gguf_writer_write(w, path) == 0, "write: %s", bn_error_last());
 	bn_gguf_writer_free(w);
+}
 
-	struct bn_gguf *g;
-	TF_CHECK(bn_gguf_open(&g, path) == 0, "open: %s", bn_error_last());
+/* The header and every key read back, and the typed getters' conversions and refusals. */
+static void check_metadata(struct bn_gguf *g, const char *path)
+{
 	TF_CHECK_EQ(g->version, 3);
 	TF_CHECK_EQ(g->alignment, 64);
 	TF_CHECK_EQ(g->n_kv, 18);
@@ -117,7 +127,11 @@ TF_TEST(gguf__roundtrip_every_type)
 	TF_CHECK_EQ(bn_gguf_get_str(g, "general.architecture", &s), 0);
 	TF_CHECK(!strcmp(s, "bitnet-25"), "%s", s);
 	free(s);
+}
 
+/* Every tensor's shape, type and bytes read back, aligned and inside the mapping. */
+static void check_tensors(struct bn_gguf *g)
+{
 	const struct bn_gguf_tensor *t = bn_gguf_tensor(g, "m.f32");
 	TF_CHECK(t && t->n_dims == 2 && t->ne[0] == 3 && t->ne[1] == 2 && t->ne[2] == 1 &&
 			 t->n_elements == 6 && t->type == BN_GGML_F32 && t->n_bytes == 24,
@@ -141,6 +155,17 @@ TF_TEST(gguf__roundtrip_every_type)
 	t = bn_gguf_tensor(g, "v.f16");
 	TF_CHECK(t && !memcmp(t->data, f16, sizeof(f16)), "f16");
 	TF_CHECK(bn_gguf_tensor(g, "nope") == NULL, "unknown tensor found");
+}
+
+TF_TEST(gguf__roundtrip_every_type)
+{
+	fill_tensors();
+	char *path = tf_tmpfile("bn-gguf");
+	write_every_type(path);
+	struct bn_gguf *g;
+	TF_CHECK(bn_gguf_open(&g, path) == 0, "open: %s", bn_error_last());
+	check_metadata(g, path);
+	check_tensors(g);
 	bn_gguf_close(g);
 	unlink(path);
 	free(path);

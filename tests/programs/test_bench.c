@@ -33,6 +33,63 @@ static const cJSON *get(const cJSON *o, const char *key, int type_ok)
 #define GET_ARRAY(o, k) get(o, k, cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(o, k)))
 #define GET_BOOL(o, k) get(o, k, cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(o, k)))
 
+/* The context of a CPU run at 2 threads. */
+static void check_context(const cJSON *root)
+{
+	const cJSON *c = get(root, "context", cJSON_IsObject(cJSON_GetObjectItem(root, "context")));
+	TF_CHECK(!strcmp(GET_STRING(c, "program")->valuestring, "bitnet-bench"), "program");
+	GET_STRING(c, "version");
+	TF_CHECK(GET_STRING(c, "cpu")->valuestring[0], "empty cpu");
+	GET_ARRAY(c, "isa");
+	TF_CHECK_EQ(GET_NUMBER(c, "threads")->valuedouble, 2);
+	TF_CHECK(cJSON_IsFalse(GET_BOOL(c, "strict_mode")), "strict_mode should be false");
+	TF_CHECK(GET_STRING(c, "build_type")->valuestring[0], "empty build_type");
+	const cJSON *seen = GET_ARRAY(c, "kernels");
+	TF_CHECK(cJSON_GetArraySize(seen) >= 1, "no kernel observed");
+}
+
+/* One benchmark of the run: a skipped one says why, has no samples and its kernel indeed
+ * cannot run here; one that ran has 3 positive samples, its own kernel, checked output and
+ * the work of its shape. Returns 1 when it ran. */
+static int check_benchmark(const cJSON *b)
+{
+	const char *name = GET_STRING(b, "name")->valuestring;
+	TF_CHECK(!strcmp(GET_STRING(b, "unit")->valuestring, "ns"), "%s: unit", name);
+	char kern[16] = "";
+	int m = 0, n = 0, k = 0;
+	const cJSON *sk = cJSON_GetObjectItem(b, "skipped");
+	TF_CHECK(sscanf(name, "%*[a-z]/%15[a-z0-9]/", kern) == 1, "%s: no kernel in name", name);
+	int id;
+	TF_CHECK_EQ(bn_kernel_from_name(&id, kern), 0);
+	if (sk) {
+		TF_CHECK(cJSON_IsString(sk) && sk->valuestring[0], "%s: empty skip reason", name);
+		TF_CHECK(!cJSON_GetObjectItem(b, "samples"), "%s: skipped but has samples", name);
+		TF_CHECK(!bn_kernel_available(id, NULL), "%s skipped but its kernel runs here",
+			 name);
+		return 0;
+	}
+	const cJSON *samples = GET_ARRAY(b, "samples");
+	TF_CHECK_EQ(cJSON_GetArraySize(samples), 3);
+	const cJSON *s;
+	cJSON_ArrayForEach(s, samples)
+		TF_CHECK(cJSON_IsNumber(s) && s->valuedouble > 0, "%s: bad sample", name);
+	TF_CHECK(GET_NUMBER(b, "iterations")->valuedouble >= 1, "%s: iterations", name);
+	TF_CHECK(GET_NUMBER(b, "bytes")->valuedouble > 0, "%s: bytes", name);
+	TF_CHECK(!strcmp(GET_STRING(b, "kernel")->valuestring, kern),
+		 "%s: dispatch reported kernel %s", name, GET_STRING(b, "kernel")->valuestring);
+	TF_CHECK(cJSON_IsTrue(GET_BOOL(b, "checked")), "%s: not checked", name);
+	double elements = GET_NUMBER(b, "elements")->valuedouble;
+	if (sscanf(name, "matmul/%*[a-z0-9]/%dx%dx%d", &m, &n, &k) == 3)
+		TF_CHECK(elements == (double)m * n * k, "%s: elements %g", name, elements);
+	else if (sscanf(name, "gemv/%*[a-z0-9]/%dx%d", &k, &n) == 2)
+		TF_CHECK(elements == (double)k * n, "%s: elements %g", name, elements);
+	else if (sscanf(name, "quant/%*[a-z0-9]/%d", &n) == 1)
+		TF_CHECK(elements == n, "%s: elements %g", name, elements);
+	else
+		TF_CHECK(0, "unexpected benchmark %s", name);
+	return 1;
+}
+
 TF_TEST(bench__json_schema_and_fields)
 {
 	const char *args[] = {
@@ -53,61 +110,16 @@ TF_TEST(bench__json_schema_and_fields)
 	cJSON *root = cJSON_Parse(r.out);
 	TF_CHECK(root != NULL, "stdout is not JSON: %.200s", r.out);
 	TF_CHECK(!strcmp(GET_STRING(root, "schema")->valuestring, "bitgate-bench/1"), "schema");
-	const cJSON *c = get(root, "context", cJSON_IsObject(cJSON_GetObjectItem(root, "context")));
-	TF_CHECK(!strcmp(GET_STRING(c, "program")->valuestring, "bitnet-bench"), "program");
-	GET_STRING(c, "version");
-	TF_CHECK(GET_STRING(c, "cpu")->valuestring[0], "empty cpu");
-	GET_ARRAY(c, "isa");
-	TF_CHECK_EQ(GET_NUMBER(c, "threads")->valuedouble, 2);
-	TF_CHECK(cJSON_IsFalse(GET_BOOL(c, "strict_mode")), "strict_mode should be false");
-	TF_CHECK(GET_STRING(c, "build_type")->valuestring[0], "empty build_type");
-	const cJSON *seen = GET_ARRAY(c, "kernels");
-	TF_CHECK(cJSON_GetArraySize(seen) >= 1, "no kernel observed");
+	check_context(root);
 
 	int ran = 0, skipped = 0;
 	const cJSON *b;
 	cJSON_ArrayForEach(b, GET_ARRAY(root, "benchmarks"))
 	{
-		const char *name = GET_STRING(b, "name")->valuestring;
-		TF_CHECK(!strcmp(GET_STRING(b, "unit")->valuestring, "ns"), "%s: unit", name);
-		char kern[16] = "";
-		int m = 0, n = 0, k = 0;
-		const cJSON *sk = cJSON_GetObjectItem(b, "skipped");
-		TF_CHECK(sscanf(name, "%*[a-z]/%15[a-z0-9]/", kern) == 1, "%s: no kernel in name",
-			 name);
-		int id;
-		TF_CHECK_EQ(bn_kernel_from_name(&id, kern), 0);
-		if (sk) {
-			TF_CHECK(cJSON_IsString(sk) && sk->valuestring[0], "%s: empty skip reason",
-				 name);
-			TF_CHECK(!cJSON_GetObjectItem(b, "samples"), "%s: skipped but has samples",
-				 name);
-			TF_CHECK(!bn_kernel_available(id, NULL),
-				 "%s skipped but its kernel runs here", name);
-			skipped++;
-			continue;
-		}
-		ran++;
-		const cJSON *samples = GET_ARRAY(b, "samples");
-		TF_CHECK_EQ(cJSON_GetArraySize(samples), 3);
-		const cJSON *s;
-		cJSON_ArrayForEach(s, samples)
-			TF_CHECK(cJSON_IsNumber(s) && s->valuedouble > 0, "%s: bad sample", name);
-		TF_CHECK(GET_NUMBER(b, "iterations")->valuedouble >= 1, "%s: iterations", name);
-		TF_CHECK(GET_NUMBER(b, "bytes")->valuedouble > 0, "%s: bytes", name);
-		TF_CHECK(!strcmp(GET_STRING(b, "kernel")->valuestring, kern),
-			 "%s: dispatch reported kernel %s", name,
-			 GET_STRING(b, "kernel")->valuestring);
-		TF_CHECK(cJSON_IsTrue(GET_BOOL(b, "checked")), "%s: not checked", name);
-		double elements = GET_NUMBER(b, "elements")->valuedouble;
-		if (sscanf(name, "matmul/%*[a-z0-9]/%dx%dx%d", &m, &n, &k) == 3)
-			TF_CHECK(elements == (double)m * n * k, "%s: elements %g", name, elements);
-		else if (sscanf(name, "gemv/%*[a-z0-9]/%dx%d", &k, &n) == 2)
-			TF_CHECK(elements == (double)k * n, "%s: elements %g", name, elements);
-		else if (sscanf(name, "quant/%*[a-z0-9]/%d", &n) == 1)
-			TF_CHECK(elements == n, "%s: elements %g", name, elements);
+		if (check_benchmark(b))
+			ran++;
 		else
-			TF_CHECK(0, "unexpected benchmark %s", name);
+			skipped++;
 	}
 	/* ref and every available kernel ran, for 3 families; the others were listed skipped */
 	int avail = 0;
