@@ -52,6 +52,8 @@ void bench_usage(FILE *f)
 		"exit status: 0 ok, 1 a kernel was wrong, 2 usage, 3 could not run.\n");
 }
 
+_Static_assert(EXIT_USAGE == 2, "opt_read's exit status for a usage error");
+
 /* --format table|json */
 static int parse_format(const char *prog, const char *opt, const char *v, void *dest)
 {
@@ -102,11 +104,6 @@ int bench_parse_args(struct bench_options *o, int argc, char **argv)
 	};
 	*o = (struct bench_options){
 		.min_time = 0.1, .repetitions = 5, .threads = 1, .inject_fault = -1};
-	switch (opt_parse(BENCH_PROG, opts, OPT_COUNT(opts), argc, argv)) {
-	case OPT_OK: return -1;
-	case OPT_HELP: bench_usage(stdout); return 0;
-	case OPT_BAD_VALUE:
-	case OPT_BAD_OPTION: break;
-	}
-	return EXIT_USAGE;
+	/* no help after a mistake, only its message's "(see --help)" */
+	return opt_read(BENCH_PROG, opts, OPT_COUNT(opts), argc, argv, bench_usage, 0);
 }

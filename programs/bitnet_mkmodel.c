@@ -50,15 +50,9 @@ static int parse_args(struct args *a, int argc, char **argv)
 		{.name = "--seed", .kind = OPT_U64, .dest = &a->seed},
 	};
 	*a = (struct args){.seed = 1};
-	enum opt_status st = opt_parse(PROG, opts, OPT_COUNT(opts), argc, argv);
-	if (st == OPT_HELP) {
-		usage(stdout);
-		return 0;
-	}
-	if (st == OPT_BAD_OPTION)
-		usage(stderr);
-	if (st != OPT_OK)
-		return 2;
+	int rc = opt_read(PROG, opts, OPT_COUNT(opts), argc, argv, usage, 1);
+	if (rc >= 0)
+		return rc;
 	if (!a->config || !a->out) {
 		fprintf(stderr, "bitnet-mkmodel: --config and -o are required\n");
 		usage(stderr);

@@ -189,15 +189,9 @@ static int parse_args(struct args *a, int argc, char **argv)
 	};
 	*a = (struct args){
 		.n_gen = 32, .threads = 1, .top_p = 1, .seed = 1, .k = {.kernel = BN_KERNEL_AUTO}};
-	enum opt_status st = opt_parse(PROG, opts, OPT_COUNT(opts), argc, argv);
-	if (st == OPT_HELP) {
-		usage(stdout);
-		return 0;
-	}
-	if (st == OPT_BAD_OPTION)
-		usage(stderr);
-	if (st != OPT_OK)
-		return 2;
+	int rc = opt_read(PROG, opts, OPT_COUNT(opts), argc, argv, usage, 1);
+	if (rc >= 0)
+		return rc;
 	if (!a->model || !a->prompt || !*a->prompt) {
 		fprintf(stderr, "bitnet-run: -m FILE and a non-empty -p TEXT are required\n");
 		usage(stderr);

@@ -103,3 +103,18 @@ enum opt_status opt_parse(const char *prog, const struct opt *table, int n, int 
 	}
 	return OPT_OK;
 }
+
+int opt_read(const char *prog, const struct opt *table, int n, int argc, char **argv,
+	     void (*usage)(FILE *), int usage_on_bad_option)
+{
+	switch (opt_parse(prog, table, n, argc, argv)) {
+	case OPT_OK: return -1;
+	case OPT_HELP: usage(stdout); return 0;
+	case OPT_BAD_OPTION:
+		if (usage_on_bad_option)
+			usage(stderr);
+		break;
+	case OPT_BAD_VALUE: break;
+	}
+	return 2;
+}

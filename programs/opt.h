@@ -4,6 +4,8 @@
 #ifndef OPT_H
 #define OPT_H
 
+#include <stdio.h>
+
 enum opt_kind {
 	OPT_FLAG,   /* no value; sets *(int *)dest to 1 */
 	OPT_STRING, /* *(const char **)dest = the value (borrowed from argv) */
@@ -37,5 +39,12 @@ enum opt_status {
  * "prog: OPTION ..." on stderr for the first mistake. -h and --help are always known and
  * stop the reading. A value is the next argument, whatever it looks like. */
 enum opt_status opt_parse(const char *prog, const struct opt *table, int n, int argc, char **argv);
+
+/* opt_parse, and what a program does with its status: the help on stdout, or after an
+ * unknown option or a missing value the help on stderr too when usage_on_bad_option.
+ * Returns -1 to go on, or the exit status to stop with: 0 after the help, 2 after a
+ * mistake. */
+int opt_read(const char *prog, const struct opt *table, int n, int argc, char **argv,
+	     void (*usage)(FILE *), int usage_on_bad_option);
 
 #endif

@@ -27,9 +27,40 @@ static int parse_yes_no(const char *prog, const char *opt, const char *value, vo
 	return 0;
 }
 
-/* Parses args (NULL-terminated, argv[0] excluded) against the test table into *v, with
- * stderr captured into err. */
-static enum opt_status parse(struct vals *v, char *err, size_t cap, const char *const *args)
+/* Sends stderr to a temporary file until end_capture. */
+static FILE *begin_capture(int *saved)
+{
+	fflush(stderr);
+	FILE *tmp = tmpfile();
+	TF_CHECK(tmp, "tmpfile");
+	*saved = dup(2);
+	dup2(fileno(tmp), 2);
+	return tmp;
+}
+
+/* Restores stderr and puts what was written to it in err. */
+static void end_capture(FILE *tmp, int saved, char *err, size_t cap)
+{
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	size_t n = fread(err, 1, cap - 1, tmp);
+	err[n] = '\0';
+	fclose(tmp);
+}
+
+static FILE *usage_to; /* where test_usage last printed, NULL when it did not */
+
+static void test_usage(FILE *f)
+{
+	usage_to = f;
+}
+
+/* Reads args (NULL-terminated, argv[0] excluded) against the test table into *v, with
+ * opt_read when read is set (usage_on_bad_option: read - 1), else opt_parse; stderr is
+ * captured into err. */
+static int parse_with(int read, struct vals *v, char *err, size_t cap, const char *const *args)
 {
 	const struct opt opts[] = {
 		{.name = "--flag", .kind = OPT_FLAG, .dest = &v->flag},
@@ -50,19 +81,18 @@ static enum opt_status parse(struct vals *v, char *err, size_t cap, const char *
 	for (; args[argc - 1]; argc++)
 		argv[argc] = (char *)args[argc - 1];
 	*v = (struct vals){.count = 7, .custom = -1};
-	fflush(stderr);
-	FILE *tmp = tmpfile();
-	TF_CHECK(tmp, "tmpfile");
-	int saved = dup(2);
-	dup2(fileno(tmp), 2);
-	enum opt_status st = opt_parse("prog", opts, OPT_COUNT(opts), argc, argv);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	size_t n = fread(err, 1, cap - 1, (rewind(tmp), tmp));
-	err[n] = '\0';
-	fclose(tmp);
+	usage_to = NULL;
+	int saved;
+	FILE *tmp = begin_capture(&saved);
+	int st = read ? opt_read("prog", opts, OPT_COUNT(opts), argc, argv, test_usage, read - 1)
+		      : (int)opt_parse("prog", opts, OPT_COUNT(opts), argc, argv);
+	end_capture(tmp, saved, err, cap);
 	return st;
+}
+
+static enum opt_status parse(struct vals *v, char *err, size_t cap, const char *const *args)
+{
+	return (enum opt_status)parse_with(0, v, err, cap, args);
 }
 
 TF_TEST(opt__accepted_forms)
@@ -175,4 +205,25 @@ TF_TEST(opt__unknown_option_and_missing_value)
 	TF_CHECK(!strcmp(err, "prog: --count: missing value (see --help)\n"), "stderr '%s'", err);
 	const char *const flag_value[] = {"--flag", "1", NULL}; /* a flag takes no value */
 	TF_CHECK_EQ(parse(&v, err, sizeof(err), flag_value), OPT_BAD_OPTION);
+}
+
+/* opt_read: the status as the exit status a program stops with, and the help where asked. */
+TF_TEST(opt__read_gives_exit_status)
+{
+	struct vals v;
+	char err[512];
+	const char *const ok[] = {"--count", "3", NULL};
+	TF_CHECK_EQ(parse_with(2, &v, err, sizeof(err), ok), -1);
+	TF_CHECK(!usage_to && v.count == 3, "no help; values read");
+	const char *const help[] = {"--help", NULL};
+	TF_CHECK_EQ(parse_with(2, &v, err, sizeof(err), help), 0);
+	TF_CHECK(usage_to == stdout, "--help on stdout");
+	const char *const unknown[] = {"--bogus", NULL};
+	TF_CHECK_EQ(parse_with(2, &v, err, sizeof(err), unknown), 2);
+	TF_CHECK(usage_to == stderr && strstr(err, "unknown option"), "help on stderr: %s", err);
+	TF_CHECK_EQ(parse_with(1, &v, err, sizeof(err), unknown), 2);
+	TF_CHECK(!usage_to && strstr(err, "unknown option"), "only the message: %s", err);
+	const char *const bad[] = {"--count", "99", NULL};
+	TF_CHECK_EQ(parse_with(2, &v, err, sizeof(err), bad), 2);
+	TF_CHECK(!usage_to && strstr(err, "not an integer"), "a bad value: no help: %s", err);
 }
