@@ -79,137 +79,145 @@ static void jw_col_json(struct jw *w, cJSON *obj, const char *key, sqlite3_stmt 
 	jw_add(w, obj, key, j);
 }
 
-static int export_results(struct bg_db *db, struct jw *w, cJSON *run, int64_t run_id)
-{
-	sqlite3_stmt *s, *ss;
-	int err, rc;
-	cJSON *arr = jw_check(w, cJSON_CreateArray());
-	jw_add(w, run, "results", arr);
-	if ((err = db_stmt(db, ST_RESULTS_OF_RUN, &s)) < 0)
-		return err;
-	sqlite3_bind_int64(s, 1, run_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && !w->oom) {
-		cJSON *r = jw_check(w, cJSON_CreateObject());
-		jw_add_to_array(w, arr, r);
-		jw_col_str(w, r, "benchmark", s, 2);
-		jw_col_str(w, r, "params", s, 3);
-		jw_col_str(w, r, "metric", s, 4);
-		jw_col_str(w, r, "mode", s, 5);
-		jw_col_int(w, r, "round", s, 6);
-		jw_col_str(w, r, "kernel", s, 7);
-		if (sqlite3_column_type(s, 8) == SQLITE_NULL)
-			jw_add(w, r, "checked", cJSON_CreateNull());
-		else
-			jw_col_bool(w, r, "checked", s, 8);
-		jw_col_str(w, r, "skipped", s, 9);
-		jw_col_int(w, r, "iterations", s, 10);
-		jw_col_num(w, r, "elements", s, 11);
-		jw_col_num(w, r, "bytes", s, 12);
-		cJSON *samples = jw_check(w, cJSON_CreateArray());
-		jw_add(w, r, "samples", samples);
-		if ((err = db_stmt(db, ST_SAMPLES_OF_RESULT, &ss)) < 0)
-			return err;
-		sqlite3_bind_int64(ss, 1, sqlite3_column_int64(s, 0));
-		while ((rc = sqlite3_step(ss)) == SQLITE_ROW && !w->oom)
-			jw_add_to_array(w, samples,
-					cJSON_CreateNumber(sqlite3_column_double(ss, 0)));
-		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-			return db_fail(db, "exporting samples");
-		sqlite3_reset(ss);
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(db, "exporting results");
-	sqlite3_reset(s);
-	return 0;
-}
+/* How an exported member reads its column. */
+enum jw_kind {
+	JW_STR,          /* text, or null */
+	JW_INT,          /* integer */
+	JW_NUM,          /* double */
+	JW_BOOL_OR_NULL, /* 0/1 as false/true, NULL as null */
+	JW_JSON,         /* JSON text embedded (jw_col_json) */
+};
 
-static int export_tests(struct bg_db *db, struct jw *w, cJSON *run, int64_t run_id)
+/* One member of an exported row: its key, how it reads, its column. */
+struct jw_col {
+	const char *key;
+	enum jw_kind kind;
+	int col;
+};
+
+static void jw_cols(struct jw *w, cJSON *o, sqlite3_stmt *s, const struct jw_col *c, size_t n)
 {
-	sqlite3_stmt *s, *cs;
-	int err, rc;
-	cJSON *arr = jw_check(w, cJSON_CreateArray());
-	jw_add(w, run, "tests", arr);
-	if ((err = db_stmt(db, ST_SUITES_OF_RUN, &s)) < 0)
-		return err;
-	sqlite3_bind_int64(s, 1, run_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && !w->oom) {
-		cJSON *t = jw_check(w, cJSON_CreateObject());
-		jw_add_to_array(w, arr, t);
-		jw_col_str(w, t, "suite", s, 1);
-		jw_col_int(w, t, "passed", s, 2);
-		jw_col_int(w, t, "failed", s, 3);
-		jw_col_int(w, t, "skipped", s, 4);
-		jw_col_int(w, t, "errored", s, 5);
-		cJSON *cases = jw_check(w, cJSON_CreateArray());
-		jw_add(w, t, "cases", cases);
-		if ((err = db_stmt(db, ST_CASES_OF_SUITE, &cs)) < 0)
-			return err;
-		sqlite3_bind_int64(cs, 1, sqlite3_column_int64(s, 0));
-		while ((rc = sqlite3_step(cs)) == SQLITE_ROW && !w->oom) {
-			cJSON *c = jw_check(w, cJSON_CreateObject());
-			jw_add_to_array(w, cases, c);
-			jw_col_str(w, c, "name", cs, 0);
-			jw_col_str(w, c, "classname", cs, 1);
-			jw_col_str(w, c, "outcome", cs, 2);
-			jw_col_num(w, c, "time_s", cs, 3);
-			jw_col_str(w, c, "message", cs, 4);
+	for (size_t i = 0; i < n; i++) {
+		switch (c[i].kind) {
+		case JW_STR: jw_col_str(w, o, c[i].key, s, c[i].col); break;
+		case JW_INT: jw_col_int(w, o, c[i].key, s, c[i].col); break;
+		case JW_NUM: jw_col_num(w, o, c[i].key, s, c[i].col); break;
+		case JW_JSON: jw_col_json(w, o, c[i].key, s, c[i].col); break;
+		case JW_BOOL_OR_NULL:
+			if (sqlite3_column_type(s, c[i].col) == SQLITE_NULL)
+				jw_add(w, o, c[i].key, cJSON_CreateNull());
+			else
+				jw_col_bool(w, o, c[i].key, s, c[i].col);
+			break;
 		}
-		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-			return db_fail(db, "exporting test cases");
-		sqlite3_reset(cs);
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(db, "exporting test suites");
-	sqlite3_reset(s);
-	return 0;
 }
 
-static int export_errors(struct bg_db *db, struct jw *w, cJSON *run, int64_t run_id)
+/* An array of rows under a run (or a suite): one object per row of stmt, ?1 bound to the
+ * parent's id. */
+struct jw_rows {
+	const char *key;      /* the array's member name */
+	enum db_stmt_id stmt; /* the rows */
+	const struct jw_col *cols;
+	size_t n_cols;
+	const char *what; /* "exporting errors", for a failed step */
+	/* adds what a row holds besides its columns (its own rows); NULL: nothing */
+	int (*nested)(struct bg_db *db, struct jw *w, cJSON *o, sqlite3_stmt *s);
+};
+
+static int export_rows(struct bg_db *db, struct jw *w, cJSON *parent, const struct jw_rows *r,
+		       int64_t id)
 {
 	sqlite3_stmt *s;
 	int err, rc;
 	cJSON *arr = jw_check(w, cJSON_CreateArray());
-	jw_add(w, run, "errors", arr);
-	if ((err = db_stmt(db, ST_ERRORS_OF_RUN, &s)) < 0)
+	jw_add(w, parent, r->key, arr);
+	if ((err = db_stmt(db, r->stmt, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && !w->oom) {
-		cJSON *e = jw_check(w, cJSON_CreateObject());
-		jw_add_to_array(w, arr, e);
-		jw_col_str(w, e, "stage", s, 0);
-		jw_col_str(w, e, "message", s, 1);
-		jw_col_str(w, e, "detail", s, 2);
-		jw_col_int(w, e, "time", s, 3);
+		cJSON *o = jw_check(w, cJSON_CreateObject());
+		jw_add_to_array(w, arr, o);
+		jw_cols(w, o, s, r->cols, r->n_cols);
+		if (r->nested && (err = r->nested(db, w, o, s)) < 0)
+			return err;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(db, "exporting errors");
+		return db_fail(db, r->what);
 	sqlite3_reset(s);
 	return 0;
 }
 
-static int export_benches(struct bg_db *db, struct jw *w, cJSON *run, int64_t run_id)
-{
-	sqlite3_stmt *s;
-	int err, rc;
-	cJSON *arr = jw_check(w, cJSON_CreateArray());
-	jw_add(w, run, "benches", arr);
-	if ((err = db_stmt(db, ST_BENCH_OUTPUTS_OF_RUN, &s)) < 0)
-		return err;
-	sqlite3_bind_int64(s, 1, run_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && !w->oom) {
-		cJSON *b = jw_check(w, cJSON_CreateObject());
-		jw_add_to_array(w, arr, b);
-		jw_col_int(w, b, "round", s, 0);
-		jw_col_str(w, b, "mode", s, 1);
-		jw_col_str(w, b, "params", s, 2);
-		jw_col_str(w, b, "format", s, 3);
-		jw_col_json(w, b, "context", s, 4);
+#define JW_ROWS(key, stmt, cols, what, nested)                                                     \
+	{                                                                                          \
+		key, stmt, cols, sizeof(cols) / sizeof(*(cols)), what, nested                      \
 	}
+
+/* A result's samples, in order (column 0 of the result row is its id). */
+static int export_samples(struct bg_db *db, struct jw *w, cJSON *r, sqlite3_stmt *s)
+{
+	sqlite3_stmt *ss;
+	int err, rc;
+	cJSON *samples = jw_check(w, cJSON_CreateArray());
+	jw_add(w, r, "samples", samples);
+	if ((err = db_stmt(db, ST_SAMPLES_OF_RESULT, &ss)) < 0)
+		return err;
+	sqlite3_bind_int64(ss, 1, sqlite3_column_int64(s, 0));
+	while ((rc = sqlite3_step(ss)) == SQLITE_ROW && !w->oom)
+		jw_add_to_array(w, samples, cJSON_CreateNumber(sqlite3_column_double(ss, 0)));
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(db, "exporting bench contexts");
-	sqlite3_reset(s);
+		return db_fail(db, "exporting samples");
+	sqlite3_reset(ss);
 	return 0;
 }
+
+static const struct jw_col result_cols[] = {
+	{"benchmark", JW_STR, 2},
+	{"params", JW_STR, 3},
+	{"metric", JW_STR, 4},
+	{"mode", JW_STR, 5},
+	{"round", JW_INT, 6},
+	{"kernel", JW_STR, 7},
+	{"checked", JW_BOOL_OR_NULL, 8},
+	{"skipped", JW_STR, 9},
+	{"iterations", JW_INT, 10},
+	{"elements", JW_NUM, 11},
+	{"bytes", JW_NUM, 12},
+};
+static const struct jw_col suite_cols[] = {
+	{"suite", JW_STR, 1},   {"passed", JW_INT, 2},  {"failed", JW_INT, 3},
+	{"skipped", JW_INT, 4}, {"errored", JW_INT, 5},
+};
+static const struct jw_col case_cols[] = {
+	{"name", JW_STR, 0},   {"classname", JW_STR, 1}, {"outcome", JW_STR, 2},
+	{"time_s", JW_NUM, 3}, {"message", JW_STR, 4},
+};
+static const struct jw_col error_cols[] = {
+	{"stage", JW_STR, 0},
+	{"message", JW_STR, 1},
+	{"detail", JW_STR, 2},
+	{"time", JW_INT, 3},
+};
+static const struct jw_col bench_cols[] = {
+	{"round", JW_INT, 0},  {"mode", JW_STR, 1},     {"params", JW_STR, 2},
+	{"format", JW_STR, 3}, {"context", JW_JSON, 4},
+};
+
+/* A suite's cases (column 0 of the suite row is its id). */
+static int export_cases(struct bg_db *db, struct jw *w, cJSON *t, sqlite3_stmt *s)
+{
+	static const struct jw_rows cases =
+		JW_ROWS("cases", ST_CASES_OF_SUITE, case_cols, "exporting test cases", NULL);
+	return export_rows(db, w, t, &cases, sqlite3_column_int64(s, 0));
+}
+
+/* The arrays of a run, in the order of its JSON. */
+static const struct jw_rows run_arrays[] = {
+	JW_ROWS("benches", ST_BENCH_OUTPUTS_OF_RUN, bench_cols, "exporting bench contexts", NULL),
+	JW_ROWS("results", ST_RESULTS_OF_RUN, result_cols, "exporting results", export_samples),
+	JW_ROWS("tests", ST_SUITES_OF_RUN, suite_cols, "exporting test suites", export_cases),
+	JW_ROWS("errors", ST_ERRORS_OF_RUN, error_cols, "exporting errors", NULL),
+};
 
 /* One row of ST_EXPORT_RUNS as the run's JSON object. */
 static int export_run(struct bg_db *db, sqlite3_stmt *s, cJSON **out)
@@ -268,11 +276,9 @@ static int export_run(struct bg_db *db, sqlite3_stmt *s, cJSON **out)
 	jw_col_bool(&w, run, "complete", s, 33);
 	jw_col_str(&w, run, "status", s, 34);
 
-	if ((err = export_benches(db, &w, run, run_id)) < 0 ||
-	    (err = export_results(db, &w, run, run_id)) < 0 ||
-	    (err = export_tests(db, &w, run, run_id)) < 0 ||
-	    (err = export_errors(db, &w, run, run_id)) < 0)
-		goto done;
+	for (size_t i = 0; i < sizeof(run_arrays) / sizeof(*run_arrays); i++)
+		if ((err = export_rows(db, &w, run, &run_arrays[i], run_id)) < 0)
+			goto done;
 	if (w.oom)
 		err = bg_error_oom();
 done:

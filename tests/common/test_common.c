@@ -8,25 +8,8 @@
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fs.h"
+#include "common_tmp.h"
 #include "tf.h"
-
-static char tmp[256];
-
-static void mktmp(void)
-{
-	snprintf(tmp, sizeof(tmp), "%s/bitgate-common-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	TF_CHECK(mkdtemp(tmp), "mkdtemp: %s", strerror(errno));
-}
-
-static char *in_tmp(const char *name)
-{
-	static char p[4][400];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", tmp, name);
-	return p[k];
-}
 
 TF_TEST(common__fs_write_read_tail_rmtree)
 {

@@ -14,25 +14,8 @@
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "bg_proc.h"
+#include "common_tmp.h"
 #include "tf.h"
-
-static char tmp[256];
-
-static void mktmp(void)
-{
-	snprintf(tmp, sizeof(tmp), "%s/bitgate-proc-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	TF_CHECK(mkdtemp(tmp), "mkdtemp: %s", strerror(errno));
-}
-
-static char *in_tmp(const char *name)
-{
-	static char p[4][400];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", tmp, name);
-	return p[k];
-}
 
 static struct bg_proc_result run_sh(const char *script, double timeout, char *const *env,
 				    const char *cwd, const char *out, const char *err)

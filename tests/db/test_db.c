@@ -13,17 +13,12 @@
 #include "bg_db.h"
 #include "bg_error.h"
 #include "bg_fs.h"
+#include "db_fixture.h"
 #include "tf.h"
 
 #define SHA_A "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 #define SHA_B "a1b2ffff00000000000000000000000000000000"
 #define SHA_C "c0ffee0000000000000000000000000000000000"
-
-#define CHECK_OK(expr)                                                                             \
-	do {                                                                                       \
-		int rc_ = (expr);                                                                  \
-		TF_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
-	} while (0)
 
 #define CHECK_STR(a, b)                                                                            \
 	do {                                                                                       \

@@ -12,16 +12,11 @@
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "bg_report.h"
+#include "db_fixture.h"
 #include "tf.h"
 
 #define SHA_A "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 #define SHA_C "c0ffee0000000000000000000000000000000000"
-
-#define CHECK_OK(expr)                                                                             \
-	do {                                                                                       \
-		int rc_ = (expr);                                                                  \
-		TF_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
-	} while (0)
 
 static const char *const tables[] = {"machines",   "commits", "builds",       "runs",
 				     "series",     "results", "samples",      "test_suites",

@@ -8,13 +8,8 @@
 #include "bg_db.h"
 #include "bg_error.h"
 #include "bg_fs.h"
+#include "db_fixture.h"
 #include "tf.h"
-
-#define CHECK_OK(expr)                                                                             \
-	do {                                                                                       \
-		int rc_ = (expr);                                                                  \
-		TF_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
-	} while (0)
 
 struct fx {
 	char dir[256], path[320];
