@@ -1,6 +1,7 @@
 /* Option parsing and help (see bg_cli.h). */
 #include "bg_cli.h"
 
+#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,74 +124,194 @@ static int store(const struct bg_cmd_info *cmd, const struct bg_opt *o, const ch
 	}
 }
 
+/* One parse of an argument vector: the command's table, where the positional arguments go,
+ * and whether this is main's parse of the options before the command (which stops at the
+ * command and reports any problem as an unknown option, as main always has). */
+struct parse_state {
+	const struct bg_cmd_info *cmd; /* NULL for the options before the command */
+	const struct bg_opt *opts;
+	int argc;
+	char **argv;
+	int i; /* the argument being parsed */
+	char **pos;
+	int npos;
+};
+
+static int parse_error(const struct parse_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int parse_error(const struct parse_state *st, const char *fmt, ...)
+{
+	if (!st->cmd) {
+		fprintf(stderr, "bitgate: unknown option %s (see bitgate --help)\n",
+			st->argv[st->i]);
+		return BG_EINPUT;
+	}
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	bg_cli_usage_error(st->cmd, "%s", msg);
+	return BG_EINPUT;
+}
+
+/* The option argv[st->i] names (and its "=value", if any), or NULL after an error. */
+static const struct bg_opt *lookup(struct parse_state *st, const char **val, int *negated)
+{
+	const char *a = st->argv[st->i];
+	*val = NULL;
+	*negated = 0;
+	if (a[1] != '-') {
+		const struct bg_opt *o = find_short(st->opts, a[1]);
+		if (!o || a[2]) {
+			parse_error(st, "unknown option %s", a);
+			return NULL;
+		}
+		return o;
+	}
+	const char *name = a + 2, *eq = strchr(name, '=');
+	size_t n = eq ? (size_t)(eq - name) : strlen(name);
+	const struct bg_opt *o = find_long(st->opts, name, n, negated);
+	if (!o) {
+		parse_error(st, "unknown option --%.*s", (int)n, name);
+		return NULL;
+	}
+	if (eq)
+		*val = eq + 1;
+	return o;
+}
+
+/* Parses the option argv[st->i] (taking its value from the next argument when it needs
+ * one): 0 or BG_EINPUT after the message. */
+static int parse_option(struct parse_state *st, const struct bg_opt **out)
+{
+	const char *val;
+	int negated;
+	const struct bg_opt *o = *out = lookup(st, &val, &negated);
+	if (!o)
+		return BG_EINPUT;
+	if (o->kind == BG_OPT_FLAG || o->kind == BG_OPT_NEGFLAG) {
+		if (val)
+			return parse_error(st, "--%s takes no value", o->name);
+		*(int *)o->dst = !negated;
+		return 0;
+	}
+	if (!val) {
+		if (st->i + 1 >= st->argc)
+			return parse_error(st, "--%s needs a value (%s)", o->name,
+					   o->arg ? o->arg : "VALUE");
+		val = st->argv[++st->i];
+	}
+	return store(st->cmd, o, val);
+}
+
 int bg_cli_parse(const struct bg_cmd_info *cmd, const struct bg_opt *opts, int argc, char **argv,
 		 char ***pos, int *npos)
 {
-	char **p = calloc((size_t)argc + 1, sizeof(*p));
-	if (!p) {
+	struct parse_state st = {.cmd = cmd, .opts = opts, .argc = argc, .argv = argv};
+	st.pos = calloc((size_t)argc + 1, sizeof(*st.pos));
+	if (!st.pos) {
 		fprintf(stderr, "bitgate: out of memory\n");
 		return BG_ENOMEM;
 	}
-	int np = 0, only_pos = 0;
+	int only_pos = 0;
 	help_wanted = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (only_pos || a[0] != '-' || !a[1]) {
-			p[np++] = argv[i];
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			only_pos = 1;
-			continue;
-		}
+	for (st.i = 1; st.i < argc; st.i++) {
+		const char *a = argv[st.i];
 		const struct bg_opt *o;
-		const char *val = NULL;
-		int negated = 0;
-		if (a[1] == '-') {
-			const char *name = a + 2, *eq = strchr(name, '=');
-			size_t n = eq ? (size_t)(eq - name) : strlen(name);
-			o = find_long(opts, name, n, &negated);
-			if (!o) {
-				bg_cli_usage_error(cmd, "unknown option --%.*s", (int)n, name);
-				goto bad;
-			}
-			if (eq)
-				val = eq + 1;
-		} else {
-			o = find_short(opts, a[1]);
-			if (!o || a[2]) {
-				bg_cli_usage_error(cmd, "unknown option %s", a);
-				goto bad;
-			}
-		}
-		if (o->kind == BG_OPT_FLAG || o->kind == BG_OPT_NEGFLAG) {
-			if (val) {
-				bg_cli_usage_error(cmd, "--%s takes no value", o->name);
-				goto bad;
-			}
-			*(int *)o->dst = !negated;
-			continue;
-		}
-		if (!val) {
-			if (i + 1 >= argc) {
-				bg_cli_usage_error(cmd, "--%s needs a value (%s)", o->name,
-						   o->arg ? o->arg : "VALUE");
-				goto bad;
-			}
-			val = argv[++i];
-		}
-		if (store(cmd, o, val) < 0)
+		if (only_pos || a[0] != '-' || !a[1])
+			st.pos[st.npos++] = argv[st.i];
+		else if (!strcmp(a, "--"))
+			only_pos = 1;
+		else if (parse_option(&st, &o) < 0)
 			goto bad;
 	}
 	if (help_wanted) {
 		bg_cli_help(cmd, opts);
-		free(p);
+		free(st.pos);
 		return 1;
 	}
-	*pos = p;
-	*npos = np;
+	*pos = st.pos;
+	*npos = st.npos;
 	return 0;
 bad:
-	free(p);
+	free(st.pos);
 	return BG_EINPUT;
+}
+
+static int in_table(const struct bg_opt *opts, const struct bg_opt *o)
+{
+	for (; opts && opts->kind != BG_OPT_END; opts++)
+		if (opts == o)
+			return 1;
+	return 0;
+}
+
+int bg_cli_parse_global(const struct bg_opt *opts, int argc, char **argv, int *next)
+{
+	struct parse_state st = {.opts = opts, .argc = argc, .argv = argv};
+	help_wanted = 0;
+	for (st.i = 1; st.i < argc && argv[st.i][0] == '-'; st.i++) {
+		const struct bg_opt *o;
+		if (parse_option(&st, &o) < 0)
+			return BG_EINPUT;
+		/* --help, and an option of main's own (--version), are acted on alone */
+		if (help_wanted || in_table(opts, o)) {
+			*next = st.i + 1;
+			return help_wanted ? 1 : 0;
+		}
+	}
+	*next = st.i;
+	return 0;
+}
+
+int bg_cli_parse_args(const struct bg_cmd_info *cmd, const struct bg_opt *opts, int argc,
+		      char **argv, const char **args, int max, const char *too_many)
+{
+	char **pos = NULL;
+	int npos = 0;
+	int rc = bg_cli_parse(cmd, opts, argc, argv, &pos, &npos);
+	if (rc)
+		return bg_cli_exit_status(rc);
+	for (int i = 0; i < max; i++)
+		args[i] = i < npos ? pos[i] : NULL;
+	free(pos);
+	return npos > max ? bg_cli_usage_error(cmd, "%s", too_many) : BG_CLI_GO_ON;
+}
+
+void bg_cli_print_json(struct cJSON *doc)
+{
+	char *text = cJSON_Print(doc);
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(doc);
+}
+
+int bg_cli_exit_status(int parse_rc)
+{
+	return parse_rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
+}
+
+int bg_cli_choice(const struct bg_cmd_info *cmd, const char *opt, const char *value,
+		  const char *const *names)
+{
+	size_t n = 0;
+	for (; names[n]; n++)
+		if (!strcmp(names[n], value))
+			return (int)n;
+	struct bg_buf list = BG_BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		bg_buf_printf(&list, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " or ", names[i]);
+	bg_cli_usage_error(cmd, "--%s %s: expected %s", opt, value, bg_buf_cstr(&list));
+	bg_buf_free(&list);
+	return -1;
+}
+
+int bg_cli_check_range(const struct bg_cmd_info *cmd, const char *opt, int value, int lo, int hi)
+{
+	if (value >= lo && value <= hi)
+		return 0;
+	return bg_cli_usage_error(cmd, "--%s %d: expected %d..%d", opt, value, lo, hi);
 }
