@@ -50,4 +50,21 @@ int bg_decision_json_set_ids(char **out, const char *json, int64_t id, const int
  * '*', '_', '[', ']' and newlines cannot break the table or inject HTML or links. */
 int bg_md_escape_cell(struct bg_buf *out, const char *text);
 
+/* A decision renderer by name, writing to out: "md" (the Markdown report), "json" (the
+ * stored form, one line break after), "table" (bg_report_table), "check-run" (the payload
+ * named "bitgate", one line break after). 0 or the renderer's error. */
+struct bg_report_writer {
+	const char *name;
+	int (*write)(FILE *out, const struct bg_decision *d);
+};
+
+/* Every writer, in the order usage messages list them; ends with a NULL name. */
+extern const struct bg_report_writer bg_report_writers[];
+
+/* The writer called name, or NULL. */
+const struct bg_report_writer *bg_report_writer_find(const char *name);
+
+/* The writers' names into out (at most cap - 1, then NULL); returns how many. */
+size_t bg_report_writer_names(const char **out, size_t cap);
+
 #endif
