@@ -49,10 +49,9 @@ static void set_row(struct bg_row *r, const char *name, enum bg_verdict v, doubl
 	r->verdict = v;
 }
 
-struct bg_decision *report_fixture_make(size_t extra_rows)
+/* Both sides, the machine and the commands. */
+static void fixture_sides(struct bg_decision *d)
 {
-	struct bg_decision *d = calloc(1, sizeof(*d));
-	TF_CHECK(d, "out of memory");
 	d->id = 7;
 	d->kind = report_dup("ci");
 	d->created = 1795000000;
@@ -75,7 +74,11 @@ struct bg_decision *report_fixture_make(size_t extra_rows)
 		    "build/bin/bitnet-bench --format json --rounds 10");
 	report_push(&d->commands, &d->n_commands,
 		    "ctest --test-dir build -LE gpu --output-junit cpu.xml");
+}
 
+/* build and benchmarks pass, perf and tests fail. */
+static void fixture_gates(struct bg_decision *d)
+{
 	d->n_gates = 4;
 	d->gates = calloc(4, sizeof(*d->gates));
 	TF_CHECK(d->gates, "out of memory");
@@ -90,7 +93,11 @@ struct bg_decision *report_fixture_make(size_t extra_rows)
 		d->gates[i].evidence = report_dup(gates[i][1]);
 		d->gates[i].status = i < 2 ? BG_GATE_PASS : BG_GATE_FAIL;
 	}
+}
 
+/* Six rows with every verdict (one in strict mode), then the extra ones. */
+static void fixture_rows(struct bg_decision *d, size_t extra_rows)
+{
 	d->n_rows = 6 + extra_rows;
 	d->rows = calloc(d->n_rows, sizeof(*d->rows));
 	TF_CHECK(d->rows, "out of memory");
@@ -126,7 +133,11 @@ struct bg_decision *report_fixture_make(size_t extra_rows)
 		set_row(&d->rows[6 + i], name, (enum bg_verdict)(i % 5), 1000 + (double)i, 0.01,
 			-0.01, 0.03);
 	}
+}
 
+/* A cpu suite with a new failure, a gpu suite skipped. */
+static void fixture_suites(struct bg_decision *d)
+{
 	d->n_suites = 2;
 	d->suites = calloc(2, sizeof(*d->suites));
 	TF_CHECK(d->suites, "out of memory");
@@ -142,7 +153,16 @@ struct bg_decision *report_fixture_make(size_t extra_rows)
 	gpu->pass_rate = NAN;
 	gpu->floor = 0.999;
 	gpu->skipped = report_dup("no CUDA device");
+}
 
+struct bg_decision *report_fixture_make(size_t extra_rows)
+{
+	struct bg_decision *d = calloc(1, sizeof(*d));
+	TF_CHECK(d, "out of memory");
+	fixture_sides(d);
+	fixture_gates(d);
+	fixture_rows(d, extra_rows);
+	fixture_suites(d);
 	d->strict.measured = 1;
 	d->strict.overhead = 0.0042;
 	d->strict.lo = -0.001;

@@ -57,10 +57,9 @@ static void fill_series(struct site_fixture *f, size_t which, size_t n, size_t k
 	f->series[which].n_points = n;
 }
 
-void site_fixture_make(struct site_fixture *f)
+/* N_COMMITS made-up SHAs, shared by the series. */
+static void fixture_shas(struct site_fixture *f)
 {
-	memset(f, 0, sizeof(*f));
-	tf_seed(42);
 	f->n_shas = N_COMMITS;
 	f->shas = xcalloc(N_COMMITS, sizeof(*f->shas));
 	for (size_t i = 0; i < N_COMMITS; i++) {
@@ -68,7 +67,11 @@ void site_fixture_make(struct site_fixture *f)
 		snprintf(f->shas[i], sizeof(f->shas[i]), "%016llx%016llx%08x", h, ~h * 31,
 			 (unsigned)i);
 	}
+}
 
+/* The four series, each a case the pages and plots must handle. */
+static void fixture_series(struct site_fixture *f)
+{
 	/* 0: a slowdown at commit 25 (open), an acknowledged speed-up at 10 */
 	struct bg_site_series *s = &f->series[0];
 	s->key = "matmul-avx2-256x256x256-default";
@@ -116,7 +119,11 @@ void site_fixture_make(struct site_fixture *f)
 	s->key = "e2e-bitnet-2b-decode";
 	s->benchmark = "e2e/bitnet-2b/decode";
 	s->unit_label = "ns per token";
+}
 
+/* A fixed, an open and an acknowledged regression. */
+static void fixture_regressions(struct site_fixture *f)
+{
 	/* the fixed one first: the index must still put the open one before it */
 	f->regressions[0] = (struct bg_site_regression){
 		.series_key = "matmul-avx2-256x256x256-default",
@@ -162,7 +169,15 @@ void site_fixture_make(struct site_fixture *f)
 		.state = "acknowledged",
 		.reason = "expected: <b>new layout</b>",
 	};
+}
 
+void site_fixture_make(struct site_fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	tf_seed(42);
+	fixture_shas(f);
+	fixture_series(f);
+	fixture_regressions(f);
 	f->site.title = "bitnet nightly";
 	f->site.repo = "github.com/example/bitnet <&>";
 	f->site.commit_url = SITE_COMMIT_URL;
