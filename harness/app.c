@@ -16,9 +16,21 @@ int bg_app_fail(int code)
 	return bg_error_exit_code(code);
 }
 
+void bg_app_init(struct bg_app *app, int flags)
+{
+	memset(app, 0, sizeof(*app));
+	app->flags = flags;
+}
+
+int bg_app_setup(struct bg_app *app)
+{
+	return bg_app_open(app, app->flags);
+}
+
 int bg_app_open(struct bg_app *app, int flags)
 {
 	memset(app, 0, sizeof(*app));
+	app->flags = flags;
 	app->g = bg_cli_global();
 	bg_log_init(app->g->quiet, app->g->verbose);
 	int rc;

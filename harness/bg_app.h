@@ -1,5 +1,7 @@
 /* What a bitgate command works with: the repository, its .bitgate/ state directory, the
- * database and this machine's record. Commands open only what they need. */
+ * database and this machine's record. The command table says what each command needs; main
+ * prepares one app per command and closes it once (bg_app_init, bg_app_close), the command
+ * opens it with bg_app_setup once its options are parsed. */
 #ifndef BG_APP_H
 #define BG_APP_H
 
@@ -20,6 +22,7 @@ struct bg_app {
 	struct bg_db *db;      /* NULL unless opened */
 	struct bg_machine_rec machine; /* filled by bg_app_machine */
 	int64_t machine_id;    /* 0 until bg_app_machine */
+	int flags;             /* BG_APP_*: what bg_app_setup opens (the command table's row) */
 };
 
 enum {
@@ -31,6 +34,14 @@ enum {
 /* Opens what flags ask for. Errors are printed; returns the exit status to use (0 ok). */
 int bg_app_open(struct bg_app *app, int flags);
 void bg_app_close(struct bg_app *app);
+
+/* An app with nothing open yet, for a command whose table row asks for flags. */
+void bg_app_init(struct bg_app *app, int flags);
+
+/* Opens what app->flags ask for: called by the command after its options are parsed, since
+ * --repo and --db may follow the command name and neither --help nor a usage error needs a
+ * repository. Errors are printed; returns the exit status to use (0 ok). */
+int bg_app_setup(struct bg_app *app);
 
 /* Detects this machine and stores it (once); sets app->machine_id. */
 int bg_app_machine(struct bg_app *app);

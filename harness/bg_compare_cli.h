@@ -30,8 +30,8 @@ void bg_compare_cli_defaults(struct bg_compare_cli *c);
 	 "compare only benchmarks whose name matches (POSIX extended regex)"},                    \
 	{"config", 0, BG_OPT_STR, &(c).o.config_path, "FILE",                                     \
 	 "use this bitgate.json for both sides"},                                                 \
-	{"pin", 0, BG_OPT_INT, &(c).o.pin_cpu, "CPU", "pin the bench processes to a CPU"},        \
-	{"jobs", 'j', BG_OPT_INT, &(c).o.jobs, "N", "{jobs} for builds (default: CPUs)"},         \
+	BG_OPT_ROW_PIN(&(c).o.pin_cpu, "pin the bench processes to a CPU"),                       \
+	BG_OPT_ROW_JOBS(&(c).o.jobs, "{jobs} for builds (default: CPUs)"),                        \
 	{"rebuild", 0, BG_OPT_FLAG, &(c).o.rebuild, NULL, "build again despite the cache"},       \
 	{"seed", 0, BG_OPT_INT, &(c).seed, "N", "bootstrap seed (default fixed)"},                \
 	{"head-env", 0, BG_OPT_STR, &(c).head_env, "KEY=VALUE",                                   \
@@ -42,8 +42,9 @@ void bg_compare_cli_defaults(struct bg_compare_cli *c);
 char *bg_compare_cli_command(int argc, char **argv);
 
 /* What both commands do before running the comparison: keep the command line (in
- * *command, malloc'd, and in c->o), open the repository and the database, install the
- * signal handlers. 0, or the exit status (app closed, *command freed and NULL). */
+ * *command, malloc'd, and in c->o), open what the app's flags ask for (the repository and
+ * the database), install the signal handlers. 0, or the exit status (*command freed and
+ * NULL; main closes the app). */
 int bg_compare_cli_open(struct bg_compare_cli *c, int argc, char **argv, struct bg_app *app,
 			char **command);
 

@@ -75,7 +75,7 @@ static void print_result(const struct bg_bisect_opts *o, const struct bg_bisect_
 	       r->suspects ? "; recorded as the suspect of the nightly's regression" : "");
 }
 
-int cmd_bisect(int argc, char **argv)
+int cmd_bisect(struct bg_app *app, int argc, char **argv)
 {
 	struct bg_bisect_opts o = {.threshold = -1, .cut = -1, .repetitions = 3, .retries = 2,
 				   .pin_cpu = -1};
@@ -94,22 +94,18 @@ int cmd_bisect(int argc, char **argv)
 		{"params", 0, BG_OPT_STR, &o.params, "P",
 		 "the series' params when the benchmark has several (\"threads=4\")"},
 		{"mode", 0, BG_OPT_STR, &o.mode, "MODE", "the series' mode (default: default)"},
-		{"repetitions", 'n', BG_OPT_INT, &o.repetitions, "N",
-		 "bench rounds per commit measured (default 3)"},
+		BG_OPT_ROW_REPETITIONS(&o.repetitions,
+				       "bench rounds per commit measured (default 3)"),
 		{"retries", 0, BG_OPT_INT, &o.retries, "N",
 		 "further runs of a commit too close to the cut to tell (default 2)"},
-		{"jobs", 'j', BG_OPT_INT, &o.jobs, "N", "{jobs} for the build (default: CPUs)"},
-		{"pin", 0, BG_OPT_INT, &o.pin_cpu, "CPU", "pin the bench process to one CPU"},
-		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+		BG_OPT_ROW_JOBS(&o.jobs, BG_HELP_JOBS),
+		BG_OPT_ROW_PIN(&o.pin_cpu, BG_HELP_PIN),
+		BG_OPT_ROW_END,
 	};
-	char **pos = NULL;
-	int npos = 0;
-	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
-	if (rc)
-		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
-	free(pos);
-	if (npos)
-		return bg_cli_usage_error(&info, "no arguments expected (see --good and --bad)");
+	int status = bg_cli_parse_args(&info, opts, argc, argv, NULL, 0,
+				       "no arguments expected (see --good and --bad)");
+	if (status != BG_CLI_GO_ON)
+		return status;
 	if (!o.bench || !o.good || !o.bad)
 		return bg_cli_usage_error(&info, "--bench, --good and --bad are required");
 	if (threshold != -1 && !(threshold >= 0 && threshold < 1000))
@@ -117,30 +113,24 @@ int cmd_bisect(int argc, char **argv)
 					  threshold);
 	if (cut != -1 && !(cut > 0 && cut < 1000))
 		return bg_cli_usage_error(&info, "--cut %g: expected a percentage above 0", cut);
-	if (o.repetitions < 1 || o.repetitions > 1000)
-		return bg_cli_usage_error(&info, "--repetitions %d: expected 1..1000",
-					  o.repetitions);
-	if (o.retries < 0 || o.retries > 100)
-		return bg_cli_usage_error(&info, "--retries %d: expected 0..100", o.retries);
+	if (bg_cli_check_range(&info, "repetitions", o.repetitions, 1, BG_REPETITIONS_MAX) ||
+	    bg_cli_check_range(&info, "retries", o.retries, 0, 100))
+		return BG_EXIT_USAGE;
 	o.threshold = threshold == -1 ? -1 : threshold / 100;
 	o.cut = cut == -1 ? -1 : cut / 100;
 
-	struct bg_app app;
-	int status = bg_app_open(&app, BG_APP_REPO | BG_APP_DB);
-	if (status) {
-		bg_app_close(&app);
+	if ((status = bg_app_setup(app)))
 		return status;
-	}
 	struct bg_bisect_result r;
 	memset(&r, 0, sizeof(r));
 	bg_signals_install();
-	if ((rc = bg_app_machine(&app)) < 0 || (rc = bg_bisect_run(&app, &o, &r)) < 0) {
+	int rc;
+	if ((rc = bg_app_machine(app)) < 0 || (rc = bg_bisect_run(app, &o, &r)) < 0) {
 		status = bg_app_fail(rc);
 	} else {
 		print_result(&o, &r);
 		status = r.slowdown ? BG_EXIT_OK : BG_EXIT_GATE;
 	}
 	bg_bisect_result_clear(&r);
-	bg_app_close(&app);
 	return status;
 }

@@ -141,7 +141,7 @@ static int prune(struct bg_app *app, int keep, int older_days, int all, int dry_
 	return rc;
 }
 
-int cmd_cache(int argc, char **argv)
+int cmd_cache(struct bg_app *app, int argc, char **argv)
 {
 	int keep = -1, older = 0, all = 0, dry_run = 0;
 	const struct bg_opt opts[] = {
@@ -151,35 +151,30 @@ int cmd_cache(int argc, char **argv)
 		 "prune: remove builds unused for DAYS"},
 		{"all", 0, BG_OPT_FLAG, &all, NULL, "prune: remove every cached build"},
 		{"dry-run", 0, BG_OPT_FLAG, &dry_run, NULL, "prune: only say what would go"},
-		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+		BG_OPT_ROW_END,
 	};
 	char **pos = NULL;
 	int npos = 0;
 	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
 	if (rc)
-		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
+		return bg_cli_exit_status(rc);
 	const char *sub = npos ? pos[0] : NULL;
 	free(pos);
 	if (!sub || npos != 1 || (strcmp(sub, "ls") && strcmp(sub, "prune")))
 		return bg_cli_usage_error(&info, "expected ls or prune");
 	if (keep < 0 && !older && !all)
 		keep = 5;
-	struct bg_app app;
-	int status = bg_app_open(&app, BG_APP_DB | BG_APP_REPO_IF_ANY);
-	if (status) {
-		bg_app_close(&app);
+	int status = bg_app_setup(app);
+	if (status)
 		return status;
-	}
 	if (!strcmp(sub, "ls")) {
 		struct bg_build_rec *b = NULL;
 		size_t n = 0;
-		if ((rc = bg_db_build_list(app.db, &b, &n)) == 0)
+		if ((rc = bg_db_build_list(app->db, &b, &n)) == 0)
 			list(b, n);
 		bg_db_build_list_free(b, n);
 	} else {
-		rc = prune(&app, keep, older, all, dry_run);
+		rc = prune(app, keep, older, all, dry_run);
 	}
-	status = rc < 0 ? bg_app_fail(rc) : BG_EXIT_OK;
-	bg_app_close(&app);
-	return status;
+	return rc < 0 ? bg_app_fail(rc) : BG_EXIT_OK;
 }

@@ -103,85 +103,107 @@ done:
 	return rc;
 }
 
-int cmd_ci(int argc, char **argv)
+/* What ci writes besides the table: where, and the check run's name. */
+struct ci_outputs {
+	const char *md_path, *json_path, *plot_path, *name;
+	int png;
+};
+
+/* The reports of d: the Markdown report (to md, which the caller prints the verdict from,
+ * to --report-md and appended to $GITHUB_STEP_SUMMARY), the check-run payload, the chart. */
+static int write_reports(struct bg_app *app, const struct bg_decision *d,
+			 const struct ci_outputs *w, struct bg_buf *md)
+{
+	struct bg_buf cr = BG_BUF_INIT;
+	const char *summary = getenv("GITHUB_STEP_SUMMARY");
+	int rc;
+	if ((rc = bg_report_markdown(md, d)) < 0 || (rc = bg_report_checkrun(&cr, d, w->name)) < 0)
+		goto done;
+	if ((w->md_path && (rc = write_file(w->md_path, md, 0)) < 0) ||
+	    (w->json_path && (rc = write_file(w->json_path, &cr, 0)) < 0) ||
+	    (summary && *summary && (rc = write_file(summary, md, 1)) < 0))
+		goto done;
+	if (w->plot_path)
+		rc = write_chart(app, d, w->plot_path, w->png);
+done:
+	bg_buf_free(&cr);
+	return rc;
+}
+
+/* The table, the verdict (the report's first line) and where everything went. */
+static void print_outcome(const struct bg_decision *d, const struct bg_buf *md,
+			  const struct ci_outputs *w)
+{
+	bg_report_table(stdout, d);
+	const char *nl = strchr(bg_buf_cstr(md), '\n');
+	printf("%.*s\n", nl ? (int)(nl - md->ptr) : (int)md->len, bg_buf_cstr(md));
+	printf("decision %lld stored%s%s%s%s%s%s\n", (long long)d->id,
+	       w->md_path ? "; report: " : "", w->md_path ? w->md_path : "",
+	       w->json_path ? "; check run: " : "", w->json_path ? w->json_path : "",
+	       w->plot_path ? "; chart: " : "", w->plot_path ? w->plot_path : "");
+}
+
+/* Measures, decides and reports once the options are checked. */
+static int gate(struct bg_app *app, struct bg_compare_cli *c, const struct ci_outputs *w, int argc,
+		char **argv)
+{
+	char *command;
+	int status = bg_compare_cli_open(c, argc, argv, app, &command);
+	if (status)
+		return status;
+	struct bg_decision *d = NULL;
+	int incomplete = 0;
+	struct bg_buf md = BG_BUF_INIT;
+	int rc = bg_compare_run(app, &c->o, &d, &incomplete);
+	if (rc == 0)
+		rc = write_reports(app, d, w, &md);
+	if (rc < 0) {
+		status = bg_app_fail(rc);
+	} else {
+		print_outcome(d, &md, w);
+		status = incomplete           ? BG_EXIT_INFRA
+			 : d->conclusion == 1 ? BG_EXIT_GATE
+					      : BG_EXIT_OK;
+	}
+	bg_buf_free(&md);
+	bg_decision_free(d);
+	free(command);
+	return status;
+}
+
+int cmd_ci(struct bg_app *app, int argc, char **argv)
 {
 	struct bg_compare_cli c;
 	bg_compare_cli_defaults(&c);
-	const char *md_path = NULL, *json_path = NULL, *plot_path = NULL, *name = "bitgate";
-	int strict = 1, png = 0;
+	struct ci_outputs w = {.name = "bitgate"};
+	int strict = 1;
 	c.o.tests = 1;
 	const struct bg_opt opts[] = {
 		{"base", 0, BG_OPT_STR, &c.o.base_rev, "REV",
 		 "the base (default: merge-base with the default branch)"},
 		{"head", 0, BG_OPT_STR, &c.o.head_rev, "REV", "the head (default: HEAD)"},
-		{"report-md", 0, BG_OPT_STR, &md_path, "FILE", "write the Markdown report"},
-		{"check-run-json", 0, BG_OPT_STR, &json_path, "FILE",
+		{"report-md", 0, BG_OPT_STR, &w.md_path, "FILE", "write the Markdown report"},
+		{"check-run-json", 0, BG_OPT_STR, &w.json_path, "FILE",
 		 "write the GitHub check-run payload"},
-		{"plot", 0, BG_OPT_STR, &plot_path, "FILE.svg",
+		{"plot", 0, BG_OPT_STR, &w.plot_path, "FILE.svg",
 		 "write the base-against-head comparison chart (SVG; gnuplot)"},
-		{"png", 0, BG_OPT_FLAG, &png, NULL, "with --plot, a PNG beside the SVG"},
-		{"name", 0, BG_OPT_STR, &name, "NAME", "check-run name (default bitgate)"},
+		{"png", 0, BG_OPT_FLAG, &w.png, NULL, "with --plot, a PNG beside the SVG"},
+		{"name", 0, BG_OPT_STR, &w.name, "NAME", "check-run name (default bitgate)"},
 		BG_COMPARE_OPTS(c),
-		{"tests", 0, BG_OPT_NEGFLAG, &c.o.tests, NULL, "run the test suites (default on)"},
+		BG_OPT_ROW_TESTS(&c.o.tests, "run the test suites (default on)"),
 		{"strict", 0, BG_OPT_NEGFLAG, &strict, NULL,
 		 "measure the strict-mode overhead (default: as gates.strict says)"},
-		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+		BG_OPT_ROW_END,
 	};
-	char **pos = NULL;
-	int npos = 0;
-	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
-	if (rc)
-		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
-	free(pos);
-	if (npos)
-		return bg_cli_usage_error(&info, "unexpected argument (use --base and --head)");
+	int status = bg_cli_parse_args(&info, opts, argc, argv, NULL, 0,
+				       "unexpected argument (use --base and --head)");
+	if (status != BG_CLI_GO_ON)
+		return status;
 	if (!c.o.head_rev)
 		c.o.head_rev = "HEAD";
 	c.o.kind = "ci";
 	c.o.strict = strict ? -1 : 0;
 	if (bg_compare_cli_finish(&c, &info))
 		return BG_EXIT_USAGE;
-	char *command;
-	struct bg_app app;
-	int status = bg_compare_cli_open(&c, argc, argv, &app, &command);
-	if (status)
-		return status;
-	struct bg_decision *d = NULL;
-	int incomplete = 0;
-	struct bg_buf md = BG_BUF_INIT, cr = BG_BUF_INIT;
-	rc = bg_compare_run(&app, &c.o, &d, &incomplete);
-	if (rc < 0) {
-		status = bg_app_fail(rc);
-		goto done;
-	}
-	if ((rc = bg_report_markdown(&md, d)) < 0 || (rc = bg_report_checkrun(&cr, d, name)) < 0) {
-		status = bg_app_fail(rc);
-		goto done;
-	}
-	const char *summary = getenv("GITHUB_STEP_SUMMARY");
-	if ((md_path && (rc = write_file(md_path, &md, 0)) < 0) ||
-	    (json_path && (rc = write_file(json_path, &cr, 0)) < 0) ||
-	    (summary && *summary && (rc = write_file(summary, &md, 1)) < 0)) {
-		status = bg_app_fail(rc);
-		goto done;
-	}
-	if (plot_path && (rc = write_chart(&app, d, plot_path, png)) < 0) {
-		status = bg_app_fail(rc);
-		goto done;
-	}
-	bg_report_table(stdout, d);
-	/* the verdict is the report's first line */
-	const char *nl = strchr(bg_buf_cstr(&md), '\n');
-	printf("%.*s\n", nl ? (int)(nl - md.ptr) : (int)md.len, bg_buf_cstr(&md));
-	printf("decision %lld stored%s%s%s%s%s%s\n", (long long)d->id, md_path ? "; report: " : "",
-	       md_path ? md_path : "", json_path ? "; check run: " : "",
-	       json_path ? json_path : "", plot_path ? "; chart: " : "", plot_path ? plot_path : "");
-	status = incomplete ? BG_EXIT_INFRA : d->conclusion == 1 ? BG_EXIT_GATE : BG_EXIT_OK;
-done:
-	bg_buf_free(&md);
-	bg_buf_free(&cr);
-	bg_decision_free(d);
-	free(command);
-	bg_app_close(&app);
-	return status;
+	return gate(app, &c, &w, argc, argv);
 }

@@ -28,7 +28,10 @@ static const struct bg_cmd_info info = {
 	"  bitgate compare main HEAD --filter 'gemv/avx2' --rounds 8\n",
 };
 
-int cmd_compare(int argc, char **argv)
+/* The --format values; each is the decision writer of that name. */
+static const char *const format_names[] = {"table", "json", NULL};
+
+int cmd_compare(struct bg_app *app, int argc, char **argv)
 {
 	struct bg_compare_cli c;
 	bg_compare_cli_defaults(&c);
@@ -36,54 +39,42 @@ int cmd_compare(int argc, char **argv)
 	c.o.tests = 0;
 	const struct bg_opt opts[] = {
 		BG_COMPARE_OPTS(c),
-		{"tests", 0, BG_OPT_NEGFLAG, &c.o.tests, NULL,
-		 "also run the test suites (default off)"},
+		BG_OPT_ROW_TESTS(&c.o.tests, "also run the test suites (default off)"),
 		{"strict", 0, BG_OPT_NEGFLAG, &strict, NULL,
 		 "also measure the strict-mode overhead of HEAD (default off)"},
-		{"format", 0, BG_OPT_STR, &c.format, "table|json", "output format (default table)"},
-		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+		BG_OPT_ROW_FORMAT(&c.format, "table|json", BG_HELP_FORMAT),
+		BG_OPT_ROW_END,
 	};
-	char **pos = NULL;
-	int npos = 0;
-	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
-	if (rc)
-		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
-	c.o.base_rev = npos > 0 ? pos[0] : NULL;
-	c.o.head_rev = npos > 1 ? pos[1] : NULL;
-	free(pos);
-	if (npos > 2)
-		return bg_cli_usage_error(&info, "expected at most BASE and HEAD");
-	if (strcmp(c.format, "table") && strcmp(c.format, "json"))
-		return bg_cli_usage_error(&info, "--format %s: expected table or json", c.format);
+	const char *revs[2];
+	int status = bg_cli_parse_args(&info, opts, argc, argv, revs, 2,
+				       "expected at most BASE and HEAD");
+	if (status != BG_CLI_GO_ON)
+		return status;
+	c.o.base_rev = revs[0];
+	c.o.head_rev = revs[1];
+	if (bg_cli_choice(&info, "format", c.format, format_names) < 0)
+		return BG_EXIT_USAGE;
 	c.o.kind = "compare";
 	c.o.strict = strict ? -1 : 0;
 	if (bg_compare_cli_finish(&c, &info))
 		return BG_EXIT_USAGE;
 	char *command;
-	struct bg_app app;
-	int status = bg_compare_cli_open(&c, argc, argv, &app, &command);
-	if (status)
+	if ((status = bg_compare_cli_open(&c, argc, argv, app, &command)))
 		return status;
 	struct bg_decision *d = NULL;
 	int incomplete = 0;
-	rc = bg_compare_run(&app, &c.o, &d, &incomplete);
+	int rc = bg_compare_run(app, &c.o, &d, &incomplete);
 	if (rc < 0) {
 		status = bg_app_fail(rc);
 	} else {
-		if (!strcmp(c.format, "json")) {
-			char *json = NULL;
-			if (bg_decision_to_json(d, &json) == 0)
-				printf("%s\n", json);
-			free(json);
-		} else {
-			bg_report_table(stdout, d);
+		/* a rendering that fails leaves the stored decision as it is */
+		bg_report_writer_find(c.format)->write(stdout, d);
+		if (!strcmp(c.format, "table"))
 			printf("decision %lld stored (bitgate report %lld --format md)\n",
 			       (long long)d->id, (long long)d->id);
-		}
 		status = incomplete ? BG_EXIT_INFRA : BG_EXIT_OK;
 	}
 	bg_decision_free(d);
 	free(command);
-	bg_app_close(&app);
 	return status;
 }

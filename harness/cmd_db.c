@@ -43,90 +43,104 @@ static int parse_when(const char *s, int64_t *out)
 	return 0;
 }
 
-int cmd_db(int argc, char **argv)
+static int export(struct bg_app *app, const char *out_path, int64_t since)
+{
+	FILE *f = out_path ? fopen(out_path, "w") : stdout;
+	size_t n = 0, nd = 0;
+	int rc;
+	if (!f)
+		return bg_error_set(BG_EINFRA, "%s: %s", out_path, strerror(errno));
+	rc = bg_db_export(app->db, f, since, bg_decision_json_set_ids, &n, &nd);
+	if (out_path && fclose(f) != 0 && rc == 0)
+		rc = bg_error_set(BG_EINFRA, "%s: %s", out_path, strerror(errno));
+	else if (!out_path)
+		fflush(stdout);
+	if (rc == 0)
+		bg_log_info("exported %zu run%s and %zu decision%s", n, n == 1 ? "" : "s", nd,
+			    nd == 1 ? "" : "s");
+	return rc;
+}
+
+/* Merges each file ("-": standard input) in turn, stopping at the first that fails. */
+static int import(struct bg_app *app, char **files, int n)
+{
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		FILE *f = strcmp(files[i], "-") ? fopen(files[i], "r") : stdin;
+		if (!f)
+			return bg_error_set(errno == ENOENT ? BG_ENOTFOUND : BG_EINFRA, "%s: %s",
+					    files[i], strerror(errno));
+		struct bg_import_stats st;
+		memset(&st, 0, sizeof(st));
+		rc = bg_db_import(app->db, f, files[i], bg_decision_json_set_ids, &st);
+		if (f != stdin)
+			fclose(f);
+		if (rc == 0)
+			bg_log_info("%s: %zu run%s added (%zu samples), %zu already present; %zu "
+				    "decision%s added, %zu already present",
+				    files[i], st.runs_added, st.runs_added == 1 ? "" : "s",
+				    st.samples_added, st.runs_present, st.decisions_added,
+				    st.decisions_added == 1 ? "" : "s", st.decisions_present);
+	}
+	return rc;
+}
+
+static int check(struct bg_app *app)
+{
+	struct bg_buf report = BG_BUF_INIT;
+	int rc = bg_db_check(app->db, &report);
+	printf("%s%s", bg_buf_cstr(&report),
+	       report.len && report.ptr[report.len - 1] != '\n' ? "\n" : "");
+	bg_buf_free(&report);
+	if (rc < 0 && !bg_error_last()[0])
+		bg_error_set(rc, "%s: the database has problems (listed above)", app->db_path);
+	return rc;
+}
+
+/* The subcommand and its arguments against what each takes: 0 or the usage error's status. */
+static int check_usage(const char *sub, int npos, const char *since_s, int64_t *since)
+{
+	if (strcmp(sub, "export") && strcmp(sub, "import") && strcmp(sub, "check"))
+		return bg_cli_usage_error(&info, "expected export, import or check");
+	if (!strcmp(sub, "import") && npos < 2)
+		return bg_cli_usage_error(&info, "import needs at least one FILE");
+	if (strcmp(sub, "import") && npos > 1)
+		return bg_cli_usage_error(&info, "%s takes no file argument", sub);
+	if (since_s && parse_when(since_s, since) < 0)
+		return bg_cli_usage_error(&info, "--since %s: expected a date or Unix seconds",
+					  since_s);
+	return 0;
+}
+
+int cmd_db(struct bg_app *app, int argc, char **argv)
 {
 	const char *since_s = NULL, *out_path = NULL;
 	const struct bg_opt opts[] = {
-		{"since", 0, BG_OPT_STR, &since_s, "WHEN", "export: runs started and decisions made at or after WHEN"},
+		{"since", 0, BG_OPT_STR, &since_s, "WHEN",
+		 "export: runs started and decisions made at or after WHEN"},
 		{"output", 'o', BG_OPT_STR, &out_path, "FILE",
 		 "export: write to FILE (default stdout)"},
-		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+		BG_OPT_ROW_END,
 	};
 	char **pos = NULL;
 	int npos = 0;
 	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
 	if (rc)
-		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
+		return bg_cli_exit_status(rc);
 	const char *sub = npos ? pos[0] : "";
 	int64_t since = 0;
-	int status = BG_EXIT_OK;
-	if (strcmp(sub, "export") && strcmp(sub, "import") && strcmp(sub, "check"))
-		status = bg_cli_usage_error(&info, "expected export, import or check");
-	else if (!strcmp(sub, "import") && npos < 2)
-		status = bg_cli_usage_error(&info, "import needs at least one FILE");
-	else if (strcmp(sub, "import") && npos > 1)
-		status = bg_cli_usage_error(&info, "%s takes no file argument", sub);
-	else if (since_s && parse_when(since_s, &since) < 0)
-		status = bg_cli_usage_error(&info, "--since %s: expected a date or Unix seconds",
-					    since_s);
-	if (status) {
-		free(pos);
-		return status;
+	int status = check_usage(sub, npos, since_s, &since);
+	if (!status)
+		status = bg_app_setup(app);
+	if (!status) {
+		if (!strcmp(sub, "export"))
+			rc = export(app, out_path, since);
+		else if (!strcmp(sub, "import"))
+			rc = import(app, pos + 1, npos - 1);
+		else
+			rc = check(app);
+		status = rc < 0 ? bg_app_fail(rc) : BG_EXIT_OK;
 	}
-	struct bg_app app;
-	if ((status = bg_app_open(&app, BG_APP_DB | BG_APP_REPO_IF_ANY))) {
-		free(pos);
-		bg_app_close(&app);
-		return status;
-	}
-	if (!strcmp(sub, "export")) {
-		FILE *f = out_path ? fopen(out_path, "w") : stdout;
-		size_t n = 0, nd = 0;
-		if (!f) {
-			rc = bg_error_set(BG_EINFRA, "%s: %s", out_path, strerror(errno));
-		} else {
-			rc = bg_db_export(app.db, f, since, bg_decision_json_set_ids, &n, &nd);
-			if (out_path && fclose(f) != 0 && rc == 0)
-				rc = bg_error_set(BG_EINFRA, "%s: %s", out_path, strerror(errno));
-			else if (!out_path)
-				fflush(stdout);
-		}
-		if (rc == 0)
-			bg_log_info("exported %zu run%s and %zu decision%s", n, n == 1 ? "" : "s",
-				    nd, nd == 1 ? "" : "s");
-	} else if (!strcmp(sub, "import")) {
-		for (int i = 1; i < npos && rc == 0; i++) {
-			FILE *f = strcmp(pos[i], "-") ? fopen(pos[i], "r") : stdin;
-			if (!f) {
-				rc = bg_error_set(errno == ENOENT ? BG_ENOTFOUND : BG_EINFRA,
-						  "%s: %s", pos[i], strerror(errno));
-				break;
-			}
-			struct bg_import_stats st;
-			memset(&st, 0, sizeof(st));
-			rc = bg_db_import(app.db, f, pos[i], bg_decision_json_set_ids, &st);
-			if (f != stdin)
-				fclose(f);
-			if (rc == 0)
-				bg_log_info("%s: %zu run%s added (%zu samples), %zu already "
-					    "present; %zu decision%s added, %zu already present",
-					    pos[i], st.runs_added, st.runs_added == 1 ? "" : "s",
-					    st.samples_added, st.runs_present, st.decisions_added,
-					    st.decisions_added == 1 ? "" : "s",
-					    st.decisions_present);
-		}
-	} else {
-		struct bg_buf report = BG_BUF_INIT;
-		rc = bg_db_check(app.db, &report);
-		printf("%s%s", bg_buf_cstr(&report),
-		       report.len && report.ptr[report.len - 1] != '\n' ? "\n" : "");
-		bg_buf_free(&report);
-		if (rc < 0 && !bg_error_last()[0])
-			bg_error_set(rc, "%s: the database has problems (listed above)",
-				     app.db_path);
-	}
-	status = rc < 0 ? bg_app_fail(rc) : BG_EXIT_OK;
 	free(pos);
-	bg_app_close(&app);
 	return status;
 }

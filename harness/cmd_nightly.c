@@ -416,7 +416,7 @@ done:
 	return rc;
 }
 
-int cmd_nightly(int argc, char **argv)
+int cmd_nightly(struct bg_app *app, int argc, char **argv)
 {
 	const char *branch = NULL, *site_dir = NULL;
 	int max_commits = 5, depth = 1000, tests = 1, png = 0, bisect = 0;
@@ -445,7 +445,7 @@ int cmd_nightly(int argc, char **argv)
 	int npos = 0;
 	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
 	if (rc)
-		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
+		return bg_cli_exit_status(rc);
 	free(pos);
 	if (npos)
 		return bg_cli_usage_error(&info, "no arguments expected (see --branch)");
@@ -458,12 +458,9 @@ int cmd_nightly(int argc, char **argv)
 					  eo.repetitions);
 	eo.tests = tests;
 
-	struct bg_app app;
-	int status = bg_app_open(&app, BG_APP_REPO | BG_APP_DB);
-	if (status) {
-		bg_app_close(&app);
+	int status = bg_app_setup(app);
+	if (status)
 		return status;
-	}
 	struct bg_commit head = {0}, tip = {0};
 	struct bg_config *cfg = NULL;
 	struct bg_nightly_config nc = {0};
@@ -471,11 +468,11 @@ int cmd_nightly(int argc, char **argv)
 	size_t n = 0;
 	struct analysis an = {0};
 	char *site_default = NULL, *branch_owned = NULL;
-	if ((rc = bg_app_machine(&app)) < 0)
+	if ((rc = bg_app_machine(app)) < 0)
 		goto fail;
 	if (!branch) { /* the default branch, as HEAD's bitgate.json names it */
-		if ((rc = bg_git_resolve(app.repo, "HEAD", &head)) < 0 ||
-		    (rc = bg_engine_load_config(&app, &head, NULL, &cfg)) < 0)
+		if ((rc = bg_git_resolve(app->repo, "HEAD", &head)) < 0 ||
+		    (rc = bg_engine_load_config(app, &head, NULL, &cfg)) < 0)
 			goto fail;
 		/* owned: the configuration it came from is freed below */
 		if (!(branch_owned = bg_strdup(cfg->default_branch))) {
@@ -484,15 +481,15 @@ int cmd_nightly(int argc, char **argv)
 		}
 		branch = branch_owned;
 	}
-	if ((rc = bg_git_resolve(app.repo, branch, &tip)) < 0)
+	if ((rc = bg_git_resolve(app->repo, branch, &tip)) < 0)
 		goto fail;
 	if (cfg) {
 		bg_config_free(cfg);
 		cfg = NULL;
 	}
-	if ((rc = bg_engine_load_config(&app, &tip, NULL, &cfg)) < 0 ||
+	if ((rc = bg_engine_load_config(app, &tip, NULL, &cfg)) < 0 ||
 	    (rc = bg_nightly_config_read(cfg, &nc)) < 0 ||
-	    (rc = bg_git_range(app.repo, NULL, tip.sha, 1, &line, &n)) < 0)
+	    (rc = bg_git_range(app->repo, NULL, tip.sha, 1, &line, &n)) < 0)
 		goto fail;
 	size_t first = n > (size_t)depth ? n - (size_t)depth : 0;
 	const struct bg_commit *walk = line + first;
@@ -510,7 +507,7 @@ int cmd_nightly(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nw; i++)
 		shas[i] = walk[i].sha;
-	rc = bg_db_commits_measured(app.db, app.machine_id, "nightly", 0, shas, nw, state);
+	rc = bg_db_commits_measured(app->db, app->machine_id, "nightly", 0, shas, nw, state);
 	size_t m = 0, broken = 0;
 	for (size_t i = 0; rc == 0 && i < nw; i++) {
 		if (state[i] == BG_COMMIT_UNMEASURED)
@@ -537,7 +534,7 @@ int cmd_nightly(int argc, char **argv)
 		bg_progress_prefix("[%zu/%zu %.10s]", j + 1, k, c->sha);
 		bg_progress_start();
 		bg_log_info("[%zu/%zu] %.10s %s", j + 1, k, c->sha, c->subject ? c->subject : "");
-		rc = bg_engine_run_one(&app, &subj, c, &eo);
+		rc = bg_engine_run_one(app, &subj, c, &eo);
 		if (subj.failed && strcmp(subj.status, "build-failed")) {
 			bg_log_error("%.10s: %s", c->sha, subj.error ? subj.error : subj.status);
 			status = BG_EXIT_INFRA;
@@ -562,19 +559,19 @@ int cmd_nightly(int argc, char **argv)
 
 	/* analyse and render */
 	if (!site_dir) {
-		size_t len = strlen(app.state_dir) + 8;
+		size_t len = strlen(app->state_dir) + 8;
 		if (!(site_default = malloc(len))) {
 			rc = bg_error_oom();
 			goto fail;
 		}
-		snprintf(site_default, len, "%s/site", app.state_dir);
+		snprintf(site_default, len, "%s/site", app->state_dir);
 		site_dir = site_default;
 	}
-	if ((rc = analyse(&app, walk, nw, &nc, &an)) < 0)
+	if ((rc = analyse(app, walk, nw, &nc, &an)) < 0)
 		goto fail;
 	if (bisect) {
 		size_t bisected = 0;
-		rc = bisect_open(&app, walk, nw, &nc, &eo, &bisected, &status);
+		rc = bisect_open(app, walk, nw, &nc, &eo, &bisected, &status);
 		if (rc == BG_EINTR || bg_interrupted(NULL)) {
 			bg_log_error("interrupted while bisecting: what was measured is kept");
 			rc = 0;
@@ -586,11 +583,11 @@ int cmd_nightly(int argc, char **argv)
 		/* the bisect runs are points of their series now: the ranges narrow */
 		if (bisected) {
 			analysis_clear(&an);
-			if ((rc = analyse(&app, walk, nw, &nc, &an)) < 0)
+			if ((rc = analyse(app, walk, nw, &nc, &an)) < 0)
 				goto fail;
 		}
 	}
-	if ((rc = render(&app, walk, nw, &nc, &an, site_dir, png, branch)) < 0)
+	if ((rc = render(app, walk, nw, &nc, &an, site_dir, png, branch)) < 0)
 		goto fail;
 	goto out;
 fail:
@@ -605,6 +602,5 @@ out:
 	bg_commit_list_free(line, n);
 	bg_commit_clear(&head);
 	bg_commit_clear(&tip);
-	bg_app_close(&app);
 	return status;
 }

@@ -18,69 +18,54 @@ static const struct bg_cmd_info info = {
 	"exit status: 0 rendered; 2 no such decision; 3 the database is unusable.\n",
 };
 
-int cmd_report(int argc, char **argv)
+/* The decision the arguments name (DECISION, --run RUN, else the newest), read back. */
+static int load(struct bg_app *app, int64_t id, int run, struct bg_decision **d)
+{
+	char *json = NULL;
+	char origin[64];
+	int rc;
+	if (run && (rc = bg_db_decision_of_run(app->db, run, &id)) < 0)
+		return rc;
+	if ((rc = bg_db_decision_get(app->db, id, &id, &json)) < 0)
+		return rc;
+	snprintf(origin, sizeof(origin), "decision %lld", (long long)id);
+	rc = bg_decision_from_json(d, json, strlen(json), origin);
+	free(json);
+	if (rc == 0)
+		(*d)->id = id;
+	return rc;
+}
+
+int cmd_report(struct bg_app *app, int argc, char **argv)
 {
 	const char *format = "md";
 	int run = 0;
 	const struct bg_opt opts[] = {
-		{"format", 0, BG_OPT_STR, &format, "md|json|table|check-run",
-		 "output format (default md)"},
+		BG_OPT_ROW_FORMAT(&format, "md|json|table|check-run", "output format (default md)"),
 		{"run", 0, BG_OPT_INT, &run, "RUN", "the newest decision involving this run"},
-		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+		BG_OPT_ROW_END,
 	};
-	char **pos = NULL;
-	int npos = 0;
-	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
-	if (rc)
-		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
+	static const char one[] = "give one DECISION or --run RUN";
+	const char *arg;
+	int status = bg_cli_parse_args(&info, opts, argc, argv, &arg, 1, one);
+	if (status != BG_CLI_GO_ON)
+		return status;
 	int64_t id = 0;
-	const char *arg = npos ? pos[0] : NULL;
-	free(pos);
-	if (npos > 1 || (arg && run))
-		return bg_cli_usage_error(&info, "give one DECISION or --run RUN");
+	if (arg && run)
+		return bg_cli_usage_error(&info, "%s", one);
 	if (arg && bg_parse_i64(arg[0] == '#' ? arg + 1 : arg, &id) < 0)
 		return bg_cli_usage_error(&info, "%s: expected a decision number", arg);
-	if (strcmp(format, "md") && strcmp(format, "json") && strcmp(format, "table") &&
-	    strcmp(format, "check-run"))
-		return bg_cli_usage_error(
-			&info, "--format %s: expected md, json, table or check-run", format);
-	struct bg_app app;
-	int status = bg_app_open(&app, BG_APP_DB | BG_APP_REPO_IF_ANY);
-	if (status) {
-		bg_app_close(&app);
+	const char *names[8];
+	bg_report_writer_names(names, 8);
+	int w = bg_cli_choice(&info, "format", format, names);
+	if (w < 0)
+		return BG_EXIT_USAGE;
+	if ((status = bg_app_setup(app)))
 		return status;
-	}
-	char *json = NULL;
 	struct bg_decision *d = NULL;
-	struct bg_buf out = BG_BUF_INIT;
-	char origin[64];
-	if (run && (rc = bg_db_decision_of_run(app.db, run, &id)) < 0)
-		goto done;
-	if ((rc = bg_db_decision_get(app.db, id, &id, &json)) < 0)
-		goto done;
-	snprintf(origin, sizeof(origin), "decision %lld", (long long)id);
-	if ((rc = bg_decision_from_json(&d, json, strlen(json), origin)) < 0)
-		goto done;
-	d->id = id;
-	if (!strcmp(format, "json")) {
-		char *again = NULL;
-		if ((rc = bg_decision_to_json(d, &again)) == 0)
-			printf("%s\n", again);
-		free(again);
-	} else if (!strcmp(format, "table")) {
-		bg_report_table(stdout, d);
-	} else if (!strcmp(format, "check-run")) {
-		if ((rc = bg_report_checkrun(&out, d, "bitgate")) == 0)
-			printf("%s\n", bg_buf_cstr(&out));
-	} else if ((rc = bg_report_markdown(&out, d)) == 0) {
-		fputs(bg_buf_cstr(&out), stdout);
-	}
-done:
-	if (rc < 0)
-		status = bg_app_fail(rc);
-	bg_buf_free(&out);
+	int rc;
+	if ((rc = load(app, id, run, &d)) == 0)
+		rc = bg_report_writers[w].write(stdout, d);
 	bg_decision_free(d);
-	free(json);
-	bg_app_close(&app);
-	return status;
+	return rc < 0 ? bg_app_fail(rc) : BG_EXIT_OK;
 }

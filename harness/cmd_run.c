@@ -35,36 +35,60 @@ static const struct bg_cmd_info info = {
 	"  bitgate run main WORKTREE --repetitions 3 --filter 'gemv/avx2'\n",
 };
 
-static void print_summary(struct bg_subject *s, size_t n, int json)
+static void print_json(struct bg_subject *s, size_t n)
 {
-	if (json) {
-		cJSON *arr = cJSON_CreateArray();
-		for (size_t i = 0; i < n; i++) {
-			cJSON *o = cJSON_CreateObject();
-			cJSON_AddStringToObject(o, "commit", s[i].commit->sha);
-			cJSON_AddBoolToObject(o, "worktree", s[i].commit->worktree);
-			cJSON_AddNumberToObject(o, "run", (double)s[i].run_id);
-			cJSON_AddStringToObject(o, "status", s[i].status);
-			cJSON_AddBoolToObject(o, "build_cached", s[i].build.cached);
-			cJSON_AddNumberToObject(o, "build_s", s[i].build.duration_s);
-			cJSON_AddNumberToObject(o, "benchmarks", (double)s[i].n_bench);
-			cJSON_AddNumberToObject(o, "skipped", (double)s[i].n_skipped);
-			cJSON_AddNumberToObject(o, "samples", (double)s[i].n_samples);
-			cJSON_AddNumberToObject(o, "tests_passed", s[i].tests_passed);
-			cJSON_AddNumberToObject(o, "tests_total", s[i].tests_total);
-			cJSON_AddNumberToObject(o, "total_s", s[i].total_s);
-			cJSON_AddNumberToObject(o, "own_s", s[i].total_s - s[i].proc_s);
-			if (s[i].error)
-				cJSON_AddStringToObject(o, "error", s[i].error);
-			cJSON_AddItemToArray(arr, o);
-		}
-		char *text = cJSON_Print(arr);
-		if (text)
-			printf("%s\n", text);
-		free(text);
-		cJSON_Delete(arr);
-		return;
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "commit", s[i].commit->sha);
+		cJSON_AddBoolToObject(o, "worktree", s[i].commit->worktree);
+		cJSON_AddNumberToObject(o, "run", (double)s[i].run_id);
+		cJSON_AddStringToObject(o, "status", s[i].status);
+		cJSON_AddBoolToObject(o, "build_cached", s[i].build.cached);
+		cJSON_AddNumberToObject(o, "build_s", s[i].build.duration_s);
+		cJSON_AddNumberToObject(o, "benchmarks", (double)s[i].n_bench);
+		cJSON_AddNumberToObject(o, "skipped", (double)s[i].n_skipped);
+		cJSON_AddNumberToObject(o, "samples", (double)s[i].n_samples);
+		cJSON_AddNumberToObject(o, "tests_passed", s[i].tests_passed);
+		cJSON_AddNumberToObject(o, "tests_total", s[i].tests_total);
+		cJSON_AddNumberToObject(o, "total_s", s[i].total_s);
+		cJSON_AddNumberToObject(o, "own_s", s[i].total_s - s[i].proc_s);
+		if (s[i].error)
+			cJSON_AddStringToObject(o, "error", s[i].error);
+		cJSON_AddItemToArray(arr, o);
 	}
+	bg_cli_print_json(arr);
+}
+
+/* One commit's row of the summary table. */
+static void subject_row(struct bg_table *t, const struct bg_subject *x)
+{
+	bg_table_cellf(t, "%.10s%s", x->commit->sha, x->commit->worktree ? "+wt" : "");
+	bg_table_cellf(t, "%.40s", x->commit->subject ? x->commit->subject : "");
+	if (!x->build.dir && !x->build.build_id)
+		bg_table_cell(t, "-");
+	else if (!x->build.ok)
+		bg_table_cell(t, "FAILED");
+	else if (x->build.cached)
+		bg_table_cell(t, "cached");
+	else
+		bg_table_cellf(t, "%.1f s", x->build.duration_s);
+	if (x->n_skipped)
+		bg_table_cellf(t, "%zu (%zu skipped)", x->n_bench, x->n_skipped);
+	else
+		bg_table_cellf(t, "%zu", x->n_bench);
+	bg_table_cellf(t, "%zu", x->n_samples);
+	if (x->opts && x->opts->tests && x->tests_total)
+		bg_table_cellf(t, "%d/%d", x->tests_passed, x->tests_total);
+	else
+		bg_table_cell(t, "-");
+	bg_table_cellf(t, "%.2f", x->total_s - x->proc_s);
+	bg_table_cellf(t, "%lld", (long long)x->run_id);
+	bg_table_cell(t, x->status);
+}
+
+static void print_table(struct bg_subject *s, size_t n)
+{
 	static const char *const hdr[] = {"commit", "subject", "build", "benchmarks", "samples",
 					  "tests",  "own s",   "run",   "status",     NULL};
 	struct bg_table *t;
@@ -72,31 +96,8 @@ static void print_summary(struct bg_subject *s, size_t n, int json)
 		return;
 	for (int c = 3; c <= 7; c++)
 		bg_table_align(t, (size_t)c, BG_RIGHT);
-	for (size_t i = 0; i < n; i++) {
-		const struct bg_subject *x = &s[i];
-		bg_table_cellf(t, "%.10s%s", x->commit->sha, x->commit->worktree ? "+wt" : "");
-		bg_table_cellf(t, "%.40s", x->commit->subject ? x->commit->subject : "");
-		if (!x->build.dir && !x->build.build_id)
-			bg_table_cell(t, "-");
-		else if (!x->build.ok)
-			bg_table_cell(t, "FAILED");
-		else if (x->build.cached)
-			bg_table_cell(t, "cached");
-		else
-			bg_table_cellf(t, "%.1f s", x->build.duration_s);
-		if (x->n_skipped)
-			bg_table_cellf(t, "%zu (%zu skipped)", x->n_bench, x->n_skipped);
-		else
-			bg_table_cellf(t, "%zu", x->n_bench);
-		bg_table_cellf(t, "%zu", x->n_samples);
-		if (x->opts && x->opts->tests && x->tests_total)
-			bg_table_cellf(t, "%d/%d", x->tests_passed, x->tests_total);
-		else
-			bg_table_cell(t, "-");
-		bg_table_cellf(t, "%.2f", x->total_s - x->proc_s);
-		bg_table_cellf(t, "%lld", (long long)x->run_id);
-		bg_table_cell(t, x->status);
-	}
+	for (size_t i = 0; i < n; i++)
+		subject_row(t, &s[i]);
 	bg_table_print(t, stdout);
 	bg_table_free(t);
 	for (size_t i = 0; i < n; i++)
@@ -104,119 +105,58 @@ static void print_summary(struct bg_subject *s, size_t n, int json)
 			printf("%.10s: %s\n", s[i].commit->sha, s[i].error);
 }
 
-int cmd_run(int argc, char **argv)
+/* The --format values, each with its summary printer. */
+static const char *const format_names[] = {"table", "json", NULL};
+static void (*const printers[])(struct bg_subject *, size_t) = {print_table, print_json};
+
+/* The options' values against what they may be, before anything is opened: 0 or the exit
+ * status. A --config file is read here, so a bad one is refused before anything runs. */
+static int check_options(const struct bg_engine_opts *eo)
 {
-	struct bg_engine_opts eo = {.kind = "local", .repetitions = 1, .tests = 1, .pin_cpu = -1};
-	const char *format = "table";
-	int first_parent = 0;
-	const struct bg_opt opts[] = {
-		{"repetitions", 'n', BG_OPT_INT, &eo.repetitions, "N",
-		 "bench rounds stored per commit (default 1; each round is one bench process)"},
-		{"filter", 0, BG_OPT_STR, &eo.filter, "RE",
-		 "store only benchmarks whose name matches (POSIX extended regex)"},
-		{"tests", 0, BG_OPT_NEGFLAG, &eo.tests, NULL,
-		 "run the test suites of bitgate.json (default: on)"},
-		{"first-parent", 0, BG_OPT_FLAG, &first_parent, NULL,
-		 "ranges follow first parents only"},
-		{"pin", 0, BG_OPT_INT, &eo.pin_cpu, "CPU", "pin the bench process to one CPU"},
-		{"config", 0, BG_OPT_STR, &eo.config_path, "FILE",
-		 "use this bitgate.json instead of each commit's own"},
-		{"jobs", 'j', BG_OPT_INT, &eo.jobs, "N", "{jobs} for the build (default: CPUs)"},
-		{"rebuild", 0, BG_OPT_FLAG, &eo.rebuild, NULL,
-		 "build again even when the cache has the build (or its failure)"},
-		{"kind", 0, BG_OPT_STR, &eo.kind, "KIND",
-		 "run kind stored: local (default), ci, nightly"},
-		{"label", 0, BG_OPT_STR, &eo.label, "TEXT", "a label stored with each run"},
-		{"format", 0, BG_OPT_STR, &format, "table|json", "summary format (default table)"},
-		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
-	};
-	char **pos = NULL;
-	int npos = 0;
-	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
-	if (rc)
-		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
-	int json = !strcmp(format, "json");
-	if (!json && strcmp(format, "table")) {
-		free(pos);
-		return bg_cli_usage_error(&info, "--format %s: expected table or json", format);
-	}
-	if (eo.repetitions < 1 || eo.repetitions > 1000) {
-		free(pos);
-		return bg_cli_usage_error(&info, "--repetitions %d: expected 1..1000",
-					  eo.repetitions);
-	}
-	if (strcmp(eo.kind, "local") && strcmp(eo.kind, "ci") && strcmp(eo.kind, "nightly")) {
-		free(pos);
+	if (bg_cli_check_range(&info, "repetitions", eo->repetitions, 1, BG_REPETITIONS_MAX))
+		return BG_EXIT_USAGE;
+	if (strcmp(eo->kind, "local") && strcmp(eo->kind, "ci") && strcmp(eo->kind, "nightly"))
 		return bg_cli_usage_error(&info, "--kind %s: expected local, ci or nightly",
-					  eo.kind);
-	}
+					  eo->kind);
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	if (eo.pin_cpu < -1 || eo.pin_cpu >= ncpu) {
-		free(pos);
+	if (eo->pin_cpu < -1 || eo->pin_cpu >= ncpu)
 		return bg_cli_usage_error(&info, "--pin %d: this machine has CPUs 0..%ld",
-					  eo.pin_cpu, ncpu - 1);
-	}
-	if (eo.filter) {
+					  eo->pin_cpu, ncpu - 1);
+	if (eo->filter) {
 		regex_t re;
-		if (regcomp(&re, eo.filter, REG_EXTENDED | REG_NOSUB) != 0) {
-			free(pos);
-			return bg_cli_usage_error(&info, "--filter '%s': not a valid regular "
-							 "expression", eo.filter);
-		}
+		if (regcomp(&re, eo->filter, REG_EXTENDED | REG_NOSUB) != 0)
+			return bg_cli_usage_error(&info,
+						  "--filter '%s': not a valid regular "
+						  "expression",
+						  eo->filter);
 		regfree(&re);
 	}
-	if (eo.config_path) {
-		/* one file for every commit: a bad one is refused before anything runs */
+	if (eo->config_path) {
 		struct bg_config *cfg;
-		if ((rc = bg_config_load(&cfg, eo.config_path)) < 0) {
-			free(pos);
+		int rc = bg_config_load(&cfg, eo->config_path);
+		if (rc < 0)
 			return bg_app_fail(rc);
-		}
 		bg_config_free(cfg);
 	}
-	struct bg_app app;
-	int status = bg_app_open(&app, BG_APP_REPO | BG_APP_DB);
-	if (status) {
-		free(pos);
-		bg_app_close(&app);
-		return status;
-	}
-	char *head[] = {"HEAD", NULL};
-	struct bg_commit *commits = NULL;
-	size_t n = 0;
-	rc = bg_git_expand(app.repo, npos ? pos : head, npos ? (size_t)npos : 1, first_parent,
-			   &commits, &n);
-	free(pos);
-	if (rc < 0) {
-		status = bg_app_fail(rc);
-		bg_app_close(&app);
-		return status;
-	}
-	if (n == 0) {
-		bg_log_info("nothing to run: the range is empty");
-		bg_app_close(&app);
-		return BG_EXIT_OK;
-	}
-	bg_signals_install();
-	struct bg_subject *subjects = calloc(n, sizeof(*subjects));
-	if (!subjects) {
-		bg_commit_list_free(commits, n);
-		bg_app_close(&app);
-		return bg_app_fail(bg_error_oom());
-	}
-	size_t done = 0;
-	status = BG_EXIT_OK;
+	return 0;
+}
+
+/* Runs each commit in turn into subjects; *done is how many were run. A commit that failed
+ * makes the status 2 (its bitgate.json is unusable) or 3 (anything else, which wins); an
+ * error of bitgate's own or an interruption stops at once with 3. */
+static int measure(struct bg_app *app, struct bg_commit *commits, size_t n,
+		   const struct bg_engine_opts *eo, struct bg_subject *subjects, size_t *done)
+{
+	int status = BG_EXIT_OK;
 	for (size_t i = 0; i < n; i++) {
 		bg_progress_prefix("[%zu/%zu %.10s]", i + 1, n, commits[i].sha);
 		bg_progress_start();
 		bg_log_info("[%zu/%zu] %.10s%s %s", i + 1, n, commits[i].sha,
 			    commits[i].worktree ? "+worktree" : "",
 			    commits[i].subject ? commits[i].subject : "");
-		rc = bg_engine_run_one(&app, &subjects[i], &commits[i], &eo);
-		done = i + 1;
+		int rc = bg_engine_run_one(app, &subjects[i], &commits[i], eo);
+		*done = i + 1;
 		if (subjects[i].failed) {
-			/* a commit whose bitgate.json is unusable is bad input; anything else that
-			 * failed is infrastructure, which wins */
 			int bad_config = !subjects[i].cfg;
 			if (!bad_config || status == BG_EXIT_OK)
 				status = bad_config ? BG_EXIT_USAGE : BG_EXIT_INFRA;
@@ -228,20 +168,83 @@ int cmd_run(int argc, char **argv)
 					     (long long)subjects[i].run_id, commits[i].sha);
 			else
 				bg_log_error("%s", bg_error_last());
-			status = BG_EXIT_INFRA;
-			break;
+			return BG_EXIT_INFRA;
 		}
-		if (bg_interrupted(NULL)) {
-			status = BG_EXIT_INFRA;
-			break;
-		}
+		if (bg_interrupted(NULL))
+			return BG_EXIT_INFRA;
 	}
+	return status;
+}
+
+/* Measures every commit revs name (HEAD when none) and prints the summary. */
+static int run_commits(struct bg_app *app, char **revs, size_t nrevs, int first_parent,
+		       const struct bg_engine_opts *eo, int format)
+{
+	char *head[] = {"HEAD", NULL};
+	struct bg_commit *commits = NULL;
+	size_t n = 0;
+	int rc = bg_git_expand(app->repo, nrevs ? revs : head, nrevs ? nrevs : 1, first_parent,
+			       &commits, &n);
+	if (rc < 0)
+		return bg_app_fail(rc);
+	if (n == 0) {
+		bg_log_info("nothing to run: the range is empty");
+		return BG_EXIT_OK;
+	}
+	bg_signals_install();
+	struct bg_subject *subjects = calloc(n, sizeof(*subjects));
+	if (!subjects) {
+		bg_commit_list_free(commits, n);
+		return bg_app_fail(bg_error_oom());
+	}
+	size_t done = 0;
+	int status = measure(app, commits, n, eo, subjects, &done);
 	bg_progress_clear();
-	print_summary(subjects, done, json);
+	printers[format](subjects, done);
 	for (size_t i = 0; i < done; i++)
 		bg_subject_clear(&subjects[i]);
 	free(subjects);
 	bg_commit_list_free(commits, n);
-	bg_app_close(&app);
+	return status;
+}
+
+int cmd_run(struct bg_app *app, int argc, char **argv)
+{
+	struct bg_engine_opts eo = {.kind = "local", .repetitions = 1, .tests = 1, .pin_cpu = -1};
+	const char *format = "table";
+	int first_parent = 0;
+	const struct bg_opt opts[] = {
+		BG_OPT_ROW_REPETITIONS(&eo.repetitions,
+				       "bench rounds stored per commit (default 1; "
+				       "each round is one bench process)"),
+		{"filter", 0, BG_OPT_STR, &eo.filter, "RE",
+		 "store only benchmarks whose name matches (POSIX extended regex)"},
+		BG_OPT_ROW_TESTS(&eo.tests, "run the test suites of bitgate.json (default: on)"),
+		{"first-parent", 0, BG_OPT_FLAG, &first_parent, NULL,
+		 "ranges follow first parents only"},
+		BG_OPT_ROW_PIN(&eo.pin_cpu, BG_HELP_PIN),
+		{"config", 0, BG_OPT_STR, &eo.config_path, "FILE",
+		 "use this bitgate.json instead of each commit's own"},
+		BG_OPT_ROW_JOBS(&eo.jobs, BG_HELP_JOBS),
+		{"rebuild", 0, BG_OPT_FLAG, &eo.rebuild, NULL,
+		 "build again even when the cache has the build (or its failure)"},
+		{"kind", 0, BG_OPT_STR, &eo.kind, "KIND",
+		 "run kind stored: local (default), ci, nightly"},
+		{"label", 0, BG_OPT_STR, &eo.label, "TEXT", "a label stored with each run"},
+		BG_OPT_ROW_FORMAT(&format, "table|json", "summary format (default table)"),
+		BG_OPT_ROW_END,
+	};
+	char **pos = NULL;
+	int npos = 0;
+	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
+	if (rc)
+		return bg_cli_exit_status(rc);
+	int f = bg_cli_choice(&info, "format", format, format_names);
+	int status = f < 0 ? BG_EXIT_USAGE : check_options(&eo);
+	if (!status)
+		status = bg_app_setup(app);
+	if (!status)
+		status = run_commits(app, pos, (size_t)npos, first_parent, &eo, f);
+	free(pos);
 	return status;
 }

@@ -69,11 +69,66 @@ static void summarise(const struct bg_result_rec *r, double *med, double *mad, d
 	*hi = bg_stats_max(r->samples, r->n);
 }
 
-static void print_json(const struct bg_run_rec *run, const struct bg_machine_rec *m,
-		       const struct bg_result_rec *res, size_t nres, struct bg_test_suite **ts,
-		       size_t nts, const struct bg_error_rec *errs, size_t nerr)
+/* A stored run and everything stored with it, as the printers read it. */
+struct run_view {
+	struct bg_run_rec run;
+	struct bg_machine_rec m;
+	struct bg_result_rec *res;
+	size_t nres;
+	struct bg_test_suite **ts;
+	size_t nts;
+	struct bg_error_rec *errs;
+	size_t nerr;
+};
+
+static int view_load(struct bg_app *app, int64_t id, struct run_view *v)
 {
-	cJSON *o = cJSON_CreateObject();
+	int rc;
+	if ((rc = bg_db_run_get(app->db, id, &v->run)) < 0 ||
+	    (rc = bg_db_machine_get(app->db, v->run.machine_id, &v->m)) < 0 ||
+	    (rc = bg_db_run_results(app->db, id, &v->res, &v->nres)) < 0 ||
+	    (rc = bg_db_run_tests(app->db, id, &v->ts, &v->nts)) < 0 ||
+	    (rc = bg_db_run_errors(app->db, id, &v->errs, &v->nerr)) < 0)
+		return rc;
+	return 0;
+}
+
+static void view_clear(struct run_view *v)
+{
+	bg_db_run_clear(&v->run);
+	bg_db_machine_clear(&v->m);
+	bg_db_results_free(v->res, v->nres);
+	bg_db_tests_free(v->ts, v->nts);
+	bg_db_errors_free(v->errs, v->nerr);
+}
+
+static cJSON *result_json(const struct bg_result_rec *r)
+{
+	cJSON *x = cJSON_CreateObject();
+	cJSON_AddStringToObject(x, "benchmark", r->benchmark);
+	cJSON_AddStringToObject(x, "params", r->params ? r->params : "");
+	cJSON_AddStringToObject(x, "metric", r->metric);
+	cJSON_AddStringToObject(x, "mode", r->mode);
+	if (r->kernel)
+		cJSON_AddStringToObject(x, "kernel", r->kernel);
+	if (r->checked >= 0)
+		cJSON_AddBoolToObject(x, "checked", r->checked);
+	if (r->skipped)
+		cJSON_AddStringToObject(x, "skipped", r->skipped);
+	if (r->n) {
+		double med, mad, lo, hi;
+		summarise(r, &med, &mad, &lo, &hi);
+		cJSON_AddNumberToObject(x, "median", med);
+		cJSON_AddNumberToObject(x, "mad", mad);
+		cJSON_AddNumberToObject(x, "min", lo);
+		cJSON_AddNumberToObject(x, "max", hi);
+	}
+	cJSON_AddItemToObject(x, "samples", cJSON_CreateDoubleArray(r->samples, (int)r->n));
+	return x;
+}
+
+static void add_run_json(cJSON *o, const struct bg_run_rec *run, const struct bg_machine_rec *m)
+{
 	cJSON_AddNumberToObject(o, "run", (double)run->id);
 	cJSON_AddStringToObject(o, "uuid", run->uuid);
 	cJSON_AddStringToObject(o, "kind", run->kind);
@@ -90,60 +145,39 @@ static void print_json(const struct bg_run_rec *run, const struct bg_machine_rec
 		cJSON_AddStringToObject(o, "label", run->label);
 	cJSON_AddStringToObject(o, "machine", m->fingerprint ? m->fingerprint : "");
 	cJSON_AddStringToObject(o, "cpu", m->cpu ? m->cpu : "");
+}
+
+static void print_json(const struct run_view *v)
+{
+	cJSON *o = cJSON_CreateObject();
+	add_run_json(o, &v->run, &v->m);
 	cJSON *arr = cJSON_AddArrayToObject(o, "results");
-	for (size_t i = 0; i < nres; i++) {
-		const struct bg_result_rec *r = &res[i];
-		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "benchmark", r->benchmark);
-		cJSON_AddStringToObject(x, "params", r->params ? r->params : "");
-		cJSON_AddStringToObject(x, "metric", r->metric);
-		cJSON_AddStringToObject(x, "mode", r->mode);
-		if (r->kernel)
-			cJSON_AddStringToObject(x, "kernel", r->kernel);
-		if (r->checked >= 0)
-			cJSON_AddBoolToObject(x, "checked", r->checked);
-		if (r->skipped)
-			cJSON_AddStringToObject(x, "skipped", r->skipped);
-		if (r->n) {
-			double med, mad, lo, hi;
-			summarise(r, &med, &mad, &lo, &hi);
-			cJSON_AddNumberToObject(x, "median", med);
-			cJSON_AddNumberToObject(x, "mad", mad);
-			cJSON_AddNumberToObject(x, "min", lo);
-			cJSON_AddNumberToObject(x, "max", hi);
-		}
-		cJSON_AddItemToObject(x, "samples", cJSON_CreateDoubleArray(r->samples, (int)r->n));
-		cJSON_AddItemToArray(arr, x);
-	}
+	for (size_t i = 0; i < v->nres; i++)
+		cJSON_AddItemToArray(arr, result_json(&v->res[i]));
 	arr = cJSON_AddArrayToObject(o, "tests");
-	for (size_t i = 0; i < nts; i++) {
+	for (size_t i = 0; i < v->nts; i++) {
 		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "suite", ts[i]->suite);
-		cJSON_AddNumberToObject(x, "passed", ts[i]->passed);
-		cJSON_AddNumberToObject(x, "failed", ts[i]->failed);
-		cJSON_AddNumberToObject(x, "skipped", ts[i]->skipped);
-		cJSON_AddNumberToObject(x, "errored", ts[i]->errored);
+		cJSON_AddStringToObject(x, "suite", v->ts[i]->suite);
+		cJSON_AddNumberToObject(x, "passed", v->ts[i]->passed);
+		cJSON_AddNumberToObject(x, "failed", v->ts[i]->failed);
+		cJSON_AddNumberToObject(x, "skipped", v->ts[i]->skipped);
+		cJSON_AddNumberToObject(x, "errored", v->ts[i]->errored);
 		cJSON_AddItemToArray(arr, x);
 	}
 	arr = cJSON_AddArrayToObject(o, "errors");
-	for (size_t i = 0; i < nerr; i++) {
+	for (size_t i = 0; i < v->nerr; i++) {
 		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "stage", errs[i].stage);
-		cJSON_AddStringToObject(x, "message", errs[i].message);
-		if (errs[i].detail)
-			cJSON_AddStringToObject(x, "detail", errs[i].detail);
+		cJSON_AddStringToObject(x, "stage", v->errs[i].stage);
+		cJSON_AddStringToObject(x, "message", v->errs[i].message);
+		if (v->errs[i].detail)
+			cJSON_AddStringToObject(x, "detail", v->errs[i].detail);
 		cJSON_AddItemToArray(arr, x);
 	}
-	char *text = cJSON_Print(o);
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	cJSON_Delete(o);
+	bg_cli_print_json(o);
 }
 
-static void print_table(const struct bg_run_rec *run, const struct bg_machine_rec *m,
-			const struct bg_result_rec *res, size_t nres, struct bg_test_suite **ts,
-			size_t nts, const struct bg_error_rec *errs, size_t nerr)
+/* Where and how the run ran: the lines above the table. */
+static void print_heading(const struct bg_run_rec *run, const struct bg_machine_rec *m)
 {
 	char t0[32], t1[32] = "-";
 	bg_format_time(t0, sizeof(t0), run->started);
@@ -160,6 +194,40 @@ static void print_table(const struct bg_run_rec *run, const struct bg_machine_re
 	printf("config:  %.12s   tree: %.12s   bitgate %s\n\n",
 	       run->config_hash ? run->config_hash : "-", run->tree ? run->tree : "-",
 	       run->harness_version ? run->harness_version : "?");
+}
+
+/* The measured cells of a series' row: median, MAD %, min, max and the throughputs. */
+static void result_cells(struct bg_table *t, const struct bg_result_rec *r)
+{
+	double med, mad, lo, hi;
+	summarise(r, &med, &mad, &lo, &hi);
+	char a[32], b[32], c[32];
+	int ns = !strcmp(r->metric, "ns");
+	if (ns) {
+		bg_fmt_ns(a, sizeof(a), med);
+		bg_fmt_ns(b, sizeof(b), lo);
+		bg_fmt_ns(c, sizeof(c), hi);
+	} else {
+		snprintf(a, sizeof(a), "%.4g %s", med, r->metric);
+		snprintf(b, sizeof(b), "%.4g", lo);
+		snprintf(c, sizeof(c), "%.4g", hi);
+	}
+	bg_table_cell(t, a);
+	bg_table_cellf(t, "%.2f", med > 0 ? 100.0 * mad / med : 0.0);
+	bg_table_cell(t, b);
+	bg_table_cell(t, c);
+	if (ns && r->elements > 0 && med > 0)
+		bg_table_cellf(t, "%.2f", r->elements / med);
+	else
+		bg_table_cell(t, "-");
+	if (ns && r->bytes > 0 && med > 0)
+		bg_table_cellf(t, "%.2f", r->bytes / med);
+	else
+		bg_table_cell(t, "-");
+}
+
+static void print_results(const struct bg_result_rec *res, size_t nres)
+{
 	static const char *const hdr[] = {"benchmark", "mode", "kernel",  "n",    "median", "MAD %",
 					  "min",       "max",  "Gelem/s", "GB/s", NULL};
 	struct bg_table *t;
@@ -186,124 +254,92 @@ static void print_table(const struct bg_run_rec *run, const struct bg_machine_re
 		bg_table_cellf(t, "%s%s", r->kernel ? r->kernel : "-",
 			       r->kernel && r->checked == 0 ? " UNCHECKED" : "");
 		bg_table_cellf(t, "%zu", r->n);
-		double med, mad, lo, hi;
-		summarise(r, &med, &mad, &lo, &hi);
-		char a[32], b[32], c[32];
-		int ns = !strcmp(r->metric, "ns");
-		if (ns) {
-			bg_fmt_ns(a, sizeof(a), med);
-			bg_fmt_ns(b, sizeof(b), lo);
-			bg_fmt_ns(c, sizeof(c), hi);
-		} else {
-			snprintf(a, sizeof(a), "%.4g %s", med, r->metric);
-			snprintf(b, sizeof(b), "%.4g", lo);
-			snprintf(c, sizeof(c), "%.4g", hi);
-		}
-		bg_table_cell(t, a);
-		bg_table_cellf(t, "%.2f", med > 0 ? 100.0 * mad / med : 0.0);
-		bg_table_cell(t, b);
-		bg_table_cell(t, c);
-		if (ns && r->elements > 0 && med > 0)
-			bg_table_cellf(t, "%.2f", r->elements / med);
-		else
-			bg_table_cell(t, "-");
-		if (ns && r->bytes > 0 && med > 0)
-			bg_table_cellf(t, "%.2f", r->bytes / med);
-		else
-			bg_table_cell(t, "-");
+		result_cells(t, r);
 	}
 	bg_table_print(t, stdout);
 	bg_table_free(t);
 	for (size_t i = 0; i < nres; i++)
 		if (res[i].skipped)
 			printf("skipped %s: %s\n", res[i].benchmark, res[i].skipped);
-	if (nts) {
-		printf("\ntests:\n");
-		for (size_t i = 0; i < nts; i++) {
-			const struct bg_test_suite *s = ts[i];
-			printf("  %-8s %d passed, %d failed, %d errored, %d skipped (of %zu)\n",
-			       s->suite, s->passed, s->failed, s->errored, s->skipped, s->n);
-			for (size_t k = 0; k < s->n; k++)
-				if (s->cases[k].outcome == BG_TEST_FAILED ||
-				    s->cases[k].outcome == BG_TEST_ERRORED)
-					printf("    %s %s\n", bg_outcome_name(s->cases[k].outcome),
-					       s->cases[k].name);
-		}
+}
+
+static void print_tests(struct bg_test_suite **ts, size_t nts)
+{
+	if (!nts)
+		return;
+	printf("\ntests:\n");
+	for (size_t i = 0; i < nts; i++) {
+		const struct bg_test_suite *s = ts[i];
+		printf("  %-8s %d passed, %d failed, %d errored, %d skipped (of %zu)\n", s->suite,
+		       s->passed, s->failed, s->errored, s->skipped, s->n);
+		for (size_t k = 0; k < s->n; k++)
+			if (s->cases[k].outcome == BG_TEST_FAILED ||
+			    s->cases[k].outcome == BG_TEST_ERRORED)
+				printf("    %s %s\n", bg_outcome_name(s->cases[k].outcome),
+				       s->cases[k].name);
 	}
-	if (nerr) {
-		printf("\nerrors:\n");
-		for (size_t i = 0; i < nerr; i++) {
-			printf("  [%s] %s\n", errs[i].stage, errs[i].message);
-			if (errs[i].detail && *errs[i].detail) {
-				/* the detail is the tail of a log: indent it */
-				for (const char *p = errs[i].detail; *p;) {
-					const char *nl = strchr(p, '\n');
-					int len = nl ? (int)(nl - p) : (int)strlen(p);
-					printf("      | %.*s\n", len, p);
-					p += len + (nl ? 1 : 0);
-				}
-			}
+}
+
+static void print_errors(const struct bg_error_rec *errs, size_t nerr)
+{
+	if (!nerr)
+		return;
+	printf("\nerrors:\n");
+	for (size_t i = 0; i < nerr; i++) {
+		printf("  [%s] %s\n", errs[i].stage, errs[i].message);
+		if (!errs[i].detail || !*errs[i].detail)
+			continue;
+		/* the detail is the tail of a log: indent it */
+		for (const char *p = errs[i].detail; *p;) {
+			const char *nl = strchr(p, '\n');
+			int len = nl ? (int)(nl - p) : (int)strlen(p);
+			printf("      | %.*s\n", len, p);
+			p += len + (nl ? 1 : 0);
 		}
 	}
 }
 
-int cmd_show(int argc, char **argv)
+static void print_table(const struct run_view *v)
+{
+	print_heading(&v->run, &v->m);
+	print_results(v->res, v->nres);
+	print_tests(v->ts, v->nts);
+	print_errors(v->errs, v->nerr);
+}
+
+/* The --format values, each with its printer. */
+static const char *const format_names[] = {"table", "json", NULL};
+static void (*const printers[])(const struct run_view *) = {print_table, print_json};
+
+int cmd_show(struct bg_app *app, int argc, char **argv)
 {
 	const char *format = "table";
 	const struct bg_opt opts[] = {
-		{"format", 0, BG_OPT_STR, &format, "table|json", "output format (default table)"},
-		{NULL, 0, BG_OPT_END, NULL, NULL, NULL},
+		BG_OPT_ROW_FORMAT(&format, "table|json", BG_HELP_FORMAT),
+		BG_OPT_ROW_END,
 	};
-	char **pos = NULL;
-	int npos = 0;
-	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
-	if (rc)
-		return rc == 1 ? BG_EXIT_OK : BG_EXIT_USAGE;
-	const char *arg = npos ? pos[0] : NULL;
-	free(pos);
-	if (npos > 1)
-		return bg_cli_usage_error(&info, "expected at most one RUN or COMMIT");
-	if (strcmp(format, "table") && strcmp(format, "json"))
-		return bg_cli_usage_error(&info, "--format %s: expected table or json", format);
-	struct bg_app app;
-	int status = bg_app_open(&app, BG_APP_DB | BG_APP_REPO_IF_ANY);
-	if (status) {
-		bg_app_close(&app);
+	const char *arg;
+	int status = bg_cli_parse_args(&info, opts, argc, argv, &arg, 1,
+				       "expected at most one RUN or COMMIT");
+	if (status != BG_CLI_GO_ON)
 		return status;
-	}
-	struct bg_run_rec run;
-	struct bg_machine_rec m;
-	memset(&run, 0, sizeof(run));
-	memset(&m, 0, sizeof(m));
-	struct bg_result_rec *res = NULL;
-	struct bg_test_suite **ts = NULL;
-	struct bg_error_rec *errs = NULL;
-	size_t nres = 0, nts = 0, nerr = 0;
-	int64_t id = pick_run(&app, arg);
-	if (id <= 0) {
-		status = bg_app_fail(id < 0            ? BG_EDB
-				     : bg_error_code() ? bg_error_code()
-						       : BG_ENOTFOUND);
-		goto done;
-	}
-	if ((rc = bg_db_run_get(app.db, id, &run)) < 0 ||
-	    (rc = bg_db_machine_get(app.db, run.machine_id, &m)) < 0 ||
-	    (rc = bg_db_run_results(app.db, id, &res, &nres)) < 0 ||
-	    (rc = bg_db_run_tests(app.db, id, &ts, &nts)) < 0 ||
-	    (rc = bg_db_run_errors(app.db, id, &errs, &nerr)) < 0) {
+	int f = bg_cli_choice(&info, "format", format, format_names);
+	if (f < 0)
+		return BG_EXIT_USAGE;
+	if ((status = bg_app_setup(app)))
+		return status;
+	int64_t id = pick_run(app, arg);
+	if (id <= 0)
+		return bg_app_fail(id < 0            ? BG_EDB
+				   : bg_error_code() ? bg_error_code()
+						     : BG_ENOTFOUND);
+	struct run_view v;
+	memset(&v, 0, sizeof(v));
+	int rc = view_load(app, id, &v);
+	if (rc < 0)
 		status = bg_app_fail(rc);
-		goto done;
-	}
-	if (!strcmp(format, "json"))
-		print_json(&run, &m, res, nres, ts, nts, errs, nerr);
 	else
-		print_table(&run, &m, res, nres, ts, nts, errs, nerr);
-done:
-	bg_db_run_clear(&run);
-	bg_db_machine_clear(&m);
-	bg_db_results_free(res, nres);
-	bg_db_tests_free(ts, nts);
-	bg_db_errors_free(errs, nerr);
-	bg_app_close(&app);
+		printers[f](&v);
+	view_clear(&v);
 	return status;
 }

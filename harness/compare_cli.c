@@ -35,8 +35,10 @@ char *bg_compare_cli_command(int argc, char **argv)
 
 int bg_compare_cli_finish(struct bg_compare_cli *c, const struct bg_cmd_info *info)
 {
-	if (c->o.rounds < 0 || c->o.rounds > 1000)
-		return bg_cli_usage_error(info, "--rounds %d: expected 1..1000", c->o.rounds);
+	/* 0 keeps gates.rounds, though the message names the range one may give */
+	if (c->o.rounds < 0 || c->o.rounds > BG_REPETITIONS_MAX)
+		return bg_cli_usage_error(info, "--rounds %d: expected 1..%d", c->o.rounds,
+					  BG_REPETITIONS_MAX);
 	if (c->seed)
 		c->o.seed = (uint64_t)c->seed;
 	if (c->head_env) {
@@ -56,12 +58,11 @@ int bg_compare_cli_open(struct bg_compare_cli *c, int argc, char **argv, struct 
 {
 	*command = bg_compare_cli_command(argc, argv);
 	c->o.command = *command;
-	int status = bg_app_open(app, BG_APP_REPO | BG_APP_DB);
+	int status = bg_app_setup(app);
 	if (status) {
 		free(*command);
 		*command = NULL;
 		c->o.command = NULL;
-		bg_app_close(app);
 		return status;
 	}
 	bg_signals_install();

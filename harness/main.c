@@ -3,28 +3,37 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bg_app.h"
 #include "bg_cli.h"
 #include "bg_cmds.h"
 #include "bg_error.h"
 
+/* One subcommand: its function, what main prepares for it (git's RUN_SETUP), its line in
+ * `bitgate --help`. */
 struct bg_cmd {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	int (*fn)(struct bg_app *app, int argc, char **argv);
+	int flags; /* BG_APP_*: what the command opens with bg_app_setup */
 	const char *summary;
 };
 
+#define OPENS_REPO_DB (BG_APP_REPO | BG_APP_DB)
+#define OPENS_DB (BG_APP_DB | BG_APP_REPO_IF_ANY)
+
 static const struct bg_cmd cmds[] = {
-	{"run", cmd_run, "build, bench and test commits; store every sample"},
-	{"compare", cmd_compare, "compare two commits (default: the working tree against main)"},
-	{"ci", cmd_ci, "gate a change: compare base and head, decide every gate, write reports"},
-	{"nightly", cmd_nightly,
+	{"run", cmd_run, OPENS_REPO_DB, "build, bench and test commits; store every sample"},
+	{"compare", cmd_compare, OPENS_REPO_DB,
+	 "compare two commits (default: the working tree against main)"},
+	{"ci", cmd_ci, OPENS_REPO_DB,
+	 "gate a change: compare base and head, decide every gate, write reports"},
+	{"nightly", cmd_nightly, OPENS_REPO_DB,
 	 "measure new commits of a branch, find regressions, render the dashboard"},
-	{"bisect", cmd_bisect, "find the first commit that made a benchmark slower"},
-	{"report", cmd_report, "re-render a stored decision (md, json or table)"},
-	{"show", cmd_show, "show a stored run (its samples, kernels, tests and errors)"},
-	{"log", cmd_log, "list stored runs, newest first"},
-	{"cache", cmd_cache, "list or prune the build cache (ls | prune)"},
-	{"db", cmd_db, "export, import or check the database (export | import | check)"},
+	{"bisect", cmd_bisect, OPENS_REPO_DB, "find the first commit that made a benchmark slower"},
+	{"report", cmd_report, OPENS_DB, "re-render a stored decision (md, json or table)"},
+	{"show", cmd_show, OPENS_DB, "show a stored run (its samples, kernels, tests and errors)"},
+	{"log", cmd_log, OPENS_DB, "list stored runs, newest first"},
+	{"cache", cmd_cache, OPENS_DB, "list or prune the build cache (ls | prune)"},
+	{"db", cmd_db, OPENS_DB, "export, import or check the database (export | import | check)"},
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -51,57 +60,61 @@ static const struct bg_cmd *find(const char *name)
 	return NULL;
 }
 
+/* Runs command c on its arguments (argv[0] its name) with an app prepared for it. */
+static int run_cmd(const struct bg_cmd *c, int argc, char **argv)
+{
+	struct bg_app app;
+	bg_app_init(&app, c->flags);
+	int status = c->fn(&app, argc, argv);
+	bg_app_close(&app);
+	return status;
+}
+
+static int unknown_cmd(const char *name)
+{
+	fprintf(stderr, "bitgate: unknown command '%s' (see bitgate --help)\n", name);
+	return BG_EXIT_USAGE;
+}
+
+/* `bitgate help [COMMAND]`: argv[0] is "help". */
+static int help(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stdout);
+		return BG_EXIT_OK;
+	}
+	const struct bg_cmd *c = find(argv[1]);
+	if (!c)
+		return unknown_cmd(argv[1]);
+	char *hargv[] = {(char *)c->name, "--help", NULL};
+	return run_cmd(c, 2, hargv);
+}
+
 int main(int argc, char **argv)
 {
-	struct bg_global *g = bg_cli_global();
-	int i = 1;
-	/* common options may also come before the command */
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return BG_EXIT_OK;
-		} else if (!strcmp(a, "--version")) {
-			printf("bitgate %s\n", BITGATE_VERSION);
-			return BG_EXIT_OK;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			g->quiet = 1;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			g->verbose = 1;
-		} else if ((!strcmp(a, "--repo") || !strcmp(a, "--db")) && i + 1 < argc) {
-			*(a[2] == 'r' ? &g->repo : &g->db) = argv[++i];
-		} else if (!strncmp(a, "--repo=", 7)) {
-			g->repo = a + 7;
-		} else if (!strncmp(a, "--db=", 5)) {
-			g->db = a + 5;
-		} else {
-			fprintf(stderr, "bitgate: unknown option %s (see bitgate --help)\n", a);
-			return BG_EXIT_USAGE;
-		}
+	int version = 0, i;
+	/* the common options may also come before the command */
+	const struct bg_opt opts[] = {
+		{"version", 0, BG_OPT_FLAG, &version, NULL, "print the version"},
+		BG_OPT_ROW_END,
+	};
+	int rc = bg_cli_parse_global(opts, argc, argv, &i);
+	if (rc < 0)
+		return BG_EXIT_USAGE;
+	if (rc == 1) {
+		usage(stdout);
+		return BG_EXIT_OK;
+	}
+	if (version) {
+		printf("bitgate %s\n", BITGATE_VERSION);
+		return BG_EXIT_OK;
 	}
 	if (i >= argc) {
 		usage(stderr);
 		return BG_EXIT_USAGE;
 	}
-	const char *name = argv[i];
-	if (!strcmp(name, "help")) {
-		if (i + 1 >= argc) {
-			usage(stdout);
-			return BG_EXIT_OK;
-		}
-		const struct bg_cmd *c = find(argv[i + 1]);
-		if (!c) {
-			fprintf(stderr, "bitgate: unknown command '%s' (see bitgate --help)\n",
-				argv[i + 1]);
-			return BG_EXIT_USAGE;
-		}
-		char *hargv[] = {(char *)c->name, "--help", NULL};
-		return c->fn(2, hargv);
-	}
-	const struct bg_cmd *c = find(name);
-	if (!c) {
-		fprintf(stderr, "bitgate: unknown command '%s' (see bitgate --help)\n", name);
-		return BG_EXIT_USAGE;
-	}
-	return c->fn(argc - i, argv + i);
+	if (!strcmp(argv[i], "help"))
+		return help(argc - i, argv + i);
+	const struct bg_cmd *c = find(argv[i]);
+	return c ? run_cmd(c, argc - i, argv + i) : unknown_cmd(argv[i]);
 }
