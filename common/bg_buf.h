@@ -37,6 +37,10 @@ char *bg_buf_detach(struct bg_buf *b);
 /* Appends a copy of s to a NULL-terminated string vector of *n entries (*v may be NULL). */
 int bg_strv_push(char ***v, size_t *n, const char *s);
 
+/* Room for one more element in the array *v of *cap elements of size elem, n of them in
+ * use: when full, *cap doubles (from first when it is 0). 0 or BG_ENOMEM (*v unchanged). */
+int bg_grow(void **v, size_t *cap, size_t n, size_t elem, size_t first);
+
 /* Frees a NULL-terminated string vector and its strings; NULL is allowed. */
 void bg_strv_free(char **v);
 

@@ -110,6 +110,19 @@ int bg_strv_push(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
+int bg_grow(void **v, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : first;
+	void *p = realloc(*v, ncap * elem);
+	if (!p)
+		return bg_error_oom();
+	*v = p;
+	*cap = ncap;
+	return 0;
+}
+
 void bg_strv_free(char **v)
 {
 	if (!v)

@@ -74,16 +74,8 @@ int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *bench
 		if (!len || v[len - 1].run_id != run) {
 			if (limit && len == limit)
 				break;
-			if (len == cap) {
-				size_t c = cap ? cap * 2 : 16;
-				struct bg_history_point *nv = realloc(v, c * sizeof(*nv));
-				if (!nv) {
-					err = bg_error_oom();
-					goto done;
-				}
-				v = nv;
-				cap = c;
-			}
+			if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 16)) < 0)
+				goto done;
 			memset(&v[len], 0, sizeof(v[len]));
 			v[len].run_id = run;
 			v[len].started = sqlite3_column_int64(s, 2);

@@ -668,14 +668,9 @@ static int read_samples(struct line_ctx *c, const cJSON *r, const struct bg_json
 		bg_json_at_index(&vat, &sat, *n);
 		if (bg_json_want_number(&vat, v, -HUGE_VAL, HUGE_VAL, &(double){0}) < 0)
 			return BG_EINPUT;
-		if (*n == c->samples_cap) {
-			size_t cap = c->samples_cap ? c->samples_cap * 2 : 256;
-			double *nv = realloc(c->samples, cap * sizeof(*nv));
-			if (!nv)
-				return bg_error_oom();
-			c->samples = nv;
-			c->samples_cap = cap;
-		}
+		if (bg_grow((void **)&c->samples, &c->samples_cap, *n, sizeof(*c->samples), 256) <
+		    0)
+			return BG_ENOMEM;
 		c->samples[(*n)++] = v->valuedouble;
 	}
 	return 0;

@@ -130,14 +130,8 @@ static int walk_new_series(struct walk *w, sqlite3_stmt *s)
 	if (w->len && (err = finish_series(&w->v[w->len - 1], w->buf, w->blen)) < 0)
 		return err;
 	w->blen = 0;
-	if (w->len == w->cap) {
-		size_t c = w->cap ? w->cap * 2 : 16;
-		struct bg_walk_series *nv = realloc(w->v, c * sizeof(*nv));
-		if (!nv)
-			return bg_error_oom();
-		w->v = nv;
-		w->cap = c;
-	}
+	if (bg_grow((void **)&w->v, &w->cap, w->len, sizeof(*w->v), 16) < 0)
+		return BG_ENOMEM;
 	struct bg_walk_series *ser = &w->v[w->len++];
 	memset(ser, 0, sizeof(*ser));
 	if ((err = db_col_str(s, 1, &ser->benchmark)) < 0 ||
@@ -149,14 +143,8 @@ static int walk_new_series(struct walk *w, sqlite3_stmt *s)
 
 static int walk_add_sample(struct walk *w, size_t pos, double value)
 {
-	if (w->blen == w->bcap) {
-		size_t c = w->bcap ? w->bcap * 2 : 1024;
-		struct walk_sample *nb = realloc(w->buf, c * sizeof(*nb));
-		if (!nb)
-			return bg_error_oom();
-		w->buf = nb;
-		w->bcap = c;
-	}
+	if (bg_grow((void **)&w->buf, &w->bcap, w->blen, sizeof(*w->buf), 1024) < 0)
+		return BG_ENOMEM;
 	w->buf[w->blen++] = (struct walk_sample){pos, w->seq++, value};
 	return 0;
 }
@@ -422,16 +410,8 @@ int bg_db_regression_list(struct bg_db *db, int64_t machine_id, struct bg_regres
 	sqlite3_bind_int64(s, 1, machine_id);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			struct bg_regression_rec *nv = realloc(v, c * sizeof(*nv));
-			if (!nv) {
-				err = bg_error_oom();
-				goto done;
-			}
-			v = nv;
-			cap = c;
-		}
+		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 16)) < 0)
+			goto done;
 		struct bg_regression_rec *r = &v[len++];
 		memset(r, 0, sizeof(*r));
 		r->id = sqlite3_column_int64(s, 0);

@@ -343,16 +343,8 @@ int bg_db_build_list(struct bg_db *db, struct bg_build_rec **out, size_t *n)
 	if ((err = db_stmt(db, ST_BUILD_LIST, &s)) < 0)
 		return err;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct bg_build_rec *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				err = bg_error_oom();
-				goto done;
-			}
-			v = nv;
-			cap = ncap;
-		}
+		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 16)) < 0)
+			goto done;
 		if ((err = read_build(s, &v[len])) < 0)
 			goto done;
 		len++;

@@ -532,16 +532,8 @@ int bg_db_run_list(struct bg_db *db, const struct bg_run_filter *f, struct bg_ru
 	sqlite3_bind_int64(s, 5, f->since);
 	sqlite3_bind_int64(s, 6, f->limit ? (int64_t)f->limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct bg_run_rec *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				err = bg_error_oom();
-				goto done;
-			}
-			v = nv;
-			cap = ncap;
-		}
+		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 16)) < 0)
+			goto done;
 		if ((err = read_run(s, &v[len])) < 0)
 			goto done;
 		len++;
@@ -668,16 +660,8 @@ static int read_results(struct bg_db *db, int64_t run_id, struct bg_result_rec *
 		const char *skipped = (const char *)sqlite3_column_text(s, 9);
 		struct bg_result_rec *r;
 		if (sqlite3_column_int64(s, 1) != series) {
-			if (len == cap) {
-				size_t ncap = cap ? cap * 2 : 16;
-				struct bg_result_rec *nv = realloc(v, ncap * sizeof(*nv));
-				if (!nv) {
-					err = bg_error_oom();
-					goto done;
-				}
-				v = nv;
-				cap = ncap;
-			}
+			if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 16)) < 0)
+				goto done;
 			r = &v[len++];
 			memset(r, 0, sizeof(*r));
 			series = sqlite3_column_int64(s, 1);
@@ -770,14 +754,8 @@ static int read_cases(struct bg_db *db, int64_t suite_id, struct bg_test_suite *
 		return err;
 	sqlite3_bind_int64(s, 1, suite_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (t->n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct bg_test_case *nv = realloc(t->cases, ncap * sizeof(*nv));
-			if (!nv)
-				return bg_error_oom();
-			t->cases = nv;
-			cap = ncap;
-		}
+		if (bg_grow((void **)&t->cases, &cap, t->n, sizeof(*t->cases), 16) < 0)
+			return BG_ENOMEM;
 		struct bg_test_case *c = &t->cases[t->n];
 		memset(c, 0, sizeof(*c));
 		t->n++;
@@ -866,16 +844,8 @@ static int read_errors(struct bg_db *db, int64_t run_id, struct bg_error_rec **o
 		return err;
 	sqlite3_bind_int64(s, 1, run_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct bg_error_rec *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				err = bg_error_oom();
-				goto done;
-			}
-			v = nv;
-			cap = ncap;
-		}
+		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 8)) < 0)
+			goto done;
 		struct bg_error_rec *e = &v[len++];
 		memset(e, 0, sizeof(*e));
 		e->time = sqlite3_column_int64(s, 3);

@@ -509,14 +509,8 @@ static int gbench_record(struct bg_bench *b, size_t *cap, struct gbench_entry *e
 		b->n_samples = 0;
 		return 0;
 	}
-	if (b->n_samples == *cap) {
-		size_t grown = *cap ? *cap * 2 : 4;
-		double *p = realloc(b->samples, grown * sizeof(double));
-		if (!p)
-			return bg_error_oom();
-		b->samples = p;
-		*cap = grown;
-	}
+	if (bg_grow((void **)&b->samples, cap, b->n_samples, sizeof(*b->samples), 4) < 0)
+		return BG_ENOMEM;
 	b->samples[b->n_samples++] = e->sample;
 	if (!b->iterations)
 		b->iterations = e->iterations;

@@ -122,14 +122,8 @@ static int element_message(char **out, const xmlNode *n)
  * half-way is freed with the suite. */
 static int new_case(struct bg_test_suite *suite, size_t *cap, struct bg_test_case **out)
 {
-	if (suite->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct bg_test_case *p = realloc(suite->cases, ncap * sizeof(*p));
-		if (!p)
-			return bg_error_oom();
-		suite->cases = p;
-		*cap = ncap;
-	}
+	if (bg_grow((void **)&suite->cases, cap, suite->n, sizeof(*suite->cases), 16) < 0)
+		return BG_ENOMEM;
 	*out = &suite->cases[suite->n++];
 	memset(*out, 0, sizeof(**out));
 	return 0;

@@ -45,3 +45,17 @@ TF_TEST(buf__strv_free_frees_what_push_made)
 	bg_strv_free(sv); /* the sanitizer builds check nothing leaks */
 	bg_strv_free(NULL);
 }
+
+TF_TEST(buf__grow_doubles_from_first)
+{
+	int *v = NULL;
+	size_t cap = 0;
+	TF_CHECK_EQ(bg_grow((void **)&v, &cap, 0, sizeof(*v), 4), 0);
+	TF_CHECK(v && cap == 4, "first: cap %zu", cap);
+	v[3] = 7;
+	TF_CHECK_EQ(bg_grow((void **)&v, &cap, 3, sizeof(*v), 4), 0);
+	TF_CHECK_EQ(cap, 4); /* room left: unchanged */
+	TF_CHECK_EQ(bg_grow((void **)&v, &cap, 4, sizeof(*v), 4), 0);
+	TF_CHECK(cap == 8 && v[3] == 7, "doubled, contents kept: cap %zu", cap);
+	free(v);
+}
