@@ -78,12 +78,22 @@ static int put_side(cJSON *o, const char *key, const struct bg_side *s)
 		       : 0;
 }
 
-static int put_row(cJSON *a, const struct bg_row *r)
+/* A new object appended to the array a; NULL when out of memory. */
+static cJSON *add_element(cJSON *a)
 {
 	cJSON *j = cJSON_CreateObject();
+	if (j && !cJSON_AddItemToArray(a, j)) {
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	return j;
+}
+
+static int put_row(cJSON *a, const struct bg_row *r)
+{
+	cJSON *j = add_element(a);
 	if (!j)
 		return -1;
-	cJSON_AddItemToArray(a, j);
 	return put_str(j, "benchmark", r->benchmark) || put_str(j, "params", r->params) ||
 			       put_str(j, "mode", r->mode) ||
 			       put_str(j, "kernel_base", r->kernel_base) ||
@@ -108,10 +118,9 @@ static int put_row(cJSON *a, const struct bg_row *r)
 
 static int put_suite(cJSON *a, const struct bg_suite_cmp *s)
 {
-	cJSON *j = cJSON_CreateObject();
+	cJSON *j = add_element(a);
 	if (!j)
 		return -1;
-	cJSON_AddItemToArray(a, j);
 	return put_str(j, "suite", s->suite) || put_i64(j, "base_passed", s->base_passed) ||
 			       put_i64(j, "base_total", s->base_total) ||
 			       put_i64(j, "head_passed", s->head_passed) ||
@@ -150,11 +159,8 @@ static int put_decision(cJSON *o, const struct bg_decision *d)
 		return -1;
 	cJSON *gates = cJSON_AddArrayToObject(o, "gates");
 	for (size_t i = 0; gates && i < d->n_gates; i++) {
-		cJSON *g = cJSON_CreateObject();
-		if (!g)
-			return -1;
-		cJSON_AddItemToArray(gates, g);
-		if (put_str(g, "name", d->gates[i].name) ||
+		cJSON *g = add_element(gates);
+		if (!g || put_str(g, "name", d->gates[i].name) ||
 		    put_str(g, "status", bg_gate_status_name(d->gates[i].status)) ||
 		    put_str(g, "evidence", d->gates[i].evidence))
 			return -1;
