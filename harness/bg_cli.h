@@ -1,6 +1,8 @@
 /* Command-line handling shared by every subcommand: an option table per command, the
- * options common to all (--repo, --db, --quiet, --verbose, --help), and help text built from
- * the table so `bitgate CMD --help` and `bitgate help CMD` always match the code. */
+ * options common to all (--repo, --db, --quiet, --verbose, --help; main parses those before
+ * the command with the same code), the option rows and messages several commands share, and
+ * help text built from the table so `bitgate CMD --help` and `bitgate help CMD` always match
+ * the code. */
 #ifndef BG_CLI_H
 #define BG_CLI_H
 

@@ -153,20 +153,18 @@ int cmd_cache(struct bg_app *app, int argc, char **argv)
 		{"dry-run", 0, BG_OPT_FLAG, &dry_run, NULL, "prune: only say what would go"},
 		BG_OPT_ROW_END,
 	};
-	char **pos = NULL;
-	int npos = 0;
-	int rc = bg_cli_parse(&info, opts, argc, argv, &pos, &npos);
-	if (rc)
-		return bg_cli_exit_status(rc);
-	const char *sub = npos ? pos[0] : NULL;
-	free(pos);
-	if (!sub || npos != 1 || (strcmp(sub, "ls") && strcmp(sub, "prune")))
-		return bg_cli_usage_error(&info, "expected ls or prune");
+	static const char what[] = "expected ls or prune";
+	const char *sub;
+	int status = bg_cli_parse_args(&info, opts, argc, argv, &sub, 1, what);
+	if (status != BG_CLI_GO_ON)
+		return status;
+	if (!sub || (strcmp(sub, "ls") && strcmp(sub, "prune")))
+		return bg_cli_usage_error(&info, "%s", what);
 	if (keep < 0 && !older && !all)
 		keep = 5;
-	int status = bg_app_setup(app);
-	if (status)
+	if ((status = bg_app_setup(app)))
 		return status;
+	int rc;
 	if (!strcmp(sub, "ls")) {
 		struct bg_build_rec *b = NULL;
 		size_t n = 0;
