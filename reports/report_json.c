@@ -8,6 +8,7 @@
 #include <cJSON.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,19 +64,106 @@ static int put_strv(cJSON *o, const char *key, char *const *v, size_t n)
 	return 0;
 }
 
+/* ---- the fields of each part, one list for both directions ---- */
+
+enum field_kind {
+	F_STR,  /* char *: a string or null */
+	F_NUM,  /* double: a number, null for NAN */
+	F_I64,  /* int64_t: an integer (a decimal string beyond 2^53) */
+	F_I32,  /* int, written as an integer */
+	F_SIZE, /* size_t, written as an integer */
+	F_STRV, /* char ** with its count at count_off: an array of strings */
+};
+
+/* A member of a decision part: its key (the C member's name), kind and place. */
+struct field {
+	const char *key;
+	enum field_kind kind;
+	size_t off, count_off;
+};
+
+#define FIELD(type, kind, member)                                                                  \
+	{                                                                                          \
+#member, kind, offsetof(type, member), 0                                           \
+	}
+#define STRV_FIELD(type, member, count)                                                            \
+	{                                                                                          \
+#member, F_STRV, offsetof(type, member), offsetof(type, count)                     \
+	}
+#define N_FIELDS(f) (sizeof(f) / sizeof(*(f)))
+
+static const struct field side_fields[] = {
+	FIELD(struct bg_side, F_STR, sha),         FIELD(struct bg_side, F_STR, subject),
+	FIELD(struct bg_side, F_STR, binary_hash), FIELD(struct bg_side, F_STR, kernels),
+	FIELD(struct bg_side, F_STR, dispatch),    FIELD(struct bg_side, F_I64, run_id),
+	FIELD(struct bg_side, F_I32, worktree),
+};
+
+/* The verdict, a name, is read and written apart; it comes last. */
+static const struct field row_fields[] = {
+	FIELD(struct bg_row, F_STR, benchmark),   FIELD(struct bg_row, F_STR, params),
+	FIELD(struct bg_row, F_STR, mode),        FIELD(struct bg_row, F_STR, kernel_base),
+	FIELD(struct bg_row, F_STR, kernel_head), FIELD(struct bg_row, F_SIZE, n_base),
+	FIELD(struct bg_row, F_SIZE, n_head),     FIELD(struct bg_row, F_NUM, base_time),
+	FIELD(struct bg_row, F_NUM, head_time),   FIELD(struct bg_row, F_NUM, change),
+	FIELD(struct bg_row, F_NUM, ci_lo),       FIELD(struct bg_row, F_NUM, ci_hi),
+	FIELD(struct bg_row, F_NUM, p),           FIELD(struct bg_row, F_NUM, p_adjusted),
+	FIELD(struct bg_row, F_NUM, threshold),   FIELD(struct bg_row, F_NUM, noise_floor),
+	FIELD(struct bg_row, F_NUM, detectable),  FIELD(struct bg_row, F_NUM, hl_shift),
+	FIELD(struct bg_row, F_NUM, gelems_head), FIELD(struct bg_row, F_NUM, floor_gelems),
+};
+
+static const struct field suite_fields[] = {
+	FIELD(struct bg_suite_cmp, F_STR, suite),
+	FIELD(struct bg_suite_cmp, F_I32, base_passed),
+	FIELD(struct bg_suite_cmp, F_I32, base_total),
+	FIELD(struct bg_suite_cmp, F_I32, head_passed),
+	FIELD(struct bg_suite_cmp, F_I32, head_failed),
+	FIELD(struct bg_suite_cmp, F_I32, head_skipped),
+	FIELD(struct bg_suite_cmp, F_I32, head_total),
+	FIELD(struct bg_suite_cmp, F_NUM, pass_rate),
+	FIELD(struct bg_suite_cmp, F_NUM, floor),
+	STRV_FIELD(struct bg_suite_cmp, new_failures, n_new_failures),
+	FIELD(struct bg_suite_cmp, F_STR, skipped),
+};
+
+static const struct field strict_fields[] = {
+	FIELD(struct bg_strict_cmp, F_I32, measured),
+	FIELD(struct bg_strict_cmp, F_NUM, overhead),
+	FIELD(struct bg_strict_cmp, F_NUM, lo),
+	FIELD(struct bg_strict_cmp, F_NUM, hi),
+	FIELD(struct bg_strict_cmp, F_NUM, limit),
+	FIELD(struct bg_strict_cmp, F_SIZE, n_benchmarks),
+	FIELD(struct bg_strict_cmp, F_I64, run_id),
+	FIELD(struct bg_strict_cmp, F_STR, skipped),
+};
+
+/* The fields of the part at p into the object j; -1 when out of memory. */
+static int put_fields(cJSON *j, const void *p, const struct field *f, size_t n)
+{
+	const char *b = p;
+	int bad = 0;
+	for (size_t i = 0; i < n && !bad; i++) {
+		const void *m = b + f[i].off;
+		switch (f[i].kind) {
+		case F_STR: bad = put_str(j, f[i].key, *(char *const *)m); break;
+		case F_NUM: bad = put_num(j, f[i].key, *(const double *)m); break;
+		case F_I64: bad = put_i64(j, f[i].key, *(const int64_t *)m); break;
+		case F_I32: bad = put_i64(j, f[i].key, *(const int *)m); break;
+		case F_SIZE: bad = put_i64(j, f[i].key, (int64_t) * (const size_t *)m); break;
+		case F_STRV:
+			bad = put_strv(j, f[i].key, *(char **const *)m,
+				       *(const size_t *)(b + f[i].count_off));
+			break;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 static int put_side(cJSON *o, const char *key, const struct bg_side *s)
 {
 	cJSON *j = cJSON_AddObjectToObject(o, key);
-	if (!j)
-		return -1;
-	return put_str(j, "sha", s->sha) || put_str(j, "subject", s->subject) ||
-			       put_str(j, "binary_hash", s->binary_hash) ||
-			       put_str(j, "kernels", s->kernels) ||
-			       put_str(j, "dispatch", s->dispatch) ||
-			       put_i64(j, "run_id", s->run_id) ||
-			       put_i64(j, "worktree", s->worktree)
-		       ? -1
-		       : 0;
+	return j ? put_fields(j, s, side_fields, N_FIELDS(side_fields)) : -1;
 }
 
 /* A new object appended to the array a; NULL when out of memory. */
@@ -92,61 +180,21 @@ static cJSON *add_element(cJSON *a)
 static int put_row(cJSON *a, const struct bg_row *r)
 {
 	cJSON *j = add_element(a);
-	if (!j)
+	if (!j || put_fields(j, r, row_fields, N_FIELDS(row_fields)))
 		return -1;
-	return put_str(j, "benchmark", r->benchmark) || put_str(j, "params", r->params) ||
-			       put_str(j, "mode", r->mode) ||
-			       put_str(j, "kernel_base", r->kernel_base) ||
-			       put_str(j, "kernel_head", r->kernel_head) ||
-			       put_i64(j, "n_base", (int64_t)r->n_base) ||
-			       put_i64(j, "n_head", (int64_t)r->n_head) ||
-			       put_num(j, "base_time", r->base_time) ||
-			       put_num(j, "head_time", r->head_time) ||
-			       put_num(j, "change", r->change) || put_num(j, "ci_lo", r->ci_lo) ||
-			       put_num(j, "ci_hi", r->ci_hi) || put_num(j, "p", r->p) ||
-			       put_num(j, "p_adjusted", r->p_adjusted) ||
-			       put_num(j, "threshold", r->threshold) ||
-			       put_num(j, "noise_floor", r->noise_floor) ||
-			       put_num(j, "detectable", r->detectable) ||
-			       put_num(j, "hl_shift", r->hl_shift) ||
-			       put_num(j, "gelems_head", r->gelems_head) ||
-			       put_num(j, "floor_gelems", r->floor_gelems) ||
-			       put_str(j, "verdict", bg_verdict_name(r->verdict))
-		       ? -1
-		       : 0;
+	return put_str(j, "verdict", bg_verdict_name(r->verdict));
 }
 
 static int put_suite(cJSON *a, const struct bg_suite_cmp *s)
 {
 	cJSON *j = add_element(a);
-	if (!j)
-		return -1;
-	return put_str(j, "suite", s->suite) || put_i64(j, "base_passed", s->base_passed) ||
-			       put_i64(j, "base_total", s->base_total) ||
-			       put_i64(j, "head_passed", s->head_passed) ||
-			       put_i64(j, "head_failed", s->head_failed) ||
-			       put_i64(j, "head_skipped", s->head_skipped) ||
-			       put_i64(j, "head_total", s->head_total) ||
-			       put_num(j, "pass_rate", s->pass_rate) ||
-			       put_num(j, "floor", s->floor) ||
-			       put_strv(j, "new_failures", s->new_failures, s->n_new_failures) ||
-			       put_str(j, "skipped", s->skipped)
-		       ? -1
-		       : 0;
+	return j ? put_fields(j, s, suite_fields, N_FIELDS(suite_fields)) : -1;
 }
 
 static int put_strict(cJSON *o, const struct bg_strict_cmp *s)
 {
 	cJSON *j = cJSON_AddObjectToObject(o, "strict");
-	if (!j)
-		return -1;
-	return put_i64(j, "measured", s->measured) || put_num(j, "overhead", s->overhead) ||
-			       put_num(j, "lo", s->lo) || put_num(j, "hi", s->hi) ||
-			       put_num(j, "limit", s->limit) ||
-			       put_i64(j, "n_benchmarks", (int64_t)s->n_benchmarks) ||
-			       put_i64(j, "run_id", s->run_id) || put_str(j, "skipped", s->skipped)
-		       ? -1
-		       : 0;
+	return j ? put_fields(j, s, strict_fields, N_FIELDS(strict_fields)) : -1;
 }
 
 static int put_decision(cJSON *o, const struct bg_decision *d)
@@ -311,61 +359,47 @@ static int parse_conclusion(const char *s)
 	return -1;
 }
 
+/* The fields of the part at p from the object j; each missing one reads as its empty value
+ * (NULL, NAN, 0, no strings). */
+static int get_fields(const struct bg_json_at *at, const cJSON *j, void *p, const struct field *f,
+		      size_t n)
+{
+	char *b = p;
+	int err = 0;
+	for (size_t i = 0; i < n && !err; i++) {
+		void *m = b + f[i].off;
+		switch (f[i].kind) {
+		case F_STR: err = get_str(at, j, f[i].key, m); break;
+		case F_NUM: err = get_num(at, j, f[i].key, m); break;
+		case F_I64: err = get_i64(at, j, f[i].key, m); break;
+		case F_I32: err = get_i32(at, j, f[i].key, m); break;
+		case F_SIZE: err = get_size(at, j, f[i].key, m); break;
+		case F_STRV:
+			err = get_strv(at, j, f[i].key, m, (size_t *)(b + f[i].count_off));
+			break;
+		}
+	}
+	return err;
+}
+
 static int get_side(const struct bg_json_at *top, const cJSON *o, const char *key,
 		    struct bg_side *s)
 {
 	const cJSON *j;
 	struct bg_json_at at;
 	int err = bg_json_get_object(top, o, key, BG_JSON_REQUIRED, &j, &at);
-	if (err < 0)
-		return err;
-	int64_t worktree;
-	err = get_str(&at, j, "sha", &s->sha);
-	err = err ? err : get_str(&at, j, "subject", &s->subject);
-	err = err ? err : get_str(&at, j, "binary_hash", &s->binary_hash);
-	err = err ? err : get_str(&at, j, "kernels", &s->kernels);
-	err = err ? err : get_str(&at, j, "dispatch", &s->dispatch);
-	err = err ? err : get_i64(&at, j, "run_id", &s->run_id);
-	err = err ? err : get_int(&at, j, "worktree", INT32_MIN, INT32_MAX, &worktree);
-	s->worktree = (int)worktree;
-	return err;
-}
-
-/* The times, the change and its statistics of a row. */
-static int get_row_numbers(const struct bg_json_at *r, const cJSON *j, struct bg_row *w)
-{
-	int err = get_num(r, j, "base_time", &w->base_time);
-	err = err ? err : get_num(r, j, "head_time", &w->head_time);
-	/* decisions stored before the quantile was configurable called them medians */
-	if (!err && isnan(w->base_time))
-		err = get_num(r, j, "base_median", &w->base_time);
-	if (!err && isnan(w->head_time))
-		err = get_num(r, j, "head_median", &w->head_time);
-	err = err ? err : get_num(r, j, "change", &w->change);
-	err = err ? err : get_num(r, j, "ci_lo", &w->ci_lo);
-	err = err ? err : get_num(r, j, "ci_hi", &w->ci_hi);
-	err = err ? err : get_num(r, j, "p", &w->p);
-	err = err ? err : get_num(r, j, "p_adjusted", &w->p_adjusted);
-	err = err ? err : get_num(r, j, "threshold", &w->threshold);
-	err = err ? err : get_num(r, j, "noise_floor", &w->noise_floor);
-	err = err ? err : get_num(r, j, "detectable", &w->detectable);
-	err = err ? err : get_num(r, j, "hl_shift", &w->hl_shift);
-	err = err ? err : get_num(r, j, "gelems_head", &w->gelems_head);
-	err = err ? err : get_num(r, j, "floor_gelems", &w->floor_gelems);
-	return err;
+	return err < 0 ? err : get_fields(&at, j, s, side_fields, N_FIELDS(side_fields));
 }
 
 static int get_row(const struct bg_json_at *r, const cJSON *j, void *out)
 {
 	struct bg_row *w = out;
-	int v, err = get_str(r, j, "benchmark", &w->benchmark);
-	err = err ? err : get_str(r, j, "params", &w->params);
-	err = err ? err : get_str(r, j, "mode", &w->mode);
-	err = err ? err : get_str(r, j, "kernel_base", &w->kernel_base);
-	err = err ? err : get_str(r, j, "kernel_head", &w->kernel_head);
-	err = err ? err : get_size(r, j, "n_base", &w->n_base);
-	err = err ? err : get_size(r, j, "n_head", &w->n_head);
-	err = err ? err : get_row_numbers(r, j, w);
+	int v, err = get_fields(r, j, w, row_fields, N_FIELDS(row_fields));
+	/* decisions stored before the quantile was configurable called them medians */
+	if (!err && isnan(w->base_time))
+		err = get_num(r, j, "base_median", &w->base_time);
+	if (!err && isnan(w->head_time))
+		err = get_num(r, j, "head_median", &w->head_time);
 	err = err ? err : get_name(r, j, "verdict", bg_verdict_parse, &v);
 	w->verdict = err ? BG_VERDICT_MISSING : (enum bg_verdict)v;
 	return err;
@@ -373,19 +407,7 @@ static int get_row(const struct bg_json_at *r, const cJSON *j, void *out)
 
 static int get_suite(const struct bg_json_at *r, const cJSON *j, void *out)
 {
-	struct bg_suite_cmp *s = out;
-	int err = get_str(r, j, "suite", &s->suite);
-	err = err ? err : get_i32(r, j, "base_passed", &s->base_passed);
-	err = err ? err : get_i32(r, j, "base_total", &s->base_total);
-	err = err ? err : get_i32(r, j, "head_passed", &s->head_passed);
-	err = err ? err : get_i32(r, j, "head_failed", &s->head_failed);
-	err = err ? err : get_i32(r, j, "head_skipped", &s->head_skipped);
-	err = err ? err : get_i32(r, j, "head_total", &s->head_total);
-	err = err ? err : get_num(r, j, "pass_rate", &s->pass_rate);
-	err = err ? err : get_num(r, j, "floor", &s->floor);
-	err = err ? err : get_strv(r, j, "new_failures", &s->new_failures, &s->n_new_failures);
-	err = err ? err : get_str(r, j, "skipped", &s->skipped);
-	return err;
+	return get_fields(r, j, out, suite_fields, N_FIELDS(suite_fields));
 }
 
 static int get_gate(const struct bg_json_at *r, const cJSON *j, void *out)
@@ -404,17 +426,7 @@ static int get_strict(const struct bg_json_at *top, const cJSON *o, struct bg_st
 	const cJSON *j;
 	struct bg_json_at r;
 	int err = bg_json_get_object(top, o, "strict", BG_JSON_REQUIRED, &j, &r);
-	if (err < 0)
-		return err;
-	err = get_i32(&r, j, "measured", &s->measured);
-	err = err ? err : get_num(&r, j, "overhead", &s->overhead);
-	err = err ? err : get_num(&r, j, "lo", &s->lo);
-	err = err ? err : get_num(&r, j, "hi", &s->hi);
-	err = err ? err : get_num(&r, j, "limit", &s->limit);
-	err = err ? err : get_size(&r, j, "n_benchmarks", &s->n_benchmarks);
-	err = err ? err : get_i64(&r, j, "run_id", &s->run_id);
-	err = err ? err : get_str(&r, j, "skipped", &s->skipped);
-	return err;
+	return err < 0 ? err : get_fields(&r, j, s, strict_fields, N_FIELDS(strict_fields));
 }
 
 /* An array of structs of size each, read by get: allocated at full length first, so a
