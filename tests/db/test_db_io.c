@@ -40,6 +40,23 @@ static void tmp_path(const struct tmp *t, const char *name, char *out, size_t si
 	snprintf(out, size, "%s/%s", t->dir, name);
 }
 
+/* The files of a test that moves data between two databases: A and B, their exports and a
+ * file for a broken export, in a fresh directory. */
+struct io_paths {
+	struct tmp t;
+	char pa[300], pb[300], ea[300], eb[300], bad[300];
+};
+
+static void io_paths_init(struct io_paths *f)
+{
+	tmp_init(&f->t);
+	tmp_path(&f->t, "a.db", f->pa, sizeof(f->pa));
+	tmp_path(&f->t, "b.db", f->pb, sizeof(f->pb));
+	tmp_path(&f->t, "a.jsonl", f->ea, sizeof(f->ea));
+	tmp_path(&f->t, "b.jsonl", f->eb, sizeof(f->eb));
+	tmp_path(&f->t, "bad.jsonl", f->bad, sizeof(f->bad));
+}
+
 static int64_t raw_count(const char *path, const char *table)
 {
 	char sql[128];
@@ -227,31 +244,26 @@ static void check_same_counts(const char *a, const char *b)
 
 TF_TEST(db__export_import_roundtrip)
 {
-	struct tmp t;
-	char pa[300], pb[300], ea[300], eb[300];
-	tmp_init(&t);
-	tmp_path(&t, "a.db", pa, sizeof(pa));
-	tmp_path(&t, "b.db", pb, sizeof(pb));
-	tmp_path(&t, "a.jsonl", ea, sizeof(ea));
-	tmp_path(&t, "b.jsonl", eb, sizeof(eb));
+	struct io_paths io;
+	io_paths_init(&io);
 	struct bg_db *a, *b;
-	CHECK_OK(bg_db_open(&a, pa));
+	CHECK_OK(bg_db_open(&a, io.pa));
 	fill(a);
-	export_to(a, ea, 0, 3);
+	export_to(a, io.ea, 0, 3);
 
-	CHECK_OK(bg_db_open(&b, pb));
+	CHECK_OK(bg_db_open(&b, io.pb));
 	struct bg_import_stats st;
-	CHECK_OK(import_from(b, ea, &st));
+	CHECK_OK(import_from(b, io.ea, &st));
 	TF_CHECK_EQ(st.lines, 3);
 	TF_CHECK_EQ(st.runs_added, 3);
 	TF_CHECK_EQ(st.runs_present, 0);
-	TF_CHECK_EQ(st.samples_added, raw_count(pa, "samples"));
+	TF_CHECK_EQ(st.samples_added, raw_count(io.pa, "samples"));
 	TF_CHECK(st.samples_added > 0, "no samples");
-	export_to(b, eb, 0, 3);
+	export_to(b, io.eb, 0, 3);
 
-	char *xa = slurp(ea), *xb = slurp(eb);
+	char *xa = slurp(io.ea), *xb = slurp(io.eb);
 	TF_CHECK(!strcmp(xa, xb), "exports differ:\nA: %s\nB: %s", xa, xb);
-	check_same_counts(pa, pb);
+	check_same_counts(io.pa, io.pb);
 
 	/* the lines are self-contained and carry what was asked, not the cache dir */
 	char *nl = strchr(xa, '\n');
@@ -315,48 +327,43 @@ TF_TEST(db__export_import_roundtrip)
 	CHECK_OK(bg_db_check(b, NULL));
 
 	/* since: only runs started at or after it */
-	export_to(a, eb, 2000, 2);
+	export_to(a, io.eb, 2000, 2);
 	bg_db_close(a);
 	bg_db_close(b);
-	bg_fs_rmtree(t.dir);
+	bg_fs_rmtree(io.t.dir);
 }
 
 TF_TEST(db__import_twice_adds_nothing)
 {
-	struct tmp t;
-	char pa[300], pb[300], ea[300], eb[300];
-	tmp_init(&t);
-	tmp_path(&t, "a.db", pa, sizeof(pa));
-	tmp_path(&t, "b.db", pb, sizeof(pb));
-	tmp_path(&t, "a.jsonl", ea, sizeof(ea));
-	tmp_path(&t, "b.jsonl", eb, sizeof(eb));
+	struct io_paths io;
+	io_paths_init(&io);
 	struct bg_db *a, *b;
-	CHECK_OK(bg_db_open(&a, pa));
+	CHECK_OK(bg_db_open(&a, io.pa));
 	fill(a);
-	export_to(a, ea, 0, 3);
-	CHECK_OK(bg_db_open(&b, pb));
+	export_to(a, io.ea, 0, 3);
+	CHECK_OK(bg_db_open(&b, io.pb));
 	struct bg_import_stats st;
-	CHECK_OK(import_from(b, ea, &st));
+	CHECK_OK(import_from(b, io.ea, &st));
 	TF_CHECK_EQ(st.runs_added, 3);
-	CHECK_OK(import_from(b, ea, &st));
+	CHECK_OK(import_from(b, io.ea, &st));
 	TF_CHECK_EQ(st.lines, 3);
 	TF_CHECK_EQ(st.runs_added, 0);
 	TF_CHECK_EQ(st.runs_present, 3);
 	TF_CHECK_EQ(st.samples_added, 0);
-	check_same_counts(pa, pb);
+	check_same_counts(io.pa, io.pb);
 	/* and into the database it came from */
-	CHECK_OK(import_from(a, ea, &st));
+	CHECK_OK(import_from(a, io.ea, &st));
 	TF_CHECK_EQ(st.runs_added, 0);
 	TF_CHECK_EQ(st.runs_present, 3);
-	check_same_counts(pa, pb);
-	export_to(b, eb, 0, 3);
-	char *xa = slurp(ea), *xb = slurp(eb);
+	check_same_counts(io.pa, io.pb);
+	export_to(b, io.eb, 0, 3);
+	char *xa = slurp(io.ea), *xb = slurp(io.eb);
 	TF_CHECK(!strcmp(xa, xb), "exports differ after a second import");
 	free(xa);
 	free(xb);
 	bg_db_close(a);
 	bg_db_close(b);
-	bg_fs_rmtree(t.dir);
+	bg_fs_rmtree(io.t.dir);
 }
 
 /* Writes lines (each without its newline) to path. */
@@ -431,18 +438,12 @@ static void put_decision(struct bg_db *db, int64_t a, int64_t b, const char *con
 
 TF_TEST(db__export_import_decisions)
 {
-	struct tmp t;
-	char pa[300], pb[300], ea[300], eb[300], bad[300];
-	tmp_init(&t);
-	tmp_path(&t, "a.db", pa, sizeof(pa));
-	tmp_path(&t, "b.db", pb, sizeof(pb));
-	tmp_path(&t, "a.jsonl", ea, sizeof(ea));
-	tmp_path(&t, "b.jsonl", eb, sizeof(eb));
-	tmp_path(&t, "bad.jsonl", bad, sizeof(bad));
+	struct io_paths io;
+	io_paths_init(&io);
 	struct bg_db *a, *b;
-	CHECK_OK(bg_db_open(&a, pa));
+	CHECK_OK(bg_db_open(&a, io.pa));
 	/* a run in B first, so the runs' ids differ between the two databases */
-	CHECK_OK(bg_db_open(&b, pb));
+	CHECK_OK(bg_db_open(&b, io.pb));
 	fill(b);
 	fill(a);
 	struct bg_run_rec *va;
@@ -451,12 +452,12 @@ TF_TEST(db__export_import_decisions)
 	TF_CHECK_EQ(na, 3);
 	put_decision(a, va[1].id, va[0].id, "failure");
 	put_decision(a, va[2].id, va[1].id, "success");
-	FILE *f = fopen(ea, "w");
+	FILE *f = fopen(io.ea, "w");
 	size_t nr = 0, nd = 0;
 	CHECK_OK(bg_db_export(a, f, 0, bg_decision_json_set_ids, &nr, &nd));
 	fclose(f);
 	TF_CHECK(nr == 3 && nd == 2, "%zu runs, %zu decisions", nr, nd);
-	char *xa = slurp(ea);
+	char *xa = slurp(io.ea);
 	/* runs by uuid, this database's ids zeroed */
 	char want[200];
 	snprintf(want, sizeof(want), "\"record\":\"decision\",\"kind\":\"ci\",\"base_run\":\"%s\","
@@ -467,16 +468,16 @@ TF_TEST(db__export_import_decisions)
 	/* into a database that already has other runs with the same ids: all or nothing */
 	struct bg_db *c;
 	char pc[300];
-	tmp_path(&t, "c.db", pc, sizeof(pc));
+	tmp_path(&io.t, "c.db", pc, sizeof(pc));
 	CHECK_OK(bg_db_open(&c, pc));
 	struct bg_import_stats st;
-	CHECK_OK(import_from(c, ea, &st));
+	CHECK_OK(import_from(c, io.ea, &st));
 	TF_CHECK(st.runs_added == 3 && st.decisions_added == 2, "%zu runs, %zu decisions",
 		 st.runs_added, st.decisions_added);
-	CHECK_OK(import_from(c, ea, &st));
+	CHECK_OK(import_from(c, io.ea, &st));
 	TF_CHECK(st.decisions_added == 0 && st.decisions_present == 2, "again: %zu added",
 		 st.decisions_added);
-	CHECK_OK(import_from(b, ea, &st)); /* B had 3 runs of its own: new ids here */
+	CHECK_OK(import_from(b, io.ea, &st)); /* B had 3 runs of its own: new ids here */
 	TF_CHECK(st.runs_added == 3 && st.decisions_added == 2, "B: %zu runs, %zu decisions",
 		 st.runs_added, st.decisions_added);
 	/* the stored decision names B's ids for A's runs */
@@ -506,14 +507,14 @@ TF_TEST(db__export_import_decisions)
 	cJSON_Delete(j);
 	free(json);
 	/* C's export equals A's: the ids travel as uuids */
-	f = fopen(eb, "w");
+	f = fopen(io.eb, "w");
 	CHECK_OK(bg_db_export(c, f, 0, bg_decision_json_set_ids, &nr, &nd));
 	fclose(f);
-	char *xc = slurp(eb);
+	char *xc = slurp(io.eb);
 	TF_CHECK(!strcmp(xa, xc), "exports differ:\nA: %s\nC: %s", xa, xc);
 
 	/* a decision whose run is nowhere: the file is refused whole */
-	f = fopen(bad, "w");
+	f = fopen(io.bad, "w");
 	fprintf(f, "%s", xa);
 	fprintf(f, "{\"record\":\"decision\",\"kind\":\"ci\",\"base_run\":\"no-such-run\","
 		   "\"head_run\":null,\"strict_run\":null,\"conclusion\":\"success\",\"created\":5,"
@@ -521,9 +522,9 @@ TF_TEST(db__export_import_decisions)
 	fclose(f);
 	struct bg_db *e;
 	char pe[300];
-	tmp_path(&t, "e.db", pe, sizeof(pe));
+	tmp_path(&io.t, "e.db", pe, sizeof(pe));
 	CHECK_OK(bg_db_open(&e, pe));
-	TF_CHECK_EQ(import_from(e, bad, &st), BG_EINPUT);
+	TF_CHECK_EQ(import_from(e, io.bad, &st), BG_EINPUT);
 	TF_CHECK(strstr(bg_error_last(), "bad.jsonl:6") && strstr(bg_error_last(), "no-such-run"),
 		 "message: %s", bg_error_last());
 	TF_CHECK(st.runs_added == 0 && st.decisions_added == 0 && raw_count(pe, "runs") == 0,
@@ -536,63 +537,58 @@ TF_TEST(db__export_import_decisions)
 	bg_db_close(b);
 	bg_db_close(c);
 	bg_db_close(e);
-	bg_fs_rmtree(t.dir);
+	bg_fs_rmtree(io.t.dir);
 }
 
 TF_TEST(db__import_malformed_line)
 {
-	struct tmp t;
-	char pa[300], pb[300], ea[300], bad[300];
-	tmp_init(&t);
-	tmp_path(&t, "a.db", pa, sizeof(pa));
-	tmp_path(&t, "b.db", pb, sizeof(pb));
-	tmp_path(&t, "a.jsonl", ea, sizeof(ea));
-	tmp_path(&t, "bad.jsonl", bad, sizeof(bad));
+	struct io_paths io;
+	io_paths_init(&io);
 	struct bg_db *a;
-	CHECK_OK(bg_db_open(&a, pa));
+	CHECK_OK(bg_db_open(&a, io.pa));
 	fill(a);
-	export_to(a, ea, 0, 3);
+	export_to(a, io.ea, 0, 3);
 	bg_db_close(a);
-	char *x = slurp(ea);
+	char *x = slurp(io.ea);
 	char *l0 = nth_line(x, 0), *l1 = nth_line(x, 1);
 
 	/* truncated JSON on line 4 (line 3 is blank) */
 	const char *trunc[] = {l0, l1, "", "{\"uuid\": \"x\", \"kind\":"};
-	write_lines(bad, trunc, 4);
-	expect_bad_import(pb, bad, "4", "not valid JSON");
+	write_lines(io.bad, trunc, 4);
+	expect_bad_import(io.pb, io.bad, "4", "not valid JSON");
 
 	/* trailing garbage after the object */
 	char *garbage = malloc(strlen(l1) + 8);
 	memcpy(garbage, l1, strlen(l1));
 	memcpy(garbage + strlen(l1), " xyz", 5);
 	const char *trail[] = {l0, garbage};
-	write_lines(bad, trail, 2);
-	expect_bad_import(pb, bad, "2", "not valid JSON");
+	write_lines(io.bad, trail, 2);
+	expect_bad_import(io.pb, io.bad, "2", "not valid JSON");
 
 	/* well-formed JSON, wrong content */
 	char *s = with_result_member(l1, "samples", cJSON_Parse("[1, \"oops\", 3]"));
 	const char *wrong[] = {l0, s};
-	write_lines(bad, wrong, 2);
-	expect_bad_import(pb, bad, "2", "samples");
+	write_lines(io.bad, wrong, 2);
+	expect_bad_import(io.pb, io.bad, "2", "samples");
 	free(s);
 
 	s = with_result_member(l0, "benchmark", cJSON_CreateNumber(5));
 	const char *wrong2[] = {s, l1};
-	write_lines(bad, wrong2, 2);
-	expect_bad_import(pb, bad, "1", "benchmark");
+	write_lines(io.bad, wrong2, 2);
+	expect_bad_import(io.pb, io.bad, "1", "benchmark");
 	free(s);
 
 	const char *notobj[] = {l0, "[1, 2, 3]"};
-	write_lines(bad, notobj, 2);
-	expect_bad_import(pb, bad, "2", "object");
+	write_lines(io.bad, notobj, 2);
+	expect_bad_import(io.pb, io.bad, "2", "object");
 
 	cJSON *j = cJSON_Parse(l1);
 	cJSON_ReplaceItemInObject(j, "kind", cJSON_CreateString("weekly"));
 	s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	const char *kind[] = {l0, s};
-	write_lines(bad, kind, 2);
-	expect_bad_import(pb, bad, "2", "weekly");
+	write_lines(io.bad, kind, 2);
+	expect_bad_import(io.pb, io.bad, "2", "weekly");
 	free(s);
 
 	j = cJSON_Parse(l0);
@@ -600,8 +596,8 @@ TF_TEST(db__import_malformed_line)
 	s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	const char *nomachine[] = {s};
-	write_lines(bad, nomachine, 1);
-	expect_bad_import(pb, bad, "1", "machine");
+	write_lines(io.bad, nomachine, 1);
+	expect_bad_import(io.pb, io.bad, "1", "machine");
 	free(s);
 
 	/* valid JSON whose rows clash: a series twice in one round */
@@ -611,17 +607,17 @@ TF_TEST(db__import_malformed_line)
 	s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	const char *twice[] = {l1, s};
-	write_lines(bad, twice, 2);
-	expect_bad_import(pb, bad, "2", "twice");
+	write_lines(io.bad, twice, 2);
+	expect_bad_import(io.pb, io.bad, "2", "twice");
 	free(s);
 
 	/* and the good lines alone import fine into the same database */
 	const char *good[] = {l0, "", l1};
-	write_lines(bad, good, 3);
+	write_lines(io.bad, good, 3);
 	struct bg_db *b;
 	struct bg_import_stats st;
-	CHECK_OK(bg_db_open(&b, pb));
-	CHECK_OK(import_from(b, bad, &st));
+	CHECK_OK(bg_db_open(&b, io.pb));
+	CHECK_OK(import_from(b, io.bad, &st));
 	TF_CHECK_EQ(st.lines, 3);
 	TF_CHECK_EQ(st.runs_added, 2);
 	bg_db_close(b);
@@ -629,7 +625,7 @@ TF_TEST(db__import_malformed_line)
 	free(l0);
 	free(l1);
 	free(x);
-	bg_fs_rmtree(t.dir);
+	bg_fs_rmtree(io.t.dir);
 }
 
 /* 100 runs x 100 series x 100 samples, as an export would write them. */
