@@ -383,33 +383,33 @@ static int bisect_open(struct bg_app *app, const struct bg_commit *line, size_t 
 	return rc;
 }
 
-/* The site from the analysis and the stored regressions of this machine. */
-static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
-		  const struct bg_nightly_config *nc, const struct analysis *a, const char *dir,
-		  int png, const char *branch)
+/* The stored regressions as the site shows them, with the names and keys they point at. */
+struct site_regressions {
+	struct bg_site_regression *sr;
+	char (*names)[256];
+	char (*keys)[128];
+};
+
+static int site_regressions(struct bg_app *app, const struct bg_commit *line, size_t n,
+			    const struct bg_regression_rec *regs, size_t nregs,
+			    struct site_regressions *out)
 {
-	struct bg_regression_rec *regs = NULL;
-	size_t nregs = 0;
-	int rc = bg_db_regression_list(app->db, app->machine_id, &regs, &nregs);
-	if (rc < 0)
-		return rc;
-	struct bg_site_regression *sr = calloc(nregs ? nregs : 1, sizeof(*sr));
-	char(*names)[256] = calloc(nregs ? nregs : 1, sizeof(*names));
-	char(*keys)[128] = calloc(nregs ? nregs : 1, sizeof(*keys));
-	if (!sr || !names || !keys) {
-		rc = bg_error_oom();
-		goto done;
-	}
+	out->sr = calloc(nregs ? nregs : 1, sizeof(*out->sr));
+	out->names = calloc(nregs ? nregs : 1, sizeof(*out->names));
+	out->keys = calloc(nregs ? nregs : 1, sizeof(*out->keys));
+	if (!out->sr || !out->names || !out->keys)
+		return bg_error_oom();
 	for (size_t i = 0; i < nregs; i++) {
 		const struct bg_regression_rec *r = &regs[i];
-		bg_trend_series_name(names[i], sizeof(names[i]), r->benchmark, r->params, r->mode);
-		bg_nightly_series_key(keys[i], sizeof(keys[i]), names[i]);
+		char *name = out->names[i], *key = out->keys[i];
+		bg_trend_series_name(name, sizeof(out->names[i]), r->benchmark, r->params, r->mode);
+		bg_nightly_series_key(key, sizeof(out->keys[i]), name);
 		ptrdiff_t g = bg_commit_index(line, n, r->good_sha),
 			  b = bg_commit_index(line, n, r->bad_sha);
 		ptrdiff_t sp = bg_commit_index(line, n, r->suspect_sha);
-		sr[i] = (struct bg_site_regression){
-			.series_key = keys[i],
-			.benchmark = names[i],
+		out->sr[i] = (struct bg_site_regression){
+			.series_key = key,
+			.benchmark = name,
 			.mode = r->mode,
 			.machine = app->machine.cpu,
 			.good_sha = r->good_sha,
@@ -423,6 +423,43 @@ static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
 			.state = r->state,
 			.reason = r->reason};
 	}
+	return 0;
+}
+
+/* The nightly's last lines: the counts, where the site went, and each open regression. */
+static void print_summary(size_t n, const char *branch, size_t n_series,
+			  const struct bg_regression_rec *regs, size_t nregs,
+			  const struct site_regressions *s, const char *dir,
+			  const struct bg_site_stats *st)
+{
+	size_t open = 0;
+	for (size_t i = 0; i < nregs; i++)
+		open += !strcmp(regs[i].state, "detected");
+	printf("nightly: %zu commits on %s, %zu series, %zu regressions (%zu open); site %s "
+	       "(%zu pages, %zu plots%s%s) in %.1f s\n",
+	       n, branch, n_series, nregs, open, dir, st->pages, st->plots,
+	       st->plot_error[0] ? "; plots missing: " : "", st->plot_error, st->seconds);
+	for (size_t i = 0; i < nregs; i++)
+		if (!strcmp(regs[i].state, "detected"))
+			printf("  regression %s: %+.1f%% [%+.1f%%, %+.1f%%] between %.10s and "
+			       "%.10s\n",
+			       s->names[i], 100 * regs[i].rel, 100 * regs[i].lo, 100 * regs[i].hi,
+			       regs[i].good_sha, regs[i].bad_sha);
+}
+
+/* The site from the analysis and the stored regressions of this machine. */
+static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
+		  const struct bg_nightly_config *nc, const struct analysis *a, const char *dir,
+		  int png, const char *branch)
+{
+	struct bg_regression_rec *regs = NULL;
+	size_t nregs = 0;
+	int rc = bg_db_regression_list(app->db, app->machine_id, &regs, &nregs);
+	if (rc < 0)
+		return rc;
+	struct site_regressions sr = {NULL, NULL, NULL};
+	if ((rc = site_regressions(app, line, n, regs, nregs, &sr)) < 0)
+		goto done;
 	char title[160], when[64];
 	snprintf(title, sizeof(title), "bitgate nightly: %s", branch);
 	time_t now = time(NULL);
@@ -434,31 +471,18 @@ static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
 			       .generated = when,
 			       .series = a->series,
 			       .n_series = a->n_walk,
-			       .regressions = sr,
+			       .regressions = sr.sr,
 			       .n_regressions = nregs};
 	struct bg_site_opts so = {.png = png};
 	struct bg_site_stats st;
 	bg_progress_clear();
 	bg_log_info("rendering %zu series and %zu regressions into %s", a->n_walk, nregs, dir);
-	if ((rc = bg_site_write(&site, dir, &so, &st)) < 0)
-		goto done;
-	size_t open = 0;
-	for (size_t i = 0; i < nregs; i++)
-		open += !strcmp(regs[i].state, "detected");
-	printf("nightly: %zu commits on %s, %zu series, %zu regressions (%zu open); site %s "
-	       "(%zu pages, %zu plots%s%s) in %.1f s\n",
-	       n, branch, a->n_walk, nregs, open, dir, st.pages, st.plots,
-	       st.plot_error[0] ? "; plots missing: " : "", st.plot_error, st.seconds);
-	for (size_t i = 0; i < nregs; i++)
-		if (!strcmp(regs[i].state, "detected"))
-			printf("  regression %s: %+.1f%% [%+.1f%%, %+.1f%%] between %.10s and "
-			       "%.10s\n",
-			       names[i], 100 * regs[i].rel, 100 * regs[i].lo, 100 * regs[i].hi,
-			       regs[i].good_sha, regs[i].bad_sha);
+	if ((rc = bg_site_write(&site, dir, &so, &st)) == 0)
+		print_summary(n, branch, a->n_walk, regs, nregs, &sr, dir, &st);
 done:
-	free(sr);
-	free(names);
-	free(keys);
+	free(sr.sr);
+	free(sr.names);
+	free(sr.keys);
 	bg_db_regression_list_free(regs, nregs);
 	return rc;
 }
