@@ -138,13 +138,24 @@ static int fail(const char *what)
 	return 1;
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+struct synth_opts {
+	const char *repo_dir, *db_path, *branch, *truth;
+	int n_series, n_samples;
+	unsigned long long seed;
+	int check_mode;
+	double threshold;
+};
+
+/* Reads the options into o; -1 to go on, else the exit status (after --help or a usage
+ * error). */
+static int parse_args(int argc, char **argv, struct synth_opts *o)
 {
-	const char *repo_dir = NULL, *db_path = NULL, *branch = "main", *truth = NULL;
-	int n_series = 50, n_samples = 10;
-	unsigned long long seed = 20261124;
-	int check_mode = 0;
-	double threshold = 0.03;
+	*o = (struct synth_opts){.branch = "main",
+				 .n_series = 50,
+				 .n_samples = 10,
+				 .seed = 20261124,
+				 .threshold = 0.03};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -155,7 +166,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(a, "--check")) {
-			check_mode = 1;
+			o->check_mode = 1;
 			continue;
 		}
 		if (!v) {
@@ -163,68 +174,43 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (!strcmp(a, "--repo"))
-			repo_dir = v;
+			o->repo_dir = v;
 		else if (!strcmp(a, "--db"))
-			db_path = v;
+			o->db_path = v;
 		else if (!strcmp(a, "--branch"))
-			branch = v;
+			o->branch = v;
 		else if (!strcmp(a, "--series"))
-			n_series = atoi(v);
+			o->n_series = atoi(v);
 		else if (!strcmp(a, "--samples"))
-			n_samples = atoi(v);
+			o->n_samples = atoi(v);
 		else if (!strcmp(a, "--threshold"))
-			threshold = atof(v);
+			o->threshold = atof(v);
 		else if (!strcmp(a, "--truth"))
-			truth = v;
+			o->truth = v;
 		else if (!strcmp(a, "--seed"))
-			seed = strtoull(v, NULL, 10);
+			o->seed = strtoull(v, NULL, 10);
 		else {
 			fprintf(stderr, "bg-synth-nightly: unknown option %s (see --help)\n", a);
 			return 2;
 		}
 		i++;
 	}
-	if (!repo_dir || !db_path || n_series < 1 || n_series > 10000 || n_samples < 1 ||
-	    n_samples > 100000) {
+	if (!o->repo_dir || !o->db_path || o->n_series < 1 || o->n_series > 10000 ||
+	    o->n_samples < 1 || o->n_samples > 100000) {
 		fprintf(stderr, "bg-synth-nightly: --repo and --db are required; --series 1..10000, "
 				"--samples 1..100000\n");
 		return 2;
 	}
-	rng = seed;
+	return -1;
+}
 
-	struct bg_repo *repo;
-	struct bg_db *db;
-	struct bg_commit *line;
-	size_t n;
-	if (bg_repo_open(&repo, repo_dir) < 0)
-		return fail(repo_dir);
-	if (bg_git_range(repo, NULL, branch, 1, &line, &n) < 0)
-		return fail(branch);
-	if (bg_db_open(&db, db_path) < 0)
-		return fail(db_path);
-	if (check_mode) {
-		if (!truth) {
-			fprintf(stderr, "bg-synth-nightly: --check needs --truth\n");
-			return 2;
-		}
-		int rc = check(db, line, n, truth, threshold);
-		bg_commit_list_free(line, n);
-		bg_db_close(db);
-		bg_repo_free(repo);
-		return rc;
-	}
-	struct bg_machine_rec m;
-	int64_t machine_id;
-	memset(&m, 0, sizeof(m));
-	if (bg_machine_detect(&m) < 0 || bg_db_machine_put(db, &m, &machine_id) < 0)
-		return fail("this machine");
+static const char *const kernels[] = {"ref", "avx2", "avx512", "vnni", "amx"};
 
-	static const char *const kernels[] = {"ref", "avx2", "avx512", "vnni", "amx"};
+/* n_series series over a line of n commits, their steps drawn; the number of steps. */
+static size_t make_series(struct synth_series *ser, int n_series, size_t n)
+{
 	static const char *const shapes[] = {"2560x2560", "2560x6912", "6912x2560", "2560x128256",
 					     "64x2560x2560"};
-	struct synth_series *ser = calloc((size_t)n_series, sizeof(*ser));
-	if (!ser)
-		return 1;
 	size_t steps = 0;
 	for (int s = 0; s < n_series; s++) {
 		struct synth_series *x = &ser[s];
@@ -242,72 +228,145 @@ int main(int argc, char **argv)
 		}
 		steps += (size_t)x->n_steps;
 	}
+	return steps;
+}
 
-	if (truth) {
-		FILE *t = fopen(truth, "w");
-		if (!t) {
-			perror(truth);
-			return 1;
-		}
-		for (int s = 0; s < n_series; s++)
-			for (int k = 0; k < ser[s].n_steps; k++)
-				fprintf(t, "%s %s %.4f\n", ser[s].name, line[ser[s].step_at[k]].sha,
-					ser[s].step[k]);
-		if (fclose(t) != 0) {
-			perror(truth);
-			return 1;
-		}
+/* The --truth file: every step put in; 0, or 1 when it cannot be written. */
+static int write_truth(const char *truth, const struct synth_series *ser, int n_series,
+		       const struct bg_commit *line)
+{
+	FILE *t = fopen(truth, "w");
+	if (!t) {
+		perror(truth);
+		return 1;
 	}
+	for (int s = 0; s < n_series; s++)
+		for (int k = 0; k < ser[s].n_steps; k++)
+			fprintf(t, "%s %s %.4f\n", ser[s].name, line[ser[s].step_at[k]].sha,
+				ser[s].step[k]);
+	if (fclose(t) != 0) {
+		perror(truth);
+		return 1;
+	}
+	return 0;
+}
 
+/* Series s's n_samples samples at commit i into b. */
+static void fill_bench(struct bg_bench *b, struct synth_series *ser, int s, size_t i,
+		       double *samples, int n_samples)
+{
+	b->name = ser[s].name;
+	b->unit = "ns";
+	b->iterations = 1;
+	b->checked = 1;
+	b->kernel = (char *)kernels[s % 5];
+	b->samples = samples + (size_t)s * (size_t)n_samples;
+	b->n_samples = (size_t)n_samples;
+	double l = level(&ser[s], i);
+	for (int k = 0; k < n_samples; k++) {
+		double x = l * exp(0.02 * normal());
+		if (uniform() < 0.01) /* a neighbour's burst */
+			x *= 1.3 + uniform();
+		b->samples[k] = x;
+	}
+}
+
+/* Commit i of the line and its one complete nightly run; 0, else the exit status. */
+static int store_run(struct bg_db *db, struct bg_commit *line, size_t i, int64_t machine_id,
+		     struct synth_series *ser, int n_series, int n_samples)
+{
+	struct bg_commit_rec c = {.sha = line[i].sha,
+				  .tree = line[i].tree,
+				  .parent = line[i].parent[0] ? line[i].parent : NULL,
+				  .subject = line[i].subject,
+				  .author = line[i].author,
+				  .time = line[i].time};
+	struct bg_run_rec r = {.kind = "nightly",
+			       .commit_sha = line[i].sha,
+			       .machine_id = machine_id,
+			       .tree = line[i].tree,
+			       .harness_version = "synthetic",
+			       .started = line[i].time};
+	if (bg_db_commit_put(db, &c) < 0 || bg_db_run_begin(db, &r) < 0)
+		return fail(line[i].sha);
+	struct bg_bench_set set = {.format = "bitgate-bench/1"};
+	set.ctx.threads = 1;
+	set.v = calloc((size_t)n_series, sizeof(*set.v));
+	double *samples = calloc((size_t)n_series * (size_t)n_samples, sizeof(double));
+	if (!set.v || !samples)
+		return 1;
+	set.n = (size_t)n_series;
+	for (int s = 0; s < n_series; s++)
+		fill_bench(&set.v[s], ser, s, i, samples, n_samples);
+	int rc = bg_db_run_add_bench(db, r.id, 0, "default", "threads=1", &set);
+	free(set.v);
+	free(samples);
+	if (rc < 0 || bg_db_run_finish(db, r.id, "ok", 1) < 0)
+		return fail(line[i].sha);
+	free(r.uuid);
+	return 0;
+}
+
+/* The synthetic history: the series, the truth file, one run per commit; the exit status. */
+static int generate(const struct synth_opts *o, struct bg_db *db, struct bg_commit *line, size_t n)
+{
+	struct bg_machine_rec m;
+	int64_t machine_id;
+	memset(&m, 0, sizeof(m));
+	if (bg_machine_detect(&m) < 0 || bg_db_machine_put(db, &m, &machine_id) < 0)
+		return fail("this machine");
+	struct synth_series *ser = calloc((size_t)o->n_series, sizeof(*ser));
+	if (!ser)
+		return 1;
+	size_t steps = make_series(ser, o->n_series, n);
+	if (o->truth && write_truth(o->truth, ser, o->n_series, line))
+		return 1;
 	for (size_t i = 0; i < n; i++) {
-		struct bg_commit_rec c = {.sha = line[i].sha, .tree = line[i].tree,
-					  .parent = line[i].parent[0] ? line[i].parent : NULL,
-					  .subject = line[i].subject, .author = line[i].author,
-					  .time = line[i].time};
-		struct bg_run_rec r = {.kind = "nightly", .commit_sha = line[i].sha,
-				       .machine_id = machine_id, .tree = line[i].tree,
-				       .harness_version = "synthetic", .started = line[i].time};
-		if (bg_db_commit_put(db, &c) < 0 || bg_db_run_begin(db, &r) < 0)
-			return fail(line[i].sha);
-		struct bg_bench_set set = {.format = "bitgate-bench/1"};
-		set.ctx.threads = 1;
-		set.v = calloc((size_t)n_series, sizeof(*set.v));
-		double *samples = calloc((size_t)n_series * (size_t)n_samples, sizeof(double));
-		if (!set.v || !samples)
-			return 1;
-		set.n = (size_t)n_series;
-		for (int s = 0; s < n_series; s++) {
-			struct bg_bench *b = &set.v[s];
-			b->name = ser[s].name;
-			b->unit = "ns";
-			b->iterations = 1;
-			b->checked = 1;
-			b->kernel = (char *)kernels[s % 5];
-			b->samples = samples + (size_t)s * (size_t)n_samples;
-			b->n_samples = (size_t)n_samples;
-			double l = level(&ser[s], i);
-			for (int k = 0; k < n_samples; k++) {
-				double x = l * exp(0.02 * normal());
-				if (uniform() < 0.01) /* a neighbour's burst */
-					x *= 1.3 + uniform();
-				b->samples[k] = x;
-			}
-		}
-		int rc = bg_db_run_add_bench(db, r.id, 0, "default", "threads=1", &set);
-		free(set.v);
-		free(samples);
-		if (rc < 0 || bg_db_run_finish(db, r.id, "ok", 1) < 0)
-			return fail(line[i].sha);
-		free(r.uuid);
+		int rc = store_run(db, line, i, machine_id, ser, o->n_series, o->n_samples);
+		if (rc)
+			return rc;
 		if ((i + 1) % 100 == 0 || i + 1 == n)
 			fprintf(stderr, "bg-synth-nightly: %zu/%zu commits\r", i + 1, n);
 	}
-	fprintf(stderr, "\nbg-synth-nightly: %zu commits x %d series x %d samples, %zu steps, "
-			"into %s\n",
-		n, n_series, n_samples, steps, db_path);
+	fprintf(stderr,
+		"\nbg-synth-nightly: %zu commits x %d series x %d samples, %zu steps, "
+		"into %s\n",
+		n, o->n_series, o->n_samples, steps, o->db_path);
 	free(ser);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct synth_opts o;
+	int rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	rng = o.seed;
+
+	struct bg_repo *repo;
+	struct bg_db *db;
+	struct bg_commit *line;
+	size_t n;
+	if (bg_repo_open(&repo, o.repo_dir) < 0)
+		return fail(o.repo_dir);
+	if (bg_git_range(repo, NULL, o.branch, 1, &line, &n) < 0)
+		return fail(o.branch);
+	if (bg_db_open(&db, o.db_path) < 0)
+		return fail(o.db_path);
+	if (o.check_mode) {
+		if (!o.truth) {
+			fprintf(stderr, "bg-synth-nightly: --check needs --truth\n");
+			return 2;
+		}
+		rc = check(db, line, n, o.truth, o.threshold);
+	} else {
+		rc = generate(&o, db, line, n);
+		if (rc)
+			return rc;
+	}
 	bg_commit_list_free(line, n);
 	bg_db_close(db);
 	bg_repo_free(repo);
-	return 0;
+	return rc;
 }
