@@ -70,16 +70,30 @@ void tf_seed(unsigned long long seed)
 	rng = seed ? seed : 1;
 }
 
-char *tf_tmpfile(const char *tag)
+/* $TMPDIR/tag-XXXXXX (default /tmp), malloc'd, for mkstemp or mkdtemp to fill in. */
+static char *tmp_template(const char *tag)
 {
 	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	size_t n = strlen(dir) + strlen(tag) + 16;
 	char *p = malloc(n);
 	TF_CHECK(p, "out of memory");
 	snprintf(p, n, "%s/%s-XXXXXX", dir, tag);
+	return p;
+}
+
+char *tf_tmpfile(const char *tag)
+{
+	char *p = tmp_template(tag);
 	int fd = mkstemp(p);
 	TF_CHECK(fd >= 0, "mkstemp %s", p);
 	close(fd);
+	return p;
+}
+
+char *tf_tmpdir(const char *tag)
+{
+	char *p = tmp_template(tag);
+	TF_CHECK(mkdtemp(p), "mkdtemp %s", p);
 	return p;
 }
 

@@ -46,6 +46,10 @@ int tf_max_threads(int want);
  * caller unlinks and frees it. Fails the test when it cannot be made. */
 char *tf_tmpfile(const char *tag);
 
+/* A new empty directory under $TMPDIR (default /tmp) named after tag; malloc'd path. The
+ * caller removes and frees it. Fails the test when it cannot be made. */
+char *tf_tmpdir(const char *tag);
+
 /* What a program run by tf_run printed and how it ended. */
 struct tf_output {
 	int status; /* exit code, or 128 + signal */

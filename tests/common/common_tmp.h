@@ -3,7 +3,6 @@
 #ifndef COMMON_TMP_H
 #define COMMON_TMP_H
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +13,10 @@ static char tmp[256];
 
 static void mktmp(void)
 {
-	snprintf(tmp, sizeof(tmp), "%s/bitgate-common-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	TF_CHECK(mkdtemp(tmp), "mkdtemp: %s", strerror(errno));
+	char *made = tf_tmpdir("bitgate-common");
+	TF_CHECK(strlen(made) < sizeof(tmp), "scratch directory name too long: %s", made);
+	strcpy(tmp, made);
+	free(made);
 }
 
 static char *in_tmp(const char *name)

@@ -1,7 +1,7 @@
-/* common/fs.c beyond the basics in test_common.c: what materialising a working tree needs
- * without git (raw copies, link targets, parent directories, the empty-target check), the
- * last line a running step wrote, and joined paths as new strings. */
-#include <errno.h>
+/* common/fs.c: directories made and removed, files written, read back and their tails, disk
+ * usage; what materialising a working tree needs without git (raw copies, link targets,
+ * parent directories, the empty-target check), the last line a running step wrote, and
+ * joined paths as new strings. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,15 +12,6 @@
 #include "bg_fs.h"
 #include "tf.h"
 
-static char *tmpdir(void)
-{
-	const char *t = getenv("TMPDIR");
-	struct bg_buf b = BG_BUF_INIT;
-	bg_buf_printf(&b, "%s/bitgate-fs-XXXXXX", t && *t ? t : "/tmp");
-	TF_CHECK(mkdtemp(b.ptr) != NULL, "mkdtemp: %s", strerror(errno));
-	return bg_buf_detach(&b);
-}
-
 static char *in(const char *dir, const char *name)
 {
 	char *p = bg_path_joined(dir, name);
@@ -28,9 +19,44 @@ static char *in(const char *dir, const char *name)
 	return p;
 }
 
+TF_TEST(common__fs_write_read_tail_rmtree)
+{
+	char *tmp = tf_tmpdir("bitgate-common");
+	char *dir = in(tmp, "a/b/c");
+	TF_CHECK_EQ(bg_fs_mkdirs(dir), 0);
+	TF_CHECK(bg_fs_is_dir(dir), "mkdirs");
+	struct bg_buf text = BG_BUF_INIT;
+	for (int i = 0; i < 500; i++)
+		bg_buf_printf(&text, "line %d\n", i);
+	char *f = in(tmp, "a/b/c/log.txt"), *missing = in(tmp, "missing");
+	TF_CHECK_EQ(bg_fs_write(f, text.ptr, text.len), 0);
+	struct bg_buf back = BG_BUF_INIT, tail = BG_BUF_INIT;
+	TF_CHECK_EQ(bg_fs_read(&back, f), 0);
+	TF_CHECK(back.len == text.len && !memcmp(back.ptr, text.ptr, text.len), "read back");
+	TF_CHECK_EQ(bg_fs_tail(&tail, f, 30), 0);
+	/* the tail starts at a line boundary and ends with the last line */
+	TF_CHECK(!strncmp(tail.ptr, "line ", 5) && strstr(tail.ptr, "line 499\n"), "tail: %s",
+		 tail.ptr);
+	TF_CHECK(tail.len <= 30, "tail too long: %zu", tail.len);
+	TF_CHECK_EQ(bg_fs_read(&back, missing), BG_ENOTFOUND);
+	TF_CHECK(strstr(bg_error_last(), "missing"), "message names the file: %s", bg_error_last());
+	TF_CHECK(bg_fs_du(tmp) == (int64_t)text.len, "du %lld", (long long)bg_fs_du(tmp));
+	TF_CHECK_EQ(bg_fs_rmtree(tmp), 0);
+	TF_CHECK(!bg_fs_exists(tmp), "rmtree");
+	TF_CHECK_EQ(bg_fs_rmtree(tmp), 0); /* missing: not an error */
+	bg_buf_free(&text);
+	bg_buf_free(&back);
+	bg_buf_free(&tail);
+	free(tmp);
+	free(dir);
+	free(f);
+	free(missing);
+}
+
 TF_TEST(fs__copy_file_keeps_bytes_and_sets_mode)
 {
-	char *dir = tmpdir(), *src = in(dir, "src"), *dst = in(dir, "dst"), *exe = in(dir, "exe");
+	char *dir = tf_tmpdir("bitgate-fs"), *src = in(dir, "src"), *dst = in(dir, "dst"),
+	     *exe = in(dir, "exe");
 	/* more than one read's worth, with a NUL inside */
 	size_t n = 200000;
 	char *data = malloc(n);
@@ -73,7 +99,7 @@ TF_TEST(fs__copy_file_keeps_bytes_and_sets_mode)
 
 TF_TEST(fs__readlink_and_mkdirs_parent)
 {
-	char *dir = tmpdir(), *link = in(dir, "l"), *file = in(dir, "f");
+	char *dir = tf_tmpdir("bitgate-fs"), *link = in(dir, "l"), *file = in(dir, "f");
 	struct bg_buf t = BG_BUF_INIT;
 	TF_CHECK(symlink("some/where else", link) == 0, "symlink");
 	bg_buf_puts(&t, "old");
@@ -100,7 +126,7 @@ TF_TEST(fs__readlink_and_mkdirs_parent)
 
 TF_TEST(fs__dir_is_empty)
 {
-	char *dir = tmpdir(), *file = in(dir, "f"), *missing = in(dir, "none");
+	char *dir = tf_tmpdir("bitgate-fs"), *file = in(dir, "f"), *missing = in(dir, "none");
 	TF_CHECK_EQ(bg_fs_dir_is_empty(dir), 1);
 	TF_CHECK_EQ(bg_fs_write(file, "", 0), 0);
 	TF_CHECK_EQ(bg_fs_dir_is_empty(dir), 0);
@@ -114,7 +140,7 @@ TF_TEST(fs__dir_is_empty)
 
 TF_TEST(fs__last_line)
 {
-	char *dir = tmpdir(), *log = in(dir, "log"), *missing = in(dir, "none");
+	char *dir = tf_tmpdir("bitgate-fs"), *log = in(dir, "log"), *missing = in(dir, "none");
 	struct bg_buf b = BG_BUF_INIT;
 	const char *text = "compiling a.c\ncompiling b.c\r\n\n";
 	TF_CHECK_EQ(bg_fs_write(log, text, strlen(text)), 0);

@@ -206,17 +206,6 @@ void site_fixture_free(struct site_fixture *f)
 	memset(f, 0, sizeof(*f));
 }
 
-char *site_tmpdir(const char *tag)
-{
-	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	size_t n = strlen(dir) + strlen(tag) + 16;
-	char *p = malloc(n);
-	TF_CHECK(p, "out of memory");
-	snprintf(p, n, "%s/%s-XXXXXX", dir, tag);
-	TF_CHECK(mkdtemp(p), "mkdtemp %s", p);
-	return p;
-}
-
 char *site_read(const char *dir, const char *rel)
 {
 	struct bg_buf path = BG_BUF_INIT, data = BG_BUF_INIT;

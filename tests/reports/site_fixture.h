@@ -34,9 +34,6 @@ void site_fixture_free(struct site_fixture *f);
 void site_fixture_big_series(struct site_fixture *f, size_t which, const char *key, size_t n,
 			     size_t k);
 
-/* A new empty directory under $TMPDIR (default /tmp); malloc'd path. */
-char *site_tmpdir(const char *tag);
-
 /* The whole file dir/rel as a string (free()); fails the test when it cannot be read. */
 char *site_read(const char *dir, const char *rel);
 

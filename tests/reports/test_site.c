@@ -45,7 +45,7 @@ static const char *const plots[] = {
 static char *render(const struct site_fixture *f, const struct bg_site_opts *o,
 		    struct bg_site_stats *st, const char *tag)
 {
-	char *dir = site_tmpdir(tag);
+	char *dir = tf_tmpdir(tag);
 	int rc = bg_site_write(&f->site, dir, o, st);
 	TF_CHECK(rc == 0, "bg_site_write: %d %s", rc, bg_error_last());
 	return dir;
@@ -636,7 +636,7 @@ TF_TEST(site__odd_values_still_plot)
 	const struct bg_site site = {.series = series, .n_series = 3};
 	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
 	struct bg_site_stats st;
-	char *dir = site_tmpdir("site-odd");
+	char *dir = tf_tmpdir("site-odd");
 	TF_CHECK(bg_site_write(&site, dir, &o, &st) == 0, "%s", bg_error_last());
 	TF_CHECK(!st.gnuplot_failed, "gnuplot failed: %s", st.plot_error);
 	TF_CHECK_EQ(st.plots, 5); /* no thumbnail without medians */
@@ -656,7 +656,7 @@ TF_TEST(site__rejects_malformed_input)
 	struct site_fixture f;
 	site_fixture_make(&f);
 	struct bg_site_opts o = {.gnuplot = "/nonexistent/gnuplot"};
-	char *dir = site_tmpdir("site-bad");
+	char *dir = tf_tmpdir("site-bad");
 	struct bg_site_stats st;
 
 	f.series[2].key = "../../etc/passwd";
@@ -726,7 +726,7 @@ TF_TEST(site__compare_chart)
 		{"skipped/cuda", NULL, 0, NULL, 0},
 	};
 	const struct bg_plot_cmp c = {"base 5f3c2a1", "head 'it''s' <b>&amp; 9a8b7c6", items, 4};
-	char *dir = site_tmpdir("site-compare");
+	char *dir = tf_tmpdir("site-compare");
 	struct bg_buf path = BG_BUF_INIT;
 	TF_CHECK(bg_path_join(&path, dir, "ci chart's.svg") == 0, "oom");
 	struct bg_site_opts o = {.gnuplot = site_gnuplot(), .png = 1};

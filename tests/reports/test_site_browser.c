@@ -129,8 +129,8 @@ TF_TEST(site_browser__index_renders)
 			"set BITGATE_CHROMIUM to use another binary");
 	struct site_fixture f;
 	site_fixture_make(&f);
-	char *dir = site_tmpdir("site-browser");
-	char *work = site_tmpdir("site-browser-work");
+	char *dir = tf_tmpdir("site-browser");
+	char *work = tf_tmpdir("site-browser-work");
 	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
 	struct bg_site_stats st;
 	TF_CHECK(bg_site_write(&f.site, dir, &o, &st) == 0, "%s", bg_error_last());
