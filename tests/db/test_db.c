@@ -355,12 +355,85 @@ TF_TEST(db__commit_prefix_lookup)
 
 /* --- builds ---------------------------------------------------------------------------- */
 
+/* Builds a (tA, ok, in /cache/a) and c (tC, failed, no directory) found by their key, and
+ * a key with no build not found. */
+static void check_build_finds(struct fx *f, int64_t a)
+{
+	struct bg_build_rec got;
+	int found = -1;
+	CHECK_OK(bg_db_build_find(f->db, f->machine, "tA", "h1", &got, &found));
+	TF_CHECK_EQ(found, 1);
+	TF_CHECK_EQ(got.id, a);
+	CHECK_STR(got.status, "ok");
+	CHECK_STR(got.binary_hash, "bin-a");
+	TF_CHECK(got.duration_s == 12.5, "duration %g", got.duration_s);
+	TF_CHECK_EQ(got.created, 90);
+	TF_CHECK_EQ(got.last_used, 100);
+	TF_CHECK_EQ(got.size_bytes, 5000);
+	TF_CHECK(got.log_tail == NULL, "log tail of an ok build");
+	bg_db_build_clear(&got);
+	CHECK_OK(bg_db_build_find(f->db, f->machine, "tC", "h1", &got, &found));
+	TF_CHECK_EQ(found, 1);
+	CHECK_STR(got.log_tail, "error: boom\n");
+	TF_CHECK(got.dir == NULL && got.binary_hash == NULL, "failed build has dir/hash");
+	TF_CHECK_EQ(got.last_used, 60); /* defaults to created */
+	bg_db_build_clear(&got);
+	CHECK_OK(bg_db_build_find(f->db, f->machine, "tA", "other", &got, &found));
+	TF_CHECK_EQ(found, 0);
+}
+
+/* The same key replaces build a's row and keeps its id (runs refer to it). */
+static void check_build_replace(struct fx *f, struct bg_build_rec *ba, int64_t a)
+{
+	int64_t a2;
+	struct bg_build_rec got;
+	int found = -1;
+	ba->status = "failed";
+	ba->binary_hash = NULL;
+	CHECK_OK(bg_db_build_put(f->db, ba, &a2));
+	TF_CHECK_EQ(a2, a);
+	CHECK_OK(bg_db_build_find(f->db, f->machine, "tA", "h1", &got, &found));
+	CHECK_STR(got.status, "failed");
+	TF_CHECK(got.binary_hash == NULL, "binary hash kept after replace");
+	bg_db_build_clear(&got);
+	TF_CHECK_EQ(raw_count(f->path, "SELECT count(*) FROM builds"), 3);
+}
+
+/* Touching b makes a the least recently used; forgetting a's directory leaves b listed;
+ * neither knows an id with no build. */
+static void check_build_touch_forget(struct fx *f, int64_t a, int64_t b)
+{
+	struct bg_build_rec *v;
+	size_t n;
+	CHECK_OK(bg_db_build_touch(f->db, b));
+	CHECK_OK(bg_db_build_list(f->db, &v, &n));
+	TF_CHECK_EQ(n, 2);
+	TF_CHECK_EQ(v[0].id, a);
+	TF_CHECK_EQ(v[1].id, b);
+	TF_CHECK(v[1].last_used >= (int64_t)time(NULL) - 60, "touch did not set now");
+	bg_db_build_list_free(v, n);
+
+	CHECK_OK(bg_db_build_forget_dir(f->db, a));
+	CHECK_OK(bg_db_build_list(f->db, &v, &n));
+	TF_CHECK_EQ(n, 1);
+	TF_CHECK_EQ(v[0].id, b);
+	bg_db_build_list_free(v, n);
+	struct bg_build_rec got;
+	int found = -1;
+	CHECK_OK(bg_db_build_find(f->db, f->machine, "tA", "h1", &got, &found));
+	TF_CHECK(found == 1 && got.dir == NULL, "forgotten dir still set");
+	bg_db_build_clear(&got);
+
+	TF_CHECK_EQ(bg_db_build_touch(f->db, 9999), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_build_forget_dir(f->db, 9999), BG_ENOTFOUND);
+}
+
 TF_TEST(db__build_cache_records)
 {
 	struct fx f;
 	fx_init(&f);
 	fx_open(&f);
-	int64_t a, b, c, a2;
+	int64_t a, b, c;
 	struct bg_build_rec ba = {.machine_id = f.machine,
 				  .tree = "tA",
 				  .config_hash = "h1",
@@ -398,59 +471,9 @@ TF_TEST(db__build_cache_records)
 	CHECK_STR(v[1].dir, "/cache/a");
 	bg_db_build_list_free(v, n);
 
-	struct bg_build_rec got;
-	int found = -1;
-	CHECK_OK(bg_db_build_find(f.db, f.machine, "tA", "h1", &got, &found));
-	TF_CHECK_EQ(found, 1);
-	TF_CHECK_EQ(got.id, a);
-	CHECK_STR(got.status, "ok");
-	CHECK_STR(got.binary_hash, "bin-a");
-	TF_CHECK(got.duration_s == 12.5, "duration %g", got.duration_s);
-	TF_CHECK_EQ(got.created, 90);
-	TF_CHECK_EQ(got.last_used, 100);
-	TF_CHECK_EQ(got.size_bytes, 5000);
-	TF_CHECK(got.log_tail == NULL, "log tail of an ok build");
-	bg_db_build_clear(&got);
-	CHECK_OK(bg_db_build_find(f.db, f.machine, "tC", "h1", &got, &found));
-	TF_CHECK_EQ(found, 1);
-	CHECK_STR(got.log_tail, "error: boom\n");
-	TF_CHECK(got.dir == NULL && got.binary_hash == NULL, "failed build has dir/hash");
-	TF_CHECK_EQ(got.last_used, 60); /* defaults to created */
-	bg_db_build_clear(&got);
-	CHECK_OK(bg_db_build_find(f.db, f.machine, "tA", "other", &got, &found));
-	TF_CHECK_EQ(found, 0);
-
-	/* the same key replaces the row and keeps its id (runs refer to it) */
-	ba.status = "failed";
-	ba.binary_hash = NULL;
-	CHECK_OK(bg_db_build_put(f.db, &ba, &a2));
-	TF_CHECK_EQ(a2, a);
-	CHECK_OK(bg_db_build_find(f.db, f.machine, "tA", "h1", &got, &found));
-	CHECK_STR(got.status, "failed");
-	TF_CHECK(got.binary_hash == NULL, "binary hash kept after replace");
-	bg_db_build_clear(&got);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM builds"), 3);
-
-	/* touching b makes a the least recently used */
-	CHECK_OK(bg_db_build_touch(f.db, b));
-	CHECK_OK(bg_db_build_list(f.db, &v, &n));
-	TF_CHECK_EQ(n, 2);
-	TF_CHECK_EQ(v[0].id, a);
-	TF_CHECK_EQ(v[1].id, b);
-	TF_CHECK(v[1].last_used >= (int64_t)time(NULL) - 60, "touch did not set now");
-	bg_db_build_list_free(v, n);
-
-	CHECK_OK(bg_db_build_forget_dir(f.db, a));
-	CHECK_OK(bg_db_build_list(f.db, &v, &n));
-	TF_CHECK_EQ(n, 1);
-	TF_CHECK_EQ(v[0].id, b);
-	bg_db_build_list_free(v, n);
-	CHECK_OK(bg_db_build_find(f.db, f.machine, "tA", "h1", &got, &found));
-	TF_CHECK(found == 1 && got.dir == NULL, "forgotten dir still set");
-	bg_db_build_clear(&got);
-
-	TF_CHECK_EQ(bg_db_build_touch(f.db, 9999), BG_ENOTFOUND);
-	TF_CHECK_EQ(bg_db_build_forget_dir(f.db, 9999), BG_ENOTFOUND);
+	check_build_finds(&f, a);
+	check_build_replace(&f, &ba, a);
+	check_build_touch_forget(&f, a, b);
 	fx_done(&f);
 }
 
@@ -459,37 +482,10 @@ TF_TEST(db__build_cache_records)
 static const char *const names3[] = {"gemv/avx2/4096x4096", "matmul/amx/256x256x256",
 				     "matmul/avx2/256x256x256"};
 
-TF_TEST(db__run_lifecycle)
+/* Run id's benchmarks in two rounds: round 0 skips amx and runs avx2 kernels; in round 1
+ * one kernel differs and one benchmark is not checked. */
+static void store_run_benches(struct bg_db *db, int64_t id)
 {
-	struct fx f;
-	fx_init(&f);
-	fx_open(&f);
-	int64_t build;
-	struct bg_build_rec b = {.machine_id = f.machine,
-				 .tree = "t",
-				 .config_hash = "h",
-				 .status = "ok",
-				 .dir = "/d",
-				 .binary_hash = "bh"};
-	CHECK_OK(bg_db_build_put(f.db, &b, &build));
-
-	struct bg_run_rec r = {.kind = "ci",
-			       .commit_sha = SHA_A,
-			       .worktree = 1,
-			       .tree = "wt",
-			       .machine_id = f.machine,
-			       .config_hash = "cfg1",
-			       .env_json = "{\"BITNET_KERNEL\":\"avx2\"}",
-			       .harness_version = "0.1.0",
-			       .label = "head"};
-	CHECK_OK(bg_db_run_begin(f.db, &r));
-	TF_CHECK(r.id > 0, "run id %lld", (long long)r.id);
-	TF_CHECK(r.uuid && strlen(r.uuid) == 36 && r.uuid[14] == '4', "uuid %s",
-		 r.uuid ? r.uuid : "(null)");
-	TF_CHECK(r.started >= (int64_t)time(NULL) - 60, "started not set to now");
-	char *uuid = r.uuid;
-
-	/* round 0: amx skipped; avx2 kernels; round 1: one kernel differs, one not checked */
 	struct bg_bench_set *s0 = make_named_set(names3, 3, 4, "avx2", 1, 1000);
 	free(s0->v[1].kernel);
 	s0->v[1].kernel = NULL;
@@ -510,11 +506,16 @@ TF_TEST(db__run_lifecycle)
 	s1->v[1].checked = -1;
 	free(s1->v[1].kernel);
 	s1->v[1].kernel = NULL;
-	CHECK_OK(bg_db_run_add_bench(f.db, r.id, 0, "default", "threads=1", s0));
-	CHECK_OK(bg_db_run_add_bench(f.db, r.id, 1, "default", "threads=1", s1));
+	CHECK_OK(bg_db_run_add_bench(db, id, 0, "default", "threads=1", s0));
+	CHECK_OK(bg_db_run_add_bench(db, id, 1, "default", "threads=1", s1));
 	bg_bench_set_free(s0);
 	bg_bench_set_free(s1);
+}
 
+/* Run id's test suite (one passed, one failed, one skipped) and two errors; then its build,
+ * and it finishes. */
+static void store_run_tests_and_errors(struct bg_db *db, int64_t id, int64_t build)
+{
 	struct bg_test_case cases[] = {
 		{.name = "t_pass", .classname = "cpu", .outcome = BG_TEST_PASSED, .time_s = 0.5},
 		{.name = "t_fail", .outcome = BG_TEST_FAILED, .message = "expected 1 got 2"},
@@ -522,36 +523,45 @@ TF_TEST(db__run_lifecycle)
 	};
 	struct bg_test_suite suite = {
 		.suite = "cpu", .passed = 1, .failed = 1, .skipped = 1, .cases = cases, .n = 3};
-	CHECK_OK(bg_db_run_add_tests(f.db, r.id, &suite));
-	CHECK_OK(bg_db_run_add_error(f.db, r.id, "tests", "1 test failed", "t_fail: boom"));
-	CHECK_OK(bg_db_run_add_error(f.db, r.id, "bench", "slow", NULL));
-	CHECK_OK(bg_db_run_set_build(f.db, r.id, build));
-	CHECK_OK(bg_db_run_finish(f.db, r.id, "tests-failed", 1));
+	CHECK_OK(bg_db_run_add_tests(db, id, &suite));
+	CHECK_OK(bg_db_run_add_error(db, id, "tests", "1 test failed", "t_fail: boom"));
+	CHECK_OK(bg_db_run_add_error(db, id, "bench", "slow", NULL));
+	CHECK_OK(bg_db_run_set_build(db, id, build));
+	CHECK_OK(bg_db_run_finish(db, id, "tests-failed", 1));
+}
 
+/* The run record read back is the one begun, finished, with its build and sample count. */
+static void check_run_record(const struct fx *f, const struct bg_run_rec *r, const char *uuid,
+			     int64_t build)
+{
 	struct bg_run_rec got;
-	CHECK_OK(bg_db_run_get(f.db, r.id, &got));
+	CHECK_OK(bg_db_run_get(f->db, r->id, &got));
 	CHECK_STR(got.uuid, uuid);
 	CHECK_STR(got.kind, "ci");
 	CHECK_STR(got.commit_sha, SHA_A);
 	TF_CHECK_EQ(got.worktree, 1);
 	CHECK_STR(got.tree, "wt");
-	TF_CHECK_EQ(got.machine_id, f.machine);
+	TF_CHECK_EQ(got.machine_id, f->machine);
 	TF_CHECK_EQ(got.build_id, build);
 	CHECK_STR(got.config_hash, "cfg1");
 	CHECK_STR(got.env_json, "{\"BITNET_KERNEL\":\"avx2\"}");
 	CHECK_STR(got.harness_version, "0.1.0");
 	CHECK_STR(got.label, "head");
-	TF_CHECK_EQ(got.started, r.started);
+	TF_CHECK_EQ(got.started, r->started);
 	TF_CHECK(got.finished >= got.started, "finished %lld", (long long)got.finished);
 	TF_CHECK_EQ(got.complete, 1);
 	CHECK_STR(got.status, "tests-failed");
 	TF_CHECK_EQ(got.n_samples, 2 * 4 + 2 * 3);
 	bg_db_run_clear(&got);
-	TF_CHECK_EQ(bg_db_run_get(f.db, 9999, &got), BG_ENOTFOUND);
+	TF_CHECK_EQ(bg_db_run_get(f->db, 9999, &got), BG_ENOTFOUND);
+}
 
+/* Run id's results: one per series, the rounds merged, ordered by name. */
+static void check_run_results(struct bg_db *db, int64_t id)
+{
 	struct bg_result_rec *res;
 	size_t n;
-	CHECK_OK(bg_db_run_results(f.db, r.id, &res, &n));
+	CHECK_OK(bg_db_run_results(db, id, &res, &n));
 	TF_CHECK_EQ(n, 3); /* per series, rounds merged; ordered by name */
 	CHECK_STR(res[0].benchmark, names3[0]);
 	CHECK_STR(res[0].params, "threads=1");
@@ -583,9 +593,14 @@ TF_TEST(db__run_lifecycle)
 	TF_CHECK_EQ(res[2].n, 7);
 	TF_CHECK(res[2].samples[6] == 4002.25, "last sample %g", res[2].samples[6]);
 	bg_db_results_free(res, n);
+}
 
+/* Run id's one test suite, its counts and cases as stored. */
+static void check_run_tests(struct bg_db *db, int64_t id)
+{
 	struct bg_test_suite **suites;
-	CHECK_OK(bg_db_run_tests(f.db, r.id, &suites, &n));
+	size_t n;
+	CHECK_OK(bg_db_run_tests(db, id, &suites, &n));
 	TF_CHECK_EQ(n, 1);
 	CHECK_STR(suites[0]->suite, "cpu");
 	TF_CHECK(suites[0]->passed == 1 && suites[0]->failed == 1 && suites[0]->skipped == 1 &&
@@ -599,9 +614,14 @@ TF_TEST(db__run_lifecycle)
 	CHECK_STR(suites[0]->cases[1].message, "expected 1 got 2");
 	TF_CHECK_EQ(suites[0]->cases[2].outcome, BG_TEST_SKIPPED);
 	bg_db_tests_free(suites, n);
+}
 
+/* Run id's two errors in the order added, and the run list: this one run, all its samples. */
+static void check_run_errors_and_list(struct bg_db *db, int64_t id, const char *uuid)
+{
 	struct bg_error_rec *errs;
-	CHECK_OK(bg_db_run_errors(f.db, r.id, &errs, &n));
+	size_t n;
+	CHECK_OK(bg_db_run_errors(db, id, &errs, &n));
 	TF_CHECK_EQ(n, 2);
 	CHECK_STR(errs[0].stage, "tests");
 	CHECK_STR(errs[0].message, "1 test failed");
@@ -612,11 +632,49 @@ TF_TEST(db__run_lifecycle)
 	bg_db_errors_free(errs, n);
 
 	struct bg_run_rec *v;
-	CHECK_OK(bg_db_run_list(f.db, NULL, &v, &n));
+	CHECK_OK(bg_db_run_list(db, NULL, &v, &n));
 	TF_CHECK_EQ(n, 1);
 	CHECK_STR(v[0].uuid, uuid);
 	TF_CHECK_EQ(v[0].n_samples, 14);
 	bg_db_run_list_free(v, n);
+}
+
+TF_TEST(db__run_lifecycle)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_open(&f);
+	int64_t build;
+	struct bg_build_rec b = {.machine_id = f.machine,
+				 .tree = "t",
+				 .config_hash = "h",
+				 .status = "ok",
+				 .dir = "/d",
+				 .binary_hash = "bh"};
+	CHECK_OK(bg_db_build_put(f.db, &b, &build));
+
+	struct bg_run_rec r = {.kind = "ci",
+			       .commit_sha = SHA_A,
+			       .worktree = 1,
+			       .tree = "wt",
+			       .machine_id = f.machine,
+			       .config_hash = "cfg1",
+			       .env_json = "{\"BITNET_KERNEL\":\"avx2\"}",
+			       .harness_version = "0.1.0",
+			       .label = "head"};
+	CHECK_OK(bg_db_run_begin(f.db, &r));
+	TF_CHECK(r.id > 0, "run id %lld", (long long)r.id);
+	TF_CHECK(r.uuid && strlen(r.uuid) == 36 && r.uuid[14] == '4', "uuid %s",
+		 r.uuid ? r.uuid : "(null)");
+	TF_CHECK(r.started >= (int64_t)time(NULL) - 60, "started not set to now");
+	char *uuid = r.uuid;
+
+	store_run_benches(f.db, r.id);
+	store_run_tests_and_errors(f.db, r.id, build);
+	check_run_record(&f, &r, uuid, build);
+	check_run_results(f.db, r.id);
+	check_run_tests(f.db, r.id);
+	check_run_errors_and_list(f.db, r.id, uuid);
 
 	struct bg_buf report = BG_BUF_INIT;
 	CHECK_OK(bg_db_check(f.db, &report));
