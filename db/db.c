@@ -437,6 +437,19 @@ int db_sha_range(const char *prefix, char *lo, char *hi, size_t size)
 	return 0;
 }
 
+int db_push_sample(double **samples, int **rounds, size_t *n, size_t *cap, double v, int round)
+{
+	size_t cap_s = *cap, cap_r = *cap;
+	int err;
+	if ((err = bg_grow((void **)samples, &cap_s, *n, sizeof(**samples), 64)) < 0 ||
+	    (err = bg_grow((void **)rounds, &cap_r, *n, sizeof(**rounds), 64)) < 0)
+		return err;
+	*cap = cap_s;
+	(*samples)[*n] = v;
+	(*rounds)[(*n)++] = round;
+	return 0;
+}
+
 /* --- open, migrate, close -------------------------------------------------------------- */
 
 static int user_version(struct bg_db *db, int *out)

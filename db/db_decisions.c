@@ -15,25 +15,6 @@ void bg_db_history_free(struct bg_history_point *v, size_t n)
 	free(v);
 }
 
-static int push_sample(struct bg_history_point *p, size_t *cap, double v, int round)
-{
-	if (p->n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		double *s = realloc(p->samples, c * sizeof(*s));
-		if (!s)
-			return bg_error_oom();
-		p->samples = s;
-		int *r = realloc(p->rounds, c * sizeof(*r));
-		if (!r)
-			return bg_error_oom();
-		p->rounds = r;
-		*cap = c;
-	}
-	p->samples[p->n] = v;
-	p->rounds[p->n++] = round;
-	return 0;
-}
-
 int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *benchmark,
 			 const char *params, const char *metric, const char *mode, int64_t before,
 			 size_t limit, struct bg_history_point **out, size_t *n)
@@ -84,8 +65,10 @@ int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *bench
 			if ((err = db_col_str(s, 1, &v[len - 1].sha)) < 0)
 				goto done;
 		}
-		if ((err = push_sample(&v[len - 1], &scap, sqlite3_column_double(s, 3),
-				       sqlite3_column_int(s, 4))) < 0)
+		struct bg_history_point *p = &v[len - 1];
+		if ((err = db_push_sample(&p->samples, &p->rounds, &p->n, &scap,
+					  sqlite3_column_double(s, 3), sqlite3_column_int(s, 4))) <
+		    0)
 			goto done;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

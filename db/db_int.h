@@ -97,6 +97,10 @@ int db_row_exists(struct bg_db *db, enum db_stmt_id st, int64_t id, int *exists)
  * start with it (both size bytes); 0, or -1 when it is not a short enough hex prefix. */
 int db_sha_range(const char *prefix, char *lo, char *hi, size_t size);
 
+/* Appends one sample and its round to the parallel arrays *samples and *rounds (*n used,
+ * room for *cap), growing both together; BG_ENOMEM. */
+int db_push_sample(double **samples, int **rounds, size_t *n, size_t *cap, double v, int round);
+
 /* --- row-level writes, inside a transaction the caller holds -------------------------- */
 
 /* The machine's id, inserting it when its fingerprint is new. */

@@ -610,22 +610,10 @@ static int add_samples(struct bg_db *db, struct bg_result_rec *r, int64_t result
 	if ((err = db_stmt(db, ST_SAMPLES_OF_RESULT, &s)) < 0)
 		return err;
 	sqlite3_bind_int64(s, 1, result_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (r->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			double *ns = realloc(r->samples, cap * sizeof(*ns));
-			if (ns)
-				r->samples = ns;
-			int *nr = realloc(r->rounds, cap * sizeof(*nr));
-			if (nr)
-				r->rounds = nr;
-			if (!ns || !nr)
-				return bg_error_oom();
-		}
-		r->samples[r->n] = sqlite3_column_double(s, 0);
-		r->rounds[r->n] = round;
-		r->n++;
-	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((err = db_push_sample(&r->samples, &r->rounds, &r->n, &cap,
+					  sqlite3_column_double(s, 0), round)) < 0)
+			return err;
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading samples");
 }
@@ -754,8 +742,8 @@ static int read_cases(struct bg_db *db, int64_t suite_id, struct bg_test_suite *
 		return err;
 	sqlite3_bind_int64(s, 1, suite_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (bg_grow((void **)&t->cases, &cap, t->n, sizeof(*t->cases), 16) < 0)
-			return BG_ENOMEM;
+		if ((err = bg_grow((void **)&t->cases, &cap, t->n, sizeof(*t->cases), 16)) < 0)
+			return err;
 		struct bg_test_case *c = &t->cases[t->n];
 		memset(c, 0, sizeof(*c));
 		t->n++;
@@ -781,16 +769,8 @@ static int read_suites(struct bg_db *db, int64_t run_id, struct bg_test_suite **
 		return err;
 	sqlite3_bind_int64(s, 1, run_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct bg_test_suite **nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				err = bg_error_oom();
-				goto done;
-			}
-			v = nv;
-			cap = ncap;
-		}
+		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 8)) < 0)
+			goto done;
 		struct bg_test_suite *t = calloc(1, sizeof(*t));
 		if (!t) {
 			err = bg_error_oom();

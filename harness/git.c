@@ -55,20 +55,6 @@ static int lib_init(void)
 	return 0;
 }
 
-/* Room for one more element in an array of *cap (n used), doubling from first. */
-static int grow(void **v, size_t *cap, size_t n, size_t elem, size_t first)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : first;
-	void *p = realloc(*v, ncap * elem);
-	if (!p)
-		return bg_error_oom();
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* libgit2's own message for the last failure, for the tail of ours. */
 static const char *git_msg(void)
 {
@@ -244,7 +230,7 @@ static void wt_list_free(struct wt_list *l)
 
 static int wt_push(struct wt_list *l, const char *path, uint32_t mode, const git_oid *id)
 {
-	if (grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 64) < 0)
+	if (bg_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 64) < 0)
 		return BG_ENOMEM;
 	struct wt_entry *e = &l->v[l->n];
 	memset(e, 0, sizeof(*e));
@@ -517,7 +503,7 @@ int bg_git_resolve(struct bg_repo *repo, const char *spec, struct bg_commit *out
 
 static int vec_push(struct commit_vec *v, struct bg_commit *c)
 {
-	if (grow((void **)&v->v, &v->cap, v->n, sizeof(*v->v), 16) < 0)
+	if (bg_grow((void **)&v->v, &v->cap, v->n, sizeof(*v->v), 16) < 0)
 		return BG_ENOMEM;
 	v->v[v->n++] = *c; /* takes ownership of c's strings */
 	memset(c, 0, sizeof(*c));
