@@ -13,35 +13,42 @@
 
 /* --- hyperparameters --------------------------------------------------------------------- */
 
+static const struct {
+	const char *name;
+	struct bn_model_config config;
+} presets[] = {
+	{"tiny",
+	 {.hidden = 256,
+	  .layers = 2,
+	  .ffn = 512,
+	  .heads = 4,
+	  .kv_heads = 2,
+	  .head_dim = 64,
+	  .vocab = 256,
+	  .context = 512,
+	  .rope_theta = 10000.0f,
+	  .rms_eps = 1e-5f}},
+	{"2b",
+	 {.hidden = 2560,
+	  .layers = 30,
+	  .ffn = 6912,
+	  .heads = 20,
+	  .kv_heads = 5,
+	  .head_dim = 128,
+	  .vocab = 128256,
+	  .context = 4096,
+	  .rope_theta = 500000.0f,
+	  .rms_eps = 1e-5f}},
+};
+
 int bn_model_preset(struct bn_model_config *out, const char *name)
 {
 	memset(out, 0, sizeof(*out));
-	if (name && !strcmp(name, "tiny")) {
-		*out = (struct bn_model_config){.hidden = 256,
-						.layers = 2,
-						.ffn = 512,
-						.heads = 4,
-						.kv_heads = 2,
-						.head_dim = 64,
-						.vocab = 256,
-						.context = 512,
-						.rope_theta = 10000.0f,
-						.rms_eps = 1e-5f};
-		return 0;
-	}
-	if (name && !strcmp(name, "2b")) {
-		*out = (struct bn_model_config){.hidden = 2560,
-						.layers = 30,
-						.ffn = 6912,
-						.heads = 20,
-						.kv_heads = 5,
-						.head_dim = 128,
-						.vocab = 128256,
-						.context = 4096,
-						.rope_theta = 500000.0f,
-						.rms_eps = 1e-5f};
-		return 0;
-	}
+	for (size_t i = 0; name && i < sizeof(presets) / sizeof(presets[0]); i++)
+		if (!strcmp(name, presets[i].name)) {
+			*out = presets[i].config;
+			return 0;
+		}
 	return bn_error_set(BN_EINVAL, "model config '%s': expected tiny or 2b",
 			    name ? name : "(null)");
 }
