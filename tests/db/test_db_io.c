@@ -105,11 +105,13 @@ static const double awkward[] = {40112.5, 0.1,       1e-300,       123456789.123
 static const double awkward_rotated[] = {123456789.123456789, -5,   1.0 / 3.0, 6.02214076e23,
 					 40112.5,             0.1, 1e-300};
 
-/* Database A: two machines, two commits, a build, three runs (one never finished) with
- * rounds, modes, a skipped benchmark, tests and errors. */
-static void fill(struct bg_db *db)
+static const char *const fill_names[] = {"gemv/avx2/4096x4096", "matmul/amx/256x256x256",
+					 "matmul/avx2/256x256x256"};
+
+/* Database A's machines (m1 with everything, m2 with little), its two commits and m1's
+ * build. */
+static void fill_machines_commits_build(struct bg_db *db, int64_t *m1, int64_t *m2, int64_t *build)
 {
-	int64_t m1, m2, build;
 	struct bg_machine_rec ma = {.fingerprint = "fp-one",
 				    .hostname = "one",
 				    .cpu = "Xeon",
@@ -119,8 +121,8 @@ static void fill(struct bg_db *db)
 				    .os = "Linux 6.1.0 x86_64",
 				    .gpu = "H100"};
 	struct bg_machine_rec mb = {.fingerprint = "fp-two", .hostname = "two", .cores = 2};
-	CHECK_OK(bg_db_machine_put(db, &ma, &m1));
-	CHECK_OK(bg_db_machine_put(db, &mb, &m2));
+	CHECK_OK(bg_db_machine_put(db, &ma, m1));
+	CHECK_OK(bg_db_machine_put(db, &mb, m2));
 	struct bg_commit_rec ca = {.sha = SHA_A,
 				   .tree = "1111",
 				   .subject = "root \"quoted\"",
@@ -134,7 +136,7 @@ static void fill(struct bg_db *db)
 				   .time = 1700000500};
 	CHECK_OK(bg_db_commit_put(db, &ca));
 	CHECK_OK(bg_db_commit_put(db, &cc));
-	struct bg_build_rec b = {.machine_id = m1,
+	struct bg_build_rec b = {.machine_id = *m1,
 				 .tree = "1111",
 				 .config_hash = "cfg",
 				 .status = "ok",
@@ -143,10 +145,13 @@ static void fill(struct bg_db *db)
 				 .dir = "/cache/1111",
 				 .created = 1700000010,
 				 .size_bytes = 99};
-	CHECK_OK(bg_db_build_put(db, &b, &build));
+	CHECK_OK(bg_db_build_put(db, &b, build));
+}
 
-	static const char *const names[] = {"gemv/avx2/4096x4096", "matmul/amx/256x256x256",
-					    "matmul/avx2/256x256x256"};
+/* Run 1, ci on m1 with its build: two rounds and a strict mode, amx skipped, two test suites
+ * (one empty), an error; finished, tests failed. */
+static void fill_ci_run(struct bg_db *db, int64_t m1, int64_t build)
+{
 	struct bg_run_rec r1 = {.kind = "ci",
 				.commit_sha = SHA_A,
 				.tree = "1111",
@@ -158,7 +163,7 @@ static void fill(struct bg_db *db)
 				.label = "base",
 				.started = 1000};
 	CHECK_OK(bg_db_run_begin(db, &r1));
-	struct bg_bench_set *s = make_set(names, 3, 5, "avx2", awkward);
+	struct bg_bench_set *s = make_set(fill_names, 3, 5, "avx2", awkward);
 	free(s->v[1].samples);
 	s->v[1].samples = NULL;
 	s->v[1].n_samples = 0;
@@ -180,14 +185,20 @@ static void fill(struct bg_db *db)
 	CHECK_OK(bg_db_run_add_tests(db, r1.id, &empty));
 	CHECK_OK(bg_db_run_add_error(db, r1.id, "tests", "1 failed", "tail\tof\nstderr"));
 	CHECK_OK(bg_db_run_finish(db, r1.id, "tests-failed", 1));
+	free(r1.uuid);
+}
 
+/* Run 2, nightly on m2 in a worktree: no kernels, an error; finished, bench failed. Run 3,
+ * local on m1, env not JSON: never finished. */
+static void fill_nightly_and_local_runs(struct bg_db *db, int64_t m1, int64_t m2)
+{
 	struct bg_run_rec r2 = {.kind = "nightly",
 				.commit_sha = SHA_C,
 				.worktree = 1,
 				.machine_id = m2,
 				.started = 2000};
 	CHECK_OK(bg_db_run_begin(db, &r2));
-	s = make_set(names, 2, 7, NULL, awkward_rotated);
+	struct bg_bench_set *s = make_set(fill_names, 2, 7, NULL, awkward_rotated);
 	CHECK_OK(bg_db_run_add_bench(db, r2.id, 0, "default", "", s));
 	bg_bench_set_free(s);
 	CHECK_OK(bg_db_run_add_error(db, r2.id, "bench", "crashed", NULL));
@@ -199,12 +210,21 @@ static void fill(struct bg_db *db)
 				.env_json = "not json",
 				.started = 3000};
 	CHECK_OK(bg_db_run_begin(db, &r3));
-	s = make_set(names, 1, 3, "ref", awkward);
+	s = make_set(fill_names, 1, 3, "ref", awkward);
 	CHECK_OK(bg_db_run_add_bench(db, r3.id, 0, "default", "", s));
 	bg_bench_set_free(s);
-	free(r1.uuid);
 	free(r2.uuid);
 	free(r3.uuid);
+}
+
+/* Database A: two machines, two commits, a build, three runs (one never finished) with
+ * rounds, modes, a skipped benchmark, tests and errors. */
+static void fill(struct bg_db *db)
+{
+	int64_t m1, m2, build;
+	fill_machines_commits_build(db, &m1, &m2, &build);
+	fill_ci_run(db, m1, build);
+	fill_nightly_and_local_runs(db, m1, m2);
 }
 
 static void export_to(struct bg_db *db, const char *path, int64_t since, size_t want_runs)
@@ -242,30 +262,9 @@ static void check_same_counts(const char *a, const char *b)
 	}
 }
 
-TF_TEST(db__export_import_roundtrip)
+/* The first line of A's export, on its own: what was asked for, not the cache dir. */
+static void check_first_line(const char *xa)
 {
-	struct io_paths io;
-	io_paths_init(&io);
-	struct bg_db *a, *b;
-	CHECK_OK(bg_db_open(&a, io.pa));
-	fill(a);
-	export_to(a, io.ea, 0, 3);
-
-	CHECK_OK(bg_db_open(&b, io.pb));
-	struct bg_import_stats st;
-	CHECK_OK(import_from(b, io.ea, &st));
-	TF_CHECK_EQ(st.lines, 3);
-	TF_CHECK_EQ(st.runs_added, 3);
-	TF_CHECK_EQ(st.runs_present, 0);
-	TF_CHECK_EQ(st.samples_added, raw_count(io.pa, "samples"));
-	TF_CHECK(st.samples_added > 0, "no samples");
-	export_to(b, io.eb, 0, 3);
-
-	char *xa = slurp(io.ea), *xb = slurp(io.eb);
-	TF_CHECK(!strcmp(xa, xb), "exports differ:\nA: %s\nB: %s", xa, xb);
-	check_same_counts(io.pa, io.pb);
-
-	/* the lines are self-contained and carry what was asked, not the cache dir */
 	char *nl = strchr(xa, '\n');
 	TF_CHECK(nl, "no newline");
 	cJSON *j = cJSON_ParseWithLength(xa, (size_t)(nl - xa));
@@ -289,10 +288,11 @@ TF_TEST(db__export_import_roundtrip)
 	TF_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "errors")), 1);
 	TF_CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "benches")), 3);
 	cJSON_Delete(j);
-	free(xa);
-	free(xb);
+}
 
-	/* B holds the same runs: samples compare exactly, incomplete stays incomplete */
+/* B holds the same runs as A: samples compare exactly, incomplete stays incomplete. */
+static void check_same_runs(struct bg_db *a, struct bg_db *b)
+{
 	struct bg_run_rec *va, *vb;
 	size_t na, nb;
 	CHECK_OK(bg_db_run_list(a, NULL, &va, &na));
@@ -319,6 +319,37 @@ TF_TEST(db__export_import_roundtrip)
 	TF_CHECK_EQ(va[0].complete, 0); /* the local run, never finished */
 	bg_db_run_list_free(va, na);
 	bg_db_run_list_free(vb, nb);
+}
+
+TF_TEST(db__export_import_roundtrip)
+{
+	struct io_paths io;
+	io_paths_init(&io);
+	struct bg_db *a, *b;
+	CHECK_OK(bg_db_open(&a, io.pa));
+	fill(a);
+	export_to(a, io.ea, 0, 3);
+
+	CHECK_OK(bg_db_open(&b, io.pb));
+	struct bg_import_stats st;
+	CHECK_OK(import_from(b, io.ea, &st));
+	TF_CHECK_EQ(st.lines, 3);
+	TF_CHECK_EQ(st.runs_added, 3);
+	TF_CHECK_EQ(st.runs_present, 0);
+	TF_CHECK_EQ(st.samples_added, raw_count(io.pa, "samples"));
+	TF_CHECK(st.samples_added > 0, "no samples");
+	export_to(b, io.eb, 0, 3);
+
+	char *xa = slurp(io.ea), *xb = slurp(io.eb);
+	TF_CHECK(!strcmp(xa, xb), "exports differ:\nA: %s\nB: %s", xa, xb);
+	check_same_counts(io.pa, io.pb);
+
+	check_first_line(xa);
+	free(xa);
+	free(xb);
+
+	check_same_runs(a, b);
+
 	struct bg_build_rec *bv;
 	size_t nbv;
 	CHECK_OK(bg_db_build_list(b, &bv, &nbv));
@@ -436,51 +467,20 @@ static void put_decision(struct bg_db *db, int64_t a, int64_t b, const char *con
 	CHECK_OK(bg_db_decision_put(db, "ci", a, b, 0, conclusion, json, &id));
 }
 
-TF_TEST(db__export_import_decisions)
+/* Exports A (three runs, two decisions) to path; the export's text, malloc'd. */
+static char *export_decisions(struct bg_db *a, const char *path)
 {
-	struct io_paths io;
-	io_paths_init(&io);
-	struct bg_db *a, *b;
-	CHECK_OK(bg_db_open(&a, io.pa));
-	/* a run in B first, so the runs' ids differ between the two databases */
-	CHECK_OK(bg_db_open(&b, io.pb));
-	fill(b);
-	fill(a);
-	struct bg_run_rec *va;
-	size_t na;
-	CHECK_OK(bg_db_run_list(a, NULL, &va, &na));
-	TF_CHECK_EQ(na, 3);
-	put_decision(a, va[1].id, va[0].id, "failure");
-	put_decision(a, va[2].id, va[1].id, "success");
-	FILE *f = fopen(io.ea, "w");
+	FILE *f = fopen(path, "w");
 	size_t nr = 0, nd = 0;
 	CHECK_OK(bg_db_export(a, f, 0, bg_decision_json_set_ids, &nr, &nd));
 	fclose(f);
 	TF_CHECK(nr == 3 && nd == 2, "%zu runs, %zu decisions", nr, nd);
-	char *xa = slurp(io.ea);
-	/* runs by uuid, this database's ids zeroed */
-	char want[200];
-	snprintf(want, sizeof(want), "\"record\":\"decision\",\"kind\":\"ci\",\"base_run\":\"%s\","
-		 "\"head_run\":\"%s\",\"strict_run\":null", va[1].uuid, va[0].uuid);
-	TF_CHECK(strstr(xa, want), "no decision line like %s in\n%s", want, xa);
-	TF_CHECK(!strstr(xa, "\"run_id\":1") && strstr(xa, "\"run_id\":0"), "ids kept:\n%s", xa);
+	return slurp(path);
+}
 
-	/* into a database that already has other runs with the same ids: all or nothing */
-	struct bg_db *c;
-	char pc[300];
-	tmp_path(&io.t, "c.db", pc, sizeof(pc));
-	CHECK_OK(bg_db_open(&c, pc));
-	struct bg_import_stats st;
-	CHECK_OK(import_from(c, io.ea, &st));
-	TF_CHECK(st.runs_added == 3 && st.decisions_added == 2, "%zu runs, %zu decisions",
-		 st.runs_added, st.decisions_added);
-	CHECK_OK(import_from(c, io.ea, &st));
-	TF_CHECK(st.decisions_added == 0 && st.decisions_present == 2, "again: %zu added",
-		 st.decisions_added);
-	CHECK_OK(import_from(b, io.ea, &st)); /* B had 3 runs of its own: new ids here */
-	TF_CHECK(st.runs_added == 3 && st.decisions_added == 2, "B: %zu runs, %zu decisions",
-		 st.runs_added, st.decisions_added);
-	/* the stored decision names B's ids for A's runs */
+/* In the decision imported into B from A (runs va), the runs' ids are B's. */
+static void check_decision_ids_rewritten(struct bg_db *b, const struct bg_run_rec *va)
+{
 	struct bg_run_rec *vb;
 	size_t nb;
 	CHECK_OK(bg_db_run_list(b, NULL, &vb, &nb));
@@ -506,38 +506,160 @@ TF_TEST(db__export_import_decisions)
 		 "ids not rewritten: %s", json);
 	cJSON_Delete(j);
 	free(json);
-	/* C's export equals A's: the ids travel as uuids */
-	f = fopen(io.eb, "w");
-	CHECK_OK(bg_db_export(c, f, 0, bg_decision_json_set_ids, &nr, &nd));
-	fclose(f);
-	char *xc = slurp(io.eb);
-	TF_CHECK(!strcmp(xa, xc), "exports differ:\nA: %s\nC: %s", xa, xc);
+	bg_db_run_list_free(vb, nb);
+}
 
-	/* a decision whose run is nowhere: the file is refused whole */
-	f = fopen(io.bad, "w");
+/* A's export xa and a decision whose run is nowhere: the file is refused whole. */
+static void check_dangling_decision_refused(struct io_paths *io, const char *xa)
+{
+	FILE *f = fopen(io->bad, "w");
 	fprintf(f, "%s", xa);
 	fprintf(f, "{\"record\":\"decision\",\"kind\":\"ci\",\"base_run\":\"no-such-run\","
 		   "\"head_run\":null,\"strict_run\":null,\"conclusion\":\"success\",\"created\":5,"
 		   "\"decision\":{}}\n");
 	fclose(f);
 	struct bg_db *e;
+	struct bg_import_stats st;
 	char pe[300];
-	tmp_path(&io.t, "e.db", pe, sizeof(pe));
+	tmp_path(&io->t, "e.db", pe, sizeof(pe));
 	CHECK_OK(bg_db_open(&e, pe));
-	TF_CHECK_EQ(import_from(e, io.bad, &st), BG_EINPUT);
+	TF_CHECK_EQ(import_from(e, io->bad, &st), BG_EINPUT);
 	TF_CHECK(strstr(bg_error_last(), "bad.jsonl:6") && strstr(bg_error_last(), "no-such-run"),
 		 "message: %s", bg_error_last());
 	TF_CHECK(st.runs_added == 0 && st.decisions_added == 0 && raw_count(pe, "runs") == 0,
 		 "something was kept");
+	bg_db_close(e);
+}
+
+TF_TEST(db__export_import_decisions)
+{
+	struct io_paths io;
+	io_paths_init(&io);
+	struct bg_db *a, *b;
+	CHECK_OK(bg_db_open(&a, io.pa));
+	/* a run in B first, so the runs' ids differ between the two databases */
+	CHECK_OK(bg_db_open(&b, io.pb));
+	fill(b);
+	fill(a);
+	struct bg_run_rec *va;
+	size_t na;
+	CHECK_OK(bg_db_run_list(a, NULL, &va, &na));
+	TF_CHECK_EQ(na, 3);
+	put_decision(a, va[1].id, va[0].id, "failure");
+	put_decision(a, va[2].id, va[1].id, "success");
+	char *xa = export_decisions(a, io.ea);
+	/* runs by uuid, this database's ids zeroed */
+	char want[200];
+	snprintf(want, sizeof(want), "\"record\":\"decision\",\"kind\":\"ci\",\"base_run\":\"%s\","
+		 "\"head_run\":\"%s\",\"strict_run\":null", va[1].uuid, va[0].uuid);
+	TF_CHECK(strstr(xa, want), "no decision line like %s in\n%s", want, xa);
+	TF_CHECK(!strstr(xa, "\"run_id\":1") && strstr(xa, "\"run_id\":0"), "ids kept:\n%s", xa);
+
+	/* into a database that already has other runs with the same ids: all or nothing */
+	struct bg_db *c;
+	char pc[300];
+	tmp_path(&io.t, "c.db", pc, sizeof(pc));
+	CHECK_OK(bg_db_open(&c, pc));
+	struct bg_import_stats st;
+	CHECK_OK(import_from(c, io.ea, &st));
+	TF_CHECK(st.runs_added == 3 && st.decisions_added == 2, "%zu runs, %zu decisions",
+		 st.runs_added, st.decisions_added);
+	CHECK_OK(import_from(c, io.ea, &st));
+	TF_CHECK(st.decisions_added == 0 && st.decisions_present == 2, "again: %zu added",
+		 st.decisions_added);
+	CHECK_OK(import_from(b, io.ea, &st)); /* B had 3 runs of its own: new ids here */
+	TF_CHECK(st.runs_added == 3 && st.decisions_added == 2, "B: %zu runs, %zu decisions",
+		 st.runs_added, st.decisions_added);
+	/* the stored decision names B's ids for A's runs */
+	check_decision_ids_rewritten(b, va);
+	/* C's export equals A's: the ids travel as uuids */
+	FILE *f = fopen(io.eb, "w");
+	size_t nr = 0, nd = 0;
+	CHECK_OK(bg_db_export(c, f, 0, bg_decision_json_set_ids, &nr, &nd));
+	fclose(f);
+	char *xc = slurp(io.eb);
+	TF_CHECK(!strcmp(xa, xc), "exports differ:\nA: %s\nC: %s", xa, xc);
+
+	check_dangling_decision_refused(&io, xa);
 	free(xa);
 	free(xc);
 	bg_db_run_list_free(va, na);
-	bg_db_run_list_free(vb, nb);
 	bg_db_close(a);
 	bg_db_close(b);
 	bg_db_close(c);
-	bg_db_close(e);
 	bg_fs_rmtree(io.t.dir);
+}
+
+/* Lines that are not JSON: truncated on line 4 (line 3 is blank), and trailing garbage after
+ * the object; l0 and l1 are good lines of an export. */
+static void check_bad_json_refused(const struct io_paths *io, const char *l0, const char *l1)
+{
+	/* truncated JSON on line 4 (line 3 is blank) */
+	const char *trunc[] = {l0, l1, "", "{\"uuid\": \"x\", \"kind\":"};
+	write_lines(io->bad, trunc, 4);
+	expect_bad_import(io->pb, io->bad, "4", "not valid JSON");
+
+	/* trailing garbage after the object */
+	char *garbage = malloc(strlen(l1) + 8);
+	memcpy(garbage, l1, strlen(l1));
+	memcpy(garbage + strlen(l1), " xyz", 5);
+	const char *trail[] = {l0, garbage};
+	write_lines(io->bad, trail, 2);
+	expect_bad_import(io->pb, io->bad, "2", "not valid JSON");
+	free(garbage);
+}
+
+/* Well-formed JSON, wrong content: a sample not a number, a benchmark name not a string, a
+ * line not an object, an unknown kind, no machine. */
+static void check_wrong_content_refused(const struct io_paths *io, const char *l0, const char *l1)
+{
+	char *s = with_result_member(l1, "samples", cJSON_Parse("[1, \"oops\", 3]"));
+	const char *wrong[] = {l0, s};
+	write_lines(io->bad, wrong, 2);
+	expect_bad_import(io->pb, io->bad, "2", "samples");
+	free(s);
+
+	s = with_result_member(l0, "benchmark", cJSON_CreateNumber(5));
+	const char *wrong2[] = {s, l1};
+	write_lines(io->bad, wrong2, 2);
+	expect_bad_import(io->pb, io->bad, "1", "benchmark");
+	free(s);
+
+	const char *notobj[] = {l0, "[1, 2, 3]"};
+	write_lines(io->bad, notobj, 2);
+	expect_bad_import(io->pb, io->bad, "2", "object");
+
+	cJSON *j = cJSON_Parse(l1);
+	cJSON_ReplaceItemInObject(j, "kind", cJSON_CreateString("weekly"));
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	const char *kind[] = {l0, s};
+	write_lines(io->bad, kind, 2);
+	expect_bad_import(io->pb, io->bad, "2", "weekly");
+	free(s);
+
+	j = cJSON_Parse(l0);
+	cJSON_DeleteItemFromObject(j, "machine");
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	const char *nomachine[] = {s};
+	write_lines(io->bad, nomachine, 1);
+	expect_bad_import(io->pb, io->bad, "1", "machine");
+	free(s);
+}
+
+/* Valid JSON whose rows clash: a series twice in one round. */
+static void check_clashing_rows_refused(const struct io_paths *io, const char *l0, const char *l1)
+{
+	cJSON *j = cJSON_Parse(l0);
+	cJSON *results = cJSON_GetObjectItem(j, "results");
+	cJSON_AddItemToArray(results, cJSON_Duplicate(cJSON_GetArrayItem(results, 0), 1));
+	char *s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	const char *twice[] = {l1, s};
+	write_lines(io->bad, twice, 2);
+	expect_bad_import(io->pb, io->bad, "2", "twice");
+	free(s);
 }
 
 TF_TEST(db__import_malformed_line)
@@ -552,64 +674,9 @@ TF_TEST(db__import_malformed_line)
 	char *x = slurp(io.ea);
 	char *l0 = nth_line(x, 0), *l1 = nth_line(x, 1);
 
-	/* truncated JSON on line 4 (line 3 is blank) */
-	const char *trunc[] = {l0, l1, "", "{\"uuid\": \"x\", \"kind\":"};
-	write_lines(io.bad, trunc, 4);
-	expect_bad_import(io.pb, io.bad, "4", "not valid JSON");
-
-	/* trailing garbage after the object */
-	char *garbage = malloc(strlen(l1) + 8);
-	memcpy(garbage, l1, strlen(l1));
-	memcpy(garbage + strlen(l1), " xyz", 5);
-	const char *trail[] = {l0, garbage};
-	write_lines(io.bad, trail, 2);
-	expect_bad_import(io.pb, io.bad, "2", "not valid JSON");
-
-	/* well-formed JSON, wrong content */
-	char *s = with_result_member(l1, "samples", cJSON_Parse("[1, \"oops\", 3]"));
-	const char *wrong[] = {l0, s};
-	write_lines(io.bad, wrong, 2);
-	expect_bad_import(io.pb, io.bad, "2", "samples");
-	free(s);
-
-	s = with_result_member(l0, "benchmark", cJSON_CreateNumber(5));
-	const char *wrong2[] = {s, l1};
-	write_lines(io.bad, wrong2, 2);
-	expect_bad_import(io.pb, io.bad, "1", "benchmark");
-	free(s);
-
-	const char *notobj[] = {l0, "[1, 2, 3]"};
-	write_lines(io.bad, notobj, 2);
-	expect_bad_import(io.pb, io.bad, "2", "object");
-
-	cJSON *j = cJSON_Parse(l1);
-	cJSON_ReplaceItemInObject(j, "kind", cJSON_CreateString("weekly"));
-	s = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	const char *kind[] = {l0, s};
-	write_lines(io.bad, kind, 2);
-	expect_bad_import(io.pb, io.bad, "2", "weekly");
-	free(s);
-
-	j = cJSON_Parse(l0);
-	cJSON_DeleteItemFromObject(j, "machine");
-	s = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	const char *nomachine[] = {s};
-	write_lines(io.bad, nomachine, 1);
-	expect_bad_import(io.pb, io.bad, "1", "machine");
-	free(s);
-
-	/* valid JSON whose rows clash: a series twice in one round */
-	j = cJSON_Parse(l0);
-	cJSON *results = cJSON_GetObjectItem(j, "results");
-	cJSON_AddItemToArray(results, cJSON_Duplicate(cJSON_GetArrayItem(results, 0), 1));
-	s = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	const char *twice[] = {l1, s};
-	write_lines(io.bad, twice, 2);
-	expect_bad_import(io.pb, io.bad, "2", "twice");
-	free(s);
+	check_bad_json_refused(&io, l0, l1);
+	check_wrong_content_refused(&io, l0, l1);
+	check_clashing_rows_refused(&io, l0, l1);
 
 	/* and the good lines alone import fine into the same database */
 	const char *good[] = {l0, "", l1};
@@ -621,7 +688,6 @@ TF_TEST(db__import_malformed_line)
 	TF_CHECK_EQ(st.lines, 3);
 	TF_CHECK_EQ(st.runs_added, 2);
 	bg_db_close(b);
-	free(garbage);
 	free(l0);
 	free(l1);
 	free(x);
