@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_fixture.h"
 #include "bg_buf.h"
 #include "bg_build.h"
 #include "bg_error.h"
@@ -13,9 +14,7 @@
 #include "tg_fixture.h"
 
 struct fixture {
-	char dir[512];
-	struct bg_app app;
-	struct bg_commit c;
+	struct app_fixture a;
 	struct bg_config *cfg;
 };
 
@@ -25,39 +24,25 @@ static void setup(struct fixture *f, const char *tag, const char *cfg_json)
 {
 	memset(f, 0, sizeof(*f));
 	char sha[41];
-	TF_CHECK(tg_tmpdir(f->dir, sizeof(f->dir), tag) == 0, "tg_tmpdir");
-	TF_CHECK(tg_repo_init(f->dir) == 0, "tg_repo_init");
-	TF_CHECK(tg_write(f->dir, "prog.sh", "#!/bin/sh\necho prog\n") == 0, "write");
-	TF_CHECK(tg_commit(f->dir, "one", sha) == 0, "commit");
-	TF_CHECK_EQ(bg_repo_open(&f->app.repo, f->dir), 0);
-	TF_CHECK_EQ(bg_git_resolve(f->app.repo, sha, &f->c), 0);
-	struct bg_buf b = BG_BUF_INIT;
-	TF_CHECK_EQ(bg_path_join(&b, f->dir, ".bitgate"), 0);
-	f->app.state_dir = bg_buf_detach(&b);
-	TF_CHECK_EQ(bg_fs_mkdirs(f->app.state_dir), 0);
-	TF_CHECK_EQ(bg_path_join(&b, f->app.state_dir, "bitgate.db"), 0);
-	int rc = bg_db_open(&f->app.db, b.ptr);
-	TF_CHECK(rc == 0, "bg_db_open: %s", bg_error_last());
-	bg_buf_free(&b);
-	rc = bg_config_parse(&f->cfg, cfg_json, strlen(cfg_json), "test bitgate.json");
+	TF_CHECK(tg_tmpdir(f->a.dir, sizeof(f->a.dir), tag) == 0, "tg_tmpdir");
+	TF_CHECK(tg_repo_init(f->a.dir) == 0, "tg_repo_init");
+	TF_CHECK(tg_write(f->a.dir, "prog.sh", "#!/bin/sh\necho prog\n") == 0, "write");
+	TF_CHECK(tg_commit(f->a.dir, "one", sha) == 0, "commit");
+	app_fixture_open(&f->a, sha);
+	int rc = bg_config_parse(&f->cfg, cfg_json, strlen(cfg_json), "test bitgate.json");
 	TF_CHECK(rc == 0, "config: %s", bg_error_last());
 }
 
 static void teardown(struct fixture *f)
 {
 	bg_config_free(f->cfg);
-	bg_commit_clear(&f->c);
-	bg_db_close(f->app.db);
-	bg_repo_free(f->app.repo);
-	bg_db_machine_clear(&f->app.machine);
-	free(f->app.state_dir);
-	bg_fs_rmtree(f->dir);
+	app_fixture_close(&f->a);
 }
 
 static void ensure(struct fixture *f, int rebuild, struct bg_build_result *res)
 {
 	struct bg_build_opts o = {.jobs = 1, .rebuild = rebuild};
-	int rc = bg_build_ensure(&f->app, &f->c, f->cfg, &o, res);
+	int rc = bg_build_ensure(&f->a.app, &f->a.c, f->cfg, &o, res);
 	TF_CHECK(rc == 0, "bg_build_ensure: %d %s", rc, bg_error_last());
 }
 
@@ -81,7 +66,7 @@ TF_TEST(build__builds_once_then_uses_the_cache)
 		 r1.ok, r1.cached, (long long)r1.build_id);
 	/* the entry is named by 16 hex digits of the tree and of the build configuration */
 	char key[48];
-	snprintf(key, sizeof(key), "/cache/%.16s-%.16s", f.c.tree, f.cfg->build_hash);
+	snprintf(key, sizeof(key), "/cache/%.16s-%.16s", f.a.c.tree, f.cfg->build_hash);
 	size_t kl = strlen(key), dl = strlen(r1.dir);
 	TF_CHECK(dl > kl && !strcmp(r1.dir + dl - kl, key), "entry %s, want ...%s", r1.dir, key);
 	TF_CHECK(contains(r1.src_dir, "/src") && contains(r1.build_dir, "/build"), "paths");

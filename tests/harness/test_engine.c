@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_fixture.h"
 #include "bg_buf.h"
 #include "bg_engine.h"
 #include "bg_error.h"
@@ -24,16 +25,9 @@ static const char junit_sh[] =
 	"<testcase name=\"a\"/><testcase name=\"b\"><failure message=\"no\"/></testcase>\n"
 	"<testcase name=\"c\"><skipped/></testcase>\n</testsuite></testsuites>\nEOF\nexit 1\n";
 
-struct fixture {
-	char dir[512];
-	struct bg_global g; /* the common options, all off */
-	struct bg_app app;
-	struct bg_commit c;
-};
-
 /* A repository with bench.sh, test.sh (test_sh) and a bitgate.json running them, the
  * suite with a timeout of timeout_s; the state under <dir>/.bitgate. */
-static void setup(struct fixture *f, const char *tag, const char *test_sh, double timeout_s)
+static void setup(struct app_fixture *f, const char *tag, const char *test_sh, double timeout_s)
 {
 	memset(f, 0, sizeof(*f));
 	char sha[41], cfg[1024];
@@ -49,29 +43,10 @@ static void setup(struct fixture *f, const char *tag, const char *test_sh, doubl
 	TF_CHECK(tg_write(f->dir, "test.sh", test_sh) == 0, "write");
 	TF_CHECK(tg_write(f->dir, "bitgate.json", cfg) == 0, "write");
 	TF_CHECK(tg_commit(f->dir, "one", sha) == 0, "commit");
-	f->app.g = &f->g;
-	TF_CHECK_EQ(bg_repo_open(&f->app.repo, f->dir), 0);
-	TF_CHECK_EQ(bg_git_resolve(f->app.repo, sha, &f->c), 0);
-	f->app.state_dir = bg_path_joined(f->dir, ".bitgate");
-	TF_CHECK(f->app.state_dir != NULL, "path");
-	TF_CHECK_EQ(bg_fs_mkdirs(f->app.state_dir), 0);
-	char *db = bg_path_joined(f->app.state_dir, "bitgate.db");
-	int rc = bg_db_open(&f->app.db, db);
-	TF_CHECK(rc == 0, "bg_db_open: %s", bg_error_last());
-	free(db);
+	app_fixture_open(f, sha);
 }
 
-static void teardown(struct fixture *f)
-{
-	bg_commit_clear(&f->c);
-	bg_db_close(f->app.db);
-	bg_repo_free(f->app.repo);
-	bg_db_machine_clear(&f->app.machine);
-	free(f->app.state_dir);
-	bg_fs_rmtree(f->dir);
-}
-
-static void run_one(struct fixture *f, struct bg_subject *s, struct bg_engine_opts *o)
+static void run_one(struct app_fixture *f, struct bg_subject *s, struct bg_engine_opts *o)
 {
 	*o = (struct bg_engine_opts){.kind = "local",
 				     .label = "t",
@@ -86,7 +61,7 @@ static void run_one(struct fixture *f, struct bg_subject *s, struct bg_engine_op
 
 TF_TEST(engine__rounds_and_suite_stored)
 {
-	struct fixture f;
+	struct app_fixture f;
 	setup(&f, "engine-ok", junit_sh, 30);
 	struct bg_subject s;
 	struct bg_engine_opts o;
@@ -118,12 +93,12 @@ TF_TEST(engine__rounds_and_suite_stored)
 	TF_CHECK(bg_fs_exists(log), "%s missing", log);
 	free(log);
 	bg_subject_clear(&s);
-	teardown(&f);
+	app_fixture_close(&f);
 }
 
 TF_TEST(engine__suite_without_report_fails)
 {
-	struct fixture f;
+	struct app_fixture f;
 	setup(&f, "engine-noreport", "echo ran without a report\n", 30);
 	struct bg_subject s;
 	struct bg_engine_opts o;
@@ -136,12 +111,12 @@ TF_TEST(engine__suite_without_report_fails)
 	TF_CHECK_EQ(s.rounds_done, 2); /* the bench ran before the tests */
 	TF_CHECK_EQ(s.tests_total, 0);
 	bg_subject_clear(&s);
-	teardown(&f);
+	app_fixture_close(&f);
 }
 
 TF_TEST(engine__suite_past_its_timeout_fails)
 {
-	struct fixture f;
+	struct app_fixture f;
 	setup(&f, "engine-timeout", "echo started; exec sleep 60\n", 0.3);
 	struct bg_subject s;
 	struct bg_engine_opts o;
@@ -152,5 +127,5 @@ TF_TEST(engine__suite_past_its_timeout_fails)
 			 strstr(s.error, "tests-sh.log)"),
 		 "error: %s", s.error ? s.error : "(null)");
 	bg_subject_clear(&s);
-	teardown(&f);
+	app_fixture_close(&f);
 }
