@@ -97,6 +97,14 @@ char *tf_tmpdir(const char *tag)
 	return p;
 }
 
+void tf_tmpdir_in(char *out, size_t size, const char *tag)
+{
+	char *p = tf_tmpdir(tag);
+	TF_CHECK(strlen(p) < size, "scratch directory name too long: %s", p);
+	memcpy(out, p, strlen(p) + 1);
+	free(p);
+}
+
 static char *slurp(FILE *f)
 {
 	fseek(f, 0, SEEK_END);

@@ -50,6 +50,9 @@ char *tf_tmpfile(const char *tag);
  * caller removes and frees it. Fails the test when it cannot be made. */
 char *tf_tmpdir(const char *tag);
 
+/* tf_tmpdir into a buffer of size bytes, for fixtures that keep the path in an array. */
+void tf_tmpdir_in(char *out, size_t size, const char *tag);
+
 /* What a program run by tf_run printed and how it ended. */
 struct tf_output {
 	int status; /* exit code, or 128 + signal */

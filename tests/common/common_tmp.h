@@ -13,10 +13,7 @@ static char tmp[256];
 
 static void mktmp(void)
 {
-	char *made = tf_tmpdir("bitgate-common");
-	TF_CHECK(strlen(made) < sizeof(tmp), "scratch directory name too long: %s", made);
-	strcpy(tmp, made);
-	free(made);
+	tf_tmpdir_in(tmp, sizeof(tmp), "bitgate-common");
 }
 
 static char *in_tmp(const char *name)

@@ -38,9 +38,7 @@ struct fx {
 
 static void fx_init(struct fx *f)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(f->dir, sizeof(f->dir), "%s/bgdbXXXXXX", tmp && *tmp ? tmp : "/tmp");
-	TF_CHECK(mkdtemp(f->dir), "mkdtemp %s", f->dir);
+	tf_tmpdir_in(f->dir, sizeof(f->dir), "bgdb");
 	snprintf(f->path, sizeof(f->path), "%s/sub/bitgate.db", f->dir);
 	f->db = NULL;
 	f->machine = 0;

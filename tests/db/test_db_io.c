@@ -29,9 +29,7 @@ struct tmp {
 
 static void tmp_init(struct tmp *t)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(t->dir, sizeof(t->dir), "%s/bgdbioXXXXXX", tmp && *tmp ? tmp : "/tmp");
-	TF_CHECK(mkdtemp(t->dir), "mkdtemp %s", t->dir);
+	tf_tmpdir_in(t->dir, sizeof(t->dir), "bgdbio");
 }
 
 /* dir/name into out. */

@@ -20,9 +20,7 @@ struct fx {
 
 static void fx_open(struct fx *f)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(f->dir, sizeof(f->dir), "%s/bgnightlyXXXXXX", tmp && *tmp ? tmp : "/tmp");
-	TF_CHECK(mkdtemp(f->dir), "mkdtemp %s", f->dir);
+	tf_tmpdir_in(f->dir, sizeof(f->dir), "bgnightly");
 	snprintf(f->path, sizeof(f->path), "%s/bitgate.db", f->dir);
 	CHECK_OK(bg_db_open(&f->db, f->path));
 	struct bg_machine_rec m = {.fingerprint = "fp-n", .hostname = "h", .cpu = "cpu",
