@@ -115,20 +115,6 @@ static struct bg_bench_set *make_named_set(const char *const *names, size_t n, s
 	return s;
 }
 
-static int64_t raw_count(const char *path, const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *s;
-	TF_CHECK(sqlite3_open(path, &h) == SQLITE_OK, "open %s", path);
-	TF_CHECK(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
-		 sqlite3_errmsg(h));
-	TF_CHECK(sqlite3_step(s) == SQLITE_ROW, "%s", sql);
-	int64_t v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return v;
-}
-
 static void raw_exec(const char *path, const char *sql)
 {
 	sqlite3 *h;
@@ -164,7 +150,7 @@ TF_TEST(db__open_creates_schema)
 	fx_open(&f);
 	TF_CHECK(bg_fs_exists(f.path), "database file %s not created", f.path);
 	TF_CHECK(bg_db_schema_version() >= 1, "schema version %d", bg_db_schema_version());
-	TF_CHECK_EQ(raw_count(f.path, "PRAGMA user_version"), bg_db_schema_version());
+	TF_CHECK_EQ(db_raw_count(f.path, "PRAGMA user_version"), bg_db_schema_version());
 	static const char *const tables[] = {"machines",   "commits", "builds",       "runs",
 					     "series",     "results", "samples",      "test_suites",
 					     "test_cases", "errors",  "bench_outputs"};
@@ -173,7 +159,7 @@ TF_TEST(db__open_creates_schema)
 		snprintf(sql, sizeof(sql),
 			 "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
 			 tables[i]);
-		TF_CHECK(raw_count(f.path, sql) == 1, "table %s missing", tables[i]);
+		TF_CHECK(db_raw_count(f.path, sql) == 1, "table %s missing", tables[i]);
 	}
 	struct bg_buf report = BG_BUF_INIT;
 	CHECK_OK(bg_db_check(f.db, &report));
@@ -183,7 +169,7 @@ TF_TEST(db__open_creates_schema)
 
 	/* re-open: nothing to migrate, the data is still there, WAL persisted */
 	CHECK_OK(bg_db_open(&f.db, f.path));
-	TF_CHECK_EQ(raw_count(f.path, "PRAGMA user_version"), bg_db_schema_version());
+	TF_CHECK_EQ(db_raw_count(f.path, "PRAGMA user_version"), bg_db_schema_version());
 	struct bg_machine_rec m;
 	CHECK_OK(bg_db_machine_get(f.db, f.machine, &m));
 	CHECK_STR(m.hostname, "host1");
@@ -255,7 +241,7 @@ TF_TEST(db__machine_put_idempotent)
 	m.fingerprint = "fp-3";
 	CHECK_OK(bg_db_machine_put(f.db, &m, &id3));
 	TF_CHECK(id3 != id1, "new fingerprint reused an id");
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM machines"), 3);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM machines"), 3);
 
 	struct bg_machine_rec got;
 	CHECK_OK(bg_db_machine_get(f.db, id1, &got));
@@ -285,7 +271,7 @@ TF_TEST(db__commit_put_idempotent)
 	struct bg_commit_rec c = {
 		.sha = SHA_A, .tree = "ffff", .subject = "changed?", .author = "B", .time = 1};
 	CHECK_OK(bg_db_commit_put(f.db, &c)); /* commits never change: ignored */
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM commits"), 1);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM commits"), 1);
 	struct bg_commit_rec got;
 	CHECK_OK(bg_db_commit_get(f.db, SHA_A, &got));
 	CHECK_STR(got.sha, SHA_A);
@@ -313,7 +299,7 @@ TF_TEST(db__commit_put_idempotent)
 	CHECK_STR(got.parent, SHA_A);
 	CHECK_STR(got.subject, "second");
 	bg_db_commit_clear(&got);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM commits"), 2);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM commits"), 2);
 	TF_CHECK_EQ(bg_db_commit_put(f.db, &(struct bg_commit_rec){.tree = "x"}), BG_EINPUT);
 	fx_done(&f);
 }
@@ -394,7 +380,7 @@ static void check_build_replace(struct fx *f, struct bg_build_rec *ba, int64_t a
 	CHECK_STR(got.status, "failed");
 	TF_CHECK(got.binary_hash == NULL, "binary hash kept after replace");
 	bg_db_build_clear(&got);
-	TF_CHECK_EQ(raw_count(f->path, "SELECT count(*) FROM builds"), 3);
+	TF_CHECK_EQ(db_raw_count(f->path, "SELECT count(*) FROM builds"), 3);
 }
 
 /* Touching b makes a the least recently used; forgetting a's directory leaves b listed;
@@ -833,8 +819,8 @@ TF_TEST(db__bad_writes_store_nothing)
 	r.machine_id = f.machine;
 	r.build_id = 4242;
 	TF_CHECK_EQ(bg_db_run_begin(f.db, &r), BG_ENOTFOUND);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM runs"), 0);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM commits"), 1);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM runs"), 0);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM commits"), 1);
 
 	int64_t id = begin_run(f.db, f.machine, SHA_A, "ci", 0);
 	struct bg_bench_set *s = make_set(3, 5, -1, "avx2", 1, 10);
@@ -845,23 +831,23 @@ TF_TEST(db__bad_writes_store_nothing)
 	s->v[2].name = strdup(s->v[0].name);
 	TF_CHECK_EQ(bg_db_run_add_bench(f.db, id, 0, "default", "", s), BG_EINPUT);
 	TF_CHECK(strstr(bg_error_last(), s->v[0].name), "message: %s", bg_error_last());
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM results"), 0);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 0);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM bench_outputs"), 0);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM results"), 0);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM samples"), 0);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM bench_outputs"), 0);
 	free(s->v[2].name);
 	s->v[2].name = strdup("other");
 	s->v[1].samples[3] = NAN;
 	TF_CHECK_EQ(bg_db_run_add_bench(f.db, id, 0, "default", "", s), BG_EINPUT);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 0);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM samples"), 0);
 	s->v[1].samples[3] = 1;
 	CHECK_OK(bg_db_run_add_bench(f.db, id, 0, "default", "", s));
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 15);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM samples"), 15);
 	/* the same round again would repeat every series */
 	TF_CHECK_EQ(bg_db_run_add_bench(f.db, id, 0, "default", "", s), BG_EINPUT);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"), 15);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM samples"), 15);
 	/* another mode is other series */
 	CHECK_OK(bg_db_run_add_bench(f.db, id, 0, "strict", "", s));
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM series"), 6);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM series"), 6);
 	bg_bench_set_free(s);
 
 	TF_CHECK_EQ(bg_db_run_finish(f.db, 4242, "ok", 1), BG_ENOTFOUND);
@@ -1076,10 +1062,10 @@ TF_TEST(db__concurrent_writers)
 		 "runs per machine %lld/%lld", (long long)per_machine[0],
 		 (long long)per_machine[1]);
 	bg_db_run_list_free(v, n);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM samples"),
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM samples"),
 		    2 * CONC_RUNS * CONC_BENCHES * CONC_SAMPLES);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM errors"), 2 * CONC_RUNS);
-	TF_CHECK_EQ(raw_count(f.path, "SELECT count(*) FROM series"), CONC_BENCHES);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM errors"), 2 * CONC_RUNS);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM series"), CONC_BENCHES);
 	CHECK_OK(bg_db_check(f.db, NULL));
 	fx_done(&f);
 }

@@ -55,20 +55,12 @@ static void io_paths_init(struct io_paths *f)
 	tmp_path(&f->t, "bad.jsonl", f->bad, sizeof(f->bad));
 }
 
+/* The rows of table in the database at path. */
 static int64_t raw_count(const char *path, const char *table)
 {
 	char sql[128];
-	sqlite3 *h;
-	sqlite3_stmt *s;
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	TF_CHECK(sqlite3_open(path, &h) == SQLITE_OK, "open %s", path);
-	TF_CHECK(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
-		 sqlite3_errmsg(h));
-	TF_CHECK(sqlite3_step(s) == SQLITE_ROW, "%s", sql);
-	int64_t v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return v;
+	return db_raw_count(path, sql);
 }
 
 static struct bg_bench_set *make_set(const char *const *names, size_t n, size_t k,
