@@ -89,8 +89,12 @@ static u64 *gpr(struct frame *f, int r) {
 }
 static int tile_ok(int t) { return tcfg.palette == 1 && t < 8 && tcfg.rows[t] && tcfg.colsb[t]; }
 
-/* returns 1 if emulated */
-static int amx_emulate(struct frame *f) {
+/* One decoded VEX.0F38 W0 L0 instruction: opcode, VEX fields, ModRM, memory operand
+   (segment base included), SIB index as the row stride, instruction length. */
+struct amx_op { u8 op, modrm; int R, B, vvvv, pp, mod; u64 ea, stride, len; };
+
+/* Decodes the instruction at f->rip into o; returns 0 when it is no AMX encoding. */
+static int amx_decode(struct frame *f, struct amx_op *o) {
   const u8 *p = (const u8 *)f->rip; u64 segbase = 0;
   for (;;) {
     if (*p == 0x64) { segbase = fs_base_v; p++; }
@@ -106,88 +110,111 @@ static int amx_emulate(struct frame *f) {
   int R = !(b1 & 0x80), X = !(b1 & 0x40), B = !(b1 & 0x20);
   int vvvv = (~b2 >> 3) & 15, pp = b2 & 3;
   u8 op = p[3], modrm = p[4];
-  int mod = modrm >> 6, reg = ((modrm >> 3) & 7) | (R << 3), rm = (modrm & 7) | (B << 3);
-  const u8 *q = p + 5; u64 ea = 0; int has_index = 0; u64 stride = 0;
+  int mod = modrm >> 6, rm = (modrm & 7) | (B << 3);
+  const u8 *q = p + 5; u64 ea = 0; u64 stride = 0;
   if (mod != 3) {
     int rmlow = modrm & 7;
     if (rmlow == 4) {
       u8 sib = *q++; int ss = sib >> 6, idx = ((sib >> 3) & 7) | (X << 3), base = (sib & 7) | (B << 3);
       if ((sib & 7) == 5 && mod == 0) { ea = (u64)(s64)*(const s32 *)q; q += 4; }
       else ea = *gpr(f, base);
-      if (idx != 4) { has_index = 1; stride = *gpr(f, idx) << ss; }
+      if (idx != 4) stride = *gpr(f, idx) << ss;
     } else if (rmlow == 5 && mod == 0) {
-      s32 d = *(const s32 *)q; q += 4; ea = (u64)(s64)d; ea += 0x80000000UL; /* rip-rel: fix below */
-      ea = 0; return 0; /* rip-relative not used by AMX code paths; treat as unsupported */
+      return 0; /* rip-relative not used by AMX code paths; treat as unsupported */
     } else ea = *gpr(f, rm);
     if (mod == 1) { ea += (u64)(s64)*(const s8 *)q; q += 1; }
     else if (mod == 2) { ea += (u64)(s64)*(const s32 *)q; q += 4; }
     ea += segbase;
   }
-  u64 len = (u64)(q - (const u8 *)f->rip);
+  o->op = op; o->modrm = modrm; o->R = R; o->B = B; o->vvvv = vvvv; o->pp = pp; o->mod = mod;
+  o->ea = ea; o->stride = stride; o->len = (u64)(q - (const u8 *)f->rip);
+  return 1;
+}
 
-  if (op == 0x49) {
-    if (pp == 0 && mod != 3 && ((modrm >> 3) & 7) == 0 && vvvv == 0) {         /* LDTILECFG */
-      const u8 *c = (const u8 *)ea;
-      if (c[0] == 0) { memset(&tcfg, 0, sizeof tcfg); memset(tiles, 0, sizeof tiles); }
-      else if (c[0] == 1) {
-        for (int i = 2; i < 16; i++) if (c[i]) return 0;
-        for (int i = 0; i < 8; i++) {
-          u16 cb = c[16+2*i] | (c[17+2*i] << 8); u8 r = c[48+i];
-          if (cb > 64 || r > 16 || (!cb) != (!r)) return 0;
-        }
-        memset(&tcfg, 0, sizeof tcfg); memset(tiles, 0, sizeof tiles);
-        tcfg.palette = 1; tcfg.start_row = 0;
-        for (int i = 0; i < 8; i++) { tcfg.colsb[i] = c[16+2*i] | (c[17+2*i] << 8); tcfg.rows[i] = c[48+i]; }
-      } else return 0;
-    } else if (pp == 1 && mod != 3 && ((modrm >> 3) & 7) == 0 && vvvv == 0) {  /* STTILECFG */
-      u8 *c = (u8 *)ea; memset(c, 0, 64);
-      if (tcfg.palette) { c[0] = tcfg.palette; c[1] = tcfg.start_row;
-        for (int i = 0; i < 8; i++) { c[16+2*i] = tcfg.colsb[i] & 0xff; c[17+2*i] = tcfg.colsb[i] >> 8; c[48+i] = tcfg.rows[i]; } }
-    } else if (pp == 0 && modrm == 0xC0 && vvvv == 0) {                        /* TILERELEASE */
-      memset(&tcfg, 0, sizeof tcfg); memset(tiles, 0, sizeof tiles);
-    } else if (pp == 3 && mod == 3 && (modrm & 7) == 0 && vvvv == 0) {         /* TILEZERO */
-      int t = (modrm >> 3) & 7; if (R || !tile_ok(t)) return 0;
-      memset(tiles[t], 0, sizeof tiles[t]);
-    } else return 0;
-  } else if (op == 0x4B) {
-    if (mod == 3 || (modrm & 7) != 4 || vvvv != 0 || R) return 0;
-    int t = (modrm >> 3) & 7; if (!tile_ok(t)) return 0;
-    int rows = tcfg.rows[t], cb = tcfg.colsb[t];
-    if (pp == 3 || pp == 1) {                                                  /* TILELOADD / T1 */
-      memset(tiles[t], 0, sizeof tiles[t]);
-      for (int r = 0; r < rows; r++) copy_fast(tiles[t][r], (const u8 *)(ea + r * stride), cb);
-    } else if (pp == 2) {                                                      /* TILESTORED */
-      for (int r = 0; r < rows; r++) copy_fast((u8 *)(ea + r * stride), tiles[t][r], cb);
-    } else return 0;
-    (void)has_index;
-  } else if (op == 0x5E) {                                                     /* TDPB[SU][SU]D */
-    if (mod != 3 || R || B || vvvv > 7) return 0;
-    int d = (modrm >> 3) & 7, a = modrm & 7, b = vvvv;
-    if (d == a || d == b || a == b || !tile_ok(d) || !tile_ok(a) || !tile_ok(b)) return 0;
-    int M = tcfg.rows[d], N = tcfg.colsb[d] / 4, K = tcfg.colsb[a] / 4;
-    if ((tcfg.colsb[d] & 3) || (tcfg.colsb[a] & 3) || (tcfg.colsb[b] & 3)) return 0;
-    if (tcfg.rows[a] != M || tcfg.rows[b] != K || tcfg.colsb[b] / 4 != N) return 0;
-    int asig = (pp == 3 || pp == 2), bsig = (pp == 3 || pp == 1); /* F2:ss F3:su 66:us NP:uu */
-    for (int m = 0; m < M; m++) {
-      s32 *crow = (s32 *)tiles[d][m];
-      for (int k = 0; k < K; k++) {
-        const u8 *av = &tiles[a][m][4*k];
-        for (int n = 0; n < N; n++) {
-          const u8 *bv = &tiles[b][k][4*n];
-          s32 acc = 0;
-          for (int i = 0; i < 4; i++) {
-            s32 x = asig ? (s32)(s8)av[i] : (s32)av[i];
-            s32 y = bsig ? (s32)(s8)bv[i] : (s32)bv[i];
-            acc += x * y;
-          }
-          crow[n] = (s32)((u32)crow[n] + (u32)acc);
-        }
+/* Opcode 49: LDTILECFG, STTILECFG, TILERELEASE, TILEZERO; returns 1 if emulated. */
+static int amx_tilecfg(const struct amx_op *o) {
+  int pp = o->pp, mod = o->mod, vvvv = o->vvvv; u8 modrm = o->modrm;
+  if (pp == 0 && mod != 3 && ((modrm >> 3) & 7) == 0 && vvvv == 0) {         /* LDTILECFG */
+    const u8 *c = (const u8 *)o->ea;
+    if (c[0] == 0) { memset(&tcfg, 0, sizeof tcfg); memset(tiles, 0, sizeof tiles); }
+    else if (c[0] == 1) {
+      for (int i = 2; i < 16; i++) if (c[i]) return 0;
+      for (int i = 0; i < 8; i++) {
+        u16 cb = c[16+2*i] | (c[17+2*i] << 8); u8 r = c[48+i];
+        if (cb > 64 || r > 16 || (!cb) != (!r)) return 0;
       }
-      for (int n = N; n < 16; n++) crow[n] = 0;
-    }
-    for (int m = M; m < 16; m++) memset(tiles[d][m], 0, 64);
+      memset(&tcfg, 0, sizeof tcfg); memset(tiles, 0, sizeof tiles);
+      tcfg.palette = 1; tcfg.start_row = 0;
+      for (int i = 0; i < 8; i++) { tcfg.colsb[i] = c[16+2*i] | (c[17+2*i] << 8); tcfg.rows[i] = c[48+i]; }
+    } else return 0;
+  } else if (pp == 1 && mod != 3 && ((modrm >> 3) & 7) == 0 && vvvv == 0) {  /* STTILECFG */
+    u8 *c = (u8 *)o->ea; memset(c, 0, 64);
+    if (tcfg.palette) { c[0] = tcfg.palette; c[1] = tcfg.start_row;
+      for (int i = 0; i < 8; i++) { c[16+2*i] = tcfg.colsb[i] & 0xff; c[17+2*i] = tcfg.colsb[i] >> 8; c[48+i] = tcfg.rows[i]; } }
+  } else if (pp == 0 && modrm == 0xC0 && vvvv == 0) {                        /* TILERELEASE */
+    memset(&tcfg, 0, sizeof tcfg); memset(tiles, 0, sizeof tiles);
+  } else if (pp == 3 && mod == 3 && (modrm & 7) == 0 && vvvv == 0) {         /* TILEZERO */
+    int t = (modrm >> 3) & 7; if (o->R || !tile_ok(t)) return 0;
+    memset(tiles[t], 0, sizeof tiles[t]);
   } else return 0;
-  f->rip += len; amx_count++;
+  return 1;
+}
+
+/* Opcode 4B: TILELOADD[T1], TILESTORED (row r at ea + r * stride); returns 1 if emulated. */
+static int amx_tileldst(const struct amx_op *o) {
+  if (o->mod == 3 || (o->modrm & 7) != 4 || o->vvvv != 0 || o->R) return 0;
+  int t = (o->modrm >> 3) & 7; if (!tile_ok(t)) return 0;
+  int rows = tcfg.rows[t], cb = tcfg.colsb[t]; u64 ea = o->ea, stride = o->stride;
+  if (o->pp == 3 || o->pp == 1) {                                            /* TILELOADD / T1 */
+    memset(tiles[t], 0, sizeof tiles[t]);
+    for (int r = 0; r < rows; r++) copy_fast(tiles[t][r], (const u8 *)(ea + r * stride), cb);
+  } else if (o->pp == 2) {                                                   /* TILESTORED */
+    for (int r = 0; r < rows; r++) copy_fast((u8 *)(ea + r * stride), tiles[t][r], cb);
+  } else return 0;
+  return 1;
+}
+
+/* Opcode 5E: TDPB[SU][SU]D, dst += a . b over byte quads; returns 1 if emulated. */
+static int amx_dotprod(const struct amx_op *o) {
+  int pp = o->pp, vvvv = o->vvvv; u8 modrm = o->modrm;
+  if (o->mod != 3 || o->R || o->B || vvvv > 7) return 0;
+  int d = (modrm >> 3) & 7, a = modrm & 7, b = vvvv;
+  if (d == a || d == b || a == b || !tile_ok(d) || !tile_ok(a) || !tile_ok(b)) return 0;
+  int M = tcfg.rows[d], N = tcfg.colsb[d] / 4, K = tcfg.colsb[a] / 4;
+  if ((tcfg.colsb[d] & 3) || (tcfg.colsb[a] & 3) || (tcfg.colsb[b] & 3)) return 0;
+  if (tcfg.rows[a] != M || tcfg.rows[b] != K || tcfg.colsb[b] / 4 != N) return 0;
+  int asig = (pp == 3 || pp == 2), bsig = (pp == 3 || pp == 1); /* F2:ss F3:su 66:us NP:uu */
+  for (int m = 0; m < M; m++) {
+    s32 *crow = (s32 *)tiles[d][m];
+    for (int k = 0; k < K; k++) {
+      const u8 *av = &tiles[a][m][4*k];
+      for (int n = 0; n < N; n++) {
+        const u8 *bv = &tiles[b][k][4*n];
+        s32 acc = 0;
+        for (int i = 0; i < 4; i++) {
+          s32 x = asig ? (s32)(s8)av[i] : (s32)av[i];
+          s32 y = bsig ? (s32)(s8)bv[i] : (s32)bv[i];
+          acc += x * y;
+        }
+        crow[n] = (s32)((u32)crow[n] + (u32)acc);
+      }
+    }
+    for (int n = N; n < 16; n++) crow[n] = 0;
+  }
+  for (int m = M; m < 16; m++) memset(tiles[d][m], 0, 64);
+  return 1;
+}
+
+/* #UD handler for AMX: decode, run the instruction group, step over it; returns 1 if emulated */
+static int amx_emulate(struct frame *f) {
+  struct amx_op o; int ok;
+  if (!amx_decode(f, &o)) return 0;
+  if (o.op == 0x49) ok = amx_tilecfg(&o);
+  else if (o.op == 0x4B) ok = amx_tileldst(&o);
+  else if (o.op == 0x5E) ok = amx_dotprod(&o);
+  else ok = 0;
+  if (!ok) return 0;
+  f->rip += o.len; amx_count++;
   return 1;
 }
 
@@ -411,8 +438,12 @@ static s64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, s64 fd, u64 off) {
   return r;
 }
 
-void syscall_dispatch(struct frame *f) {
-  u64 nr = f->rax, a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a4 = f->r8, a5 = f->r9;
+/* What a syscall group did with nr: not its own; handled, the result to rax; handled, the
+   frame already set (a switch to another thread, or a yield). */
+enum { SYS_NO, SYS_RET, SYS_DONE };
+/* files and descriptors: the RAM file system, stdio on the serial ports */
+static int sys_files(struct frame *f, u64 nr, const u64 *a, s64 *r) {
+  u64 a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
   s64 ret;
   switch (nr) {
   case 0: case 17: { struct rfd *d = rf_fd(a0);                            /* read, pread64; stdin: EOF */
@@ -453,19 +484,37 @@ void syscall_dispatch(struct frame *f) {
     ret = rf_reserve(d->f, a1); if (ret) break;
     if (a1 > d->f->size) zero_fast(d->f->data + d->f->size, a1 - d->f->size); d->f->size = a1; break; }
   case 79: if (a1 < 2) ret = -34; else { memcpy((void *)a0, "/", 2); ret = 2; } break;   /* getcwd */
+  case 16: if (a0 <= 2 && a1 == 0x5401) { memset((void *)a2, 0, 36); ret = 0; } else if (a0 <= 2 && a1 == 0x5413) { u16 *w = (u16 *)a2; w[0] = 24; w[1] = 80; w[2] = w[3] = 0; ret = 0; } else ret = -ENOTTY; break;
+  case 21: { u8 st[144]; ret = rf_stat(-100, a0, st); break; }              /* access */
+  case 269: case 439: { u8 st[144]; ret = rf_stat((s64)a0, a1, st); break; } /* faccessat[2] */
+  case 72: ret = 0; break;                                                  /* fcntl */
+  case 89: case 267: ret = -ENOENT; break;                                   /* readlink */
+  default: return SYS_NO;
+  }
+  *r = ret; return SYS_RET;
+}
+/* memory: mmap, munmap, brk, mprotect, madvise, mremap */
+static int sys_memory(struct frame *f, u64 nr, const u64 *a, s64 *r) {
+  u64 a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
+  s64 ret;
+  switch (nr) {
   case 9: ret = sys_mmap(a0, a1, a2, a3, (s64)a4, a5); break;
   case 10: ret = 0; break;                                                  /* mprotect */
   case 11: if (a0 == last_map_addr && ((a1 + 4095) & ~4095UL) == last_map_len && a0 + last_map_len == mmap_cur) { mmap_cur = a0; last_map_addr = 0; } ret = 0; break;
   case 12: if (a0 >= brk_start && a0 < BRK_LIMIT) { if (a0 > brk_cur) zero_fast((void *)brk_cur, a0 - brk_cur); brk_cur = a0; } ret = brk_cur; break;
-  case 13: case 14: case 131: ret = 0; break;                               /* rt_sigaction, rt_sigprocmask, sigaltstack */
-  case 16: if (a0 <= 2 && a1 == 0x5401) { memset((void *)a2, 0, 36); ret = 0; } else if (a0 <= 2 && a1 == 0x5413) { u16 *w = (u16 *)a2; w[0] = 24; w[1] = 80; w[2] = w[3] = 0; ret = 0; } else ret = -ENOTTY; break;
-  case 21: { u8 st[144]; ret = rf_stat(-100, a0, st); break; }              /* access */
-  case 269: case 439: { u8 st[144]; ret = rf_stat((s64)a0, a1, st); break; } /* faccessat[2] */
-  case 24: case 35: case 230:                                               /* sched_yield, nanosleep: run another thread */
-    f->rax = 0; if (live_threads() > 1) { save_thread(f); schedule(f); } return;
   case 25: ret = -ENOMEM; break;                                            /* mremap */
   case 28: ret = 0; break;                                                  /* madvise */
-  case 39: ret = 1; break;                                                  /* getpid */
+  default: return SYS_NO;
+  }
+  *r = ret; return SYS_RET;
+}
+/* threads: yield and sleep, clone, futex, thread ids, exit of a thread or the process */
+static int sys_threads(struct frame *f, u64 nr, const u64 *a, s64 *r) {
+  u64 a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
+  s64 ret;
+  switch (nr) {
+  case 24: case 35: case 230:                                               /* sched_yield, nanosleep: run another thread */
+    f->rax = 0; if (live_threads() > 1) { save_thread(f); schedule(f); } return SYS_DONE;
   case 186: ret = thr[cur].tid; break;                                      /* gettid */
   case 56: {                                                                /* clone: threads only */
     if ((a0 & 0x10100) != 0x10100) { kputs("[emu] unimplemented: fork (clone without CLONE_VM|CLONE_THREAD): one process only\n"); ret = -ENOSYS; break; }
@@ -481,20 +530,40 @@ void syscall_dispatch(struct frame *f) {
     if (a0 & 0x1000000) *(s32 *)a3 = tid;                                   /* CLONE_CHILD_SETTID */
     ret = tid; break; }
   case 435: ret = -ENOSYS; break;                                           /* clone3: glibc falls back to clone */
+  case 202: { u64 op = a1 & ~(u64)(128 | 256);                             /* futex (private, realtime flags ignored) */
+    if (op == 0 || op == 9) {                                               /* WAIT, WAIT_BITSET */
+      if (*(volatile u32 *)a0 != (u32)a2) { ret = -11; break; }            /* EAGAIN */
+      f->rax = 0; save_thread(f);
+      thr[cur].state = T_WAIT; thr[cur].wait_addr = a0; thr[cur].timed = a3 != 0;
+      schedule(f); return SYS_DONE; }
+    if (op == 1 || op == 10) { ret = futex_wake(a0, a2); break; }           /* WAKE, WAKE_BITSET */
+    kputs("[emu] unimplemented futex op "); kputd((s64)a1); kputs("\n"); ret = -ENOSYS; break; }
+  case 218: thr[cur].clear_tid = a0; ret = thr[cur].tid; break;             /* set_tid_address */
+  case 273: ret = 0; break;                                                 /* set_robust_list */
+  case 334: ret = -ENOSYS; break;                                           /* rseq */
+  case 60: if (live_threads() > 1) {                                       /* exit of one thread */
+      thr[cur].state = T_DEAD;
+      if (thr[cur].clear_tid) { *(u32 *)thr[cur].clear_tid = 0; futex_wake(thr[cur].clear_tid, ~0UL); }
+      schedule(f); return SYS_DONE; }
+    /* fall through: the last thread */
+  case 231: { u64 c = rdtsc(); kputs("\n[emu] amx_instructions_emulated="); kputd(amx_count); kputs(" tsc="); kputd(c); do_exit((int)a0, "exited"); }
+  default: return SYS_NO;
+  }
+  *r = ret; return SYS_RET;
+}
+/* process, identity, signals, time, limits, arch_prctl, randomness */
+static int sys_process(struct frame *f, u64 nr, const u64 *a, s64 *r) {
+  u64 a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
+  s64 ret;
+  switch (nr) {
+  case 13: case 14: case 131: ret = 0; break;                               /* rt_sigaction, rt_sigprocmask, sigaltstack */
+  case 39: ret = 1; break;                                                  /* getpid */
   case 57: case 58: case 59: case 322:
     kputs("[emu] unimplemented: fork/vfork/execve: the mini-kernel runs one process\n"); ret = -ENOSYS; break;
   case 110: ret = 0; break;
   case 102: case 104: case 107: case 108: ret = 0; break;                   /* get[e]uid/gid */
-  case 60: if (live_threads() > 1) {                                       /* exit of one thread */
-      thr[cur].state = T_DEAD;
-      if (thr[cur].clear_tid) { *(u32 *)thr[cur].clear_tid = 0; futex_wake(thr[cur].clear_tid, ~0UL); }
-      schedule(f); return; }
-    /* fall through: the last thread */
-  case 231: { u64 c = rdtsc(); kputs("\n[emu] amx_instructions_emulated="); kputd(amx_count); kputs(" tsc="); kputd(c); do_exit((int)a0, "exited"); }
   case 62: case 200: case 234: if (a1 == 0) { ret = 0; break; } kputs("\n[emu] process killed itself with signal "); kputd(a1 == 0 ? 0 : (s64)(nr == 62 ? a1 : a2)); do_exit(128 + (int)(nr == 62 ? a1 : a2), "killed-by-signal");
   case 63: { char *u = (char *)a0; memset(u, 0, 390); memcpy(u, "Linux", 6); memcpy(u + 65, "emu", 4); memcpy(u + 130, "6.1.0", 6); memcpy(u + 195, "#1", 3); memcpy(u + 260, "x86_64", 7); ret = 0; break; }
-  case 72: ret = 0; break;                                                  /* fcntl */
-  case 89: case 267: ret = -ENOENT; break;                                   /* readlink */
   case 96: { u64 t = rdtsc(); u64 *tv = (u64 *)a0; if (tv) { tv[0] = 1700000000 + t / 1000000000UL; tv[1] = (t / 1000) % 1000000; } ret = 0; break; }
   case 201: { u64 t = 1700000000 + rdtsc() / 1000000000UL; if (a0) *(u64 *)a0 = t; ret = t; break; }
   case 228: case 229: { u64 t = rdtsc(); u64 *ts = (u64 *)a1; if (nr == 229) { if (ts) { ts[0] = 0; ts[1] = 1; } ret = 0; break; }
@@ -511,21 +580,19 @@ void syscall_dispatch(struct frame *f) {
     default: ret = -EINVAL; }
     break;
   case 204: if (a1 >= 8) { memset((void *)a2, 0, a1); *(u8 *)a2 = 1; ret = 8; } else ret = -EINVAL; break;
-  case 202: { u64 op = a1 & ~(u64)(128 | 256);                             /* futex (private, realtime flags ignored) */
-    if (op == 0 || op == 9) {                                               /* WAIT, WAIT_BITSET */
-      if (*(volatile u32 *)a0 != (u32)a2) { ret = -11; break; }            /* EAGAIN */
-      f->rax = 0; save_thread(f);
-      thr[cur].state = T_WAIT; thr[cur].wait_addr = a0; thr[cur].timed = a3 != 0;
-      schedule(f); return; }
-    if (op == 1 || op == 10) { ret = futex_wake(a0, a2); break; }           /* WAKE, WAKE_BITSET */
-    kputs("[emu] unimplemented futex op "); kputd((s64)a1); kputs("\n"); ret = -ENOSYS; break; }
-  case 218: thr[cur].clear_tid = a0; ret = thr[cur].tid; break;             /* set_tid_address */
-  case 273: ret = 0; break;                                                 /* set_robust_list */
   case 318: { u8 *b = (u8 *)a0; for (u64 i = 0; i < a1; i++) b[i] = (u8)rnd(); ret = a1; break; } /* getrandom */
-  case 334: ret = -ENOSYS; break;                                           /* rseq */
-  default:
-    kputs("[emu] unimplemented syscall "); kputd(nr); kputs("\n"); ret = -ENOSYS;
+  default: return SYS_NO;
   }
+  *r = ret; return SYS_RET;
+}
+/* syscall nr (rax), arguments rdi, rsi, rdx, r10, r8, r9: the group that knows nr runs it */
+void syscall_dispatch(struct frame *f) {
+  u64 nr = f->rax, a[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+  s64 ret = 0; int h;
+  if ((h = sys_files(f, nr, a, &ret)) == SYS_NO && (h = sys_memory(f, nr, a, &ret)) == SYS_NO
+      && (h = sys_threads(f, nr, a, &ret)) == SYS_NO && (h = sys_process(f, nr, a, &ret)) == SYS_NO) {
+    kputs("[emu] unimplemented syscall "); kputd(nr); kputs("\n"); ret = -ENOSYS; }
+  if (h == SYS_DONE) return;
   f->rax = (u64)ret;
 }
 
