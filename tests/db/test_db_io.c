@@ -311,18 +311,24 @@ static void check_same_runs(struct bg_db *a, struct bg_db *b)
 	bg_db_run_list_free(vb, nb);
 }
 
+/* Database A filled and exported, its export imported once into a fresh B. */
+static void filled_and_imported(const struct io_paths *io, struct bg_db **a, struct bg_db **b,
+				struct bg_import_stats *st)
+{
+	CHECK_OK(bg_db_open(a, io->pa));
+	fill(*a);
+	export_to(*a, io->ea, 0, 3);
+	CHECK_OK(bg_db_open(b, io->pb));
+	CHECK_OK(import_from(*b, io->ea, st));
+}
+
 TF_TEST(db__export_import_roundtrip)
 {
 	struct io_paths io;
 	io_paths_init(&io);
 	struct bg_db *a, *b;
-	CHECK_OK(bg_db_open(&a, io.pa));
-	fill(a);
-	export_to(a, io.ea, 0, 3);
-
-	CHECK_OK(bg_db_open(&b, io.pb));
 	struct bg_import_stats st;
-	CHECK_OK(import_from(b, io.ea, &st));
+	filled_and_imported(&io, &a, &b, &st);
 	TF_CHECK_EQ(st.lines, 3);
 	TF_CHECK_EQ(st.runs_added, 3);
 	TF_CHECK_EQ(st.runs_present, 0);
@@ -359,12 +365,8 @@ TF_TEST(db__import_twice_adds_nothing)
 	struct io_paths io;
 	io_paths_init(&io);
 	struct bg_db *a, *b;
-	CHECK_OK(bg_db_open(&a, io.pa));
-	fill(a);
-	export_to(a, io.ea, 0, 3);
-	CHECK_OK(bg_db_open(&b, io.pb));
 	struct bg_import_stats st;
-	CHECK_OK(import_from(b, io.ea, &st));
+	filled_and_imported(&io, &a, &b, &st);
 	TF_CHECK_EQ(st.runs_added, 3);
 	CHECK_OK(import_from(b, io.ea, &st));
 	TF_CHECK_EQ(st.lines, 3);
