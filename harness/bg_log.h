@@ -26,6 +26,10 @@ void bg_progress_start(void);
  * NULL. Rate-limited; cheap to call often. */
 void bg_progress_tick(const char *detail);
 
+/* A bg_proc_opts tick: bg_progress_tick with the last line of the file at path (a running
+ * child's output), so a long build step or bench run is visibly alive. */
+void bg_progress_tick_file(void *path, double elapsed_s);
+
 /* Clears the progress line (before printing tables to stdout on the same terminal). */
 void bg_progress_clear(void);
 

@@ -86,20 +86,6 @@ int bg_build_ccache_env(const struct bg_app *app, char ***env, size_t *n)
 	return rc;
 }
 
-struct tick_ctx {
-	const char *log_path;
-};
-
-/* Shows the last line a step wrote, so a long compile is visibly alive. */
-static void show_last_line(void *arg, double elapsed)
-{
-	(void)elapsed;
-	const struct tick_ctx *t = arg;
-	struct bg_buf tail = BG_BUF_INIT;
-	bg_progress_tick(bg_fs_last_line(&tail, t->log_path, 512));
-	bg_buf_free(&tail);
-}
-
 /* One build step with its placeholders expanded. */
 struct step_cmd {
 	char **argv;
@@ -162,7 +148,6 @@ static int run_step(const struct bg_step *st, const struct step_cmd *sc, char *c
 	bg_argv_format(sc->argv, cmdline, sizeof(cmdline));
 	bg_log_verbose("build step %s: %s (in %s)", st->name, cmdline, sc->cwd);
 	bg_progress_stage("build %s", st->name);
-	struct tick_ctx tc = {sc->log};
 	struct bg_proc_opts po = {.argv = sc->argv,
 				  .env = env,
 				  .cwd = sc->cwd,
@@ -170,8 +155,8 @@ static int run_step(const struct bg_step *st, const struct step_cmd *sc, char *c
 				  .stderr_path = sc->log,
 				  .timeout_s = st->timeout_s,
 				  .pin_cpu = -1,
-				  .tick = show_last_line,
-				  .tick_arg = &tc};
+				  .tick = bg_progress_tick_file,
+				  .tick_arg = sc->log};
 	struct bg_proc_result pr;
 	int rc = bg_proc_run(&po, &pr);
 	if (rc == 0 && !bg_proc_ok(&pr)) {

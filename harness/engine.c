@@ -213,16 +213,6 @@ int bg_subject_prepare(struct bg_app *app, struct bg_subject *s, const struct bg
 	return 0;
 }
 
-/* Shows the last line a child wrote to its stderr, so a long run is visibly alive. */
-static void tick_stderr(void *arg, double elapsed)
-{
-	(void)elapsed;
-	struct bg_buf tail = BG_BUF_INIT;
-	const char *line = bg_fs_last_line(&tail, arg, 256);
-	bg_progress_tick(line && *line ? line : NULL);
-	bg_buf_free(&tail);
-}
-
 /* The placeholders' values for the subject's bench and test commands. */
 static struct bg_vars subject_vars(const struct bg_subject *s)
 {
@@ -251,7 +241,7 @@ static int run_child(struct bg_subject *s, const struct child *ch, struct bg_pro
 				  .stderr_path = ch->err_path,
 				  .timeout_s = ch->timeout_s,
 				  .pin_cpu = ch->pin_cpu,
-				  .tick = tick_stderr,
+				  .tick = bg_progress_tick_file,
 				  .tick_arg = (void *)ch->err_path};
 	int rc = bg_proc_run(&po, pr);
 	s->proc_s += pr->wall_s;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "bg_buf.h"
+#include "bg_fs.h"
 
 static int log_quiet, log_verbose, is_tty = -1, line_shown;
 static char line_prefix[128], stage[256];
@@ -127,4 +128,13 @@ void bg_progress_tick(const char *detail)
 	fprintf(stderr, "\r\033[K%s", line);
 	fflush(stderr);
 	line_shown = 1;
+}
+
+void bg_progress_tick_file(void *path, double elapsed_s)
+{
+	(void)elapsed_s;
+	struct bg_buf tail = BG_BUF_INIT;
+	const char *line = bg_fs_last_line(&tail, path, 512);
+	bg_progress_tick(line && *line ? line : NULL);
+	bg_buf_free(&tail);
 }
