@@ -22,60 +22,61 @@ void bg_app_init(struct bg_app *app, int flags)
 	app->flags = flags;
 }
 
-int bg_app_setup(struct bg_app *app)
+/* The repository (when flags want one, or for the default database) and its state
+ * directory <workdir>/.bitgate. */
+static int open_repo(struct bg_app *app)
 {
-	return bg_app_open(app, app->flags);
+	int rc = bg_repo_open(&app->repo, app->g->repo);
+	if (rc < 0) {
+		if (app->flags & BG_APP_REPO || !app->g->db) {
+			if (!app->g->db && !(app->flags & BG_APP_REPO))
+				bg_error_wrap("no --db given and no repository for the "
+					      "default .bitgate/bitgate.db");
+			return rc;
+		}
+		bg_error_clear();
+		return 0;
+	}
+	app->workdir = bg_strdup(bg_repo_workdir(app->repo));
+	app->state_dir = app->workdir ? bg_path_joined(app->workdir, ".bitgate") : NULL;
+	return app->state_dir ? 0 : BG_ENOMEM;
 }
 
-int bg_app_open(struct bg_app *app, int flags)
+/* --db, else .bitgate/bitgate.db; without a repository the state lives beside the
+ * database. */
+static int place_db(struct bg_app *app)
 {
-	memset(app, 0, sizeof(*app));
-	app->flags = flags;
+	if (app->g->db)
+		app->db_path = bg_strdup(app->g->db);
+	else
+		app->db_path = bg_path_joined(app->state_dir, "bitgate.db");
+	if (!app->db_path)
+		return BG_ENOMEM;
+	if (app->state_dir)
+		return 0;
+	const char *slash = strrchr(app->db_path, '/');
+	struct bg_buf d = BG_BUF_INIT;
+	if (bg_buf_put(&d, slash ? app->db_path : ".",
+		       slash ? (slash == app->db_path ? 1 : (size_t)(slash - app->db_path)) : 1) <
+	    0)
+		return BG_ENOMEM;
+	app->state_dir = bg_buf_detach(&d);
+	return 0;
+}
+
+int bg_app_setup(struct bg_app *app)
+{
+	bg_app_init(app, app->flags);
 	app->g = bg_cli_global();
 	bg_log_init(app->g->quiet, app->g->verbose);
-	int rc;
-	if (flags & (BG_APP_REPO | BG_APP_REPO_IF_ANY) || !app->g->db) {
-		rc = bg_repo_open(&app->repo, app->g->repo);
-		if (rc < 0) {
-			if (flags & BG_APP_REPO || !app->g->db) {
-				if (!app->g->db && !(flags & BG_APP_REPO))
-					bg_error_wrap("no --db given and no repository for the "
-						      "default .bitgate/bitgate.db");
-				return bg_app_fail(rc);
-			}
-			bg_error_clear();
-		} else {
-			app->workdir = bg_strdup(bg_repo_workdir(app->repo));
-			struct bg_buf b = BG_BUF_INIT;
-			if (!app->workdir || bg_path_join(&b, app->workdir, ".bitgate") < 0)
-				return bg_app_fail(BG_ENOMEM);
-			app->state_dir = bg_buf_detach(&b);
-		}
-	}
-	if (app->g->db) {
-		app->db_path = bg_strdup(app->g->db);
-	} else {
-		struct bg_buf b = BG_BUF_INIT;
-		if (bg_path_join(&b, app->state_dir, "bitgate.db") < 0)
-			return bg_app_fail(BG_ENOMEM);
-		app->db_path = bg_buf_detach(&b);
-	}
-	if (!app->state_dir) {
-		/* no repository: keep state next to the database */
-		const char *slash = strrchr(app->db_path, '/');
-		struct bg_buf d = BG_BUF_INIT;
-		if (bg_buf_put(&d, slash ? app->db_path : ".",
-			       slash ? (slash == app->db_path ? 1 : (size_t)(slash - app->db_path))
-				     : 1) < 0)
-			return bg_app_fail(BG_ENOMEM);
-		app->state_dir = bg_buf_detach(&d);
-	}
-	if (flags & BG_APP_DB) {
+	int rc = 0;
+	if (app->flags & (BG_APP_REPO | BG_APP_REPO_IF_ANY) || !app->g->db)
+		rc = open_repo(app);
+	if (!rc)
+		rc = place_db(app);
+	if (!rc && app->flags & BG_APP_DB)
 		rc = bg_db_open(&app->db, app->db_path);
-		if (rc < 0)
-			return bg_app_fail(rc);
-	}
-	return 0;
+	return rc < 0 ? bg_app_fail(rc) : 0;
 }
 
 int bg_app_machine(struct bg_app *app)

@@ -31,8 +31,7 @@ enum {
 	BG_APP_REPO_IF_ANY = 4, /* open the repository when there is one (for the default db) */
 };
 
-/* Opens what flags ask for. Errors are printed; returns the exit status to use (0 ok). */
-int bg_app_open(struct bg_app *app, int flags);
+/* Closes what bg_app_setup opened; safe on an app that was never set up. */
 void bg_app_close(struct bg_app *app);
 
 /* An app with nothing open yet, for a command whose table row asks for flags. */
