@@ -54,7 +54,7 @@ static int parse_args(struct args *a, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (!a->config || !a->out) {
-		fprintf(stderr, "bitnet-mkmodel: --config and -o are required\n");
+		fprintf(stderr, PROG ": --config and -o are required\n");
 		usage(stderr);
 		return 2;
 	}
@@ -67,21 +67,19 @@ int main(int argc, char **argv)
 	int rc = parse_args(&a, argc, argv);
 	if (rc >= 0)
 		return rc;
-	const char *config = a.config, *out = a.out;
-	unsigned long long seed = a.seed;
 	struct bn_model_config c;
-	if (bn_model_preset(&c, config)) {
-		fprintf(stderr, "bitnet-mkmodel: %s\n", bn_error_last());
+	if (bn_model_preset(&c, a.config)) {
+		fprintf(stderr, PROG ": %s\n", bn_error_last());
 		return 2;
 	}
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (bn_model_write_synthetic(&c, seed, out)) {
-		fprintf(stderr, "bitnet-mkmodel: %s\n", bn_error_last());
+	if (bn_model_write_synthetic(&c, a.seed, a.out)) {
+		fprintf(stderr, PROG ": %s\n", bn_error_last());
 		return 3;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(stderr, "bitnet-mkmodel: wrote %s (%s, seed %llu) in %.1f s\n", out, config, seed,
+	fprintf(stderr, PROG ": wrote %s (%s, seed %llu) in %.1f s\n", a.out, a.config, a.seed,
 		(double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
 	return 0;
 }

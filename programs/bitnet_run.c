@@ -139,11 +139,13 @@ static int open_gpu(struct runner *r, const struct bn_model *m, int max_tokens)
 	why = "this bitnet-run was built without CUDA (no nvcc at configure time)";
 #endif
 	if (bn_strict_mode() > 0) {
-		fprintf(stderr, "bitnet-run: kernel cuda cannot run: %s (BITNET_STRICT_MODE=1 "
-				"refuses a CPU fallback)\n", why);
+		fprintf(stderr,
+			PROG ": kernel cuda cannot run: %s (BITNET_STRICT_MODE=1 "
+			     "refuses a CPU fallback)\n",
+			why);
 		return -1;
 	}
-	fprintf(stderr, "bitnet-run: kernel cuda cannot run: %s; running on the CPU\n", why);
+	fprintf(stderr, PROG ": kernel cuda cannot run: %s; running on the CPU\n", why);
 	return 0;
 }
 
@@ -193,7 +195,7 @@ static int parse_args(struct args *a, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (!a->model || !a->prompt || !*a->prompt) {
-		fprintf(stderr, "bitnet-run: -m FILE and a non-empty -p TEXT are required\n");
+		fprintf(stderr, PROG ": -m FILE and a non-empty -p TEXT are required\n");
 		usage(stderr);
 		return 2;
 	}
@@ -201,7 +203,7 @@ static int parse_args(struct args *a, int argc, char **argv)
 	if (a->k.kernel == BN_KERNEL_AUTO && !a->k.cuda && env && !strcmp(env, BN_KERNEL_CUDA_NAME))
 		a->k.cuda = 1;
 	if (bn_strict_mode() < 0) {
-		fprintf(stderr, "bitnet-run: %s\n", bn_strict_env_error());
+		fprintf(stderr, PROG ": %s\n", bn_strict_env_error());
 		return 2;
 	}
 	return -1;
@@ -235,13 +237,13 @@ static int load_model(struct session *s, const struct args *a, double *load_s)
 {
 	double t = now();
 	if (bn_model_open(&s->m, a->model)) {
-		fprintf(stderr, "bitnet-run: %s\n", bn_error_last());
+		fprintf(stderr, PROG ": %s\n", bn_error_last());
 		return -1;
 	}
 	*load_s = now() - t;
 	if (s->m->cfg.vocab < 256) {
-		fprintf(stderr, "bitnet-run: %s: a vocabulary of %d cannot hold byte tokens\n",
-			a->model, s->m->cfg.vocab);
+		fprintf(stderr, PROG ": %s: a vocabulary of %d cannot hold byte tokens\n", a->model,
+			s->m->cfg.vocab);
 		return -1;
 	}
 	return 0;
@@ -266,7 +268,7 @@ static int open_session(struct session *s, const struct args *a)
 		io.kernel = bn_kernel_best(); /* not BITNET_KERNEL=cuda, which the CPU cannot serve */
 	if (!s->toks || (!on_gpu && bn_infer_new(&s->run.cpu, s->m, &io)) ||
 	    bn_sampler_init(&s->sp, &so, s->m->cfg.vocab)) {
-		fprintf(stderr, "bitnet-run: %s\n", s->toks ? bn_error_last() : "out of memory");
+		fprintf(stderr, PROG ": %s\n", s->toks ? bn_error_last() : "out of memory");
 		return -1;
 	}
 	return 0;
@@ -281,7 +283,7 @@ static int generate(struct session *s, const struct args *a, struct measures *ms
 		s->toks[i] = (unsigned char)a->prompt[i];
 	double t0 = now();
 	if (run_eval(&s->run, s->toks, n_prompt)) {
-		fprintf(stderr, "bitnet-run: prefill: %s\n", bn_error_last());
+		fprintf(stderr, PROG ": prefill: %s\n", bn_error_last());
 		return -1;
 	}
 	ms->prefill_s = now() - t0;
@@ -302,7 +304,7 @@ static int generate(struct session *s, const struct args *a, struct measures *ms
 			break;
 		double td = now();
 		if (run_eval(&s->run, &t, 1)) {
-			fprintf(stderr, "\nbitnet-run: decode: %s\n", bn_error_last());
+			fprintf(stderr, "\n" PROG ": decode: %s\n", bn_error_last());
 			return -1;
 		}
 		ms->decode_s += now() - td;

@@ -650,8 +650,8 @@ static void series_plot_section(struct page *p, const struct site_ctx *c, size_t
 	put(p, "<figcaption class=\"meta\">Each dot is one sample, the line each commit's median; "
 	       "vertical lines mark change points (regressions solid red: detected, dashed "
 	       "grey: acknowledged, dotted green: fixed; blue: an improvement; light grey: "
-	       "a change of spread or a shift below the threshold). Triangles at the top or bottom edge are "
-	       "samples beyond the plotted range. Commits run oldest to newest, left to right.");
+	       "a change of spread or a shift below the threshold). Triangles at the top or "
+	       "bottom edge are samples beyond the plotted range. Commits run oldest to newest, left to right.");
 	if (site_plot_done(&c->plots, c->large[si].png))
 		putf(p, " <a href=\"../plots/%s.png\">PNG</a>", s->key);
 	put(p, "</figcaption></figure>\n</section>\n");
