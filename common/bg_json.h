@@ -24,8 +24,8 @@ int bg_json_parse_object(struct cJSON **out, const char *text, size_t len, const
 /* "a string", "a number", "an object", ... for "expected X, got Y" messages. */
 const char *bg_json_type_name(const struct cJSON *item);
 
-/* Sets BG_EINPUT with "ORIGIN: PATH: problem", the shape of every error in a JSON input, and
- * returns BG_EINPUT. */
+/* Sets BG_EINPUT with "ORIGIN: PATH: problem" ("ORIGIN: problem" for an empty path), the
+ * shape of every error in a JSON input, and returns BG_EINPUT. */
 int bg_json_fail(const char *origin, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

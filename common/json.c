@@ -164,14 +164,23 @@ int bg_json_integer(const struct cJSON *item, int64_t min, int64_t max, int64_t 
 	return 0;
 }
 
-int bg_json_fail(const char *origin, const char *path, const char *fmt, ...)
+/* BG_EINPUT with "ORIGIN: PATH: message" ("ORIGIN: message" at the root). */
+static int vfail(const char *origin, const char *path, const char *fmt, va_list ap)
 {
 	char msg[768];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (!path || !path[0])
+		return bg_error_set(BG_EINPUT, "%s: %s", origin, msg);
+	return bg_error_set(BG_EINPUT, "%s: %s: %s", origin, path, msg);
+}
+
+int bg_json_fail(const char *origin, const char *path, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int rc = vfail(origin, path, fmt, ap);
 	va_end(ap);
-	return bg_error_set(BG_EINPUT, "%s: %s: %s", origin, path, msg);
+	return rc;
 }
 
 /* A path that does not fit is cut with "...": paths only ever go into messages. */
@@ -231,14 +240,11 @@ void bg_json_at_index(struct bg_json_at *out, const struct bg_json_at *at, size_
 
 int bg_json_at_fail(const struct bg_json_at *at, const char *fmt, ...)
 {
-	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int rc = vfail(at->origin, at->path, fmt, ap);
 	va_end(ap);
-	if (!at->path[0])
-		return bg_error_set(BG_EINPUT, "%s: %s", at->origin, msg);
-	return bg_error_set(BG_EINPUT, "%s: %s: %s", at->origin, at->path, msg);
+	return rc;
 }
 
 /* ---- typed values ---- */
@@ -284,8 +290,10 @@ int bg_json_want_array(const struct bg_json_at *at, const cJSON *v, size_t *n)
 int bg_json_want_number(const struct bg_json_at *at, const cJSON *v, double lo, double hi,
 			double *out)
 {
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+	if (!cJSON_IsNumber(v))
 		return want_fail(at, v, "a number");
+	if (!isfinite(v->valuedouble))
+		return bg_json_at_fail(at, "expected a finite number, got %g", v->valuedouble);
 	if (v->valuedouble < lo || v->valuedouble > hi)
 		return bg_json_at_fail(at, "expected a number in [%g, %g], got %g", lo, hi,
 				       v->valuedouble);

@@ -244,8 +244,8 @@ int bg_db_decision_of_run(struct bg_db *db, int64_t run_id, int64_t *id);
 /* A stored decision's JSON with the ids it holds rewritten: its own id and the run ids of
  * its base, head and strict sides (0: none), into *out (malloc'd). db/ keeps decisions as
  * text it does not read and hands the ids typed; the reports side, which owns the decision
- * schema, supplies this (bg_decision_json_set_ids) to export and import. 0, BG_EINPUT when
- * json is not a decision's JSON, or BG_ENOMEM. */
+ * schema, supplies this (bg_decision_json_set_ids) to export and import, which call it for
+ * every decision (it may not be NULL). 0, BG_EINPUT when json is not JSON, or BG_ENOMEM. */
 typedef int (*bg_db_decision_ids_fn)(char **out, const char *json, int64_t id,
 				     const int64_t run_ids[3]);
 

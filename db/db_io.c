@@ -2,8 +2,8 @@
  * JSON line (machine, commit, build summary, results with samples, tests, errors) and
  * bg_db_import merges such lines into a database in one transaction, skipping known runs. */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -427,26 +427,13 @@ struct line_ctx {
 	struct bg_db *db;
 	const char *origin;
 	size_t line;
-	char where[300];      /* "ORIGIN:LINE", the origin of the line's messages */
+	char where[PATH_MAX + 32]; /* "ORIGIN:LINE", the origin of the line's messages */
 	struct bg_json_at at; /* the line's top level */
 	struct bg_import_stats st;
 	double *samples; /* one result's samples, reused from result to result */
 	size_t samples_cap;
 	bg_db_decision_ids_fn decision_ids;
 };
-
-static int bad(struct line_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* BG_EINPUT "ORIGIN:LINE: problem". */
-static int bad(struct line_ctx *c, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return bg_error_set(BG_EINPUT, "%s: %s", c->where, msg);
-}
 
 /* The typed getters of bg_json.h, for a member that may be absent (or null) unless required;
  * strings are borrowed from the JSON. */
@@ -547,7 +534,7 @@ static int import_commit(struct line_ctx *c, const cJSON *run, const char **sha,
 	    (err = get_i64(&at, o, "time", 0, &r.time)) < 0)
 		return err;
 	if (!*r.sha)
-		return bad(c, "commit.sha: empty");
+		return bg_json_at_fail(&c->at, "commit.sha: empty");
 	*sha = r.sha;
 	return db_commit_upsert(c->db, &r, id);
 }
@@ -721,7 +708,8 @@ static int read_case(struct line_ctx *c, const cJSON *tc, const struct bg_json_a
 		return err;
 	int o = bg_outcome_parse(outcome);
 	if (o < 0)
-		return bad(c, "%s.outcome: unknown outcome \"%s\"", at->path, outcome);
+		return bg_json_at_fail(&c->at, "%s.outcome: unknown outcome \"%s\"", at->path,
+				       outcome);
 	tcase->outcome = (enum bg_outcome)o;
 	return 0;
 }
@@ -812,7 +800,8 @@ static int read_run(struct line_ctx *c, const cJSON *j, struct bg_run_rec *r)
 		return err;
 	r->complete = flag;
 	if (r->complete && r->finished <= 0)
-		return bad(c, "run %s is complete but has no \"finished\" time", r->uuid);
+		return bg_json_at_fail(&c->at, "run %s is complete but has no \"finished\" time",
+				       r->uuid);
 	return 0;
 }
 
@@ -825,9 +814,9 @@ static int read_run_key(struct line_ctx *c, const cJSON *j, struct bg_run_rec *r
 	    (err = get_str(&c->at, j, "kind", 1, (const char **)&r->kind)) < 0)
 		return err;
 	if (!*r->uuid)
-		return bad(c, "uuid: empty");
+		return bg_json_at_fail(&c->at, "uuid: empty");
 	if (!db_kind_valid(r->kind))
-		return bad(c, "kind: \"%s\" is not ci, nightly or local", r->kind);
+		return bg_json_at_fail(&c->at, "kind: \"%s\" is not ci, nightly or local", r->kind);
 	return run_by_uuid(c->db, r->uuid, found, NULL);
 }
 
@@ -877,9 +866,10 @@ static int decision_runs(struct line_ctx *c, const cJSON *j, int64_t ids[3])
 		if ((err = run_by_uuid(c->db, uuid, &found, &ids[k])) < 0)
 			return err;
 		if (!found)
-			return bad(c,
-				   "%s: run %s is neither in this database nor earlier in the file",
-				   keys[k], uuid);
+			return bg_json_at_fail(
+				&c->at,
+				"%s: run %s is neither in this database nor earlier in the file",
+				keys[k], uuid);
 	}
 	return 0;
 }
@@ -929,7 +919,7 @@ static int import_decision(struct line_ctx *c, const cJSON *j)
 	    (err = get_i64(&c->at, j, "created", 1, &created)) < 0)
 		return err;
 	if (strcmp(kind, "compare") && strcmp(kind, "ci"))
-		return bad(c, "kind: \"%s\" is not compare or ci", kind);
+		return bg_json_at_fail(&c->at, "kind: \"%s\" is not compare or ci", kind);
 	if ((err = bg_json_get_object(&c->at, j, "decision", BG_JSON_REQUIRED, &d, NULL)) < 0 ||
 	    (err = decision_runs(c, j, ids)) < 0 ||
 	    (err = decision_stmt(c, exists, kind, created, ids, NULL, NULL, &row)) < 0)
@@ -959,7 +949,7 @@ static int import_line(struct line_ctx *c, const char *line, size_t len)
 	cJSON *j = cJSON_ParseWithLengthOpts(line, len + 1, &end, 1);
 	if (!j) {
 		size_t col = end && end >= line ? (size_t)(end - line) + 1 : 0;
-		return bad(c, "not valid JSON (near column %zu)", col);
+		return bg_json_at_fail(&c->at, "not valid JSON (near column %zu)", col);
 	}
 	const cJSON *rec = bg_json_member(j, "record");
 	int err;
@@ -968,7 +958,7 @@ static int import_line(struct line_ctx *c, const char *line, size_t len)
 	else if (cJSON_IsString(rec) && !strcmp(rec->valuestring, "decision"))
 		err = import_decision(c, j);
 	else
-		err = bad(c, "record: expected \"run\" or \"decision\"");
+		err = bg_json_at_fail(&c->at, "record: expected \"run\" or \"decision\"");
 	cJSON_Delete(j);
 	/* a failure below the parsing (a benchmark twice in one round, SQLite) still says
 	 * which line it was on */

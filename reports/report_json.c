@@ -7,6 +7,7 @@
 
 #include <cJSON.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -528,7 +529,7 @@ static int parse_document(cJSON **out, const char *text, size_t len, const char 
 int bg_decision_from_json(struct bg_decision **out, const char *text, size_t len,
 			  const char *origin)
 {
-	char where[300];
+	char where[PATH_MAX + 64];
 	cJSON *o;
 	*out = NULL;
 	if (!origin)
@@ -566,7 +567,7 @@ int bg_decision_json_set_ids(char **out, const char *json, int64_t id, const int
 	*out = NULL;
 	cJSON *d = cJSON_Parse(json);
 	if (!d)
-		return BG_EINPUT;
+		return bg_error_set(BG_EINPUT, "a stored decision is not valid JSON");
 	set_id(d, "id", id);
 	for (int k = 0; k < 3; k++)
 		set_id(cJSON_GetObjectItemCaseSensitive(d, sides[k]), "run_id", run_ids[k]);

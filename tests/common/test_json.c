@@ -72,7 +72,7 @@ TF_TEST(json__get_string_required_optional_nullable)
 TF_TEST(json__numbers_and_integers_in_range)
 {
 	cJSON *j = doc("{\"half\": 0.5, \"two\": 2, \"big\": 1e300, \"frac\": 1.5, \"s\": \"1\", "
-		       "\"huge\": 18014398509481984}");
+		       "\"huge\": 18014398509481984, \"inf\": 1e999}");
 	struct bg_json_at at;
 	double d = 0;
 	int64_t i = 0;
@@ -83,6 +83,8 @@ TF_TEST(json__numbers_and_integers_in_range)
 	CHECK_MSG("t.json: two: expected a number in [0, 1], got 2");
 	TF_CHECK_EQ(bg_json_get_number(&at, j, "s", BG_JSON_REQUIRED, 0, 1, &d), BG_EINPUT);
 	CHECK_MSG("t.json: s: expected a number, got a string");
+	TF_CHECK_EQ(bg_json_get_number(&at, j, "inf", BG_JSON_REQUIRED, 0, 1, &d), BG_EINPUT);
+	CHECK_MSG("t.json: inf: expected a finite number, got inf");
 	TF_CHECK(bg_json_get_integer(&at, j, "two", BG_JSON_REQUIRED, 1, 10, &i) == 1 && i == 2,
 		 "two");
 	TF_CHECK_EQ(bg_json_get_integer(&at, j, "two", BG_JSON_REQUIRED, 3, 10, &i), BG_EINPUT);
