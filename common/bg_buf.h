@@ -38,7 +38,8 @@ char *bg_buf_detach(struct bg_buf *b);
 int bg_strv_push(char ***v, size_t *n, const char *s);
 
 /* Room for one more element in the array *v of *cap elements of size elem, n of them in
- * use: when full, *cap doubles (from first when it is 0). 0 or BG_ENOMEM (*v unchanged). */
+ * use: when full, *cap doubles (from first, at least 1, when it is 0). 0, or BG_ENOMEM when
+ * memory or the size_t range runs out (*v unchanged). */
 int bg_grow(void **v, size_t *cap, size_t n, size_t elem, size_t first);
 
 /* Frees a NULL-terminated string vector and its strings; NULL is allowed. */

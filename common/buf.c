@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +115,9 @@ int bg_grow(void **v, size_t *cap, size_t n, size_t elem, size_t first)
 {
 	if (n < *cap)
 		return 0;
-	size_t ncap = *cap ? *cap * 2 : first;
+	size_t ncap = *cap ? *cap * 2 : (first ? first : 1);
+	if (ncap < *cap || (elem && ncap > SIZE_MAX / elem))
+		return bg_error_oom();
 	void *p = realloc(*v, ncap * elem);
 	if (!p)
 		return bg_error_oom();

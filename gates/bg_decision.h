@@ -122,5 +122,6 @@ void bg_decision_free(struct bg_decision *d);
 
 /* "success", "failure", "neutral". */
 const char *bg_conclusion_name(int conclusion);
+int bg_conclusion_parse(const char *s); /* -1 when unknown */
 
 #endif

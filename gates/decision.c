@@ -49,6 +49,11 @@ const char *bg_conclusion_name(int c)
 	return name_in(conclusion_names, N_OF(conclusion_names), (unsigned)c);
 }
 
+int bg_conclusion_parse(const char *s)
+{
+	return parse_in(conclusion_names, N_OF(conclusion_names), s);
+}
+
 static void free_strv(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

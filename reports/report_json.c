@@ -352,14 +352,6 @@ static int get_name(const struct bg_json_at *at, const cJSON *o, const char *key
 	return 0;
 }
 
-static int parse_conclusion(const char *s)
-{
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(s, bg_conclusion_name(i)))
-			return i;
-	return -1;
-}
-
 /* The fields of the part at p from the object j; each missing one reads as its empty value
  * (NULL, NAN, 0, no strings). */
 static int get_fields(const struct bg_json_at *at, const cJSON *j, void *p, const struct field *f,
@@ -494,7 +486,7 @@ static int get_decision(const struct bg_json_at *r, const cJSON *o, struct bg_de
 	if (!err && isnan(d->quantile))
 		d->quantile = 0.5; /* decisions stored before the quantile was configurable */
 	err = err ? err : get_num(r, o, "alpha", &d->alpha);
-	err = err ? err : get_name(r, o, "conclusion", parse_conclusion, &d->conclusion);
+	err = err ? err : get_name(r, o, "conclusion", bg_conclusion_parse, &d->conclusion);
 	err = err ? err : get_str(r, o, "method", &d->method);
 	return err;
 }

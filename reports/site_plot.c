@@ -152,14 +152,8 @@ static int end_block(struct bg_buf *b, size_t rows)
 
 static long add_out(struct site_plot_batch *b, const char *final, int png)
 {
-	if (b->n_outs == b->cap_outs) {
-		size_t cap = b->cap_outs ? 2 * b->cap_outs : 64;
-		struct site_plot_out *o = realloc(b->outs, cap * sizeof(*o));
-		if (!o)
-			return bg_error_oom();
-		b->outs = o;
-		b->cap_outs = cap;
-	}
+	if (bg_grow((void **)&b->outs, &b->cap_outs, b->n_outs, sizeof(*b->outs), 64) < 0)
+		return BG_ENOMEM;
 	struct site_plot_out *o = &b->outs[b->n_outs];
 	memset(o, 0, sizeof(*o));
 	o->png = png;

@@ -55,14 +55,8 @@ void bg_table_align(struct bg_table *t, size_t col, enum bg_align a)
 
 int bg_table_cell(struct bg_table *t, const char *text)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		char **c = realloc(t->cells, cap * sizeof(*c));
-		if (!c)
-			return bg_error_oom();
-		t->cells = c;
-		t->cap = cap;
-	}
+	if (bg_grow((void **)&t->cells, &t->cap, t->n, sizeof(*t->cells), 64) < 0)
+		return BG_ENOMEM;
 	char *s = bg_strdup(text ? text : "");
 	if (!s)
 		return BG_ENOMEM;

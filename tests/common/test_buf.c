@@ -1,9 +1,11 @@
 /* common/buf.c: the growable buffer, joined paths, whole-number parsing and string
  * vectors. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bg_buf.h"
+#include "bg_error.h"
 #include "bg_fs.h"
 #include "tf.h"
 
@@ -57,5 +59,18 @@ TF_TEST(buf__grow_doubles_from_first)
 	TF_CHECK_EQ(cap, 4); /* room left: unchanged */
 	TF_CHECK_EQ(bg_grow((void **)&v, &cap, 4, sizeof(*v), 4), 0);
 	TF_CHECK(cap == 8 && v[3] == 7, "doubled, contents kept: cap %zu", cap);
+	free(v);
+}
+
+TF_TEST(buf__grow_refuses_what_size_t_cannot_hold)
+{
+	int *v = NULL;
+	size_t cap = 0;
+	TF_CHECK_EQ(bg_grow((void **)&v, &cap, 0, sizeof(*v), 0), 0);
+	TF_CHECK(v && cap == 1, "a first of 0 still makes room for one: cap %zu", cap);
+	int *keep = v;
+	cap = SIZE_MAX / sizeof(*v) / 2 + 1; /* doubling it overflows the byte count */
+	TF_CHECK_EQ(bg_grow((void **)&v, &cap, cap, sizeof(*v), 4), BG_ENOMEM);
+	TF_CHECK(v == keep, "the array is untouched on failure");
 	free(v);
 }

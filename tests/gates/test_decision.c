@@ -23,6 +23,8 @@ TF_TEST(decision__names_read_back)
 			 !strcmp(bg_conclusion_name(1), "failure") &&
 			 !strcmp(bg_conclusion_name(2), "neutral"),
 		 "conclusions");
+	for (int c = 0; c < 3; c++)
+		TF_CHECK_EQ(bg_conclusion_parse(bg_conclusion_name(c)), c);
 }
 
 TF_TEST(decision__unknown_names)
@@ -37,4 +39,6 @@ TF_TEST(decision__unknown_names)
 	TF_CHECK_EQ(bg_verdict_parse(NULL), -1);
 	TF_CHECK_EQ(bg_gate_status_parse(""), -1);
 	TF_CHECK_EQ(bg_gate_status_parse(NULL), -1);
+	TF_CHECK_EQ(bg_conclusion_parse("unknown"), -1);
+	TF_CHECK_EQ(bg_conclusion_parse(NULL), -1);
 }
