@@ -42,6 +42,9 @@ int bg_strv_push(char ***v, size_t *n, const char *s);
  * memory or the size_t range runs out (*v unchanged). */
 int bg_grow(void **v, size_t *cap, size_t n, size_t elem, size_t first);
 
+/* The number of elements of an array (not a pointer). */
+#define BG_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Frees a NULL-terminated string vector and its strings; NULL is allowed. */
 void bg_strv_free(char **v);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "db_int.h"
@@ -190,7 +191,7 @@ static const char *const migrations[] = {
 	") STRICT;\n",
 };
 
-#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+#define SCHEMA_VERSION ((int)BG_COUNTOF(migrations))
 
 int bg_db_schema_version(void)
 {
@@ -663,7 +664,7 @@ int bg_db_check(struct bg_db *db, struct bg_buf *report)
 	int problems = 0, err;
 	if ((err = db_begin_read(db, "checking")) < 0)
 		return err;
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]) && err == 0; i++)
+	for (size_t i = 0; i < BG_COUNTOF(checks) && err == 0; i++)
 		err = check_query(db, report, &problems, checks[i].sql, checks[i].fmt);
 	if ((err = db_end(db, err, "checking")) < 0)
 		return err;

@@ -150,7 +150,7 @@ static int export_rows(struct bg_db *db, struct jw *w, cJSON *parent, const stru
 
 #define JW_ROWS(key, stmt, cols, what, nested)                                                     \
 	{                                                                                          \
-		key, stmt, cols, sizeof(cols) / sizeof(*(cols)), what, nested                      \
+		key, stmt, cols, BG_COUNTOF(cols), what, nested                                    \
 	}
 
 /* A result's samples, in order (column 0 of the result row is its id). */
@@ -276,7 +276,7 @@ static int export_run(struct bg_db *db, sqlite3_stmt *s, cJSON **out)
 	jw_col_bool(&w, run, "complete", s, 33);
 	jw_col_str(&w, run, "status", s, 34);
 
-	for (size_t i = 0; i < sizeof(run_arrays) / sizeof(*run_arrays); i++)
+	for (size_t i = 0; i < BG_COUNTOF(run_arrays); i++)
 		if ((err = export_rows(db, &w, run, &run_arrays[i], run_id)) < 0)
 			goto done;
 	if (w.oom)

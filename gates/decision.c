@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bg_buf.h"
+
 static const char *const verdict_names[] = {"no change", "faster", "slower", "noisy", "missing"};
 static const char *const status_names[] = {"pass", "fail", "skipped"};
 static const char *const conclusion_names[] = {"success", "failure", "neutral"};
-#define N_OF(a) (sizeof(a) / sizeof(*(a)))
 
 /* names[v], or "unknown" outside the table. */
 static const char *name_in(const char *const *names, size_t n, unsigned v)
@@ -26,32 +27,32 @@ static int parse_in(const char *const *names, size_t n, const char *s)
 
 const char *bg_verdict_name(enum bg_verdict v)
 {
-	return name_in(verdict_names, N_OF(verdict_names), (unsigned)v);
+	return name_in(verdict_names, BG_COUNTOF(verdict_names), (unsigned)v);
 }
 
 int bg_verdict_parse(const char *s)
 {
-	return parse_in(verdict_names, N_OF(verdict_names), s);
+	return parse_in(verdict_names, BG_COUNTOF(verdict_names), s);
 }
 
 const char *bg_gate_status_name(enum bg_gate_status s)
 {
-	return name_in(status_names, N_OF(status_names), (unsigned)s);
+	return name_in(status_names, BG_COUNTOF(status_names), (unsigned)s);
 }
 
 int bg_gate_status_parse(const char *s)
 {
-	return parse_in(status_names, N_OF(status_names), s);
+	return parse_in(status_names, BG_COUNTOF(status_names), s);
 }
 
 const char *bg_conclusion_name(int c)
 {
-	return name_in(conclusion_names, N_OF(conclusion_names), (unsigned)c);
+	return name_in(conclusion_names, BG_COUNTOF(conclusion_names), (unsigned)c);
 }
 
 int bg_conclusion_parse(const char *s)
 {
-	return parse_in(conclusion_names, N_OF(conclusion_names), s);
+	return parse_in(conclusion_names, BG_COUNTOF(conclusion_names), s);
 }
 
 static void free_strv(char **v, size_t n)

@@ -179,7 +179,7 @@ static int read_member(const struct bg_json_at *at, const cJSON *m, struct bg_ga
 		return bg_json_want_number(&mat, m, 1e-6, 0.5, &out->alpha);
 	if (!strcmp(m->string, "bootstrap"))
 		return integer(&mat, m, 100, 1000000, &out->bootstrap);
-	for (size_t i = 0; i < sizeof(sections) / sizeof(*sections); i++) {
+	for (size_t i = 0; i < BG_COUNTOF(sections); i++) {
 		if (strcmp(m->string, sections[i].key) != 0)
 			continue;
 		int rc = bg_json_want_object(&mat, m);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bg_app.h"
+#include "bg_buf.h"
 #include "bg_cli.h"
 #include "bg_cmds.h"
 #include "bg_error.h"
@@ -36,8 +37,6 @@ static const struct bg_cmd cmds[] = {
 	{"db", cmd_db, OPENS_DB, "export, import or check the database (export | import | check)"},
 };
 
-#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bitgate [--repo DIR] [--db FILE] [-q | -v] COMMAND [ARGS]\n"
@@ -45,7 +44,7 @@ static void usage(FILE *f)
 		   "A performance-regression gate for low-bit inference kernels: builds commits\n"
 		   "through libgit2, runs their benchmarks and tests, keeps every raw sample in\n"
 		   "SQLite.\n\ncommands:\n");
-	for (size_t i = 0; i < N_CMDS; i++)
+	for (size_t i = 0; i < BG_COUNTOF(cmds); i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f, "\nexit status: 0 ok, 1 a gate failed, 2 usage or bad input, 3 infrastructure "
 		   "failure\n(a build failed, a benchmark crashed or timed out, the database is "
@@ -54,7 +53,7 @@ static void usage(FILE *f)
 
 static const struct bg_cmd *find(const char *name)
 {
-	for (size_t i = 0; i < N_CMDS; i++)
+	for (size_t i = 0; i < BG_COUNTOF(cmds); i++)
 		if (!strcmp(cmds[i].name, name))
 			return &cmds[i];
 	return NULL;

@@ -91,7 +91,6 @@ struct field {
 	{                                                                                          \
 #member, F_STRV, offsetof(type, member), offsetof(type, count)                     \
 	}
-#define N_FIELDS(f) (sizeof(f) / sizeof(*(f)))
 
 static const struct field side_fields[] = {
 	FIELD(struct bg_side, F_STR, sha),         FIELD(struct bg_side, F_STR, subject),
@@ -164,7 +163,7 @@ static int put_fields(cJSON *j, const void *p, const struct field *f, size_t n)
 static int put_side(cJSON *o, const char *key, const struct bg_side *s)
 {
 	cJSON *j = cJSON_AddObjectToObject(o, key);
-	return j ? put_fields(j, s, side_fields, N_FIELDS(side_fields)) : -1;
+	return j ? put_fields(j, s, side_fields, BG_COUNTOF(side_fields)) : -1;
 }
 
 /* A new object appended to the array a; NULL when out of memory. */
@@ -181,7 +180,7 @@ static cJSON *add_element(cJSON *a)
 static int put_row(cJSON *a, const struct bg_row *r)
 {
 	cJSON *j = add_element(a);
-	if (!j || put_fields(j, r, row_fields, N_FIELDS(row_fields)))
+	if (!j || put_fields(j, r, row_fields, BG_COUNTOF(row_fields)))
 		return -1;
 	return put_str(j, "verdict", bg_verdict_name(r->verdict));
 }
@@ -189,13 +188,13 @@ static int put_row(cJSON *a, const struct bg_row *r)
 static int put_suite(cJSON *a, const struct bg_suite_cmp *s)
 {
 	cJSON *j = add_element(a);
-	return j ? put_fields(j, s, suite_fields, N_FIELDS(suite_fields)) : -1;
+	return j ? put_fields(j, s, suite_fields, BG_COUNTOF(suite_fields)) : -1;
 }
 
 static int put_strict(cJSON *o, const struct bg_strict_cmp *s)
 {
 	cJSON *j = cJSON_AddObjectToObject(o, "strict");
-	return j ? put_fields(j, s, strict_fields, N_FIELDS(strict_fields)) : -1;
+	return j ? put_fields(j, s, strict_fields, BG_COUNTOF(strict_fields)) : -1;
 }
 
 static int put_decision(cJSON *o, const struct bg_decision *d)
@@ -381,13 +380,13 @@ static int get_side(const struct bg_json_at *top, const cJSON *o, const char *ke
 	const cJSON *j;
 	struct bg_json_at at;
 	int err = bg_json_get_object(top, o, key, BG_JSON_REQUIRED, &j, &at);
-	return err < 0 ? err : get_fields(&at, j, s, side_fields, N_FIELDS(side_fields));
+	return err < 0 ? err : get_fields(&at, j, s, side_fields, BG_COUNTOF(side_fields));
 }
 
 static int get_row(const struct bg_json_at *r, const cJSON *j, void *out)
 {
 	struct bg_row *w = out;
-	int v, err = get_fields(r, j, w, row_fields, N_FIELDS(row_fields));
+	int v, err = get_fields(r, j, w, row_fields, BG_COUNTOF(row_fields));
 	/* decisions stored before the quantile was configurable called them medians */
 	if (!err && isnan(w->base_time))
 		err = get_num(r, j, "base_median", &w->base_time);
@@ -400,7 +399,7 @@ static int get_row(const struct bg_json_at *r, const cJSON *j, void *out)
 
 static int get_suite(const struct bg_json_at *r, const cJSON *j, void *out)
 {
-	return get_fields(r, j, out, suite_fields, N_FIELDS(suite_fields));
+	return get_fields(r, j, out, suite_fields, BG_COUNTOF(suite_fields));
 }
 
 static int get_gate(const struct bg_json_at *r, const cJSON *j, void *out)
@@ -419,7 +418,7 @@ static int get_strict(const struct bg_json_at *top, const cJSON *o, struct bg_st
 	const cJSON *j;
 	struct bg_json_at r;
 	int err = bg_json_get_object(top, o, "strict", BG_JSON_REQUIRED, &j, &r);
-	return err < 0 ? err : get_fields(&r, j, s, strict_fields, N_FIELDS(strict_fields));
+	return err < 0 ? err : get_fields(&r, j, s, strict_fields, BG_COUNTOF(strict_fields));
 }
 
 /* An array of structs of size each, read by get: allocated at full length first, so a

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fs.h"
 
@@ -432,7 +433,7 @@ static void put_series_meta(struct page *p, const struct bg_site_series *s)
 {
 	const char *parts[] = {s->params, s->metric, s->mode, s->machine};
 	int first = 1;
-	for (size_t i = 0; i < sizeof(parts) / sizeof(*parts); i++)
+	for (size_t i = 0; i < BG_COUNTOF(parts); i++)
 		if (parts[i] && *parts[i]) {
 			if (!first)
 				put(p, DOT);

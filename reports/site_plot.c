@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "bg_proc.h"
@@ -51,7 +52,7 @@ static const struct {
 	{"improvement", "#0969da", 4},
 	{"neutral", "#8c959f", 5},
 };
-#define N_CHANGE_STYLES (sizeof(change_styles) / sizeof(change_styles[0]))
+#define N_CHANGE_STYLES BG_COUNTOF(change_styles)
 
 int site_state(const char *state)
 {
