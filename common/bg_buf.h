@@ -1,5 +1,6 @@
 /* A growable byte buffer, always NUL-terminated once anything is in it, and the small
- * string and time helpers everything in bitgate uses. */
+ * helpers everything in bitgate uses: strings, numbers, time, string vectors, growing
+ * arrays and counting them. */
 #ifndef BG_BUF_H
 #define BG_BUF_H
 

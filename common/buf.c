@@ -1,4 +1,4 @@
-/* Growable buffers and small helpers. */
+/* Growable buffers and the small helpers of bg_buf.h. */
 #include "bg_buf.h"
 
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* bitgate's SQLite store, the core: the schema and its migrations, opening, transactions
- * that survive a concurrent writer or a kill at any moment, cached statements, and the
- * check. The records are in db_records.c and db_runs.c, export and import in db_io.c. */
+ * that survive a concurrent writer or a kill at any moment, cached statements and the
+ * helpers the other db_*.c share (db_int.h), and the check. The records are in
+ * db_records.c, db_runs.c, db_nightly.c and db_decisions.c, export and import in db_io.c. */
 #include "bg_db.h"
 
 #include <errno.h>

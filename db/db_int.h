@@ -1,7 +1,8 @@
 /* Internals shared by db.c (schema, transactions, statements), db_records.c (machines,
- * commits, builds), db_runs.c (runs and their results) and db_io.c (export and import): the
- * connection with its cached statements and the row-level inserts. Nothing outside db/
- * includes this. */
+ * commits, builds), db_runs.c (runs and their results), db_nightly.c (series along the
+ * branch, regressions), db_decisions.c (decisions, a series' history) and db_io.c (export
+ * and import): the connection with its cached statements, column and sample helpers, and the
+ * row-level inserts. Nothing outside db/ includes this. */
 #ifndef BG_DB_INT_H
 #define BG_DB_INT_H
 

@@ -290,11 +290,6 @@ done:
 	return 0;
 }
 
-/* Decisions name their runs by uuid. The stored decision JSON (reports/ writes it) holds
- * this database's ids; db/ does not read that schema, so the reports side's decision_ids
- * (bg_db_decision_ids_fn) writes them as 0 here and as the importing database's ids there,
- * and an export is the same from every database that holds the same records. */
-
 static int put_line(struct bg_db *db, FILE *out, cJSON *o, const char *what)
 {
 	char *text = cJSON_PrintUnformatted(o);
@@ -305,7 +300,11 @@ static int put_line(struct bg_db *db, FILE *out, cJSON *o, const char *what)
 	return bad ? bg_error_set(BG_EINFRA, "%s: %s: write failed", db->path, what) : 0;
 }
 
-/* The stored decision in column i with its ids zeroed, parsed for the export line. */
+/* The stored decision in column i with its ids zeroed, parsed for the export line.
+ * Decisions name their runs by uuid. The stored decision JSON (reports/ writes it) holds
+ * this database's ids; db/ does not read that schema, so the reports side's decision_ids
+ * (bg_db_decision_ids_fn) writes them as 0 here and as the importing database's ids there,
+ * and an export is the same from every database that holds the same records. */
 static int exported_decision(struct bg_db *db, sqlite3_stmt *s, int i,
 			     bg_db_decision_ids_fn decision_ids, cJSON **out)
 {

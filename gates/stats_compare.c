@@ -557,7 +557,7 @@ int bg_stats_quantile_ratio_test(const double *base, const int *base_round, size
 	if (err)
 		return err;
 	double mb = bg_stats_quantile(base, nb, q), mh = bg_stats_quantile(head, nh, q);
-	if (mb == 0 || !isfinite(mh / mb)) /* NAN too: bg_stats_median's allocation failed */
+	if (mb == 0 || !isfinite(mh / mb)) /* NAN too: bg_stats_quantile's allocation failed */
 		return bg_error_set(BG_EINPUT, "ratio interval: no finite ratio %g / %g", mh, mb);
 	out->estimate = mh / mb;
 

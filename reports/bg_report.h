@@ -1,7 +1,8 @@
 /* Renderers of a decision (gates/bg_decision.h): the Markdown check-run report, the GitHub
  * check-run payload, a terminal table, and JSON (also the stored form, read back by
- * `bitgate report`). Untrusted text (commit subjects, benchmark and test names) is escaped
- * for each output. */
+ * `bitgate report`, whose ids storage rewrites through bg_decision_json_set_ids), chosen by
+ * name from one table of writers. Untrusted text (commit subjects, benchmark and test
+ * names) is escaped for each output. */
 #ifndef BG_REPORT_H
 #define BG_REPORT_H
 

@@ -1,5 +1,6 @@
 /* A decision as JSON and back (see bg_report.h): the stored form `bitgate report` re-renders
- * from, so every field survives the trip exactly. Doubles are written with the fewest digits
+ * from, so every field survives the trip exactly, and its ids rewritten for export and
+ * import (bg_decision_json_set_ids). Doubles are written with the fewest digits
  * that read back to the same bits; non-finite ones (NAN: unknown) as null. Integers beyond
  * 2^53, which a JSON double cannot hold, are written as decimal strings. NULL strings are
  * null, so "none" and "empty" stay apart. */

@@ -192,6 +192,7 @@ static const char *state_class(const char *state)
 {
 	static const char *const classes[] = {"s-detected", "s-acknowledged", "s-fixed",
 					      "s-improvement", "s-neutral"};
+	_Static_assert(BG_COUNTOF(classes) == SITE_N_STATES, "one class per state of site_state");
 	return classes[site_state(state)];
 }
 

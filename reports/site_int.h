@@ -44,7 +44,8 @@ struct site_plot_batch {
 
 /* The state of a change point or a regression as an index: 1 "acknowledged", 2 "fixed",
  * 3 "improvement", 4 "neutral", and 0, detected (open), for NULL or any other word. The
- * plots' line styles and the pages' state classes are indexed by it. */
+ * plots' line styles and the pages' state classes are indexed by it, SITE_N_STATES each. */
+#define SITE_N_STATES 5
 int site_state(const char *state);
 
 /* The y range [*lo, *hi] of a large plot: every median (med_lo to med_hi; NAN when there

@@ -44,7 +44,7 @@
 static const struct {
 	const char *name;
 	const char *color;
-	int dash; /* gnuplot dashtype: 1 solid, 2 dashed, 3 dotted */
+	int dash; /* gnuplot dashtype: 1 solid, 2 dashed, 3 dotted, 4 dash-dot, 5 dash-dot-dot */
 } change_styles[] = {
 	{"detected", "#d1242f", 1},
 	{"acknowledged", "#6e7781", 2},
@@ -53,6 +53,7 @@ static const struct {
 	{"neutral", "#8c959f", 5},
 };
 #define N_CHANGE_STYLES BG_COUNTOF(change_styles)
+_Static_assert(N_CHANGE_STYLES == SITE_N_STATES, "one look per state of site_state");
 
 int site_state(const char *state)
 {
