@@ -491,33 +491,6 @@ static int get_decision(const struct bg_json_at *r, const cJSON *o, struct bg_de
 	return err;
 }
 
-/* The document as cJSON: BG_EINPUT "ORIGIN: not valid JSON (near byte N)", "... (trailing
- * data at byte N)" or "ORIGIN: not a valid bitgate decision: not an object". */
-static int parse_document(cJSON **out, const char *text, size_t len, const char *origin)
-{
-	const char *end = NULL;
-	cJSON *o = text ? cJSON_ParseWithLengthOpts(text, len, &end, 0) : NULL;
-	*out = NULL;
-	if (!o) {
-		size_t at = text && end && end >= text ? (size_t)(end - text) : 0;
-		return bg_error_set(BG_EINPUT, "%s: not valid JSON (near byte %zu)", origin, at);
-	}
-	while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
-		end++;
-	int err = 0;
-	if (end != text + len)
-		err = bg_error_set(BG_EINPUT, "%s: not valid JSON (trailing data at byte %zu)",
-				   origin, (size_t)(end - text));
-	else if (!cJSON_IsObject(o))
-		err = bg_error_set(BG_EINPUT, "%s: not a valid bitgate decision: not an object",
-				   origin);
-	if (err)
-		cJSON_Delete(o);
-	else
-		*out = o;
-	return err;
-}
-
 int bg_decision_from_json(struct bg_decision **out, const char *text, size_t len,
 			  const char *origin)
 {
@@ -526,7 +499,7 @@ int bg_decision_from_json(struct bg_decision **out, const char *text, size_t len
 	*out = NULL;
 	if (!origin)
 		origin = "decision";
-	int err = parse_document(&o, text, len, origin);
+	int err = bg_json_parse_object(&o, text, len, origin);
 	if (err)
 		return err;
 	struct bg_json_at r;
