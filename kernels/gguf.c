@@ -446,12 +446,16 @@ int bn_gguf_parse(struct bn_gguf **out, const void *buf, size_t size, const char
 	if ((err = rd(&c, 8, &n_tensors, "tensor count")) ||
 	    (err = rd(&c, 8, &n_kv, "metadata count")))
 		goto bad;
-	/* the smallest entries: a key of 1 byte, a type, a 1-byte value (13 bytes); a tensor
-	 * of 1 name byte, 1 dimension, a type and an offset (33 bytes) */
-	if (n_kv > (size - c.pos) / 13 || n_tensors > (size - c.pos) / 33) {
-		err = fail(&c, 8, "%" PRIu64 " tensors and %" PRIu64
-				  " metadata entries cannot fit in %zu bytes",
-			   n_tensors, n_kv, size);
+	/* Both counts size allocations: together they must fit what is left, at the smallest
+	 * entries: a key of 1 byte with its length, a type, a 1-byte value (14 bytes); a
+	 * tensor of 1 name byte with its length, 1 dimension, a type and an offset (33). */
+	size_t left = size - c.pos;
+	if (n_kv > left / 14 || n_tensors > left / 33 || n_kv * 14 > left - n_tensors * 33) {
+		err = fail(&c, 8,
+			   "tensor count %" PRIu64 " and metadata count %" PRIu64
+			   " cannot fit in the %zu bytes after the header (each entry takes "
+			   "at least 33 and 14 bytes)",
+			   n_tensors, n_kv, left);
 		goto bad;
 	}
 	if ((err = parse_kv(&c, g, n_kv)) || (err = parse_tensor_infos(&c, g, n_tensors)) ||

@@ -308,6 +308,9 @@ TF_TEST(gguf__malformed_files)
 	expect_bad(&c, "big-endian", "big-endian");
 	c = good(), c.n_tensors_said = UINT64_MAX / 2;
 	expect_bad(&c, "huge tensor count", "cannot fit");
+	/* counts that each fit the file but not together: both size an allocation */
+	c = good(), c.n_tensors_said = 6;
+	expect_bad(&c, "tensors and keys together", "tensor count 6 and metadata count 2");
 	c = good(), c.key_len_said = UINT64_MAX - 3;
 	expect_bad(&c, "key length overflow", "runs past the end of the file");
 	c = good(), c.kv2_type = 13;
