@@ -102,7 +102,8 @@ struct bn_gguf_tensor {
 	enum bn_ggml_type type;
 	uint64_t offset;  /* in the data section */
 	uint64_t n_bytes; /* its size in the file */
-	const void *data; /* in the mapping */
+	const void *data; /* in the mapping; aligned to `alignment` only relative to the
+			     file's start: a reader needing more checks (bn_model_open does) */
 };
 
 struct bn_gguf {

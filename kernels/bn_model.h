@@ -64,6 +64,16 @@ int bn_model_config_check(const struct bn_model_config *c, const char *origin);
  * sqrt(1.5 / k) so activations keep their size), norms near 1, and a tied F16 embedding,
  * deterministic in seed, to path (atomically). */
 int bn_model_write_synthetic(const struct bn_model_config *c, uint64_t seed, const char *path);
+/* The same with general.alignment set to alignment (a power of two; the writer refuses
+ * another): files other writers could make, for testing what the loader accepts. */
+int bn_model_write_synthetic_aligned(const struct bn_model_config *c, uint64_t seed,
+				     uint32_t alignment, const char *path);
+
+/* The least general.alignment bn_model_open accepts. The kernels are handed the weights
+ * where they lie in the file (nothing is copied) and read I2_S codes with aligned 32-byte
+ * loads (one block each); a data section aligned to 32 in a page-aligned mapping (or the
+ * huge-page copy) also puts every F32 norm and F16 embedding row on its element size. */
+#define BN_MODEL_MIN_ALIGNMENT BN_I2S_BLOCK_BYTES
 
 /* One BitLinear layer: the weight matrix as the kernels read it, its codes pointing into
  * the file's bytes. */
@@ -83,9 +93,11 @@ struct bn_model {
 				  and one embedding row for the lm_head... see bn_model.c) */
 };
 
-/* Maps path and builds the model. BN_EIO (cannot read), BN_EFORMAT (not GGUF, a tensor
- * missing or of the wrong type or shape, hyperparameters that disagree with the tensors,
- * an invalid ternary code), each naming the file and the tensor or key. */
+/* Maps path and builds the model. BN_EIO (cannot read), BN_EFORMAT (not GGUF, a
+ * general.alignment below BN_MODEL_MIN_ALIGNMENT, a tensor missing or of the wrong type or
+ * shape, hyperparameters that disagree with the tensors, a block_count more than the
+ * file's tensors can hold, an invalid ternary code), each naming the file and the tensor or
+ * key. */
 int bn_model_open(struct bn_model **out, const char *path);
 void bn_model_close(struct bn_model *m);
 

@@ -184,6 +184,12 @@ static int synth_embedding(struct synth *s, const struct bn_model_config *c)
 
 int bn_model_write_synthetic(const struct bn_model_config *c, uint64_t seed, const char *path)
 {
+	return bn_model_write_synthetic_aligned(c, seed, BN_GGUF_DEFAULT_ALIGNMENT, path);
+}
+
+int bn_model_write_synthetic_aligned(const struct bn_model_config *c, uint64_t seed,
+				     uint32_t alignment, const char *path)
+{
 	int err = bn_model_config_check(c, "synthetic model");
 	if (err)
 		return err;
@@ -195,7 +201,7 @@ int bn_model_write_synthetic(const struct bn_model_config *c, uint64_t seed, con
 	snprintf(model_name, sizeof(model_name), "bitgate synthetic (seed %" PRIu64 ")", seed);
 	err = bn_gguf_add_str(s.w, "general.architecture", "bitnet-25");
 	err = err ? err : bn_gguf_add_str(s.w, "general.name", model_name);
-	err = err ? err : bn_gguf_add_u32(s.w, "general.alignment", 32);
+	err = err ? err : bn_gguf_add_u32(s.w, "general.alignment", alignment);
 	err = err ? err : bn_gguf_add_u32(s.w, KEY("embedding_length"), (uint32_t)c->hidden);
 	err = err ? err : bn_gguf_add_u32(s.w, KEY("block_count"), (uint32_t)c->layers);
 	err = err ? err : bn_gguf_add_u32(s.w, KEY("feed_forward_length"), (uint32_t)c->ffn);
@@ -245,6 +251,8 @@ static int rewrap(int code, const char *prefix)
 	return bn_error_set(code, "%s%s", prefix, msg);
 }
 
+#define LAYER_TENSORS 11 /* load_layer's: 4 norms, 7 matrices */
+
 struct loader {
 	struct bn_model *m;
 	const char *path;
@@ -263,6 +271,15 @@ static const struct bn_gguf_tensor *need_tensor(struct loader *L, const char *na
 	if (t->type != type) {
 		*err = bn_error_set(BN_EFORMAT, "%s: tensor '%s' is %s, expected %s", L->path, name,
 				    bn_ggml_type_name(t->type), bn_ggml_type_name(type));
+		return NULL;
+	}
+	/* what BN_MODEL_MIN_ALIGNMENT gives: checked on the pointer handed out, however the
+	 * bytes came to be where they are */
+	size_t align = type == BN_GGML_I2_S ? BN_MODEL_MIN_ALIGNMENT : type == BN_GGML_F32 ? 4 : 2;
+	if ((uintptr_t)t->data % align) {
+		*err = bn_error_set(BN_EFORMAT,
+				    "%s: tensor '%s': data not %zu-byte aligned in memory", L->path,
+				    name, align);
 		return NULL;
 	}
 	uint64_t rest = t->n_elements / t->ne[0] / (t->n_dims > 1 ? t->ne[1] : 1);
@@ -350,6 +367,39 @@ void bn_model_close(struct bn_model *m)
 	free(m);
 }
 
+/* The kernels read the weights where they lie in the file (BN_MODEL_MIN_ALIGNMENT). A file
+ * aligned less is refused rather than copied into aligned memory: this loader's promise is
+ * that a model costs its mapping and nothing more (a copy of the 2b model is 1.2 GB), and
+ * writers use GGUF's default of 32 unless told otherwise. */
+static int check_alignment(struct loader *L)
+{
+	uint32_t a = L->m->file->alignment;
+	if (a < BN_MODEL_MIN_ALIGNMENT)
+		return bn_error_set(BN_EFORMAT,
+				    "%s: general.alignment is %" PRIu32 "; the kernels read the "
+				    "weights in place and need %d or more (rewrite the file with "
+				    "general.alignment 32)",
+				    L->path, a, BN_MODEL_MIN_ALIGNMENT);
+	return 0;
+}
+
+/* The layer records, once the file has shown it holds block_count layers' tensors (a
+ * header can claim any count: it is not what sizes an allocation). */
+static int alloc_layers(struct loader *L)
+{
+	struct bn_model *m = L->m;
+	uint64_t need = (uint64_t)m->cfg.layers * LAYER_TENSORS + 2;
+	if (need > m->file->n_tensors)
+		return bn_error_set(
+			BN_EFORMAT,
+			"%s: %s.block_count is %d: %" PRIu64 " tensors (%d a layer, the "
+			"embedding and the output norm) but the file holds %zu",
+			L->path, L->arch, m->cfg.layers, need, LAYER_TENSORS, m->file->n_tensors);
+	if (!(m->layer = calloc((size_t)m->cfg.layers, sizeof(*m->layer))))
+		return bn_error_set(BN_ENOMEM, "%s: out of memory", L->path);
+	return 0;
+}
+
 /* The architecture: a BitNet b1.58 model's. *arch is the key's copy, the caller's to free
  * (on an error too). */
 static int read_arch(struct loader *L, char **arch)
@@ -410,7 +460,7 @@ static int load_embedding(struct loader *L, const struct bn_gguf_tensor *embd)
 	return 0;
 }
 
-/* Layer l's norms and ternary matrices. */
+/* Layer l's norms and ternary matrices (LAYER_TENSORS of them). */
 static int load_layer(struct loader *L, int l)
 {
 	const struct bn_model_config *c = &L->m->cfg;
@@ -452,14 +502,11 @@ int bn_model_open(struct bn_model **out, const char *path)
 	if (m->file->map)
 		(void)madvise(m->file->map, m->file->size, MADV_POPULATE_READ);
 #endif
-	if ((err = read_arch(&L, &arch)) || (err = read_config(&L, &embd)) ||
-	    (err = load_embedding(&L, embd)) ||
-	    (err = load_norm(&L, "output_norm.weight", m->cfg.hidden, &m->output_norm)))
+	if ((err = check_alignment(&L)) || (err = read_arch(&L, &arch)) ||
+	    (err = read_config(&L, &embd)) || (err = load_embedding(&L, embd)) ||
+	    (err = load_norm(&L, "output_norm.weight", m->cfg.hidden, &m->output_norm)) ||
+	    (err = alloc_layers(&L)))
 		goto fail;
-	if (!(m->layer = calloc((size_t)m->cfg.layers, sizeof(*m->layer)))) {
-		err = bn_error_set(BN_ENOMEM, "%s: out of memory", path);
-		goto fail;
-	}
 	for (int l = 0; l < m->cfg.layers && !err; l++)
 		err = load_layer(&L, l);
 	if (err)

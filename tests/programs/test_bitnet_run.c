@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bn_dispatch.h"
 #include "bn_model.h"
 #include "tf.h"
 
@@ -110,6 +111,33 @@ TF_TEST(run__cuda_request_without_device)
 		 "strict stderr: %s", r.err);
 	TF_CHECK(r.out[0] == '\0', "strict mode printed tokens: %s", r.out);
 	tf_output_free(&r);
+	unlink(model);
+	free(model);
+}
+
+/* A model whose general.alignment (16) is below what the kernels need: every kernel the
+ * dispatch offers refuses it with exit 3 and a line naming the file and the key, before a
+ * token is printed (--kernel avx2 died of SIGSEGV in the GEMV's aligned loads). */
+TF_TEST(run__misaligned_model_refused)
+{
+	struct bn_model_config c;
+	char *model = tf_tmpfile("run-align16.gguf");
+	TF_CHECK_EQ(bn_model_preset(&c, "tiny"), 0);
+	TF_CHECK_EQ(bn_model_write_synthetic_aligned(&c, 3, 16, model), 0);
+	for (int k = 0; k < BN_KERNEL_COUNT; k++) {
+		if (!bn_kernel_available(k, NULL))
+			continue;
+		const char *args[] = {
+			"-m", model, "-p", "Hello", "-n", "4", "--kernel", bn_kernel_name(k), NULL};
+		struct tf_output r = tf_run(BN_RUN_PATH, args, unset, NULL);
+		TF_CHECK(r.status == 3, "--kernel %s: exit %d: %s", bn_kernel_name(k), r.status,
+			 r.err);
+		TF_CHECK(strstr(r.err, model) && strstr(r.err, "general.alignment"),
+			 "--kernel %s: stderr %s", bn_kernel_name(k), r.err);
+		TF_CHECK(r.out[0] == '\0', "--kernel %s printed tokens: %s", bn_kernel_name(k),
+			 r.out);
+		tf_output_free(&r);
+	}
 	unlink(model);
 	free(model);
 }
