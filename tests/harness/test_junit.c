@@ -242,6 +242,90 @@ TF_TEST(junit__message_trimmed)
 	free(xml);
 }
 
+/* A report made of head, then rep repeated n times, then tail; free() it. */
+static char *repeat_doc(const char *head, const char *rep, size_t n, const char *tail)
+{
+	size_t h = strlen(head), r = strlen(rep), t = strlen(tail);
+	char *xml = malloc(h + r * n + t + 1);
+	TF_CHECK(xml, "malloc");
+	memcpy(xml, head, h);
+	for (size_t i = 0; i < n; i++)
+		memcpy(xml + h + r * i, rep, r);
+	memcpy(xml + h + r * n, tail, t + 1);
+	return xml;
+}
+
+/* One 10 KB internal entity referenced 3000 times: a 40 KB report that xmlNodeGetContent
+ * expanded to 30 MB of message (a 221 KB one took 2.4 GB). A report that declares an entity
+ * is refused, with the line of the declaration, and nothing of it comes back. */
+TF_TEST(junit__entity_expansion_refused)
+{
+	char head[10200];
+	int n = snprintf(head, sizeof(head),
+			 "<?xml version=\"1.0\"?>\n<!DOCTYPE testsuites [<!ENTITY big \"");
+	memset(head + n, 'x', 10000);
+	snprintf(head + n + 10000, sizeof(head) - (size_t)n - 10000,
+		 "\">]>\n<testsuites><testsuite><testcase name=\"t\"><failure>");
+	char *xml =
+		repeat_doc(head, "&big;", 3000, "</failure></testcase></testsuite></testsuites>\n");
+	struct bg_test_suite *s = (struct bg_test_suite *)&s;
+	int rc = bg_junit_parse(&s, "cpu", xml, strlen(xml), "report.xml");
+	TF_CHECK(rc == BG_EINPUT,
+		 "rc %d: a report declaring an entity was read (message of %zu "
+		 "bytes kept)",
+		 rc, rc == 0 && s->n && s->cases[0].message ? strlen(s->cases[0].message) : 0);
+	TF_CHECK(s == NULL, "a suite came back with an error");
+	TF_CHECK(!strncmp(bg_error_last(), "report.xml:2: ", 14) && strstr(bg_error_last(), "big"),
+		 "message: %s", bg_error_last());
+	free(xml);
+
+	/* the same through an attribute, and a parameter entity */
+	expect_fail("<!DOCTYPE testsuite [<!ENTITY e \"xxxx\">]>\n"
+		    "<testsuite><testcase name=\"t\"><failure message=\"&e;&e;\"/></testcase>"
+		    "</testsuite>",
+		    "report.xml:1: ");
+	expect_fail("<!DOCTYPE testsuite [\n<!ENTITY % p \"<!ENTITY e 'x'>\">]>\n"
+		    "<testsuite/>",
+		    "report.xml:2: <!ENTITY % p>: ");
+}
+
+/* What a report may still use: a DOCTYPE without declarations, the predefined entities and
+ * character references (all read as their characters), CDATA and text in sub-elements. */
+TF_TEST(junit__entities_without_declarations)
+{
+	struct bg_test_suite *s = parse_ok(
+		"<?xml version=\"1.0\"?>\n<!DOCTYPE testsuites>\n<testsuites><testsuite>"
+		"<testcase name=\"a&amp;b&#233;\"><failure message=\"x &lt; &#x31;\"/></testcase>"
+		"<testcase name=\"c\"><error>one <![CDATA[<two>]]> <b>three</b> &quot;</error>"
+		"</testcase></testsuite></testsuites>",
+		"cpu");
+	TF_CHECK_EQ(s->n, 2);
+	check_case(&s->cases[0], "a&b\xc3\xa9", NULL, BG_TEST_FAILED, "x < 1");
+	check_case(&s->cases[1], "c", NULL, BG_TEST_ERRORED, "one <two> three \"");
+	bg_test_suite_free(s);
+}
+
+/* Captured output far beyond what a message keeps, in many text and CDATA nodes: its end is
+ * kept, within MESSAGE_MAX. */
+TF_TEST(junit__output_tail_bounded)
+{
+	char *xml = repeat_doc("<testsuite><testcase name=\"t\"><failure message=\"\"/>"
+			       "<system-out>",
+			       "line of output\n<![CDATA[<cdata>]]>\xc3\xa9", 50000,
+			       "LAST</system-out></testcase></testsuite>");
+	struct bg_test_suite *s = parse_ok(xml, "cpu");
+	const char *m = s->cases[0].message;
+	size_t len = m ? strlen(m) : 0;
+	TF_CHECK(len > 4000 && len <= 4096, "message length %zu", len);
+	TF_CHECK(len >= 4 && !strcmp(m + len - 4, "LAST"), "tail not kept: ...%s",
+		 len > 40 ? m + len - 40
+		 : m      ? m
+			  : "(null)");
+	TF_CHECK((m[0] & 0xc0) != 0x80, "cut inside a UTF-8 character");
+	bg_test_suite_free(s);
+	free(xml);
+}
+
 /* Counts what libxml2 tries to load from outside the document. */
 static int loads;
 static xmlParserInputPtr refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
