@@ -224,7 +224,7 @@ static int export_run(struct bg_db *db, sqlite3_stmt *s, cJSON **out)
 {
 	struct jw w = {0};
 	int64_t run_id = sqlite3_column_int64(s, 0);
-	int err;
+	int err = 0;
 	cJSON *run = jw_check(&w, cJSON_CreateObject());
 	jw_col_str(&w, run, "uuid", s, 1);
 	jw_col_str(&w, run, "kind", s, 2);
@@ -337,7 +337,7 @@ static int export_decisions(struct bg_db *db, FILE *out, int64_t since,
 		"ORDER BY d.created, rh.uuid, rb.uuid, rs.uuid, d.kind";
 	const char *what = "exporting decisions";
 	sqlite3_stmt *s = NULL;
-	int err = 0, rc;
+	int err = 0, rc = SQLITE_DONE;
 	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
 		return db_fail(db, what);
 	sqlite3_bind_int64(s, 1, since);
@@ -449,22 +449,41 @@ static int get_str(const struct bg_json_at *at, const cJSON *o, const char *key,
 	return rc < 0 ? rc : 0;
 }
 
+/* Every number is read in the range its field allows (0 when absent), so no file can make a
+ * conversion out of range or store what no run could have measured. */
+
+/* A finite number in [lo, hi]. */
 static int get_num(const struct bg_json_at *at, const cJSON *o, const char *key, int required,
-		   double *out)
+		   double lo, double hi, double *out)
 {
 	*out = 0;
-	int rc = bg_json_get_number(at, o, key, need(required), -HUGE_VAL, HUGE_VAL, out);
+	int rc = bg_json_get_number(at, o, key, need(required), lo, hi, out);
 	return rc < 0 ? rc : 0;
 }
 
-/* whole numbers well inside what a double holds exactly */
+/* A whole number in [lo, hi], and within what a double holds exactly (2^53). */
 static int get_i64(const struct bg_json_at *at, const cJSON *o, const char *key, int required,
-		   int64_t *out)
+		   int64_t lo, int64_t hi, int64_t *out)
 {
 	*out = 0;
-	int rc = bg_json_get_integer(at, o, key, need(required), INT64_MIN, INT64_MAX, out);
+	int rc = bg_json_get_integer(at, o, key, need(required), lo, hi, out);
 	return rc < 0 ? rc : 0;
 }
+
+/* A count or an index held in an int: a whole number in [0, INT_MAX]. */
+static int get_count(const struct bg_json_at *at, const cJSON *o, const char *key, int required,
+		     int *out)
+{
+	int64_t v;
+	int rc = get_i64(at, o, key, required, 0, INT_MAX, &v);
+	*out = (int)v; /* 0 or in range */
+	return rc;
+}
+
+/* Times (Unix seconds), ids: any whole number a double holds exactly. */
+#define ANY_I64 INT64_MIN, INT64_MAX
+/* Durations, sizes, work per iteration: finite and not negative. */
+#define NONNEG 0.0, HUGE_VAL
 
 /* A boolean: 1 or 0, or -1 when null or absent and optional. */
 static int get_bool(const struct bg_json_at *at, const cJSON *o, const char *key, int required,
@@ -503,19 +522,17 @@ static int import_machine(struct line_ctx *c, const cJSON *run, int64_t *id)
 	const cJSON *o;
 	struct bg_json_at at;
 	struct bg_machine_rec m = {0};
-	double cores;
 	int err = bg_json_get_object(&c->at, run, "machine", BG_JSON_REQUIRED, &o, &at);
 	if (err < 0 ||
 	    (err = get_str(&at, o, "fingerprint", 1, (const char **)&m.fingerprint)) < 0 ||
 	    (err = get_str(&at, o, "hostname", 0, (const char **)&m.hostname)) < 0 ||
 	    (err = get_str(&at, o, "cpu", 0, (const char **)&m.cpu)) < 0 ||
 	    (err = get_str(&at, o, "flags", 0, (const char **)&m.flags)) < 0 ||
-	    (err = get_num(&at, o, "cores", 0, &cores)) < 0 ||
-	    (err = get_i64(&at, o, "mem_bytes", 0, &m.mem_bytes)) < 0 ||
+	    (err = get_count(&at, o, "cores", 0, &m.cores)) < 0 ||
+	    (err = get_i64(&at, o, "mem_bytes", 0, 0, INT64_MAX, &m.mem_bytes)) < 0 ||
 	    (err = get_str(&at, o, "os", 0, (const char **)&m.os)) < 0 ||
 	    (err = get_str(&at, o, "gpu", 0, (const char **)&m.gpu)) < 0)
 		return err;
-	m.cores = (int)cores;
 	return db_machine_upsert(c->db, &m, id);
 }
 
@@ -530,7 +547,7 @@ static int import_commit(struct line_ctx *c, const cJSON *run, const char **sha,
 	    (err = get_str(&at, o, "parent", 0, (const char **)&r.parent)) < 0 ||
 	    (err = get_str(&at, o, "subject", 0, (const char **)&r.subject)) < 0 ||
 	    (err = get_str(&at, o, "author", 0, (const char **)&r.author)) < 0 ||
-	    (err = get_i64(&at, o, "time", 0, &r.time)) < 0)
+	    (err = get_i64(&at, o, "time", 0, ANY_I64, &r.time)) < 0)
 		return err;
 	if (!*r.sha)
 		return bg_json_at_fail(&c->at, "commit.sha: empty");
@@ -548,10 +565,10 @@ static int read_build(struct line_ctx *c, const cJSON *run, struct bg_build_rec 
 	if ((err = get_str(&at, *o, "tree", 1, (const char **)&b->tree)) < 0 ||
 	    (err = get_str(&at, *o, "config_hash", 1, (const char **)&b->config_hash)) < 0 ||
 	    (err = get_str(&at, *o, "status", 1, (const char **)&b->status)) < 0 ||
-	    (err = get_num(&at, *o, "duration_s", 0, &b->duration_s)) < 0 ||
+	    (err = get_num(&at, *o, "duration_s", 0, NONNEG, &b->duration_s)) < 0 ||
 	    (err = get_str(&at, *o, "binary_hash", 0, (const char **)&b->binary_hash)) < 0 ||
 	    (err = get_str(&at, *o, "log_tail", 0, (const char **)&b->log_tail)) < 0 ||
-	    (err = get_i64(&at, *o, "created", 0, &b->created)) < 0)
+	    (err = get_i64(&at, *o, "created", 0, ANY_I64, &b->created)) < 0)
 		return err;
 	return 0;
 }
@@ -627,7 +644,7 @@ static int import_bench(struct line_ctx *c, const cJSON *b, const struct bg_json
 	char *context = NULL;
 	int64_t round;
 	int err;
-	if ((err = get_i64(at, b, "round", 1, &round)) < 0 ||
+	if ((err = get_i64(at, b, "round", 1, 0, INT_MAX, &round)) < 0 ||
 	    (err = get_str(at, b, "mode", 1, &mode)) < 0 ||
 	    (err = get_str(at, b, "params", 0, &params)) < 0 ||
 	    (err = get_str(at, b, "format", 0, &format)) < 0 ||
@@ -674,13 +691,13 @@ static int import_result(struct line_ctx *c, const cJSON *r, const struct bg_jso
 	    (err = get_str(at, r, "params", 0, &params)) < 0 ||
 	    (err = get_str(at, r, "metric", 1, &metric)) < 0 ||
 	    (err = get_str(at, r, "mode", 1, &mode)) < 0 ||
-	    (err = get_i64(at, r, "round", 1, &row.round)) < 0 ||
+	    (err = get_i64(at, r, "round", 1, 0, INT_MAX, &row.round)) < 0 ||
 	    (err = get_str(at, r, "kernel", 0, &row.kernel)) < 0 ||
 	    (err = get_bool(at, r, "checked", 0, &row.checked)) < 0 ||
 	    (err = get_str(at, r, "skipped", 0, &row.skipped)) < 0 ||
-	    (err = get_i64(at, r, "iterations", 0, &row.iterations)) < 0 ||
-	    (err = get_num(at, r, "elements", 0, &row.elements)) < 0 ||
-	    (err = get_num(at, r, "bytes", 0, &row.bytes)) < 0 ||
+	    (err = get_i64(at, r, "iterations", 0, 0, INT64_MAX, &row.iterations)) < 0 ||
+	    (err = get_num(at, r, "elements", 0, NONNEG, &row.elements)) < 0 ||
+	    (err = get_num(at, r, "bytes", 0, NONNEG, &row.bytes)) < 0 ||
 	    (err = read_samples(c, r, at, &n)) < 0)
 		return err;
 	if ((err = db_series_id(c->db, benchmark, params ? params : "", metric, mode,
@@ -702,7 +719,7 @@ static int read_case(struct line_ctx *c, const cJSON *tc, const struct bg_json_a
 	    (err = get_str(at, tc, "name", 1, (const char **)&tcase->name)) < 0 ||
 	    (err = get_str(at, tc, "classname", 0, (const char **)&tcase->classname)) < 0 ||
 	    (err = get_str(at, tc, "outcome", 1, &outcome)) < 0 ||
-	    (err = get_num(at, tc, "time_s", 0, &tcase->time_s)) < 0 ||
+	    (err = get_num(at, tc, "time_s", 0, NONNEG, &tcase->time_s)) < 0 ||
 	    (err = get_str(at, tc, "message", 0, (const char **)&tcase->message)) < 0)
 		return err;
 	int o = bg_outcome_parse(outcome);
@@ -719,19 +736,14 @@ static int import_suite(struct line_ctx *c, const cJSON *t, const struct bg_json
 	const cJSON *cases, *tc;
 	struct bg_json_at cat;
 	struct bg_test_suite suite = {0};
-	int64_t n[4];
 	int err;
 	if ((err = get_str(at, t, "suite", 1, (const char **)&suite.suite)) < 0 ||
-	    (err = get_i64(at, t, "passed", 0, &n[0])) < 0 ||
-	    (err = get_i64(at, t, "failed", 0, &n[1])) < 0 ||
-	    (err = get_i64(at, t, "skipped", 0, &n[2])) < 0 ||
-	    (err = get_i64(at, t, "errored", 0, &n[3])) < 0 ||
+	    (err = get_count(at, t, "passed", 0, &suite.passed)) < 0 ||
+	    (err = get_count(at, t, "failed", 0, &suite.failed)) < 0 ||
+	    (err = get_count(at, t, "skipped", 0, &suite.skipped)) < 0 ||
+	    (err = get_count(at, t, "errored", 0, &suite.errored)) < 0 ||
 	    (err = get_arr(at, t, "cases", &cases, &cat)) < 0)
 		return err;
-	suite.passed = (int)n[0];
-	suite.failed = (int)n[1];
-	suite.skipped = (int)n[2];
-	suite.errored = (int)n[3];
 	suite.n = (size_t)cJSON_GetArraySize(cases);
 	suite.cases = suite.n ? calloc(suite.n, sizeof(*suite.cases)) : NULL;
 	if (suite.n && !suite.cases)
@@ -760,7 +772,7 @@ static int import_error(struct line_ctx *c, const cJSON *e, const struct bg_json
 	if ((err = get_str(at, e, "stage", 1, &stage)) < 0 ||
 	    (err = get_str(at, e, "message", 1, &message)) < 0 ||
 	    (err = get_str(at, e, "detail", 0, &detail)) < 0 ||
-	    (err = get_i64(at, e, "time", 0, &time)) < 0)
+	    (err = get_i64(at, e, "time", 0, ANY_I64, &time)) < 0)
 		return err;
 	return db_error_insert(c->db, run_id, stage, message, detail, time);
 }
@@ -792,8 +804,8 @@ static int read_run(struct line_ctx *c, const cJSON *j, struct bg_run_rec *r)
 	    (err = get_str(at, j, "config_hash", 0, (const char **)&r->config_hash)) < 0 ||
 	    (err = get_str(at, j, "harness_version", 0, (const char **)&r->harness_version)) < 0 ||
 	    (err = get_str(at, j, "label", 0, (const char **)&r->label)) < 0 ||
-	    (err = get_i64(at, j, "started", 1, &r->started)) < 0 ||
-	    (err = get_i64(at, j, "finished", 0, &r->finished)) < 0 ||
+	    (err = get_i64(at, j, "started", 1, ANY_I64, &r->started)) < 0 ||
+	    (err = get_i64(at, j, "finished", 0, ANY_I64, &r->finished)) < 0 ||
 	    (err = get_bool(at, j, "complete", 1, &flag)) < 0 ||
 	    (err = get_str(at, j, "status", 1, (const char **)&r->status)) < 0)
 		return err;
@@ -915,7 +927,7 @@ static int import_decision(struct line_ctx *c, const cJSON *j)
 	int err, row;
 	if ((err = get_str(&c->at, j, "kind", 1, &kind)) < 0 ||
 	    (err = get_str(&c->at, j, "conclusion", 1, &conclusion)) < 0 ||
-	    (err = get_i64(&c->at, j, "created", 1, &created)) < 0)
+	    (err = get_i64(&c->at, j, "created", 1, ANY_I64, &created)) < 0)
 		return err;
 	if (strcmp(kind, "compare") && strcmp(kind, "ci"))
 		return bg_json_at_fail(&c->at, "kind: \"%s\" is not compare or ci", kind);

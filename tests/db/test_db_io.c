@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bg_buf.h"
 #include "bg_db.h"
 #include "bg_error.h"
 #include "bg_fs.h"
@@ -682,6 +683,90 @@ TF_TEST(db__import_malformed_line)
 	bg_db_close(b);
 	free(l0);
 	free(l1);
+	free(x);
+	bg_fs_rmtree(io.t.dir);
+}
+
+/* The line with the value at path ("machine.cores", "tests[0].cases[0].time_s") replaced by
+ * the text value, malloc'd. */
+static char *with_value(const char *line, const char *path, const char *value)
+{
+	cJSON *j = cJSON_Parse(line), *parent = NULL, *at = j;
+	char key[64] = "";
+	for (const char *p = path; *p && at;) {
+		size_t n = strcspn(p, ".[");
+		parent = at;
+		if (n) {
+			snprintf(key, sizeof(key), "%.*s", (int)n, p);
+			at = cJSON_GetObjectItemCaseSensitive(at, key);
+		} else {
+			key[0] = '\0';
+			at = cJSON_GetArrayItem(at, atoi(p + 1));
+			n = strcspn(p, "]") + 1;
+		}
+		p += n + (p[n] == '.');
+	}
+	TF_CHECK(at && parent, "%s: no such member in the export", path);
+	cJSON *v = cJSON_CreateRaw(value); /* as written: cJSON would print 1e999 as null */
+	TF_CHECK(v, "out of memory");
+	if (key[0])
+		cJSON_ReplaceItemInObjectCaseSensitive(parent, key, v);
+	else
+		cJSON_ReplaceItemViaPointer(parent, at, v);
+	char *out = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return out;
+}
+
+/* Every number of a run line out of its range: too large for its type (cores 1e10 was an
+ * undefined conversion to int), negative, fractional where whole, not finite. Each is
+ * refused with the line and the JSON path, and nothing is stored. */
+TF_TEST(db__import_numbers_out_of_range)
+{
+	static const char *const bad[][2] = {
+		{"machine.cores", "1e10"},
+		{"machine.cores", "1e999"},
+		{"machine.cores", "-1"},
+		{"machine.cores", "2.5"},
+		{"machine.mem_bytes", "-1"},
+		{"build.duration_s", "-5"},
+		{"benches[0].round", "-1"},
+		{"benches[0].round", "3e9"},
+		{"results[0].round", "3e9"},
+		{"results[0].iterations", "-1"},
+		{"results[0].elements", "-1"},
+		{"results[0].bytes", "1e999"},
+		{"results[0].samples[1]", "-1e999"},
+		{"tests[0].passed", "1e10"},
+		{"tests[0].failed", "-1"},
+		{"tests[0].skipped", "2147483648"},
+		{"tests[0].errored", "0.5"},
+		{"tests[0].cases[0].time_s", "-1"},
+	};
+	struct io_paths io;
+	io_paths_init(&io);
+	struct bg_db *a;
+	CHECK_OK(bg_db_open(&a, io.pa));
+	fill(a);
+	export_to(a, io.ea, 0, 3);
+	bg_db_close(a);
+	char *x = slurp(io.ea), *ci = NULL;
+	for (int i = 0; i < 3 && !ci; i++) {
+		ci = nth_line(x, i);
+		if (!strstr(ci, "\"kind\":\"ci\"")) {
+			free(ci);
+			ci = NULL;
+		}
+	}
+	TF_CHECK(ci, "no ci run in the export");
+	for (size_t i = 0; i < BG_COUNTOF(bad); i++) {
+		char *s = with_value(ci, bad[i][0], bad[i][1]);
+		const char *lines[] = {"", s};
+		write_lines(io.bad, lines, 2);
+		expect_bad_import(io.pb, io.bad, "2", bad[i][0]);
+		free(s);
+	}
+	free(ci);
 	free(x);
 	bg_fs_rmtree(io.t.dir);
 }
