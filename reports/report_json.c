@@ -72,7 +72,7 @@ enum field_kind {
 	F_STR,  /* char *: a string or null */
 	F_NUM,  /* double: a number, null for NAN */
 	F_I64,  /* int64_t: an integer (a decimal string beyond 2^53) */
-	F_I32,  /* int, written as an integer */
+	F_I32,  /* int, a count or a flag (never negative), written as an integer */
 	F_SIZE, /* size_t, written as an integer */
 	F_STRV, /* char ** with its count at count_off: an array of strings */
 };
@@ -297,19 +297,22 @@ static int get_i64(const struct bg_json_at *at, const cJSON *o, const char *key,
 	return get_int(at, o, key, INT64_MIN, INT64_MAX, out);
 }
 
+/* The narrower types are assigned only a value checked to fit them. */
 static int get_i32(const struct bg_json_at *at, const cJSON *o, const char *key, int *out)
 {
 	int64_t v;
-	int err = get_int(at, o, key, INT32_MIN, INT32_MAX, &v);
-	*out = (int)v;
+	int err = get_int(at, o, key, 0, INT_MAX, &v);
+	if (!err)
+		*out = (int)v;
 	return err;
 }
 
 static int get_size(const struct bg_json_at *at, const cJSON *o, const char *key, size_t *out)
 {
 	int64_t v;
-	int err = get_int(at, o, key, 0, INT64_MAX, &v);
-	*out = (size_t)v;
+	int err = get_int(at, o, key, 0, SIZE_MAX < INT64_MAX ? (int64_t)SIZE_MAX : INT64_MAX, &v);
+	if (!err)
+		*out = (size_t)v;
 	return err;
 }
 
@@ -387,7 +390,7 @@ static int get_side(const struct bg_json_at *top, const cJSON *o, const char *ke
 static int get_row(const struct bg_json_at *r, const cJSON *j, void *out)
 {
 	struct bg_row *w = out;
-	int v, err = get_fields(r, j, w, row_fields, BG_COUNTOF(row_fields));
+	int v = 0, err = get_fields(r, j, w, row_fields, BG_COUNTOF(row_fields));
 	/* decisions stored before the quantile was configurable called them medians */
 	if (!err && isnan(w->base_time))
 		err = get_num(r, j, "base_median", &w->base_time);

@@ -2,6 +2,7 @@
  * malformed input is refused with a message. */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +122,44 @@ TF_TEST(report__json_malformed)
 		 "trailing data accepted");
 	bg_buf_free(&t);
 	free(good);
+}
+
+/* Numbers beyond what their field holds, or negative where a count or flag is: each refused
+ * with the JSON path, before any conversion (a count beyond int, an id beyond int64). */
+TF_TEST(report__json_numbers_out_of_range)
+{
+	static const char *const bad[][2] = {
+		{"\"rounds\":-1", "rounds"},
+		{"\"rounds\":1e10", "rounds"},
+		{"\"rounds\":\"99999999999\"", "rounds"},
+		{"\"base\":{\"worktree\":-1}", "base.worktree"},
+		{"\"head\":{\"worktree\":2147483648}", "head.worktree"},
+		{"\"base\":{\"run_id\":1e300}", "base.run_id"},
+		{"\"id\":\"9223372036854775808\"", "id"},
+		{"\"created\":1e999", "created"},
+		{"\"quantile\":-1e999", "quantile"},
+		{"\"suites\":[{\"head_total\":-5}]", "suites[0].head_total"},
+		{"\"strict\":{\"measured\":-1}", "strict.measured"},
+		{"\"strict\":{\"n_benchmarks\":-1}", "strict.n_benchmarks"},
+		{"\"rows\":[{\"verdict\":\"slower\",\"n_head\":1e20}]", "rows[0].n_head"},
+	};
+	for (size_t i = 0; i < BG_COUNTOF(bad); i++) {
+		struct bg_buf t = BG_BUF_INIT;
+		/* the member comes first: cJSON reads the first of two equal keys */
+		TF_CHECK(bg_buf_printf(&t,
+				       "{%s,\"schema\":\"bitgate-decision/1\",\"base\":{},"
+				       "\"head\":{},\"strict\":{},\"conclusion\":\"success\"}",
+				       bad[i][0]) == 0,
+			 "oom");
+		struct bg_decision *e = (struct bg_decision *)1;
+		int err = bg_decision_from_json(&e, t.ptr, t.len, "decision.json");
+		TF_CHECK(err == BG_EINPUT, "case %zu (%s): %d", i, bad[i][0], err);
+		TF_CHECK(e == NULL, "case %zu: out not cleared", i);
+		char want[128];
+		snprintf(want, sizeof(want),
+			 "decision.json: not a valid bitgate decision: %s: ", bad[i][1]);
+		TF_CHECK(strstr(bg_error_last(), want), "case %zu: message %s, want %s", i,
+			 bg_error_last(), want);
+		bg_buf_free(&t);
+	}
 }
