@@ -111,4 +111,11 @@ int bg_json_get_object(const struct bg_json_at *at, const struct cJSON *obj, con
 int bg_json_get_array(const struct bg_json_at *at, const struct cJSON *obj, const char *key,
 		      enum bg_json_need need, const struct cJSON **out, struct bg_json_at *sub);
 
+/* 0 when no key of the object at the cursor is given twice; else BG_EINPUT with
+ * "ORIGIN: PATH.KEY: duplicate key" for the first repeat in document order. cJSON keeps both
+ * members of a repeated key and lookups see only the first, so a reader that walks the
+ * members would read both: call it before walking an object's members. 0 for anything that
+ * is not an object. n log n in the number of members. */
+int bg_json_unique_keys(const struct bg_json_at *at, const struct cJSON *obj);
+
 #endif

@@ -406,3 +406,53 @@ int bg_json_get_array(const struct bg_json_at *at, const cJSON *obj, const char 
 {
 	return get_container(at, obj, key, need, true, out, sub);
 }
+
+/* ---- repeated keys ---- */
+
+struct key_at {
+	const char *key;
+	size_t i; /* its place in the object */
+};
+
+/* By key, then by place, so a key's first member leads each run of equal keys. */
+static int key_at_cmp(const void *a, const void *b)
+{
+	const struct key_at *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	if (c)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+int bg_json_unique_keys(const struct bg_json_at *at, const cJSON *obj)
+{
+	if (!cJSON_IsObject(obj) || !obj->child || !obj->child->next)
+		return 0;
+	size_t n = 0;
+	for (const cJSON *m = obj->child; m; m = m->next)
+		n++;
+	/* n members already parsed: the array is no larger than what the input showed. */
+	struct key_at *keys = malloc(n * sizeof(*keys));
+	if (!keys)
+		return bg_error_oom();
+	size_t i = 0;
+	for (const cJSON *m = obj->child; m; m = m->next, i++)
+		keys[i] = (struct key_at){m->string ? m->string : "", i};
+	qsort(keys, n, sizeof(*keys), key_at_cmp);
+	size_t first = SIZE_MAX; /* the earliest member that repeats a key before it */
+	const char *key = NULL;
+	for (i = 1; i < n; i++) {
+		if (keys[i].i < first && !strcmp(keys[i].key, keys[i - 1].key)) {
+			first = keys[i].i;
+			key = keys[i].key;
+		}
+	}
+	int rc = 0;
+	if (key) {
+		struct bg_json_at kat;
+		bg_json_at_key(&kat, at, key);
+		rc = bg_json_at_fail(&kat, "duplicate key");
+	}
+	free(keys);
+	return rc;
+}

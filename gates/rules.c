@@ -50,9 +50,10 @@ void bg_gate_config_clear(struct bg_gate_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* A NULL pattern or name matches nothing: fnmatch would dereference it. */
 static int glob_match(const char *pattern, const char *name)
 {
-	return fnmatch(pattern, name, 0) == 0;
+	return pattern && name && fnmatch(pattern, name, 0) == 0;
 }
 
 double bg_gate_threshold_for(const struct bg_gate_config *c, const char *benchmark)
@@ -488,7 +489,7 @@ static const struct bg_test_suite *find_suite(const struct bg_side_status *s, co
 static double suite_floor(const struct bg_gate_config *cfg, const char *suite)
 {
 	for (size_t i = 0; i < cfg->n_suite_floors; i++)
-		if (!strcmp(cfg->suite_floors[i].pattern, suite))
+		if (cfg->suite_floors[i].pattern && !strcmp(cfg->suite_floors[i].pattern, suite))
 			return cfg->suite_floors[i].value;
 	return cfg->test_floor;
 }

@@ -1,5 +1,6 @@
 /* bitgate.json: read with cJSON, checked strictly (unknown keys, wrong types, bad
- * placeholders are errors naming the JSON path, the first one in document order), and the
+ * placeholders are errors naming the JSON path, the first one in document order; a key
+ * given twice in an object is named before that object's members are read), and the
  * placeholder expansion the runner applies to argv, cwd, env values and junit paths. */
 #include "bg_config.h"
 
@@ -131,16 +132,6 @@ int bg_config_expand_argv(char ***out, char *const *argv, const struct bg_vars *
 
 /* ---- the reader ---- */
 
-/* cJSON keeps both copies of a repeated key and lookups see only the first; a repeated key
- * is almost always an edit gone wrong, so it is reported rather than half-ignored. */
-static int check_unique_key(const cJSON *obj, const cJSON *m, const struct bg_json_at *at)
-{
-	for (const cJSON *o = obj->child; o != m; o = o->next)
-		if (!strcmp(o->string, m->string))
-			return bg_json_at_fail(at, "duplicate key");
-	return 0;
-}
-
 /* A string's placeholders checked: "PATH: unknown placeholder {x} ..." when one is bad. */
 static int check_placeholders(const struct bg_json_at *at, const char *s)
 {
@@ -208,11 +199,8 @@ static bool env_name_ok(const char *s)
 }
 
 /* One env member, checked, as a malloc'd "KEY=value". */
-static int read_env_var(char **out, const struct bg_json_at *at, const cJSON *env, const cJSON *m)
+static int read_env_var(char **out, const struct bg_json_at *at, const cJSON *m)
 {
-	int rc = check_unique_key(env, m, at);
-	if (rc < 0)
-		return rc;
 	if (!env_name_ok(m->string))
 		return bg_json_at_fail(at, "not a valid environment variable name (letters, "
 					   "digits and '_', not starting with a digit)");
@@ -234,6 +222,9 @@ static int read_env(char ***out, size_t *n_out, const struct bg_json_at *at, con
 	if (!cJSON_IsObject(v))
 		return bg_json_at_fail(at, "expected an object of strings, got %s",
 				       bg_json_type_name(v));
+	int rc = bg_json_unique_keys(at, v);
+	if (rc < 0)
+		return rc;
 	size_t n = (size_t)cJSON_GetArraySize(v);
 	char **env = calloc(n + 1, sizeof(char *));
 	if (!env)
@@ -242,7 +233,7 @@ static int read_env(char ***out, size_t *n_out, const struct bg_json_at *at, con
 	for (const cJSON *m = v->child; m; m = m->next) {
 		struct bg_json_at mat;
 		bg_json_at_key(&mat, at, m->string);
-		int rc = read_env_var(&env[*n_out], &mat, v, m);
+		rc = read_env_var(&env[*n_out], &mat, m);
 		if (rc < 0)
 			return rc;
 		(*n_out)++;
@@ -371,15 +362,17 @@ static int read_step(const struct step_reader *r, const struct bg_json_at *at, c
 	};
 	if (bg_json_want_object(at, obj) < 0)
 		return BG_EINPUT;
+	int rc = bg_json_unique_keys(at, obj);
+	if (rc < 0)
+		return rc;
 	r->step->timeout_s = default_timeout[r->kind];
-	for (const cJSON *m = obj->child; m; m = m->next) {
+	for (const cJSON *m = obj->child; m && rc == 0; m = m->next) {
 		struct bg_json_at mat;
 		bg_json_at_key(&mat, at, m->string);
-		int rc = check_unique_key(obj, m, &mat);
-		if (rc < 0 || (rc = read_step_member(r, &mat, m)) < 0)
-			return rc;
+		rc = read_step_member(r, &mat, m);
 	}
-	int rc = step_required(r, at);
+	if (rc == 0)
+		rc = step_required(r, at);
 	if (rc < 0)
 		return rc;
 	if (r->kind == STEP_BENCH && !(r->step->name = bg_strdup("bench")))
@@ -572,13 +565,14 @@ static int read_root(struct bg_config *cfg, const cJSON *root, const char *origi
 {
 	struct bg_json_at top;
 	bg_json_at_root(&top, origin);
-	for (const cJSON *m = root->child; m; m = m->next) {
+	int rc = bg_json_unique_keys(&top, root);
+	for (const cJSON *m = root->child; m && rc == 0; m = m->next) {
 		struct bg_json_at at;
 		bg_json_at_key(&at, &top, m->string);
-		int rc = check_unique_key(root, m, &at);
-		if (rc < 0 || (rc = read_root_member(cfg, &at, m)) < 0)
-			return rc;
+		rc = read_root_member(cfg, &at, m);
 	}
+	if (rc < 0)
+		return rc;
 	if (!cfg->version)
 		return bg_json_fail(origin, "version", "required (1)");
 	if (!bg_json_member(root, "bench"))

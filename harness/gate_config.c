@@ -7,7 +7,8 @@
  *     "benchmarks": {"required": ["matmul/avx2/&ast;"], "floors": {"matmul/avx2/256x256x256": 50}},
  *     "tests": {"floor": 0.999, "suites": {"gpu": 0.99}}
  *   }
- * (patterns are fnmatch globs; &ast; stands for an asterisk here) */
+ * (patterns are fnmatch globs; &ast; stands for an asterisk here). A key given twice in any
+ * of these objects is an error (cJSON keeps both members). */
 #include "bg_gate_config.h"
 
 #include <cjson/cJSON.h>
@@ -19,28 +20,41 @@
 #include "bg_error.h"
 #include "bg_json.h"
 
-/* {"pattern": number, ...} */
+static void free_patterns(struct bg_pattern_value *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].pattern);
+	free(v);
+}
+
+/* {"pattern": number, ...} into *out and *n, which change together and only on success. */
 static int pattern_values(const struct bg_json_at *at, const cJSON *v, double lo, double hi,
 			  struct bg_pattern_value **out, size_t *n)
 {
 	if (!cJSON_IsObject(v))
 		return bg_json_at_fail(at, "expected an object of patterns, got %s",
 				       bg_json_type_name(v));
-	size_t count = (size_t)cJSON_GetArraySize(v);
-	*out = calloc(count + 1, sizeof(**out));
-	if (!*out)
+	int rc = bg_json_unique_keys(at, v);
+	if (rc < 0)
+		return rc;
+	size_t count = (size_t)cJSON_GetArraySize(v), i = 0;
+	struct bg_pattern_value *pv = calloc(count + 1, sizeof(*pv));
+	if (!pv)
 		return bg_error_oom();
-	for (const cJSON *m = v->child; m; m = m->next) {
+	for (const cJSON *m = v->child; m && rc == 0; m = m->next, i++) {
 		struct bg_json_at mat;
 		bg_json_at_key(&mat, at, m->string);
-		double x = 0;
-		int rc = bg_json_want_number(&mat, m, lo, hi, &x);
-		if (rc < 0)
-			return rc;
-		if (!((*out)[*n].pattern = bg_strdup(m->string)))
-			return BG_ENOMEM;
-		(*out)[(*n)++].value = x;
+		rc = bg_json_want_number(&mat, m, lo, hi, &pv[i].value);
+		if (rc == 0 && !(pv[i].pattern = bg_strdup(m->string)))
+			rc = BG_ENOMEM;
 	}
+	if (rc < 0) {
+		free_patterns(pv, count);
+		return rc;
+	}
+	free_patterns(*out, *n);
+	*out = pv;
+	*n = count;
 	return 0;
 }
 
@@ -183,6 +197,8 @@ static int read_member(const struct bg_json_at *at, const cJSON *m, struct bg_ga
 		if (strcmp(m->string, sections[i].key) != 0)
 			continue;
 		int rc = bg_json_want_object(&mat, m);
+		if (rc == 0)
+			rc = bg_json_unique_keys(&mat, m);
 		return rc < 0 ? rc : sections[i].read(&mat, m, out);
 	}
 	return bg_json_at_fail(&mat, "unknown key");
@@ -198,6 +214,8 @@ int bg_gate_config_read(const struct bg_config *cfg, struct bg_gate_config *out)
 	bg_json_at_root(&root, cfg->origin ? cfg->origin : "bitgate.json");
 	bg_json_at_key(&at, &root, "gates");
 	int rc = bg_json_want_object(&at, g);
+	if (rc == 0)
+		rc = bg_json_unique_keys(&at, g);
 	for (const cJSON *m = g->child; m && !rc; m = m->next)
 		rc = read_member(&at, m, out);
 	if (rc < 0)

@@ -1,4 +1,5 @@
-/* bitgate.json's acknowledge list and nightly section (bg_nightly_config.h). */
+/* bitgate.json's acknowledge list and nightly section (bg_nightly_config.h); a key given
+ * twice in an object it reads is an error, as everywhere in bitgate.json. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ static int is_hex_prefix(const char *s)
 static int read_ack(struct bg_trend_ack *a, const cJSON *o, const struct bg_json_at *at)
 {
 	int rc = bg_json_want_object(at, o);
+	if (rc == 0)
+		rc = bg_json_unique_keys(at, o);
 	if (rc < 0)
 		return rc;
 	for (const cJSON *m = o->child; m; m = m->next) {
@@ -49,6 +52,8 @@ static int read_ack(struct bg_trend_ack *a, const cJSON *o, const struct bg_json
 static int read_nightly(struct bg_nightly_config *out, const cJSON *n, const struct bg_json_at *at)
 {
 	int rc = bg_json_want_object(at, n);
+	if (rc == 0)
+		rc = bg_json_unique_keys(at, n);
 	for (const cJSON *m = n->child; m && !rc; m = m->next) {
 		struct bg_json_at mat;
 		bg_json_at_key(&mat, at, m->string);
@@ -96,15 +101,24 @@ int bg_nightly_config_read(const struct bg_config *cfg, struct bg_nightly_config
 {
 	memset(out, 0, sizeof(*out));
 	out->threshold = 0.03;
-	struct bg_json_at root, at;
+	struct bg_json_at root, at, pat;
 	bg_json_at_root(&root, cfg->origin ? cfg->origin : "bitgate.json");
-	const cJSON *perf = bg_json_member(bg_json_member(cfg->root, "gates"), "perf");
+	const cJSON *gates = bg_json_member(cfg->root, "gates");
+	const cJSON *perf = bg_json_member(gates, "perf");
+	/* gates.perf.threshold is the default: read it only where it is given once */
+	bg_json_at_key(&at, &root, "gates");
+	bg_json_at_key(&pat, &at, "perf");
+	int rc = bg_json_unique_keys(&at, gates);
+	if (rc == 0)
+		rc = bg_json_unique_keys(&pat, perf);
+	if (rc < 0)
+		return rc;
 	const cJSON *thr = bg_json_member(perf, "threshold");
 	if (cJSON_IsNumber(thr))
 		out->threshold = thr->valuedouble;
 	const cJSON *n = bg_json_member(cfg->root, "nightly");
 	bg_json_at_key(&at, &root, "nightly");
-	int rc = n ? read_nightly(out, n, &at) : 0;
+	rc = n ? read_nightly(out, n, &at) : 0;
 	if (rc < 0)
 		return rc;
 	bg_json_at_key(&at, &root, "acknowledge");

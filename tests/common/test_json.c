@@ -142,3 +142,29 @@ TF_TEST(json__parse_object_and_blank)
 	TF_CHECK(bg_json_blank(" \t\r\n", 4) && bg_json_blank("", 0), "blank");
 	TF_CHECK(!bg_json_blank(" x", 2), "not blank");
 }
+
+TF_TEST(json__unique_keys)
+{
+	cJSON *j = doc("{\"b\": 1, \"a\": {\"x\": 1, \"y\": 2, \"x\": 3}, \"c\": 2, \"a\": 0, "
+		       "\"b\": 3, \"\": 1, \"\": 2}");
+	struct bg_json_at at, sub;
+	bg_json_at_root(&at, "t.json");
+	/* the first member that repeats an earlier key, in document order: a, not b */
+	TF_CHECK_EQ(bg_json_unique_keys(&at, j), BG_EINPUT);
+	CHECK_MSG("t.json: a: duplicate key");
+	bg_json_at_key(&sub, &at, "a");
+	TF_CHECK_EQ(bg_json_unique_keys(&sub, bg_json_member(j, "a")), BG_EINPUT);
+	CHECK_MSG("t.json: a.x: duplicate key");
+	cJSON_Delete(j);
+	j = doc("{\"\": 1, \"k\": [1, 1], \"K\": {}, \"\": 2}");
+	TF_CHECK_EQ(bg_json_unique_keys(&at, j), BG_EINPUT);
+	CHECK_MSG("t.json: \"\": duplicate key");
+	cJSON_Delete(j);
+	j = doc("{\"k\": {}, \"K\": {\"k\": 1}, \"kk\": [\"k\", \"k\"]}");
+	TF_CHECK_EQ(bg_json_unique_keys(&at, j), 0); /* case-sensitive; only this object */
+	TF_CHECK_EQ(bg_json_unique_keys(&at, bg_json_member(j, "kk")), 0); /* not an object */
+	cJSON_Delete(j);
+	j = doc("{}");
+	TF_CHECK_EQ(bg_json_unique_keys(&at, j), 0);
+	cJSON_Delete(j);
+}

@@ -5,6 +5,7 @@
 #include "bg_config.h"
 #include "bg_error.h"
 #include "bg_gate_config.h"
+#include "bg_nightly_config.h"
 #include "tf.h"
 
 static const char head[] = "{\"version\": 1, \"bench\": {\"argv\": [\"b\"]}";
@@ -121,5 +122,85 @@ TF_TEST(gate_config__mistakes_are_named)
 		/* a failed read leaves nothing to free */
 		TF_CHECK(gc.thresholds == NULL && gc.required == NULL && gc.strict_filter == NULL,
 			 "case %zu: lists kept", i);
+	}
+}
+
+/* A key given twice, anywhere in "gates": cJSON keeps both members, and the old reader
+ * allocated a second pattern array while keeping the first one's count (a heap overflow, or
+ * NULL patterns that crashed fnmatch). Each is refused, naming the second one's path. */
+TF_TEST(gate_config__duplicate_keys_refused)
+{
+	static const struct {
+		const char *extra, *want;
+	} bad[] = {
+		{"{\"perf\": {\"thresholds\": {\"BM_*\": 0.05}, \"thresholds\": {}}}",
+		 "test.json: gates.perf.thresholds: duplicate key"},
+		{"{\"perf\": {\"thresholds\": {\"a\": 0.1}, \"thresholds\": {\"b\": 0.1, \"c\": "
+		 "0.2, \"d\": 0.3}}}",
+		 "gates.perf.thresholds: duplicate key"},
+		{"{\"perf\": {\"thresholds\": {\"a\": 0.1, \"a\": 0.2}}}",
+		 "gates.perf.thresholds.a: duplicate key"},
+		{"{\"perf\": {\"thresholds\": {\"a\": 0.1}}, \"perf\": {}}",
+		 "gates.perf: duplicate key"},
+		{"{\"benchmarks\": {\"floors\": {\"a\": 1}, \"floors\": {}}}",
+		 "gates.benchmarks.floors: duplicate key"},
+		{"{\"tests\": {\"suites\": {\"gpu\": 0.9}, \"suites\": {}}}",
+		 "gates.tests.suites: duplicate key"},
+		{"{\"tests\": {\"suites\": {\"gpu\": 0.9}}, \"tests\": {}}",
+		 "gates.tests: duplicate key"},
+		{"{\"strict\": {\"filter\": \"a\", \"filter\": \"b\"}}",
+		 "gates.strict.filter: duplicate key"},
+		{"{\"rounds\": 5, \"rounds\": 6}", "gates.rounds: duplicate key"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char extra[512];
+		struct bg_gate_config gc;
+		snprintf(extra, sizeof(extra), ", \"gates\": %s", bad[i].extra);
+		TF_CHECK_EQ(read_gates(extra, &gc), BG_EINPUT);
+		TF_CHECK(strstr(bg_error_last(), bad[i].want) != NULL, "case %zu: %s", i,
+			 bg_error_last());
+		TF_CHECK(gc.thresholds == NULL && gc.n_thresholds == 0 && gc.floors == NULL &&
+				 gc.suite_floors == NULL && gc.strict_filter == NULL,
+			 "case %zu: lists kept", i);
+		bg_gate_config_clear(&gc);
+	}
+}
+
+/* Patterns the rules match against are never NULL, whatever a caller hands in. */
+TF_TEST(gate_config__null_pattern_never_matched)
+{
+	struct bg_gate_config gc;
+	struct bg_pattern_value pv[2] = {{NULL, 0.5}, {NULL, 0.7}};
+	bg_gate_config_defaults(&gc);
+	gc.thresholds = pv;
+	gc.n_thresholds = 2;
+	TF_CHECK(bg_gate_threshold_for(&gc, "BM_x") == gc.threshold, "a NULL pattern matched");
+}
+
+/* The nightly reader refuses a repeated key as the gates reader does: in nightly, in an
+ * acknowledgement, and in gates.perf, whose threshold is its default. */
+TF_TEST(gate_config__nightly_reader_refuses_duplicate_keys)
+{
+	static const struct {
+		const char *extra, *want;
+	} bad[] = {
+		{", \"nightly\": {\"threshold\": 0.02, \"threshold\": 0.5}",
+		 "test.json: nightly.threshold: duplicate key"},
+		{", \"acknowledge\": [{\"series\": \"a\", \"commit\": \"abcdef1\", \"reason\": "
+		 "\"r\", \"series\": \"b\"}]",
+		 "test.json: acknowledge[0].series: duplicate key"},
+		{", \"gates\": {\"perf\": {\"threshold\": 0.1, \"threshold\": 0.2}}",
+		 "test.json: gates.perf.threshold: duplicate key"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[1024];
+		struct bg_config *cfg;
+		struct bg_nightly_config nc;
+		snprintf(text, sizeof(text), "%s%s}", head, bad[i].extra);
+		TF_CHECK_EQ(bg_config_parse(&cfg, text, strlen(text), "test.json"), 0);
+		TF_CHECK_EQ(bg_nightly_config_read(cfg, &nc), BG_EINPUT);
+		TF_CHECK(strstr(bg_error_last(), bad[i].want) != NULL, "case %zu: %s", i,
+			 bg_error_last());
+		bg_config_free(cfg);
 	}
 }
