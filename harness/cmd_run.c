@@ -13,6 +13,7 @@
 #include "bg_error.h"
 #include "bg_log.h"
 #include "bg_proc.h"
+#include "bg_regex.h"
 #include "bg_table.h"
 
 static const struct bg_cmd_info info = {
@@ -124,11 +125,9 @@ static int check_options(const struct bg_engine_opts *eo)
 					  eo->pin_cpu, ncpu - 1);
 	if (eo->filter) {
 		regex_t re;
-		if (regcomp(&re, eo->filter, REG_EXTENDED | REG_NOSUB) != 0)
-			return bg_cli_usage_error(&info,
-						  "--filter '%s': not a valid regular "
-						  "expression",
-						  eo->filter);
+		char why[256];
+		if (bg_regex_compile(&re, eo->filter, why, sizeof(why)) < 0)
+			return bg_cli_usage_error(&info, "--filter '%.300s': %s", eo->filter, why);
 		regfree(&re);
 	}
 	if (eo->config_path) {

@@ -18,6 +18,7 @@
 #include "bg_junit.h"
 #include "bg_log.h"
 #include "bg_proc.h"
+#include "bg_regex.h"
 
 #define STDERR_TAIL_BYTES 2048
 
@@ -323,9 +324,9 @@ done:
 static int apply_filter(struct bg_bench_set *set, const char *filter)
 {
 	regex_t re;
-	if (regcomp(&re, filter, REG_EXTENDED | REG_NOSUB) != 0)
-		return bg_error_set(BG_EINPUT, "--filter '%s': not a valid regular expression",
-				    filter);
+	char why[256];
+	if (bg_regex_compile(&re, filter, why, sizeof(why)) < 0)
+		return bg_error_set(BG_EINPUT, "--filter '%.300s': %s", filter, why);
 	size_t keep = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		struct bg_bench *b = &set->v[i];

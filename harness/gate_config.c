@@ -19,6 +19,7 @@
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_json.h"
+#include "bg_regex.h"
 
 static void free_patterns(struct bg_pattern_value *v, size_t n)
 {
@@ -89,14 +90,16 @@ static int read_perf(const struct bg_json_at *at, const cJSON *o, struct bg_gate
 	return rc;
 }
 
-/* strict.filter: a regex the gate applies to benchmark names, checked here once. */
+/* strict.filter: a regex the gate applies to benchmark names, checked here once (bounded:
+ * the file may come from a stranger's pull request). */
 static int read_filter(const struct bg_json_at *at, const cJSON *m, struct bg_gate_config *c)
 {
 	regex_t re;
+	char why[256];
 	if (!cJSON_IsString(m))
 		return bg_json_at_fail(at, "expected a regex string, got %s", bg_json_type_name(m));
-	if (regcomp(&re, m->valuestring, REG_EXTENDED | REG_NOSUB) != 0)
-		return bg_json_at_fail(at, "not a valid regular expression");
+	if (bg_regex_compile(&re, m->valuestring, why, sizeof(why)) < 0)
+		return bg_json_at_fail(at, "%s", why);
 	regfree(&re);
 	free(c->strict_filter);
 	return (c->strict_filter = bg_strdup(m->valuestring)) ? 0 : BG_ENOMEM;

@@ -204,3 +204,38 @@ TF_TEST(gate_config__nightly_reader_refuses_duplicate_keys)
 		bg_config_free(cfg);
 	}
 }
+
+/* gates.strict.filter is bounded before regcomp: the issue's "a" and 21 '+' took 1.5 GB in
+ * glibc. Each refusal names the path; an ordinary filter still reads. */
+TF_TEST(gate_config__strict_filter_bounded)
+{
+	static const struct {
+		const char *filter, *want;
+	} bad[] = {
+		{"a+++++++++++++++++++++",
+		 "test.json: gates.strict.filter: two repetition operators in a row at byte 3"},
+		{"((((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+",
+		 "gates.strict.filter: too large once its repetitions are expanded"},
+		{"((a{200}){200}){200}", "gates.strict.filter: too large"},
+		{"a{1000}", "gates.strict.filter: a repetition count above 255 at byte 2"},
+		{"(x*)*\\\\1", "gates.strict.filter: a back-reference (not supported)"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char extra[512];
+		struct bg_gate_config gc;
+		snprintf(extra, sizeof(extra), ", \"gates\": {\"strict\": {\"filter\": \"%s\"}}",
+			 bad[i].filter);
+		TF_CHECK_EQ(read_gates(extra, &gc), BG_EINPUT);
+		TF_CHECK(strstr(bg_error_last(), bad[i].want) != NULL, "case %zu: %s", i,
+			 bg_error_last());
+		TF_CHECK(gc.strict_filter == NULL, "case %zu: filter kept", i);
+	}
+	struct bg_gate_config gc;
+	TF_CHECK_EQ(
+		read_gates(", \"gates\": {\"strict\": {\"filter\": \"^(gemv|matmul)/[a-z0-9]+/\"}}",
+			   &gc),
+		0);
+	TF_CHECK(gc.strict_filter && !strcmp(gc.strict_filter, "^(gemv|matmul)/[a-z0-9]+/"),
+		 "an ordinary filter reads");
+	bg_gate_config_clear(&gc);
+}
