@@ -570,6 +570,18 @@ int bg_subject_tests(struct bg_app *app, struct bg_subject *s)
 	return 0;
 }
 
+/* bitgate itself failed the subject (a database write, memory): its status says "error"
+ * and its error the message, unless a failure of the subject's own came first. */
+static void own_failure(struct bg_subject *s)
+{
+	if (s->failed)
+		return;
+	s->failed = 1;
+	snprintf(s->status, sizeof(s->status), "error");
+	if (!s->error)
+		s->error = bg_strdup(bg_error_last());
+}
+
 int bg_subject_finish(struct bg_app *app, struct bg_subject *s)
 {
 	int interrupted = bg_interrupted(NULL);
@@ -581,7 +593,10 @@ int bg_subject_finish(struct bg_app *app, struct bg_subject *s)
 	s->total_s = bg_now() - s->t_start;
 	if (!s->run_id)
 		return 0;
-	return bg_db_run_finish(app->db, s->run_id, s->status, complete);
+	int rc = bg_db_run_finish(app->db, s->run_id, s->status, complete);
+	if (rc < 0 && !interrupted)
+		own_failure(s);
+	return rc;
 }
 
 void bg_subject_clear(struct bg_subject *s)
@@ -607,6 +622,8 @@ int bg_engine_run_one(struct bg_app *app, struct bg_subject *s, const struct bg_
 	if (rc == BG_EINTR || bg_interrupted(NULL)) {
 		snprintf(s->status, sizeof(s->status), "interrupted");
 		s->failed = 1;
+	} else if (rc < 0) {
+		own_failure(s);
 	}
 	int rc2 = bg_subject_finish(app, s);
 	return rc < 0 ? rc : rc2;
