@@ -339,7 +339,8 @@ static int worktree_entries(struct bg_repo *repo, struct wt_list *out)
 		if ((rc = wt_push(out, path, mode, NULL)) < 0)
 			goto done;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), wt_entry_cmp);
+	if (out->n) /* qsort wants an array, even of nothing */
+		qsort(out->v, out->n, sizeof(*out->v), wt_entry_cmp);
 done:
 	git_status_list_free(st);
 	bg_buf_free(&full);

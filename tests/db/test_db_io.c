@@ -301,7 +301,8 @@ static void check_same_runs(struct bg_db *a, struct bg_db *b)
 		TF_CHECK_EQ(ka, kb);
 		for (size_t k = 0; k < ka; k++) {
 			TF_CHECK_EQ(ra[k].n, rb[k].n);
-			TF_CHECK(!memcmp(ra[k].samples, rb[k].samples, ra[k].n * sizeof(double)),
+			TF_CHECK(!ra[k].n || !memcmp(ra[k].samples, rb[k].samples,
+						     ra[k].n * sizeof(double)),
 				 "samples of %s differ", ra[k].benchmark);
 		}
 		bg_db_results_free(ra, ka);
