@@ -49,6 +49,23 @@ int bg_fs_mkdirs_parent(const char *path);
  * mode; dst must not exist. BG_EINFRA naming the path on failure. */
 int bg_fs_copy_file(const char *src, const char *dst, mode_t mode);
 
+/* Writing below a directory without leaving it, for trees from strangers: rel is relative
+ * and '/'-separated, no component of it empty, "." or ".."; no symbolic link below base is
+ * followed (each directory is opened O_NOFOLLOW relative to the one above it, and made when
+ * missing). A component that is a link or a file where a directory is needed, or a rel
+ * that is not such a path: BG_EINPUT naming base and rel; nothing is written. */
+
+/* mkdir -p of base/rel. */
+int bg_fs_mkdirs_below(const char *base, const char *rel);
+
+/* Copies the file src (never through a link) into base/rel, created with mode; base/rel
+ * must not exist (a link there is not followed either). */
+int bg_fs_copy_below(const char *src, const char *base, const char *rel, mode_t mode);
+
+/* Makes base/rel a symbolic link to target, which is neither followed nor checked;
+ * base/rel must not exist. */
+int bg_fs_symlink_below(const char *target, const char *base, const char *rel);
+
 /* The target of the symbolic link path, into out (cleared first). */
 int bg_fs_readlink(struct bg_buf *out, const char *path);
 

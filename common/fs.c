@@ -240,17 +240,9 @@ static int copy_chunk(int fd, const char *buf, ssize_t n, const char *dst)
 	return 0;
 }
 
-int bg_fs_copy_file(const char *src, const char *dst, mode_t mode)
+/* Copies in (read from src) to out (dst) and closes both. */
+static int copy_fds(int in, const char *src, int outfd, const char *dst)
 {
-	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (in < 0)
-		return bg_error_set(BG_EINFRA, "%s: %s", src, strerror(errno));
-	int outfd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (outfd < 0) {
-		int rc = bg_error_set(BG_EINFRA, "%s: %s", dst, strerror(errno));
-		close(in);
-		return rc;
-	}
 	char buf[65536];
 	int rc = 0;
 	for (;;) {
@@ -265,6 +257,135 @@ int bg_fs_copy_file(const char *src, const char *dst, mode_t mode)
 	close(in);
 	if (close(outfd) < 0 && rc == 0)
 		rc = bg_error_set(BG_EINFRA, "write %s: %s", dst, strerror(errno));
+	return rc;
+}
+
+int bg_fs_copy_file(const char *src, const char *dst, mode_t mode)
+{
+	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return bg_error_set(BG_EINFRA, "%s: %s", src, strerror(errno));
+	int outfd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (outfd < 0) {
+		int rc = bg_error_set(BG_EINFRA, "%s: %s", dst, strerror(errno));
+		close(in);
+		return rc;
+	}
+	return copy_fds(in, src, outfd, dst);
+}
+
+/* rel is relative and none of its components is empty, ".", ".." or longer than a name. */
+static int rel_is_inside(const char *rel)
+{
+	for (const char *p = rel;; p++) {
+		size_t n = strcspn(p, "/");
+		if (n == 0 || n > NAME_MAX || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += n;
+		if (!*p)
+			return 1;
+	}
+}
+
+/* Steps from the open directory *fd into its entry name (made when missing), never
+ * through a link; *fd is replaced (closed on failure). base and rel[0..upto) name it. */
+static int step_below(int *fd, const char *name, const char *base, const char *rel, size_t upto)
+{
+	int e = 0, sub = -1;
+	if (mkdirat(*fd, name, 0755) < 0 && errno != EEXIST)
+		e = errno;
+	else if ((sub = openat(*fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		e = errno;
+	close(*fd);
+	*fd = sub;
+	if (!e)
+		return 0;
+	if (e == ELOOP || e == ENOTDIR)
+		return bg_error_set(BG_EINPUT,
+				    "%s/%.*s is a symbolic link or not a directory; nothing is "
+				    "written through it",
+				    base, (int)upto, rel);
+	return bg_error_set(BG_EINFRA, "mkdir %s/%.*s: %s", base, (int)upto, rel, strerror(e));
+}
+
+/* Opens the directory base/rel (whole) or the one holding rel's last component (*leaf,
+ * pointing into rel), making each directory and following no link below base. */
+static int open_below(int *out, const char *base, const char *rel, int whole, const char **leaf)
+{
+	*out = -1;
+	if (!rel_is_inside(rel))
+		return bg_error_set(
+			BG_EINPUT,
+			"'%s' is not a path inside %s: an empty, '.' or '..' component, "
+			"or a name too long",
+			rel, base);
+	int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return bg_error_set(BG_EINFRA, "%s: %s", base, strerror(errno));
+	char name[NAME_MAX + 1];
+	for (const char *p = rel;;) {
+		size_t n = strcspn(p, "/");
+		if (!p[n] && !whole) {
+			*leaf = p;
+			break;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		int rc = step_below(&fd, name, base, rel, (size_t)(p + n - rel));
+		if (rc < 0)
+			return rc;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	*out = fd;
+	return 0;
+}
+
+int bg_fs_mkdirs_below(const char *base, const char *rel)
+{
+	int fd;
+	int rc = open_below(&fd, base, rel, 1, NULL);
+	if (rc == 0)
+		close(fd);
+	return rc;
+}
+
+int bg_fs_copy_below(const char *src, const char *base, const char *rel, mode_t mode)
+{
+	char *dst = bg_path_joined(base, rel);
+	if (!dst)
+		return bg_error_oom();
+	int dirfd = -1, in = -1, outfd = -1;
+	const char *leaf = NULL;
+	int rc = open_below(&dirfd, base, rel, 0, &leaf);
+	if (rc == 0 && (in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		rc = bg_error_set(BG_EINFRA, "%s: %s", src, strerror(errno));
+	if (rc == 0 &&
+	    (outfd = openat(dirfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    mode)) < 0) {
+		rc = bg_error_set(BG_EINFRA, "%s: %s", dst, strerror(errno));
+		close(in);
+	}
+	if (rc == 0)
+		rc = copy_fds(in, src, outfd, dst);
+	if (dirfd >= 0)
+		close(dirfd);
+	free(dst);
+	return rc;
+}
+
+int bg_fs_symlink_below(const char *target, const char *base, const char *rel)
+{
+	int dirfd;
+	const char *leaf = NULL;
+	int rc = open_below(&dirfd, base, rel, 0, &leaf);
+	if (rc < 0)
+		return rc;
+	if (symlinkat(target, dirfd, leaf) < 0)
+		rc = bg_error_set(BG_EINFRA, "symlink %s/%s: %s", base, rel, strerror(errno));
+	close(dirfd);
 	return rc;
 }
 

@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <git2.h>
 #include <git2/sys/repository.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -734,6 +736,132 @@ static int prepare_target(const char *dir)
 	return 0;
 }
 
+/* ---- trees from strangers ------------------------------------------------------------- */
+
+/* Why an entry called name must not be written, or NULL. Tree entries are single path
+ * components: "", "." and "..", or a name holding a '/', would reach outside the tree's
+ * directory; .git (in any case, as git's verify_path has it) would make the checkout a
+ * repository, or with a "gitdir:" file point the git commands of its build at another one.
+ * git refuses all of these rather than skipping them, and so does bitgate. */
+static const char *unsafe_name(const char *name)
+{
+	if (!*name)
+		return "an empty name";
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return "a name that is not a file name";
+	if (strchr(name, '/'))
+		return "a '/' in a name";
+	if (!strcasecmp(name, ".git"))
+		return "git refuses to check out a .git entry";
+	return NULL;
+}
+
+/* A walk over a commit's tree before anything is written. */
+struct tree_check {
+	git_repository *git;
+	const struct bg_commit *c;
+	struct bg_buf path; /* the directory walked, "" or ending in '/' */
+};
+
+/* Appends the path shown in a message: bytes that are not printable ASCII as \xNN. */
+static int shown_path(struct bg_buf *out, const char *dir, const char *name)
+{
+	for (const char *parts[] = {dir ? dir : "", name}, **p = parts; p < parts + 2; p++)
+		for (const unsigned char *s = (const unsigned char *)*p; *s; s++) {
+			int rc = *s >= 0x20 && *s < 0x7f ? bg_buf_putc(out, (char)*s)
+							 : bg_buf_printf(out, "\\x%02x", *s);
+			if (rc < 0)
+				return rc;
+		}
+	return 0;
+}
+
+static int refuse_entry(struct tree_check *tc, const char *name, const char *why)
+{
+	struct bg_buf shown = BG_BUF_INIT;
+	int rc = shown_path(&shown, tc->path.ptr, name);
+	if (rc == 0)
+		rc = bg_error_set(BG_EINPUT, "commit %.12s: refusing to write '%s': %s", tc->c->sha,
+				  bg_buf_cstr(&shown), why);
+	bg_buf_free(&shown);
+	return rc;
+}
+
+/* A tree object that cannot be read: missing from the repository, or not a tree git
+ * could have written. */
+static int tree_error(int git_err, const struct bg_commit *c, const char *what)
+{
+	if (git_err == GIT_ENOTFOUND)
+		return bg_error_set(BG_ENOTFOUND, "commit %.12s: %s is missing: %s", c->sha, what,
+				    git_msg());
+	return bg_error_set(BG_EINPUT, "commit %.12s: %s is malformed: %s", c->sha, what,
+			    git_msg());
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Each entry of t has a safe name, given once: a tree naming a link and a directory alike
+ * would have the directory's files written through the link. */
+static int check_names(struct tree_check *tc, const git_tree *t)
+{
+	size_t n = git_tree_entrycount(t);
+	const char **names = malloc((n ? n : 1) * sizeof(*names));
+	if (!names)
+		return bg_error_oom();
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		names[i] = git_tree_entry_name(git_tree_entry_byindex(t, i));
+		const char *why = unsafe_name(names[i]);
+		if (why)
+			rc = refuse_entry(tc, names[i], why);
+	}
+	if (rc == 0)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 1; i < n && rc == 0; i++)
+		if (!strcmp(names[i - 1], names[i]))
+			rc = refuse_entry(tc, names[i], "the tree has two entries of this name");
+	free(names);
+	return rc;
+}
+
+/* check_names over t and every tree below it. Paths are bounded by PATH_MAX (what a
+ * checkout could write anyway), which bounds the recursion. */
+static int check_tree(struct tree_check *tc, const git_tree *t)
+{
+	int rc = check_names(tc, t);
+	size_t n = git_tree_entrycount(t), len = tc->path.len;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
+			continue;
+		const char *name = git_tree_entry_name(e);
+		if (len + strlen(name) + 1 >= PATH_MAX)
+			return refuse_entry(tc, name, "the path is longer than PATH_MAX");
+		if ((rc = bg_buf_puts(&tc->path, name)) < 0 ||
+		    (rc = bg_buf_putc(&tc->path, '/')) < 0)
+			return rc;
+		git_tree *sub = NULL;
+		int e_git = git_tree_lookup(&sub, tc->git, git_tree_entry_id(e));
+		if (e_git < 0) {
+			struct bg_buf what = BG_BUF_INIT;
+			rc = bg_buf_puts(&what, "the tree of '");
+			if (rc == 0 && (rc = shown_path(&what, tc->path.ptr, "")) == 0 &&
+			    (rc = bg_buf_putc(&what, '\'')) == 0)
+				rc = tree_error(e_git, tc->c, what.ptr);
+			bg_buf_free(&what);
+		} else {
+			rc = check_tree(tc, sub);
+		}
+		git_tree_free(sub);
+		tc->path.len = len;
+		tc->path.ptr[len] = '\0';
+	}
+	return rc;
+}
+
 /* git checkout of one tree into dir. It runs on a second repository object whose index is
  * an empty in-memory one: checkout compares against that index (so every file is written,
  * as in a first checkout) and can neither read nor write the user's index file. */
@@ -760,11 +888,17 @@ static int materialise_tree(struct bg_repo *repo, const struct bg_commit *c, con
 				  git_msg());
 		goto done;
 	}
-	if (git_tree_lookup(&tree, g, &id) < 0) {
-		rc = bg_error_set(BG_ENOTFOUND, "tree %s of commit %s: %s", c->tree, c->sha,
-				  git_msg());
+	int e = git_tree_lookup(&tree, g, &id);
+	if (e < 0) {
+		rc = tree_error(e, c, "its tree");
 		goto done;
 	}
+	/* refused before anything is written: nothing partial is left in dir */
+	struct tree_check tc = {g, c, BG_BUF_INIT};
+	rc = check_tree(&tc, tree);
+	bg_buf_free(&tc.path);
+	if (rc < 0)
+		goto done;
 	git_checkout_options co;
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
 	/* NO_REFRESH: an in-memory index cannot be re-read from disk */
@@ -781,45 +915,35 @@ done:
 	return rc;
 }
 
-/* The working tree's files, as they are on disk, copied into dir. */
+/* The working tree's files, as they are on disk, copied into dir. Paths come from the
+ * user's own working tree, but that may hold a checkout of anyone's commit: every file and
+ * link is made relative to dir, and nothing is written through a link (bg_fs_*_below). */
 static int materialise_worktree(struct bg_repo *repo, const char *dir)
 {
 	struct wt_list l;
-	struct bg_buf src = BG_BUF_INIT, dst = BG_BUF_INIT, link = BG_BUF_INIT;
+	struct bg_buf src = BG_BUF_INIT, link = BG_BUF_INIT;
 	int rc = worktree_entries(repo, &l);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < l.n; i++) {
+	for (size_t i = 0; i < l.n && rc == 0; i++) {
 		const struct wt_entry *e = &l.v[i];
-		if ((rc = bg_path_join(&src, repo->workdir, e->path)) < 0 ||
-		    (rc = bg_path_join(&dst, dir, e->path)) < 0)
-			goto done;
 		if (e->mode == GIT_FILEMODE_COMMIT) {
 			/* a submodule: an empty directory, as git checkout leaves it */
-			if ((rc = bg_fs_mkdirs(dst.ptr)) < 0)
-				goto done;
+			rc = bg_fs_mkdirs_below(dir, e->path);
 			continue;
 		}
-		if ((rc = bg_fs_mkdirs_parent(dst.ptr)) < 0)
-			goto done;
+		if ((rc = bg_path_join(&src, repo->workdir, e->path)) < 0)
+			break;
 		if (e->mode == GIT_FILEMODE_LINK) {
-			if ((rc = bg_fs_readlink(&link, src.ptr)) < 0)
-				goto done;
-			if (symlink(link.ptr ? link.ptr : "", dst.ptr) < 0) {
-				rc = bg_error_set(BG_EINFRA, "symlink %s: %s", dst.ptr,
-						  strerror(errno));
-				goto done;
-			}
+			if ((rc = bg_fs_readlink(&link, src.ptr)) == 0)
+				rc = bg_fs_symlink_below(bg_buf_cstr(&link), dir, e->path);
 			continue;
 		}
 		mode_t m = e->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
-		if ((rc = bg_fs_copy_file(src.ptr, dst.ptr, m)) < 0)
-			goto done;
+		rc = bg_fs_copy_below(src.ptr, dir, e->path, m);
 	}
-done:
 	wt_list_free(&l);
 	bg_buf_free(&src);
-	bg_buf_free(&dst);
 	bg_buf_free(&link);
 	return rc;
 }

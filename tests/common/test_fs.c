@@ -2,6 +2,7 @@
  * usage; what materialising a working tree needs without git (raw copies, link targets,
  * parent directories, the empty-target check), the last line a running step wrote, and
  * joined paths as new strings. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -173,4 +174,107 @@ TF_TEST(fs__path_joined)
 	p = bg_path_joined("/", "x");
 	TF_CHECK(p && !strcmp(p, "/x"), "joined %s", p ? p : "(null)");
 	free(p);
+}
+
+/* bg_fs_*_below: files, links and directories made below base, modes kept. */
+TF_TEST(fs__below_writes_inside)
+{
+	char *tmp = tf_tmpdir("bitgate-fs-below"), *base = in(tmp, "base"), *src = in(tmp, "src");
+	TF_CHECK_EQ(bg_fs_mkdirs(base), 0);
+	TF_CHECK_EQ(bg_fs_write(src, "bytes\n", 6), 0);
+	TF_CHECK_EQ(bg_fs_copy_below(src, base, "a/b/file.txt", 0755), 0);
+	TF_CHECK_EQ(bg_fs_copy_below(src, base, "top.txt", 0644), 0);
+	TF_CHECK_EQ(bg_fs_symlink_below("../../outside/anywhere", base, "a/link"), 0);
+	TF_CHECK_EQ(bg_fs_mkdirs_below(base, "x/y/z"), 0);
+	TF_CHECK_EQ(bg_fs_mkdirs_below(base, "x/y"), 0); /* already there: fine */
+	char *f = in(base, "a/b/file.txt"), *top = in(base, "top.txt"), *l = in(base, "a/link"),
+	     *z = in(base, "x/y/z");
+	struct bg_buf got = BG_BUF_INIT;
+	TF_CHECK_EQ(bg_fs_read(&got, f), 0);
+	TF_CHECK(!strcmp(got.ptr, "bytes\n"), "copied: %s", got.ptr);
+	struct stat st;
+	TF_CHECK(stat(f, &st) == 0 && (st.st_mode & S_IXUSR), "mode 0755 lost");
+	TF_CHECK(stat(top, &st) == 0 && !(st.st_mode & S_IXUSR), "top.txt executable");
+	TF_CHECK_EQ(bg_fs_readlink(&got, l), 0);
+	TF_CHECK(!strcmp(got.ptr, "../../outside/anywhere"), "link -> %s", got.ptr);
+	TF_CHECK(bg_fs_is_dir(z), "%s not made", z);
+	/* an existing target is not overwritten */
+	TF_CHECK(bg_fs_copy_below(src, base, "top.txt", 0644) == BG_EINFRA, "overwrote top.txt");
+	bg_buf_free(&got);
+	bg_fs_rmtree(tmp);
+	free(tmp);
+	free(base);
+	free(src);
+	free(f);
+	free(top);
+	free(l);
+	free(z);
+}
+
+/* A listing of dir (names and sizes, recursively, links not followed). */
+static void list_tree(struct bg_buf *out, const char *dir)
+{
+	DIR *d = opendir(dir);
+	TF_CHECK(d != NULL, "opendir %s", dir);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *p = in(dir, e->d_name);
+		struct stat st;
+		TF_CHECK(lstat(p, &st) == 0, "lstat %s", p);
+		bg_buf_printf(out, "%s %o %lld\n", p, (unsigned)st.st_mode, (long long)st.st_size);
+		if (S_ISDIR(st.st_mode))
+			list_tree(out, p);
+		free(p);
+	}
+	closedir(d);
+}
+
+/* Through a link below base (to a directory outside, or to a file), up with "..", or from
+ * an absolute or empty rel: refused with BG_EINPUT naming the path, nothing written
+ * outside base. */
+TF_TEST(fs__below_never_leaves_base)
+{
+	char *tmp = tf_tmpdir("bitgate-fs-below"), *base = in(tmp, "base"), *src = in(tmp, "src"),
+	     *outside = in(tmp, "outside"), *evil = in(base, "evil"), *file = in(base, "f");
+	TF_CHECK_EQ(bg_fs_mkdirs(base), 0);
+	TF_CHECK_EQ(bg_fs_mkdirs(outside), 0);
+	TF_CHECK_EQ(bg_fs_write(src, "pwned\n", 6), 0);
+	TF_CHECK(symlink(outside, evil) == 0, "symlink");
+	TF_CHECK_EQ(bg_fs_write(file, "a file\n", 7), 0);
+	struct bg_buf before = BG_BUF_INIT, after = BG_BUF_INIT;
+	list_tree(&before, tmp);
+	const char *through[] = {"evil/x", "evil/deeper/x", "f/x"};
+	for (size_t i = 0; i < 3; i++) {
+		TF_CHECK(bg_fs_copy_below(src, base, through[i], 0644) == BG_EINPUT,
+			 "copy into %s: %s", through[i], bg_error_last());
+		TF_CHECK(strstr(bg_error_last(), through[i][0] == 'f' ? "/f " : "/evil ") != NULL,
+			 "message for %s: %s", through[i], bg_error_last());
+		TF_CHECK(bg_fs_symlink_below("t", base, through[i]) == BG_EINPUT, "link %s",
+			 through[i]);
+		TF_CHECK(bg_fs_mkdirs_below(base, through[i]) == BG_EINPUT, "mkdir %s", through[i]);
+	}
+	/* the leaf itself a link: not followed, not replaced */
+	TF_CHECK(bg_fs_copy_below(src, base, "evil", 0644) < 0, "copied over the link evil");
+	const char *bad[] = {"../outside/x", "a/../../outside/x", "/abs", "", "a//b", "./x", "a/."};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		TF_CHECK(bg_fs_copy_below(src, base, bad[i], 0644) == BG_EINPUT, "copy to '%s'",
+			 bad[i]);
+		TF_CHECK(strstr(bg_error_last(), base) != NULL, "message: %s", bg_error_last());
+		TF_CHECK(bg_fs_symlink_below("t", base, bad[i]) == BG_EINPUT, "link '%s'", bad[i]);
+		TF_CHECK(bg_fs_mkdirs_below(base, bad[i]) == BG_EINPUT, "mkdir '%s'", bad[i]);
+	}
+	list_tree(&after, tmp);
+	TF_CHECK(!strcmp(bg_buf_cstr(&before), bg_buf_cstr(&after)), "changed:\n%s\n---\n%s",
+		 bg_buf_cstr(&before), bg_buf_cstr(&after));
+	bg_buf_free(&before);
+	bg_buf_free(&after);
+	bg_fs_rmtree(tmp);
+	free(tmp);
+	free(base);
+	free(src);
+	free(outside);
+	free(evil);
+	free(file);
 }

@@ -118,8 +118,10 @@ static struct stat lstat_of(const char *dir, const char *rel)
 
 /* A listing of everything under root/rel: type, mode, size, mtime (ns) and, with content,
  * the bytes of each file or link target. Directories' mtimes catch files made and removed
- * again (lock files). skip_git leaves out .git directories. */
-static void snap(struct bg_buf *out, const char *root, const char *rel, int content, int skip_git)
+ * again (lock files). skip_git leaves out .git directories; skip (NULL: none), the path
+ * below root it names, itself included. */
+static void snap_but(struct bg_buf *out, const char *root, const char *rel, int content,
+		     int skip_git, const char *skip)
 {
 	struct bg_buf dir = BG_BUF_INIT, child = BG_BUF_INIT, crel = BG_BUF_INIT;
 	if (*rel)
@@ -131,14 +133,14 @@ static void snap(struct bg_buf *out, const char *root, const char *rel, int cont
 	TF_CHECK(n >= 0, "scandir %s", dir.ptr);
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
+		bg_buf_clear(&crel);
+		if (*rel)
+			TF_CHECK_EQ(bg_buf_printf(&crel, "%s/%s", rel, name), 0);
+		else
+			TF_CHECK_EQ(bg_buf_puts(&crel, name), 0);
 		if (strcmp(name, ".") && strcmp(name, "..") &&
-		    !(skip_git && !strcmp(name, ".git"))) {
+		    !(skip_git && !strcmp(name, ".git")) && !(skip && !strcmp(crel.ptr, skip))) {
 			TF_CHECK_EQ(bg_path_join(&child, dir.ptr, name), 0);
-			bg_buf_clear(&crel);
-			if (*rel)
-				TF_CHECK_EQ(bg_buf_printf(&crel, "%s/%s", rel, name), 0);
-			else
-				TF_CHECK_EQ(bg_buf_puts(&crel, name), 0);
 			struct stat st;
 			TF_CHECK(lstat(child.ptr, &st) == 0, "lstat %s", child.ptr);
 			TF_CHECK_EQ(bg_buf_printf(out, "%s %o %lld %lld.%09ld\n", crel.ptr,
@@ -147,7 +149,7 @@ static void snap(struct bg_buf *out, const char *root, const char *rel, int cont
 						  (long)st.st_mtim.tv_nsec),
 				    0);
 			if (S_ISDIR(st.st_mode)) {
-				snap(out, root, crel.ptr, content, skip_git);
+				snap_but(out, root, crel.ptr, content, skip_git, skip);
 			} else if (content && S_ISLNK(st.st_mode)) {
 				char t[4096];
 				ssize_t len = readlink(child.ptr, t, sizeof(t) - 1);
@@ -163,6 +165,11 @@ static void snap(struct bg_buf *out, const char *root, const char *rel, int cont
 	bg_buf_free(&dir);
 	bg_buf_free(&child);
 	bg_buf_free(&crel);
+}
+
+static void snap(struct bg_buf *out, const char *root, const char *rel, int content, int skip_git)
+{
+	snap_but(out, root, rel, content, skip_git, NULL);
 }
 
 /* Everything a materialise or a WORKTREE resolve must leave alone. */
@@ -1015,5 +1022,225 @@ TF_TEST(git__materialise_skips_gitlinks)
 	bg_commit_clear(&c);
 	bg_repo_free(r);
 	cleanup(out);
+	cleanup(dir);
+}
+
+/* ---- hostile trees -------------------------------------------------------------------- */
+
+/* Where a hostile commit is written: root/cache/src, made empty beforehand (so cache's own
+ * mtime shows anything added beside it), with root/sentinel/keep.txt beside it for links to
+ * point at. before: everything under root but cache/src, with contents. */
+struct sandbox {
+	char root[4096];
+	struct bg_buf dir, sentinel, before;
+};
+
+static void sandbox_make(struct sandbox *s)
+{
+	memset(s, 0, sizeof(*s));
+	TF_CHECK_EQ(tg_tmpdir(s->root, sizeof(s->root), "git-hostile-sandbox"), 0);
+	TF_CHECK_EQ(bg_path_join(&s->dir, s->root, "cache/src"), 0);
+	TF_CHECK_EQ(bg_path_join(&s->sentinel, s->root, "sentinel"), 0);
+	TF_CHECK_EQ(bg_fs_mkdirs(s->dir.ptr), 0);
+	write_file(s->sentinel.ptr, "keep.txt", "untouched\n");
+	snap_but(&s->before, s->root, "", 1, 0, "cache/src");
+}
+
+/* Nothing outside dir created, removed or changed; the sandbox goes. */
+static void sandbox_check_free(struct sandbox *s)
+{
+	struct bg_buf after = BG_BUF_INIT;
+	snap_but(&after, s->root, "", 1, 0, "cache/src");
+	TF_CHECK(!strcmp(bg_buf_cstr(&s->before), bg_buf_cstr(&after)),
+		 "written outside %s:\n%s\n---\n%s", s->dir.ptr, bg_buf_cstr(&s->before),
+		 bg_buf_cstr(&after));
+	bg_buf_free(&after);
+	cleanup(s->root);
+	bg_buf_free(&s->dir);
+	bg_buf_free(&s->sentinel);
+	bg_buf_free(&s->before);
+}
+
+/* A repository with one ordinary commit on HEAD (the hostile ones get it as parent). */
+static struct bg_repo *hostile_repo(char *dir, size_t size)
+{
+	make_repo(dir, size, "git-hostile");
+	write_file(dir, "a.txt", "a\n");
+	commit(dir, "ordinary", NULL);
+	return open_repo(dir);
+}
+
+static void raw_tree(const char *dir, const struct tg_raw_entry *e, size_t n, char *tree)
+{
+	TF_CHECK(tg_raw_tree(dir, e, n, tree) == 0, "raw tree of %zu entries", n);
+}
+
+/* A one-file tree, "pwned.txt": what a hostile entry would like to write somewhere. */
+static void payload_tree(const char *dir, char *tree)
+{
+	const struct tg_raw_entry e[] = {{"pwned.txt", 0100644, NULL, "pwned\n"}};
+	raw_tree(dir, e, 1, tree);
+}
+
+/* Commits the raw tree e[0..n) and materialises it into a fresh sandbox: refused with
+ * BG_EINPUT naming the commit and 'path' (or, with path NULL, saying "malformed"), nothing
+ * written in dir or outside it. */
+static void check_refused(struct bg_repo *r, const char *repo_dir, const struct tg_raw_entry *e,
+			  size_t n, const char *path)
+{
+	char tree[41], sha[41];
+	raw_tree(repo_dir, e, n, tree);
+	TF_CHECK_EQ(tg_raw_commit(repo_dir, tree, "hostile", sha), 0);
+	struct bg_commit c;
+	TF_CHECK_EQ(bg_git_resolve(r, sha, &c), 0);
+	struct sandbox s;
+	sandbox_make(&s);
+	int rc = bg_git_materialise(r, &c, s.dir.ptr);
+	TF_CHECK(rc == BG_EINPUT, "'%s': materialise gave %d (%s), want BG_EINPUT",
+		 path ? path : "", rc, bg_error_last());
+	char want_sha[13], want_path[512];
+	snprintf(want_sha, sizeof(want_sha), "%.12s", sha);
+	if (path)
+		snprintf(want_path, sizeof(want_path), "'%s'", path);
+	else
+		snprintf(want_path, sizeof(want_path), "malformed");
+	TF_CHECK(strstr(bg_error_last(), want_sha) && strstr(bg_error_last(), want_path),
+		 "message lacks %s or %s: %s", want_sha, want_path, bg_error_last());
+	TF_CHECK(count_files(s.dir.ptr) == 0, "%s: files written before the refusal", want_path);
+	sandbox_check_free(&s);
+	bg_commit_clear(&c);
+}
+
+/* A symbolic link and a directory of the same name: checked out in order, the directory's
+ * files would be written through the link, wherever it points. */
+TF_TEST(git__hostile_link_then_dir)
+{
+	char dir[4096], sub[41];
+	struct bg_repo *r = hostile_repo(dir, sizeof(dir));
+	payload_tree(dir, sub);
+	struct sandbox probe; /* only for a path of the shape the sandboxes will have */
+	sandbox_make(&probe);
+	const char *abs = probe.sentinel.ptr; /* another sandbox's sentinel: still outside */
+	const struct tg_raw_entry abs_first[] = {{"evil", 0120000, NULL, abs},
+						 {"evil", 040000, sub, NULL}};
+	check_refused(r, dir, abs_first, 2, "evil");
+	/* relative to cache/src: ../../sentinel is the sandbox's own sentinel */
+	const struct tg_raw_entry rel_first[] = {{"evil", 0120000, NULL, "../../sentinel"},
+						 {"evil", 040000, sub, NULL}};
+	check_refused(r, dir, rel_first, 2, "evil");
+	const struct tg_raw_entry dir_first[] = {{"evil", 040000, sub, NULL},
+						 {"evil", 0120000, NULL, "../../sentinel"}};
+	check_refused(r, dir, dir_first, 2, "evil");
+	/* one level down, and the link going up as far as it can */
+	char deep[41];
+	const struct tg_raw_entry inner[] = {{"up", 0120000, NULL, "../../../../../../.."},
+					     {"up", 040000, sub, NULL}};
+	raw_tree(dir, inner, 2, deep);
+	const struct tg_raw_entry nested[] = {{"ok", 040000, deep, NULL}};
+	check_refused(r, dir, nested, 1, "ok/up");
+	sandbox_check_free(&probe);
+	bg_repo_free(r);
+	cleanup(dir);
+}
+
+/* Names git never writes into a tree: ".", "..", "", any with a '/', absolute ones. */
+TF_TEST(git__hostile_names)
+{
+	char dir[4096], sub[41], up[41], upup[41];
+	struct bg_repo *r = hostile_repo(dir, sizeof(dir));
+	payload_tree(dir, sub);
+	const struct tg_raw_entry dotdot[] = {{"..", 040000, sub, NULL}};
+	check_refused(r, dir, dotdot, 1, "..");
+	const struct tg_raw_entry dot[] = {{".", 040000, sub, NULL}};
+	check_refused(r, dir, dot, 1, ".");
+	raw_tree(dir, dotdot, 1, up);
+	const struct tg_raw_entry two_up[] = {{"..", 040000, up, NULL}};
+	raw_tree(dir, two_up, 1, upup);
+	const struct tg_raw_entry nested[] = {{"a.txt", 0100644, NULL, "fine\n"},
+					      {"ok", 040000, upup, NULL}};
+	check_refused(r, dir, nested, 2, "ok/..");
+	const struct tg_raw_entry slash[] = {{"../../sentinel/pwned.txt", 0100644, NULL, "x\n"}};
+	check_refused(r, dir, slash, 1, "../../sentinel/pwned.txt");
+	struct sandbox probe;
+	sandbox_make(&probe);
+	struct bg_buf abs = BG_BUF_INIT;
+	TF_CHECK_EQ(bg_path_join(&abs, probe.sentinel.ptr, "pwned.txt"), 0);
+	const struct tg_raw_entry absolute[] = {{abs.ptr, 0100644, NULL, "x\n"}};
+	check_refused(r, dir, absolute, 1, abs.ptr);
+	/* libgit2 cannot even parse this one */
+	const struct tg_raw_entry empty[] = {{"", 0100644, NULL, "x\n"}};
+	check_refused(r, dir, empty, 1, NULL);
+	const struct tg_raw_entry gitlink[] = {{"..", 0160000, sub, NULL}};
+	check_refused(r, dir, gitlink, 1, "..");
+	const struct tg_raw_entry twice[] = {{"a", 0100644, NULL, "1\n"},
+					     {"a", 0100644, NULL, "2\n"}};
+	check_refused(r, dir, twice, 2, "a");
+	bg_buf_free(&abs);
+	sandbox_check_free(&probe);
+	bg_repo_free(r);
+	cleanup(dir);
+}
+
+/* .git in any case and at any depth, as a directory, a file (a gitlink "gitdir: ...") or a
+ * link: git refuses to check any of them out, and so does bitgate. */
+TF_TEST(git__hostile_dotgit)
+{
+	char dir[4096], gitdir[41], nested_tree[41];
+	struct bg_repo *r = hostile_repo(dir, sizeof(dir));
+	const struct tg_raw_entry cfg[] = {
+		{"config", 0100644, NULL, "[core]\n\tworktree = ../../sentinel\n"},
+		{"HEAD", 0100644, NULL, "ref: refs/heads/main\n"}};
+	raw_tree(dir, cfg, 2, gitdir);
+	const struct tg_raw_entry as_dir[] = {{".git", 040000, gitdir, NULL}};
+	check_refused(r, dir, as_dir, 1, ".git");
+	const struct tg_raw_entry as_file[] = {{".git", 0100644, NULL, "gitdir: ../../sentinel\n"}};
+	check_refused(r, dir, as_file, 1, ".git");
+	const struct tg_raw_entry as_link[] = {{".git", 0120000, NULL, "../../sentinel"}};
+	check_refused(r, dir, as_link, 1, ".git");
+	const struct tg_raw_entry upper[] = {{".GIT", 040000, gitdir, NULL}};
+	check_refused(r, dir, upper, 1, ".GIT");
+	raw_tree(dir, as_file, 1, nested_tree);
+	const struct tg_raw_entry nested[] = {{"vendor", 040000, nested_tree, NULL}};
+	check_refused(r, dir, nested, 1, "vendor/.git");
+	bg_repo_free(r);
+	cleanup(dir);
+}
+
+/* Links that point outside are written as links, their targets neither followed nor
+ * checked: what the subject's build does with them is its own business. */
+TF_TEST(git__hostile_links_stay_links)
+{
+	char dir[4096], tree[41], sha[41];
+	struct bg_repo *r = hostile_repo(dir, sizeof(dir));
+	struct sandbox s;
+	sandbox_make(&s);
+	const struct tg_raw_entry e[] = {{"abs", 0120000, NULL, s.sentinel.ptr},
+					 {"file.txt", 0100644, NULL, "x\n"},
+					 {"rel", 0120000, NULL, "../../sentinel"},
+					 {"up", 0120000, NULL, "../../../../../../.."}};
+	raw_tree(dir, e, 4, tree);
+	TF_CHECK_EQ(tg_raw_commit(dir, tree, "links out", sha), 0);
+	struct bg_commit c;
+	TF_CHECK_EQ(bg_git_resolve(r, sha, &c), 0);
+	int rc = bg_git_materialise(r, &c, s.dir.ptr);
+	TF_CHECK(rc == 0, "materialise: %d %s", rc, bg_error_last());
+	check_text(s.dir.ptr, "file.txt", "x\n");
+	for (size_t i = 0; i < 4; i++) {
+		if (e[i].mode != 0120000)
+			continue;
+		struct stat st = lstat_of(s.dir.ptr, e[i].name);
+		TF_CHECK(S_ISLNK(st.st_mode), "%s is not a link (mode %o)", e[i].name,
+			 (unsigned)st.st_mode);
+		struct bg_buf p = BG_BUF_INIT, t = BG_BUF_INIT;
+		TF_CHECK_EQ(bg_path_join(&p, s.dir.ptr, e[i].name), 0);
+		TF_CHECK_EQ(bg_fs_readlink(&t, p.ptr), 0);
+		TF_CHECK(!strcmp(bg_buf_cstr(&t), e[i].content), "%s -> %s", e[i].name,
+			 bg_buf_cstr(&t));
+		bg_buf_free(&p);
+		bg_buf_free(&t);
+	}
+	sandbox_check_free(&s);
+	bg_commit_clear(&c);
+	bg_repo_free(r);
 	cleanup(dir);
 }

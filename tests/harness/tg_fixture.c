@@ -274,3 +274,80 @@ done:
 	git_repository_free(repo);
 	return rc;
 }
+
+/* The entry's object: its id, or its content written as a blob. */
+static int raw_entry_id(git_repository *repo, const struct tg_raw_entry *e, git_oid *id)
+{
+	if (e->id)
+		return git_oid_fromstr(id, e->id) < 0 ? fail_git("object id", e->id) : 0;
+	const char *s = e->content ? e->content : "";
+	if (git_blob_create_from_buffer(id, repo, s, strlen(s)) < 0)
+		return fail_git("blob for", e->name);
+	return 0;
+}
+
+int tg_raw_tree(const char *dir, const struct tg_raw_entry *e, size_t n, char *tree)
+{
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	struct bg_buf body = BG_BUF_INIT;
+	git_oid id;
+	int rc = -1;
+	if (open_repo(&repo, dir) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (raw_entry_id(repo, &e[i], &id) < 0)
+			goto done;
+		/* "<octal mode> <name>\0<20 raw bytes>", as git serialises a tree */
+		if (bg_buf_printf(&body, "%o %s", e[i].mode, e[i].name) < 0 ||
+		    bg_buf_putc(&body, '\0') < 0 || bg_buf_put(&body, id.id, GIT_OID_RAWSZ) < 0)
+			goto done;
+	}
+	if (git_repository_odb(&odb, repo) < 0 ||
+	    git_odb_write(&id, odb, body.ptr ? body.ptr : "", body.len, GIT_OBJECT_TREE) < 0) {
+		fail_git("write a raw tree in", dir);
+		goto done;
+	}
+	git_oid_tostr(tree, 41, &id);
+	rc = 0;
+done:
+	bg_buf_free(&body);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	return rc;
+}
+
+int tg_raw_commit(const char *dir, const char *tree, const char *message, char *sha)
+{
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	struct bg_buf body = BG_BUF_INIT;
+	git_oid head, id;
+	int rc = -1;
+	if (open_repo(&repo, dir) < 0)
+		return -1;
+	const char *who = "Test <test@example.com>";
+	int e = bg_buf_printf(&body, "tree %s\n", tree);
+	if (e == 0 && git_reference_name_to_id(&head, repo, "HEAD") == 0) {
+		char hex[41];
+		e = bg_buf_printf(&body, "parent %s\n", git_oid_tostr(hex, sizeof(hex), &head));
+	}
+	git_error_clear();
+	if (e < 0 ||
+	    bg_buf_printf(&body, "author %s %lld +0000\ncommitter %s %lld +0000\n\n%s\n", who,
+			  (long long)next_time, who, (long long)next_time, message) < 0)
+		goto done;
+	next_time += 60;
+	if (git_repository_odb(&odb, repo) < 0 ||
+	    git_odb_write(&id, odb, body.ptr, body.len, GIT_OBJECT_COMMIT) < 0) {
+		fail_git("write a raw commit in", dir);
+		goto done;
+	}
+	git_oid_tostr(sha, 41, &id);
+	rc = 0;
+done:
+	bg_buf_free(&body);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	return rc;
+}

@@ -33,4 +33,21 @@ int tg_branch(const char *dir, const char *name, const char *sha);
  * staged by tg_commit's rules). */
 int tg_merge_commit(const char *dir, const char *other_sha, const char *message, char *sha);
 
+/* One entry of a raw tree (tg_raw_tree): written byte for byte, so it may be what git
+ * itself would never make (a name "..", ".git", "a/b" or "", a name given twice). */
+struct tg_raw_entry {
+	const char *name;    /* the entry's name, as is */
+	unsigned mode;       /* 0100644, 0100755, 0120000 (link), 040000 (tree), 0160000 */
+	const char *id;      /* 40 hex digits: the object, or NULL to write content as a blob */
+	const char *content; /* the blob (a link's target) when id is NULL */
+};
+
+/* Writes a tree object with exactly entries e[0..n), in the order given, unchecked and
+ * unsorted; tree (41 bytes) receives its id. */
+int tg_raw_tree(const char *dir, const struct tg_raw_entry *e, size_t n, char *tree);
+
+/* Writes a commit of tree (a 40-hex id) whose parent is HEAD (when born) as a raw object,
+ * so libgit2 never parses the tree; moves no reference. sha (41 bytes) receives its id. */
+int tg_raw_commit(const char *dir, const char *tree, const char *message, char *sha);
+
 #endif
