@@ -66,7 +66,12 @@ int bg_git_read_file(struct bg_repo *repo, const struct bg_commit *c, const char
 
 /* Writes the files of c (a commit's tree, or for WORKTREE the working tree's tracked and
  * untracked-not-ignored files as they are on disk) into dir, which must not exist or be
- * empty; creates it. Executable bits and symbolic links are kept; submodules are skipped. */
+ * empty; creates it. Executable bits and symbolic links are kept; submodules are skipped.
+ * Nothing is written outside dir, whoever made the commit: a tree with an entry named "",
+ * ".", "..", holding a '/', named .git (any case, any depth) or named twice is refused
+ * before anything is written (BG_EINPUT naming the commit and the path), and no file is
+ * written through a symbolic link. Links are written as links, their targets unchecked:
+ * what the subject's own build does with them is not bitgate's to police. */
 int bg_git_materialise(struct bg_repo *repo, const struct bg_commit *c, const char *dir);
 
 #endif
