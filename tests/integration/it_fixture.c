@@ -3,10 +3,13 @@
  * it and read its database. */
 #include "it_fixture.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bg_error.h"
 #include "bg_fs.h"
@@ -17,7 +20,8 @@
 /* The subject: BEHAVIOUR 0 measures a loop of COST iterations (each sample the fastest of
  * three tries), 4 reports COST ns with +-1% random jitter instead of timing anything (so
  * the gate tests decide on known differences, not on this shared machine's noise), 1 crashes, 2
- * hangs (with a child that hangs too), 3 prints garbage. */
+ * hangs (with a child that hangs too), 3 prints garbage, 5 and 6 measure as 0 does, print
+ * their valid report, then exit with status 1 (5) or abort (6). */
 const char it_bench_c[] =
 	"#include <stdio.h>\n#include <stdlib.h>\n#include <time.h>\n#include <unistd.h>\n"
 	"#include \"cost.h\"\n"
@@ -45,6 +49,8 @@ const char it_bench_c[] =
 	"\\\"elements\\\": %d, \\\"kernel\\\": \\\"scalar\\\", \\\"checked\\\": true}, \"\n"
 	"         \"{\\\"name\\\": \\\"loop/simd\\\", \\\"unit\\\": \\\"ns\\\", \\\"skipped\\\": "
 	"\\\"no SIMD on this machine\\\"}]}\\n\", s[0], s[1], s[2], s[3], s[4], COST);\n"
+	"  if (BEHAVIOUR == 5) return 1;\n"
+	"  if (BEHAVIOUR == 6) { fflush(stdout); abort(); }\n"
 	"  return 0;\n}\n";
 
 /* Writes a JUnit report: two passing cases, one skipped, and a failing one with FAIL. */
@@ -131,28 +137,32 @@ size_t count_nightly_runs(struct bg_db *db)
 
 struct bg_buf out_text, err_text;
 
-/* Runs bitgate --repo R --db D ARGS... and returns its exit status; its stdout and stderr
- * are in out_text / err_text. */
-int bitgate(struct fx *f, ...)
+/* bitgate --repo R --db D, then the arguments of ap up to their NULL, into argv (40). */
+static void bitgate_argv(struct fx *f, char **argv, va_list ap)
 {
-	char *argv[40];
 	int n = 0;
 	argv[n++] = BG_BITGATE_PATH;
 	argv[n++] = "--repo";
 	argv[n++] = f->repo;
 	argv[n++] = "--db";
 	argv[n++] = f->db;
-	va_list ap;
-	va_start(ap, f);
 	const char *a;
 	while ((a = va_arg(ap, const char *)) && n < 39)
 		argv[n++] = (char *)a;
-	va_end(ap);
 	argv[n] = NULL;
+}
+
+/* Runs bitgate with env added to its environment; its stdout and stderr land in out_text /
+ * err_text. */
+static int bitgate_run(struct fx *f, char *const *env, va_list ap)
+{
+	char *argv[40];
+	bitgate_argv(f, argv, ap);
 	char op[700], ep[700];
 	snprintf(op, sizeof(op), "%s/stdout.txt", f->root);
 	snprintf(ep, sizeof(ep), "%s/stderr.txt", f->root);
 	struct bg_proc_opts po = {.argv = argv,
+				  .env = env,
 				  .stdout_path = op,
 				  .stderr_path = ep,
 				  .timeout_s = 240,
@@ -166,6 +176,70 @@ int bitgate(struct fx *f, ...)
 	TF_CHECK(r.exited, "bitgate did not exit normally (signal %d); stderr:\n%s", r.signal,
 		 bg_buf_cstr(&err_text));
 	return r.exit_code;
+}
+
+int bitgate(struct fx *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	int rc = bitgate_run(f, NULL, ap);
+	va_end(ap);
+	return rc;
+}
+
+int bitgate_env(struct fx *f, char *const *env, ...)
+{
+	va_list ap;
+	va_start(ap, env);
+	int rc = bitgate_run(f, env, ap);
+	va_end(ap);
+	return rc;
+}
+
+pid_t bitgate_start(struct fx *f, const char *tag, ...)
+{
+	char *argv[40], op[700], ep[700];
+	va_list ap;
+	va_start(ap, tag);
+	bitgate_argv(f, argv, ap);
+	va_end(ap);
+	snprintf(op, sizeof(op), "%s/%s.out", f->root, tag);
+	snprintf(ep, sizeof(ep), "%s/%s.err", f->root, tag);
+	pid_t pid = fork();
+	TF_CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		int fo = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fe = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int bitgate_wait(struct fx *f, const char *tag, pid_t pid)
+{
+	int st;
+	TF_CHECK(waitpid(pid, &st, 0) == pid, "waiting for bitgate %s", tag);
+	char op[700], ep[700];
+	snprintf(op, sizeof(op), "%s/%s.out", f->root, tag);
+	snprintf(ep, sizeof(ep), "%s/%s.err", f->root, tag);
+	bg_buf_clear(&out_text);
+	bg_buf_clear(&err_text);
+	bg_fs_read(&out_text, op);
+	bg_fs_read(&err_text, ep);
+	return st;
+}
+
+int wait_for_file(const char *path, double timeout_s)
+{
+	for (double waited = 0; waited < timeout_s; waited += 0.02) {
+		if (access(path, F_OK) == 0)
+			return 1;
+		usleep(20 * 1000);
+	}
+	return access(path, F_OK) == 0;
 }
 
 struct bg_db *open_db(struct fx *f)

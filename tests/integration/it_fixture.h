@@ -3,12 +3,14 @@
 #define IT_FIXTURE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "bg_buf.h"
 #include "bg_db.h"
 
 /* bench.c (BEHAVIOUR 0 measures a loop of COST iterations, 1 crashes, 2 hangs with a child
- * that hangs too, 3 prints garbage), test.c (writes JUnit; FAIL adds a failing case) and
+ * that hangs too, 3 prints garbage, 4 reports COST with jitter, 5 and 6 print a valid report
+ * then exit 1 or abort), test.c (writes JUnit; FAIL adds a failing case) and
  * the bitgate.json that builds and runs them. */
 extern const char it_bench_c[], it_test_c[], it_config_json[];
 
@@ -36,6 +38,20 @@ extern struct bg_buf out_text, err_text;
 
 /* Runs bitgate --repo R --db D ARGS... (NULL-terminated) and returns its exit status. */
 int bitgate(struct fx *f, ...);
+
+/* The same with env ("KEY=value", NULL-terminated) added to bitgate's environment. */
+int bitgate_env(struct fx *f, char *const *env, ...);
+
+/* Starts bitgate --repo R --db D ARGS... (NULL-terminated) in the background, its stdout and
+ * stderr in <root>/<tag>.out and .err; returns its pid. */
+pid_t bitgate_start(struct fx *f, const char *tag, ...);
+
+/* Waits for the bitgate started as tag and returns its wait status; its stdout and stderr are
+ * then in out_text / err_text. */
+int bitgate_wait(struct fx *f, const char *tag, pid_t pid);
+
+/* 1 once path exists, polling for at most timeout_s seconds; 0 if it never appeared. */
+int wait_for_file(const char *path, double timeout_s);
 
 #define EXPECT_EXIT(want, call)                                                                    \
 	do {                                                                                       \
