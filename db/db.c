@@ -530,9 +530,11 @@ static int set_wal(struct bg_db *db)
 						    db->path);
 			return 0;
 		}
+		/* the first statement reads the file: a damaged one fails here */
+		int damaged = (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT;
 		int err = (rc & 0xff) == SQLITE_BUSY && attempt < BEGIN_RETRIES
 				  ? 0
-				  : db_fail(db, "setting WAL journal mode");
+				  : db_fail(db, damaged ? "opening" : "setting WAL journal mode");
 		sqlite3_finalize(s);
 		if (err < 0)
 			return err;
