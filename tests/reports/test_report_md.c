@@ -138,8 +138,8 @@ TF_TEST(report__markdown_hostile_text)
 	d->findings[0] = report_dup("# " HOSTILE2);
 	char *md = report_markdown(d);
 	static const char *const modes[] = {"--extension table", "--unsafe --extension table",
-					    "--unsafe --extension table --extension autolink "
-					    "--extension strikethrough --extension tagfilter"};
+					    ("--unsafe --extension table --extension autolink "
+					     "--extension strikethrough --extension tagfilter")};
 	for (size_t m = 0; m < 3; m++) {
 		char *html = report_gfm_html(md, modes[m]);
 		TF_CHECK(report_count(html, "<table>") == 3 && report_count(html, "</table>") == 3,
