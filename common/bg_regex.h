@@ -8,14 +8,14 @@
 #include <stddef.h>
 
 enum {
-	BG_REGEX_MAX_LEN = 1024,  /* bytes in a pattern */
-	BG_REGEX_MAX_COUNT = 255, /* m and n of {m,n} */
-	BG_REGEX_MAX_SIZE = 2048, /* elements once every repetition is expanded */
+	BG_REGEX_MAX_LEN = 1024,   /* bytes in a pattern */
+	BG_REGEX_MAX_COUNT = 2048, /* m and n of {m,n} */
+	BG_REGEX_MAX_SIZE = 2048,  /* elements once every repetition is expanded */
 };
 
 /* 0 when re is within the bounds above and uses no back-reference (\1..\9: matching with
  * one can take exponential time); else BG_EINPUT with why filled ("a repetition count above
- * 255 at byte 2"), no message set, so the caller names where the pattern came from. Reads
+ * 2048 at byte 2"), no message set, so the caller names where the pattern came from. Reads
  * re as REG_EXTENDED; it does not check that re is valid (regcomp does). */
 int bg_regex_check(const char *re, char *why, size_t why_size);
 

@@ -145,16 +145,14 @@ static int branch(struct walk *w, size_t *size)
 		int rc = atom(w, &s);
 		if (rc == 0)
 			rc = repetition(w, &copies);
+		/* each operator repeats what the ones before made: "a" and 21 '+' doubles 21
+		 * times, while ".*?" stays small */
+		while (rc == 0 && copies) {
+			s = sat(sat_mul(s, copies) + 1);
+			rc = repetition(w, &copies);
+		}
 		if (rc < 0)
 			return rc;
-		if (copies) {
-			size_t again = w->pos, more;
-			if ((rc = repetition(w, &more)) < 0)
-				return rc;
-			if (more)
-				return fail(w, "two repetition operators in a row", again);
-			s = sat(sat_mul(s, copies) + 1);
-		}
 		*size = sat(*size + s);
 	}
 	return 0;
