@@ -293,10 +293,15 @@ static int rel_is_inside(const char *rel)
 static int step_below(int *fd, const char *name, const char *base, const char *rel, size_t upto)
 {
 	int e = 0, sub = -1;
-	if (mkdirat(*fd, name, 0755) < 0 && errno != EEXIST)
+	const char *op = "mkdir";
+	if (mkdirat(*fd, name, 0755) < 0 && errno != EEXIST) {
 		e = errno;
-	else if ((sub = openat(*fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		e = errno;
+	} else {
+		op = "open";
+		sub = openat(*fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			e = errno;
+	}
 	close(*fd);
 	*fd = sub;
 	if (!e)
@@ -306,7 +311,7 @@ static int step_below(int *fd, const char *name, const char *base, const char *r
 				    "%s/%.*s is a symbolic link or not a directory; nothing is "
 				    "written through it",
 				    base, (int)upto, rel);
-	return bg_error_set(BG_EINFRA, "mkdir %s/%.*s: %s", base, (int)upto, rel, strerror(e));
+	return bg_error_set(BG_EINFRA, "%s %s/%.*s: %s", op, base, (int)upto, rel, strerror(e));
 }
 
 /* Opens the directory base/rel (whole) or the one holding rel's last component (*leaf,
