@@ -286,10 +286,28 @@ static int raw_entry_id(git_repository *repo, const struct tg_raw_entry *e, git_
 	return 0;
 }
 
+/* Writes body as a raw object of type into repo's object database, unchecked by libgit2's
+ * builders; its id in hex (41 bytes). */
+static int write_raw(git_repository *repo, const char *dir, const struct bg_buf *body,
+		     git_object_t type, const char *what, char *hex)
+{
+	git_odb *odb = NULL;
+	git_oid id;
+	int rc = -1;
+	if (git_repository_odb(&odb, repo) < 0 ||
+	    git_odb_write(&id, odb, body->ptr ? body->ptr : "", body->len, type) < 0) {
+		fail_git(what, dir);
+	} else {
+		git_oid_tostr(hex, 41, &id);
+		rc = 0;
+	}
+	git_odb_free(odb);
+	return rc;
+}
+
 int tg_raw_tree(const char *dir, const struct tg_raw_entry *e, size_t n, char *tree)
 {
 	git_repository *repo = NULL;
-	git_odb *odb = NULL;
 	struct bg_buf body = BG_BUF_INIT;
 	git_oid id;
 	int rc = -1;
@@ -303,16 +321,9 @@ int tg_raw_tree(const char *dir, const struct tg_raw_entry *e, size_t n, char *t
 		    bg_buf_putc(&body, '\0') < 0 || bg_buf_put(&body, id.id, GIT_OID_RAWSZ) < 0)
 			goto done;
 	}
-	if (git_repository_odb(&odb, repo) < 0 ||
-	    git_odb_write(&id, odb, body.ptr ? body.ptr : "", body.len, GIT_OBJECT_TREE) < 0) {
-		fail_git("write a raw tree in", dir);
-		goto done;
-	}
-	git_oid_tostr(tree, 41, &id);
-	rc = 0;
+	rc = write_raw(repo, dir, &body, GIT_OBJECT_TREE, "write a raw tree in", tree);
 done:
 	bg_buf_free(&body);
-	git_odb_free(odb);
 	git_repository_free(repo);
 	return rc;
 }
@@ -320,9 +331,8 @@ done:
 int tg_raw_commit(const char *dir, const char *tree, const char *message, char *sha)
 {
 	git_repository *repo = NULL;
-	git_odb *odb = NULL;
 	struct bg_buf body = BG_BUF_INIT;
-	git_oid head, id;
+	git_oid head;
 	int rc = -1;
 	if (open_repo(&repo, dir) < 0)
 		return -1;
@@ -338,16 +348,9 @@ int tg_raw_commit(const char *dir, const char *tree, const char *message, char *
 			  (long long)next_time, who, (long long)next_time, message) < 0)
 		goto done;
 	next_time += 60;
-	if (git_repository_odb(&odb, repo) < 0 ||
-	    git_odb_write(&id, odb, body.ptr, body.len, GIT_OBJECT_COMMIT) < 0) {
-		fail_git("write a raw commit in", dir);
-		goto done;
-	}
-	git_oid_tostr(sha, 41, &id);
-	rc = 0;
+	rc = write_raw(repo, dir, &body, GIT_OBJECT_COMMIT, "write a raw commit in", sha);
 done:
 	bg_buf_free(&body);
-	git_odb_free(odb);
 	git_repository_free(repo);
 	return rc;
 }
