@@ -1,6 +1,10 @@
 /* Bounded POSIX extended regexes (bg_regex.h): a walk over the pattern that sizes it the
  * way glibc's regcomp expands it ('+' and {m,n} copy what they repeat), so a pattern that
- * would take gigabytes is refused before regcomp sees it. */
+ * would take gigabytes is refused before regcomp sees it. Two shapes take time rather than
+ * memory, and are bounded too: many optional elements (under '*', '?', the n - m optional
+ * copies of {m,n}, each '|'), as regcomp's time grows with the square of their number
+ * ("(a*)*{0,500}": 3.4 s under ASan), and copies of an element that can match the empty
+ * string, on which regcomp's closure walk is exponential ("x*{0,16}{4,}": over 20 s). */
 #include "bg_regex.h"
 
 #include <stdbool.h>
@@ -12,7 +16,8 @@
 /* The pattern being walked and the first problem found. */
 struct walk {
 	const char *re;
-	size_t pos; /* the next byte to read */
+	size_t pos;   /* the next byte to read */
+	size_t depth; /* open groups: a ')' outside any is a literal, as in glibc */
 	char *why;  /* the problem, for the caller's message */
 	size_t why_size;
 };
@@ -70,17 +75,27 @@ static bool count(struct walk *w, size_t *out)
 	return any;
 }
 
-/* The copies of a repeated element glibc makes for the operator at w->pos: 1 for '*' and
- * '?', 2 for '+', n (or m + 1 without n) for {m,n}; 0 when there is no operator there (a
+/* What an element expands to: its elements, how many of them are optional, and whether it
+ * can match the empty string. */
+struct cost {
+	size_t size;
+	size_t optional;
+	bool nullable;
+};
+
+/* The operator at w->pos: the copies glibc makes of the element it repeats (1 for '*' and
+ * '?', 2 for '+', n or m + 1 for {m,n} and {m,}) and how many of those are optional (1 for
+ * '*', '?', '+' and {m,}, n - m for {m,n}); no copies when there is no operator there (a
  * malformed interval is left to regcomp, which refuses it). */
-static int repetition(struct walk *w, size_t *copies)
+static int repetition(struct walk *w, size_t *copies, size_t *optional)
 {
 	size_t at = w->pos;
 	char c = w->re[at];
-	*copies = 0;
+	*copies = *optional = 0;
 	if (c == '*' || c == '?' || c == '+') {
 		w->pos++;
 		*copies = c == '+' ? 2 : 1;
+		*optional = 1;
 		return 0;
 	}
 	if (c != '{')
@@ -92,7 +107,7 @@ static int repetition(struct walk *w, size_t *copies)
 		w->pos++;
 		has_n = count(w, &n);
 	}
-	if (w->re[w->pos] != '}' || (!has_m && !has_n)) {
+	if (w->re[w->pos] != '}' || (!has_m && !comma)) { /* "{,}" is glibc's {0,} */
 		w->pos = at;
 		return 0;
 	}
@@ -103,28 +118,59 @@ static int repetition(struct walk *w, size_t *copies)
 		return fail(w, what, at);
 	}
 	*copies = !comma ? m : has_n ? n : m + 1;
+	*optional = !comma ? 0 : has_n ? (n > m ? n - m : 0) : 1;
 	if (*copies == 0)
 		*copies = 1;
 	return 0;
 }
 
-static int alternation(struct walk *w, size_t *size);
+/* One element repeated: copies of it, of which optional ones, plus the operator's own. */
+static struct cost repeat(struct cost c, size_t copies, size_t optional)
+{
+	struct cost r;
+	r.size = sat(sat_mul(c.size, copies) + 1);
+	r.optional = sat(sat_mul(c.optional, copies) + sat_mul(c.size, optional));
+	r.nullable = c.nullable || optional == copies;
+	return r;
+}
 
-/* One element: a group, a bracket expression, an escaped or a plain character. */
-static int atom(struct walk *w, size_t *size)
+static struct cost add(struct cost a, struct cost b)
+{
+	return (struct cost){sat(a.size + b.size), sat(a.optional + b.optional), false};
+}
+
+static int alternation(struct walk *w, struct cost *c);
+
+/* A group from its '(' to its ')' (or the end, where regcomp refuses it). */
+static int group(struct walk *w, struct cost *c)
+{
+	w->pos++;
+	w->depth++;
+	int rc = alternation(w, c);
+	w->depth--;
+	if (rc < 0)
+		return rc;
+	if (w->re[w->pos] == ')')
+		w->pos++;
+	c->size = sat(c->size + 1);
+	return 0;
+}
+
+/* True for an anchor, which matches the empty string: '^', '$', "\b", "\<" and the like. */
+static bool anchor(const char *at)
+{
+	return *at == '^' || *at == '$' || (at[0] == '\\' && at[1] && strchr("bB<>`'", at[1]));
+}
+
+/* One element: a group, a bracket expression, an anchor, an escaped or a plain character. */
+static int atom(struct walk *w, struct cost *c)
 {
 	const char *re = w->re;
 	size_t at = w->pos;
-	*size = 1;
-	if (re[at] == '(') {
-		w->pos++;
-		int rc = alternation(w, size);
-		if (rc < 0)
-			return rc;
-		if (re[w->pos] == ')')
-			w->pos++;
-		*size = sat(*size + 1);
-	} else if (re[at] == '[') {
+	*c = (struct cost){1, 0, anchor(re + at)};
+	if (re[at] == '(')
+		return group(w, c);
+	if (re[at] == '[') {
 		bracket(w);
 	} else if (re[at] == '\\') {
 		if (re[at + 1] >= '1' && re[at + 1] <= '9')
@@ -136,68 +182,92 @@ static int atom(struct walk *w, size_t *size)
 	return 0;
 }
 
-/* Elements and their repetitions up to '|', an unmatched ')' or the end. */
-static int branch(struct walk *w, size_t *size)
+/* The element e with each operator that follows it: each repeats what the ones before
+ * made ("a" and 21 '+' doubles 21 times, while ".*?" stays small). */
+static int repetitions(struct walk *w, struct cost *e)
 {
-	*size = 0;
-	while (w->re[w->pos] && w->re[w->pos] != '|' && w->re[w->pos] != ')') {
-		size_t s, copies;
-		int rc = atom(w, &s);
+	for (;;) {
+		size_t at = w->pos, copies, optional;
+		int rc = repetition(w, &copies, &optional);
+		if (rc < 0 || copies == 0)
+			return rc;
+		if (copies > 1 && e->nullable)
+			return fail(w,
+				    "a count on something that can match the empty string (regcomp "
+				    "can take exponential time)",
+				    at);
+		*e = repeat(*e, copies, optional);
+	}
+}
+
+/* Elements and their repetitions up to '|', the ')' of an open group or the end. */
+static int branch(struct walk *w, struct cost *c)
+{
+	const char *re = w->re;
+	*c = (struct cost){0, 0, true};
+	while (re[w->pos] && re[w->pos] != '|' && !(re[w->pos] == ')' && w->depth)) {
+		struct cost e;
+		int rc = atom(w, &e);
 		if (rc == 0)
-			rc = repetition(w, &copies);
-		/* each operator repeats what the ones before made: "a" and 21 '+' doubles 21
-		 * times, while ".*?" stays small */
-		while (rc == 0 && copies) {
-			s = sat(sat_mul(s, copies) + 1);
-			rc = repetition(w, &copies);
-		}
+			rc = repetitions(w, &e);
 		if (rc < 0)
 			return rc;
-		*size = sat(*size + s);
+		bool nullable = c->nullable && e.nullable;
+		*c = add(*c, e);
+		c->nullable = nullable;
 	}
 	return 0;
 }
 
-static int alternation(struct walk *w, size_t *size)
+/* Branches; each '|' is one more element and one more optional one. */
+static int alternation(struct walk *w, struct cost *c)
 {
-	int rc = branch(w, size);
+	int rc = branch(w, c);
 	while (rc == 0 && w->re[w->pos] == '|') {
-		size_t s;
+		struct cost b;
 		w->pos++;
-		rc = branch(w, &s);
-		*size = sat(*size + s + 1);
+		rc = branch(w, &b);
+		bool nullable = c->nullable || b.nullable;
+		*c = add(add(*c, b), (struct cost){1, 1, false});
+		c->nullable = nullable;
 	}
 	return rc;
 }
 
-int bg_regex_check(const char *re, char *why, size_t why_size)
+/* Refuses a pattern whose expansion is over either bound. */
+static int within_bounds(struct cost c, char *why, size_t why_size)
 {
-	struct walk w = {re, 0, why, why_size};
-	size_t len = strlen(re);
-	if (len > BG_REGEX_MAX_LEN) {
-		snprintf(why, why_size, "%zu bytes long, more than the %d a pattern may have", len,
-			 BG_REGEX_MAX_LEN);
-		return BG_EINPUT;
-	}
-	size_t size = 0;
-	/* An unmatched ')' ends a top-level branch: step over it as glibc does (a literal). */
-	do {
-		size_t s;
-		if (re[w.pos] == ')')
-			w.pos++;
-		int rc = alternation(&w, &s);
-		if (rc < 0)
-			return rc;
-		size = sat(size + s);
-	} while (re[w.pos]);
-	if (size > BG_REGEX_MAX_SIZE) {
+	if (c.size > BG_REGEX_MAX_SIZE) {
 		snprintf(why, why_size,
 			 "too large once its repetitions are expanded (more than %d elements; "
 			 "nest fewer repetitions)",
 			 BG_REGEX_MAX_SIZE);
 		return BG_EINPUT;
 	}
+	if (c.optional > BG_REGEX_MAX_OPTIONAL) {
+		snprintf(why, why_size,
+			 "too costly to compile once its repetitions are expanded (more than %d "
+			 "optional elements; use fewer or smaller '*', '?' and {m,n})",
+			 BG_REGEX_MAX_OPTIONAL);
+		return BG_EINPUT;
+	}
 	return 0;
+}
+
+int bg_regex_check(const char *re, char *why, size_t why_size)
+{
+	struct walk w = {re, 0, 0, why, why_size};
+	size_t len = strlen(re);
+	if (len > BG_REGEX_MAX_LEN) {
+		snprintf(why, why_size, "%zu bytes long, more than the %d a pattern may have", len,
+			 BG_REGEX_MAX_LEN);
+		return BG_EINPUT;
+	}
+	struct cost total;
+	int rc = alternation(&w, &total);
+	if (rc < 0)
+		return rc;
+	return within_bounds(total, why, why_size);
 }
 
 int bg_regex_compile(regex_t *out, const char *re, char *why, size_t why_size)

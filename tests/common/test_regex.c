@@ -24,8 +24,31 @@ TF_TEST(regex__blow_ups_refused_before_regcomp)
 	expect_refused("a{40}{40}{40}", "too large once its repetitions are expanded");
 	expect_refused("((((((((((a+)+)+)+)+)+)+)+)+)+)+", "too large once its repetitions");
 	expect_refused("(a{46}){46}", "too large once its repetitions");
-	expect_refused("((.{0,20}){0,20}){0,20}", "too large once its repetitions");
+	expect_refused("((.{1,20}){1,20}){1,20}", "too large once its repetitions");
 	expect_refused("(a|b|c|d|e|f|g|h|i|j|k|l|m|n){80}", "too large");
+	/* small once expanded, but regcomp's time grows with the square of the optional
+	 * elements: 3.4 s under ASan, and CI's fuzz run found one over 10 s */
+	expect_refused("(x*y){0,500}", "too costly to compile once its repetitions are expanded");
+	expect_refused("(a|bc){0,300}", "more than 512 optional elements");
+	expect_refused(".{0,513}", "more than 512 optional elements");
+	/* copies of what can match nothing: exponential in regcomp ("x*{0,16}{4,}": over 20 s;
+	 * the first is what fuzz_regex found) */
+	static const char *const empty_copies[] = {"h,1{512}a*)*{0,64}{4,}a*)*JJJ65!}",
+						   "x*{0,8}{4,}",
+						   "(a*)*{0,64}",
+						   "(|a){0,3}",
+						   "(a?){2}",
+						   "x{0,8}{4,}",
+						   "^{2}",
+						   "\\b+",
+						   "(a*)+",
+						   ".*+",
+						   "5+{1,}{,}{50,}{5,}"};
+	for (size_t i = 0; i < sizeof(empty_copies) / sizeof(empty_copies[0]); i++)
+		expect_refused(empty_copies[i],
+			       "a count on something that can match the empty string");
+	expect_refused(")*{3}",
+		       "can match the empty string (regcomp can take exponential time) at byte 3");
 	expect_refused("a{2049}", "a repetition count above 2048 at byte 2");
 	expect_refused("a{1,99999999999999999999999}", "a repetition count above 2048");
 	expect_refused("(a*)*\\1", "a back-reference (not supported) at byte 6");
@@ -45,6 +68,10 @@ TF_TEST(regex__ordinary_filters_compile_and_match)
 		"a{255}",
 		"a{1000}",
 		".{0,300}",
+		".{0,511}",
+		"(a*)*",
+		"((x*y){0,16}y){4,}",
+		"(^a){3}",
 		"BM_.*?foo",
 		"matmul/.+?x",
 		"a**",
