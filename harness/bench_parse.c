@@ -14,6 +14,7 @@
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_json.h"
+#include "bg_strmap.h"
 
 /* ---- shared by both formats ---- */
 
@@ -29,6 +30,9 @@ static int benchmark_list(struct bg_bench_set *set, const struct bg_json_at *roo
 	*n = (size_t)cJSON_GetArraySize(*list);
 	if (*n == 0)
 		return bg_json_at_fail(&at, "empty: the bench program reported no benchmark");
+	if (*n > BG_BENCH_MAX_ENTRIES)
+		return bg_json_at_fail(&at, "%zu entries, more than the %d bitgate reads", *n,
+				       BG_BENCH_MAX_ENTRIES);
 	set->v = calloc(*n, sizeof(*set->v));
 	return set->v ? 0 : bg_error_oom();
 }
@@ -44,6 +48,18 @@ static int opt_string(char **out, const struct bg_json_at *at, const cJSON *obj,
 	return *out ? 0 : BG_ENOMEM;
 }
 
+/* A name (a benchmark's name, run_name or unit) no longer than BG_BENCH_MAX_NAME. */
+static int name_length(const struct bg_json_at *at, const char *key, const char *s)
+{
+	size_t len = strlen(s);
+	if (len <= BG_BENCH_MAX_NAME)
+		return 0;
+	struct bg_json_at kat;
+	bg_json_at_key(&kat, at, key);
+	return bg_json_at_fail(&kat, "%zu bytes long, more than the %d a name may have", len,
+			       BG_BENCH_MAX_NAME);
+}
+
 /* A required, non-empty string member (a benchmark's name or unit); borrowed. */
 static int required_name(const char **out, const struct bg_json_at *at, const cJSON *obj,
 			 const char *key)
@@ -57,7 +73,7 @@ static int required_name(const char **out, const struct bg_json_at *at, const cJ
 		return bg_json_at_fail(&kat, "expected a non-empty string, got %s",
 				       cJSON_IsString(v) ? "\"\"" : bg_json_type_name(v));
 	*out = v->valuestring;
-	return 0;
+	return name_length(at, key, *out);
 }
 
 /* A finite number > 0 (a sample, a real_time): a zero, negative or non-finite timing means a
@@ -243,23 +259,22 @@ static int read_samples(struct bg_bench *b, const struct bg_json_at *at, const c
 	return 0;
 }
 
-/* name (unique in the set) and unit, both required. */
-static int read_bitgate_names(struct bg_bench_set *set, size_t idx, const struct bg_json_at *at,
-			      const cJSON *o)
+/* name (unique in the set: names indexes the ones before) and unit, both required. */
+static int read_bitgate_names(struct bg_bench_set *set, struct bg_strmap *names, size_t idx,
+			      const struct bg_json_at *at, const cJSON *o)
 {
 	struct bg_bench *b = &set->v[idx];
 	const char *name, *unit;
+	size_t j;
 	if (required_name(&name, at, o, "name") < 0)
 		return BG_EINPUT;
-	for (size_t j = 0; j < idx; j++) {
-		if (!strcmp(set->v[j].name, name)) {
-			struct bg_json_at nat;
-			bg_json_at_key(&nat, at, "name");
-			return bg_json_at_fail(
-				&nat, "duplicate name \"%.200s\" (also benchmarks[%zu])", name, j);
-		}
+	if (bg_strmap_get(names, name, &j)) {
+		struct bg_json_at nat;
+		bg_json_at_key(&nat, at, "name");
+		return bg_json_at_fail(&nat, "duplicate name \"%.200s\" (also benchmarks[%zu])",
+				       name, j);
 	}
-	if (!(b->name = bg_strdup(name)))
+	if (!(b->name = bg_strdup(name)) || bg_strmap_put(names, b->name, idx) < 0)
 		return BG_ENOMEM;
 	if (required_name(&unit, at, o, "unit") < 0)
 		return BG_EINPUT;
@@ -286,8 +301,8 @@ static int read_bitgate_outcome(struct bg_bench *b, const struct bg_json_at *at,
 	return read_samples(b, &sat, samples);
 }
 
-static int read_bitgate_bench(struct bg_bench_set *set, size_t idx, const struct bg_json_at *list,
-			      const cJSON *o)
+static int read_bitgate_bench(struct bg_bench_set *set, struct bg_strmap *names, size_t idx,
+			      const struct bg_json_at *list, const cJSON *o)
 {
 	struct bg_bench *b = &set->v[idx];
 	struct bg_json_at at;
@@ -296,7 +311,7 @@ static int read_bitgate_bench(struct bg_bench_set *set, size_t idx, const struct
 	b->checked = -1;
 	if (bg_json_want_object(&at, o) < 0)
 		return BG_EINPUT;
-	if ((rc = read_bitgate_names(set, idx, &at, o)) < 0 ||
+	if ((rc = read_bitgate_names(set, names, idx, &at, o)) < 0 ||
 	    (rc = read_bitgate_outcome(b, &at, o)) < 0 ||
 	    (rc = bg_json_get_integer(&at, o, "iterations", BG_JSON_OPTIONAL, 0, INT64_MAX,
 				      &b->iterations)) < 0 ||
@@ -337,11 +352,12 @@ static int read_bitgate(struct bg_bench_set *set, const struct bg_json_at *root,
 	set->n = n;
 	struct bg_json_at lat;
 	bg_json_at_key(&lat, root, "benchmarks");
+	struct bg_strmap names = BG_STRMAP_INIT;
 	size_t i = 0;
-	for (const cJSON *e = list->child; e; e = e->next, i++)
-		if ((rc = read_bitgate_bench(set, i, &lat, e)) < 0)
-			return rc;
-	return 0;
+	for (const cJSON *e = list->child; e && rc == 0; e = e->next, i++)
+		rc = read_bitgate_bench(set, &names, i, &lat, e);
+	bg_strmap_free(&names);
+	return rc;
 }
 
 /* ---- Google Benchmark ---- */
@@ -461,6 +477,8 @@ static int read_gbench_fields(struct gbench_entry *e, const struct bg_json_at *a
 		return rc;
 	/* Repetitions share run_name; versions before run_name existed repeat the name. */
 	e->key = run_name && run_name[0] ? run_name : name;
+	if (e->key == run_name && (rc = name_length(at, "run_name", run_name)) < 0)
+		return rc;
 	if ((rc = bg_json_get_bool(at, o, "error_occurred", BG_JSON_OPTIONAL, &e->error)) < 0 ||
 	    (rc = bg_json_get_bool(at, o, "skipped", BG_JSON_OPTIONAL, &e->skip)) < 0)
 		return rc;
@@ -473,18 +491,27 @@ static int read_gbench_fields(struct gbench_entry *e, const struct bg_json_at *a
 	return read_gbench_timing(e, at, o);
 }
 
+/* The groups made so far: set->v[0 .. set->n), indexed by name, and each one's sample
+ * capacity. */
+struct gbench_groups {
+	struct bg_bench_set *set;
+	struct bg_strmap index;
+	size_t *caps;
+};
+
 /* The group named key, made (unit ns, checked not said) when this is its first entry. */
-static int gbench_group(struct bg_bench **out, size_t *g, struct bg_bench_set *set, const char *key)
+static int gbench_group(struct bg_bench **out, size_t *g, struct gbench_groups *gs, const char *key)
 {
-	*g = 0;
-	while (*g < set->n && strcmp(set->v[*g].name, key) != 0)
-		(*g)++;
-	*out = &set->v[*g];
-	if (*g < set->n)
+	struct bg_bench_set *set = gs->set;
+	if (bg_strmap_get(&gs->index, key, g)) {
+		*out = &set->v[*g];
 		return 0;
-	set->n++;
+	}
+	*g = set->n++;
+	*out = &set->v[*g];
 	(*out)->checked = -1;
-	if (!((*out)->name = bg_strdup(key)) || !((*out)->unit = bg_strdup("ns")))
+	if (!((*out)->name = bg_strdup(key)) || !((*out)->unit = bg_strdup("ns")) ||
+	    bg_strmap_put(&gs->index, (*out)->name, *g) < 0)
 		return BG_ENOMEM;
 	return 0;
 }
@@ -518,15 +545,14 @@ static int gbench_record(struct bg_bench *b, size_t *cap, struct gbench_entry *e
 }
 
 /* One "iteration" entry: a sample of its group, or the reason the group is skipped. */
-static int read_gbench_entry(struct bg_bench_set *set, size_t *caps, const cJSON *o,
-			     const struct bg_json_at *at)
+static int read_gbench_entry(struct gbench_groups *gs, const cJSON *o, const struct bg_json_at *at)
 {
 	struct gbench_entry e = {0};
 	struct bg_bench *b;
 	size_t g;
 	int rc = read_gbench_fields(&e, at, o);
-	if (rc == 0 && (rc = gbench_group(&b, &g, set, e.key)) == 0)
-		return gbench_record(b, &caps[g], &e);
+	if (rc == 0 && (rc = gbench_group(&b, &g, gs, e.key)) == 0)
+		return gbench_record(b, &gs->caps[g], &e);
 	free(e.why);
 	return rc;
 }
@@ -555,7 +581,7 @@ static int read_run_type(bool *aggregate, const struct bg_json_at *at, const cJS
 			       bg_json_type_name(type));
 }
 
-static int read_gbench_list(struct bg_bench_set *set, size_t *caps, const struct bg_json_at *lat,
+static int read_gbench_list(struct gbench_groups *gs, const struct bg_json_at *lat,
 			    const cJSON *list)
 {
 	size_t i = 0;
@@ -568,10 +594,10 @@ static int read_gbench_list(struct bg_bench_set *set, size_t *caps, const struct
 		    (rc = read_run_type(&aggregate, &at, e)) < 0)
 			return rc;
 		/* mean, median, stddev, cv, BigO, RMS: computed from the samples we keep. */
-		if (!aggregate && (rc = read_gbench_entry(set, caps, e, &at)) < 0)
+		if (!aggregate && (rc = read_gbench_entry(gs, e, &at)) < 0)
 			return rc;
 	}
-	if (set->n == 0)
+	if (gs->set->n == 0)
 		return bg_json_at_fail(lat, "no entry of run_type \"iteration\" (aggregates only? "
 					    "run without --benchmark_report_aggregates_only)");
 	return 0;
@@ -587,14 +613,15 @@ static int read_gbench(struct bg_bench_set *set, const struct bg_json_at *root, 
 	if ((rc = benchmark_list(set, root, doc, &list, &n)) < 0)
 		return rc;
 	/* At most one group per entry; set->n counts the groups made so far. */
-	size_t *caps = calloc(n, sizeof(size_t));
-	if (!caps)
+	struct gbench_groups gs = {set, BG_STRMAP_INIT, calloc(n, sizeof(size_t))};
+	if (!gs.caps)
 		rc = bg_error_oom();
 	struct bg_json_at lat;
 	bg_json_at_key(&lat, root, "benchmarks");
 	if (rc == 0)
-		rc = read_gbench_list(set, caps, &lat, list);
-	free(caps);
+		rc = read_gbench_list(&gs, &lat, list);
+	free(gs.caps);
+	bg_strmap_free(&gs.index);
 	return rc;
 }
 

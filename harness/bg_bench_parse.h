@@ -12,11 +12,19 @@
 #define BG_FORMAT_BITGATE "bitgate-bench/1"
 #define BG_FORMAT_GBENCH "googlebenchmark"
 
-/* Parses bench output in the given format. For bitgate-bench/1: the schema string must
- * match; each benchmark needs name, unit and either samples (finite, positive numbers) or
- * "skipped". For Google Benchmark: entries of run_type "iteration" become samples of their
- * run_name (repetitions are samples; aggregates are ignored), real_time converted to ns,
- * "items_per_second" is not used; context fields map to bg_bench_ctx. */
+/* What a bench program may print, as any program may print anything: the output is read
+ * whole, and names end up in reports, tables and the database. */
+enum {
+	BG_BENCH_MAX_OUTPUT = 64 << 20, /* bytes of output (the engine reads no more) */
+	BG_BENCH_MAX_ENTRIES = 1000000, /* entries in "benchmarks" */
+	BG_BENCH_MAX_NAME = 1024,       /* bytes in a name, run_name or unit */
+};
+
+/* Parses bench output in the given format, within the bounds above. For bitgate-bench/1:
+ * the schema string must match; each benchmark needs name, unit and either samples (finite,
+ * positive numbers) or "skipped". For Google Benchmark: entries of run_type "iteration" become
+ * samples of their run_name (repetitions are samples; aggregates are ignored), real_time converted
+ * to ns, "items_per_second" is not used; context fields map to bg_bench_ctx. */
 int bg_bench_parse(struct bg_bench_set **out, const char *text, size_t len, const char *format,
 		   const char *origin);
 

@@ -2,9 +2,12 @@
  * real output) and Google Benchmark JSON (written by hand from its documented format), good
  * and broken, checking every field and that errors name the origin and the JSON path. */
 #include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bg_bench_parse.h"
+#include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_json.h"
 #include "tf.h"
@@ -552,4 +555,92 @@ TF_TEST(bench_parse__json_helpers)
 	TF_CHECK(rc == BG_EINPUT && root == NULL, "rc %d", rc);
 	TF_CHECK(!strcmp(bg_error_last(), "x: malformed JSON at line 3, column 6 near `2`"), "%s",
 		 bg_error_last());
+}
+
+/* A bitgate-bench/1 document of n benchmarks named "b/<i>", the last one named "b/<dup>". */
+static char *many_benchmarks(size_t n, size_t dup)
+{
+	struct bg_buf b = BG_BUF_INIT;
+	bg_buf_puts(&b, "{\"schema\": \"bitgate-bench/1\", \"benchmarks\": [");
+	for (size_t i = 0; i < n; i++)
+		bg_buf_printf(&b, "%s{\"name\": \"b/%zu\", \"unit\": \"ns\", \"samples\": [1]}",
+			      i ? ", " : "", i + 1 < n ? i : dup);
+	bg_buf_puts(&b, "]}");
+	return bg_buf_detach(&b);
+}
+
+TF_TEST(bench_parse__bounds_on_names_and_entries)
+{
+	/* names are looked up, not compared with every one before: 50,000 read at once, and
+	 * a duplicate at the end still names the first */
+	char *text = many_benchmarks(50000, 50000);
+	struct bg_bench_set *set = NULL;
+	TF_CHECK(bg_bench_parse(&set, text, strlen(text), BG_FORMAT_BITGATE, ORIGIN) == 0, "%s",
+		 bg_error_last());
+	TF_CHECK(set && set->n == 50000 && !strcmp(set->v[49999].name, "b/50000"), "read");
+	bg_bench_set_free(set);
+	free(text);
+	text = many_benchmarks(50000, 17);
+	expect_fail(text, BG_FORMAT_BITGATE,
+		    "benchmarks[49999].name: duplicate name \"b/17\" (also benchmarks[17])");
+	free(text);
+
+	/* more entries than the cap: refused before any is read */
+	struct bg_buf b = BG_BUF_INIT;
+	bg_buf_puts(&b, "{\"benchmarks\": [{}");
+	for (int i = 0; i < BG_BENCH_MAX_ENTRIES; i++)
+		bg_buf_puts(&b, ",{}");
+	bg_buf_puts(&b, "]}");
+	expect_fail(b.ptr, BG_FORMAT_GBENCH, "benchmarks: 1000001 entries, more than the 1000000");
+	bg_buf_free(&b);
+
+	char body[1200] = "\"unit\": \"ns\", \"samples\": [2], \"name\": \"";
+	size_t at = strlen(body);
+	memset(body + at, 'n', BG_BENCH_MAX_NAME + 1);
+	strcpy(body + at + BG_BENCH_MAX_NAME + 1, "\"");
+	expect_bench_fail(body, "benchmarks[1].name: 1025 bytes long, more than the 1024 a name");
+	expect_fail("{\"benchmarks\": [{\"name\": \"x\", \"run_name\": \"" /* a long run_name */
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+		    "\", \"real_time\": 1}]}",
+		    BG_FORMAT_GBENCH,
+		    "benchmarks[0].run_name: 1078 bytes long, more than the 1024");
+}
+
+TF_TEST(bench_parse__gbench_many_groups_interleaved)
+{
+	/* 20,000 benchmarks whose 3 repetitions come in three passes: each entry finds its
+	 * group by name, and groups keep first-appearance order */
+	struct bg_buf b = BG_BUF_INIT;
+	bg_buf_puts(&b, "{\"benchmarks\": [");
+	for (int pass = 0; pass < 3; pass++)
+		for (int i = 0; i < 20000; i++)
+			bg_buf_printf(&b, "%s{\"name\": \"BM_%d\", \"real_time\": %d}",
+				      pass || i ? ", " : "", i, pass + 1);
+	bg_buf_puts(&b, "]}");
+	struct bg_bench_set *set = NULL;
+	int rc = bg_bench_parse(&set, b.ptr, b.len, BG_FORMAT_GBENCH, ORIGIN);
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+	TF_CHECK(set && set->n == 20000, "groups");
+	for (size_t i = 0; set && i < set->n; i += 4999) {
+		char want[32];
+		snprintf(want, sizeof(want), "BM_%zu", i);
+		TF_CHECK(!strcmp(set->v[i].name, want) && set->v[i].n_samples == 3 &&
+				 set->v[i].samples[2] == 3.0,
+			 "%s: %zu samples", set->v[i].name, set->v[i].n_samples);
+	}
+	bg_bench_set_free(set);
+	bg_buf_free(&b);
 }
