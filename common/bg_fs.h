@@ -13,6 +13,10 @@
  * on other I/O errors; the message names the path. */
 int bg_fs_read(struct bg_buf *out, const char *path);
 
+/* bg_fs_read of a file bitgate did not write: BG_EINPUT ("PATH: larger than the N bytes
+ * bitgate reads of it") when it holds more than max_bytes, and nothing more is read. */
+int bg_fs_read_max(struct bg_buf *out, const char *path, size_t max_bytes);
+
 /* Writes a file atomically (a temporary file in the same directory, then rename). */
 int bg_fs_write(const char *path, const void *data, size_t n);
 

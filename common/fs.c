@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +14,25 @@
 
 #include "bg_error.h"
 
-int bg_fs_read(struct bg_buf *out, const char *path)
+/* The refusal of a file larger than max_bytes. */
+static int too_large(int fd, const char *path, size_t max_bytes)
+{
+	close(fd);
+	return bg_error_set(BG_EINPUT, "%s: larger than the %zu bytes bitgate reads of it", path,
+			    max_bytes);
+}
+
+int bg_fs_read_max(struct bg_buf *out, const char *path, size_t max_bytes)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return bg_error_set(errno == ENOENT ? BG_ENOTFOUND : BG_EINFRA, "%s: %s", path,
 				    strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes)
+		return too_large(fd, path, max_bytes);
 	char chunk[65536];
+	size_t total = 0;
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 		if (n < 0) {
@@ -31,6 +44,8 @@ int bg_fs_read(struct bg_buf *out, const char *path)
 		}
 		if (n == 0)
 			break;
+		if ((total += (size_t)n) > max_bytes) /* it grew, or is not a regular file */
+			return too_large(fd, path, max_bytes);
 		if (bg_buf_put(out, chunk, (size_t)n) < 0) {
 			close(fd);
 			return BG_ENOMEM;
@@ -40,6 +55,11 @@ int bg_fs_read(struct bg_buf *out, const char *path)
 	if (!out->ptr)
 		return bg_buf_grow(out, 0) < 0 ? BG_ENOMEM : (out->ptr[0] = '\0', 0);
 	return 0;
+}
+
+int bg_fs_read(struct bg_buf *out, const char *path)
+{
+	return bg_fs_read_max(out, path, SIZE_MAX);
 }
 
 static int write_all(int fd, const void *data, size_t n)

@@ -380,7 +380,7 @@ int bg_subject_bench_round(struct bg_app *app, struct bg_subject *s, int round)
 	bg_buf_printf(&tag, "r%d", round + 1);
 	if ((rc = run_bench_process(app, s, tag.ptr, &out_path, &err_path, &ok)) < 0 || !ok)
 		goto done;
-	if ((rc = bg_fs_read(&text, out_path)) < 0) {
+	if ((rc = bg_fs_read_max(&text, out_path, BG_BENCH_MAX_OUTPUT)) < 0) {
 		rc = fail(app, s, "bench-failed", "bench", bg_error_last(), NULL);
 		goto done;
 	}

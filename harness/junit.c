@@ -463,7 +463,7 @@ int bg_junit_parse_file(struct bg_test_suite **out, const char *suite, const cha
 {
 	struct bg_buf text = BG_BUF_INIT;
 	*out = NULL;
-	int rc = bg_fs_read(&text, path);
+	int rc = bg_fs_read_max(&text, path, BG_JUNIT_MAX_FILE);
 	if (rc == 0)
 		rc = bg_junit_parse(out, suite, bg_buf_cstr(&text), text.len, path);
 	bg_buf_free(&text);

@@ -3,6 +3,7 @@
  * parent directories, the empty-target check), the last line a running step wrote, and
  * joined paths as new strings. */
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,6 +40,26 @@ TF_TEST(common__fs_write_read_tail_rmtree)
 	TF_CHECK(!strncmp(tail.ptr, "line ", 5) && strstr(tail.ptr, "line 499\n"), "tail: %s",
 		 tail.ptr);
 	TF_CHECK(tail.len <= 30, "tail too long: %zu", tail.len);
+	/* a cap: the whole file at its size, nothing beyond it */
+	bg_buf_clear(&back);
+	TF_CHECK_EQ(bg_fs_read_max(&back, f, text.len), 0);
+	TF_CHECK_EQ(back.len, text.len);
+	bg_buf_clear(&back);
+	TF_CHECK_EQ(bg_fs_read_max(&back, f, text.len - 1), BG_EINPUT);
+	char want[64];
+	snprintf(want, sizeof(want), "log.txt: larger than the %zu bytes", text.len - 1);
+	TF_CHECK(back.len == 0 && strstr(bg_error_last(), want), "%zu bytes read; %s", back.len,
+		 bg_error_last());
+	/* a pipe has no size to check first: its bytes are counted as they come */
+	bg_buf_clear(&back);
+	char fifo_cmd[600];
+	char *fifo = in(tmp, "fifo");
+	TF_CHECK_EQ(mkfifo(fifo, 0600), 0);
+	snprintf(fifo_cmd, sizeof(fifo_cmd), "head -c 200000 /dev/zero > '%s' &", fifo);
+	TF_CHECK_EQ(system(fifo_cmd), 0);
+	TF_CHECK_EQ(bg_fs_read_max(&back, fifo, 100000), BG_EINPUT);
+	TF_CHECK(back.len <= 100000, "%zu bytes kept", back.len);
+	free(fifo);
 	TF_CHECK_EQ(bg_fs_read(&back, missing), BG_ENOTFOUND);
 	TF_CHECK(strstr(bg_error_last(), "missing"), "message names the file: %s", bg_error_last());
 	TF_CHECK(bg_fs_du(tmp) == (int64_t)text.len, "du %lld", (long long)bg_fs_du(tmp));

@@ -446,6 +446,14 @@ TF_TEST(junit__files)
 	snprintf(want, sizeof(want), "%s:2: <testcase> without a name attribute", path);
 	TF_CHECK(!strcmp(bg_error_last(), want), "%s", bg_error_last());
 
+	/* a report larger than bitgate reads (sparse: no disk used) is refused unread */
+	TF_CHECK_EQ(truncate(path, (off_t)BG_JUNIT_MAX_FILE + 1), 0);
+	rc = bg_junit_parse_file(&s, "cpu", path);
+	TF_CHECK(rc == BG_EINPUT && s == NULL, "rc %d", rc);
+	snprintf(want, sizeof(want), "%s: larger than the 67108864 bytes bitgate reads of it",
+		 path);
+	TF_CHECK(!strcmp(bg_error_last(), want), "%s", bg_error_last());
+
 	unlink(path);
 	s = (struct bg_test_suite *)&s;
 	rc = bg_junit_parse_file(&s, "cpu", path);
