@@ -61,18 +61,38 @@ static void bracket(struct walk *w)
 	w->pos = re[p] ? p + 1 : p;
 }
 
+/* The digit at p as glibc reads one inside an interval, where an escaped character is
+ * that character ("\\0" is 0; "\\1" is a back-reference, which it refuses): its value and
+ * length in *len, or -1. */
+static int digit(const char *p, size_t *len)
+{
+	*len = p[0] == '\\' ? 2 : 1;
+	char c = p[0] == '\\' && p[1] == '0' ? '0' : p[0] == '\\' ? '\0' : p[0];
+	return c >= '0' && c <= '9' ? c - '0' : -1;
+}
+
 /* A decimal count of an interval, saturated above the cap; false when there is none. */
 static bool count(struct walk *w, size_t *out)
 {
-	size_t p = w->pos, n = 0;
-	while (w->re[p] >= '0' && w->re[p] <= '9') {
-		n = n > BG_REGEX_MAX_COUNT ? n : n * 10 + (size_t)(w->re[p] - '0');
-		p++;
+	size_t p = w->pos, n = 0, len;
+	int d;
+	while ((d = digit(w->re + p, &len)) >= 0) {
+		n = n > BG_REGEX_MAX_COUNT ? n : n * 10 + (size_t)d;
+		p += len;
 	}
 	*out = n;
 	bool any = p > w->pos;
 	w->pos = p;
 	return any;
+}
+
+/* The comma of an interval at w->pos, escaped or not, stepped over. */
+static bool comma(struct walk *w)
+{
+	const char *p = w->re + w->pos;
+	size_t len = p[0] == ',' ? 1 : p[0] == '\\' && p[1] == ',' ? 2 : 0;
+	w->pos += len;
+	return len > 0;
 }
 
 /* What an element expands to: its elements, how many of them are optional, and whether it
@@ -102,12 +122,10 @@ static int repetition(struct walk *w, size_t *copies, size_t *optional)
 		return 0;
 	size_t m = 0, n = 0;
 	w->pos++;
-	bool has_m = count(w, &m), has_n = false, comma = w->re[w->pos] == ',';
-	if (comma) {
-		w->pos++;
+	bool has_m = count(w, &m), has_n = false, has_comma = comma(w);
+	if (has_comma)
 		has_n = count(w, &n);
-	}
-	if (w->re[w->pos] != '}' || (!has_m && !comma)) { /* "{,}" is glibc's {0,} */
+	if (w->re[w->pos] != '}' || (!has_m && !has_comma)) { /* "{,}" is glibc's {0,} */
 		w->pos = at;
 		return 0;
 	}
@@ -117,8 +135,8 @@ static int repetition(struct walk *w, size_t *copies, size_t *optional)
 		snprintf(what, sizeof(what), "a repetition count above %d", BG_REGEX_MAX_COUNT);
 		return fail(w, what, at);
 	}
-	*copies = !comma ? m : has_n ? n : m + 1;
-	*optional = !comma ? 0 : has_n ? (n > m ? n - m : 0) : 1;
+	*copies = !has_comma ? m : has_n ? n : m + 1;
+	*optional = !has_comma ? 0 : has_n ? (n > m ? n - m : 0) : 1;
 	if (*copies == 0)
 		*copies = 1;
 	return 0;

@@ -50,6 +50,9 @@ TF_TEST(regex__blow_ups_refused_before_regcomp)
 	expect_refused(")*{3}",
 		       "can match the empty string (regcomp can take exponential time) at byte 3");
 	expect_refused("a{2049}", "a repetition count above 2048 at byte 2");
+	/* inside an interval glibc reads "\\0" as 0 and "\\," as a comma: {,4031} */
+	expect_refused("sa{,4\\031}", "a repetition count above 2048 at byte 3");
+	expect_refused(".{0\\,5\\0\\0\\0}", "a repetition count above 2048");
 	expect_refused("a{1,99999999999999999999999}", "a repetition count above 2048");
 	expect_refused("(a*)*\\1", "a back-reference (not supported) at byte 6");
 	char longre[1100];
@@ -72,6 +75,8 @@ TF_TEST(regex__ordinary_filters_compile_and_match)
 		"(a*)*",
 		"((x*y){0,16}y){4,}",
 		"(^a){3}",
+		"a{,1\\0}",
+		"a{1\\,2}",
 		"BM_.*?foo",
 		"matmul/.+?x",
 		"a**",
