@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_junit.h"
 #include "tf.h"
@@ -459,4 +460,35 @@ TF_TEST(junit__files)
 	rc = bg_junit_parse_file(&s, "cpu", path);
 	TF_CHECK(rc == BG_ENOTFOUND && s == NULL, "rc %d", rc);
 	TF_CHECK(strstr(bg_error_last(), path), "message names the path: %s", bg_error_last());
+}
+
+/* A report whose testcase has n attributes (a0="x=1" ...), after a comment and a CDATA
+ * section full of '=' and '<' that hold no attribute. */
+static char *many_attributes(int n)
+{
+	struct bg_buf b = BG_BUF_INIT;
+	bg_buf_puts(&b, "<testsuite>\n<!-- a=1 b=2 <x c=3> -->\n<testcase name=\"a\"><system-out>"
+			"<![CDATA[ <y d=4 e=5> ]]></system-out></testcase>\n<testcase");
+	for (int i = 1; i < n; i++)
+		bg_buf_printf(&b, " a%d='x=1>'", i);
+	bg_buf_puts(&b, " name=\"b\"/>\n</testsuite>\n");
+	return bg_buf_detach(&b);
+}
+
+TF_TEST(junit__attributes_bounded_before_libxml2)
+{
+	/* libxml2 checks attributes pair by pair (80,000 on one element: 12 s in xmllint) */
+	char *xml = many_attributes(BG_JUNIT_MAX_ATTRIBUTES);
+	struct bg_test_suite *s = NULL;
+	TF_CHECK(bg_junit_parse(&s, "cpu", xml, strlen(xml), "report.xml") == 0, "%s",
+		 bg_error_last());
+	TF_CHECK(s && s->n == 2 && !strcmp(s->cases[1].name, "b"), "parsed");
+	bg_test_suite_free(s);
+	free(xml);
+	xml = many_attributes(BG_JUNIT_MAX_ATTRIBUTES + 1);
+	expect_fail(xml, "report.xml:4: an element with more than 256 attributes");
+	free(xml);
+	xml = many_attributes(80000);
+	expect_fail(xml, "report.xml:4: an element with more than 256 attributes");
+	free(xml);
 }
