@@ -115,6 +115,10 @@ struct bn_gguf {
 	struct bn_gguf_kv *kv;
 	size_t n_tensors;
 	struct bn_gguf_tensor *tensors;
+	/* kv[] and tensors[] sorted by name, for lookups in log time: each entry points to a
+	 * kv's key or a tensor's name (a file may hold millions of names) */
+	char ***kv_by_key;
+	char ***tensor_by_name;
 	const uint8_t *base; /* the file's bytes */
 	size_t size;
 	void *map; /* the file's bytes when opened from a file; NULL for bn_gguf_parse */

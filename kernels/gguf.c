@@ -255,6 +255,8 @@ void bn_gguf_close(struct bn_gguf *g)
 	for (size_t i = 0; i < g->n_tensors; i++)
 		free(g->tensors[i].name);
 	free(g->tensors);
+	free(g->kv_by_key);
+	free(g->tensor_by_name);
 	if (g->map && g->map_bytes)
 		free(g->map);
 	else if (g->map)
@@ -263,13 +265,13 @@ void bn_gguf_close(struct bn_gguf *g)
 	free(g);
 }
 
-static int parse_kv(struct cur *c, struct bn_gguf *g, uint64_t n_kv)
+static int parse_kv(struct cur *c, struct bn_gguf *g, uint64_t n_kv, size_t *key_at)
 {
 	g->kv = calloc((size_t)(n_kv ? n_kv : 1), sizeof(*g->kv));
 	if (!g->kv)
 		return bn_error_set(BN_ENOMEM, "%s: out of memory", c->name);
 	for (uint64_t i = 0; i < n_kv; i++) {
-		struct bn_gguf_str key;
+		struct bn_gguf_str key = {NULL, 0};
 		size_t at = c->pos;
 		uint32_t t;
 		int err = rd_str(c, &key, "metadata key");
@@ -284,24 +286,21 @@ static int parse_kv(struct cur *c, struct bn_gguf *g, uint64_t n_kv)
 		struct bn_gguf_kv *kv = &g->kv[g->n_kv];
 		if (!(kv->key = dup_str(&key)))
 			return bn_error_set(BN_ENOMEM, "%s: out of memory", c->name);
-		g->n_kv++;
-		for (size_t k = 0; k + 1 < g->n_kv; k++)
-			if (!strcmp(g->kv[k].key, kv->key))
-				return fail(c, at, "metadata key '%s' appears twice", kv->key);
+		key_at[g->n_kv++] = at;
 		if ((err = rd_u32(c, &t, kv->key)) || (err = rd_value(c, t, &kv->value, kv->key)))
 			return err;
 	}
 	return 0;
 }
 
-static int parse_tensor_infos(struct cur *c, struct bn_gguf *g, uint64_t n)
+static int parse_tensor_infos(struct cur *c, struct bn_gguf *g, uint64_t n, size_t *name_at)
 {
 	g->tensors = calloc((size_t)(n ? n : 1), sizeof(*g->tensors));
 	if (!g->tensors)
 		return bn_error_set(BN_ENOMEM, "%s: out of memory", c->name);
 	for (uint64_t i = 0; i < n; i++) {
 		struct bn_gguf_tensor *t = &g->tensors[g->n_tensors];
-		struct bn_gguf_str name;
+		struct bn_gguf_str name = {NULL, 0};
 		size_t at = c->pos;
 		uint32_t n_dims, type;
 		int err = rd_str(c, &name, "tensor name");
@@ -311,7 +310,7 @@ static int parse_tensor_infos(struct cur *c, struct bn_gguf *g, uint64_t n)
 			return fail(c, at, "tensor %" PRIu64 ": empty name or a NUL byte in it", i);
 		if (!(t->name = dup_str(&name)))
 			return bn_error_set(BN_ENOMEM, "%s: out of memory", c->name);
-		g->n_tensors++;
+		name_at[g->n_tensors++] = at;
 		if ((err = rd_u32(c, &n_dims, t->name)))
 			return err;
 		if (n_dims < 1 || n_dims > BN_GGUF_MAX_DIMS)
@@ -346,11 +345,62 @@ static int parse_tensor_infos(struct cur *c, struct bn_gguf *g, uint64_t n)
 				    t->n_elements, bn_ggml_type_name(t->type));
 		if ((err = rd(c, 8, &t->offset, t->name)))
 			return err;
-		for (size_t k = 0; k + 1 < g->n_tensors; k++)
-			if (!strcmp(g->tensors[k].name, t->name))
-				return fail(c, at, "tensor '%s' appears twice", t->name);
 	}
 	return 0;
+}
+
+/* Orders pointers to name fields by name, then by place (file order). */
+static int cmp_name_then_place(const void *a, const void *b)
+{
+	char *const *x = *(char *const *const *)a, *const *y = *(char *const *const *)b;
+	int c = strcmp(*x, *y);
+	return c ? c : (x > y) - (x < y);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(**(char *const *const *)a, **(char *const *const *)b);
+}
+
+/* *out: pointers to the name fields of n entries (the first at first, one every stride
+ * bytes), sorted by name; a name that appears twice fails at the offset at[] of its
+ * second place. Sorting instead of comparing each name with those before keeps a file of
+ * 80,000 tensors from taking 15 s. */
+static int index_names(const struct cur *c, char ****out, char **first, size_t n, size_t stride,
+		       const size_t *at, const char *what)
+{
+	char ***by = malloc((n ? n : 1) * sizeof(*by));
+	if (!(*out = by))
+		return bn_error_set(BN_ENOMEM, "%s: out of memory", c->name);
+	for (size_t i = 0; i < n; i++)
+		by[i] = (char **)((char *)first + i * stride);
+	qsort(by, n, sizeof(*by), cmp_name_then_place);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(*by[i - 1], *by[i]) == 0) {
+			size_t second = (size_t)((char *)by[i] - (char *)first) / stride;
+			return fail(c, at[second], "%s '%s' appears twice", what, *by[i]);
+		}
+	}
+	return 0;
+}
+
+/* The metadata and the tensor infos, each indexed by name. */
+static int parse_entries(struct cur *c, struct bn_gguf *g, uint64_t n_kv, uint64_t n_tensors)
+{
+	size_t *at = malloc((size_t)(n_kv > n_tensors ? n_kv : n_tensors) * sizeof(*at) + 1);
+	if (!at)
+		return bn_error_set(BN_ENOMEM, "%s: out of memory", c->name);
+	int err = parse_kv(c, g, n_kv, at);
+	if (!err)
+		err = index_names(c, &g->kv_by_key, &g->kv[0].key, g->n_kv, sizeof(*g->kv), at,
+				  "metadata key");
+	if (!err)
+		err = parse_tensor_infos(c, g, n_tensors, at);
+	if (!err)
+		err = index_names(c, &g->tensor_by_name, &g->tensors[0].name, g->n_tensors,
+				  sizeof(*g->tensors), at, "tensor");
+	free(at);
+	return err;
 }
 
 static int cmp_by_offset(const void *a, const void *b)
@@ -458,8 +508,7 @@ int bn_gguf_parse(struct bn_gguf **out, const void *buf, size_t size, const char
 			   n_tensors, n_kv, left);
 		goto bad;
 	}
-	if ((err = parse_kv(&c, g, n_kv)) || (err = parse_tensor_infos(&c, g, n_tensors)) ||
-	    (err = place_tensors(&c, g)))
+	if ((err = parse_entries(&c, g, n_kv, n_tensors)) || (err = place_tensors(&c, g)))
 		goto bad;
 	*out = g;
 	return 0;
@@ -562,20 +611,26 @@ int bn_gguf_open(struct bn_gguf **out, const char *path)
 
 /* --- lookups ----------------------------------------------------------------------------- */
 
+/* The entry of by[] (sorted pointers to name fields) whose name is name, or NULL. */
+static char **lookup(char ***by, size_t n, const char *name)
+{
+	char *key = (char *)name, **keyp = &key;
+	char ***hit = n ? bsearch(&keyp, by, n, sizeof(*by), cmp_name) : NULL;
+	return hit ? *hit : NULL;
+}
+
 const struct bn_gguf_kv *bn_gguf_find(const struct bn_gguf *g, const char *key)
 {
-	for (size_t i = 0; i < g->n_kv; i++)
-		if (!strcmp(g->kv[i].key, key))
-			return &g->kv[i];
-	return NULL;
+	char **hit = lookup(g->kv_by_key, g->n_kv, key);
+	return hit ? &g->kv[(size_t)((char *)hit - (char *)&g->kv[0].key) / sizeof(*g->kv)] : NULL;
 }
 
 const struct bn_gguf_tensor *bn_gguf_tensor(const struct bn_gguf *g, const char *name)
 {
-	for (size_t i = 0; i < g->n_tensors; i++)
-		if (!strcmp(g->tensors[i].name, name))
-			return &g->tensors[i];
-	return NULL;
+	char **hit = lookup(g->tensor_by_name, g->n_tensors, name);
+	return hit ? &g->tensors[(size_t)((char *)hit - (char *)&g->tensors[0].name) /
+				 sizeof(*g->tensors)]
+		   : NULL;
 }
 
 static const struct bn_gguf_kv *need_kv(const struct bn_gguf *g, const char *key)
