@@ -59,7 +59,11 @@ struct bg_config {
  * "x-" are free for users; "gates", "nightly" and "acknowledge" are read by their own modules. */
 int bg_config_parse(struct bg_config **out, const char *text, size_t len, const char *origin);
 
-/* Reads a file and parses it (BG_ENOTFOUND when the file does not exist). */
+/* The most of a bitgate.json bitgate reads: a commit of a pull request writes it. */
+#define BG_CONFIG_MAX_FILE (1u << 20)
+
+/* Reads a file and parses it (BG_ENOTFOUND when the file does not exist; BG_EINPUT when it
+ * is larger than BG_CONFIG_MAX_FILE). */
 int bg_config_load(struct bg_config **out, const char *path);
 
 void bg_config_free(struct bg_config *cfg);

@@ -6,6 +6,9 @@
 #include "bg_config.h"
 #include "bg_rules.h"
 
+/* Patterns in one of thresholds, floors, suites or required. */
+#define BG_GATE_MAX_PATTERNS 1000
+
 /* Fills out from cfg->root's "gates" (defaults where absent). BG_EINPUT with the origin and
  * path on a bad value. */
 int bg_gate_config_read(const struct bg_config *cfg, struct bg_gate_config *out);

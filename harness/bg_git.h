@@ -59,10 +59,11 @@ int bg_git_merge_base(struct bg_repo *repo, const char *a, const char *b, struct
 
 /* Reads the file at path (relative to the repository root, e.g. "bitgate.json") as it is in
  * c: from the commit's tree, or from disk for WORKTREE; appended to out (a struct bg_buf *).
- * BG_ENOTFOUND when c has no such file. */
+ * BG_ENOTFOUND when c has no such file, BG_EINPUT when it is larger than max_bytes (its
+ * size checked before it is read). */
 struct bg_buf;
 int bg_git_read_file(struct bg_repo *repo, const struct bg_commit *c, const char *path,
-		     struct bg_buf *out);
+		     size_t max_bytes, struct bg_buf *out);
 
 /* Writes the files of c (a commit's tree, or for WORKTREE the working tree's tracked and
  * untracked-not-ignored files as they are on disk) into dir, which must not exist or be

@@ -17,6 +17,9 @@ struct bg_nightly_config {
 				   (default: gates.perf.threshold, else 0.03) */
 };
 
+/* Entries of "acknowledge" (every series is matched against each). */
+#define BG_NIGHTLY_MAX_ACKS 1000
+
 /* Reads cfg (which must outlive out):
  *   "acknowledge": [{"series": GLOB, "commit": SHA-PREFIX (7+ hex), "reason": TEXT}, ...]
  *   "nightly": {"commit_url": "https://.../commit/{sha}", "threshold": 0.03}

@@ -631,7 +631,7 @@ int bg_config_load(struct bg_config **out, const char *path)
 {
 	struct bg_buf text = BG_BUF_INIT;
 	*out = NULL;
-	int rc = bg_fs_read(&text, path);
+	int rc = bg_fs_read_max(&text, path, BG_CONFIG_MAX_FILE);
 	if (rc == 0)
 		rc = bg_config_parse(out, bg_buf_cstr(&text), text.len, path);
 	bg_buf_free(&text);

@@ -28,7 +28,7 @@ int bg_engine_load_config(struct bg_app *app, const struct bg_commit *c, const c
 	if (config_path)
 		return bg_config_load(out, config_path);
 	struct bg_buf text = BG_BUF_INIT, origin = BG_BUF_INIT;
-	int rc = bg_git_read_file(app->repo, c, "bitgate.json", &text);
+	int rc = bg_git_read_file(app->repo, c, "bitgate.json", BG_CONFIG_MAX_FILE, &text);
 	if (rc == BG_ENOTFOUND) {
 		rc = bg_error_set(
 			BG_EINPUT,

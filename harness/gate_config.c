@@ -29,6 +29,13 @@ static void free_patterns(struct bg_pattern_value *v, size_t n)
 }
 
 /* {"pattern": number, ...} into *out and *n, which change together and only on success. */
+/* Each benchmark name is matched against every pattern: their number is bounded. */
+static int too_many(const struct bg_json_at *at, size_t count)
+{
+	return bg_json_at_fail(at, "%zu patterns, more than the %d bitgate reads", count,
+			       BG_GATE_MAX_PATTERNS);
+}
+
 static int pattern_values(const struct bg_json_at *at, const cJSON *v, double lo, double hi,
 			  struct bg_pattern_value **out, size_t *n)
 {
@@ -39,6 +46,8 @@ static int pattern_values(const struct bg_json_at *at, const cJSON *v, double lo
 	if (rc < 0)
 		return rc;
 	size_t count = (size_t)cJSON_GetArraySize(v), i = 0;
+	if (count > BG_GATE_MAX_PATTERNS)
+		return too_many(at, count);
 	struct bg_pattern_value *pv = calloc(count + 1, sizeof(*pv));
 	if (!pv)
 		return bg_error_oom();
@@ -129,6 +138,8 @@ static int read_required(const struct bg_json_at *at, const cJSON *m, struct bg_
 	if (!cJSON_IsArray(m))
 		return bg_json_at_fail(at, "expected an array of patterns, got %s",
 				       bg_json_type_name(m));
+	if ((size_t)cJSON_GetArraySize(m) > BG_GATE_MAX_PATTERNS)
+		return too_many(at, (size_t)cJSON_GetArraySize(m));
 	size_t i = 0;
 	for (const cJSON *e = m->child; e; e = e->next, i++) {
 		struct bg_json_at eat;

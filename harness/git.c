@@ -948,14 +948,35 @@ static int materialise_worktree(struct bg_repo *repo, const char *dir)
 	return rc;
 }
 
+/* BG_EINPUT when the blob id is larger than max_bytes, read from its header alone (a
+ * blob of zeros compresses a gigabyte into a megabyte). */
+static int blob_within(struct bg_repo *repo, const struct bg_commit *c, const char *path,
+		       const git_oid *id, size_t max_bytes)
+{
+	git_odb *odb = NULL;
+	size_t len = 0;
+	git_object_t type;
+	int rc = 0;
+	if (git_repository_odb(&odb, repo->git) < 0 ||
+	    git_odb_read_header(&len, &type, odb, id) < 0)
+		rc = bg_error_set(BG_EINFRA, "commit %.12s: %s: %s", c->sha, path, git_msg());
+	else if (len > max_bytes)
+		rc = bg_error_set(
+			BG_EINPUT,
+			"commit %.12s: %s: %zu bytes, more than the %zu bitgate reads of it",
+			c->sha, path, len, max_bytes);
+	git_odb_free(odb);
+	return rc;
+}
+
 int bg_git_read_file(struct bg_repo *repo, const struct bg_commit *c, const char *path,
-		     struct bg_buf *out)
+		     size_t max_bytes, struct bg_buf *out)
 {
 	if (c->worktree) {
 		struct bg_buf full = BG_BUF_INIT;
 		int rc = bg_path_join(&full, repo->workdir, path);
 		if (rc == 0)
-			rc = bg_fs_read(out, full.ptr);
+			rc = bg_fs_read_max(out, full.ptr, max_bytes);
 		bg_buf_free(&full);
 		return rc;
 	}
@@ -975,6 +996,8 @@ int bg_git_read_file(struct bg_repo *repo, const struct bg_commit *c, const char
 		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s has no file %s", c->sha, path);
 		goto done;
 	}
+	if ((rc = blob_within(repo, c, path, git_tree_entry_id(entry), max_bytes)) < 0)
+		goto done;
 	if (git_blob_lookup(&blob, repo->git, git_tree_entry_id(entry)) < 0) {
 		rc = bg_error_set(BG_EINFRA, "commit %.12s: %s: %s", c->sha, path, git_msg());
 		goto done;

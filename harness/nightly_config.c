@@ -82,6 +82,10 @@ static int read_acks(struct bg_nightly_config *out, const cJSON *acks, const str
 	size_t count = acks ? (size_t)cJSON_GetArraySize(acks) : 0;
 	if (!count)
 		return 0;
+	/* each series of the dashboard is matched against every entry */
+	if (count > BG_NIGHTLY_MAX_ACKS)
+		return bg_json_at_fail(at, "%zu entries, more than the %d bitgate reads", count,
+				       BG_NIGHTLY_MAX_ACKS);
 	out->acks = calloc(count, sizeof(*out->acks));
 	if (!out->acks)
 		return bg_error_oom();

@@ -514,6 +514,12 @@ TF_TEST(config__load)
 	char want[600];
 	snprintf(want, sizeof(want), "%s: bench.argv[0]: unknown placeholder {x}", path);
 	TF_CHECK(!strncmp(bg_error_last(), want, strlen(want)), "%s", bg_error_last());
+	/* larger than a bitgate.json may be (sparse: no disk used) */
+	TF_CHECK_EQ(truncate(path, (off_t)BG_CONFIG_MAX_FILE + 1), 0);
+	rc = bg_config_load(&cfg, path);
+	TF_CHECK(rc == BG_EINPUT && cfg == NULL, "rc %d", rc);
+	snprintf(want, sizeof(want), "%s: larger than the 1048576 bytes bitgate reads of it", path);
+	TF_CHECK(!strcmp(bg_error_last(), want), "%s", bg_error_last());
 	unlink(path);
 
 	rc = bg_config_load(&cfg, path);

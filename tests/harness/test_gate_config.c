@@ -1,7 +1,9 @@
 /* bitgate.json's "gates" section (bg_gate_config_read): defaults when absent, every setting
  * read, and each mistake named by its JSON path. */
+#include <stdio.h>
 #include <string.h>
 
+#include "bg_buf.h"
 #include "bg_config.h"
 #include "bg_error.h"
 #include "bg_gate_config.h"
@@ -238,4 +240,65 @@ TF_TEST(gate_config__strict_filter_bounded)
 	TF_CHECK(gc.strict_filter && !strcmp(gc.strict_filter, "^(gemv|matmul)/[a-z0-9]+/"),
 		 "an ordinary filter reads");
 	bg_gate_config_clear(&gc);
+}
+
+/* bitgate.json with n entries at the place fmt makes ("%s" gets them), parsed: 0 or the
+ * error of reading its gates or acknowledge list. */
+static int read_many(const char *fmt, const char *entry, int n, int acks)
+{
+	struct bg_buf list = BG_BUF_INIT, text = BG_BUF_INIT;
+	for (int i = 0; i < n; i++) {
+		char e[96];
+		snprintf(e, sizeof(e), entry, i);
+		bg_buf_printf(&list, "%s%s", i ? ", " : "", e);
+	}
+	bg_buf_printf(&text, "%s, ", head);
+	bg_buf_printf(&text, fmt, list.ptr);
+	bg_buf_puts(&text, "}");
+	struct bg_config *cfg;
+	int rc = bg_config_parse(&cfg, text.ptr, text.len, "test.json");
+	TF_CHECK(rc == 0, "parse: %s", bg_error_last());
+	if (rc == 0 && acks) {
+		struct bg_nightly_config nc;
+		if ((rc = bg_nightly_config_read(cfg, &nc)) == 0)
+			bg_nightly_config_clear(&nc);
+	} else if (rc == 0) {
+		struct bg_gate_config gc;
+		if ((rc = bg_gate_config_read(cfg, &gc)) == 0)
+			bg_gate_config_clear(&gc);
+	}
+	bg_config_free(cfg);
+	bg_buf_free(&list);
+	bg_buf_free(&text);
+	return rc;
+}
+
+TF_TEST(gate_config__pattern_counts_bounded)
+{
+	/* every benchmark is matched against every pattern: at most 1,000 of each kind */
+	static const struct {
+		const char *fmt, *entry, *want;
+		int acks;
+	} kinds[] = {
+		{"\"gates\": {\"perf\": {\"thresholds\": {%s}}}", "\"t%d/*\": 0.1",
+		 "test.json: gates.perf.thresholds: 1001 patterns, more than the 1000", 0},
+		{"\"gates\": {\"benchmarks\": {\"floors\": {%s}}}", "\"f%d\": 1",
+		 "gates.benchmarks.floors: 1001 patterns", 0},
+		{"\"gates\": {\"benchmarks\": {\"required\": [%s]}}", "\"r%d\"",
+		 "gates.benchmarks.required: 1001 patterns", 0},
+		{"\"gates\": {\"tests\": {\"suites\": {%s}}}", "\"s%d\": 0.5",
+		 "gates.tests.suites: 1001 patterns", 0},
+		{"\"acknowledge\": [%s]",
+		 "{\"series\": \"s%d\", \"commit\": \"abcdef1\", \"reason\": \"r\"}",
+		 "test.json: acknowledge: 1001 entries, more than the 1000", 1},
+	};
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		TF_CHECK(read_many(kinds[k].fmt, kinds[k].entry, BG_GATE_MAX_PATTERNS,
+				   kinds[k].acks) == 0,
+			 "%s: %s", kinds[k].fmt, bg_error_last());
+		TF_CHECK(read_many(kinds[k].fmt, kinds[k].entry, BG_GATE_MAX_PATTERNS + 1,
+				   kinds[k].acks) == BG_EINPUT,
+			 "%s: accepted", kinds[k].fmt);
+		TF_CHECK(strstr(bg_error_last(), kinds[k].want), "%s", bg_error_last());
+	}
 }

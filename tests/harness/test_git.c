@@ -1244,3 +1244,42 @@ TF_TEST(git__hostile_links_stay_links)
 	bg_repo_free(r);
 	cleanup(dir);
 }
+
+/* A file of a commit (and of the working tree) is read up to a bound, checked before the
+ * blob is inflated: a pull request's bitgate.json of 2 MiB is refused, not loaded. */
+TF_TEST(git__read_file_bounded)
+{
+	char dir[4096];
+	make_repo(dir, sizeof(dir), "git-read-bounded");
+	write_file(dir, "small.json", "{}\n");
+	char *big = malloc((2u << 20) + 1);
+	TF_CHECK(big != NULL, "malloc");
+	memset(big, ' ', 2u << 20);
+	big[2u << 20] = '\0';
+	write_file(dir, "bitgate.json", big);
+	free(big);
+	commit(dir, "big", NULL);
+	struct bg_repo *r = open_repo(dir);
+	struct bg_commit head, wt;
+	TF_CHECK_EQ(bg_git_resolve(r, "HEAD", &head), 0);
+	TF_CHECK_EQ(bg_git_resolve(r, "WORKTREE", &wt), 0);
+	struct bg_buf text = BG_BUF_INIT;
+	TF_CHECK_EQ(bg_git_read_file(r, &head, "small.json", 3, &text), 0);
+	TF_CHECK(!strcmp(bg_buf_cstr(&text), "{}\n"), "read %s", bg_buf_cstr(&text));
+	bg_buf_clear(&text);
+	TF_CHECK_EQ(bg_git_read_file(r, &head, "bitgate.json", 1u << 20, &text), BG_EINPUT);
+	char want[128];
+	snprintf(want, sizeof(want),
+		 "commit %.12s: bitgate.json: 2097152 bytes, more than the 1048576 bitgate reads",
+		 head.sha);
+	TF_CHECK(strstr(bg_error_last(), want) && text.len == 0, "%s", bg_error_last());
+	TF_CHECK_EQ(bg_git_read_file(r, &wt, "bitgate.json", 1u << 20, &text), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "bitgate.json: larger than the 1048576 bytes"), "%s",
+		 bg_error_last());
+	TF_CHECK_EQ(bg_git_read_file(r, &head, "missing.json", 1u << 20, &text), BG_ENOTFOUND);
+	bg_buf_free(&text);
+	bg_commit_clear(&head);
+	bg_commit_clear(&wt);
+	bg_repo_free(r);
+	cleanup(dir);
+}
