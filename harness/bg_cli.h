@@ -106,4 +106,8 @@ void bg_cli_help(const struct bg_cmd_info *cmd, const struct bg_opt *opts);
 int bg_cli_usage_error(const struct bg_cmd_info *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* --filter RE checked before any work (bounded and compiled as the engine will): 0 when
+ * filter is NULL or usable, else a usage error naming it and why. */
+int bg_cli_check_filter(const struct bg_cmd_info *cmd, const char *filter);
+
 #endif

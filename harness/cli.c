@@ -9,6 +9,7 @@
 
 #include "bg_buf.h"
 #include "bg_error.h"
+#include "bg_regex.h"
 
 static struct bg_global global;
 
@@ -40,6 +41,18 @@ int bg_cli_usage_error(const struct bg_cmd_info *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see bitgate %s --help)\n", cmd->name);
 	return BG_EXIT_USAGE;
+}
+
+int bg_cli_check_filter(const struct bg_cmd_info *cmd, const char *filter)
+{
+	regex_t re;
+	char why[256];
+	if (!filter)
+		return 0;
+	if (bg_regex_compile(&re, filter, why, sizeof(why)) < 0)
+		return bg_cli_usage_error(cmd, "--filter '%.300s': %s", filter, why);
+	regfree(&re);
+	return 0;
 }
 
 static void print_opts(const struct bg_opt *o)

@@ -1,7 +1,6 @@
 /* bitgate run: build, bench and test each commit given (revisions or ranges), store every
  * sample, and print a summary per commit. */
 #include <cjson/cJSON.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,6 @@
 #include "bg_error.h"
 #include "bg_log.h"
 #include "bg_proc.h"
-#include "bg_regex.h"
 #include "bg_table.h"
 
 static const struct bg_cmd_info info = {
@@ -123,13 +121,8 @@ static int check_options(const struct bg_engine_opts *eo)
 	if (eo->pin_cpu < -1 || eo->pin_cpu >= ncpu)
 		return bg_cli_usage_error(&info, "--pin %d: this machine has CPUs 0..%ld",
 					  eo->pin_cpu, ncpu - 1);
-	if (eo->filter) {
-		regex_t re;
-		char why[256];
-		if (bg_regex_compile(&re, eo->filter, why, sizeof(why)) < 0)
-			return bg_cli_usage_error(&info, "--filter '%.300s': %s", eo->filter, why);
-		regfree(&re);
-	}
+	if (bg_cli_check_filter(&info, eo->filter))
+		return BG_EXIT_USAGE;
 	if (eo->config_path) {
 		struct bg_config *cfg;
 		int rc = bg_config_load(&cfg, eo->config_path);

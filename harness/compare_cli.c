@@ -39,6 +39,8 @@ int bg_compare_cli_finish(struct bg_compare_cli *c, const struct bg_cmd_info *in
 	if (c->o.rounds < 0 || c->o.rounds > BG_REPETITIONS_MAX)
 		return bg_cli_usage_error(info, "--rounds %d: expected 1..%d", c->o.rounds,
 					  BG_REPETITIONS_MAX);
+	if (bg_cli_check_filter(info, c->o.filter))
+		return BG_EXIT_USAGE;
 	if (c->seed)
 		c->o.seed = (uint64_t)c->seed;
 	if (c->head_env) {

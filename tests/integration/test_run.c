@@ -220,6 +220,16 @@ TF_TEST(integration__bad_input_exits_2)
 	EXPECT_EXIT(2, bitgate(&f, "run", "--no-such-option", NULL));
 	EXPECT_EXIT(2, bitgate(&f, "frobnicate", NULL));
 	EXPECT_EXIT(2, bitgate(&f, "run", c0, "--filter", "([", NULL));
+	/* ci and compare refuse a filter before building either side */
+	EXPECT_EXIT(2,
+		    bitgate(&f, "ci", "--base", c0, "--head", c0, "--filter", "x*{0,8}{4,}", NULL));
+	TF_CHECK(strstr(err_text.ptr, "bitgate ci: --filter 'x*{0,8}{4,}': a count on something "
+				      "that can match the empty string") &&
+			 !strstr(err_text.ptr, "build"),
+		 "stderr:\n%s", err_text.ptr);
+	EXPECT_EXIT(2, bitgate(&f, "compare", c0, c0, "--filter", "a{9999}", NULL));
+	TF_CHECK(strstr(err_text.ptr, "--filter 'a{9999}': a repetition count above 2048"),
+		 "stderr:\n%s", err_text.ptr);
 
 	/* a malformed bitgate.json in a commit: recorded with its JSON path */
 	TF_CHECK(tg_write(f.repo, "bitgate.json",
