@@ -65,7 +65,8 @@ int bg_subject_bench_round(struct bg_app *app, struct bg_subject *s, int round);
 /* Runs and stores the test suites (when opts->tests). */
 int bg_subject_tests(struct bg_app *app, struct bg_subject *s);
 
-/* Marks the run complete ("ok") or not, with its status. */
+/* Marks the run complete ("ok") or not, with its status; nothing for a subject never
+ * prepared (all zero). */
 int bg_subject_finish(struct bg_app *app, struct bg_subject *s);
 
 void bg_subject_clear(struct bg_subject *s);

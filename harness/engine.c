@@ -584,6 +584,9 @@ static void own_failure(struct bg_subject *s)
 
 int bg_subject_finish(struct bg_app *app, struct bg_subject *s)
 {
+	/* a side never prepared (an earlier side's failure stopped the comparison) */
+	if (!s->opts)
+		return 0;
 	int interrupted = bg_interrupted(NULL);
 	if (interrupted)
 		snprintf(s->status, sizeof(s->status), "interrupted");

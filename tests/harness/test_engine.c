@@ -129,3 +129,14 @@ TF_TEST(engine__suite_past_its_timeout_fails)
 	bg_subject_clear(&s);
 	app_fixture_close(&f);
 }
+
+/* bg_compare_measure finishes every side, also those an earlier side's failure (an
+ * interrupt during the base's build, a database error) left unprepared: nothing to do, and
+ * no crash on their missing options. */
+TF_TEST(engine__finish_of_an_unprepared_subject)
+{
+	struct bg_subject s;
+	memset(&s, 0, sizeof(s));
+	TF_CHECK_EQ(bg_subject_finish(NULL, &s), 0);
+	TF_CHECK(s.status[0] == '\0' && s.run_id == 0, "status \"%s\"", s.status);
+}

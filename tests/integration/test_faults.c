@@ -582,6 +582,48 @@ TF_TEST(integration__compare_head_without_config)
 	fx_done(&f);
 }
 
+/* Ctrl-C (SIGINT) during the base's build of `bitgate compare`, the head side not yet
+ * prepared: exit 3, no run of either side is complete or ok, the database checks.
+ * (engine__finish_of_an_unprepared_subject covers the other way a side stops the rest: a
+ * database error, after which finishing the unprepared head crashed.) */
+TF_TEST(integration__compare_interrupted_during_the_base_build)
+{
+	struct fx f;
+	fx_init(&f, "intbuild");
+	struct hook h;
+	hook_paths(&f, &h);
+	char base[41], head[41];
+	commit_sleeping_config(&f, &h, AT_BUILD, base);
+	commit_cost(&f, 1100, 4, 0, head);
+	TF_CHECK(tg_write(f.root, "sleep-please", "") == 0, "write the flag");
+	pid_t pid = bitgate_start(&f, "int", "-q", "compare", base, head, "--rounds", "2", NULL);
+	int asleep = wait_for_file(h.marker, 120);
+	struct bg_buf text = BG_BUF_INIT;
+	long sleeper = asleep && bg_fs_read(&text, h.marker) == 0 ? atol(bg_buf_cstr(&text)) : 0;
+	bg_buf_free(&text);
+	kill(pid, SIGINT);
+	int st = bitgate_wait(&f, "int", pid);
+	if (sleeper > 1)
+		kill((pid_t)sleeper, SIGKILL);
+	TF_CHECK(asleep, "the base's build never started; bitgate: %d\n%s", st, err_text.ptr);
+	TF_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3, "bitgate ended with %d (signal %d):\n%s",
+		 st, WIFSIGNALED(st) ? WTERMSIG(st) : 0, err_text.ptr);
+	TF_CHECK(unlink(h.flag) == 0, "unlink the flag");
+	struct bg_db *db = open_db(&f);
+	struct bg_run_rec *runs;
+	size_t n = runs_of(db, base, &runs);
+	for (size_t i = 0; i < n; i++)
+		TF_CHECK(!runs[i].complete && strcmp(runs[i].status, "ok"), "the base's run: %s",
+			 runs[i].status);
+	bg_db_run_list_free(runs, n);
+	n = runs_of(db, head, &runs);
+	TF_CHECK_EQ(n, 0);
+	bg_db_run_list_free(runs, n);
+	bg_db_close(db);
+	EXPECT_EXIT(0, bitgate(&f, "db", "check", NULL));
+	fx_done(&f);
+}
+
 /* The runs of sha in f's database: how many, and how many of them are complete with all
  * of want samples; any other is an error. */
 static size_t whole_runs(struct fx *f, const char *sha, int64_t want)
