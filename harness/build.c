@@ -340,8 +340,10 @@ static int build_fresh(struct bg_app *app, const struct bg_commit *c, const stru
 	if ((rc = bg_fs_rmtree(res->dir)) < 0 || (rc = bg_fs_mkdirs(res->dir)) < 0)
 		return rc;
 	bg_progress_stage("materialise %.12s", c->tree);
-	if ((rc = bg_git_materialise(app->repo, c, res->src_dir)) < 0)
+	if ((rc = bg_git_materialise(app->repo, c, res->src_dir)) < 0) {
+		bg_fs_rmtree(res->dir); /* a tree refused (or cut short): no entry of it stays */
 		return rc;
+	}
 	if ((rc = bg_fs_mkdirs(res->build_dir)) < 0 || (rc = bg_fs_mkdirs(p->logs)) < 0 ||
 	    (rc = bg_fs_mkdirs(p->out)) < 0)
 		return rc;

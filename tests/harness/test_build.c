@@ -165,3 +165,30 @@ TF_TEST(build__steps_run_in_order_with_their_own_env)
 	bg_build_result_clear(&r);
 	teardown(&f);
 }
+
+/* A commit whose tree bitgate refuses to check out (a name twice, written raw): the build
+ * fails as bad input and leaves no cache entry behind, so the cache holds only builds. */
+TF_TEST(build__refused_tree_leaves_no_entry)
+{
+	struct fixture f;
+	memset(&f, 0, sizeof(f));
+	char sha[41], tree[41];
+	TF_CHECK(tg_tmpdir(f.a.dir, sizeof(f.a.dir), "build-refused") == 0, "tg_tmpdir");
+	TF_CHECK(tg_repo_init(f.a.dir) == 0, "tg_repo_init");
+	TF_CHECK(tg_write(f.a.dir, "prog.sh", "#!/bin/sh\necho prog\n") == 0, "write");
+	TF_CHECK(tg_commit(f.a.dir, "one", sha) == 0, "commit");
+	const struct tg_raw_entry twice[] = {{"a", 0100644, NULL, "1\n"},
+					     {"a", 0100644, NULL, "2\n"}};
+	TF_CHECK(tg_raw_tree(f.a.dir, twice, 2, tree) == 0, "raw tree");
+	TF_CHECK(tg_raw_commit(f.a.dir, tree, "hostile", sha) == 0, "raw commit");
+	app_fixture_open(&f.a, sha);
+	TF_CHECK_EQ(bg_config_parse(&f.cfg, COPY_BUILD, strlen(COPY_BUILD), "test"), 0);
+	struct bg_build_opts o = {.jobs = 1};
+	struct bg_build_result res;
+	TF_CHECK_EQ(bg_build_ensure(&f.a.app, &f.a.c, f.cfg, &o, &res), BG_EINPUT);
+	TF_CHECK(contains(bg_error_last(), "'a'") || contains(bg_error_last(), "\"a\""), "%s",
+		 bg_error_last());
+	TF_CHECK(res.dir && !bg_fs_exists(res.dir), "the entry %s is left", res.dir);
+	bg_build_result_clear(&res);
+	teardown(&f);
+}
