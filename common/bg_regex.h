@@ -15,11 +15,12 @@ enum {
 };
 
 /* 0 when re is within the bounds above, uses no back-reference (\1..\9: matching with
- * one can take exponential time) and puts no count ('+', {m,n} with n > 1) on something
- * that can match the empty string ("(a*){4}", "x?{0,8}": regcomp's time is exponential in
- * those); else BG_EINPUT with why filled ("a repetition count above 2048 at byte 2"), no
- * message set, so the caller names where the pattern came from. Reads re as REG_EXTENDED;
- * it does not check that re is valid (regcomp does). */
+ * one can take exponential time) and repeats nothing that can match the empty string with
+ * copies or a loop ('*', '+', {m,n} with n > 1 or no n: "(a*){4}", "x?{0,8}", "a**";
+ * regcomp's time is exponential in those; '?' is allowed, ".*?" compiles as ".*"); else BG_EINPUT
+ * with why filled ("a repetition count above 2048 at byte 2"), no message set, so the caller names
+ * where the pattern came from. Reads re as REG_EXTENDED; it does not check that re is valid
+ * (regcomp does). */
 int bg_regex_check(const char *re, char *why, size_t why_size);
 
 /* bg_regex_check, then regcomp(out, re, REG_EXTENDED | REG_NOSUB): 0 with *out to regfree,

@@ -3,8 +3,9 @@
  * would take gigabytes is refused before regcomp sees it. Two shapes take time rather than
  * memory, and are bounded too: many optional elements (under '*', '?', the n - m optional
  * copies of {m,n}, each '|'), as regcomp's time grows with the square of their number
- * ("(a*)*{0,500}": 3.4 s under ASan), and copies of an element that can match the empty
- * string, on which regcomp's closure walk is exponential ("x*{0,16}{4,}": over 20 s). */
+ * ("(a*)*{0,500}": 3.4 s under ASan), and a repetition with copies or a loop ('+', '*',
+ * {m,n}) of an element that can match the empty string, on which regcomp's closure walk is
+ * exponential ("x*{0,16}{4,}", or "^x**0**v**" and so on 20 times: over 20 s each). */
 #include "bg_regex.h"
 
 #include <stdbool.h>
@@ -103,19 +104,25 @@ struct cost {
 	bool nullable;
 };
 
-/* The operator at w->pos: the copies glibc makes of the element it repeats (1 for '*' and
- * '?', 2 for '+', n or m + 1 for {m,n} and {m,}) and how many of those are optional (1 for
- * '*', '?', '+' and {m,}, n - m for {m,n}); no copies when there is no operator there (a
- * malformed interval is left to regcomp, which refuses it). */
-static int repetition(struct walk *w, size_t *copies, size_t *optional)
+/* A repetition operator as glibc expands it: the copies it makes of the element (1 for '*'
+ * and '?', 2 for '+', n or m + 1 for {m,n} and {m,}), how many of those are optional (1 for
+ * '*', '?', '+' and {m,}, n - m for {m,n}), and whether it loops (no upper bound). */
+struct op {
+	size_t copies; /* 0: no operator */
+	size_t optional;
+	bool loops;
+};
+
+/* The operator at w->pos, stepped over; none when there is no operator there (a malformed
+ * interval is left to regcomp, which refuses it). */
+static int repetition(struct walk *w, struct op *op)
 {
 	size_t at = w->pos;
 	char c = w->re[at];
-	*copies = *optional = 0;
+	*op = (struct op){0, 0, false};
 	if (c == '*' || c == '?' || c == '+') {
 		w->pos++;
-		*copies = c == '+' ? 2 : 1;
-		*optional = 1;
+		*op = (struct op){c == '+' ? 2 : 1, 1, c != '?'};
 		return 0;
 	}
 	if (c != '{')
@@ -135,10 +142,11 @@ static int repetition(struct walk *w, size_t *copies, size_t *optional)
 		snprintf(what, sizeof(what), "a repetition count above %d", BG_REGEX_MAX_COUNT);
 		return fail(w, what, at);
 	}
-	*copies = !has_comma ? m : has_n ? n : m + 1;
-	*optional = !has_comma ? 0 : has_n ? (n > m ? n - m : 0) : 1;
-	if (*copies == 0)
-		*copies = 1;
+	op->copies = !has_comma ? m : has_n ? n : m + 1;
+	op->optional = !has_comma ? 0 : has_n ? (n > m ? n - m : 0) : 1;
+	op->loops = has_comma && !has_n;
+	if (op->copies == 0)
+		op->copies = 1;
 	return 0;
 }
 
@@ -205,16 +213,18 @@ static int atom(struct walk *w, struct cost *c)
 static int repetitions(struct walk *w, struct cost *e)
 {
 	for (;;) {
-		size_t at = w->pos, copies, optional;
-		int rc = repetition(w, &copies, &optional);
-		if (rc < 0 || copies == 0)
+		size_t at = w->pos;
+		struct op op;
+		int rc = repetition(w, &op);
+		if (rc < 0 || op.copies == 0)
 			return rc;
-		if (copies > 1 && e->nullable)
+		/* glibc's closures are exponential in these: "^x**0**...", 20 of them, over 20 s */
+		if (e->nullable && (op.copies > 1 || op.loops))
 			return fail(w,
-				    "a count on something that can match the empty string (regcomp "
-				    "can take exponential time)",
+				    "a repetition of something that can match the empty string "
+				    "(regcomp can take exponential time; (x*)* is x*)",
 				    at);
-		*e = repeat(*e, copies, optional);
+		*e = repeat(*e, op.copies, op.optional);
 	}
 }
 

@@ -223,8 +223,8 @@ TF_TEST(integration__bad_input_exits_2)
 	/* ci and compare refuse a filter before building either side */
 	EXPECT_EXIT(2,
 		    bitgate(&f, "ci", "--base", c0, "--head", c0, "--filter", "x*{0,8}{4,}", NULL));
-	TF_CHECK(strstr(err_text.ptr, "bitgate ci: --filter 'x*{0,8}{4,}': a count on something "
-				      "that can match the empty string") &&
+	TF_CHECK(strstr(err_text.ptr, "bitgate ci: --filter 'x*{0,8}{4,}': a repetition of "
+				      "something that can match the empty string") &&
 			 !strstr(err_text.ptr, "build"),
 		 "stderr:\n%s", err_text.ptr);
 	EXPECT_EXIT(2, bitgate(&f, "compare", c0, c0, "--filter", "a{9999}", NULL));
