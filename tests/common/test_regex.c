@@ -51,6 +51,8 @@ TF_TEST(regex__blow_ups_refused_before_regcomp)
 		"(a?)*",
 		"(|b)*",
 		"x?{1,}",
+		"((((())){2,255})*))+)", /* from fuzz_config */
+		"^^#*\xfd*************0*****************v*********\xd6**********?Z\xbf",
 		"^x**0**v**d**e**f**g**h**i**j**k**l**m**n**o**p**q**r**s**t**"};
 	for (size_t i = 0; i < sizeof(empty_copies) / sizeof(empty_copies[0]); i++)
 		expect_refused(empty_copies[i],
