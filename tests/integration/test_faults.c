@@ -21,6 +21,16 @@
 #include "tf.h"
 #include "tg_fixture.h"
 
+/* The tmpfs mount_small_tmpfs made, detached at exit when a failed check ends the case
+ * before its own umount (tf_fail exits). */
+static char mounted[700];
+
+static void unmount_at_exit(void)
+{
+	if (mounted[0])
+		umount2(mounted, MNT_DETACH);
+}
+
 /* Mounts a tmpfs of size bytes at dir; skips the case where this process may not. */
 static void mount_small_tmpfs(const char *dir, long size)
 {
@@ -31,6 +41,8 @@ static void mount_small_tmpfs(const char *dir, long size)
 	TF_CHECK(mkdir(dir, 0755) == 0, "mkdir %s", dir);
 	if (mount("tmpfs", dir, "tmpfs", 0, opts) != 0)
 		TF_SKIP("cannot mount a tmpfs here (%s)", strerror(errno));
+	snprintf(mounted, sizeof(mounted), "%s", dir);
+	atexit(unmount_at_exit);
 }
 
 /* bitgate.json whose bench first fills the disk at fill (so the database's disk is full
@@ -131,6 +143,7 @@ TF_TEST(integration__disk_full_keeps_what_was_stored)
 	bg_db_run_list_free(runs, n);
 	bg_db_close(db);
 	TF_CHECK(umount(mnt) == 0, "umount %s: %s", mnt, strerror(errno));
+	mounted[0] = '\0';
 	fx_done(&f);
 }
 
