@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_parse_int.h"
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_json.h"
@@ -18,13 +19,11 @@
 
 /* ---- shared by both formats ---- */
 
-/* The "benchmarks" array both formats have: required, an array, not empty. set->v gets one
- * zeroed entry per element (a bench or, for Google Benchmark, at most one group each). */
-static int benchmark_list(struct bg_bench_set *set, const struct bg_json_at *root, const cJSON *doc,
-			  const cJSON **list, size_t *n)
+int bgp_benchmark_list(struct bg_bench_set *set, const struct bg_json_at *root, const cJSON *doc,
+		       const char *key, const cJSON **list, size_t *n)
 {
 	struct bg_json_at at;
-	int rc = bg_json_get_array(root, doc, "benchmarks", BG_JSON_REQUIRED, list, &at);
+	int rc = bg_json_get_array(root, doc, key, BG_JSON_REQUIRED, list, &at);
 	if (rc < 0)
 		return rc;
 	*n = (size_t)cJSON_GetArraySize(*list);
@@ -37,8 +36,7 @@ static int benchmark_list(struct bg_bench_set *set, const struct bg_json_at *roo
 	return set->v ? 0 : bg_error_oom();
 }
 
-/* An optional string member, copied into *out (left NULL when absent). */
-static int opt_string(char **out, const struct bg_json_at *at, const cJSON *obj, const char *key)
+int bgp_opt_string(char **out, const struct bg_json_at *at, const cJSON *obj, const char *key)
 {
 	const char *s;
 	int rc = bg_json_get_string(at, obj, key, BG_JSON_OPTIONAL, &s);
@@ -48,8 +46,7 @@ static int opt_string(char **out, const struct bg_json_at *at, const cJSON *obj,
 	return *out ? 0 : BG_ENOMEM;
 }
 
-/* A name (a benchmark's name, run_name or unit) no longer than BG_BENCH_MAX_NAME. */
-static int name_length(const struct bg_json_at *at, const char *key, const char *s)
+int bgp_name_length(const struct bg_json_at *at, const char *key, const char *s)
 {
 	size_t len = strlen(s);
 	if (len <= BG_BENCH_MAX_NAME)
@@ -60,9 +57,8 @@ static int name_length(const struct bg_json_at *at, const char *key, const char 
 			       BG_BENCH_MAX_NAME);
 }
 
-/* A required, non-empty string member (a benchmark's name or unit); borrowed. */
-static int required_name(const char **out, const struct bg_json_at *at, const cJSON *obj,
-			 const char *key)
+int bgp_required_name(const char **out, const struct bg_json_at *at, const cJSON *obj,
+		      const char *key)
 {
 	struct bg_json_at kat;
 	const cJSON *v = bg_json_member(obj, key);
@@ -73,12 +69,10 @@ static int required_name(const char **out, const struct bg_json_at *at, const cJ
 		return bg_json_at_fail(&kat, "expected a non-empty string, got %s",
 				       cJSON_IsString(v) ? "\"\"" : bg_json_type_name(v));
 	*out = v->valuestring;
-	return name_length(at, key, *out);
+	return bgp_name_length(at, key, *out);
 }
 
-/* A finite number > 0 (a sample, a real_time): a zero, negative or non-finite timing means a
- * broken timer. */
-static int positive_number(double *out, const struct bg_json_at *at, const cJSON *v)
+int bgp_positive_number(double *out, const struct bg_json_at *at, const cJSON *v)
 {
 	if (!v)
 		return bg_json_at_fail(at, "required");
@@ -121,7 +115,7 @@ static int opt_strv(char ***out, size_t *n, const struct bg_json_at *parent, con
 	return 0;
 }
 
-static int keep_json(char **out, const cJSON *ctx)
+int bgp_keep_json(char **out, const cJSON *ctx)
 {
 	if (!ctx) {
 		*out = bg_strdup("{}");
@@ -134,6 +128,50 @@ static int keep_json(char **out, const cJSON *ctx)
 	*out = bg_strdup(s);
 	cJSON_free(s);
 	return *out ? 0 : BG_ENOMEM;
+}
+
+/* One sample in seconds: a finite number >= 0 whose value in ns is finite too. */
+static int seconds(double *ns, const struct bg_json_at *at, const cJSON *e)
+{
+	if (!cJSON_IsNumber(e))
+		return bg_json_at_fail(at, "expected a time in seconds (a number >= 0), got %s",
+				       bg_json_type_name(e));
+	*ns = e->valuedouble * 1e9;
+	if (!isfinite(*ns) || e->valuedouble < 0)
+		return bg_json_at_fail(at, "expected a time in seconds (a number >= 0), got %g",
+				       e->valuedouble);
+	return 0;
+}
+
+int bgp_seconds_samples(struct bg_bench *b, const struct bg_json_at *at, const cJSON *v,
+			const char *why_zero)
+{
+	if (!cJSON_IsArray(v))
+		return bg_json_at_fail(at, "expected an array of times in seconds, got %s",
+				       bg_json_type_name(v));
+	size_t n = (size_t)cJSON_GetArraySize(v), i = 0, zero = 0;
+	if (n == 0)
+		return bg_json_at_fail(at, "empty: a benchmark that ran needs samples");
+	if (!(b->samples = malloc(n * sizeof(double))))
+		return bg_error_oom();
+	for (const cJSON *e = v->child; e; e = e->next, i++) {
+		struct bg_json_at eat;
+		bg_json_at_index(&eat, at, i);
+		if (seconds(&b->samples[i], &eat, e) < 0)
+			return BG_EINPUT;
+		if (b->samples[i] == 0 && !zero)
+			zero = i + 1;
+	}
+	b->n_samples = n;
+	if (!zero)
+		return 0;
+	/* a zero is not a time: the benchmark is not measured, and none of its samples kept */
+	struct bg_buf why = BG_BUF_INIT;
+	bg_buf_printf(&why, "%s (sample %zu of %zu is 0 s)", why_zero, zero, n);
+	free(b->samples);
+	b->samples = NULL;
+	b->n_samples = 0;
+	return (b->skipped = bg_buf_detach(&why)) ? 0 : BG_ENOMEM;
 }
 
 /* ---- bitgate-bench/1 ---- */
@@ -182,10 +220,10 @@ static int read_bitgate_ctx_members(struct bg_bench_ctx *ctx, const struct bg_js
 {
 	int64_t threads;
 	int strict, rc;
-	if ((rc = opt_string(&ctx->program, at, c, "program")) < 0 ||
-	    (rc = opt_string(&ctx->version, at, c, "version")) < 0 ||
-	    (rc = opt_string(&ctx->cpu, at, c, "cpu")) < 0 ||
-	    (rc = opt_string(&ctx->build_type, at, c, "build_type")) < 0 ||
+	if ((rc = bgp_opt_string(&ctx->program, at, c, "program")) < 0 ||
+	    (rc = bgp_opt_string(&ctx->version, at, c, "version")) < 0 ||
+	    (rc = bgp_opt_string(&ctx->cpu, at, c, "cpu")) < 0 ||
+	    (rc = bgp_opt_string(&ctx->build_type, at, c, "build_type")) < 0 ||
 	    (rc = opt_strv(&ctx->isa, &ctx->n_isa, at, c, "isa")) < 0 ||
 	    (rc = opt_strv(&ctx->kernels, &ctx->n_kernels, at, c, "kernels")) < 0)
 		return rc;
@@ -213,7 +251,7 @@ static int read_bitgate_ctx(struct bg_bench_ctx *ctx, const struct bg_json_at *r
 		return rc;
 	if (c && (rc = read_bitgate_ctx_members(ctx, &at, c)) < 0)
 		return rc;
-	return keep_json(&ctx->json, c);
+	return bgp_keep_json(&ctx->json, c);
 }
 
 static int opt_nonneg(double *out, const struct bg_json_at *parent, const cJSON *obj,
@@ -252,7 +290,7 @@ static int read_samples(struct bg_bench *b, const struct bg_json_at *at, const c
 	for (const cJSON *e = v->child; e; e = e->next, i++) {
 		struct bg_json_at eat;
 		bg_json_at_index(&eat, at, i);
-		if (positive_number(&b->samples[i], &eat, e) < 0)
+		if (bgp_positive_number(&b->samples[i], &eat, e) < 0)
 			return BG_EINPUT;
 	}
 	b->n_samples = n;
@@ -266,7 +304,7 @@ static int read_bitgate_names(struct bg_bench_set *set, struct bg_strmap *names,
 	struct bg_bench *b = &set->v[idx];
 	const char *name, *unit;
 	size_t j;
-	if (required_name(&name, at, o, "name") < 0)
+	if (bgp_required_name(&name, at, o, "name") < 0)
 		return BG_EINPUT;
 	if (bg_strmap_get(names, name, &j)) {
 		struct bg_json_at nat;
@@ -276,7 +314,7 @@ static int read_bitgate_names(struct bg_bench_set *set, struct bg_strmap *names,
 	}
 	if (!(b->name = bg_strdup(name)) || bg_strmap_put(names, b->name, idx) < 0)
 		return BG_ENOMEM;
-	if (required_name(&unit, at, o, "unit") < 0)
+	if (bgp_required_name(&unit, at, o, "unit") < 0)
 		return BG_EINPUT;
 	return (b->unit = bg_strdup(unit)) ? 0 : BG_ENOMEM;
 }
@@ -284,7 +322,7 @@ static int read_bitgate_names(struct bg_bench_set *set, struct bg_strmap *names,
 /* "skipped" with a reason, or samples: one or the other. */
 static int read_bitgate_outcome(struct bg_bench *b, const struct bg_json_at *at, const cJSON *o)
 {
-	int rc = opt_string(&b->skipped, at, o, "skipped");
+	int rc = bgp_opt_string(&b->skipped, at, o, "skipped");
 	if (rc < 0)
 		return rc;
 	const cJSON *samples = bg_json_member(o, "samples");
@@ -317,7 +355,7 @@ static int read_bitgate_bench(struct bg_bench_set *set, struct bg_strmap *names,
 				      &b->iterations)) < 0 ||
 	    (rc = opt_nonneg(&b->elements, &at, o, "elements")) < 0 ||
 	    (rc = opt_nonneg(&b->bytes, &at, o, "bytes")) < 0 ||
-	    (rc = opt_string(&b->kernel, &at, o, "kernel")) < 0 ||
+	    (rc = bgp_opt_string(&b->kernel, &at, o, "kernel")) < 0 ||
 	    (rc = bg_json_get_bool(&at, o, "checked", BG_JSON_OPTIONAL, &b->checked)) < 0)
 		return rc;
 	return 0;
@@ -345,7 +383,7 @@ static int read_bitgate(struct bg_bench_set *set, const struct bg_json_at *root,
 
 	const cJSON *list;
 	size_t n;
-	if ((rc = benchmark_list(set, root, doc, &list, &n)) < 0)
+	if ((rc = bgp_benchmark_list(set, root, doc, "benchmarks", &list, &n)) < 0)
 		return rc;
 	/* All entries exist (zeroed) from the start, so bg_bench_set_free can undo a failure
 	 * half-way through. */
@@ -421,7 +459,7 @@ static int read_gbench_ctx(struct bg_bench_ctx *ctx, const struct bg_json_at *ro
 	}
 	/* library_build_type and library_version describe Google Benchmark itself, not the
 	 * program under test, so build_type and version stay unknown. */
-	return keep_json(&ctx->json, c);
+	return bgp_keep_json(&ctx->json, c);
 }
 
 static double time_unit_ns(const char *u)
@@ -453,7 +491,7 @@ static int read_gbench_timing(struct gbench_entry *e, const struct bg_json_at *a
 	const char *tu = NULL;
 	double rt = 0, scale = 1.0;
 	bg_json_at_key(&rat, at, "real_time");
-	int rc = positive_number(&rt, &rat, bg_json_member(o, "real_time"));
+	int rc = bgp_positive_number(&rt, &rat, bg_json_member(o, "real_time"));
 	if (rc < 0 || (rc = bg_json_get_string(at, o, "time_unit", BG_JSON_OPTIONAL, &tu)) < 0)
 		return rc;
 	if (tu && (scale = time_unit_ns(tu)) == 0.0) {
@@ -463,6 +501,8 @@ static int read_gbench_timing(struct gbench_entry *e, const struct bg_json_at *a
 			&tat, "expected \"ns\", \"us\", \"ms\" or \"s\", got \"%.32s\"", tu);
 	}
 	e->sample = rt * scale;
+	if (!isfinite(e->sample))
+		return bg_json_at_fail(&rat, "expected a finite number > 0, got %g %s", rt, tu);
 	rc = bg_json_get_integer(at, o, "iterations", BG_JSON_OPTIONAL, 0, INT64_MAX,
 				 &e->iterations);
 	return rc < 0 ? rc : 0;
@@ -472,19 +512,19 @@ static int read_gbench_fields(struct gbench_entry *e, const struct bg_json_at *a
 {
 	const char *name, *run_name = NULL;
 	int rc;
-	if ((rc = required_name(&name, at, o, "name")) < 0 ||
+	if ((rc = bgp_required_name(&name, at, o, "name")) < 0 ||
 	    (rc = bg_json_get_string(at, o, "run_name", BG_JSON_OPTIONAL, &run_name)) < 0)
 		return rc;
 	/* Repetitions share run_name; versions before run_name existed repeat the name. */
 	e->key = run_name && run_name[0] ? run_name : name;
-	if (e->key == run_name && (rc = name_length(at, "run_name", run_name)) < 0)
+	if (e->key == run_name && (rc = bgp_name_length(at, "run_name", run_name)) < 0)
 		return rc;
 	if ((rc = bg_json_get_bool(at, o, "error_occurred", BG_JSON_OPTIONAL, &e->error)) < 0 ||
 	    (rc = bg_json_get_bool(at, o, "skipped", BG_JSON_OPTIONAL, &e->skip)) < 0)
 		return rc;
-	if (e->error && (rc = opt_string(&e->why, at, o, "error_message")) < 0)
+	if (e->error && (rc = bgp_opt_string(&e->why, at, o, "error_message")) < 0)
 		return rc;
-	if (!e->error && e->skip && (rc = opt_string(&e->why, at, o, "skip_message")) < 0)
+	if (!e->error && e->skip && (rc = bgp_opt_string(&e->why, at, o, "skip_message")) < 0)
 		return rc;
 	if (e->error || e->skip)
 		return 0;
@@ -610,7 +650,7 @@ static int read_gbench(struct bg_bench_set *set, const struct bg_json_at *root, 
 		return rc;
 	const cJSON *list;
 	size_t n;
-	if ((rc = benchmark_list(set, root, doc, &list, &n)) < 0)
+	if ((rc = bgp_benchmark_list(set, root, doc, "benchmarks", &list, &n)) < 0)
 		return rc;
 	/* At most one group per entry; set->n counts the groups made so far. */
 	struct gbench_groups gs = {set, BG_STRMAP_INIT, calloc(n, sizeof(size_t))};
@@ -627,51 +667,76 @@ static int read_gbench(struct bg_bench_set *set, const struct bg_json_at *root, 
 
 /* ---- entry point ---- */
 
+/* The formats and their readers. */
+static const struct format {
+	const char *name;
+	int (*read)(struct bg_bench_set *, const struct bg_json_at *, const cJSON *);
+	bool clean; /* bare NaN and Infinity become null first (C++ and Python print them) */
+} formats[] = {
+	{BG_FORMAT_BITGATE, read_bitgate, false},
+	{BG_FORMAT_GBENCH, read_gbench, true},
+	{BG_FORMAT_HYPERFINE, bgp_read_hyperfine, false},
+	{BG_FORMAT_PYTEST, bgp_read_pytest, true},
+};
+
+static const struct format *find_format(const char *name)
+{
+	for (size_t i = 0; i < BG_COUNTOF(formats); i++)
+		if (!strcmp(formats[i].name, name))
+			return &formats[i];
+	return NULL;
+}
+
+int bg_bench_format_known(const char *name)
+{
+	return find_format(name) != NULL;
+}
+
+/* The document, cleaned first where the format needs it. */
+static int parse_doc(cJSON **root, struct bg_buf *clean, const struct format *f, const char *text,
+		     size_t len, const char *origin)
+{
+	if (bg_json_blank(text, len))
+		return bg_error_set(BG_EINPUT,
+				    "%s: empty: the bench program printed nothing on stdout",
+				    origin);
+	if (f->clean) {
+		int rc = gbench_clean(clean, text, len);
+		if (rc < 0)
+			return rc;
+		text = bg_buf_cstr(clean);
+		len = clean->len;
+	}
+	return bg_json_parse_object(root, text, len, origin);
+}
+
 int bg_bench_parse(struct bg_bench_set **out, const char *text, size_t len, const char *format,
 		   const char *origin)
 {
 	struct bg_bench_set *set = NULL;
 	struct bg_buf clean = BG_BUF_INIT;
 	cJSON *root = NULL;
-	int rc = 0;
 
 	*out = NULL;
 	if (!origin)
 		origin = "bench output";
-	if (!format)
-		format = BG_FORMAT_BITGATE;
-	bool gbench = !strcmp(format, BG_FORMAT_GBENCH);
-	if (!gbench && strcmp(format, BG_FORMAT_BITGATE) != 0)
-		return bg_error_set(BG_EINPUT,
-				    "%s: unknown bench format \"%s\" (expected \"%s\" or \"%s\")",
-				    origin, format, BG_FORMAT_BITGATE, BG_FORMAT_GBENCH);
-	if (bg_json_blank(text, len))
-		return bg_error_set(BG_EINPUT,
-				    "%s: empty: the bench program printed nothing on stdout",
-				    origin);
-
-	if (gbench) {
-		if ((rc = gbench_clean(&clean, text, len)) < 0)
-			goto done;
-		text = bg_buf_cstr(&clean);
-		len = clean.len;
-	}
-	if ((rc = bg_json_parse_object(&root, text, len, origin)) < 0)
-		goto done;
-	set = calloc(1, sizeof(*set));
-	if (!set) {
+	const struct format *f = find_format(format ? format : BG_FORMAT_BITGATE);
+	if (!f)
+		return bg_error_set(BG_EINPUT, "%s: unknown bench format \"%s\" (expected %s)",
+				    origin, format, BG_BENCH_FORMATS);
+	int rc = parse_doc(&root, &clean, f, text, len, origin);
+	if (rc == 0 && !(set = calloc(1, sizeof(*set))))
 		rc = bg_error_oom();
-		goto done;
+	if (rc == 0) {
+		set->ctx.strict_mode = -1;
+		if (!(set->format = bg_strdup(f->name)))
+			rc = BG_ENOMEM;
 	}
-	set->ctx.strict_mode = -1;
-	if (!(set->format = bg_strdup(format))) {
-		rc = BG_ENOMEM;
-		goto done;
+	if (rc == 0) {
+		struct bg_json_at at;
+		bg_json_at_root(&at, origin);
+		rc = f->read(set, &at, root);
 	}
-	struct bg_json_at at;
-	bg_json_at_root(&at, origin);
-	rc = gbench ? read_gbench(set, &at, root) : read_bitgate(set, &at, root);
-done:
 	if (rc < 0)
 		bg_bench_set_free(set);
 	else

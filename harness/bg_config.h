@@ -34,7 +34,8 @@ struct bg_config {
 	struct bg_step *build;  /* build steps in order (may be none) */
 	size_t n_build;
 	struct bg_step bench;   /* the bench command (required) */
-	char *bench_format;     /* "bitgate-bench/1" (default) or "googlebenchmark" */
+	char *bench_format;     /* "bitgate-bench/1" (default), "googlebenchmark", "hyperfine",
+				   "pytest-benchmark" */
 	char **bench_filter_argv; /* appended to the bench argv for --filter RE ({filter}); NULL */
 	size_t bench_filter_argc;
 	int bench_warmup;       /* warm-up runs of the bench command before stored ones (default 1) */

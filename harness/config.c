@@ -276,9 +276,8 @@ static int read_bench_format(struct bg_config *cfg, const struct bg_json_at *at,
 	const char *f;
 	if (bg_json_want_string(at, m, &f) < 0)
 		return BG_EINPUT;
-	if (strcmp(f, BG_FORMAT_BITGATE) != 0 && strcmp(f, BG_FORMAT_GBENCH) != 0)
-		return bg_json_at_fail(at, "expected \"%s\" or \"%s\", got \"%.64s\"",
-				       BG_FORMAT_BITGATE, BG_FORMAT_GBENCH, f);
+	if (!bg_bench_format_known(f))
+		return bg_json_at_fail(at, "expected %s, got \"%.64s\"", BG_BENCH_FORMATS, f);
 	return (cfg->bench_format = bg_strdup(f)) ? 0 : BG_ENOMEM;
 }
 

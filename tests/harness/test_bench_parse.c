@@ -509,6 +509,11 @@ TF_TEST(bench_parse__gbench_malformed)
 		    "benchmarks[0].real_time: expected a finite number > 0, got -2");
 	expect_fail("{\"benchmarks\": [{\"real_time\": 2}]}", BG_FORMAT_GBENCH,
 		    "benchmarks[0].name: required");
+	/* finite in seconds, infinite in ns */
+	expect_fail("{\"benchmarks\": [{\"name\": \"BM_A\", \"real_time\": 1e300, \"time_unit\": "
+		    "\"s\"}]}",
+		    BG_FORMAT_GBENCH,
+		    "benchmarks[0].real_time: expected a finite number > 0, got 1e+300 s");
 	expect_fail(
 		"{\"benchmarks\": [{\"name\": \"BM_A\", \"run_type\": \"summary\", "
 		"\"real_time\": 2}]}",
@@ -643,4 +648,180 @@ TF_TEST(bench_parse__gbench_many_groups_interleaved)
 	}
 	bg_bench_set_free(set);
 	bg_buf_free(&b);
+}
+
+/* hyperfine 1.15 `--runs 5 --export-json` of 'sleep 0.01' and 'true' (run through the
+ * shell: 'true' is shorter than the shell start-up hyperfine subtracts, so three of its
+ * times are 0), and `-i` of 'false'; copied from its output, the numbers trimmed. */
+static const char hyperfine_ok[] =
+	"{\"results\": [{\"command\": \"sleep 0.01\", \"mean\": 0.0296, \"stddev\": 0.0207, "
+	"\"median\": 0.0211, \"user\": 0.0026, \"system\": 0.0042, \"min\": 0.0161, \"max\": "
+	"0.0665, \"times\": [0.01617565798, 0.024470348980000004, 0.02111481198, 0.02020214198, "
+	"0.06650085698], \"exit_codes\": [0, 0, 0, 0, 0]}, {\"command\": \"true\", \"mean\": "
+	"0.0017, \"stddev\": 0.0024, \"median\": 0.0013, \"user\": 0.0011, \"system\": 0.0014, "
+	"\"min\": 0.0, \"max\": 0.0059, \"times\": [0.0013317069799999998, 0.005900189980000001, "
+	"0.0, 0.0, 0.0015026779800000004], \"exit_codes\": [0, 0, 0, 0, 0]}, {\"command\": "
+	"\"false\", \"mean\": 0.0012, \"stddev\": 0.0001, \"median\": 0.0012, \"user\": 0.0005, "
+	"\"system\": 0.0006, \"min\": 0.0011, \"max\": 0.0013, \"times\": [0.0011, 0.0013], "
+	"\"exit_codes\": [1, 1]}, {\"command\": \"sleep 0.02\", \"times\": [0.02], "
+	"\"parameters\": {\"n\": \"2\"}}]}";
+
+TF_TEST(bench_parse__hyperfine_commands_and_their_runs)
+{
+	struct bg_bench_set *set = NULL;
+	int rc = bg_bench_parse(&set, hyperfine_ok, strlen(hyperfine_ok), BG_FORMAT_HYPERFINE,
+				ORIGIN);
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+	TF_CHECK(!strcmp(set->format, "hyperfine") && set->n == 4, "format %s, %zu", set->format,
+		 set->n);
+	TF_CHECK(set->ctx.program == NULL && !strcmp(set->ctx.json, "{}"), "no context");
+	const struct bg_bench *b = &set->v[0];
+	TF_CHECK(!strcmp(b->name, "sleep 0.01") && !strcmp(b->unit, "ns") && !b->skipped, "%s",
+		 b->name);
+	TF_CHECK(b->n_samples == 5 && b->samples[0] == 0.01617565798 * 1e9 &&
+			 b->samples[4] == 0.06650085698 * 1e9,
+		 "seconds to ns: %zu %g", b->n_samples, b->samples[0]);
+	TF_CHECK(b->checked == -1 && b->kernel == NULL && b->iterations == 0, "not said");
+	b = &set->v[1];
+	TF_CHECK(b->skipped && strstr(b->skipped, "shorter than the shell start-up") &&
+			 strstr(b->skipped, "(sample 3 of 5 is 0 s)") && b->n_samples == 0 &&
+			 b->samples == NULL,
+		 "a time of 0: %s", b->skipped ? b->skipped : "(measured)");
+	b = &set->v[2];
+	TF_CHECK(b->skipped && !strcmp(b->skipped, "run 1 exited with 1") && b->n_samples == 0,
+		 "-i: %s", b->skipped ? b->skipped : "(measured)");
+	b = &set->v[3];
+	TF_CHECK(!strcmp(b->name, "sleep 0.02") && b->n_samples == 1, "parameters ignored");
+	bg_bench_set_free(set);
+}
+
+TF_TEST(bench_parse__hyperfine_malformed)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{"{\"results\": []}", "results: empty"},
+		{"{\"benchmarks\": []}", "results: required"},
+		{"{\"results\": [{\"times\": [1]}]}", "results[0].command: required"},
+		{"{\"results\": [{\"command\": \"x\"}]}", "results[0].times: required"},
+		{"{\"results\": [{\"command\": \"x\", \"times\": []}]}", "results[0].times: empty"},
+		{"{\"results\": [{\"command\": \"x\", \"times\": [0.1, -1]}]}",
+		 "results[0].times[1]: expected a time in seconds (a number >= 0), got -1"},
+		{"{\"results\": [{\"command\": \"x\", \"times\": [\"1\"]}]}",
+		 "results[0].times[0]: expected a time in seconds (a number >= 0), got a string"},
+		{"{\"results\": [{\"command\": \"x\", \"times\": [1e300]}]}",
+		 "results[0].times[0]: expected a time in seconds (a number >= 0), got 1e+300"},
+		{"{\"results\": [{\"command\": \"x\", \"times\": [1], \"exit_codes\": [\"0\"]}]}",
+		 "results[0].exit_codes[0]: expected an exit code or null, got a string"},
+		{"{\"results\": [{\"command\": \"x\", \"times\": [1]}, {\"command\": \"x\", "
+		 "\"times\": [1]}]}",
+		 "results[1].command: duplicate command \"x\" (also results[0]; name them apart"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_fail(bad[i].text, BG_FORMAT_HYPERFINE, bad[i].want);
+	/* a signal ends a run: null */
+	static const char sig[] = "{\"results\": [{\"command\": \"x\", \"times\": [1, 2], "
+				  "\"exit_codes\": [0, null]}]}";
+	struct bg_bench_set *set = NULL;
+	TF_CHECK(bg_bench_parse(&set, sig, strlen(sig), BG_FORMAT_HYPERFINE, ORIGIN) == 0, "%s",
+		 bg_error_last());
+	TF_CHECK(set->v[0].skipped && !strcmp(set->v[0].skipped, "run 2 was ended by a signal"),
+		 "%s", set->v[0].skipped ? set->v[0].skipped : "(measured)");
+	bg_bench_set_free(set);
+}
+
+/* pytest-benchmark 3.2.2 `--benchmark-json --benchmark-save-data` of a parametrized test,
+ * and one without data (as later versions write without --benchmark-save-data); copied
+ * from its output, data trimmed to three rounds. */
+static const char pytest_ok[] =
+	"{\"machine_info\": {\"node\": \"vm\", \"processor\": \"\", \"machine\": \"x86_64\", "
+	"\"python_implementation\": \"CPython\", \"python_version\": \"3.11.2\", \"system\": "
+	"\"Linux\", \"cpu\": {\"vendor_id\": \"AuthenticAMD\", \"hardware\": \"unknown\", "
+	"\"brand\": \"AMD EPYC\"}}, \"commit_info\": {\"id\": \"unversioned\", \"time\": null, "
+	"\"dirty\": false, \"project\": \"fmt\", \"branch\": \"(unknown)\"}, \"benchmarks\": "
+	"[{\"group\": null, \"name\": \"test_fib_param[5]\", \"fullname\": "
+	"\"test_demo.py::test_fib_param[5]\", \"params\": {\"n\": 5}, \"param\": \"5\", "
+	"\"extra_info\": {}, \"options\": {\"disable_gc\": false, \"timer\": \"perf_counter\", "
+	"\"min_rounds\": 5, \"max_time\": 0.05, \"min_time\": 5e-06, \"warmup\": false}, "
+	"\"stats\": {\"min\": 4.2074983260439086e-07, \"max\": 0.0003459030831436394, \"mean\": "
+	"1.0254864871455221e-06, \"stddev\": 1.3623664615605995e-05, \"rounds\": 3, \"median\": "
+	"4.358334990683943e-07, \"iqr\": 1.18e-08, \"q1\": 4.31e-07, \"q3\": 4.43e-07, "
+	"\"iqr_outliers\": 1539, \"stddev_outliers\": 15, \"outliers\": \"15;1539\", \"ld15iqr\": "
+	"4.2e-07, \"hd15iqr\": 4.6e-07, \"ops\": 975146.930296019, \"total\": "
+	"0.009766733303573916, \"data\": [4.5258335982604575e-07, 4.5833379166045535e-07, "
+	"4.3916710031529266e-07], \"iterations\": 12}}, {\"group\": null, \"name\": "
+	"\"test_fib10\", \"fullname\": \"test_demo.py::test_fib10\", \"stats\": {\"min\": 5.6e-06, "
+	"\"max\": 0.0041, \"mean\": 1.5e-05, \"stddev\": NaN, \"rounds\": 3081, \"median\": "
+	"7.203998393379152e-06, \"iterations\": 1}}], \"datetime\": "
+	"\"2026-12-03T10:20:05.850900\", \"version\": \"3.2.2\"}";
+
+TF_TEST(bench_parse__pytest_benchmark_data_or_median)
+{
+	struct bg_bench_set *set = NULL;
+	int rc = bg_bench_parse(&set, pytest_ok, strlen(pytest_ok), BG_FORMAT_PYTEST, ORIGIN);
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+	TF_CHECK(!strcmp(set->format, "pytest-benchmark") && set->n == 2, "%zu", set->n);
+	TF_CHECK(set->ctx.cpu && !strcmp(set->ctx.cpu, "AMD EPYC"), "cpu %s", set->ctx.cpu);
+	TF_CHECK(set->ctx.program == NULL && set->ctx.version == NULL,
+		 "pytest-benchmark's own "
+		 "version is not the program's");
+	TF_CHECK(strstr(set->ctx.json, "\"machine_info\":{\"node\":\"vm\"") &&
+			 strstr(set->ctx.json, "\"commit_info\":{\"id\":\"unversioned\"") &&
+			 strstr(set->ctx.json, "\"version\":\"3.2.2\""),
+		 "json %s", set->ctx.json);
+	const struct bg_bench *b = &set->v[0];
+	TF_CHECK(!strcmp(b->name, "test_demo.py::test_fib_param[5]") && !strcmp(b->unit, "ns"),
+		 "%s", b->name);
+	TF_CHECK(b->n_samples == 3 && b->samples[0] == 4.5258335982604575e-07 * 1e9 &&
+			 b->samples[2] == 4.3916710031529266e-07 * 1e9 && b->iterations == 12,
+		 "data: %zu %g iterations %lld", b->n_samples, b->samples[0],
+		 (long long)b->iterations);
+	b = &set->v[1];
+	TF_CHECK(!strcmp(b->name, "test_demo.py::test_fib10") && b->n_samples == 1 &&
+			 b->samples[0] == 7.203998393379152e-06 * 1e9,
+		 "the median alone without data: %zu %g", b->n_samples,
+		 b->n_samples ? b->samples[0] : 0.0);
+	bg_bench_set_free(set);
+}
+
+TF_TEST(bench_parse__pytest_benchmark_malformed)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{"{\"benchmarks\": []}", "benchmarks: empty"},
+		{"{\"benchmarks\": [{\"name\": \"t\", \"stats\": {\"median\": 1}}]}",
+		 "benchmarks[0].fullname: required"},
+		{"{\"benchmarks\": [{\"fullname\": \"t\"}]}", "benchmarks[0].stats: required"},
+		{"{\"benchmarks\": [{\"fullname\": \"t\", \"stats\": {}}]}",
+		 "benchmarks[0].stats.median: required"},
+		{"{\"benchmarks\": [{\"fullname\": \"t\", \"stats\": {\"median\": 0}}]}",
+		 "benchmarks[0].stats.median: expected a finite number > 0, got 0"},
+		{"{\"benchmarks\": [{\"fullname\": \"t\", \"stats\": {\"data\": [1, NaN]}}]}",
+		 "benchmarks[0].stats.data[1]: expected a time in seconds (a number >= 0), got "
+		 "null"},
+		{"{\"benchmarks\": [{\"fullname\": \"t\", \"stats\": {\"data\": [1], "
+		 "\"iterations\": "
+		 "0}}]}",
+		 "benchmarks[0].stats.iterations: expected an integer"},
+		{"{\"benchmarks\": [{\"fullname\": \"t\", \"stats\": {\"median\": 1}}, "
+		 "{\"fullname\": \"t\", \"stats\": {\"median\": 1}}]}",
+		 "benchmarks[1].fullname: duplicate name \"t\" (also benchmarks[0])"},
+		{"{\"machine_info\": {\"cpu\": {\"brand_raw\": 7}}, \"benchmarks\": "
+		 "[{\"fullname\": "
+		 "\"t\", \"stats\": {\"median\": 1}}]}",
+		 "machine_info.cpu.brand_raw: expected a string, got a number"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_fail(bad[i].text, BG_FORMAT_PYTEST, bad[i].want);
+	/* a round of 0 s: not measured, with the reason */
+	static const char zero[] =
+		"{\"benchmarks\": [{\"fullname\": \"t\", \"stats\": {\"data\": [1e-7, 0]}}]}";
+	struct bg_bench_set *set = NULL;
+	TF_CHECK(bg_bench_parse(&set, zero, strlen(zero), BG_FORMAT_PYTEST, ORIGIN) == 0, "%s",
+		 bg_error_last());
+	TF_CHECK(set->v[0].skipped && strstr(set->v[0].skipped, "shorter than its timer") &&
+			 set->v[0].n_samples == 0,
+		 "%s", set->v[0].skipped ? set->v[0].skipped : "(measured)");
+	bg_bench_set_free(set);
 }

@@ -277,7 +277,8 @@ TF_TEST(config__wrong_types)
 	expect_fail_with("\"acknowledge\": {}", "acknowledge: expected an array, got an object");
 	expect_fail(
 		"{\"version\": 1, \"bench\": {\"argv\": [\"b\"], \"format\": \"csv\"}}",
-		"bench.format: expected \"bitgate-bench/1\" or \"googlebenchmark\", got \"csv\"");
+		"bench.format: expected \"bitgate-bench/1\", \"googlebenchmark\", \"hyperfine\" or "
+		"\"pytest-benchmark\", got \"csv\"");
 	expect_fail("{\"version\": 1, \"bench\": {\"argv\": [\"b\"], \"warmup\": -1}}",
 		    "bench.warmup: expected an integer >= 0, got a number");
 	expect_fail("{\"version\": 1, \"bench\": {\"argv\": [\"b\"], \"warmup\": 1.5}}",
