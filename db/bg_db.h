@@ -277,10 +277,11 @@ int bg_db_import(struct bg_db *db, FILE *in, const char *origin, bg_db_decision_
 /* --- the nightly dashboard: series along a line of commits, and regressions ----------- */
 
 enum bg_commit_state {
-	BG_COMMIT_UNMEASURED = 0,   /* no complete run, and no failed build */
+	BG_COMMIT_UNMEASURED = 0,   /* no complete run, and nothing that makes one impossible */
 	BG_COMMIT_MEASURED = 1,     /* a complete run */
-	BG_COMMIT_BUILD_FAILED = 2, /* no complete run, but a run whose build failed: running it
-				       again would fail again */
+	BG_COMMIT_UNMEASURABLE = 2, /* no complete run, but a run whose build failed or whose
+				       bitgate.json is missing or unusable: running it again
+				       would fail again */
 };
 
 /* done[i] = the bg_commit_state of shas[i] for non-worktree runs of kind on machine_id. Runs

@@ -15,7 +15,7 @@ int bg_db_commits_measured(struct bg_db *db, int64_t machine_id, const char *kin
 {
 	static const char sql[] =
 		"SELECT coalesce(max(CASE WHEN r.complete = 1 THEN 2 "
-		"WHEN r.status = 'build-failed' THEN 1 ELSE 0 END), 0) "
+		"WHEN r.status IN ('build-failed', 'config-error') THEN 1 ELSE 0 END), 0) "
 		"FROM runs r JOIN commits c ON c.id = r.commit_id "
 		"WHERE c.sha = ?1 AND r.machine_id = ?2 AND r.kind = ?3 AND r.worktree = 0 "
 		"AND (?4 = 1 OR r.label IS NULL OR r.label <> 'bisect')";
@@ -37,7 +37,7 @@ int bg_db_commits_measured(struct bg_db *db, int64_t machine_id, const char *kin
 			err = db_fail(db, "finding measured commits");
 			goto done;
 		}
-		static const int state[] = {BG_COMMIT_UNMEASURED, BG_COMMIT_BUILD_FAILED,
+		static const int state[] = {BG_COMMIT_UNMEASURED, BG_COMMIT_UNMEASURABLE,
 					    BG_COMMIT_MEASURED};
 		done[i] = state[sqlite3_column_int(s, 0)];
 	}

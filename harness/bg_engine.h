@@ -71,6 +71,12 @@ int bg_subject_finish(struct bg_app *app, struct bg_subject *s);
 
 void bg_subject_clear(struct bg_subject *s);
 
+/* Records c as a commit bitgate cannot measure because its tree has no bitgate.json: a run
+ * with status "config-error" and the reason, at once and without a log line (a nightly
+ * over a history that adopted bitgate late records many). The caller clears s. */
+int bg_engine_record_unconfigured(struct bg_app *app, struct bg_subject *s,
+				  const struct bg_commit *c, const struct bg_engine_opts *opts);
+
 /* Everything for one subject in order: prepare, rounds, tests, finish. */
 int bg_engine_run_one(struct bg_app *app, struct bg_subject *s, const struct bg_commit *c,
 		      const struct bg_engine_opts *opts);

@@ -65,6 +65,10 @@ struct bg_buf;
 int bg_git_read_file(struct bg_repo *repo, const struct bg_commit *c, const char *path,
 		     size_t max_bytes, struct bg_buf *out);
 
+/* 1 when c's tree (not a WORKTREE: its files on disk) has a file (a blob) at path, 0 when
+ * not, <0 on a git error; reads no blob. */
+int bg_git_has_file(struct bg_repo *repo, const struct bg_commit *c, const char *path);
+
 /* Writes the files of c (a commit's tree, or for WORKTREE the working tree's tracked and
  * untracked-not-ignored files as they are on disk) into dir, which must not exist or be
  * empty; creates it. Executable bits and symbolic links are kept; submodules are skipped.

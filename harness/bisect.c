@@ -102,6 +102,9 @@ static int measure(struct bisect *b, size_t i, int *ok, char *why, size_t why_ca
 	if (subj.failed) {
 		if (!strcmp(subj.status, "build-failed"))
 			snprintf(why, why_cap, "does not build");
+		else if (!strcmp(subj.status, "config-error"))
+			snprintf(why, why_cap, "has no usable bitgate.json: %s",
+				 subj.error ? subj.error : "no message");
 		else
 			snprintf(why, why_cap, "could not be measured (%s): %s", subj.status,
 				 subj.error ? subj.error : "no message");
@@ -126,10 +129,12 @@ static int need_end(struct bisect *b, size_t i, const char *which)
 {
 	if (b->stored[i])
 		return 0;
-	if (b->state[i] == BG_COMMIT_BUILD_FAILED)
-		return bg_error_set(BG_EINPUT, "the %s end %.10s does not build (recorded "
-				    "before): pick another %s commit", which, b->r->line[i].sha,
-				    which);
+	if (b->state[i] == BG_COMMIT_UNMEASURABLE)
+		return bg_error_set(BG_EINPUT,
+				    "the %s end %.10s cannot be measured (recorded "
+				    "before: it does not build or has no usable bitgate.json): "
+				    "pick another %s commit",
+				    which, b->r->line[i].sha, which);
 	bg_log_info("measuring the %s end %.10s %s", which, b->r->line[i].sha,
 		    b->r->line[i].subject ? b->r->line[i].subject : "");
 	char why[512];
@@ -154,8 +159,10 @@ static int test_commit(struct bisect *b, size_t i, size_t left)
 	char why[512];
 	if (!b->stored[i]) {
 		int ok = 0, rc = 0;
-		if (b->state[i] == BG_COMMIT_BUILD_FAILED)
-			snprintf(why, sizeof(why), "does not build (recorded before)");
+		if (b->state[i] == BG_COMMIT_UNMEASURABLE)
+			snprintf(why, sizeof(why),
+				 "cannot be measured (recorded before: it does "
+				 "not build or has no usable bitgate.json)");
 		else if (b->full[i] == BG_COMMIT_MEASURED)
 			snprintf(why, sizeof(why), "has complete runs without a result for %s",
 				 b->o->bench);

@@ -45,20 +45,27 @@ int bg_engine_load_config(struct bg_app *app, const struct bg_commit *c, const c
 	return rc;
 }
 
-/* Records the subject's first failure: the run's error row, its status, and a log line. */
-static int fail(struct bg_app *app, struct bg_subject *s, const char *status, const char *stage,
-		const char *message, const char *detail)
+/* Records the subject's first failure: the run's error row and its status. */
+static int record_failure(struct bg_app *app, struct bg_subject *s, const char *status,
+			  const char *stage, const char *message, const char *detail)
 {
 	s->failed = 1;
 	snprintf(s->status, sizeof(s->status), "%s", status);
 	if (!s->error)
 		s->error = bg_strdup(message);
-	bg_log_error("%.12s: %s", s->commit->sha, message);
-	if (detail && *detail && !app->g->quiet)
-		bg_log_verbose("%s", detail);
 	if (s->run_id)
 		return bg_db_run_add_error(app->db, s->run_id, stage, message, detail);
 	return 0;
+}
+
+/* record_failure, and a log line. */
+static int fail(struct bg_app *app, struct bg_subject *s, const char *status, const char *stage,
+		const char *message, const char *detail)
+{
+	bg_log_error("%.12s: %s", s->commit->sha, message);
+	if (detail && *detail && !app->g->quiet)
+		bg_log_verbose("%s", detail);
+	return record_failure(app, s, status, stage, message, detail);
 }
 
 static int env_json(struct bg_subject *s, char **out)
@@ -176,7 +183,7 @@ int bg_subject_prepare(struct bg_app *app, struct bg_subject *s, const struct bg
 		char *msg = bg_strdup(bg_error_last());
 		int rc2 = begin_run(app, s);
 		if (rc2 == 0)
-			rc2 = fail(app, s, "error", "config", msg, NULL);
+			rc2 = fail(app, s, "config-error", "config", msg, NULL);
 		free(msg);
 		return rc2;
 	}
@@ -580,6 +587,24 @@ static void own_failure(struct bg_subject *s)
 	snprintf(s->status, sizeof(s->status), "error");
 	if (!s->error)
 		s->error = bg_strdup(bg_error_last());
+}
+
+int bg_engine_record_unconfigured(struct bg_app *app, struct bg_subject *s,
+				  const struct bg_commit *c, const struct bg_engine_opts *opts)
+{
+	memset(s, 0, sizeof(*s));
+	s->commit = c;
+	s->opts = opts;
+	s->t_start = bg_now();
+	char why[128];
+	snprintf(why, sizeof(why), "commit %.12s has no bitgate.json at its root", c->sha);
+	int rc = begin_run(app, s);
+	if (rc == 0)
+		rc = record_failure(app, s, "config-error", "config", why, NULL);
+	if (s->out_dir)
+		rmdir(s->out_dir); /* nothing ran: the run's directory stays empty */
+	int rc2 = bg_subject_finish(app, s);
+	return rc < 0 ? rc : rc2;
 }
 
 int bg_subject_finish(struct bg_app *app, struct bg_subject *s)

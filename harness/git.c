@@ -1011,6 +1011,33 @@ done:
 	return rc;
 }
 
+int bg_git_has_file(struct bg_repo *repo, const struct bg_commit *c, const char *path)
+{
+	if (c->worktree) {
+		struct bg_buf full = BG_BUF_INIT;
+		int rc = bg_path_join(&full, repo->workdir, path);
+		if (rc == 0)
+			rc = bg_fs_exists(full.ptr);
+		bg_buf_free(&full);
+		return rc;
+	}
+	git_oid id;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	int rc = 0;
+	if (git_oid_fromstr(&id, c->sha) < 0 || git_commit_lookup(&commit, repo->git, &id) < 0 ||
+	    git_commit_tree(&tree, commit) < 0)
+		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s: %s", c->sha, git_msg());
+	else
+		rc = git_tree_entry_bypath(&entry, tree, path) == 0 &&
+		     git_tree_entry_type(entry) == GIT_OBJECT_BLOB;
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}
+
 int bg_git_materialise(struct bg_repo *repo, const struct bg_commit *c, const char *dir)
 {
 	int rc = prepare_target(dir);

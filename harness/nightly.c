@@ -553,8 +553,32 @@ static int resolve(struct nightly *ng)
 	return 0;
 }
 
+/* Records each of the m commits todo names whose tree has no bitgate.json (a history that
+ * adopted bitgate late) as one that cannot be measured, once, and keeps the others in todo
+ * (*m shrinks); *recorded counts them. */
+static int record_unconfigured(struct nightly *ng, size_t *todo, size_t *m, size_t *recorded)
+{
+	size_t keep = 0;
+	int rc = 0;
+	for (size_t i = 0; i < *m && rc == 0; i++) {
+		const struct bg_commit *c = &ng->walk[todo[i]];
+		int has = bg_git_has_file(ng->app->repo, c, "bitgate.json");
+		if (has > 0) {
+			todo[keep++] = todo[i];
+		} else if ((rc = has) == 0) {
+			struct bg_subject s;
+			rc = bg_engine_record_unconfigured(ng->app, &s, c, &ng->o->eo);
+			bg_subject_clear(&s);
+			(*recorded)++;
+		}
+	}
+	*m = keep;
+	return rc;
+}
+
 /* Which commits of the walk to measure now (*sel, indices into walk, newest first; *k of
- * them): those with no nightly run on this machine, chosen by bg_nightly_choose. */
+ * them): those with no nightly run on this machine and a bitgate.json, chosen by
+ * bg_nightly_choose. */
 static int pending(struct nightly *ng, size_t **sel, size_t *k)
 {
 	size_t nw = ng->nw;
@@ -572,8 +596,10 @@ static int pending(struct nightly *ng, size_t **sel, size_t *k)
 	for (size_t i = 0; rc == 0 && i < nw; i++) {
 		if (state[i] == BG_COMMIT_UNMEASURED)
 			todo[m++] = i;
-		broken += state[i] == BG_COMMIT_BUILD_FAILED;
+		broken += state[i] == BG_COMMIT_UNMEASURABLE;
 	}
+	if (rc == 0)
+		rc = record_unconfigured(ng, todo, &m, &broken);
 	*k = rc == 0 ? bg_nightly_choose(m, (size_t)ng->o->max_commits, pick) : 0;
 	for (size_t j = 0; j < *k; j++)
 		pick[j] = todo[pick[j]];
@@ -581,16 +607,15 @@ static int pending(struct nightly *ng, size_t **sel, size_t *k)
 	free(state);
 	free(todo);
 	if (rc == 0)
-		bg_log_info(
-			"%s: %zu first-parent commits, %zu measured, %zu do not build, %zu new; "
-			"measuring %zu",
-			ng->branch, nw, nw - m - broken, broken, m, *k);
+		bg_log_info("%s: %zu first-parent commits, %zu measured, %zu cannot be (they do "
+			    "not build or have no usable bitgate.json), %zu new; measuring %zu",
+			    ng->branch, nw, nw - m - broken, broken, m, *k);
 	return rc;
 }
 
-/* Measures the k commits sel names. A commit that does not build is recorded (and not
- * retried); one that fails otherwise makes the status 3; an error of bitgate's own or an
- * interruption stops the nightly (what was measured is kept). */
+/* Measures the k commits sel names. A commit that does not build or whose bitgate.json is
+ * unusable is recorded (and not retried); one that fails otherwise makes the status 3; an
+ * error of bitgate's own or an interruption stops the nightly (what was measured is kept). */
 static void measure(struct nightly *ng, const size_t *sel, size_t k)
 {
 	for (size_t j = 0; j < k; j++) {
@@ -601,11 +626,14 @@ static void measure(struct nightly *ng, const size_t *sel, size_t k)
 		bg_progress_start();
 		bg_log_info("[%zu/%zu] %.10s %s", j + 1, k, c->sha, c->subject ? c->subject : "");
 		int rc = bg_engine_run_one(ng->app, &subj, c, &ng->o->eo);
-		if (subj.failed && strcmp(subj.status, "build-failed")) {
+		int unmeasurable = !strcmp(subj.status, "build-failed") ||
+				   !strcmp(subj.status, "config-error");
+		if (subj.failed && !unmeasurable) {
 			bg_log_error("%.10s: %s", c->sha, subj.error ? subj.error : subj.status);
 			ng->status = BG_EXIT_INFRA;
 		} else if (subj.failed) {
-			bg_log_info("%.10s does not build: recorded, not retried", c->sha);
+			bg_log_info("%.10s cannot be measured (%s): recorded, not retried", c->sha,
+				    subj.status);
 		}
 		bg_subject_clear(&subj);
 		if (rc < 0 || bg_interrupted(NULL)) {

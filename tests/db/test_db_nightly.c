@@ -94,7 +94,7 @@ TF_TEST(db_nightly__commits_measured_counts_complete_runs_and_failed_builds)
 	CHECK_OK(bg_db_commits_measured(f.db, f.machine, "nightly", 0, shas, 6, done));
 	static const int want[6] = {BG_COMMIT_MEASURED,   BG_COMMIT_UNMEASURED,
 				    BG_COMMIT_UNMEASURED, BG_COMMIT_UNMEASURED,
-				    BG_COMMIT_MEASURED,   BG_COMMIT_BUILD_FAILED};
+				    BG_COMMIT_MEASURED,   BG_COMMIT_UNMEASURABLE};
 	for (int i = 0; i < 6; i++)
 		TF_CHECK(done[i] == want[i], "commit %d: measured %d, want %d", i, done[i],
 			 want[i]);
@@ -107,7 +107,7 @@ TF_TEST(db_nightly__commits_measured_counts_complete_runs_and_failed_builds)
 	CHECK_OK(bg_db_run_finish(f.db, rb.id, "build-failed", 0));
 	free(rb.uuid);
 	CHECK_OK(bg_db_commits_measured(f.db, f.machine, "nightly", 1, shas, 6, done));
-	TF_CHECK(done[3] == BG_COMMIT_MEASURED && done[1] == BG_COMMIT_BUILD_FAILED,
+	TF_CHECK(done[3] == BG_COMMIT_MEASURED && done[1] == BG_COMMIT_UNMEASURABLE,
 		 "with bisect runs: %d %d", done[3], done[1]);
 	CHECK_OK(bg_db_commits_measured(f.db, f.machine, "nightly", 0, shas, 6, done));
 	TF_CHECK(done[1] == BG_COMMIT_UNMEASURED, "a bisect run counted for the nightly");

@@ -110,8 +110,55 @@ TF_TEST(integration__nightly_spreads_and_skips_broken_builds)
 	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--no-tests", "--site", site,
 			       NULL));
 	TF_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
-	TF_CHECK(strstr(bg_buf_cstr(&err_text), "1 do not build") != NULL, "stderr:\n%s",
+	TF_CHECK(strstr(bg_buf_cstr(&err_text), "1 cannot be") != NULL, "stderr:\n%s",
 		 bg_buf_cstr(&err_text));
+	bg_db_close(db);
+	fx_done(&f);
+}
+
+/* A repository that adopted bitgate mid-history: its first 3 commits have no bitgate.json.
+ * The nightly records each of them once as not measurable (status config-error, the reason
+ * stored), spends its commits on those that have one, renders the site and exits 0; the
+ * next nightly does not try them again. */
+TF_TEST(integration__nightly_over_commits_without_bitgate_json)
+{
+	struct fx f;
+	fx_init(&f, "nightly-adopt");
+	char early[3][41], later[3][41], site[700];
+	TF_CHECK(tg_remove(f.repo, "bitgate.json") == 0, "rm bitgate.json");
+	for (int i = 0; i < 3; i++)
+		commit_cost(&f, 1000000 + i, 4, 0, early[i]);
+	TF_CHECK(tg_write(f.repo, "bitgate.json", it_config_json) == 0, "write bitgate.json");
+	for (int i = 0; i < 3; i++)
+		commit_cost(&f, 1000000 + i, 4, 0, later[i]);
+	snprintf(site, sizeof(site), "%s/site", f.root);
+	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits", "2",
+			       "--repetitions", "1", "--no-tests", "--site", site, NULL));
+	TF_CHECK(strstr(bg_buf_cstr(&err_text), "3 cannot be") &&
+			 strstr(bg_buf_cstr(&err_text), "3 new; measuring 2"),
+		 "stderr:\n%s", bg_buf_cstr(&err_text));
+	char index[800];
+	snprintf(index, sizeof(index), "%s/index.html", site);
+	TF_CHECK(bg_fs_exists(index), "no site at %s", site);
+	struct bg_db *db = open_db(&f);
+	struct bg_run_rec *runs;
+	for (int i = 0; i < 3; i++) {
+		size_t n = runs_of(db, early[i], &runs);
+		TF_CHECK(n == 1 && !strcmp(runs[0].status, "config-error") && !runs[0].complete,
+			 "commit %d without bitgate.json: %zu runs, %s", i, n,
+			 n ? runs[0].status : "-");
+		bg_db_run_list_free(runs, n);
+	}
+	size_t n = runs_of(db, later[2], &runs);
+	TF_CHECK(n == 1 && runs[0].complete, "the newest was not measured");
+	bg_db_run_list_free(runs, n);
+	/* the rest is measured; the commits without bitgate.json are not tried again */
+	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--max-commits", "20",
+			       "--repetitions", "1", "--no-tests", "--site", site, NULL));
+	TF_CHECK(strstr(bg_buf_cstr(&err_text), "3 cannot be") &&
+			 strstr(bg_buf_cstr(&err_text), "1 new; measuring 1"),
+		 "stderr:\n%s", bg_buf_cstr(&err_text));
+	TF_CHECK_EQ(count_nightly_runs(db), 6);
 	bg_db_close(db);
 	fx_done(&f);
 }
