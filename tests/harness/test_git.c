@@ -1246,7 +1246,8 @@ TF_TEST(git__hostile_links_stay_links)
 }
 
 /* A file of a commit (and of the working tree) is read up to a bound, checked before the
- * blob is inflated: a pull request's bitgate.json of 2 MiB is refused, not loaded. */
+ * blob is inflated: a pull request's bitgate.json of 2 MiB is refused, not loaded. And
+ * whether one is there at all. */
 TF_TEST(git__read_file_bounded)
 {
 	char dir[4096];
@@ -1277,6 +1278,11 @@ TF_TEST(git__read_file_bounded)
 	TF_CHECK(strstr(bg_error_last(), "bitgate.json: larger than the 1048576 bytes"), "%s",
 		 bg_error_last());
 	TF_CHECK_EQ(bg_git_read_file(r, &head, "missing.json", 1u << 20, &text), BG_ENOTFOUND);
+	/* whether a file is there, without reading it */
+	TF_CHECK_EQ(bg_git_has_file(r, &head, "bitgate.json"), 1);
+	TF_CHECK_EQ(bg_git_has_file(r, &head, "missing.json"), 0);
+	TF_CHECK_EQ(bg_git_has_file(r, &wt, "small.json"), 1);
+	TF_CHECK_EQ(bg_git_has_file(r, &wt, "missing.json"), 0);
 	bg_buf_free(&text);
 	bg_commit_clear(&head);
 	bg_commit_clear(&wt);
