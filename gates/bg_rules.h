@@ -82,7 +82,10 @@ struct bg_cmp_input {
 	const char *strict_error; /* why the strict run failed, if it did */
 	const struct bg_cmp_series *strict;
 	size_t n_strict;
-	int tests_ran;                      /* 0: --no-tests */
+	const char *bench_format; /* the head's bench output format, for the evidence */
+	int format_checks;        /* 1: that format can say a result was checked (and by which
+				     kernel); 0: it has no such field */
+	int tests_ran;            /* 0: --no-tests */
 	const char *const *suites_expected; /* suite names bitgate.json configures */
 	size_t n_suites_expected;
 	uint64_t seed; /* bootstrap seed (repeatable decisions) */

@@ -308,6 +308,37 @@ static int bench_floors(const struct bg_gate_config *cfg, struct bg_decision *d,
 	return fail;
 }
 
+/* What the passing benchmarks gate can say of the head's results, and no more: checked
+ * against a reference only where the bench program said so, kernels only where it named
+ * them, and when its format has no such field, that it has none. */
+static void bench_proved(const struct bg_cmp_input *in, const struct bg_decision *d, size_t ran,
+			 struct bg_buf *e)
+{
+	size_t checked = 0;
+	for (size_t i = 0; i < in->n_series; i++)
+		checked += in->series[i].nh && in->series[i].checked_head == 1;
+	const char *format = in->bench_format ? in->bench_format : "its";
+	bg_buf_printf(e, "%zu benchmarks ran on head", ran);
+	if (!in->format_checks)
+		bg_buf_printf(e,
+			      "; results not checked by the bench program: the %s format has no "
+			      "check field",
+			      format);
+	else if (checked == ran)
+		bg_buf_puts(e, ", every result checked against the reference by the bench program");
+	else
+		bg_buf_printf(e,
+			      ", %zu of them checked against the reference by the bench "
+			      "program; the others did not say",
+			      checked);
+	if (d->head.kernels)
+		bg_buf_printf(e, "; kernels %s", d->head.kernels);
+	else if (!in->format_checks)
+		bg_buf_printf(e, "; no kernel IDs (the %s format has none)", format);
+	else
+		bg_buf_puts(e, "; no kernel IDs reported");
+}
+
 static int gate_benchmarks(const struct bg_cmp_input *in, struct bg_decision *d)
 {
 	struct bg_buf e = BG_BUF_INIT, floors = BG_BUF_INIT;
@@ -317,10 +348,7 @@ static int gate_benchmarks(const struct bg_cmp_input *in, struct bg_decision *d)
 	fail |= bench_required(in, &e);
 	fail |= bench_floors(in->cfg, d, &e, &floors);
 	if (!fail) {
-		bg_buf_printf(&e,
-			      "%zu benchmarks ran on head, every kernel checked against the "
-			      "reference; kernels %s",
-			      ran, d->head.kernels ? d->head.kernels : "(none reported)");
+		bench_proved(in, d, ran, &e);
 		if (floors.len)
 			bg_buf_printf(&e, "; floors: %s", floors.ptr);
 	}

@@ -671,12 +671,13 @@ static int read_gbench(struct bg_bench_set *set, const struct bg_json_at *root, 
 static const struct format {
 	const char *name;
 	int (*read)(struct bg_bench_set *, const struct bg_json_at *, const cJSON *);
-	bool clean; /* bare NaN and Infinity become null first (C++ and Python print them) */
+	bool clean;  /* bare NaN and Infinity become null first (C++ and Python print them) */
+	bool checks; /* a benchmark can say its result was checked, and which kernel ran */
 } formats[] = {
-	{BG_FORMAT_BITGATE, read_bitgate, false},
-	{BG_FORMAT_GBENCH, read_gbench, true},
-	{BG_FORMAT_HYPERFINE, bgp_read_hyperfine, false},
-	{BG_FORMAT_PYTEST, bgp_read_pytest, true},
+	{BG_FORMAT_BITGATE, read_bitgate, false, true},
+	{BG_FORMAT_GBENCH, read_gbench, true, false},
+	{BG_FORMAT_HYPERFINE, bgp_read_hyperfine, false, false},
+	{BG_FORMAT_PYTEST, bgp_read_pytest, true, false},
 };
 
 static const struct format *find_format(const char *name)
@@ -690,6 +691,12 @@ static const struct format *find_format(const char *name)
 int bg_bench_format_known(const char *name)
 {
 	return find_format(name) != NULL;
+}
+
+int bg_bench_format_checks(const char *name)
+{
+	const struct format *f = find_format(name ? name : BG_FORMAT_BITGATE);
+	return f && f->checks;
 }
 
 /* The document, cleaned first where the format needs it. */

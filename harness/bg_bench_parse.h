@@ -44,4 +44,9 @@ int bg_bench_parse(struct bg_bench_set **out, const char *text, size_t len, cons
 /* 1 when name is one of the formats above. */
 int bg_bench_format_known(const char *name);
 
+/* 1 when the format (NULL: the default) lets a benchmark say that its result was checked
+ * against a reference and which kernel ran (bitgate-bench/1's "checked" and "kernel"); the
+ * others carry no such field, so a report must not claim either. */
+int bg_bench_format_checks(const char *name);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bg_bench_parse.h"
 #include "bg_buf.h"
 #include "bg_engine.h"
 #include "bg_error.h"
@@ -473,6 +474,13 @@ static struct bg_side_status side_status(const struct bg_compare *c, int s)
 				       c->nsuites[s]};
 }
 
+/* The head's bench format ("bitgate-bench/1" when its configuration says none). */
+static const char *bench_format(const struct bg_compare *c)
+{
+	const struct bg_config *cfg = c->head_cfg;
+	return cfg && cfg->bench_format ? cfg->bench_format : BG_FORMAT_BITGATE;
+}
+
 int bg_compare_input(const struct bg_compare *c, struct bg_cmp_input *in)
 {
 	*in = (struct bg_cmp_input){
@@ -485,6 +493,8 @@ int bg_compare_input(const struct bg_compare *c, struct bg_cmp_input *in)
 		.strict_error = c->with_strict ? c->subj[BG_CMP_STRICT].error : NULL,
 		.strict = c->strict,
 		.n_strict = c->n_strict,
+		.bench_format = bench_format(c),
+		.format_checks = bg_bench_format_checks(bench_format(c)),
 		.tests_ran = c->o->tests,
 		.suites_expected = (const char *const *)c->expected,
 		.n_suites_expected = c->n_expected,

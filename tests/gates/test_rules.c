@@ -408,3 +408,48 @@ TF_TEST(rules__floors_and_required)
 	TF_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_FAIL);
 	bg_decision_free(d);
 }
+
+/* The passing benchmarks gate claims only what the head's bench format proved: a check
+ * against the reference where the program said so, kernels where it named them, and for
+ * a format with no such field (Google Benchmark, hyperfine, pytest-benchmark), that it has
+ * none. */
+TF_TEST(rules__benchmarks_evidence_claims_what_the_format_proved)
+{
+	static struct side b, h;
+	fill(&b, 100, 0.01, 0);
+	fill(&h, 100, 0.01, 0);
+	struct bg_cmp_series s[] = {series("a", &b, &h), series("b", &b, &h)};
+	struct bg_gate_config c = cfg();
+	struct bg_cmp_input in = input(&c, s, 2);
+	in.bench_format = "bitgate-bench/1";
+	in.format_checks = 1;
+	struct bg_decision *d = calloc(1, sizeof(*d));
+	TF_CHECK(d && (d->head.kernels = strdup("avx2,ref")), "oom");
+	TF_CHECK_EQ(bg_gates_decide(&in, d), 0);
+	TF_CHECK(!strcmp(gate(d, "benchmarks")->evidence,
+			 "2 benchmarks ran on head, every result checked against the reference by "
+			 "the bench program; kernels avx2,ref"),
+		 "%s", gate(d, "benchmarks")->evidence);
+	bg_decision_free(d);
+
+	s[1].checked_head = -1;
+	d = decide(&in);
+	TF_CHECK(!strcmp(gate(d, "benchmarks")->evidence,
+			 "2 benchmarks ran on head, 1 of them checked against the reference by the "
+			 "bench program; the others did not say; no kernel IDs reported"),
+		 "%s", gate(d, "benchmarks")->evidence);
+	bg_decision_free(d);
+
+	s[0].checked_head = s[1].checked_head = -1;
+	s[0].kernel_head = s[1].kernel_head = NULL;
+	in.bench_format = "googlebenchmark";
+	in.format_checks = 0;
+	d = decide(&in);
+	TF_CHECK_EQ(gate(d, "benchmarks")->status, BG_GATE_PASS);
+	TF_CHECK(!strcmp(gate(d, "benchmarks")->evidence,
+			 "2 benchmarks ran on head; results not checked by the bench program: the "
+			 "googlebenchmark format has no check field; no kernel IDs (the "
+			 "googlebenchmark format has none)"),
+		 "%s", gate(d, "benchmarks")->evidence);
+	bg_decision_free(d);
+}
