@@ -27,7 +27,7 @@ struct bg_gate_config {
 	size_t n_floors;
 	char **required; /* globs: each must match a benchmark that ran on head */
 	size_t n_required;
-	int strict;          /* measure the strict-mode overhead (default 1) */
+	int strict;          /* measure the strict-mode overhead (default 0: opt-in) */
 	double strict_limit; /* allowed overhead (default 0.01 = 1%) */
 	char *strict_filter; /* regex of the benchmarks timed in strict mode; NULL: all */
 	double test_floor;   /* pass rate every suite must meet (default 0.999) */

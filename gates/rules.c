@@ -22,7 +22,7 @@ void bg_gate_config_defaults(struct bg_gate_config *c)
 	c->rounds = 5;
 	c->alpha = 0.05;
 	c->threshold = 0.05;
-	c->strict = 1;
+	c->strict = 0; /* an opt-in mode of the subject: none unless bitgate.json says so */
 	c->strict_limit = 0.01;
 	c->test_floor = 0.999;
 	c->history = 30;
@@ -468,7 +468,7 @@ static int gate_perf(const struct bg_cmp_input *in, struct bg_decision *d)
 	struct bg_strict_cmp *st = &d->strict;
 	st->limit = cfg->strict_limit;
 	if (!cfg->strict) {
-		st->skipped = bg_strdup("disabled in bitgate.json (gates.strict.enabled)");
+		st->skipped = bg_strdup("not enabled in bitgate.json (gates.strict.enabled)");
 	} else if (!in->strict_ran) {
 		st->skipped = bg_strdup(in->strict_error ? in->strict_error
 							 : "the strict-mode run was not made");

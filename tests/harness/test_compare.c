@@ -96,7 +96,8 @@ TF_TEST(compare__resolve_default_base_from_remote_branch)
 	bg_repo_free(app.repo);
 }
 
-/* the gates come from the base's bitgate.json; --rounds and --no-strict override */
+/* the gates come from the base's bitgate.json (strict mode only where it enables it);
+ * --rounds and --no-strict override */
 TF_TEST(compare__gates_from_the_base)
 {
 	char dir[512], m1[41], f1[41];
@@ -110,6 +111,21 @@ TF_TEST(compare__gates_from_the_base)
 	TF_CHECK(bg_compare_choose_gates(&c) == 0, "gates: %s", bg_error_last());
 	TF_CHECK(c.g.threshold == 0.07, "threshold %g, want the base's 0.07", c.g.threshold);
 	TF_CHECK_EQ(c.rounds, 3);
+	/* strict mode is opt-in: the base's bitgate.json does not enable it */
+	TF_CHECK_EQ(c.with_strict, 0);
+	TF_CHECK_EQ(c.n_sides, 2);
+	bg_compare_clear(&c);
+
+	/* a base that enables it: the head runs a third time */
+	char m2[41];
+	TF_CHECK(tg_write(dir, "bitgate.json",
+			  CFG(", \"gates\": {\"rounds\": 3, \"strict\": {\"enabled\": true}}")) ==
+			 0,
+		 "write");
+	TF_CHECK(tg_commit(dir, "m2", m2) == 0, "commit m2");
+	o.base_rev = m2;
+	resolve_ok(&c, &app, &o);
+	TF_CHECK_EQ(bg_compare_choose_gates(&c), 0);
 	TF_CHECK_EQ(c.with_strict, 1);
 	TF_CHECK_EQ(c.n_sides, 3);
 	bg_compare_clear(&c);
