@@ -25,8 +25,10 @@ static const struct bg_cmd_info info = {
 	"decides the gates build, benchmarks, perf and tests with the thresholds, floors and\n"
 	"limits of the base's bitgate.json. Prints the verdict and the table; writes the\n"
 	"Markdown check-run report (appended to $GITHUB_STEP_SUMMARY when set), the\n"
-	"check-run JSON payload and the comparison chart (--plot: per benchmark, base and head\n"
-	"samples over their boxes, scaled by the base median; gnuplot) when asked.",
+	"check-run payloads (a JSON array: the overall check NAME, then one check NAME/GATE per\n"
+	"gate, e.g. bitgate/perf, for branch protection to require by name) and the comparison\n"
+	"chart (--plot: per benchmark, base and head samples over their boxes, scaled by the\n"
+	"base median; gnuplot) when asked.",
 	"exit status: 0 every gate passed; 1 a gate failed; 2 bad usage, an unknown revision or\n"
 	"a bad bitgate.json; 3 the measurement itself failed (a build, a crash, a timeout: the\n"
 	"reports are still written and the failing gate says why).\n\n"
@@ -117,7 +119,7 @@ static int write_reports(struct bg_app *app, const struct bg_decision *d,
 	struct bg_buf cr = BG_BUF_INIT;
 	const char *summary = getenv("GITHUB_STEP_SUMMARY");
 	int rc;
-	if ((rc = bg_report_markdown(md, d)) < 0 || (rc = bg_report_checkrun(&cr, d, w->name)) < 0)
+	if ((rc = bg_report_markdown(md, d)) < 0 || (rc = bg_report_checkruns(&cr, d, w->name)) < 0)
 		goto done;
 	if ((w->md_path && (rc = write_file(w->md_path, md, 0)) < 0) ||
 	    (w->json_path && (rc = write_file(w->json_path, &cr, 0)) < 0) ||
@@ -184,11 +186,13 @@ int cmd_ci(struct bg_app *app, int argc, char **argv)
 		{"head", 0, BG_OPT_STR, &c.o.head_rev, "REV", "the head (default: HEAD)"},
 		{"report-md", 0, BG_OPT_STR, &w.md_path, "FILE", "write the Markdown report"},
 		{"check-run-json", 0, BG_OPT_STR, &w.json_path, "FILE",
-		 "write the GitHub check-run payload"},
+		 "write the GitHub check-run payloads: a JSON array, the overall check first, then "
+		 "one per gate"},
 		{"plot", 0, BG_OPT_STR, &w.plot_path, "FILE.svg",
 		 "write the base-against-head comparison chart (SVG; gnuplot)"},
 		{"png", 0, BG_OPT_FLAG, &w.png, NULL, "with --plot, a PNG beside the SVG"},
-		{"name", 0, BG_OPT_STR, &w.name, "NAME", "check-run name (default bitgate)"},
+		{"name", 0, BG_OPT_STR, &w.name, "NAME",
+		 "overall check-run name, prefix of the per-gate ones (default bitgate)"},
 		BG_COMPARE_OPTS(c),
 		BG_OPT_ROW_TESTS(&c.o.tests, "run the test suites (default on)"),
 		{"strict", 0, BG_OPT_NEGFLAG, &strict, NULL,

@@ -14,7 +14,9 @@ static const struct bg_cmd_info info = {
 	"bitgate report [DECISION | --run RUN] [--format md|json|table|check-run]",
 	"Renders a decision stored by `bitgate compare` or `bitgate ci` (default: the newest)\n"
 	"from the database alone: DECISION is its number as those commands print it; --run\n"
-	"finds the newest decision that involves a run.",
+	"finds the newest decision that involves a run. check-run writes the GitHub check-run\n"
+	"payloads as `bitgate ci --check-run-json` does: a JSON array, the overall check\n"
+	"\"bitgate\" first, then one \"bitgate/GATE\" per gate of the decision.",
 	"exit status: 0 rendered; 2 no such decision; 3 the database is unusable.\n",
 };
 

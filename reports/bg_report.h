@@ -31,6 +31,15 @@ int bg_report_markdown_rows(struct bg_buf *out, const struct bg_decision *d, siz
  * boundary with a note saying so; never an invalid payload or a split UTF-8 sequence). */
 int bg_report_checkrun(struct bg_buf *out, const struct bg_decision *d, const char *name);
 
+/* The check runs of d as one JSON array: the overall payload first (bg_report_checkrun,
+ * named name, default "bitgate"), then one per gate of d->gates in their order, named
+ * "<name>/<gate>" ("bitgate/perf"), conclusion "success" (pass), "failure" (fail or a
+ * status gates cannot name) or "neutral" (skipped); its title "<gate>: PASS|FAIL|SKIPPED —
+ * evidence", its summary the status, the evidence and the overall verdict line, its text
+ * the overall text; each within the same limits. Branch protection requires checks by
+ * name, so a team can require some gates and not others. 0 or BG_ENOMEM. */
+int bg_report_checkruns(struct bg_buf *out, const struct bg_decision *d, const char *name);
+
 /* The comparison as a terminal table (benchmark, base and head times, change %, 95%
  * interval, threshold, verdict), then the gates when there are any. */
 void bg_report_table(FILE *out, const struct bg_decision *d);
@@ -52,8 +61,9 @@ int bg_decision_json_set_ids(char **out, const char *json, int64_t id, const int
 int bg_md_escape_cell(struct bg_buf *out, const char *text);
 
 /* A decision renderer by name, writing to out: "md" (the Markdown report), "json" (the
- * stored form, one line break after), "table" (bg_report_table), "check-run" (the payload
- * named "bitgate", one line break after). 0 or the renderer's error. */
+ * stored form, one line break after), "table" (bg_report_table), "check-run" (the array of
+ * payloads, bg_report_checkruns named "bitgate", one line break after). 0 or the renderer's error.
+ */
 struct bg_report_writer {
 	const char *name;
 	int (*write)(FILE *out, const struct bg_decision *d);

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct bg_buf;
+
 /* Length of the well-formed UTF-8 sequence at s (1 to 4, at most n bytes) with its code
  * point in *cp (may be NULL), or 0 when s does not start one: overlong forms, surrogates,
  * values past U+10FFFF, a cut sequence. A NUL stops a sequence, so n may be SIZE_MAX for a
@@ -27,5 +29,11 @@ int bg_invisible_control(uint32_t cp);
 
 /* How a decision's times were read: "median" for q = 0.5, else the percentile ("p10"). */
 void bg_fmt_quantile(char *out, size_t size, double q);
+
+/* Appends s[0..n) (valid UTF-8) cut to at most limit bytes: at a line boundary where there
+ * is one, closing an open code fence, followed by a note of what was left out (the full
+ * report is in the job summary and the artifact). 0, BG_ENOMEM or BG_EINPUT (limit too
+ * small for the note). The check-run payloads and the pull-request comment use it. */
+int bg_report_clip(struct bg_buf *out, const char *s, size_t n, size_t limit);
 
 #endif

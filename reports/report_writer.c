@@ -34,7 +34,7 @@ static int write_table(FILE *out, const struct bg_decision *d)
 static int write_checkrun(FILE *out, const struct bg_decision *d)
 {
 	struct bg_buf b = BG_BUF_INIT;
-	int rc = bg_report_checkrun(&b, d, "bitgate");
+	int rc = bg_report_checkruns(&b, d, "bitgate");
 	if (rc == 0)
 		fprintf(out, "%s\n", bg_buf_cstr(&b));
 	bg_buf_free(&b);
