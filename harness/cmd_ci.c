@@ -19,7 +19,8 @@
 
 static const struct bg_cmd_info info = {
 	"ci",
-	"bitgate ci --base REV --head REV [--report-md FILE] [--check-run-json FILE] [options]",
+	"bitgate ci --base REV --head REV [--report-md FILE] [--check-run-json FILE]\n"
+	"           [--comment-md FILE [--comment-prev FILE] [--run-url URL]] [options]",
 	"Gates a change: builds base and head (cached), runs them interleaved (and head again\n"
 	"with BITNET_STRICT_MODE=1), runs both sides' test suites, stores every sample and\n"
 	"decides the gates build, benchmarks, perf and tests with the thresholds, floors and\n"
@@ -28,7 +29,11 @@ static const struct bg_cmd_info info = {
 	"check-run payloads (a JSON array: the overall check NAME, then one check NAME/GATE per\n"
 	"gate, e.g. bitgate/perf, for branch protection to require by name) and the comparison\n"
 	"chart (--plot: per benchmark, base and head samples over their boxes, scaled by the\n"
-	"base median; gnuplot) when asked.",
+	"base median; gnuplot) when asked. --comment-md writes the pull-request comment: the\n"
+	"gates table, then a ledger of pushes (commit, verdict, link to the run), newest first,\n"
+	"under the marker " BG_COMMENT_MARKER " that finds the comment again; the\n"
+	"earlier pushes come from --comment-prev (the comment's current body), the link from\n"
+	"--run-url or GitHub Actions' GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_RUN_ID.",
 	"exit status: 0 every gate passed; 1 a gate failed; 2 bad usage, an unknown revision or\n"
 	"a bad bitgate.json; 3 the measurement itself failed (a build, a crash, a timeout: the\n"
 	"reports are still written and the failing gate says why).\n\n"
@@ -105,10 +110,14 @@ done:
 	return rc;
 }
 
-/* What ci writes besides the table: where, and the check run's name. */
+/* What ci writes besides the table: where, the check run's name, and the comment's run
+ * link and previous body. */
 struct ci_outputs {
 	const char *md_path, *json_path, *plot_path, *name;
+	const char *comment_path, *prev_path, *run_url;
 	int png;
+	struct bg_buf prev; /* --comment-prev's content; empty on the first push */
+	char env_url[512];  /* the run link GitHub Actions' environment gives */
 };
 
 /* The reports of d: the Markdown report (to md, which the caller prints the verdict from,
@@ -116,19 +125,24 @@ struct ci_outputs {
 static int write_reports(struct bg_app *app, const struct bg_decision *d,
 			 const struct ci_outputs *w, struct bg_buf *md)
 {
-	struct bg_buf cr = BG_BUF_INIT;
+	struct bg_buf cr = BG_BUF_INIT, cm = BG_BUF_INIT;
 	const char *summary = getenv("GITHUB_STEP_SUMMARY");
 	int rc;
 	if ((rc = bg_report_markdown(md, d)) < 0 || (rc = bg_report_checkruns(&cr, d, w->name)) < 0)
 		goto done;
+	if (w->comment_path &&
+	    (rc = bg_report_comment(&cm, d, w->run_url, w->prev.ptr, w->prev.len)) < 0)
+		goto done;
 	if ((w->md_path && (rc = write_file(w->md_path, md, 0)) < 0) ||
 	    (w->json_path && (rc = write_file(w->json_path, &cr, 0)) < 0) ||
+	    (w->comment_path && (rc = write_file(w->comment_path, &cm, 0)) < 0) ||
 	    (summary && *summary && (rc = write_file(summary, md, 1)) < 0))
 		goto done;
 	if (w->plot_path)
 		rc = write_chart(app, d, w->plot_path, w->png);
 done:
 	bg_buf_free(&cr);
+	bg_buf_free(&cm);
 	return rc;
 }
 
@@ -139,9 +153,10 @@ static void print_outcome(const struct bg_decision *d, const struct bg_buf *md,
 	bg_report_table(stdout, d);
 	const char *nl = strchr(bg_buf_cstr(md), '\n');
 	printf("%.*s\n", nl ? (int)(nl - md->ptr) : (int)md->len, bg_buf_cstr(md));
-	printf("decision %lld stored%s%s%s%s%s%s\n", (long long)d->id,
+	printf("decision %lld stored%s%s%s%s%s%s%s%s\n", (long long)d->id,
 	       w->md_path ? "; report: " : "", w->md_path ? w->md_path : "",
-	       w->json_path ? "; check run: " : "", w->json_path ? w->json_path : "",
+	       w->json_path ? "; check runs: " : "", w->json_path ? w->json_path : "",
+	       w->comment_path ? "; comment: " : "", w->comment_path ? w->comment_path : "",
 	       w->plot_path ? "; chart: " : "", w->plot_path ? w->plot_path : "");
 }
 
@@ -173,6 +188,52 @@ static int gate(struct bg_app *app, struct bg_compare_cli *c, const struct ci_ou
 	return status;
 }
 
+/* The run link from GitHub Actions' environment into w->env_url, or NULL when it is not
+ * there or not a link the comment can hold (a warning: the comment goes without one). */
+static const char *env_run_url(struct ci_outputs *w)
+{
+	const char *server = getenv("GITHUB_SERVER_URL"), *repo = getenv("GITHUB_REPOSITORY"),
+		   *id = getenv("GITHUB_RUN_ID");
+	if (!server || !*server || !repo || !*repo || !id || !*id)
+		return NULL;
+	int n = snprintf(w->env_url, sizeof(w->env_url), "%s/%s/actions/runs/%s", server, repo, id);
+	if (n < 0 || (size_t)n >= sizeof(w->env_url) || !bg_report_comment_url_valid(w->env_url)) {
+		bg_log_warn(
+			"GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID: no valid run link; "
+			"the comment goes without one");
+		return NULL;
+	}
+	return w->env_url;
+}
+
+/* Checks the comment's options and reads the previous body before anything is measured,
+ * so a bad one costs no bench time. BG_EINPUT with the message printed. */
+static int comment_inputs(struct ci_outputs *w)
+{
+	if (!w->comment_path && (w->prev_path || w->run_url)) {
+		bg_cli_usage_error(&info, "--comment-prev and --run-url need --comment-md");
+		return BG_EINPUT;
+	}
+	if (w->run_url && !bg_report_comment_url_valid(w->run_url)) {
+		bg_cli_usage_error(
+			&info,
+			"--run-url %s: expected an http(s) URL of at most 300 characters "
+			"without spaces, quotes, brackets or parentheses",
+			w->run_url);
+		return BG_EINPUT;
+	}
+	if (w->comment_path && !w->run_url)
+		w->run_url = env_run_url(w);
+	/* absent: the first push, nothing to keep */
+	if (!w->prev_path || !bg_fs_exists(w->prev_path))
+		return 0;
+	if (bg_fs_read_max(&w->prev, w->prev_path, 1 << 20) < 0) {
+		fprintf(stderr, "bitgate ci: --comment-prev %s\n", bg_error_last());
+		return BG_EINPUT;
+	}
+	return 0;
+}
+
 int cmd_ci(struct bg_app *app, int argc, char **argv)
 {
 	struct bg_compare_cli c;
@@ -191,6 +252,13 @@ int cmd_ci(struct bg_app *app, int argc, char **argv)
 		{"plot", 0, BG_OPT_STR, &w.plot_path, "FILE.svg",
 		 "write the base-against-head comparison chart (SVG; gnuplot)"},
 		{"png", 0, BG_OPT_FLAG, &w.png, NULL, "with --plot, a PNG beside the SVG"},
+		{"comment-md", 0, BG_OPT_STR, &w.comment_path, "FILE",
+		 "write the pull-request comment body (gates table and ledger of pushes)"},
+		{"comment-prev", 0, BG_OPT_STR, &w.prev_path, "FILE",
+		 "the comment's current body, whose ledger lines are kept (absent or empty: the "
+		 "first push)"},
+		{"run-url", 0, BG_OPT_STR, &w.run_url, "URL",
+		 "the CI run's link in the ledger (default: from GitHub Actions' environment)"},
 		{"name", 0, BG_OPT_STR, &w.name, "NAME",
 		 "overall check-run name, prefix of the per-gate ones (default bitgate)"},
 		BG_COMPARE_OPTS(c),
@@ -207,7 +275,9 @@ int cmd_ci(struct bg_app *app, int argc, char **argv)
 		c.o.head_rev = "HEAD";
 	c.o.kind = "ci";
 	c.o.strict = strict ? -1 : 0;
-	if (bg_compare_cli_finish(&c, &info))
+	if (bg_compare_cli_finish(&c, &info) || comment_inputs(&w) < 0)
 		return BG_EXIT_USAGE;
-	return gate(app, &c, &w, argc, argv);
+	status = gate(app, &c, &w, argc, argv);
+	bg_buf_free(&w.prev);
+	return status;
 }

@@ -40,6 +40,30 @@ int bg_report_checkrun(struct bg_buf *out, const struct bg_decision *d, const ch
  * name, so a team can require some gates and not others. 0 or BG_ENOMEM. */
 int bg_report_checkruns(struct bg_buf *out, const struct bg_decision *d, const char *name);
 
+/* The first line of the pull-request comment bitgate writes: a workflow finds the comment
+ * again by it (and updates it in place). */
+#define BG_COMMENT_MARKER "<!-- bitgate:ledger v1 -->"
+
+/* The most pushes the comment lists; older ones are counted, so the body stays within
+ * GitHub's 65,536 characters for a comment. */
+#define BG_COMMENT_MAX_PUSHES 50
+
+/* The pull-request comment body: BG_COMMENT_MARKER, the verdict and gates table of d (cut
+ * to fit), then the ledger, one line per push, newest first: "- `SHA` **PASS|FAIL|NEUTRAL**
+ * · 2026-12-03 10:40 UTC · [run](run_url)" (run_url NULL: "run link unknown"), then the
+ * earlier pushes kept from prev (the current body, prev_len bytes; NULL or empty on the
+ * first push): only the lines between the ledger's own markers that have exactly that
+ * form; the rest of prev is ignored, never copied. A line for run_url itself (a re-run)
+ * is replaced. At most BG_COMMENT_MAX_PUSHES lines, then a count of the older ones.
+ * Appends to out. 0, BG_ENOMEM, or BG_EINPUT when run_url is not valid (below). */
+int bg_report_comment(struct bg_buf *out, const struct bg_decision *d, const char *run_url,
+		      const char *prev, size_t prev_len);
+
+/* 1 when url can be the comment's run link: http:// or https://, at most 300 characters,
+ * none that could end a Markdown link or start markup (no spaces, quotes, brackets,
+ * parentheses, angle brackets, backticks, backslashes, pipes). */
+int bg_report_comment_url_valid(const char *url);
+
 /* The comparison as a terminal table (benchmark, base and head times, change %, 95%
  * interval, threshold, verdict), then the gates when there are any. */
 void bg_report_table(FILE *out, const struct bg_decision *d);
