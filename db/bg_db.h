@@ -313,6 +313,25 @@ int bg_db_series_walk(struct bg_db *db, int64_t machine_id, const char *kind,
 		      struct bg_walk_series **out, size_t *n_out);
 void bg_db_series_walk_free(struct bg_walk_series *v, size_t n);
 
+/* Where one sample came from (db_site.c). */
+struct bg_sample_origin {
+	int64_t run; /* the run's id */
+	int round;   /* its round within the run */
+};
+
+/* The samples of w's points, all of them, one after another (the length of the origins of
+ * bg_db_series_origins). */
+size_t bg_db_walk_total(const struct bg_walk_series *w);
+
+/* The run and round of every sample of w, a series bg_db_series_walk read with the same
+ * machine_id, kind and shas: *out (free() it) holds bg_db_walk_total(w) origins, point by
+ * point, each point's in its samples' order. BG_EINPUT naming the series when the stored
+ * samples no longer match w (a run recorded in between), BG_EDB, BG_ENOMEM; *out is NULL
+ * then. */
+int bg_db_series_origins(struct bg_db *db, int64_t machine_id, const char *kind,
+			 const struct bg_walk_series *w, const char *const *shas, size_t n,
+			 struct bg_sample_origin **out);
+
 /* A lasting shift of one series on one machine, as the nightly found it. */
 struct bg_regression_rec {
 	int64_t id;

@@ -447,6 +447,62 @@ static void print_summary(size_t n, const char *branch, size_t n_series,
 			       regs[i].good_sha, regs[i].bad_sha);
 }
 
+/* Where the samples of the site's series came from, for their CSVs: runs[s] and rounds[s]
+ * hold series s's, point by point, and each point of a->series points into them. A series
+ * whose samples changed since they were read (a run recorded meanwhile) keeps no origins,
+ * with a warning: its CSV has empty run and round fields. */
+struct site_origins {
+	long long **runs;
+	int **rounds;
+	size_t n;
+};
+
+static void site_origins_free(struct site_origins *o)
+{
+	for (size_t s = 0; o->runs && o->rounds && s < o->n; s++) {
+		free(o->runs[s]);
+		free(o->rounds[s]);
+	}
+	free(o->runs);
+	free(o->rounds);
+}
+
+static int site_origins(struct bg_app *app, const struct bg_commit *line, size_t n,
+			const struct analysis *a, struct site_origins *o)
+{
+	const char **shas = malloc((n ? n : 1) * sizeof(*shas));
+	o->runs = calloc(a->n_walk + 1, sizeof(*o->runs));
+	o->rounds = calloc(a->n_walk + 1, sizeof(*o->rounds));
+	o->n = a->n_walk;
+	int rc = shas && o->runs && o->rounds ? 0 : bg_error_oom();
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		shas[i] = line[i].sha;
+	for (size_t s = 0; rc == 0 && s < a->n_walk; s++) {
+		const struct bg_walk_series *w = &a->walk[s];
+		struct bg_sample_origin *org = NULL;
+		rc = bg_db_series_origins(app->db, app->machine_id, "nightly", w, shas, n, &org);
+		if (rc == BG_EINPUT) {
+			bg_log_warn("%s", bg_error_last());
+			rc = 0;
+			continue;
+		}
+		size_t total = bg_db_walk_total(w);
+		o->runs[s] = malloc((total + 1) * sizeof(**o->runs));
+		o->rounds[s] = malloc((total + 1) * sizeof(**o->rounds));
+		if (rc == 0 && (!o->runs[s] || !o->rounds[s]))
+			rc = bg_error_oom();
+		for (size_t k = 0; rc == 0 && k < total; k++)
+			o->runs[s][k] = org[k].run, o->rounds[s][k] = org[k].round;
+		for (size_t p = 0, at = 0; rc == 0 && p < w->n_points; at += w->points[p++].n) {
+			a->views[s].points[p].runs = o->runs[s] + at;
+			a->views[s].points[p].rounds = o->rounds[s] + at;
+		}
+		free(org);
+	}
+	free(shas);
+	return rc;
+}
+
 /* The site from the analysis and the stored regressions of this machine. */
 static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
 		  const struct bg_nightly_config *nc, const struct analysis *a, const char *dir,
@@ -458,7 +514,9 @@ static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
 	if (rc < 0)
 		return rc;
 	struct site_regressions sr = {NULL, NULL, NULL};
-	if ((rc = site_regressions(app, line, n, regs, nregs, &sr)) < 0)
+	struct site_origins origins = {NULL, NULL, 0};
+	if ((rc = site_regressions(app, line, n, regs, nregs, &sr)) < 0 ||
+	    (rc = site_origins(app, line, n, a, &origins)) < 0)
 		goto done;
 	char title[160], when[64];
 	snprintf(title, sizeof(title), "bitgate nightly: %s", branch);
@@ -480,6 +538,7 @@ static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
 	if ((rc = bg_site_write(&site, dir, &so, &st)) == 0)
 		print_summary(n, branch, a->n_walk, regs, nregs, &sr, dir, &st);
 done:
+	site_origins_free(&origins);
 	free(sr.sr);
 	free(sr.names);
 	free(sr.keys);

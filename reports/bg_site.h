@@ -17,6 +17,9 @@ struct bg_site_point {
 				  non-finite values are ignored */
 	size_t n;              /* number of samples (0: the commit was not measured) */
 	double median;         /* the value the change-point analysis used; NAN when none */
+	const long long *runs; /* per sample, the id of the run it came from; NULL: unknown
+				  (an empty field in the series' CSV) */
+	const int *rounds;     /* per sample, its round within that run; NULL: unknown */
 };
 
 /* A change point of a series: its level moved between points[index - 1] and points[index]. */
@@ -103,8 +106,14 @@ struct bg_site_stats {
  *                       interval, suspected commit, state), every series as a small plot of
  *                       its medians linking to its page, then acknowledged and fixed ones;
  *   series/<key>.html   the series' facts, the large plot (samples per commit, median line,
- *                       change points), its regressions, its change points, and every run
- *                       (commit, date, subject, samples, median, min, max), newest first;
+ *                       change points; with more than 2,000 samples, those of the commits
+ *                       on one pixel column merged into min, quartiles and max), its
+ *                       regressions, its change points, and its runs (commit, date,
+ *                       subject, samples, median, min, max), newest first: the latest 100
+ *                       and every one where a change point starts, the rest in the CSV;
+ *   series/<key>.csv    every sample of the series: commit, date, run, round, value (RFC
+ *                       4180; values exact, in the shortest form that reads back the same),
+ *                       linked from the series page;
  *   plots/<key>.svg, plots/<key>.thumb.svg (and .png of both with o->png).
  * Pages use no network resource (inline CSS, no script, no web font) and relative links, so
  * the site works from file:// and any static host. Every file is written atomically.

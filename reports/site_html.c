@@ -24,6 +24,7 @@
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD, printed for what cannot be shown */
 #define MAX_KEY 200
 #define SHORT_SHA 7
+#define RUNS_SHOWN 100 /* newest runs in a series page's table; all are in its CSV */
 
 /* No '<' or '&' in here: the page stays well-formed XML. */
 static const char css[] =
@@ -649,11 +650,22 @@ static void series_plot_section(struct page *p, const struct site_ctx *c, size_t
 	snprintf(src, sizeof(src), "../plots/%s.svg", s->key);
 	put(p, "<section id=\"plot\">\n<h2>Samples per commit</h2>\n<figure class=\"plot\">");
 	put_plot(p, c, c->large[si].svg, src, 960, 480, "Samples per commit of", s, NULL);
-	put(p, "<figcaption class=\"meta\">Each dot is one sample, the line each commit's median; "
-	       "vertical lines mark change points (regressions solid red: detected, dashed "
+	if (c->large[si].merged)
+		put(p,
+		    "<figcaption class=\"meta\">More commits than the plot has pixel columns: the "
+		    "samples of the commits on one column are merged: a thick bar from their "
+		    "lower to their upper quartile over a thin one between the whiskers (the "
+		    "last samples within 1.5 IQR of the quartiles), the samples beyond the "
+		    "whiskers as dots (every sample is in the CSV below); the line is each "
+		    "commit's median; ");
+	else
+		put(p, "<figcaption class=\"meta\">Each dot is one sample, the line each commit's "
+		       "median; ");
+	put(p, "vertical lines mark change points (regressions solid red: detected, dashed "
 	       "grey: acknowledged, dotted green: fixed; blue: an improvement; light grey: "
 	       "a change of spread or a shift below the threshold). Triangles at the top or "
-	       "bottom edge are samples beyond the plotted range. Commits run oldest to newest, left to right.");
+	       "bottom edge are samples beyond the plotted range. Commits run oldest to newest, "
+	       "left to right.");
 	if (site_plot_done(&c->plots, c->large[si].png))
 		putf(p, " <a href=\"../plots/%s.png\">PNG</a>", s->key);
 	put(p, "</figcaption></figure>\n</section>\n");
@@ -729,11 +741,13 @@ static void run_row(struct page *p, const struct site_ctx *c, const struct bg_si
 	put(p, "</td></tr>\n");
 }
 
-/* Every run, newest first; at[i] is the change point run i starts, if any. */
+/* The newest RUNS_SHOWN runs and every run a change point starts, newest first; at[i] is
+ * the change point run i starts, if any. The CSV (series_csv) holds every sample. */
 static void series_runs_section(struct page *p, const struct site_ctx *c,
 				const struct bg_site_series *s, const struct bg_site_change **at)
 {
 	put(p, "<section id=\"runs\">\n<h2>Runs</h2>\n");
+	size_t older = s->n_points > RUNS_SHOWN ? s->n_points - RUNS_SHOWN : 0;
 	if (!s->n_points)
 		put(p, "<p class=\"meta\">No runs yet.</p>\n");
 	else {
@@ -742,13 +756,23 @@ static void series_runs_section(struct page *p, const struct site_ctx *c,
 			put(p, "; values in ");
 			esc(p, s->unit_label);
 		}
-		put(p, ".</p>\n<table class=\"runs\">\n<thead><tr><th class=\"num\">#</th>"
+		if (older)
+			putf(p,
+			     "; the latest %d runs and those where a change point starts (%zu "
+			     "older ones are only in the CSV)",
+			     RUNS_SHOWN, older);
+		putf(p,
+		     ". Every sample: <a href=\"%s.csv\">%s.csv</a> (commit, date, run, round, "
+		     "value).",
+		     s->key, s->key);
+		put(p, "</p>\n<table class=\"runs\">\n<thead><tr><th class=\"num\">#</th>"
 		       "<th>Commit</th><th>Date</th><th>Subject</th><th class=\"num\">Samples</th>"
 		       "<th class=\"num\">Median</th><th class=\"num\">Min</th>"
 		       "<th class=\"num\">Max</th><th>Change</th></tr></thead>\n<tbody>\n");
 	}
 	for (size_t i = s->n_points; i-- > 0 && !p->err;)
-		run_row(p, c, &s->points[i], i, at[i]);
+		if (i >= older || at[i])
+			run_row(p, c, &s->points[i], i, at[i]);
 	if (s->n_points)
 		put(p, "</tbody>\n</table>\n");
 	put(p, "</section>\n");
@@ -777,14 +801,75 @@ static void series_page(struct page *p, const struct site_ctx *c, size_t si)
 	page_end(p, c);
 }
 
-/* Writes a finished page to dir/rel atomically. */
-static int write_page(struct site_ctx *c, struct page *p, const char *rel)
+/* A text field of the CSV: quoted when it holds a comma, a quote or a line break (RFC
+ * 4180, quotes doubled); one that a spreadsheet would read as a formula (=, +, -, @, tab,
+ * CR first) gets a leading apostrophe. */
+static void csv_text(struct page *p, const char *t)
+{
+	t = t ? t : "";
+	int quote = strpbrk(t, ",\"\r\n") != NULL;
+	if (quote)
+		put(p, "\"");
+	if (*t && strchr("=+-@\t\r", *t))
+		put(p, "'");
+	for (const char *q; (q = strchr(t, '"')); t = q + 1) {
+		putn(p, t, (size_t)(q - t));
+		put(p, "\"\"");
+	}
+	put(p, t);
+	if (quote)
+		put(p, "\"");
+}
+
+/* A sample as the shortest decimal that reads back as the same double. */
+static void csv_value(struct page *p, double v)
+{
+	char out[40];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, sizeof(out), "%.*g", prec, v);
+		if (!isfinite(v) || strtod(out, NULL) == v)
+			break;
+	}
+	put(p, out);
+}
+
+/* Every sample of a series into p: commit, date, run, round, value; oldest commit first,
+ * each commit's samples in their order. */
+static void series_csv(struct page *p, const struct bg_site_series *s)
+{
+	put(p, "commit,date,run,round,value\r\n");
+	for (size_t i = 0; i < s->n_points && !p->err; i++) {
+		const struct bg_site_point *pt = &s->points[i];
+		for (size_t k = 0; pt->samples && k < pt->n; k++) {
+			csv_text(p, pt->sha);
+			put(p, ",");
+			csv_text(p, pt->date);
+			put(p, ",");
+			if (pt->runs)
+				putf(p, "%lld", pt->runs[k]);
+			put(p, ",");
+			if (pt->rounds)
+				putf(p, "%d", pt->rounds[k]);
+			put(p, ",");
+			csv_value(p, pt->samples[k]);
+			put(p, "\r\n");
+		}
+	}
+}
+
+/* Writes a finished file to dir/rel atomically. */
+static int write_file(struct site_ctx *c, struct page *p, const char *rel)
 {
 	if (p->err)
 		return p->err;
 	int rc = bg_path_join(&c->path, c->dir, rel);
-	if (rc == 0)
-		rc = bg_fs_write(c->path.ptr, bg_buf_cstr(&p->b), p->b.len);
+	return rc ? rc : bg_fs_write(c->path.ptr, bg_buf_cstr(&p->b), p->b.len);
+}
+
+/* Writes a finished page to dir/rel atomically, and counts it. */
+static int write_page(struct site_ctx *c, struct page *p, const char *rel)
+{
+	int rc = write_file(c, p, rel);
 	if (rc == 0 && c->st)
 		c->st->pages++;
 	return rc;
@@ -849,6 +934,12 @@ static int site_pages(struct site_ctx *c, struct page *p)
 		bg_buf_clear(&p->b);
 		series_page(p, c, i);
 		rc = write_page(c, p, rel);
+		if (rc == 0) {
+			snprintf(rel, sizeof(rel), "series/%s.csv", c->site->series[i].key);
+			bg_buf_clear(&p->b);
+			series_csv(p, &c->site->series[i]);
+			rc = write_file(c, p, rel);
+		}
 	}
 	if (rc == 0) {
 		bg_buf_clear(&p->b);

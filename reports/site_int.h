@@ -20,6 +20,8 @@ struct site_plot_out {
 /* Which outputs one plot became: indexes into outs, -1 for none. */
 struct site_plot_ids {
 	long svg, png;
+	int merged; /* 1: a large plot whose samples are merged per pixel column (min,
+		       quartiles, max) instead of drawn one dot each */
 };
 
 struct site_plot_batch {

@@ -28,11 +28,20 @@
 #define THUMB_H 140
 #define MAX_TICS 40  /* commit labels on a large plot: about what 960 px hold rotated */
 #define MAX_LABEL 48 /* characters of a benchmark name on the comparison chart */
+/* Pixel columns of the large plot's drawing area (LARGE_W less the margins, rounded up).
+ * A series with more samples than MERGE_MIN is drawn column by column: the samples of the
+ * commits that land on one column are merged into their min, quartiles and max, so the SVG
+ * grows with the plot's width, not with the history (1,000 commits x 10 samples: 10,000
+ * dots of about 100 bytes each otherwise). */
+#define LARGE_COLS 800
+#define MERGE_MIN 2000
 
 /* What a tic label keeps of a date: ISO dates and times, month names. */
 #define DATE_CHARS "0123456789:+./ -abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 #define COLOR_SAMPLE "#601f77b4" /* gnuplot's #AARRGGBB: translucent, so dense runs show */
+#define COLOR_SPREAD "#a01f77b4" /* a merged column's min to max */
+#define COLOR_IQR "#401f77b4"    /* its quartiles, over the spread: darker where they are */
 #define COLOR_MEDIAN "#e36209"
 #define COLOR_OUTLIER "#8250df"
 #define COLOR_BASE "#0969da"
@@ -352,7 +361,9 @@ struct series_plot {
 	double *vals;          /* the finite samples, sorted once the plots are wanted */
 	size_t nv;
 	double lo, hi;      /* the large plot's y range */
-	size_t rows[4];     /* rows of each data block (see series_data) */
+	int merged;         /* 1: samples merged per pixel column (nv > MERGE_MIN) */
+	size_t rows[5];     /* rows of each data block (see series_data) */
+	struct bg_buf outliers; /* a merged series' block 4 (see merged_column) */
 	struct bg_buf file; /* the data file as the script names it */
 };
 
@@ -383,17 +394,101 @@ static int series_values(struct series_plot *sp)
 	return 0;
 }
 
+/* The pixel column commit i of n lands on. */
+static size_t column_of(size_t i, size_t n)
+{
+	return (size_t)(((double)i + 0.5) / (double)n * LARGE_COLS);
+}
+
+/* A sample of a merged column beyond its whiskers, drawn as it would be unmerged: a dot
+ * in block 4, or a mark at the edge in block 1 (above the range) or 2 (below). */
+static int merged_outlier(struct series_plot *sp, struct bg_buf blk[3], double x, double v)
+{
+	int w = where_of(v, sp->lo, sp->hi);
+	sp->rows[w ? w : 4]++;
+	return put_xy(w ? &blk[w] : &sp->outliers, x,
+		      drawn_at(v, w, sp->lo, sp->hi, 0.012 * (sp->hi - sp->lo)));
+}
+
+/* One merged column: the finite samples of commits [i0, i1) (into scratch, sorted) as
+ * "x wlo whi q1 q3" in block 0, with x their mean commit: the quartiles, and whiskers to
+ * the last samples within 1.5 IQR of them (Tukey), each clipped to the range; the samples
+ * beyond the whiskers one by one (merged_outlier), as the unmerged plot shows them. */
+static int merged_column(struct series_plot *sp, struct bg_buf blk[3], double *scratch, size_t i0,
+			 size_t i1)
+{
+	const struct bg_site_series *ser = sp->ser;
+	size_t k = 0;
+	for (size_t i = i0; i < i1; i++)
+		for (size_t j = 0; ser->points[i].samples && j < ser->points[i].n; j++)
+			if (isfinite(ser->points[i].samples[j]))
+				scratch[k++] = ser->points[i].samples[j];
+	if (!k)
+		return 0;
+	qsort(scratch, k, sizeof(*scratch), bg_stats_cmp_double);
+	double x = 0.5 * (double)(i0 + i1 - 1), edge = 0.012 * (sp->hi - sp->lo);
+	double q1 = bg_stats_quantile(scratch, k, 0.25), q3 = bg_stats_quantile(scratch, k, 0.75);
+	double lo_fence = q1 - 1.5 * (q3 - q1), hi_fence = q3 + 1.5 * (q3 - q1);
+	size_t a = 0, b = k; /* the samples within the fences: [a, b) */
+	while (scratch[a] < lo_fence)
+		a++;
+	while (scratch[b - 1] > hi_fence)
+		b--;
+	double v[4] = {scratch[a], scratch[b - 1], q1, q3};
+	for (int q = 0; q < 4; q++)
+		v[q] = fmin(fmax(v[q], sp->lo + edge), sp->hi - edge);
+	sp->rows[0]++;
+	int rc = bg_buf_printf(&blk[0], "%.10g %.7g %.7g %.7g %.7g\n", x, v[0], v[1], v[2], v[3]);
+	for (size_t j = 0; j < a && rc == 0; j++)
+		rc = merged_outlier(sp, blk, x, scratch[j]);
+	for (size_t j = b; j < k && rc == 0; j++)
+		rc = merged_outlier(sp, blk, x, scratch[j]);
+	return rc < 0 ? BG_ENOMEM : 0;
+}
+
+/* Blocks 0 to 2 of a merged series (see merged_column), column by column. */
+static int merged_data(struct series_plot *sp, struct bg_buf *d)
+{
+	const struct bg_site_series *ser = sp->ser;
+	size_t most = 0;
+	for (size_t i = 0; i < ser->n_points; i++)
+		most = ser->points[i].n > most ? ser->points[i].n : most;
+	struct bg_buf blk[3] = {BG_BUF_INIT, BG_BUF_INIT, BG_BUF_INIT};
+	size_t cap = most * (ser->n_points / LARGE_COLS + 2) + 1;
+	double *scratch = malloc(cap * sizeof(*scratch));
+	int rc = scratch ? 0 : bg_error_oom();
+	for (size_t i0 = 0, i1; i0 < ser->n_points && rc == 0; i0 = i1) {
+		size_t col = column_of(i0, ser->n_points);
+		for (i1 = i0 + 1; i1 < ser->n_points && column_of(i1, ser->n_points) == col; i1++)
+			;
+		rc = merged_column(sp, blk, scratch, i0, i1);
+	}
+	for (int w = 0; w < 3 && rc == 0; w++) {
+		if (blk[w].len && bg_buf_put(d, blk[w].ptr, blk[w].len) < 0)
+			rc = BG_ENOMEM;
+		else if (w == 0 && !sp->rows[0]) /* an empty block keeps its 5 columns */
+			rc = bg_buf_puts(d, "0 NaN NaN NaN NaN\n\n\n") < 0 ? BG_ENOMEM : 0;
+		else
+			rc = end_block(d, sp->rows[w]);
+	}
+	for (int w = 0; w < 3; w++)
+		bg_buf_free(&blk[w]);
+	free(scratch);
+	return rc;
+}
+
 /* The series' data file into b->data. Blocks: 0 samples in range, 1 above it, 2 below it
  * (those two at the edges), 3 medians (a blank line, a break in the line, where a commit
- * has none). */
+ * has none). A merged series has its columns in blocks 0 to 2 instead (merged_data), and
+ * its samples beyond the whiskers in range in block 4. */
 static int series_data(struct site_plot_batch *b, struct series_plot *sp)
 {
 	const struct bg_site_series *ser = sp->ser;
 	struct bg_buf *d = &b->data;
 	bg_buf_clear(d);
 	double edge = 0.012 * (sp->hi - sp->lo);
-	int rc = 0;
-	for (int blk = 0; blk < 3 && rc == 0; blk++) {
+	int rc = sp->merged ? merged_data(sp, d) : 0;
+	for (int blk = 0; blk < 3 && rc == 0 && !sp->merged; blk++) {
 		for (size_t i = 0; i < ser->n_points && rc == 0; i++) {
 			const struct bg_site_point *p = &ser->points[i];
 			for (size_t k = 0; p->samples && k < p->n && rc == 0; k++) {
@@ -417,7 +512,10 @@ static int series_data(struct site_plot_batch *b, struct series_plot *sp)
 			rc = bg_buf_putc(d, '\n');
 		}
 	}
-	return rc ? rc : end_block(d, sp->rows[3]);
+	rc = rc ? rc : end_block(d, sp->rows[3]);
+	if (rc == 0 && sp->merged && sp->outliers.len)
+		rc = bg_buf_put(d, sp->outliers.ptr, sp->outliers.len) < 0 ? BG_ENOMEM : 0;
+	return rc;
 }
 
 /* The commit tics of a large plot: short SHA and date, thinned to at most MAX_TICS. */
@@ -446,7 +544,22 @@ static int large_plot_command(struct bg_buf *s, const struct series_plot *sp,
 	const char *sep = "plot ", *f = sp->file.ptr;
 	const size_t *rows = sp->rows;
 	int err = 0;
-	if (rows[0]) {
+	if (rows[0] && sp->merged) {
+		/* a column's samples as a thin line from min to max under a thick one from the
+		 * lower to the upper quartile: the dots' cloud as the screen would show it */
+		err = bg_buf_printf(s,
+				    "%s'%s' index 0 using 1:2:(0):($3-$2) with vectors nohead lw 1 "
+				    "lc rgb '%s' title 'samples (whiskers per column)', "
+				    "'%s' index 0 using 1:4:(0):($5-$4) with vectors nohead lw 3 "
+				    "lc rgb '%s' title 'quartiles'",
+				    sep, f, COLOR_SPREAD, f, COLOR_IQR);
+		sep = ", ";
+		if (!err && rows[4])
+			err = bg_buf_printf(s,
+					    ", '%s' index 4 using 1:2 with points pt 7 ps 0.45 "
+					    "lc rgb '%s' title 'samples beyond the whiskers'",
+					    f, COLOR_SAMPLE);
+	} else if (rows[0]) {
 		err = bg_buf_printf(s,
 				    "%s'%s' index 0 using 1:2 with points pt 7 ps %s lc rgb "
 				    "'%s' title 'samples'",
@@ -540,7 +653,8 @@ int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser
 		     const char *thumb, struct site_plot_ids *lids, struct site_plot_ids *tids)
 {
 	lids->svg = lids->png = tids->svg = tids->png = -1;
-	struct series_plot sp = {.ser = ser, .file = BG_BUF_INIT};
+	lids->merged = tids->merged = 0;
+	struct series_plot sp = {.ser = ser, .file = BG_BUF_INIT, .outliers = BG_BUF_INIT};
 	int rc = series_values(&sp);
 	if (rc < 0 || (sp.nv == 0 && sp.n_med == 0))
 		goto done; /* nothing to plot: the page says so */
@@ -551,6 +665,8 @@ int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser
 	if (b->missing)
 		goto done;
 
+	sp.merged = sp.nv > MERGE_MIN;
+	lids->merged = sp.merged;
 	qsort(sp.vals, sp.nv, sizeof(*sp.vals), bg_stats_cmp_double);
 	site_plot_range(sp.vals, sp.nv, sp.n_med ? sp.med_lo : NAN, sp.n_med ? sp.med_hi : NAN,
 			&sp.lo, &sp.hi);
@@ -571,6 +687,7 @@ int site_plot_series(struct site_plot_batch *b, const struct bg_site_series *ser
 done:
 	free(sp.vals);
 	bg_buf_free(&sp.file);
+	bg_buf_free(&sp.outliers);
 	return rc;
 }
 
@@ -1023,7 +1140,7 @@ int bg_plot_compare(const struct bg_plot_cmp *c, const char *svg_path, const str
 		return rc;
 	struct site_plot_batch b;
 	int any = 0;
-	struct site_plot_ids ids = {-1, -1};
+	struct site_plot_ids ids = {-1, -1, 0};
 	if ((rc = site_plot_open(&b, dir.ptr, o)) == 0 && (rc = add_plot(&b, name, &ids)) == 0 &&
 	    (rc = compare_plot(&b, c, &ids, &any)) == 0 && any)
 		rc = site_plot_run(&b);

@@ -594,8 +594,87 @@ TF_TEST(site__thins_commit_tics)
 	free(svg);
 	check_svg(dir, "plots/big.thumb.svg");
 	char *page = site_read(dir, "series/big.html");
-	TF_CHECK_EQ(count(page, "<tr id=\"run-"), 1000);
+	/* the newest 100 runs on the page, every run in the CSV (site__merges_dense_plots) */
+	TF_CHECK_EQ(count(page, "<tr id=\"run-"), 100);
+	TF_CHECK(strstr(page, "<tr id=\"run-900\"") && !strstr(page, "<tr id=\"run-899\""),
+		 "the table's oldest run");
 	free(page);
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+/* The CSV's lines (after the header) and the number of its fields, quotes respected; every
+ * line must end in CRLF. */
+static size_t csv_lines(const char *csv, size_t fields)
+{
+	TF_CHECK(!strncmp(csv, "commit,date,run,round,value\r\n", 29), "CSV header");
+	size_t lines = 0, f = 1;
+	int quoted = 0;
+	for (const char *p = csv + 29; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == ',')
+			f++;
+		else if (!quoted && *p == '\n') {
+			TF_CHECK(p[-1] == '\r', "line %zu: no CRLF", lines + 1);
+			TF_CHECK_EQ(f, fields);
+			lines++, f = 1;
+		}
+	}
+	return lines;
+}
+
+TF_TEST(site__merges_dense_plots)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	site_fixture_big_series(&f, 0, "big", 1000, 4);
+	f.site.n_regressions = 0;
+	/* an old change point keeps its run in the table; hostile text in the CSV */
+	const struct bg_site_change ch = {100, 0.05, 0.04, 0.06, "detected", NULL};
+	f.series[0].changes = &ch;
+	f.series[0].n_changes = 1;
+	f.points[0][5].date = "=cmd|' /C calc'!A0, \"quoted\"\r\nnext";
+	const long long runs[4] = {17, 17, 18, 18};
+	const int rounds[4] = {0, 1, 0, 1};
+	f.points[0][6].runs = runs;
+	f.points[0][6].rounds = rounds;
+	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
+	struct bg_site_stats st;
+	char *dir = render(&f, &o, &st, "site-merge");
+	TF_CHECK(!st.gnuplot_failed, "gnuplot failed: %s", st.plot_error);
+	char *svg = site_read(dir, "plots/big.svg");
+	/* 4,000 samples: unmerged, one <use> each; merged, one per sample beyond a whisker */
+	TF_CHECK(count(svg, "<use") < 400, "%zu points drawn", count(svg, "<use"));
+	TF_CHECK(strstr(svg, "quartiles") && strstr(svg, "samples (whiskers per column)"), "key");
+	free(svg);
+	check_svg(dir, "plots/big.svg");
+	char *page = site_read(dir, "series/big.html");
+	TF_CHECK(strstr(page, "samples of the commits on one column are merged"), "caption");
+	TF_CHECK(strstr(page, "<a href=\"big.csv\">big.csv</a>"), "no link to the CSV");
+	TF_CHECK(strstr(page, "900 older ones are only in the CSV"),
+		 "the table says what it omits");
+	TF_CHECK_EQ(count(page, "<tr id=\"run-"), 101);
+	TF_CHECK(strstr(page, "<tr id=\"run-100\" class=\"cp\""), "the change point's run");
+	free(page);
+	char *csv = site_read(dir, "series/big.csv");
+	TF_CHECK_EQ(csv_lines(csv, 5), 4000);
+	char want[160];
+	snprintf(want, sizeof(want), "%s,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\r\nnext\",,,",
+		 f.shas[5]);
+	TF_CHECK(strstr(csv, want), "a hostile date not quoted as RFC 4180 says");
+	snprintf(want, sizeof(want), "%s,%s,18,1,", f.shas[6], f.points[0][6].date);
+	TF_CHECK(strstr(csv, want), "run and round of a sample");
+	/* values read back exactly */
+	snprintf(want, sizeof(want), "%s,%s,17,0,", f.shas[6], f.points[0][6].date);
+	const char *v = strstr(csv, want);
+	TF_CHECK(v && strtod(v + strlen(want), NULL) == f.points[0][6].samples[0], "exact value");
+	free(csv);
+	/* a small series keeps one dot per sample */
+	svg = site_read(dir, "plots/gemv-avx2-2560x6912.svg");
+	TF_CHECK(!strstr(svg, "quartiles"), "a series of 600 samples merged");
+	free(svg);
 	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
@@ -608,19 +687,19 @@ TF_TEST(site__odd_values_still_plot)
 	static const double huge[] = {1e308, -1e308, 0, 5e-324, INFINITY, NAN};
 	static const double same[] = {7, 7, 7};
 	struct bg_site_point pts[4] = {
-		{"aaaaaaa1", "2026-11-01", "huge", huge, 6, 1e308},
-		{"aaaaaaa2", "2026-11-02", "huge", huge, 6, -1e308},
-		{"aaaaaaa3", NULL, NULL, same, 3, NAN},
-		{"aaaaaaa4", "'`x`'", "", same, 3, 7},
+		{"aaaaaaa1", "2026-11-01", "huge", huge, 6, 1e308, NULL, NULL},
+		{"aaaaaaa2", "2026-11-02", "huge", huge, 6, -1e308, NULL, NULL},
+		{"aaaaaaa3", NULL, NULL, same, 3, NAN, NULL, NULL},
+		{"aaaaaaa4", "'`x`'", "", same, 3, 7, NULL, NULL},
 	};
 	struct bg_site_point flat[3] = {
-		{"bbbbbbb1", "2026-11-01", "same", same, 3, 7},
-		{"bbbbbbb2", "2026-11-02", "same", same, 3, 7},
-		{"bbbbbbb3", "2026-11-03", "same", same, 3, 7},
+		{"bbbbbbb1", "2026-11-01", "same", same, 3, 7, NULL, NULL},
+		{"bbbbbbb2", "2026-11-02", "same", same, 3, 7, NULL, NULL},
+		{"bbbbbbb3", "2026-11-03", "same", same, 3, 7, NULL, NULL},
 	};
 	struct bg_site_point no_median[2] = {
-		{"ccccccc1", "2026-11-01", "x", same, 3, NAN},
-		{"ccccccc2", "2026-11-02", "x", same, 3, NAN},
+		{"ccccccc1", "2026-11-01", "x", same, 3, NAN, NULL, NULL},
+		{"ccccccc2", "2026-11-02", "x", same, 3, NAN, NULL, NULL},
 	};
 	const struct bg_site_change ch = {2, NAN, NAN, NAN, "weird-state", NULL};
 	const struct bg_site_series series[] = {

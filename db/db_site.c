@@ -1,0 +1,140 @@
+/* The dashboard's own queries: where each sample of a series came from (run and round), for
+ * the per-series CSV, read beside bg_db_series_walk with the same filters and order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bg_db.h"
+#include "bg_error.h"
+#include "db_int.h"
+
+static int mismatch(const struct bg_walk_series *w)
+{
+	return bg_error_set(BG_EINPUT,
+			    "series %s (%s, %s): the samples stored differ from those read "
+			    "before (a run was recorded meanwhile); render again",
+			    w->benchmark, w->params, w->mode);
+}
+
+/* The point at each position in shas (-1: none), where each point starts in the flat
+ * origins, and how many of its slots are filled (none yet). */
+static int origin_slots(const struct bg_walk_series *w, size_t n, long **pt_of, size_t **start,
+			size_t **next)
+{
+	size_t np = w->n_points ? w->n_points : 1;
+	*pt_of = malloc((n ? n : 1) * sizeof(**pt_of));
+	*start = malloc(np * sizeof(**start));
+	*next = calloc(np, sizeof(**next));
+	if (!*pt_of || !*start || !*next)
+		return bg_error_oom();
+	for (size_t i = 0; i < n; i++)
+		(*pt_of)[i] = -1;
+	size_t at = 0;
+	for (size_t p = 0; p < w->n_points; p++) {
+		if (w->points[p].pos >= n)
+			return bg_error_set(BG_EINPUT,
+					    "series %s: a point outside the commits given",
+					    w->benchmark);
+		(*pt_of)[w->points[p].pos] = (long)p;
+		(*start)[p] = at;
+		at += w->points[p].n;
+	}
+	return 0;
+}
+
+/* The statement's rows into out at their point's next slot; BG_EINPUT when the samples
+ * stored no longer match w (a run finished between the two reads). */
+static int origin_rows(struct bg_db *db, sqlite3_stmt *s, const struct bg_walk_series *w,
+		       const char *const *shas, size_t n, struct bg_sample_origin *out)
+{
+	long *pt_of = NULL;
+	size_t *start = NULL, *next = NULL;
+	int rc = origin_slots(w, n, &pt_of, &start, &next), step = SQLITE_DONE;
+	/* the commits sorted would be faster; a series has one row per sample and the
+	 * commits are looked up once per run, so a linear scan per new sha is enough */
+	const char *last_sha = NULL;
+	long p = -1;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *sha = (const char *)sqlite3_column_text(s, 0);
+		if (!sha)
+			continue;
+		if (!last_sha || strcmp(sha, last_sha)) {
+			p = -1;
+			for (size_t i = 0; i < n && p < 0; i++)
+				p = !strcmp(shas[i], sha) ? pt_of[i] : -1;
+			free((void *)last_sha);
+			if (!(last_sha = bg_strdup(sha)))
+				rc = BG_ENOMEM;
+		}
+		if (rc || p < 0)
+			continue;
+		if (next[p] == w->points[p].n) {
+			rc = mismatch(w);
+			continue;
+		}
+		out[start[p] + next[p]++] = (struct bg_sample_origin){sqlite3_column_int64(s, 1),
+								      sqlite3_column_int(s, 2)};
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail(db, "reading where samples came from");
+	for (size_t q = 0; rc == 0 && q < w->n_points; q++)
+		if (next[q] != w->points[q].n)
+			rc = mismatch(w);
+	free((void *)last_sha);
+	free(pt_of);
+	free(start);
+	free(next);
+	return rc;
+}
+
+size_t bg_db_walk_total(const struct bg_walk_series *w)
+{
+	size_t total = 0;
+	for (size_t p = 0; p < w->n_points; p++)
+		total += w->points[p].n;
+	return total;
+}
+
+int bg_db_series_origins(struct bg_db *db, int64_t machine_id, const char *kind,
+			 const struct bg_walk_series *w, const char *const *shas, size_t n,
+			 struct bg_sample_origin **out)
+{
+	static const char sql[] =
+		"SELECT c.sha, r.id, x.round "
+		"FROM runs r JOIN commits c ON c.id = r.commit_id "
+		"JOIN results x ON x.run_id = r.id "
+		"JOIN series se ON se.id = x.series_id "
+		"JOIN samples sm ON sm.result_id = x.id "
+		"WHERE r.machine_id = ?1 AND r.kind = ?2 AND r.complete = 1 AND r.worktree = 0 "
+		"AND x.skipped IS NULL AND se.benchmark = ?3 AND se.params = ?4 "
+		"AND se.metric = ?5 AND se.mode = ?6 "
+		"ORDER BY r.id, x.round, sm.idx";
+	size_t total = bg_db_walk_total(w);
+	*out = calloc(total ? total : 1, sizeof(**out));
+	if (!*out)
+		return bg_error_oom();
+	sqlite3_stmt *s = NULL;
+	int err = db_begin_read(db, "reading where samples came from");
+	if (err < 0) {
+		free(*out);
+		*out = NULL;
+		return err;
+	}
+	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
+		err = db_fail(db, "reading where samples came from");
+	else {
+		sqlite3_bind_int64(s, 1, machine_id);
+		db_bind_text(s, 2, kind);
+		db_bind_text(s, 3, w->benchmark);
+		db_bind_text(s, 4, w->params);
+		db_bind_text(s, 5, w->metric);
+		db_bind_text(s, 6, w->mode);
+		err = origin_rows(db, s, w, shas, n, *out);
+	}
+	sqlite3_finalize(s);
+	err = db_end(db, err, "reading where samples came from");
+	if (err < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return err;
+}
