@@ -332,6 +332,25 @@ int bg_db_series_origins(struct bg_db *db, int64_t machine_id, const char *kind,
 			 const struct bg_walk_series *w, const char *const *shas, size_t n,
 			 struct bg_sample_origin **out);
 
+/* One commit of a test suite: the outcomes of its cases, summed over the commit's runs. */
+struct bg_suite_point {
+	size_t pos; /* index into the caller's shas */
+	int passed, failed, errored, skipped;
+};
+
+/* A test suite (by its name) along the caller's commits (db_site.c). */
+struct bg_suite_walk {
+	char *suite;
+	struct bg_suite_point *points; /* commits with results, in the order of shas */
+	size_t n_points;
+};
+
+/* Every test suite that runs of kind on machine_id (bisect's left out) stored at the
+ * commits shas[0..n), by suite name; commits not in shas are ignored. */
+int bg_db_suite_walk(struct bg_db *db, int64_t machine_id, const char *kind,
+		     const char *const *shas, size_t n, struct bg_suite_walk **out, size_t *n_out);
+void bg_db_suite_walk_free(struct bg_suite_walk *v, size_t n);
+
 /* A lasting shift of one series on one machine, as the nightly found it. */
 struct bg_regression_rec {
 	int64_t id;

@@ -138,3 +138,114 @@ int bg_db_series_origins(struct bg_db *db, int64_t machine_id, const char *kind,
 	}
 	return err;
 }
+
+/* --- test suites along a line of commits ------------------------------------------------ */
+
+/* The suite of the statement's row, the last one of *v when it is the same (0), else a new
+ * one (1). */
+static int suite_of_row(sqlite3_stmt *s, struct bg_suite_walk **v, size_t *len, size_t *cap,
+			struct bg_suite_walk **out)
+{
+	const char *name = (const char *)sqlite3_column_text(s, 0);
+	if (*len && !strcmp((*v)[*len - 1].suite, name ? name : "")) {
+		*out = &(*v)[*len - 1];
+		return 0;
+	}
+	if (bg_grow((void **)v, cap, *len, sizeof(**v), 8) < 0)
+		return BG_ENOMEM;
+	*out = &(*v)[(*len)++];
+	memset(*out, 0, sizeof(**out));
+	(*out)->suite = bg_strdup(name ? name : "");
+	return (*out)->suite ? 1 : bg_error_oom();
+}
+
+/* The statement's rows (by suite, then commit) on the caller's commits into *v. */
+static int suite_rows(struct bg_db *db, sqlite3_stmt *s, const char *const *shas, size_t n,
+		      struct bg_suite_walk **v, size_t *len)
+{
+	size_t cap = 0, pcap = 0;
+	int step, rc = 0;
+	struct bg_suite_walk *cur = NULL;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *sha = (const char *)sqlite3_column_text(s, 1);
+		long pos = -1;
+		for (size_t i = 0; sha && i < n && pos < 0; i++)
+			pos = !strcmp(shas[i], sha) ? (long)i : -1;
+		if (pos < 0)
+			continue;
+		if ((rc = suite_of_row(s, v, len, &cap, &cur)) < 0)
+			break;
+		pcap = rc ? 0 : pcap;
+		rc = 0;
+		if (bg_grow((void **)&cur->points, &pcap, cur->n_points, sizeof(*cur->points), 64) <
+		    0) {
+			rc = BG_ENOMEM;
+			break;
+		}
+		cur->points[cur->n_points++] = (struct bg_suite_point){
+			.pos = (size_t)pos,
+			.passed = sqlite3_column_int(s, 2),
+			.failed = sqlite3_column_int(s, 3),
+			.errored = sqlite3_column_int(s, 4),
+			.skipped = sqlite3_column_int(s, 5),
+		};
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail(db, "reading test suites along commits");
+	return rc;
+}
+
+static int by_pos(const void *a, const void *b)
+{
+	size_t x = ((const struct bg_suite_point *)a)->pos,
+	       y = ((const struct bg_suite_point *)b)->pos;
+	return (x > y) - (x < y);
+}
+
+int bg_db_suite_walk(struct bg_db *db, int64_t machine_id, const char *kind,
+		     const char *const *shas, size_t n, struct bg_suite_walk **out, size_t *n_out)
+{
+	static const char sql[] =
+		"SELECT ts.suite, c.sha, sum(ts.passed), sum(ts.failed), sum(ts.errored), "
+		"sum(ts.skipped) "
+		"FROM runs r JOIN commits c ON c.id = r.commit_id "
+		"JOIN test_suites ts ON ts.run_id = r.id "
+		"WHERE r.machine_id = ?1 AND r.kind = ?2 AND r.worktree = 0 "
+		"AND (r.label IS NULL OR r.label <> 'bisect') "
+		"GROUP BY ts.suite, c.sha ORDER BY ts.suite, c.sha";
+	*out = NULL;
+	*n_out = 0;
+	sqlite3_stmt *s = NULL;
+	struct bg_suite_walk *v = NULL;
+	size_t len = 0;
+	int err = db_begin_read(db, "reading test suites along commits");
+	if (err < 0)
+		return err;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
+		err = db_fail(db, "reading test suites along commits");
+	else {
+		sqlite3_bind_int64(s, 1, machine_id);
+		db_bind_text(s, 2, kind);
+		err = suite_rows(db, s, shas, n, &v, &len);
+	}
+	sqlite3_finalize(s);
+	err = db_end(db, err, "reading test suites along commits");
+	if (err < 0) {
+		bg_db_suite_walk_free(v, len);
+		return err;
+	}
+	for (size_t i = 0; i < len; i++)
+		qsort(v[i].points, v[i].n_points, sizeof(*v[i].points), by_pos);
+	*out = v;
+	*n_out = len;
+	return 0;
+}
+
+void bg_db_suite_walk_free(struct bg_suite_walk *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].suite);
+		free(v[i].points);
+	}
+	free(v);
+}

@@ -503,6 +503,53 @@ static int site_origins(struct bg_app *app, const struct bg_commit *line, size_t
 	return rc;
 }
 
+/* The stored test suites along the line, as the site shows them. */
+struct site_suites {
+	struct bg_suite_walk *walk;
+	size_t n;
+	struct bg_site_suite *suites;
+	struct bg_site_suite_point *points; /* every suite's, one after another */
+};
+
+static void site_suites_free(struct site_suites *t)
+{
+	bg_db_suite_walk_free(t->walk, t->n);
+	free(t->suites);
+	free(t->points);
+}
+
+static int site_suites(struct bg_app *app, const struct bg_commit *line, size_t n,
+		       const struct analysis *a, struct site_suites *t)
+{
+	const char **shas = malloc((n ? n : 1) * sizeof(*shas));
+	if (!shas)
+		return bg_error_oom();
+	for (size_t i = 0; i < n; i++)
+		shas[i] = line[i].sha;
+	int rc = bg_db_suite_walk(app->db, app->machine_id, "nightly", shas, n, &t->walk, &t->n);
+	free(shas);
+	size_t total = 0;
+	for (size_t i = 0; rc == 0 && i < t->n; i++)
+		total += t->walk[i].n_points;
+	if (rc == 0 && (!(t->suites = calloc(t->n + 1, sizeof(*t->suites))) ||
+			!(t->points = calloc(total + 1, sizeof(*t->points)))))
+		rc = bg_error_oom();
+	for (size_t i = 0, at = 0; rc == 0 && i < t->n; i++) {
+		const struct bg_suite_walk *w = &t->walk[i];
+		t->suites[i] = (struct bg_site_suite){w->suite, t->points + at, w->n_points};
+		for (size_t k = 0; k < w->n_points; k++) {
+			const struct bg_suite_point *q = &w->points[k];
+			t->points[at++] =
+				(struct bg_site_suite_point){.sha = line[q->pos].sha,
+							     .date = a->dates[q->pos],
+							     .passed = q->passed,
+							     .failed = q->failed + q->errored,
+							     .skipped = q->skipped};
+		}
+	}
+	return rc;
+}
+
 /* The site from the analysis and the stored regressions of this machine. */
 static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
 		  const struct bg_nightly_config *nc, const struct analysis *a, const char *dir,
@@ -515,8 +562,10 @@ static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
 		return rc;
 	struct site_regressions sr = {NULL, NULL, NULL};
 	struct site_origins origins = {NULL, NULL, 0};
+	struct site_suites suites = {NULL, 0, NULL, NULL};
 	if ((rc = site_regressions(app, line, n, regs, nregs, &sr)) < 0 ||
-	    (rc = site_origins(app, line, n, a, &origins)) < 0)
+	    (rc = site_origins(app, line, n, a, &origins)) < 0 ||
+	    (rc = site_suites(app, line, n, a, &suites)) < 0)
 		goto done;
 	char title[160], when[64];
 	snprintf(title, sizeof(title), "bitgate nightly: %s", branch);
@@ -530,7 +579,9 @@ static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
 			       .series = a->series,
 			       .n_series = a->n_walk,
 			       .regressions = sr.sr,
-			       .n_regressions = nregs};
+			       .n_regressions = nregs,
+			       .suites = suites.suites,
+			       .n_suites = suites.n};
 	struct bg_site_opts so = {.png = png};
 	struct bg_site_stats st;
 	bg_progress_clear();
@@ -539,6 +590,7 @@ static int render(struct bg_app *app, const struct bg_commit *line, size_t n,
 		print_summary(n, branch, a->n_walk, regs, nregs, &sr, dir, &st);
 done:
 	site_origins_free(&origins);
+	site_suites_free(&suites);
 	free(sr.sr);
 	free(sr.names);
 	free(sr.keys);

@@ -63,6 +63,21 @@ struct bg_site_regression {
 	const char *reason; /* why it was acknowledged or how it was fixed; may be NULL */
 };
 
+/* One commit's results of a test suite. */
+struct bg_site_suite_point {
+	const char *sha;             /* full commit SHA (hex) */
+	const char *date;            /* as shown; may be NULL */
+	int passed, failed, skipped; /* cases; failed counts errored ones too */
+};
+
+/* A test suite over commits; its pass rate is passed / (passed + failed), skips not
+ * counted, as the tests gate counts it. */
+struct bg_site_suite {
+	const char *name;
+	const struct bg_site_suite_point *points; /* first-parent order, oldest first */
+	size_t n_points;
+};
+
 /* The whole site. */
 struct bg_site {
 	const char *title;      /* page titles and the index heading; NULL: "bitgate dashboard" */
@@ -78,6 +93,8 @@ struct bg_site {
 	const struct bg_site_regression *regressions; /* open ones are listed first, in this
 							 order; then the others */
 	size_t n_regressions;
+	const struct bg_site_suite *suites; /* the test suites, in display order; may be NULL */
+	size_t n_suites;
 };
 
 /* How to plot; a NULL bg_site_opts means every default. */
@@ -104,7 +121,9 @@ struct bg_site_stats {
  * left alone):
  *   index.html          open regressions (series, good..bad commits, change with its
  *                       interval, suspected commit, state), every series as a small plot of
- *                       its medians linking to its page, then acknowledged and fixed ones;
+ *                       its medians linking to its page, each test suite's pass rate over
+ *                       the commits (a strip, one bar per commit, and the latest and lowest
+ *                       rates), then acknowledged and fixed ones;
  *   series/<key>.html   the series' facts, the large plot (samples per commit, median line,
  *                       change points; with more than 2,000 samples, those of the commits
  *                       on one pixel column merged into min, quartiles and max), its

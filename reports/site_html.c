@@ -356,6 +356,19 @@ static int validate(struct site_ctx *c)
 					s->n_points ? s->n_points - 1 : 0);
 		c->by_key[i] = s;
 	}
+	for (size_t i = 0; i < site->n_suites; i++) {
+		const struct bg_site_suite *su = &site->suites[i];
+		if (su->n_points && !su->points)
+			return bg_error_set(BG_EINPUT, "site: test suite %zu has no points array",
+					    i);
+		for (size_t k = 0; k < su->n_points; k++)
+			if (su->points[k].passed < 0 || su->points[k].failed < 0 ||
+			    su->points[k].skipped < 0)
+				return bg_error_set(BG_EINPUT,
+						    "site: test suite '%s': commit %zu has a "
+						    "negative count of cases",
+						    su->name ? su->name : "", k);
+	}
 	qsort(c->by_key, site->n_series, sizeof(*c->by_key), cmp_series_key);
 	for (size_t i = 1; i < site->n_series; i++)
 		if (!strcmp(c->by_key[i - 1]->key, c->by_key[i]->key))
@@ -533,6 +546,110 @@ static long latest_median(const struct bg_site_series *s)
 	return -1;
 }
 
+#define STRIP_W 240 /* the pass-rate strip of a suite, px: one column per commit at most */
+#define STRIP_H 28
+
+/* A suite's pass rate at point k (NAN when nothing passed or failed: all skipped). */
+static double suite_rate(const struct bg_site_suite_point *pt)
+{
+	int ran = pt->passed + pt->failed;
+	return ran ? (double)pt->passed / ran : NAN;
+}
+
+/* The pass rate over the commits as an inline SVG line (0% at the bottom, 100% at the top);
+ * the commits on one pixel column are merged into their lowest rate, so a failure shows
+ * however long the history. */
+static void suite_strip(struct page *p, const struct bg_site_suite *su)
+{
+	size_t cols = su->n_points < STRIP_W ? su->n_points : STRIP_W;
+	putf(p,
+	     "<svg class=\"strip\" width=\"%d\" "
+	     "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"><title>pass rate per commit, "
+	     "oldest left</title><line x1=\"0\" y1=\"2\" x2=\"%d\" y2=\"2\" "
+	     "stroke=\"#d0d7de\"/><polyline fill=\"none\" stroke=\"#1a7f37\" "
+	     "stroke-width=\"1.5\" points=\"",
+	     STRIP_W, STRIP_H, STRIP_W, STRIP_H, STRIP_W);
+	for (size_t col = 0, k = 0; col < cols; col++) {
+		double low = NAN;
+		for (; k < su->n_points && k * cols / su->n_points == col; k++) {
+			double r = suite_rate(&su->points[k]);
+			low = isnan(low) || r < low ? r : low;
+		}
+		if (!isnan(low))
+			putf(p, "%s%.1f,%.1f", col ? " " : "",
+			     cols > 1 ? (double)col * (STRIP_W - 1) / (double)(cols - 1) : 0.0,
+			     2 + (1 - low) * (STRIP_H - 4));
+	}
+	put(p, "\"/></svg>");
+}
+
+/* A rate as "99.5% (199 of 200)", or a dash when nothing ran. */
+static void put_rate(struct page *p, const struct bg_site_suite_point *pt)
+{
+	double r = suite_rate(pt);
+	if (isnan(r)) {
+		putf(p, DASH " (%d skipped)", pt->skipped);
+		return;
+	}
+	char pct[32];
+	snprintf(pct, sizeof(pct), "%.1f%%", 100 * r);
+	if (r < 1 && !strcmp(pct, "100.0%"))
+		snprintf(pct, sizeof(pct), "99.9%%"); /* a failure is never shown as 100% */
+	putf(p, "<span class=\"%s\">%s</span> (%d of %d)", r < 1 ? "up" : "ok", pct, pt->passed,
+	     pt->passed + pt->failed);
+}
+
+/* One suite: its name, strip, latest and lowest rate (with their commits), and how many
+ * commits had a failure. */
+static void suite_row(struct page *p, const struct site_ctx *c, const struct bg_site_suite *su)
+{
+	size_t low = SIZE_MAX, failing = 0;
+	for (size_t k = 0; k < su->n_points; k++) {
+		double r = suite_rate(&su->points[k]);
+		failing += su->points[k].failed > 0;
+		if (!isnan(r) && (low == SIZE_MAX || r < suite_rate(&su->points[low])))
+			low = k;
+	}
+	put(p, "<tr><td>");
+	esc_or_dash(p, su->name);
+	putf(p, "<br/><span class=\"meta\">%zu commit%s</span></td><td>", su->n_points,
+	     su->n_points == 1 ? "" : "s");
+	suite_strip(p, su);
+	put(p, "</td><td class=\"num\">");
+	if (su->n_points) {
+		put_rate(p, &su->points[su->n_points - 1]);
+		put(p, "<br/>");
+		put_commit(p, c, su->points[su->n_points - 1].sha);
+	}
+	put(p, "</td><td class=\"num\">");
+	if (low != SIZE_MAX) {
+		put_rate(p, &su->points[low]);
+		put(p, "<br/>");
+		put_commit(p, c, su->points[low].sha);
+	}
+	putf(p, "</td><td class=\"num\">%zu</td></tr>\n", failing);
+}
+
+/* Each test suite's pass rate over the commits, from the stored results. */
+static void suites_section(struct page *p, const struct site_ctx *c)
+{
+	const struct bg_site *site = c->site;
+	put(p, "<section id=\"tests\">\n<h2>Test suites</h2>\n");
+	if (!site->n_suites) {
+		put(p, "<p class=\"meta\">No test results stored.</p>\n</section>\n");
+		return;
+	}
+	put(p, "<p class=\"meta\">Pass rate: passed / (passed + failed), skips not counted; the "
+	       "strip runs oldest to newest, its commits merged per pixel into their lowest "
+	       "rate.</p>\n<table class=\"suites\">\n<thead><tr><th>Suite</th>"
+	       "<th>Pass rate over commits</th><th class=\"num\">Latest</th>"
+	       "<th class=\"num\">Lowest</th><th class=\"num\">Commits with a failure</th>"
+	       "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < site->n_suites; i++)
+		suite_row(p, c, &site->suites[i]);
+	put(p, "</tbody>\n</table>\n</section>\n");
+}
+
 static void index_page(struct page *p, const struct site_ctx *c)
 {
 	const struct bg_site *site = c->site;
@@ -599,6 +716,7 @@ static void index_page(struct page *p, const struct site_ctx *c)
 	if (site->n_series)
 		put(p, "</div>\n");
 	put(p, "</section>\n");
+	suites_section(p, c);
 
 	if (n_open < site->n_regressions) {
 		put(p, "<section id=\"closed\">\n<h2>Acknowledged and fixed regressions</h2>\n");

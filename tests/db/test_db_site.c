@@ -132,3 +132,60 @@ TF_TEST(db_site__origins_follow_the_walk)
 	bg_db_close(f.db);
 	bg_fs_rmtree(f.dir);
 }
+
+/* Stores a suite of run: counts only (the cases do not matter to the walk). */
+static void add_suite(struct fx *f, int64_t run, const char *name, int passed, int failed,
+		      int errored, int skipped)
+{
+	struct bg_test_suite t = {.suite = (char *)name,
+				  .passed = passed,
+				  .failed = failed,
+				  .errored = errored,
+				  .skipped = skipped};
+	CHECK_OK(bg_db_run_add_tests(f->db, run, &t));
+}
+
+TF_TEST(db_site__suite_walk_sums_runs_per_commit)
+{
+	struct fx f;
+	fx_open(&f);
+	int64_t a = begin_run(&f, f.sha[1]);
+	add_suite(&f, a, "unit", 10, 1, 0, 2);
+	add_suite(&f, a, "gpu", 0, 0, 0, 5);
+	CHECK_OK(bg_db_run_finish(f.db, a, "tests-failed", 1));
+	int64_t b = begin_run(&f, f.sha[1]); /* a second run at the same commit: summed */
+	add_suite(&f, b, "unit", 11, 0, 1, 0);
+	CHECK_OK(bg_db_run_finish(f.db, b, "ok", 1));
+	int64_t c = begin_run(&f, f.sha[0]);
+	add_suite(&f, c, "unit", 12, 0, 0, 0);
+	CHECK_OK(bg_db_run_finish(f.db, c, "ok", 1));
+	struct bg_run_rec r = {.kind = "nightly",
+			       .commit_sha = f.sha[2],
+			       .machine_id = f.machine,
+			       .label = "bisect"};
+	CHECK_OK(bg_db_run_begin(f.db, &r)); /* bisect's: left out */
+	free(r.uuid);
+	add_suite(&f, r.id, "unit", 0, 12, 0, 0);
+	CHECK_OK(bg_db_run_finish(f.db, r.id, "ok", 1));
+
+	const char *shas[3] = {f.sha[1], f.sha[2], f.sha[0]};
+	struct bg_suite_walk *v;
+	size_t n;
+	CHECK_OK(bg_db_suite_walk(f.db, f.machine, "nightly", shas, 3, &v, &n));
+	TF_CHECK(n == 2 && !strcmp(v[0].suite, "gpu") && !strcmp(v[1].suite, "unit"), "%zu", n);
+	TF_CHECK(v[0].n_points == 1 && v[0].points[0].skipped == 5, "gpu");
+	TF_CHECK_EQ(v[1].n_points, 2);
+	const struct bg_suite_point *p = v[1].points;
+	TF_CHECK(p[0].pos == 0 && p[0].passed == 21 && p[0].failed == 1 && p[0].errored == 1 &&
+			 p[0].skipped == 2,
+		 "sha1: pos %zu %d %d %d %d", p[0].pos, p[0].passed, p[0].failed, p[0].errored,
+		 p[0].skipped);
+	TF_CHECK(p[1].pos == 2 && p[1].passed == 12 && p[1].failed == 0, "sha0: pos %zu %d",
+		 p[1].pos, p[1].passed);
+	bg_db_suite_walk_free(v, n);
+	CHECK_OK(bg_db_suite_walk(f.db, f.machine + 1, "nightly", shas, 3, &v, &n));
+	TF_CHECK(n == 0, "another machine's suites: %zu", n);
+	bg_db_suite_walk_free(v, n);
+	bg_db_close(f.db);
+	bg_fs_rmtree(f.dir);
+}

@@ -680,6 +680,62 @@ TF_TEST(site__merges_dense_plots)
 	site_fixture_free(&f);
 }
 
+TF_TEST(site__test_suite_pass_rates)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	/* 500 commits: all pass but commit 300 (2 of 50 fail) and commit 420 (all skipped) */
+	struct bg_site_suite_point *pts = calloc(500, sizeof(*pts));
+	for (size_t k = 0; k < 500; k++)
+		pts[k] = (struct bg_site_suite_point){f.shas[k], "2026-11-02", 50, 0, 1};
+	pts[300].passed = 48, pts[300].failed = 2;
+	pts[420] = (struct bg_site_suite_point){f.shas[420], NULL, 0, 0, 51};
+	const struct bg_site_suite_point one = {f.shas[1], NULL, 199, 1, 0};
+	const struct bg_site_suite suites[] = {
+		{"unit <&>", pts, 500},
+		{"kernels", &one, 1},
+	};
+	f.site.suites = suites;
+	f.site.n_suites = 2;
+	struct bg_site_opts o = {.gnuplot = "/nonexistent/gnuplot"};
+	char *dir = render(&f, &o, NULL, "site-suites");
+	check_page(dir, "index.html", SITE_COMMIT_PREFIX);
+	char *index = site_read(dir, "index.html");
+	const char *sec = strstr(index, "<section id=\"tests\">");
+	TF_CHECK(sec, "no test suites section");
+	TF_CHECK(strstr(sec, "unit &lt;&amp;&gt;") && strstr(sec, "500 commits"), "suite name");
+	const char *lowest = strstr(sec, "96.0%</span> (48 of 50)<br/>");
+	TF_CHECK(lowest, "the lowest rate");
+	char want[160];
+	snprintf(want, sizeof(want), "<code title=\"%s\">", f.shas[300]);
+	TF_CHECK(strstr(lowest, want) && strstr(lowest, want) < strstr(lowest, "</td>"),
+		 "the lowest rate's commit");
+	TF_CHECK(strstr(sec, "100.0%</span> (50 of 50)"), "the latest rate");
+	/* 199 of 200 rounds to 99.5%, never to 100% */
+	TF_CHECK(strstr(sec, "99.5%</span> (199 of 200)"), "a single commit's rate");
+	TF_CHECK(strstr(sec, "<td class=\"num\">1</td></tr>"), "commits with a failure");
+	/* the strip: 240 columns for 500 commits, less the all-skipped commit's column */
+	const char *pl = strstr(sec, "points=\"");
+	TF_CHECK(pl, "no strip");
+	size_t pts_drawn = 1;
+	for (const char *q = pl + 8; *q != '"'; q++)
+		pts_drawn += *q == ' ';
+	TF_CHECK(pts_drawn == 239 || pts_drawn == 240, "%zu points on the strip", pts_drawn);
+	free(index);
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+
+	pts[7].failed = -1;
+	dir = tf_tmpdir("site-suites-bad");
+	TF_CHECK(bg_site_write(&f.site, dir, &o, NULL) == BG_EINPUT, "a negative count taken");
+	TF_CHECK(strstr(bg_error_last(), "unit <&>") && strstr(bg_error_last(), "commit 7"), "%s",
+		 bg_error_last());
+	bg_fs_rmtree(dir);
+	free(dir);
+	free(pts);
+	site_fixture_free(&f);
+}
+
 TF_TEST(site__odd_values_still_plot)
 {
 	/* values gnuplot could choke on: huge, tiny, negative, infinite, all equal; samples
