@@ -22,9 +22,24 @@ struct bg_trend_ack {
 
 enum bg_trend_kind {
 	BG_TREND_NEUTRAL = 0,     /* a change of spread, or a shift below the threshold */
-	BG_TREND_REGRESSION = 1,  /* slower: rel >= threshold and the interval above 1 */
-	BG_TREND_IMPROVEMENT = -1 /* faster: rel <= -threshold and the interval below 1 */
+	BG_TREND_REGRESSION = 1,  /* worse: rel >= threshold and the interval above 1 when lower
+				     is better (a time: slower), rel <= -threshold and the
+				     interval below 1 when higher is better (a throughput) */
+	BG_TREND_IMPROVEMENT = -1 /* better: the same the other way */
 };
+
+/* Which way a metric is better. */
+enum bg_trend_direction {
+	BG_TREND_LOWER_IS_BETTER = 1,   /* a time: ns, ms, cycles (and any unit not a rate) */
+	BG_TREND_HIGHER_IS_BETTER = -1, /* a rate: GB/s, tokens/s, items per second */
+};
+
+/* The direction of a metric (a series' unit as stored, e.g. "ns", "GB/s"): higher is better
+ * for a rate ("/s", "per second"), lower for anything else. */
+int bg_trend_direction(const char *metric);
+
+/* "lower is better" or "higher is better". */
+const char *bg_trend_direction_text(int direction);
 
 /* A change point with what it means. */
 struct bg_trend_change {
@@ -53,5 +68,14 @@ int bg_trend_analyse(const double *medians, const char *const *shas, size_t n,
 		     const char *series_name, const struct bg_trend_ack *acks, size_t n_acks,
 		     double threshold, const struct bg_cp_opts *o, struct bg_trend_change **out,
 		     size_t *count);
+
+/* bg_trend_analyse for a metric of the given enum bg_trend_direction: with
+ * BG_TREND_HIGHER_IS_BETTER a drop is the regression, a rise the improvement, and "fixed"
+ * means back up to within threshold of the level before. bg_trend_analyse is this with
+ * BG_TREND_LOWER_IS_BETTER. */
+int bg_trend_analyse_dir(const double *medians, const char *const *shas, size_t n,
+			 const char *series_name, int direction, const struct bg_trend_ack *acks,
+			 size_t n_acks, double threshold, const struct bg_cp_opts *o,
+			 struct bg_trend_change **out, size_t *count);
 
 #endif

@@ -270,8 +270,10 @@ static int analyse_series(struct bg_app *app, const struct bg_commit *line, size
 	}
 	struct bg_trend_change *ch = NULL;
 	size_t nch = 0;
-	int rc = bg_trend_analyse(med, psha, np, v->name, nc->acks, nc->n_acks, nc->threshold, cpo,
-				  &ch, &nch);
+	/* the metric says which way is a regression: a time up, a throughput down */
+	int dir = bg_trend_direction(w->metric);
+	int rc = bg_trend_analyse_dir(med, psha, np, v->name, dir, nc->acks, nc->n_acks,
+				      nc->threshold, cpo, &ch, &nch);
 	if (rc == 0 && nch && !(v->changes = calloc(nch, sizeof(*v->changes))))
 		rc = bg_error_oom();
 	if (rc == 0)
@@ -286,6 +288,7 @@ static int analyse_series(struct bg_app *app, const struct bg_commit *line, size
 		.benchmark = w->benchmark,
 		.params = w->params,
 		.metric = w->metric,
+		.higher_is_better = dir == BG_TREND_HIGHER_IS_BETTER,
 		.mode = w->mode,
 		.machine = app->machine.cpu,
 		.unit_label = !strcmp(w->metric, "ns") ? "ns per iteration" : w->metric,

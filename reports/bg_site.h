@@ -40,6 +40,8 @@ struct bg_site_series {
 	const char *benchmark;  /* "matmul/avx2/256x256x256" */
 	const char *params;     /* "threads=1"; may be NULL or "" */
 	const char *metric;     /* what is measured, e.g. "time"; may be NULL */
+	int higher_is_better;   /* 1: a throughput, a drop is the regression; 0: a time, lower
+				   is better, a rise is the regression */
 	const char *mode;       /* "default" or "strict"; may be NULL */
 	const char *machine;    /* the machine's description; may be NULL */
 	const char *unit_label; /* unit of the samples, e.g. "ns per iteration"; may be NULL */

@@ -205,12 +205,15 @@ static void put_state(struct page *p, const char *state)
 }
 
 /* A change as "+7.3%" coloured by direction, with its interval under it when known. */
-static void put_change(struct page *p, double rel, double lo, double hi, int interval_br)
+/* A change, red the worse way (up for a time, down for a throughput: higher_is_better). */
+static void put_change(struct page *p, double rel, double lo, double hi, int interval_br,
+		       int higher_is_better)
 {
 	char pct[32], ci[80];
 	bg_fmt_pct(pct, sizeof(pct), rel, rel, 1, DASH);
 	bg_fmt_interval(ci, sizeof(ci), lo, hi, "");
-	putf(p, "<span class=\"%s\">%s</span>", rel > 0 ? "up" : rel < 0 ? "down" : "", pct);
+	double worse = higher_is_better ? -rel : rel;
+	putf(p, "<span class=\"%s\">%s</span>", worse > 0 ? "up" : worse < 0 ? "down" : "", pct);
 	if (ci[0])
 		putf(p, "%s<span class=\"meta\">%s</span>", interval_br ? "<br/>" : " ", ci);
 }
@@ -443,10 +446,20 @@ static void put_plot(struct page *p, const struct site_ctx *c, long id, const ch
 		put(p, "</a>");
 }
 
-/* params, metric, mode and machine of a series, the known ones joined by dots. */
+/* Which way the series is better, as the nightly judged its changes. */
+static const char *direction_text(const struct bg_site_series *s)
+{
+	return s->higher_is_better ? "higher is better (a drop is a regression)"
+				   : "lower is better (a rise is a regression)";
+}
+
+/* params, metric (with its direction), mode and machine of a series, the known ones joined
+ * by dots. */
 static void put_series_meta(struct page *p, const struct bg_site_series *s)
 {
-	const char *parts[] = {s->params, s->metric, s->mode, s->machine};
+	const char *parts[] = {s->params, s->metric,
+			       s->higher_is_better ? "higher is better" : "lower is better",
+			       s->mode, s->machine};
 	int first = 1;
 	for (size_t i = 0; i < BG_COUNTOF(parts); i++)
 		if (parts[i] && *parts[i]) {
@@ -491,7 +504,7 @@ static void regression_row(struct page *p, const struct site_ctx *c,
 		putf(p, "<br/><span class=\"meta\">%d commit%s</span>", r->commits_in_range,
 		     r->commits_in_range == 1 ? "" : "s");
 	put(p, "</td><td class=\"num\">");
-	put_change(p, r->rel, r->lo, r->hi, 1);
+	put_change(p, r->rel, r->lo, r->hi, 1, s && s->higher_is_better);
 	put(p, "</td><td>");
 	if (r->suspect_sha && *r->suspect_sha) {
 		put_commit(p, c, r->suspect_sha);
@@ -746,6 +759,7 @@ static void series_header(struct page *p, const struct site_ctx *c, const struct
 	put(p, "</h1>\n<dl class=\"facts\">");
 	fact(p, "Parameters", s->params);
 	fact(p, "Metric", s->metric);
+	fact(p, "Direction", direction_text(s));
 	fact(p, "Mode", s->mode);
 	fact(p, "Machine", s->machine);
 	fact(p, "Unit", s->unit_label);
@@ -811,7 +825,7 @@ static void series_changes_section(struct page *p, const struct site_ctx *c,
 		put_commit(p, c, s->points[ch->index].sha);
 		putf(p, " <a class=\"meta\" href=\"#run-%zu\">#%zu</a></td><td class=\"num\">",
 		     ch->index, ch->index);
-		put_change(p, ch->rel, NAN, NAN, 0);
+		put_change(p, ch->rel, NAN, NAN, 0, s->higher_is_better);
 		putf(p, "</td><td class=\"num\">%s</td><td>", ci);
 		put_state(p, ch->state);
 		put(p, "</td><td class=\"why\">");
@@ -825,9 +839,10 @@ static void series_changes_section(struct page *p, const struct site_ctx *c,
 
 /* One run of the runs table: commit, date, subject, samples, median, min, max, and the
  * change point it starts (ch; NULL when none). */
-static void run_row(struct page *p, const struct site_ctx *c, const struct bg_site_point *pt,
+static void run_row(struct page *p, const struct site_ctx *c, const struct bg_site_series *s,
 		    size_t i, const struct bg_site_change *ch)
 {
+	const struct bg_site_point *pt = &s->points[i];
 	double lo = INFINITY, hi = -INFINITY;
 	size_t finite = 0;
 	for (size_t k = 0; k < pt->n; k++)
@@ -852,7 +867,7 @@ static void run_row(struct page *p, const struct site_ctx *c, const struct bg_si
 	     "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>",
 	     pt->n, med, mn, mx);
 	if (ch) {
-		put_change(p, ch->rel, NAN, NAN, 0);
+		put_change(p, ch->rel, NAN, NAN, 0, s->higher_is_better);
 		put(p, " ");
 		put_state(p, ch->state);
 	}
@@ -890,7 +905,7 @@ static void series_runs_section(struct page *p, const struct site_ctx *c,
 	}
 	for (size_t i = s->n_points; i-- > 0 && !p->err;)
 		if (i >= older || at[i])
-			run_row(p, c, &s->points[i], i, at[i]);
+			run_row(p, c, s, i, at[i]);
 	if (s->n_points)
 		put(p, "</tbody>\n</table>\n");
 	put(p, "</section>\n");

@@ -680,6 +680,40 @@ TF_TEST(site__merges_dense_plots)
 	site_fixture_free(&f);
 }
 
+TF_TEST(site__direction_of_each_metric)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	struct bg_site_opts o = {.gnuplot = "/nonexistent/gnuplot"};
+	char *dir = render(&f, &o, NULL, "site-dir-time");
+	char *page = site_read(dir, pages[1]);
+	TF_CHECK(strstr(page, "<dt>Direction</dt><dd>lower is better (a rise is a regression)"),
+		 "a time's direction");
+	TF_CHECK(strstr(page, "<span class=\"up\">+7.2%</span>") &&
+			 strstr(page, "<span class=\"down\">-3.1%</span>"),
+		 "a time: the rise marked worse");
+	free(page);
+	bg_fs_rmtree(dir);
+	free(dir);
+	/* the same series as a throughput: the drop is the bad one */
+	f.series[0].higher_is_better = 1;
+	dir = render(&f, &o, NULL, "site-dir-rate");
+	page = site_read(dir, pages[1]);
+	TF_CHECK(strstr(page, "<dt>Direction</dt><dd>higher is better (a drop is a regression)"),
+		 "a throughput's direction");
+	TF_CHECK(strstr(page, "<span class=\"down\">+7.2%</span>") &&
+			 strstr(page, "<span class=\"up\">-3.1%</span>"),
+		 "a throughput: the drop marked worse");
+	free(page);
+	char *index = site_read(dir, "index.html");
+	TF_CHECK(strstr(index, "higher is better") && strstr(index, "lower is better"),
+		 "the index names each series' direction");
+	free(index);
+	bg_fs_rmtree(dir);
+	free(dir);
+	site_fixture_free(&f);
+}
+
 TF_TEST(site__test_suite_pass_rates)
 {
 	struct site_fixture f;
