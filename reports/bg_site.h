@@ -130,7 +130,7 @@ struct bg_site_stats {
  *                       change points; with more than 2,000 samples, those of the commits
  *                       on one pixel column merged into min, quartiles and max), its
  *                       regressions, its change points, and its runs (commit, date,
- *                       subject, samples, median, min, max), newest first: the latest 100
+ *                       subject, samples, median, min, max), newest first: the latest 50
  *                       and every one where a change point starts, the rest in the CSV;
  *   series/<key>.csv    every sample of the series: commit, date, run, round, value (RFC
  *                       4180; values exact, in the shortest form that reads back the same),

@@ -24,7 +24,7 @@
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD, printed for what cannot be shown */
 #define MAX_KEY 200
 #define SHORT_SHA 7
-#define RUNS_SHOWN 100 /* newest runs in a series page's table; all are in its CSV */
+#define RUNS_SHOWN 50 /* newest runs in a series page's table; all are in its CSV */
 
 /* No '<' or '&' in here: the page stays well-formed XML. */
 static const char css[] =

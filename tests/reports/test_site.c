@@ -594,9 +594,9 @@ TF_TEST(site__thins_commit_tics)
 	free(svg);
 	check_svg(dir, "plots/big.thumb.svg");
 	char *page = site_read(dir, "series/big.html");
-	/* the newest 100 runs on the page, every run in the CSV (site__merges_dense_plots) */
-	TF_CHECK_EQ(count(page, "<tr id=\"run-"), 100);
-	TF_CHECK(strstr(page, "<tr id=\"run-900\"") && !strstr(page, "<tr id=\"run-899\""),
+	/* the newest 50 runs on the page, every run in the CSV (site__merges_dense_plots) */
+	TF_CHECK_EQ(count(page, "<tr id=\"run-"), 50);
+	TF_CHECK(strstr(page, "<tr id=\"run-950\"") && !strstr(page, "<tr id=\"run-949\""),
 		 "the table's oldest run");
 	free(page);
 	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
@@ -653,9 +653,9 @@ TF_TEST(site__merges_dense_plots)
 	char *page = site_read(dir, "series/big.html");
 	TF_CHECK(strstr(page, "samples of the commits on one column are merged"), "caption");
 	TF_CHECK(strstr(page, "<a href=\"big.csv\">big.csv</a>"), "no link to the CSV");
-	TF_CHECK(strstr(page, "900 older ones are only in the CSV"),
+	TF_CHECK(strstr(page, "950 older ones are only in the CSV"),
 		 "the table says what it omits");
-	TF_CHECK_EQ(count(page, "<tr id=\"run-"), 101);
+	TF_CHECK_EQ(count(page, "<tr id=\"run-"), 51);
 	TF_CHECK(strstr(page, "<tr id=\"run-100\" class=\"cp\""), "the change point's run");
 	free(page);
 	char *csv = site_read(dir, "series/big.csv");
