@@ -35,6 +35,7 @@
  * dots of about 100 bytes each otherwise). */
 #define LARGE_COLS 800
 #define MERGE_MIN 2000
+#define THUMB_COLS 290 /* likewise for the thumbnail's medians */
 
 /* What a tic label keeps of a date: ISO dates and times, month names. */
 #define DATE_CHARS "0123456789:+./ -abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -362,7 +363,7 @@ struct series_plot {
 	size_t nv;
 	double lo, hi;      /* the large plot's y range */
 	int merged;         /* 1: samples merged per pixel column (nv > MERGE_MIN) */
-	size_t rows[5];     /* rows of each data block (see series_data) */
+	size_t rows[6];     /* rows of each data block (see series_data) */
 	struct bg_buf outliers; /* a merged series' block 4 (see merged_column) */
 	struct bg_buf file; /* the data file as the script names it */
 };
@@ -394,10 +395,38 @@ static int series_values(struct series_plot *sp)
 	return 0;
 }
 
-/* The pixel column commit i of n lands on. */
-static size_t column_of(size_t i, size_t n)
+/* The pixel column commit i of n lands on, of cols. */
+static size_t column_of(size_t i, size_t n, size_t cols)
 {
-	return (size_t)(((double)i + 0.5) / (double)n * LARGE_COLS);
+	return (size_t)(((double)i + 0.5) / (double)n * (double)cols);
+}
+
+/* Block 5 of a merged series: the medians of the commits on one thumbnail column merged
+ * into their lowest and highest, in the order they came, so the thumbnail's line covers
+ * what it would at that size. */
+static int thumb_medians(struct series_plot *sp, struct bg_buf *d)
+{
+	const struct bg_site_series *ser = sp->ser;
+	int rc = 0;
+	for (size_t i0 = 0, i1; i0 < ser->n_points && rc == 0; i0 = i1) {
+		size_t col = column_of(i0, ser->n_points, THUMB_COLS), lo = SIZE_MAX, hi = SIZE_MAX;
+		for (i1 = i0; i1 < ser->n_points && column_of(i1, ser->n_points, THUMB_COLS) == col;
+		     i1++) {
+			double m = ser->points[i1].median;
+			if (!isfinite(m))
+				continue;
+			lo = lo == SIZE_MAX || m < ser->points[lo].median ? i1 : lo;
+			hi = hi == SIZE_MAX || m > ser->points[hi].median ? i1 : hi;
+		}
+		if (lo == SIZE_MAX)
+			continue;
+		size_t first = lo < hi ? lo : hi, second = lo < hi ? hi : lo;
+		sp->rows[5]++;
+		rc = put_xy(d, (double)first, ser->points[first].median);
+		if (rc == 0 && second != first)
+			rc = put_xy(d, (double)second, ser->points[second].median);
+	}
+	return rc ? rc : end_block(d, sp->rows[5]);
 }
 
 /* A sample of a merged column beyond its whiskers, drawn as it would be unmerged: a dot
@@ -458,8 +487,9 @@ static int merged_data(struct series_plot *sp, struct bg_buf *d)
 	double *scratch = malloc(cap * sizeof(*scratch));
 	int rc = scratch ? 0 : bg_error_oom();
 	for (size_t i0 = 0, i1; i0 < ser->n_points && rc == 0; i0 = i1) {
-		size_t col = column_of(i0, ser->n_points);
-		for (i1 = i0 + 1; i1 < ser->n_points && column_of(i1, ser->n_points) == col; i1++)
+		size_t col = column_of(i0, ser->n_points, LARGE_COLS);
+		for (i1 = i0 + 1;
+		     i1 < ser->n_points && column_of(i1, ser->n_points, LARGE_COLS) == col; i1++)
 			;
 		rc = merged_column(sp, blk, scratch, i0, i1);
 	}
@@ -479,8 +509,9 @@ static int merged_data(struct series_plot *sp, struct bg_buf *d)
 
 /* The series' data file into b->data. Blocks: 0 samples in range, 1 above it, 2 below it
  * (those two at the edges), 3 medians (a blank line, a break in the line, where a commit
- * has none). A merged series has its columns in blocks 0 to 2 instead (merged_data), and
- * its samples beyond the whiskers in range in block 4. */
+ * has none). A merged series has its columns in blocks 0 to 2 instead (merged_data), its
+ * samples beyond the whiskers in range in block 4, and, with more commits than the
+ * thumbnail has columns, the thumbnail's medians in block 5 (thumb_medians). */
 static int series_data(struct site_plot_batch *b, struct series_plot *sp)
 {
 	const struct bg_site_series *ser = sp->ser;
@@ -515,6 +546,8 @@ static int series_data(struct site_plot_batch *b, struct series_plot *sp)
 	rc = rc ? rc : end_block(d, sp->rows[3]);
 	if (rc == 0 && sp->merged && sp->outliers.len)
 		rc = bg_buf_put(d, sp->outliers.ptr, sp->outliers.len) < 0 ? BG_ENOMEM : 0;
+	if (rc == 0 && sp->merged && ser->n_points > THUMB_COLS)
+		rc = end_block(d, sp->rows[4]) ? BG_ENOMEM : thumb_medians(sp, d);
 	return rc;
 }
 
@@ -631,21 +664,21 @@ static int thumb_plot(struct site_plot_batch *b, const struct series_plot *sp,
 	if (!(thi > tlo) || !isfinite(thi - tlo))
 		tlo = -1, thi = 1;
 	int tpresent[N_CHANGE_STYLES];
-	int err =
-		begin_plot(b, ids, THUMB_W, THUMB_H, 8) ||
-		bg_buf_printf(s,
-			      "unset key\nunset xtics\nset ytics font ',7' scale 0.5\n"
-			      "set format y '%%.3s%%c'\nset lmargin 9\nset rmargin 1.5\n"
-			      "set tmargin 0.6\nset bmargin 0.6\n"
-			      "set xrange [-0.5:%.1f]\nset yrange [%.10g:%.10g]\n",
-			      (double)sp->ser->n_points - 0.5, tlo, thi) ||
-		put_changes(s, sp->ser, 0, tpresent) ||
-		bg_buf_printf(s,
-			      "plot '%s' index 3 using 1:2 with %s lw 1.5 lc rgb '%s' "
-			      "notitle\n",
-			      sp->file.ptr, sp->rows[3] > 60 ? "lines" : "linespoints pt 7 ps 0.4",
-			      COLOR_MEDIAN) ||
-		end_plot(b, ids, THUMB_W, THUMB_H, 8);
+	int err = begin_plot(b, ids, THUMB_W, THUMB_H, 8) ||
+		  bg_buf_printf(s,
+				"unset key\nunset xtics\nset ytics font ',7' scale 0.5\n"
+				"set format y '%%.3s%%c'\nset lmargin 9\nset rmargin 1.5\n"
+				"set tmargin 0.6\nset bmargin 0.6\n"
+				"set xrange [-0.5:%.1f]\nset yrange [%.10g:%.10g]\n",
+				(double)sp->ser->n_points - 0.5, tlo, thi) ||
+		  put_changes(s, sp->ser, 0, tpresent) ||
+		  bg_buf_printf(s,
+				"plot '%s' index %d using 1:2 with %s lw 1.5 lc rgb '%s' "
+				"notitle\n",
+				sp->file.ptr, sp->rows[5] ? 5 : 3,
+				sp->rows[3] > 60 ? "lines" : "linespoints pt 7 ps 0.4",
+				COLOR_MEDIAN) ||
+		  end_plot(b, ids, THUMB_W, THUMB_H, 8);
 	return err ? BG_ENOMEM : 0;
 }
 

@@ -650,6 +650,12 @@ TF_TEST(site__merges_dense_plots)
 	TF_CHECK(strstr(svg, "quartiles") && strstr(svg, "samples (whiskers per column)"), "key");
 	free(svg);
 	check_svg(dir, "plots/big.svg");
+	/* the thumbnail's 1,000 medians: at most two (lowest, highest) per column of 290 */
+	check_svg(dir, "plots/big.thumb.svg");
+	svg = site_read(dir, "plots/big.thumb.svg");
+	size_t vertices = count(svg, " L");
+	TF_CHECK(vertices > 100 && vertices <= 2 * 290, "%zu vertices on the thumbnail", vertices);
+	free(svg);
 	char *page = site_read(dir, "series/big.html");
 	TF_CHECK(strstr(page, "samples of the commits on one column are merged"), "caption");
 	TF_CHECK(strstr(page, "<a href=\"big.csv\">big.csv</a>"), "no link to the CSV");
