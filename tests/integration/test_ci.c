@@ -37,15 +37,17 @@ static void init_gated(struct fx *f, const char *tag, char *base)
 	commit_cost(f, 1000000, 4, 0, base);
 }
 
-static char md_path[700], cr_path[700], plot_path[700];
+static char md_path[700], cr_path[700], plot_path[700], comment_path[700];
 
 static int ci(struct fx *f, const char *base, const char *head)
 {
 	snprintf(md_path, sizeof(md_path), "%s/report.md", f->root);
 	snprintf(cr_path, sizeof(cr_path), "%s/check-run.json", f->root);
 	snprintf(plot_path, sizeof(plot_path), "%s/compare.svg", f->root);
+	snprintf(comment_path, sizeof(comment_path), "%s/comment.md", f->root);
 	return bitgate(f, "ci", "--base", base, "--head", head, "--report-md", md_path,
-		       "--check-run-json", cr_path, "--plot", plot_path, NULL);
+		       "--check-run-json", cr_path, "--plot", plot_path, "--comment-md",
+		       comment_path, "--run-url", "https://ci.example/runs/7", NULL);
 }
 
 static char *slurp(const char *path)
@@ -69,6 +71,19 @@ TF_TEST(integration__ci_slower_head_fails)
 			 strstr(cr, "\"conclusion\": \"failure\""),
 		 "check run:\n%.500s", cr);
 	TF_CHECK(strstr(cr, head), "check run names the head sha");
+	/* one payload per gate after the overall one, the failing gate by its name */
+	TF_CHECK(cr[0] == '[' && strstr(cr, "\"name\":\"bitgate/perf\"") &&
+			 strstr(cr, "\"name\":\"bitgate/build\"") &&
+			 strstr(cr, "\"name\":\"bitgate/tests\""),
+		 "check runs:\n%.600s", cr);
+	/* the pull-request comment: the marker, then the gates, then this push's line */
+	char *comment = slurp(comment_path), short_head[13];
+	snprintf(short_head, sizeof(short_head), "%.12s", head);
+	TF_CHECK(!strncmp(comment, "<!-- bitgate:ledger v1 -->", 26) &&
+			 strstr(comment, short_head) && strstr(comment, "FAIL") &&
+			 strstr(comment, "(https://ci.example/runs/7)"),
+		 "comment:\n%s", comment);
+	free(comment);
 	/* the comparison chart: both sides of the benchmark, from the stored samples */
 	char *svg = slurp(plot_path), label[32];
 	TF_CHECK(strstr(svg, "</svg>") && strstr(svg, "loop/scalar"), "chart:\n%.400s", svg);
