@@ -38,31 +38,16 @@ static int read_exit_codes(char **why, const struct bg_json_at *at, const cJSON 
 	return 0;
 }
 
-static int read_result(struct bg_bench *b, struct bg_strmap *names, size_t idx,
-		       const struct bg_json_at *list, const cJSON *o)
+static int read_result(struct bgp_list *l, size_t idx, const struct bg_json_at *at, const cJSON *o)
 {
-	struct bg_json_at at, tat;
-	const char *name;
-	size_t first;
-	bg_json_at_index(&at, list, idx);
-	b->checked = -1;
-	int rc = bg_json_want_object(&at, o);
-	if (rc == 0)
-		rc = bgp_required_name(&name, &at, o, "command");
-	if (rc == 0 && bg_strmap_get(names, name, &first)) {
-		struct bg_json_at nat;
-		bg_json_at_key(&nat, &at, "command");
-		return bg_json_at_fail(&nat,
-				       "duplicate command \"%.200s\" (also results[%zu]; "
-				       "name them apart with -n)",
-				       name, first);
-	}
+	struct bg_bench *b = &l->set->v[idx];
+	struct bg_json_at tat;
+	int rc = bgp_take_name(l, idx, at, o, "command", "command", "; name them apart with -n");
 	if (rc < 0)
 		return rc;
-	if (!(b->name = bg_strdup(name)) || !(b->unit = bg_strdup("ns")) ||
-	    bg_strmap_put(names, b->name, idx) < 0)
+	if (!(b->unit = bg_strdup("ns")))
 		return BG_ENOMEM;
-	bg_json_at_key(&tat, &at, "times");
+	bg_json_at_key(&tat, at, "times");
 	const cJSON *times = bg_json_member(o, "times");
 	if (!times)
 		return bg_json_at_fail(&tat, "required");
@@ -70,7 +55,7 @@ static int read_result(struct bg_bench *b, struct bg_strmap *names, size_t idx,
 	if ((rc = bgp_seconds_samples(b, &tat, times,
 				      "hyperfine measured no time: the command is shorter than the "
 				      "shell start-up it subtracts (run hyperfine with -N)")) < 0 ||
-	    (rc = read_exit_codes(&failed, &at, o)) < 0 || !failed)
+	    (rc = read_exit_codes(&failed, at, o)) < 0 || !failed)
 		return rc;
 	/* a failed run, whatever else: none of the times is kept */
 	free(b->skipped);
@@ -83,20 +68,6 @@ static int read_result(struct bg_bench *b, struct bg_strmap *names, size_t idx,
 
 int bgp_read_hyperfine(struct bg_bench_set *set, const struct bg_json_at *root, const cJSON *doc)
 {
-	const cJSON *list;
-	size_t n;
-	int rc = bgp_benchmark_list(set, root, doc, "results", &list, &n);
-	if (rc < 0)
-		return rc;
-	set->n = n; /* every entry exists (zeroed) for bg_bench_set_free */
-	if ((rc = bgp_keep_json(&set->ctx.json, NULL)) < 0)
-		return rc;
-	struct bg_json_at lat;
-	bg_json_at_key(&lat, root, "results");
-	struct bg_strmap names = BG_STRMAP_INIT;
-	size_t i = 0;
-	for (const cJSON *e = list->child; e && rc == 0; e = e->next, i++)
-		rc = read_result(&set->v[i], &names, i, &lat, e);
-	bg_strmap_free(&names);
-	return rc;
+	int rc = bgp_keep_json(&set->ctx.json, NULL);
+	return rc < 0 ? rc : bgp_read_each(set, root, doc, "results", read_result);
 }

@@ -36,6 +36,50 @@ int bgp_benchmark_list(struct bg_bench_set *set, const struct bg_json_at *root, 
 	return set->v ? 0 : bg_error_oom();
 }
 
+int bgp_read_each(struct bg_bench_set *set, const struct bg_json_at *root, const cJSON *doc,
+		  const char *key, bgp_entry_fn read)
+{
+	const cJSON *list;
+	size_t n;
+	int rc = bgp_benchmark_list(set, root, doc, key, &list, &n);
+	if (rc < 0)
+		return rc;
+	set->n = n;
+	struct bgp_list l = {set, key, BG_STRMAP_INIT};
+	struct bg_json_at lat;
+	bg_json_at_key(&lat, root, key);
+	size_t i = 0;
+	for (const cJSON *e = list->child; e && rc == 0; e = e->next, i++) {
+		struct bg_json_at at;
+		bg_json_at_index(&at, &lat, i);
+		set->v[i].checked = -1;
+		rc = bg_json_want_object(&at, e);
+		if (rc == 0)
+			rc = read(&l, i, &at, e);
+	}
+	bg_strmap_free(&l.names);
+	return rc;
+}
+
+int bgp_take_name(struct bgp_list *l, size_t idx, const struct bg_json_at *at, const cJSON *o,
+		  const char *key, const char *noun, const char *hint)
+{
+	const char *name;
+	size_t first;
+	struct bg_bench *b = &l->set->v[idx];
+	if (bgp_required_name(&name, at, o, key) < 0)
+		return BG_EINPUT;
+	if (bg_strmap_get(&l->names, name, &first)) {
+		struct bg_json_at nat;
+		bg_json_at_key(&nat, at, key);
+		return bg_json_at_fail(&nat, "duplicate %s \"%.200s\" (also %s[%zu]%s)", noun, name,
+				       l->key, first, hint);
+	}
+	if (!(b->name = bg_strdup(name)) || bg_strmap_put(&l->names, b->name, idx) < 0)
+		return BG_ENOMEM;
+	return 0;
+}
+
 int bgp_opt_string(char **out, const struct bg_json_at *at, const cJSON *obj, const char *key)
 {
 	const char *s;
@@ -297,26 +341,15 @@ static int read_samples(struct bg_bench *b, const struct bg_json_at *at, const c
 	return 0;
 }
 
-/* name (unique in the set: names indexes the ones before) and unit, both required. */
-static int read_bitgate_names(struct bg_bench_set *set, struct bg_strmap *names, size_t idx,
-			      const struct bg_json_at *at, const cJSON *o)
+/* name (unique in the list) and unit, both required. */
+static int read_bitgate_names(struct bgp_list *l, size_t idx, const struct bg_json_at *at,
+			      const cJSON *o)
 {
-	struct bg_bench *b = &set->v[idx];
-	const char *name, *unit;
-	size_t j;
-	if (bgp_required_name(&name, at, o, "name") < 0)
+	const char *unit;
+	if (bgp_take_name(l, idx, at, o, "name", "name", "") < 0 ||
+	    bgp_required_name(&unit, at, o, "unit") < 0)
 		return BG_EINPUT;
-	if (bg_strmap_get(names, name, &j)) {
-		struct bg_json_at nat;
-		bg_json_at_key(&nat, at, "name");
-		return bg_json_at_fail(&nat, "duplicate name \"%.200s\" (also benchmarks[%zu])",
-				       name, j);
-	}
-	if (!(b->name = bg_strdup(name)) || bg_strmap_put(names, b->name, idx) < 0)
-		return BG_ENOMEM;
-	if (bgp_required_name(&unit, at, o, "unit") < 0)
-		return BG_EINPUT;
-	return (b->unit = bg_strdup(unit)) ? 0 : BG_ENOMEM;
+	return (l->set->v[idx].unit = bg_strdup(unit)) ? 0 : BG_ENOMEM;
 }
 
 /* "skipped" with a reason, or samples: one or the other. */
@@ -339,24 +372,19 @@ static int read_bitgate_outcome(struct bg_bench *b, const struct bg_json_at *at,
 	return read_samples(b, &sat, samples);
 }
 
-static int read_bitgate_bench(struct bg_bench_set *set, struct bg_strmap *names, size_t idx,
-			      const struct bg_json_at *list, const cJSON *o)
+static int read_bitgate_bench(struct bgp_list *l, size_t idx, const struct bg_json_at *at,
+			      const cJSON *o)
 {
-	struct bg_bench *b = &set->v[idx];
-	struct bg_json_at at;
+	struct bg_bench *b = &l->set->v[idx];
 	int rc;
-	bg_json_at_index(&at, list, idx);
-	b->checked = -1;
-	if (bg_json_want_object(&at, o) < 0)
-		return BG_EINPUT;
-	if ((rc = read_bitgate_names(set, names, idx, &at, o)) < 0 ||
-	    (rc = read_bitgate_outcome(b, &at, o)) < 0 ||
-	    (rc = bg_json_get_integer(&at, o, "iterations", BG_JSON_OPTIONAL, 0, INT64_MAX,
+	if ((rc = read_bitgate_names(l, idx, at, o)) < 0 ||
+	    (rc = read_bitgate_outcome(b, at, o)) < 0 ||
+	    (rc = bg_json_get_integer(at, o, "iterations", BG_JSON_OPTIONAL, 0, INT64_MAX,
 				      &b->iterations)) < 0 ||
-	    (rc = opt_nonneg(&b->elements, &at, o, "elements")) < 0 ||
-	    (rc = opt_nonneg(&b->bytes, &at, o, "bytes")) < 0 ||
-	    (rc = bgp_opt_string(&b->kernel, &at, o, "kernel")) < 0 ||
-	    (rc = bg_json_get_bool(&at, o, "checked", BG_JSON_OPTIONAL, &b->checked)) < 0)
+	    (rc = opt_nonneg(&b->elements, at, o, "elements")) < 0 ||
+	    (rc = opt_nonneg(&b->bytes, at, o, "bytes")) < 0 ||
+	    (rc = bgp_opt_string(&b->kernel, at, o, "kernel")) < 0 ||
+	    (rc = bg_json_get_bool(at, o, "checked", BG_JSON_OPTIONAL, &b->checked)) < 0)
 		return rc;
 	return 0;
 }
@@ -380,22 +408,7 @@ static int read_bitgate(struct bg_bench_set *set, const struct bg_json_at *root,
 	int rc = read_bitgate_ctx(&set->ctx, root, doc);
 	if (rc < 0)
 		return rc;
-
-	const cJSON *list;
-	size_t n;
-	if ((rc = bgp_benchmark_list(set, root, doc, "benchmarks", &list, &n)) < 0)
-		return rc;
-	/* All entries exist (zeroed) from the start, so bg_bench_set_free can undo a failure
-	 * half-way through. */
-	set->n = n;
-	struct bg_json_at lat;
-	bg_json_at_key(&lat, root, "benchmarks");
-	struct bg_strmap names = BG_STRMAP_INIT;
-	size_t i = 0;
-	for (const cJSON *e = list->child; e && rc == 0; e = e->next, i++)
-		rc = read_bitgate_bench(set, &names, i, &lat, e);
-	bg_strmap_free(&names);
-	return rc;
+	return bgp_read_each(set, root, doc, "benchmarks", read_bitgate_bench);
 }
 
 /* ---- Google Benchmark ---- */

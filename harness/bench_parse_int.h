@@ -10,12 +10,35 @@
 #include "bg_bench_parse.h"
 #include "bg_json.h"
 #include "bg_result.h"
+#include "bg_strmap.h"
 
 /* The array at key (required, not empty, at most BG_BENCH_MAX_ENTRIES): *list and its
  * length *n; set->v gets one zeroed entry per element (a bench or, for Google Benchmark, at
  * most one group each). */
 int bgp_benchmark_list(struct bg_bench_set *set, const struct bg_json_at *root, const cJSON *doc,
 		       const char *key, const cJSON **list, size_t *n);
+
+/* A list of benchmarks being read: the set it fills, its key ("benchmarks", "results")
+ * and the names of the entries read so far. */
+struct bgp_list {
+	struct bg_bench_set *set;
+	const char *key;
+	struct bg_strmap names;
+};
+
+/* Reads one entry, set->v[idx], from the object o at cursor at. */
+typedef int (*bgp_entry_fn)(struct bgp_list *l, size_t idx, const struct bg_json_at *at,
+			    const cJSON *o);
+
+/* The array at key (bgp_benchmark_list), each entry an object read by read into set->v[i]
+ * (checked = -1 first; every entry exists, zeroed, so bg_bench_set_free undoes a failure). */
+int bgp_read_each(struct bg_bench_set *set, const struct bg_json_at *root, const cJSON *doc,
+		  const char *key, bgp_entry_fn read);
+
+/* set->v[idx].name from o[key] (bgp_required_name), unique in the list: a repeat fails as
+ * "duplicate NOUN "x" (also KEY[i]HINT)". */
+int bgp_take_name(struct bgp_list *l, size_t idx, const struct bg_json_at *at, const cJSON *o,
+		  const char *key, const char *noun, const char *hint);
 
 /* An optional string member, copied into *out (left NULL when absent). */
 int bgp_opt_string(char **out, const struct bg_json_at *at, const cJSON *obj, const char *key);

@@ -53,29 +53,16 @@ static int read_stats(struct bg_bench *b, const struct bg_json_at *at, const cJS
 		"timer resolves (raise --benchmark-min-time)");
 }
 
-static int read_benchmark(struct bg_bench *b, struct bg_strmap *names, size_t idx,
-			  const struct bg_json_at *list, const cJSON *o)
+static int read_benchmark(struct bgp_list *l, size_t idx, const struct bg_json_at *at,
+			  const cJSON *o)
 {
-	struct bg_json_at at;
-	const char *name;
-	size_t first;
-	bg_json_at_index(&at, list, idx);
-	b->checked = -1;
-	int rc = bg_json_want_object(&at, o);
-	if (rc == 0)
-		rc = bgp_required_name(&name, &at, o, "fullname");
-	if (rc == 0 && bg_strmap_get(names, name, &first)) {
-		struct bg_json_at nat;
-		bg_json_at_key(&nat, &at, "fullname");
-		return bg_json_at_fail(&nat, "duplicate name \"%.200s\" (also benchmarks[%zu])",
-				       name, first);
-	}
+	struct bg_bench *b = &l->set->v[idx];
+	int rc = bgp_take_name(l, idx, at, o, "fullname", "name", "");
 	if (rc < 0)
 		return rc;
-	if (!(b->name = bg_strdup(name)) || !(b->unit = bg_strdup("ns")) ||
-	    bg_strmap_put(names, b->name, idx) < 0)
+	if (!(b->unit = bg_strdup("ns")))
 		return BG_ENOMEM;
-	return read_stats(b, &at, o);
+	return read_stats(b, at, o);
 }
 
 /* machine_info.cpu.brand_raw (py-cpuinfo's name of the CPU; "brand" in older versions) when
@@ -116,20 +103,6 @@ static int read_context(struct bg_bench_ctx *ctx, const struct bg_json_at *root,
 
 int bgp_read_pytest(struct bg_bench_set *set, const struct bg_json_at *root, const cJSON *doc)
 {
-	const cJSON *list;
-	size_t n;
 	int rc = read_context(&set->ctx, root, doc);
-	if (rc == 0)
-		rc = bgp_benchmark_list(set, root, doc, "benchmarks", &list, &n);
-	if (rc < 0)
-		return rc;
-	set->n = n; /* every entry exists (zeroed) for bg_bench_set_free */
-	struct bg_json_at lat;
-	bg_json_at_key(&lat, root, "benchmarks");
-	struct bg_strmap names = BG_STRMAP_INIT;
-	size_t i = 0;
-	for (const cJSON *e = list->child; e && rc == 0; e = e->next, i++)
-		rc = read_benchmark(&set->v[i], &names, i, &lat, e);
-	bg_strmap_free(&names);
-	return rc;
+	return rc < 0 ? rc : bgp_read_each(set, root, doc, "benchmarks", read_benchmark);
 }
