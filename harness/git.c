@@ -969,6 +969,29 @@ static int blob_within(struct bg_repo *repo, const struct bg_commit *c, const ch
 	return rc;
 }
 
+/* The blob at path in c's tree: 1 with *id set, 0 when there is none (or not a file), <0
+ * when the commit cannot be read. */
+static int blob_at(struct bg_repo *repo, const struct bg_commit *c, const char *path, git_oid *id)
+{
+	git_oid cid;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	int rc = 0;
+	if (git_oid_fromstr(&cid, c->sha) < 0 || git_commit_lookup(&commit, repo->git, &cid) < 0 ||
+	    git_commit_tree(&tree, commit) < 0) {
+		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s: %s", c->sha, git_msg());
+	} else if (git_tree_entry_bypath(&entry, tree, path) == 0 &&
+		   git_tree_entry_type(entry) == GIT_OBJECT_BLOB) {
+		git_oid_cpy(id, git_tree_entry_id(entry));
+		rc = 1;
+	}
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}
+
 int bg_git_read_file(struct bg_repo *repo, const struct bg_commit *c, const char *path,
 		     size_t max_bytes, struct bg_buf *out)
 {
@@ -981,33 +1004,16 @@ int bg_git_read_file(struct bg_repo *repo, const struct bg_commit *c, const char
 		return rc;
 	}
 	git_oid id;
-	git_commit *commit = NULL;
-	git_tree *tree = NULL;
-	git_tree_entry *entry = NULL;
 	git_blob *blob = NULL;
-	int rc = 0;
-	if (git_oid_fromstr(&id, c->sha) < 0 || git_commit_lookup(&commit, repo->git, &id) < 0 ||
-	    git_commit_tree(&tree, commit) < 0) {
-		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s: %s", c->sha, git_msg());
-		goto done;
-	}
-	if (git_tree_entry_bypath(&entry, tree, path) < 0 ||
-	    git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+	int rc = blob_at(repo, c, path, &id);
+	if (rc == 0)
 		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s has no file %s", c->sha, path);
-		goto done;
-	}
-	if ((rc = blob_within(repo, c, path, git_tree_entry_id(entry), max_bytes)) < 0)
-		goto done;
-	if (git_blob_lookup(&blob, repo->git, git_tree_entry_id(entry)) < 0) {
+	if (rc > 0 && (rc = blob_within(repo, c, path, &id, max_bytes)) == 0 &&
+	    git_blob_lookup(&blob, repo->git, &id) < 0)
 		rc = bg_error_set(BG_EINFRA, "commit %.12s: %s: %s", c->sha, path, git_msg());
-		goto done;
-	}
-	rc = bg_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-done:
+	if (rc == 0)
+		rc = bg_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
-	git_tree_entry_free(entry);
-	git_tree_free(tree);
-	git_commit_free(commit);
 	return rc;
 }
 
@@ -1022,20 +1028,7 @@ int bg_git_has_file(struct bg_repo *repo, const struct bg_commit *c, const char 
 		return rc;
 	}
 	git_oid id;
-	git_commit *commit = NULL;
-	git_tree *tree = NULL;
-	git_tree_entry *entry = NULL;
-	int rc = 0;
-	if (git_oid_fromstr(&id, c->sha) < 0 || git_commit_lookup(&commit, repo->git, &id) < 0 ||
-	    git_commit_tree(&tree, commit) < 0)
-		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s: %s", c->sha, git_msg());
-	else
-		rc = git_tree_entry_bypath(&entry, tree, path) == 0 &&
-		     git_tree_entry_type(entry) == GIT_OBJECT_BLOB;
-	git_tree_entry_free(entry);
-	git_tree_free(tree);
-	git_commit_free(commit);
-	return rc;
+	return blob_at(repo, c, path, &id);
 }
 
 int bg_git_materialise(struct bg_repo *repo, const struct bg_commit *c, const char *dir)
