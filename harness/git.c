@@ -1,7 +1,8 @@
 /* Commits through libgit2: revspecs, ranges and merge-bases resolved to bg_commit, and trees
- * written into directories of their own. Nothing here writes into the user's repository: not
+ * written into directories of their own (the working tree's: git_worktree.c). Nothing here writes into the user's repository: not
  * the index, not HEAD, not the object database, not the working tree. */
 #include "bg_git.h"
+#include "git_int.h"
 
 #include <errno.h>
 #include <git2.h>
@@ -17,24 +18,6 @@
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fs.h"
-
-struct bg_repo {
-	git_repository *git; /* the user's repository, opened once */
-	char *workdir;       /* absolute, no trailing slash */
-};
-
-/* One file of the working tree as `git add -A` would stage it. */
-struct wt_entry {
-	char *path;    /* relative to the working directory, '/'-separated */
-	uint32_t mode; /* git file mode: 100644, 100755, 120000 or 160000 */
-	git_oid id;    /* the blob (or submodule commit) when has_id */
-	int has_id;    /* 0: hash the file on disk when the id is needed */
-};
-
-struct wt_list {
-	struct wt_entry *v;
-	size_t n, cap;
-};
 
 struct commit_vec {
 	struct bg_commit *v;
@@ -58,7 +41,7 @@ static int lib_init(void)
 }
 
 /* libgit2's own message for the last failure, for the tail of ours. */
-static const char *git_msg(void)
+const char *bg_git_msg(void)
 {
 	const git_error *e = git_error_last();
 	return e && e->message ? e->message : "unknown libgit2 error";
@@ -85,7 +68,7 @@ int bg_repo_open(struct bg_repo **out, const char *path)
 		return bg_error_set(BG_ENOTFOUND, "no git repository at or above '%s'", shown);
 	if (e < 0)
 		return bg_error_set(BG_EINFRA, "cannot open the git repository at '%s': %s", shown,
-				    git_msg());
+				    bg_git_msg());
 	if (git_repository_is_bare(g)) {
 		rc = bg_error_set(
 			BG_EINPUT,
@@ -149,7 +132,7 @@ ptrdiff_t bg_commit_index(const struct bg_commit *v, size_t n, const char *sha)
 	return -1;
 }
 
-static int format_author(char **out, const git_signature *sig)
+int bg_git_format_author(char **out, const git_signature *sig)
 {
 	struct bg_buf b = BG_BUF_INIT;
 	if (bg_buf_printf(&b, "%s <%s>", sig && sig->name ? sig->name : "",
@@ -159,7 +142,7 @@ static int format_author(char **out, const git_signature *sig)
 	return *out ? 0 : bg_error_oom();
 }
 
-static int commit_fill(struct bg_commit *out, const git_commit *c)
+int bg_git_commit_fill(struct bg_commit *out, const git_commit *c)
 {
 	memset(out, 0, sizeof(*out));
 	git_oid_tostr(out->sha, sizeof(out->sha), git_commit_id(c));
@@ -177,7 +160,7 @@ static int commit_fill(struct bg_commit *out, const git_commit *c)
 		bg_buf_free(&b);
 		return bg_error_oom();
 	}
-	int rc = format_author(&out->author, git_commit_author(c));
+	int rc = bg_git_format_author(&out->author, git_commit_author(c));
 	if (rc < 0) {
 		bg_commit_clear(out);
 		return rc;
@@ -188,7 +171,7 @@ static int commit_fill(struct bg_commit *out, const git_commit *c)
 
 /* Revparse + peel to a commit, with errors that name the spec. WORKTREE and ranges are the
  * callers' business. */
-static int lookup_commit(git_commit **out, struct bg_repo *repo, const char *spec)
+int bg_git_lookup_commit(git_commit **out, struct bg_repo *repo, const char *spec)
 {
 	*out = NULL;
 	if (!spec || !*spec)
@@ -205,9 +188,9 @@ static int lookup_commit(git_commit **out, struct bg_repo *repo, const char *spe
 			BG_EINPUT,
 			"ambiguous revision '%s' (%s); give more of the SHA or the full "
 			"ref name",
-			spec, git_msg());
+			spec, bg_git_msg());
 	if (e < 0)
-		return bg_error_set(BG_EINPUT, "invalid revision '%s': %s", spec, git_msg());
+		return bg_error_set(BG_EINPUT, "invalid revision '%s': %s", spec, bg_git_msg());
 	e = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
 	if (e < 0) {
 		int rc = bg_error_set(BG_EINPUT, "revision '%s' names a %s, not a commit", spec,
@@ -220,284 +203,16 @@ static int lookup_commit(git_commit **out, struct bg_repo *repo, const char *spe
 	return 0;
 }
 
-/* ---- the working tree as a tree ---------------------------------------------------------- */
-
-static void wt_list_free(struct wt_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].path);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static int wt_push(struct wt_list *l, const char *path, uint32_t mode, const git_oid *id)
-{
-	if (bg_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 64) < 0)
-		return BG_ENOMEM;
-	struct wt_entry *e = &l->v[l->n];
-	memset(e, 0, sizeof(*e));
-	if (!(e->path = bg_strdup(path)))
-		return BG_ENOMEM;
-	e->mode = mode;
-	if (id) {
-		git_oid_cpy(&e->id, id);
-		e->has_id = 1;
-	}
-	l->n++;
-	return 0;
-}
-
-static int wt_entry_cmp(const void *a, const void *b)
-{
-	/* Full-path byte order is git's tree order: a directory's entries sort as "dir/..." */
-	return strcmp(((const struct wt_entry *)a)->path, ((const struct wt_entry *)b)->path);
-}
-
-/* Git's mode for a file on disk, for entries whose mode libgit2 did not give. */
-static int disk_mode(const char *full, uint32_t *mode)
-{
-	struct stat st;
-	if (lstat(full, &st) < 0)
-		return -1;
-	if (S_ISLNK(st.st_mode))
-		*mode = GIT_FILEMODE_LINK;
-	else if (S_ISREG(st.st_mode))
-		*mode = (st.st_mode & S_IXUSR) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
-	else
-		return -1;
-	return 0;
-}
-
-/* Path has a component named .git: never part of a tree, never copied. */
-static int has_dotgit(const char *path)
-{
-	for (const char *p = path; p; p = strchr(p, '/')) {
-		if (*p == '/')
-			p++;
-		if (!strncmp(p, ".git", 4) && (p[4] == '/' || p[4] == '\0'))
-			return 1;
-	}
-	return 0;
-}
-
-/* The files `git add -A` would stage: tracked files as they are on disk (deleted ones left
- * out) and untracked files that are not ignored. Unmodified files keep the index's id; the
- * others are hashed later, from disk. Reads the index and the working tree, writes nothing
- * (no GIT_STATUS_OPT_UPDATE_INDEX). */
-static int worktree_entries(struct bg_repo *repo, struct wt_list *out)
-{
-	memset(out, 0, sizeof(*out));
-	git_status_options so;
-	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
-	so.show = GIT_STATUS_SHOW_WORKDIR_ONLY;
-	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
-		   GIT_STATUS_OPT_INCLUDE_UNMODIFIED | GIT_STATUS_OPT_SORT_CASE_SENSITIVELY;
-	git_status_list *st = NULL;
-	struct bg_buf full = BG_BUF_INIT;
-	int rc = 0;
-	if (git_status_list_new(&st, repo->git, &so) < 0) {
-		rc = bg_error_set(BG_EINFRA, "cannot read the status of the working tree '%s': %s",
-				  repo->workdir, git_msg());
-		goto done;
-	}
-	size_t count = git_status_list_entrycount(st);
-	for (size_t i = 0; i < count; i++) {
-		const git_status_entry *se = git_status_byindex(st, i);
-		const git_diff_delta *d = se ? se->index_to_workdir : NULL;
-		/* no workdir side: removed from the index and absent from disk */
-		if (!d || d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_IGNORED)
-			continue;
-		const char *path = d->new_file.path ? d->new_file.path : d->old_file.path;
-		size_t plen = path ? strlen(path) : 0;
-		/* an untracked directory listed whole is a nested repository: git add -A would
-		 * not take its files either */
-		if (!plen || path[plen - 1] == '/' || has_dotgit(path))
-			continue;
-		/* bitgate's own state (build cache, database) is never part of a subject, even
-		 * where the repository does not ignore it */
-		if (d->status == GIT_DELTA_UNTRACKED && !strncmp(path, ".bitgate/", 9))
-			continue;
-		uint32_t mode = d->new_file.mode ? d->new_file.mode : d->old_file.mode;
-		if (mode == GIT_FILEMODE_COMMIT) {
-			const git_oid *id = !git_oid_is_zero(&d->new_file.id) ? &d->new_file.id
-									      : &d->old_file.id;
-			if ((rc = wt_push(out, path, mode, id)) < 0)
-				goto done;
-			continue;
-		}
-		if (d->status == GIT_DELTA_UNMODIFIED) {
-			if ((rc = wt_push(out, path, d->old_file.mode, &d->old_file.id)) < 0)
-				goto done;
-			continue;
-		}
-		if ((rc = bg_path_join(&full, repo->workdir, path)) < 0)
-			goto done;
-		uint32_t dmode;
-		if (disk_mode(full.ptr, &dmode) < 0)
-			continue; /* gone (or not a file) since the status was taken */
-		if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE &&
-		    mode != GIT_FILEMODE_LINK)
-			mode = dmode;
-		if ((rc = wt_push(out, path, mode, NULL)) < 0)
-			goto done;
-	}
-	if (out->n) /* qsort wants an array, even of nothing */
-		qsort(out->v, out->n, sizeof(*out->v), wt_entry_cmp);
-done:
-	git_status_list_free(st);
-	bg_buf_free(&full);
-	if (rc < 0)
-		wt_list_free(out);
-	return rc;
-}
-
-/* The blob id `git add` would give the file: links hash their target, files go through the
- * repository's filters (line endings and the like) as git add does. Nothing is written. */
-static int hash_entry(struct bg_repo *repo, struct wt_entry *e)
-{
-	struct bg_buf full = BG_BUF_INIT, link = BG_BUF_INIT;
-	int rc = bg_path_join(&full, repo->workdir, e->path);
-	if (rc < 0)
-		goto done;
-	if (e->mode == GIT_FILEMODE_LINK) {
-		if ((rc = bg_fs_readlink(&link, full.ptr)) < 0)
-			goto done;
-		if (git_odb_hash(&e->id, link.ptr ? link.ptr : "", link.len, GIT_OBJECT_BLOB) < 0) {
-			rc = bg_error_set(BG_EINFRA, "cannot hash %s: %s", full.ptr, git_msg());
-			goto done;
-		}
-	} else if (git_repository_hashfile(&e->id, repo->git, full.ptr, GIT_OBJECT_BLOB, e->path) <
-		   0) {
-		rc = bg_error_set(BG_EINFRA, "cannot hash %s: %s", full.ptr, git_msg());
-		goto done;
-	}
-	e->has_id = 1;
-done:
-	bg_buf_free(&full);
-	bg_buf_free(&link);
-	return rc;
-}
-
-/* Hashes the tree of entries [lo, hi), which all start with the same plen-byte directory
- * prefix. The tree object is serialised here and only hashed: building it with a treebuilder
- * would go through an object database, and writing an object that already exists freshens
- * (touches) the user's loose object file. */
-static int hash_tree(struct wt_entry *e, size_t lo, size_t hi, size_t plen, git_oid *out)
-{
-	struct bg_buf body = BG_BUF_INIT;
-	int rc = 0;
-	size_t i = lo;
-	while (i < hi) {
-		const char *name = e[i].path + plen;
-		const char *slash = strchr(name, '/');
-		const git_oid *id;
-		git_oid sub;
-		uint32_t mode;
-		size_t nlen;
-		if (!slash) {
-			nlen = strlen(name);
-			mode = e[i].mode;
-			id = &e[i].id;
-			i++;
-		} else {
-			nlen = (size_t)(slash - name);
-			size_t j = i + 1;
-			while (j < hi && !strncmp(e[j].path + plen, name, nlen + 1))
-				j++;
-			if ((rc = hash_tree(e, i, j, plen + nlen + 1, &sub)) < 0)
-				goto done;
-			mode = GIT_FILEMODE_TREE;
-			id = &sub;
-			i = j;
-		}
-		if ((rc = bg_buf_printf(&body, "%o ", (unsigned)mode)) < 0 ||
-		    (rc = bg_buf_put(&body, name, nlen)) < 0 ||
-		    (rc = bg_buf_putc(&body, '\0')) < 0 ||
-		    (rc = bg_buf_put(&body, id->id, GIT_OID_RAWSZ)) < 0)
-			goto done;
-	}
-	if (git_odb_hash(out, body.ptr ? body.ptr : "", body.len, GIT_OBJECT_TREE) < 0)
-		rc = bg_error_set(BG_EINFRA, "cannot hash a tree: %s", git_msg());
-done:
-	bg_buf_free(&body);
-	return rc;
-}
-
-static int worktree_tree_id(struct bg_repo *repo, git_oid *out)
-{
-	struct wt_list l;
-	int rc = worktree_entries(repo, &l);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < l.n && rc == 0; i++)
-		if (!l.v[i].has_id)
-			rc = hash_entry(repo, &l.v[i]);
-	if (rc == 0)
-		rc = hash_tree(l.v, 0, l.n, 0, out);
-	wt_list_free(&l);
-	return rc;
-}
-
-static int resolve_worktree(struct bg_repo *repo, struct bg_commit *out)
-{
-	git_commit *head = NULL;
-	git_signature *me = NULL;
-	int rc;
-	int unborn = git_repository_head_unborn(repo->git);
-	if (unborn == 1)
-		return bg_error_set(BG_ENOTFOUND,
-				    "WORKTREE: HEAD of '%s' has no commit yet; commit once first",
-				    repo->workdir);
-	if (unborn < 0)
-		return bg_error_set(BG_EINFRA, "WORKTREE: cannot read HEAD of '%s': %s",
-				    repo->workdir, git_msg());
-	if ((rc = lookup_commit(&head, repo, "HEAD")) < 0)
-		return bg_error_wrap("WORKTREE");
-	if ((rc = commit_fill(out, head)) < 0)
-		goto done;
-	git_oid tree;
-	if ((rc = worktree_tree_id(repo, &tree)) < 0)
-		goto done;
-	git_oid_tostr(out->tree, sizeof(out->tree), &tree);
-	memcpy(out->parent, out->sha, sizeof(out->parent));
-	free(out->subject);
-	struct bg_buf b = BG_BUF_INIT;
-	if ((rc = bg_buf_printf(&b, "working tree (on %.7s)", out->sha)) < 0 ||
-	    !(out->subject = bg_buf_detach(&b))) {
-		out->subject = NULL;
-		bg_buf_free(&b);
-		rc = bg_error_oom();
-		goto done;
-	}
-	/* the person who would commit it; HEAD's author when no identity is configured */
-	if (git_signature_default(&me, repo->git) == 0) {
-		free(out->author);
-		out->author = NULL;
-		if ((rc = format_author(&out->author, me)) < 0)
-			goto done;
-	} else {
-		git_error_clear();
-	}
-	out->time = bg_unix_time();
-	out->worktree = 1;
-done:
-	git_signature_free(me);
-	git_commit_free(head);
-	if (rc < 0)
-		bg_commit_clear(out);
-	return rc;
-}
-
 int bg_git_resolve(struct bg_repo *repo, const char *spec, struct bg_commit *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (spec && is_worktree_spec(spec))
-		return resolve_worktree(repo, out);
+		return bg_git_worktree_resolve(repo, out);
 	git_commit *c = NULL;
-	int rc = lookup_commit(&c, repo, spec);
+	int rc = bg_git_lookup_commit(&c, repo, spec);
 	if (rc < 0)
 		return rc;
-	rc = commit_fill(out, c);
+	rc = bg_git_commit_fill(out, c);
 	git_commit_free(c);
 	return rc;
 }
@@ -518,7 +233,7 @@ static int range_endpoint(git_oid *out, struct bg_repo *repo, const char *spec)
 	if (spec && is_worktree_spec(spec))
 		return bg_error_set(BG_EINPUT, "WORKTREE cannot be an end of a range");
 	git_commit *c = NULL;
-	int rc = lookup_commit(&c, repo, spec);
+	int rc = bg_git_lookup_commit(&c, repo, spec);
 	if (rc < 0)
 		return rc;
 	git_oid_cpy(out, git_commit_id(c));
@@ -542,24 +257,24 @@ static int range_into(struct commit_vec *v, struct bg_repo *repo, const char *a,
 	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) < 0 ||
 	    git_revwalk_push(w, &idb) < 0 || (!all && git_revwalk_hide(w, &ida) < 0) ||
 	    (first_parent && git_revwalk_simplify_first_parent(w) < 0)) {
-		rc = bg_error_set(BG_EINFRA, "cannot walk %s..%s: %s", a ? a : "", b, git_msg());
+		rc = bg_error_set(BG_EINFRA, "cannot walk %s..%s: %s", a ? a : "", b, bg_git_msg());
 		goto done;
 	}
 	git_oid id;
 	int e;
 	while ((e = git_revwalk_next(&id, w)) == 0) {
 		if (git_commit_lookup(&c, repo->git, &id) < 0) {
-			rc = bg_error_set(BG_EINFRA, "cannot read a commit of %s..%s: %s", a ? a : "", b,
-					  git_msg());
+			rc = bg_error_set(BG_EINFRA, "cannot read a commit of %s..%s: %s",
+					  a ? a : "", b, bg_git_msg());
 			goto done;
 		}
-		if ((rc = commit_fill(&bc, c)) < 0 || (rc = vec_push(v, &bc)) < 0)
+		if ((rc = bg_git_commit_fill(&bc, c)) < 0 || (rc = vec_push(v, &bc)) < 0)
 			goto done;
 		git_commit_free(c);
 		c = NULL;
 	}
 	if (e != GIT_ITEROVER)
-		rc = bg_error_set(BG_EINFRA, "cannot walk %s..%s: %s", a ? a : "", b, git_msg());
+		rc = bg_error_set(BG_EINFRA, "cannot walk %s..%s: %s", a ? a : "", b, bg_git_msg());
 done:
 	bg_commit_clear(&bc);
 	git_commit_free(c);
@@ -690,7 +405,8 @@ int bg_git_merge_base(struct bg_repo *repo, const char *a, const char *b, struct
 	const char *sb = b && is_worktree_spec(b) ? "HEAD" : b;
 	git_commit *ca = NULL, *cb = NULL, *base = NULL;
 	int rc;
-	if ((rc = lookup_commit(&ca, repo, sa)) < 0 || (rc = lookup_commit(&cb, repo, sb)) < 0) {
+	if ((rc = bg_git_lookup_commit(&ca, repo, sa)) < 0 ||
+	    (rc = bg_git_lookup_commit(&cb, repo, sb)) < 0) {
 		rc = bg_error_wrap("merge-base of %s and %s", a ? a : "", b ? b : "");
 		goto done;
 	}
@@ -702,10 +418,10 @@ int bg_git_merge_base(struct bg_repo *repo, const char *a, const char *b, struct
 	}
 	if (e < 0 || git_commit_lookup(&base, repo->git, &id) < 0) {
 		rc = bg_error_set(BG_EINFRA, "cannot find the merge-base of '%s' and '%s': %s", a,
-				  b, git_msg());
+				  b, bg_git_msg());
 		goto done;
 	}
-	rc = commit_fill(out, base);
+	rc = bg_git_commit_fill(out, base);
 done:
 	git_commit_free(ca);
 	git_commit_free(cb);
@@ -793,9 +509,9 @@ static int tree_error(int git_err, const struct bg_commit *c, const char *what)
 {
 	if (git_err == GIT_ENOTFOUND)
 		return bg_error_set(BG_ENOTFOUND, "commit %.12s: %s is missing: %s", c->sha, what,
-				    git_msg());
+				    bg_git_msg());
 	return bg_error_set(BG_EINPUT, "commit %.12s: %s is malformed: %s", c->sha, what,
-			    git_msg());
+			    bg_git_msg());
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -880,12 +596,12 @@ static int materialise_tree(struct bg_repo *repo, const struct bg_commit *c, con
 	if (git_repository_open(&g, git_repository_path(repo->git)) < 0 ||
 	    git_index_new(&idx) < 0) {
 		rc = bg_error_set(BG_EINFRA, "cannot open '%s' for a checkout: %s", repo->workdir,
-				  git_msg());
+				  bg_git_msg());
 		goto done;
 	}
 	if (git_repository_set_index(g, idx) < 0) {
 		rc = bg_error_set(BG_EINFRA, "cannot prepare a checkout of '%s': %s", repo->workdir,
-				  git_msg());
+				  bg_git_msg());
 		goto done;
 	}
 	int e = git_tree_lookup(&tree, g, &id);
@@ -907,47 +623,13 @@ static int materialise_tree(struct bg_repo *repo, const struct bg_commit *c, con
 	co.target_directory = dir;
 	if (git_checkout_tree(g, (const git_object *)tree, &co) < 0)
 		rc = bg_error_set(BG_EINFRA, "cannot write commit %.12s into '%s': %s", c->sha, dir,
-				  git_msg());
+				  bg_git_msg());
 done:
 	git_tree_free(tree);
 	git_index_free(idx);
 	git_repository_free(g);
 	return rc;
 }
-
-/* The working tree's files, as they are on disk, copied into dir. Paths come from the
- * user's own working tree, but that may hold a checkout of anyone's commit: every file and
- * link is made relative to dir, and nothing is written through a link (bg_fs_*_below). */
-static int materialise_worktree(struct bg_repo *repo, const char *dir)
-{
-	struct wt_list l;
-	struct bg_buf src = BG_BUF_INIT, link = BG_BUF_INIT;
-	int rc = worktree_entries(repo, &l);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < l.n && rc == 0; i++) {
-		const struct wt_entry *e = &l.v[i];
-		if (e->mode == GIT_FILEMODE_COMMIT) {
-			/* a submodule: an empty directory, as git checkout leaves it */
-			rc = bg_fs_mkdirs_below(dir, e->path);
-			continue;
-		}
-		if ((rc = bg_path_join(&src, repo->workdir, e->path)) < 0)
-			break;
-		if (e->mode == GIT_FILEMODE_LINK) {
-			if ((rc = bg_fs_readlink(&link, src.ptr)) == 0)
-				rc = bg_fs_symlink_below(bg_buf_cstr(&link), dir, e->path);
-			continue;
-		}
-		mode_t m = e->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
-		rc = bg_fs_copy_below(src.ptr, dir, e->path, m);
-	}
-	wt_list_free(&l);
-	bg_buf_free(&src);
-	bg_buf_free(&link);
-	return rc;
-}
-
 /* BG_EINPUT when the blob id is larger than max_bytes, read from its header alone (a
  * blob of zeros compresses a gigabyte into a megabyte). */
 static int blob_within(struct bg_repo *repo, const struct bg_commit *c, const char *path,
@@ -959,7 +641,7 @@ static int blob_within(struct bg_repo *repo, const struct bg_commit *c, const ch
 	int rc = 0;
 	if (git_repository_odb(&odb, repo->git) < 0 ||
 	    git_odb_read_header(&len, &type, odb, id) < 0)
-		rc = bg_error_set(BG_EINFRA, "commit %.12s: %s: %s", c->sha, path, git_msg());
+		rc = bg_error_set(BG_EINFRA, "commit %.12s: %s: %s", c->sha, path, bg_git_msg());
 	else if (len > max_bytes)
 		rc = bg_error_set(
 			BG_EINPUT,
@@ -980,7 +662,7 @@ static int blob_at(struct bg_repo *repo, const struct bg_commit *c, const char *
 	int rc = 0;
 	if (git_oid_fromstr(&cid, c->sha) < 0 || git_commit_lookup(&commit, repo->git, &cid) < 0 ||
 	    git_commit_tree(&tree, commit) < 0) {
-		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s: %s", c->sha, git_msg());
+		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s: %s", c->sha, bg_git_msg());
 	} else if (git_tree_entry_bypath(&entry, tree, path) == 0 &&
 		   git_tree_entry_type(entry) == GIT_OBJECT_BLOB) {
 		git_oid_cpy(id, git_tree_entry_id(entry));
@@ -1010,7 +692,7 @@ int bg_git_read_file(struct bg_repo *repo, const struct bg_commit *c, const char
 		rc = bg_error_set(BG_ENOTFOUND, "commit %.12s has no file %s", c->sha, path);
 	if (rc > 0 && (rc = blob_within(repo, c, path, &id, max_bytes)) == 0 &&
 	    git_blob_lookup(&blob, repo->git, &id) < 0)
-		rc = bg_error_set(BG_EINFRA, "commit %.12s: %s: %s", c->sha, path, git_msg());
+		rc = bg_error_set(BG_EINFRA, "commit %.12s: %s: %s", c->sha, path, bg_git_msg());
 	if (rc == 0)
 		rc = bg_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
@@ -1036,5 +718,6 @@ int bg_git_materialise(struct bg_repo *repo, const struct bg_commit *c, const ch
 	int rc = prepare_target(dir);
 	if (rc < 0)
 		return rc;
-	return c->worktree ? materialise_worktree(repo, dir) : materialise_tree(repo, c, dir);
+	return c->worktree ? bg_git_worktree_materialise(repo, dir)
+			   : materialise_tree(repo, c, dir);
 }
