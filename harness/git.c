@@ -1,6 +1,7 @@
 /* Commits through libgit2: revspecs, ranges and merge-bases resolved to bg_commit, and trees
- * written into directories of their own (the working tree's: git_worktree.c). Nothing here writes into the user's repository: not
- * the index, not HEAD, not the object database, not the working tree. */
+ * written into directories of their own (the working tree's: git_worktree.c). Nothing here
+ * writes into the user's repository: not the index, not HEAD, not the object database, not
+ * the working tree. */
 #include "bg_git.h"
 #include "git_int.h"
 
