@@ -132,9 +132,10 @@ struct bg_site_stats {
  *                       regressions, its change points, and its runs (commit, date,
  *                       subject, samples, median, min, max), newest first: the latest 50
  *                       and every one where a change point starts, the rest in the CSV;
- *   series/<key>.csv    every sample of the series: commit, date, run, round, value (RFC
- *                       4180; values exact, in the shortest form that reads back the same),
- *                       linked from the series page;
+ *   series/<key>.csv.gz every sample of the series, gzip-compressed CSV (RFC 4180), one
+ *                       row per run and round: commit, date, run, round, then its samples
+ *                       separated by spaces (exact, in the shortest form that reads back
+ *                       the same), linked from the series page;
  *   plots/<key>.svg, plots/<key>.thumb.svg (and .png of both with o->png).
  * Pages use no network resource (inline CSS, no script, no web font) and relative links, so
  * the site works from file:// and any static host. Every file is written atomically.

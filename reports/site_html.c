@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 #include "bg_buf.h"
 #include "bg_error.h"
@@ -895,8 +896,9 @@ static void series_runs_section(struct page *p, const struct site_ctx *c,
 			     "older ones are only in the CSV)",
 			     RUNS_SHOWN, older);
 		putf(p,
-		     ". Every sample: <a href=\"%s.csv\">%s.csv</a> (commit, date, run, round, "
-		     "value).",
+		     ". Every sample: <a href=\"%s.csv.gz\">%s.csv.gz</a> (a gzip-compressed CSV, "
+		     "one row per run and round: commit, date, run, round, then its samples "
+		     "separated by spaces, each exact).",
 		     s->key, s->key);
 		put(p, "</p>\n<table class=\"runs\">\n<thead><tr><th class=\"num\">#</th>"
 		       "<th>Commit</th><th>Date</th><th>Subject</th><th class=\"num\">Samples</th>"
@@ -966,14 +968,24 @@ static void csv_value(struct page *p, double v)
 	put(p, out);
 }
 
-/* Every sample of a series into p: commit, date, run, round, value; oldest commit first,
- * each commit's samples in their order. */
+/* Every sample of a series into p, one row per run and round (commit, date, run, round,
+ * then its samples separated by spaces); oldest commit first, each commit's samples in their
+ * order, so the same samples give the same bytes. */
 static void series_csv(struct page *p, const struct bg_site_series *s)
 {
-	put(p, "commit,date,run,round,value\r\n");
+	put(p, "commit,date,run,round,samples\r\n");
 	for (size_t i = 0; i < s->n_points && !p->err; i++) {
 		const struct bg_site_point *pt = &s->points[i];
 		for (size_t k = 0; pt->samples && k < pt->n; k++) {
+			int same = k > 0 && (!pt->runs || pt->runs[k] == pt->runs[k - 1]) &&
+				   (!pt->rounds || pt->rounds[k] == pt->rounds[k - 1]);
+			if (same) {
+				put(p, " ");
+				csv_value(p, pt->samples[k]);
+				continue;
+			}
+			if (k > 0)
+				put(p, "\r\n");
 			csv_text(p, pt->sha);
 			put(p, ",");
 			csv_text(p, pt->date);
@@ -985,9 +997,39 @@ static void series_csv(struct page *p, const struct bg_site_series *s)
 				putf(p, "%d", pt->rounds[k]);
 			put(p, ",");
 			csv_value(p, pt->samples[k]);
-			put(p, "\r\n");
 		}
+		if (pt->samples && pt->n)
+			put(p, "\r\n");
 	}
+}
+
+/* p's bytes gzip-compressed into out (zlib's default level; no name or time in the
+ * header, so the same bytes give the same file). */
+static int gzip_page(struct page *p, struct bg_buf *out, const char *rel)
+{
+	if (p->err)
+		return p->err;
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
+		return bg_error_oom();
+	uLong bound = deflateBound(&z, (uLong)p->b.len) + 32; /* the gzip header and trailer */
+	bg_buf_clear(out);
+	int rc = bg_buf_grow(out, (size_t)bound);
+	if (rc == 0) {
+		z.next_in = (Bytef *)p->b.ptr;
+		z.avail_in = (uInt)p->b.len;
+		z.next_out = (Bytef *)out->ptr;
+		z.avail_out = (uInt)bound;
+		if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+			rc = bg_error_set(BG_EINFRA, "site: %s: gzip failed: %s", rel,
+					  z.msg ? z.msg : "no room for the output");
+		else
+			out->len = (size_t)z.total_out;
+	}
+	deflateEnd(&z);
+	return rc;
 }
 
 /* Writes a finished file to dir/rel atomically. */
@@ -1060,6 +1102,7 @@ static int site_plots(struct site_ctx *c)
 /* The series pages, then the index that links them. */
 static int site_pages(struct site_ctx *c, struct page *p)
 {
+	struct bg_buf gz = BG_BUF_INIT; /* a series' samples, compressed */
 	int rc = 0;
 	for (size_t i = 0; i < c->site->n_series && rc == 0; i++) {
 		char rel[MAX_KEY + 32];
@@ -1068,12 +1111,15 @@ static int site_pages(struct site_ctx *c, struct page *p)
 		series_page(p, c, i);
 		rc = write_page(c, p, rel);
 		if (rc == 0) {
-			snprintf(rel, sizeof(rel), "series/%s.csv", c->site->series[i].key);
+			snprintf(rel, sizeof(rel), "series/%s.csv.gz", c->site->series[i].key);
 			bg_buf_clear(&p->b);
 			series_csv(p, &c->site->series[i]);
-			rc = write_file(c, p, rel);
+			if ((rc = gzip_page(p, &gz, rel)) == 0 &&
+			    (rc = bg_path_join(&c->path, c->dir, rel)) == 0)
+				rc = bg_fs_write(c->path.ptr, gz.ptr, gz.len);
 		}
 	}
+	bg_buf_free(&gz);
 	if (rc == 0) {
 		bg_buf_clear(&p->b);
 		index_page(p, c);

@@ -4,6 +4,7 @@
  * that commit and the dashboard is written; a second nightly measures nothing; a commit
  * that does not build is recorded once and not retried; with fewer commits allowed than
  * wait, the newest and an even spread are measured. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "it_fixture.h"
+#include "site_fixture.h"
 #include "tf.h"
 #include "tg_fixture.h"
 
@@ -32,6 +34,79 @@ static int pos_of(const char *sha)
 		if (!strcmp(shas[i], sha))
 			return i;
 	return -1;
+}
+
+/* The one series' samples file on the site (series/<key>.csv.gz) holds every sample the
+ * database stores for it, exactly, with its commit, run and round, in the walk's order. */
+static void check_samples_file(struct bg_db *db, const char *site)
+{
+	char dir[800], name[300] = "";
+	snprintf(dir, sizeof(dir), "%s/series", site);
+	DIR *d = opendir(dir);
+	TF_CHECK(d, "no %s", dir);
+	size_t files = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t len = strlen(e->d_name);
+		if (len > 7 && !strcmp(e->d_name + len - 7, ".csv.gz") && ++files)
+			snprintf(name, sizeof(name), "%s", e->d_name);
+	}
+	closedir(d);
+	TF_CHECK_EQ(files, 1);
+	char *csv = site_read_gz(dir, name);
+
+	struct bg_run_rec *runs;
+	size_t nr = runs_of(db, shas[0], &runs);
+	TF_CHECK(nr >= 1, "no run of the first commit");
+	int64_t machine = runs[0].machine_id;
+	bg_db_run_list_free(runs, nr);
+	const char *list[N_COMMITS];
+	for (int i = 0; i < N_COMMITS; i++)
+		list[i] = shas[i];
+	struct bg_walk_series *w;
+	size_t nw;
+	struct bg_sample_origin *o;
+	TF_CHECK(bg_db_series_walk(db, machine, "nightly", NULL, list, N_COMMITS, &w, &nw) == 0,
+		 "%s", bg_error_last());
+	TF_CHECK_EQ(nw, 1);
+	TF_CHECK(bg_db_series_origins(db, machine, "nightly", w, list, N_COMMITS, &o) == 0, "%s",
+		 bg_error_last());
+	TF_CHECK(!strncmp(csv, "commit,date,run,round,samples\r\n", 31), "header: %.40s", csv);
+	const char *p = csv + 30; /* each row starts after a '\n' */
+	size_t at = 0, rows = 0;
+	struct bg_sample_origin row = {0, 0};
+	for (size_t i = 0; i < w->n_points; i++) {
+		const struct bg_walk_point *pt = &w->points[i];
+		for (size_t k = 0; k < pt->n; k++, at++) {
+			char *end;
+			if (*p == '\n') { /* a new row: commit, date, run, round */
+				p++;
+				TF_CHECK(!strncmp(p, shas[pt->pos], 40) && p[40] == ',',
+					 "row %zu: %.60s", rows, p);
+				const char *f = strchr(p + 41, ',');
+				TF_CHECK(f && strtoll(f + 1, &end, 10) == o[at].run && *end == ',',
+					 "row %zu: run, want %lld: %.80s", rows,
+					 (long long)o[at].run, p);
+				TF_CHECK(strtol(end + 1, &end, 10) == o[at].round && *end == ',',
+					 "row %zu: round, want %d", rows, o[at].round);
+				p = end + 1;
+				rows++;
+				row = o[at];
+			} else
+				TF_CHECK(k > 0 && *p == ' ' && o[at].run == row.run &&
+						 o[at].round == row.round,
+					 "sample %zu: not in its run and round's row: %.40s", at,
+					 p);
+			double v = strtod(p + (*p == ' '), &end);
+			TF_CHECK(v == pt->samples[k], "sample %zu: %.17g in the CSV, %.17g stored",
+				 at, v, pt->samples[k]);
+			p = end + (*end == '\r');
+		}
+	}
+	TF_CHECK(!strcmp(p, "\n"), "after the last stored sample: %.40s", p);
+	TF_CHECK(rows >= N_COMMITS && at == bg_db_walk_total(w), "%zu rows, %zu samples", rows, at);
+	free(o);
+	bg_db_series_walk_free(w, nw);
+	free(csv);
 }
 
 TF_TEST(integration__nightly_reports_the_slow_commit)
@@ -71,6 +146,7 @@ TF_TEST(integration__nightly_reports_the_slow_commit)
 		 "index does not name %s", short_bad);
 	TF_CHECK(strstr(bg_buf_cstr(&html), "loop/scalar") != NULL, "index lacks the series");
 	bg_buf_free(&html);
+	check_samples_file(db, site);
 
 	/* nothing new: nothing measured, the same single regression */
 	EXPECT_EXIT(0, bitgate(&f, "nightly", "--branch", "main", "--no-tests", "--site", site,

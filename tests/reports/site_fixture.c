@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
 
 #include "bg_buf.h"
 #include "bg_error.h"
@@ -212,6 +214,36 @@ char *site_read(const char *dir, const char *rel)
 	struct bg_buf path = BG_BUF_INIT, data = BG_BUF_INIT;
 	TF_CHECK(bg_path_join(&path, dir, rel) == 0, "out of memory");
 	TF_CHECK(bg_fs_read(&data, path.ptr) == 0, "%s", bg_error_last());
+	bg_buf_free(&path);
+	return bg_buf_detach(&data);
+}
+
+char *site_read_gz(const char *dir, const char *rel)
+{
+	char *gz = site_read(dir, rel);
+	struct bg_buf path = BG_BUF_INIT, data = BG_BUF_INIT;
+	TF_CHECK(bg_path_join(&path, dir, rel) == 0, "out of memory");
+	struct stat st;
+	TF_CHECK(stat(path.ptr, &st) == 0, "%s", path.ptr);
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	TF_CHECK(inflateInit2(&z, 15 + 16) == Z_OK, "inflateInit2");
+	z.next_in = (Bytef *)gz;
+	z.avail_in = (uInt)st.st_size;
+	int zr = Z_OK;
+	while (zr == Z_OK) {
+		TF_CHECK(bg_buf_grow(&data, 1 << 16) == 0, "out of memory");
+		z.next_out = (Bytef *)data.ptr + data.len;
+		z.avail_out = (uInt)(data.cap - data.len - 1);
+		uLong before = z.total_out;
+		zr = inflate(&z, Z_NO_FLUSH);
+		data.len += (size_t)(z.total_out - before);
+		data.ptr[data.len] = 0;
+	}
+	TF_CHECK(zr == Z_STREAM_END && z.avail_in == 0, "%s: not one complete gzip stream (%d)",
+		 path.ptr, zr);
+	inflateEnd(&z);
+	free(gz);
 	bg_buf_free(&path);
 	return bg_buf_detach(&data);
 }

@@ -37,6 +37,10 @@ void site_fixture_big_series(struct site_fixture *f, size_t which, const char *k
 /* The whole file dir/rel as a string (free()); fails the test when it cannot be read. */
 char *site_read(const char *dir, const char *rel);
 
+/* The whole gzip-compressed file dir/rel, decompressed, as a string (free()); fails the
+ * test when it cannot be read or is not a complete gzip stream. */
+char *site_read_gz(const char *dir, const char *rel);
+
 /* 1 when dir/rel exists. */
 int site_exists(const char *dir, const char *rel);
 

@@ -604,22 +604,29 @@ TF_TEST(site__thins_commit_tics)
 	site_fixture_free(&f);
 }
 
-/* The CSV's lines (after the header) and the number of its fields, quotes respected; every
- * line must end in CRLF. */
-static size_t csv_lines(const char *csv, size_t fields)
+/* The CSV's lines (after the header), each with the number of its fields (quotes
+ * respected) and ending in CRLF; *samples: the samples of every line (its last field,
+ * values separated by spaces). */
+static size_t csv_lines(const char *csv, size_t fields, size_t *samples)
 {
-	TF_CHECK(!strncmp(csv, "commit,date,run,round,value\r\n", 29), "CSV header");
+	const char head[] = "commit,date,run,round,samples\r\n";
+	TF_CHECK(!strncmp(csv, head, strlen(head)), "CSV header");
 	size_t lines = 0, f = 1;
 	int quoted = 0;
-	for (const char *p = csv + 29; *p; p++) {
+	*samples = 0;
+	for (const char *p = csv + strlen(head); *p; p++) {
 		if (*p == '"')
 			quoted = !quoted;
 		else if (!quoted && *p == ',')
 			f++;
+		else if (!quoted && *p == ' ' && f == fields)
+			++*samples;
 		else if (!quoted && *p == '\n') {
 			TF_CHECK(p[-1] == '\r', "line %zu: no CRLF", lines + 1);
 			TF_CHECK_EQ(f, fields);
-			lines++, f = 1;
+			TF_CHECK(p[-2] != ',' && p[-2] != ' ', "line %zu: an empty sample",
+				 lines + 1);
+			lines++, f = 1, ++*samples;
 		}
 	}
 	return lines;
@@ -658,24 +665,44 @@ TF_TEST(site__merges_dense_plots)
 	free(svg);
 	char *page = site_read(dir, "series/big.html");
 	TF_CHECK(strstr(page, "samples of the commits on one column are merged"), "caption");
-	TF_CHECK(strstr(page, "<a href=\"big.csv\">big.csv</a>"), "no link to the CSV");
+	TF_CHECK(strstr(page, "<a href=\"big.csv.gz\">big.csv.gz</a> (a gzip-compressed CSV"),
+		 "no link to the CSV");
 	TF_CHECK(strstr(page, "950 older ones are only in the CSV"),
 		 "the table says what it omits");
 	TF_CHECK_EQ(count(page, "<tr id=\"run-"), 51);
 	TF_CHECK(strstr(page, "<tr id=\"run-100\" class=\"cp\""), "the change point's run");
 	free(page);
-	char *csv = site_read(dir, "series/big.csv");
-	TF_CHECK_EQ(csv_lines(csv, 5), 4000);
+	TF_CHECK(!site_exists(dir, "series/big.csv"), "an uncompressed CSV beside the gzip one");
+	char *csv = site_read_gz(dir, "series/big.csv.gz");
+	/* one row per commit (its 4 samples), but commit 6's in one row per run and round */
+	size_t samples;
+	TF_CHECK_EQ(csv_lines(csv, 5, &samples), 1000 + 3);
+	TF_CHECK_EQ(samples, 4000);
 	char want[160];
 	snprintf(want, sizeof(want), "%s,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\r\nnext\",,,",
 		 f.shas[5]);
 	TF_CHECK(strstr(csv, want), "a hostile date not quoted as RFC 4180 says");
-	snprintf(want, sizeof(want), "%s,%s,18,1,", f.shas[6], f.points[0][6].date);
-	TF_CHECK(strstr(csv, want), "run and round of a sample");
-	/* values read back exactly */
-	snprintf(want, sizeof(want), "%s,%s,17,0,", f.shas[6], f.points[0][6].date);
+	/* values read back exactly, each row's in their order */
+	for (size_t k = 0; k < 4; k++) {
+		snprintf(want, sizeof(want), "\r\n%s,%s,%lld,%d,", f.shas[6], f.points[0][6].date,
+			 runs[k], rounds[k]);
+		const char *v = strstr(csv, want);
+		TF_CHECK(v, "no row for run %lld round %d", runs[k], rounds[k]);
+		char *end;
+		TF_CHECK(strtod(v + strlen(want), &end) == f.points[0][6].samples[k] &&
+				 *end == '\r',
+			 "sample %zu not exact, or not alone in its row", k);
+	}
+	snprintf(want, sizeof(want), "\r\n%s,%s,,,", f.shas[7], f.points[0][7].date);
 	const char *v = strstr(csv, want);
-	TF_CHECK(v && strtod(v + strlen(want), NULL) == f.points[0][6].samples[0], "exact value");
+	TF_CHECK(v, "commit 7's row");
+	v += strlen(want);
+	for (size_t k = 0; k < 4; k++) {
+		char *end;
+		TF_CHECK(strtod(v, &end) == f.points[0][7].samples[k], "sample %zu of commit 7", k);
+		TF_CHECK(*end == (k < 3 ? ' ' : '\r'), "separator after sample %zu", k);
+		v = end + 1;
+	}
 	free(csv);
 	/* a small series keeps one dot per sample */
 	svg = site_read(dir, "plots/gemv-avx2-2560x6912.svg");
