@@ -228,26 +228,36 @@ int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *bench
 			 size_t limit, struct bg_history_point **out, size_t *n);
 void bg_db_history_free(struct bg_history_point *v, size_t n);
 
-/* Stores a comparison's decision (its JSON, as reports/ writes it); *id. Run ids may be 0
- * (not made). conclusion is "success", "failure" or "neutral". */
+/* An opt-in mode of a decision and its run (0: not made). */
+struct bg_db_mode_run {
+	const char *name;
+	int64_t run_id;
+};
+
+/* Stores a comparison's decision (its JSON, as reports/ writes it) and its modes, in their
+ * order; *id. Run ids may be 0 (not made). conclusion is "success", "failure" or
+ * "neutral". */
 int bg_db_decision_put(struct bg_db *db, const char *kind, int64_t base_run, int64_t head_run,
-		       int64_t strict_run, const char *conclusion, const char *json, int64_t *id);
+		       const struct bg_db_mode_run *modes, size_t n_modes, const char *conclusion,
+		       const char *json, int64_t *id);
 
 /* The decision's JSON (malloc'd). id 0: the newest. BG_ENOTFOUND when there is none. */
 int bg_db_decision_get(struct bg_db *db, int64_t id, int64_t *id_out, char **json);
 
-/* The newest decision whose base, head or strict run is run_id; BG_ENOTFOUND if none. */
+/* The newest decision whose base, head or mode run is run_id; BG_ENOTFOUND if none. */
 int bg_db_decision_of_run(struct bg_db *db, int64_t run_id, int64_t *id);
 
 /* --- pooling results of several machines --------------------------------------------- */
 
-/* A stored decision's JSON with the ids it holds rewritten: its own id and the run ids of
- * its base, head and strict sides (0: none), into *out (malloc'd). db/ keeps decisions as
- * text it does not read and hands the ids typed; the reports side, which owns the decision
- * schema, supplies this (bg_decision_json_set_ids) to export and import, which call it for
- * every decision (it may not be NULL). 0, BG_EINPUT when json is not JSON, or BG_ENOMEM. */
-typedef int (*bg_db_decision_ids_fn)(char **out, const char *json, int64_t id,
-				     const int64_t run_ids[3]);
+/* A stored decision's JSON with the ids it holds rewritten: its own id, the run ids of its
+ * base and head sides and of each of its modes in their order (0: none), into *out
+ * (malloc'd). db/ keeps decisions as text it does not read and hands the ids typed; the
+ * reports side, which owns the decision schema, supplies this (bg_decision_json_set_ids)
+ * to export and import, which call it for every decision (it may not be NULL). 0, BG_EINPUT
+ * when json is not JSON, or BG_ENOMEM. */
+typedef int (*bg_db_decision_ids_fn)(char **out, const char *json, int64_t id, int64_t base_run,
+				     int64_t head_run, const int64_t *mode_runs,
+				     size_t n_mode_runs);
 
 /* Writes every complete or incomplete run started at or after since (0: all) as one JSON
  * object per line: the run with its machine, commit, build summary, results (samples),

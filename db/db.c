@@ -190,6 +190,21 @@ static const char *const migrations[] = {
 	"	updated INTEGER NOT NULL,\n"
 	"	UNIQUE (machine_id, series_id, bad_sha)\n"
 	") STRICT;\n",
+	/* 4: the opt-in modes of a decision (gates.modes), one row per mode it declared, in its
+	 * order, with the mode's run; decisions.strict_run_id is no longer written: its runs
+	 * move here as the mode "strict" */
+	"CREATE TABLE decision_modes (\n"
+	"	decision_id INTEGER NOT NULL REFERENCES decisions (id) ON DELETE CASCADE,\n"
+	"	position INTEGER NOT NULL,\n"
+	"	name TEXT NOT NULL,\n"
+	"	run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,\n"
+	"	PRIMARY KEY (decision_id, position)\n"
+	") STRICT;\n"
+	"CREATE INDEX decision_modes_run ON decision_modes (run_id);\n"
+	"INSERT INTO decision_modes (decision_id, position, name, run_id)\n"
+	"	SELECT id, 0, 'strict', strict_run_id FROM decisions WHERE strict_run_id IS NOT "
+	"NULL;\n"
+	"UPDATE decisions SET strict_run_id = NULL;\n",
 };
 
 #define SCHEMA_VERSION ((int)BG_COUNTOF(migrations))

@@ -1,6 +1,7 @@
 /* A series' history (for noise floors) and stored decisions of comparisons. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bg_error.h"
 #include "db_int.h"
@@ -98,30 +99,62 @@ static void bind_run(sqlite3_stmt *s, int i, int64_t run)
 		sqlite3_bind_null(s, i);
 }
 
-int bg_db_decision_put(struct bg_db *db, const char *kind, int64_t base_run, int64_t head_run,
-		       int64_t strict_run, const char *conclusion, const char *json, int64_t *id)
+static int put_modes(struct bg_db *db, int64_t id, const struct bg_db_mode_run *modes, size_t n)
+{
+	static const char sql[] =
+		"INSERT INTO decision_modes (decision_id, position, name, run_id) "
+		"VALUES (?1, ?2, ?3, ?4)";
+	sqlite3_stmt *s = NULL;
+	int err = 0;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, "storing a decision's modes");
+	for (size_t i = 0; i < n && !err; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)i);
+		db_bind_text(s, 3, modes[i].name);
+		bind_run(s, 4, modes[i].run_id);
+		err = db_step_done(db, s, "storing a decision's modes");
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
+int db_decision_insert(struct bg_db *db, const char *kind, int64_t created, int64_t base_run,
+		       int64_t head_run, const struct bg_db_mode_run *modes, size_t n_modes,
+		       const char *conclusion, const char *json, int64_t *id)
 {
 	static const char sql[] = "INSERT INTO decisions (kind, base_run_id, head_run_id, "
-				  "strict_run_id, conclusion, created, decision) "
-				  "VALUES (?1, ?2, ?3, ?4, ?5, strftime('%s', 'now'), ?6)";
+				  "conclusion, created, decision) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 	sqlite3_stmt *s = NULL;
-	int err = db_begin(db, "storing a decision");
-	if (err < 0)
-		return err;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
-		err = db_fail(db, "storing a decision");
-		goto done;
-	}
+	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, "storing a decision");
 	db_bind_text(s, 1, kind);
 	bind_run(s, 2, base_run);
 	bind_run(s, 3, head_run);
-	bind_run(s, 4, strict_run);
-	db_bind_text(s, 5, conclusion);
+	db_bind_text(s, 4, conclusion);
+	sqlite3_bind_int64(s, 5, created);
 	db_bind_text(s, 6, json);
-	if ((err = db_step_done(db, s, "storing a decision")) == 0 && id)
-		*id = sqlite3_last_insert_rowid(db->h);
-done:
+	int err = db_step_done(db, s, "storing a decision");
 	sqlite3_finalize(s);
+	if (err < 0)
+		return err;
+	*id = sqlite3_last_insert_rowid(db->h);
+	return put_modes(db, *id, modes, n_modes);
+}
+
+int bg_db_decision_put(struct bg_db *db, const char *kind, int64_t base_run, int64_t head_run,
+		       const struct bg_db_mode_run *modes, size_t n_modes, const char *conclusion,
+		       const char *json, int64_t *id)
+{
+	int64_t new_id = 0;
+	int err = db_begin(db, "storing a decision");
+	if (err < 0)
+		return err;
+	err = db_decision_insert(db, kind, (int64_t)time(NULL), base_run, head_run, modes, n_modes,
+				 conclusion, json, &new_id);
+	if (err == 0 && id)
+		*id = new_id;
 	return db_end(db, err, "storing a decision");
 }
 
@@ -154,8 +187,10 @@ int bg_db_decision_get(struct bg_db *db, int64_t id, int64_t *id_out, char **jso
 
 int bg_db_decision_of_run(struct bg_db *db, int64_t run_id, int64_t *id)
 {
-	static const char sql[] = "SELECT id FROM decisions WHERE base_run_id = ?1 OR "
-				  "head_run_id = ?1 OR strict_run_id = ?1 ORDER BY id DESC LIMIT 1";
+	static const char sql[] =
+		"SELECT id FROM decisions WHERE base_run_id = ?1 OR head_run_id = ?1 OR id IN "
+		"(SELECT decision_id FROM decision_modes WHERE run_id = ?1) ORDER BY id DESC LIMIT "
+		"1";
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
 		return db_fail(db, "finding a decision");

@@ -152,4 +152,10 @@ int db_error_insert(struct bg_db *db, int64_t run_id, const char *stage, const c
 /* 1 when kind is one of the run kinds. */
 int db_kind_valid(const char *kind);
 
+/* Inserts a decision made at created, and its modes in their order, into the open
+ * transaction; *id its new id (db_decisions.c; bg_db_decision_put and import use it). */
+int db_decision_insert(struct bg_db *db, const char *kind, int64_t created, int64_t base_run,
+		       int64_t head_run, const struct bg_db_mode_run *modes, size_t n_modes,
+		       const char *conclusion, const char *json, int64_t *id);
+
 #endif

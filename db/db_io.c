@@ -308,11 +308,10 @@ static int put_line(struct bg_db *db, FILE *out, cJSON *o, const char *what)
 static int exported_decision(struct bg_db *db, sqlite3_stmt *s, int i,
 			     bg_db_decision_ids_fn decision_ids, cJSON **out)
 {
-	static const int64_t zero[3] = {0, 0, 0};
 	const char *text = (const char *)sqlite3_column_text(s, i);
 	char *zeroed = NULL;
 	*out = NULL;
-	int err = text ? decision_ids(&zeroed, text, 0, zero) : BG_EINPUT;
+	int err = text ? decision_ids(&zeroed, text, 0, 0, 0, NULL, 0) : BG_EINPUT;
 	if (err == BG_ENOMEM)
 		return err;
 	if (err == 0)
@@ -326,15 +325,39 @@ static int exported_decision(struct bg_db *db, sqlite3_stmt *s, int i,
 	return 0;
 }
 
+/* A decision's modes as [{"name", "run": uuid or null}], in their order. */
+static cJSON *exported_modes(struct bg_db *db, struct jw *w, int64_t decision_id, int *err)
+{
+	static const char sql[] = "SELECT m.name, r.uuid FROM decision_modes m LEFT JOIN runs r "
+				  "ON r.id = m.run_id WHERE m.decision_id = ?1 ORDER BY m.position";
+	sqlite3_stmt *s = NULL;
+	int rc = SQLITE_DONE;
+	cJSON *a = jw_check(w, cJSON_CreateArray());
+	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
+		*err = db_fail(db, "exporting a decision's modes");
+		return a;
+	}
+	sqlite3_bind_int64(s, 1, decision_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		cJSON *m = jw_check(w, cJSON_CreateObject());
+		jw_col_str(w, m, "name", s, 0);
+		jw_col_str(w, m, "run", s, 1);
+		jw_add_to_array(w, a, m);
+	}
+	if (rc != SQLITE_DONE)
+		*err = db_fail(db, "exporting a decision's modes");
+	sqlite3_finalize(s);
+	return a;
+}
+
 static int export_decisions(struct bg_db *db, FILE *out, int64_t since,
 			    bg_db_decision_ids_fn decision_ids, size_t *count)
 {
 	static const char sql[] =
-		"SELECT d.kind, rb.uuid, rh.uuid, rs.uuid, d.conclusion, d.created, d.decision "
+		"SELECT d.kind, rb.uuid, rh.uuid, d.id, d.conclusion, d.created, d.decision "
 		"FROM decisions d LEFT JOIN runs rb ON rb.id = d.base_run_id "
-		"LEFT JOIN runs rh ON rh.id = d.head_run_id "
-		"LEFT JOIN runs rs ON rs.id = d.strict_run_id WHERE d.created >= ?1 "
-		"ORDER BY d.created, rh.uuid, rb.uuid, rs.uuid, d.kind";
+		"LEFT JOIN runs rh ON rh.id = d.head_run_id WHERE d.created >= ?1 "
+		"ORDER BY d.created, rh.uuid, rb.uuid, d.kind, d.id";
 	const char *what = "exporting decisions";
 	sqlite3_stmt *s = NULL;
 	int err = 0, rc = SQLITE_DONE;
@@ -352,14 +375,16 @@ static int export_decisions(struct bg_db *db, FILE *out, int64_t since,
 			jw_col_str(&w, o, "kind", s, 0);
 			jw_col_str(&w, o, "base_run", s, 1);
 			jw_col_str(&w, o, "head_run", s, 2);
-			jw_col_str(&w, o, "strict_run", s, 3);
+			jw_add(&w, o, "mode_runs",
+			       exported_modes(db, &w, sqlite3_column_int64(s, 3), &err));
 			jw_col_str(&w, o, "conclusion", s, 4);
 			jw_col_int(&w, o, "created", s, 5);
 			jw_add(&w, o, "decision", d);
 		} else {
 			cJSON_Delete(d);
 		}
-		err = w.oom ? bg_error_oom() : put_line(db, out, o, what);
+		if (!err)
+			err = w.oom ? bg_error_oom() : put_line(db, out, o, what);
 		cJSON_Delete(o);
 		if (!err)
 			(*count)++;
@@ -861,70 +886,110 @@ done:
 	return err;
 }
 
-/* The runs a decision line names by uuid, as this database's ids (0: none); each must be in
- * this database or earlier in the file. */
-static int decision_runs(struct line_ctx *c, const cJSON *j, int64_t ids[3])
+/* A run a decision line names by uuid (at key of o, at at), as this database's id (0: none
+ * named); it must be in this database or earlier in the file. */
+static int decision_run(struct line_ctx *c, const struct bg_json_at *at, const cJSON *o,
+			const char *key, int64_t *id)
 {
-	static const char *const keys[] = {"base_run", "head_run", "strict_run"};
-	for (int k = 0; k < 3; k++) {
-		const char *uuid;
-		int err, found;
-		ids[k] = 0;
-		if ((err = get_str(&c->at, j, keys[k], 0, &uuid)) < 0)
+	const char *uuid;
+	int err, found;
+	*id = 0;
+	if ((err = get_str(at, o, key, 0, &uuid)) < 0 || !uuid)
+		return err;
+	if ((err = run_by_uuid(c->db, uuid, &found, id)) < 0)
+		return err;
+	if (!found)
+		return bg_json_at_fail(at,
+				       "%s: run %s is neither in this database nor earlier in "
+				       "the file",
+				       key, uuid);
+	return 0;
+}
+
+/* A decision line's runs: base, head, and each mode's ("mode_runs": [{"name", "run"}]; a
+ * line exported before modes were general has "strict_run", the mode "strict"). */
+struct decision_runs {
+	int64_t base, head;
+	struct bg_db_mode_run modes[16];
+	int64_t mode_ids[16];
+	size_t n_modes;
+};
+
+static int decision_modes(struct line_ctx *c, const cJSON *j, struct decision_runs *r)
+{
+	const cJSON *a, *m;
+	struct bg_json_at aat;
+	int err = bg_json_get_array(&c->at, j, "mode_runs", BG_JSON_NULLABLE, &a, &aat);
+	if (err < 0)
+		return err;
+	if (!a) {
+		r->modes[0].name = "strict";
+		err = decision_run(c, &c->at, j, "strict_run", &r->modes[0].run_id);
+		r->n_modes = err == 0 && r->modes[0].run_id ? 1 : 0;
+		return err;
+	}
+	if (cJSON_GetArraySize(a) > (int)BG_COUNTOF(r->modes))
+		return bg_json_at_fail(&aat, "more than %zu modes", BG_COUNTOF(r->modes));
+	cJSON_ArrayForEach(m, a)
+	{
+		struct bg_json_at mat;
+		struct bg_db_mode_run *mr = &r->modes[r->n_modes];
+		bg_json_at_index(&mat, &aat, r->n_modes);
+		if ((err = bg_json_want_object(&mat, m)) < 0 ||
+		    (err = get_str(&mat, m, "name", 1, &mr->name)) < 0 ||
+		    (err = decision_run(c, &mat, m, "run", &mr->run_id)) < 0)
 			return err;
-		if (!uuid)
-			continue;
-		if ((err = run_by_uuid(c->db, uuid, &found, &ids[k])) < 0)
-			return err;
-		if (!found)
-			return bg_json_at_fail(
-				&c->at,
-				"%s: run %s is neither in this database nor earlier in the file",
-				keys[k], uuid);
+		r->n_modes++;
 	}
 	return 0;
 }
 
-/* Runs sql with a decision's key bound: ?1 kind, ?2 created, ?3..?5 the run ids (NULL for
- * 0), and ?6, ?7 conclusion and decision text when given. */
-static int decision_stmt(struct line_ctx *c, const char *sql, const char *kind, int64_t created,
-			 const int64_t ids[3], const char *conclusion, const char *text, int *row)
+static int decision_runs(struct line_ctx *c, const cJSON *j, struct decision_runs *r)
 {
-	const char *what = "importing a decision";
+	memset(r, 0, sizeof(*r));
+	int err = decision_run(c, &c->at, j, "base_run", &r->base);
+	err = err ? err : decision_run(c, &c->at, j, "head_run", &r->head);
+	err = err ? err : decision_modes(c, j, r);
+	for (size_t i = 0; i < r->n_modes; i++)
+		r->mode_ids[i] = r->modes[i].run_id;
+	return err;
+}
+
+/* Whether a decision of this kind, time, base and head is already here. */
+static int decision_present(struct line_ctx *c, const char *kind, int64_t created,
+			    const struct decision_runs *r, int *present)
+{
+	static const char sql[] =
+		"SELECT 1 FROM decisions WHERE kind = ?1 AND created = ?2 AND base_run_id IS ?3 "
+		"AND head_run_id IS ?4";
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(c->db->h, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(c->db, what);
+		return db_fail(c->db, "importing a decision");
 	db_bind_text(s, 1, kind);
 	sqlite3_bind_int64(s, 2, created);
-	for (int k = 0; k < 3; k++)
-		if (ids[k])
-			sqlite3_bind_int64(s, 3 + k, ids[k]);
-	if (text) {
-		db_bind_text(s, 6, conclusion);
-		db_bind_text(s, 7, text);
-	}
+	if (r->base)
+		sqlite3_bind_int64(s, 3, r->base);
+	if (r->head)
+		sqlite3_bind_int64(s, 4, r->head);
 	int rc = sqlite3_step(s);
-	*row = rc == SQLITE_ROW;
-	int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(c->db, what);
+	*present = rc == SQLITE_ROW;
+	int err =
+		rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(c->db, "importing a decision");
 	sqlite3_finalize(s);
 	return err;
 }
 
 /* A decision line: its runs (by uuid) must be in this database or earlier in the file; it
  * is skipped when a decision of the same kind, time and runs is already here. The decision
- * is stored with this database's ids, set by the reports side's c->decision_ids. */
+ * is stored with this database's ids, set by the reports side's c->decision_ids, and the
+ * time it was made. */
 static int import_decision(struct line_ctx *c, const cJSON *j)
 {
-	static const char exists[] =
-		"SELECT 1 FROM decisions WHERE kind = ?1 AND created = ?2 AND base_run_id IS ?3 "
-		"AND head_run_id IS ?4 AND strict_run_id IS ?5";
-	static const char insert[] =
-		"INSERT INTO decisions (kind, base_run_id, head_run_id, strict_run_id, conclusion, "
-		"created, decision) VALUES (?1, ?3, ?4, ?5, ?6, ?2, ?7)";
 	const char *kind, *conclusion;
 	const cJSON *d;
-	int64_t created, ids[3];
-	int err, row;
+	int64_t created, id;
+	struct decision_runs r;
+	int err, present = 0;
 	if ((err = get_str(&c->at, j, "kind", 1, &kind)) < 0 ||
 	    (err = get_str(&c->at, j, "conclusion", 1, &conclusion)) < 0 ||
 	    (err = get_i64(&c->at, j, "created", 1, ANY_I64, &created)) < 0)
@@ -932,20 +997,21 @@ static int import_decision(struct line_ctx *c, const cJSON *j)
 	if (strcmp(kind, "compare") && strcmp(kind, "ci"))
 		return bg_json_at_fail(&c->at, "kind: \"%s\" is not compare or ci", kind);
 	if ((err = bg_json_get_object(&c->at, j, "decision", BG_JSON_REQUIRED, &d, NULL)) < 0 ||
-	    (err = decision_runs(c, j, ids)) < 0 ||
-	    (err = decision_stmt(c, exists, kind, created, ids, NULL, NULL, &row)) < 0)
+	    (err = decision_runs(c, j, &r)) < 0 ||
+	    (err = decision_present(c, kind, created, &r, &present)) < 0)
 		return err;
-	if (row) {
+	if (present) {
 		c->st.decisions_present++;
 		return 0;
 	}
 	char *given = cJSON_PrintUnformatted(d), *text = NULL;
 	if (!given)
 		return bg_error_oom();
-	err = c->decision_ids(&text, given, 0, ids);
+	err = c->decision_ids(&text, given, 0, r.base, r.head, r.mode_ids, r.n_modes);
 	free(given);
 	if (err == 0)
-		err = decision_stmt(c, insert, kind, created, ids, conclusion, text, &row);
+		err = db_decision_insert(c->db, kind, created, r.base, r.head, r.modes, r.n_modes,
+					 conclusion, text, &id);
 	free(text);
 	if (!err)
 		c->st.decisions_added++;

@@ -35,7 +35,7 @@ int bg_gate_status_parse(const char *s);
 struct bg_row {
 	char *benchmark;   /* "matmul/avx2/256x256x256" */
 	char *params;      /* "threads=1" or "" */
-	char *mode;        /* "default" or "strict" */
+	char *mode;        /* "default" or an opt-in mode's name */
 	char *kernel_base; /* kernel IDs observed on each side; NULL when none reported */
 	char *kernel_head;
 	size_t n_base, n_head; /* samples */
@@ -55,7 +55,7 @@ struct bg_row {
 };
 
 struct bg_gate {
-	char *name; /* "build", "benchmarks", "perf", "tests" */
+	char *name; /* "build", "benchmarks", "perf", "tests", then one per opt-in mode */
 	enum bg_gate_status status;
 	char *evidence; /* one line: what was measured, or the reason it was skipped */
 };
@@ -73,13 +73,16 @@ struct bg_suite_cmp {
 	char *skipped; /* why the suite could not run here; NULL when it ran */
 };
 
-struct bg_strict_cmp {
-	int measured;    /* 1 when the strict run was made and compared */
-	double overhead; /* geometric mean over benchmarks of strict/default - 1 */
+/* An opt-in mode's overhead (gates.modes[]): head in the mode against head without it. */
+struct bg_mode_cmp {
+	char *name;      /* "strict"; also its gate's name */
+	char *env;       /* what the mode adds to the environment: "NAME=value ..." */
+	int measured;    /* 1 when the mode's run was made and compared */
+	double overhead; /* geometric mean over benchmarks of mode/default - 1 */
 	double lo, hi;   /* its 95% interval */
 	double limit;    /* allowed overhead, e.g. 0.01 */
 	size_t n_benchmarks;
-	int64_t run_id; /* the strict-mode run */
+	int64_t run_id; /* the mode's run; 0 when none */
 	char *skipped;  /* why it was not measured; NULL when measured */
 };
 
@@ -108,7 +111,8 @@ struct bg_decision {
 	size_t n_rows;
 	struct bg_suite_cmp *suites;
 	size_t n_suites;
-	struct bg_strict_cmp strict;
+	struct bg_mode_cmp *modes; /* one per declared mode, in bitgate.json's order */
+	size_t n_modes;
 	char **findings; /* key findings, one line each, most important first */
 	size_t n_findings;
 	int rounds;      /* interleaved rounds per side */

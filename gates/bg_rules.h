@@ -1,4 +1,4 @@
-/* Gate rules: from samples of base and head (and head in strict mode), test results and
+/* Gate rules: from samples of base and head (and head in each opt-in mode), test results and
  * the gate configuration to a decision (bg_decision.h). Pure: the harness hands in every
  * sample and the noise floors it learned from history; nothing here reads files or the
  * database. Fail closed: a missing, crashed or incomplete measurement never passes. */
@@ -16,6 +16,22 @@ struct bg_pattern_value {
 	double value;
 };
 
+/* At most this many opt-in modes: each adds a side to every interleaved round. */
+#define BG_MODES_MAX 8
+
+/* An opt-in mode of the subject (gates.modes[]): the head run again, in the same interleaved
+ * rounds, with env added to its environment; its overhead against the head in its default
+ * mode is gated against limit. */
+struct bg_mode_config {
+	char *name; /* "strict": the rows' mode, the gate's name */
+	char **env; /* "NAME=value" added to the head's environment */
+	size_t n_env;
+	double limit; /* allowed overhead, e.g. 0.01 = 1% */
+	char *filter; /* regex of the benchmarks timed in this mode; NULL: all */
+};
+
+void bg_mode_config_clear(struct bg_mode_config *m);
+
 /* The "gates" section of bitgate.json, with its defaults. */
 struct bg_gate_config {
 	int rounds;       /* interleaved rounds per side (default 5) */
@@ -27,9 +43,8 @@ struct bg_gate_config {
 	size_t n_floors;
 	char **required; /* globs: each must match a benchmark that ran on head */
 	size_t n_required;
-	int strict;          /* measure the strict-mode overhead (default 0: opt-in) */
-	double strict_limit; /* allowed overhead (default 0.01 = 1%) */
-	char *strict_filter; /* regex of the benchmarks timed in strict mode; NULL: all */
+	struct bg_mode_config *modes; /* gates.modes[]: none unless bitgate.json declares one */
+	size_t n_modes;
 	double test_floor;   /* pass rate every suite must meet (default 0.999) */
 	struct bg_pattern_value *suite_floors; /* per suite name */
 	size_t n_suite_floors;
@@ -71,17 +86,23 @@ struct bg_side_status {
 	size_t n_suites;
 };
 
+/* One opt-in mode's measurement: head in its default mode (the series' base side) against
+ * head in this mode (the head side), in the same interleaved rounds. */
+struct bg_mode_input {
+	int requested;     /* 0: the command was told not to measure it (--modes) */
+	int ran;           /* 1: its run completed every round */
+	const char *error; /* why its run failed, if it did */
+	const struct bg_cmp_series *series;
+	size_t n_series;
+};
+
 struct bg_cmp_input {
 	const struct bg_gate_config *cfg;
 	struct bg_side_status base, head;
 	const struct bg_cmp_series *series; /* default-mode series, base against head */
 	size_t n_series;
-	/* strict-mode overhead: head in default mode (base side) against head with
-	 * BITNET_STRICT_MODE=1 (head side), interleaved rounds */
-	int strict_ran;           /* 0 when not configured or not made */
-	const char *strict_error; /* why the strict run failed, if it did */
-	const struct bg_cmp_series *strict;
-	size_t n_strict;
+	const struct bg_mode_input *modes; /* one per cfg->modes, in its order */
+	size_t n_modes;
 	const char *bench_format; /* the head's bench output format, for the evidence */
 	int format_checks;        /* 1: that format can say a result was checked (and by which
 				     kernel); 0: it has no such field */
@@ -91,7 +112,7 @@ struct bg_cmp_input {
 	uint64_t seed; /* bootstrap seed (repeatable decisions) */
 };
 
-/* Fills d->rows, gates, suites, strict, findings, alpha, conclusion. The caller fills the
+/* Fills d->rows, gates, suites, modes, findings, alpha, conclusion. The caller fills the
  * sides, machine, commands and method. 0, or BG_ENOMEM. */
 int bg_gates_decide(const struct bg_cmp_input *in, struct bg_decision *d);
 

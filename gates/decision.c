@@ -102,7 +102,12 @@ void bg_decision_free(struct bg_decision *d)
 		free(s->skipped);
 	}
 	free(d->suites);
-	free(d->strict.skipped);
+	for (size_t i = 0; i < d->n_modes; i++) {
+		free(d->modes[i].name);
+		free(d->modes[i].env);
+		free(d->modes[i].skipped);
+	}
+	free(d->modes);
 	free_strv(d->findings, d->n_findings);
 	free(d->method);
 	free(d);

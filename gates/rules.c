@@ -22,8 +22,6 @@ void bg_gate_config_defaults(struct bg_gate_config *c)
 	c->rounds = 5;
 	c->alpha = 0.05;
 	c->threshold = 0.05;
-	c->strict = 0; /* an opt-in mode of the subject: none unless bitgate.json says so */
-	c->strict_limit = 0.01;
 	c->test_floor = 0.999;
 	c->history = 30;
 	c->noise_quantile = 0.95;
@@ -38,6 +36,16 @@ static void free_pv(struct bg_pattern_value *v, size_t n)
 	free(v);
 }
 
+void bg_mode_config_clear(struct bg_mode_config *m)
+{
+	free(m->name);
+	for (size_t i = 0; i < m->n_env; i++)
+		free(m->env[i]);
+	free(m->env);
+	free(m->filter);
+	memset(m, 0, sizeof(*m));
+}
+
 void bg_gate_config_clear(struct bg_gate_config *c)
 {
 	free_pv(c->thresholds, c->n_thresholds);
@@ -46,7 +54,9 @@ void bg_gate_config_clear(struct bg_gate_config *c)
 	for (size_t i = 0; i < c->n_required; i++)
 		free(c->required[i]);
 	free(c->required);
-	free(c->strict_filter);
+	for (size_t i = 0; i < c->n_modes; i++)
+		bg_mode_config_clear(&c->modes[i]);
+	free(c->modes);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -363,18 +373,19 @@ static int gate_benchmarks(const struct bg_cmp_input *in, struct bg_decision *d)
 	return rc;
 }
 
-/* The strict-mode overhead: the geometric mean over benchmarks of Q(strict) / Q(default),
+/* A mode's overhead: the geometric mean over benchmarks of Q(mode) / Q(default),
  * Q the configured quantile of the samples (as the perf rows), with a percentile bootstrap
  * interval that draws rounds jointly for all benchmarks (the same rounds carried both
  * modes, interleaved). */
-static int strict_overhead(const struct bg_cmp_input *in, struct bg_strict_cmp *out)
+static int mode_overhead(const struct bg_gate_config *cfg, const struct bg_mode_input *m,
+			 uint64_t seed, struct bg_mode_cmp *out)
 {
-	const struct bg_cmp_series *s = in->strict;
-	const double q = in->cfg->quantile;
+	const struct bg_cmp_series *s = m->series;
+	const double q = cfg->quantile;
 	size_t n = 0;
 	double logsum = 0;
 	int maxround = -1;
-	for (size_t i = 0; i < in->n_strict; i++) {
+	for (size_t i = 0; i < m->n_series; i++) {
 		if (!s[i].nb || !s[i].nh)
 			continue;
 		logsum += log(bg_stats_quantile(s[i].head, s[i].nh, q) /
@@ -391,12 +402,12 @@ static int strict_overhead(const struct bg_cmp_input *in, struct bg_strict_cmp *
 	if (!n)
 		return 0;
 	out->overhead = exp(logsum / (double)n) - 1;
-	int B = in->cfg->bootstrap > 0 ? in->cfg->bootstrap : 2000;
+	int B = cfg->bootstrap > 0 ? cfg->bootstrap : 2000;
 	int R = maxround + 1;
 	double *stats = malloc((size_t)B * sizeof(double));
 	int *count = calloc((size_t)R, sizeof(int));
 	size_t cap = 0;
-	for (size_t i = 0; i < in->n_strict; i++)
+	for (size_t i = 0; i < m->n_series; i++)
 		cap = s[i].nb > cap ? s[i].nb : cap, cap = s[i].nh > cap ? s[i].nh : cap;
 	double *a = malloc((cap * (size_t)R + 1) * sizeof(double));
 	double *b = malloc((cap * (size_t)R + 1) * sizeof(double));
@@ -404,14 +415,14 @@ static int strict_overhead(const struct bg_cmp_input *in, struct bg_strict_cmp *
 		free(stats), free(count), free(a), free(b);
 		return bg_error_oom();
 	}
-	uint64_t state = in->seed ^ 0x5171c7ULL;
+	uint64_t state = seed;
 	for (int it = 0; it < B; it++) {
 		memset(count, 0, (size_t)R * sizeof(int));
 		for (int k = 0; k < R; k++)
 			count[bg_stats_rand(&state) % (uint64_t)R]++;
 		double ls = 0;
 		size_t used = 0;
-		for (size_t i = 0; i < in->n_strict; i++) {
+		for (size_t i = 0; i < m->n_series; i++) {
 			if (!s[i].nb || !s[i].nh)
 				continue;
 			size_t na = 0, nb = 0;
@@ -439,7 +450,7 @@ static int gate_perf(const struct bg_cmp_input *in, struct bg_decision *d)
 {
 	const struct bg_gate_config *cfg = in->cfg;
 	struct bg_buf e = BG_BUF_INIT;
-	int fail = 0, rc = 0;
+	int fail = 0;
 	size_t compared = 0, slower = 0;
 	char nb[300];
 	for (size_t i = 0; i < d->n_rows; i++) {
@@ -465,44 +476,73 @@ static int gate_perf(const struct bg_cmp_input *in, struct bg_decision *d)
 		bg_buf_puts(evidence_next(&e), "no benchmark was measured on both sides");
 		fail = 1;
 	}
-	struct bg_strict_cmp *st = &d->strict;
-	st->limit = cfg->strict_limit;
-	if (!cfg->strict) {
-		st->skipped = bg_strdup("not enabled in bitgate.json (gates.strict.enabled)");
-	} else if (!in->strict_ran) {
-		st->skipped = bg_strdup(in->strict_error ? in->strict_error
-							 : "the strict-mode run was not made");
-		bg_buf_printf(evidence_next(&e), "strict-mode overhead not measured: %.200s",
-			      st->skipped ? st->skipped : "");
-		fail = 1;
-	} else {
-		if ((rc = strict_overhead(in, st)) < 0)
-			goto done;
-		if (!st->measured) {
-			bg_buf_puts(evidence_next(&e),
-				    "strict-mode overhead: no benchmark measured in both modes");
-			fail = 1;
-		} else if (!(st->hi < st->limit)) {
-			bg_buf_printf(
-				evidence_next(&e),
-				"strict-mode overhead %+.2f%% [%+.2f%%, %+.2f%%] not below %.2f%%",
-				100 * st->overhead, 100 * st->lo, 100 * st->hi, 100 * st->limit);
-			fail = 1;
-		}
-	}
-	if (!fail) {
+	if (!fail)
 		bg_buf_printf(&e,
 			      "%zu benchmarks compared, none significantly slower beyond its "
 			      "threshold (Holm, family-wise alpha %.2f)",
 			      compared, cfg->alpha);
-		if (st->measured)
-			bg_buf_printf(
-				&e, "; strict-mode overhead %+.2f%% [%+.2f%%, %+.2f%%] < %.2f%%",
-				100 * st->overhead, 100 * st->lo, 100 * st->hi, 100 * st->limit);
+	int rc = add_gate(d, "perf", fail ? BG_GATE_FAIL : BG_GATE_PASS, bg_buf_cstr(&e));
+	bg_buf_free(&e);
+	return rc;
+}
+
+/* The gate of mode k, named after it: its overhead's upper end must be below its limit. A
+ * mode that was not asked for is skipped; one whose run failed or compared nothing fails. */
+static int gate_mode(const struct bg_cmp_input *in, size_t k, struct bg_decision *d)
+{
+	const struct bg_mode_config *mc = &in->cfg->modes[k];
+	const struct bg_mode_input *m = &in->modes[k];
+	struct bg_mode_cmp *mo = &d->modes[d->n_modes++];
+	struct bg_buf e = BG_BUF_INIT;
+	enum bg_gate_status st = BG_GATE_FAIL;
+	int rc = 0;
+	mo->limit = mc->limit;
+	for (size_t i = 0; i < mc->n_env; i++)
+		bg_buf_printf(&e, "%s%s", i ? " " : "", mc->env[i]);
+	mo->env = bg_buf_detach(&e);
+	if (!(mo->name = bg_strdup(mc->name)) || !mo->env)
+		return BG_ENOMEM;
+	if (!m->requested) {
+		mo->skipped = bg_strdup("not asked for (--modes)");
+		bg_buf_printf(&e, "%s-mode overhead not measured: not asked for (--modes)",
+			      mc->name);
+		st = BG_GATE_SKIPPED;
+	} else if (!m->ran) {
+		mo->skipped = bg_strdup(m->error ? m->error : "its run was not made");
+		bg_buf_printf(&e, "%s-mode overhead not measured: %.200s", mc->name,
+			      mo->skipped ? mo->skipped : "");
+	} else if ((rc = mode_overhead(in->cfg, m, in->seed ^ (0x5171c7ULL + k), mo)) < 0) {
+		goto done;
+	} else if (!mo->measured) {
+		bg_buf_printf(&e, "%s-mode overhead: no benchmark measured in both modes",
+			      mc->name);
+	} else {
+		st = mo->hi < mo->limit ? BG_GATE_PASS : BG_GATE_FAIL;
+		bg_buf_printf(&e,
+			      "%s-mode overhead %+.2f%% [%+.2f%%, %+.2f%%] %s %.2f%% over %zu "
+			      "benchmarks",
+			      mc->name, 100 * mo->overhead, 100 * mo->lo, 100 * mo->hi,
+			      st == BG_GATE_PASS ? "<" : "not below", 100 * mo->limit,
+			      mo->n_benchmarks);
 	}
-	rc = add_gate(d, "perf", fail ? BG_GATE_FAIL : BG_GATE_PASS, bg_buf_cstr(&e));
+	rc = add_gate(d, mc->name, st, bg_buf_cstr(&e));
 done:
 	bg_buf_free(&e);
+	return rc;
+}
+
+static int gate_modes(const struct bg_cmp_input *in, struct bg_decision *d)
+{
+	if (!in->cfg->n_modes)
+		return 0;
+	if (in->n_modes != in->cfg->n_modes)
+		return bg_error_set(BG_EINFRA, "gates: %zu modes measured for %zu declared",
+				    in->n_modes, in->cfg->n_modes);
+	if (!(d->modes = calloc(in->cfg->n_modes, sizeof(*d->modes))))
+		return bg_error_oom();
+	int rc = 0;
+	for (size_t k = 0; k < in->cfg->n_modes && rc == 0; k++)
+		rc = gate_mode(in, k, d);
 	return rc;
 }
 
@@ -680,13 +720,14 @@ static int findings(const struct bg_cmp_input *in, struct bg_decision *d)
 				      "test %s (%s) fails on head and did "
 				      "not fail on base",
 				      d->suites[k].new_failures[i], d->suites[k].suite);
-	if (!rc && d->strict.measured)
-		rc = push_str(
-			&d->findings, &d->n_findings,
-			"strict-mode overhead %+.2f%% (95%% interval %+.2f%% to %+.2f%%) over "
-			"%zu benchmarks; limit %.2f%%",
-			100 * d->strict.overhead, 100 * d->strict.lo, 100 * d->strict.hi,
-			d->strict.n_benchmarks, 100 * d->strict.limit);
+	for (size_t k = 0; k < d->n_modes && !rc; k++)
+		if (d->modes[k].measured)
+			rc = push_str(&d->findings, &d->n_findings,
+				      "%s-mode overhead %+.2f%% (95%% interval %+.2f%% to %+.2f%%) "
+				      "over %zu benchmarks; limit %.2f%%",
+				      d->modes[k].name, 100 * d->modes[k].overhead,
+				      100 * d->modes[k].lo, 100 * d->modes[k].hi,
+				      d->modes[k].n_benchmarks, 100 * d->modes[k].limit);
 	if (!rc && faster)
 		rc = push_str(&d->findings, &d->n_findings, "%zu benchmark%s significantly faster",
 			      faster, faster == 1 ? " is" : "s are");
@@ -738,7 +779,7 @@ int bg_gates_decide(const struct bg_cmp_input *in, struct bg_decision *d)
 
 	if ((rc = gate_build(in, d)) < 0 || (rc = gate_benchmarks(in, d)) < 0 ||
 	    (rc = gate_perf(in, d)) < 0 || (rc = gate_tests(in, d)) < 0 ||
-	    (rc = findings(in, d)) < 0)
+	    (rc = gate_modes(in, d)) < 0 || (rc = findings(in, d)) < 0)
 		return rc;
 	int failed = 0, build_ok = 0, perf_ok = 0;
 	for (size_t i = 0; i < d->n_gates; i++) {

@@ -1,5 +1,5 @@
 /* Comparing two commits on this machine: build both (cached), run them interleaved in rounds
- * (A B B A ...; with the head again in strict mode as a third subject), store every sample,
+ * (A B B A ...; with the head again in each opt-in mode as a further subject), store every sample,
  * learn each series' noise floor from the database's history, and decide the gates
  * (gates/). The engine behind `bitgate compare` and `bitgate ci`. */
 #ifndef BG_COMPARE_H
@@ -18,7 +18,8 @@ struct bg_compare_opts {
 	const char *filter;      /* benchmarks to compare (regex); NULL: all */
 	int rounds;              /* interleaved rounds per side; 0: gates.rounds */
 	int tests;               /* run the test suites on both sides */
-	int strict;              /* -1: as gates.strict says; 0: skip the strict-mode run */
+	const char *modes;       /* opt-in modes to measure: NULL every one gates.modes
+				    declares, "none", or a comma-separated list of names */
 	int pin_cpu;             /* -1: no pinning */
 	int jobs;
 	int rebuild;

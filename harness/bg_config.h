@@ -69,6 +69,13 @@ int bg_config_load(struct bg_config **out, const char *path);
 
 void bg_config_free(struct bg_config *cfg);
 
+/* An env object ({"KEY": "value"}, names checked, placeholders checked) into a
+ * NULL-terminated "KEY=value" array at *out with *n_out entries; on failure the caller frees
+ * what *out holds. BG_EINPUT naming at's path. */
+struct bg_json_at;
+int bg_config_read_env(char ***out, size_t *n_out, const struct bg_json_at *at,
+		       const struct cJSON *v);
+
 /* Values for placeholders. */
 struct bg_vars {
 	const char *src;   /* {src}: the checked-out tree */

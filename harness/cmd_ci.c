@@ -22,8 +22,9 @@ static const struct bg_cmd_info info = {
 	"bitgate ci --base REV --head REV [--report-md FILE] [--check-run-json FILE]\n"
 	"           [--comment-md FILE [--comment-prev FILE] [--run-url URL]] [options]",
 	"Gates a change: builds base and head (cached), runs them interleaved (and head again\n"
-	"with BITNET_STRICT_MODE=1 when gates.strict.enabled), runs both sides' test suites,\n"
-	"stores every sample and decides the gates build, benchmarks, perf and tests with the\n"
+	"in each opt-in mode the base's bitgate.json declares in gates.modes, e.g. strict with\n"
+	"BITNET_STRICT_MODE=1), runs both sides' test suites, stores every sample and decides\n"
+	"the gates build, benchmarks, perf and tests, and one gate per mode, with the\n"
 	"thresholds, floors and limits of the base's bitgate.json. Prints the verdict and the\n"
 	"table; writes the Markdown check-run report (appended to $GITHUB_STEP_SUMMARY when\n"
 	"set), the check-run payloads (a JSON array: the overall check NAME, then one check\n"
@@ -241,6 +242,7 @@ int cmd_ci(struct bg_app *app, int argc, char **argv)
 	bg_compare_cli_defaults(&c);
 	struct ci_outputs w = {.name = "bitgate"};
 	int strict = 1;
+	const char *modes = "all";
 	c.o.tests = 1;
 	const struct bg_opt opts[] = {
 		{"base", 0, BG_OPT_STR, &c.o.base_rev, "REV",
@@ -264,8 +266,11 @@ int cmd_ci(struct bg_app *app, int argc, char **argv)
 		 "overall check-run name, prefix of the per-gate ones (default bitgate)"},
 		BG_COMPARE_OPTS(c),
 		BG_OPT_ROW_TESTS(&c.o.tests, "run the test suites (default on)"),
+		{"modes", 0, BG_OPT_STR, &modes, "LIST",
+		 "opt-in modes to measure: all (default: every one gates.modes declares), none, or "
+		 "names, comma-separated"},
 		{"strict", 0, BG_OPT_NEGFLAG, &strict, NULL,
-		 "measure the strict-mode overhead (default: as gates.strict says)"},
+		 "--no-strict: the older spelling of --modes none"},
 		BG_OPT_ROW_END,
 	};
 	int status = bg_cli_parse_args(&info, opts, argc, argv, NULL, 0,
@@ -275,7 +280,7 @@ int cmd_ci(struct bg_app *app, int argc, char **argv)
 	if (!c.o.head_rev)
 		c.o.head_rev = "HEAD";
 	c.o.kind = "ci";
-	c.o.strict = strict ? -1 : 0;
+	c.o.modes = !strict ? "none" : strcmp(modes, "all") ? modes : NULL;
 	if (bg_compare_cli_finish(&c, &info) || comment_inputs(&w) < 0)
 		return BG_EXIT_USAGE;
 	status = gate(app, &c, &w, argc, argv);

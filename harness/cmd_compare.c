@@ -36,12 +36,15 @@ int cmd_compare(struct bg_app *app, int argc, char **argv)
 	struct bg_compare_cli c;
 	bg_compare_cli_defaults(&c);
 	int strict = 0;
+	const char *modes = "none";
 	c.o.tests = 0;
 	const struct bg_opt opts[] = {
 		BG_COMPARE_OPTS(c),
 		BG_OPT_ROW_TESTS(&c.o.tests, "also run the test suites (default off)"),
-		{"strict", 0, BG_OPT_NEGFLAG, &strict, NULL,
-		 "also measure the strict-mode overhead of HEAD (default off)"},
+		{"modes", 0, BG_OPT_STR, &modes, "LIST",
+		 "also measure HEAD in these opt-in modes of gates.modes: none (default), all, or "
+		 "names, comma-separated"},
+		{"strict", 0, BG_OPT_NEGFLAG, &strict, NULL, "the older spelling of --modes all"},
 		BG_OPT_ROW_FORMAT(&c.format, "table|json", BG_HELP_FORMAT),
 		BG_OPT_ROW_END,
 	};
@@ -55,7 +58,7 @@ int cmd_compare(struct bg_app *app, int argc, char **argv)
 	if (bg_cli_choice(&info, "format", c.format, format_names) < 0)
 		return BG_EXIT_USAGE;
 	c.o.kind = "compare";
-	c.o.strict = strict ? -1 : 0;
+	c.o.modes = strict || !strcmp(modes, "all") ? NULL : modes;
 	if (bg_compare_cli_finish(&c, &info))
 		return BG_EXIT_USAGE;
 	char *command;

@@ -18,8 +18,6 @@
 #include "bg_rules.h"
 #include "bg_stats.h"
 
-static const char *const side_label[BG_CMP_SIDES] = {"base", "head", "head-strict"};
-
 /* The base when none is given: the merge-base of the default branch and the head. */
 static int default_base(struct bg_app *app, const struct bg_commit *head, const char *branch,
 			struct bg_commit *out)
@@ -176,10 +174,11 @@ static int commands_of(struct bg_decision *d, const struct bg_compare_opts *o,
 	for (size_t i = 0; cfg && !rc && i < cfg->n_build; i++)
 		rc = push_command(d, "build ", cfg->build[i].name, cfg->build[i].argv);
 	if (cfg && !rc)
-		rc = push_command(d,
-				  "bench (each round, each side; strict side with "
-				  "BITNET_STRICT_MODE=1)",
-				  "", cfg->bench.argv);
+		rc = push_command(
+			d,
+			"bench (each round, each side; a mode's side with its environment "
+			"added)",
+			"", cfg->bench.argv);
 	for (size_t i = 0; cfg && !rc && i < cfg->n_tests; i++)
 		rc = push_command(d, "tests ", cfg->tests[i].step.name, cfg->tests[i].step.argv);
 	return rc;
@@ -198,9 +197,36 @@ static int fill_side(struct bg_side *side, const struct bg_subject *s,
 	return side->sha && side->subject ? 0 : BG_ENOMEM;
 }
 
-static char *method_text(const struct bg_gate_config *g, int rounds, int strict)
+/* " M1 M2" for the sides of the modes measured, in the order of the rounds. */
+static void mode_letters(const struct bg_compare *c, char *out, size_t size)
 {
+	size_t len = 0;
+	out[0] = '\0';
+	for (int s = BG_CMP_MODE0; s < c->n_sides && len < size; s++)
+		len += (size_t)snprintf(out + len, size - len, " M%d", s - BG_CMP_MODE0 + 1);
+}
+
+static void method_modes(struct bg_buf *b, const struct bg_compare *c, const char *ql)
+{
+	for (int s = BG_CMP_MODE0; s < c->n_sides; s++) {
+		const struct bg_mode_config *m = &c->g.modes[c->side_mode[s]];
+		bg_buf_printf(b, " Opt-in mode M%d, %s: head with", s - BG_CMP_MODE0 + 1, m->name);
+		for (size_t i = 0; i < m->n_env; i++)
+			bg_buf_printf(b, " %s", m->env[i]);
+		bg_buf_printf(b,
+			      " against head without, in the same rounds; the geometric mean of "
+			      "the per-benchmark ratios of the %s, with a bootstrap interval over "
+			      "rounds; it passes when the upper end is below %.2f%%.",
+			      ql, 100 * m->limit);
+	}
+}
+
+static char *method_text(const struct bg_compare *c)
+{
+	const struct bg_gate_config *g = &c->g;
 	struct bg_buf b = BG_BUF_INIT;
+	char letters[8 * BG_MODES_MAX + 1];
+	mode_letters(c, letters, sizeof(letters));
 	char ql[48];
 	if (g->quantile == 0.5)
 		snprintf(ql, sizeof(ql), "median");
@@ -226,16 +252,9 @@ static char *method_text(const struct bg_gate_config *g, int rounds, int strict)
 		"main-line runs on this machine, each run read at the same quantile, over up to %d "
 		"runs). 'detectable' is the half-width of the interval: smaller changes cannot be "
 		"told from noise in this run.",
-		rounds, strict ? " S" : "", ql, g->bootstrap, g->alpha, 100 * g->threshold,
+		c->rounds, letters, ql, g->bootstrap, g->alpha, 100 * g->threshold,
 		100 * g->noise_quantile, g->history);
-	if (strict)
-		bg_buf_printf(
-			&b,
-			" Strict-mode overhead: head with BITNET_STRICT_MODE=1 against head "
-			"without, in the same rounds; the geometric mean of the per-benchmark "
-			"ratios of the %s, with a bootstrap interval over rounds; it passes "
-			"when the upper end is below %.2f%%.",
-			ql, 100 * g->strict_limit);
+	method_modes(&b, c, ql);
 	bg_buf_puts(&b, " Gate thresholds come from the base's bitgate.json (or --config), so a "
 			"change cannot loosen its own gate. A failed, missing or incomplete "
 			"measurement fails its gate.");
@@ -253,7 +272,8 @@ void bg_compare_init(struct bg_compare *c, struct bg_app *app, const struct bg_c
 void bg_compare_clear(struct bg_compare *c)
 {
 	free(c->series);
-	free(c->strict);
+	for (int k = 0; k < BG_MODES_MAX; k++)
+		free(c->mode_series[k]);
 	for (size_t i = 0; i < c->n_expected; i++)
 		free(c->expected[i]);
 	free(c->expected);
@@ -264,7 +284,8 @@ void bg_compare_clear(struct bg_compare *c)
 	for (int s = 0; s < 2; s++)
 		bg_db_tests_free(c->suites[s], c->nsuites[s]);
 	bg_gate_config_clear(&c->g);
-	bg_strv_free(c->strict_env);
+	for (int s = 0; s < BG_CMP_SIDES; s++)
+		bg_strv_free(c->env[s]);
 	bg_config_free(c->head_cfg);
 	bg_config_free(c->gate_src);
 	bg_commit_clear(&c->base);
@@ -284,6 +305,57 @@ int bg_compare_resolve(struct bg_compare *c)
 	return default_base(app, &c->head, c->head_cfg->default_branch, &c->base);
 }
 
+/* Whether name is in the comma-separated list. */
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		if (strcspn(p, ",") == n && !strncmp(p, name, n))
+			return 1;
+	}
+	return 0;
+}
+
+/* Each name of a --modes list must be a mode the gates declare. */
+static int check_mode_names(const struct bg_gate_config *g, const char *list)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		int found = 0;
+		for (size_t k = 0; k < g->n_modes && !found; k++)
+			found = strlen(g->modes[k].name) == n && !strncmp(p, g->modes[k].name, n);
+		if (!found)
+			return bg_error_set(BG_EINPUT,
+					    "--modes: '%.*s' is not a mode the gates' bitgate.json "
+					    "declares (gates.modes: %zu declared)",
+					    (int)(n > 64 ? 64 : n), p, g->n_modes);
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+int bg_compare_choose_modes(struct bg_compare *c, const char *list)
+{
+	snprintf(c->label[BG_CMP_BASE], sizeof(c->label[0]), "base");
+	snprintf(c->label[BG_CMP_HEAD], sizeof(c->label[0]), "head");
+	c->n_sides = BG_CMP_MODE0;
+	for (int s = 0; s < BG_CMP_SIDES; s++)
+		c->side_mode[s] = -1;
+	int none = list && !strcmp(list, "none");
+	int rc = list && !none ? check_mode_names(&c->g, list) : 0;
+	for (size_t k = 0; k < c->g.n_modes && rc == 0; k++) {
+		const char *name = c->g.modes[k].name;
+		c->mode_side[k] = -1;
+		c->mode_in[k].requested = !none && (!list || listed(list, name));
+		if (!c->mode_in[k].requested)
+			continue;
+		c->mode_side[k] = c->n_sides;
+		c->side_mode[c->n_sides] = (int)k;
+		snprintf(c->label[c->n_sides++], sizeof(c->label[0]), "head-%s", name);
+	}
+	return rc;
+}
+
 int bg_compare_choose_gates(struct bg_compare *c)
 {
 	const struct bg_compare_opts *o = c->o;
@@ -297,46 +369,48 @@ int bg_compare_choose_gates(struct bg_compare *c)
 	if (rc < 0)
 		return rc;
 	c->rounds = o->rounds > 0 ? o->rounds : c->g.rounds;
-	c->with_strict = o->strict != 0 && c->g.strict;
-	if (!c->with_strict)
-		c->g.strict = 0;
-	c->n_sides = c->with_strict ? BG_CMP_SIDES : 2;
-	return 0;
+	return bg_compare_choose_modes(c, o->modes);
+}
+
+/* The engine options of side s: the base, the head, or the head again in a mode. */
+static struct bg_engine_opts side_opts(const struct bg_compare *c, int s)
+{
+	const struct bg_compare_opts *o = c->o;
+	int is_mode = s >= BG_CMP_MODE0;
+	return (struct bg_engine_opts){
+		.kind = !strcmp(o->kind, "ci") ? "ci" : "local",
+		.label = c->label[s],
+		.config_path = o->config_path,
+		.repetitions = c->rounds,
+		.filter = o->filter,
+		.tests = o->tests && !is_mode,
+		.pin_cpu = o->pin_cpu,
+		.jobs = o->jobs,
+		.rebuild = o->rebuild && !is_mode,
+	};
 }
 
 int bg_compare_engine_opts(struct bg_compare *c)
 {
 	const struct bg_compare_opts *o = c->o;
-	const char *kind = !strcmp(o->kind, "ci") ? "ci" : "local";
-	static char *const strict_env[] = {"BITNET_STRICT_MODE=1", NULL};
-	int rc = 0;
-	for (int s = 0; s < BG_CMP_SIDES; s++) {
-		c->eo[s] = (struct bg_engine_opts){
-			.kind = kind,
-			.label = side_label[s],
-			.config_path = o->config_path,
-			.repetitions = c->rounds,
-			.filter = o->filter,
-			.tests = o->tests && s != BG_CMP_STRICT,
-			.pin_cpu = o->pin_cpu,
-			.jobs = o->jobs,
-			.rebuild = o->rebuild && s != BG_CMP_STRICT,
-		};
-	}
-	if (o->head_env) {
-		/* the strict side is the head too: it gets the same additions */
-		c->eo[BG_CMP_HEAD].extra_env = o->head_env;
-		for (char *const *e = o->head_env; *e && rc == 0; e++)
-			rc = bg_strv_push(&c->strict_env, &c->n_strict_env, *e);
-		if (rc == 0)
-			rc = bg_strv_push(&c->strict_env, &c->n_strict_env, strict_env[0]);
+	for (int s = 0; s < c->n_sides; s++)
+		c->eo[s] = side_opts(c, s);
+	c->eo[BG_CMP_HEAD].extra_env = o->head_env;
+	for (int s = BG_CMP_MODE0; s < c->n_sides; s++) {
+		const struct bg_mode_config *m = &c->g.modes[c->side_mode[s]];
+		int rc = 0;
+		/* a mode's side is the head too: it gets the head's additions, then its own */
+		for (char *const *e = o->head_env; e && *e && rc == 0; e++)
+			rc = bg_strv_push(&c->env[s], &c->n_env[s], *e);
+		for (size_t i = 0; i < m->n_env && rc == 0; i++)
+			rc = bg_strv_push(&c->env[s], &c->n_env[s], m->env[i]);
 		if (rc < 0)
 			return rc;
+		c->eo[s].extra_env = c->env[s];
+		c->eo[s].mode = m->name;
+		/* it runs what the head runs; the overhead uses the mode's filter */
+		c->eo[s].keep = m->filter;
 	}
-	c->eo[BG_CMP_STRICT].extra_env = c->strict_env ? c->strict_env : strict_env;
-	c->eo[BG_CMP_STRICT].mode = "strict";
-	/* the strict side runs what the head runs; the overhead uses gates.strict.filter's */
-	c->eo[BG_CMP_STRICT].keep = c->g.strict_filter;
 	return 0;
 }
 
@@ -354,7 +428,7 @@ static const struct bg_commit *commit_of(const struct bg_compare *c, int s)
 static int prepare_sides(struct bg_compare *c)
 {
 	for (int s = 0; s < c->n_sides; s++) {
-		bg_progress_prefix("[%s %.10s]", side_label[s], commit_of(c, s)->sha);
+		bg_progress_prefix("[%s %.10s]", c->label[s], commit_of(c, s)->sha);
 		bg_progress_start();
 		int rc = bg_subject_prepare(c->app, &c->subj[s], commit_of(c, s), &c->eo[s]);
 		if (rc < 0)
@@ -363,13 +437,13 @@ static int prepare_sides(struct bg_compare *c)
 	return 0;
 }
 
-/* Interleaved rounds: base head strict, then strict head base, ... */
+/* Interleaved rounds: base head modes..., then the reverse, ... */
 static int run_rounds(struct bg_compare *c)
 {
 	for (int r = 0; r < c->rounds; r++) {
 		for (int k = 0; k < c->n_sides; k++) {
 			int s = bg_compare_round_side(r, k, c->n_sides);
-			bg_progress_prefix("[round %d/%d %s]", r + 1, c->rounds, side_label[s]);
+			bg_progress_prefix("[round %d/%d %s]", r + 1, c->rounds, c->label[s]);
 			int rc = bg_subject_bench_round(c->app, &c->subj[s], r);
 			if (rc < 0)
 				return rc;
@@ -381,7 +455,7 @@ static int run_rounds(struct bg_compare *c)
 static int run_tests(struct bg_compare *c)
 {
 	for (int s = 0; s < 2; s++) {
-		bg_progress_prefix("[%s %.10s]", side_label[s], commit_of(c, s)->sha);
+		bg_progress_prefix("[%s %.10s]", c->label[s], commit_of(c, s)->sha);
 		int rc = bg_subject_tests(c->app, &c->subj[s]);
 		if (rc < 0)
 			return rc;
@@ -420,10 +494,10 @@ int bg_compare_load(struct bg_compare *c)
 	return rc;
 }
 
-/* Each head row against the base's, and against its strict twin. */
+/* Each head row against the base's, and against its twin in each mode measured. */
 static void pair_head_rows(struct bg_compare *c)
 {
-	const struct bg_result_rec *base = c->res[BG_CMP_BASE], *st = c->res[BG_CMP_STRICT];
+	const struct bg_result_rec *base = c->res[BG_CMP_BASE];
 	for (size_t i = 0; i < c->nres[BG_CMP_HEAD]; i++) {
 		const struct bg_result_rec *h = &c->res[BG_CMP_HEAD][i];
 		const struct bg_result_rec *b = find_row(base, c->nres[BG_CMP_BASE], h, h->mode);
@@ -431,18 +505,29 @@ static void pair_head_rows(struct bg_compare *c)
 			continue; /* cannot run on this machine at all (no AVX-512 here): no row */
 		fill_series(&c->series[c->n_series], b, h, h->mode);
 		c->series[c->n_series++].noise_floor = noise_floor(c->app, &c->g, h, c->started);
-		const struct bg_result_rec *s = find_row(st, c->nres[BG_CMP_STRICT], h, "strict");
-		if (s && !s->skipped && !h->skipped)
-			fill_series(&c->strict[c->n_strict++], h, s, "strict");
+		for (int s = BG_CMP_MODE0; s < c->n_sides; s++) {
+			struct bg_mode_input *mi = &c->mode_in[c->side_mode[s]];
+			const char *name = c->g.modes[c->side_mode[s]].name;
+			const struct bg_result_rec *m = find_row(c->res[s], c->nres[s], h, name);
+			if (m && !m->skipped && !h->skipped)
+				fill_series(&c->mode_series[c->side_mode[s]][mi->n_series++], h, m,
+					    name);
+		}
 	}
 }
 
 int bg_compare_pair_series(struct bg_compare *c)
 {
 	c->series = calloc(c->nres[BG_CMP_BASE] + c->nres[BG_CMP_HEAD] + 1, sizeof(*c->series));
-	c->strict = calloc(c->nres[BG_CMP_HEAD] + 1, sizeof(*c->strict));
-	if (!c->series || !c->strict)
+	if (!c->series)
 		return bg_error_oom();
+	for (int s = BG_CMP_MODE0; s < c->n_sides; s++) {
+		int k = c->side_mode[s];
+		if (!(c->mode_series[k] =
+			      calloc(c->nres[BG_CMP_HEAD] + 1, sizeof(**c->mode_series))))
+			return bg_error_oom();
+		c->mode_in[k].series = c->mode_series[k];
+	}
 	pair_head_rows(c);
 	/* what only the base measured */
 	for (size_t i = 0; i < c->nres[BG_CMP_BASE]; i++) {
@@ -481,18 +566,23 @@ static const char *bench_format(const struct bg_compare *c)
 	return cfg && cfg->bench_format ? cfg->bench_format : BG_FORMAT_BITGATE;
 }
 
-int bg_compare_input(const struct bg_compare *c, struct bg_cmp_input *in)
+int bg_compare_input(struct bg_compare *c, struct bg_cmp_input *in)
 {
+	int incomplete = 0;
+	for (int s = BG_CMP_MODE0; s < c->n_sides; s++) {
+		struct bg_mode_input *mi = &c->mode_in[c->side_mode[s]];
+		mi->ran = side_complete(c, s);
+		mi->error = c->subj[s].error;
+		incomplete |= !mi->ran;
+	}
 	*in = (struct bg_cmp_input){
 		.cfg = &c->g,
 		.base = side_status(c, BG_CMP_BASE),
 		.head = side_status(c, BG_CMP_HEAD),
 		.series = c->series,
 		.n_series = c->n_series,
-		.strict_ran = c->with_strict && side_complete(c, BG_CMP_STRICT),
-		.strict_error = c->with_strict ? c->subj[BG_CMP_STRICT].error : NULL,
-		.strict = c->strict,
-		.n_strict = c->n_strict,
+		.modes = c->mode_in,
+		.n_modes = c->g.n_modes,
 		.bench_format = bench_format(c),
 		.format_checks = bg_bench_format_checks(bench_format(c)),
 		.tests_ran = c->o->tests,
@@ -500,7 +590,7 @@ int bg_compare_input(const struct bg_compare *c, struct bg_cmp_input *in)
 		.n_suites_expected = c->n_expected,
 		.seed = c->o->seed,
 	};
-	return !in->base.complete || !in->head.complete || (c->with_strict && !in->strict_ran);
+	return !in->base.complete || !in->head.complete || incomplete;
 }
 
 /* The decision's evidence trail: sides, machine, commands; the gates fill the rest. */
@@ -516,13 +606,23 @@ static int fill_evidence(const struct bg_compare *c, struct bg_decision *d)
 		return rc;
 	d->machine = describe_machine(&c->app->machine);
 	d->fingerprint = bg_strdup(c->app->machine.fingerprint);
-	d->strict.run_id = c->with_strict ? subj[BG_CMP_STRICT].run_id : 0;
 	return commands_of(d, c->o, &subj[BG_CMP_HEAD]);
+}
+
+/* Each mode's run, in the decision and as storage records it. */
+static void mode_runs(const struct bg_compare *c, struct bg_decision *d, struct bg_db_mode_run *v)
+{
+	for (size_t k = 0; k < d->n_modes; k++) {
+		int s = c->mode_side[k];
+		d->modes[k].run_id = s >= 0 ? c->subj[s].run_id : 0;
+		v[k] = (struct bg_db_mode_run){d->modes[k].name, d->modes[k].run_id};
+	}
 }
 
 int bg_compare_decide(struct bg_compare *c, const struct bg_cmp_input *in, struct bg_decision **out)
 {
 	char *json = NULL;
+	struct bg_db_mode_run runs[BG_MODES_MAX];
 	struct bg_decision *d = calloc(1, sizeof(*d));
 	if (!d)
 		return bg_error_oom();
@@ -530,12 +630,13 @@ int bg_compare_decide(struct bg_compare *c, const struct bg_cmp_input *in, struc
 	if (rc == 0)
 		rc = bg_gates_decide(in, d);
 	if (rc == 0) {
-		d->method = method_text(&c->g, c->rounds, c->with_strict);
+		mode_runs(c, d, runs);
+		d->method = method_text(c);
 		rc = bg_decision_to_json(d, &json);
 	}
 	if (rc == 0)
 		rc = bg_db_decision_put(c->app->db, c->o->kind, d->base.run_id, d->head.run_id,
-					d->strict.run_id, bg_conclusion_name(d->conclusion), json,
+					runs, d->n_modes, bg_conclusion_name(d->conclusion), json,
 					&d->id);
 	free(json);
 	if (rc == 0) {

@@ -13,7 +13,6 @@ void bg_compare_cli_defaults(struct bg_compare_cli *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->o.pin_cpu = -1;
-	c->o.strict = -1;
 	c->o.seed = 0x6b17617465ULL; /* fixed: the same samples give the same decision */
 	c->format = "table";
 }

@@ -13,7 +13,8 @@
 #include "bg_engine.h"
 #include "bg_rules.h"
 
-enum { BG_CMP_BASE, BG_CMP_HEAD, BG_CMP_STRICT, BG_CMP_SIDES };
+/* Sides: the base, the head, then the head again once per opt-in mode measured. */
+enum { BG_CMP_BASE, BG_CMP_HEAD, BG_CMP_MODE0, BG_CMP_SIDES = BG_CMP_MODE0 + BG_MODES_MAX };
 
 struct bg_compare {
 	struct bg_app *app;              /* borrowed */
@@ -23,12 +24,14 @@ struct bg_compare {
 	struct bg_config *gate_src; /* the base's, for the gates; NULL: the head's */
 	struct bg_gate_config g;    /* the gates the decision applies */
 	int rounds;                 /* interleaved rounds per side */
-	int with_strict;            /* the head runs a third time, in strict mode */
-	int n_sides;                /* 2, or 3 with the strict side */
-	int64_t started;            /* the decision's time */
+	int n_sides;                /* 2 + the modes measured */
+	int mode_side[BG_MODES_MAX];  /* the side of each of g.modes; -1: not measured */
+	int side_mode[BG_CMP_SIDES];  /* the mode (index in g.modes) of each side; -1: none */
+	char label[BG_CMP_SIDES][48]; /* "base", "head", "head-<mode>" */
+	int64_t started;              /* the decision's time */
 	struct bg_engine_opts eo[BG_CMP_SIDES];
-	char **strict_env; /* the strict side's env when the head has additions of its own */
-	size_t n_strict_env;
+	char **env[BG_CMP_SIDES]; /* a mode side's additions: the head's, then the mode's */
+	size_t n_env[BG_CMP_SIDES];
 	struct bg_subject subj[BG_CMP_SIDES];
 	struct bg_result_rec *res[BG_CMP_SIDES]; /* what each side's run stored */
 	size_t nres[BG_CMP_SIDES];
@@ -36,8 +39,8 @@ struct bg_compare {
 	size_t nsuites[2];
 	struct bg_cmp_series *series; /* every benchmark of either side, base against head */
 	size_t n_series;
-	struct bg_cmp_series *strict; /* head against head in strict mode */
-	size_t n_strict;
+	struct bg_cmp_series *mode_series[BG_MODES_MAX]; /* head against head in each mode */
+	struct bg_mode_input mode_in[BG_MODES_MAX];      /* what the gates read of each mode */
 	char **expected; /* suite names the head's bitgate.json configures */
 	size_t n_expected;
 };
@@ -50,14 +53,20 @@ void bg_compare_clear(struct bg_compare *c);
 int bg_compare_resolve(struct bg_compare *c);
 
 /* The gates, from the base's bitgate.json (a change cannot loosen its own gate; the head's
- * when the base has none, --config when given), and the rounds and strict run they imply. */
+ * when the base has none, --config when given), the rounds, and the sides of the opt-in
+ * modes measured (o->modes: NULL every declared mode, "none", or names; BG_EINPUT naming
+ * one that is not declared). */
 int bg_compare_choose_gates(struct bg_compare *c);
 
-/* The engine options of each side: the strict side is the head again, with
- * BITNET_STRICT_MODE=1 after the head's own additions, no tests and no rebuild. */
+/* The sides of the modes of c->g to measure (list as o->modes), after the base and the
+ * head, in gates.modes' order; their labels. Part of bg_compare_choose_gates. */
+int bg_compare_choose_modes(struct bg_compare *c, const char *list);
+
+/* The engine options of each side: a mode's side is the head again, with the mode's env
+ * after the head's own additions, its filter, no tests and no rebuild. */
 int bg_compare_engine_opts(struct bg_compare *c);
 
-/* The side measured k-th in round r of n_sides: base head strict, then strict head base. */
+/* The side measured k-th in round r of n_sides: base head modes..., then the reverse. */
 int bg_compare_round_side(int r, int k, int n_sides);
 
 /* Prepares (builds) every side, runs the interleaved rounds and the tests, finishes each
@@ -68,12 +77,13 @@ int bg_compare_measure(struct bg_compare *c);
 int bg_compare_load(struct bg_compare *c);
 
 /* Pairs the results into series: each head row with the base's (no row when neither side
- * could run it), each base row the head lacks, each head row with its strict twin; with
- * each default series' noise floor; and the expected suite names. */
+ * could run it), each base row the head lacks, each head row with its twin in each mode;
+ * with each default series' noise floor; and the expected suite names. */
 int bg_compare_pair_series(struct bg_compare *c);
 
-/* What the gates read. Returns 1 when a side's measurement is incomplete. */
-int bg_compare_input(const struct bg_compare *c, struct bg_cmp_input *in);
+/* What the gates read (each mode's part in c->mode_in). Returns 1 when a side's
+ * measurement is incomplete. */
+int bg_compare_input(struct bg_compare *c, struct bg_cmp_input *in);
 
 /* Kernel IDs of a side, comma-separated and unique, from its results; NULL when none. */
 char *bg_compare_kernels_of(const struct bg_result_rec *v, size_t n);

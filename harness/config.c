@@ -216,8 +216,7 @@ static int read_env_var(char **out, const struct bg_json_at *at, const cJSON *m)
 	return *out ? 0 : BG_ENOMEM;
 }
 
-/* An env object ({"KEY": "value"}) into a NULL-terminated "KEY=value" array. */
-static int read_env(char ***out, size_t *n_out, const struct bg_json_at *at, const cJSON *v)
+int bg_config_read_env(char ***out, size_t *n_out, const struct bg_json_at *at, const cJSON *v)
 {
 	if (!cJSON_IsObject(v))
 		return bg_json_at_fail(at, "expected an object of strings, got %s",
@@ -313,7 +312,7 @@ static int read_step_member(const struct step_reader *r, const struct bg_json_at
 	if (!strcmp(key, "timeout_s"))
 		return read_timeout(&step->timeout_s, at, m);
 	if (!strcmp(key, "env"))
-		return read_env(&step->env, &step->n_env, at, m);
+		return bg_config_read_env(&step->env, &step->n_env, at, m);
 	if (!strcmp(key, "cwd"))
 		return read_string(&step->cwd, at, m, true);
 	if (r->kind == STEP_BUILD && !strcmp(key, "name"))
@@ -549,7 +548,7 @@ static int read_root_member(struct bg_config *cfg, const struct bg_json_at *at, 
 	if (!strcmp(key, "tests"))
 		return read_tests(cfg, at, m);
 	if (!strcmp(key, "env"))
-		return read_env(&cfg->env, &cfg->n_env, at, m);
+		return bg_config_read_env(&cfg->env, &cfg->n_env, at, m);
 	/* gates: gate_config.c; nightly: nightly_config.c */
 	if (!strcmp(key, "gates") || !strcmp(key, "nightly"))
 		return bg_json_want_object(at, m);

@@ -74,11 +74,15 @@ int bg_decision_to_json(const struct bg_decision *d, char **out);
 int bg_decision_from_json(struct bg_decision **out, const char *text, size_t len,
 			  const char *origin);
 
-/* The stored decision JSON with its ids set: "id" and the "run_id" of base, head and strict
- * (where they are numbers), printed unformatted into *out (malloc'd). What storage (db/) is
- * handed to export and import decisions without reading their schema
- * (bg_db_decision_ids_fn). BG_EINPUT when json is not JSON. */
-int bg_decision_json_set_ids(char **out, const char *json, int64_t id, const int64_t run_ids[3]);
+/* The stored decision JSON with its ids set: "id", the "run_id" of base and head, and that of
+ * each element of "modes", mode_runs[k] for the k-th (where they are numbers; a decision
+ * stored before modes were general has one "strict" object, which takes mode_runs[0];
+ * mode_runs NULL sets them all to 0),
+ * printed unformatted into *out (malloc'd). What storage (db/) is handed to export and
+ * import decisions without reading their schema (bg_db_decision_ids_fn). BG_EINPUT when json
+ * is not JSON. */
+int bg_decision_json_set_ids(char **out, const char *json, int64_t id, int64_t base_run,
+			     int64_t head_run, const int64_t *mode_runs, size_t n_mode_runs);
 
 /* Escapes text for a GitHub Markdown table cell: '|' , backslash, backticks, '<', '>', '&',
  * '*', '_', '[', ']' and newlines cannot break the table or inject HTML or links. */

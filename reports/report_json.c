@@ -128,15 +128,12 @@ static const struct field suite_fields[] = {
 	FIELD(struct bg_suite_cmp, F_STR, skipped),
 };
 
-static const struct field strict_fields[] = {
-	FIELD(struct bg_strict_cmp, F_I32, measured),
-	FIELD(struct bg_strict_cmp, F_NUM, overhead),
-	FIELD(struct bg_strict_cmp, F_NUM, lo),
-	FIELD(struct bg_strict_cmp, F_NUM, hi),
-	FIELD(struct bg_strict_cmp, F_NUM, limit),
-	FIELD(struct bg_strict_cmp, F_SIZE, n_benchmarks),
-	FIELD(struct bg_strict_cmp, F_I64, run_id),
-	FIELD(struct bg_strict_cmp, F_STR, skipped),
+static const struct field mode_fields[] = {
+	FIELD(struct bg_mode_cmp, F_STR, name),     FIELD(struct bg_mode_cmp, F_STR, env),
+	FIELD(struct bg_mode_cmp, F_I32, measured), FIELD(struct bg_mode_cmp, F_NUM, overhead),
+	FIELD(struct bg_mode_cmp, F_NUM, lo),       FIELD(struct bg_mode_cmp, F_NUM, hi),
+	FIELD(struct bg_mode_cmp, F_NUM, limit),    FIELD(struct bg_mode_cmp, F_SIZE, n_benchmarks),
+	FIELD(struct bg_mode_cmp, F_I64, run_id),   FIELD(struct bg_mode_cmp, F_STR, skipped),
 };
 
 /* The fields of the part at p into the object j; -1 when out of memory. */
@@ -192,10 +189,10 @@ static int put_suite(cJSON *a, const struct bg_suite_cmp *s)
 	return j ? put_fields(j, s, suite_fields, BG_COUNTOF(suite_fields)) : -1;
 }
 
-static int put_strict(cJSON *o, const struct bg_strict_cmp *s)
+static int put_mode(cJSON *a, const struct bg_mode_cmp *m)
 {
-	cJSON *j = cJSON_AddObjectToObject(o, "strict");
-	return j ? put_fields(j, s, strict_fields, BG_COUNTOF(strict_fields)) : -1;
+	cJSON *j = add_element(a);
+	return j ? put_fields(j, m, mode_fields, BG_COUNTOF(mode_fields)) : -1;
 }
 
 static int put_decision(cJSON *o, const struct bg_decision *d)
@@ -222,11 +219,16 @@ static int put_decision(cJSON *o, const struct bg_decision *d)
 	for (size_t i = 0; suites && i < d->n_suites; i++)
 		if (put_suite(suites, &d->suites[i]))
 			return -1;
-	if (!gates || !rows || !suites)
+	cJSON *modes = cJSON_AddArrayToObject(o, "modes");
+	for (size_t i = 0; modes && i < d->n_modes; i++)
+		if (put_mode(modes, &d->modes[i]))
+			return -1;
+	if (!gates || !rows || !suites || !modes)
 		return -1;
-	return put_strict(o, &d->strict) || put_strv(o, "findings", d->findings, d->n_findings) ||
+	return put_strv(o, "findings", d->findings, d->n_findings) ||
 			       put_i64(o, "rounds", d->rounds) ||
-			       put_num(o, "quantile", d->quantile) || put_num(o, "alpha", d->alpha) ||
+			       put_num(o, "quantile", d->quantile) ||
+			       put_num(o, "alpha", d->alpha) ||
 			       put_str(o, "conclusion", bg_conclusion_name(d->conclusion)) ||
 			       put_str(o, "method", d->method)
 		       ? -1
@@ -417,12 +419,38 @@ static int get_gate(const struct bg_json_at *r, const cJSON *j, void *out)
 	return err;
 }
 
-static int get_strict(const struct bg_json_at *top, const cJSON *o, struct bg_strict_cmp *s)
+static int get_mode(const struct bg_json_at *r, const cJSON *j, void *out)
+{
+	return get_fields(r, j, out, mode_fields, BG_COUNTOF(mode_fields));
+}
+
+/* Decisions stored before opt-in modes were general held one "strict" object: it becomes
+ * the mode "strict" unless it says strict mode was not enabled. */
+static int get_old_strict(const struct bg_json_at *top, const cJSON *o, struct bg_decision *d)
 {
 	const cJSON *j;
 	struct bg_json_at r;
-	int err = bg_json_get_object(top, o, "strict", BG_JSON_REQUIRED, &j, &r);
-	return err < 0 ? err : get_fields(&r, j, s, strict_fields, BG_COUNTOF(strict_fields));
+	struct bg_mode_cmp m = {0};
+	int err = bg_json_get_object(top, o, "strict", BG_JSON_OPTIONAL, &j, &r);
+	if (err <= 0)
+		return err;
+	err = get_fields(&r, j, &m, mode_fields, BG_COUNTOF(mode_fields));
+	if (!err && (m.measured || !m.skipped || strncmp(m.skipped, "not enabled", 11))) {
+		free(m.name);
+		free(m.env);
+		m.env = bg_strdup("BITNET_STRICT_MODE=1");
+		if (!(m.name = bg_strdup("strict")) || !m.env ||
+		    !(d->modes = calloc(1, sizeof(*d->modes)))) {
+			err = bg_error_oom();
+		} else {
+			d->modes[d->n_modes++] = m;
+			return 0;
+		}
+	}
+	free(m.name);
+	free(m.env);
+	free(m.skipped);
+	return err;
 }
 
 /* An array of structs of size each, read by get: allocated at full length first, so a
@@ -462,7 +490,10 @@ static int get_lists(const struct bg_json_at *r, const cJSON *o, struct bg_decis
 	err = err ? err
 		  : get_list(r, o, "suites", sizeof(*d->suites), get_suite, (void **)&d->suites,
 			     &d->n_suites);
-	return err;
+	if (!err && bg_json_member(o, "modes"))
+		return get_list(r, o, "modes", sizeof(*d->modes), get_mode, (void **)&d->modes,
+				&d->n_modes);
+	return err ? err : get_old_strict(r, o, d);
 }
 
 static int get_decision(const struct bg_json_at *r, const cJSON *o, struct bg_decision *d)
@@ -482,7 +513,6 @@ static int get_decision(const struct bg_json_at *r, const cJSON *o, struct bg_de
 	err = err ? err : get_str(r, o, "fingerprint", &d->fingerprint);
 	err = err ? err : get_strv(r, o, "commands", &d->commands, &d->n_commands);
 	err = err ? err : get_lists(r, o, d);
-	err = err ? err : get_strict(r, o, &d->strict);
 	err = err ? err : get_strv(r, o, "findings", &d->findings, &d->n_findings);
 	err = err ? err : get_i32(r, o, "rounds", &d->rounds);
 	err = err ? err : get_num(r, o, "quantile", &d->quantile);
@@ -529,16 +559,27 @@ static void set_id(cJSON *o, const char *key, int64_t v)
 		cJSON_SetNumberValue(id, (double)v);
 }
 
-int bg_decision_json_set_ids(char **out, const char *json, int64_t id, const int64_t run_ids[3])
+int bg_decision_json_set_ids(char **out, const char *json, int64_t id, int64_t base_run,
+			     int64_t head_run, const int64_t *mode_runs, size_t n_mode_runs)
 {
-	static const char *const sides[] = {"base", "head", "strict"};
 	*out = NULL;
 	cJSON *d = cJSON_Parse(json);
 	if (!d)
 		return bg_error_set(BG_EINPUT, "a stored decision is not valid JSON");
 	set_id(d, "id", id);
-	for (int k = 0; k < 3; k++)
-		set_id(cJSON_GetObjectItemCaseSensitive(d, sides[k]), "run_id", run_ids[k]);
+	set_id(cJSON_GetObjectItemCaseSensitive(d, "base"), "run_id", base_run);
+	set_id(cJSON_GetObjectItemCaseSensitive(d, "head"), "run_id", head_run);
+	const cJSON *modes = cJSON_GetObjectItemCaseSensitive(d, "modes");
+	cJSON *m;
+	size_t k = 0;
+	cJSON_ArrayForEach(m, modes)
+	{
+		if (!mode_runs || k < n_mode_runs)
+			set_id(m, "run_id", mode_runs ? mode_runs[k++] : 0);
+	}
+	if (!modes && (!mode_runs || n_mode_runs))
+		set_id(cJSON_GetObjectItemCaseSensitive(d, "strict"), "run_id",
+		       mode_runs ? mode_runs[0] : 0);
 	char *text = cJSON_PrintUnformatted(d);
 	cJSON_Delete(d);
 	/* cJSON may allocate with its own hooks; callers free with free(). */

@@ -1,7 +1,7 @@
 /* The Markdown check-run report (see bg_report.h): what a reviewer reads on a pull request.
  * Layout: the verdict line, the gates table, then one "### " section each for the findings,
- * benchmarks, strict mode, tests, evidence and method. report_checkrun.c relies on that:
- * the check run's summary is everything before the first line starting with "### ". */
+ * benchmarks, opt-in modes (when declared), tests, evidence and method. report_checkrun.c relies on
+ * that: the check run's summary is everything before the first line starting with "### ". */
 #include "bg_report.h"
 #include "report_int.h"
 
@@ -418,28 +418,40 @@ static int put_benchmarks(struct bg_buf *out, const struct bg_decision *d, size_
 	return err;
 }
 
-static int put_strict(struct bg_buf *out, const struct bg_decision *d)
+static int put_mode(struct bg_buf *out, const struct bg_mode_cmp *m)
 {
-	const struct bg_strict_cmp *s = &d->strict;
-	int err = bg_buf_puts(out, "\n### Strict-mode overhead\n\n");
+	int err = bg_buf_puts(out, "- **") || bg_md_escape_cell(out, m->name ? m->name : "?") ||
+		  bg_buf_puts(out, "** (") || put_code(out, m->env, "no environment recorded") ||
+		  bg_buf_puts(out, "): ");
 	if (err)
-		return err;
-	if (!s->measured)
+		return BG_ENOMEM;
+	if (!m->measured)
 		return bg_buf_puts(out, "\xE2\x9A\xAA not measured: ") ||
-				       bg_md_escape_cell(out, s->skipped ? s->skipped
+				       bg_md_escape_cell(out, m->skipped ? m->skipped
 									 : "no reason given") ||
 				       bg_buf_puts(out, "\n")
 			       ? BG_ENOMEM
 			       : 0;
 	char over[32], ci[80], limit[32];
-	bg_fmt_pct(over, sizeof(over), s->overhead, s->overhead, 1, DASH);
-	bg_fmt_interval(ci, sizeof(ci), s->lo, s->hi, DASH);
-	bg_fmt_pct(limit, sizeof(limit), s->limit, s->limit, 0, DASH);
+	bg_fmt_pct(over, sizeof(over), m->overhead, m->overhead, 1, DASH);
+	bg_fmt_interval(ci, sizeof(ci), m->lo, m->hi, DASH);
+	bg_fmt_pct(limit, sizeof(limit), m->limit, m->limit, 0, DASH);
 	return bg_buf_printf(out,
-			     "`BITNET_STRICT_MODE=1` against the default mode: **%s** %s (95%% "
-			     "interval; geometric mean of strict/default - 1 over %zu benchmarks); "
-			     "allowed: %s. Strict-mode run %lld.\n",
-			     over, ci, s->n_benchmarks, limit, (long long)s->run_id);
+			     "against the default mode **%s** %s (95%% interval; geometric mean "
+			     "of mode/default - 1 over %zu benchmarks); allowed: %s. Run %lld.\n",
+			     over, ci, m->n_benchmarks, limit, (long long)m->run_id);
+}
+
+/* The opt-in modes bitgate.json declares (gates.modes), each against the default mode;
+ * nothing when it declares none. */
+static int put_modes(struct bg_buf *out, const struct bg_decision *d)
+{
+	if (!d->n_modes)
+		return 0;
+	int err = bg_buf_puts(out, "\n### Opt-in modes: overhead\n\n");
+	for (size_t i = 0; i < d->n_modes && !err; i++)
+		err = put_mode(out, &d->modes[i]);
+	return err;
 }
 
 static int put_tests(struct bg_buf *out, const struct bg_decision *d)
@@ -525,6 +537,18 @@ static int put_commands(struct bg_buf *out, const struct bg_decision *d)
 	return err || bg_buf_putc(out, '\n') ? BG_ENOMEM : 0;
 }
 
+/* ", strict 12" for each opt-in mode whose run was made. */
+static int put_mode_runs(struct bg_buf *out, const struct bg_decision *d)
+{
+	int err = 0;
+	for (size_t i = 0; i < d->n_modes && !err; i++)
+		if (d->modes[i].run_id)
+			err = bg_buf_puts(out, ", ") ||
+			      bg_md_escape_cell(out, d->modes[i].name ? d->modes[i].name : "?") ||
+			      bg_buf_printf(out, " %lld", (long long)d->modes[i].run_id);
+	return err;
+}
+
 static int put_evidence(struct bg_buf *out, const struct bg_decision *d)
 {
 	char when[32];
@@ -539,10 +563,7 @@ static int put_evidence(struct bg_buf *out, const struct bg_decision *d)
 		  bg_buf_puts(out, " (") || bg_md_escape_cell(out, d->kind ? d->kind : "?") ||
 		  bg_buf_printf(out, ", %s UTC); runs: base %lld, head %lld", when,
 				(long long)d->base.run_id, (long long)d->head.run_id) ||
-		  (d->strict.measured
-			   ? bg_buf_printf(out, ", strict %lld", (long long)d->strict.run_id)
-			   : 0) ||
-		  bg_buf_putc(out, '\n');
+		  put_mode_runs(out, d) || bg_buf_putc(out, '\n');
 	if (!err && d->n_commands)
 		err = put_commands(out, d);
 	else if (!err)
@@ -570,7 +591,7 @@ int bg_report_markdown_rows(struct bg_buf *out, const struct bg_decision *d, siz
 	err = err ? err : put_gates(out, d);
 	err = err ? err : put_findings(out, d);
 	err = err ? err : put_benchmarks(out, d, max_rows);
-	err = err ? err : put_strict(out, d);
+	err = err ? err : put_modes(out, d);
 	err = err ? err : put_tests(out, d);
 	err = err ? err : put_evidence(out, d);
 	err = err ? err : put_method(out, d);

@@ -204,6 +204,59 @@ TF_TEST(db__newer_schema_refused)
 	fx_done(&f);
 }
 
+/* A decision's modes are stored with it, in order, and each mode's run finds it. */
+TF_TEST(db__decision_modes_stored_and_found)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_open(&f);
+	int64_t a = begin_run(f.db, f.machine, SHA_A, "ci", 1);
+	int64_t b = begin_run(f.db, f.machine, SHA_A, "ci", 2);
+	int64_t m = begin_run(f.db, f.machine, SHA_A, "ci", 3);
+	struct bg_db_mode_run modes[] = {{"strict", m}, {"trace", 0}};
+	int64_t id, of;
+	CHECK_OK(bg_db_decision_put(f.db, "ci", a, b, modes, 2, "success", "{}", &id));
+	CHECK_OK(bg_db_decision_of_run(f.db, m, &of));
+	TF_CHECK_EQ(of, id);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM decision_modes WHERE name = "
+					 "'trace' AND position = 1 AND run_id IS NULL"),
+		    1);
+	fx_done(&f);
+}
+
+/* A database from before modes were general: its strict runs become the mode "strict". */
+TF_TEST(db__strict_runs_migrate_to_modes)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_open(&f);
+	int64_t a = begin_run(f.db, f.machine, SHA_A, "ci", 1);
+	int64_t s = begin_run(f.db, f.machine, SHA_A, "ci", 2);
+	bg_db_close(f.db);
+	f.db = NULL;
+	char sql[300];
+	snprintf(sql, sizeof(sql),
+		 "DROP TABLE decision_modes; INSERT INTO decisions (kind, base_run_id, "
+		 "head_run_id, strict_run_id, conclusion, created, decision) VALUES ('ci', %lld, "
+		 "%lld, %lld, 'success', 5, '{}'); PRAGMA user_version = 3",
+		 (long long)a, (long long)a, (long long)s);
+	raw_exec(f.path, sql);
+	CHECK_OK(bg_db_open(&f.db, f.path));
+	int64_t of;
+	CHECK_OK(bg_db_decision_of_run(f.db, s, &of));
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM decision_modes WHERE name = "
+					 "'strict' AND position = 0"),
+		    1);
+	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM decisions WHERE strict_run_id "
+					 "IS NOT NULL"),
+		    0);
+	struct bg_buf report = BG_BUF_INIT;
+	CHECK_OK(bg_db_check(f.db, &report));
+	CHECK_STR(bg_buf_cstr(&report), "ok\n");
+	bg_buf_free(&report);
+	fx_done(&f);
+}
+
 TF_TEST(db__not_a_database_refused)
 {
 	struct fx f;

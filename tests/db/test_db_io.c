@@ -447,18 +447,21 @@ static void expect_bad_import(const char *db_path, const char *file, const char 
 			 tables[i]);
 }
 
-/* The decision JSON of a comparison of runs a (base) and b (head), as reports/ would write
- * it: its own id and the runs' ids of the database it is stored in. */
-static void put_decision(struct bg_db *db, int64_t a, int64_t b, const char *conclusion)
+/* The decision JSON of a comparison of runs a (base) and b (head), with the mode "strict"
+ * measured in run m when m is not 0, as reports/ would write it: its own id and the runs'
+ * ids of the database it is stored in. */
+static void put_decision(struct bg_db *db, int64_t a, int64_t b, int64_t m, const char *conclusion)
 {
 	char json[400];
 	snprintf(json, sizeof(json),
-		 "{\"schema\":\"bitgate-decision/1\",\"id\":0,\"base\":{\"sha\":\"x\",\"run_id\":%lld},"
-		 "\"head\":{\"run_id\":%lld},\"strict\":{\"measured\":0,\"run_id\":0},"
+		 "{\"schema\":\"bitgate-decision/"
+		 "1\",\"id\":0,\"base\":{\"sha\":\"x\",\"run_id\":%lld},"
+		 "\"head\":{\"run_id\":%lld},\"modes\":[{\"name\":\"strict\",\"run_id\":%lld}],"
 		 "\"conclusion\":\"%s\"}",
-		 (long long)a, (long long)b, conclusion);
+		 (long long)a, (long long)b, (long long)m, conclusion);
 	int64_t id;
-	CHECK_OK(bg_db_decision_put(db, "ci", a, b, 0, conclusion, json, &id));
+	struct bg_db_mode_run mode = {"strict", m};
+	CHECK_OK(bg_db_decision_put(db, "ci", a, b, &mode, m ? 1 : 0, conclusion, json, &id));
 }
 
 /* Exports A (three runs, two decisions) to path; the export's text, malloc'd. */
@@ -478,14 +481,17 @@ static void check_decision_ids_rewritten(struct bg_db *b, const struct bg_run_re
 	struct bg_run_rec *vb;
 	size_t nb;
 	CHECK_OK(bg_db_run_list(b, NULL, &vb, &nb));
-	int64_t base_b = 0, head_b = 0;
+	int64_t base_b = 0, head_b = 0, mode_b = 0;
 	for (size_t i = 0; i < nb; i++) {
 		if (!strcmp(vb[i].uuid, va[2].uuid))
 			base_b = vb[i].id;
 		if (!strcmp(vb[i].uuid, va[1].uuid))
 			head_b = vb[i].id;
+		if (!strcmp(vb[i].uuid, va[0].uuid))
+			mode_b = vb[i].id;
 	}
-	TF_CHECK(base_b > 3 && head_b > 3, "ids %lld %lld", (long long)base_b, (long long)head_b);
+	TF_CHECK(base_b > 3 && head_b > 3 && mode_b > 3, "ids %lld %lld %lld", (long long)base_b,
+		 (long long)head_b, (long long)mode_b);
 	int64_t id, of;
 	char *json;
 	CHECK_OK(bg_db_decision_of_run(b, base_b, &of)); /* va[2] is in one decision only */
@@ -498,6 +504,11 @@ static void check_decision_ids_rewritten(struct bg_db *b, const struct bg_run_re
 			 cJSON_GetObjectItem(cJSON_GetObjectItem(j, "head"), "run_id")
 					 ->valuedouble == (double)head_b,
 		 "ids not rewritten: %s", json);
+	const cJSON *modes = cJSON_GetObjectItem(j, "modes");
+	TF_CHECK(cJSON_GetArraySize(modes) == 1 &&
+			 cJSON_GetObjectItem(cJSON_GetArrayItem(modes, 0), "run_id")->valuedouble ==
+				 (double)mode_b,
+		 "the mode's run id not rewritten: %s", json);
 	cJSON_Delete(j);
 	free(json);
 	bg_db_run_list_free(vb, nb);
@@ -539,13 +550,20 @@ TF_TEST(db__export_import_decisions)
 	size_t na;
 	CHECK_OK(bg_db_run_list(a, NULL, &va, &na));
 	TF_CHECK_EQ(na, 3);
-	put_decision(a, va[1].id, va[0].id, "failure");
-	put_decision(a, va[2].id, va[1].id, "success");
+	put_decision(a, va[1].id, va[0].id, 0, "failure");
+	put_decision(a, va[2].id, va[1].id, va[0].id, "success");
 	char *xa = export_decisions(a, io.ea);
 	/* runs by uuid, this database's ids zeroed */
-	char want[200];
-	snprintf(want, sizeof(want), "\"record\":\"decision\",\"kind\":\"ci\",\"base_run\":\"%s\","
-		 "\"head_run\":\"%s\",\"strict_run\":null", va[1].uuid, va[0].uuid);
+	char want[300];
+	snprintf(want, sizeof(want),
+		 "\"record\":\"decision\",\"kind\":\"ci\",\"base_run\":\"%s\","
+		 "\"head_run\":\"%s\",\"mode_runs\":[]",
+		 va[1].uuid, va[0].uuid);
+	TF_CHECK(strstr(xa, want), "no decision line like %s in\n%s", want, xa);
+	snprintf(want, sizeof(want),
+		 "\"head_run\":\"%s\",\"mode_runs\":[{\"name\":\"strict\","
+		 "\"run\":\"%s\"}]",
+		 va[1].uuid, va[0].uuid);
 	TF_CHECK(strstr(xa, want), "no decision line like %s in\n%s", want, xa);
 	TF_CHECK(!strstr(xa, "\"run_id\":1") && strstr(xa, "\"run_id\":0"), "ids kept:\n%s", xa);
 

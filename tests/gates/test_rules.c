@@ -65,7 +65,6 @@ static struct bg_gate_config cfg(void)
 {
 	struct bg_gate_config c;
 	bg_gate_config_defaults(&c);
-	c.strict = 0;
 	return c;
 }
 
@@ -330,7 +329,9 @@ TF_TEST(rules__new_test_failure_and_skipped_gpu_suite)
 	bg_decision_free(d);
 }
 
-TF_TEST(rules__strict_mode_overhead)
+static char *mode_env[] = {"BITNET_STRICT_MODE=1", NULL};
+
+TF_TEST(rules__mode_overhead_is_its_own_gate)
 {
 	static struct side b, h, def, strict, slow;
 	fill(&b, 100, 0.005, 0);
@@ -340,32 +341,93 @@ TF_TEST(rules__strict_mode_overhead)
 	fill(&slow, 103, 0.002, 0);
 	struct bg_cmp_series s[] = {series("gemv/avx2/2560x6912", &b, &h)};
 	struct bg_cmp_series st[] = {series("gemv/avx2/2560x6912", &def, &strict)};
+	struct bg_mode_config mc = {"strict", mode_env, 1, 0.01, NULL};
 	struct bg_gate_config c = cfg();
-	c.strict = 1;
+	c.modes = &mc;
+	c.n_modes = 1;
+	struct bg_mode_input mi = {.requested = 1};
 	struct bg_cmp_input in = input(&c, s, 1);
-	/* configured but not made: fail closed */
+	in.modes = &mi;
+	in.n_modes = 1;
+	/* declared and asked for, but not made: its gate fails closed, perf is untouched */
 	struct bg_decision *d = decide(&in);
-	TF_CHECK_EQ(gate(d, "perf")->status, BG_GATE_FAIL);
-	TF_CHECK(d->strict.skipped, "the reason is kept");
-	bg_decision_free(d);
-	in.strict_ran = 1;
-	in.strict = st;
-	in.n_strict = 1;
-	d = decide(&in);
-	TF_CHECK(d->strict.measured && fabs(d->strict.overhead) < 0.003, "overhead %g",
-		 d->strict.overhead);
-	TF_CHECK(d->strict.lo <= d->strict.overhead && d->strict.overhead <= d->strict.hi,
-		 "interval");
-	TF_CHECK(d->strict.hi < 0.01, "hi %g", d->strict.hi);
+	TF_CHECK_EQ(gate(d, "strict")->status, BG_GATE_FAIL);
 	TF_CHECK_EQ(gate(d, "perf")->status, BG_GATE_PASS);
+	TF_CHECK_EQ(d->n_modes, (size_t)1);
+	TF_CHECK(d->modes[0].skipped, "the reason is kept");
+	TF_CHECK_EQ(d->conclusion, 1);
+	bg_decision_free(d);
+	mi.ran = 1;
+	mi.series = st;
+	mi.n_series = 1;
+	d = decide(&in);
+	TF_CHECK(d->modes[0].measured && fabs(d->modes[0].overhead) < 0.003, "overhead %g",
+		 d->modes[0].overhead);
+	TF_CHECK(d->modes[0].lo <= d->modes[0].overhead && d->modes[0].overhead <= d->modes[0].hi,
+		 "interval");
+	TF_CHECK(d->modes[0].hi < 0.01, "hi %g", d->modes[0].hi);
+	TF_CHECK(!strcmp(d->modes[0].name, "strict") &&
+			 !strcmp(d->modes[0].env, "BITNET_STRICT_MODE=1"),
+		 "%s %s", d->modes[0].name, d->modes[0].env);
+	TF_CHECK_EQ(gate(d, "strict")->status, BG_GATE_PASS);
+	TF_CHECK(strstr(gate(d, "strict")->evidence, "strict-mode overhead"), "%s",
+		 gate(d, "strict")->evidence);
+	TF_CHECK_EQ(d->conclusion, 0);
 	bg_decision_free(d);
 	/* 3% overhead: above the 1% limit */
 	st[0] = series("gemv/avx2/2560x6912", &def, &slow);
 	d = decide(&in);
-	TF_CHECK(fabs(d->strict.overhead - 0.03) < 0.005, "overhead %g", d->strict.overhead);
-	TF_CHECK_EQ(gate(d, "perf")->status, BG_GATE_FAIL);
-	TF_CHECK(strstr(gate(d, "perf")->evidence, "strict-mode overhead"), "%s",
-		 gate(d, "perf")->evidence);
+	TF_CHECK(fabs(d->modes[0].overhead - 0.03) < 0.005, "overhead %g", d->modes[0].overhead);
+	TF_CHECK_EQ(gate(d, "strict")->status, BG_GATE_FAIL);
+	TF_CHECK_EQ(gate(d, "perf")->status, BG_GATE_PASS);
+	TF_CHECK(strstr(gate(d, "strict")->evidence, "not below 1.00%"), "%s",
+		 gate(d, "strict")->evidence);
+	TF_CHECK_EQ(d->conclusion, 1);
+	bg_decision_free(d);
+	/* not asked for (--modes none): skipped, never a pass, and the conclusion stands */
+	mi.requested = 0;
+	d = decide(&in);
+	TF_CHECK_EQ(gate(d, "strict")->status, BG_GATE_SKIPPED);
+	TF_CHECK(!d->modes[0].measured, "not measured");
+	TF_CHECK_EQ(d->conclusion, 0);
+	bg_decision_free(d);
+}
+
+TF_TEST(rules__modes_none_declared_none_gated)
+{
+	static struct side b, h;
+	fill(&b, 100, 0.005, 0);
+	fill(&h, 100, 0.005, 0);
+	struct bg_cmp_series s[] = {series("BM_sort", &b, &h)};
+	struct bg_gate_config c = cfg();
+	struct bg_cmp_input in = input(&c, s, 1);
+	struct bg_decision *d = decide(&in);
+	TF_CHECK_EQ(d->n_modes, (size_t)0);
+	TF_CHECK_EQ(d->n_gates, (size_t)4);
+	for (size_t i = 0; i < d->n_gates; i++)
+		TF_CHECK(!strstr(d->gates[i].evidence, "mode"), "%s: %s", d->gates[i].name,
+			 d->gates[i].evidence);
+	bg_decision_free(d);
+	/* two modes: a gate each, in the declared order, after the built-in ones */
+	static struct side m1, m2;
+	fill(&m1, 100, 0.002, 0);
+	fill(&m2, 100, 0.002, 0);
+	struct bg_cmp_series ms[] = {series("BM_sort", &m1, &m2)};
+	char *env2[] = {"TRACE=1", NULL};
+	struct bg_mode_config mc[] = {{"strict", mode_env, 1, 0.01, NULL},
+				      {"trace", env2, 1, 0.05, NULL}};
+	struct bg_mode_input mi[] = {{1, 1, NULL, ms, 1}, {1, 1, NULL, ms, 1}};
+	c.modes = mc;
+	c.n_modes = 2;
+	in.modes = mi;
+	in.n_modes = 2;
+	d = decide(&in);
+	TF_CHECK_EQ(d->n_gates, (size_t)6);
+	TF_CHECK(!strcmp(d->gates[4].name, "strict") && !strcmp(d->gates[5].name, "trace"), "%s %s",
+		 d->gates[4].name, d->gates[5].name);
+	TF_CHECK_EQ(d->n_modes, (size_t)2);
+	TF_CHECK(!strcmp(d->modes[1].name, "trace") && d->modes[1].limit == 0.05, "%s %g",
+		 d->modes[1].name, d->modes[1].limit);
 	bg_decision_free(d);
 }
 

@@ -96,48 +96,92 @@ TF_TEST(compare__resolve_default_base_from_remote_branch)
 	bg_repo_free(app.repo);
 }
 
-/* the gates come from the base's bitgate.json (strict mode only where it enables it);
- * --rounds and --no-strict override */
+/* A mode named name adding env ("K=V"), with filter (may be NULL), declared in g. */
+static void add_mode(struct bg_gate_config *g, const char *name, const char *env,
+		     const char *filter)
+{
+	struct bg_mode_config *v = realloc(g->modes, (g->n_modes + 1) * sizeof(*v));
+	TF_CHECK(v, "out of memory");
+	g->modes = v;
+	struct bg_mode_config *m = &g->modes[g->n_modes++];
+	memset(m, 0, sizeof(*m));
+	m->name = bg_strdup(name);
+	m->limit = 0.01;
+	m->filter = filter ? bg_strdup(filter) : NULL;
+	TF_CHECK(bg_strv_push(&m->env, &m->n_env, env) == 0, "out of memory");
+}
+
+/* Choosing the gates of base m (whose bitgate.json has gates) for o: 0 or the error. */
+static int gates_of(struct bg_compare *c, struct bg_app *app, struct bg_compare_opts *o,
+		    const char *dir, const char *gates, char *sha)
+{
+	TF_CHECK(tg_write(dir, "bitgate.json", gates) == 0, "write");
+	TF_CHECK(tg_commit(dir, "gates", sha) == 0, "commit");
+	o->base_rev = sha;
+	resolve_ok(c, app, o);
+	return bg_compare_choose_gates(c);
+}
+
+/* the gates come from the base's bitgate.json (opt-in modes only where it declares them);
+ * --rounds and --modes override */
 TF_TEST(compare__gates_from_the_base)
 {
 	char dir[512], m1[41], f1[41];
 	make_repo(dir, sizeof(dir), m1, f1);
 	struct bg_app app;
 	open_app(&app, dir);
-	struct bg_compare_opts o = {
-		.kind = "compare", .base_rev = m1, .head_rev = f1, .strict = -1};
+	struct bg_compare_opts o = {.kind = "compare", .base_rev = m1, .head_rev = f1};
 	struct bg_compare c;
 	resolve_ok(&c, &app, &o);
 	TF_CHECK(bg_compare_choose_gates(&c) == 0, "gates: %s", bg_error_last());
 	TF_CHECK(c.g.threshold == 0.07, "threshold %g, want the base's 0.07", c.g.threshold);
 	TF_CHECK_EQ(c.rounds, 3);
-	/* strict mode is opt-in: the base's bitgate.json does not enable it */
-	TF_CHECK_EQ(c.with_strict, 0);
+	/* modes are opt-in: the base's bitgate.json declares none */
+	TF_CHECK_EQ(c.g.n_modes, (size_t)0);
 	TF_CHECK_EQ(c.n_sides, 2);
 	bg_compare_clear(&c);
 
-	/* a base that enables it: the head runs a third time */
+	/* a base that declares two: the head runs once more for each, in their order */
 	char m2[41];
-	TF_CHECK(tg_write(dir, "bitgate.json",
-			  CFG(", \"gates\": {\"rounds\": 3, \"strict\": {\"enabled\": true}}")) ==
-			 0,
-		 "write");
-	TF_CHECK(tg_commit(dir, "m2", m2) == 0, "commit m2");
-	o.base_rev = m2;
-	resolve_ok(&c, &app, &o);
-	TF_CHECK_EQ(bg_compare_choose_gates(&c), 0);
-	TF_CHECK_EQ(c.with_strict, 1);
-	TF_CHECK_EQ(c.n_sides, 3);
+	const char *two = CFG(", \"gates\": {\"rounds\": 3, \"modes\": [{\"name\": \"strict\", "
+			      "\"env\": {\"BITNET_STRICT_MODE\": \"1\"}}, {\"name\": \"trace\", "
+			      "\"env\": {\"T\": \"1\"}}]}");
+	TF_CHECK_EQ(gates_of(&c, &app, &o, dir, two, m2), 0);
+	TF_CHECK_EQ(c.n_sides, 4);
+	TF_CHECK(!strcmp(c.label[2], "head-strict") && !strcmp(c.label[3], "head-trace"),
+		 "labels %s %s", c.label[2], c.label[3]);
+	TF_CHECK(c.mode_side[0] == 2 && c.mode_side[1] == 3 && c.side_mode[3] == 1, "sides");
 	bg_compare_clear(&c);
 
+	/* --modes: some by name, none, or a name the base does not declare */
+	o.modes = "trace";
+	resolve_ok(&c, &app, &o);
+	TF_CHECK_EQ(bg_compare_choose_gates(&c), 0);
+	TF_CHECK(c.n_sides == 3 && c.mode_side[0] == -1 && c.mode_side[1] == 2 &&
+			 !c.mode_in[0].requested && c.mode_in[1].requested,
+		 "only trace");
+	bg_compare_clear(&c);
+	o.modes = "none";
 	o.rounds = 7;
-	o.strict = 0;
 	resolve_ok(&c, &app, &o);
 	TF_CHECK_EQ(bg_compare_choose_gates(&c), 0);
 	TF_CHECK_EQ(c.rounds, 7);
-	TF_CHECK_EQ(c.with_strict, 0);
-	TF_CHECK_EQ(c.g.strict, 0);
-	TF_CHECK_EQ(c.n_sides, 2);
+	TF_CHECK(c.n_sides == 2 && c.g.n_modes == 2 && !c.mode_in[0].requested, "none");
+	bg_compare_clear(&c);
+	o.modes = "strict,nope";
+	resolve_ok(&c, &app, &o);
+	TF_CHECK_EQ(bg_compare_choose_gates(&c), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "--modes: 'nope' is not a mode"), "%s", bg_error_last());
+	bg_compare_clear(&c);
+
+	/* the older gates.strict still declares the mode strict */
+	char m3[41];
+	o.modes = NULL;
+	TF_CHECK_EQ(gates_of(&c, &app, &o, dir,
+			     CFG(", \"gates\": {\"rounds\": 3, \"strict\": {\"enabled\": true}}"),
+			     m3),
+		    0);
+	TF_CHECK(c.n_sides == 3 && !strcmp(c.label[2], "head-strict"), "older strict");
 	bg_compare_clear(&c);
 
 	/* a base without a bitgate.json: the head's gates */
@@ -145,6 +189,7 @@ TF_TEST(compare__gates_from_the_base)
 	TF_CHECK(tg_remove(dir, "bitgate.json") == 0, "remove");
 	TF_CHECK(tg_commit(dir, "no config", m0) == 0, "commit");
 	o.base_rev = m0;
+	o.rounds = 0;
 	resolve_ok(&c, &app, &o);
 	TF_CHECK_EQ(bg_compare_choose_gates(&c), 0);
 	TF_CHECK(c.g.threshold == 0.5, "threshold %g, want the head's 0.5", c.g.threshold);
@@ -152,7 +197,7 @@ TF_TEST(compare__gates_from_the_base)
 	bg_repo_free(app.repo);
 }
 
-TF_TEST(compare__engine_opts_strict_side)
+TF_TEST(compare__engine_opts_mode_sides)
 {
 	char *head_env[] = {"SLOW=1", NULL};
 	struct bg_compare_opts o = {.kind = "ci",
@@ -165,51 +210,60 @@ TF_TEST(compare__engine_opts_strict_side)
 	struct bg_compare c;
 	bg_compare_init(&c, NULL, &o);
 	c.rounds = 4;
-	c.g.strict_filter = bg_strdup("^matmul/");
+	add_mode(&c.g, "strict", "BITNET_STRICT_MODE=1", "^matmul/");
+	add_mode(&c.g, "trace", "TRACE=1", NULL);
+	TF_CHECK_EQ(bg_compare_choose_modes(&c, NULL), 0);
 	TF_CHECK_EQ(bg_compare_engine_opts(&c), 0);
-	for (int s = 0; s < BG_CMP_SIDES; s++) {
+	TF_CHECK_EQ(c.n_sides, 4);
+	for (int s = 0; s < c.n_sides; s++) {
 		TF_CHECK(!strcmp(c.eo[s].kind, "ci"), "kind %s", c.eo[s].kind);
 		TF_CHECK_EQ(c.eo[s].repetitions, 4);
 		TF_CHECK_EQ(c.eo[s].pin_cpu, 2);
 		TF_CHECK_EQ(c.eo[s].jobs, 3);
 		TF_CHECK(!strcmp(c.eo[s].filter, "mat"), "filter");
 	}
+	const int st = BG_CMP_MODE0, tr = BG_CMP_MODE0 + 1;
 	TF_CHECK(!strcmp(c.eo[BG_CMP_BASE].label, "base") &&
-			 !strcmp(c.eo[BG_CMP_STRICT].label, "head-strict"),
+			 !strcmp(c.eo[st].label, "head-strict") &&
+			 !strcmp(c.eo[tr].label, "head-trace"),
 		 "labels");
 	TF_CHECK_EQ(c.eo[BG_CMP_HEAD].tests, 1);
-	TF_CHECK_EQ(c.eo[BG_CMP_STRICT].tests, 0);
+	TF_CHECK(c.eo[st].tests == 0 && c.eo[tr].tests == 0, "a mode's side runs no tests");
 	TF_CHECK_EQ(c.eo[BG_CMP_HEAD].rebuild, 1);
-	TF_CHECK_EQ(c.eo[BG_CMP_STRICT].rebuild, 0);
+	TF_CHECK(c.eo[st].rebuild == 0 && c.eo[tr].rebuild == 0, "nor rebuilds");
 	TF_CHECK(c.eo[BG_CMP_BASE].extra_env == NULL, "the base gets no head additions");
 	TF_CHECK(c.eo[BG_CMP_HEAD].extra_env == head_env, "head env");
-	char *const *st = c.eo[BG_CMP_STRICT].extra_env;
-	TF_CHECK(st && st[0] && st[1] && !st[2], "strict env has two entries");
-	TF_CHECK(!strcmp(st[0], "SLOW=1") && !strcmp(st[1], "BITNET_STRICT_MODE=1"),
-		 "strict env %s %s", st[0], st[1]);
-	TF_CHECK(!strcmp(c.eo[BG_CMP_STRICT].mode, "strict"), "mode");
-	TF_CHECK(!strcmp(c.eo[BG_CMP_STRICT].keep, "^matmul/"), "keep");
+	char *const *e = c.eo[st].extra_env;
+	TF_CHECK(e && e[0] && e[1] && !e[2], "strict env has two entries");
+	TF_CHECK(!strcmp(e[0], "SLOW=1") && !strcmp(e[1], "BITNET_STRICT_MODE=1"),
+		 "strict env %s %s", e[0], e[1]);
+	e = c.eo[tr].extra_env;
+	TF_CHECK(e && !strcmp(e[0], "SLOW=1") && !strcmp(e[1], "TRACE=1") && !e[2], "trace env");
+	TF_CHECK(!strcmp(c.eo[st].mode, "strict") && !strcmp(c.eo[tr].mode, "trace"), "modes");
+	TF_CHECK(!strcmp(c.eo[st].keep, "^matmul/") && c.eo[tr].keep == NULL, "keep");
 	bg_compare_clear(&c);
 
-	/* no head additions: strict mode alone; kinds other than ci run as local */
+	/* no head additions: the mode's alone; kinds other than ci run as local */
 	o.kind = "compare";
 	o.head_env = NULL;
 	bg_compare_init(&c, NULL, &o);
+	add_mode(&c.g, "strict", "BITNET_STRICT_MODE=1", NULL);
+	TF_CHECK_EQ(bg_compare_choose_modes(&c, NULL), 0);
 	TF_CHECK_EQ(bg_compare_engine_opts(&c), 0);
-	st = c.eo[BG_CMP_STRICT].extra_env;
-	TF_CHECK(st && !strcmp(st[0], "BITNET_STRICT_MODE=1") && !st[1], "strict env");
+	e = c.eo[st].extra_env;
+	TF_CHECK(e && !strcmp(e[0], "BITNET_STRICT_MODE=1") && !e[1], "strict env");
 	TF_CHECK(!strcmp(c.eo[BG_CMP_HEAD].kind, "local"), "kind %s", c.eo[BG_CMP_HEAD].kind);
 	bg_compare_clear(&c);
 }
 
 TF_TEST(compare__rounds_alternate_direction)
 {
-	/* base head strict, then strict head base */
+	/* base head mode, then mode head base */
 	int want3[2][3] = {{0, 1, 2}, {2, 1, 0}};
 	for (int r = 0; r < 4; r++)
 		for (int k = 0; k < 3; k++)
 			TF_CHECK_EQ(bg_compare_round_side(r, k, 3), want3[r % 2][k]);
-	/* without the strict side: A B B A */
+	/* without a mode: A B B A */
 	TF_CHECK_EQ(bg_compare_round_side(0, 0, 2), 0);
 	TF_CHECK_EQ(bg_compare_round_side(1, 0, 2), 1);
 	TF_CHECK_EQ(bg_compare_round_side(1, 1, 2), 0);
@@ -249,8 +303,10 @@ TF_TEST(compare__pair_series)
 	c.nres[BG_CMP_BASE] = 3;
 	c.res[BG_CMP_HEAD] = head;
 	c.nres[BG_CMP_HEAD] = 3;
-	c.res[BG_CMP_STRICT] = strict;
-	c.nres[BG_CMP_STRICT] = 2;
+	add_mode(&c.g, "strict", "BITNET_STRICT_MODE=1", NULL);
+	TF_CHECK_EQ(bg_compare_choose_modes(&c, NULL), 0);
+	c.res[BG_CMP_MODE0] = strict;
+	c.nres[BG_CMP_MODE0] = 2;
 	TF_CHECK_EQ(bg_compare_pair_series(&c), 0);
 	TF_CHECK_EQ(c.n_series, 3);
 	TF_CHECK(!strcmp(c.series[0].benchmark, "a") && c.series[0].nb == 2 &&
@@ -265,9 +321,10 @@ TF_TEST(compare__pair_series)
 	for (size_t i = 0; i < c.n_series; i++)
 		TF_CHECK(c.series[i].noise_floor == -1, "noise floor of %zu", i);
 	/* strict: head against its strict twin, only where both ran */
-	TF_CHECK_EQ(c.n_strict, 1);
-	TF_CHECK(c.strict[0].base == s2 && c.strict[0].head == s1 &&
-			 !strcmp(c.strict[0].mode, "strict"),
+	const struct bg_mode_input *mi = &c.mode_in[0];
+	TF_CHECK_EQ(mi->n_series, (size_t)1);
+	TF_CHECK(mi->series[0].base == s2 && mi->series[0].head == s1 &&
+			 !strcmp(mi->series[0].mode, "strict"),
 		 "strict pair");
 	TF_CHECK_EQ(c.n_expected, 0);
 	/* the arrays are the test's */
@@ -282,14 +339,17 @@ TF_TEST(compare__input_marks_incomplete_sides)
 	struct bg_compare c;
 	bg_compare_init(&c, NULL, &o);
 	c.rounds = 3;
-	c.with_strict = 1;
+	add_mode(&c.g, "strict", "BITNET_STRICT_MODE=1", NULL);
+	TF_CHECK_EQ(bg_compare_choose_modes(&c, NULL), 0);
 	for (int s = 0; s < BG_CMP_SIDES; s++) {
 		c.subj[s].rounds_done = 3;
 		c.subj[s].build.ok = 1;
 	}
 	struct bg_cmp_input in;
 	TF_CHECK_EQ(bg_compare_input(&c, &in), 0);
-	TF_CHECK(in.base.complete && in.head.complete && in.strict_ran, "all complete");
+	TF_CHECK(in.base.complete && in.head.complete && in.n_modes == 1 && in.modes[0].ran &&
+			 in.modes[0].requested,
+		 "all complete");
 	TF_CHECK(in.cfg == &c.g && in.seed == 42 && in.tests_ran == 1, "carried over");
 	TF_CHECK(in.base.built == 1, "built");
 
@@ -299,18 +359,19 @@ TF_TEST(compare__input_marks_incomplete_sides)
 	TF_CHECK(in.base.complete && !in.head.complete, "head incomplete");
 	c.subj[BG_CMP_HEAD].rounds_done = 3;
 
-	/* the strict side failed: incomplete, with its error */
-	c.subj[BG_CMP_STRICT].failed = 1;
-	c.subj[BG_CMP_STRICT].error = "strict crashed";
+	/* the mode's side failed: incomplete, with its error */
+	c.subj[BG_CMP_MODE0].failed = 1;
+	c.subj[BG_CMP_MODE0].error = "strict crashed";
 	TF_CHECK_EQ(bg_compare_input(&c, &in), 1);
-	TF_CHECK(!in.strict_ran && in.strict_error && !strcmp(in.strict_error, "strict crashed"),
+	TF_CHECK(!in.modes[0].ran && in.modes[0].error &&
+			 !strcmp(in.modes[0].error, "strict crashed"),
 		 "strict error");
 
-	/* without the strict run its failure does not count */
-	c.with_strict = 0;
+	/* a mode not asked for: its side is not run, so nothing of it counts */
+	TF_CHECK_EQ(bg_compare_choose_modes(&c, "none"), 0);
 	TF_CHECK_EQ(bg_compare_input(&c, &in), 0);
-	TF_CHECK(!in.strict_ran && in.strict_error == NULL, "no strict run");
-	c.subj[BG_CMP_STRICT].error = NULL;
+	TF_CHECK(in.n_modes == 1 && !in.modes[0].requested, "not asked for");
+	c.subj[BG_CMP_MODE0].error = NULL;
 	bg_compare_clear(&c);
 }
 

@@ -33,12 +33,12 @@ TF_TEST(gate_config__defaults_without_gates)
 	bg_gate_config_defaults(&want);
 	TF_CHECK_EQ(read_gates("", &gc), 0);
 	TF_CHECK(gc.rounds == want.rounds && gc.alpha == want.alpha &&
-			 gc.threshold == want.threshold && gc.strict == want.strict &&
+			 gc.threshold == want.threshold && gc.n_modes == 0 &&
 			 gc.test_floor == want.test_floor && gc.history == want.history &&
 			 gc.bootstrap == want.bootstrap,
 		 "defaults");
 	TF_CHECK(gc.n_thresholds == 0 && gc.n_floors == 0 && gc.n_required == 0 &&
-			 gc.n_suite_floors == 0 && gc.strict_filter == NULL,
+			 gc.n_suite_floors == 0 && gc.modes == NULL,
 		 "no lists");
 	bg_gate_config_clear(&gc);
 	bg_gate_config_clear(&want);
@@ -51,8 +51,10 @@ TF_TEST(gate_config__every_setting_read)
 		read_gates(", \"gates\": {\"rounds\": 7, \"alpha\": 0.01, \"bootstrap\": 500, "
 			   "\"perf\": {\"threshold\": 0.04, \"thresholds\": {\"membw/*\": 0.1}, "
 			   "\"history\": 12, \"noise_quantile\": 0.9, \"quantile\": 0.2}, "
-			   "\"strict\": {\"enabled\": false, \"limit\": 0.02, \"filter\": "
-			   "\"^gemv/\"}, \"benchmarks\": {\"required\": [\"matmul/*\", "
+			   "\"modes\": [{\"name\": \"trace\", \"env\": {\"TRACE\": \"1\", \"LOG\": "
+			   "\"x y\"}, \"limit\": 0.05, \"filter\": \"^gemv/\"}], \"strict\": "
+			   "{\"enabled\": true, \"limit\": 0.02}, \"benchmarks\": {\"required\": "
+			   "[\"matmul/*\", "
 			   "\"gemv/*\"], \"floors\": {\"matmul/a\": 50}}, \"tests\": "
 			   "{\"floor\": 0.99, \"suites\": {\"gpu\": 0.9}}}",
 			   &gc),
@@ -64,8 +66,15 @@ TF_TEST(gate_config__every_setting_read)
 	TF_CHECK(gc.n_thresholds == 1 && !strcmp(gc.thresholds[0].pattern, "membw/*") &&
 			 gc.thresholds[0].value == 0.1,
 		 "thresholds");
-	TF_CHECK(gc.strict == 0 && gc.strict_limit == 0.02 && gc.strict_filter &&
-			 !strcmp(gc.strict_filter, "^gemv/"),
+	TF_CHECK(gc.n_modes == 2 && !strcmp(gc.modes[0].name, "trace") && gc.modes[0].n_env == 2 &&
+			 !strcmp(gc.modes[0].env[0], "TRACE=1") &&
+			 !strcmp(gc.modes[0].env[1], "LOG=x y") && gc.modes[0].limit == 0.05 &&
+			 gc.modes[0].filter && !strcmp(gc.modes[0].filter, "^gemv/"),
+		 "modes[0]");
+	/* the older gates.strict, enabled: the mode strict with BITNET_STRICT_MODE=1 */
+	TF_CHECK(gc.n_modes == 2 && !strcmp(gc.modes[1].name, "strict") && gc.modes[1].n_env == 1 &&
+			 !strcmp(gc.modes[1].env[0], "BITNET_STRICT_MODE=1") &&
+			 gc.modes[1].limit == 0.02 && gc.modes[1].filter == NULL,
 		 "strict");
 	TF_CHECK(gc.n_required == 2 && !strcmp(gc.required[0], "matmul/*") &&
 			 !strcmp(gc.required[1], "gemv/*"),
@@ -113,6 +122,33 @@ TF_TEST(gate_config__mistakes_are_named)
 		{"{\"tests\": {\"suites\": {\"gpu\": null}}}",
 		 "gates.tests.suites.gpu: expected a number, got null"},
 		{"{\"colour\": 1}", "gates.colour: unknown key"},
+		{"{\"modes\": {}}", "gates.modes: expected an array of modes, got an object"},
+		{"{\"modes\": [3]}", "gates.modes[0]: expected an object, got a number"},
+		{"{\"modes\": [{\"env\": {\"A\": \"1\"}}]}",
+		 "gates.modes[0]: a mode needs a \"name\""},
+		{"{\"modes\": [{\"name\": \"Strict\", \"env\": {\"A\": \"1\"}}]}",
+		 "gates.modes[0].name: 'Strict' is not a mode name"},
+		{"{\"modes\": [{\"name\": \"perf\", \"env\": {\"A\": \"1\"}}]}",
+		 "gates.modes[0].name: 'perf' is taken (a built-in gate)"},
+		{"{\"modes\": [{\"name\": \"default\", \"env\": {\"A\": \"1\"}}]}",
+		 "gates.modes[0].name: 'default' is taken"},
+		{"{\"modes\": [{\"name\": \"x\"}]}", "gates.modes[0]: mode 'x' needs an \"env\""},
+		{"{\"modes\": [{\"name\": \"x\", \"env\": {}}]}",
+		 "gates.modes[0]: mode 'x' needs an \"env\""},
+		{"{\"modes\": [{\"name\": \"x\", \"env\": {\"1A\": \"1\"}}]}",
+		 "gates.modes[0].env.1A: not a valid environment variable name"},
+		{"{\"modes\": [{\"name\": \"x\", \"env\": {\"A\": \"1\"}, \"limit\": 2}]}",
+		 "gates.modes[0].limit: expected a number in [0, 1], got 2"},
+		{"{\"modes\": [{\"name\": \"x\", \"env\": {\"A\": 1}}]}",
+		 "gates.modes[0].env.A: expected a string, got a number"},
+		{"{\"modes\": [{\"name\": \"x\", \"env\": {\"A\": \"1\"}, \"colour\": 1}]}",
+		 "gates.modes[0].colour: unknown key"},
+		{"{\"modes\": [{\"name\": \"x\", \"env\": {\"A\": \"1\"}}, {\"name\": \"x\", "
+		 "\"env\": {\"B\": \"1\"}}]}",
+		 "gates.modes[1]: mode 'x' is declared twice"},
+		{"{\"modes\": [{\"name\": \"strict\", \"env\": {\"A\": \"1\"}}], \"strict\": "
+		 "{\"enabled\": true}}",
+		 "gates.strict: mode 'strict' is declared twice"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char extra[512];
@@ -122,7 +158,7 @@ TF_TEST(gate_config__mistakes_are_named)
 		TF_CHECK(strstr(bg_error_last(), bad[i].want) != NULL, "case %zu: %s", i,
 			 bg_error_last());
 		/* a failed read leaves nothing to free */
-		TF_CHECK(gc.thresholds == NULL && gc.required == NULL && gc.strict_filter == NULL,
+		TF_CHECK(gc.thresholds == NULL && gc.required == NULL && gc.modes == NULL,
 			 "case %zu: lists kept", i);
 	}
 }
@@ -153,6 +189,9 @@ TF_TEST(gate_config__duplicate_keys_refused)
 		{"{\"strict\": {\"filter\": \"a\", \"filter\": \"b\"}}",
 		 "gates.strict.filter: duplicate key"},
 		{"{\"rounds\": 5, \"rounds\": 6}", "gates.rounds: duplicate key"},
+		{"{\"modes\": [{\"name\": \"x\", \"name\": \"y\", \"env\": {\"A\": \"1\"}}]}",
+		 "gates.modes[0].name: duplicate key"},
+		{"{\"modes\": [], \"modes\": []}", "gates.modes: duplicate key"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char extra[512];
@@ -162,7 +201,7 @@ TF_TEST(gate_config__duplicate_keys_refused)
 		TF_CHECK(strstr(bg_error_last(), bad[i].want) != NULL, "case %zu: %s", i,
 			 bg_error_last());
 		TF_CHECK(gc.thresholds == NULL && gc.n_thresholds == 0 && gc.floors == NULL &&
-				 gc.suite_floors == NULL && gc.strict_filter == NULL,
+				 gc.suite_floors == NULL && gc.modes == NULL,
 			 "case %zu: lists kept", i);
 		bg_gate_config_clear(&gc);
 	}
@@ -207,9 +246,10 @@ TF_TEST(gate_config__nightly_reader_refuses_duplicate_keys)
 	}
 }
 
-/* gates.strict.filter is bounded before regcomp: the issue's "a" and 21 '+' took 1.5 GB in
- * glibc. Each refusal names the path; an ordinary filter still reads. */
-TF_TEST(gate_config__strict_filter_bounded)
+/* A mode's filter is bounded before regcomp: the issue's "a" and 21 '+' took 1.5 GB in
+ * glibc. Each refusal names the path (gates.modes[i].filter, or the older
+ * gates.strict.filter, read even when strict is not enabled); an ordinary filter reads. */
+TF_TEST(gate_config__mode_filter_bounded)
 {
 	static const struct {
 		const char *filter, *want;
@@ -230,16 +270,39 @@ TF_TEST(gate_config__strict_filter_bounded)
 		TF_CHECK_EQ(read_gates(extra, &gc), BG_EINPUT);
 		TF_CHECK(strstr(bg_error_last(), bad[i].want) != NULL, "case %zu: %s", i,
 			 bg_error_last());
-		TF_CHECK(gc.strict_filter == NULL, "case %zu: filter kept", i);
+		TF_CHECK(gc.modes == NULL, "case %zu: mode kept", i);
 	}
 	struct bg_gate_config gc;
-	TF_CHECK_EQ(
-		read_gates(", \"gates\": {\"strict\": {\"filter\": \"^(gemv|matmul)/[a-z0-9]+/\"}}",
-			   &gc),
-		0);
-	TF_CHECK(gc.strict_filter && !strcmp(gc.strict_filter, "^(gemv|matmul)/[a-z0-9]+/"),
+	TF_CHECK_EQ(read_gates(", \"gates\": {\"modes\": [{\"name\": \"t\", \"env\": {\"A\": "
+			       "\"1\"}, \"filter\": \"a{5000}\"}]}",
+			       &gc),
+		    BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "gates.modes[0].filter: a repetition count above 2048"),
+		 "%s", bg_error_last());
+	TF_CHECK_EQ(read_gates(", \"gates\": {\"strict\": {\"enabled\": true, \"filter\": "
+			       "\"^(gemv|matmul)/[a-z0-9]+/\"}}",
+			       &gc),
+		    0);
+	TF_CHECK(gc.n_modes == 1 && gc.modes[0].filter &&
+			 !strcmp(gc.modes[0].filter, "^(gemv|matmul)/[a-z0-9]+/"),
 		 "an ordinary filter reads");
 	bg_gate_config_clear(&gc);
+}
+
+/* At most BG_MODES_MAX modes: each adds a side to every round. */
+TF_TEST(gate_config__mode_count_bounded)
+{
+	struct bg_buf b = BG_BUF_INIT;
+	bg_buf_puts(&b, ", \"gates\": {\"modes\": [");
+	for (int i = 0; i <= BG_MODES_MAX; i++)
+		bg_buf_printf(&b, "%s{\"name\": \"m%d\", \"env\": {\"M\": \"%d\"}}", i ? ", " : "",
+			      i, i);
+	bg_buf_puts(&b, "]}");
+	struct bg_gate_config gc;
+	TF_CHECK_EQ(read_gates(bg_buf_cstr(&b), &gc), BG_EINPUT);
+	TF_CHECK(strstr(bg_error_last(), "gates.modes[8]: more than 8 modes"), "%s",
+		 bg_error_last());
+	bg_buf_free(&b);
 }
 
 /* bitgate.json with n entries at the place fmt makes ("%s" gets them), parsed: 0 or the

@@ -79,19 +79,19 @@ static void fixture_sides(struct bg_decision *d)
 /* build and benchmarks pass, perf and tests fail. */
 static void fixture_gates(struct bg_decision *d)
 {
-	d->n_gates = 4;
-	d->gates = calloc(4, sizeof(*d->gates));
-	TF_CHECK(d->gates, "out of memory");
 	static const char *const gates[][2] = {
 		{"build", "compiled base 5f3c2a1 and head 9a8b7c6 (Release, 212 s)"},
 		{"benchmarks", "6/6 benchmarks ran; outputs checked against ref"},
 		{"perf", "1 slower beyond its threshold: matmul/avx2/256x256x256"},
 		{"tests", "cpu: 1 new failure (test_matmul__avx2_tail)"},
 	};
-	for (size_t i = 0; i < 4; i++) {
+	d->n_gates = BG_COUNTOF(gates);
+	d->gates = calloc(d->n_gates, sizeof(*d->gates));
+	TF_CHECK(d->gates, "out of memory");
+	for (size_t i = 0; i < d->n_gates; i++) {
 		d->gates[i].name = report_dup(gates[i][0]);
 		d->gates[i].evidence = report_dup(gates[i][1]);
-		d->gates[i].status = i < 2 ? BG_GATE_PASS : BG_GATE_FAIL;
+		d->gates[i].status = i == 2 || i == 3 ? BG_GATE_FAIL : BG_GATE_PASS;
 	}
 }
 
@@ -163,13 +163,18 @@ struct bg_decision *report_fixture_make(size_t extra_rows)
 	fixture_gates(d);
 	fixture_rows(d, extra_rows);
 	fixture_suites(d);
-	d->strict.measured = 1;
-	d->strict.overhead = 0.0042;
-	d->strict.lo = -0.001;
-	d->strict.hi = 0.0095;
-	d->strict.limit = 0.01;
-	d->strict.n_benchmarks = 12;
-	d->strict.run_id = 14;
+	d->modes = calloc(1, sizeof(*d->modes));
+	TF_CHECK(d->modes, "out of memory");
+	d->n_modes = 1;
+	d->modes[0].name = report_dup("strict");
+	d->modes[0].env = report_dup("BITNET_STRICT_MODE=1");
+	d->modes[0].measured = 1;
+	d->modes[0].overhead = 0.0042;
+	d->modes[0].lo = -0.001;
+	d->modes[0].hi = 0.0095;
+	d->modes[0].limit = 0.01;
+	d->modes[0].n_benchmarks = 12;
+	d->modes[0].run_id = 14;
 
 	report_push(
 		&d->findings, &d->n_findings,

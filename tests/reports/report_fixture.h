@@ -22,7 +22,7 @@ char *report_dup(const char *s);
 void report_push(char ***v, size_t *n, const char *s);
 
 /* A realistic failing CI decision: 4 gates (perf and tests fail), 6 rows with every
- * verdict, a cpu suite with a new failure and a gpu suite skipped, the strict-mode result,
+ * verdict, a cpu suite with a new failure and a gpu suite skipped, the mode strict measured,
  * findings and commands; extra_rows more rows named with multi-byte characters. Free with
  * bg_decision_free. */
 struct bg_decision *report_fixture_make(size_t extra_rows);

@@ -21,7 +21,7 @@ TF_TEST(report__json_round_trip)
 	d->rows[1].p = 5e-324;                    /* smallest subnormal */
 	d->head.run_id = (INT64_C(1) << 60) + 1;  /* beyond a double's integers */
 	d->base.run_id = -(INT64_C(1) << 53) - 1; /* just beyond */
-	d->strict.lo = INFINITY;                  /* non-finite: null, read back as NAN */
+	d->modes[0].lo = INFINITY;                /* non-finite: null, read back as NAN */
 	free(d->base.kernels);
 	d->base.kernels = report_dup(""); /* empty and NULL stay apart */
 	free(d->head.subject);
@@ -39,13 +39,17 @@ TF_TEST(report__json_round_trip)
 	TF_CHECK(e->head.run_id == (INT64_C(1) << 60) + 1, "int64 lost: %lld",
 		 (long long)e->head.run_id);
 	TF_CHECK(e->base.run_id == -(INT64_C(1) << 53) - 1, "int64 lost");
-	TF_CHECK(isnan(e->strict.lo) && isnan(e->rows[4].head_time), "non-finite must read NAN");
+	TF_CHECK(isnan(e->modes[0].lo) && isnan(e->rows[4].head_time), "non-finite must read NAN");
 	TF_CHECK(e->head.binary_hash == NULL && e->base.kernels && !*e->base.kernels,
 		 "NULL and empty strings");
 	TF_CHECK(!strcmp(e->head.subject, d->head.subject), "subject");
 	TF_CHECK(e->head.dispatch && !strcmp(e->head.dispatch, d->head.dispatch) &&
 			 !e->base.dispatch,
 		 "dispatch");
+	TF_CHECK(e->n_modes == 1 && !strcmp(e->modes[0].name, "strict") &&
+			 !strcmp(e->modes[0].env, "BITNET_STRICT_MODE=1") &&
+			 e->modes[0].run_id == 14,
+		 "modes");
 	TF_CHECK(e->n_rows == 9 && e->n_gates == 4 && e->n_suites == 2 &&
 			 e->suites[0].n_new_failures == 1 && e->n_commands == 3 &&
 			 e->n_findings == 3 && e->rows[1].verdict == BG_VERDICT_SLOWER &&
@@ -141,6 +145,8 @@ TF_TEST(report__json_numbers_out_of_range)
 		{"\"suites\":[{\"head_total\":-5}]", "suites[0].head_total"},
 		{"\"strict\":{\"measured\":-1}", "strict.measured"},
 		{"\"strict\":{\"n_benchmarks\":-1}", "strict.n_benchmarks"},
+		{"\"modes\":[{\"measured\":-1}]", "modes[0].measured"},
+		{"\"modes\":[{\"name\":\"a\"},{\"run_id\":1e300}]", "modes[1].run_id"},
 		{"\"rows\":[{\"verdict\":\"slower\",\"n_head\":1e20}]", "rows[0].n_head"},
 	};
 	for (size_t i = 0; i < BG_COUNTOF(bad); i++) {
@@ -162,4 +168,50 @@ TF_TEST(report__json_numbers_out_of_range)
 			 bg_error_last(), want);
 		bg_buf_free(&t);
 	}
+}
+
+/* Decisions stored before opt-in modes were general held one "strict" object: a measured
+ * (or failed) one reads as the mode strict; one that says strict was not enabled, as no
+ * mode. Their ids are set through the same call as the modes'. */
+TF_TEST(report__json_reads_the_older_strict)
+{
+	const char *measured =
+		"{\"schema\":\"bitgate-decision/"
+		"1\",\"base\":{\"run_id\":1},\"head\":{\"run_id\":2},"
+		"\"strict\":{\"measured\":1,\"overhead\":0.004,\"lo\":0.001,\"hi\":0.008,"
+		"\"limit\":0.01,\"n_benchmarks\":3,\"run_id\":3},\"conclusion\":\"success\"}";
+	const char *off = "{\"schema\":\"bitgate-decision/1\",\"base\":{},\"head\":{},"
+			  "\"strict\":{\"measured\":0,\"skipped\":\"not enabled in bitgate.json "
+			  "(gates.strict.enabled)\"},\"conclusion\":\"success\"}";
+	struct bg_decision *e;
+	TF_CHECK(bg_decision_from_json(&e, measured, strlen(measured), "old") == 0, "%s",
+		 bg_error_last());
+	TF_CHECK(e->n_modes == 1 && !strcmp(e->modes[0].name, "strict") &&
+			 !strcmp(e->modes[0].env, "BITNET_STRICT_MODE=1") && e->modes[0].measured &&
+			 e->modes[0].overhead == 0.004 && e->modes[0].run_id == 3,
+		 "the older strict as a mode");
+	bg_decision_free(e);
+	TF_CHECK(bg_decision_from_json(&e, off, strlen(off), "old") == 0, "%s", bg_error_last());
+	TF_CHECK_EQ(e->n_modes, (size_t)0);
+	bg_decision_free(e);
+	/* ids: base, head, then each mode's in order; the older strict takes the first */
+	char *out;
+	const int64_t runs[] = {30, 40};
+	TF_CHECK_EQ(bg_decision_json_set_ids(&out, measured, 7, 10, 20, runs, 2), 0);
+	TF_CHECK(strstr(out, "\"run_id\":10") && strstr(out, "\"run_id\":20") &&
+			 strstr(out, "\"run_id\":30") && !strstr(out, "\"run_id\":40"),
+		 "%s", out);
+	free(out);
+	const char *two = "{\"id\":1,\"base\":{\"run_id\":1},\"head\":{\"run_id\":2},\"modes\":"
+			  "[{\"name\":\"a\",\"run_id\":3},{\"name\":\"b\",\"run_id\":4}]}";
+	TF_CHECK_EQ(bg_decision_json_set_ids(&out, two, 7, 10, 20, runs, 2), 0);
+	TF_CHECK(strstr(out, "\"id\":7") &&
+			 strstr(out, "\"modes\":[{\"name\":\"a\",\"run_id\":30},{\"name\":\"b\","
+				     "\"run_id\":40}]"),
+		 "%s", out);
+	free(out);
+	/* NULL: every mode's run id zeroed (what export writes) */
+	TF_CHECK_EQ(bg_decision_json_set_ids(&out, two, 0, 0, 0, NULL, 0), 0);
+	TF_CHECK(!strstr(out, "\"run_id\":3") && !strstr(out, "\"run_id\":4"), "%s", out);
+	free(out);
 }

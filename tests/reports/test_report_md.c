@@ -67,7 +67,10 @@ TF_TEST(report__markdown_figures)
 	TF_CHECK(strstr(md, "| cpu | 906/907 | 905/907 (2 failed, 0 skipped) | 99.78% | 99.90% "
 			    "| **1:** test\\_matmul\\_\\_avx2\\_tail |"),
 		 "cpu suite row:\n%s", md);
-	TF_CHECK(strstr(md, "**+0.42%** [-0.10%, +0.95%]"), "strict overhead:\n%s", md);
+	TF_CHECK(strstr(md, "- **strict** (`BITNET_STRICT_MODE=1`): against the default mode "
+			    "**+0.42%** [-0.10%, +0.95%]"),
+		 "strict overhead:\n%s", md);
+	TF_CHECK(strstr(md, ", strict 14\n"), "the mode's run not in the evidence:\n%s", md);
 	TF_CHECK(strstr(md, "`5f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a`") &&
 			 strstr(md, "`sha256:9e1f4c0a7b2d`") && strstr(md, "hash unknown") &&
 			 strstr(md, "```sh\nbitgate ci --base origin/main --head HEAD\n"),
@@ -79,16 +82,17 @@ TF_TEST(report__markdown_figures)
 	TF_CHECK(!strstr(md, "avx2,ref; dispatch"), "a dispatch claimed for base:\n%s", md);
 	free(md);
 	/* what was not measured says why */
-	d->strict.measured = 0;
-	d->strict.skipped = report_dup("the strict build failed");
+	d->modes[0].measured = 0;
+	d->modes[0].run_id = 0;
+	d->modes[0].skipped = report_dup("the strict build failed");
 	md = report_markdown(d);
-	TF_CHECK(strstr(md, "### Strict-mode overhead\n\n\xE2\x9A\xAA not measured: the strict "
-			    "build failed\n"),
+	TF_CHECK(strstr(md, "### Opt-in modes: overhead\n\n- **strict** (`BITNET_STRICT_MODE=1`): "
+			    "\xE2\x9A\xAA not measured: the strict build failed\n"),
 		 "strict not measured:\n%s", md);
 	TF_CHECK(!strstr(md, "strict 14"), "an unmeasured strict run is cited as evidence");
-	const char *sections[] = {"### Key findings",         "### Benchmarks",
-				  "### Strict-mode overhead", "### Tests",
-				  "### Evidence trail",       "### Method"};
+	const char *sections[] = {"### Key findings",           "### Benchmarks",
+				  "### Opt-in modes: overhead", "### Tests",
+				  "### Evidence trail",         "### Method"};
 	const char *prev = md;
 	for (size_t i = 0; i < 6; i++) {
 		const char *s = strstr(md, sections[i]);
@@ -112,7 +116,8 @@ TF_TEST(report__markdown_renders_tables)
 		 "gates header:\n%s", gates);
 	report_check_table(html, 1, 11);
 	report_check_table(html, 2, 6);
-	TF_CHECK(report_count(html, "<li>") == 3 + 5 + 2, "findings and evidence lists:\n%s", html);
+	TF_CHECK(report_count(html, "<li>") == 3 + 1 + 5 + 2,
+		 "findings, modes and evidence lists:\n%s", html);
 	TF_CHECK(strstr(html, "<p><strong>bitgate: FAIL</strong>"), "verdict paragraph:\n%s", html);
 	TF_CHECK(strstr(html, "<pre><code class=\"language-sh\">bitgate ci"), "commands block");
 	free(html);
@@ -185,4 +190,24 @@ TF_TEST(report__escape_cell)
 	bg_buf_clear(&b);
 	TF_CHECK(bg_md_escape_cell(&b, NULL) == 0 && b.len == 0, "NULL is empty");
 	bg_buf_free(&b);
+}
+
+/* A project that declares no opt-in mode gets no such section: nothing is claimed for a mode
+ * it does not have. */
+TF_TEST(report__markdown_without_modes)
+{
+	struct bg_decision *d = report_fixture_make(0);
+	for (size_t i = 0; i < d->n_modes; i++) {
+		free(d->modes[i].name);
+		free(d->modes[i].env);
+		free(d->modes[i].skipped);
+	}
+	free(d->modes);
+	d->modes = NULL;
+	d->n_modes = 0;
+	char *md = report_markdown(d);
+	TF_CHECK(!strstr(md, "Opt-in modes") && !strstr(md, "overhead"), "a mode claimed:\n%s", md);
+	TF_CHECK(strstr(md, "### Tests"), "report cut short:\n%s", md);
+	free(md);
+	bg_decision_free(d);
 }
