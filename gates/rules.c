@@ -520,10 +520,10 @@ static int gate_mode(const struct bg_cmp_input *in, size_t k, struct bg_decision
 		st = mo->hi < mo->limit ? BG_GATE_PASS : BG_GATE_FAIL;
 		bg_buf_printf(&e,
 			      "%s-mode overhead %+.2f%% [%+.2f%%, %+.2f%%] %s %.2f%% over %zu "
-			      "benchmarks",
+			      "benchmark%s",
 			      mc->name, 100 * mo->overhead, 100 * mo->lo, 100 * mo->hi,
 			      st == BG_GATE_PASS ? "<" : "not below", 100 * mo->limit,
-			      mo->n_benchmarks);
+			      mo->n_benchmarks, mo->n_benchmarks == 1 ? "" : "s");
 	}
 	rc = add_gate(d, mc->name, st, bg_buf_cstr(&e));
 done:

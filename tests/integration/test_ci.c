@@ -118,6 +118,58 @@ TF_TEST(integration__ci_equal_head_passes)
 	fx_done(&f);
 }
 
+/* Opt-in modes end to end: each declared mode is the head again in the same rounds with its
+ * env, and has its own gate and check run. "heavy" costs 20% more than its 5% limit allows
+ * (the bench multiplies its cost by COST_SCALE) and fails alone; "trace" costs nothing; the
+ * older gates.strict declares "strict". --modes picks which are measured; one not measured
+ * is skipped, never a pass. */
+TF_TEST(integration__ci_gates_each_mode)
+{
+	struct fx f;
+	char base[41], head[41];
+	fx_init(&f, "ci-modes");
+	write_config_with_gates(
+		&f, "{\"rounds\": 4, \"perf\": {\"threshold\": 0.05}, \"modes\": [{\"name\": "
+		    "\"trace\", \"env\": {\"COST_SCALE\": \"1.0\"}, \"limit\": 0.05}, {\"name\": "
+		    "\"heavy\", \"env\": {\"COST_SCALE\": \"1.2\"}, \"limit\": 0.05}], "
+		    "\"strict\": {\"enabled\": true, \"limit\": 0.05}}");
+	commit_cost(&f, 1000000, 4, 0, base);
+	TF_CHECK(tg_write(f.repo, "README", "docs only\n") == 0, "w");
+	TF_CHECK(tg_commit(f.repo, "docs", head) == 0, "commit");
+	EXPECT_EXIT(1, ci(&f, base, head));
+	char *md = slurp(md_path), *cr = slurp(cr_path);
+	TF_CHECK(strstr(md, "| **perf** | \xE2\x9C\x85 pass") &&
+			 strstr(md, "| **trace** | \xE2\x9C\x85 pass") &&
+			 strstr(md, "| **heavy** | \xE2\x9D\x8C fail"),
+		 "perf and trace pass, heavy fails:\n%s", md);
+	TF_CHECK(strstr(md, "- **trace** (`COST_SCALE=1.0`): against the default mode") &&
+			 strstr(md,
+				"- **heavy** (`COST_SCALE=1.2`): against the default mode **+2") &&
+			 strstr(md, "- **strict** (`BITNET_STRICT_MODE=1`)"),
+		 "each mode's line:\n%s", md);
+	TF_CHECK(strstr(md, "heavy-mode overhead +") && strstr(md, "not below 5.00%"),
+		 "the heavy gate's evidence:\n%s", md);
+	TF_CHECK(strstr(cr, "\"name\":\"bitgate/trace\"") &&
+			 strstr(cr, "\"name\":\"bitgate/heavy\"") &&
+			 strstr(cr, "\"name\":\"bitgate/strict\""),
+		 "a check run per mode:\n%.2000s", cr);
+	free(md);
+	free(cr);
+	/* only trace: heavy and strict are skipped, and the change passes */
+	EXPECT_EXIT(0, bitgate(&f, "ci", "--base", base, "--head", head, "--report-md", md_path,
+			       "--modes", "trace", NULL));
+	md = slurp(md_path);
+	TF_CHECK(strstr(md, "- **heavy** (`COST_SCALE=1.2`): \xE2\x9A\xAA not measured: not asked "
+			    "for (--modes)"),
+		 "heavy not measured:\n%s", md);
+	free(md);
+	/* a mode the base does not declare: a usage error before anything is built */
+	EXPECT_EXIT(2, bitgate(&f, "ci", "--base", base, "--head", head, "--modes", "nope", NULL));
+	TF_CHECK(strstr(bg_buf_cstr(&err_text), "'nope' is not a mode"), "%s",
+		 bg_buf_cstr(&err_text));
+	fx_done(&f);
+}
+
 TF_TEST(integration__ci_new_test_failure_fails)
 {
 	struct fx f;
