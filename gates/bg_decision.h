@@ -30,8 +30,9 @@ enum bg_gate_status {
 const char *bg_gate_status_name(enum bg_gate_status s);
 int bg_gate_status_parse(const char *s);
 
-/* One benchmark, base against head. Times are ns per iteration, so a positive change is a
- * slowdown. */
+/* One benchmark, base against head. Mostly times (ns per iteration: a positive change is a
+ * slowdown); for a rate (higher_better) a negative change is the slowdown, and "slower"
+ * and "faster" mean worse and better. */
 struct bg_row {
 	char *benchmark;   /* "matmul/avx2/256x256x256" */
 	char *params;      /* "threads=1" or "" */
@@ -51,6 +52,7 @@ struct bg_row {
 	double hl_shift;       /* Hodges-Lehmann estimate of head - base, ns */
 	double gelems_head;    /* head throughput, Gelem/s (elements / head_time); < 0 unknown */
 	double floor_gelems;   /* configured throughput floor; < 0 when none */
+	int higher_better;     /* the metric is a rate: higher is better */
 	enum bg_verdict verdict;
 };
 

@@ -64,6 +64,7 @@ double bg_gate_threshold_for(const struct bg_gate_config *c, const char *benchma
 /* One series measured on both sides (or missing on one). */
 struct bg_cmp_series {
 	const char *benchmark, *params, *mode;
+	const char *metric; /* the samples' unit; a rate ("GB/s") is better higher; NULL: a time */
 	const double *base; /* samples and their rounds; NULL/0 when missing */
 	const int *base_round;
 	size_t nb;

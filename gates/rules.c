@@ -15,6 +15,7 @@
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_stats.h"
+#include "bg_trend.h"
 
 void bg_gate_config_defaults(struct bg_gate_config *c)
 {
@@ -84,6 +85,19 @@ static char *dup_or_null(const char *s, int *err)
 	return d;
 }
 
+/* A rate (GB/s, items/s) is better higher; a time, or a series without a unit, lower. */
+static int higher_better(const struct bg_cmp_series *s)
+{
+	return s->metric && bg_trend_direction(s->metric) == BG_TREND_HIGHER_IS_BETTER;
+}
+
+/* The quantile of a series' samples that the host's contention moves least: cfg->quantile
+ * of a time (its fast part), the same share from the top of a rate. */
+static double fast_quantile(const struct bg_gate_config *cfg, const struct bg_cmp_series *s)
+{
+	return higher_better(s) ? 1 - cfg->quantile : cfg->quantile;
+}
+
 int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s, uint64_t seed,
 		 struct bg_row *row)
 {
@@ -98,6 +112,7 @@ int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s
 		return err;
 	row->n_base = s->nb;
 	row->n_head = s->nh;
+	row->higher_better = higher_better(s);
 	row->noise_floor = s->noise_floor;
 	double thr = bg_gate_threshold_for(cfg, s->benchmark);
 	row->threshold = s->noise_floor > thr ? s->noise_floor : thr;
@@ -115,12 +130,12 @@ int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s
 	 * more, so the fast samples follow the code). The interval and the test resample whole
 	 * rounds, both sides of a round together: base and head of a round ran a second
 	 * apart, so a burst that spans both cancels in the ratio. */
-	row->base_time = bg_stats_quantile(s->base, s->nb, cfg->quantile);
-	row->head_time = bg_stats_quantile(s->head, s->nh, cfg->quantile);
+	const double q = fast_quantile(cfg, s);
+	row->base_time = bg_stats_quantile(s->base, s->nb, q);
+	row->head_time = bg_stats_quantile(s->head, s->nh, q);
 	struct bg_interval ci;
 	err = bg_stats_quantile_ratio_test(s->base, s->base_round, s->nb, s->head, s->head_round,
-					   s->nh, cfg->quantile, 0.95, cfg->bootstrap, seed, &ci,
-					   &row->p);
+					   s->nh, q, 0.95, cfg->bootstrap, seed, &ci, &row->p);
 	if (err < 0)
 		return err;
 	row->change = ci.estimate - 1;
@@ -129,7 +144,7 @@ int bg_gates_row(const struct bg_gate_config *cfg, const struct bg_cmp_series *s
 	row->detectable = (row->ci_hi - row->ci_lo) / 2;
 	row->p_adjusted = row->p;
 	row->hl_shift = bg_stats_hodges_lehmann(s->base, s->nb, s->head, s->nh);
-	if (s->elements > 0 && row->head_time > 0)
+	if (s->elements > 0 && row->head_time > 0 && !row->higher_better)
 		row->gelems_head = s->elements / row->head_time;
 	row->verdict = BG_VERDICT_NOISY; /* decided once the table's p-values are adjusted */
 	return 0;
@@ -141,9 +156,11 @@ static enum bg_verdict verdict_of(const struct bg_row *r, double alpha)
 	if (r->verdict == BG_VERDICT_MISSING)
 		return BG_VERDICT_MISSING;
 	int significant = r->p_adjusted < alpha && (r->ci_lo > 0 || r->ci_hi < 0);
-	if (significant && r->change > r->threshold)
+	/* how much worse head is: a time's rise, a rate's fall */
+	double worse = r->higher_better ? -r->change : r->change;
+	if (significant && worse > r->threshold)
 		return BG_VERDICT_SLOWER;
-	if (significant && r->change < -r->threshold)
+	if (significant && worse < -r->threshold)
 		return BG_VERDICT_FASTER;
 	/* the whole interval inside the threshold, or a real change too small to matter */
 	if ((r->ci_lo >= -r->threshold && r->ci_hi <= r->threshold) || significant)
@@ -373,6 +390,16 @@ static int gate_benchmarks(const struct bg_cmp_input *in, struct bg_decision *d)
 	return rc;
 }
 
+/* log of what a mode costs one series: Q(mode) / Q(default) of a time, Q(default) /
+ * Q(mode) of a rate, Q its fast quantile. */
+static double cost_log(const struct bg_gate_config *cfg, const struct bg_cmp_series *s,
+		       const double *def, size_t nd, const double *mode, size_t nm)
+{
+	const double q = fast_quantile(cfg, s);
+	double r = log(bg_stats_quantile(mode, nm, q) / bg_stats_quantile(def, nd, q));
+	return higher_better(s) ? -r : r;
+}
+
 /* A mode's overhead: the geometric mean over benchmarks of Q(mode) / Q(default),
  * Q the configured quantile of the samples (as the perf rows), with a percentile bootstrap
  * interval that draws rounds jointly for all benchmarks (the same rounds carried both
@@ -381,15 +408,13 @@ static int mode_overhead(const struct bg_gate_config *cfg, const struct bg_mode_
 			 uint64_t seed, struct bg_mode_cmp *out)
 {
 	const struct bg_cmp_series *s = m->series;
-	const double q = cfg->quantile;
 	size_t n = 0;
 	double logsum = 0;
 	int maxround = -1;
 	for (size_t i = 0; i < m->n_series; i++) {
 		if (!s[i].nb || !s[i].nh)
 			continue;
-		logsum += log(bg_stats_quantile(s[i].head, s[i].nh, q) /
-			      bg_stats_quantile(s[i].base, s[i].nb, q));
+		logsum += cost_log(cfg, &s[i], s[i].base, s[i].nb, s[i].head, s[i].nh);
 		n++;
 		for (size_t k = 0; k < s[i].nb; k++)
 			if (s[i].base_round[k] > maxround)
@@ -434,7 +459,7 @@ static int mode_overhead(const struct bg_gate_config *cfg, const struct bg_mode_
 					b[nb++] = s[i].head[k];
 			if (!na || !nb)
 				continue;
-			ls += log(bg_stats_quantile(b, nb, q) / bg_stats_quantile(a, na, q));
+			ls += cost_log(cfg, &s[i], a, na, b, nb);
 			used++;
 		}
 		stats[it] = used ? exp(ls / (double)used) - 1 : out->overhead;

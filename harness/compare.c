@@ -97,6 +97,7 @@ static void fill_series(struct bg_cmp_series *s, const struct bg_result_rec *b,
 	memset(s, 0, sizeof(*s));
 	s->benchmark = any->benchmark;
 	s->params = any->params;
+	s->metric = any->metric;
 	s->mode = mode;
 	if (b && !b->skipped) {
 		s->base = b->samples;

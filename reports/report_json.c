@@ -102,16 +102,27 @@ static const struct field side_fields[] = {
 
 /* The verdict, a name, is read and written apart; it comes last. */
 static const struct field row_fields[] = {
-	FIELD(struct bg_row, F_STR, benchmark),   FIELD(struct bg_row, F_STR, params),
-	FIELD(struct bg_row, F_STR, mode),        FIELD(struct bg_row, F_STR, kernel_base),
-	FIELD(struct bg_row, F_STR, kernel_head), FIELD(struct bg_row, F_SIZE, n_base),
-	FIELD(struct bg_row, F_SIZE, n_head),     FIELD(struct bg_row, F_NUM, base_time),
-	FIELD(struct bg_row, F_NUM, head_time),   FIELD(struct bg_row, F_NUM, change),
-	FIELD(struct bg_row, F_NUM, ci_lo),       FIELD(struct bg_row, F_NUM, ci_hi),
-	FIELD(struct bg_row, F_NUM, p),           FIELD(struct bg_row, F_NUM, p_adjusted),
-	FIELD(struct bg_row, F_NUM, threshold),   FIELD(struct bg_row, F_NUM, noise_floor),
-	FIELD(struct bg_row, F_NUM, detectable),  FIELD(struct bg_row, F_NUM, hl_shift),
-	FIELD(struct bg_row, F_NUM, gelems_head), FIELD(struct bg_row, F_NUM, floor_gelems),
+	FIELD(struct bg_row, F_STR, benchmark),
+	FIELD(struct bg_row, F_STR, params),
+	FIELD(struct bg_row, F_STR, mode),
+	FIELD(struct bg_row, F_STR, kernel_base),
+	FIELD(struct bg_row, F_STR, kernel_head),
+	FIELD(struct bg_row, F_SIZE, n_base),
+	FIELD(struct bg_row, F_SIZE, n_head),
+	FIELD(struct bg_row, F_NUM, base_time),
+	FIELD(struct bg_row, F_NUM, head_time),
+	FIELD(struct bg_row, F_NUM, change),
+	FIELD(struct bg_row, F_NUM, ci_lo),
+	FIELD(struct bg_row, F_NUM, ci_hi),
+	FIELD(struct bg_row, F_NUM, p),
+	FIELD(struct bg_row, F_NUM, p_adjusted),
+	FIELD(struct bg_row, F_NUM, threshold),
+	FIELD(struct bg_row, F_NUM, noise_floor),
+	FIELD(struct bg_row, F_NUM, detectable),
+	FIELD(struct bg_row, F_NUM, hl_shift),
+	FIELD(struct bg_row, F_NUM, gelems_head),
+	FIELD(struct bg_row, F_NUM, floor_gelems),
+	FIELD(struct bg_row, F_I32, higher_better),
 };
 
 static const struct field suite_fields[] = {

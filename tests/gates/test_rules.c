@@ -515,3 +515,51 @@ TF_TEST(rules__benchmarks_evidence_claims_what_the_format_proved)
 		 "%s", gate(d, "benchmarks")->evidence);
 	bg_decision_free(d);
 }
+
+/* A rate is better higher: its fall is the regression (with the same threshold and
+ * statistics), its rise the improvement, its fast part the top of its samples, and a mode
+ * that lowers it costs. */
+TF_TEST(rules__a_rate_is_better_higher)
+{
+	static struct side b, lower, higher, def, slowed;
+	fill(&b, 100, 0.005, 0);
+	fill(&lower, 80, 0.005, 0);
+	fill(&higher, 120, 0.005, 0);
+	struct bg_cmp_series s[] = {series("membw/read", &b, &lower),
+				    series("membw/copy", &b, &higher),
+				    series("gemv/time", &b, &higher)};
+	s[0].metric = "GB/s";
+	s[1].metric = "GB/s";
+	s[2].metric = "ns"; /* the same rise, for a time, is the regression */
+	struct bg_gate_config c = cfg();
+	struct bg_cmp_input in = input(&c, s, 3);
+	struct bg_decision *d = decide(&in);
+	TF_CHECK(d->rows[0].higher_better && d->rows[1].higher_better && !d->rows[2].higher_better,
+		 "directions");
+	TF_CHECK_EQ(d->rows[0].verdict, BG_VERDICT_SLOWER);
+	TF_CHECK_EQ(d->rows[1].verdict, BG_VERDICT_FASTER);
+	TF_CHECK_EQ(d->rows[2].verdict, BG_VERDICT_SLOWER);
+	TF_CHECK(fabs(d->rows[0].change + 0.2) < 0.01, "change %g", d->rows[0].change);
+	/* the fast part of a rate is its top: the 90% quantile when the gates read the 10% */
+	TF_CHECK(d->rows[0].base_time > 100.2, "base level %g", d->rows[0].base_time);
+	TF_CHECK(d->rows[0].gelems_head < 0, "no Gelem/s from a rate");
+	TF_CHECK_EQ(gate(d, "perf")->status, BG_GATE_FAIL);
+	bg_decision_free(d);
+
+	/* a mode that lowers a rate by 3% costs 3% */
+	fill(&def, 100, 0.002, 0);
+	fill(&slowed, 97, 0.002, 0);
+	struct bg_cmp_series ms[] = {series("membw/read", &def, &slowed)};
+	ms[0].metric = "GB/s";
+	struct bg_mode_config mc = {"strict", mode_env, 1, 0.01, NULL};
+	struct bg_mode_input mi = {1, 1, NULL, ms, 1};
+	c.modes = &mc;
+	c.n_modes = 1;
+	in = input(&c, s, 2);
+	in.modes = &mi;
+	in.n_modes = 1;
+	d = decide(&in);
+	TF_CHECK(fabs(d->modes[0].overhead - 0.031) < 0.004, "overhead %g", d->modes[0].overhead);
+	TF_CHECK_EQ(gate(d, "strict")->status, BG_GATE_FAIL);
+	bg_decision_free(d);
+}
