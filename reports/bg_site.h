@@ -133,12 +133,16 @@ struct bg_site_stats {
  *                       subject, samples, median, min, max), newest first: the latest 50
  *                       and every one where a change point starts, the rest in the CSV;
  *   series/<key>.csv.gz every sample of the series, gzip-compressed CSV (RFC 4180), one
- *                       row per run and round: commit, date, run, round, then its samples
- *                       separated by spaces (exact, in the shortest form that reads back
- *                       the same), linked from the series page;
- *   plots/<key>.svg, plots/<key>.thumb.svg (and .png of both with o->png).
- * Pages use no network resource (inline CSS, no script, no web font) and relative links, so
- * the site works from file:// and any static host. Every file is written atomically.
+ *                       row per run and round: commit (its first 12 hex digits, all of it
+ *                       when two commits of the series share them), date, run, round, then
+ *                       its samples separated by spaces (exact, in the shortest form that
+ *                       reads back the same), linked from the series page;
+ *   plots/<key>.svg, plots/<key>.thumb.svg (and .png of both with o->png), each SVG made
+ *                       smaller than gnuplot writes it (site_svg_compact);
+ *   style.css           the pages' style sheet.
+ * Pages use no network resource (their style sheet is style.css, no script, no web font)
+ * and relative links, so the site works from file:// and any static host. Every file is
+ * written atomically.
  * gnuplot runs once for all plots. When it is missing or fails, the pages are still written
  * with a note where each plot would be, st says why, and that is not an error.
  * st may be NULL. Returns 0; BG_EINPUT for malformed input (a bad or repeated key, a change

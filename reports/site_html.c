@@ -1,7 +1,7 @@
 /* The dashboard's pages (bg_site.h): index.html and series/<key>.html, static HTML5 with
- * inline CSS and no script, relative links only, every untrusted string escaped. The markup
- * is also well-formed XML (void elements closed, only XML's entities), so tests and tools
- * can parse it strictly. Plots come from site_plot.c, made before the pages so each page
+ * one style sheet (style.css) and no script, relative links only, every untrusted string escaped.
+ * The markup is also well-formed XML (void elements closed, only XML's entities), so tests and
+ * tools can parse it strictly. Plots come from site_plot.c, made before the pages so each page
  * knows which exist. */
 #include "bg_site.h"
 #include "report_int.h"
@@ -26,8 +26,9 @@
 #define MAX_KEY 200
 #define SHORT_SHA 7
 #define RUNS_SHOWN 50 /* newest runs in a series page's table; all are in its CSV */
+#define CSV_SHA 12    /* hex digits of a commit in a series' CSV, unless two share them */
 
-/* No '<' or '&' in here: the page stays well-formed XML. */
+/* style.css, which every page links: once per site, not once per page. */
 static const char css[] =
 	"*{box-sizing:border-box}"
 	"body{margin:0;font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,Arial,"
@@ -381,7 +382,8 @@ static int validate(struct site_ctx *c)
 	return 0;
 }
 
-static void page_begin(struct page *p, const char *title, const char *title2)
+/* The head of a page; up: the way from its directory to the site's ("" or "../"). */
+static void page_begin(struct page *p, const char *up, const char *title, const char *title2)
 {
 	put(p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
 	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
@@ -396,9 +398,7 @@ static void page_begin(struct page *p, const char *title, const char *title2)
 		put(p, " \xE2\x80\x94 ");
 		esc(p, title2);
 	}
-	put(p, "</title>\n<style>");
-	put(p, css);
-	put(p, "</style>\n</head>\n<body>\n");
+	putf(p, "</title>\n<link rel=\"stylesheet\" href=\"%sstyle.css\"/>\n</head>\n<body>\n", up);
 }
 
 static void page_end(struct page *p, const struct site_ctx *c)
@@ -671,7 +671,7 @@ static void index_page(struct page *p, const struct site_ctx *c)
 	for (size_t i = 0; i < site->n_regressions; i++)
 		n_open += (size_t)is_open(site->regressions[i].state);
 
-	page_begin(p, site_title(site), NULL);
+	page_begin(p, "", site_title(site), NULL);
 	put(p, "<header><h1>");
 	esc(p, site_title(site));
 	put(p, "</h1><p class=\"meta\">");
@@ -752,7 +752,8 @@ static void fact(struct page *p, const char *name, const char *value)
 
 static void series_header(struct page *p, const struct site_ctx *c, const struct bg_site_series *s)
 {
-	page_begin(p, s->benchmark && *s->benchmark ? s->benchmark : s->key, site_title(c->site));
+	page_begin(p, "../", s->benchmark && *s->benchmark ? s->benchmark : s->key,
+		   site_title(c->site));
 	put(p, "<header><p class=\"meta\"><a href=\"../index.html\">");
 	esc(p, site_title(c->site));
 	put(p, "</a> \xE2\x80\xBA series</p><h1>");
@@ -897,8 +898,9 @@ static void series_runs_section(struct page *p, const struct site_ctx *c,
 			     RUNS_SHOWN, older);
 		putf(p,
 		     ". Every sample: <a href=\"%s.csv.gz\">%s.csv.gz</a> (a gzip-compressed CSV, "
-		     "one row per run and round: commit, date, run, round, then its samples "
-		     "separated by spaces, each exact).",
+		     "one row per run and round: commit (its first 12 hex digits, unless two "
+		     "commits share them), date, run, round, then its samples separated by "
+		     "spaces, each exact).",
 		     s->key, s->key);
 		put(p, "</p>\n<table class=\"runs\">\n<thead><tr><th class=\"num\">#</th>"
 		       "<th>Commit</th><th>Date</th><th>Subject</th><th class=\"num\">Samples</th>"
@@ -968,11 +970,52 @@ static void csv_value(struct page *p, double v)
 	put(p, out);
 }
 
-/* Every sample of a series into p, one row per run and round (commit, date, run, round,
- * then its samples separated by spaces); oldest commit first, each commit's samples in their
- * order, so the same samples give the same bytes. */
+static int cmp_sha_prefix(const void *a, const void *b)
+{
+	return strncmp(*(const char *const *)a, *(const char *const *)b, CSV_SHA);
+}
+
+/* How much of each commit the series' CSV gives: its first CSV_SHA digits when they tell
+ * every commit of the series apart (as git's abbreviations do), else all of it (0). */
+static size_t csv_sha_len(struct page *p, const struct bg_site_series *s)
+{
+	const char **v = malloc((s->n_points + 1) * sizeof(*v));
+	if (!v) {
+		p->err = BG_ENOMEM;
+		return 0;
+	}
+	size_t n = 0, len = CSV_SHA;
+	for (size_t i = 0; i < s->n_points && len; i++) {
+		const char *sha = s->points[i].sha;
+		len = sha && strlen(sha) > CSV_SHA ? len : 0;
+		v[n++] = sha;
+	}
+	if (len)
+		qsort(v, n, sizeof(*v), cmp_sha_prefix);
+	for (size_t i = 1; i < n && len; i++)
+		if (!strncmp(v[i - 1], v[i], CSV_SHA) && strcmp(v[i - 1], v[i]))
+			len = 0; /* two commits, one abbreviation */
+	free(v);
+	return len;
+}
+
+/* A commit in the CSV: its first len characters, all of it when len is 0. */
+static void csv_sha(struct page *p, const char *sha, size_t len)
+{
+	char abbrev[CSV_SHA + 1];
+	if (len && sha) {
+		snprintf(abbrev, sizeof(abbrev), "%.*s", (int)len, sha);
+		sha = abbrev;
+	}
+	csv_text(p, sha);
+}
+
+/* Every sample of a series into p, one row per run and round (commit as csv_sha_len says,
+ * date, run, round, then its samples separated by spaces); oldest commit first, each
+ * commit's samples in their order, so the same samples give the same bytes. */
 static void series_csv(struct page *p, const struct bg_site_series *s)
 {
+	size_t sha_len = csv_sha_len(p, s);
 	put(p, "commit,date,run,round,samples\r\n");
 	for (size_t i = 0; i < s->n_points && !p->err; i++) {
 		const struct bg_site_point *pt = &s->points[i];
@@ -986,7 +1029,7 @@ static void series_csv(struct page *p, const struct bg_site_series *s)
 			}
 			if (k > 0)
 				put(p, "\r\n");
-			csv_text(p, pt->sha);
+			csv_sha(p, pt->sha, sha_len);
 			put(p, ",");
 			csv_text(p, pt->date);
 			put(p, ",");
@@ -1103,7 +1146,9 @@ static int site_plots(struct site_ctx *c)
 static int site_pages(struct site_ctx *c, struct page *p)
 {
 	struct bg_buf gz = BG_BUF_INIT; /* a series' samples, compressed */
-	int rc = 0;
+	bg_buf_clear(&p->b);
+	put(p, css);
+	int rc = write_file(c, p, "style.css");
 	for (size_t i = 0; i < c->site->n_series && rc == 0; i++) {
 		char rel[MAX_KEY + 32];
 		snprintf(rel, sizeof(rel), "series/%s.html", c->site->series[i].key);

@@ -82,6 +82,13 @@ int site_plot_done(const struct site_plot_batch *b, long id);
 /* Adds the batch's outcome to st (plots, plots_missing, flags, error, seconds). */
 void site_plot_stats(const struct site_plot_batch *b, struct bg_site_stats *st);
 
+/* gnuplot's SVG svg[0, len) made smaller into out (site_svg.c): paths of moves and lines
+ * with coordinates to a tenth of a pixel, relative, h and v for straight lines; empty
+ * groups and the definitions nothing refers to left out; everything else as it came. The
+ * same input gives the same bytes.
+ * 0 or BG_ENOMEM. */
+int site_svg_compact(struct bg_buf *out, const char *svg, size_t len);
+
 /* Removes the work directory and frees the batch. */
 void site_plot_close(struct site_plot_batch *b);
 

@@ -36,6 +36,10 @@
 #define LARGE_COLS 800
 #define MERGE_MIN 2000
 #define THUMB_COLS 290 /* likewise for the thumbnail's medians */
+/* A merged plot's dot as a line of this fraction of the y range: about a seventh of a pixel
+ * on the plot's 290 px, so gnuplot draws it (it drops a line of no length) and its round
+ * caps make it a dot. */
+#define DOT_LENGTH 5e-4
 
 /* What a tic label keeps of a date: ISO dates and times, month names. */
 #define DATE_CHARS "0123456789:+./ -abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -212,15 +216,16 @@ static int add_plot(struct site_plot_batch *b, const char *svg, struct site_plot
 	return 0;
 }
 
-/* Opens a plot in the script: a clean state, the SVG terminal and its output. */
+/* Opens a plot in the script: a clean state, the SVG terminal and its output. A merged plot
+ * has round line caps: its dots are lines of (almost) no length, all in one path. */
 static int begin_plot(struct site_plot_batch *b, const struct site_plot_ids *ids, int w, int h,
 		      int font)
 {
 	struct bg_buf *s = &b->script;
 	return bg_buf_printf(s,
-			     "reset\nset encoding utf8\nset terminal svg size %d,%d noenhanced "
+			     "reset\nset encoding utf8\nset terminal svg size %d,%d noenhanced%s "
 			     "font 'sans,%d' background '#ffffff'\nset output ",
-			     w, h, font) ||
+			     w, h, ids->merged ? " rounded" : "", font) ||
 			       gp_quote(s, b->outs[ids->svg].part, SIZE_MAX) ||
 			       bg_buf_puts(
 				       s,
@@ -237,9 +242,9 @@ static int end_plot(struct site_plot_batch *b, const struct site_plot_ids *ids, 
 	if (ids->png < 0)
 		return 0;
 	return bg_buf_printf(s,
-			     "set terminal @bg_png size %d,%d noenhanced font 'sans,%d' "
+			     "set terminal @bg_png size %d,%d noenhanced%s font 'sans,%d' "
 			     "background '#ffffff'\nset output ",
-			     w, h, font) ||
+			     w, h, ids->merged ? " rounded" : "", font) ||
 			       gp_quote(s, b->outs[ids->png].part, SIZE_MAX) ||
 			       bg_buf_puts(s, "\nreplot\n")
 		       ? BG_ENOMEM
@@ -587,11 +592,16 @@ static int large_plot_command(struct bg_buf *s, const struct series_plot *sp,
 				    "lc rgb '%s' title 'quartiles'",
 				    sep, f, COLOR_SPREAD, f, COLOR_IQR);
 		sep = ", ";
+		/* the samples beyond the whiskers as round dots the size of pt 7 ps 0.45 (3.4
+		 * px): lines a tenth of a pixel long in one path, not an element each (the key
+		 * shows the point) */
 		if (!err && rows[4])
-			err = bg_buf_printf(s,
-					    ", '%s' index 4 using 1:2 with points pt 7 ps 0.45 "
-					    "lc rgb '%s' title 'samples beyond the whiskers'",
-					    f, COLOR_SAMPLE);
+			err = bg_buf_printf(
+				s,
+				", '%s' index 4 using 1:2:(0):(%.6g) with vectors nohead "
+				"lw 3.4 lc rgb '%s' notitle, NaN with points pt 7 ps 0.45 "
+				"lc rgb '%s' title 'samples beyond the whiskers'",
+				f, DOT_LENGTH * (sp->hi - sp->lo), COLOR_SAMPLE, COLOR_SAMPLE);
 	} else if (rows[0]) {
 		err = bg_buf_printf(s,
 				    "%s'%s' index 0 using 1:2 with points pt 7 ps %s lc rgb "
@@ -806,11 +816,23 @@ static int run_gnuplot(struct site_plot_batch *b, char *script_arg, char *log)
 	return 0;
 }
 
-/* Every complete image into place; whatever is left of the others goes. *incomplete counts
- * those. 0 or BG_ENOMEM. */
+/* A complete SVG at part, made smaller (site_svg_compact), written to final atomically;
+ * part goes. 0, BG_ENOMEM, or BG_EINFRA naming the path. */
+static int place_svg(const char *part, const char *final, struct bg_buf *in, struct bg_buf *out)
+{
+	bg_buf_clear(in);
+	int rc = bg_fs_read(in, part);
+	if (rc == 0 && (rc = site_svg_compact(out, in->ptr, in->len)) == 0)
+		rc = bg_fs_write(final, out->ptr, out->len);
+	unlink(part);
+	return rc;
+}
+
+/* Every complete image into place, each SVG made smaller; whatever is left of the others
+ * goes. *incomplete counts those. 0, BG_ENOMEM, or BG_EINFRA naming a path. */
 static int place_outputs(struct site_plot_batch *b, size_t *incomplete)
 {
-	struct bg_buf part = BG_BUF_INIT, final = BG_BUF_INIT;
+	struct bg_buf part = BG_BUF_INIT, final = BG_BUF_INIT, in = BG_BUF_INIT, out = BG_BUF_INIT;
 	int rc = 0;
 	*incomplete = 0;
 	for (size_t i = 0; i < b->n_outs; i++) {
@@ -820,15 +842,22 @@ static int place_outputs(struct site_plot_batch *b, size_t *incomplete)
 			rc = BG_ENOMEM;
 			break;
 		}
-		if (output_complete(part.ptr, o->png) && rename(part.ptr, final.ptr) == 0) {
-			o->done = 1;
-			continue;
+		/* after a failure, the rest only goes */
+		if (rc == 0 && output_complete(part.ptr, o->png)) {
+			if (!o->png)
+				o->done = (rc = place_svg(part.ptr, final.ptr, &in, &out)) == 0;
+			else
+				o->done = rename(part.ptr, final.ptr) == 0;
+			if (o->done)
+				continue;
 		}
 		unlink(part.ptr);
 		(*incomplete)++;
 	}
 	bg_buf_free(&part);
 	bg_buf_free(&final);
+	bg_buf_free(&in);
+	bg_buf_free(&out);
 	return rc;
 }
 

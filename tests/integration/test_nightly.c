@@ -37,7 +37,8 @@ static int pos_of(const char *sha)
 }
 
 /* The one series' samples file on the site (series/<key>.csv.gz) holds every sample the
- * database stores for it, exactly, with its commit, run and round, in the walk's order. */
+ * database stores for it, exactly, with its commit (12 hex digits), run and round, in the
+ * walk's order. */
 static void check_samples_file(struct bg_db *db, const char *site)
 {
 	char dir[800], name[300] = "";
@@ -80,9 +81,9 @@ static void check_samples_file(struct bg_db *db, const char *site)
 			char *end;
 			if (*p == '\n') { /* a new row: commit, date, run, round */
 				p++;
-				TF_CHECK(!strncmp(p, shas[pt->pos], 40) && p[40] == ',',
+				TF_CHECK(!strncmp(p, shas[pt->pos], 12) && p[12] == ',',
 					 "row %zu: %.60s", rows, p);
-				const char *f = strchr(p + 41, ',');
+				const char *f = strchr(p + 13, ',');
 				TF_CHECK(f && strtoll(f + 1, &end, 10) == o[at].run && *end == ',',
 					 "row %zu: run, want %lld: %.80s", rows,
 					 (long long)o[at].run, p);

@@ -59,6 +59,17 @@ static size_t count(const char *hay, const char *needle)
 	return n;
 }
 
+/* The lines drawn by the paths of an SVG: the line commands (L, H, V, relative or not) in
+ * every d attribute. */
+static size_t path_lines(const char *svg)
+{
+	size_t n = 0;
+	for (const char *p = svg; (p = strstr(p, " d='")); p++)
+		for (p += 4; *p && *p != '\''; p++)
+			n += strchr("LlHhVv", *p) != NULL;
+	return n;
+}
+
 /* No temporary file or work directory is left behind in dir or dir/plots. */
 static void check_no_leftovers(const char *dir)
 {
@@ -97,7 +108,7 @@ struct link_check {
 	const char *dir;           /* the site */
 	const char *page_dir;      /* the page's folder within it: "" or "series/" */
 	const char *commit_prefix; /* accepted absolute links; NULL: none */
-	size_t commit_links, local_links, imgs;
+	size_t commit_links, local_links, imgs, style_sheets;
 	int has_charset, has_title;
 };
 
@@ -128,8 +139,8 @@ static void check_url(struct link_check *lc, const char *elem, const char *attr,
 
 static void walk(struct link_check *lc, xmlNode *n)
 {
-	static const char *const banned[] = {"script", "link", "iframe", "object",
-					     "embed",  "base", "form",   NULL};
+	static const char *const banned[] = {"script", "iframe", "object", "embed",
+					     "base",   "form",   NULL};
 	static const char *const url_attrs[] = {"href",   "src",  "srcset", "action",
 						"poster", "data", NULL};
 	for (; n; n = n->next) {
@@ -138,6 +149,19 @@ static void walk(struct link_check *lc, xmlNode *n)
 		const char *name = (const char *)n->name;
 		for (size_t i = 0; banned[i]; i++)
 			TF_CHECK(strcmp(name, banned[i]), "<%s> in a page", name);
+		if (!strcmp(name, "link")) { /* only the site's own style sheet */
+			xmlChar *rel = xmlGetProp(n, (const xmlChar *)"rel");
+			xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+			char want[32];
+			snprintf(want, sizeof(want), "%sstyle.css", *lc->page_dir ? "../" : "");
+			TF_CHECK(rel && href && !strcmp((const char *)rel, "stylesheet") &&
+					 !strcmp((const char *)href, want),
+				 "<link rel=\"%s\" href=\"%s\"> in a page", rel ? (char *)rel : "",
+				 href ? (char *)href : "");
+			xmlFree(rel);
+			xmlFree(href);
+			lc->style_sheets++;
+		}
 		for (xmlAttr *a = n->properties; a; a = a->next) {
 			const char *an = (const char *)a->name;
 			TF_CHECK(strncmp(an, "on", 2) && strcmp(an, "style"), "attribute %s", an);
@@ -171,6 +195,11 @@ static void walk(struct link_check *lc, xmlNode *n)
 /* Parses a page as XML and checks its skeleton and every link; returns what it found. */
 static struct link_check check_page(const char *dir, const char *rel, const char *prefix)
 {
+	char *css = site_read(dir, "style.css");
+	TF_CHECK(!strstr(css, "url(") && !strstr(css, "@import") && !strstr(css, "@font-face") &&
+			 strstr(css, "body{"),
+		 "style.css fetching something, or no style");
+	free(css);
 	char *text = site_read(dir, rel);
 	TF_CHECK(!strncmp(text, "<!DOCTYPE html>\n", 16), "%s: no HTML5 doctype", rel);
 	TF_CHECK(!strstr(text, "url(") && !strstr(text, "@import") && !strstr(text, "@font-face"),
@@ -186,6 +215,7 @@ static struct link_check check_page(const char *dir, const char *rel, const char
 		.dir = dir, .page_dir = strchr(rel, '/') ? "series/" : "", .commit_prefix = prefix};
 	walk(&lc, root);
 	TF_CHECK(lc.has_charset && lc.has_title, "%s: no charset or no title", rel);
+	TF_CHECK_EQ(lc.style_sheets, 1);
 	/* "https://" appears only in commit links */
 	TF_CHECK_EQ(count(text, "https://"), lc.commit_links);
 	xmlFreeDoc(doc);
@@ -660,7 +690,7 @@ TF_TEST(site__merges_dense_plots)
 	/* the thumbnail's 1,000 medians: at most two (lowest, highest) per column of 290 */
 	check_svg(dir, "plots/big.thumb.svg");
 	svg = site_read(dir, "plots/big.thumb.svg");
-	size_t vertices = count(svg, " L");
+	size_t vertices = path_lines(svg);
 	TF_CHECK(vertices > 100 && vertices <= 2 * 290, "%zu vertices on the thumbnail", vertices);
 	free(svg);
 	char *page = site_read(dir, "series/big.html");
@@ -679,13 +709,13 @@ TF_TEST(site__merges_dense_plots)
 	TF_CHECK_EQ(csv_lines(csv, 5, &samples), 1000 + 3);
 	TF_CHECK_EQ(samples, 4000);
 	char want[160];
-	snprintf(want, sizeof(want), "%s,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\r\nnext\",,,",
+	snprintf(want, sizeof(want), "%.12s,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\r\nnext\",,,",
 		 f.shas[5]);
 	TF_CHECK(strstr(csv, want), "a hostile date not quoted as RFC 4180 says");
 	/* values read back exactly, each row's in their order */
 	for (size_t k = 0; k < 4; k++) {
-		snprintf(want, sizeof(want), "\r\n%s,%s,%lld,%d,", f.shas[6], f.points[0][6].date,
-			 runs[k], rounds[k]);
+		snprintf(want, sizeof(want), "\r\n%.12s,%s,%lld,%d,", f.shas[6],
+			 f.points[0][6].date, runs[k], rounds[k]);
 		const char *v = strstr(csv, want);
 		TF_CHECK(v, "no row for run %lld round %d", runs[k], rounds[k]);
 		char *end;
@@ -693,7 +723,7 @@ TF_TEST(site__merges_dense_plots)
 				 *end == '\r',
 			 "sample %zu not exact, or not alone in its row", k);
 	}
-	snprintf(want, sizeof(want), "\r\n%s,%s,,,", f.shas[7], f.points[0][7].date);
+	snprintf(want, sizeof(want), "\r\n%.12s,%s,,,", f.shas[7], f.points[0][7].date);
 	const char *v = strstr(csv, want);
 	TF_CHECK(v, "commit 7's row");
 	v += strlen(want);
@@ -711,6 +741,85 @@ TF_TEST(site__merges_dense_plots)
 	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
 	free(dir);
 	site_fixture_free(&f);
+}
+
+/* A series' CSV gives each commit's first 12 hex digits, or every commit whole when two of
+ * them share those. */
+TF_TEST(site__samples_file_abbreviates_commits)
+{
+	struct site_fixture f;
+	site_fixture_make(&f);
+	struct bg_site_opts o = {.gnuplot = "/nonexistent/gnuplot"};
+	char rel[300], want[64];
+	snprintf(rel, sizeof(rel), "series/%s.csv.gz", f.series[0].key);
+	TF_CHECK(f.series[0].n_points > 2, "the series has %zu commits", f.series[0].n_points);
+	char *dir = render(&f, &o, NULL, "site-abbrev");
+	char *csv = site_read_gz(dir, rel);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(want, sizeof(want), "\r\n%.12s,", f.shas[i]);
+		TF_CHECK(strstr(csv, want), "commit %zu abbreviated", i);
+		TF_CHECK(!strstr(csv, f.shas[i]), "commit %zu whole", i);
+	}
+	free(csv);
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+
+	memcpy(f.shas[1], f.shas[0], 12); /* one abbreviation, two commits */
+	dir = render(&f, &o, NULL, "site-abbrev-clash");
+	csv = site_read_gz(dir, rel);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(want, sizeof(want), "\r\n%s,", f.shas[i]);
+		TF_CHECK(strstr(csv, want), "commit %zu not whole", i);
+	}
+	free(csv);
+	TF_CHECK(bg_fs_rmtree(dir) == 0, "rm");
+	free(dir);
+	site_fixture_free(&f);
+}
+
+/* gnuplot's SVG made smaller: paths of moves and lines to a tenth of a pixel, relative, h
+ * and v where straight, a line of no length kept (a dot); empty groups and definitions
+ * nothing refers to out; everything else as it came. */
+TF_TEST(site__svg_compaction)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"<path d='M89.00,307.83 L896.99,307.83  '/>", "<path d='M89 307.8h808'/>"},
+		{"<path stroke='x'  d='M0.04,0.06 L-0.5,2.01 M10,10 L10,10.04 L12.26,10'/>",
+		 "<path stroke='x'  d='M0 .1l-.5 1.9m10.5 8v0h2.3'/>"},
+		{"<path d=\"M1,2 L3,4\"/>", "<path d=\"M1 2l2 2\"/>"},
+		/* anything but plain moves and lines, as it came */
+		{"<path d='M1,1 L2,2 Z'/>", "<path d='M1,1 L2,2 Z'/>"},
+		{"<path d='L1,1'/><path d='M1e400,1'/>", "<path d='L1,1'/><path d='M1e400,1'/>"},
+		{"<use xlink:href='#gpPt6' transform='translate(1.23,4.56)'/>",
+		 "<use xlink:href='#gpPt6' transform='translate(1.23,4.56)'/>"},
+		{"<text> d='M1,2 L3,4'</text><!-- <g a='1'>\n</g> d='M1,2' -->",
+		 "<text> d='M1,2 L3,4'</text><!-- <g a='1'>\n</g> d='M1,2' -->"},
+		{"<g title='a>b' d='M1,2'>x</g>", "<g title='a>b' d='M1 2'>x</g>"},
+		/* groups: an empty one goes with its line break; one with an id or content stays */
+		{"<g fill=\"none\" color=\"black\">\n</g>\n<g id=\"k\">\n</g>\n<g a=\"1\"><path "
+		 "d='M1,1 L1,3'/></g>",
+		 "<g id=\"k\">\n</g>\n<g a=\"1\"><path d='M1 1v2'/></g>"},
+		{"<g fill='none'/><path d='M5,5 L6,5", "<g fill='none'/><path d='M5,5 L6,5"},
+		/* definitions: those nothing refers to go, one referred to only by them too */
+		{"<defs>\n\t<circle id='a' r='1'/>\n\t<use xlink:href='#a' id='b'/>\n\t<path "
+		 "id='c' d='M0,0 L1,1'/>\n\t<filter id='f' x='0'>\n\t  <feFlood/>\n\t</filter>\n"
+		 "\t<g>x</g>\n</defs>\n<use xlink:href='#c'/><text filter='url(#f)'>t</text>",
+		 "<defs>\t<path id='c' d='M0 0l1 1'/>\n\t<filter id='f' x='0'>\n\t  "
+		 "<feFlood/>\n\t</filter>\n\t<g>x</g>\n</defs>\n<use xlink:href='#c'/><text "
+		 "filter='url(#f)'>t</text>"},
+		{"<defs><x id='a'/><y id='b'/></defs><use href=\"#b\"/>",
+		 "<defs><y id='b'/></defs><use href=\"#b\"/>"},
+	};
+	struct bg_buf out = BG_BUF_INIT;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TF_CHECK(site_svg_compact(&out, cases[i].in, strlen(cases[i].in)) == 0, "case %zu",
+			 i);
+		TF_CHECK(out.len == strlen(cases[i].out) && !strcmp(out.ptr, cases[i].out),
+			 "case %zu:\n%s\nwant\n%s", i, out.ptr, cases[i].out);
+	}
+	bg_buf_free(&out);
 }
 
 TF_TEST(site__direction_of_each_metric)
