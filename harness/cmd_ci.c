@@ -20,7 +20,8 @@
 static const struct bg_cmd_info info = {
 	"ci",
 	"bitgate ci --base REV --head REV [--report-md FILE] [--check-run-json FILE]\n"
-	"           [--comment-md FILE [--comment-prev FILE] [--run-url URL]] [options]",
+	"           [--comment-md FILE [--comment-prev FILE] [--run-url URL] [--pr-head SHA]]\n"
+	"           [options]",
 	"Gates a change: builds base and head (cached), runs them interleaved (and head again\n"
 	"in each opt-in mode the base's bitgate.json declares in gates.modes, e.g. strict with\n"
 	"BITNET_STRICT_MODE=1), runs both sides' test suites, stores every sample and decides\n"
@@ -116,7 +117,7 @@ done:
  * link and previous body. */
 struct ci_outputs {
 	const char *md_path, *json_path, *plot_path, *name;
-	const char *comment_path, *prev_path, *run_url;
+	const char *comment_path, *prev_path, *run_url, *pr_head;
 	int png;
 	struct bg_buf prev; /* --comment-prev's content; empty on the first push */
 	char env_url[512];  /* the run link GitHub Actions' environment gives */
@@ -133,7 +134,7 @@ static int write_reports(struct bg_app *app, const struct bg_decision *d,
 	if ((rc = bg_report_markdown(md, d)) < 0 || (rc = bg_report_checkruns(&cr, d, w->name)) < 0)
 		goto done;
 	if (w->comment_path &&
-	    (rc = bg_report_comment(&cm, d, w->run_url, w->prev.ptr, w->prev.len)) < 0)
+	    (rc = bg_report_comment(&cm, d, w->pr_head, w->run_url, w->prev.ptr, w->prev.len)) < 0)
 		goto done;
 	if ((w->md_path && (rc = write_file(w->md_path, md, 0)) < 0) ||
 	    (w->json_path && (rc = write_file(w->json_path, &cr, 0)) < 0) ||
@@ -212,8 +213,17 @@ static const char *env_run_url(struct ci_outputs *w)
  * so a bad one costs no bench time. BG_EINPUT with the message printed. */
 static int comment_inputs(struct ci_outputs *w)
 {
-	if (!w->comment_path && (w->prev_path || w->run_url)) {
-		bg_cli_usage_error(&info, "--comment-prev and --run-url need --comment-md");
+	if (!w->comment_path && (w->prev_path || w->run_url || w->pr_head)) {
+		bg_cli_usage_error(&info,
+				   "--comment-prev, --run-url and --pr-head need --comment-md");
+		return BG_EINPUT;
+	}
+	size_t n = w->pr_head ? strlen(w->pr_head) : 0;
+	if (w->pr_head && (n < 7 || n > 40 || strspn(w->pr_head, "0123456789abcdef") != n)) {
+		bg_cli_usage_error(&info,
+				   "--pr-head %.64s: expected a commit id, 7 to 40 lowercase "
+				   "hex digits",
+				   w->pr_head);
 		return BG_EINPUT;
 	}
 	if (w->run_url && !bg_report_comment_url_valid(w->run_url)) {
@@ -260,6 +270,9 @@ int cmd_ci(struct bg_app *app, int argc, char **argv)
 		{"comment-prev", 0, BG_OPT_STR, &w.prev_path, "FILE",
 		 "the comment's current body, whose ledger lines are kept (absent or empty: the "
 		 "first push)"},
+		{"pr-head", 0, BG_OPT_STR, &w.pr_head, "SHA",
+		 "the pull request's head commit, which names this push in the ledger (default: "
+		 "the head measured; on a pull request CI checks out a merge commit)"},
 		{"run-url", 0, BG_OPT_STR, &w.run_url, "URL",
 		 "the CI run's link in the ledger (default: from GitHub Actions' environment)"},
 		{"name", 0, BG_OPT_STR, &w.name, "NAME",

@@ -55,9 +55,11 @@ int bg_report_checkruns(struct bg_buf *out, const struct bg_decision *d, const c
  * first push): only the lines between the ledger's own markers that have exactly that
  * form; the rest of prev is ignored, never copied. A line for run_url itself (a re-run)
  * is replaced. At most BG_COMMENT_MAX_PUSHES lines, then a count of the older ones.
+ * SHA is push_sha, the commit the push is known by (on a pull request its head, not the
+ * merge commit CI checked out), or NULL for d's head; shown as its first 12 hex digits.
  * Appends to out. 0, BG_ENOMEM, or BG_EINPUT when run_url is not valid (below). */
-int bg_report_comment(struct bg_buf *out, const struct bg_decision *d, const char *run_url,
-		      const char *prev, size_t prev_len);
+int bg_report_comment(struct bg_buf *out, const struct bg_decision *d, const char *push_sha,
+		      const char *run_url, const char *prev, size_t prev_len);
 
 /* 1 when url can be the comment's run link: http:// or https://, at most 300 characters,
  * none that could end a Markdown link or start markup (no spaces, quotes, brackets,

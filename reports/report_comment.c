@@ -169,11 +169,12 @@ static int keep_previous(struct bg_buf *out, const char *prev, size_t len, const
 }
 
 /* This push's line (see parse_push). */
-static int put_push(struct bg_buf *out, const struct bg_decision *d, const char *run_url)
+static int put_push(struct bg_buf *out, const struct bg_decision *d, const char *push_sha,
+		    const char *run_url)
 {
 	static const char *const words[] = {"PASS", "FAIL", "NEUTRAL"};
 	const char *word = (unsigned)d->conclusion < 3 ? words[d->conclusion] : "UNKNOWN";
-	const char *sha = d->head.sha ? d->head.sha : "";
+	const char *sha = push_sha ? push_sha : d->head.sha ? d->head.sha : "";
 	size_t hex = strspn(sha, "0123456789abcdef");
 	char when[32] = DASH;
 	time_t t = (time_t)d->created;
@@ -189,8 +190,8 @@ static int put_push(struct bg_buf *out, const struct bg_decision *d, const char 
 	return err ? BG_ENOMEM : 0;
 }
 
-int bg_report_comment(struct bg_buf *out, const struct bg_decision *d, const char *run_url,
-		      const char *prev, size_t prev_len)
+int bg_report_comment(struct bg_buf *out, const struct bg_decision *d, const char *push_sha,
+		      const char *run_url, const char *prev, size_t prev_len)
 {
 	struct bg_buf md = BG_BUF_INIT, pushes = BG_BUF_INIT;
 	long older = 0;
@@ -204,7 +205,7 @@ int bg_report_comment(struct bg_buf *out, const struct bg_decision *d, const cha
 		goto done;
 	const char *all = bg_buf_cstr(&md), *split = strstr(all, "\n### ");
 	size_t head = split ? (size_t)(split - all) + 1 : md.len;
-	if ((err = put_push(&pushes, d, run_url)) ||
+	if ((err = put_push(&pushes, d, push_sha, run_url)) ||
 	    (err = keep_previous(&pushes, prev ? prev : "", prev ? prev_len : 0, run_url,
 				 BG_COMMENT_MAX_PUSHES - 1, &older)) ||
 	    (err = bg_buf_puts(out, BG_COMMENT_MARKER "\n")) ||

@@ -144,7 +144,7 @@ TF_TEST(integration__ci_gates_each_mode)
 		 "perf and trace pass, heavy fails:\n%s", md);
 	TF_CHECK(strstr(md, "- **trace** (`COST_SCALE=1.0`): against the default mode") &&
 			 strstr(md,
-				"- **heavy** (`COST_SCALE=1.2`): against the default mode **+2") &&
+				"- **heavy** (`COST_SCALE=1.2`): against the default mode **+") &&
 			 strstr(md, "- **strict** (`BITNET_STRICT_MODE=1`)"),
 		 "each mode's line:\n%s", md);
 	TF_CHECK(strstr(md, "heavy-mode overhead +") && strstr(md, "not below 5.00%"),
@@ -167,6 +167,12 @@ TF_TEST(integration__ci_gates_each_mode)
 	EXPECT_EXIT(2, bitgate(&f, "ci", "--base", base, "--head", head, "--modes", "nope", NULL));
 	TF_CHECK(strstr(bg_buf_cstr(&err_text), "'nope' is not a mode"), "%s",
 		 bg_buf_cstr(&err_text));
+	/* --pr-head names the push in the comment: a commit id, and only with the comment */
+	EXPECT_EXIT(2, bitgate(&f, "ci", "--base", base, "--head", head, "--comment-md",
+			       comment_path, "--pr-head", "HEAD~1", NULL));
+	TF_CHECK(strstr(bg_buf_cstr(&err_text), "--pr-head HEAD~1: expected a commit id"), "%s",
+		 bg_buf_cstr(&err_text));
+	EXPECT_EXIT(2, bitgate(&f, "ci", "--base", base, "--head", head, "--pr-head", base, NULL));
 	fx_done(&f);
 }
 

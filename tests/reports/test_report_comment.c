@@ -21,8 +21,8 @@
 static char *comment(const struct bg_decision *d, const char *url, const char *prev)
 {
 	struct bg_buf b = BG_BUF_INIT;
-	TF_CHECK(bg_report_comment(&b, d, url, prev, prev ? strlen(prev) : 0) == 0, "comment: %s",
-		 bg_error_last());
+	TF_CHECK(bg_report_comment(&b, d, NULL, url, prev, prev ? strlen(prev) : 0) == 0,
+		 "comment: %s", bg_error_last());
 	TF_CHECK(report_valid_utf8(bg_buf_cstr(&b)), "comment is not UTF-8");
 	TF_CHECK(b.len <= 65536, "comment: %zu bytes", b.len);
 	return bg_buf_detach(&b);
@@ -209,9 +209,25 @@ TF_TEST(report_comment__run_url)
 	TF_CHECK(!bg_report_comment_url_valid(longer), "a 399-character URL accepted");
 	struct bg_decision *d = report_fixture_make(0);
 	struct bg_buf b = BG_BUF_INIT;
-	TF_CHECK_EQ(bg_report_comment(&b, d, "javascript:alert(1)", NULL, 0), BG_EINPUT);
+	TF_CHECK_EQ(bg_report_comment(&b, d, NULL, "javascript:alert(1)", NULL, 0), BG_EINPUT);
 	TF_CHECK(strstr(bg_error_last(), "run URL javascript:alert(1)") && b.len == 0, "error: %s",
 		 bg_error_last());
+	bg_buf_free(&b);
+	bg_decision_free(d);
+}
+
+/* On a pull request CI measures a merge commit: the push is named by the PR's head. */
+TF_TEST(report_comment__push_named_by_the_pr_head)
+{
+	struct bg_decision *d = report_fixture_make(0);
+	struct bg_buf b = BG_BUF_INIT;
+	TF_CHECK(bg_report_comment(&b, d, "0123456789abcdef0123456789abcdef01234567", URL1, NULL,
+				   0) == 0,
+		 "comment: %s", bg_error_last());
+	char *l = ledger(bg_buf_cstr(&b));
+	TF_CHECK(!strncmp(l, "- `0123456789ab` **FAIL**", 25), "ledger:\n%s", l);
+	TF_CHECK(!strstr(l, "9a8b7c6d5e4f"), "the merge commit named:\n%s", l);
+	free(l);
 	bg_buf_free(&b);
 	bg_decision_free(d);
 }
