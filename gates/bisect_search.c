@@ -1,6 +1,10 @@
 /* The search of bitgate bisect (bg_bisect_search.h). */
 #include "bg_bisect_search.h"
 
+#include <math.h>
+
+#include "bg_trend.h"
+
 void bg_bisect_search_bounds(const unsigned char *marks, size_t n, size_t *good, size_t *bad)
 {
 	size_t b = n ? n - 1 : 0;
@@ -48,13 +52,27 @@ size_t bg_bisect_search_next(const unsigned char *marks, const unsigned char *st
 	return best;
 }
 
+double bg_bisect_search_worse(double ratio, int dir)
+{
+	return dir == BG_TREND_HIGHER_IS_BETTER ? 1 - ratio : ratio - 1;
+}
+
+int bg_bisect_search_worse_ends(const struct bg_interval *ends, double threshold, int dir)
+{
+	double w_lo = bg_bisect_search_worse(ends->lo, dir);
+	double w_hi = bg_bisect_search_worse(ends->hi, dir);
+	return fmin(w_lo, w_hi) > 0 && bg_bisect_search_worse(ends->estimate, dir) >= threshold;
+}
+
 int bg_bisect_search_judge(const double *good, size_t ng, const double *x, size_t nx, double cut,
-			   uint64_t seed, struct bg_interval *out, int *unsure)
+			   int dir, uint64_t seed, struct bg_interval *out, int *unsure)
 {
 	int rc = bg_stats_ratio_ci(good, NULL, ng, x, NULL, nx, 0.95, 2000, seed, out);
 	if (rc < 0)
 		return rc;
-	double edge = 1 + cut;
-	*unsure = out->lo < edge && out->hi >= edge;
-	return out->estimate >= edge ? BG_MARK_BAD : BG_MARK_GOOD;
+	/* the interval's ends as how much worse than good, least first */
+	double w_lo = bg_bisect_search_worse(out->lo, dir);
+	double w_hi = bg_bisect_search_worse(out->hi, dir);
+	*unsure = fmin(w_lo, w_hi) < cut && fmax(w_lo, w_hi) >= cut;
+	return bg_bisect_search_worse(out->estimate, dir) >= cut ? BG_MARK_BAD : BG_MARK_GOOD;
 }

@@ -17,6 +17,9 @@ struct bg_bisect_opts {
 	const char *bench;  /* the benchmark's exact name */
 	const char *params; /* its series' params; NULL: the only ones it is stored with */
 	const char *mode;   /* its series' mode; NULL: "default" */
+	const char *metric; /* its series' metric (unit); NULL: "ns". Which way is worse comes
+			       from it (bg_trend_direction): a time that rises, a throughput
+			       that falls; slowdown, slower and cut below mean that way */
 	const char *good;   /* a revision without the slowdown */
 	const char *bad;    /* a later revision on the same first-parent line, with it */
 	double threshold;   /* least slowdown of bad against good worth bisecting (0.05 for 5%);

@@ -36,6 +36,15 @@ size_t bg_nightly_choose(size_t m, size_t max, size_t *pick);
  * still differ. */
 void bg_nightly_series_key(char *out, size_t cap, const char *name);
 
+struct bg_regression_rec;
+
+/* The summary's line for an open regression r of the series called name into out (cap
+ * bytes, cut to fit): its change with its interval, its range, its metric and which way is
+ * worse for it ("GB/s, higher is better: it fell"), so a throughput's drop reads as the
+ * regression it is. */
+void bg_nightly_regression_line(char *out, size_t cap, const char *name,
+				const struct bg_regression_rec *r);
+
 /* A commit time (Unix seconds) as its UTC date, "YYYY-MM-DD". */
 void bg_nightly_date(char out[16], int64_t time_s);
 

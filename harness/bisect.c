@@ -1,4 +1,5 @@
-/* Bisecting one series' slowdown along a first-parent line (bg_bisect.h). */
+/* Bisecting one series' slowdown along a first-parent line (bg_bisect.h): a time that rose
+ * or a throughput that fell, as its metric says (bg_trend_direction). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "bg_log.h"
 #include "bg_nightly_config.h"
 #include "bg_proc.h"
+#include "bg_trend.h"
 
 #define SEED 20261124u
 
@@ -20,6 +22,7 @@ struct bisect {
 	struct bg_app *app;
 	const struct bg_bisect_opts *o;
 	struct bg_bisect_result *r;
+	int dir; /* the metric's enum bg_trend_direction: which way is worse */
 	struct bg_engine_opts eo;
 	const char **shas;
 	struct bg_walk_series *walk; /* the benchmark's series along the line */
@@ -36,6 +39,11 @@ struct bisect {
 	char *filter;                     /* ^bench$: each run measures this benchmark alone */
 };
 
+static const char *bisect_metric(const struct bg_bisect_opts *o)
+{
+	return o->metric ? o->metric : "ns";
+}
+
 /* The series of the walk o names; NULL when none is stored yet. BG_EINPUT when the
  * benchmark is stored with several params and o names none. */
 static int pick_series(struct bisect *b)
@@ -44,7 +52,7 @@ static int pick_series(struct bisect *b)
 	const struct bg_walk_series *hit = NULL;
 	for (size_t s = 0; s < b->n_walk; s++) {
 		const struct bg_walk_series *w = &b->walk[s];
-		if (strcmp(w->mode, mode) || strcmp(w->metric, "ns") ||
+		if (strcmp(w->mode, mode) || strcmp(w->metric, bisect_metric(b->o)) ||
 		    (b->o->params && strcmp(w->params, b->o->params)))
 			continue;
 		if (hit && strcmp(hit->params, w->params))
@@ -184,16 +192,17 @@ static int test_commit(struct bisect *b, size_t i, size_t left)
 		const struct bg_walk_point *g = b->at[0], *x = b->at[i];
 		struct bg_interval ci;
 		int unsure;
-		int v = bg_bisect_search_judge(g->samples, g->n, x->samples, x->n, r->cut, SEED ^ i,
-					       &ci, &unsure);
+		int v = bg_bisect_search_judge(g->samples, g->n, x->samples, x->n, r->cut, b->dir,
+					       SEED ^ i, &ci, &unsure);
 		if (v < 0)
 			return v;
 		if (unsure && budget > 0) {
 			budget--;
-			bg_log_info("  %.10s: %+.1f%% [%+.1f%%, %+.1f%%] against good, too close to "
-				    "%+.1f%% to tell: measuring again",
-				    c->sha, 100 * (ci.estimate - 1), 100 * (ci.lo - 1),
-				    100 * (ci.hi - 1), 100 * r->cut);
+			bg_log_info(
+				"  %.10s: %+.1f%% [%+.1f%%, %+.1f%%] against good, too close to "
+				"%+.1f%% to tell: measuring again",
+				c->sha, 100 * (ci.estimate - 1), 100 * (ci.lo - 1),
+				100 * (ci.hi - 1), 100 * r->cut * b->dir);
 			int ok, rc = measure(b, i, &ok, why, sizeof(why));
 			if (rc < 0)
 				return rc;
@@ -372,14 +381,14 @@ static int load_ends(struct bisect *b)
 	    (rc = need_end(b, n - 1, "bad")) < 0)
 		return rc;
 	if (!b->ser)
-		return bg_error_set(BG_EINPUT, "no series %s [%s] (metric ns) at %.10s and %.10s",
+		return bg_error_set(BG_EINPUT, "no series %s [%s] (metric %s) at %.10s and %.10s",
 				    b->o->bench, b->o->mode ? b->o->mode : "default",
-				    r->line[0].sha, r->line[n - 1].sha);
+				    bisect_metric(b->o), r->line[0].sha, r->line[n - 1].sha);
 	return 0;
 }
 
-/* Names the series in r and compares the ends: a slowdown when bad is slower than good
- * beyond doubt and by the threshold. */
+/* Names the series in r and compares the ends: a slowdown when bad is worse than good
+ * (the metric's way) beyond doubt and by the threshold. */
 static int judge_ends(struct bisect *b)
 {
 	struct bg_bisect_result *r = b->r;
@@ -399,7 +408,7 @@ static int judge_ends(struct bisect *b)
 	r->marks[n - 1] = BG_MARK_BAD;
 	r->last_good = 0;
 	r->first_bad = n - 1;
-	r->slowdown = r->ends.lo > 1 && r->ends.estimate - 1 >= r->threshold;
+	r->slowdown = bg_bisect_search_worse_ends(&r->ends, r->threshold, b->dir);
 	return 0;
 }
 
@@ -409,11 +418,13 @@ static int search(struct bisect *b)
 {
 	struct bg_bisect_result *r = b->r;
 	size_t n = r->n, i;
-	r->cut = b->o->cut >= 0 ? b->o->cut : (r->ends.estimate - 1) / 2;
+	r->cut = b->o->cut >= 0 ? b->o->cut : bg_bisect_search_worse(r->ends.estimate, b->dir) / 2;
 	bg_log_info("bisecting %s: bad is %+.1f%% [%+.1f%%, %+.1f%%] against good over %zu "
-		    "commits; a commit %+.1f%% slower than good or more is bad",
+		    "commits; a commit %+.1f%% against good or %s is bad (%s)",
 		    b->o->bench, 100 * (r->ends.estimate - 1), 100 * (r->ends.lo - 1),
-		    100 * (r->ends.hi - 1), n - 2, 100 * r->cut);
+		    100 * (r->ends.hi - 1), n - 2, 100 * r->cut * b->dir,
+		    b->dir == BG_TREND_HIGHER_IS_BETTER ? "less" : "more",
+		    bg_trend_direction_text(b->dir));
 	while ((i = bg_bisect_search_next(r->marks, b->stored, n)) != (size_t)-1) {
 		size_t lo, hi, left = 0;
 		bg_bisect_search_bounds(r->marks, n, &lo, &hi);
@@ -443,7 +454,7 @@ static int settle(struct bisect *b)
 int bg_bisect_run(struct bg_app *app, const struct bg_bisect_opts *o, struct bg_bisect_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	struct bisect b = {.app = app, .o = o, .r = r};
+	struct bisect b = {.app = app, .o = o, .r = r, .dir = bg_trend_direction(bisect_metric(o))};
 	int rc = make_line(app, o, r);
 	if (rc < 0)
 		return rc;

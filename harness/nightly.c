@@ -347,6 +347,7 @@ static int bisect_open(struct bg_app *app, const struct bg_commit *line, size_t 
 		struct bg_bisect_opts o = {.bench = g->benchmark,
 					   .params = g->params,
 					   .mode = g->mode,
+					   .metric = g->metric,
 					   .good = g->good_sha,
 					   .bad = g->bad_sha,
 					   .threshold = nc->threshold,
@@ -429,6 +430,18 @@ static int site_regressions(struct bg_app *app, const struct bg_commit *line, si
 	return 0;
 }
 
+void bg_nightly_regression_line(char *out, size_t cap, const char *name,
+				const struct bg_regression_rec *r)
+{
+	int dir = bg_trend_direction(r->metric);
+	snprintf(out, cap,
+		 "  regression %s: %+.1f%% [%+.1f%%, %+.1f%%] between %.10s and %.10s (%s, %s)",
+		 name, 100 * r->rel, 100 * r->lo, 100 * r->hi, r->good_sha, r->bad_sha,
+		 r->metric ? r->metric : "no unit",
+		 dir == BG_TREND_HIGHER_IS_BETTER ? "higher is better: it fell"
+						  : "lower is better: it rose");
+}
+
 /* The nightly's last lines: the counts, where the site went, and each open regression. */
 static void print_summary(size_t n, const char *branch, size_t n_series,
 			  const struct bg_regression_rec *regs, size_t nregs,
@@ -442,12 +455,13 @@ static void print_summary(size_t n, const char *branch, size_t n_series,
 	       "(%zu pages, %zu plots%s%s) in %.1f s\n",
 	       n, branch, n_series, nregs, open, dir, st->pages, st->plots,
 	       st->plot_error[0] ? "; plots missing: " : "", st->plot_error, st->seconds);
-	for (size_t i = 0; i < nregs; i++)
-		if (!strcmp(regs[i].state, "detected"))
-			printf("  regression %s: %+.1f%% [%+.1f%%, %+.1f%%] between %.10s and "
-			       "%.10s\n",
-			       s->names[i], 100 * regs[i].rel, 100 * regs[i].lo, 100 * regs[i].hi,
-			       regs[i].good_sha, regs[i].bad_sha);
+	for (size_t i = 0; i < nregs; i++) {
+		char line[512];
+		if (strcmp(regs[i].state, "detected"))
+			continue;
+		bg_nightly_regression_line(line, sizeof(line), s->names[i], &regs[i]);
+		printf("%s\n", line);
+	}
 }
 
 /* Where the samples of the site's series came from, for their CSVs: runs[s] and rounds[s]

@@ -8,6 +8,7 @@
 
 #include "bg_bisect_search.h"
 #include "bg_error.h"
+#include "bg_trend.h"
 #include "tf.h"
 
 #define MAXN 80
@@ -116,19 +117,68 @@ TF_TEST(bisect_search__judge_compares_with_the_good_end)
 	fill(edge, 30, 1050, 0.04, 4);
 	struct bg_interval ci;
 	int unsure = -1;
-	TF_CHECK_EQ(bg_bisect_search_judge(good, 30, same, 30, 0.05, 1, &ci, &unsure),
+	TF_CHECK_EQ(bg_bisect_search_judge(good, 30, same, 30, 0.05, BG_TREND_LOWER_IS_BETTER, 1,
+					   &ci, &unsure),
 		    BG_MARK_GOOD);
 	TF_CHECK(unsure == 0 && ci.hi < 1.05, "unsure %d, [%g, %g]", unsure, ci.lo, ci.hi);
-	TF_CHECK_EQ(bg_bisect_search_judge(good, 30, slow, 30, 0.05, 1, &ci, &unsure), BG_MARK_BAD);
+	TF_CHECK_EQ(bg_bisect_search_judge(good, 30, slow, 30, 0.05, BG_TREND_LOWER_IS_BETTER, 1,
+					   &ci, &unsure),
+		    BG_MARK_BAD);
 	TF_CHECK(unsure == 0 && fabs(ci.estimate - 1.10) < 0.01 && ci.lo > 1.05,
 		 "unsure %d, %g [%g, %g]", unsure, ci.estimate, ci.lo, ci.hi);
 	/* a commit right at the cut: whichever side, more samples could turn it */
-	bg_bisect_search_judge(good, 30, edge, 30, 0.05, 1, &ci, &unsure);
+	bg_bisect_search_judge(good, 30, edge, 30, 0.05, BG_TREND_LOWER_IS_BETTER, 1, &ci, &unsure);
 	TF_CHECK(unsure == 1, "at the cut but sure: %g [%g, %g]", ci.estimate, ci.lo, ci.hi);
 	/* repeatable for one seed */
 	struct bg_interval again;
-	bg_bisect_search_judge(good, 30, edge, 30, 0.05, 1, &again, &unsure);
+	bg_bisect_search_judge(good, 30, edge, 30, 0.05, BG_TREND_LOWER_IS_BETTER, 1, &again,
+			       &unsure);
 	TF_CHECK(again.lo == ci.lo && again.hi == ci.hi, "not repeatable");
-	TF_CHECK(bg_bisect_search_judge(good, 0, slow, 30, 0.05, 1, &ci, &unsure) == BG_EINPUT,
+	TF_CHECK(bg_bisect_search_judge(good, 0, slow, 30, 0.05, BG_TREND_LOWER_IS_BETTER, 1, &ci,
+					&unsure) == BG_EINPUT,
 		 "an empty good side must be refused");
+}
+
+/* A throughput (higher is better): a commit that fell by the cut is bad, one that rose is
+ * good however far, and the ends count as a slowdown only when they fell beyond doubt. */
+TF_TEST(bisect_search__judge_a_throughput_the_other_way)
+{
+	double good[30], same[30], fell[30], rose[30], edge[30];
+	fill(good, 30, 1000, 0.02, 1);
+	fill(same, 30, 997, 0.02, 2);
+	fill(fell, 30, 900, 0.02, 3);
+	fill(rose, 30, 1100, 0.02, 5);
+	fill(edge, 30, 950, 0.04, 4);
+	const int up = BG_TREND_HIGHER_IS_BETTER;
+	struct bg_interval ci;
+	int unsure = -1;
+	TF_CHECK_EQ(bg_bisect_search_judge(good, 30, same, 30, 0.05, up, 1, &ci, &unsure),
+		    BG_MARK_GOOD);
+	TF_CHECK(unsure == 0, "unsure at %g [%g, %g]", ci.estimate, ci.lo, ci.hi);
+	TF_CHECK_EQ(bg_bisect_search_judge(good, 30, fell, 30, 0.05, up, 1, &ci, &unsure),
+		    BG_MARK_BAD);
+	TF_CHECK(unsure == 0 && fabs(ci.estimate - 0.90) < 0.01 && ci.hi < 0.95,
+		 "unsure %d, %g [%g, %g]", unsure, ci.estimate, ci.lo, ci.hi);
+	/* 10% faster: bad for a time, good for a throughput */
+	TF_CHECK_EQ(bg_bisect_search_judge(good, 30, rose, 30, 0.05, up, 1, &ci, &unsure),
+		    BG_MARK_GOOD);
+	TF_CHECK_EQ(bg_bisect_search_judge(good, 30, rose, 30, 0.05, BG_TREND_LOWER_IS_BETTER, 1,
+					   &ci, &unsure),
+		    BG_MARK_BAD);
+	bg_bisect_search_judge(good, 30, edge, 30, 0.05, up, 1, &ci, &unsure);
+	TF_CHECK(unsure == 1, "at the cut but sure: %g [%g, %g]", ci.estimate, ci.lo, ci.hi);
+
+	TF_CHECK(fabs(bg_bisect_search_worse(0.9, up) - 0.1) < 1e-12 &&
+			 fabs(bg_bisect_search_worse(1.1, BG_TREND_LOWER_IS_BETTER) - 0.1) < 1e-12,
+		 "how much worse");
+	const struct bg_interval fell_ends = {0.9, 0.88, 0.92}, rose_ends = {1.1, 1.08, 1.12},
+				 unsure_ends = {0.9, 0.85, 1.01};
+	TF_CHECK(bg_bisect_search_worse_ends(&fell_ends, 0.05, up) &&
+			 !bg_bisect_search_worse_ends(&rose_ends, 0.05, up) &&
+			 !bg_bisect_search_worse_ends(&unsure_ends, 0.05, up) &&
+			 !bg_bisect_search_worse_ends(&fell_ends, 0.15, up),
+		 "a throughput's ends");
+	TF_CHECK(bg_bisect_search_worse_ends(&rose_ends, 0.05, BG_TREND_LOWER_IS_BETTER) &&
+			 !bg_bisect_search_worse_ends(&fell_ends, 0.05, BG_TREND_LOWER_IS_BETTER),
+		 "a time's ends");
 }

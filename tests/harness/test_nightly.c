@@ -2,6 +2,7 @@
  * commits a run measures, the series' file keys, and the commit dates of the dashboard. */
 #include <string.h>
 
+#include "bg_db.h"
 #include "bg_nightly.h"
 #include "tf.h"
 
@@ -67,4 +68,29 @@ TF_TEST(nightly__date_is_utc)
 	TF_CHECK(!strcmp(d, "1970-01-01"), "%s", d);
 	bg_nightly_date(d, 1764547199); /* 2025-11-30 23:59:59 UTC */
 	TF_CHECK(!strcmp(d, "2025-11-30"), "%s", d);
+}
+
+/* An open regression's summary line says which way is worse for its metric: a throughput's
+ * drop is the regression, a time's rise. */
+TF_TEST(nightly__regression_line_names_the_direction)
+{
+	char sha_g[] = "1111111111aaaa", sha_b[] = "2222222222bbbb", gbs[] = "GB/s", ns[] = "ns";
+	struct bg_regression_rec r = {.metric = gbs,
+				      .good_sha = sha_g,
+				      .bad_sha = sha_b,
+				      .rel = -0.072,
+				      .lo = -0.075,
+				      .hi = -0.07};
+	char line[512];
+	bg_nightly_regression_line(line, sizeof(line), "gemv/avx2 [threads=1]", &r);
+	TF_CHECK(!strcmp(line, "  regression gemv/avx2 [threads=1]: -7.2% [-7.5%, -7.0%] between "
+			       "1111111111 and 2222222222 (GB/s, higher is better: it fell)"),
+		 "%s", line);
+	r.metric = ns, r.rel = 0.052, r.lo = 0.05, r.hi = 0.053;
+	bg_nightly_regression_line(line, sizeof(line), "matmul", &r);
+	TF_CHECK(!strcmp(line, "  regression matmul: +5.2% [+5.0%, +5.3%] between 1111111111 and "
+			       "2222222222 (ns, lower is better: it rose)"),
+		 "%s", line);
+	bg_nightly_regression_line(line, 20, "matmul", &r); /* cut to fit */
+	TF_CHECK_EQ(strlen(line), 19);
 }

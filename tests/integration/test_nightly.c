@@ -120,6 +120,8 @@ TF_TEST(integration__nightly_reports_the_slow_commit)
 			       "--repetitions", "2", "--no-tests", "--site", site, NULL));
 	TF_CHECK(strstr(bg_buf_cstr(&out_text), "1 regressions (1 open)") != NULL, "summary:\n%s",
 		 bg_buf_cstr(&out_text));
+	TF_CHECK(strstr(bg_buf_cstr(&out_text), "(ns, lower is better: it rose)") != NULL,
+		 "the regression's direction:\n%s", bg_buf_cstr(&out_text));
 
 	struct bg_db *db = open_db(&f);
 	TF_CHECK_EQ(count_nightly_runs(db), N_COMMITS);
