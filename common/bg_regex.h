@@ -1,5 +1,5 @@
 /* POSIX extended regexes that bitgate compiles from input it did not write (bitgate.json's
- * gates.strict.filter, --filter): bounded before regcomp, whose memory grows with the
+ * gates.modes[].filter, --filter): bounded before regcomp, whose memory grows with the
  * pattern once repetitions are expanded (glibc: "a" and 21 '+' take 1.5 GB). */
 #ifndef BG_REGEX_H
 #define BG_REGEX_H

@@ -1,5 +1,5 @@
 /* libFuzzer harness: a pattern from a file or a command line (bitgate.json's
- * gates.strict.filter, --filter), bounded by common/regex.c and compiled, then matched
+ * gates.modes[].filter, --filter), bounded by common/regex.c and compiled, then matched
  * against benchmark names. Any pattern the bounds let through must compile and match
  * quickly: scripts/fuzz's -timeout catches one that does not. */
 #include <regex.h>
