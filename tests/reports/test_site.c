@@ -677,6 +677,10 @@ TF_TEST(site__merges_dense_plots)
 	const int rounds[4] = {0, 1, 0, 1};
 	f.points[0][6].runs = runs;
 	f.points[0][6].rounds = rounds;
+	/* commit 500, alone on its pixel column: one sample beyond its whiskers, in range */
+	double *s500 = f.samples[0] + 500 * 4;
+	for (size_t k = 0; k < 4; k++)
+		s500[k] = f.points[0][500].median * (k < 3 ? 1 : 1.025);
 	struct bg_site_opts o = {.gnuplot = site_gnuplot()};
 	struct bg_site_stats st;
 	char *dir = render(&f, &o, &st, "site-merge");
@@ -685,6 +689,20 @@ TF_TEST(site__merges_dense_plots)
 	/* 4,000 samples: unmerged, one <use> each; merged, one per sample beyond a whisker */
 	TF_CHECK(count(svg, "<use") < 400, "%zu points drawn", count(svg, "<use"));
 	TF_CHECK(strstr(svg, "quartiles") && strstr(svg, "samples (whiskers per column)"), "key");
+	/* the samples beyond the whiskers: round dots (lines of a tenth of a pixel or two, or
+	 * none) in one path, commit 500's among them */
+	const char *dots = strstr(svg, "stroke-width=\"3.40\" stroke-linecap=\"round\"");
+	const char *d = dots ? strstr(dots, " d='") : NULL, *d_end = d ? strchr(d + 4, '\'') : NULL;
+	TF_CHECK(d_end, "no path of dots");
+	size_t moves = 0, tiny = 0;
+	for (const char *p = d + 4; p < d_end; p++) {
+		moves += *p == 'M' || *p == 'm';
+		tiny += *p == 'v' &&
+			(!strncmp(p, "v-.1", 4) || !strncmp(p, "v-.2", 4) || !strncmp(p, "v0", 2));
+	}
+	TF_CHECK(moves >= 1 && tiny == moves && moves < 400, "%zu dots, %zu of them tiny", moves,
+		 tiny);
+	TF_CHECK(strstr(svg, "samples beyond the whiskers"), "the dots' key");
 	free(svg);
 	check_svg(dir, "plots/big.svg");
 	/* the thumbnail's 1,000 medians: at most two (lowest, highest) per column of 290 */
