@@ -662,6 +662,63 @@ static size_t csv_lines(const char *csv, size_t fields, size_t *samples)
 	return lines;
 }
 
+/* The samples beyond the whiskers of a merged plot: round dots (lines of a tenth of a pixel
+ * or two, or none) in one path. */
+static void check_dots(const char *svg)
+{
+	const char *dots = strstr(svg, "stroke-width=\"3.40\" stroke-linecap=\"round\"");
+	const char *d = dots ? strstr(dots, " d='") : NULL, *d_end = d ? strchr(d + 4, '\'') : NULL;
+	TF_CHECK(d_end, "no path of dots");
+	size_t moves = 0, tiny = 0;
+	for (const char *p = d + 4; p < d_end; p++) {
+		moves += *p == 'M' || *p == 'm';
+		tiny += *p == 'v' &&
+			(!strncmp(p, "v-.1", 4) || !strncmp(p, "v-.2", 4) || !strncmp(p, "v0", 2));
+	}
+	TF_CHECK(moves >= 1 && tiny == moves && moves < 400, "%zu dots, %zu of them tiny", moves,
+		 tiny);
+}
+
+/* The merged series' samples file (site__merges_dense_plots): a row per commit, commit 6's
+ * per run and round, a hostile date quoted, every value exact and in order. */
+static void check_merged_csv(const char *dir, const struct site_fixture *f, const long long *runs,
+			     const int *rounds)
+{
+	TF_CHECK(!site_exists(dir, "series/big.csv"), "an uncompressed CSV beside the gzip one");
+	char *csv = site_read_gz(dir, "series/big.csv.gz");
+	/* one row per commit (its 4 samples), but commit 6's in one row per run and round */
+	size_t samples;
+	TF_CHECK_EQ(csv_lines(csv, 5, &samples), 1000 + 3);
+	TF_CHECK_EQ(samples, 4000);
+	char want[160];
+	snprintf(want, sizeof(want), "%.12s,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\r\nnext\",,,",
+		 f->shas[5]);
+	TF_CHECK(strstr(csv, want), "a hostile date not quoted as RFC 4180 says");
+	/* values read back exactly, each row's in their order */
+	for (size_t k = 0; k < 4; k++) {
+		snprintf(want, sizeof(want), "\r\n%.12s,%s,%lld,%d,", f->shas[6],
+			 f->points[0][6].date, runs[k], rounds[k]);
+		const char *v = strstr(csv, want);
+		TF_CHECK(v, "no row for run %lld round %d", runs[k], rounds[k]);
+		char *end;
+		TF_CHECK(strtod(v + strlen(want), &end) == f->points[0][6].samples[k] &&
+				 *end == '\r',
+			 "sample %zu not exact, or not alone in its row", k);
+	}
+	snprintf(want, sizeof(want), "\r\n%.12s,%s,,,", f->shas[7], f->points[0][7].date);
+	const char *v = strstr(csv, want);
+	TF_CHECK(v, "commit 7's row");
+	v += strlen(want);
+	for (size_t k = 0; k < 4; k++) {
+		char *end;
+		TF_CHECK(strtod(v, &end) == f->points[0][7].samples[k], "sample %zu of commit 7",
+			 k);
+		TF_CHECK(*end == (k < 3 ? ' ' : '\r'), "separator after sample %zu", k);
+		v = end + 1;
+	}
+	free(csv);
+}
+
 TF_TEST(site__merges_dense_plots)
 {
 	struct site_fixture f;
@@ -689,19 +746,7 @@ TF_TEST(site__merges_dense_plots)
 	/* 4,000 samples: unmerged, one <use> each; merged, one per sample beyond a whisker */
 	TF_CHECK(count(svg, "<use") < 400, "%zu points drawn", count(svg, "<use"));
 	TF_CHECK(strstr(svg, "quartiles") && strstr(svg, "samples (whiskers per column)"), "key");
-	/* the samples beyond the whiskers: round dots (lines of a tenth of a pixel or two, or
-	 * none) in one path, commit 500's among them */
-	const char *dots = strstr(svg, "stroke-width=\"3.40\" stroke-linecap=\"round\"");
-	const char *d = dots ? strstr(dots, " d='") : NULL, *d_end = d ? strchr(d + 4, '\'') : NULL;
-	TF_CHECK(d_end, "no path of dots");
-	size_t moves = 0, tiny = 0;
-	for (const char *p = d + 4; p < d_end; p++) {
-		moves += *p == 'M' || *p == 'm';
-		tiny += *p == 'v' &&
-			(!strncmp(p, "v-.1", 4) || !strncmp(p, "v-.2", 4) || !strncmp(p, "v0", 2));
-	}
-	TF_CHECK(moves >= 1 && tiny == moves && moves < 400, "%zu dots, %zu of them tiny", moves,
-		 tiny);
+	check_dots(svg);
 	TF_CHECK(strstr(svg, "samples beyond the whiskers"), "the dots' key");
 	free(svg);
 	check_svg(dir, "plots/big.svg");
@@ -720,38 +765,7 @@ TF_TEST(site__merges_dense_plots)
 	TF_CHECK_EQ(count(page, "<tr id=\"run-"), 51);
 	TF_CHECK(strstr(page, "<tr id=\"run-100\" class=\"cp\""), "the change point's run");
 	free(page);
-	TF_CHECK(!site_exists(dir, "series/big.csv"), "an uncompressed CSV beside the gzip one");
-	char *csv = site_read_gz(dir, "series/big.csv.gz");
-	/* one row per commit (its 4 samples), but commit 6's in one row per run and round */
-	size_t samples;
-	TF_CHECK_EQ(csv_lines(csv, 5, &samples), 1000 + 3);
-	TF_CHECK_EQ(samples, 4000);
-	char want[160];
-	snprintf(want, sizeof(want), "%.12s,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\r\nnext\",,,",
-		 f.shas[5]);
-	TF_CHECK(strstr(csv, want), "a hostile date not quoted as RFC 4180 says");
-	/* values read back exactly, each row's in their order */
-	for (size_t k = 0; k < 4; k++) {
-		snprintf(want, sizeof(want), "\r\n%.12s,%s,%lld,%d,", f.shas[6],
-			 f.points[0][6].date, runs[k], rounds[k]);
-		const char *v = strstr(csv, want);
-		TF_CHECK(v, "no row for run %lld round %d", runs[k], rounds[k]);
-		char *end;
-		TF_CHECK(strtod(v + strlen(want), &end) == f.points[0][6].samples[k] &&
-				 *end == '\r',
-			 "sample %zu not exact, or not alone in its row", k);
-	}
-	snprintf(want, sizeof(want), "\r\n%.12s,%s,,,", f.shas[7], f.points[0][7].date);
-	const char *v = strstr(csv, want);
-	TF_CHECK(v, "commit 7's row");
-	v += strlen(want);
-	for (size_t k = 0; k < 4; k++) {
-		char *end;
-		TF_CHECK(strtod(v, &end) == f.points[0][7].samples[k], "sample %zu of commit 7", k);
-		TF_CHECK(*end == (k < 3 ? ' ' : '\r'), "separator after sample %zu", k);
-		v = end + 1;
-	}
-	free(csv);
+	check_merged_csv(dir, &f, runs, rounds);
 	/* a small series keeps one dot per sample */
 	svg = site_read(dir, "plots/gemv-avx2-2560x6912.svg");
 	TF_CHECK(!strstr(svg, "quartiles"), "a series of 600 samples merged");
