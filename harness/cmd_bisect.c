@@ -1,4 +1,4 @@
-/* bitgate bisect: the first commit of a first-parent line that made one benchmark slower. */
+/* bitgate bisect: the first commit of a first-parent line that made one benchmark worse. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +16,19 @@ static const struct bg_cmd_info info = {
 	"bisect",
 	"bitgate bisect --bench NAME --good REV --bad REV [options]",
 	"Finds the first commit between GOOD and BAD (first parents only) that made the\n"
-	"benchmark NAME slower, by binary search. Nightly results stored on this machine are\n"
-	"used as they are and tested first, since they cost nothing; other commits are built\n"
-	"and measured as nightly runs labelled \"bisect\" (that benchmark only, no tests). A\n"
-	"commit that does not build (or whose benchmark fails) is skipped and recorded, as\n"
-	"git bisect skip does; when skipped commits hide the answer, every candidate is named.\n"
-	"A commit is bad when its median is slower than GOOD's by at least the cut (default:\n"
-	"half the slowdown measured between GOOD and BAD, i.e. nearer BAD than GOOD); a commit\n"
-	"whose interval straddles the cut is measured again (--retries). The answer is\n"
-	"printed with its ratio against its parent and stored as the suspect of the nightly's\n"
-	"regressions whose range holds it.",
+	"benchmark NAME worse, by binary search: slower, or for a rate (--metric GB/s) lower.\n"
+	"Nightly results stored on this machine are used as they are and tested first, since\n"
+	"they cost nothing; other commits are built and measured as nightly runs labelled\n"
+	"\"bisect\" (that benchmark only, no tests). A commit that does not build (or whose\n"
+	"benchmark fails) is skipped and recorded, as git bisect skip does; when skipped\n"
+	"commits hide the answer, every candidate is named. A commit is bad when its median\n"
+	"is worse than GOOD's by at least the cut (default: half the worsening measured\n"
+	"between GOOD and BAD, i.e. nearer BAD than GOOD); a commit whose interval straddles\n"
+	"the cut is measured again (--retries). The answer is printed with its ratio against\n"
+	"its parent and stored as the suspect of the nightly's regressions whose range holds\n"
+	"it.",
 	"exit status: 0 the first bad commit was found (or narrowed to skipped candidates);\n"
-	"1 BAD is not slower than GOOD by the threshold, so there was nothing to bisect; 2 bad\n"
+	"1 BAD is not worse than GOOD by the threshold, so there was nothing to bisect; 2 bad\n"
 	"usage, an unknown revision, GOOD not a first-parent ancestor of BAD, an end that\n"
 	"cannot be measured or a benchmark with no such series; 3 bitgate could not go on\n"
 	"(the database, the build cache, a process it could not start) or was interrupted\n"
@@ -47,7 +48,7 @@ static void print_result(const struct bg_bisect_opts *o, const struct bg_bisect_
 {
 	const struct bg_commit *line = r->line;
 	if (!r->slowdown) {
-		printf("bisect %s: %.10s is %+.1f%% [%+.1f%%, %+.1f%%] against %.10s, not slower by "
+		printf("bisect %s: %.10s is %+.1f%% [%+.1f%%, %+.1f%%] against %.10s, not worse by "
 		       "%.1f%% or more with an interval above 0: nothing to bisect\n",
 		       o->bench, line[r->n - 1].sha, 100 * (r->ends.estimate - 1),
 		       100 * (r->ends.lo - 1), 100 * (r->ends.hi - 1), line[0].sha,
@@ -94,6 +95,8 @@ int cmd_bisect(struct bg_app *app, int argc, char **argv)
 		{"params", 0, BG_OPT_STR, &o.params, "P",
 		 "the series' params when the benchmark has several (\"threads=4\")"},
 		{"mode", 0, BG_OPT_STR, &o.mode, "MODE", "the series' mode (default: default)"},
+		{"metric", 0, BG_OPT_STR, &o.metric, "UNIT",
+		 "the series' unit (default ns); a rate (GB/s, items/s) is worse when it falls"},
 		BG_OPT_ROW_REPETITIONS(&o.repetitions,
 				       "bench rounds per commit measured (default 3)"),
 		{"retries", 0, BG_OPT_INT, &o.retries, "N",
