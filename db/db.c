@@ -1,29 +1,23 @@
-/* bitgate's SQLite store, the core: the schema and its migrations, opening, transactions
- * that survive a concurrent writer or a kill at any moment, cached statements and the
- * helpers the other db_*.c share (db_int.h), and the check. The records are in
- * db_records.c, db_runs.c, db_nightly.c and db_decisions.c, export and import in db_io.c. */
+/* bitgate's store, the core: the schema and its migrations, opening, transactions that
+ * survive a concurrent writer or a kill at any moment, cached statements and the helpers
+ * the other db_*.c share (db_int.h), and the check. The engine is behind db_sql.h (SQLite:
+ * db_sql_sqlite.c). The records are in db_records.c, db_runs.c, db_nightly.c and
+ * db_decisions.c, export and import in db_io.c. */
 #include "bg_db.h"
 
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bg_buf.h"
 #include "bg_error.h"
-#include "bg_fs.h"
 #include "db_int.h"
-
-/* Long enough for a build or a big import in another process to finish. */
-#define BUSY_TIMEOUT_MS 30000
-/* BEGIN IMMEDIATE can report SQLITE_BUSY at once (WAL recovery) or after the timeout; a
- * few more tries cover a writer that is slow but alive. */
-#define BEGIN_RETRIES 8
 
 /* --- schema ---------------------------------------------------------------------------- */
 
-/* Migration steps in order: step i brings user_version from i to i + 1. Never edit a step
- * that has shipped; append one. */
+/* Migration steps in order: step i brings the schema version from i to i + 1. Never edit a
+ * step that has shipped; append one. SQLite side: the DDL is SQLite's (STRICT tables,
+ * WITHOUT ROWID, INTEGER PRIMARY KEY as the row id); a PostgreSQL side needs its own. */
 static const char *const migrations[] = {
 	/* 1: the first schema */
 	"CREATE TABLE machines (\n"
@@ -235,7 +229,8 @@ int bg_db_schema_version(void)
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_MACHINE_FIND] = "SELECT id FROM machines WHERE fingerprint = ?1",
 	[ST_MACHINE_INSERT] = "INSERT INTO machines (fingerprint, hostname, cpu, flags, cores, "
-			      "mem_bytes, os, gpu) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			      "mem_bytes, os, gpu) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+			      "RETURNING id",
 	[ST_MACHINE_GET] = "SELECT id, fingerprint, hostname, cpu, flags, cores, mem_bytes, os, "
 			   "gpu FROM machines WHERE id = ?1",
 	[ST_COMMIT_FIND] = "SELECT id FROM commits WHERE sha = ?1",
@@ -245,7 +240,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 			     "subject = excluded.subject, author = excluded.author, "
 			     "time = excluded.time "
 			     "WHERE commits.tree IS NULL AND excluded.tree IS NOT NULL",
-	[ST_COMMIT_STUB] = "INSERT INTO commits (sha) VALUES (?1)",
+	[ST_COMMIT_STUB] = "INSERT INTO commits (sha) VALUES (?1) RETURNING id",
 	/* ?2 is ?1 followed by a character above every hex digit: a range on the unique index */
 	[ST_COMMIT_PREFIX] = "SELECT sha, tree, parent, subject, author, time FROM commits "
 			     "WHERE sha >= ?1 AND sha < ?2 ORDER BY sha LIMIT 2",
@@ -268,7 +263,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_RUN_INSERT] = "INSERT INTO runs (uuid, kind, commit_id, worktree, tree, machine_id, "
 			  "build_id, config_hash, env_json, harness_version, label, started, "
 			  "finished, complete, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-			  "?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+			  "?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
 	[ST_RUN_EXISTS] = "SELECT complete FROM runs WHERE id = ?1",
 	[ST_RUN_BY_UUID] = "SELECT id FROM runs WHERE uuid = ?1",
 	[ST_RUN_FINISH] = "UPDATE runs SET status = ?2, finished = ?3, complete = ?4 WHERE id = ?1",
@@ -282,16 +277,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SERIES_FIND] = "SELECT id FROM series WHERE benchmark = ?1 AND params = ?2 "
 			   "AND metric = ?3 AND mode = ?4",
 	[ST_SERIES_INSERT] = "INSERT INTO series (benchmark, params, metric, mode) "
-			     "VALUES (?1, ?2, ?3, ?4)",
+			     "VALUES (?1, ?2, ?3, ?4) RETURNING id",
 	[ST_BENCH_OUTPUT_INSERT] = "INSERT INTO bench_outputs (run_id, round, mode, params, "
 				   "format, context) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_RESULT_INSERT] = "INSERT INTO results (run_id, series_id, round, kernel, checked, "
 			     "skipped, iterations, elements, bytes) "
-			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
 	[ST_SAMPLE_INSERT] = "INSERT INTO samples (result_id, idx, value) VALUES (?1, ?2, ?3)",
 	[ST_SAMPLE_INSERT_MANY] = "INSERT INTO samples (result_id, idx, value) VALUES " SAMPLE_ROWS,
 	[ST_SUITE_INSERT] = "INSERT INTO test_suites (run_id, suite, passed, failed, skipped, "
-			    "errored) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			    "errored) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
 	[ST_CASE_INSERT] = "INSERT INTO test_cases (suite_id, idx, name, classname, outcome, "
 			   "time_s, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_ERROR_INSERT] = "INSERT INTO errors (run_id, stage, message, detail, time) "
@@ -326,19 +321,20 @@ static const char *const stmt_sql[ST_COUNT] = {
 
 int db_fail(struct bg_db *db, const char *what)
 {
-	return bg_error_set(BG_EDB, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->h));
+	return bg_error_set(BG_EDB, "%s: %s: %s", db->path, what, db_sql_errmsg(db->sql));
 }
 
-int db_stmt(struct bg_db *db, enum db_stmt_id id, sqlite3_stmt **out)
+int db_stmt(struct bg_db *db, enum db_stmt_id id, struct db_sql_stmt **out)
 {
-	sqlite3_stmt *s = db->st[id];
+	struct db_sql_stmt *s = db->st[id];
+	int err;
 	if (s) {
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
+		db_sql_reset(s);
+		db_sql_unbind(s);
 	} else {
-		if (sqlite3_prepare_v3(db->h, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s,
-				       NULL) != SQLITE_OK)
-			return db_fail(db, "preparing a statement");
+		if ((err = db_sql_prepare(db->sql, stmt_sql[id], 1, &s, "preparing a statement")) <
+		    0)
+			return err;
 		db->st[id] = s;
 	}
 	*out = s;
@@ -348,91 +344,78 @@ int db_stmt(struct bg_db *db, enum db_stmt_id id, sqlite3_stmt **out)
 void db_idle(struct bg_db *db)
 {
 	for (int i = 0; i < ST_COUNT; i++)
-		if (db->st[i] && sqlite3_stmt_busy(db->st[i]))
-			sqlite3_reset(db->st[i]);
+		if (db->st[i] && db_sql_busy(db->st[i]))
+			db_sql_reset(db->st[i]);
 }
 
-void db_bind_text(sqlite3_stmt *s, int i, const char *v)
+int db_step_done(struct bg_db *db, struct db_sql_stmt *s, const char *what)
 {
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-int db_step_done(struct bg_db *db, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(db, what);
-	sqlite3_reset(s);
+	(void)db;
+	int rc = db_sql_step(s, what);
+	if (rc < 0)
+		return rc;
+	db_sql_reset(s);
 	return 0;
 }
 
-int db_col_str(sqlite3_stmt *s, int i, char **out)
+int db_step_id(struct bg_db *db, struct db_sql_stmt *s, const char *what, int64_t *id)
 {
-	const unsigned char *v = sqlite3_column_text(s, i);
-	if (!v) {
-		*out = NULL;
-		/* NULL text with a non-NULL column means SQLite ran out of memory */
-		return sqlite3_column_type(s, i) == SQLITE_NULL ? 0 : bg_error_oom();
-	}
-	*out = bg_strdup((const char *)v);
-	return *out ? 0 : BG_ENOMEM;
+	int rc = db_sql_step(s, what);
+	if (rc == 1)
+		*id = db_sql_col_int64(s, 0);
+	db_sql_reset(s);
+	if (rc == 0)
+		return bg_error_set(BG_EDB, "%s: %s: no id came back", db->path, what);
+	return rc < 0 ? rc : 0;
 }
 
-/* Sleeps ms milliseconds, through signals. */
-static void sleep_ms(long ms)
+int db_col_str(struct db_sql_stmt *s, int i, char **out)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	const char *v = db_sql_col_text(s, i);
+	if (!v) {
+		*out = NULL;
+		/* NULL text with a non-NULL column means the engine ran out of memory */
+		return db_sql_col_is_null(s, i) ? 0 : bg_error_oom();
+	}
+	*out = bg_strdup(v);
+	return *out ? 0 : BG_ENOMEM;
 }
 
 int db_begin(struct bg_db *db, const char *what)
 {
-	for (int attempt = 0;; attempt++) {
-		int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
-			return 0;
-		if ((rc & 0xff) != SQLITE_BUSY || attempt >= BEGIN_RETRIES)
-			return bg_error_set(BG_EDB, "%s: %s: cannot start a transaction: %s",
-					    db->path, what, sqlite3_errmsg(db->h));
-		sleep_ms(20L * (attempt + 1));
-	}
+	return db_sql_begin_write(db->sql, what);
 }
 
 int db_begin_read(struct bg_db *db, const char *what)
 {
-	if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, what);
-	return 0;
+	return db_sql_exec(db->sql, "BEGIN", what);
 }
 
 int db_end(struct bg_db *db, int err, const char *what)
 {
+	char step[160];
 	db_idle(db);
-	if (sqlite3_get_autocommit(db->h))
-		return err; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
-	if (err == 0 && sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		err = bg_error_set(BG_EDB, "%s: %s: committing: %s", db->path, what,
-				   sqlite3_errmsg(db->h));
-	if (err < 0 && !sqlite3_get_autocommit(db->h))
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	if (!db_sql_in_transaction(db->sql))
+		return err; /* the engine already rolled back (e.g. SQLite after SQLITE_FULL) */
+	snprintf(step, sizeof(step), "%s: committing", what);
+	if (err == 0)
+		err = db_sql_exec(db->sql, "COMMIT", step);
+	if (err < 0)
+		db_sql_rollback(db->sql);
 	return err;
 }
 
 int db_row_exists(struct bg_db *db, enum db_stmt_id st, int64_t id, int *exists)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if ((err = db_stmt(db, st, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	*exists = rc == SQLITE_ROW;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, "looking up a row");
+	db_sql_bind_int64(s, 1, id);
+	int rc = db_sql_step(s, "looking up a row");
+	*exists = rc == 1;
+	db_sql_reset(s);
+	return rc < 0 ? rc : 0;
 }
 
 int db_sha_range(const char *prefix, char *lo, char *hi, size_t size)
@@ -469,21 +452,6 @@ int db_push_sample(double **samples, int **rounds, size_t *n, size_t *cap, doubl
 
 /* --- open, migrate, close -------------------------------------------------------------- */
 
-static int user_version(struct bg_db *db, int *out)
-{
-	sqlite3_stmt *s = NULL;
-	int err = 0;
-	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
-		err = db_fail(db, "reading the schema version");
-		goto done;
-	}
-	*out = sqlite3_column_int(s, 0);
-done:
-	sqlite3_finalize(s);
-	return err;
-}
-
 static int refuse_newer(struct bg_db *db, int v)
 {
 	return bg_error_set(BG_EDB,
@@ -494,9 +462,9 @@ static int refuse_newer(struct bg_db *db, int v)
 
 static int migrate(struct bg_db *db)
 {
-	struct bg_buf sql = BG_BUF_INIT;
+	char what[64];
 	int v = 0, err;
-	if ((err = user_version(db, &v)) < 0)
+	if ((err = db_sql_schema_version(db->sql, &v)) < 0)
 		return err;
 	if (v > SCHEMA_VERSION)
 		return refuse_newer(db, v);
@@ -505,69 +473,20 @@ static int migrate(struct bg_db *db)
 	if ((err = db_begin(db, "migrating the schema")) < 0)
 		return err;
 	/* another process may have migrated between the read above and our write lock */
-	if ((err = user_version(db, &v)) < 0)
+	if ((err = db_sql_schema_version(db->sql, &v)) < 0)
 		goto done;
 	if (v > SCHEMA_VERSION) {
 		err = refuse_newer(db, v);
 		goto done;
 	}
-	for (int step = v; step < SCHEMA_VERSION; step++) {
-		if (sqlite3_exec(db->h, migrations[step], NULL, NULL, NULL) != SQLITE_OK) {
-			err = bg_error_set(BG_EDB, "%s: migrating the schema to version %d: %s",
-					   db->path, step + 1, sqlite3_errmsg(db->h));
-			goto done;
-		}
+	for (int step = v; step < SCHEMA_VERSION && err == 0; step++) {
+		snprintf(what, sizeof(what), "migrating the schema to version %d", step + 1);
+		err = db_sql_exec(db->sql, migrations[step], what);
 	}
-	if ((err = bg_buf_printf(&sql, "PRAGMA user_version = %d", SCHEMA_VERSION)) < 0)
-		goto done;
-	if (sqlite3_exec(db->h, sql.ptr, NULL, NULL, NULL) != SQLITE_OK)
-		err = db_fail(db, "setting the schema version");
+	if (err == 0)
+		err = db_sql_set_schema_version(db->sql, SCHEMA_VERSION);
 done:
-	bg_buf_free(&sql);
 	return db_end(db, err, "migrating the schema");
-}
-
-/* WAL lets readers run beside the one writer; switching needs a moment alone. */
-static int set_wal(struct bg_db *db)
-{
-	for (int attempt = 0;; attempt++) {
-		sqlite3_stmt *s = NULL;
-		int rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &s, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			const char *mode = (const char *)sqlite3_column_text(s, 0);
-			/* an in-memory database stays "memory"; that is fine */
-			int ok = mode && (!strcmp(mode, "wal") || !strcmp(mode, "memory"));
-			sqlite3_finalize(s);
-			if (!ok)
-				return bg_error_set(BG_EDB, "%s: cannot switch to WAL journal mode",
-						    db->path);
-			return 0;
-		}
-		/* the first statement reads the file: a damaged one fails here */
-		int damaged = (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT;
-		int err = (rc & 0xff) == SQLITE_BUSY && attempt < BEGIN_RETRIES
-				  ? 0
-				  : db_fail(db, damaged ? "opening" : "setting WAL journal mode");
-		sqlite3_finalize(s);
-		if (err < 0)
-			return err;
-		sleep_ms(20L * (attempt + 1));
-	}
-}
-
-static int make_parent_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash || slash == path)
-		return 0;
-	char *dir = strndup(path, (size_t)(slash - path));
-	if (!dir)
-		return bg_error_oom();
-	int err = bg_fs_mkdirs(dir);
-	free(dir);
-	return err;
 }
 
 int bg_db_open(struct bg_db **out, const char *path)
@@ -577,32 +496,14 @@ int bg_db_open(struct bg_db **out, const char *path)
 	*out = NULL;
 	if (!path || !*path)
 		return bg_error_set(BG_EINPUT, "database path is empty");
-	if (strcmp(path, ":memory:") && (err = make_parent_dir(path)) < 0)
-		return bg_error_wrap("%s: creating the database directory", path);
-	if (!(db = calloc(1, sizeof(*db))) || !(db->path = bg_strdup(path))) {
+	if (!(db = calloc(1, sizeof(*db)))) {
 		err = bg_error_oom();
 		goto done;
 	}
-	int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc != SQLITE_OK) {
-		err = bg_error_set(BG_EDB, "%s: cannot open the database: %s", path,
-				   db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+	if ((err = db_sql_open(&db->sql, path)) < 0)
 		goto done;
-	}
-	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
-	/* the first statement reads the file: a file that is not a database fails here */
-	if (sqlite3_exec(db->h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
-		err = db_fail(db, "enabling foreign keys");
-		goto done;
-	}
-	if ((err = set_wal(db)) < 0)
-		goto done;
-	/* with WAL, NORMAL loses no committed-and-checkpointed data and never corrupts */
-	if (sqlite3_exec(db->h, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
-		err = db_fail(db, "setting synchronous mode");
-		goto done;
-	}
+	db->path = db_sql_path(db->sql);
+	db->h = db_sql_sqlite_handle(db->sql);
 	if ((err = migrate(db)) < 0)
 		goto done;
 	*out = db;
@@ -617,44 +518,37 @@ void bg_db_close(struct bg_db *db)
 	if (!db)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(db->st[i]);
-	sqlite3_close(db->h);
-	free(db->path);
+		db_sql_finalize(db->st[i]);
+	db_sql_close(db->sql);
 	free(db);
 }
 
 /* --- check ----------------------------------------------------------------------------- */
 
-/* Runs a query and appends one report line per row (format gets the row's columns as
- * text, at most four); counts them in *problems. */
+/* Runs a query of four columns and appends one report line per row (format gets the
+ * columns as text); counts them in *problems. */
 static int check_query(struct bg_db *db, struct bg_buf *report, int *problems, const char *sql,
 		       const char *fmt)
 {
-	sqlite3_stmt *s = NULL;
-	int err = 0, rc;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
-		err = db_fail(db, "checking");
-		goto done;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *c[4] = {"", "", "", ""};
-		int n = sqlite3_column_count(s);
-		for (int i = 0; i < n && i < 4; i++) {
-			const char *v = (const char *)sqlite3_column_text(s, i);
+	struct db_sql_stmt *s = NULL;
+	int err, rc = 0;
+	if ((err = db_sql_prepare(db->sql, sql, 0, &s, "checking")) < 0)
+		return err;
+	while ((rc = db_sql_step(s, "checking")) == 1) {
+		const char *c[4];
+		for (int i = 0; i < 4; i++) {
+			const char *v = db_sql_col_text(s, i);
 			c[i] = v ? v : "NULL";
 		}
-		/* integrity_check says "ok" in one row when it found nothing */
-		if (n == 1 && !strcmp(c[0], "ok"))
-			continue;
 		(*problems)++;
 		if (report && ((err = bg_buf_printf(report, fmt, c[0], c[1], c[2], c[3])) < 0 ||
 			       (err = bg_buf_putc(report, '\n')) < 0))
 			goto done;
 	}
-	if (rc != SQLITE_DONE)
-		err = db_fail(db, "checking");
+	if (rc < 0)
+		err = rc;
 done:
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	return err;
 }
 
@@ -664,7 +558,10 @@ int bg_db_check(struct bg_db *db, struct bg_buf *report)
 		const char *sql;
 		const char *fmt; /* gets four strings */
 	} checks[] = {
-		{"PRAGMA integrity_check", "integrity: %s%s%s%s"},
+		/* SQLite side: its own integrity and foreign key checks */
+		{"SELECT integrity_check, '', '', '' FROM pragma_integrity_check "
+		 "WHERE integrity_check <> 'ok'",
+		 "integrity: %s%s%s%s"},
 		{"SELECT \"table\", rowid, parent, '' FROM pragma_foreign_key_check",
 		 "foreign key: %s row %s refers to a missing %s row%s"},
 		{"SELECT uuid, id, '', '' FROM runs WHERE complete = 1 AND finished <= 0 LIMIT 100",

@@ -34,25 +34,23 @@ int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *bench
 		"AND (?6 = 0 OR r.started < ?6) AND x.skipped IS NULL "
 		"AND (r.label IS NULL OR r.label = 'base') "
 		"ORDER BY r.started DESC, r.id DESC, x.round, sm.idx";
-	sqlite3_stmt *s = NULL;
+	struct db_sql_stmt *s = NULL;
 	struct bg_history_point *v = NULL;
 	size_t len = 0, cap = 0, scap = 0;
 	int err = db_begin_read(db, "reading a series' history");
 	if (err < 0)
 		return err;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
-		err = db_fail(db, "reading a series' history");
+	if ((err = db_sql_prepare(db->sql, sql, 0, &s, "reading a series' history")) < 0)
 		goto done;
-	}
-	sqlite3_bind_int64(s, 1, machine_id);
-	db_bind_text(s, 2, benchmark);
-	db_bind_text(s, 3, params ? params : "");
-	db_bind_text(s, 4, metric);
-	db_bind_text(s, 5, mode);
-	sqlite3_bind_int64(s, 6, before);
+	db_sql_bind_int64(s, 1, machine_id);
+	db_sql_bind_text(s, 2, benchmark);
+	db_sql_bind_text(s, 3, params ? params : "");
+	db_sql_bind_text(s, 4, metric);
+	db_sql_bind_text(s, 5, mode);
+	db_sql_bind_int64(s, 6, before);
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t run = sqlite3_column_int64(s, 0);
+	while ((rc = db_sql_step(s, "reading a series' history")) == 1) {
+		int64_t run = db_sql_col_int64(s, 0);
 		if (!len || v[len - 1].run_id != run) {
 			if (limit && len == limit)
 				break;
@@ -60,7 +58,7 @@ int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *bench
 				goto done;
 			memset(&v[len], 0, sizeof(v[len]));
 			v[len].run_id = run;
-			v[len].started = sqlite3_column_int64(s, 2);
+			v[len].started = db_sql_col_int64(s, 2);
 			len++;
 			scap = 0;
 			if ((err = db_col_str(s, 1, &v[len - 1].sha)) < 0)
@@ -68,14 +66,13 @@ int bg_db_series_history(struct bg_db *db, int64_t machine_id, const char *bench
 		}
 		struct bg_history_point *p = &v[len - 1];
 		if ((err = db_push_sample(&p->samples, &p->rounds, &p->n, &scap,
-					  sqlite3_column_double(s, 3), sqlite3_column_int(s, 4))) <
-		    0)
+					  db_sql_col_double(s, 3), db_sql_col_int(s, 4))) < 0)
 			goto done;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = db_fail(db, "reading a series' history");
+	if (rc < 0)
+		err = rc;
 done:
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	err = db_end(db, err, "reading a series' history");
 	if (err < 0) {
 		bg_db_history_free(v, len);
@@ -91,12 +88,12 @@ done:
 	return 0;
 }
 
-static void bind_run(sqlite3_stmt *s, int i, int64_t run)
+static void bind_run(struct db_sql_stmt *s, int i, int64_t run)
 {
 	if (run > 0)
-		sqlite3_bind_int64(s, i, run);
+		db_sql_bind_int64(s, i, run);
 	else
-		sqlite3_bind_null(s, i);
+		db_sql_bind_null(s, i);
 }
 
 static int put_modes(struct bg_db *db, int64_t id, const struct bg_db_mode_run *modes, size_t n)
@@ -104,19 +101,17 @@ static int put_modes(struct bg_db *db, int64_t id, const struct bg_db_mode_run *
 	static const char sql[] =
 		"INSERT INTO decision_modes (decision_id, position, name, run_id) "
 		"VALUES (?1, ?2, ?3, ?4)";
-	sqlite3_stmt *s = NULL;
-	int err = 0;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, "storing a decision's modes");
+	struct db_sql_stmt *s = NULL;
+	int err = db_sql_prepare(db->sql, sql, 0, &s, "storing a decision's modes");
 	for (size_t i = 0; i < n && !err; i++) {
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, (int64_t)i);
-		db_bind_text(s, 3, modes[i].name);
+		db_sql_reset(s);
+		db_sql_bind_int64(s, 1, id);
+		db_sql_bind_int64(s, 2, (int64_t)i);
+		db_sql_bind_text(s, 3, modes[i].name);
 		bind_run(s, 4, modes[i].run_id);
 		err = db_step_done(db, s, "storing a decision's modes");
 	}
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	return err;
 }
 
@@ -125,22 +120,21 @@ int db_decision_insert(struct bg_db *db, const char *kind, int64_t created, int6
 		       const char *conclusion, const char *json, int64_t *id)
 {
 	static const char sql[] = "INSERT INTO decisions (kind, base_run_id, head_run_id, "
-				  "conclusion, created, decision) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, "storing a decision");
-	db_bind_text(s, 1, kind);
-	bind_run(s, 2, base_run);
-	bind_run(s, 3, head_run);
-	db_bind_text(s, 4, conclusion);
-	sqlite3_bind_int64(s, 5, created);
-	db_bind_text(s, 6, json);
-	int err = db_step_done(db, s, "storing a decision");
-	sqlite3_finalize(s);
+				  "conclusion, created, decision) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+				  "RETURNING id";
+	struct db_sql_stmt *s = NULL;
+	int err = db_sql_prepare(db->sql, sql, 0, &s, "storing a decision");
 	if (err < 0)
 		return err;
-	*id = sqlite3_last_insert_rowid(db->h);
-	return put_modes(db, *id, modes, n_modes);
+	db_sql_bind_text(s, 1, kind);
+	bind_run(s, 2, base_run);
+	bind_run(s, 3, head_run);
+	db_sql_bind_text(s, 4, conclusion);
+	db_sql_bind_int64(s, 5, created);
+	db_sql_bind_text(s, 6, json);
+	err = db_step_id(db, s, "storing a decision", id);
+	db_sql_finalize(s);
+	return err < 0 ? err : put_modes(db, *id, modes, n_modes);
 }
 
 int bg_db_decision_put(struct bg_db *db, const char *kind, int64_t base_run, int64_t head_run,
@@ -163,25 +157,25 @@ int bg_db_decision_get(struct bg_db *db, int64_t id, int64_t *id_out, char **jso
 	*json = NULL;
 	static const char by_id[] = "SELECT id, decision FROM decisions WHERE id = ?1";
 	static const char newest[] = "SELECT id, decision FROM decisions ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *s = NULL;
-	int err = 0;
-	if (sqlite3_prepare_v2(db->h, id ? by_id : newest, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, "reading a decision");
+	struct db_sql_stmt *s = NULL;
+	int err = db_sql_prepare(db->sql, id ? by_id : newest, 0, &s, "reading a decision");
+	if (err < 0)
+		return err;
 	if (id)
-		sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+		db_sql_bind_int64(s, 1, id);
+	int rc = db_sql_step(s, "reading a decision");
+	if (rc == 1) {
 		if (id_out)
-			*id_out = sqlite3_column_int64(s, 0);
+			*id_out = db_sql_col_int64(s, 0);
 		err = db_col_str(s, 1, json);
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == 0) {
 		err = id ? bg_error_set(BG_ENOTFOUND, "%s: no decision %lld", db->path,
 					(long long)id)
 			 : bg_error_set(BG_ENOTFOUND, "%s: no decision is stored", db->path);
 	} else {
-		err = db_fail(db, "reading a decision");
+		err = rc;
 	}
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	return err;
 }
 
@@ -191,18 +185,19 @@ int bg_db_decision_of_run(struct bg_db *db, int64_t run_id, int64_t *id)
 		"SELECT id FROM decisions WHERE base_run_id = ?1 OR head_run_id = ?1 OR id IN "
 		"(SELECT decision_id FROM decision_modes WHERE run_id = ?1) ORDER BY id DESC LIMIT "
 		"1";
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, "finding a decision");
-	sqlite3_bind_int64(s, 1, run_id);
-	int rc = sqlite3_step(s), err = 0;
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	else if (rc == SQLITE_DONE)
+	struct db_sql_stmt *s = NULL;
+	int err = db_sql_prepare(db->sql, sql, 0, &s, "finding a decision");
+	if (err < 0)
+		return err;
+	db_sql_bind_int64(s, 1, run_id);
+	int rc = db_sql_step(s, "finding a decision");
+	if (rc == 1)
+		*id = db_sql_col_int64(s, 0);
+	else if (rc == 0)
 		err = bg_error_set(BG_ENOTFOUND, "no decision involves run %lld",
 				   (long long)run_id);
 	else
-		err = db_fail(db, "finding a decision");
-	sqlite3_finalize(s);
+		err = rc;
+	db_sql_finalize(s);
 	return err;
 }

@@ -6,10 +6,16 @@
 #ifndef BG_DB_INT_H
 #define BG_DB_INT_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "bg_db.h"
+#include "db_sql.h"
+
+/* Transitional: db_site.c still calls SQLite directly (db/CMakeLists.txt defines
+ * DB_SITE_RAW_SQLITE for it alone); every other file talks to the engine through db_sql.h. */
+#ifdef DB_SITE_RAW_SQLITE
+#include <sqlite3.h>
+#endif
 
 /* Every statement bitgate runs more than once, prepared once per connection. */
 enum db_stmt_id {
@@ -57,19 +63,20 @@ enum db_stmt_id {
 #define DB_SAMPLE_CHUNK 32
 
 struct bg_db {
-	sqlite3 *h;
-	char *path;                 /* as opened, for messages */
-	sqlite3_stmt *st[ST_COUNT]; /* prepared on first use, NULL until then */
+	struct db_sql *sql;
+	const char *path;                 /* as opened, for messages (db_sql's) */
+	struct db_sql_stmt *st[ST_COUNT]; /* prepared on first use, NULL until then */
+	struct sqlite3 *h; /* transitional: SQLite's handle, for db_site.c's raw calls alone */
 };
 
 /* The cached statement id, reset and with its bindings cleared. BG_EDB when it cannot be
  * prepared. */
-int db_stmt(struct bg_db *db, enum db_stmt_id id, sqlite3_stmt **out);
+int db_stmt(struct bg_db *db, enum db_stmt_id id, struct db_sql_stmt **out);
 
 /* Resets every cached statement still stepping, so none keeps a read snapshot open. */
 void db_idle(struct bg_db *db);
 
-/* BG_EDB "PATH: what: SQLite's message". */
+/* BG_EDB "PATH: what: the engine's last message". */
 int db_fail(struct bg_db *db, const char *what);
 
 /* BEGIN IMMEDIATE, retried while another writer holds the lock past the busy timeout. */
@@ -82,14 +89,16 @@ int db_end(struct bg_db *db, int err, const char *what);
 /* A read snapshot (BEGIN DEFERRED) for queries made of several statements; db_end ends it. */
 int db_begin_read(struct bg_db *db, const char *what);
 
-/* Binds a string, or NULL for a NULL pointer. The string must outlive the step. */
-void db_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Steps a statement that returns no row (or whose row is not wanted) and resets it: 0 or
+ * BG_EDB naming what. */
+int db_step_done(struct bg_db *db, struct db_sql_stmt *s, const char *what);
 
-/* Steps a statement that returns no row: 0 or BG_EDB naming what. */
-int db_step_done(struct bg_db *db, sqlite3_stmt *s, const char *what);
+/* Steps a statement that returns one id (INSERT ... RETURNING id) into *id and resets it;
+ * BG_EDB naming what. */
+int db_step_id(struct bg_db *db, struct db_sql_stmt *s, const char *what, int64_t *id);
 
 /* A column as a malloc'd string (NULL for SQL NULL); BG_ENOMEM. */
-int db_col_str(sqlite3_stmt *s, int i, char **out);
+int db_col_str(struct db_sql_stmt *s, int i, char **out);
 
 /* *exists is 1 when the statement st (one ?1 parameter: an id) returns a row. */
 int db_row_exists(struct bg_db *db, enum db_stmt_id st, int64_t id, int *exists);

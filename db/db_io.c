@@ -45,32 +45,32 @@ static void jw_add_to_array(struct jw *w, cJSON *arr, cJSON *item)
 }
 
 /* A text column as a JSON string, or null. */
-static void jw_col_str(struct jw *w, cJSON *obj, const char *key, sqlite3_stmt *s, int i)
+static void jw_col_str(struct jw *w, cJSON *obj, const char *key, struct db_sql_stmt *s, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v = db_sql_col_text(s, i);
 	jw_add(w, obj, key, v ? cJSON_CreateString(v) : cJSON_CreateNull());
 }
 
-static void jw_col_num(struct jw *w, cJSON *obj, const char *key, sqlite3_stmt *s, int i)
+static void jw_col_num(struct jw *w, cJSON *obj, const char *key, struct db_sql_stmt *s, int i)
 {
-	jw_add(w, obj, key, cJSON_CreateNumber(sqlite3_column_double(s, i)));
+	jw_add(w, obj, key, cJSON_CreateNumber(db_sql_col_double(s, i)));
 }
 
-static void jw_col_int(struct jw *w, cJSON *obj, const char *key, sqlite3_stmt *s, int i)
+static void jw_col_int(struct jw *w, cJSON *obj, const char *key, struct db_sql_stmt *s, int i)
 {
-	jw_add(w, obj, key, cJSON_CreateNumber((double)sqlite3_column_int64(s, i)));
+	jw_add(w, obj, key, cJSON_CreateNumber((double)db_sql_col_int64(s, i)));
 }
 
-static void jw_col_bool(struct jw *w, cJSON *obj, const char *key, sqlite3_stmt *s, int i)
+static void jw_col_bool(struct jw *w, cJSON *obj, const char *key, struct db_sql_stmt *s, int i)
 {
-	jw_add(w, obj, key, cJSON_CreateBool(sqlite3_column_int(s, i) != 0));
+	jw_add(w, obj, key, cJSON_CreateBool(db_sql_col_int(s, i) != 0));
 }
 
 /* A column holding JSON text (env, bench context) embedded as JSON; text that does not
  * parse travels as a string so nothing is lost. */
-static void jw_col_json(struct jw *w, cJSON *obj, const char *key, sqlite3_stmt *s, int i)
+static void jw_col_json(struct jw *w, cJSON *obj, const char *key, struct db_sql_stmt *s, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v = db_sql_col_text(s, i);
 	cJSON *j = NULL;
 	if (!v)
 		j = cJSON_CreateNull();
@@ -95,7 +95,7 @@ struct jw_col {
 	int col;
 };
 
-static void jw_cols(struct jw *w, cJSON *o, sqlite3_stmt *s, const struct jw_col *c, size_t n)
+static void jw_cols(struct jw *w, cJSON *o, struct db_sql_stmt *s, const struct jw_col *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		switch (c[i].kind) {
@@ -104,7 +104,7 @@ static void jw_cols(struct jw *w, cJSON *o, sqlite3_stmt *s, const struct jw_col
 		case JW_NUM: jw_col_num(w, o, c[i].key, s, c[i].col); break;
 		case JW_JSON: jw_col_json(w, o, c[i].key, s, c[i].col); break;
 		case JW_BOOL_OR_NULL:
-			if (sqlite3_column_type(s, c[i].col) == SQLITE_NULL)
+			if (db_sql_col_is_null(s, c[i].col))
 				jw_add(w, o, c[i].key, cJSON_CreateNull());
 			else
 				jw_col_bool(w, o, c[i].key, s, c[i].col);
@@ -122,29 +122,29 @@ struct jw_rows {
 	size_t n_cols;
 	const char *what; /* "exporting errors", for a failed step */
 	/* adds what a row holds besides its columns (its own rows); NULL: nothing */
-	int (*nested)(struct bg_db *db, struct jw *w, cJSON *o, sqlite3_stmt *s);
+	int (*nested)(struct bg_db *db, struct jw *w, cJSON *o, struct db_sql_stmt *s);
 };
 
 static int export_rows(struct bg_db *db, struct jw *w, cJSON *parent, const struct jw_rows *r,
 		       int64_t id)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, rc;
 	cJSON *arr = jw_check(w, cJSON_CreateArray());
 	jw_add(w, parent, r->key, arr);
 	if ((err = db_stmt(db, r->stmt, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && !w->oom) {
+	db_sql_bind_int64(s, 1, id);
+	while ((rc = db_sql_step(s, r->what)) == 1 && !w->oom) {
 		cJSON *o = jw_check(w, cJSON_CreateObject());
 		jw_add_to_array(w, arr, o);
 		jw_cols(w, o, s, r->cols, r->n_cols);
 		if (r->nested && (err = r->nested(db, w, o, s)) < 0)
 			return err;
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(db, r->what);
-	sqlite3_reset(s);
+	if (rc < 0)
+		return rc;
+	db_sql_reset(s);
 	return 0;
 }
 
@@ -154,20 +154,20 @@ static int export_rows(struct bg_db *db, struct jw *w, cJSON *parent, const stru
 	}
 
 /* A result's samples, in order (column 0 of the result row is its id). */
-static int export_samples(struct bg_db *db, struct jw *w, cJSON *r, sqlite3_stmt *s)
+static int export_samples(struct bg_db *db, struct jw *w, cJSON *r, struct db_sql_stmt *s)
 {
-	sqlite3_stmt *ss;
+	struct db_sql_stmt *ss;
 	int err, rc;
 	cJSON *samples = jw_check(w, cJSON_CreateArray());
 	jw_add(w, r, "samples", samples);
 	if ((err = db_stmt(db, ST_SAMPLES_OF_RESULT, &ss)) < 0)
 		return err;
-	sqlite3_bind_int64(ss, 1, sqlite3_column_int64(s, 0));
-	while ((rc = sqlite3_step(ss)) == SQLITE_ROW && !w->oom)
-		jw_add_to_array(w, samples, cJSON_CreateNumber(sqlite3_column_double(ss, 0)));
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(db, "exporting samples");
-	sqlite3_reset(ss);
+	db_sql_bind_int64(ss, 1, db_sql_col_int64(s, 0));
+	while ((rc = db_sql_step(ss, "exporting samples")) == 1 && !w->oom)
+		jw_add_to_array(w, samples, cJSON_CreateNumber(db_sql_col_double(ss, 0)));
+	if (rc < 0)
+		return rc;
+	db_sql_reset(ss);
 	return 0;
 }
 
@@ -204,11 +204,11 @@ static const struct jw_col bench_cols[] = {
 };
 
 /* A suite's cases (column 0 of the suite row is its id). */
-static int export_cases(struct bg_db *db, struct jw *w, cJSON *t, sqlite3_stmt *s)
+static int export_cases(struct bg_db *db, struct jw *w, cJSON *t, struct db_sql_stmt *s)
 {
 	static const struct jw_rows cases =
 		JW_ROWS("cases", ST_CASES_OF_SUITE, case_cols, "exporting test cases", NULL);
-	return export_rows(db, w, t, &cases, sqlite3_column_int64(s, 0));
+	return export_rows(db, w, t, &cases, db_sql_col_int64(s, 0));
 }
 
 /* The arrays of a run, in the order of its JSON. */
@@ -220,10 +220,10 @@ static const struct jw_rows run_arrays[] = {
 };
 
 /* One row of ST_EXPORT_RUNS as the run's JSON object. */
-static int export_run(struct bg_db *db, sqlite3_stmt *s, cJSON **out)
+static int export_run(struct bg_db *db, struct db_sql_stmt *s, cJSON **out)
 {
 	struct jw w = {0};
-	int64_t run_id = sqlite3_column_int64(s, 0);
+	int64_t run_id = db_sql_col_int64(s, 0);
 	int err = 0;
 	cJSON *run = jw_check(&w, cJSON_CreateObject());
 	jw_col_str(&w, run, "uuid", s, 1);
@@ -253,7 +253,7 @@ static int export_run(struct bg_db *db, sqlite3_stmt *s, cJSON **out)
 	jw_col_str(&w, m, "gpu", s, 18);
 
 	/* the build's summary; its directory means nothing on another machine */
-	if (sqlite3_column_type(s, 19) == SQLITE_NULL) {
+	if (db_sql_col_is_null(s, 19)) {
 		jw_add(&w, run, "build", cJSON_CreateNull());
 	} else {
 		cJSON *b = jw_check(&w, cJSON_CreateObject());
@@ -305,10 +305,10 @@ static int put_line(struct bg_db *db, FILE *out, cJSON *o, const char *what)
  * this database's ids; db/ does not read that schema, so the reports side's decision_ids
  * (bg_db_decision_ids_fn) writes them as 0 here and as the importing database's ids there,
  * and an export is the same from every database that holds the same records. */
-static int exported_decision(struct bg_db *db, sqlite3_stmt *s, int i,
+static int exported_decision(struct bg_db *db, struct db_sql_stmt *s, int i,
 			     bg_db_decision_ids_fn decision_ids, cJSON **out)
 {
-	const char *text = (const char *)sqlite3_column_text(s, i);
+	const char *text = db_sql_col_text(s, i);
 	char *zeroed = NULL;
 	*out = NULL;
 	int err = text ? decision_ids(&zeroed, text, 0, 0, 0, NULL, 0) : BG_EINPUT;
@@ -330,23 +330,23 @@ static cJSON *exported_modes(struct bg_db *db, struct jw *w, int64_t decision_id
 {
 	static const char sql[] = "SELECT m.name, r.uuid FROM decision_modes m LEFT JOIN runs r "
 				  "ON r.id = m.run_id WHERE m.decision_id = ?1 ORDER BY m.position";
-	sqlite3_stmt *s = NULL;
-	int rc = SQLITE_DONE;
+	struct db_sql_stmt *s = NULL;
+	int rc;
 	cJSON *a = jw_check(w, cJSON_CreateArray());
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
-		*err = db_fail(db, "exporting a decision's modes");
+	if ((rc = db_sql_prepare(db->sql, sql, 0, &s, "exporting a decision's modes")) < 0) {
+		*err = rc;
 		return a;
 	}
-	sqlite3_bind_int64(s, 1, decision_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_sql_bind_int64(s, 1, decision_id);
+	while ((rc = db_sql_step(s, "exporting a decision's modes")) == 1) {
 		cJSON *m = jw_check(w, cJSON_CreateObject());
 		jw_col_str(w, m, "name", s, 0);
 		jw_col_str(w, m, "run", s, 1);
 		jw_add_to_array(w, a, m);
 	}
-	if (rc != SQLITE_DONE)
-		*err = db_fail(db, "exporting a decision's modes");
-	sqlite3_finalize(s);
+	if (rc < 0)
+		*err = rc;
+	db_sql_finalize(s);
 	return a;
 }
 
@@ -359,12 +359,12 @@ static int export_decisions(struct bg_db *db, FILE *out, int64_t since,
 		"LEFT JOIN runs rh ON rh.id = d.head_run_id WHERE d.created >= ?1 "
 		"ORDER BY d.created, rh.uuid, rb.uuid, d.kind, d.id";
 	const char *what = "exporting decisions";
-	sqlite3_stmt *s = NULL;
-	int err = 0, rc = SQLITE_DONE;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, what);
-	sqlite3_bind_int64(s, 1, since);
-	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	struct db_sql_stmt *s = NULL;
+	int err = 0, rc = 0;
+	if ((err = db_sql_prepare(db->sql, sql, 0, &s, what)) < 0)
+		return err;
+	db_sql_bind_int64(s, 1, since);
+	while (!err && (rc = db_sql_step(s, what)) == 1) {
 		struct jw w = {0};
 		cJSON *d;
 		if ((err = exported_decision(db, s, 6, decision_ids, &d)) < 0)
@@ -376,7 +376,7 @@ static int export_decisions(struct bg_db *db, FILE *out, int64_t since,
 			jw_col_str(&w, o, "base_run", s, 1);
 			jw_col_str(&w, o, "head_run", s, 2);
 			jw_add(&w, o, "mode_runs",
-			       exported_modes(db, &w, sqlite3_column_int64(s, 3), &err));
+			       exported_modes(db, &w, db_sql_col_int64(s, 3), &err));
 			jw_col_str(&w, o, "conclusion", s, 4);
 			jw_col_int(&w, o, "created", s, 5);
 			jw_add(&w, o, "decision", d);
@@ -389,9 +389,9 @@ static int export_decisions(struct bg_db *db, FILE *out, int64_t since,
 		if (!err)
 			(*count)++;
 	}
-	if (!err && rc != SQLITE_DONE)
-		err = db_fail(db, what);
-	sqlite3_finalize(s);
+	if (!err && rc < 0)
+		err = rc;
+	db_sql_finalize(s);
 	return err;
 }
 
@@ -400,7 +400,7 @@ int bg_db_export(struct bg_db *db, FILE *out, int64_t since, bg_db_decision_ids_
 {
 	const char *what = "exporting runs";
 	size_t count = 0, decisions = 0;
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, rc;
 	if (n_runs)
 		*n_runs = 0;
@@ -411,8 +411,8 @@ int bg_db_export(struct bg_db *db, FILE *out, int64_t since, bg_db_decision_ids_
 		return err;
 	if ((err = db_stmt(db, ST_EXPORT_RUNS, &s)) < 0)
 		goto done;
-	sqlite3_bind_int64(s, 1, since);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_sql_bind_int64(s, 1, since);
+	while ((rc = db_sql_step(s, what)) == 1) {
 		cJSON *run = NULL;
 		if ((err = export_run(db, s, &run)) < 0)
 			goto done;
@@ -430,8 +430,8 @@ int bg_db_export(struct bg_db *db, FILE *out, int64_t since, bg_db_decision_ids_
 		}
 		count++;
 	}
-	if (rc != SQLITE_DONE)
-		err = db_fail(db, what);
+	if (rc < 0)
+		err = rc;
 	else if ((err = export_decisions(db, out, since, decision_ids, &decisions)) < 0)
 		goto done;
 	else if (fflush(out) == EOF)
@@ -616,25 +616,21 @@ static int import_build(struct line_ctx *c, const cJSON *run, int64_t machine_id
 		bg_db_build_clear(&have);
 		return 0;
 	}
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	if ((err = db_stmt(c->db, ST_BUILD_UPSERT, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, machine_id);
-	db_bind_text(s, 2, b.tree);
-	db_bind_text(s, 3, b.config_hash);
-	db_bind_text(s, 4, b.status);
-	sqlite3_bind_double(s, 5, b.duration_s);
-	db_bind_text(s, 6, b.log_tail);
-	db_bind_text(s, 7, b.binary_hash);
-	sqlite3_bind_null(s, 8); /* no directory here */
-	sqlite3_bind_int64(s, 9, b.created);
-	sqlite3_bind_int64(s, 10, b.created);
-	sqlite3_bind_int64(s, 11, 0);
-	if (sqlite3_step(s) != SQLITE_ROW)
-		return db_fail(c->db, "importing a build");
-	*id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return 0;
+	db_sql_bind_int64(s, 1, machine_id);
+	db_sql_bind_text(s, 2, b.tree);
+	db_sql_bind_text(s, 3, b.config_hash);
+	db_sql_bind_text(s, 4, b.status);
+	db_sql_bind_double(s, 5, b.duration_s);
+	db_sql_bind_text(s, 6, b.log_tail);
+	db_sql_bind_text(s, 7, b.binary_hash);
+	db_sql_bind_null(s, 8); /* no directory here */
+	db_sql_bind_int64(s, 9, b.created);
+	db_sql_bind_int64(s, 10, b.created);
+	db_sql_bind_int64(s, 11, 0);
+	return db_step_id(c->db, s, "importing a build", id);
 }
 
 /* Calls each(c, element, its cursor, run_id) for every object in the run's array key
@@ -804,17 +800,17 @@ static int import_error(struct line_ctx *c, const cJSON *e, const struct bg_json
 
 static int run_by_uuid(struct bg_db *db, const char *uuid, int *found, int64_t *id)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if ((err = db_stmt(db, ST_RUN_BY_UUID, &s)) < 0)
 		return err;
-	db_bind_text(s, 1, uuid);
-	int rc = sqlite3_step(s);
-	*found = rc == SQLITE_ROW;
+	db_sql_bind_text(s, 1, uuid);
+	int rc = db_sql_step(s, "looking up a run");
+	*found = rc == 1;
 	if (id)
-		*id = *found ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, "looking up a run");
+		*id = *found ? db_sql_col_int64(s, 0) : 0;
+	db_sql_reset(s);
+	return rc < 0 ? rc : 0;
 }
 
 /* The run's own fields, strings borrowed from the JSON. */
@@ -960,23 +956,22 @@ static int decision_present(struct line_ctx *c, const char *kind, int64_t create
 			    const struct decision_runs *r, int *present)
 {
 	static const char sql[] =
-		"SELECT 1 FROM decisions WHERE kind = ?1 AND created = ?2 AND base_run_id IS ?3 "
-		"AND head_run_id IS ?4";
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(c->db->h, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(c->db, "importing a decision");
-	db_bind_text(s, 1, kind);
-	sqlite3_bind_int64(s, 2, created);
+		"SELECT 1 FROM decisions WHERE kind = ?1 AND created = ?2 "
+		"AND base_run_id IS NOT DISTINCT FROM ?3 AND head_run_id IS NOT DISTINCT FROM ?4";
+	struct db_sql_stmt *s = NULL;
+	int err = db_sql_prepare(c->db->sql, sql, 0, &s, "importing a decision");
+	if (err < 0)
+		return err;
+	db_sql_bind_text(s, 1, kind);
+	db_sql_bind_int64(s, 2, created);
 	if (r->base)
-		sqlite3_bind_int64(s, 3, r->base);
+		db_sql_bind_int64(s, 3, r->base);
 	if (r->head)
-		sqlite3_bind_int64(s, 4, r->head);
-	int rc = sqlite3_step(s);
-	*present = rc == SQLITE_ROW;
-	int err =
-		rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(c->db, "importing a decision");
-	sqlite3_finalize(s);
-	return err;
+		db_sql_bind_int64(s, 4, r->head);
+	int rc = db_sql_step(s, "importing a decision");
+	*present = rc == 1;
+	db_sql_finalize(s);
+	return rc < 0 ? rc : 0;
 }
 
 /* A decision line: its runs (by uuid) must be in this database or earlier in the file; it

@@ -19,30 +19,31 @@ int bg_db_commits_measured(struct bg_db *db, int64_t machine_id, const char *kin
 		"FROM runs r JOIN commits c ON c.id = r.commit_id "
 		"WHERE c.sha = ?1 AND r.machine_id = ?2 AND r.kind = ?3 AND r.worktree = 0 "
 		"AND (?4 = 1 OR r.label IS NULL OR r.label <> 'bisect')";
-	sqlite3_stmt *s = NULL;
+	struct db_sql_stmt *s = NULL;
 	int err = db_begin_read(db, "finding measured commits");
 	if (err < 0)
 		return err;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
-		err = db_fail(db, "finding measured commits");
+	if ((err = db_sql_prepare(db->sql, sql, 0, &s, "finding measured commits")) < 0)
 		goto done;
-	}
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(s);
-		db_bind_text(s, 1, shas[i]);
-		sqlite3_bind_int64(s, 2, machine_id);
-		db_bind_text(s, 3, kind);
-		sqlite3_bind_int(s, 4, with_bisect);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			err = db_fail(db, "finding measured commits");
+		db_sql_reset(s);
+		db_sql_bind_text(s, 1, shas[i]);
+		db_sql_bind_int64(s, 2, machine_id);
+		db_sql_bind_text(s, 3, kind);
+		db_sql_bind_int64(s, 4, with_bisect);
+		if ((err = db_sql_step(s, "finding measured commits")) <= 0) {
+			if (err == 0)
+				err = bg_error_set(BG_EDB, "%s: finding measured commits: no row",
+						   db->path);
 			goto done;
 		}
+		err = 0;
 		static const int state[] = {BG_COMMIT_UNMEASURED, BG_COMMIT_UNMEASURABLE,
 					    BG_COMMIT_MEASURED};
-		done[i] = state[sqlite3_column_int(s, 0)];
+		done[i] = state[db_sql_col_int(s, 0)];
 	}
 done:
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	return db_end(db, err, "finding measured commits");
 }
 
@@ -124,7 +125,7 @@ struct walk {
 };
 
 /* Finishes the series before and starts the one of the statement's row. */
-static int walk_new_series(struct walk *w, sqlite3_stmt *s)
+static int walk_new_series(struct walk *w, struct db_sql_stmt *s)
 {
 	int err;
 	if (w->len && (err = finish_series(&w->v[w->len - 1], w->buf, w->blen)) < 0)
@@ -150,26 +151,26 @@ static int walk_add_sample(struct walk *w, size_t pos, double value)
 }
 
 /* The statement's rows (ordered by series) on the walk's commits into series. */
-static int walk_rows(struct bg_db *db, struct walk *w, sqlite3_stmt *s)
+static int walk_rows(struct bg_db *db, struct walk *w, struct db_sql_stmt *s)
 {
 	int64_t cur = -1;
 	int rc, err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct sha_pos key = {(const char *)sqlite3_column_text(s, 5), 0};
+	while ((rc = db_sql_step(s, "reading series along commits")) == 1) {
+		struct sha_pos key = {db_sql_col_text(s, 5), 0};
 		const struct sha_pos *hit =
 			key.sha ? bsearch(&key, w->index, w->n_index, sizeof(*w->index), by_sha)
 				: NULL;
 		if (!hit)
 			continue;
-		int64_t id = sqlite3_column_int64(s, 0);
+		int64_t id = db_sql_col_int64(s, 0);
 		if (id != cur && (err = walk_new_series(w, s)) < 0)
 			return err;
 		cur = id;
-		if ((err = walk_add_sample(w, hit->pos, sqlite3_column_double(s, 6))) < 0)
+		if ((err = walk_add_sample(w, hit->pos, db_sql_col_double(s, 6))) < 0)
 			return err;
 	}
-	if (rc != SQLITE_DONE)
-		return db_fail(db, "reading series along commits");
+	if (rc < 0)
+		return rc;
 	return w->len ? finish_series(&w->v[w->len - 1], w->buf, w->blen) : 0;
 }
 
@@ -189,7 +190,7 @@ int bg_db_series_walk(struct bg_db *db, int64_t machine_id, const char *kind,
 		"AND x.skipped IS NULL AND (?3 IS NULL OR se.benchmark = ?3) "
 		"ORDER BY se.id, r.id, x.round, sm.idx";
 	struct walk w = {.index = malloc((n ? n : 1) * sizeof(*w.index)), .n_index = n};
-	sqlite3_stmt *s = NULL;
+	struct db_sql_stmt *s = NULL;
 	int err = 0;
 	if (!w.index)
 		return bg_error_oom();
@@ -200,15 +201,13 @@ int bg_db_series_walk(struct bg_db *db, int64_t machine_id, const char *kind,
 		free(w.index);
 		return err;
 	}
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
-		err = db_fail(db, "reading series along commits");
-	} else {
-		sqlite3_bind_int64(s, 1, machine_id);
-		db_bind_text(s, 2, kind);
-		db_bind_text(s, 3, benchmark);
+	if ((err = db_sql_prepare(db->sql, sql, 0, &s, "reading series along commits")) == 0) {
+		db_sql_bind_int64(s, 1, machine_id);
+		db_sql_bind_text(s, 2, kind);
+		db_sql_bind_text(s, 3, benchmark);
 		err = walk_rows(db, &w, s);
 	}
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	err = db_end(db, err, "reading series along commits");
 	free(w.index);
 	free(w.buf);
@@ -269,7 +268,7 @@ int bg_db_regression_put(struct bg_db *db, struct bg_regression_rec *r)
 		return bg_error_set(BG_EINPUT, "storing a regression of %s: incomplete record "
 				    "(state '%s')", r->benchmark ? r->benchmark : "?",
 				    r->state ? r->state : "(none)");
-	sqlite3_stmt *s = NULL;
+	struct db_sql_stmt *s = NULL;
 	int64_t series = 0;
 	int err = db_begin(db, "storing a regression");
 	if (err < 0)
@@ -277,39 +276,40 @@ int bg_db_regression_put(struct bg_db *db, struct bg_regression_rec *r)
 	if ((err = db_series_id(db, r->benchmark, r->params ? r->params : "", r->metric, r->mode,
 				&series)) < 0)
 		goto done;
-	if (sqlite3_prepare_v2(db->h, r->id > 0 ? update : insert, -1, &s, NULL) != SQLITE_OK) {
-		err = db_fail(db, "storing a regression");
+	if ((err = db_sql_prepare(db->sql, r->id > 0 ? update : insert, 0, &s,
+				  "storing a regression")) < 0)
 		goto done;
-	}
-	sqlite3_bind_int64(s, 1, r->machine_id);
-	sqlite3_bind_int64(s, 2, series);
-	db_bind_text(s, 3, r->good_sha);
-	db_bind_text(s, 4, r->bad_sha);
-	sqlite3_bind_double(s, 5, r->rel);
-	sqlite3_bind_double(s, 6, r->lo);
-	sqlite3_bind_double(s, 7, r->hi);
-	sqlite3_bind_double(s, 8, r->p);
-	db_bind_text(s, 9, r->state);
-	db_bind_text(s, 10, r->reason);
-	db_bind_text(s, 11, r->fixed_sha);
-	sqlite3_bind_int64(s, 12, (int64_t)time(NULL));
+	db_sql_bind_int64(s, 1, r->machine_id);
+	db_sql_bind_int64(s, 2, series);
+	db_sql_bind_text(s, 3, r->good_sha);
+	db_sql_bind_text(s, 4, r->bad_sha);
+	db_sql_bind_double(s, 5, r->rel);
+	db_sql_bind_double(s, 6, r->lo);
+	db_sql_bind_double(s, 7, r->hi);
+	db_sql_bind_double(s, 8, r->p);
+	db_sql_bind_text(s, 9, r->state);
+	db_sql_bind_text(s, 10, r->reason);
+	db_sql_bind_text(s, 11, r->fixed_sha);
+	db_sql_bind_int64(s, 12, (int64_t)time(NULL));
 	if (r->id > 0)
-		sqlite3_bind_int64(s, 13, r->id);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_DONE && r->id > 0) {
+		db_sql_bind_int64(s, 13, r->id);
+	int step = db_sql_step(s, "storing a regression");
+	if (step == 0 && r->id > 0) {
 		err = bg_error_set(BG_ENOTFOUND, "%s: no regression %lld on machine %lld", db->path,
 				   (long long)r->id, (long long)r->machine_id);
 		goto done;
 	}
-	if (step != SQLITE_ROW) {
-		err = db_fail(db, "storing a regression");
+	if (step <= 0) {
+		err = step < 0 ? step
+			       : bg_error_set(BG_EDB, "%s: storing a regression: no id came back",
+					      db->path);
 		goto done;
 	}
-	r->id = sqlite3_column_int64(s, 0);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		err = db_fail(db, "storing a regression");
+	r->id = db_sql_col_int64(s, 0);
+	if ((err = db_sql_step(s, "storing a regression")) > 0)
+		err = 0;
 done:
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	return db_end(db, err, "storing a regression");
 }
 
@@ -318,45 +318,39 @@ int bg_db_regression_set_suspect(struct bg_db *db, int64_t id, const char *sha, 
 {
 	static const char sql[] = "UPDATE regressions SET suspect_sha = ?2, suspect_rel = ?3, "
 				  "suspect_lo = ?4, suspect_hi = ?5, updated = ?6 WHERE id = ?1";
-	sqlite3_stmt *s = NULL;
+	struct db_sql_stmt *s = NULL;
 	int err = db_begin(db, "storing a bisect result");
 	if (err < 0)
 		return err;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
-		err = db_fail(db, "storing a bisect result");
+	if ((err = db_sql_prepare(db->sql, sql, 0, &s, "storing a bisect result")) < 0)
 		goto done;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	db_bind_text(s, 2, sha);
-	sqlite3_bind_double(s, 3, rel);
-	sqlite3_bind_double(s, 4, lo);
-	sqlite3_bind_double(s, 5, hi);
-	sqlite3_bind_int64(s, 6, (int64_t)time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE)
-		err = db_fail(db, "storing a bisect result");
-	else if (sqlite3_changes(db->h) == 0)
+	db_sql_bind_int64(s, 1, id);
+	db_sql_bind_text(s, 2, sha);
+	db_sql_bind_double(s, 3, rel);
+	db_sql_bind_double(s, 4, lo);
+	db_sql_bind_double(s, 5, hi);
+	db_sql_bind_int64(s, 6, (int64_t)time(NULL));
+	/* an UPDATE gives no row: 0 (done) or an error */
+	if ((err = db_sql_step(s, "storing a bisect result")) == 0 && db_sql_changes(s) == 0)
 		err = bg_error_set(BG_ENOTFOUND, "%s: no regression %lld", db->path, (long long)id);
 done:
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	return db_end(db, err, "storing a bisect result");
 }
 
 int bg_db_regression_delete(struct bg_db *db, int64_t id)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_sql_stmt *s = NULL;
 	int err = db_begin(db, "removing a regression");
 	if (err < 0)
 		return err;
-	if (sqlite3_prepare_v2(db->h, "DELETE FROM regressions WHERE id = ?1", -1, &s, NULL) !=
-	    SQLITE_OK) {
-		err = db_fail(db, "removing a regression");
+	if ((err = db_sql_prepare(db->sql, "DELETE FROM regressions WHERE id = ?1", 0, &s,
+				  "removing a regression")) < 0)
 		goto done;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		err = db_fail(db, "removing a regression");
+	db_sql_bind_int64(s, 1, id);
+	err = db_sql_step(s, "removing a regression"); /* a DELETE gives no row */
 done:
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	return db_end(db, err, "removing a regression");
 }
 
@@ -397,33 +391,31 @@ int bg_db_regression_list(struct bg_db *db, int64_t machine_id, struct bg_regres
 		"WHERE ?1 = 0 OR g.machine_id = ?1 "
 		"ORDER BY CASE g.state WHEN 'detected' THEN 0 WHEN 'acknowledged' THEN 1 ELSE 2 END, "
 		"g.detected DESC, g.id DESC";
-	sqlite3_stmt *s = NULL;
+	struct db_sql_stmt *s = NULL;
 	struct bg_regression_rec *v = NULL;
 	size_t len = 0, cap = 0;
 	int err = db_begin_read(db, "listing regressions");
 	if (err < 0)
 		return err;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK) {
-		err = db_fail(db, "listing regressions");
+	if ((err = db_sql_prepare(db->sql, sql, 0, &s, "listing regressions")) < 0)
 		goto done;
-	}
-	sqlite3_bind_int64(s, 1, machine_id);
+	db_sql_bind_int64(s, 1, machine_id);
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_sql_step(s, "listing regressions")) == 1) {
 		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 16)) < 0)
 			goto done;
 		struct bg_regression_rec *r = &v[len++];
 		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(s, 0);
-		r->machine_id = sqlite3_column_int64(s, 1);
+		r->id = db_sql_col_int64(s, 0);
+		r->machine_id = db_sql_col_int64(s, 1);
 		char **text[] = {&r->benchmark, &r->params, &r->metric, &r->mode,
 				 &r->good_sha,  &r->bad_sha};
 		for (int i = 0; i < 6 && err == 0; i++)
 			err = db_col_str(s, 2 + i, text[i]);
-		r->rel = sqlite3_column_double(s, 8);
-		r->lo = sqlite3_column_double(s, 9);
-		r->hi = sqlite3_column_double(s, 10);
-		r->p = sqlite3_column_double(s, 11);
+		r->rel = db_sql_col_double(s, 8);
+		r->lo = db_sql_col_double(s, 9);
+		r->hi = db_sql_col_double(s, 10);
+		r->p = db_sql_col_double(s, 11);
 		if (err == 0)
 			err = db_col_str(s, 12, &r->state);
 		if (err == 0)
@@ -434,16 +426,16 @@ int bg_db_regression_list(struct bg_db *db, int64_t machine_id, struct bg_regres
 			err = db_col_str(s, 15, &r->suspect_sha);
 		if (err < 0)
 			goto done;
-		r->suspect_rel = sqlite3_column_double(s, 16);
-		r->suspect_lo = sqlite3_column_double(s, 17);
-		r->suspect_hi = sqlite3_column_double(s, 18);
-		r->detected = sqlite3_column_int64(s, 19);
-		r->updated = sqlite3_column_int64(s, 20);
+		r->suspect_rel = db_sql_col_double(s, 16);
+		r->suspect_lo = db_sql_col_double(s, 17);
+		r->suspect_hi = db_sql_col_double(s, 18);
+		r->detected = db_sql_col_int64(s, 19);
+		r->updated = db_sql_col_int64(s, 20);
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = db_fail(db, "listing regressions");
+	if (rc < 0)
+		err = rc;
 done:
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	err = db_end(db, err, "listing regressions");
 	if (err < 0) {
 		bg_db_regression_list_free(v, len);

@@ -12,33 +12,30 @@
 
 int db_machine_upsert(struct bg_db *db, const struct bg_machine_rec *m, int64_t *id)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if ((err = db_stmt(db, ST_MACHINE_FIND, &s)) < 0)
 		return err;
-	db_bind_text(s, 1, m->fingerprint);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
+	db_sql_bind_text(s, 1, m->fingerprint);
+	int rc = db_sql_step(s, "looking up a machine");
+	if (rc == 1) {
+		*id = db_sql_col_int64(s, 0);
+		db_sql_reset(s);
 		return 0;
 	}
-	if (rc != SQLITE_DONE)
-		return db_fail(db, "looking up a machine");
+	if (rc < 0)
+		return rc;
 	if ((err = db_stmt(db, ST_MACHINE_INSERT, &s)) < 0)
 		return err;
-	db_bind_text(s, 1, m->fingerprint);
-	db_bind_text(s, 2, m->hostname);
-	db_bind_text(s, 3, m->cpu);
-	db_bind_text(s, 4, m->flags);
-	sqlite3_bind_int(s, 5, m->cores);
-	sqlite3_bind_int64(s, 6, m->mem_bytes);
-	db_bind_text(s, 7, m->os);
-	db_bind_text(s, 8, m->gpu);
-	if ((err = db_step_done(db, s, "storing a machine")) < 0)
-		return err;
-	*id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	db_sql_bind_text(s, 1, m->fingerprint);
+	db_sql_bind_text(s, 2, m->hostname);
+	db_sql_bind_text(s, 3, m->cpu);
+	db_sql_bind_text(s, 4, m->flags);
+	db_sql_bind_int64(s, 5, m->cores);
+	db_sql_bind_int64(s, 6, m->mem_bytes);
+	db_sql_bind_text(s, 7, m->os);
+	db_sql_bind_text(s, 8, m->gpu);
+	return db_step_id(db, s, "storing a machine", id);
 }
 
 int bg_db_machine_put(struct bg_db *db, const struct bg_machine_rec *m, int64_t *id)
@@ -55,25 +52,25 @@ int bg_db_machine_put(struct bg_db *db, const struct bg_machine_rec *m, int64_t 
 
 int bg_db_machine_get(struct bg_db *db, int64_t id, struct bg_machine_rec *out)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	memset(out, 0, sizeof(*out));
 	if ((err = db_stmt(db, ST_MACHINE_GET, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
+	db_sql_bind_int64(s, 1, id);
+	int rc = db_sql_step(s, "reading a machine");
+	if (rc == 0) {
 		err = bg_error_set(BG_ENOTFOUND, "%s: no machine with id %lld", db->path,
 				   (long long)id);
 		goto done;
 	}
-	if (rc != SQLITE_ROW) {
-		err = db_fail(db, "reading a machine");
+	if (rc < 0) {
+		err = rc;
 		goto done;
 	}
-	out->id = sqlite3_column_int64(s, 0);
-	out->cores = sqlite3_column_int(s, 5);
-	out->mem_bytes = sqlite3_column_int64(s, 6);
+	out->id = db_sql_col_int64(s, 0);
+	out->cores = db_sql_col_int(s, 5);
+	out->mem_bytes = db_sql_col_int64(s, 6);
 	if ((err = db_col_str(s, 1, &out->fingerprint)) < 0 ||
 	    (err = db_col_str(s, 2, &out->hostname)) < 0 ||
 	    (err = db_col_str(s, 3, &out->cpu)) < 0 || (err = db_col_str(s, 4, &out->flags)) < 0 ||
@@ -103,31 +100,31 @@ void bg_db_machine_clear(struct bg_machine_rec *m)
 
 static int commit_find(struct bg_db *db, const char *sha, int64_t *id, int *found)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if ((err = db_stmt(db, ST_COMMIT_FIND, &s)) < 0)
 		return err;
-	db_bind_text(s, 1, sha);
-	int rc = sqlite3_step(s);
-	*found = rc == SQLITE_ROW;
+	db_sql_bind_text(s, 1, sha);
+	int rc = db_sql_step(s, "looking up a commit");
+	*found = rc == 1;
 	if (*found)
-		*id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, "looking up a commit");
+		*id = db_sql_col_int64(s, 0);
+	db_sql_reset(s);
+	return rc < 0 ? rc : 0;
 }
 
 int db_commit_upsert(struct bg_db *db, const struct bg_commit_rec *c, int64_t *id)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, found;
 	if ((err = db_stmt(db, ST_COMMIT_UPSERT, &s)) < 0)
 		return err;
-	db_bind_text(s, 1, c->sha);
-	db_bind_text(s, 2, c->tree);
-	db_bind_text(s, 3, c->parent);
-	db_bind_text(s, 4, c->subject);
-	db_bind_text(s, 5, c->author);
-	sqlite3_bind_int64(s, 6, c->time);
+	db_sql_bind_text(s, 1, c->sha);
+	db_sql_bind_text(s, 2, c->tree);
+	db_sql_bind_text(s, 3, c->parent);
+	db_sql_bind_text(s, 4, c->subject);
+	db_sql_bind_text(s, 5, c->author);
+	db_sql_bind_int64(s, 6, c->time);
 	if ((err = db_step_done(db, s, "storing a commit")) < 0)
 		return err;
 	if ((err = commit_find(db, c->sha, id, &found)) < 0)
@@ -137,17 +134,14 @@ int db_commit_upsert(struct bg_db *db, const struct bg_commit_rec *c, int64_t *i
 
 int db_commit_ensure(struct bg_db *db, const char *sha, int64_t *id)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, found;
 	if ((err = commit_find(db, sha, id, &found)) < 0 || found)
 		return err;
 	if ((err = db_stmt(db, ST_COMMIT_STUB, &s)) < 0)
 		return err;
-	db_bind_text(s, 1, sha);
-	if ((err = db_step_done(db, s, "storing a commit")) < 0)
-		return err;
-	*id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	db_sql_bind_text(s, 1, sha);
+	return db_step_id(db, s, "storing a commit", id);
 }
 
 int bg_db_commit_put(struct bg_db *db, const struct bg_commit_rec *c)
@@ -165,7 +159,7 @@ int bg_db_commit_put(struct bg_db *db, const struct bg_commit_rec *c)
 int bg_db_commit_get(struct bg_db *db, const char *sha_prefix, struct bg_commit_rec *out)
 {
 	char lo[80], hi[80];
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err = 0, rc;
 	memset(out, 0, sizeof(*out));
 	if (!sha_prefix || !*sha_prefix)
@@ -175,30 +169,29 @@ int bg_db_commit_get(struct bg_db *db, const char *sha_prefix, struct bg_commit_
 				    sha_prefix);
 	if ((err = db_stmt(db, ST_COMMIT_PREFIX, &s)) < 0)
 		return err;
-	db_bind_text(s, 1, lo);
-	db_bind_text(s, 2, hi);
-	if ((rc = sqlite3_step(s)) == SQLITE_DONE) {
+	db_sql_bind_text(s, 1, lo);
+	db_sql_bind_text(s, 2, hi);
+	if ((rc = db_sql_step(s, "looking up a commit")) == 0) {
 		err = bg_error_set(BG_ENOTFOUND, "%s: no commit %s stored", db->path, sha_prefix);
 		goto done;
 	}
-	if (rc != SQLITE_ROW) {
-		err = db_fail(db, "looking up a commit");
+	if (rc < 0) {
+		err = rc;
 		goto done;
 	}
-	out->time = sqlite3_column_int64(s, 5);
+	out->time = db_sql_col_int64(s, 5);
 	if ((err = db_col_str(s, 0, &out->sha)) < 0 || (err = db_col_str(s, 1, &out->tree)) < 0 ||
 	    (err = db_col_str(s, 2, &out->parent)) < 0 ||
 	    (err = db_col_str(s, 3, &out->subject)) < 0 ||
 	    (err = db_col_str(s, 4, &out->author)) < 0)
 		goto done;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	if ((rc = db_sql_step(s, "looking up a commit")) == 1) {
 		err = bg_error_set(BG_EINPUT, "%s: commit prefix %s is ambiguous (%s, %s, ...)",
-				   db->path, sha_prefix, out->sha,
-				   (const char *)sqlite3_column_text(s, 0));
+				   db->path, sha_prefix, out->sha, db_sql_col_text(s, 0));
 		goto done;
 	}
-	if (rc != SQLITE_DONE)
-		err = db_fail(db, "looking up a commit");
+	if (rc < 0)
+		err = rc;
 done:
 	if (err < 0)
 		bg_db_commit_clear(out);
@@ -221,16 +214,16 @@ void bg_db_commit_clear(struct bg_commit_rec *c)
 /* --- builds ---------------------------------------------------------------------------- */
 
 /* Fills b from a row of BUILD_COLS. */
-static int read_build(sqlite3_stmt *s, struct bg_build_rec *b)
+static int read_build(struct db_sql_stmt *s, struct bg_build_rec *b)
 {
 	int err;
 	memset(b, 0, sizeof(*b));
-	b->id = sqlite3_column_int64(s, 0);
-	b->machine_id = sqlite3_column_int64(s, 1);
-	b->duration_s = sqlite3_column_double(s, 5);
-	b->created = sqlite3_column_int64(s, 9);
-	b->last_used = sqlite3_column_int64(s, 10);
-	b->size_bytes = sqlite3_column_int64(s, 11);
+	b->id = db_sql_col_int64(s, 0);
+	b->machine_id = db_sql_col_int64(s, 1);
+	b->duration_s = db_sql_col_double(s, 5);
+	b->created = db_sql_col_int64(s, 9);
+	b->last_used = db_sql_col_int64(s, 10);
+	b->size_bytes = db_sql_col_int64(s, 11);
 	if ((err = db_col_str(s, 2, &b->tree)) < 0 ||
 	    (err = db_col_str(s, 3, &b->config_hash)) < 0 ||
 	    (err = db_col_str(s, 4, &b->status)) < 0 ||
@@ -242,7 +235,7 @@ static int read_build(sqlite3_stmt *s, struct bg_build_rec *b)
 
 int bg_db_build_put(struct bg_db *db, const struct bg_build_rec *b, int64_t *id)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if (!b->tree || !b->config_hash || !b->status)
 		return bg_error_set(BG_EINPUT,
@@ -254,22 +247,18 @@ int bg_db_build_put(struct bg_db *db, const struct bg_build_rec *b, int64_t *id)
 		return err;
 	if ((err = db_stmt(db, ST_BUILD_UPSERT, &s)) < 0)
 		goto done;
-	sqlite3_bind_int64(s, 1, b->machine_id);
-	db_bind_text(s, 2, b->tree);
-	db_bind_text(s, 3, b->config_hash);
-	db_bind_text(s, 4, b->status);
-	sqlite3_bind_double(s, 5, isfinite(b->duration_s) ? b->duration_s : 0);
-	db_bind_text(s, 6, b->log_tail);
-	db_bind_text(s, 7, b->binary_hash);
-	db_bind_text(s, 8, b->dir);
-	sqlite3_bind_int64(s, 9, created);
-	sqlite3_bind_int64(s, 10, b->last_used ? b->last_used : created);
-	sqlite3_bind_int64(s, 11, b->size_bytes);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		err = db_fail(db, "storing a build");
-		goto done;
-	}
-	*id = sqlite3_column_int64(s, 0);
+	db_sql_bind_int64(s, 1, b->machine_id);
+	db_sql_bind_text(s, 2, b->tree);
+	db_sql_bind_text(s, 3, b->config_hash);
+	db_sql_bind_text(s, 4, b->status);
+	db_sql_bind_double(s, 5, isfinite(b->duration_s) ? b->duration_s : 0);
+	db_sql_bind_text(s, 6, b->log_tail);
+	db_sql_bind_text(s, 7, b->binary_hash);
+	db_sql_bind_text(s, 8, b->dir);
+	db_sql_bind_int64(s, 9, created);
+	db_sql_bind_int64(s, 10, b->last_used ? b->last_used : created);
+	db_sql_bind_int64(s, 11, b->size_bytes);
+	err = db_step_id(db, s, "storing a build", id);
 done:
 	return db_end(db, err, "storing a build");
 }
@@ -277,21 +266,21 @@ done:
 int bg_db_build_find(struct bg_db *db, int64_t machine_id, const char *tree,
 		     const char *config_hash, struct bg_build_rec *out, int *found)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	*found = 0;
 	memset(out, 0, sizeof(*out));
 	if ((err = db_stmt(db, ST_BUILD_FIND, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, machine_id);
-	db_bind_text(s, 2, tree);
-	db_bind_text(s, 3, config_hash);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	db_sql_bind_int64(s, 1, machine_id);
+	db_sql_bind_text(s, 2, tree);
+	db_sql_bind_text(s, 3, config_hash);
+	int rc = db_sql_step(s, "looking up a build");
+	if (rc == 1) {
 		if ((err = read_build(s, out)) == 0)
 			*found = 1;
-	} else if (rc != SQLITE_DONE) {
-		err = db_fail(db, "looking up a build");
+	} else if (rc < 0) {
+		err = rc;
 	}
 	db_idle(db);
 	return err;
@@ -302,18 +291,18 @@ int bg_db_build_find(struct bg_db *db, int64_t machine_id, const char *tree,
 static int update_by_id(struct bg_db *db, enum db_stmt_id st, int64_t id, int has_arg, int64_t arg,
 			const char *what, const char *thing)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if ((err = db_begin(db, what)) < 0)
 		return err;
 	if ((err = db_stmt(db, st, &s)) < 0)
 		goto done;
-	sqlite3_bind_int64(s, 1, id);
+	db_sql_bind_int64(s, 1, id);
 	if (has_arg)
-		sqlite3_bind_int64(s, 2, arg);
+		db_sql_bind_int64(s, 2, arg);
 	if ((err = db_step_done(db, s, what)) < 0)
 		goto done;
-	if (sqlite3_changes(db->h) == 0)
+	if (db_sql_changes(s) == 0)
 		err = bg_error_set(BG_ENOTFOUND, "%s: %s: no %s with id %lld", db->path, what,
 				   thing, (long long)id);
 done:
@@ -336,21 +325,21 @@ int bg_db_build_list(struct bg_db *db, struct bg_build_rec **out, size_t *n)
 {
 	struct bg_build_rec *v = NULL;
 	size_t len = 0, cap = 0;
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, rc;
 	*out = NULL;
 	*n = 0;
 	if ((err = db_stmt(db, ST_BUILD_LIST, &s)) < 0)
 		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_sql_step(s, "listing builds")) == 1) {
 		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 16)) < 0)
 			goto done;
 		if ((err = read_build(s, &v[len])) < 0)
 			goto done;
 		len++;
 	}
-	if (rc != SQLITE_DONE)
-		err = db_fail(db, "listing builds");
+	if (rc < 0)
+		err = rc;
 done:
 	db_idle(db);
 	if (err < 0) {

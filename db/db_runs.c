@@ -53,37 +53,30 @@ static int make_uuid(char out[37])
 
 int db_run_insert(struct bg_db *db, const struct bg_run_rec *r, int64_t commit_id, int64_t *id)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if ((err = db_stmt(db, ST_RUN_INSERT, &s)) < 0)
 		return err;
-	db_bind_text(s, 1, r->uuid);
-	db_bind_text(s, 2, r->kind);
-	sqlite3_bind_int64(s, 3, commit_id);
-	sqlite3_bind_int(s, 4, r->worktree ? 1 : 0);
-	db_bind_text(s, 5, r->tree);
-	sqlite3_bind_int64(s, 6, r->machine_id);
+	db_sql_bind_text(s, 1, r->uuid);
+	db_sql_bind_text(s, 2, r->kind);
+	db_sql_bind_int64(s, 3, commit_id);
+	db_sql_bind_int64(s, 4, r->worktree ? 1 : 0);
+	db_sql_bind_text(s, 5, r->tree);
+	db_sql_bind_int64(s, 6, r->machine_id);
 	if (r->build_id)
-		sqlite3_bind_int64(s, 7, r->build_id);
-	db_bind_text(s, 8, r->config_hash);
-	db_bind_text(s, 9, r->env_json);
-	db_bind_text(s, 10, r->harness_version);
-	db_bind_text(s, 11, r->label);
-	sqlite3_bind_int64(s, 12, r->started);
-	sqlite3_bind_int64(s, 13, r->finished);
-	sqlite3_bind_int(s, 14, r->complete ? 1 : 0);
-	db_bind_text(s, 15, r->status);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE)
-			return bg_error_set(BG_EINPUT,
-					    "%s: storing run %s: a run with this uuid "
-					    "exists",
-					    db->path, r->uuid);
-		return db_fail(db, "storing a run");
-	}
-	sqlite3_reset(s);
-	*id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+		db_sql_bind_int64(s, 7, r->build_id);
+	db_sql_bind_text(s, 8, r->config_hash);
+	db_sql_bind_text(s, 9, r->env_json);
+	db_sql_bind_text(s, 10, r->harness_version);
+	db_sql_bind_text(s, 11, r->label);
+	db_sql_bind_int64(s, 12, r->started);
+	db_sql_bind_int64(s, 13, r->finished);
+	db_sql_bind_int64(s, 14, r->complete ? 1 : 0);
+	db_sql_bind_text(s, 15, r->status);
+	if ((err = db_step_id(db, s, "storing a run", id)) < 0 && db_sql_failed_unique(s))
+		return bg_error_set(BG_EINPUT, "%s: storing run %s: a run with this uuid exists",
+				    db->path, r->uuid);
+	return err;
 }
 
 int bg_db_run_begin(struct bg_db *db, struct bg_run_rec *run)
@@ -161,96 +154,89 @@ static int need_run(struct bg_db *db, int64_t run_id, const char *what)
 int db_series_id(struct bg_db *db, const char *benchmark, const char *params, const char *metric,
 		 const char *mode, int64_t *id)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	for (int insert = 0; insert < 2; insert++) {
 		if ((err = db_stmt(db, insert ? ST_SERIES_INSERT : ST_SERIES_FIND, &s)) < 0)
 			return err;
-		db_bind_text(s, 1, benchmark);
-		db_bind_text(s, 2, params);
-		db_bind_text(s, 3, metric);
-		db_bind_text(s, 4, mode);
-		int rc = sqlite3_step(s);
-		if (!insert && rc == SQLITE_ROW) {
-			*id = sqlite3_column_int64(s, 0);
-			sqlite3_reset(s);
+		db_sql_bind_text(s, 1, benchmark);
+		db_sql_bind_text(s, 2, params);
+		db_sql_bind_text(s, 3, metric);
+		db_sql_bind_text(s, 4, mode);
+		int rc = db_sql_step(s, "storing a series");
+		if (rc == 1) {
+			*id = db_sql_col_int64(s, 0);
+			db_sql_reset(s);
 			return 0;
 		}
-		if (rc != SQLITE_DONE)
-			return db_fail(db, "storing a series");
-		sqlite3_reset(s);
+		if (rc < 0)
+			return rc;
+		db_sql_reset(s);
 	}
-	*id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return bg_error_set(BG_EDB, "%s: storing a series: no id came back", db->path);
 }
 
 int db_result_insert(struct bg_db *db, const struct db_result_row *r, const char *benchmark,
 		     int64_t *id)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if ((err = db_stmt(db, ST_RESULT_INSERT, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, r->run_id);
-	sqlite3_bind_int64(s, 2, r->series_id);
-	sqlite3_bind_int64(s, 3, r->round);
-	db_bind_text(s, 4, r->kernel);
+	db_sql_bind_int64(s, 1, r->run_id);
+	db_sql_bind_int64(s, 2, r->series_id);
+	db_sql_bind_int64(s, 3, r->round);
+	db_sql_bind_text(s, 4, r->kernel);
 	if (r->checked == 0 || r->checked == 1)
-		sqlite3_bind_int(s, 5, r->checked);
-	db_bind_text(s, 6, r->skipped);
-	sqlite3_bind_int64(s, 7, r->iterations);
-	sqlite3_bind_double(s, 8, isfinite(r->elements) ? r->elements : 0);
-	sqlite3_bind_double(s, 9, isfinite(r->bytes) ? r->bytes : 0);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE)
-			return bg_error_set(BG_EINPUT,
-					    "%s: storing results of run %lld: benchmark %s appears "
-					    "twice in round %lld",
-					    db->path, (long long)r->run_id, benchmark,
-					    (long long)r->round);
-		return db_fail(db, "storing a result");
-	}
-	sqlite3_reset(s);
-	*id = sqlite3_last_insert_rowid(db->h);
-	return 0;
+		db_sql_bind_int64(s, 5, r->checked);
+	db_sql_bind_text(s, 6, r->skipped);
+	db_sql_bind_int64(s, 7, r->iterations);
+	db_sql_bind_double(s, 8, isfinite(r->elements) ? r->elements : 0);
+	db_sql_bind_double(s, 9, isfinite(r->bytes) ? r->bytes : 0);
+	if ((err = db_step_id(db, s, "storing a result", id)) < 0 && db_sql_failed_unique(s))
+		return bg_error_set(BG_EINPUT,
+				    "%s: storing results of run %lld: benchmark %s appears "
+				    "twice in round %lld",
+				    db->path, (long long)r->run_id, benchmark, (long long)r->round);
+	return err;
 }
 
 int db_samples_insert(struct bg_db *db, int64_t result_id, const double *values, size_t n)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_sql_stmt *s = NULL;
 	size_t i = 0;
 	int err, rc;
 	/* the hot path: skip db_stmt's clear_bindings, every parameter is bound anew */
 	if (n >= DB_SAMPLE_CHUNK && !(s = db->st[ST_SAMPLE_INSERT_MANY])) {
 		if ((err = db_stmt(db, ST_SAMPLE_INSERT_MANY, &s)) < 0)
 			return err;
-		if (sqlite3_bind_parameter_count(s) != 3 * DB_SAMPLE_CHUNK)
-			return bg_error_set(
-				BG_EDB, "%s: the sample insert has %d parameters, not %d", db->path,
-				sqlite3_bind_parameter_count(s), 3 * DB_SAMPLE_CHUNK);
+		if (db_sql_param_count(s) != 3 * DB_SAMPLE_CHUNK)
+			return bg_error_set(BG_EDB,
+					    "%s: the sample insert has %d parameters, not %d",
+					    db->path, db_sql_param_count(s), 3 * DB_SAMPLE_CHUNK);
 	}
 	for (; i + DB_SAMPLE_CHUNK <= n; i += DB_SAMPLE_CHUNK) {
 		for (int k = 0; k < DB_SAMPLE_CHUNK; k++) {
-			sqlite3_bind_int64(s, 3 * k + 1, result_id);
-			sqlite3_bind_int64(s, 3 * k + 2, (int64_t)(i + (size_t)k));
-			sqlite3_bind_double(s, 3 * k + 3, values[i + (size_t)k]);
+			db_sql_bind_int64(s, 3 * k + 1, result_id);
+			db_sql_bind_int64(s, 3 * k + 2, (int64_t)(i + (size_t)k));
+			db_sql_bind_double(s, 3 * k + 3, values[i + (size_t)k]);
 		}
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return db_fail(db, "storing samples");
+		rc = db_sql_step(s, "storing samples");
+		db_sql_reset(s);
+		if (rc < 0)
+			return rc;
 	}
 	if (i < n && !(s = db->st[ST_SAMPLE_INSERT]) &&
 	    (err = db_stmt(db, ST_SAMPLE_INSERT, &s)) < 0)
 		return err;
 	for (; i < n; i++) {
-		sqlite3_bind_int64(s, 1, result_id);
-		sqlite3_bind_int64(s, 2, (int64_t)i);
-		sqlite3_bind_double(s, 3, values[i]);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return db_fail(db, "storing samples");
+		db_sql_bind_int64(s, 1, result_id);
+		db_sql_bind_int64(s, 2, (int64_t)i);
+		db_sql_bind_double(s, 3, values[i]);
+		rc = db_sql_step(s, "storing samples");
+		db_sql_reset(s);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -258,16 +244,16 @@ int db_samples_insert(struct bg_db *db, int64_t result_id, const double *values,
 int db_bench_output_insert(struct bg_db *db, int64_t run_id, int64_t round, const char *mode,
 			   const char *params, const char *format, const char *context)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if ((err = db_stmt(db, ST_BENCH_OUTPUT_INSERT, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, run_id);
-	sqlite3_bind_int64(s, 2, round);
-	db_bind_text(s, 3, mode);
-	db_bind_text(s, 4, params);
-	db_bind_text(s, 5, format);
-	db_bind_text(s, 6, context);
+	db_sql_bind_int64(s, 1, run_id);
+	db_sql_bind_int64(s, 2, round);
+	db_sql_bind_text(s, 3, mode);
+	db_sql_bind_text(s, 4, params);
+	db_sql_bind_text(s, 5, format);
+	db_sql_bind_text(s, 6, context);
 	return db_step_done(db, s, "storing a bench context");
 }
 
@@ -327,30 +313,30 @@ done:
 
 int db_suite_insert(struct bg_db *db, int64_t run_id, const struct bg_test_suite *suite)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if ((err = db_stmt(db, ST_SUITE_INSERT, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, run_id);
-	db_bind_text(s, 2, suite->suite);
-	sqlite3_bind_int(s, 3, suite->passed);
-	sqlite3_bind_int(s, 4, suite->failed);
-	sqlite3_bind_int(s, 5, suite->skipped);
-	sqlite3_bind_int(s, 6, suite->errored);
-	if ((err = db_step_done(db, s, "storing a test suite")) < 0)
+	db_sql_bind_int64(s, 1, run_id);
+	db_sql_bind_text(s, 2, suite->suite);
+	db_sql_bind_int64(s, 3, suite->passed);
+	db_sql_bind_int64(s, 4, suite->failed);
+	db_sql_bind_int64(s, 5, suite->skipped);
+	db_sql_bind_int64(s, 6, suite->errored);
+	int64_t suite_id;
+	if ((err = db_step_id(db, s, "storing a test suite", &suite_id)) < 0)
 		return err;
-	int64_t suite_id = sqlite3_last_insert_rowid(db->h);
 	for (size_t i = 0; i < suite->n; i++) {
 		const struct bg_test_case *c = &suite->cases[i];
 		if ((err = db_stmt(db, ST_CASE_INSERT, &s)) < 0)
 			return err;
-		sqlite3_bind_int64(s, 1, suite_id);
-		sqlite3_bind_int64(s, 2, (int64_t)i);
-		db_bind_text(s, 3, c->name);
-		db_bind_text(s, 4, c->classname);
-		db_bind_text(s, 5, bg_outcome_name(c->outcome));
-		sqlite3_bind_double(s, 6, isfinite(c->time_s) ? c->time_s : 0);
-		db_bind_text(s, 7, c->message);
+		db_sql_bind_int64(s, 1, suite_id);
+		db_sql_bind_int64(s, 2, (int64_t)i);
+		db_sql_bind_text(s, 3, c->name);
+		db_sql_bind_text(s, 4, c->classname);
+		db_sql_bind_text(s, 5, bg_outcome_name(c->outcome));
+		db_sql_bind_double(s, 6, isfinite(c->time_s) ? c->time_s : 0);
+		db_sql_bind_text(s, 7, c->message);
 		if ((err = db_step_done(db, s, "storing a test case")) < 0)
 			return err;
 	}
@@ -383,15 +369,15 @@ int bg_db_run_add_tests(struct bg_db *db, int64_t run_id, const struct bg_test_s
 int db_error_insert(struct bg_db *db, int64_t run_id, const char *stage, const char *message,
 		    const char *detail, int64_t time)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if ((err = db_stmt(db, ST_ERROR_INSERT, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, run_id);
-	db_bind_text(s, 2, stage);
-	db_bind_text(s, 3, message);
-	db_bind_text(s, 4, detail);
-	sqlite3_bind_int64(s, 5, time);
+	db_sql_bind_int64(s, 1, run_id);
+	db_sql_bind_text(s, 2, stage);
+	db_sql_bind_text(s, 3, message);
+	db_sql_bind_text(s, 4, detail);
+	db_sql_bind_int64(s, 5, time);
 	return db_step_done(db, s, "storing an error");
 }
 
@@ -413,7 +399,7 @@ int bg_db_run_add_error(struct bg_db *db, int64_t run_id, const char *stage, con
 int bg_db_run_finish(struct bg_db *db, int64_t run_id, const char *status, int complete)
 {
 	const char *what = "finishing a run";
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	if (!status || !*status)
 		return bg_error_set(BG_EINPUT, "%s: %s: no status", db->path, what);
@@ -421,13 +407,13 @@ int bg_db_run_finish(struct bg_db *db, int64_t run_id, const char *status, int c
 		return err;
 	if ((err = db_stmt(db, ST_RUN_FINISH, &s)) < 0)
 		goto done;
-	sqlite3_bind_int64(s, 1, run_id);
-	db_bind_text(s, 2, status);
-	sqlite3_bind_int64(s, 3, bg_unix_time());
-	sqlite3_bind_int(s, 4, complete ? 1 : 0);
+	db_sql_bind_int64(s, 1, run_id);
+	db_sql_bind_text(s, 2, status);
+	db_sql_bind_int64(s, 3, bg_unix_time());
+	db_sql_bind_int64(s, 4, complete ? 1 : 0);
 	if ((err = db_step_done(db, s, what)) < 0)
 		goto done;
-	if (sqlite3_changes(db->h) == 0)
+	if (db_sql_changes(s) == 0)
 		err = bg_error_set(BG_ENOTFOUND, "%s: %s: no run with id %lld", db->path, what,
 				   (long long)run_id);
 done:
@@ -437,7 +423,7 @@ done:
 int bg_db_run_set_build(struct bg_db *db, int64_t run_id, int64_t build_id)
 {
 	const char *what = "linking a run to its build";
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, exists;
 	if ((err = db_begin(db, what)) < 0)
 		return err;
@@ -450,11 +436,11 @@ int bg_db_run_set_build(struct bg_db *db, int64_t run_id, int64_t build_id)
 	}
 	if ((err = db_stmt(db, ST_RUN_SET_BUILD, &s)) < 0)
 		goto done;
-	sqlite3_bind_int64(s, 1, run_id);
-	sqlite3_bind_int64(s, 2, build_id);
+	db_sql_bind_int64(s, 1, run_id);
+	db_sql_bind_int64(s, 2, build_id);
 	if ((err = db_step_done(db, s, what)) < 0)
 		goto done;
-	if (sqlite3_changes(db->h) == 0)
+	if (db_sql_changes(s) == 0)
 		err = bg_error_set(BG_ENOTFOUND, "%s: %s: no run with id %lld", db->path, what,
 				   (long long)run_id);
 done:
@@ -462,18 +448,18 @@ done:
 }
 
 /* Fills r from a row of RUN_COLS. */
-static int read_run(sqlite3_stmt *s, struct bg_run_rec *r)
+static int read_run(struct db_sql_stmt *s, struct bg_run_rec *r)
 {
 	int err;
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(s, 0);
-	r->worktree = sqlite3_column_int(s, 4);
-	r->machine_id = sqlite3_column_int64(s, 6);
-	r->build_id = sqlite3_column_int64(s, 7); /* NULL reads as 0 */
-	r->started = sqlite3_column_int64(s, 12);
-	r->finished = sqlite3_column_int64(s, 13);
-	r->complete = sqlite3_column_int(s, 14);
-	r->n_samples = sqlite3_column_int64(s, 16);
+	r->id = db_sql_col_int64(s, 0);
+	r->worktree = db_sql_col_int(s, 4);
+	r->machine_id = db_sql_col_int64(s, 6);
+	r->build_id = db_sql_col_int64(s, 7); /* NULL reads as 0 */
+	r->started = db_sql_col_int64(s, 12);
+	r->finished = db_sql_col_int64(s, 13);
+	r->complete = db_sql_col_int(s, 14);
+	r->n_samples = db_sql_col_int64(s, 16);
 	if ((err = db_col_str(s, 1, &r->uuid)) < 0 || (err = db_col_str(s, 2, &r->kind)) < 0 ||
 	    (err = db_col_str(s, 3, &r->commit_sha)) < 0 ||
 	    (err = db_col_str(s, 5, &r->tree)) < 0 ||
@@ -487,20 +473,20 @@ static int read_run(sqlite3_stmt *s, struct bg_run_rec *r)
 
 int bg_db_run_get(struct bg_db *db, int64_t id, struct bg_run_rec *out)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err;
 	memset(out, 0, sizeof(*out));
 	if ((err = db_stmt(db, ST_RUN_GET, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_sql_bind_int64(s, 1, id);
+	int rc = db_sql_step(s, "reading a run");
+	if (rc == 1)
 		err = read_run(s, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == 0)
 		err = bg_error_set(BG_ENOTFOUND, "%s: no run with id %lld", db->path,
 				   (long long)id);
 	else
-		err = db_fail(db, "reading a run");
+		err = rc;
 	db_idle(db);
 	return err;
 }
@@ -512,7 +498,7 @@ int bg_db_run_list(struct bg_db *db, const struct bg_run_filter *f, struct bg_ru
 	struct bg_run_rec *v = NULL;
 	size_t len = 0, cap = 0;
 	char lo[80], hi[80];
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, rc;
 	*out = NULL;
 	*n = 0;
@@ -524,22 +510,22 @@ int bg_db_run_list(struct bg_db *db, const struct bg_run_filter *f, struct bg_ru
 		/* not a SHA prefix: no commit can match, so no run does */
 		if (db_sha_range(f->commit_prefix, lo, hi, sizeof(lo)) < 0)
 			return 0;
-		db_bind_text(s, 1, lo);
-		db_bind_text(s, 2, hi);
+		db_sql_bind_text(s, 1, lo);
+		db_sql_bind_text(s, 2, hi);
 	}
-	db_bind_text(s, 3, f->kind);
-	sqlite3_bind_int(s, 4, f->only_complete ? 1 : 0);
-	sqlite3_bind_int64(s, 5, f->since);
-	sqlite3_bind_int64(s, 6, f->limit ? (int64_t)f->limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_sql_bind_text(s, 3, f->kind);
+	db_sql_bind_int64(s, 4, f->only_complete ? 1 : 0);
+	db_sql_bind_int64(s, 5, f->since);
+	db_sql_bind_int64(s, 6, f->limit ? (int64_t)f->limit : -1);
+	while ((rc = db_sql_step(s, "listing runs")) == 1) {
 		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 16)) < 0)
 			goto done;
 		if ((err = read_run(s, &v[len])) < 0)
 			goto done;
 		len++;
 	}
-	if (rc != SQLITE_DONE)
-		err = db_fail(db, "listing runs");
+	if (rc < 0)
+		err = rc;
 done:
 	db_idle(db);
 	if (err < 0) {
@@ -604,18 +590,18 @@ static int add_kernel(char **list, const char *kernel)
 /* Appends one round's samples to r. */
 static int add_samples(struct bg_db *db, struct bg_result_rec *r, int64_t result_id, int round)
 {
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, rc;
 	size_t cap = r->n;
 	if ((err = db_stmt(db, ST_SAMPLES_OF_RESULT, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, result_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_sql_bind_int64(s, 1, result_id);
+	while ((rc = db_sql_step(s, "reading samples")) == 1)
 		if ((err = db_push_sample(&r->samples, &r->rounds, &r->n, &cap,
-					  sqlite3_column_double(s, 0), round)) < 0)
+					  db_sql_col_double(s, 0), round)) < 0)
 			return err;
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading samples");
+	db_sql_reset(s);
+	return rc < 0 ? rc : 0;
 }
 
 static void result_clear(struct bg_result_rec *r)
@@ -637,22 +623,22 @@ static int read_results(struct bg_db *db, int64_t run_id, struct bg_result_rec *
 	size_t len = 0, cap = 0;
 	int64_t series = -1;
 	int ran = 0; /* the current series has a round that was not skipped */
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, rc;
 	if ((err = db_stmt(db, ST_RESULTS_OF_RUN, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, run_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t result_id = sqlite3_column_int64(s, 0);
-		int round = sqlite3_column_int(s, 6);
-		const char *skipped = (const char *)sqlite3_column_text(s, 9);
+	db_sql_bind_int64(s, 1, run_id);
+	while ((rc = db_sql_step(s, "reading results")) == 1) {
+		int64_t result_id = db_sql_col_int64(s, 0);
+		int round = db_sql_col_int(s, 6);
+		const char *skipped = db_sql_col_text(s, 9);
 		struct bg_result_rec *r;
-		if (sqlite3_column_int64(s, 1) != series) {
+		if (db_sql_col_int64(s, 1) != series) {
 			if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 16)) < 0)
 				goto done;
 			r = &v[len++];
 			memset(r, 0, sizeof(*r));
-			series = sqlite3_column_int64(s, 1);
+			series = db_sql_col_int64(s, 1);
 			ran = 0;
 			r->checked = -1;
 			if ((err = db_col_str(s, 2, &r->benchmark)) < 0 ||
@@ -662,11 +648,11 @@ static int read_results(struct bg_db *db, int64_t run_id, struct bg_result_rec *
 				goto done;
 		}
 		r = &v[len - 1];
-		if ((err = add_kernel(&r->kernel, (const char *)sqlite3_column_text(s, 7))) < 0)
+		if ((err = add_kernel(&r->kernel, db_sql_col_text(s, 7))) < 0)
 			goto done;
 		/* any round not verified makes the series not verified */
-		if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
-			int checked = sqlite3_column_int(s, 8);
+		if (!db_sql_col_is_null(s, 8)) {
+			int checked = db_sql_col_int(s, 8);
 			if (checked == 0 || r->checked == -1)
 				r->checked = checked;
 		}
@@ -681,17 +667,17 @@ static int read_results(struct bg_db *db, int64_t run_id, struct bg_result_rec *
 				goto done;
 			}
 		}
-		if (sqlite3_column_int64(s, 10))
-			r->iterations = sqlite3_column_int64(s, 10);
-		if (sqlite3_column_double(s, 11) != 0)
-			r->elements = sqlite3_column_double(s, 11);
-		if (sqlite3_column_double(s, 12) != 0)
-			r->bytes = sqlite3_column_double(s, 12);
+		if (db_sql_col_int64(s, 10))
+			r->iterations = db_sql_col_int64(s, 10);
+		if (db_sql_col_double(s, 11) != 0)
+			r->elements = db_sql_col_double(s, 11);
+		if (db_sql_col_double(s, 12) != 0)
+			r->bytes = db_sql_col_double(s, 12);
 		if ((err = add_samples(db, r, result_id, round)) < 0)
 			goto done;
 	}
-	if (rc != SQLITE_DONE)
-		err = db_fail(db, "reading results");
+	if (rc < 0)
+		err = rc;
 done:
 	if (err < 0) {
 		bg_db_results_free(v, len);
@@ -736,39 +722,39 @@ void bg_db_results_free(struct bg_result_rec *v, size_t n)
 static int read_cases(struct bg_db *db, int64_t suite_id, struct bg_test_suite *t)
 {
 	size_t cap = 0;
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, rc;
 	if ((err = db_stmt(db, ST_CASES_OF_SUITE, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, suite_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_sql_bind_int64(s, 1, suite_id);
+	while ((rc = db_sql_step(s, "reading test cases")) == 1) {
 		if ((err = bg_grow((void **)&t->cases, &cap, t->n, sizeof(*t->cases), 16)) < 0)
 			return err;
 		struct bg_test_case *c = &t->cases[t->n];
 		memset(c, 0, sizeof(*c));
 		t->n++;
-		int outcome = bg_outcome_parse((const char *)sqlite3_column_text(s, 2));
+		int outcome = bg_outcome_parse(db_sql_col_text(s, 2));
 		c->outcome = outcome < 0 ? BG_TEST_ERRORED : (enum bg_outcome)outcome;
-		c->time_s = sqlite3_column_double(s, 3);
+		c->time_s = db_sql_col_double(s, 3);
 		if ((err = db_col_str(s, 0, &c->name)) < 0 ||
 		    (err = db_col_str(s, 1, &c->classname)) < 0 ||
 		    (err = db_col_str(s, 4, &c->message)) < 0)
 			return err;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, "reading test cases");
+	db_sql_reset(s);
+	return rc < 0 ? rc : 0;
 }
 
 static int read_suites(struct bg_db *db, int64_t run_id, struct bg_test_suite ***out, size_t *n)
 {
 	struct bg_test_suite **v = NULL;
 	size_t len = 0, cap = 0;
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, rc;
 	if ((err = db_stmt(db, ST_SUITES_OF_RUN, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, run_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_sql_bind_int64(s, 1, run_id);
+	while ((rc = db_sql_step(s, "reading test suites")) == 1) {
 		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 8)) < 0)
 			goto done;
 		struct bg_test_suite *t = calloc(1, sizeof(*t));
@@ -777,16 +763,16 @@ static int read_suites(struct bg_db *db, int64_t run_id, struct bg_test_suite **
 			goto done;
 		}
 		v[len++] = t;
-		t->passed = sqlite3_column_int(s, 2);
-		t->failed = sqlite3_column_int(s, 3);
-		t->skipped = sqlite3_column_int(s, 4);
-		t->errored = sqlite3_column_int(s, 5);
+		t->passed = db_sql_col_int(s, 2);
+		t->failed = db_sql_col_int(s, 3);
+		t->skipped = db_sql_col_int(s, 4);
+		t->errored = db_sql_col_int(s, 5);
 		if ((err = db_col_str(s, 1, &t->suite)) < 0 ||
-		    (err = read_cases(db, sqlite3_column_int64(s, 0), t)) < 0)
+		    (err = read_cases(db, db_sql_col_int64(s, 0), t)) < 0)
 			goto done;
 	}
-	if (rc != SQLITE_DONE)
-		err = db_fail(db, "reading test suites");
+	if (rc < 0)
+		err = rc;
 done:
 	if (err < 0) {
 		bg_db_tests_free(v, len);
@@ -818,24 +804,24 @@ static int read_errors(struct bg_db *db, int64_t run_id, struct bg_error_rec **o
 {
 	struct bg_error_rec *v = NULL;
 	size_t len = 0, cap = 0;
-	sqlite3_stmt *s;
+	struct db_sql_stmt *s;
 	int err, rc;
 	if ((err = db_stmt(db, ST_ERRORS_OF_RUN, &s)) < 0)
 		return err;
-	sqlite3_bind_int64(s, 1, run_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_sql_bind_int64(s, 1, run_id);
+	while ((rc = db_sql_step(s, "reading errors")) == 1) {
 		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 8)) < 0)
 			goto done;
 		struct bg_error_rec *e = &v[len++];
 		memset(e, 0, sizeof(*e));
-		e->time = sqlite3_column_int64(s, 3);
+		e->time = db_sql_col_int64(s, 3);
 		if ((err = db_col_str(s, 0, &e->stage)) < 0 ||
 		    (err = db_col_str(s, 1, &e->message)) < 0 ||
 		    (err = db_col_str(s, 2, &e->detail)) < 0)
 			goto done;
 	}
-	if (rc != SQLITE_DONE)
-		err = db_fail(db, "reading errors");
+	if (rc < 0)
+		err = rc;
 done:
 	if (err < 0) {
 		bg_db_errors_free(v, len);

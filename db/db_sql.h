@@ -1,0 +1,113 @@
+/* The seam between db/ and its SQL engine: a connection, prepared statements with ?N
+ * parameters, rows read column by column. db_sql_sqlite.c is the SQLite side; a PostgreSQL
+ * side (libpq) is meant to sit behind the same calls, so nothing here assumes SQLite: no row
+ * ids (INSERT ... RETURNING id), columns read through typed calls (libpq returns text), ?N
+ * placeholders (the PostgreSQL side translates them to $N). Private to db/. */
+#ifndef BG_DB_SQL_H
+#define BG_DB_SQL_H
+
+#include <stdint.h>
+
+/* A connection: the engine's handle and the database's name for messages. */
+struct db_sql;
+
+/* A prepared statement of one connection; it keeps a pointer to its connection. */
+struct db_sql_stmt;
+
+/* --- connection (the engine's side: opening, pragmas, locking) ------------------------- */
+
+/* Opens (creating when missing) the database at path, ready for use: SQLite in WAL mode
+ * with foreign keys on and a busy timeout. BG_EDB "PATH: what failed: engine message". */
+int db_sql_open(struct db_sql **out, const char *path);
+
+/* Closes c and every statement still prepared on it; NULL is fine. */
+void db_sql_close(struct db_sql *c);
+
+/* The name the connection was opened with (a path), for messages. Borrowed. */
+const char *db_sql_path(const struct db_sql *c);
+
+/* The engine's last error message on c. Borrowed, valid until the next call on c. */
+const char *db_sql_errmsg(struct db_sql *c);
+
+/* Runs script (one or more statements, no parameters, no rows wanted); 0 or BG_EDB
+ * "PATH: what: engine message". */
+int db_sql_exec(struct db_sql *c, const char *script, const char *what);
+
+/* Starts a write transaction, waiting for another writer (SQLite: BEGIN IMMEDIATE, retried
+ * while busy). BG_EDB "PATH: what: cannot start a transaction: message". */
+int db_sql_begin_write(struct db_sql *c, const char *what);
+
+/* Rolls back the open transaction, if any; a failure is not reported (the caller is
+ * already reporting the error that made it roll back). */
+void db_sql_rollback(struct db_sql *c);
+
+/* 1 while a transaction is open on c (the engine may have ended one after an error). */
+int db_sql_in_transaction(struct db_sql *c);
+
+/* The schema version stored in the database (SQLite: PRAGMA user_version), and setting it
+ * inside the migration's transaction. */
+int db_sql_schema_version(struct db_sql *c, int *out);
+int db_sql_set_schema_version(struct db_sql *c, int version);
+
+/* --- statements ------------------------------------------------------------------------ */
+
+/* Prepares sql (parameters ?1, ?2, ...). persistent: kept for the connection's life (the
+ * statement table); 0 for one-off queries. BG_EDB "PATH: what: engine message". */
+int db_sql_prepare(struct db_sql *c, const char *sql, int persistent, struct db_sql_stmt **out,
+		   const char *what);
+
+/* The number of parameters sql declared (the highest ?N). */
+int db_sql_param_count(struct db_sql_stmt *s);
+
+/* Binds parameter i (from 1). A text is not copied: it must outlive the step; NULL binds
+ * SQL NULL. A parameter never bound, or bound before db_sql_unbind, is NULL. */
+void db_sql_bind_int64(struct db_sql_stmt *s, int i, int64_t v);
+void db_sql_bind_double(struct db_sql_stmt *s, int i, double v);
+void db_sql_bind_text(struct db_sql_stmt *s, int i, const char *v);
+void db_sql_bind_null(struct db_sql_stmt *s, int i);
+
+/* Runs s or moves to its next row: 1 a row is ready, 0 done, <0 BG_EDB "PATH: what:
+ * engine message". Steps after done need a db_sql_reset first. */
+int db_sql_step(struct db_sql_stmt *s, const char *what);
+
+/* 1 when the last step failed on a UNIQUE (or primary key) constraint. */
+int db_sql_failed_unique(struct db_sql_stmt *s);
+
+/* Rows the statement's last run inserted, updated or deleted (valid once its step said
+ * done, or after its RETURNING row). */
+int64_t db_sql_changes(struct db_sql_stmt *s);
+
+/* Columns of the current row, from 0. NULL reads as 0, 0.0 and a NULL text. A text is
+ * borrowed until the next step, reset or finalize. */
+int64_t db_sql_col_int64(struct db_sql_stmt *s, int i);
+int db_sql_col_int(struct db_sql_stmt *s, int i);
+double db_sql_col_double(struct db_sql_stmt *s, int i);
+const char *db_sql_col_text(struct db_sql_stmt *s, int i);
+int db_sql_col_is_null(struct db_sql_stmt *s, int i);
+
+/* Ends the current run of s (its rows, its read snapshot) so it can run again; the
+ * bindings stay. Cheap when s is not running. */
+void db_sql_reset(struct db_sql_stmt *s);
+
+/* Every parameter back to NULL. */
+void db_sql_unbind(struct db_sql_stmt *s);
+
+/* 1 while s is between its first step and its end or reset. */
+int db_sql_busy(struct db_sql_stmt *s);
+
+/* Frees s; NULL is fine. */
+void db_sql_finalize(struct db_sql_stmt *s);
+
+/* --- transitional ---------------------------------------------------------------------- */
+
+/* SQLite's own handle, for db_site.c alone while it still calls SQLite directly; goes when
+ * db_site.c moves to the calls above. */
+struct sqlite3;
+struct sqlite3_stmt;
+struct sqlite3 *db_sql_sqlite_handle(struct db_sql *c);
+
+/* db_site.c's binding of a string, or NULL for a NULL pointer, to a raw SQLite statement (the
+ * rest use db_sql_bind_text). The string must outlive the step. */
+void db_bind_text(struct sqlite3_stmt *s, int i, const char *v);
+
+#endif

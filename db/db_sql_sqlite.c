@@ -1,0 +1,340 @@
+/* The SQLite side of db_sql.h, the only file that includes <sqlite3.h> (besides db_site.c's
+ * transitional raw calls): opening with WAL, foreign keys, a busy timeout and synchronous
+ * NORMAL; BEGIN IMMEDIATE retried while another writer holds the lock; the schema version in
+ * PRAGMA user_version; statements as thin wrappers over sqlite3_stmt. */
+#include "db_sql.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bg_buf.h"
+#include "bg_error.h"
+#include "bg_fs.h"
+
+/* Long enough for a build or a big import in another process to finish. */
+#define BUSY_TIMEOUT_MS 30000
+/* BEGIN IMMEDIATE can report SQLITE_BUSY at once (WAL recovery) or after the timeout; a
+ * few more tries cover a writer that is slow but alive. */
+#define BEGIN_RETRIES 8
+
+struct db_sql {
+	sqlite3 *h;
+	char *path; /* as opened, for messages */
+};
+
+struct db_sql_stmt {
+	sqlite3_stmt *st;
+	struct db_sql *c;
+	int64_t changes; /* sqlite3_changes when the last run finished */
+	int unique;      /* the last step failed on a UNIQUE or PRIMARY KEY constraint */
+};
+
+static int fail(struct db_sql *c, const char *what)
+{
+	return bg_error_set(BG_EDB, "%s: %s: %s", c->path, what, sqlite3_errmsg(c->h));
+}
+
+const char *db_sql_path(const struct db_sql *c)
+{
+	return c->path;
+}
+
+const char *db_sql_errmsg(struct db_sql *c)
+{
+	return sqlite3_errmsg(c->h);
+}
+
+struct sqlite3 *db_sql_sqlite_handle(struct db_sql *c)
+{
+	return c->h;
+}
+
+/* Sleeps ms milliseconds, through signals. */
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* --- open, close ----------------------------------------------------------------------- */
+
+/* WAL lets readers run beside the one writer; switching needs a moment alone. */
+static int set_wal(struct db_sql *c)
+{
+	for (int attempt = 0;; attempt++) {
+		sqlite3_stmt *s = NULL;
+		int rc = sqlite3_prepare_v2(c->h, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			const char *mode = (const char *)sqlite3_column_text(s, 0);
+			/* an in-memory database stays "memory"; that is fine */
+			int ok = mode && (!strcmp(mode, "wal") || !strcmp(mode, "memory"));
+			sqlite3_finalize(s);
+			if (!ok)
+				return bg_error_set(BG_EDB, "%s: cannot switch to WAL journal mode",
+						    c->path);
+			return 0;
+		}
+		/* the first statement reads the file: a damaged one fails here */
+		int damaged = (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT;
+		int err = (rc & 0xff) == SQLITE_BUSY && attempt < BEGIN_RETRIES
+				  ? 0
+				  : fail(c, damaged ? "opening" : "setting WAL journal mode");
+		sqlite3_finalize(s);
+		if (err < 0)
+			return err;
+		sleep_ms(20L * (attempt + 1));
+	}
+}
+
+static int make_parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	char *dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return bg_error_oom();
+	int err = bg_fs_mkdirs(dir);
+	free(dir);
+	return err;
+}
+
+/* The connection's settings, once the file is open. */
+static int configure(struct db_sql *c)
+{
+	int err;
+	sqlite3_extended_result_codes(c->h, 1);
+	sqlite3_busy_timeout(c->h, BUSY_TIMEOUT_MS);
+	/* the first statement reads the file: a file that is not a database fails here */
+	if ((err = db_sql_exec(c, "PRAGMA foreign_keys = ON", "enabling foreign keys")) < 0 ||
+	    (err = set_wal(c)) < 0)
+		return err;
+	/* with WAL, NORMAL loses no committed-and-checkpointed data and never corrupts */
+	return db_sql_exec(c, "PRAGMA synchronous = NORMAL", "setting synchronous mode");
+}
+
+int db_sql_open(struct db_sql **out, const char *path)
+{
+	struct db_sql *c = NULL;
+	int err = 0;
+	*out = NULL;
+	if (strcmp(path, ":memory:") && make_parent_dir(path) < 0)
+		return bg_error_wrap("%s: creating the database directory", path);
+	if (!(c = calloc(1, sizeof(*c))) || !(c->path = bg_strdup(path))) {
+		err = bg_error_oom();
+		goto done;
+	}
+	int rc = sqlite3_open_v2(path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		err = bg_error_set(BG_EDB, "%s: cannot open the database: %s", path,
+				   c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
+		goto done;
+	}
+	if ((err = configure(c)) < 0)
+		goto done;
+	*out = c;
+	c = NULL;
+done:
+	db_sql_close(c);
+	return err;
+}
+
+void db_sql_close(struct db_sql *c)
+{
+	if (!c)
+		return;
+	sqlite3_close(c->h);
+	free(c->path);
+	free(c);
+}
+
+/* --- scripts, transactions, the schema version ----------------------------------------- */
+
+int db_sql_exec(struct db_sql *c, const char *script, const char *what)
+{
+	return sqlite3_exec(c->h, script, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(c, what);
+}
+
+int db_sql_begin_write(struct db_sql *c, const char *what)
+{
+	for (int attempt = 0;; attempt++) {
+		int rc = sqlite3_exec(c->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY || attempt >= BEGIN_RETRIES)
+			return bg_error_set(BG_EDB, "%s: %s: cannot start a transaction: %s",
+					    c->path, what, sqlite3_errmsg(c->h));
+		sleep_ms(20L * (attempt + 1));
+	}
+}
+
+void db_sql_rollback(struct db_sql *c)
+{
+	if (!sqlite3_get_autocommit(c->h))
+		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_sql_in_transaction(struct db_sql *c)
+{
+	return !sqlite3_get_autocommit(c->h);
+}
+
+int db_sql_schema_version(struct db_sql *c, int *out)
+{
+	struct db_sql_stmt *s = NULL;
+	const char *what = "reading the schema version";
+	int err = db_sql_prepare(c, "PRAGMA user_version", 0, &s, what);
+	if (err == 0 && (err = db_sql_step(s, what)) == 0)
+		err = bg_error_set(BG_EDB, "%s: %s: no row", c->path, what);
+	if (err == 1) {
+		*out = db_sql_col_int(s, 0);
+		err = 0;
+	}
+	db_sql_finalize(s);
+	return err;
+}
+
+int db_sql_set_schema_version(struct db_sql *c, int version)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+	return db_sql_exec(c, sql, "setting the schema version");
+}
+
+/* --- statements ------------------------------------------------------------------------ */
+
+int db_sql_prepare(struct db_sql *c, const char *sql, int persistent, struct db_sql_stmt **out,
+		   const char *what)
+{
+	struct db_sql_stmt *s = calloc(1, sizeof(*s));
+	*out = NULL;
+	if (!s)
+		return bg_error_oom();
+	s->c = c;
+	if (sqlite3_prepare_v3(c->h, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &s->st,
+			       NULL) != SQLITE_OK) {
+		free(s);
+		return fail(c, what);
+	}
+	*out = s;
+	return 0;
+}
+
+int db_sql_param_count(struct db_sql_stmt *s)
+{
+	return sqlite3_bind_parameter_count(s->st);
+}
+
+void db_sql_bind_int64(struct db_sql_stmt *s, int i, int64_t v)
+{
+	sqlite3_bind_int64(s->st, i, v);
+}
+
+void db_sql_bind_double(struct db_sql_stmt *s, int i, double v)
+{
+	sqlite3_bind_double(s->st, i, v);
+}
+
+void db_sql_bind_text(struct db_sql_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s->st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s->st, i);
+}
+
+void db_sql_bind_null(struct db_sql_stmt *s, int i)
+{
+	sqlite3_bind_null(s->st, i);
+}
+
+int db_sql_step(struct db_sql_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s->st);
+	s->unique = 0;
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE) {
+		s->changes = sqlite3_changes(s->c->h);
+		return 0;
+	}
+	int ext = sqlite3_extended_errcode(s->c->h);
+	s->unique = ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY;
+	return fail(s->c, what);
+}
+
+int db_sql_failed_unique(struct db_sql_stmt *s)
+{
+	return s->unique;
+}
+
+int64_t db_sql_changes(struct db_sql_stmt *s)
+{
+	return s->changes;
+}
+
+int64_t db_sql_col_int64(struct db_sql_stmt *s, int i)
+{
+	return sqlite3_column_int64(s->st, i);
+}
+
+int db_sql_col_int(struct db_sql_stmt *s, int i)
+{
+	return sqlite3_column_int(s->st, i);
+}
+
+double db_sql_col_double(struct db_sql_stmt *s, int i)
+{
+	return sqlite3_column_double(s->st, i);
+}
+
+const char *db_sql_col_text(struct db_sql_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s->st, i);
+}
+
+int db_sql_col_is_null(struct db_sql_stmt *s, int i)
+{
+	return sqlite3_column_type(s->st, i) == SQLITE_NULL;
+}
+
+void db_sql_reset(struct db_sql_stmt *s)
+{
+	sqlite3_reset(s->st);
+}
+
+void db_sql_unbind(struct db_sql_stmt *s)
+{
+	sqlite3_clear_bindings(s->st);
+}
+
+int db_sql_busy(struct db_sql_stmt *s)
+{
+	return sqlite3_stmt_busy(s->st);
+}
+
+void db_sql_finalize(struct db_sql_stmt *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->st);
+	free(s);
+}
+
+/* --- transitional ---------------------------------------------------------------------- */
+
+/* db_int.h's db_bind_text, for db_site.c's raw statements until it moves to db_sql.h. */
+void db_bind_text(struct sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
