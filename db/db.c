@@ -282,7 +282,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 				   "format, context) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_RESULT_INSERT] = "INSERT INTO results (run_id, series_id, round, kernel, checked, "
 			     "skipped, iterations, elements, bytes) "
-			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_SAMPLE_INSERT] = "INSERT INTO samples (result_id, idx, value) VALUES (?1, ?2, ?3)",
 	[ST_SAMPLE_INSERT_MANY] = "INSERT INTO samples (result_id, idx, value) VALUES " SAMPLE_ROWS,
 	[ST_SUITE_INSERT] = "INSERT INTO test_suites (run_id, suite, passed, failed, skipped, "
@@ -319,6 +319,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   "WHERE r.started >= ?1 ORDER BY r.started, r.uuid",
 };
 
+/* How each statement is prepared beyond DB_SQL_PERSISTENT: the hot inserts whose id is
+ * wanted say so instead of RETURNING id (db_sql_step_insert). */
+static const unsigned stmt_flags[ST_COUNT] = {
+	[ST_RESULT_INSERT] = DB_SQL_INSERT_ID,
+};
+
 int db_fail(struct bg_db *db, const char *what)
 {
 	return bg_error_set(BG_EDB, "%s: %s: %s", db->path, what, db_sql_errmsg(db->sql));
@@ -332,8 +338,8 @@ int db_stmt(struct bg_db *db, enum db_stmt_id id, struct db_sql_stmt **out)
 		db_sql_reset(s);
 		db_sql_unbind(s);
 	} else {
-		if ((err = db_sql_prepare(db->sql, stmt_sql[id], 1, &s, "preparing a statement")) <
-		    0)
+		if ((err = db_sql_prepare(db->sql, stmt_sql[id], DB_SQL_PERSISTENT | stmt_flags[id],
+					  &s, "preparing a statement")) < 0)
 			return err;
 		db->st[id] = s;
 	}

@@ -193,7 +193,9 @@ int db_result_insert(struct bg_db *db, const struct db_result_row *r, const char
 	db_sql_bind_int64(s, 7, r->iterations);
 	db_sql_bind_double(s, 8, isfinite(r->elements) ? r->elements : 0);
 	db_sql_bind_double(s, 9, isfinite(r->bytes) ? r->bytes : 0);
-	if ((err = db_step_id(db, s, "storing a result", id)) < 0 && db_sql_failed_unique(s))
+	err = db_sql_step_insert(s, "storing a result", id);
+	db_sql_reset(s);
+	if (err < 0 && db_sql_failed_unique(s))
 		return bg_error_set(BG_EINPUT,
 				    "%s: storing results of run %lld: benchmark %s appears "
 				    "twice in round %lld",

@@ -210,7 +210,7 @@ int db_sql_set_schema_version(struct db_sql *c, int version)
 
 /* --- statements ------------------------------------------------------------------------ */
 
-int db_sql_prepare(struct db_sql *c, const char *sql, int persistent, struct db_sql_stmt **out,
+int db_sql_prepare(struct db_sql *c, const char *sql, unsigned flags, struct db_sql_stmt **out,
 		   const char *what)
 {
 	struct db_sql_stmt *s = calloc(1, sizeof(*s));
@@ -218,7 +218,8 @@ int db_sql_prepare(struct db_sql *c, const char *sql, int persistent, struct db_
 	if (!s)
 		return bg_error_oom();
 	s->c = c;
-	if (sqlite3_prepare_v3(c->h, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &s->st,
+	if (sqlite3_prepare_v3(c->h, sql, -1,
+			       (flags & DB_SQL_PERSISTENT) ? SQLITE_PREPARE_PERSISTENT : 0, &s->st,
 			       NULL) != SQLITE_OK) {
 		free(s);
 		return fail(c, what);
@@ -268,6 +269,16 @@ int db_sql_step(struct db_sql_stmt *s, const char *what)
 	int ext = sqlite3_extended_errcode(s->c->h);
 	s->unique = ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY;
 	return fail(s->c, what);
+}
+
+int db_sql_step_insert(struct db_sql_stmt *s, const char *what, int64_t *id)
+{
+	int rc = db_sql_step(s, what);
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(s->c->h);
+	else if (rc > 0)
+		rc = bg_error_set(BG_EDB, "%s: %s: the insert gave a row", s->c->path, what);
+	return rc;
 }
 
 int db_sql_failed_unique(struct db_sql_stmt *s)
