@@ -14,6 +14,7 @@
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "db_fixture.h"
+#include "db_sql.h"
 #include "tf.h"
 
 #define SHA_A "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
@@ -1121,4 +1122,120 @@ TF_TEST(db__concurrent_writers)
 	TF_CHECK_EQ(db_raw_count(f.path, "SELECT count(*) FROM series"), CONC_BENCHES);
 	CHECK_OK(bg_db_check(f.db, NULL));
 	fx_done(&f);
+}
+
+/* --- the engine seam (db_sql.h): what a second backend must do alike ------------------ */
+
+/* A connection at dir/sql.db with a table t (id, a unique name, a number). */
+static struct db_sql *sql_fixture(char *dir, size_t size, char *path, size_t psize)
+{
+	struct db_sql *c;
+	tf_tmpdir_in(dir, size, "bgsql");
+	snprintf(path, psize, "%s/sql.db", dir);
+	CHECK_OK(db_sql_open(&c, path));
+	CHECK_OK(db_sql_exec(c,
+			     "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, x REAL);"
+			     "INSERT INTO t (name, x) VALUES ('one', 1.5);",
+			     "making a table"));
+	return c;
+}
+
+TF_TEST(db__sql_rows_ids_and_changes)
+{
+	char dir[256], path[320];
+	struct db_sql *c = sql_fixture(dir, sizeof(dir), path, sizeof(path));
+	struct db_sql_stmt *ins, *ret, *sel, *upd;
+	int64_t id = 0;
+	CHECK_OK(db_sql_prepare(c, "INSERT INTO t (name, x) VALUES (?1, ?2) RETURNING id",
+				DB_SQL_PERSISTENT, &ret, "inserting"));
+	db_sql_bind_text(ret, 1, "two");
+	db_sql_bind_double(ret, 2, 2.25);
+	TF_CHECK_EQ(db_sql_step(ret, "inserting"), 1);
+	TF_CHECK_EQ(db_sql_col_int64(ret, 0), 2);
+	db_sql_reset(ret);
+	CHECK_OK(db_sql_prepare(c, "INSERT INTO t (name, x) VALUES (?1, ?2)", DB_SQL_INSERT_ID,
+				&ins, "inserting"));
+	db_sql_bind_text(ins, 1, "three");
+	db_sql_bind_null(ins, 2);
+	CHECK_OK(db_sql_step_insert(ins, "inserting", &id));
+	TF_CHECK_EQ(id, 3);
+	TF_CHECK_EQ(db_sql_param_count(ins), 2);
+	CHECK_OK(db_sql_prepare(c, "SELECT id, name, x FROM t WHERE id >= ?1 ORDER BY id", 0, &sel,
+				"reading"));
+	db_sql_bind_int64(sel, 1, 2);
+	TF_CHECK_EQ(db_sql_step(sel, "reading"), 1);
+	TF_CHECK(db_sql_busy(sel), "a statement between its rows is busy");
+	TF_CHECK_EQ(db_sql_col_int(sel, 0), 2);
+	CHECK_STR(db_sql_col_text(sel, 1), "two");
+	TF_CHECK(db_sql_col_double(sel, 2) == 2.25, "x = %g", db_sql_col_double(sel, 2));
+	TF_CHECK_EQ(db_sql_step(sel, "reading"), 1);
+	TF_CHECK(db_sql_col_is_null(sel, 2) && !db_sql_col_is_null(sel, 1), "NULL x");
+	TF_CHECK(db_sql_col_double(sel, 2) == 0, "NULL reads as 0");
+	TF_CHECK_EQ(db_sql_step(sel, "reading"), 0);
+	db_sql_reset(sel);
+	TF_CHECK(!db_sql_busy(sel), "reset ends the run");
+	db_sql_unbind(sel); /* ?1 NULL: id >= NULL matches nothing */
+	TF_CHECK_EQ(db_sql_step(sel, "reading"), 0);
+	CHECK_OK(db_sql_prepare(c, "UPDATE t SET x = 0 WHERE id <= ?1", 0, &upd, "updating"));
+	db_sql_bind_int64(upd, 1, 2);
+	TF_CHECK_EQ(db_sql_step(upd, "updating"), 0);
+	TF_CHECK_EQ(db_sql_changes(upd), 2);
+	db_sql_finalize(upd);
+	db_sql_finalize(sel);
+	db_sql_finalize(ins);
+	db_sql_finalize(ret);
+	db_sql_close(c);
+	bg_fs_rmtree(dir);
+}
+
+TF_TEST(db__sql_errors_name_the_path_and_what)
+{
+	char dir[256], path[320];
+	struct db_sql *c = sql_fixture(dir, sizeof(dir), path, sizeof(path));
+	struct db_sql_stmt *s;
+	TF_CHECK_EQ(db_sql_prepare(c, "SELECT nothing FROM nowhere", 0, &s, "reading nowhere"),
+		    BG_EDB);
+	TF_CHECK(!s, "no statement on failure");
+	TF_CHECK(strstr(bg_error_last(), path) && strstr(bg_error_last(), "reading nowhere") &&
+			 strstr(bg_error_last(), "nowhere"),
+		 "message: %s", bg_error_last());
+	CHECK_OK(db_sql_prepare(c, "INSERT INTO t (name) VALUES (?1)", 0, &s, "inserting"));
+	db_sql_bind_text(s, 1, "one");
+	TF_CHECK_EQ(db_sql_step(s, "storing a name"), BG_EDB);
+	TF_CHECK(db_sql_failed_unique(s), "a UNIQUE conflict is told apart");
+	TF_CHECK(strstr(bg_error_last(), path) && strstr(bg_error_last(), "storing a name"),
+		 "message: %s", bg_error_last());
+	db_sql_reset(s);
+	db_sql_bind_text(s, 1, "four");
+	TF_CHECK_EQ(db_sql_step(s, "storing a name"), 0);
+	TF_CHECK(!db_sql_failed_unique(s), "cleared by the next step");
+	db_sql_finalize(s);
+	TF_CHECK_EQ(db_sql_exec(c, "NOT SQL", "running a script"), BG_EDB);
+	TF_CHECK(strstr(bg_error_last(), "running a script"), "message: %s", bg_error_last());
+	db_sql_close(c);
+	bg_fs_rmtree(dir);
+}
+
+TF_TEST(db__sql_transactions)
+{
+	char dir[256], path[320];
+	struct db_sql *c = sql_fixture(dir, sizeof(dir), path, sizeof(path));
+	int v = -1;
+	TF_CHECK(!db_sql_in_transaction(c), "no transaction yet");
+	CHECK_OK(db_sql_begin_write(c, "writing"));
+	TF_CHECK(db_sql_in_transaction(c), "in a transaction");
+	CHECK_OK(db_sql_set_schema_version(c, 7));
+	CHECK_OK(db_sql_exec(c, "INSERT INTO t (name) VALUES ('gone')", "inserting"));
+	db_sql_rollback(c);
+	TF_CHECK(!db_sql_in_transaction(c), "rolled back");
+	CHECK_OK(db_sql_schema_version(c, &v));
+	TF_CHECK_EQ(v, 0);
+	CHECK_OK(db_sql_begin_write(c, "writing"));
+	CHECK_OK(db_sql_set_schema_version(c, 7));
+	CHECK_OK(db_sql_exec(c, "COMMIT", "committing"));
+	CHECK_OK(db_sql_schema_version(c, &v));
+	TF_CHECK_EQ(v, 7);
+	db_sql_close(c);
+	TF_CHECK_EQ(db_raw_count(path, "SELECT count(*) FROM t"), 1);
+	bg_fs_rmtree(dir);
 }
