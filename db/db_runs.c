@@ -518,7 +518,8 @@ int bg_db_run_list(struct bg_db *db, const struct bg_run_filter *f, struct bg_ru
 	db_sql_bind_text(s, 3, f->kind);
 	db_sql_bind_int64(s, 4, f->only_complete ? 1 : 0);
 	db_sql_bind_int64(s, 5, f->since);
-	db_sql_bind_int64(s, 6, f->limit ? (int64_t)f->limit : -1);
+	/* no limit: the largest one (LIMIT -1 is SQLite's alone) */
+	db_sql_bind_int64(s, 6, f->limit ? (int64_t)f->limit : INT64_MAX);
 	while ((rc = db_sql_step(s, "listing runs")) == 1) {
 		if ((err = bg_grow((void **)&v, &cap, len, sizeof(*v), 16)) < 0)
 			goto done;

@@ -1,8 +1,9 @@
 /* The seam between db/ and its SQL engine: a connection, prepared statements with ?N
  * parameters, rows read column by column. db_sql_sqlite.c is the SQLite side; a PostgreSQL
- * side (libpq) is meant to sit behind the same calls, so nothing here assumes SQLite: no row
- * ids (INSERT ... RETURNING id), columns read through typed calls (libpq returns text), ?N
- * placeholders (the PostgreSQL side translates them to $N). Private to db/. */
+ * side (libpq) is meant to sit behind the same calls, so nothing here assumes SQLite: a new
+ * row's id comes back by INSERT ... RETURNING id (or db_sql_step_insert, for the hot
+ * inserts), columns are read through typed calls (libpq returns text), parameters are ?N
+ * (the PostgreSQL side translates them to $N). Private to db/ and its tests. */
 #ifndef BG_DB_SQL_H
 #define BG_DB_SQL_H
 
