@@ -509,7 +509,6 @@ int bg_db_open(struct bg_db **out, const char *path)
 	if ((err = db_sql_open(&db->sql, path)) < 0)
 		goto done;
 	db->path = db_sql_path(db->sql);
-	db->h = db_sql_sqlite_handle(db->sql);
 	if ((err = migrate(db)) < 0)
 		goto done;
 	*out = db;

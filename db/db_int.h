@@ -1,8 +1,9 @@
 /* Internals shared by db.c (schema, transactions, statements), db_records.c (machines,
  * commits, builds), db_runs.c (runs and their results), db_nightly.c (series along the
- * branch, regressions), db_decisions.c (decisions, a series' history) and db_io.c (export
- * and import): the connection with its cached statements, column and sample helpers, and the
- * row-level inserts. Nothing outside db/ includes this. */
+ * branch, regressions), db_decisions.c (decisions, a series' history), db_site.c (what the
+ * dashboard reads along the commits) and db_io.c (export and import): the connection with
+ * its cached statements, column and sample helpers, and the row-level inserts, all over
+ * the engine seam db_sql.h. Nothing outside db/ includes this. */
 #ifndef BG_DB_INT_H
 #define BG_DB_INT_H
 
@@ -10,12 +11,6 @@
 
 #include "bg_db.h"
 #include "db_sql.h"
-
-/* Transitional: db_site.c still calls SQLite directly (db/CMakeLists.txt defines
- * DB_SITE_RAW_SQLITE for it alone); every other file talks to the engine through db_sql.h. */
-#ifdef DB_SITE_RAW_SQLITE
-#include <sqlite3.h>
-#endif
 
 /* Every statement bitgate runs more than once, prepared once per connection. */
 enum db_stmt_id {
@@ -66,7 +61,6 @@ struct bg_db {
 	struct db_sql *sql;
 	const char *path;                 /* as opened, for messages (db_sql's) */
 	struct db_sql_stmt *st[ST_COUNT]; /* prepared on first use, NULL until then */
-	struct sqlite3 *h; /* transitional: SQLite's handle, for db_site.c's raw calls alone */
 };
 
 /* The cached statement id, reset and with its bindings cleared. BG_EDB when it cannot be

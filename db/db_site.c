@@ -43,18 +43,18 @@ static int origin_slots(const struct bg_walk_series *w, size_t n, long **pt_of, 
 
 /* The statement's rows into out at their point's next slot; BG_EINPUT when the samples
  * stored no longer match w (a run finished between the two reads). */
-static int origin_rows(struct bg_db *db, sqlite3_stmt *s, const struct bg_walk_series *w,
+static int origin_rows(struct db_sql_stmt *s, const struct bg_walk_series *w,
 		       const char *const *shas, size_t n, struct bg_sample_origin *out)
 {
 	long *pt_of = NULL;
 	size_t *start = NULL, *next = NULL;
-	int rc = origin_slots(w, n, &pt_of, &start, &next), step = SQLITE_DONE;
+	int rc = origin_slots(w, n, &pt_of, &start, &next), step = 0;
 	/* the commits sorted would be faster; a series has one row per sample and the
 	 * commits are looked up once per run, so a linear scan per new sha is enough */
 	const char *last_sha = NULL;
 	long p = -1;
-	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *sha = (const char *)sqlite3_column_text(s, 0);
+	while (rc == 0 && (step = db_sql_step(s, "reading where samples came from")) == 1) {
+		const char *sha = db_sql_col_text(s, 0);
 		if (!sha)
 			continue;
 		if (!last_sha || strcmp(sha, last_sha)) {
@@ -71,11 +71,11 @@ static int origin_rows(struct bg_db *db, sqlite3_stmt *s, const struct bg_walk_s
 			rc = mismatch(w);
 			continue;
 		}
-		out[start[p] + next[p]++] = (struct bg_sample_origin){sqlite3_column_int64(s, 1),
-								      sqlite3_column_int(s, 2)};
+		out[start[p] + next[p]++] =
+			(struct bg_sample_origin){db_sql_col_int64(s, 1), db_sql_col_int(s, 2)};
 	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(db, "reading where samples came from");
+	if (rc == 0 && step < 0)
+		rc = step;
 	for (size_t q = 0; rc == 0 && q < w->n_points; q++)
 		if (next[q] != w->points[q].n)
 			rc = mismatch(w);
@@ -112,25 +112,23 @@ int bg_db_series_origins(struct bg_db *db, int64_t machine_id, const char *kind,
 	*out = calloc(total ? total : 1, sizeof(**out));
 	if (!*out)
 		return bg_error_oom();
-	sqlite3_stmt *s = NULL;
+	struct db_sql_stmt *s = NULL;
 	int err = db_begin_read(db, "reading where samples came from");
 	if (err < 0) {
 		free(*out);
 		*out = NULL;
 		return err;
 	}
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
-		err = db_fail(db, "reading where samples came from");
-	else {
-		sqlite3_bind_int64(s, 1, machine_id);
-		db_bind_text(s, 2, kind);
-		db_bind_text(s, 3, w->benchmark);
-		db_bind_text(s, 4, w->params);
-		db_bind_text(s, 5, w->metric);
-		db_bind_text(s, 6, w->mode);
-		err = origin_rows(db, s, w, shas, n, *out);
+	if ((err = db_sql_prepare(db->sql, sql, 0, &s, "reading where samples came from")) == 0) {
+		db_sql_bind_int64(s, 1, machine_id);
+		db_sql_bind_text(s, 2, kind);
+		db_sql_bind_text(s, 3, w->benchmark);
+		db_sql_bind_text(s, 4, w->params);
+		db_sql_bind_text(s, 5, w->metric);
+		db_sql_bind_text(s, 6, w->mode);
+		err = origin_rows(s, w, shas, n, *out);
 	}
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	err = db_end(db, err, "reading where samples came from");
 	if (err < 0) {
 		free(*out);
@@ -143,10 +141,10 @@ int bg_db_series_origins(struct bg_db *db, int64_t machine_id, const char *kind,
 
 /* The suite of the statement's row, the last one of *v when it is the same (0), else a new
  * one (1). */
-static int suite_of_row(sqlite3_stmt *s, struct bg_suite_walk **v, size_t *len, size_t *cap,
+static int suite_of_row(struct db_sql_stmt *s, struct bg_suite_walk **v, size_t *len, size_t *cap,
 			struct bg_suite_walk **out)
 {
-	const char *name = (const char *)sqlite3_column_text(s, 0);
+	const char *name = db_sql_col_text(s, 0);
 	if (*len && !strcmp((*v)[*len - 1].suite, name ? name : "")) {
 		*out = &(*v)[*len - 1];
 		return 0;
@@ -160,14 +158,14 @@ static int suite_of_row(sqlite3_stmt *s, struct bg_suite_walk **v, size_t *len, 
 }
 
 /* The statement's rows (by suite, then commit) on the caller's commits into *v. */
-static int suite_rows(struct bg_db *db, sqlite3_stmt *s, const char *const *shas, size_t n,
+static int suite_rows(struct db_sql_stmt *s, const char *const *shas, size_t n,
 		      struct bg_suite_walk **v, size_t *len)
 {
 	size_t cap = 0, pcap = 0;
 	int step, rc = 0;
 	struct bg_suite_walk *cur = NULL;
-	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *sha = (const char *)sqlite3_column_text(s, 1);
+	while (rc == 0 && (step = db_sql_step(s, "reading test suites along commits")) == 1) {
+		const char *sha = db_sql_col_text(s, 1);
 		long pos = -1;
 		for (size_t i = 0; sha && i < n && pos < 0; i++)
 			pos = !strcmp(shas[i], sha) ? (long)i : -1;
@@ -184,14 +182,14 @@ static int suite_rows(struct bg_db *db, sqlite3_stmt *s, const char *const *shas
 		}
 		cur->points[cur->n_points++] = (struct bg_suite_point){
 			.pos = (size_t)pos,
-			.passed = sqlite3_column_int(s, 2),
-			.failed = sqlite3_column_int(s, 3),
-			.errored = sqlite3_column_int(s, 4),
-			.skipped = sqlite3_column_int(s, 5),
+			.passed = db_sql_col_int(s, 2),
+			.failed = db_sql_col_int(s, 3),
+			.errored = db_sql_col_int(s, 4),
+			.skipped = db_sql_col_int(s, 5),
 		};
 	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(db, "reading test suites along commits");
+	if (rc == 0 && step < 0)
+		rc = step;
 	return rc;
 }
 
@@ -215,20 +213,18 @@ int bg_db_suite_walk(struct bg_db *db, int64_t machine_id, const char *kind,
 		"GROUP BY ts.suite, c.sha ORDER BY ts.suite, c.sha";
 	*out = NULL;
 	*n_out = 0;
-	sqlite3_stmt *s = NULL;
+	struct db_sql_stmt *s = NULL;
 	struct bg_suite_walk *v = NULL;
 	size_t len = 0;
 	int err = db_begin_read(db, "reading test suites along commits");
 	if (err < 0)
 		return err;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
-		err = db_fail(db, "reading test suites along commits");
-	else {
-		sqlite3_bind_int64(s, 1, machine_id);
-		db_bind_text(s, 2, kind);
-		err = suite_rows(db, s, shas, n, &v, &len);
+	if ((err = db_sql_prepare(db->sql, sql, 0, &s, "reading test suites along commits")) == 0) {
+		db_sql_bind_int64(s, 1, machine_id);
+		db_sql_bind_text(s, 2, kind);
+		err = suite_rows(s, shas, n, &v, &len);
 	}
-	sqlite3_finalize(s);
+	db_sql_finalize(s);
 	err = db_end(db, err, "reading test suites along commits");
 	if (err < 0) {
 		bg_db_suite_walk_free(v, len);

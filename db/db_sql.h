@@ -114,16 +114,4 @@ int db_sql_busy(struct db_sql_stmt *s);
 /* Frees s; NULL is fine. */
 void db_sql_finalize(struct db_sql_stmt *s);
 
-/* --- transitional ---------------------------------------------------------------------- */
-
-/* SQLite's own handle, for db_site.c alone while it still calls SQLite directly; goes when
- * db_site.c moves to the calls above. */
-struct sqlite3;
-struct sqlite3_stmt;
-struct sqlite3 *db_sql_sqlite_handle(struct db_sql *c);
-
-/* db_site.c's binding of a string, or NULL for a NULL pointer, to a raw SQLite statement (the
- * rest use db_sql_bind_text). The string must outlive the step. */
-void db_bind_text(struct sqlite3_stmt *s, int i, const char *v);
-
 #endif

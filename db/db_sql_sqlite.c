@@ -48,11 +48,6 @@ const char *db_sql_errmsg(struct db_sql *c)
 	return sqlite3_errmsg(c->h);
 }
 
-struct sqlite3 *db_sql_sqlite_handle(struct db_sql *c)
-{
-	return c->h;
-}
-
 /* Sleeps ms milliseconds, through signals. */
 static void sleep_ms(long ms)
 {
@@ -337,15 +332,4 @@ void db_sql_finalize(struct db_sql_stmt *s)
 		return;
 	sqlite3_finalize(s->st);
 	free(s);
-}
-
-/* --- transitional ---------------------------------------------------------------------- */
-
-/* db_int.h's db_bind_text, for db_site.c's raw statements until it moves to db_sql.h. */
-void db_bind_text(struct sqlite3_stmt *s, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
 }
