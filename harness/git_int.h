@@ -1,5 +1,5 @@
-/* Private to git.c and git_worktree.c: the repository handle and the commit helpers both
- * use. */
+/* Private to git_repo.c (the repository and its commits), git_worktree.c (the working tree
+ * as a tree, over git_repo.c) and git.c (revisions, ranges and trees, over both). */
 #ifndef BG_GIT_INT_H
 #define BG_GIT_INT_H
 
@@ -12,7 +12,7 @@ struct bg_repo {
 	char *workdir;       /* absolute, no trailing slash */
 };
 
-/* libgit2's own message for the last failure, for the tail of ours. */
+/* libgit2's own message for the last failure, for the tail of ours (git_repo.c). */
 const char *bg_git_msg(void);
 
 /* "Name <email>" of a signature (either may be missing). */
