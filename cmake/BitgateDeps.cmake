@@ -17,6 +17,7 @@ endfunction()
 
 bg_require_pkg(LIBGIT2 libgit2 libgit2-dev)
 bg_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
+bg_require_pkg(LIBPQ libpq libpq-dev)
 bg_require_pkg(CJSON libcjson libcjson-dev)
 bg_require_pkg(LIBXML2 libxml-2.0 libxml2-dev)
 bg_require_pkg(ZLIB zlib zlib1g-dev)

@@ -3,7 +3,9 @@
  * side (libpq) is meant to sit behind the same calls, so nothing here assumes SQLite: a new
  * row's id comes back by INSERT ... RETURNING id (or db_sql_step_insert, for the hot
  * inserts), columns are read through typed calls (libpq returns text), parameters are ?N
- * (the PostgreSQL side translates them to $N). Private to db/ and its tests. */
+ * (the PostgreSQL side, db_sql_pg.c, translates them to $N). Each connection carries its
+ * engine's table of operations (db_sql_int.h); db_sql.c dispatches. Private to db/ and its
+ * tests. */
 #ifndef BG_DB_SQL_H
 #define BG_DB_SQL_H
 
@@ -21,10 +23,18 @@ struct db_sql_stmt;
  * with foreign keys on and a busy timeout. BG_EDB "PATH: what failed: engine message". */
 int db_sql_open(struct db_sql **out, const char *path);
 
+/* Connects to the PostgreSQL database conninfo names (a libpq URI postgresql://... or
+ * "host=... dbname=..."), ready for use: its schema-version table made when missing. The
+ * connection's name (db_sql_path) is its host, port and database, never its password.
+ * BG_EDB "postgresql://HOST:PORT/DB: what failed: server message". Only the tests open
+ * one yet: bg_db_open stays on SQLite until db/'s migrations speak PostgreSQL. */
+int db_sql_open_pg(struct db_sql **out, const char *conninfo);
+
 /* Closes c and every statement still prepared on it; NULL is fine. */
 void db_sql_close(struct db_sql *c);
 
-/* The name the connection was opened with (a path), for messages. Borrowed. */
+/* The name the connection was opened with (a path; PostgreSQL: its host, port and
+ * database), for messages. Borrowed. */
 const char *db_sql_path(const struct db_sql *c);
 
 /* The engine's last error message on c. Borrowed, valid until the next call on c. */
@@ -35,7 +45,10 @@ const char *db_sql_errmsg(struct db_sql *c);
 int db_sql_exec(struct db_sql *c, const char *script, const char *what);
 
 /* Starts a write transaction, waiting for another writer (SQLite: BEGIN IMMEDIATE, retried
- * while busy). BG_EDB "PATH: what: cannot start a transaction: message". */
+ * while busy; PostgreSQL: READ COMMITTED behind one advisory lock every writer takes, so
+ * writers run one at a time as on SQLite and none fails with a serialization error). On
+ * PostgreSQL a statement that fails inside the transaction aborts it: only a rollback
+ * follows. BG_EDB "PATH: what: cannot start a transaction: message". */
 int db_sql_begin_write(struct db_sql *c, const char *what);
 
 /* Rolls back the open transaction, if any; a failure is not reported (the caller is
@@ -45,8 +58,9 @@ void db_sql_rollback(struct db_sql *c);
 /* 1 while a transaction is open on c (the engine may have ended one after an error). */
 int db_sql_in_transaction(struct db_sql *c);
 
-/* The schema version stored in the database (SQLite: PRAGMA user_version), and setting it
- * inside the migration's transaction. */
+/* The schema version stored in the database (SQLite: PRAGMA user_version; PostgreSQL: the
+ * one-row table bitgate_schema_version, no row 0), and setting it inside the migration's
+ * transaction. */
 int db_sql_schema_version(struct db_sql *c, int *out);
 int db_sql_set_schema_version(struct db_sql *c, int version);
 

@@ -1,8 +1,9 @@
-/* The SQLite side of db_sql.h, the only file that includes <sqlite3.h> (besides db_site.c's
- * transitional raw calls): opening with WAL, foreign keys, a busy timeout and synchronous
+/* The SQLite side of db_sql.h (db_sql_sqlite_ops), the only file of db/ that includes
+ * <sqlite3.h>: opening with WAL, foreign keys, a busy timeout and synchronous
  * NORMAL; BEGIN IMMEDIATE retried while another writer holds the lock; the schema version in
  * PRAGMA user_version; statements as thin wrappers over sqlite3_stmt. */
 #include "db_sql.h"
+#include "db_sql_int.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -21,31 +22,37 @@
  * few more tries cover a writer that is slow but alive. */
 #define BEGIN_RETRIES 8
 
-struct db_sql {
+/* A connection: db_sql's common part first (its path is the file's, as opened). */
+struct sq_conn {
+	struct db_sql base;
 	sqlite3 *h;
-	char *path; /* as opened, for messages */
 };
 
-struct db_sql_stmt {
+/* A statement: db_sql_stmt's common part first (changes: sqlite3_changes when the last
+ * run finished). */
+struct sq_stmt {
+	struct db_sql_stmt base;
 	sqlite3_stmt *st;
-	struct db_sql *c;
-	int64_t changes; /* sqlite3_changes when the last run finished */
-	int unique;      /* the last step failed on a UNIQUE or PRIMARY KEY constraint */
 };
+
+static sqlite3 *H(struct db_sql *c)
+{
+	return ((struct sq_conn *)c)->h;
+}
+
+static sqlite3_stmt *ST(struct db_sql_stmt *s)
+{
+	return ((struct sq_stmt *)s)->st;
+}
 
 static int fail(struct db_sql *c, const char *what)
 {
-	return bg_error_set(BG_EDB, "%s: %s: %s", c->path, what, sqlite3_errmsg(c->h));
+	return bg_error_set(BG_EDB, "%s: %s: %s", c->path, what, sqlite3_errmsg(H(c)));
 }
 
-const char *db_sql_path(const struct db_sql *c)
+static const char *sq_errmsg(struct db_sql *c)
 {
-	return c->path;
-}
-
-const char *db_sql_errmsg(struct db_sql *c)
-{
-	return sqlite3_errmsg(c->h);
+	return sqlite3_errmsg(H(c));
 }
 
 /* Sleeps ms milliseconds, through signals. */
@@ -63,7 +70,7 @@ static int set_wal(struct db_sql *c)
 {
 	for (int attempt = 0;; attempt++) {
 		sqlite3_stmt *s = NULL;
-		int rc = sqlite3_prepare_v2(c->h, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+		int rc = sqlite3_prepare_v2(H(c), "PRAGMA journal_mode = WAL", -1, &s, NULL);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
@@ -105,8 +112,8 @@ static int make_parent_dir(const char *path)
 static int configure(struct db_sql *c)
 {
 	int err;
-	sqlite3_extended_result_codes(c->h, 1);
-	sqlite3_busy_timeout(c->h, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(H(c), 1);
+	sqlite3_busy_timeout(H(c), BUSY_TIMEOUT_MS);
 	/* the first statement reads the file: a file that is not a database fails here */
 	if ((err = db_sql_exec(c, "PRAGMA foreign_keys = ON", "enabling foreign keys")) < 0 ||
 	    (err = set_wal(c)) < 0)
@@ -115,73 +122,72 @@ static int configure(struct db_sql *c)
 	return db_sql_exec(c, "PRAGMA synchronous = NORMAL", "setting synchronous mode");
 }
 
-int db_sql_open(struct db_sql **out, const char *path)
+int db_sql_sqlite_open(struct db_sql **out, const char *path)
 {
-	struct db_sql *c = NULL;
+	struct sq_conn *c = NULL;
 	int err = 0;
 	*out = NULL;
 	if (strcmp(path, ":memory:") && make_parent_dir(path) < 0)
 		return bg_error_wrap("%s: creating the database directory", path);
-	if (!(c = calloc(1, sizeof(*c))) || !(c->path = bg_strdup(path))) {
-		err = bg_error_oom();
-		goto done;
+	if (!(c = calloc(1, sizeof(*c))) || !(c->base.path = bg_strdup(path))) {
+		free(c);
+		return bg_error_oom();
 	}
+	c->base.ops = &db_sql_sqlite_ops;
 	int rc = sqlite3_open_v2(path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		err = bg_error_set(BG_EDB, "%s: cannot open the database: %s", path,
 				   c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
 		goto done;
 	}
-	if ((err = configure(c)) < 0)
+	if ((err = configure(&c->base)) < 0)
 		goto done;
-	*out = c;
+	*out = &c->base;
 	c = NULL;
 done:
-	db_sql_close(c);
+	db_sql_close(c ? &c->base : NULL);
 	return err;
 }
 
-void db_sql_close(struct db_sql *c)
+static void sq_close(struct db_sql *c)
 {
-	if (!c)
-		return;
-	sqlite3_close(c->h);
+	sqlite3_close(H(c));
 	free(c->path);
 	free(c);
 }
 
 /* --- scripts, transactions, the schema version ----------------------------------------- */
 
-int db_sql_exec(struct db_sql *c, const char *script, const char *what)
+static int sq_exec(struct db_sql *c, const char *script, const char *what)
 {
-	return sqlite3_exec(c->h, script, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(c, what);
+	return sqlite3_exec(H(c), script, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(c, what);
 }
 
-int db_sql_begin_write(struct db_sql *c, const char *what)
+static int sq_begin_write(struct db_sql *c, const char *what)
 {
 	for (int attempt = 0;; attempt++) {
-		int rc = sqlite3_exec(c->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		int rc = sqlite3_exec(H(c), "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY || attempt >= BEGIN_RETRIES)
 			return bg_error_set(BG_EDB, "%s: %s: cannot start a transaction: %s",
-					    c->path, what, sqlite3_errmsg(c->h));
+					    c->path, what, sqlite3_errmsg(H(c)));
 		sleep_ms(20L * (attempt + 1));
 	}
 }
 
-void db_sql_rollback(struct db_sql *c)
+static void sq_rollback(struct db_sql *c)
 {
-	if (!sqlite3_get_autocommit(c->h))
-		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(H(c)))
+		sqlite3_exec(H(c), "ROLLBACK", NULL, NULL, NULL);
 }
 
-int db_sql_in_transaction(struct db_sql *c)
+static int sq_in_transaction(struct db_sql *c)
 {
-	return !sqlite3_get_autocommit(c->h);
+	return !sqlite3_get_autocommit(H(c));
 }
 
-int db_sql_schema_version(struct db_sql *c, int *out)
+static int sq_schema_version(struct db_sql *c, int *out)
 {
 	struct db_sql_stmt *s = NULL;
 	const char *what = "reading the schema version";
@@ -196,7 +202,7 @@ int db_sql_schema_version(struct db_sql *c, int *out)
 	return err;
 }
 
-int db_sql_set_schema_version(struct db_sql *c, int version)
+static int sq_set_schema_version(struct db_sql *c, int version)
 {
 	char sql[64];
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
@@ -205,131 +211,137 @@ int db_sql_set_schema_version(struct db_sql *c, int version)
 
 /* --- statements ------------------------------------------------------------------------ */
 
-int db_sql_prepare(struct db_sql *c, const char *sql, unsigned flags, struct db_sql_stmt **out,
-		   const char *what)
+static int sq_prepare(struct db_sql *c, const char *sql, unsigned flags, struct db_sql_stmt **out,
+		      const char *what)
 {
-	struct db_sql_stmt *s = calloc(1, sizeof(*s));
+	struct sq_stmt *s = calloc(1, sizeof(*s));
 	*out = NULL;
 	if (!s)
 		return bg_error_oom();
-	s->c = c;
-	if (sqlite3_prepare_v3(c->h, sql, -1,
+	s->base.c = c;
+	if (sqlite3_prepare_v3(H(c), sql, -1,
 			       (flags & DB_SQL_PERSISTENT) ? SQLITE_PREPARE_PERSISTENT : 0, &s->st,
 			       NULL) != SQLITE_OK) {
 		free(s);
 		return fail(c, what);
 	}
-	*out = s;
+	*out = &s->base;
 	return 0;
 }
 
-int db_sql_param_count(struct db_sql_stmt *s)
+static int sq_param_count(struct db_sql_stmt *s)
 {
-	return sqlite3_bind_parameter_count(s->st);
+	return sqlite3_bind_parameter_count(ST(s));
 }
 
-void db_sql_bind_int64(struct db_sql_stmt *s, int i, int64_t v)
+static void sq_bind_int64(struct db_sql_stmt *s, int i, int64_t v)
 {
-	sqlite3_bind_int64(s->st, i, v);
+	sqlite3_bind_int64(ST(s), i, v);
 }
 
-void db_sql_bind_double(struct db_sql_stmt *s, int i, double v)
+static void sq_bind_double(struct db_sql_stmt *s, int i, double v)
 {
-	sqlite3_bind_double(s->st, i, v);
+	sqlite3_bind_double(ST(s), i, v);
 }
 
-void db_sql_bind_text(struct db_sql_stmt *s, int i, const char *v)
+/* NULL binds SQL NULL (db_sql_bind_null comes here too). */
+static void sq_bind_text(struct db_sql_stmt *s, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(s->st, i, v, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ST(s), i, v, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(s->st, i);
+		sqlite3_bind_null(ST(s), i);
 }
 
-void db_sql_bind_null(struct db_sql_stmt *s, int i)
+static int sq_step(struct db_sql_stmt *s, const char *what)
 {
-	sqlite3_bind_null(s->st, i);
-}
-
-int db_sql_step(struct db_sql_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s->st);
+	int rc = sqlite3_step(ST(s));
 	s->unique = 0;
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE) {
-		s->changes = sqlite3_changes(s->c->h);
+		s->changes = sqlite3_changes(H(s->c));
 		return 0;
 	}
-	int ext = sqlite3_extended_errcode(s->c->h);
+	int ext = sqlite3_extended_errcode(H(s->c));
 	s->unique = ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY;
 	return fail(s->c, what);
 }
 
-int db_sql_step_insert(struct db_sql_stmt *s, const char *what, int64_t *id)
+static int sq_step_insert(struct db_sql_stmt *s, const char *what, int64_t *id)
 {
-	int rc = db_sql_step(s, what);
+	int rc = sq_step(s, what);
 	if (rc == 0)
-		*id = sqlite3_last_insert_rowid(s->c->h);
+		*id = sqlite3_last_insert_rowid(H(s->c));
 	else if (rc > 0)
 		rc = bg_error_set(BG_EDB, "%s: %s: the insert gave a row", s->c->path, what);
 	return rc;
 }
 
-int db_sql_failed_unique(struct db_sql_stmt *s)
+static int64_t sq_col_int64(struct db_sql_stmt *s, int i)
 {
-	return s->unique;
+	return sqlite3_column_int64(ST(s), i);
 }
 
-int64_t db_sql_changes(struct db_sql_stmt *s)
+static double sq_col_double(struct db_sql_stmt *s, int i)
 {
-	return s->changes;
+	return sqlite3_column_double(ST(s), i);
 }
 
-int64_t db_sql_col_int64(struct db_sql_stmt *s, int i)
+static const char *sq_col_text(struct db_sql_stmt *s, int i)
 {
-	return sqlite3_column_int64(s->st, i);
+	return (const char *)sqlite3_column_text(ST(s), i);
 }
 
-int db_sql_col_int(struct db_sql_stmt *s, int i)
+static int sq_col_is_null(struct db_sql_stmt *s, int i)
 {
-	return sqlite3_column_int(s->st, i);
+	return sqlite3_column_type(ST(s), i) == SQLITE_NULL;
 }
 
-double db_sql_col_double(struct db_sql_stmt *s, int i)
+static void sq_reset(struct db_sql_stmt *s)
 {
-	return sqlite3_column_double(s->st, i);
+	sqlite3_reset(ST(s));
 }
 
-const char *db_sql_col_text(struct db_sql_stmt *s, int i)
+static void sq_unbind(struct db_sql_stmt *s)
 {
-	return (const char *)sqlite3_column_text(s->st, i);
+	sqlite3_clear_bindings(ST(s));
 }
 
-int db_sql_col_is_null(struct db_sql_stmt *s, int i)
+static int sq_busy(struct db_sql_stmt *s)
 {
-	return sqlite3_column_type(s->st, i) == SQLITE_NULL;
+	return sqlite3_stmt_busy(ST(s));
 }
 
-void db_sql_reset(struct db_sql_stmt *s)
+static void sq_finalize(struct db_sql_stmt *s)
 {
-	sqlite3_reset(s->st);
-}
-
-void db_sql_unbind(struct db_sql_stmt *s)
-{
-	sqlite3_clear_bindings(s->st);
-}
-
-int db_sql_busy(struct db_sql_stmt *s)
-{
-	return sqlite3_stmt_busy(s->st);
-}
-
-void db_sql_finalize(struct db_sql_stmt *s)
-{
-	if (!s)
-		return;
-	sqlite3_finalize(s->st);
+	sqlite3_finalize(ST(s));
 	free(s);
 }
+
+const struct db_sql_ops db_sql_sqlite_ops = {
+	.engine = "SQLite",
+	.close = sq_close,
+	.errmsg = sq_errmsg,
+	.exec = sq_exec,
+	.begin_write = sq_begin_write,
+	.rollback = sq_rollback,
+	.in_transaction = sq_in_transaction,
+	.schema_version = sq_schema_version,
+	.set_schema_version = sq_set_schema_version,
+	.prepare = sq_prepare,
+	.param_count = sq_param_count,
+	.bind_int64 = sq_bind_int64,
+	.bind_double = sq_bind_double,
+	.bind_text = sq_bind_text,
+	.step = sq_step,
+	.step_insert = sq_step_insert,
+	.col_int64 = sq_col_int64,
+	.col_double = sq_col_double,
+	.col_text = sq_col_text,
+	.col_is_null = sq_col_is_null,
+	.reset = sq_reset,
+	.unbind = sq_unbind,
+	.busy = sq_busy,
+	.finalize = sq_finalize,
+};

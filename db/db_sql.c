@@ -1,0 +1,161 @@
+/* The engine seam's front: each db_sql_* call goes to the table of its connection's engine
+ * (db_sql_int.h), chosen once when the connection opens; one indirect call per call, as
+ * curl's backends do. The calls every engine answers alike are answered here. */
+#include "db_sql.h"
+
+#include <stddef.h>
+
+#include "db_sql_int.h"
+
+int db_sql_open(struct db_sql **out, const char *path)
+{
+	return db_sql_sqlite_open(out, path);
+}
+
+int db_sql_open_pg(struct db_sql **out, const char *conninfo)
+{
+	return db_sql_pg_open(out, conninfo);
+}
+
+void db_sql_close(struct db_sql *c)
+{
+	if (c)
+		c->ops->close(c);
+}
+
+const char *db_sql_path(const struct db_sql *c)
+{
+	return c->path;
+}
+
+const char *db_sql_errmsg(struct db_sql *c)
+{
+	return c->ops->errmsg(c);
+}
+
+int db_sql_exec(struct db_sql *c, const char *script, const char *what)
+{
+	return c->ops->exec(c, script, what);
+}
+
+int db_sql_begin_write(struct db_sql *c, const char *what)
+{
+	return c->ops->begin_write(c, what);
+}
+
+void db_sql_rollback(struct db_sql *c)
+{
+	c->ops->rollback(c);
+}
+
+int db_sql_in_transaction(struct db_sql *c)
+{
+	return c->ops->in_transaction(c);
+}
+
+int db_sql_schema_version(struct db_sql *c, int *out)
+{
+	return c->ops->schema_version(c, out);
+}
+
+int db_sql_set_schema_version(struct db_sql *c, int version)
+{
+	return c->ops->set_schema_version(c, version);
+}
+
+int db_sql_prepare(struct db_sql *c, const char *sql, unsigned flags, struct db_sql_stmt **out,
+		   const char *what)
+{
+	return c->ops->prepare(c, sql, flags, out, what);
+}
+
+int db_sql_param_count(struct db_sql_stmt *s)
+{
+	return s->c->ops->param_count(s);
+}
+
+void db_sql_bind_int64(struct db_sql_stmt *s, int i, int64_t v)
+{
+	s->c->ops->bind_int64(s, i, v);
+}
+
+void db_sql_bind_double(struct db_sql_stmt *s, int i, double v)
+{
+	s->c->ops->bind_double(s, i, v);
+}
+
+void db_sql_bind_text(struct db_sql_stmt *s, int i, const char *v)
+{
+	s->c->ops->bind_text(s, i, v);
+}
+
+void db_sql_bind_null(struct db_sql_stmt *s, int i)
+{
+	s->c->ops->bind_text(s, i, NULL);
+}
+
+int db_sql_step(struct db_sql_stmt *s, const char *what)
+{
+	return s->c->ops->step(s, what);
+}
+
+int db_sql_step_insert(struct db_sql_stmt *s, const char *what, int64_t *id)
+{
+	return s->c->ops->step_insert(s, what, id);
+}
+
+int db_sql_failed_unique(struct db_sql_stmt *s)
+{
+	return s->unique;
+}
+
+int64_t db_sql_changes(struct db_sql_stmt *s)
+{
+	return s->changes;
+}
+
+int64_t db_sql_col_int64(struct db_sql_stmt *s, int i)
+{
+	return s->c->ops->col_int64(s, i);
+}
+
+int db_sql_col_int(struct db_sql_stmt *s, int i)
+{
+	return (int)s->c->ops->col_int64(s, i);
+}
+
+double db_sql_col_double(struct db_sql_stmt *s, int i)
+{
+	return s->c->ops->col_double(s, i);
+}
+
+const char *db_sql_col_text(struct db_sql_stmt *s, int i)
+{
+	return s->c->ops->col_text(s, i);
+}
+
+int db_sql_col_is_null(struct db_sql_stmt *s, int i)
+{
+	return s->c->ops->col_is_null(s, i);
+}
+
+void db_sql_reset(struct db_sql_stmt *s)
+{
+	s->c->ops->reset(s);
+}
+
+void db_sql_unbind(struct db_sql_stmt *s)
+{
+	s->c->ops->unbind(s);
+}
+
+int db_sql_busy(struct db_sql_stmt *s)
+{
+	return s->c->ops->busy(s);
+}
+
+void db_sql_finalize(struct db_sql_stmt *s)
+{
+	if (s)
+		s->c->ops->finalize(s);
+}
