@@ -3,10 +3,14 @@
  * a schema of its own, so cases may run at once). Rows, RETURNING id and
  * db_sql_step_insert, NULL columns, reset and unbind, rows changed; errors name the
  * database and the operation, a UNIQUE conflict is told apart, a password never shows;
- * write transactions, rollback and the schema version. */
+ * write transactions, rollback and the schema version, a second writer waiting for the
+ * first. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bg_error.h"
 #include "bg_fs.h"
@@ -262,6 +266,67 @@ TF_TEST(db__sql_transactions)
 TF_TEST(db__sql_transactions_pg)
 {
 	transactions(1, "transactions");
+}
+
+/* The second writer, in a child: once the parent says it holds its write transaction,
+ * begins one (waiting) and reads the parent's row. Exits 0 when it saw it. */
+static void second_writer(const struct engine *e, int ready)
+{
+	struct db_sql *b;
+	struct db_sql_stmt *s;
+	char go;
+	int ok = 0;
+	if (read(ready, &go, 1) == 1 &&
+	    (e->pg ? db_sql_open_pg(&b, e->where) : db_sql_open(&b, e->where)) == 0 &&
+	    db_sql_begin_write(b, "writing second") == 0 &&
+	    db_sql_prepare(b, "SELECT count(*) FROM t WHERE name = 'first'", 0, &s, "reading") ==
+		    0 &&
+	    db_sql_step(s, "reading") == 1)
+		ok = db_sql_col_int(s, 0) == 1;
+	_exit(ok ? 0 : 1);
+}
+
+/* A second writer's begin_write waits for the first's commit and then sees its row: the
+ * child begins while the parent holds its write transaction (the parent's pause makes
+ * that likely; an engine that did not wait would let the child read before the commit).
+ * The child forks with no connection open (SQLite's locks do not survive a fork). */
+static void writers_wait(int pg, const char *tag)
+{
+	struct engine e;
+	struct db_sql *c = sql_fixture(&e, pg, tag);
+	int fds[2];
+	db_sql_close(c);
+	TF_CHECK(pipe(fds) == 0, "pipe failed");
+	fflush(NULL);
+	pid_t pid = fork();
+	TF_CHECK(pid >= 0, "fork failed");
+	if (pid == 0)
+		second_writer(&e, fds[0]);
+	c = engine_open(&e);
+	CHECK_OK(db_sql_begin_write(c, "writing first"));
+	CHECK_OK(db_sql_exec(c, "INSERT INTO t (name) VALUES ('first')", "inserting"));
+	TF_CHECK(write(fds[1], "g", 1) == 1, "pipe write failed");
+	struct timespec pause = {0, 300 * 1000000L};
+	nanosleep(&pause, NULL);
+	CHECK_OK(db_sql_exec(c, "COMMIT", "committing"));
+	int st = 0;
+	TF_CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
+	TF_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		 "the second writer did not wait for the first's commit (status %d)", st);
+	close(fds[0]);
+	close(fds[1]);
+	db_sql_close(c);
+	engine_done(&e);
+}
+
+TF_TEST(db__sql_writers_wait_for_each_other)
+{
+	writers_wait(0, NULL);
+}
+
+TF_TEST(db__sql_writers_wait_for_each_other_pg)
+{
+	writers_wait(1, "writers_wait_for_each_other");
 }
 
 /* No server needed: port 1 refuses. The message names the host, the database and what
