@@ -53,6 +53,17 @@ struct pg_stmt {
 	int row;                 /* the current row of res; -1 before the first */
 };
 
+/* The engine's own calls, used before their definitions below (an engine never goes back
+ * through db_sql.c's dispatch). */
+static int pg_exec(struct db_sql *c, const char *script, const char *what);
+static void pg_close(struct db_sql *bc);
+static int pg_prepare(struct db_sql *c, const char *sql, unsigned flags, struct db_sql_stmt **out,
+		      const char *what);
+static int pg_step(struct db_sql_stmt *bs, const char *what);
+static void pg_finalize(struct db_sql_stmt *bs);
+static void pg_rollback(struct db_sql *c);
+static int64_t pg_col_int64(struct db_sql_stmt *bs, int i);
+
 static struct pg_conn *PG(struct db_sql *c)
 {
 	return (struct pg_conn *)c;
@@ -228,7 +239,7 @@ static int pg_begin_write(struct db_sql *c, const char *what)
 			 "'" LOCK_TIMEOUT "'; SELECT pg_advisory_xact_lock(" WRITER_LOCK ")",
 			 why, NULL);
 	if (err < 0)
-		db_sql_rollback(c);
+		pg_rollback(c);
 	return err;
 }
 
@@ -250,12 +261,12 @@ static int pg_schema_version(struct db_sql *c, int *out)
 {
 	struct db_sql_stmt *s = NULL;
 	const char *what = "reading the schema version";
-	int err = db_sql_prepare(c, "SELECT version FROM " SCHEMA_TABLE, 0, &s, what);
-	if (err == 0 && (err = db_sql_step(s, what)) >= 0) {
-		*out = err == 1 ? db_sql_col_int(s, 0) : 0; /* no row: a new database */
+	int err = pg_prepare(c, "SELECT version FROM " SCHEMA_TABLE, 0, &s, what);
+	if (err == 0 && (err = pg_step(s, what)) >= 0) {
+		*out = err == 1 ? (int)pg_col_int64(s, 0) : 0; /* no row: a new database */
 		err = 0;
 	}
-	db_sql_finalize(s);
+	pg_finalize(s);
 	return err;
 }
 

@@ -35,6 +35,17 @@ struct sq_stmt {
 	sqlite3_stmt *st;
 };
 
+/* The engine's own calls, used before their definitions below (an engine never goes back
+ * through db_sql.c's dispatch). */
+static int sq_exec(struct db_sql *c, const char *script, const char *what);
+static void sq_close(struct db_sql *c);
+static int sq_prepare(struct db_sql *c, const char *sql, unsigned flags, struct db_sql_stmt **out,
+		      const char *what);
+static int sq_step(struct db_sql_stmt *s, const char *what);
+static void sq_finalize(struct db_sql_stmt *s);
+static void sq_rollback(struct db_sql *c);
+static int64_t sq_col_int64(struct db_sql_stmt *s, int i);
+
 static sqlite3 *H(struct db_sql *c)
 {
 	return ((struct sq_conn *)c)->h;
@@ -115,11 +126,11 @@ static int configure(struct db_sql *c)
 	sqlite3_extended_result_codes(H(c), 1);
 	sqlite3_busy_timeout(H(c), BUSY_TIMEOUT_MS);
 	/* the first statement reads the file: a file that is not a database fails here */
-	if ((err = db_sql_exec(c, "PRAGMA foreign_keys = ON", "enabling foreign keys")) < 0 ||
+	if ((err = sq_exec(c, "PRAGMA foreign_keys = ON", "enabling foreign keys")) < 0 ||
 	    (err = set_wal(c)) < 0)
 		return err;
 	/* with WAL, NORMAL loses no committed-and-checkpointed data and never corrupts */
-	return db_sql_exec(c, "PRAGMA synchronous = NORMAL", "setting synchronous mode");
+	return sq_exec(c, "PRAGMA synchronous = NORMAL", "setting synchronous mode");
 }
 
 int db_sql_sqlite_open(struct db_sql **out, const char *path)
@@ -145,7 +156,8 @@ int db_sql_sqlite_open(struct db_sql **out, const char *path)
 	*out = &c->base;
 	c = NULL;
 done:
-	db_sql_close(c ? &c->base : NULL);
+	if (c)
+		sq_close(&c->base);
 	return err;
 }
 
@@ -191,14 +203,14 @@ static int sq_schema_version(struct db_sql *c, int *out)
 {
 	struct db_sql_stmt *s = NULL;
 	const char *what = "reading the schema version";
-	int err = db_sql_prepare(c, "PRAGMA user_version", 0, &s, what);
-	if (err == 0 && (err = db_sql_step(s, what)) == 0)
+	int err = sq_prepare(c, "PRAGMA user_version", 0, &s, what);
+	if (err == 0 && (err = sq_step(s, what)) == 0)
 		err = bg_error_set(BG_EDB, "%s: %s: no row", c->path, what);
 	if (err == 1) {
-		*out = db_sql_col_int(s, 0);
+		*out = (int)sq_col_int64(s, 0);
 		err = 0;
 	}
-	db_sql_finalize(s);
+	sq_finalize(s);
 	return err;
 }
 
@@ -206,7 +218,7 @@ static int sq_set_schema_version(struct db_sql *c, int version)
 {
 	char sql[64];
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
-	return db_sql_exec(c, sql, "setting the schema version");
+	return sq_exec(c, sql, "setting the schema version");
 }
 
 /* --- statements ------------------------------------------------------------------------ */
