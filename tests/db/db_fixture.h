@@ -1,11 +1,12 @@
 /* What the db/ test programs share: a check that a call returned 0, naming the call, its
- * code and the error message when it did not; and a count read with SQLite itself, beside
- * db/, from a database file. */
+ * code and the error message when it did not; a check that two strings are equal (neither
+ * NULL); and a count read with SQLite itself, beside db/, from a database file. */
 #ifndef DB_FIXTURE_H
 #define DB_FIXTURE_H
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bg_error.h"
 #include "tf.h"
@@ -14,6 +15,13 @@
 	do {                                                                                       \
 		int rc_ = (expr);                                                                  \
 		TF_CHECK(rc_ == 0, "%s: %d %s", #expr, rc_, bg_error_last());                      \
+	} while (0)
+
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *a_ = (a), *b_ = (b);                                                   \
+		TF_CHECK(a_ &&b_ && !strcmp(a_, b_), "%s == %s: \"%s\" != \"%s\"", #a, #b,         \
+			 a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                  \
 	} while (0)
 
 /* The one integer sql (a SELECT count(*) ...) returns on the database at path; fails the

@@ -20,13 +20,6 @@
 #define SHA_B "a1b2ffff00000000000000000000000000000000"
 #define SHA_C "c0ffee0000000000000000000000000000000000"
 
-#define CHECK_STR(a, b)                                                                            \
-	do {                                                                                       \
-		const char *a_ = (a), *b_ = (b);                                                   \
-		TF_CHECK(a_ &&b_ && !strcmp(a_, b_), "%s == %s: \"%s\" != \"%s\"", #a, #b,         \
-			 a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                  \
-	} while (0)
-
 /* --- fixture --------------------------------------------------------------------------- */
 
 struct fx {

@@ -19,13 +19,6 @@
 #include "pg_fixture.h"
 #include "tf.h"
 
-#define CHECK_STR(a, b)                                                                            \
-	do {                                                                                       \
-		const char *a_ = (a), *b_ = (b);                                                   \
-		TF_CHECK(a_ &&b_ && !strcmp(a_, b_), "%s == %s: \"%s\" != \"%s\"", #a, #b,         \
-			 a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                  \
-	} while (0)
-
 /* One engine under test: where its database is and how to open it again. */
 struct engine {
 	int pg;          /* PostgreSQL, else SQLite */
