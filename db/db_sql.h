@@ -30,7 +30,7 @@ int db_sql_open(struct db_sql **out, const char *path);
  * one yet: bg_db_open stays on SQLite until db/'s migrations speak PostgreSQL. */
 int db_sql_open_pg(struct db_sql **out, const char *conninfo);
 
-/* Closes c and every statement still prepared on it; NULL is fine. */
+/* Closes c; NULL is fine. Finalize its statements first (bg_db_close does). */
 void db_sql_close(struct db_sql *c);
 
 /* The name the connection was opened with (a path; PostgreSQL: its host, port and
