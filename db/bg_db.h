@@ -361,6 +361,18 @@ int bg_db_suite_walk(struct bg_db *db, int64_t machine_id, const char *kind,
 		     const char *const *shas, size_t n, struct bg_suite_walk **out, size_t *n_out);
 void bg_db_suite_walk_free(struct bg_suite_walk *v, size_t n);
 
+/* The machines with a complete run of kind (db_site.c), for a dashboard of every machine:
+ * their ids in *out (free() it), ordered by CPU and fingerprint, so the same database, or
+ * a copy of it, lists them alike. */
+int bg_db_site_machines(struct bg_db *db, const char *kind, int64_t **out, size_t *n);
+
+/* The commits that runs of kind on machine_id measured (not the working tree's), each
+ * once, oldest first by committer time, then SHA (db_site.c): the line a dashboard draws
+ * when there is no repository to walk. Free with bg_db_commit_list_free. */
+int bg_db_site_commits(struct bg_db *db, int64_t machine_id, const char *kind,
+		       struct bg_commit_rec **out, size_t *n);
+void bg_db_commit_list_free(struct bg_commit_rec *v, size_t n);
+
 /* A lasting shift of one series on one machine, as the nightly found it. */
 struct bg_regression_rec {
 	int64_t id;

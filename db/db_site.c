@@ -1,5 +1,7 @@
 /* The dashboard's own queries: where each sample of a series came from (run and round), for
- * the per-series CSV, read beside bg_db_series_walk with the same filters and order. */
+ * the per-series CSV, read beside bg_db_series_walk with the same filters and order; the
+ * test suites along the commits; and, for a dashboard of every machine, the machines and
+ * the commits stored for each. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,5 +245,88 @@ void bg_db_suite_walk_free(struct bg_suite_walk *v, size_t n)
 		free(v[i].suite);
 		free(v[i].points);
 	}
+	free(v);
+}
+
+/* --- every machine, and the commits stored for each -------------------------------------- */
+
+int bg_db_site_machines(struct bg_db *db, const char *kind, int64_t **out, size_t *n)
+{
+	static const char sql[] = "SELECT m.id FROM machines m WHERE EXISTS (SELECT 1 FROM runs r "
+				  "WHERE r.machine_id = m.id AND r.kind = ?1 AND r.complete = 1) "
+				  "ORDER BY m.cpu, m.fingerprint";
+	*out = NULL;
+	*n = 0;
+	struct db_sql_stmt *s = NULL;
+	size_t cap = 0;
+	int step = 0, err = db_sql_prepare(db->sql, sql, 0, &s, "listing machines");
+	if (err == 0)
+		db_sql_bind_text(s, 1, kind);
+	while (err == 0 && (step = db_sql_step(s, "listing machines")) == 1) {
+		if ((err = bg_grow((void **)out, &cap, *n, sizeof(**out), 8)) < 0)
+			break;
+		(*out)[(*n)++] = db_sql_col_int64(s, 0);
+	}
+	if (err == 0 && step < 0)
+		err = step;
+	db_sql_finalize(s);
+	if (err < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
+/* The statement's rows (sha, tree, parent, subject, author, time) into *v. */
+static int commit_rows(struct db_sql_stmt *s, struct bg_commit_rec **v, size_t *len)
+{
+	size_t cap = 0;
+	int step, err = 0;
+	while ((step = db_sql_step(s, "reading the commits measured")) == 1) {
+		if ((err = bg_grow((void **)v, &cap, *len, sizeof(**v), 64)) < 0)
+			return err;
+		struct bg_commit_rec *c = &(*v)[(*len)++];
+		memset(c, 0, sizeof(*c));
+		c->time = db_sql_col_int64(s, 5);
+		if ((err = db_col_str(s, 0, &c->sha)) < 0 ||
+		    (err = db_col_str(s, 1, &c->tree)) < 0 ||
+		    (err = db_col_str(s, 2, &c->parent)) < 0 ||
+		    (err = db_col_str(s, 3, &c->subject)) < 0 ||
+		    (err = db_col_str(s, 4, &c->author)) < 0)
+			return err;
+	}
+	return step < 0 ? step : 0;
+}
+
+int bg_db_site_commits(struct bg_db *db, int64_t machine_id, const char *kind,
+		       struct bg_commit_rec **out, size_t *n)
+{
+	static const char sql[] =
+		"SELECT c.sha, c.tree, c.parent, c.subject, c.author, c.time FROM commits c "
+		"WHERE c.id IN (SELECT r.commit_id FROM runs r WHERE r.machine_id = ?1 "
+		"AND r.kind = ?2 AND r.worktree = 0) ORDER BY c.time, c.sha";
+	*out = NULL;
+	*n = 0;
+	struct db_sql_stmt *s = NULL;
+	int err = db_sql_prepare(db->sql, sql, 0, &s, "reading the commits measured");
+	if (err == 0) {
+		db_sql_bind_int64(s, 1, machine_id);
+		db_sql_bind_text(s, 2, kind);
+		err = commit_rows(s, out, n);
+	}
+	db_sql_finalize(s);
+	if (err < 0) {
+		bg_db_commit_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
+void bg_db_commit_list_free(struct bg_commit_rec *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		bg_db_commit_clear(&v[i]);
 	free(v);
 }

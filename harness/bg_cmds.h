@@ -17,5 +17,6 @@ int cmd_ci(struct bg_app *app, int argc, char **argv);
 int cmd_report(struct bg_app *app, int argc, char **argv);
 int cmd_nightly(struct bg_app *app, int argc, char **argv);
 int cmd_bisect(struct bg_app *app, int argc, char **argv);
+int cmd_site(struct bg_app *app, int argc, char **argv);
 
 #endif

@@ -33,6 +33,8 @@ static const struct bg_cmd cmds[] = {
 	{"report", cmd_report, OPENS_DB, "re-render a stored decision (md, json or table)"},
 	{"show", cmd_show, OPENS_DB, "show a stored run (its samples, kernels, tests and errors)"},
 	{"log", cmd_log, OPENS_DB, "list stored runs, newest first"},
+	{"site", cmd_site, OPENS_DB,
+	 "render the nightly dashboard of every machine in the database (measures nothing)"},
 	{"cache", cmd_cache, OPENS_DB, "list or prune the build cache (ls | prune)"},
 	{"db", cmd_db, OPENS_DB, "export, import or check the database (export | import | check)"},
 };
