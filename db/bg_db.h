@@ -1,9 +1,10 @@
 /* bitgate's store: every machine, commit, build, run, raw sample, kernel ID, test result
- * and error, in SQLite. The only module that contains SQL. It records; it decides nothing.
+ * and error, in SQLite (the embedded default) or a shared PostgreSQL. The only module that
+ * contains SQL. It records; it decides nothing.
  *
- * Consistency: each write below is one transaction (BEGIN IMMEDIATE, so two bitgate
- * processes writing one database wait for each other instead of failing; WAL and a busy
- * timeout). A run is created incomplete and only bg_db_run_finish(..., complete=1) marks it
+ * Consistency: each write below is one transaction, and writers wait for each other
+ * instead of failing (SQLite: BEGIN IMMEDIATE, WAL and a busy timeout; PostgreSQL: one
+ * advisory lock every writer takes). A run is created incomplete and only bg_db_run_finish(..., complete=1) marks it
  * complete, so a process killed at any moment leaves an incomplete run that gates never use.
  *
  * Records returned by queries own their strings: release them with the matching _clear or
@@ -20,16 +21,28 @@
 
 struct bg_db;
 
-/* Opens (creating it and its directory if needed) and migrates the database to the current
- * schema (PRAGMA user_version). A database from a newer bitgate is refused. BG_EDB with the
- * path and SQLite's message on any failure. */
+/* Opens the database path names and migrates it to the current schema: a SQLite file
+ * (created with its directory if needed; PRAGMA user_version) or, when path is a
+ * PostgreSQL URI or conninfo (bg_db_is_server), that server's database (its own
+ * schema-version table). A database from a newer bitgate is refused. BG_EDB naming the
+ * database (a server by host, port and database, never its password) and the engine's
+ * message on any failure. */
 int bg_db_open(struct bg_db **out, const char *path);
 void bg_db_close(struct bg_db *db);
+
+/* 1 when target names a PostgreSQL database (postgresql:// or postgres:// URI, or a libpq
+ * conninfo such as "host=db dbname=bitgate"), 0 for a SQLite file's path. */
+int bg_db_is_server(const char *target);
+
+/* The database's name for messages: a file's path, or postgresql://HOST:PORT/DB (never a
+ * password). Borrowed. */
+const char *bg_db_name(const struct bg_db *db);
 
 /* The schema version this build writes. */
 int bg_db_schema_version(void);
 
-/* PRAGMA integrity_check and foreign_key_check, plus bitgate's own invariants (complete
+/* SQLite: PRAGMA integrity_check and foreign_key_check (PostgreSQL enforces foreign keys
+ * itself; no file check there); on both: bitgate's own invariants (complete
  * runs have a finish time, samples belong to existing runs). Appends one line per problem
  * to report (or "ok"); returns 0 when clean, BG_EDB when not. */
 int bg_db_check(struct bg_db *db, struct bg_buf *report);

@@ -1,8 +1,8 @@
 /* bitgate's store, the core: the schema and its migrations, opening, transactions that
  * survive a concurrent writer or a kill at any moment, cached statements and the helpers
  * the other db_*.c share (db_int.h), and the check. The engine is behind db_sql.h (SQLite:
- * db_sql_sqlite.c). The records are in db_records.c, db_runs.c, db_nightly.c and
- * db_decisions.c, export and import in db_io.c. */
+ * db_sql_sqlite.c; PostgreSQL: db_sql_pg.c). The records are in db_records.c, db_runs.c,
+ * db_nightly.c and db_decisions.c, export and import in db_io.c. */
 #include "bg_db.h"
 
 #include <stdio.h>
@@ -16,8 +16,9 @@
 /* --- schema ---------------------------------------------------------------------------- */
 
 /* Migration steps in order: step i brings the schema version from i to i + 1. Never edit a
- * step that has shipped; append one. SQLite side: the DDL is SQLite's (STRICT tables,
- * WITHOUT ROWID, INTEGER PRIMARY KEY as the row id); a PostgreSQL side needs its own. */
+ * step that has shipped; append one. The DDL is SQLite's (STRICT tables, WITHOUT ROWID,
+ * INTEGER PRIMARY KEY as the row id); db_sql_exec_ddl gives PostgreSQL the same schema in its
+ * words, so write only the types INTEGER, REAL and TEXT, and SQL both engines run. */
 static const char *const migrations[] = {
 	/* 1: the first schema */
 	"CREATE TABLE machines (\n"
@@ -270,10 +271,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_RUN_SET_BUILD] = "UPDATE runs SET build_id = ?2 WHERE id = ?1",
 	[ST_RUN_GET] = "SELECT " RUN_COLS " FROM runs r JOIN commits c ON c.id = r.commit_id "
 		       "WHERE r.id = ?1",
-	[ST_RUN_LIST] = "SELECT " RUN_COLS " FROM runs r JOIN commits c ON c.id = r.commit_id "
-			"WHERE (?1 IS NULL OR (c.sha >= ?1 AND c.sha < ?2)) "
-			"AND (?3 IS NULL OR r.kind = ?3) AND (?4 = 0 OR r.complete = 1) "
-			"AND r.started >= ?5 ORDER BY r.started DESC, r.id DESC LIMIT ?6",
+	[ST_RUN_LIST] =
+		"SELECT " RUN_COLS " FROM runs r JOIN commits c ON c.id = r.commit_id "
+		"WHERE (CAST(?1 AS TEXT) IS NULL OR (c.sha >= ?1 AND c.sha < ?2)) "
+		"AND (CAST(?3 AS TEXT) IS NULL OR r.kind = ?3) AND (?4 = 0 OR r.complete = 1) "
+		"AND r.started >= ?5 ORDER BY r.started DESC, r.id DESC LIMIT ?6",
 	[ST_SERIES_FIND] = "SELECT id FROM series WHERE benchmark = ?1 AND params = ?2 "
 			   "AND metric = ?3 AND mode = ?4",
 	[ST_SERIES_INSERT] = "INSERT INTO series (benchmark, params, metric, mode) "
@@ -466,7 +468,8 @@ static int refuse_newer(struct bg_db *db, int v)
 			    db->path, v, SCHEMA_VERSION);
 }
 
-static int migrate(struct bg_db *db)
+/* Migrates db up to version (SCHEMA_VERSION but in tests of a migration). */
+static int migrate(struct bg_db *db, int version)
 {
 	char what[64];
 	int v = 0, err;
@@ -474,7 +477,7 @@ static int migrate(struct bg_db *db)
 		return err;
 	if (v > SCHEMA_VERSION)
 		return refuse_newer(db, v);
-	if (v == SCHEMA_VERSION)
+	if (v >= version)
 		return 0;
 	if ((err = db_begin(db, "migrating the schema")) < 0)
 		return err;
@@ -485,17 +488,27 @@ static int migrate(struct bg_db *db)
 		err = refuse_newer(db, v);
 		goto done;
 	}
-	for (int step = v; step < SCHEMA_VERSION && err == 0; step++) {
+	for (int step = v; step < version && err == 0; step++) {
 		snprintf(what, sizeof(what), "migrating the schema to version %d", step + 1);
-		err = db_sql_exec(db->sql, migrations[step], what);
+		err = db_sql_exec_ddl(db->sql, migrations[step], what);
 	}
 	if (err == 0)
-		err = db_sql_set_schema_version(db->sql, SCHEMA_VERSION);
+		err = db_sql_set_schema_version(db->sql, version);
 done:
 	return db_end(db, err, "migrating the schema");
 }
 
-int bg_db_open(struct bg_db **out, const char *path)
+int bg_db_is_server(const char *target)
+{
+	return target && db_sql_is_server(target);
+}
+
+const char *bg_db_name(const struct bg_db *db)
+{
+	return db->path;
+}
+
+int db_open_at_version(struct bg_db **out, const char *path, int version)
 {
 	struct bg_db *db = NULL;
 	int err = 0;
@@ -509,13 +522,18 @@ int bg_db_open(struct bg_db **out, const char *path)
 	if ((err = db_sql_open(&db->sql, path)) < 0)
 		goto done;
 	db->path = db_sql_path(db->sql);
-	if ((err = migrate(db)) < 0)
+	if ((err = migrate(db, version)) < 0)
 		goto done;
 	*out = db;
 	db = NULL;
 done:
 	bg_db_close(db);
 	return err;
+}
+
+int bg_db_open(struct bg_db **out, const char *path)
+{
+	return db_open_at_version(out, path, SCHEMA_VERSION);
 }
 
 void bg_db_close(struct bg_db *db)
@@ -562,30 +580,33 @@ int bg_db_check(struct bg_db *db, struct bg_buf *report)
 	static const struct {
 		const char *sql;
 		const char *fmt; /* gets four strings */
+		int sqlite_only; /* PostgreSQL enforces foreign keys itself and has no file check */
 	} checks[] = {
 		/* SQLite side: its own integrity and foreign key checks */
 		{"SELECT integrity_check, '', '', '' FROM pragma_integrity_check "
 		 "WHERE integrity_check <> 'ok'",
-		 "integrity: %s%s%s%s"},
+		 "integrity: %s%s%s%s", 1},
 		{"SELECT \"table\", rowid, parent, '' FROM pragma_foreign_key_check",
-		 "foreign key: %s row %s refers to a missing %s row%s"},
+		 "foreign key: %s row %s refers to a missing %s row%s", 1},
 		{"SELECT uuid, id, '', '' FROM runs WHERE complete = 1 AND finished <= 0 LIMIT 100",
-		 "run %s (id %s) is complete but has no finish time%s%s"},
+		 "run %s (id %s) is complete but has no finish time%s%s", 0},
 		{"SELECT uuid, id, '', '' FROM runs WHERE complete = 1 AND status = 'running' "
 		 "LIMIT 100",
-		 "run %s (id %s) is complete but its status is still \"running\"%s%s"},
+		 "run %s (id %s) is complete but its status is still \"running\"%s%s", 0},
 		{"SELECT id, run_id, '', '' FROM results WHERE run_id NOT IN (SELECT id FROM runs) "
 		 "LIMIT 100",
-		 "result %s belongs to run %s, which does not exist%s%s"},
+		 "result %s belongs to run %s, which does not exist%s%s", 0},
 		{"SELECT DISTINCT result_id, '', '', '' FROM samples "
 		 "WHERE result_id NOT IN (SELECT id FROM results) LIMIT 100",
-		 "samples belong to result %s, which does not exist%s%s%s"},
+		 "samples belong to result %s, which does not exist%s%s%s", 0},
 	};
+	int sqlite = !strcmp(db_sql_engine(db->sql), "SQLite");
 	int problems = 0, err;
 	if ((err = db_begin_read(db, "checking")) < 0)
 		return err;
 	for (size_t i = 0; i < BG_COUNTOF(checks) && err == 0; i++)
-		err = check_query(db, report, &problems, checks[i].sql, checks[i].fmt);
+		if (sqlite || !checks[i].sqlite_only)
+			err = check_query(db, report, &problems, checks[i].sql, checks[i].fmt);
 	if ((err = db_end(db, err, "checking")) < 0)
 		return err;
 	if (problems == 0)

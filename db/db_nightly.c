@@ -187,7 +187,7 @@ int bg_db_series_walk(struct bg_db *db, int64_t machine_id, const char *kind,
 		"JOIN series se ON se.id = x.series_id "
 		"JOIN samples sm ON sm.result_id = x.id "
 		"WHERE r.machine_id = ?1 AND r.kind = ?2 AND r.complete = 1 AND r.worktree = 0 "
-		"AND x.skipped IS NULL AND (?3 IS NULL OR se.benchmark = ?3) "
+		"AND x.skipped IS NULL AND (CAST(?3 AS TEXT) IS NULL OR se.benchmark = ?3) "
 		"ORDER BY se.id, r.id, x.round, sm.idx";
 	struct walk w = {.index = malloc((n ? n : 1) * sizeof(*w.index)), .n_index = n};
 	struct db_sql_stmt *s = NULL;

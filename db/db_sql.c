@@ -3,13 +3,37 @@
  * curl's backends do. The calls every engine answers alike are answered here. */
 #include "db_sql.h"
 
+#include <ctype.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "db_sql_int.h"
 
-int db_sql_open(struct db_sql **out, const char *path)
+int db_sql_is_server(const char *target)
 {
-	return db_sql_sqlite_open(out, path);
+	static const char *const keys[] = {"host", "hostaddr", "port", "dbname", "user", "service"};
+	if (!strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11))
+		return 1;
+	while (isspace((unsigned char)*target))
+		target++;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t n = strlen(keys[i]);
+		if (strncmp(target, keys[i], n))
+			continue;
+		const char *p = target + n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '=')
+			return 1;
+	}
+	return 0;
+}
+
+int db_sql_open(struct db_sql **out, const char *target)
+{
+	if (db_sql_is_server(target))
+		return db_sql_pg_open(out, target);
+	return db_sql_sqlite_open(out, target);
 }
 
 int db_sql_open_pg(struct db_sql **out, const char *conninfo)
@@ -28,6 +52,11 @@ const char *db_sql_path(const struct db_sql *c)
 	return c->path;
 }
 
+const char *db_sql_engine(const struct db_sql *c)
+{
+	return c->ops->engine;
+}
+
 const char *db_sql_errmsg(struct db_sql *c)
 {
 	return c->ops->errmsg(c);
@@ -36,6 +65,11 @@ const char *db_sql_errmsg(struct db_sql *c)
 int db_sql_exec(struct db_sql *c, const char *script, const char *what)
 {
 	return c->ops->exec(c, script, what);
+}
+
+int db_sql_exec_ddl(struct db_sql *c, const char *script, const char *what)
+{
+	return c->ops->exec_ddl(c, script, what);
 }
 
 int db_sql_begin_write(struct db_sql *c, const char *what)

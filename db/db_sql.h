@@ -44,6 +44,13 @@ const char *db_sql_errmsg(struct db_sql *c);
  * "PATH: what: engine message". */
 int db_sql_exec(struct db_sql *c, const char *script, const char *what);
 
+/* Runs DDL written in SQLite's dialect (the migrations): as is on SQLite; on PostgreSQL
+ * with its words for SQLite's types (INTEGER PRIMARY KEY: a BIGINT identity; INTEGER:
+ * BIGINT; REAL: DOUBLE PRECISION; TEXT: TEXT COLLATE "C", which sorts by bytes as SQLite
+ * does) and the table options STRICT and WITHOUT ROWID dropped. Upper-case words only,
+ * outside quotes and comments. As db_sql_exec otherwise. */
+int db_sql_exec_ddl(struct db_sql *c, const char *script, const char *what);
+
 /* Starts a write transaction, waiting for another writer (SQLite: BEGIN IMMEDIATE, retried
  * while busy; PostgreSQL: READ COMMITTED behind one advisory lock every writer takes, so
  * writers run one at a time as on SQLite and none fails with a serialization error). On

@@ -16,6 +16,7 @@ struct db_sql_ops {
 	void (*close)(struct db_sql *c);
 	const char *(*errmsg)(struct db_sql *c);
 	int (*exec)(struct db_sql *c, const char *script, const char *what);
+	int (*exec_ddl)(struct db_sql *c, const char *script, const char *what);
 	int (*begin_write)(struct db_sql *c, const char *what);
 	void (*rollback)(struct db_sql *c);
 	int (*in_transaction)(struct db_sql *c);

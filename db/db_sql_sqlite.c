@@ -336,6 +336,7 @@ const struct db_sql_ops db_sql_sqlite_ops = {
 	.close = sq_close,
 	.errmsg = sq_errmsg,
 	.exec = sq_exec,
+	.exec_ddl = sq_exec, /* the migrations are written in SQLite's dialect */
 	.begin_write = sq_begin_write,
 	.rollback = sq_rollback,
 	.in_transaction = sq_in_transaction,

@@ -43,7 +43,7 @@ static int open_repo(struct bg_app *app)
 }
 
 /* --db, else .bitgate/bitgate.db; without a repository the state lives beside the
- * database. */
+ * database file (a server's database: in .bitgate here). */
 static int place_db(struct bg_app *app)
 {
 	if (app->g->db)
@@ -54,6 +54,8 @@ static int place_db(struct bg_app *app)
 		return BG_ENOMEM;
 	if (app->state_dir)
 		return 0;
+	if (bg_db_is_server(app->db_path))
+		return (app->state_dir = bg_strdup(".bitgate")) ? 0 : BG_ENOMEM;
 	const char *slash = strrchr(app->db_path, '/');
 	struct bg_buf d = BG_BUF_INIT;
 	if (bg_buf_put(&d, slash ? app->db_path : ".",

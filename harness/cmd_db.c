@@ -93,7 +93,8 @@ static int check(struct bg_app *app)
 	       report.len && report.ptr[report.len - 1] != '\n' ? "\n" : "");
 	bg_buf_free(&report);
 	if (rc < 0 && !bg_error_last()[0])
-		bg_error_set(rc, "%s: the database has problems (listed above)", app->db_path);
+		bg_error_set(rc, "%s: the database has problems (listed above)",
+			     bg_db_name(app->db));
 	return rc;
 }
 

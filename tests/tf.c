@@ -15,6 +15,11 @@ static struct {
 } tests[MAX_TESTS];
 static int ntests;
 static const char *current = "?";
+
+const char *tf_case_name(void)
+{
+	return current;
+}
 static jmp_buf skip_jump; /* a skipped case returns here so the others still run */
 static int skipped;
 

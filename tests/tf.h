@@ -11,6 +11,8 @@ typedef void (*tf_fn)(void);
 void tf_register(const char *name, tf_fn fn);
 void tf_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
+/* The name of the case running now (for names of its scratch things). */
+const char *tf_case_name(void);
 void tf_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #define TF_TEST(name)                                                                              \

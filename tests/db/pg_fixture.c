@@ -16,10 +16,13 @@
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fs.h"
+#include "db_sql.h"
 #include "tf.h"
 
-#define DB_NAME "bitgate_test"
+#define DB_NAME PG_FIXTURE_DB
 #define DB_USER "bitgate"
+/* the user that must give PG_FIXTURE_PASSWORD (pg_hba.conf: scram-sha-256 over TCP) */
+#define PW_USER "bitgate_pw"
 /* nobody and nogroup on Debian: the server refuses to run as root */
 #define NOBODY 65534
 /* a port taken between free_port and the server's bind: try another */
@@ -156,6 +159,34 @@ static int start_server(const char *data)
 	}
 }
 
+/* pg_hba.conf's first line: PW_USER over TCP gives its password (the rest trust). */
+static void require_password(const char *data)
+{
+	char path[320];
+	struct bg_buf b = BG_BUF_INIT;
+	snprintf(path, sizeof(path), "%s/pg_hba.conf", data);
+	TF_CHECK(bg_buf_puts(&b, "host all " PW_USER " 127.0.0.1/32 scram-sha-256\n") == 0 &&
+			 bg_fs_read(&b, path) == 0,
+		 "reading %s: %s", path, bg_error_last());
+	FILE *f = fopen(path, "w"); /* in place: its owner stays the server's */
+	TF_CHECK(f && fwrite(b.ptr, 1, b.len, f) == b.len && fclose(f) == 0, "writing %s", path);
+	bg_buf_free(&b);
+}
+
+/* PW_USER, with PG_FIXTURE_PASSWORD, allowed all the first user may. */
+static void make_password_user(void)
+{
+	struct db_sql *admin;
+	int rc = db_sql_open_pg(&admin, srv.conninfo);
+	TF_CHECK(rc == 0, "connecting to the test server: %s", bg_error_last());
+	rc = db_sql_exec(admin,
+			 "SET password_encryption = 'scram-sha-256'; CREATE ROLE " PW_USER
+			 " LOGIN SUPERUSER PASSWORD '" PG_FIXTURE_PASSWORD "'",
+			 "making the password user");
+	db_sql_close(admin);
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+}
+
 /* A server in a new scratch directory, with database DB_NAME: srv.conninfo. */
 static void start(void)
 {
@@ -166,12 +197,14 @@ static void start(void)
 	snprintf(data, sizeof(data), "%s/data", srv.dir);
 	tool("initdb", (const char *const[]){"-D", data, "-U", DB_USER, "--auth=trust", "-E",
 					     "UTF8", "--locale=C", "-N", NULL});
+	require_password(data);
 	snprintf(port, sizeof(port), "%d", start_server(data));
 	srv.started = 1;
 	tool("createdb",
 	     (const char *const[]){"-h", srv.dir, "-p", port, "-U", DB_USER, DB_NAME, NULL});
 	snprintf(srv.conninfo, sizeof(srv.conninfo), "host=%s port=%s dbname=%s user=%s", srv.dir,
 		 port, DB_NAME, DB_USER);
+	make_password_user();
 }
 
 /* The state file's conninfo and directory (two lines): 1, or 0 when there is none. */
@@ -207,6 +240,48 @@ const char *pg_fixture_conninfo(void)
 	atexit(stop_at_exit);
 	start();
 	return srv.conninfo;
+}
+
+const char *pg_fixture_new_db(const char *tag)
+{
+	static char conninfo[768];
+	char schema[64], sql[200];
+	int n = snprintf(schema, sizeof(schema), "t%ld_", (long)getpid());
+	for (const char *p = tag; *p && n < (int)sizeof(schema) - 1; p++)
+		schema[n++] = isalnum((unsigned char)*p) ? (char)tolower((unsigned char)*p) : '_';
+	schema[n] = '\0';
+	const char *server = pg_fixture_conninfo();
+	struct db_sql *admin;
+	int rc = db_sql_open_pg(&admin, server);
+	TF_CHECK(rc == 0, "connecting to the test server: %s", bg_error_last());
+	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
+		 schema);
+	rc = db_sql_exec(admin, sql, "making the case's schema");
+	db_sql_close(admin);
+	TF_CHECK(rc == 0, "%s", bg_error_last());
+	snprintf(conninfo, sizeof(conninfo), "%s options=-csearch_path=%s", server, schema);
+	return conninfo;
+}
+
+static char tcp_conninfo[256];
+
+const char *pg_fixture_tcp_conninfo(const char *password)
+{
+	const char *port = strstr(pg_fixture_conninfo(), "port=");
+	TF_CHECK(port, "no port in %s", srv.conninfo);
+	snprintf(tcp_conninfo, sizeof(tcp_conninfo),
+		 "host=127.0.0.1 port=%d dbname=" DB_NAME " user=" PW_USER
+		 " password=%s connect_timeout=10",
+		 atoi(port + 5), password);
+	return tcp_conninfo;
+}
+
+const char *pg_fixture_dead_conninfo(const char *password)
+{
+	snprintf(tcp_conninfo, sizeof(tcp_conninfo),
+		 "postgresql://" PW_USER ":%s@127.0.0.1:%d/" DB_NAME "?connect_timeout=10",
+		 password, free_port());
+	return tcp_conninfo;
 }
 
 void pg_fixture_setup(void)

@@ -2,7 +2,6 @@
  * same bytes, importing twice adds nothing, a malformed line stores nothing. The import
  * benchmark runs only with BG_DB_IMPORT_BENCH=1 and asserts no time. */
 #include <cjson/cJSON.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +42,14 @@ static void tmp_path(const struct tmp *t, const char *name, char *out, size_t si
  * file for a broken export, in a fresh directory. */
 struct io_paths {
 	struct tmp t;
-	char pa[300], pb[300], ea[300], eb[300], bad[300];
+	char pa[768], pb[768], ea[300], eb[300], bad[300];
 };
 
 static void io_paths_init(struct io_paths *f)
 {
 	tmp_init(&f->t);
-	tmp_path(&f->t, "a.db", f->pa, sizeof(f->pa));
-	tmp_path(&f->t, "b.db", f->pb, sizeof(f->pb));
+	db_test_target(f->pa, sizeof(f->pa), f->t.dir, "a.db");
+	db_test_target(f->pb, sizeof(f->pb), f->t.dir, "b.db");
 	tmp_path(&f->t, "a.jsonl", f->ea, sizeof(f->ea));
 	tmp_path(&f->t, "b.jsonl", f->eb, sizeof(f->eb));
 	tmp_path(&f->t, "bad.jsonl", f->bad, sizeof(f->bad));
@@ -525,8 +524,8 @@ static void check_dangling_decision_refused(struct io_paths *io, const char *xa)
 	fclose(f);
 	struct bg_db *e;
 	struct bg_import_stats st;
-	char pe[300];
-	tmp_path(&io->t, "e.db", pe, sizeof(pe));
+	char pe[768];
+	db_test_target(pe, sizeof(pe), io->t.dir, "e.db");
 	CHECK_OK(bg_db_open(&e, pe));
 	TF_CHECK_EQ(import_from(e, io->bad, &st), BG_EINPUT);
 	TF_CHECK(strstr(bg_error_last(), "bad.jsonl:6") && strstr(bg_error_last(), "no-such-run"),
@@ -569,8 +568,8 @@ TF_TEST(db__export_import_decisions)
 
 	/* into a database that already has other runs with the same ids: all or nothing */
 	struct bg_db *c;
-	char pc[300];
-	tmp_path(&io.t, "c.db", pc, sizeof(pc));
+	char pc[768];
+	db_test_target(pc, sizeof(pc), io.t.dir, "c.db");
 	CHECK_OK(bg_db_open(&c, pc));
 	struct bg_import_stats st;
 	CHECK_OK(import_from(c, io.ea, &st));
@@ -833,9 +832,9 @@ TF_TEST(db__import_bench)
 	if (!on || strcmp(on, "1"))
 		TF_SKIP("set BG_DB_IMPORT_BENCH=1 to time importing 1,000,000 samples");
 	struct tmp t;
-	char pdb[300], file[300];
+	char pdb[768], file[300];
 	tmp_init(&t);
-	tmp_path(&t, "bench.db", pdb, sizeof(pdb));
+	db_test_target(pdb, sizeof(pdb), t.dir, "bench.db");
 	tmp_path(&t, "bench.jsonl", file, sizeof(file));
 	write_bench_file(file, 100, 100, 100);
 	struct bg_db *db;

@@ -12,7 +12,7 @@
 #include "tf.h"
 
 struct fx {
-	char dir[256], path[320];
+	char dir[256], path[768];
 	struct bg_db *db;
 	int64_t machine;
 	char sha[6][41];
@@ -21,7 +21,7 @@ struct fx {
 static void fx_open(struct fx *f)
 {
 	tf_tmpdir_in(f->dir, sizeof(f->dir), "bgnightly");
-	snprintf(f->path, sizeof(f->path), "%s/bitgate.db", f->dir);
+	db_test_target(f->path, sizeof(f->path), f->dir, "bitgate.db");
 	CHECK_OK(bg_db_open(&f->db, f->path));
 	struct bg_machine_rec m = {.fingerprint = "fp-n", .hostname = "h", .cpu = "cpu",
 				   .flags = "avx2", .cores = 2, .os = "Linux"};

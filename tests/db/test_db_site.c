@@ -10,7 +10,7 @@
 #include "tf.h"
 
 struct fx {
-	char dir[256], path[320];
+	char dir[256], path[768];
 	struct bg_db *db;
 	int64_t machine;
 	char sha[3][41];
@@ -19,7 +19,7 @@ struct fx {
 static void fx_open(struct fx *f)
 {
 	tf_tmpdir_in(f->dir, sizeof(f->dir), "bgsite");
-	snprintf(f->path, sizeof(f->path), "%s/bitgate.db", f->dir);
+	db_test_target(f->path, sizeof(f->path), f->dir, "bitgate.db");
 	CHECK_OK(bg_db_open(&f->db, f->path));
 	struct bg_machine_rec m = {.fingerprint = "fp-s",
 				   .hostname = "h",
