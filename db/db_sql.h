@@ -19,16 +19,25 @@ struct db_sql_stmt;
 
 /* --- connection (the engine's side: opening, pragmas, locking) ------------------------- */
 
-/* Opens (creating when missing) the database at path, ready for use: SQLite in WAL mode
- * with foreign keys on and a busy timeout. BG_EDB "PATH: what failed: engine message". */
-int db_sql_open(struct db_sql **out, const char *path);
+/* 1 when target names a PostgreSQL database rather than a SQLite file: a URI
+ * (postgresql://... or postgres://...) or a libpq conninfo, which starts with one of its
+ * keywords and '=' (host=, hostaddr=, port=, dbname=, user=, service=); 0 for a path. */
+int db_sql_is_server(const char *target);
+
+/* Opens the database target names (db_sql_is_server): a SQLite file, created when missing,
+ * in WAL mode with foreign keys on and a busy timeout; or a PostgreSQL database
+ * (db_sql_open_pg). BG_EDB "NAME: what failed: engine message". */
+int db_sql_open(struct db_sql **out, const char *target);
 
 /* Connects to the PostgreSQL database conninfo names (a libpq URI postgresql://... or
  * "host=... dbname=..."), ready for use: its schema-version table made when missing. The
  * connection's name (db_sql_path) is its host, port and database, never its password.
- * BG_EDB "postgresql://HOST:PORT/DB: what failed: server message". Only the tests open
- * one yet: bg_db_open stays on SQLite until db/'s migrations speak PostgreSQL. */
+ * BG_EDB "postgresql://HOST:PORT/DB: what failed: server message". */
 int db_sql_open_pg(struct db_sql **out, const char *conninfo);
+
+/* The connection's engine: "SQLite" or "PostgreSQL", for the few places where db/'s SQL must
+ * differ (the check's engine-own part, row locks of the work queue). */
+const char *db_sql_engine(const struct db_sql *c);
 
 /* Closes c; NULL is fine. Finalize its statements first (bg_db_close does). */
 void db_sql_close(struct db_sql *c);
