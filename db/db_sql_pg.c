@@ -16,6 +16,8 @@
 #include "bg_buf.h"
 #include "bg_error.h"
 
+/* Seconds to wait for the server when the conninfo does not say. */
+#define CONNECT_TIMEOUT "10"
 /* A writer waits this long for another one, as SQLite's busy timeout. */
 #define LOCK_TIMEOUT "30s"
 /* The advisory lock every bitgate writer takes in begin_write: "bitg". */
@@ -178,6 +180,16 @@ static int make_schema_table(struct db_sql *c)
 	return err < 0 && (!strcmp(code, "23505") || !strcmp(code, "42P07")) ? 0 : err;
 }
 
+/* PQconnectdb(conninfo), giving up after CONNECT_TIMEOUT seconds unless conninfo or
+ * $PGCONNECT_TIMEOUT says otherwise (libpq alone waits as long as TCP does). */
+static PGconn *connect(const char *conninfo)
+{
+	const char *env = getenv("PGCONNECT_TIMEOUT");
+	const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *const values[] = {env && *env ? env : CONNECT_TIMEOUT, conninfo, NULL};
+	return PQconnectdbParams(keys, values, 1); /* conninfo's own words win */
+}
+
 int db_sql_pg_open(struct db_sql **out, const char *conninfo)
 {
 	struct pg_conn *c = calloc(1, sizeof(*c));
@@ -188,7 +200,7 @@ int db_sql_pg_open(struct db_sql **out, const char *conninfo)
 	c->base.ops = &db_sql_pg_ops;
 	if ((err = read_password(conninfo, &c->password)) < 0)
 		goto done;
-	if (!(c->pg = PQconnectdb(conninfo)) || !(c->base.path = conn_name(c->pg))) {
+	if (!(c->pg = connect(conninfo)) || !(c->base.path = conn_name(c->pg))) {
 		err = bg_error_oom();
 		goto done;
 	}

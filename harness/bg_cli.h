@@ -34,7 +34,7 @@ struct bg_cmd_info {
 /* Options common to every command. */
 struct bg_global {
 	const char *repo; /* --repo DIR */
-	const char *db;   /* --db FILE */
+	const char *db;   /* --db FILE|URI, else $BITGATE_DB */
 	int quiet;        /* --quiet: errors only */
 	int verbose;      /* --verbose: also each command run and each file written */
 };

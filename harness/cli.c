@@ -23,8 +23,11 @@ static int help_wanted;
 static const struct bg_opt common_opts[] = {
 	{"repo", 0, BG_OPT_STR, &global.repo, "DIR",
 	 "repository to work on (default: the one containing the current directory)"},
-	{"db", 0, BG_OPT_STR, &global.db, "FILE",
-	 "database (default: .bitgate/bitgate.db in the repository)"},
+	{"db", 0, BG_OPT_STR, &global.db, "FILE|URI",
+	 "database: a SQLite file, or a PostgreSQL URI (postgresql://USER@HOST:PORT/DB?sslmode="
+	 "require) or conninfo (host=... dbname=...) whose password comes from ~/.pgpass or "
+	 "$PGPASSWORD rather than the command line (default: $BITGATE_DB, else "
+	 ".bitgate/bitgate.db in the repository)"},
 	{"quiet", 'q', BG_OPT_FLAG, &global.quiet, NULL, "print errors only"},
 	{"verbose", 'v', BG_OPT_FLAG, &global.verbose, NULL,
 	 "also print every command run and file written"},

@@ -1,6 +1,7 @@
 /* bitgate: a performance-regression gate. This file is the command table and the dispatch
  * to one cmd_<name>.c per subcommand (as git does it). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bg_app.h"
@@ -36,16 +37,18 @@ static const struct bg_cmd cmds[] = {
 	{"site", cmd_site, OPENS_DB,
 	 "render the nightly dashboard of every machine in the database (measures nothing)"},
 	{"cache", cmd_cache, OPENS_DB, "list or prune the build cache (ls | prune)"},
-	{"db", cmd_db, OPENS_DB, "export, import or check the database (export | import | check)"},
+	{"db", cmd_db, OPENS_DB,
+	 "export, import, copy or check the database (export | import | copy | check)"},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bitgate [--repo DIR] [--db FILE] [-q | -v] COMMAND [ARGS]\n"
+	fprintf(f, "usage: bitgate [--repo DIR] [--db FILE|URI] [-q | -v] COMMAND [ARGS]\n"
 		   "       bitgate help COMMAND | bitgate COMMAND --help | bitgate --version\n\n"
 		   "A performance-regression gate for low-bit inference kernels: builds commits\n"
 		   "through libgit2, runs their benchmarks and tests, keeps every raw sample in\n"
-		   "SQLite.\n\ncommands:\n");
+		   "SQLite (a file, the default) or a PostgreSQL a fleet of runners shares\n"
+		   "(--db postgresql://USER@HOST/DB, or $BITGATE_DB).\n\ncommands:\n");
 	for (size_t i = 0; i < BG_COUNTOF(cmds); i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f, "\nexit status: 0 ok, 1 a gate failed, 2 usage or bad input, 3 infrastructure "
@@ -110,6 +113,9 @@ int main(int argc, char **argv)
 		printf("bitgate %s\n", BITGATE_VERSION);
 		return BG_EXIT_OK;
 	}
+	const char *env_db = getenv("BITGATE_DB");
+	if (!bg_cli_global()->db && env_db && *env_db)
+		bg_cli_global()->db = env_db; /* --db wins */
 	if (i >= argc) {
 		usage(stderr);
 		return BG_EXIT_USAGE;
