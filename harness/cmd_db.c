@@ -1,5 +1,5 @@
-/* bitgate db: pooling results of several machines (export / import as JSON lines) and an
- * integrity check. */
+/* bitgate db: pooling results of several machines (export / import as JSON lines), copying a
+ * history between two databases (harness/copy.c), and an integrity check. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,20 +8,27 @@
 
 #include "bg_app.h"
 #include "bg_cmds.h"
+#include "bg_copy.h"
 #include "bg_error.h"
 #include "bg_log.h"
 #include "bg_report.h"
 
 static const struct bg_cmd_info info = {
 	"db",
-	"bitgate db export [--since WHEN] [-o FILE] | import FILE... | check",
+	"bitgate db export [--since WHEN] [-o FILE] | import FILE... | check\n"
+	"       bitgate db copy [--from DB] --to DB [--since WHEN]",
 	"export writes every run (with its machine, commit, build, samples, tests and errors)\n"
 	"as one JSON object per line, then every decision of compare and ci (naming its runs\n"
 	"by uuid); import merges such files into this database (a run or decision already\n"
 	"present is skipped, so importing twice adds nothing; a file is all or nothing);\n"
-	"check runs SQLite's integrity and foreign-key checks and bitgate's own.",
+	"copy moves a history from one database to another, either a SQLite file or a\n"
+	"PostgreSQL database (--from defaults to this one, --db): the export of --from is\n"
+	"imported into --to (created when a missing file) through a temporary file, all or\n"
+	"nothing, so copying twice adds nothing; check runs SQLite's integrity and foreign-key\n"
+	"checks and bitgate's own.",
 	"WHEN is a date (2026-11-24), a date and time (2026-11-24T13:00:00, UTC) or Unix\n"
-	"seconds.\n\n"
+	"seconds. DB is a path or a PostgreSQL URI or conninfo, as --db takes it\n"
+	"(postgresql://user@host/bitgate?sslmode=require); a password in it is never printed.\n\n"
 	"exit status: 0 done (check: clean); 2 bad usage or a malformed import file; 3 the\n"
 	"database is unusable or damaged.\n",
 };
@@ -98,11 +105,44 @@ static int check(struct bg_app *app)
 	return rc;
 }
 
+/* bitgate db copy: from (NULL: the app's database) into to. */
+static int copy(struct bg_app *app, const char *from, const char *to, int64_t since)
+{
+	struct bg_copy_stats st;
+	int rc = bg_copy_run(from ? from : app->db_path, to, since, &st);
+	if (rc == 0)
+		bg_log_info("copied %zu run%s (%zu samples) and %zu decision%s; %zu run%s and %zu "
+			    "decision%s already there (%zu runs and %zu decisions read)",
+			    st.imp.runs_added, st.imp.runs_added == 1 ? "" : "s",
+			    st.imp.samples_added, st.imp.decisions_added,
+			    st.imp.decisions_added == 1 ? "" : "s", st.imp.runs_present,
+			    st.imp.runs_present == 1 ? "" : "s", st.imp.decisions_present,
+			    st.imp.decisions_present == 1 ? "" : "s", st.runs_read,
+			    st.decisions_read);
+	return rc;
+}
+
+/* copy's options: --from and --to with copy only, --to required. */
+static int check_copy_usage(const char *sub, const char *from, const char *to)
+{
+	int is_copy = !strcmp(sub, "copy");
+	if (!is_copy && (from || to))
+		return bg_cli_usage_error(&info, "--from and --to go with copy only");
+	if (is_copy && !to)
+		return bg_cli_usage_error(&info, "copy needs --to DB");
+	if (is_copy && from && !*from)
+		return bg_cli_usage_error(&info, "--from: an empty name");
+	if (is_copy && !*to)
+		return bg_cli_usage_error(&info, "--to: an empty name");
+	return 0;
+}
+
 /* The subcommand and its arguments against what each takes: 0 or the usage error's status. */
 static int check_usage(const char *sub, int npos, const char *since_s, int64_t *since)
 {
-	if (strcmp(sub, "export") && strcmp(sub, "import") && strcmp(sub, "check"))
-		return bg_cli_usage_error(&info, "expected export, import or check");
+	if (strcmp(sub, "export") && strcmp(sub, "import") && strcmp(sub, "check") &&
+	    strcmp(sub, "copy"))
+		return bg_cli_usage_error(&info, "expected export, import, copy or check");
 	if (!strcmp(sub, "import") && npos < 2)
 		return bg_cli_usage_error(&info, "import needs at least one FILE");
 	if (strcmp(sub, "import") && npos > 1)
@@ -115,10 +155,13 @@ static int check_usage(const char *sub, int npos, const char *since_s, int64_t *
 
 int cmd_db(struct bg_app *app, int argc, char **argv)
 {
-	const char *since_s = NULL, *out_path = NULL;
+	const char *since_s = NULL, *out_path = NULL, *from = NULL, *to = NULL;
 	const struct bg_opt opts[] = {
 		{"since", 0, BG_OPT_STR, &since_s, "WHEN",
-		 "export: runs started and decisions made at or after WHEN"},
+		 "export, copy: runs started and decisions made at or after WHEN"},
+		{"from", 0, BG_OPT_STR, &from, "DB",
+		 "copy: the database to copy (default: this one, --db)"},
+		{"to", 0, BG_OPT_STR, &to, "DB", "copy: the database to copy into"},
 		{"output", 'o', BG_OPT_STR, &out_path, "FILE",
 		 "export: write to FILE (default stdout)"},
 		BG_OPT_ROW_END,
@@ -132,9 +175,16 @@ int cmd_db(struct bg_app *app, int argc, char **argv)
 	int64_t since = 0;
 	int status = check_usage(sub, npos, since_s, &since);
 	if (!status)
+		status = check_copy_usage(sub, from, to);
+	/* a copy with --from needs neither this database nor a repository */
+	if (!status && !strcmp(sub, "copy") && from)
+		bg_log_init(bg_cli_global()->quiet, bg_cli_global()->verbose);
+	else if (!status)
 		status = bg_app_setup(app);
 	if (!status) {
-		if (!strcmp(sub, "export"))
+		if (!strcmp(sub, "copy"))
+			rc = copy(app, from, to, since);
+		else if (!strcmp(sub, "export"))
 			rc = export(app, out_path, since);
 		else if (!strcmp(sub, "import"))
 			rc = import(app, pos + 1, npos - 1);
