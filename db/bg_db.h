@@ -425,4 +425,80 @@ int bg_db_regression_list(struct bg_db *db, int64_t machine_id, struct bg_regres
 void bg_db_regression_clear(struct bg_regression_rec *r);
 void bg_db_regression_list_free(struct bg_regression_rec *v, size_t n);
 
+/* --- the work queue of a fleet (db_queue.c) ------------------------------------------ */
+
+/* Runners of one pool (bitgate nightly --claim) share the commits to measure through the
+ * queue: each claims one under a lease, renews the lease while it works and releases it
+ * when done; a claim whose lease ran out (its runner died) is taken back and claimed again,
+ * at most BG_QUEUE_MAX_ATTEMPTS times. Leases are on the database's clock (milliseconds),
+ * so the runners' clocks need not agree. Claims are one at a time: SQLite's write
+ * transaction serializes them (processes of one machine); PostgreSQL's use SELECT ... FOR
+ * UPDATE SKIP LOCKED, so runners never wait on each other's claims. A commit stays in the
+ * queue once done: queueing it again in the same pool adds nothing. */
+
+/* Claims of one commit after which a lease that runs out fails it instead of queueing it
+ * again (a commit that kills its runner each time is not retried forever). */
+#define BG_QUEUE_MAX_ATTEMPTS 3
+
+/* One claimed commit, as bg_db_queue_claim hands it. */
+struct bg_queue_claim {
+	int64_t id;          /* the queue's row */
+	char sha[72];        /* the commit to measure */
+	int attempts;        /* claims of the row so far, this one included: with the runner,
+				what renew and release check, so a claim taken back and made again
+				is not mistaken for this one */
+	int64_t lease_until; /* when the lease runs out (ms, database clock) */
+};
+
+/* How many commits of a pool's queue are in each state. */
+struct bg_queue_counts {
+	size_t queued, claimed, done, failed;
+};
+
+/* Queues shas[0..n) for pool (kind "nightly" or "bisect"), each after everything queued
+ * before and in the order given (the first is claimed first). A commit already in the
+ * pool's queue stays as it is, unless its last claim failed: it is queued again. With
+ * only_when_idle, nothing is added while the pool has commits queued or claimed (the
+ * runners of one nightly share the batch the first of them queued). *added (may be NULL):
+ * commits queued. One transaction. */
+int bg_db_queue_enqueue(struct bg_db *db, const char *pool, const char *kind,
+			const char *const *shas, size_t n, int only_when_idle, size_t *added);
+
+/* Takes back the pool's claims whose lease ran out: queued again, or failed after
+ * BG_QUEUE_MAX_ATTEMPTS claims; *n (may be NULL) how many. bg_db_queue_claim does this
+ * first. One transaction. */
+int bg_db_queue_take_back(struct bg_db *db, const char *pool, const char *kind, size_t *n);
+
+/* Claims the pool's first queued commit for runner (a name unique to the process) with a
+ * lease of lease_ms: *found 1 and *out filled, or *found 0 when none is queued; then *held
+ * (may be NULL) counts the pool's claims whose lease has not run out, the other runners'
+ * work (wait for them: one may yet be taken back). *taken_back (may be NULL): expired
+ * claims taken back first. One transaction. */
+int bg_db_queue_claim(struct bg_db *db, const char *pool, const char *kind, const char *runner,
+		      int64_t lease_ms, struct bg_queue_claim *out, int *found, size_t *held,
+		      size_t *taken_back);
+
+/* Extends c's lease to lease_ms from now. BG_EINFRA naming the commit, the pool and the
+ * runner when runner no longer holds c (it ran out and was taken back): the lease is lost,
+ * another runner measures the commit. */
+int bg_db_queue_renew(struct bg_db *db, struct bg_queue_claim *c, const char *runner,
+		      int64_t lease_ms);
+
+/* Releases c: done (measured, or found unmeasurable) or failed (queued again by the next
+ * bg_db_queue_enqueue), recording run_uuid (may be NULL), whose run gets the pool's name.
+ * BG_EINFRA as bg_db_queue_renew when runner no longer holds c: nothing changes then. One
+ * transaction. */
+int bg_db_queue_release(struct bg_db *db, const struct bg_queue_claim *c, const char *runner,
+			int done, const char *run_uuid);
+
+/* The states of the pool's queue of kind. */
+int bg_db_queue_counts(struct bg_db *db, const char *pool, const char *kind,
+		       struct bg_queue_counts *out);
+
+/* As bg_db_commits_measured (kind's runs, not the working tree's, bisect's left out), for
+ * a pool: state[i] of shas[i] from the runs the pool's claims made, on any machine, and
+ * the runs made without a pool on machine_id. */
+int bg_db_queue_measured(struct bg_db *db, const char *pool, int64_t machine_id, const char *kind,
+			 const char *const *shas, size_t n, int *state);
+
 #endif

@@ -200,6 +200,28 @@ static const char *const migrations[] = {
 	"	SELECT id, 0, 'strict', strict_run_id FROM decisions WHERE strict_run_id IS NOT "
 	"NULL;\n"
 	"UPDATE decisions SET strict_run_id = NULL;\n",
+	/* 5: the work queue of a fleet (bitgate nightly --claim): one row per commit a pool of
+	 * runners is to measure, claimed by one runner at a time under a lease (milliseconds
+	 * on the database's clock, so runners' clocks need not agree) and kept once done, so a
+	 * pool never queues a commit twice; runs.pool names the pool whose claim made the run
+	 * (NULL: a run made without one, which counts for every pool of its machine) */
+	"CREATE TABLE queue (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	pool TEXT NOT NULL,\n"
+	"	kind TEXT NOT NULL CHECK (kind IN ('nightly', 'bisect')),\n"
+	"	sha TEXT NOT NULL,\n"
+	"	position INTEGER NOT NULL,\n"
+	"	state TEXT NOT NULL CHECK (state IN ('queued', 'claimed', 'done', 'failed')),\n"
+	"	runner TEXT,\n"
+	"	lease_until INTEGER,\n"
+	"	attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"	run_uuid TEXT,\n"
+	"	enqueued INTEGER NOT NULL,\n"
+	"	updated INTEGER NOT NULL,\n"
+	"	UNIQUE (pool, kind, sha)\n"
+	") STRICT;\n"
+	"CREATE INDEX queue_next ON queue (pool, kind, state, position);\n"
+	"ALTER TABLE runs ADD COLUMN pool TEXT;\n",
 };
 
 #define SCHEMA_VERSION ((int)BG_COUNTOF(migrations))
