@@ -1,5 +1,6 @@
 /* bitgate site: the dashboard of every machine in a database, rendered without a repository
- * from nightly runs of two machines stored through bg_db_* (each with its own regression). */
+ * from nightly runs of two machines stored through bg_db_* (each with its own regression),
+ * in a SQLite file and in a database of the run's PostgreSQL server (pg_fixture.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "bg_error.h"
 #include "bg_fs.h"
 #include "it_fixture.h"
+#include "pg_fixture.h"
 #include "tf.h"
 
 #define N_COMMITS 12
@@ -50,13 +52,16 @@ static void store_run(struct bg_db *db, struct fleet *fl, int m, int i)
 }
 
 /* Two machines, one line of commits (each the first parent of the next), every commit
- * measured by both. */
-static void fleet_init(struct fleet *fl, const char *tag)
+ * measured by both, in the database server names (NULL: a SQLite file). */
+static void fleet_init(struct fleet *fl, const char *tag, const char *server)
 {
 	memset(fl, 0, sizeof(*fl));
 	tf_tmpdir_in(fl->f.root, sizeof(fl->f.root), tag);
 	snprintf(fl->f.repo, sizeof(fl->f.repo), "%s", fl->f.root);
-	snprintf(fl->f.db, sizeof(fl->f.db), "%s/fleet.db", fl->f.root);
+	if (server)
+		snprintf(fl->f.db, sizeof(fl->f.db), "%s", server);
+	else
+		snprintf(fl->f.db, sizeof(fl->f.db), "%s/fleet.db", fl->f.root);
 	snprintf(fl->site, sizeof(fl->site), "%s/site", fl->f.root);
 	struct bg_db *db;
 	TF_CHECK(bg_db_open(&db, fl->f.db) == 0, "%s", bg_error_last());
@@ -138,34 +143,49 @@ static void check_pages(struct fleet *fl)
 	bg_buf_free(&index);
 }
 
-TF_TEST(integration__site_renders_every_machine)
+static void renders_every_machine(struct fleet *fl)
 {
-	struct fleet fl;
-	fleet_init(&fl, "site-fleet");
-	EXPECT_EXIT(0, bitgate(&fl.f, "site", "--site", fl.site, NULL));
+	EXPECT_EXIT(0, bitgate(&fl->f, "site", "--site", fl->site, NULL));
 	TF_CHECK(strstr(out_text.ptr, "site: 2 machines, 2 series, 2 regressions (2 open)"),
 		 "summary:\n%s", out_text.ptr);
 	for (int m = 0; m < 2; m++) {
 		char want[200];
 		snprintf(want, sizeof(want),
 			 "between %.10s and %.10s (ns, lower is better: it rose) on %s",
-			 fl.sha[step_at[m] - 1], fl.sha[step_at[m]], cpus[m]);
+			 fl->sha[step_at[m] - 1], fl->sha[step_at[m]], cpus[m]);
 		TF_CHECK(strstr(out_text.ptr, want), "no line '%s' in:\n%s", want, out_text.ptr);
 	}
 	TF_CHECK(strstr(err_text.ptr, "no bitgate.json"), "the defaults not said:\n%s",
 		 err_text.ptr);
-	check_regressions(&fl);
-	check_pages(&fl);
+	check_regressions(fl);
+	check_pages(fl);
 	/* a second rendering finds the same and stores nothing new */
-	EXPECT_EXIT(0, bitgate(&fl.f, "site", "--site", fl.site, NULL));
-	check_regressions(&fl);
+	EXPECT_EXIT(0, bitgate(&fl->f, "site", "--site", fl->site, NULL));
+	check_regressions(fl);
+}
+
+TF_TEST(integration__site_renders_every_machine)
+{
+	struct fleet fl;
+	fleet_init(&fl, "site-fleet", NULL);
+	renders_every_machine(&fl);
+	bg_fs_rmtree(fl.f.root);
+}
+
+TF_TEST(integration__site_renders_every_machine_pg)
+{
+	char server[600];
+	snprintf(server, sizeof(server), "%s", pg_fixture_new_db("site"));
+	struct fleet fl;
+	fleet_init(&fl, "site-fleet-pg", server);
+	renders_every_machine(&fl);
 	bg_fs_rmtree(fl.f.root);
 }
 
 TF_TEST(integration__site_bad_input_is_named)
 {
 	struct fleet fl;
-	fleet_init(&fl, "site-bad");
+	fleet_init(&fl, "site-bad", NULL);
 	char missing[700];
 	snprintf(missing, sizeof(missing), "%s/nope.json", fl.f.root);
 	EXPECT_EXIT(2, bitgate(&fl.f, "site", "--config", missing, NULL));
