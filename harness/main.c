@@ -113,7 +113,10 @@ int main(int argc, char **argv)
 		printf("bitgate %s\n", BITGATE_VERSION);
 		return BG_EXIT_OK;
 	}
-	const char *env_db = getenv("BITGATE_DB");
+	/* kept here and taken out of the environment: the URI may hold a password, and every
+	 * build step, benchmark and test of a measured commit inherits bitgate's environment */
+	const char *env_db = getenv("BITGATE_DB") ? bg_strdup(getenv("BITGATE_DB")) : NULL;
+	unsetenv("BITGATE_DB");
 	if (!bg_cli_global()->db && env_db && *env_db)
 		bg_cli_global()->db = env_db; /* --db wins */
 	if (i >= argc) {
