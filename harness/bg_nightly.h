@@ -17,6 +17,9 @@ struct bg_nightly_opts {
 	int depth;                /* first-parent commits the dashboard covers, newest back */
 	int png;                  /* PNG plots beside the SVG ones */
 	int bisect;               /* bisect each open regression whose range holds several */
+	int claim;                /* share the commits with the pool's other runners (the queue) */
+	const char *pool;         /* with claim: the pool (NULL: the machine class) */
+	int lease_s;              /* with claim: each claim's lease, renewed every third */
 	struct bg_engine_opts eo; /* how each commit is measured (kind "nightly") */
 };
 

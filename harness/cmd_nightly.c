@@ -7,6 +7,7 @@
 #include "bg_cli.h"
 #include "bg_cmds.h"
 #include "bg_error.h"
+#include "bg_fleet.h"
 #include "bg_nightly.h"
 
 static const struct bg_cmd_info info = {
@@ -28,13 +29,22 @@ static const struct bg_cmd_info info = {
 	"suspect, the bisect's runs become points of the series, and the analysis runs again\n"
 	"so the range narrows to it. A regression the analysis no longer finds over the same\n"
 	"commits is removed; one whose range moved keeps its identity and suspect.\n\n"
+	"A fleet: with --claim, any number of runners of one pool (--pool; default their\n"
+	"machine class, from the fingerprint) share the commits through the database (--db, a\n"
+	"PostgreSQL URI for runners on several machines): the first queues the commits it\n"
+	"would measure, then each claims one at a time under a lease (--lease), renewed while\n"
+	"it works, until none is left, waiting for the others' claims (a runner that died\n"
+	"loses its claim when the lease runs out, and another takes the commit). A commit is\n"
+	"measured once per pool; runners of different pools each measure every commit. Each\n"
+	"runner then analyses and renders the site as without --claim.\n\n"
 	"exit status: 0 done (whatever the dashboard shows); 2 bad usage, an unknown branch or an\n"
 	"unusable bitgate.json; 3 a commit could not be measured for another reason than its\n"
 	"build, the site could not be written, or bitgate was interrupted.\n\n"
 	"examples:\n"
 	"  bitgate nightly --site public/\n"
 	"  bitgate nightly --max-commits 0 --site public/    (analyse and render only)\n"
-	"  bitgate nightly --max-commits 20 --bisect\n",
+	"  bitgate nightly --max-commits 20 --bisect\n"
+	"  bitgate --db postgresql://bench@db/bitgate nightly --claim --max-commits 50\n",
 };
 
 int cmd_nightly(struct bg_app *app, int argc, char **argv)
@@ -42,7 +52,9 @@ int cmd_nightly(struct bg_app *app, int argc, char **argv)
 	struct bg_nightly_opts o = {
 		.max_commits = 5,
 		.depth = 1000,
+		.lease_s = 300,
 		.eo = {.kind = "nightly", .repetitions = 3, .tests = 1, .pin_cpu = -1}};
+	int lease = -1;
 	const struct bg_opt opts[] = {
 		{"branch", 'b', BG_OPT_STR, &o.branch, "NAME",
 		 "the branch to follow (default: bitgate.json's default_branch, else main)"},
@@ -56,6 +68,12 @@ int cmd_nightly(struct bg_app *app, int argc, char **argv)
 		{"bisect", 0, BG_OPT_FLAG, &o.bisect, NULL,
 		 "bisect each open regression whose range holds several commits (see bitgate "
 		 "bisect)"},
+		{"claim", 0, BG_OPT_FLAG, &o.claim, NULL,
+		 "share the commits with the other runners of the pool through the database"},
+		{"pool", 0, BG_OPT_STR, &o.pool, "NAME",
+		 "with --claim: the pool to join (default: this machine's class)"},
+		{"lease", 0, BG_OPT_INT, &lease, "SECONDS",
+		 "with --claim: a claim's lease, renewed every third of it (default 300)"},
 		BG_OPT_ROW_REPETITIONS(&o.eo.repetitions,
 				       "bench rounds stored per commit (default 3)"),
 		BG_OPT_ROW_TESTS(&o.eo.tests, "run the test suites (default: on)"),
@@ -69,8 +87,19 @@ int cmd_nightly(struct bg_app *app, int argc, char **argv)
 		return status;
 	if (bg_cli_check_range(&info, "max-commits", o.max_commits, 0, 100000) ||
 	    bg_cli_check_range(&info, "depth", o.depth, 1, 1000000) ||
-	    bg_cli_check_range(&info, "repetitions", o.eo.repetitions, 1, BG_REPETITIONS_MAX))
+	    bg_cli_check_range(&info, "repetitions", o.eo.repetitions, 1, BG_REPETITIONS_MAX) ||
+	    (lease != -1 && bg_cli_check_range(&info, "lease", lease, 1, 86400)))
 		return BG_EXIT_USAGE;
+	if (o.claim && o.bisect)
+		return bg_cli_usage_error(&info, "--bisect with --claim: bisecting through the "
+						 "pool's queue is not built yet; run one nightly "
+						 "--bisect after the fleet's");
+	if (!o.claim && (o.pool || lease != -1))
+		return bg_cli_usage_error(&info, "--%s needs --claim", o.pool ? "pool" : "lease");
+	if (o.pool && bg_fleet_check_pool(o.pool) < 0)
+		return bg_cli_usage_error(&info, "--pool: %s", bg_error_last());
+	if (lease != -1)
+		o.lease_s = lease;
 	if ((status = bg_app_setup(app)))
 		return status;
 	int rc = bg_nightly_run(app, &o, &status);

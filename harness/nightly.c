@@ -12,6 +12,7 @@
 #include "bg_bisect.h"
 #include "bg_buf.h"
 #include "bg_error.h"
+#include "bg_fleet.h"
 #include "bg_log.h"
 #include "bg_nightly_config.h"
 #include "bg_proc.h"
@@ -121,6 +122,9 @@ struct nightly {
 	struct nightly_part part; /* this machine along walk: its analysis */
 	int status;  /* the exit status so far */
 	int stopped; /* interrupted, or a commit failed on bitgate's side */
+	const char *pool;  /* --claim: the pool (o->pool, or pool_buf) */
+	char pool_buf[64]; /* the machine class's pool */
+	size_t claimed;    /* --claim: commits this runner claimed */
 };
 
 static void nightly_clear(struct nightly *ng)
@@ -170,6 +174,17 @@ static int resolve(struct nightly *ng)
 	return 0;
 }
 
+/* --claim: the pool this runner joins, --pool or its machine class. */
+static int join_pool(struct nightly *ng)
+{
+	ng->pool = ng->o->pool;
+	if (!ng->pool) {
+		bg_fleet_default_pool(ng->pool_buf, sizeof(ng->pool_buf), &ng->app->machine);
+		ng->pool = ng->pool_buf;
+	}
+	return bg_fleet_check_pool(ng->pool);
+}
+
 /* Records each of the m commits todo names whose tree has no bitgate.json (a history that
  * adopted bitgate late) as one that cannot be measured, once, and keeps the others in todo
  * (*m shrinks); *recorded counts them. */
@@ -194,8 +209,8 @@ static int record_unconfigured(struct nightly *ng, size_t *todo, size_t *m, size
 }
 
 /* Which commits of the walk to measure now (*sel, indices into walk, newest first; *k of
- * them): those with no nightly run on this machine and a bitgate.json, chosen by
- * bg_nightly_choose. */
+ * them): those with no nightly run on this machine (with --claim: in the pool,
+ * bg_db_queue_measured) and a bitgate.json, chosen by bg_nightly_choose. */
 static int pending(struct nightly *ng, size_t **sel, size_t *k)
 {
 	size_t nw = ng->nw;
@@ -206,7 +221,10 @@ static int pending(struct nightly *ng, size_t **sel, size_t *k)
 	int rc = !shas || !state || !todo || !pick ? bg_error_oom() : 0;
 	for (size_t i = 0; rc == 0 && i < nw; i++)
 		shas[i] = ng->walk[i].sha;
-	if (rc == 0)
+	if (rc == 0 && ng->pool)
+		rc = bg_db_queue_measured(ng->app->db, ng->pool, ng->app->machine_id, "nightly",
+					  shas, nw, state);
+	else if (rc == 0)
 		rc = bg_db_commits_measured(ng->app->db, ng->app->machine_id, "nightly", 0, shas,
 					    nw, state);
 	size_t m = 0, broken = 0;
@@ -230,40 +248,102 @@ static int pending(struct nightly *ng, size_t **sel, size_t *k)
 	return rc;
 }
 
-/* Measures the k commits sel names. A commit that does not build or whose bitgate.json is
- * unusable is recorded (and not retried); one that fails otherwise makes the status 3; an
- * error of bitgate's own or an interruption stops the nightly (what was measured is kept). */
+/* Measures commit c, the j-th of k (k 0: of the pool's queue). A commit that does not build
+ * or whose bitgate.json is unusable is recorded (and not retried): *done 1; one that fails
+ * otherwise makes the status 3 (*done 0); an error of bitgate's own or an interruption
+ * stops the nightly (ng->stopped; what was measured is kept) and returns -1. *uuid (may be
+ * NULL) takes the run's uuid. */
+static int measure_one(struct nightly *ng, const struct bg_commit *c, size_t j, size_t k, int *done,
+		       char **uuid)
+{
+	struct bg_subject subj;
+	memset(&subj, 0, sizeof(subj));
+	char at[48];
+	if (k)
+		snprintf(at, sizeof(at), "%zu/%zu", j, k);
+	else
+		snprintf(at, sizeof(at), "#%zu", j);
+	bg_progress_prefix("[%s %.10s]", at, c->sha);
+	bg_progress_start();
+	bg_log_info("[%s] %.10s %s", at, c->sha, c->subject ? c->subject : "");
+	int rc = bg_engine_run_one(ng->app, &subj, c, &ng->o->eo);
+	int unmeasurable =
+		!strcmp(subj.status, "build-failed") || !strcmp(subj.status, "config-error");
+	*done = !subj.failed || unmeasurable;
+	if (subj.failed && !unmeasurable) {
+		bg_log_error("%.10s: %s", c->sha, subj.error ? subj.error : subj.status);
+		ng->status = BG_EXIT_INFRA;
+	} else if (subj.failed) {
+		bg_log_info("%.10s cannot be measured (%s): recorded, not retried", c->sha,
+			    subj.status);
+	}
+	if (uuid && subj.run_uuid)
+		*uuid = bg_strdup(subj.run_uuid);
+	bg_subject_clear(&subj);
+	if (rc < 0 || bg_interrupted(NULL)) {
+		if (rc == BG_EINTR || bg_interrupted(NULL))
+			bg_log_error("interrupted: what was measured is kept");
+		else
+			bg_log_error("%s", bg_error_last());
+		*done = 0;
+		ng->status = BG_EXIT_INFRA;
+		ng->stopped = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Measures the k commits sel names (measure_one), until one stops the nightly. */
 static void measure(struct nightly *ng, const size_t *sel, size_t k)
 {
-	for (size_t j = 0; j < k; j++) {
-		const struct bg_commit *c = &ng->walk[sel[j]];
-		struct bg_subject subj;
-		memset(&subj, 0, sizeof(subj));
-		bg_progress_prefix("[%zu/%zu %.10s]", j + 1, k, c->sha);
-		bg_progress_start();
-		bg_log_info("[%zu/%zu] %.10s %s", j + 1, k, c->sha, c->subject ? c->subject : "");
-		int rc = bg_engine_run_one(ng->app, &subj, c, &ng->o->eo);
-		int unmeasurable = !strcmp(subj.status, "build-failed") ||
-				   !strcmp(subj.status, "config-error");
-		if (subj.failed && !unmeasurable) {
-			bg_log_error("%.10s: %s", c->sha, subj.error ? subj.error : subj.status);
-			ng->status = BG_EXIT_INFRA;
-		} else if (subj.failed) {
-			bg_log_info("%.10s cannot be measured (%s): recorded, not retried", c->sha,
-				    subj.status);
-		}
-		bg_subject_clear(&subj);
-		if (rc < 0 || bg_interrupted(NULL)) {
-			if (rc == BG_EINTR || bg_interrupted(NULL))
-				bg_log_error("interrupted: what was measured is kept");
-			else
-				bg_log_error("%s", bg_error_last());
-			ng->status = BG_EXIT_INFRA;
-			ng->stopped = 1;
+	int done;
+	for (size_t j = 0; j < k; j++)
+		if (measure_one(ng, &ng->walk[sel[j]], j + 1, k, &done, NULL) < 0)
 			return;
-		}
-	}
 	bg_progress_clear();
+}
+
+/* The fleet's measure step (bg_fleet_measure_fn): the claimed commit, found on the line or
+ * else in the repository (another runner's nightly may have queued it). */
+static int fleet_measure(void *arg, const char *sha, int *done, char **uuid)
+{
+	struct nightly *ng = arg;
+	struct bg_commit other = {0};
+	ptrdiff_t i = bg_commit_index(ng->line, ng->n, sha);
+	int rc = i >= 0 ? 0 : bg_git_resolve(ng->app->repo, sha, &other);
+	if (rc == 0)
+		rc = measure_one(ng, i >= 0 ? &ng->line[i] : &other, ++ng->claimed, 0, done, uuid);
+	bg_commit_clear(&other);
+	bg_progress_clear();
+	return rc < 0 ? (ng->stopped ? BG_EINTR : rc) : 0;
+}
+
+/* --claim: queues the k commits sel names for the pool (unless its runners are at work on
+ * a batch already), then claims and measures the pool's queue with the other runners
+ * until it is empty. */
+static int claim_and_measure(struct nightly *ng, const size_t *sel, size_t k)
+{
+	const char **shas = malloc((k ? k : 1) * sizeof(*shas));
+	size_t added = 0;
+	struct bg_fleet fleet;
+	int rc = shas ? 0 : bg_error_oom();
+	for (size_t j = 0; rc == 0 && j < k; j++)
+		shas[j] = ng->walk[sel[j]].sha;
+	if (rc == 0)
+		rc = bg_db_queue_enqueue(ng->app->db, ng->pool, "nightly", shas, k, 1, &added);
+	free(shas);
+	if (rc == 0) {
+		bg_log_info("pool %s: queued %zu of the %zu commits", ng->pool, added, k);
+		rc = bg_fleet_init(&fleet, ng->app, ng->pool, ng->o->lease_s);
+	}
+	if (rc == 0)
+		rc = bg_fleet_work(&fleet, "nightly", fleet_measure, ng);
+	if (rc < 0 && ng->stopped)
+		rc = 0; /* measure_one said why */
+	if (rc == 0)
+		bg_log_info("pool %s: this runner (%s) measured %zu commits%s", ng->pool,
+			    fleet.runner, fleet.measured, fleet.lost ? "; it lost a lease" : "");
+	return rc;
 }
 
 /* The analysis, and with o->bisect the bisects of the open regressions and, when any was
@@ -327,11 +407,16 @@ int bg_nightly_run(struct bg_app *app, const struct bg_nightly_opts *o, int *sta
 	size_t *sel = NULL, k = 0;
 	const char *dir = NULL;
 	int rc = resolve(&ng);
+	if (rc == 0 && o->claim)
+		rc = join_pool(&ng);
 	if (rc == 0)
 		rc = pending(&ng, &sel, &k);
 	if (rc == 0) {
 		bg_signals_install();
-		measure(&ng, sel, k);
+		if (o->claim)
+			rc = claim_and_measure(&ng, sel, k);
+		else
+			measure(&ng, sel, k);
 	}
 	free(sel);
 	if (rc == 0 && !ng.stopped && (rc = site_dir(&ng, &dir)) == 0)
