@@ -2,7 +2,8 @@
  * database: four runners of one pool over 40 commits measure each exactly once and lose
  * none; a runner killed (SIGKILL) in the middle of a run loses its claim when the lease runs
  * out, another runner measures that commit, and the database stays consistent; runners of
- * two pools each measure every commit. On SQLite (processes of one machine) and, as the
+ * two pools each measure every commit; a run longer than the lease keeps its claim (the
+ * lease renewed). On SQLite (processes of one machine) and, as the
  * _pg cases, on the run's PostgreSQL server. */
 #include <signal.h>
 #include <stdio.h>
@@ -109,21 +110,31 @@ TF_TEST(integration__fleet_four_runners_measure_each_commit_once)
 
 #define KILL_COMMITS 6
 
+/* Commits n commits whose bench runs the shell code before its program. */
+static void commit_shell_line(struct fx *f, int n, const char *before)
+{
+	char cfg[4096];
+	snprintf(
+		cfg, sizeof(cfg),
+		"{\"version\": 1, \"build\": [{\"name\": \"bench\", \"argv\": [\"cc\", \"-O1\", "
+		"\"-o\", \"{build}/bench\", \"{src}/bench.c\"]}],\n"
+		"\"bench\": {\"argv\": [\"sh\", \"-c\", \"%s exec {build}/bench\"], \"warmup\": 0, "
+		"\"timeout_s\": 120, \"format\": \"bitgate-bench/1\"}}\n",
+		before);
+	TF_CHECK(tg_write(f->repo, "bitgate.json", cfg) == 0, "write bitgate.json");
+	for (int i = 0; i < n; i++)
+		commit_cost(f, 1000000L + i, 4, 0, shas[i]);
+}
+
 /* Commits KILL_COMMITS commits whose bench, while flag exists, writes its pid to marker
  * and sleeps (so the test can kill its runner in the middle of a run). */
 static void commit_sleepy_line(struct fx *f, const char *flag, const char *marker)
 {
-	char cfg[4096];
-	snprintf(cfg, sizeof(cfg),
-		 "{\"version\": 1, \"build\": [{\"name\": \"bench\", \"argv\": [\"cc\", \"-O1\", "
-		 "\"-o\", \"{build}/bench\", \"{src}/bench.c\"]}],\n"
-		 "\"bench\": {\"argv\": [\"sh\", \"-c\", \"if [ -e %s ]; then echo $$ > %s.tmp && "
-		 "mv %s.tmp %s && exec sleep 60; fi; exec {build}/bench\"], \"warmup\": 0, "
-		 "\"timeout_s\": 120, \"format\": \"bitgate-bench/1\"}}\n",
-		 flag, marker, marker, marker);
-	TF_CHECK(tg_write(f->repo, "bitgate.json", cfg) == 0, "write bitgate.json");
-	for (int i = 0; i < KILL_COMMITS; i++)
-		commit_cost(f, 1000000L + i, 4, 0, shas[i]);
+	char before[2200];
+	snprintf(before, sizeof(before),
+		 "if [ -e %s ]; then echo $$ > %s.tmp && mv %s.tmp %s && exec sleep 60; fi;", flag,
+		 marker, marker, marker);
+	commit_shell_line(f, KILL_COMMITS, before);
 }
 
 TF_TEST(integration__fleet_killed_runner_its_commit_taken_again)
@@ -194,5 +205,32 @@ TF_TEST(integration__fleet_two_pools_each_measure_every_commit)
 	expect_queue(db, "b", POOL_COMMITS);
 	bg_db_close(db);
 	expect_db_check(&f);
+	fx_done(&f);
+}
+
+TF_TEST(integration__fleet_lease_renewed_while_a_run_outlasts_it)
+{
+	struct fx f;
+	fx_init(&f, "fleetrenew");
+	use_test_db(&f, "fleetrenew");
+	/* each bench round takes 2.5 s, a lease 1 s: only renewals keep the claims */
+	commit_shell_line(&f, 2, "sleep 2.5;");
+	pid_t a = start_runner(&f, "r", 0, "1"), b = start_runner(&f, "r", 1, "1");
+	struct bg_buf both = BG_BUF_INIT;
+	wait_runner(&f, "r", 0, a);
+	bg_buf_puts(&both, bg_buf_cstr(&err_text));
+	wait_runner(&f, "r", 1, b);
+	bg_buf_puts(&both, bg_buf_cstr(&err_text));
+	TF_CHECK(!strstr(bg_buf_cstr(&both), "took back") && !strstr(bg_buf_cstr(&both), "lost"),
+		 "a lease ran out while its runner worked:\n%s", bg_buf_cstr(&both));
+	bg_buf_free(&both);
+	struct bg_db *db = open_db(&f);
+	for (int i = 0; i < 2; i++) {
+		int all, complete = complete_runs(db, i, &all);
+		TF_CHECK(complete == 1 && all == 1, "commit %d: %d runs, %d complete", i, all,
+			 complete);
+	}
+	expect_queue(db, "r", 2);
+	bg_db_close(db);
 	fx_done(&f);
 }
