@@ -168,8 +168,9 @@ static void no_notices(void *arg, const char *message)
 	(void)message;
 }
 
-/* The schema version's table; two first opens at once may race on it: the loser's
- * error says it exists. */
+/* The schema version's table; two first opens at once may race on it (IF NOT EXISTS is
+ * not race-free): the loser's error says the table, or its row type, exists (42P07,
+ * 42710) or hits the catalog's unique index (23505). */
 static int make_schema_table(struct db_sql *c)
 {
 	char code[6] = "";
@@ -177,7 +178,10 @@ static int make_schema_table(struct db_sql *c)
 			 "CREATE TABLE IF NOT EXISTS " SCHEMA_TABLE " (one boolean PRIMARY KEY "
 			 "DEFAULT true CHECK (one), version integer NOT NULL)",
 			 "making the schema version's table", code);
-	return err < 0 && (!strcmp(code, "23505") || !strcmp(code, "42P07")) ? 0 : err;
+	return err < 0 && (!strcmp(code, "23505") || !strcmp(code, "42P07") ||
+			   !strcmp(code, "42710"))
+		       ? 0
+		       : err;
 }
 
 /* PQconnectdb(conninfo), giving up after CONNECT_TIMEOUT seconds unless conninfo or
