@@ -143,15 +143,22 @@ struct db_result_row {
 int db_result_insert(struct bg_db *db, const struct db_result_row *r, const char *benchmark,
 		     int64_t *id);
 
-/* A result's samples, numbered from 0; every value must be finite. */
-int db_samples_insert(struct bg_db *db, int64_t result_id, const double *values, size_t n);
+/* A bulk insert into samples (db_sql_bulk_begin), and a result's samples into it,
+ * numbered from 0; every value must be finite. The rows are stored by db_sql_bulk_end at
+ * the latest, before the transaction commits. */
+int db_samples_begin(struct bg_db *db, struct db_sql_bulk **out);
+int db_samples_insert(struct db_sql_bulk *samples, int64_t result_id, const double *values,
+		      size_t n);
 
 /* A bench process's context: format and context JSON (either may be NULL). */
 int db_bench_output_insert(struct bg_db *db, int64_t run_id, int64_t round, const char *mode,
 			   const char *params, const char *format, const char *context);
 
-/* A test suite and its cases. */
-int db_suite_insert(struct bg_db *db, int64_t run_id, const struct bg_test_suite *suite);
+/* A bulk insert into test_cases, and a test suite with its cases (into cases, stored by
+ * db_sql_bulk_end at the latest). */
+int db_cases_begin(struct bg_db *db, struct db_sql_bulk **out);
+int db_suite_insert(struct bg_db *db, struct db_sql_bulk *cases, int64_t run_id,
+		    const struct bg_test_suite *suite);
 
 int db_error_insert(struct bg_db *db, int64_t run_id, const char *stage, const char *message,
 		    const char *detail, int64_t time);

@@ -456,6 +456,8 @@ struct line_ctx {
 	struct bg_import_stats st;
 	double *samples; /* one result's samples, reused from result to result */
 	size_t samples_cap;
+	/* the rows of samples and test_cases, sent in bulk, all stored before the commit */
+	struct db_sql_bulk *sample_rows, *case_rows;
 	bg_db_decision_ids_fn decision_ids;
 };
 
@@ -724,7 +726,7 @@ static int import_result(struct line_ctx *c, const cJSON *r, const struct bg_jso
 	if ((err = db_series_id(c->db, benchmark, params ? params : "", metric, mode,
 				&row.series_id)) < 0 ||
 	    (err = db_result_insert(c->db, &row, benchmark, &result_id)) < 0 ||
-	    (err = db_samples_insert(c->db, result_id, c->samples, n)) < 0)
+	    (err = db_samples_insert(c->sample_rows, result_id, c->samples, n)) < 0)
 		return err;
 	c->st.samples_added += n;
 	return 0;
@@ -778,7 +780,7 @@ static int import_suite(struct line_ctx *c, const cJSON *t, const struct bg_json
 			break;
 	}
 	if (err == 0)
-		err = db_suite_insert(c->db, run_id, &suite);
+		err = db_suite_insert(c->db, c->case_rows, run_id, &suite);
 	/* the strings were borrowed from the JSON: free only the array */
 	free(suite.cases);
 	return err;
@@ -1053,6 +1055,9 @@ int bg_db_import(struct bg_db *db, FILE *in, const char *origin, bg_db_decision_
 	/* the whole file in one transaction: all of it is stored, or none */
 	if ((err = db_begin(db, "importing runs")) < 0)
 		return err;
+	if ((err = db_samples_begin(db, &c.sample_rows)) < 0 ||
+	    (err = db_cases_begin(db, &c.case_rows)) < 0)
+		goto done;
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		c.line++;
 		c.st.lines++;
@@ -1068,6 +1073,8 @@ int bg_db_import(struct bg_db *db, FILE *in, const char *origin, bg_db_decision_
 done:
 	free(line);
 	free(c.samples);
+	err = db_sql_bulk_end(c.sample_rows, err);
+	err = db_sql_bulk_end(c.case_rows, err);
 	err = db_end(db, err, "importing runs");
 	if (err < 0) {
 		/* rolled back: nothing was added */

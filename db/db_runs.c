@@ -203,44 +203,23 @@ int db_result_insert(struct bg_db *db, const struct db_result_row *r, const char
 	return err;
 }
 
-int db_samples_insert(struct bg_db *db, int64_t result_id, const double *values, size_t n)
+int db_samples_begin(struct bg_db *db, struct db_sql_bulk **out)
 {
-	struct db_sql_stmt *s = NULL;
-	size_t i = 0;
-	int err, rc;
-	/* the hot path: skip db_stmt's clear_bindings, every parameter is bound anew */
-	if (n >= DB_SAMPLE_CHUNK && !(s = db->st[ST_SAMPLE_INSERT_MANY])) {
-		if ((err = db_stmt(db, ST_SAMPLE_INSERT_MANY, &s)) < 0)
-			return err;
-		if (db_sql_param_count(s) != 3 * DB_SAMPLE_CHUNK)
-			return bg_error_set(BG_EDB,
-					    "%s: the sample insert has %d parameters, not %d",
-					    db->path, db_sql_param_count(s), 3 * DB_SAMPLE_CHUNK);
+	return db_sql_bulk_begin(db->sql, "samples", "result_id, idx, value", "storing samples",
+				 out);
+}
+
+int db_samples_insert(struct db_sql_bulk *samples, int64_t result_id, const double *values,
+		      size_t n)
+{
+	int err = 0;
+	for (size_t i = 0; i < n && err == 0; i++) {
+		db_sql_bulk_int64(samples, result_id);
+		db_sql_bulk_int64(samples, (int64_t)i);
+		db_sql_bulk_double(samples, values[i]);
+		err = db_sql_bulk_row(samples);
 	}
-	for (; i + DB_SAMPLE_CHUNK <= n; i += DB_SAMPLE_CHUNK) {
-		for (int k = 0; k < DB_SAMPLE_CHUNK; k++) {
-			db_sql_bind_int64(s, 3 * k + 1, result_id);
-			db_sql_bind_int64(s, 3 * k + 2, (int64_t)(i + (size_t)k));
-			db_sql_bind_double(s, 3 * k + 3, values[i + (size_t)k]);
-		}
-		rc = db_sql_step(s, "storing samples");
-		db_sql_reset(s);
-		if (rc < 0)
-			return rc;
-	}
-	if (i < n && !(s = db->st[ST_SAMPLE_INSERT]) &&
-	    (err = db_stmt(db, ST_SAMPLE_INSERT, &s)) < 0)
-		return err;
-	for (; i < n; i++) {
-		db_sql_bind_int64(s, 1, result_id);
-		db_sql_bind_int64(s, 2, (int64_t)i);
-		db_sql_bind_double(s, 3, values[i]);
-		rc = db_sql_step(s, "storing samples");
-		db_sql_reset(s);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	return err;
 }
 
 int db_bench_output_insert(struct bg_db *db, int64_t run_id, int64_t round, const char *mode,
@@ -263,6 +242,7 @@ int bg_db_run_add_bench(struct bg_db *db, int64_t run_id, int round, const char 
 			const char *params, const struct bg_bench_set *set)
 {
 	const char *what = "storing benchmark results";
+	struct db_sql_bulk *samples = NULL;
 	int err;
 	if (!mode || !*mode)
 		mode = "default";
@@ -284,7 +264,7 @@ int bg_db_run_add_bench(struct bg_db *db, int64_t run_id, int round, const char 
 	}
 	if ((err = db_begin(db, what)) < 0)
 		return err;
-	if ((err = need_run(db, run_id, what)) < 0)
+	if ((err = need_run(db, run_id, what)) < 0 || (err = db_samples_begin(db, &samples)) < 0)
 		goto done;
 	if ((err = db_bench_output_insert(db, run_id, round, mode, params, set->format,
 					  set->ctx.json)) < 0)
@@ -306,14 +286,23 @@ int bg_db_run_add_bench(struct bg_db *db, int64_t run_id, int round, const char 
 					&row.series_id)) < 0 ||
 		    (err = db_result_insert(db, &row, b->name, &result_id)) < 0)
 			goto done;
-		if ((err = db_samples_insert(db, result_id, b->samples, b->n_samples)) < 0)
+		if ((err = db_samples_insert(samples, result_id, b->samples, b->n_samples)) < 0)
 			goto done;
 	}
 done:
+	err = db_sql_bulk_end(samples, err);
 	return db_end(db, err, what);
 }
 
-int db_suite_insert(struct bg_db *db, int64_t run_id, const struct bg_test_suite *suite)
+int db_cases_begin(struct bg_db *db, struct db_sql_bulk **out)
+{
+	return db_sql_bulk_begin(db->sql, "test_cases",
+				 "suite_id, idx, name, classname, outcome, time_s, message",
+				 "storing test cases", out);
+}
+
+int db_suite_insert(struct bg_db *db, struct db_sql_bulk *cases, int64_t run_id,
+		    const struct bg_test_suite *suite)
 {
 	struct db_sql_stmt *s;
 	int err;
@@ -328,21 +317,18 @@ int db_suite_insert(struct bg_db *db, int64_t run_id, const struct bg_test_suite
 	int64_t suite_id;
 	if ((err = db_step_id(db, s, "storing a test suite", &suite_id)) < 0)
 		return err;
-	for (size_t i = 0; i < suite->n; i++) {
+	for (size_t i = 0; i < suite->n && err == 0; i++) {
 		const struct bg_test_case *c = &suite->cases[i];
-		if ((err = db_stmt(db, ST_CASE_INSERT, &s)) < 0)
-			return err;
-		db_sql_bind_int64(s, 1, suite_id);
-		db_sql_bind_int64(s, 2, (int64_t)i);
-		db_sql_bind_text(s, 3, c->name);
-		db_sql_bind_text(s, 4, c->classname);
-		db_sql_bind_text(s, 5, bg_outcome_name(c->outcome));
-		db_sql_bind_double(s, 6, isfinite(c->time_s) ? c->time_s : 0);
-		db_sql_bind_text(s, 7, c->message);
-		if ((err = db_step_done(db, s, "storing a test case")) < 0)
-			return err;
+		db_sql_bulk_int64(cases, suite_id);
+		db_sql_bulk_int64(cases, (int64_t)i);
+		db_sql_bulk_text(cases, c->name);
+		db_sql_bulk_text(cases, c->classname);
+		db_sql_bulk_text(cases, bg_outcome_name(c->outcome));
+		db_sql_bulk_double(cases, isfinite(c->time_s) ? c->time_s : 0);
+		db_sql_bulk_text(cases, c->message);
+		err = db_sql_bulk_row(cases);
 	}
-	return 0;
+	return err;
 }
 
 int bg_db_run_add_tests(struct bg_db *db, int64_t run_id, const struct bg_test_suite *suite)
@@ -363,8 +349,10 @@ int bg_db_run_add_tests(struct bg_db *db, int64_t run_id, const struct bg_test_s
 	}
 	if ((err = db_begin(db, what)) < 0)
 		return err;
-	if ((err = need_run(db, run_id, what)) == 0)
-		err = db_suite_insert(db, run_id, suite);
+	struct db_sql_bulk *cases = NULL;
+	if ((err = need_run(db, run_id, what)) == 0 && (err = db_cases_begin(db, &cases)) == 0)
+		err = db_suite_insert(db, cases, run_id, suite);
+	err = db_sql_bulk_end(cases, err);
 	return db_end(db, err, what);
 }
 

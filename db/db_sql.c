@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "bg_error.h"
 #include "db_sql_int.h"
 
 int db_sql_is_server(const char *target)
@@ -192,4 +193,78 @@ void db_sql_finalize(struct db_sql_stmt *s)
 {
 	if (s)
 		s->c->ops->finalize(s);
+}
+
+/* The most columns a bulk insert takes: SQLite binds DB_SQL_BULK_CHUNK rows of them in one
+ * statement. */
+#define BULK_MAX_COLS 64
+
+int db_sql_bulk_begin(struct db_sql *c, const char *table, const char *columns, const char *what,
+		      struct db_sql_bulk **out)
+{
+	int ncols = 1, err;
+	for (const char *p = columns; *p; p++)
+		ncols += *p == ',';
+	*out = NULL;
+	if (!*table || !*columns || ncols > BULK_MAX_COLS)
+		return bg_error_set(BG_EDB, "%s: %s: a bulk insert into \"%s\" of %d columns",
+				    c->path, what, table, ncols);
+	if ((err = c->ops->bulk_begin(c, table, columns, ncols, out)) < 0)
+		return err;
+	(*out)->c = c;
+	(*out)->what = what;
+	(*out)->ncols = ncols;
+	(*out)->nvals = 0;
+	return 0;
+}
+
+/* The column the next value goes to, or -1 past the last (db_sql_bulk_row says so). */
+static int bulk_next(struct db_sql_bulk *b)
+{
+	int i = b->nvals++;
+	return i < b->ncols ? i : -1;
+}
+
+void db_sql_bulk_int64(struct db_sql_bulk *b, int64_t v)
+{
+	int i = bulk_next(b);
+	if (i >= 0)
+		b->c->ops->bulk_int64(b, i, v);
+}
+
+void db_sql_bulk_double(struct db_sql_bulk *b, double v)
+{
+	int i = bulk_next(b);
+	if (i >= 0)
+		b->c->ops->bulk_double(b, i, v);
+}
+
+void db_sql_bulk_text(struct db_sql_bulk *b, const char *v)
+{
+	int i = bulk_next(b);
+	if (i >= 0)
+		b->c->ops->bulk_text(b, i, v);
+}
+
+int db_sql_bulk_row(struct db_sql_bulk *b)
+{
+	int n = b->nvals;
+	b->nvals = 0;
+	if (n != b->ncols)
+		return bg_error_set(BG_EDB, "%s: %s: a row of %d values, not %d", b->c->path,
+				    b->what, n, b->ncols);
+	return b->c->ops->bulk_row(b);
+}
+
+int db_sql_bulk_end(struct db_sql_bulk *b, int err)
+{
+	if (!b)
+		return err;
+	if (err == 0 && b->nvals)
+		err = bg_error_set(BG_EDB, "%s: %s: a row of %d values left unfinished", b->c->path,
+				   b->what, b->nvals);
+	if (err == 0)
+		err = b->c->ops->bulk_flush(b);
+	b->c->ops->bulk_free(b);
+	return err;
 }

@@ -144,4 +144,40 @@ int db_sql_busy(struct db_sql_stmt *s);
 /* Frees s; NULL is fine. */
 void db_sql_finalize(struct db_sql_stmt *s);
 
+/* --- bulk inserts ---------------------------------------------------------------------- */
+
+/* Many rows into one table inside a write transaction, the engine's fastest way: SQLite
+ * steps one prepared INSERT of DB_SQL_BULK_CHUNK rows at a time (the last few row by row);
+ * PostgreSQL writes the rows in COPY's text format into a buffer and sends it by COPY ...
+ * FROM STDIN (one statement, no round trip per row) whenever it grows past a few MiB, and
+ * at db_sql_bulk_end. So a row may reach its table only at db_sql_bulk_end: until then no
+ * statement may read it or need it (a foreign key of another table's row). Other statements
+ * may run between rows. A failure of any row (a constraint, a dropped connection) comes
+ * back from db_sql_bulk_row or db_sql_bulk_end; the caller rolls back, as after a failed
+ * step. */
+struct db_sql_bulk;
+
+/* Rows per SQLite step: a third of the cost of as many one-row steps. */
+#define DB_SQL_BULK_CHUNK 32
+
+/* Starts rows into table's columns (names separated by commas, as in an INSERT; at most
+ * 64); what names the rows in messages and must outlive b. BG_EDB "PATH: what: engine
+ * message". */
+int db_sql_bulk_begin(struct db_sql *c, const char *table, const char *columns, const char *what,
+		      struct db_sql_bulk **out);
+
+/* The current row's next column, in the order of columns: an integer, a double (exact; NaN
+ * and infinities as the engine spells them), a text (copied; NULL is SQL NULL). */
+void db_sql_bulk_int64(struct db_sql_bulk *b, int64_t v);
+void db_sql_bulk_double(struct db_sql_bulk *b, double v);
+void db_sql_bulk_text(struct db_sql_bulk *b, const char *v);
+
+/* Ends the current row, which must have had every column; it may send rows. 0, or BG_EDB
+ * "PATH: what: engine message" (or "...: a row of N values, not M"). */
+int db_sql_bulk_row(struct db_sql_bulk *b);
+
+/* Sends the rows not sent yet and frees b (NULL is fine): 0, or BG_EDB as db_sql_bulk_row.
+ * With err < 0 (the caller failed, and rolls back) sends nothing and returns err. */
+int db_sql_bulk_end(struct db_sql_bulk *b, int err);
+
 #endif

@@ -38,6 +38,17 @@ struct db_sql_ops {
 	void (*unbind)(struct db_sql_stmt *s);
 	int (*busy)(struct db_sql_stmt *s);
 	void (*finalize)(struct db_sql_stmt *s);
+	/* bulk inserts: begin makes b (db_sql.c fills its common part), a value goes to column
+	 * i (from 0) of the current row, row ends a complete row, flush sends what is left,
+	 * free frees b, nothing sent */
+	int (*bulk_begin)(struct db_sql *c, const char *table, const char *columns, int ncols,
+			  struct db_sql_bulk **out);
+	void (*bulk_int64)(struct db_sql_bulk *b, int i, int64_t v);
+	void (*bulk_double)(struct db_sql_bulk *b, int i, double v);
+	void (*bulk_text)(struct db_sql_bulk *b, int i, const char *v);
+	int (*bulk_row)(struct db_sql_bulk *b);
+	int (*bulk_flush)(struct db_sql_bulk *b);
+	void (*bulk_free)(struct db_sql_bulk *b);
 };
 
 /* The part of a connection every engine has. */
@@ -52,6 +63,14 @@ struct db_sql_stmt {
 	struct db_sql *c; /* borrowed: the connection it was prepared on */
 	int64_t changes;  /* rows the last finished run inserted, updated or deleted */
 	int unique;       /* the last step failed on a UNIQUE or PRIMARY KEY constraint */
+};
+
+/* The part of a bulk insert every engine has; db_sql.c counts the values of each row. */
+struct db_sql_bulk {
+	struct db_sql *c; /* borrowed: the connection the rows go to */
+	const char *what; /* borrowed: the rows' name in messages */
+	int ncols;        /* values per row */
+	int nvals;        /* values the current row has had so far */
 };
 
 extern const struct db_sql_ops db_sql_sqlite_ops;

@@ -667,6 +667,149 @@ static void pg_finalize(struct db_sql_stmt *bs)
 	free(s);
 }
 
+/* --- bulk inserts: COPY ... FROM STDIN ------------------------------------------------- */
+
+/* Rows are sent once this many bytes of them are waiting: one COPY per a few MiB. */
+#define BULK_SEND_BYTES (4u << 20)
+
+/* A bulk insert: rows in COPY's text format (tab between columns, \N for NULL, a newline
+ * after each row), sent by one COPY when enough have gathered and at the end. */
+struct pg_bulk {
+	struct db_sql_bulk base;
+	char *copy;         /* COPY table (columns) FROM STDIN */
+	struct bg_buf rows; /* complete rows not sent yet, then the current one */
+	int oom;            /* a value could not be written: the row fails */
+};
+
+static struct pg_bulk *PB(struct db_sql_bulk *b)
+{
+	return (struct pg_bulk *)b;
+}
+
+static int pg_bulk_begin(struct db_sql *c, const char *table, const char *columns, int ncols,
+			 struct db_sql_bulk **out)
+{
+	struct pg_bulk *b = calloc(1, sizeof(*b));
+	struct bg_buf sql = {0};
+	(void)c;
+	(void)ncols;
+	if (!b || bg_buf_printf(&sql, "COPY %s (%s) FROM STDIN", table, columns) < 0) {
+		free(b);
+		return bg_error_oom();
+	}
+	b->copy = bg_buf_detach(&sql);
+	*out = &b->base;
+	return 0;
+}
+
+/* Appends column i's text (n bytes) to the current row, a tab before all but the first. */
+static void put_value(struct db_sql_bulk *bb, int i, const char *v, size_t n)
+{
+	struct bg_buf *rows = &PB(bb)->rows;
+	if (bg_buf_grow(rows, n + 1) < 0) {
+		PB(bb)->oom = 1;
+		return;
+	}
+	if (i)
+		rows->ptr[rows->len++] = '\t';
+	memcpy(rows->ptr + rows->len, v, n);
+	rows->len += n;
+}
+
+static void pg_bulk_int64(struct db_sql_bulk *b, int i, int64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		*--p = '-';
+	put_value(b, i, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* As pg_bind_double: 17 digits read back exactly, PostgreSQL's names for the rest. */
+static void pg_bulk_double(struct db_sql_bulk *b, int i, double v)
+{
+	char buf[32];
+	int n;
+	if (isnan(v))
+		n = snprintf(buf, sizeof(buf), "NaN");
+	else if (isinf(v))
+		n = snprintf(buf, sizeof(buf), "%sInfinity", v < 0 ? "-" : "");
+	else
+		n = snprintf(buf, sizeof(buf), "%.17g", v);
+	put_value(b, i, buf, (size_t)n);
+}
+
+/* COPY's text format: a backslash, tab, newline and carriage return escaped; NULL as \N. */
+static void pg_bulk_text(struct db_sql_bulk *b, int i, const char *v)
+{
+	struct bg_buf *rows = &PB(b)->rows;
+	if (!v) {
+		put_value(b, i, "\\N", 2);
+		return;
+	}
+	put_value(b, i, "", 0);
+	for (const char *p = v; *p && !PB(b)->oom; p++) {
+		const char *esc = *p == '\\'   ? "\\\\"
+				  : *p == '\t' ? "\\t"
+				  : *p == '\n' ? "\\n"
+				  : *p == '\r' ? "\\r"
+					       : NULL;
+		if ((esc ? bg_buf_put(rows, esc, 2) : bg_buf_putc(rows, *p)) < 0)
+			PB(b)->oom = 1;
+	}
+}
+
+/* Sends the complete rows by one COPY. BG_EDB "NAME: what: server message": a constraint
+ * a row breaks, a connection gone. */
+static int pg_bulk_flush(struct db_sql_bulk *bb)
+{
+	struct pg_bulk *b = PB(bb);
+	struct pg_conn *c = PG(bb->c);
+	int err = 0;
+	if (!b->rows.len)
+		return 0;
+	PGresult *res = PQexec(c->pg, b->copy);
+	c->unnamed = NULL; /* a simple query, as simple()'s */
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		err = fail(bb->c, bb->what, res);
+	PQclear(res);
+	if (err == 0) {
+		int sent = PQputCopyData(c->pg, b->rows.ptr, (int)b->rows.len) == 1;
+		if (PQputCopyEnd(c->pg, sent ? NULL : "bitgate could not send the rows") != 1 ||
+		    !sent)
+			err = fail(bb->c, bb->what, NULL);
+		/* the COPY's result, then NULL; an error result when the server refused a row */
+		while ((res = PQgetResult(c->pg))) {
+			if (err == 0 && PQresultStatus(res) != PGRES_COMMAND_OK)
+				err = fail(bb->c, bb->what, res);
+			PQclear(res);
+		}
+	}
+	bg_buf_clear(&b->rows);
+	return err;
+}
+
+static int pg_bulk_row(struct db_sql_bulk *bb)
+{
+	struct pg_bulk *b = PB(bb);
+	if (b->oom || bg_buf_putc(&b->rows, '\n') < 0) {
+		b->oom = 0;
+		bg_buf_clear(&b->rows); /* the half-written row with the rest: rolled back anyway */
+		return bg_error_oom();
+	}
+	return b->rows.len >= BULK_SEND_BYTES ? pg_bulk_flush(bb) : 0;
+}
+
+static void pg_bulk_free(struct db_sql_bulk *bb)
+{
+	bg_buf_free(&PB(bb)->rows);
+	free(PB(bb)->copy);
+	free(bb);
+}
+
 const struct db_sql_ops db_sql_pg_ops = {
 	.engine = "PostgreSQL",
 	.close = pg_close,
@@ -693,4 +836,11 @@ const struct db_sql_ops db_sql_pg_ops = {
 	.unbind = pg_unbind,
 	.busy = pg_busy,
 	.finalize = pg_finalize,
+	.bulk_begin = pg_bulk_begin,
+	.bulk_int64 = pg_bulk_int64,
+	.bulk_double = pg_bulk_double,
+	.bulk_text = pg_bulk_text,
+	.bulk_row = pg_bulk_row,
+	.bulk_flush = pg_bulk_flush,
+	.bulk_free = pg_bulk_free,
 };

@@ -861,3 +861,179 @@ TF_TEST(db__import_bench)
 	TF_CHECK_EQ(raw_count(pdb, "samples"), 1000000);
 	bg_fs_rmtree(t.dir);
 }
+
+/* --- bulk inserts (db_sql_bulk_*: COPY on PostgreSQL, multi-row INSERTs on SQLite) ------ */
+
+/* Awkward values a bulk insert must store exactly: texts with what COPY's text format
+ * escapes, doubles that need all 17 digits, the extremes of both types. */
+static const char *const bulk_texts[] = {
+	"plain", "tab\there", "new\nline", "back\\slash", "cr\r", NULL, "\\N", "ünï ✓", ""};
+static const double bulk_doubles[] = {
+	0.1,  1.0 / 3.0,           1e-300, 4.9406564584124654e-324, 1.7976931348623157e308,
+	-2.5, 123456789.123456789, 0};
+
+/* Row i of the round trip: a key, a double, a text; the last rows carry infinities, NaN and
+ * the extreme integers. */
+static int64_t bulk_key(int i, int n)
+{
+	return i == n - 1 ? INT64_MAX : i == n - 2 ? INT64_MIN : i;
+}
+
+static double bulk_double(int i, int n)
+{
+	if (i >= n - 3)
+		return i == n - 1   ? __builtin_inf()
+		       : i == n - 2 ? -__builtin_inf()
+				    : __builtin_nan("");
+	return bulk_doubles[i % BG_COUNTOF(bulk_doubles)];
+}
+
+/* One row read back against what went in: NaN is NULL on SQLite (it stores no NaN). */
+static void bulk_check_row(struct db_sql_stmt *s, int i, int n)
+{
+	const char *want = bulk_texts[i % BG_COUNTOF(bulk_texts)], *got = db_sql_col_text(s, 2);
+	double d = bulk_double(i, n);
+	TF_CHECK_EQ(db_sql_col_int64(s, 0), bulk_key(i, n));
+	if (d != d && !db_test_pg())
+		TF_CHECK(db_sql_col_is_null(s, 1), "row %d: NaN stored as NULL on SQLite", i);
+	else if (d != d)
+		TF_CHECK(db_sql_col_double(s, 1) != db_sql_col_double(s, 1), "row %d: NaN", i);
+	else
+		TF_CHECK(db_sql_col_double(s, 1) == d, "row %d: %.17g != %.17g", i,
+			 db_sql_col_double(s, 1), d);
+	if (!want)
+		TF_CHECK(db_sql_col_is_null(s, 2), "row %d: NULL text", i);
+	else
+		CHECK_STR(got, want);
+}
+
+TF_TEST(db__bulk_rows_stored_exactly)
+{
+	struct tmp t;
+	char target[768];
+	struct db_sql *c;
+	struct db_sql_bulk *b;
+	struct db_sql_stmt *s;
+	/* two chunks of SQLite's multi-row INSERT and a tail of single rows */
+	const int n = 2 * DB_SQL_BULK_CHUNK + 7;
+	tmp_init(&t);
+	db_test_target(target, sizeof(target), t.dir, "bulk.db");
+	CHECK_OK(db_sql_open(&c, target));
+	CHECK_OK(db_sql_exec_ddl(c, "CREATE TABLE bulk (k INTEGER PRIMARY KEY, d REAL, t TEXT)",
+				 "making the table"));
+	CHECK_OK(db_sql_begin_write(c, "bulk"));
+	CHECK_OK(db_sql_bulk_begin(c, "bulk", "k, d, t", "storing rows", &b));
+	for (int i = 0; i < n; i++) {
+		db_sql_bulk_int64(b, bulk_key(i, n));
+		db_sql_bulk_double(b, bulk_double(i, n));
+		db_sql_bulk_text(b, bulk_texts[i % BG_COUNTOF(bulk_texts)]);
+		CHECK_OK(db_sql_bulk_row(b));
+	}
+	CHECK_OK(db_sql_bulk_end(b, 0));
+	CHECK_OK(db_sql_exec(c, "COMMIT", "committing"));
+	CHECK_OK(db_sql_prepare(c, "SELECT k, d, t FROM bulk ORDER BY k", 0, &s, "reading"));
+	/* in key order: INT64_MIN first, then 0..n-3, then INT64_MAX */
+	TF_CHECK_EQ(db_sql_step(s, "reading"), 1);
+	bulk_check_row(s, n - 2, n);
+	for (int i = 0; i < n - 2; i++) {
+		TF_CHECK_EQ(db_sql_step(s, "reading"), 1);
+		bulk_check_row(s, i, n);
+	}
+	TF_CHECK_EQ(db_sql_step(s, "reading"), 1);
+	bulk_check_row(s, n - 1, n);
+	TF_CHECK_EQ(db_sql_step(s, "reading"), 0);
+	db_sql_finalize(s);
+	/* a row short of a column is refused, naming the rows */
+	CHECK_OK(db_sql_begin_write(c, "bulk"));
+	CHECK_OK(db_sql_bulk_begin(c, "bulk", "k, d, t", "storing rows", &b));
+	db_sql_bulk_int64(b, 5000);
+	TF_CHECK_EQ(db_sql_bulk_row(b), BG_EDB);
+	TF_CHECK(strstr(bg_error_last(), "storing rows: a row of 1 values, not 3"), "%s",
+		 bg_error_last());
+	TF_CHECK_EQ(db_sql_bulk_end(b, BG_EDB), BG_EDB);
+	db_sql_rollback(c);
+	db_sql_close(c);
+	TF_CHECK_EQ(db_raw_count(target, "SELECT count(*) FROM bulk"), n);
+	bg_fs_rmtree(t.dir);
+}
+
+/* Starts a write on target and sends samples' rows (result_id, idx) by a bulk insert; on
+ * PostgreSQL with kill, ends the connection's server process before the rows are sent.
+ * Commits when the rows went in; the error of the bulk insert's end. */
+static int bulk_samples(const char *target, const int64_t (*rows)[2], size_t n, int kill)
+{
+	struct db_sql *c, *admin;
+	struct db_sql_bulk *b;
+	struct db_sql_stmt *s;
+	int64_t pid = 0;
+	CHECK_OK(db_sql_open(&c, target));
+	if (kill) {
+		CHECK_OK(db_sql_prepare(c, "SELECT pg_backend_pid()", 0, &s, "pid"));
+		TF_CHECK_EQ(db_sql_step(s, "pid"), 1);
+		pid = db_sql_col_int64(s, 0);
+		db_sql_finalize(s);
+	}
+	CHECK_OK(db_sql_begin_write(c, "bulk"));
+	CHECK_OK(db_sql_bulk_begin(c, "samples", "result_id, idx, value", "storing samples", &b));
+	int err = 0;
+	for (size_t i = 0; i < n && err == 0; i++) {
+		db_sql_bulk_int64(b, rows[i][0]);
+		db_sql_bulk_int64(b, rows[i][1]);
+		db_sql_bulk_double(b, 1.5);
+		err = db_sql_bulk_row(b);
+	}
+	if (kill) { /* waits (5 s at most) until the process is gone */
+		char sql[96];
+		snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld, 5000)",
+			 (long long)pid);
+		CHECK_OK(db_sql_open(&admin, target));
+		CHECK_OK(db_sql_exec(admin, sql, "ending the writer's connection"));
+		db_sql_close(admin);
+	}
+	err = db_sql_bulk_end(b, err);
+	if (err == 0)
+		CHECK_OK(db_sql_exec(c, "COMMIT", "committing"));
+	db_sql_rollback(c);
+	db_sql_close(c);
+	return err;
+}
+
+/* A bulk insert that fails (a row breaks the primary key or the foreign key; on PostgreSQL
+ * the connection drops) fails with BG_EDB naming the database and stores none of its rows;
+ * the same rows without the clash are stored. */
+TF_TEST(db__bulk_failure_stores_nothing)
+{
+	struct tmp t;
+	char target[768];
+	struct bg_db *db;
+	tmp_init(&t);
+	db_test_target(target, sizeof(target), t.dir, "a.db");
+	CHECK_OK(bg_db_open(&db, target));
+	fill(db);
+	bg_db_close(db);
+	int64_t before = raw_count(target, "samples");
+	int64_t result = db_raw_count(target, "SELECT min(result_id) FROM samples");
+	TF_CHECK(before > 0 && result > 0, "fill stored samples");
+	const int64_t dup_old[][2] = {{result, 1000}, {result, 1001}, {result, 0}, {result, 1002}};
+	const int64_t dup_new[][2] = {{result, 1000}, {result, 1000}};
+	const int64_t no_result[][2] = {{result, 1000}, {result + 100000, 0}};
+	const int64_t fine[][2] = {{result, 1000}, {result, 1001}};
+	const struct {
+		const int64_t (*rows)[2];
+		size_t n;
+		int kill;
+	} cases[] = {{dup_old, 4, 0}, {dup_new, 2, 0}, {no_result, 2, 0}, {fine, 2, 1}};
+	for (size_t i = 0; i < BG_COUNTOF(cases); i++) {
+		if (cases[i].kill && !db_test_pg())
+			continue;
+		int err = bulk_samples(target, cases[i].rows, cases[i].n, cases[i].kill);
+		TF_CHECK(err == BG_EDB, "case %zu: %d %s", i, err, bg_error_last());
+		TF_CHECK(strstr(bg_error_last(), db_test_shown(target)) &&
+				 strstr(bg_error_last(), ": storing samples: "),
+			 "case %zu: %s", i, bg_error_last());
+		TF_CHECK_EQ(raw_count(target, "samples"), before);
+	}
+	CHECK_OK(bulk_samples(target, fine, 2, 0));
+	TF_CHECK_EQ(raw_count(target, "samples"), before + 2);
+	bg_fs_rmtree(t.dir);
+}
