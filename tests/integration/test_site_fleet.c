@@ -182,6 +182,37 @@ TF_TEST(integration__site_renders_every_machine_pg)
 	bg_fs_rmtree(fl.f.root);
 }
 
+/* --config's acknowledgements and commit links reach the analysis and the pages. */
+TF_TEST(integration__site_reads_its_config)
+{
+	struct fleet fl;
+	fleet_init(&fl, "site-config", NULL);
+	struct bg_buf cfg = BG_BUF_INIT;
+	const char *end = strrchr(it_config_json, '}');
+	bg_buf_put(&cfg, it_config_json, (size_t)(end - it_config_json));
+	bg_buf_printf(&cfg,
+		      ",\n  \"nightly\": {\"commit_url\": \"https://example.com/c/{sha}\"},\n"
+		      "  \"acknowledge\": [{\"series\": \"b/one*\", \"commit\": \"%.12s\", "
+		      "\"reason\": \"the price of a fix\"}]\n}\n",
+		      fl.sha[step_at[0]]);
+	char path[800];
+	snprintf(path, sizeof(path), "%s/bitgate.json", fl.f.root);
+	TF_CHECK(bg_fs_write(path, cfg.ptr, cfg.len) == 0, "%s", path);
+	EXPECT_EXIT(0, bitgate(&fl.f, "site", "--site", fl.site, "--config", path, NULL));
+	/* only the Zen machine's step is at the acknowledged commit */
+	TF_CHECK(strstr(out_text.ptr, "2 regressions (1 open)"), "summary:\n%s", out_text.ptr);
+	struct bg_buf index = BG_BUF_INIT;
+	snprintf(path, sizeof(path), "%s/index.html", fl.site);
+	TF_CHECK(bg_fs_read(&index, path) == 0, "%s", path);
+	TF_CHECK(strstr(index.ptr, "the price of a fix"), "no reason on the index");
+	char link[120];
+	snprintf(link, sizeof(link), "https://example.com/c/%s", fl.sha[step_at[1]]);
+	TF_CHECK(strstr(index.ptr, link), "no commit link %s on the index", link);
+	bg_buf_free(&index);
+	bg_buf_free(&cfg);
+	bg_fs_rmtree(fl.f.root);
+}
+
 TF_TEST(integration__site_bad_input_is_named)
 {
 	struct fleet fl;
