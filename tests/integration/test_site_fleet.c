@@ -47,6 +47,10 @@ static void store_run(struct bg_db *db, struct fleet *fl, int m, int i)
 		b->samples[j] = v * (1 + 0.001 * ((i * 7 + j * 3) % 5 - 2));
 	TF_CHECK(bg_db_run_add_bench(db, r.id, 0, "default", "", s) == 0, "%s", bg_error_last());
 	bg_bench_set_free(s);
+	/* the suite "cpu", passing on every commit */
+	struct bg_test_case tc = {.name = "adds", .outcome = BG_TEST_PASSED};
+	struct bg_test_suite suite = {.suite = "cpu", .passed = 1, .cases = &tc, .n = 1};
+	TF_CHECK(bg_db_run_add_tests(db, r.id, &suite) == 0, "%s", bg_error_last());
 	TF_CHECK(bg_db_run_finish(db, r.id, "ok", 1) == 0, "%s", bg_error_last());
 	free(r.uuid);
 }
@@ -138,8 +142,11 @@ static void check_pages(struct fleet *fl)
 	}
 	/* each series is linked from its card (plot and caption) and its regression's row */
 	TF_CHECK(pages == 6, "%zu links to series pages, want 6", pages);
-	for (int m = 0; m < 2; m++)
-		TF_CHECK(strstr(index.ptr, cpus[m]), "the index does not name %s", cpus[m]);
+	for (int m = 0; m < 2; m++) {
+		char suite[100];
+		snprintf(suite, sizeof(suite), "cpu on %s", cpus[m]);
+		TF_CHECK(strstr(index.ptr, suite), "the index has no suite '%s'", suite);
+	}
 	bg_buf_free(&index);
 }
 
