@@ -11,6 +11,7 @@
 #include "bg_db.h"
 #include "bg_error.h"
 #include "bg_json.h"
+#include "bg_strmap.h"
 #include "db_int.h"
 
 /* --- export ---------------------------------------------------------------------------- */
@@ -447,6 +448,61 @@ done:
 
 /* --- import ---------------------------------------------------------------------------- */
 
+/* The series ids an import has looked up or stored, so that each series costs one statement
+ * per import rather than one per result (a round trip each on PostgreSQL). Valid for the
+ * import's transaction only. */
+struct series_ids {
+	struct bg_strmap map; /* key -> index in ids */
+	char **keys;          /* malloc'd, the map's (borrowed) keys */
+	int64_t *ids;
+	size_t n, cap;
+};
+
+static void series_ids_free(struct series_ids *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->keys[i]);
+	free(t->keys);
+	free(t->ids);
+	bg_strmap_free(&t->map);
+}
+
+/* db_series_id through the cache t: the key is the four names, each after its length. */
+static int series_id_cached(struct bg_db *db, struct series_ids *t, const char *const names[4],
+			    int64_t *id)
+{
+	struct bg_buf key = BG_BUF_INIT;
+	size_t at;
+	int err = 0;
+	for (int i = 0; i < 4 && err == 0; i++)
+		err = bg_buf_printf(&key, "%zu:%s", strlen(names[i]), names[i]);
+	if (err == 0 && bg_strmap_get(&t->map, key.ptr, &at)) {
+		*id = t->ids[at];
+		bg_buf_free(&key);
+		return 0;
+	}
+	size_t cap = t->cap;
+	if (err < 0 || (err = db_series_id(db, names[0], names[1], names[2], names[3], id)) < 0 ||
+	    (err = bg_grow((void **)&t->keys, &t->cap, t->n, sizeof(*t->keys), 64)) < 0)
+		goto done;
+	if (t->cap != cap) { /* ids grows with keys */
+		int64_t *ids = realloc(t->ids, t->cap * sizeof(*ids));
+		if (!ids) {
+			t->cap = cap;
+			err = bg_error_oom();
+			goto done;
+		}
+		t->ids = ids;
+	}
+	if ((err = bg_strmap_put(&t->map, key.ptr, t->n)) < 0)
+		goto done;
+	t->keys[t->n] = bg_buf_detach(&key);
+	t->ids[t->n++] = *id;
+done:
+	bg_buf_free(&key);
+	return err;
+}
+
 struct line_ctx {
 	struct bg_db *db;
 	const char *origin;
@@ -458,6 +514,7 @@ struct line_ctx {
 	size_t samples_cap;
 	/* the rows of samples and test_cases, sent in bulk, all stored before the commit */
 	struct db_sql_bulk *sample_rows, *case_rows;
+	struct series_ids series; /* the ids of the series the import has met */
 	bg_db_decision_ids_fn decision_ids;
 };
 
@@ -723,8 +780,8 @@ static int import_result(struct line_ctx *c, const cJSON *r, const struct bg_jso
 	    (err = get_num(at, r, "bytes", 0, NONNEG, &row.bytes)) < 0 ||
 	    (err = read_samples(c, r, at, &n)) < 0)
 		return err;
-	if ((err = db_series_id(c->db, benchmark, params ? params : "", metric, mode,
-				&row.series_id)) < 0 ||
+	const char *names[4] = {benchmark, params ? params : "", metric, mode};
+	if ((err = series_id_cached(c->db, &c->series, names, &row.series_id)) < 0 ||
 	    (err = db_result_insert(c->db, &row, benchmark, &result_id)) < 0 ||
 	    (err = db_samples_insert(c->sample_rows, result_id, c->samples, n)) < 0)
 		return err;
@@ -1075,6 +1132,7 @@ done:
 	free(c.samples);
 	err = db_sql_bulk_end(c.sample_rows, err);
 	err = db_sql_bulk_end(c.case_rows, err);
+	series_ids_free(&c.series);
 	err = db_end(db, err, "importing runs");
 	if (err < 0) {
 		/* rolled back: nothing was added */
