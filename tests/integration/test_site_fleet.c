@@ -212,7 +212,7 @@ TF_TEST(integration__site_reads_its_config)
 	snprintf(path, sizeof(path), "%s/index.html", fl.site);
 	TF_CHECK(bg_fs_read(&index, path) == 0, "%s", path);
 	TF_CHECK(strstr(index.ptr, "the price of a fix"), "no reason on the index");
-	char link[120];
+	char link[600];
 	snprintf(link, sizeof(link), "https://example.com/c/%s", fl.sha[step_at[1]]);
 	TF_CHECK(strstr(index.ptr, link), "no commit link %s on the index", link);
 	bg_buf_free(&index);
