@@ -379,6 +379,10 @@ void bg_db_suite_walk_free(struct bg_suite_walk *v, size_t n);
  * a copy of it, lists them alike. */
 int bg_db_site_machines(struct bg_db *db, const char *kind, int64_t **out, size_t *n);
 
+/* The pools (bitgate nightly --claim --pool) whose claims made runs of kind on machine_id,
+ * in name order joined by ", ", into *out (free() it); NULL when none did (db_site.c). */
+int bg_db_site_pools(struct bg_db *db, int64_t machine_id, const char *kind, char **out);
+
 /* The commits that runs of kind on machine_id measured (not the working tree's), each
  * once, oldest first by committer time, then SHA (db_site.c): the line a dashboard draws
  * when there is no repository to walk. Free with bg_db_commit_list_free. */

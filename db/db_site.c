@@ -1,7 +1,7 @@
 /* The dashboard's own queries: where each sample of a series came from (run and round), for
  * the per-series CSV, read beside bg_db_series_walk with the same filters and order; the
  * test suites along the commits; and, for a dashboard of every machine, the machines and
- * the commits stored for each. */
+ * the commits stored for each, and the pools whose runners measured them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,6 +275,29 @@ int bg_db_site_machines(struct bg_db *db, const char *kind, int64_t **out, size_
 		*out = NULL;
 		*n = 0;
 	}
+	return err;
+}
+
+int bg_db_site_pools(struct bg_db *db, int64_t machine_id, const char *kind, char **out)
+{
+	static const char sql[] = "SELECT DISTINCT pool FROM runs WHERE machine_id = ?1 "
+				  "AND kind = ?2 AND pool IS NOT NULL ORDER BY pool";
+	struct bg_buf names = BG_BUF_INIT;
+	struct db_sql_stmt *s = NULL;
+	int step = 0, err = db_sql_prepare(db->sql, sql, 0, &s, "listing a machine's pools");
+	if (err == 0) {
+		db_sql_bind_int64(s, 1, machine_id);
+		db_sql_bind_text(s, 2, kind);
+	}
+	while (err == 0 && (step = db_sql_step(s, "listing a machine's pools")) == 1) {
+		const char *pool = db_sql_col_text(s, 0);
+		err = bg_buf_printf(&names, "%s%s", names.len ? ", " : "", pool ? pool : "");
+	}
+	if (err == 0 && step < 0)
+		err = step;
+	db_sql_finalize(s);
+	*out = err == 0 && names.len ? bg_buf_detach(&names) : NULL;
+	bg_buf_free(&names);
 	return err;
 }
 

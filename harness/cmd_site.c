@@ -16,10 +16,11 @@ static const struct bg_cmd_info info = {
 	"Renders the nightly dashboard of every machine that has nightly runs in the database\n"
 	"(e.g. a fleet of runners sharing one PostgreSQL): each machine's series, change points,\n"
 	"regressions and test suites in one site, every series and regression named with its\n"
-	"machine. It measures nothing and needs no repository: each machine's commits are those\n"
-	"its runs stored, in committer-time order. As the nightly does, it finds the change\n"
-	"points of every series and stores (updates, removes) each machine's regressions, so\n"
-	"the site and `bitgate nightly` agree; bisect's suspects are kept.",
+	"machine (its CPU, after the pools of nightly --claim that measured on it: \"zen3:\n"
+	"AMD EPYC 7763\"). It measures nothing and needs no repository: each machine's commits\n"
+	"are those its runs stored, in committer-time order. As the nightly does, it finds the\n"
+	"change points of every series and stores (updates, removes) each machine's\n"
+	"regressions, so the site and `bitgate nightly` agree; bisect's suspects are kept.",
 	"The threshold, acknowledged regressions and commit links come from --config FILE, else\n"
 	"from HEAD's bitgate.json when bitgate runs in a repository, else the defaults (3%,\n"
 	"none, commits not linked).\n\n"
@@ -37,9 +38,9 @@ int cmd_site(struct bg_app *app, int argc, char **argv)
 		{"site", 0, BG_OPT_STR, &o.site_dir, "DIR",
 		 "where the dashboard goes (default .bitgate/site)"},
 		{"config", 0, BG_OPT_STR, &o.config_path, "FILE",
-		 "the bitgate.json to read the threshold, acknowledgements and commit links from"},
+		 "bitgate.json: threshold, acknowledgements, commit links"},
 		{"depth", 0, BG_OPT_INT, &o.depth, "N",
-		 "commits of each machine the dashboard covers, newest back (default 1000)"},
+		 "each machine's newest N commits (default 1000)"},
 		{"title", 0, BG_OPT_STR, &o.title, "TEXT",
 		 "the pages' title (default \"bitgate nightly: every machine\")"},
 		{"png", 0, BG_OPT_FLAG, &o.png, NULL, "PNG plots too (SVG always)"},

@@ -106,25 +106,38 @@ static int load_line(struct dashboard *d, size_t i)
 	return rc;
 }
 
-/* Each machine's label (its CPU, with its tag when another machine has the same CPU) and
- * tag (the start of its fingerprint's SHA-256: stable across copies of the database). */
-static void name_machines(struct dashboard *d)
+/* Each machine's tag (the start of its fingerprint's SHA-256: stable across copies of the
+ * database) and label: its CPU, after the pools whose runners measured on it ("zen3: AMD
+ * EPYC 7763"), with its tag when another machine's label is the same. */
+static int name_machines(struct dashboard *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		const char *fp = d->machines[i].fingerprint ? d->machines[i].fingerprint : "";
-		char digest[65];
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < d->n; i++) {
+		const struct bg_machine_rec *m = &d->machines[i];
+		const char *fp = m->fingerprint ? m->fingerprint : "";
+		char digest[65], *pools = NULL;
 		bg_sha256_hex(digest, fp, strlen(fp));
 		snprintf(d->tags[i], sizeof(d->tags[i]), "%.8s", digest);
+		rc = bg_db_site_pools(d->app->db, d->ids[i], "nightly", &pools);
+		snprintf(d->labels[i], sizeof(d->labels[i]), "%s%s%s", pools ? pools : "",
+			 pools ? ": " : "", m->cpu && *m->cpu ? m->cpu : "unknown CPU");
+		free(pools);
 	}
-	for (size_t i = 0; i < d->n; i++) {
-		const char *cpu = d->machines[i].cpu && *d->machines[i].cpu ? d->machines[i].cpu
-									    : "unknown CPU";
-		int shared = 0;
-		for (size_t k = 0; k < d->n; k++)
-			shared |= k != i && d->machines[k].cpu && !strcmp(cpu, d->machines[k].cpu);
-		snprintf(d->labels[i], sizeof(d->labels[i]), shared ? "%s (%s)" : "%s", cpu,
-			 d->tags[i]);
+	char *shared = calloc(d->n + 1, 1);
+	if (rc == 0 && !shared)
+		rc = bg_error_oom();
+	for (size_t i = 0; rc == 0 && i < d->n; i++)
+		for (size_t k = i + 1; k < d->n; k++)
+			if (!strcmp(d->labels[i], d->labels[k]))
+				shared[i] = shared[k] = 1;
+	for (size_t i = 0; rc == 0 && i < d->n; i++) {
+		size_t len = strlen(d->labels[i]);
+		if (shared[i])
+			snprintf(d->labels[i] + len, sizeof(d->labels[i]) - len, " (%s)",
+				 d->tags[i]);
 	}
+	free(shared);
+	return rc;
 }
 
 /* Every machine with nightly runs, its record and its line. */
@@ -145,9 +158,7 @@ static int load_machines(struct dashboard *d)
 	for (size_t i = 0; rc == 0 && i < d->n; i++)
 		if ((rc = bg_db_machine_get(d->app->db, d->ids[i], &d->machines[i])) == 0)
 			rc = load_line(d, i);
-	if (rc == 0)
-		name_machines(d);
-	return rc;
+	return rc == 0 ? name_machines(d) : rc;
 }
 
 /* Each machine's last o->depth commits analysed, its regressions stored. */

@@ -22,11 +22,14 @@ struct fleet {
 };
 
 static const char *const cpus[2] = {"Zen 3 test CPU", "Sapphire Rapids test CPU"};
+/* how the site names each: the first machine's runs come from the pool zen3's queue */
+static const char *const labels[2] = {"zen3: Zen 3 test CPU", "Sapphire Rapids test CPU"};
 static const int step_at[2] = {4, 8};            /* the first slower commit of each */
 static const double level[2] = {1000.0, 2000.0}; /* ns before the step; 10% more after */
 
 /* A complete nightly run of machine m at commit i: five samples of b/one around its level. */
-static void store_run(struct bg_db *db, struct fleet *fl, int m, int i)
+/* Stores the run; returns its uuid (free() it). */
+static char *store_run(struct bg_db *db, struct fleet *fl, int m, int i)
 {
 	struct bg_run_rec r = {
 		.kind = "nightly", .commit_sha = fl->sha[i], .machine_id = fl->machine[m]};
@@ -52,7 +55,35 @@ static void store_run(struct bg_db *db, struct fleet *fl, int m, int i)
 	struct bg_test_suite suite = {.suite = "cpu", .passed = 1, .cases = &tc, .n = 1};
 	TF_CHECK(bg_db_run_add_tests(db, r.id, &suite) == 0, "%s", bg_error_last());
 	TF_CHECK(bg_db_run_finish(db, r.id, "ok", 1) == 0, "%s", bg_error_last());
-	free(r.uuid);
+	return r.uuid;
+}
+
+/* The first machine's runs, each made for a claim of the pool zen3's queue and released
+ * with it, as bitgate nightly --claim --pool zen3 makes them (the runs get the pool). */
+static void pooled_runs(struct bg_db *db, struct fleet *fl)
+{
+	const char *shas[N_COMMITS];
+	for (int i = 0; i < N_COMMITS; i++)
+		shas[i] = fl->sha[i];
+	TF_CHECK(bg_db_queue_enqueue(db, "zen3", "nightly", shas, N_COMMITS, 0, NULL) == 0, "%s",
+		 bg_error_last());
+	for (int k = 0; k <= N_COMMITS; k++) {
+		struct bg_queue_claim c;
+		int found = 0, i = 0;
+		TF_CHECK(bg_db_queue_claim(db, "zen3", "nightly", "runner", 60000, &c, &found, NULL,
+					   NULL) == 0,
+			 "%s", bg_error_last());
+		if (!found)
+			return;
+		while (i < N_COMMITS && strcmp(fl->sha[i], c.sha))
+			i++;
+		TF_CHECK(i < N_COMMITS, "claimed %s, not queued", c.sha);
+		char *uuid = store_run(db, fl, 0, i);
+		TF_CHECK(bg_db_queue_release(db, &c, "runner", 1, uuid) == 0, "%s",
+			 bg_error_last());
+		free(uuid);
+	}
+	TF_CHECK(0, "the queue never ran dry");
 }
 
 /* Two machines, one line of commits (each the first parent of the next), every commit
@@ -89,9 +120,9 @@ static void fleet_init(struct fleet *fl, const char *tag, const char *server)
 					  .time = 1700000000 + 3600 * i};
 		TF_CHECK(bg_db_commit_put(db, &c) == 0, "%s", bg_error_last());
 	}
+	pooled_runs(db, fl);
 	for (int i = 0; i < N_COMMITS; i++)
-		for (int m = 0; m < 2; m++)
-			store_run(db, fl, m, i);
+		free(store_run(db, fl, 1, i));
 	bg_db_close(db);
 }
 
@@ -144,7 +175,7 @@ static void check_pages(struct fleet *fl)
 	TF_CHECK(pages == 6, "%zu links to series pages, want 6", pages);
 	for (int m = 0; m < 2; m++) {
 		char suite[100];
-		snprintf(suite, sizeof(suite), "cpu on %s", cpus[m]);
+		snprintf(suite, sizeof(suite), "cpu on %s", labels[m]);
 		TF_CHECK(strstr(index.ptr, suite), "the index has no suite '%s'", suite);
 	}
 	bg_buf_free(&index);
@@ -159,7 +190,7 @@ static void renders_every_machine(struct fleet *fl)
 		char want[200];
 		snprintf(want, sizeof(want),
 			 "between %.10s and %.10s (ns, lower is better: it rose) on %s",
-			 fl->sha[step_at[m] - 1], fl->sha[step_at[m]], cpus[m]);
+			 fl->sha[step_at[m] - 1], fl->sha[step_at[m]], labels[m]);
 		TF_CHECK(strstr(out_text.ptr, want), "no line '%s' in:\n%s", want, out_text.ptr);
 	}
 	TF_CHECK(strstr(err_text.ptr, "no bitgate.json"), "the defaults not said:\n%s",
