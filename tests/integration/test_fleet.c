@@ -130,7 +130,7 @@ static void commit_shell_line(struct fx *f, int n, const char *before)
  * and sleeps (so the test can kill its runner in the middle of a run). */
 static void commit_sleepy_line(struct fx *f, const char *flag, const char *marker)
 {
-	char before[2200];
+	char before[3000]; /* four paths of up to 700 bytes */
 	snprintf(before, sizeof(before),
 		 "if [ -e %s ]; then echo $$ > %s.tmp && mv %s.tmp %s && exec sleep 60; fi;", flag,
 		 marker, marker, marker);
