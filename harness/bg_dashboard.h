@@ -11,7 +11,7 @@
 #include "bg_git.h"
 
 struct bg_dashboard_opts {
-	const char *site_dir;    /* where the site goes */
+	const char *site_dir;    /* where the site goes; NULL: <state dir>/site */
 	const char *config_path; /* a bitgate.json for the threshold, acknowledgements and
 				    commit links; NULL: HEAD's when bitgate runs in a
 				    repository, else the defaults */

@@ -6,6 +6,7 @@
 #include "bg_app.h"
 #include "bg_cli.h"
 #include "bg_cmds.h"
+#include "bg_dashboard.h"
 #include "bg_error.h"
 #include "bg_fleet.h"
 #include "bg_nightly.h"
@@ -36,7 +37,10 @@ static const struct bg_cmd_info info = {
 	"it works, until none is left, waiting for the others' claims (a runner that died\n"
 	"loses its claim when the lease runs out, and another takes the commit). A commit is\n"
 	"measured once per pool; runners of different pools each measure every commit. Each\n"
-	"runner then analyses and renders the site as without --claim.\n\n"
+	"runner then analyses and renders the site as without --claim; with --bisect, the\n"
+	"pool's runners of one machine share its regressions to bisect the same way.\n\n"
+	"With --no-measure it measures nothing and renders every machine's series and\n"
+	"regressions from the database, as bitgate site does.\n\n"
 	"exit status: 0 done (whatever the dashboard shows); 2 bad usage, an unknown branch or an\n"
 	"unusable bitgate.json; 3 a commit could not be measured for another reason than its\n"
 	"build, the site could not be written, or bitgate was interrupted.\n\n"
@@ -44,6 +48,7 @@ static const struct bg_cmd_info info = {
 	"  bitgate nightly --site public/\n"
 	"  bitgate nightly --max-commits 0 --site public/    (analyse and render only)\n"
 	"  bitgate nightly --max-commits 20 --bisect\n"
+	"  bitgate --db postgresql://bench@db/bitgate nightly --no-measure --site public/\n"
 	"  bitgate --db postgresql://bench@db/bitgate nightly --claim --max-commits 50\n",
 };
 
@@ -54,7 +59,7 @@ int cmd_nightly(struct bg_app *app, int argc, char **argv)
 		.depth = 1000,
 		.lease_s = 300,
 		.eo = {.kind = "nightly", .repetitions = 3, .tests = 1, .pin_cpu = -1}};
-	int lease = -1;
+	int lease = -1, no_measure = 0;
 	const struct bg_opt opts[] = {
 		{"branch", 'b', BG_OPT_STR, &o.branch, "NAME",
 		 "the branch to follow (default: bitgate.json's default_branch, else main)"},
@@ -68,6 +73,8 @@ int cmd_nightly(struct bg_app *app, int argc, char **argv)
 		{"bisect", 0, BG_OPT_FLAG, &o.bisect, NULL,
 		 "bisect each open regression whose range holds several commits (see bitgate "
 		 "bisect)"},
+		{"no-measure", 0, BG_OPT_FLAG, &no_measure, NULL,
+		 "measure nothing: the site of every machine in the database (bitgate site)"},
 		{"claim", 0, BG_OPT_FLAG, &o.claim, NULL,
 		 "share the commits with the other runners of the pool through the database"},
 		{"pool", 0, BG_OPT_STR, &o.pool, "NAME",
@@ -90,18 +97,25 @@ int cmd_nightly(struct bg_app *app, int argc, char **argv)
 	    bg_cli_check_range(&info, "repetitions", o.eo.repetitions, 1, BG_REPETITIONS_MAX) ||
 	    (lease != -1 && bg_cli_check_range(&info, "lease", lease, 1, 86400)))
 		return BG_EXIT_USAGE;
-	if (o.claim && o.bisect)
-		return bg_cli_usage_error(&info, "--bisect with --claim: bisecting through the "
-						 "pool's queue is not built yet; run one nightly "
-						 "--bisect after the fleet's");
 	if (!o.claim && (o.pool || lease != -1))
 		return bg_cli_usage_error(&info, "--%s needs --claim", o.pool ? "pool" : "lease");
 	if (o.pool && bg_fleet_check_pool(o.pool) < 0)
 		return bg_cli_usage_error(&info, "--pool: %s", bg_error_last());
+	if (no_measure && (o.claim || o.bisect || o.branch))
+		return bg_cli_usage_error(&info, "--no-measure renders only: not with --%s",
+					  o.claim    ? "claim"
+					  : o.bisect ? "bisect"
+						     : "branch");
 	if (lease != -1)
 		o.lease_s = lease;
 	if ((status = bg_app_setup(app)))
 		return status;
+	if (no_measure) {
+		struct bg_dashboard_opts d = {
+			.site_dir = o.site_dir, .depth = o.depth, .png = o.png};
+		int rc = bg_dashboard_run(app, &d);
+		return rc < 0 ? bg_app_fail(rc) : BG_EXIT_OK;
+	}
 	int rc = bg_nightly_run(app, &o, &status);
 	return rc < 0 ? bg_app_fail(rc) : status;
 }

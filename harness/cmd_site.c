@@ -54,15 +54,6 @@ int cmd_site(struct bg_app *app, int argc, char **argv)
 		return BG_EXIT_USAGE;
 	if ((status = bg_app_setup(app)))
 		return status;
-	char *site_owned = NULL;
-	if (!o.site_dir) {
-		size_t len = strlen(app->state_dir) + 8;
-		if (!(site_owned = malloc(len)))
-			return bg_app_fail(bg_error_oom());
-		snprintf(site_owned, len, "%s/site", app->state_dir);
-		o.site_dir = site_owned;
-	}
 	int rc = bg_dashboard_run(app, &o);
-	free(site_owned);
 	return rc < 0 ? bg_app_fail(rc) : BG_EXIT_OK;
 }

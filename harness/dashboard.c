@@ -14,6 +14,7 @@
 #include "bg_config.h"
 #include "bg_engine.h"
 #include "bg_error.h"
+#include "bg_fs.h"
 #include "bg_hash.h"
 #include "bg_log.h"
 #include "bg_nightly_config.h"
@@ -213,6 +214,9 @@ int bg_dashboard_run(struct bg_app *app, const struct bg_dashboard_opts *o)
 			    "series");
 	if (rc == 0)
 		rc = analyse_machines(&d);
+	char *dir = o->site_dir ? NULL : bg_path_joined(app->state_dir, "site");
+	if (rc == 0 && !o->site_dir && !dir)
+		rc = bg_error_oom();
 	if (rc == 0) {
 		char headline[64];
 		snprintf(headline, sizeof(headline), "site: %zu machine%s", d.n,
@@ -221,13 +225,14 @@ int bg_dashboard_run(struct bg_app *app, const struct bg_dashboard_opts *o)
 			.title = o->title ? o->title : "bitgate nightly: every machine",
 			.repo = app->workdir,
 			.commit_url = d.nc.commit_url,
-			.dir = o->site_dir,
+			.dir = o->site_dir ? o->site_dir : dir,
 			.png = o->png,
 			.headline = headline};
 		rc = nightly_render(app->db, d.parts, d.n, &ro);
 	}
 	if (rc < 0)
 		bg_progress_clear();
+	free(dir);
 	dashboard_clear(&d);
 	return rc;
 }

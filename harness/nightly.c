@@ -9,14 +9,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "bg_bisect.h"
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fleet.h"
 #include "bg_log.h"
 #include "bg_nightly_config.h"
 #include "bg_proc.h"
-#include "bg_trend.h"
 #include "nightly_int.h"
 
 size_t bg_nightly_choose(size_t m, size_t max, size_t *pick)
@@ -39,70 +37,6 @@ size_t bg_nightly_choose(size_t m, size_t max, size_t *pick)
 			pick[k++] = idx;
 	}
 	return k;
-}
-
-/* Bisects every open regression not bisected yet whose range holds more than one commit;
- * returns how many were bisected in *done. Interruption stops it (BG_EINTR); a regression
- * whose bisect cannot go on (an end no longer builds...) is reported and left. */
-static int bisect_open(struct bg_app *app, const struct bg_commit *line, size_t n,
-		       const struct bg_nightly_config *nc, const struct bg_engine_opts *eo,
-		       size_t *done, int *status)
-{
-	struct bg_regression_rec *regs = NULL;
-	size_t nregs = 0;
-	*done = 0;
-	int rc = bg_db_regression_list(app->db, app->machine_id, &regs, &nregs);
-	for (size_t i = 0; rc == 0 && i < nregs; i++) {
-		const struct bg_regression_rec *g = &regs[i];
-		ptrdiff_t pg = bg_commit_index(line, n, g->good_sha),
-			  pb = bg_commit_index(line, n, g->bad_sha);
-		if (strcmp(g->state, "detected") || g->suspect_sha || pg < 0 || pb - pg < 2)
-			continue;
-		char name[256];
-		bg_trend_series_name(name, sizeof(name), g->benchmark, g->params, g->mode);
-		bg_log_info("bisecting %s: %td commits between %.10s and %.10s", name, pb - pg,
-			    g->good_sha, g->bad_sha);
-		struct bg_bisect_opts o = {.bench = g->benchmark,
-					   .params = g->params,
-					   .mode = g->mode,
-					   .metric = g->metric,
-					   .good = g->good_sha,
-					   .bad = g->bad_sha,
-					   .threshold = nc->threshold,
-					   .cut = -1,
-					   .repetitions = eo->repetitions,
-					   .retries = 2,
-					   .jobs = eo->jobs,
-					   .pin_cpu = eo->pin_cpu};
-		struct bg_bisect_result r;
-		rc = bg_bisect_run(app, &o, &r);
-		if (rc == 0 && r.slowdown) {
-			size_t cands = r.first_bad - r.last_good;
-			printf("  bisected %s: first bad commit %s%.10s %s (%+.1f%% [%+.1f%%, "
-			       "%+.1f%%])\n",
-			       name, cands > 1 ? "(after skipped ones) " : "",
-			       r.line[r.first_bad].sha,
-			       r.line[r.first_bad].subject ? r.line[r.first_bad].subject : "",
-			       100 * (r.step.estimate - 1), 100 * (r.step.lo - 1),
-			       100 * (r.step.hi - 1));
-			(*done)++;
-		} else if (rc == 0) {
-			printf("  bisect of %s: the ends differ by %+.1f%% [%+.1f%%, %+.1f%%] now, "
-			       "below the threshold: not bisected\n",
-			       name, 100 * (r.ends.estimate - 1), 100 * (r.ends.lo - 1),
-			       100 * (r.ends.hi - 1));
-		} else if (rc == BG_EINPUT) {
-			bg_log_warn("bisect of %s: %s", name, bg_error_last());
-			rc = 0;
-		} else if (rc != BG_EINTR) {
-			bg_log_error("bisect of %s: %s", name, bg_error_last());
-			*status = BG_EXIT_INFRA;
-			rc = 0;
-		}
-		bg_bisect_result_clear(&r);
-	}
-	bg_db_regression_list_free(regs, nregs);
-	return rc;
 }
 
 /* One nightly: what it works on, phase by phase. */
@@ -346,9 +280,9 @@ static int claim_and_measure(struct nightly *ng, const size_t *sel, size_t k)
 	return rc;
 }
 
-/* The analysis, and with o->bisect the bisects of the open regressions and, when any was
- * bisected, the analysis again: the bisect runs are points of their series now, so the
- * ranges narrow. */
+/* The analysis, and with o->bisect the bisects of the open regressions (with --claim,
+ * shared with the pool's runners) and, when any was bisected, the analysis again: the
+ * bisect runs are points of their series now, so the ranges narrow. */
 static int analyse_and_bisect(struct nightly *ng)
 {
 	struct bg_app *app = ng->app;
@@ -359,15 +293,25 @@ static int analyse_and_bisect(struct nightly *ng)
 	int rc = nightly_analyse(app->db, &ng->part, &ng->nc);
 	if (rc < 0 || !ng->o->bisect)
 		return rc;
-	size_t bisected = 0;
-	rc = bisect_open(ng->app, ng->walk, ng->nw, &ng->nc, &ng->o->eo, &bisected, &ng->status);
+	struct nightly_bisect b = {.app = app,
+				   .line = ng->walk,
+				   .n = ng->nw,
+				   .nc = &ng->nc,
+				   .eo = &ng->o->eo,
+				   .status = &ng->status};
+	size_t bisected = 0, queued = 0;
+	if (ng->pool)
+		rc = nightly_bisect_claimed(&b, ng->pool, ng->o->lease_s, &queued);
+	else
+		rc = nightly_bisect_open(&b, &bisected);
 	if (rc == BG_EINTR || bg_interrupted(NULL)) {
 		bg_log_error("interrupted while bisecting: what was measured is kept");
 		ng->status = BG_EXIT_INFRA;
 		ng->stopped = 1;
 		return 0;
 	}
-	if (rc < 0 || !bisected)
+	/* with a pool, other runners' bisects count too: they are stored */
+	if (rc < 0 || !(bisected || queued))
 		return rc;
 	return nightly_analyse(app->db, &ng->part, &ng->nc);
 }

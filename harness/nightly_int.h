@@ -1,14 +1,16 @@
 /* The nightly's analysis and dashboard (nightly_site.c), one engine for the two commands
  * that render it: `bitgate nightly` (nightly.c: this machine, along the branch's first
  * parents) and `bitgate site` (site.c: every machine in the database, along the commits
- * stored for it). Private to harness/. */
+ * stored for it); and the nightly's bisects (nightly_bisect.c). Private to harness/. */
 #ifndef BG_NIGHTLY_INT_H
 #define BG_NIGHTLY_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bg_app.h"
 #include "bg_db.h"
+#include "bg_engine.h"
 #include "bg_git.h"
 #include "bg_nightly_config.h"
 #include "bg_site.h"
@@ -57,5 +59,27 @@ struct nightly_render_opts {
  * several parts). */
 int nightly_render(struct bg_db *db, struct nightly_part *parts, size_t nparts,
 		   const struct nightly_render_opts *ro);
+
+/* The bisects of the nightly's open regressions (nightly_bisect.c): this machine's, along
+ * line. Every field borrowed; found counts the first bad commits stored. */
+struct nightly_bisect {
+	struct bg_app *app;
+	const struct bg_commit *line;
+	size_t n;
+	const struct bg_nightly_config *nc;
+	const struct bg_engine_opts *eo;
+	int *status; /* made 3 when a bisect fails on bitgate's side */
+	size_t found;
+};
+
+/* Bisects every open regression not bisected yet whose range holds more than one commit;
+ * *done: how many found a first bad commit. BG_EINTR when interrupted; a regression whose
+ * bisect cannot go on (an end no longer builds...) is reported and left. */
+int nightly_bisect_open(struct nightly_bisect *b, size_t *done);
+
+/* The same through the queue of pool's runners of this machine (nightly --claim): queues
+ * the regressions to bisect (*queued: how many there were), then claims and bisects them
+ * with the other runners until none is left; b->found counts this runner's. */
+int nightly_bisect_claimed(struct nightly_bisect *b, const char *pool, int lease_s, size_t *queued);
 
 #endif

@@ -234,3 +234,73 @@ TF_TEST(integration__fleet_lease_renewed_while_a_run_outlasts_it)
 	bg_db_close(db);
 	fx_done(&f);
 }
+
+/* --bisect with --claim: two runners of one pool share the machine's open regression
+ * through the queue: it is bisected once (each commit of its range measured by one bisect
+ * at most), its suspect is the slow commit, and both runners end well. */
+TF_TEST(integration__fleet_bisects_each_regression_once)
+{
+	enum { N = 19, SLOW = 13 };
+	struct fx f;
+	char line[N][41], site[700];
+	fx_init(&f, "fleet-bisect");
+	use_test_db(&f, "fleetbisect");
+	snprintf(site, sizeof(site), "%s/site", f.root);
+	/* a nightly of every commit up to 12, then a spread of 4 over the rest */
+	const int upto[2] = {12, N};
+	const char *max[2] = {"20", "4"};
+	for (int stage = 0, i = 0; stage < 2; stage++) {
+		for (; i < upto[stage]; i++)
+			commit_cost(&f, (i >= SLOW ? 1100000L : 1000000L) + i, 4, 0, line[i]);
+		EXPECT_EXIT(0,
+			    bitgate(&f, "nightly", "--branch", "main", "--max-commits", max[stage],
+				    "--repetitions", "1", "--no-tests", "--site", site, NULL));
+	}
+	pid_t pids[2];
+	for (int r = 0; r < 2; r++) {
+		char tag[16], own[720];
+		snprintf(tag, sizeof(tag), "b-%d", r);
+		snprintf(own, sizeof(own), "%s-%d", site, r);
+		pids[r] = bitgate_start(&f, tag, "nightly", "--branch", "main", "--claim", "--pool",
+					"b", "--lease", "60", "--max-commits", "0", "--bisect",
+					"--repetitions", "1", "--no-tests", "--site", own, NULL);
+	}
+	int bisected = 0;
+	for (int r = 0; r < 2; r++) {
+		char tag[16];
+		snprintf(tag, sizeof(tag), "b-%d", r);
+		int st = bitgate_wait(&f, tag, pids[r]);
+		TF_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "runner %s: status %d\n%s", tag, st,
+			 bg_buf_cstr(&err_text));
+		bisected += strstr(bg_buf_cstr(&out_text), "bisected loop/scalar") != NULL;
+	}
+	TF_CHECK_EQ(bisected, 1);
+	struct bg_db *db = open_db(&f);
+	for (int i = 0; i < N; i++) {
+		struct bg_run_rec *runs;
+		size_t nr = runs_of(db, line[i], &runs), by_bisect = 0;
+		for (size_t k = 0; k < nr; k++)
+			by_bisect += runs[k].label && !strcmp(runs[k].label, "bisect");
+		bg_db_run_list_free(runs, nr);
+		TF_CHECK(by_bisect <= 1, "commit %d measured by %zu bisects", i, by_bisect);
+		TF_CHECK(i != SLOW || by_bisect == 1, "the slow commit not bisected");
+	}
+	struct bg_regression_rec *reg;
+	size_t n;
+	TF_CHECK(bg_db_regression_list(db, 0, &reg, &n) == 0, "%s", bg_error_last());
+	TF_CHECK(n == 1 && reg[0].suspect_sha && !strcmp(reg[0].suspect_sha, line[SLOW]),
+		 "%zu regressions, suspect %.10s, want %.10s", n,
+		 n && reg[0].suspect_sha ? reg[0].suspect_sha : "none", line[SLOW]);
+	bg_db_regression_list_free(reg, n);
+	bg_db_close(db);
+	expect_db_check(&f);
+	/* nightly --no-measure: the site of every machine, as bitgate site; it measures nothing */
+	char index[760];
+	snprintf(site, sizeof(site), "%s/site-all", f.root);
+	snprintf(index, sizeof(index), "%s/index.html", site);
+	EXPECT_EXIT(2, bitgate(&f, "nightly", "--no-measure", "--claim", NULL));
+	EXPECT_EXIT(0, bitgate(&f, "nightly", "--no-measure", "--site", site, NULL));
+	TF_CHECK(bg_fs_exists(index), "no %s", index);
+	TF_CHECK(strstr(bg_buf_cstr(&out_text), "site: 1 machine"), "%s", bg_buf_cstr(&out_text));
+	fx_done(&f);
+}
