@@ -56,6 +56,14 @@ char *bg_strdup(const char *s);
 int bg_parse_i64(const char *s, int64_t *out);
 int bg_parse_double(const char *s, double *out);
 
+/* The room bg_format_double needs. */
+#define BG_DOUBLE_CHARS 32
+
+/* v as the shortest decimal, of 15 to 17 significant digits, that reads back (strtod) as
+ * the same double: every stored sample written out exactly. NaN and infinities as printf
+ * writes them ("nan", "inf"); callers writing JSON check isfinite first. */
+void bg_format_double(char out[BG_DOUBLE_CHARS], double v);
+
 /* Monotonic seconds, for durations. */
 double bg_now(void);
 

@@ -2,6 +2,7 @@
 #include "bg_buf.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -156,6 +157,15 @@ int bg_parse_i64(const char *s, int64_t *out)
 		return BG_EINPUT;
 	*out = v;
 	return 0;
+}
+
+void bg_format_double(char out[BG_DOUBLE_CHARS], double v)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, BG_DOUBLE_CHARS, "%.*g", prec, v);
+		if (!isfinite(v) || strtod(out, NULL) == v)
+			return;
+	}
 }
 
 int bg_parse_double(const char *s, double *out)

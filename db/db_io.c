@@ -52,9 +52,20 @@ static void jw_col_str(struct jw *w, cJSON *obj, const char *key, struct db_sql_
 	jw_add(w, obj, key, v ? cJSON_CreateString(v) : cJSON_CreateNull());
 }
 
+/* A double exactly (cJSON writes 15 digits when they read back within an ulp): the
+ * shortest decimal that reads back as v; null when not finite, as cJSON writes it. */
+static cJSON *jw_double(double v)
+{
+	char text[BG_DOUBLE_CHARS];
+	if (!isfinite(v))
+		return cJSON_CreateNull();
+	bg_format_double(text, v);
+	return cJSON_CreateRaw(text);
+}
+
 static void jw_col_num(struct jw *w, cJSON *obj, const char *key, struct db_sql_stmt *s, int i)
 {
-	jw_add(w, obj, key, cJSON_CreateNumber(db_sql_col_double(s, i)));
+	jw_add(w, obj, key, jw_double(db_sql_col_double(s, i)));
 }
 
 static void jw_col_int(struct jw *w, cJSON *obj, const char *key, struct db_sql_stmt *s, int i)
@@ -165,7 +176,7 @@ static int export_samples(struct bg_db *db, struct jw *w, cJSON *r, struct db_sq
 		return err;
 	db_sql_bind_int64(ss, 1, db_sql_col_int64(s, 0));
 	while ((rc = db_sql_step(ss, "exporting samples")) == 1 && !w->oom)
-		jw_add_to_array(w, samples, cJSON_CreateNumber(db_sql_col_double(ss, 0)));
+		jw_add_to_array(w, samples, jw_double(db_sql_col_double(ss, 0)));
 	if (rc < 0)
 		return rc;
 	db_sql_reset(ss);

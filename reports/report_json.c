@@ -34,12 +34,8 @@ static int put_num(cJSON *o, const char *key, double v)
 {
 	if (!isfinite(v))
 		return cJSON_AddNullToObject(o, key) ? 0 : -1;
-	char text[40];
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(text, sizeof(text), "%.*g", prec, v);
-		if (strtod(text, NULL) == v)
-			break;
-	}
+	char text[BG_DOUBLE_CHARS];
+	bg_format_double(text, v);
 	return cJSON_AddRawToObject(o, key, text) ? 0 : -1;
 }
 

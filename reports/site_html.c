@@ -961,12 +961,8 @@ static void csv_text(struct page *p, const char *t)
 /* A sample as the shortest decimal that reads back as the same double. */
 static void csv_value(struct page *p, double v)
 {
-	char out[40];
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(out, sizeof(out), "%.*g", prec, v);
-		if (!isfinite(v) || strtod(out, NULL) == v)
-			break;
-	}
+	char out[BG_DOUBLE_CHARS];
+	bg_format_double(out, v);
 	put(p, out);
 }
 

@@ -1037,3 +1037,57 @@ TF_TEST(db__bulk_failure_stores_nothing)
 	TF_CHECK_EQ(raw_count(target, "samples"), before + 2);
 	bg_fs_rmtree(t.dir);
 }
+
+/* Export then import keeps every double bit for bit: samples, elements and bytes of values
+ * whose 15-digit form reads back within an ulp but not exactly (what cJSON alone writes). */
+TF_TEST(db__export_import_keeps_doubles_exact)
+{
+	static const double v[] = {226367.74086645304,
+				   0.30000000000000004,
+				   1.0 / 3.0,
+				   123456789.123456789,
+				   6.02214076e23,
+				   1e-300,
+				   40112.5};
+	const size_t k = BG_COUNTOF(v);
+	static const char *const names[] = {"loop/scalar"};
+	struct io_paths io;
+	io_paths_init(&io);
+	struct bg_db *a, *b;
+	int64_t m1, m2, build;
+	CHECK_OK(bg_db_open(&a, io.pa));
+	fill_machines_commits_build(a, &m1, &m2, &build);
+	struct bg_run_rec r = {
+		.kind = "nightly", .commit_sha = SHA_A, .machine_id = m1, .started = 10};
+	CHECK_OK(bg_db_run_begin(a, &r));
+	struct bg_bench_set *s = make_set(names, 1, k, NULL, v);
+	s->v[0].elements = 0.1 + 0.2;
+	s->v[0].bytes = 1.0 / 3.0;
+	CHECK_OK(bg_db_run_add_bench(a, r.id, 0, "default", "", s));
+	CHECK_OK(bg_db_run_finish(a, r.id, "ok", 1));
+	free(r.uuid);
+	export_to(a, io.ea, 0, 1);
+	bg_db_close(a);
+	CHECK_OK(bg_db_open(&b, io.pb));
+	struct bg_import_stats st;
+	CHECK_OK(import_from(b, io.ea, &st));
+	struct bg_run_rec *runs;
+	size_t n, nr;
+	CHECK_OK(bg_db_run_list(b, NULL, &runs, &n));
+	TF_CHECK_EQ(n, 1);
+	struct bg_result_rec *res;
+	CHECK_OK(bg_db_run_results(b, runs[0].id, &res, &nr));
+	TF_CHECK(nr == 1 && res[0].n == k, "%zu results, %zu samples", nr, nr ? res[0].n : 0);
+	for (size_t i = 0; i < k; i++)
+		TF_CHECK(!memcmp(&res[0].samples[i], &s->v[0].samples[i], sizeof(double)),
+			 "sample %zu: %.17g came back as %.17g", i, s->v[0].samples[i],
+			 res[0].samples[i]);
+	TF_CHECK(!memcmp(&res[0].elements, &s->v[0].elements, sizeof(double)) &&
+			 !memcmp(&res[0].bytes, &s->v[0].bytes, sizeof(double)),
+		 "elements %.17g, bytes %.17g", res[0].elements, res[0].bytes);
+	bg_db_results_free(res, nr);
+	bg_db_run_list_free(runs, n);
+	bg_bench_set_free(s);
+	bg_db_close(b);
+	bg_fs_rmtree(io.t.dir);
+}
