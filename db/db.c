@@ -336,7 +336,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   "m.cpu, m.flags, m.cores, m.mem_bytes, m.os, m.gpu, b.id, b.tree, "
 			   "b.config_hash, b.status, b.duration_s, b.binary_hash, b.log_tail, "
 			   "b.created, r.config_hash, r.env_json, r.harness_version, r.label, "
-			   "r.started, r.finished, r.complete, r.status "
+			   "r.started, r.finished, r.complete, r.status, r.pool "
 			   "FROM runs r JOIN commits c ON c.id = r.commit_id "
 			   "JOIN machines m ON m.id = r.machine_id "
 			   "LEFT JOIN builds b ON b.id = r.build_id "

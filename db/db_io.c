@@ -287,6 +287,8 @@ static int export_run(struct bg_db *db, struct db_sql_stmt *s, cJSON **out)
 	jw_col_int(&w, run, "finished", s, 32);
 	jw_col_bool(&w, run, "complete", s, 33);
 	jw_col_str(&w, run, "status", s, 34);
+	if (!db_sql_col_is_null(s, 35)) /* the fleet's pool, only when a claim made the run */
+		jw_col_str(&w, run, "pool", s, 35);
 
 	for (size_t i = 0; i < BG_COUNTOF(run_arrays); i++)
 		if ((err = export_rows(db, &w, run, &run_arrays[i], run_id)) < 0)
@@ -922,6 +924,24 @@ static int read_run_key(struct line_ctx *c, const cJSON *j, struct bg_run_rec *r
 	return run_by_uuid(c->db, r->uuid, found, NULL);
 }
 
+/* The run's pool (bitgate nightly --claim), when the line names one. */
+static int import_run_pool(struct line_ctx *c, const cJSON *j, int64_t run_id)
+{
+	const char *pool = NULL;
+	struct db_sql_stmt *s = NULL;
+	int err = get_str(&c->at, j, "pool", 0, &pool);
+	if (err < 0 || !pool)
+		return err;
+	if ((err = db_sql_prepare(c->db->sql, "UPDATE runs SET pool = ?2 WHERE id = ?1", 0, &s,
+				  "storing a run's pool")) == 0) {
+		db_sql_bind_int64(s, 1, run_id);
+		db_sql_bind_text(s, 2, pool);
+		err = db_step_done(c->db, s, "storing a run's pool");
+	}
+	db_sql_finalize(s);
+	return err;
+}
+
 static int import_run(struct line_ctx *c, const cJSON *j)
 {
 	struct bg_run_rec r = {0};
@@ -941,6 +961,7 @@ static int import_run(struct line_ctx *c, const cJSON *j)
 		goto done;
 	r.env_json = env;
 	if ((err = db_run_insert(c->db, &r, commit_id, &run_id)) < 0 ||
+	    (err = import_run_pool(c, j, run_id)) < 0 ||
 	    (err = import_each(c, j, "benches", run_id, import_bench)) < 0 ||
 	    (err = import_each(c, j, "results", run_id, import_result)) < 0 ||
 	    (err = import_each(c, j, "tests", run_id, import_suite)) < 0 ||

@@ -1091,3 +1091,35 @@ TF_TEST(db__export_import_keeps_doubles_exact)
 	bg_db_close(b);
 	bg_fs_rmtree(io.t.dir);
 }
+
+/* A run's pool (made by a fleet's claim) goes with it through export and import; a run with
+ * none exports no "pool" key, as before the fleet. */
+TF_TEST(db__export_import_keeps_pools)
+{
+	struct io_paths io;
+	io_paths_init(&io);
+	struct bg_db *a, *b;
+	CHECK_OK(bg_db_open(&a, io.pa));
+	fill(a);
+	bg_db_close(a);
+	db_raw_exec(io.pa, "UPDATE runs SET pool = 'zen3' WHERE id = (SELECT min(id) FROM runs)");
+	CHECK_OK(bg_db_open(&a, io.pa));
+	export_to(a, io.ea, 0, 3);
+	bg_db_close(a);
+	char *xa = slurp(io.ea);
+	const char *at = strstr(xa, "\"pool\":\"zen3\"");
+	TF_CHECK(at && !strstr(at + 1, "\"pool\"") && !strstr(xa, "\"pool\":null"),
+		 "one run with its pool, the others without the key:\n%s", xa);
+	CHECK_OK(bg_db_open(&b, io.pb));
+	struct bg_import_stats st;
+	CHECK_OK(import_from(b, io.ea, &st));
+	export_to(b, io.eb, 0, 3);
+	bg_db_close(b);
+	TF_CHECK_EQ(db_raw_count(io.pb, "SELECT count(*) FROM runs WHERE pool = 'zen3'"), 1);
+	TF_CHECK_EQ(db_raw_count(io.pb, "SELECT count(*) FROM runs WHERE pool IS NULL"), 2);
+	char *xb = slurp(io.eb);
+	CHECK_STR(xb, xa);
+	free(xa);
+	free(xb);
+	bg_fs_rmtree(io.t.dir);
+}
