@@ -143,6 +143,14 @@ struct db_result_row {
 int db_result_insert(struct bg_db *db, const struct db_result_row *r, const char *benchmark,
 		     int64_t *id);
 
+/* BG_EINPUT: r's benchmark appears twice in its round of its run. */
+int db_result_twice(struct bg_db *db, const struct db_result_row *r, const char *benchmark);
+
+/* A bulk insert into results, and a result into it with the id it is given
+ * (db_sql_bulk_ids); the caller checks that no (series, round) comes twice in a run. */
+int db_results_begin(struct bg_db *db, struct db_sql_bulk **out);
+int db_result_row(struct db_sql_bulk *results, int64_t id, const struct db_result_row *r);
+
 /* A bulk insert into samples (db_sql_bulk_begin), and a result's samples into it,
  * numbered from 0; every value must be finite. The rows are stored by db_sql_bulk_end at
  * the latest, before the transaction commits. */

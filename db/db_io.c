@@ -461,59 +461,85 @@ done:
 
 /* --- import ---------------------------------------------------------------------------- */
 
-/* The series ids an import has looked up or stored, so that each series costs one statement
- * per import rather than one per result (a round trip each on PostgreSQL). Valid for the
- * import's transaction only. */
-struct series_ids {
-	struct bg_strmap map; /* key -> index in ids */
-	char **keys;          /* malloc'd, the map's (borrowed) keys */
-	int64_t *ids;
+/* A set of strings, each with its index in the order added: a map and the keys it
+ * borrows. */
+struct key_set {
+	struct bg_strmap map;
+	char **keys; /* malloc'd */
 	size_t n, cap;
+};
+
+static void key_set_clear(struct key_set *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->keys[i]);
+	free(k->keys);
+	bg_strmap_free(&k->map);
+	*k = (struct key_set){0};
+}
+
+/* key's index in k into *at, added when new (then *added is 1). 0 or BG_ENOMEM. */
+static int key_set_add(struct key_set *k, const char *key, size_t *at, int *added)
+{
+	char *copy;
+	int err;
+	*added = 0;
+	if (bg_strmap_get(&k->map, key, at))
+		return 0;
+	if ((err = bg_grow((void **)&k->keys, &k->cap, k->n, sizeof(*k->keys), 64)) < 0)
+		return err;
+	if (!(copy = bg_strdup(key)))
+		return BG_ENOMEM;
+	if ((err = bg_strmap_put(&k->map, copy, k->n)) < 0) {
+		free(copy);
+		return err;
+	}
+	k->keys[k->n] = copy;
+	*at = k->n++;
+	*added = 1;
+	return 0;
+}
+
+/* The series ids an import has looked up or stored, so that each series costs one statement
+ * per import rather than one per result (a round trip each on PostgreSQL); the key is the
+ * four names, each after its length. Valid for the import's transaction only. */
+struct series_ids {
+	struct key_set names;
+	int64_t *ids; /* names.cap of them, names.n in use */
 };
 
 static void series_ids_free(struct series_ids *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		free(t->keys[i]);
-	free(t->keys);
+	key_set_clear(&t->names);
 	free(t->ids);
-	bg_strmap_free(&t->map);
 }
 
-/* db_series_id through the cache t: the key is the four names, each after its length. */
 static int series_id_cached(struct bg_db *db, struct series_ids *t, const char *const names[4],
 			    int64_t *id)
 {
 	struct bg_buf key = BG_BUF_INIT;
-	size_t at;
-	int err = 0;
+	size_t at, cap = t->names.cap;
+	int added = 0, err = 0;
 	for (int i = 0; i < 4 && err == 0; i++)
 		err = bg_buf_printf(&key, "%zu:%s", strlen(names[i]), names[i]);
-	if (err == 0 && bg_strmap_get(&t->map, key.ptr, &at)) {
+	if (err == 0)
+		err = key_set_add(&t->names, key.ptr, &at, &added);
+	bg_buf_free(&key);
+	if (err == 0 && t->names.cap != cap) { /* ids grows with the names */
+		int64_t *ids = realloc(t->ids, t->names.cap * sizeof(*ids));
+		err = ids ? 0 : bg_error_oom();
+		t->ids = ids ? ids : t->ids;
+	}
+	if (err < 0)
+		return err; /* the import fails and rolls back: the cache goes with it */
+	if (!added) {
 		*id = t->ids[at];
-		bg_buf_free(&key);
 		return 0;
 	}
-	size_t cap = t->cap;
-	if (err < 0 || (err = db_series_id(db, names[0], names[1], names[2], names[3], id)) < 0 ||
-	    (err = bg_grow((void **)&t->keys, &t->cap, t->n, sizeof(*t->keys), 64)) < 0)
-		goto done;
-	if (t->cap != cap) { /* ids grows with keys */
-		int64_t *ids = realloc(t->ids, t->cap * sizeof(*ids));
-		if (!ids) {
-			t->cap = cap;
-			err = bg_error_oom();
-			goto done;
-		}
-		t->ids = ids;
-	}
-	if ((err = bg_strmap_put(&t->map, key.ptr, t->n)) < 0)
-		goto done;
-	t->keys[t->n] = bg_buf_detach(&key);
-	t->ids[t->n++] = *id;
-done:
-	bg_buf_free(&key);
-	return err;
+	if ((err = db_series_id(db, names[0], names[1], names[2], names[3], id)) < 0)
+		return err;
+	t->ids[at] = *id;
+	return 0;
 }
 
 struct line_ctx {
@@ -525,9 +551,15 @@ struct line_ctx {
 	struct bg_import_stats st;
 	double *samples; /* one result's samples, reused from result to result */
 	size_t samples_cap;
-	/* the rows of samples and test_cases, sent in bulk, all stored before the commit */
-	struct db_sql_bulk *sample_rows, *case_rows;
+	/* the rows of results, samples and test_cases, sent in bulk (samples after their
+	 * results), all stored before the commit */
+	struct db_sql_bulk *result_rows, *sample_rows, *case_rows;
 	struct series_ids series; /* the ids of the series the import has met */
+	/* the run's: its results' ids (drawn at once), how many used; its (series, round)
+	 * pairs, each allowed once */
+	int64_t *ids;
+	size_t n_ids, ids_used, ids_cap;
+	struct key_set run_results;
 	bg_db_decision_ids_fn decision_ids;
 };
 
@@ -772,12 +804,52 @@ static int read_samples(struct line_ctx *c, const cJSON *r, const struct bg_json
 	return 0;
 }
 
+/* The ids of the run's results, one for each element of its results (drawn in one go: a
+ * round trip per run on PostgreSQL rather than one per result); a fresh set of (series,
+ * round) pairs. */
+static int draw_result_ids(struct line_ctx *c, const cJSON *run)
+{
+	const cJSON *results = bg_json_member(run, "results");
+	size_t n = cJSON_IsArray(results) ? (size_t)cJSON_GetArraySize(results) : 0;
+	key_set_clear(&c->run_results);
+	c->n_ids = c->ids_used = 0;
+	if (n > c->ids_cap) {
+		int64_t *ids = realloc(c->ids, n * sizeof(*ids));
+		if (!ids)
+			return bg_error_oom();
+		c->ids = ids;
+		c->ids_cap = n;
+	}
+	c->n_ids = n;
+	return db_sql_bulk_ids(c->result_rows, n, c->ids);
+}
+
+/* The next of the run's result ids for row, BG_EINPUT when its (series, round) came before
+ * in the run (the UNIQUE key, which the bulk insert would only meet when it sends). */
+static int result_id_for(struct line_ctx *c, const struct db_result_row *row, const char *benchmark,
+			 int64_t *id)
+{
+	char key[48];
+	size_t at;
+	int added, err;
+	snprintf(key, sizeof(key), "%lld:%lld", (long long)row->series_id, (long long)row->round);
+	if ((err = key_set_add(&c->run_results, key, &at, &added)) < 0)
+		return err;
+	if (!added)
+		return db_result_twice(c->db, row, benchmark);
+	if (c->ids_used >= c->n_ids)
+		return bg_error_set(BG_EDB, "%s: storing results of run %lld: no id left",
+				    c->db->path, (long long)row->run_id);
+	*id = c->ids[c->ids_used++];
+	return 0;
+}
+
 static int import_result(struct line_ctx *c, const cJSON *r, const struct bg_json_at *at,
 			 int64_t run_id)
 {
 	const char *benchmark, *params, *metric, *mode;
 	struct db_result_row row = {.run_id = run_id};
-	int64_t result_id;
+	int64_t result_id = 0;
 	size_t n;
 	int err;
 	if ((err = get_str(at, r, "benchmark", 1, &benchmark)) < 0 ||
@@ -795,7 +867,8 @@ static int import_result(struct line_ctx *c, const cJSON *r, const struct bg_jso
 		return err;
 	const char *names[4] = {benchmark, params ? params : "", metric, mode};
 	if ((err = series_id_cached(c->db, &c->series, names, &row.series_id)) < 0 ||
-	    (err = db_result_insert(c->db, &row, benchmark, &result_id)) < 0 ||
+	    (err = result_id_for(c, &row, benchmark, &result_id)) < 0 ||
+	    (err = db_result_row(c->result_rows, result_id, &row)) < 0 ||
 	    (err = db_samples_insert(c->sample_rows, result_id, c->samples, n)) < 0)
 		return err;
 	c->st.samples_added += n;
@@ -963,6 +1036,7 @@ static int import_run(struct line_ctx *c, const cJSON *j)
 	if ((err = db_run_insert(c->db, &r, commit_id, &run_id)) < 0 ||
 	    (err = import_run_pool(c, j, run_id)) < 0 ||
 	    (err = import_each(c, j, "benches", run_id, import_bench)) < 0 ||
+	    (err = draw_result_ids(c, j)) < 0 ||
 	    (err = import_each(c, j, "results", run_id, import_result)) < 0 ||
 	    (err = import_each(c, j, "tests", run_id, import_suite)) < 0 ||
 	    (err = import_each(c, j, "errors", run_id, import_error)) < 0)
@@ -1144,9 +1218,11 @@ int bg_db_import(struct bg_db *db, FILE *in, const char *origin, bg_db_decision_
 	/* the whole file in one transaction: all of it is stored, or none */
 	if ((err = db_begin(db, "importing runs")) < 0)
 		return err;
-	if ((err = db_samples_begin(db, &c.sample_rows)) < 0 ||
+	if ((err = db_results_begin(db, &c.result_rows)) < 0 ||
+	    (err = db_samples_begin(db, &c.sample_rows)) < 0 ||
 	    (err = db_cases_begin(db, &c.case_rows)) < 0)
 		goto done;
+	db_sql_bulk_after(c.sample_rows, c.result_rows);
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		c.line++;
 		c.st.lines++;
@@ -1162,9 +1238,12 @@ int bg_db_import(struct bg_db *db, FILE *in, const char *origin, bg_db_decision_
 done:
 	free(line);
 	free(c.samples);
-	err = db_sql_bulk_end(c.sample_rows, err);
+	err = db_sql_bulk_end(c.sample_rows, err); /* the results first, then the samples */
+	err = db_sql_bulk_end(c.result_rows, err);
 	err = db_sql_bulk_end(c.case_rows, err);
 	series_ids_free(&c.series);
+	key_set_clear(&c.run_results);
+	free(c.ids);
 	err = db_end(db, err, "importing runs");
 	if (err < 0) {
 		/* rolled back: nothing was added */

@@ -196,11 +196,42 @@ int db_result_insert(struct bg_db *db, const struct db_result_row *r, const char
 	err = db_sql_step_insert(s, "storing a result", id);
 	db_sql_reset(s);
 	if (err < 0 && db_sql_failed_unique(s))
-		return bg_error_set(BG_EINPUT,
-				    "%s: storing results of run %lld: benchmark %s appears "
-				    "twice in round %lld",
-				    db->path, (long long)r->run_id, benchmark, (long long)r->round);
+		return db_result_twice(db, r, benchmark);
 	return err;
+}
+
+int db_result_twice(struct bg_db *db, const struct db_result_row *r, const char *benchmark)
+{
+	return bg_error_set(BG_EINPUT,
+			    "%s: storing results of run %lld: benchmark %s appears twice in round "
+			    "%lld",
+			    db->path, (long long)r->run_id, benchmark, (long long)r->round);
+}
+
+int db_results_begin(struct bg_db *db, struct db_sql_bulk **out)
+{
+	return db_sql_bulk_begin(db->sql, "results",
+				 "id, run_id, series_id, round, kernel, checked, skipped, "
+				 "iterations, elements, bytes",
+				 "storing results", out);
+}
+
+int db_result_row(struct db_sql_bulk *results, int64_t id, const struct db_result_row *r)
+{
+	db_sql_bulk_int64(results, id);
+	db_sql_bulk_int64(results, r->run_id);
+	db_sql_bulk_int64(results, r->series_id);
+	db_sql_bulk_int64(results, r->round);
+	db_sql_bulk_text(results, r->kernel);
+	if (r->checked == 0 || r->checked == 1)
+		db_sql_bulk_int64(results, r->checked);
+	else
+		db_sql_bulk_text(results, NULL);
+	db_sql_bulk_text(results, r->skipped);
+	db_sql_bulk_int64(results, r->iterations);
+	db_sql_bulk_double(results, isfinite(r->elements) ? r->elements : 0);
+	db_sql_bulk_double(results, isfinite(r->bytes) ? r->bytes : 0);
+	return db_sql_bulk_row(results);
 }
 
 int db_samples_begin(struct bg_db *db, struct db_sql_bulk **out)

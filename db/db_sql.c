@@ -215,7 +215,18 @@ int db_sql_bulk_begin(struct db_sql *c, const char *table, const char *columns, 
 	(*out)->what = what;
 	(*out)->ncols = ncols;
 	(*out)->nvals = 0;
+	(*out)->first = NULL;
 	return 0;
+}
+
+int db_sql_bulk_ids(struct db_sql_bulk *b, size_t n, int64_t *ids)
+{
+	return n ? b->c->ops->bulk_ids(b, n, ids) : 0;
+}
+
+void db_sql_bulk_after(struct db_sql_bulk *b, struct db_sql_bulk *first)
+{
+	b->first = first;
 }
 
 /* The column the next value goes to, or -1 past the last (db_sql_bulk_row says so). */

@@ -9,6 +9,7 @@
 #ifndef BG_DB_SQL_H
 #define BG_DB_SQL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* A connection: the engine's handle and the database's name for messages. */
@@ -179,5 +180,16 @@ int db_sql_bulk_row(struct db_sql_bulk *b);
 /* Sends the rows not sent yet and frees b (NULL is fine): 0, or BG_EDB as db_sql_bulk_row.
  * With err < 0 (the caller failed, and rolls back) sends nothing and returns err. */
 int db_sql_bulk_end(struct db_sql_bulk *b, int err);
+
+/* n ids for new rows of b's table, given in its INTEGER PRIMARY KEY column id, so that the
+ * rows of another bulk insert may name them before they are sent (results' ids in their
+ * samples): PostgreSQL draws them from the column's identity sequence (one round trip for
+ * all n; unique, in no promised order); SQLite counts on from the table's largest id when b
+ * was first asked (so nothing but b may insert into the table while b is open). BG_EDB. */
+int db_sql_bulk_ids(struct db_sql_bulk *b, size_t n, int64_t *ids);
+
+/* b's rows are sent only after all of first's given so far (their foreign keys name first's
+ * rows); end b before first. */
+void db_sql_bulk_after(struct db_sql_bulk *b, struct db_sql_bulk *first);
 
 #endif

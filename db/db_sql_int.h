@@ -47,7 +47,8 @@ struct db_sql_ops {
 	void (*bulk_double)(struct db_sql_bulk *b, int i, double v);
 	void (*bulk_text)(struct db_sql_bulk *b, int i, const char *v);
 	int (*bulk_row)(struct db_sql_bulk *b);
-	int (*bulk_flush)(struct db_sql_bulk *b);
+	int (*bulk_flush)(struct db_sql_bulk *b); /* first's rows, then b's */
+	int (*bulk_ids)(struct db_sql_bulk *b, size_t n, int64_t *ids);
 	void (*bulk_free)(struct db_sql_bulk *b);
 };
 
@@ -71,6 +72,7 @@ struct db_sql_bulk {
 	const char *what; /* borrowed: the rows' name in messages */
 	int ncols;        /* values per row */
 	int nvals;        /* values the current row has had so far */
+	struct db_sql_bulk *first; /* borrowed: its rows are sent before these; NULL: none */
 };
 
 extern const struct db_sql_ops db_sql_sqlite_ops;

@@ -677,6 +677,7 @@ static void pg_finalize(struct db_sql_stmt *bs)
 struct pg_bulk {
 	struct db_sql_bulk base;
 	char *copy;         /* COPY table (columns) FROM STDIN */
+	char *ids;          /* $1 new ids from the table's identity sequence */
 	struct bg_buf rows; /* complete rows not sent yet, then the current one */
 	int oom;            /* a value could not be written: the row fails */
 };
@@ -693,11 +694,19 @@ static int pg_bulk_begin(struct db_sql *c, const char *table, const char *column
 	struct bg_buf sql = {0};
 	(void)c;
 	(void)ncols;
-	if (!b || bg_buf_printf(&sql, "COPY %s (%s) FROM STDIN", table, columns) < 0) {
+	if (!b || bg_buf_printf(&sql, "COPY %s (%s) FROM STDIN", table, columns) < 0 ||
+	    !(b->copy = bg_buf_detach(&sql)) ||
+	    bg_buf_printf(&sql,
+			  "SELECT nextval(pg_get_serial_sequence('%s', 'id')) "
+			  "FROM generate_series(1, $1::bigint)",
+			  table) < 0 ||
+	    !(b->ids = bg_buf_detach(&sql))) {
+		bg_buf_free(&sql);
+		if (b)
+			free(b->copy);
 		free(b);
 		return bg_error_oom();
 	}
-	b->copy = bg_buf_detach(&sql);
 	*out = &b->base;
 	return 0;
 }
@@ -769,6 +778,8 @@ static int pg_bulk_flush(struct db_sql_bulk *bb)
 	struct pg_bulk *b = PB(bb);
 	struct pg_conn *c = PG(bb->c);
 	int err = 0;
+	if (bb->first && (err = pg_bulk_flush(bb->first)) < 0)
+		return err;
 	if (!b->rows.len)
 		return 0;
 	PGresult *res = PQexec(c->pg, b->copy);
@@ -803,10 +814,32 @@ static int pg_bulk_row(struct db_sql_bulk *bb)
 	return b->rows.len >= BULK_SEND_BYTES ? pg_bulk_flush(bb) : 0;
 }
 
+/* One query for all n ids (an unnamed statement, as a one-off query's). */
+static int pg_bulk_ids(struct db_sql_bulk *bb, size_t n, int64_t *ids)
+{
+	struct pg_conn *c = PG(bb->c);
+	char count[24];
+	const char *param = count;
+	snprintf(count, sizeof(count), "%zu", n);
+	PGresult *res = PQexecParams(c->pg, PB(bb)->ids, 1, NULL, &param, NULL, NULL, 0);
+	c->unnamed = NULL;
+	int err = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		err = fail(bb->c, bb->what, res);
+	else if ((size_t)PQntuples(res) != n)
+		err = bg_error_set(BG_EDB, "%s: %s: %d ids came back, not %zu", bb->c->path,
+				   bb->what, PQntuples(res), n);
+	for (size_t i = 0; i < n && err == 0; i++)
+		ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+	PQclear(res);
+	return err;
+}
+
 static void pg_bulk_free(struct db_sql_bulk *bb)
 {
 	bg_buf_free(&PB(bb)->rows);
 	free(PB(bb)->copy);
+	free(PB(bb)->ids);
 	free(bb);
 }
 
@@ -842,5 +875,6 @@ const struct db_sql_ops db_sql_pg_ops = {
 	.bulk_text = pg_bulk_text,
 	.bulk_row = pg_bulk_row,
 	.bulk_flush = pg_bulk_flush,
+	.bulk_ids = pg_bulk_ids,
 	.bulk_free = pg_bulk_free,
 };

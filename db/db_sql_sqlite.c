@@ -350,6 +350,7 @@ struct sq_bulk {
 	struct db_sql_bulk base;
 	char *table, *columns;
 	sqlite3_stmt *many, *one; /* INSERTs of DB_SQL_BULK_CHUNK rows and of one; on first use */
+	int64_t next_id;          /* the next id bulk_ids gives; 0 before the first */
 	int rows;                 /* complete rows in vals */
 	int oom;                  /* a text could not be copied: the row fails */
 	struct sq_val *vals;      /* DB_SQL_BULK_CHUNK rows of ncols values */
@@ -451,6 +452,8 @@ static int bulk_step(struct sq_bulk *b, sqlite3_stmt *st, int first, int rows)
 	return err;
 }
 
+static int sq_bulk_flush(struct db_sql_bulk *bb);
+
 static int sq_bulk_row(struct db_sql_bulk *bb)
 {
 	struct sq_bulk *b = SB(bb);
@@ -462,7 +465,8 @@ static int sq_bulk_row(struct db_sql_bulk *bb)
 	if (++b->rows < DB_SQL_BULK_CHUNK)
 		return 0;
 	b->rows = 0;
-	if ((err = bulk_prepare(b, DB_SQL_BULK_CHUNK, &b->many)) < 0)
+	if ((bb->first && (err = sq_bulk_flush(bb->first)) < 0) ||
+	    (err = bulk_prepare(b, DB_SQL_BULK_CHUNK, &b->many)) < 0)
 		return err;
 	return bulk_step(b, b->many, 0, DB_SQL_BULK_CHUNK);
 }
@@ -471,12 +475,37 @@ static int sq_bulk_flush(struct db_sql_bulk *bb)
 {
 	struct sq_bulk *b = SB(bb);
 	int err = 0;
+	if (bb->first && (err = sq_bulk_flush(bb->first)) < 0)
+		return err;
 	if (b->rows && (err = bulk_prepare(b, 1, &b->one)) < 0)
 		return err;
 	for (int r = 0; r < b->rows && err == 0; r++)
 		err = bulk_step(b, b->one, r, 1);
 	b->rows = 0;
 	return err;
+}
+
+static int sq_bulk_ids(struct db_sql_bulk *bb, size_t n, int64_t *ids)
+{
+	struct sq_bulk *b = SB(bb);
+	if (!b->next_id) {
+		struct bg_buf sql = {0};
+		sqlite3_stmt *st = NULL;
+		int err = bg_buf_printf(&sql, "SELECT coalesce(max(id), 0) FROM %s", b->table);
+		if (err == 0 &&
+		    (sqlite3_prepare_v2(H(bb->c), sql.ptr, -1, &st, NULL) != SQLITE_OK ||
+		     sqlite3_step(st) != SQLITE_ROW))
+			err = fail(bb->c, bb->what);
+		if (err == 0)
+			b->next_id = sqlite3_column_int64(st, 0) + 1;
+		sqlite3_finalize(st);
+		bg_buf_free(&sql);
+		if (err < 0)
+			return err;
+	}
+	for (size_t i = 0; i < n; i++)
+		ids[i] = b->next_id++;
+	return 0;
 }
 
 static void sq_bulk_free(struct db_sql_bulk *bb)
@@ -525,5 +554,6 @@ const struct db_sql_ops db_sql_sqlite_ops = {
 	.bulk_text = sq_bulk_text,
 	.bulk_row = sq_bulk_row,
 	.bulk_flush = sq_bulk_flush,
+	.bulk_ids = sq_bulk_ids,
 	.bulk_free = sq_bulk_free,
 };

@@ -1123,3 +1123,30 @@ TF_TEST(db__export_import_keeps_pools)
 	free(xb);
 	bg_fs_rmtree(io.t.dir);
 }
+
+/* An import whose samples fill more than one batch of the bulk insert (4 MiB on
+ * PostgreSQL: 250,000 samples) sends each batch after the results it names (their ids drawn
+ * before they are sent); the foreign key would refuse a batch sent before its results. */
+TF_TEST(db__import_sends_results_before_their_samples)
+{
+	struct tmp t;
+	char pdb[768], file[300];
+	struct bg_import_stats st;
+	struct bg_db *db;
+	tmp_init(&t);
+	db_test_target(pdb, sizeof(pdb), t.dir, "big.db");
+	tmp_path(&t, "big.jsonl", file, sizeof(file));
+	write_bench_file(file, 25, 100, 100);
+	CHECK_OK(bg_db_open(&db, pdb));
+	CHECK_OK(import_from(db, file, &st));
+	TF_CHECK_EQ(st.runs_added, 25);
+	TF_CHECK_EQ(st.samples_added, 250000);
+	bg_db_close(db);
+	TF_CHECK_EQ(raw_count(pdb, "results"), 2500);
+	TF_CHECK_EQ(raw_count(pdb, "samples"), 250000);
+	/* every result has its own 100 samples */
+	TF_CHECK_EQ(db_raw_count(pdb, "SELECT count(*) FROM (SELECT result_id FROM samples "
+				      "GROUP BY result_id HAVING count(*) = 100) x"),
+		    2500);
+	bg_fs_rmtree(t.dir);
+}
