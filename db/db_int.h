@@ -38,10 +38,7 @@ enum db_stmt_id {
 	ST_SERIES_INSERT,
 	ST_BENCH_OUTPUT_INSERT,
 	ST_RESULT_INSERT,
-	ST_SAMPLE_INSERT,
-	ST_SAMPLE_INSERT_MANY,
 	ST_SUITE_INSERT,
-	ST_CASE_INSERT,
 	ST_ERROR_INSERT,
 	ST_RESULTS_OF_RUN,
 	ST_SAMPLES_OF_RESULT,
@@ -52,10 +49,6 @@ enum db_stmt_id {
 	ST_EXPORT_RUNS,
 	ST_COUNT
 };
-
-/* Rows per ST_SAMPLE_INSERT_MANY: one step stores 32 samples at about a third of the cost of
- * stepping 32 single-row inserts, which is most of an import's time. */
-#define DB_SAMPLE_CHUNK 32
 
 struct bg_db {
 	struct db_sql *sql;

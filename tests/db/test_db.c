@@ -248,6 +248,37 @@ TF_TEST(db__strict_runs_migrate_to_modes)
 	fx_done(&f);
 }
 
+/* Migration 6 (samples without their foreign key) keeps every sample of an older
+ * database. */
+TF_TEST(db__samples_survive_migration_6)
+{
+	struct fx f;
+	fx_init(&f);
+	CHECK_OK(db_open_at_version(&f.db, f.path, 5));
+	struct bg_machine_rec m = {.fingerprint = "fp-1"};
+	CHECK_OK(bg_db_machine_put(f.db, &m, &f.machine));
+	int64_t id = begin_run(f.db, f.machine, SHA_A, "nightly", 1);
+	struct bg_bench_set *s = make_set(3, 5, -1, "avx2", 1, 10);
+	CHECK_OK(bg_db_run_add_bench(f.db, id, 0, "default", "", s));
+	CHECK_OK(bg_db_run_finish(f.db, id, "ok", 1));
+	bg_db_close(f.db);
+	CHECK_OK(bg_db_open(&f.db, f.path));
+	TF_CHECK_EQ(db_raw_version(f.path), bg_db_schema_version());
+	struct bg_result_rec *res;
+	size_t nr;
+	CHECK_OK(bg_db_run_results(f.db, id, &res, &nr));
+	TF_CHECK_EQ(nr, 3);
+	for (size_t i = 0; i < nr; i++) {
+		TF_CHECK_EQ(res[i].n, 5);
+		TF_CHECK(res[i].samples[4] == s->v[i].samples[4], "result %zu: %g, want %g", i,
+			 res[i].samples[4], s->v[i].samples[4]);
+	}
+	bg_db_results_free(res, nr);
+	bg_bench_set_free(s);
+	CHECK_OK(bg_db_check(f.db, NULL));
+	fx_done(&f);
+}
+
 /* Opening target fails with BG_EDB naming the server's host and database, not secret. */
 static void refused(const char *target, const char *secret)
 {
@@ -947,18 +978,20 @@ TF_TEST(db__check_detects_problems)
 
 	/* damage it behind bitgate's back: foreign keys are off in a raw connection (SQLite's
 	 * default; PostgreSQL: its triggers off for a replica's session) */
-	db_raw_exec(f.path, db_test_pg()
-				    ? "SET session_replication_role = replica;"
-				      "UPDATE runs SET finished = 0;"
-				      "INSERT INTO results (run_id, series_id, round) "
-				      "VALUES (777, 1, 0);"
-				    : "PRAGMA foreign_keys = OFF; UPDATE runs SET finished = 0;"
-				      "INSERT INTO results (run_id, series_id, round) "
-				      "VALUES (777, 1, 0);");
+	char damage[400];
+	snprintf(damage, sizeof(damage),
+		 "%s UPDATE runs SET finished = 0; INSERT INTO results (run_id, series_id, round) "
+		 "VALUES (777, 1, 0); INSERT INTO samples (result_id, idx, value) "
+		 "VALUES (9999, 0, 1.5);",
+		 db_test_pg() ? "SET session_replication_role = replica;"
+			      : "PRAGMA foreign_keys = OFF;");
+	db_raw_exec(f.path, damage);
 	TF_CHECK_EQ(bg_db_check(f.db, &report), BG_EDB);
 	const char *rep = bg_buf_cstr(&report);
 	TF_CHECK(strstr(rep, "complete but has no finish time"), "report: %s", rep);
 	TF_CHECK(strstr(rep, "belongs to run 777, which does not exist"), "report: %s", rep);
+	TF_CHECK(strstr(rep, "samples belong to result 9999, which does not exist"), "report: %s",
+		 rep);
 	if (!db_test_pg()) /* SQLite's own check; PostgreSQL has none beside its triggers */
 		TF_CHECK(strstr(rep, "foreign key: results"), "report: %s", rep);
 	TF_CHECK(!strstr(rep, "ok\n"), "report says ok: %s", rep);
