@@ -62,7 +62,7 @@ int bg_parse_double(const char *s, double *out);
 /* v as the shortest decimal, of 15 to 17 significant digits, that reads back (strtod) as
  * the same double: every stored sample written out exactly. NaN and infinities as printf
  * writes them ("nan", "inf"); callers writing JSON check isfinite first. */
-void bg_format_double(char out[BG_DOUBLE_CHARS], double v);
+void bg_format_double(char *out /* BG_DOUBLE_CHARS bytes */, double v);
 
 /* Monotonic seconds, for durations. */
 double bg_now(void);

@@ -159,13 +159,15 @@ int bg_parse_i64(const char *s, int64_t *out)
 	return 0;
 }
 
-void bg_format_double(char out[BG_DOUBLE_CHARS], double v)
+void bg_format_double(char *out, double v)
 {
+	char text[BG_DOUBLE_CHARS] = "";
 	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(out, BG_DOUBLE_CHARS, "%.*g", prec, v);
-		if (!isfinite(v) || strtod(out, NULL) == v)
-			return;
+		snprintf(text, sizeof(text), "%.*g", prec, v);
+		if (!isfinite(v) || strtod(text, NULL) == v)
+			break;
 	}
+	memcpy(out, text, sizeof(text)); /* a local buffer: gcc -fsanitize warns of out */
 }
 
 int bg_parse_double(const char *s, double *out)

@@ -115,10 +115,12 @@ int main(int argc, char **argv)
 	}
 	/* kept here and taken out of the environment: the URI may hold a password, and every
 	 * build step, benchmark and test of a measured commit inherits bitgate's environment */
-	const char *env_db = getenv("BITGATE_DB") ? bg_strdup(getenv("BITGATE_DB")) : NULL;
+	char *env_db = getenv("BITGATE_DB") ? bg_strdup(getenv("BITGATE_DB")) : NULL;
 	unsetenv("BITGATE_DB");
 	if (!bg_cli_global()->db && env_db && *env_db)
 		bg_cli_global()->db = env_db; /* --db wins */
+	else
+		free(env_db);
 	if (i >= argc) {
 		usage(stderr);
 		return BG_EXIT_USAGE;
