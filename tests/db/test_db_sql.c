@@ -34,7 +34,7 @@ static struct db_sql *engine_open(const struct engine *e)
 }
 
 /* A new, empty database for the case named tag: SQLite a file in a scratch directory;
- * PostgreSQL the shared server's database, in a schema tag made afresh (search_path). */
+ * PostgreSQL a schema of its own on the shared server (pg_fixture_new_db). */
 static void engine_init(struct engine *e, int pg, const char *tag)
 {
 	memset(e, 0, sizeof(*e));
@@ -44,14 +44,7 @@ static void engine_init(struct engine *e, int pg, const char *tag)
 		snprintf(e->where, sizeof(e->where), "%s/sql.db", e->dir);
 		return;
 	}
-	const char *conninfo = pg_fixture_conninfo();
-	char sql[256];
-	struct db_sql *admin;
-	CHECK_OK(db_sql_open_pg(&admin, conninfo));
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", tag, tag);
-	CHECK_OK(db_sql_exec(admin, sql, "making the case's schema"));
-	db_sql_close(admin);
-	snprintf(e->where, sizeof(e->where), "%s options=-csearch_path=%s", conninfo, tag);
+	snprintf(e->where, sizeof(e->where), "%s", pg_fixture_new_db(tag));
 }
 
 static void engine_done(struct engine *e)
