@@ -12,6 +12,7 @@
 #include "bg_buf.h"
 #include "bg_error.h"
 #include "bg_fleet.h"
+#include "bg_fs.h"
 #include "bg_log.h"
 #include "bg_nightly_config.h"
 #include "bg_proc.h"
@@ -322,10 +323,8 @@ static int site_dir(struct nightly *ng, const char **dir)
 	*dir = ng->o->site_dir;
 	if (*dir)
 		return 0;
-	size_t len = strlen(ng->app->state_dir) + 8;
-	if (!(ng->site_owned = malloc(len)))
+	if (!(ng->site_owned = bg_path_joined(ng->app->state_dir, "site")))
 		return bg_error_oom();
-	snprintf(ng->site_owned, len, "%s/site", ng->app->state_dir);
 	*dir = ng->site_owned;
 	return 0;
 }
